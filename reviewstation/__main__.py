@@ -1,0 +1,3 @@
+from reviewstation.cli import main
+
+raise SystemExit(main())

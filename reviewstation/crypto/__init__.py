@@ -1,0 +1,1 @@
+"""Thin wrappers over pyca/cryptography: no I/O, no Qt, nothing home-made below them."""

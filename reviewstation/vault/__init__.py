@@ -1,0 +1,1 @@
+"""The vault on disk: header and key slots, SQLCipher database, audit chain, integrity check."""

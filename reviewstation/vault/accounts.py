@@ -1,0 +1,125 @@
+"""People and their key slots: add a user, change a passphrase, remove a user's slots.
+
+A slot change rewrites the header atomically while the database transaction that records it
+is still open: a crash leaves the old header (old passphrase works) or the new one (new
+passphrase works), never neither. The user key inside the slot never changes, so the user's
+wrapped signing identity in the database stays valid either way.
+"""
+
+from __future__ import annotations
+
+import os
+
+from reviewstation.crypto.identity import PrivateIdentity
+from reviewstation.crypto.kdf import Argon2Params, floor_params
+from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.vault import audit, users
+from reviewstation.vault.header import KeySlot
+from reviewstation.vault.keys import USER_KEY_BYTES
+from reviewstation.vault.keyslots import check_new_passphrase, encode_passphrase, make_slot
+from reviewstation.vault.session import Session
+from reviewstation.vault.users import UserRecord, check_name, check_role
+
+
+def _record_slot(session: Session, slot: KeySlot) -> None:
+    session.conn.execute(
+        "INSERT INTO key_slots (id, kind, user, created) VALUES (?, ?, ?, ?)",
+        (slot.slot_id, slot.kind, slot.user, audit.now()),
+    )
+
+
+def add_user(
+    session: Session, name: str, role: str, passphrase: str, kdf: Argon2Params | None = None
+) -> UserRecord:
+    """A lead adds a person with their own passphrase slot and their own signing identity."""
+    session.require_writable("add a user")
+    session.require_role("add a user", "lead")
+    check_name(name)
+    role_ = check_role(role)
+    check_new_passphrase(passphrase)
+    if name in session.header.users() or session.conn.execute(
+        "SELECT 1 FROM users WHERE name = ?", (name,)
+    ).fetchone():
+        raise InputError(f"A user named {name!r} already exists in this vault.")
+    identity = PrivateIdentity.generate()
+    user_key = os.urandom(USER_KEY_BYTES)
+    slot = make_slot(
+        session.vault_id,
+        "passphrase",
+        name,
+        encode_passphrase(passphrase),
+        session.master + user_key,
+        kdf or floor_params(),
+    )
+    wrapped = users.wrap_identity(identity, user_key, session.vault_id, name)
+    with session.change("user.add", name, {"role": role_, "slot": slot.slot_id}) as conn:
+        users.insert(conn, name, role_, audit.now(), identity, wrapped)
+        _record_slot(session, slot)
+        session.save_header(session.header.with_slots([*session.header.slots, slot]))
+    return users.get(session.conn, name)
+
+
+def change_passphrase(session: Session, new_passphrase: str, kdf: Argon2Params | None = None) -> None:
+    """Replace the unlocked user's passphrase slot(s) with one for the new passphrase."""
+    session._require_open()
+    check_new_passphrase(new_passphrase)
+    name = session.user.name
+    slot = make_slot(
+        session.vault_id,
+        "passphrase",
+        name,
+        encode_passphrase(new_passphrase),
+        session.master + session.user_key,
+        kdf or floor_params(),
+    )
+    old = session.header.slots_for(name, "passphrase")
+    kept = [s for s in session.header.slots if s not in old]
+    with session.change(
+        "slot.passphrase_changed", name, {"removed": [s.slot_id for s in old], "added": slot.slot_id}
+    ) as conn:
+        conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in old])
+        _record_slot(session, slot)
+        session.save_header(session.header.with_slots([*kept, slot]))
+
+
+def remove_user(session: Session, name: str) -> None:
+    """A lead removes a person: every slot of theirs goes; their record stays for the audit."""
+    session.require_writable("remove a user")
+    session.require_role("remove a user", "lead")
+    target = users.get(session.conn, name)
+    if target.name == session.user.name:
+        raise PermissionDenied("You cannot remove yourself; ask another lead.")
+    doomed = [s for s in session.header.slots if s.user == name]
+    with session.change("user.remove", name, {"slots": [s.slot_id for s in doomed]}) as conn:
+        conn.execute("UPDATE users SET active = 0 WHERE name = ?", (name,))
+        conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in doomed])
+        session.save_header(session.header.with_slots([s for s in session.header.slots if s not in doomed]))
+
+
+def add_secret_slot(session: Session, kind: str, secret: bytes) -> KeySlot:
+    """A slot for the unlocked user opened by a random 256-bit secret (OS keyring)."""
+    if kind != "keyring":
+        raise InputError(f"Unknown slot kind {kind!r}.")
+    name = session.user.name
+    slot = make_slot(session.vault_id, "keyring", name, secret, session.master + session.user_key)
+    old = session.header.slots_for(name, "keyring")
+    kept = [s for s in session.header.slots if s not in old]
+    with session.change("slot.add", slot.slot_id, {"kind": kind, "user": name}) as conn:
+        conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in old])
+        _record_slot(session, slot)
+        session.save_header(session.header.with_slots([*kept, slot]))
+    return slot
+
+
+def remove_slots(session: Session, kind: str) -> int:
+    """Remove the unlocked user's slots of one kind (not their last passphrase)."""
+    name = session.user.name
+    doomed = [s for s in session.header.slots if s.user == name and s.kind == kind]
+    if kind == "passphrase":
+        raise PermissionDenied("Your passphrase slot cannot be removed; change the passphrase instead.")
+    if not doomed:
+        return 0
+    with session.change("slot.remove", name, {"kind": kind, "slots": [s.slot_id for s in doomed]}) as conn:
+        conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in doomed])
+        session.save_header(session.header.with_slots([s for s in session.header.slots if s not in doomed]))
+    return len(doomed)

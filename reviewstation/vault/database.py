@@ -1,0 +1,50 @@
+"""The SQLCipher 4 connection: raw key, no logging, memory temp store, WAL, full sync.
+
+One connection per thread (SQLite's own rule); writes are serialized by the writer lock and
+``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from reviewstation.errors import VaultCorrupt, VaultError
+
+DB_NAME = "vault.db"
+Connection = Any  # sqlcipher3 ships no type information
+DatabaseError = sqlcipher3.DatabaseError
+
+
+def open_database(vault: Path, key: bytes, *, create: bool = False, read_only: bool = False) -> Connection:
+    path = vault / DB_NAME
+    if not create and not path.exists():
+        raise VaultCorrupt(f"The vault's database {path} is missing.")
+    if read_only:
+        conn = sqlcipher3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    else:
+        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute("PRAGMA cipher_memory_security = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        # Reading the schema is the first access that needs the key: wrong key or a damaged
+        # first page fails here, before anything trusts the file.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if not read_only:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA trusted_schema = OFF")
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise VaultCorrupt(
+            "The vault database failed authentication (it is damaged or was replaced)."
+        ) from exc
+    except sqlcipher3.Error as exc:
+        conn.close()
+        raise VaultError(f"Could not open the vault database ({exc}).") from exc
+    return conn

@@ -1,0 +1,83 @@
+"""The single-writer lock: ``vault.lock`` held with flock, naming its holder.
+
+The kernel drops a flock when its process dies, so a lock left by a crash is simply free:
+the next writer takes it and overwrites the stale holder's details. No PID guessing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewstation.errors import VaultBusy, VaultError
+
+LOCK_NAME = "vault.lock"
+
+
+@dataclass(frozen=True)
+class Holder:
+    user: str
+    pid: int
+    host: str
+    since: str
+
+    def describe(self) -> str:
+        return f"{self.user} (process {self.pid} on {self.host}, since {self.since})"
+
+
+def read_holder(vault: Path) -> Holder | None:
+    try:
+        obj = json.loads((vault / LOCK_NAME).read_text(encoding="utf-8")[:4096])
+        return Holder(str(obj["user"]), int(obj["pid"]), str(obj["host"]), str(obj["since"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+class WriterLock:
+    def __init__(self, vault: Path, fd: int) -> None:
+        self.vault = vault
+        self._fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, vault: Path, user: str, wait_seconds: float = 0.0) -> WriterLock:
+        path = vault / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except PermissionError as exc:
+            raise VaultError(f"The vault at {vault} is read-only here; it cannot be changed.") from exc
+        except OSError as exc:
+            raise VaultError(f"Could not create the vault lock ({exc.strerror or exc}).") from exc
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    holder = read_holder(vault)
+                    who = holder.describe() if holder else "another process"
+                    raise VaultBusy(
+                        f"The vault is open for writing by {who}; close it there or wait."
+                    ) from None
+                time.sleep(0.2)
+        holder = Holder(
+            user, os.getpid(), socket.gethostname(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        )
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(holder.__dict__).encode(), 0)
+        return cls(vault, fd)
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # closing drops the flock

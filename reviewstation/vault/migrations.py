@@ -1,0 +1,112 @@
+"""Versioned schema migrations. Each is a function applied in its own transaction.
+
+Add a migration by appending to ``MIGRATIONS``; never edit one that has shipped. The schema
+version is SQLite's ``user_version``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reviewstation.errors import VaultError
+from reviewstation.vault.database import Connection
+
+Migration = Callable[[Connection], None]
+
+
+def _run(conn: Connection, script: str) -> None:
+    # Statement by statement: executescript() would COMMIT the migration's transaction.
+    for statement in script.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1_foundation(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE users (
+            name              TEXT PRIMARY KEY,
+            role              TEXT NOT NULL CHECK (role IN ('reviewer', 'lead', 'auditor')),
+            created           TEXT NOT NULL,
+            active            INTEGER NOT NULL DEFAULT 1,
+            sig_p384_spki     BLOB NOT NULL,
+            sig_mldsa87       BLOB NOT NULL,
+            rcpt_mlkem1024    BLOB NOT NULL,
+            rcpt_p384_spki    BLOB NOT NULL,
+            wrapped_identity  BLOB NOT NULL
+        ) STRICT;
+
+        -- Mirror of the header's slots, so that a header edited or swapped behind the
+        -- database's back is named by the integrity check.
+        CREATE TABLE key_slots (
+            id       TEXT PRIMARY KEY,
+            kind     TEXT NOT NULL,
+            user     TEXT,
+            created  TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE audit (
+            seq      INTEGER PRIMARY KEY,
+            at       TEXT NOT NULL,
+            user     TEXT NOT NULL,
+            action   TEXT NOT NULL,
+            target   TEXT NOT NULL,
+            details  TEXT NOT NULL,
+            prev     BLOB NOT NULL,
+            hash     BLOB NOT NULL
+        ) STRICT;
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;;
+
+        CREATE TABLE checkpoints (
+            count        INTEGER PRIMARY KEY,
+            head         TEXT NOT NULL,
+            user         TEXT NOT NULL,
+            at           TEXT NOT NULL,
+            reason       TEXT NOT NULL,
+            sig_p384     BLOB NOT NULL,
+            sig_mldsa87  BLOB NOT NULL
+        ) STRICT;
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
+]
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: Connection, target: int = LATEST) -> list[int]:
+    """Bring the schema to ``target``; return the versions applied."""
+    current = schema_version(conn)
+    if current > LATEST:
+        raise VaultError(
+            f"This vault uses schema version {current}, newer than this ReviewStation "
+            f"understands ({LATEST}); upgrade ReviewStation."
+        )
+    applied = []
+    for version in range(current + 1, target + 1):
+        _, step = MIGRATIONS[version - 1]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied

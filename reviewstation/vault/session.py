@@ -1,0 +1,429 @@
+"""Creating, unlocking and closing a vault. A ``Session`` is one unlocked vault in one process.
+
+Every change runs inside ``Session.change()``: one ``BEGIN IMMEDIATE`` transaction whose last
+statement appends the audit entry, so an action whose entry cannot be written never happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from reviewstation.crypto.identity import PrivateIdentity
+from reviewstation.crypto.kdf import Argon2Params, derive_argon2, floor_params
+from reviewstation.errors import (
+    CryptoError,
+    InputError,
+    PermissionDenied,
+    VaultCorrupt,
+    VaultError,
+    WrongPassphrase,
+)
+from reviewstation.storage import fsync_dir, make_private_dir
+from reviewstation.vault import audit, pending, users
+from reviewstation.vault.database import Connection, DatabaseError, open_database
+from reviewstation.vault.header import (
+    Header,
+    HeaderCheckpoint,
+    KeySlot,
+    load_header,
+    save_header,
+)
+from reviewstation.vault.keys import MASTER_KEY_BYTES, USER_KEY_BYTES, database_key
+from reviewstation.vault.keyslots import (
+    check_new_passphrase,
+    encode_passphrase,
+    make_slot,
+    open_slot,
+)
+from reviewstation.vault.lock import WriterLock
+from reviewstation.vault.migrations import migrate
+from reviewstation.vault.recovery_key import generate as generate_recovery_key
+from reviewstation.vault.recovery_key import parse as parse_recovery_key
+from reviewstation.vault.users import Role, UserRecord, check_name, check_role
+
+Mode = Literal["write", "read"]
+MAX_MARKING = 200
+
+
+@dataclass
+class Session:
+    path: Path
+    header: Header
+    user: UserRecord
+    conn: Connection
+    read_only: bool
+    _master: bytearray = field(repr=False)
+    _user_key: bytearray | None = field(repr=False)
+    identity: PrivateIdentity | None = field(repr=False)
+    _lock: WriterLock | None = field(repr=False)
+    _start_count: int = 0
+    closed: bool = False
+
+    @property
+    def vault_id(self) -> str:
+        return self.header.vault_id
+
+    @property
+    def marking(self) -> str:
+        return self.header.marking
+
+    @property
+    def master(self) -> bytes:
+        self._require_open()
+        return bytes(self._master)
+
+    @property
+    def user_key(self) -> bytes:
+        self._require_open()
+        if self._user_key is None:
+            raise PermissionDenied("This session was opened with the recovery key; it has no user key.")
+        return bytes(self._user_key)
+
+    def _require_open(self) -> None:
+        if self.closed:
+            raise VaultError("The vault is locked; unlock it again to continue.")
+
+    def require_writable(self, what: str) -> None:
+        self._require_open()
+        if self.read_only:
+            raise PermissionDenied(f"Cannot {what}: the vault is open read-only.")
+        if self.user.role == "auditor":
+            raise PermissionDenied(f"Cannot {what}: an auditor's session is read-only.")
+
+    def require_role(self, what: str, *roles: Role) -> None:
+        self._require_open()
+        if self.user.role not in roles:
+            raise PermissionDenied(
+                f"Cannot {what}: that needs the role {' or '.join(roles)}, and {self.user.name} "
+                f"is a {self.user.role}."
+            )
+
+    @contextlib.contextmanager
+    def change(
+        self, action: str, target: str = "", details: dict[str, Any] | None = None
+    ) -> Iterator[Connection]:
+        """A write transaction that commits only together with its audit entry."""
+        self._require_open()
+        if self.read_only:
+            raise PermissionDenied(f"Cannot {action}: the vault is open read-only.")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            # The entry goes first: if it cannot be written, the body never runs.
+            audit.append(self.conn, self.vault_id, self.user.name, action, target, details)
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(DatabaseError):
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def record(self, action: str, target: str = "", details: dict[str, Any] | None = None) -> None:
+        """Audit an action that changes nothing else (a view, an export)."""
+        if self.read_only:
+            pending.record(self.path, self.user.name, action, target)
+            return
+        with self.change(action, target, details):
+            pass
+
+    def save_header(self, header: Header) -> None:
+        self.header = save_header(self.path, header, self.master)
+
+    def checkpoint(self, reason: str) -> audit.Checkpoint:
+        """Sign the chain head, record it, and mirror it into the header."""
+        if self.identity is None:
+            raise PermissionDenied("A checkpoint needs a user's signing key (unlock with a passphrase).")
+        self._require_open()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            point = audit.make_checkpoint(
+                self.conn, self.vault_id, self.user.name, self.identity.signing, reason
+            )
+            header = replace(
+                self.header,
+                checkpoint=HeaderCheckpoint(
+                    point.count,
+                    point.head,
+                    point.user,
+                    point.at,
+                    point.signature.p384_der,
+                    point.signature.mldsa87,
+                ),
+            )
+            self.save_header(header)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(DatabaseError):
+                self.conn.execute("ROLLBACK")
+            raise
+        return point
+
+    def close(self) -> None:
+        """Checkpoint if anything was recorded, then drop keys and the lock."""
+        if self.closed:
+            return
+        try:
+            if not self.read_only and self.identity is not None:
+                count, _ = audit.head(self.conn, self.vault_id)
+                header_count = self.header.checkpoint.count if self.header.checkpoint else -1
+                if count != header_count:
+                    self.checkpoint("session end")
+        finally:
+            self.closed = True
+            self.conn.close()
+            for secret in (self._master, self._user_key):
+                if secret is not None:
+                    secret[:] = bytes(len(secret))  # best effort: Python copies keys elsewhere
+            self.identity = None
+            if self._lock is not None:
+                self._lock.release()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_marking(marking: str) -> str:
+    marking = marking.strip()
+    if not marking or len(marking) > MAX_MARKING or not marking.isprintable():
+        raise InputError("A marking must be 1-200 printable characters, e.g. CUI or SECRET//NOFORN.")
+    return marking
+
+
+def create_vault(
+    path: Path,
+    user: str,
+    passphrase: str,
+    *,
+    role: str = "lead",
+    marking: str = "UNCLASSIFIED",
+    kdf: Argon2Params | None = None,
+) -> tuple[str, str]:
+    """Create a vault with its first user; return (vault id, recovery key text to show once).
+
+    Built in a hidden sibling folder and renamed into place, so a crash leaves no half vault.
+    """
+    check_name(user)
+    role_ = check_role(role)
+    marking = _check_marking(marking)
+    check_new_passphrase(passphrase)
+    if path.exists():
+        raise InputError(f"{path} already exists; choose a new folder for the vault.")
+    if not path.parent.is_dir():
+        raise InputError(f"The folder {path.parent} does not exist.")
+    kdf = kdf or floor_params()
+    master = os.urandom(MASTER_KEY_BYTES)
+    user_key = os.urandom(USER_KEY_BYTES)
+    vault_id = str(uuid.uuid4())
+    created = audit.now()
+    identity = PrivateIdentity.generate()
+    recovery_text, recovery_secret = generate_recovery_key()
+    slots = [
+        make_slot(vault_id, "passphrase", user, encode_passphrase(passphrase), master + user_key, kdf),
+        make_slot(vault_id, "recovery", None, recovery_secret, master),
+    ]
+    header = Header(vault_id, created, marking, tuple(slots))
+    staging = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    try:
+        make_private_dir(staging)
+        conn = open_database(staging, database_key(master, vault_id), create=True)
+        try:
+            migrate(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [("vault_id", vault_id), ("marking", marking), ("created", created)],
+            )
+            wrapped = users.wrap_identity(identity, user_key, vault_id, user)
+            users.insert(conn, user, role_, created, identity, wrapped)
+            for slot in slots:
+                conn.execute(
+                    "INSERT INTO key_slots (id, kind, user, created) VALUES (?, ?, ?, ?)",
+                    (slot.slot_id, slot.kind, slot.user, created),
+                )
+            audit.append(conn, vault_id, user, "vault.init", vault_id, {"marking": marking})
+            audit.append(conn, vault_id, user, "user.add", user, {"role": role_})
+            for slot in slots:
+                audit.append(conn, vault_id, user, "slot.add", slot.slot_id, {"kind": slot.kind})
+            point = audit.make_checkpoint(conn, vault_id, user, identity.signing, "vault created")
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        header = replace(
+            header,
+            checkpoint=HeaderCheckpoint(
+                point.count, point.head, user, point.at, point.signature.p384_der, point.signature.mldsa87
+            ),
+        )
+        save_header(staging, header, master)
+        os.rename(staging, path)
+        fsync_dir(path.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return vault_id, recovery_text
+
+
+def _pick_user(header: Header, user: str | None) -> str:
+    if user is not None:
+        return user
+    names = header.users()
+    if len(names) == 1:
+        return names[0]
+    raise InputError("This vault has several users; say which one you are with --user NAME.")
+
+
+def _decoy_kdf(header: Header, secret: bytes) -> None:
+    """Spend the same KDF time as a real slot, so timing does not reveal which users exist."""
+    slot = next((s for s in header.slots if s.kdf is not None), None)
+    params = slot.kdf if slot and slot.kdf else floor_params()
+    derive_argon2(secret, params, b"decoy")
+
+
+def open_vault(
+    path: Path,
+    secret: str,
+    *,
+    user: str | None = None,
+    mode: Mode = "write",
+    method: Literal["passphrase", "recovery", "keyring"] = "passphrase",
+    wait_seconds: float = 0.0,
+) -> Session:
+    """Unlock. Write mode takes the writer lock; read mode never writes the database."""
+    header = load_header(path)
+    name = _pick_user(header, user)
+    lock = WriterLock.acquire(path, name, wait_seconds) if mode == "write" else None
+    try:
+        return _unlock(path, header, name, secret, mode, method, lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+def unlock_keys(
+    path: Path,
+    header: Header,
+    name: str,
+    secret: str,
+    method: Literal["passphrase", "recovery", "keyring"],
+) -> tuple[bytes, bytes | None]:
+    """Open a key slot: (master key, user key or None). WrongPassphrase, uniformly, if none opens."""
+    vault_id = header.vault_id
+    if method == "recovery":
+        secret_bytes = parse_recovery_key(secret)
+        candidates: list[KeySlot] = [s for s in header.slots if s.kind == "recovery"]
+    elif method == "keyring":
+        try:
+            secret_bytes = bytes.fromhex(secret)
+        except ValueError:
+            secret_bytes = b""
+        candidates = header.slots_for(name, "keyring")
+    else:
+        secret_bytes = encode_passphrase(secret)
+        candidates = header.slots_for(name, "passphrase")
+    if not candidates and method == "passphrase":
+        _decoy_kdf(header, secret_bytes)
+    for slot in candidates:
+        try:
+            return open_slot(slot, vault_id, secret_bytes)
+        except CryptoError:
+            continue
+    pending.record(path, name, "vault.unlock_failed", method)
+    what = {"passphrase": "passphrase", "recovery": "recovery key", "keyring": "keyring secret"}
+    raise WrongPassphrase(f"The {what[method]} is wrong, or {name!r} has no key slot in this vault.")
+
+
+def _unlock(
+    path: Path,
+    header: Header,
+    name: str,
+    secret: str,
+    mode: Mode,
+    method: Literal["passphrase", "recovery", "keyring"],
+    lock: WriterLock | None,
+) -> Session:
+    vault_id = header.vault_id
+    master, user_key = unlock_keys(path, header, name, secret, method)
+    if not header.mac_valid(master):
+        raise VaultCorrupt(
+            "The vault header has been altered since it was last written by ReviewStation."
+        )
+    conn = open_database(path, database_key(master, vault_id), read_only=mode == "read")
+    try:
+        if mode == "write":
+            migrate(conn)
+        try:
+            record = users.get(conn, name)
+        except Exception as exc:
+            if method == "recovery":
+                raise InputError(f"There is no user named {name!r}; name one with --user.") from exc
+            raise VaultCorrupt(
+                f"{name!r} has a key slot but no user record (an interrupted change?); "
+                "run 'vault verify'."
+            ) from exc
+        if not record.active:
+            raise PermissionDenied(f"The user {name!r} has been removed from this vault.")
+        identity = record.unwrap_identity(user_key, vault_id) if user_key else None
+        count, _ = audit.head(conn, vault_id)
+        session = Session(
+            path=path,
+            header=header,
+            user=record,
+            conn=conn,
+            read_only=mode == "read",
+            _master=bytearray(master),
+            _user_key=bytearray(user_key) if user_key else None,
+            identity=identity,
+            _lock=lock,
+            _start_count=count,
+        )
+    except BaseException:
+        conn.close()
+        raise
+    if mode == "write":
+        _fold_pending(session)
+        session.record("vault.unlock", name, {"method": method})
+    else:
+        pending.record(path, name, "vault.open_read_only", method)
+    return session
+
+
+def _fold_pending(session: Session) -> None:
+    """Move events recorded while the database was unavailable into the audit chain."""
+    events = pending.read(session.path)
+    if not events:
+        return
+    with session.change("audit.pending_folded", "", {"events": len(events)}) as conn:
+        seen = {
+            str(r[0])
+            for r in conn.execute(
+                "SELECT json_extract(details, '$.event') FROM audit WHERE json_extract(details, '$.event') IS NOT NULL"
+            )
+        }
+        for event in events:
+            if event["id"] in seen:
+                continue
+            audit.append(
+                conn,
+                session.vault_id,
+                str(event.get("user", "?")),
+                str(event.get("action", "unknown")),
+                str(event.get("reason", "")),
+                {
+                    "event": event["id"],
+                    "at": str(event.get("at", "")),
+                    "host": str(event.get("host", "")),
+                    "pid": event.get("pid") if isinstance(event.get("pid"), int) else None,
+                },
+            )
+    pending.clear(session.path)

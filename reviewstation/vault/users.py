@@ -1,0 +1,105 @@
+"""User records in the database: role, public keys and the identity wrapped under the user key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from reviewstation.crypto import aead
+from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity
+from reviewstation.crypto.recipients import RecipientPublicKey
+from reviewstation.crypto.signing import HybridPublicKey
+from reviewstation.errors import InputError, NotFound
+from reviewstation.vault.database import Connection
+from reviewstation.vault.keys import identity_wrap_key
+
+Role = Literal["reviewer", "lead", "auditor"]
+ROLES: tuple[Role, ...] = ("reviewer", "lead", "auditor")
+MAX_NAME = 64
+
+
+def check_name(name: str) -> str:
+    if not name or len(name) > MAX_NAME or not name.isprintable() or name != name.strip():
+        raise InputError(
+            f"A user name must be 1-{MAX_NAME} printable characters without surrounding spaces."
+        )
+    return name
+
+
+def check_role(role: str) -> Role:
+    for known in ROLES:
+        if role == known:
+            return known
+    raise InputError(f"Unknown role {role!r}; choose reviewer, lead or auditor.")
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    name: str
+    role: Role
+    created: str
+    active: bool
+    signing: HybridPublicKey
+    recipient: RecipientPublicKey
+    wrapped_identity: bytes
+
+    def public_identity(self, vault_id: str) -> PublicIdentity:
+        return PublicIdentity(self.name, self.role, vault_id, self.signing, self.recipient)
+
+    def unwrap_identity(self, user_key: bytes, vault_id: str) -> PrivateIdentity:
+        aad = f"reviewstation/identity\x00{vault_id}\x00{self.name}".encode()
+        key = identity_wrap_key(user_key, vault_id, self.name)
+        return PrivateIdentity.from_bytes(aead.open_sealed(key, self.wrapped_identity, aad))
+
+
+def wrap_identity(identity: PrivateIdentity, user_key: bytes, vault_id: str, name: str) -> bytes:
+    aad = f"reviewstation/identity\x00{vault_id}\x00{name}".encode()
+    return aead.seal(identity_wrap_key(user_key, vault_id, name), identity.to_bytes(), aad)
+
+
+_COLUMNS = (
+    "name, role, created, active, sig_p384_spki, sig_mldsa87, rcpt_mlkem1024, rcpt_p384_spki,"
+    " wrapped_identity"
+)
+
+
+def _row(row: tuple[object, ...]) -> UserRecord:
+    return UserRecord(
+        name=str(row[0]),
+        role=check_role(str(row[1])),
+        created=str(row[2]),
+        active=bool(row[3]),
+        signing=HybridPublicKey.from_bytes(bytes(row[4]), bytes(row[5])),  # type: ignore[arg-type]
+        recipient=RecipientPublicKey.from_bytes(bytes(row[6]), bytes(row[7])),  # type: ignore[arg-type]
+        wrapped_identity=bytes(row[8]),  # type: ignore[arg-type]
+    )
+
+
+def get(conn: Connection, name: str) -> UserRecord:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFound(f"There is no user named {name!r} in this vault.")
+    return _row(row)
+
+
+def all_users(conn: Connection) -> list[UserRecord]:
+    return [_row(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM users ORDER BY name")]
+
+
+def insert(
+    conn: Connection, name: str, role: Role, created: str, identity: PrivateIdentity, wrapped: bytes
+) -> None:
+    public = identity.public(name, role, "")
+    conn.execute(
+        f"INSERT INTO users ({_COLUMNS}) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        (
+            name,
+            role,
+            created,
+            public.signing.p384_spki_der(),
+            public.signing.mldsa87_raw(),
+            public.recipient.mlkem_raw(),
+            public.recipient.p384_spki_der(),
+            wrapped,
+        ),
+    )

@@ -1,0 +1,191 @@
+"""The auditor's check: prove the vault intact without trusting the people who wrote it.
+
+Never writes the database (it opens it read-only), so it can run beside an open session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from reviewstation.crypto.signing import HybridSignature
+from reviewstation.errors import ReviewStationError
+from reviewstation.vault import audit, pending
+from reviewstation.vault.audit import Checkpoint
+from reviewstation.vault.database import Connection, DatabaseError, open_database
+from reviewstation.vault.header import load_header
+from reviewstation.vault.keys import database_key
+from reviewstation.vault.migrations import LATEST, schema_version
+from reviewstation.vault.session import _pick_user, unlock_keys
+from reviewstation.vault.users import all_users
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Report:
+    vault: str
+    vault_id: str = ""
+    checks: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    entries: int = 0
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "vault": self.vault,
+            "vault_id": self.vault_id,
+            "intact": self.intact,
+            "audit_entries": self.entries,
+            "checks": self.checks,
+            "problems": self.problems,
+            "notes": self.notes,
+        }
+
+
+def verify_vault(
+    path: Path,
+    secret: str,
+    *,
+    user: str | None = None,
+    method: Literal["passphrase", "recovery", "keyring"] = "passphrase",
+    progress: Progress | None = None,
+) -> Report:
+    """Raises ReviewStationError only when the vault cannot be checked at all (exit 2)."""
+    step = progress or (lambda _message: None)
+    header = load_header(path)
+    report = Report(str(path), header.vault_id)
+    name = _pick_user(header, user)
+    master, _ = unlock_keys(path, header, name, secret, method)
+    pending.record(path, name, "vault.verify", method)
+
+    step("header")
+    report.checks.append("header authentication")
+    if not header.mac_valid(master):
+        report.problems.append("Header: its authentication code does not match (the file was edited).")
+
+    step("database")
+    report.checks.append("database authentication")
+    try:
+        conn = open_database(path, database_key(master, header.vault_id), read_only=True)
+    except ReviewStationError as exc:
+        report.problems.append(f"Database: {exc}")
+        return report
+    try:
+        _check_database(conn, header.vault_id, header.marking, report)
+        _check_audit(conn, header, report, step)
+        _check_slots(conn, header, report)
+    finally:
+        conn.close()
+    for event in pending.read(path):
+        if event.get("action") == "vault.unlock_failed":
+            report.notes.append(
+                f"Failed unlock by {event.get('user')!r} at {event.get('at')} not yet in the audit trail."
+            )
+    return report
+
+
+def _check_database(conn: Connection, vault_id: str, marking: str, report: Report) -> None:
+    report.checks.append("cipher_integrity_check")
+    try:
+        bad_pages = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+        report.problems.extend(f"Database: {row[0]}" for row in bad_pages)
+    except DatabaseError as exc:
+        report.problems.append(f"Database: the page check could not finish ({exc}).")
+    report.checks.append("integrity_check")
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        if rows != ["ok"]:
+            report.problems.extend(f"Database structure: {r}" for r in rows[:20])
+    except DatabaseError as exc:
+        report.problems.append(f"Database structure: the check could not finish ({exc}).")
+    try:
+        version = schema_version(conn)
+        if version != LATEST:
+            report.notes.append(f"Schema version {version}; it is migrated to {LATEST} on next unlock.")
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("vault_id") != vault_id:
+            report.problems.append("Database: it belongs to another vault than the header.")
+        if meta.get("marking") != marking:
+            report.problems.append(
+                f"Marking: the header says {marking!r} but the database says {meta.get('marking')!r}."
+            )
+    except DatabaseError as exc:
+        report.problems.append(f"Database: its metadata cannot be read ({exc}).")
+
+
+def _check_audit(conn: Connection, header: Any, report: Report, step: Progress) -> None:
+    vault_id = header.vault_id
+    step("audit trail")
+    report.checks.append("audit chain")
+    try:
+        count, _, problems = audit.verify_chain(conn, vault_id)
+        total = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
+        keys = {u.name: u.signing for u in all_users(conn)}
+        points = audit.checkpoints(conn)
+    except DatabaseError as exc:
+        report.problems.append(f"Audit trail: it cannot be read ({exc}).")
+        return
+    report.entries = total
+    report.problems.extend(problems)
+
+    def check_point(point: Checkpoint, where: str) -> None:
+        key = keys.get(point.user)
+        if key is None:
+            report.problems.append(f"{where}: signed by {point.user!r}, who is not a user of this vault.")
+        elif not point.valid(vault_id, key):
+            report.problems.append(f"{where}: its signature does not verify.")
+        at = audit.hash_at(conn, point.count, vault_id) if point.count <= count else None
+        if point.count > total:
+            report.problems.append(
+                f"{where}: it covers {point.count} audit entries but the trail has only {total}"
+                " (the database was rolled back or entries were removed)."
+            )
+        elif at is not None and at.hex() != point.head:
+            report.problems.append(
+                f"{where}: the audit trail at entry {point.count} differs from what was signed."
+            )
+
+    step("checkpoints")
+    report.checks.append("checkpoint signatures")
+    for point in points:
+        check_point(point, f"Checkpoint at entry {point.count}")
+    report.checks.append("rollback against the header checkpoint")
+    cp = header.checkpoint
+    if cp is None:
+        report.problems.append("Header: it carries no checkpoint.")
+    else:
+        check_point(
+            Checkpoint(cp.count, cp.head, cp.user, cp.at, HybridSignature(cp.sig_p384, cp.sig_mldsa87)),
+            "Header checkpoint",
+        )
+
+
+def _check_slots(conn: Connection, header: Any, report: Report) -> None:
+    report.checks.append("key slots")
+    try:
+        recorded = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, kind, user FROM key_slots")}
+        active = {r[0] for r in conn.execute("SELECT name FROM users WHERE active = 1")}
+    except DatabaseError as exc:
+        report.problems.append(f"Key slots: the database's list cannot be read ({exc}).")
+        return
+    for slot in header.slots:
+        if slot.slot_id not in recorded:
+            report.problems.append(
+                f"Key slot {slot.slot_id} ({slot.kind}, {slot.user}) is in the header but not"
+                " recorded in the database."
+            )
+        elif slot.user is not None and slot.user not in active:
+            report.problems.append(f"Key slot {slot.slot_id} belongs to {slot.user!r}, who is not an active user.")
+    in_header = {s.slot_id for s in header.slots}
+    for slot_id, (kind, user) in recorded.items():
+        if slot_id not in in_header:
+            report.problems.append(
+                f"Key slot {slot_id} ({kind}, {user}) is recorded in the database but missing from the header."
+            )
