@@ -11,12 +11,17 @@ from __future__ import annotations
 import os
 
 from reviewstation.crypto.identity import PrivateIdentity
-from reviewstation.crypto.kdf import Argon2Params, floor_params
+from reviewstation.crypto.kdf import Argon2Params
 from reviewstation.errors import InputError, PermissionDenied
 from reviewstation.vault import audit, users
 from reviewstation.vault.header import KeySlot
 from reviewstation.vault.keys import USER_KEY_BYTES
-from reviewstation.vault.keyslots import check_new_passphrase, encode_passphrase, make_slot
+from reviewstation.vault.keyslots import (
+    check_new_passphrase,
+    default_kdf,
+    encode_passphrase,
+    make_slot,
+)
 from reviewstation.vault.session import Session
 from reviewstation.vault.users import UserRecord, check_name, check_role
 
@@ -49,7 +54,7 @@ def add_user(
         name,
         encode_passphrase(passphrase),
         session.master + user_key,
-        kdf or floor_params(),
+        kdf or default_kdf(),
     )
     wrapped = users.wrap_identity(identity, user_key, session.vault_id, name)
     with session.change("user.add", name, {"role": role_, "slot": slot.slot_id}) as conn:
@@ -70,7 +75,7 @@ def change_passphrase(session: Session, new_passphrase: str, kdf: Argon2Params |
         name,
         encode_passphrase(new_passphrase),
         session.master + session.user_key,
-        kdf or floor_params(),
+        kdf or default_kdf(),
     )
     old = session.header.slots_for(name, "passphrase")
     kept = [s for s in session.header.slots if s not in old]

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import unicodedata
 
 from reviewstation.crypto import aead
-from reviewstation.crypto.kdf import Argon2Params, derive_argon2, hkdf
+from reviewstation.crypto.kdf import Argon2Params, calibrate, derive_argon2, hkdf
 from reviewstation.errors import CryptoError, InputError
 from reviewstation.vault.header import KeySlot, SlotKind
 from reviewstation.vault.keys import MASTER_KEY_BYTES, USER_KEY_BYTES
 
 MIN_PASSPHRASE_CHARS = 8
+KDF_TARGET_ENV = "REVIEWSTATION_KDF_MS"
+DEFAULT_KDF_MS = 750
+
+
+def default_kdf() -> Argon2Params:
+    """Argon2id calibrated to ~0.75 s here. ``REVIEWSTATION_KDF_MS`` changes the target (tests
+    and slow machines); ``calibrate`` never goes below the floor, whatever it says."""
+    try:
+        target_ms = int(os.environ.get(KDF_TARGET_ENV, DEFAULT_KDF_MS))
+    except ValueError:
+        target_ms = DEFAULT_KDF_MS
+    return calibrate(max(0, target_ms) / 1000)
 
 
 def encode_passphrase(passphrase: str) -> bytes:

@@ -38,6 +38,7 @@ from reviewstation.vault.header import (
 from reviewstation.vault.keys import MASTER_KEY_BYTES, USER_KEY_BYTES, database_key
 from reviewstation.vault.keyslots import (
     check_new_passphrase,
+    default_kdf,
     encode_passphrase,
     make_slot,
     open_slot,
@@ -219,7 +220,7 @@ def create_vault(
         raise InputError(f"{path} already exists; choose a new folder for the vault.")
     if not path.parent.is_dir():
         raise InputError(f"The folder {path.parent} does not exist.")
-    kdf = kdf or floor_params()
+    kdf = kdf or default_kdf()
     master = os.urandom(MASTER_KEY_BYTES)
     user_key = os.urandom(USER_KEY_BYTES)
     vault_id = str(uuid.uuid4())
@@ -273,7 +274,7 @@ def create_vault(
     return vault_id, recovery_text
 
 
-def _pick_user(header: Header, user: str | None) -> str:
+def pick_user(header: Header, user: str | None) -> str:
     if user is not None:
         return user
     names = header.users()
@@ -300,7 +301,7 @@ def open_vault(
 ) -> Session:
     """Unlock. Write mode takes the writer lock; read mode never writes the database."""
     header = load_header(path)
-    name = _pick_user(header, user)
+    name = pick_user(header, user)
     lock = WriterLock.acquire(path, name, wait_seconds) if mode == "write" else None
     try:
         return _unlock(path, header, name, secret, mode, method, lock)

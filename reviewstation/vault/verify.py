@@ -18,7 +18,7 @@ from reviewstation.vault.database import Connection, DatabaseError, open_databas
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keys import database_key
 from reviewstation.vault.migrations import LATEST, schema_version
-from reviewstation.vault.session import _pick_user, unlock_keys
+from reviewstation.vault.session import pick_user, unlock_keys
 from reviewstation.vault.users import all_users
 
 Progress = Callable[[str], None]
@@ -61,7 +61,7 @@ def verify_vault(
     step = progress or (lambda _message: None)
     header = load_header(path)
     report = Report(str(path), header.vault_id)
-    name = _pick_user(header, user)
+    name = pick_user(header, user)
     master, _ = unlock_keys(path, header, name, secret, method)
     pending.record(path, name, "vault.verify", method)
 

@@ -1,0 +1,56 @@
+"""The ``reviewstation`` command line: a thin front end over the same services as the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from reviewstation import __version__
+from reviewstation.cli.commands import audit, identity, user, vault
+from reviewstation.errors import ReviewStationError
+
+GROUPS = (vault, user, audit, identity)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewstation",
+        description="Offline workstation for confidential review of frontier AI models. "
+        "Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"reviewstation {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def _launch_gui(vault: Path | None) -> int:
+    from reviewstation.gui.app import run  # Qt loads only for the desktop app
+
+    return run(vault)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = {name for name in parser._subparsers._group_actions[0].choices}  # type: ignore[union-attr]
+    if not args_list or (args_list[0] not in commands and not args_list[0].startswith("-")):
+        if len(args_list) > 1:
+            parser.error(f"unknown command {args_list[0]!r}")
+        return _launch_gui(Path(args_list[0]) if args_list else None)
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        return _launch_gui(None)
+    try:
+        result = args.run(args)
+        assert isinstance(result, int)
+        return result
+    except ReviewStationError as exc:
+        sys.stderr.write(f"reviewstation: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("reviewstation: interrupted; nothing further was changed.\n")
+        return 130

@@ -1,0 +1,99 @@
+"""user add | list | passwd | remove | keyring"""
+
+from __future__ import annotations
+
+import argparse
+
+from reviewstation.cli import output
+from reviewstation.cli.context import open_session, secrets, unlock_options
+from reviewstation.errors import UsageError
+from reviewstation.vault import accounts, keyring_slot, users
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = sub.add_parser("user", help="people, roles and key slots")
+    cmds = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    unlock = unlock_options()
+
+    add = cmds.add_parser("add", parents=[unlock], help="add a person (leads only)")
+    add.add_argument("vault", metavar="VAULT")
+    add.add_argument("new_user", metavar="NEW_USER")
+    add.add_argument("--role", required=True, choices=list(users.ROLES))
+    add.set_defaults(run=_add)
+
+    listing = cmds.add_parser("list", parents=[unlock], help="users and roles")
+    listing.add_argument("vault", metavar="VAULT")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_list)
+
+    passwd = cmds.add_parser("passwd", parents=[unlock], help="change your passphrase")
+    passwd.add_argument("vault", metavar="VAULT")
+    passwd.set_defaults(run=_passwd)
+
+    remove = cmds.add_parser("remove", parents=[unlock], help="remove a person's key slots")
+    remove.add_argument("vault", metavar="VAULT")
+    remove.add_argument("name", metavar="USER")
+    remove.set_defaults(run=_remove)
+
+    ring = cmds.add_parser("keyring", parents=[unlock], help="add or remove your OS-keyring slot")
+    ring.add_argument("vault", metavar="VAULT")
+    toggle = ring.add_mutually_exclusive_group(required=True)
+    toggle.add_argument("--enable", action="store_true")
+    toggle.add_argument("--disable", action="store_true")
+    ring.set_defaults(run=_keyring)
+
+
+def _add(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        passphrase = secrets(args).get(f"new passphrase for {args.new_user}", confirm=True)
+        record = accounts.add_user(session, args.new_user, args.role, passphrase)
+        output.line(f"{record.name} added as {record.role}; fingerprint {record.signing.fingerprint()}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with open_session(args, mode="read") as session:
+        records = users.all_users(session.conn)
+    rows = [
+        {"name": r.name, "role": r.role, "active": r.active, "created": r.created,
+         "fingerprint": r.signing.fingerprint()}
+        for r in records
+    ]
+    if args.json:
+        output.emit_json(rows)
+    else:
+        output.table(
+            [[r["name"], r["role"], "yes" if r["active"] else "removed", r["created"]] for r in rows],
+            ["NAME", "ROLE", "ACTIVE", "CREATED"],
+        )
+    return 0
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        new = secrets(args).get(f"new passphrase for {session.user.name}", confirm=True)
+        accounts.change_passphrase(session, new)
+        output.line(f"Passphrase changed for {session.user.name}.")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        accounts.remove_user(session, args.name)
+        output.line(f"{args.name} removed; their audit history stays.")
+    return 0
+
+
+def _keyring(args: argparse.Namespace) -> int:
+    if args.keyring and args.enable:
+        raise UsageError("Unlock with your passphrase to enable the keyring slot.")
+    with open_session(args) as session:
+        if args.enable:
+            secret = keyring_slot.store_new_secret(session.vault_id, session.user.name)
+            slot = accounts.add_secret_slot(session, "keyring", secret)
+            output.line(f"{slot.slot_id} keyring slot added for {session.user.name}")
+        else:
+            removed = accounts.remove_slots(session, "keyring")
+            keyring_slot.forget_secret(session.vault_id, session.user.name)
+            output.line(f"{removed} keyring slot(s) removed for {session.user.name}")
+    return 0

@@ -1,0 +1,103 @@
+"""vault init | info | verify"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from reviewstation.cli import output
+from reviewstation.cli.context import resolve_unlock, secrets, unlock_options
+from reviewstation.vault.header import load_header
+from reviewstation.vault.keyslots import check_new_passphrase
+from reviewstation.vault.session import create_vault
+from reviewstation.vault.verify import verify_vault
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    vault = sub.add_parser("vault", help="create, describe and verify vaults")
+    cmds = vault.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    init = cmds.add_parser("init", help="create a vault with its first user")
+    init.add_argument("vault", metavar="VAULT")
+    init.add_argument("--user", required=True, help="the first user's name")
+    init.add_argument("--role", default="lead", choices=["reviewer", "lead", "auditor"])
+    init.add_argument("--marking", default="UNCLASSIFIED", help="classification of the vault")
+    init.add_argument("--passphrase-file", type=Path)
+    init.set_defaults(run=_init)
+
+    info = cmds.add_parser("info", help="what the header says (no passphrase needed)")
+    info.add_argument("vault", metavar="VAULT")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(run=_info)
+
+    verify = cmds.add_parser(
+        "verify", parents=[unlock_options()],
+        help="the auditor's integrity check (exit 0 intact, 1 problems, 2 cannot check)",
+    )
+    verify.add_argument("vault", metavar="VAULT")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(run=_verify)
+
+
+def _init(args: argparse.Namespace) -> int:
+    passphrase = secrets(args).get(f"new passphrase for {args.user}", confirm=True)
+    check_new_passphrase(passphrase)
+    vault_id, recovery = create_vault(
+        Path(args.vault), args.user, passphrase, role=args.role, marking=args.marking
+    )
+    output.line(f"{vault_id} vault created at {args.vault} for {args.user} ({args.role})")
+    output.line(f"Recovery key (shown once; store it offline, apart from the vault): {recovery}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    header = load_header(Path(args.vault))
+    checkpoint = header.checkpoint
+    info = {
+        "vault": str(args.vault),
+        "vault_id": header.vault_id,
+        "created": header.created,
+        "marking": header.marking,
+        "users": header.users(),
+        "slots": [
+            {"id": s.slot_id, "kind": s.kind, "user": s.user,
+             "kdf": s.kdf.to_json() if s.kdf else None}
+            for s in header.slots
+        ],
+        "checkpoint": None if checkpoint is None else {
+            "count": checkpoint.count, "head": checkpoint.head,
+            "user": checkpoint.user, "at": checkpoint.at,
+        },
+    }
+    if args.json:
+        output.emit_json(info)
+        return 0
+    output.line(f"Vault      {args.vault}")
+    output.line(f"Id         {header.vault_id}")
+    output.line(f"Marking    {header.marking}")
+    output.line(f"Created    {header.created}")
+    output.line(f"Users      {', '.join(header.users())}")
+    for slot in header.slots:
+        kdf = f"argon2id m={slot.kdf.memory_kib} KiB t={slot.kdf.iterations}" if slot.kdf else ""
+        output.line(f"Key slot   {slot.slot_id}  {slot.kind:<10} {slot.user or '':<16} {kdf}".rstrip())
+    if checkpoint:
+        output.line(f"Checkpoint {checkpoint.count} entries, signed by {checkpoint.user} at {checkpoint.at}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    vault = Path(args.vault)
+    user, secret, method = resolve_unlock(args, vault)
+    report = verify_vault(vault, secret, user=user, method=method)  # type: ignore[arg-type]
+    if args.json:
+        output.emit_json(report.to_json())
+    else:
+        for check in report.checks:
+            output.line(f"checked: {check}")
+        for note in report.notes:
+            output.line(f"note: {note}")
+        for problem in report.problems:
+            output.line(f"PROBLEM: {problem}")
+        verdict = "intact" if report.intact else f"{len(report.problems)} problem(s)"
+        output.line(f"Vault {report.vault_id}: {verdict}; {report.entries} audit entries.")
+    return 0 if report.intact else 1

@@ -1,0 +1,54 @@
+"""Shared options of commands that open a vault, and opening it from them."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from reviewstation.cli.secrets import SecretSource
+from reviewstation.vault import keyring_slot
+from reviewstation.vault.header import load_header
+from reviewstation.vault.session import Mode, Session, open_vault, pick_user
+
+def unlock_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("unlocking")
+    group.add_argument("--user", help="the acting user (default: the vault's only user)")
+    group.add_argument("--passphrase-file", type=Path, help="read the passphrase from this file")
+    how = group.add_mutually_exclusive_group()
+    how.add_argument("--recovery", action="store_true", help="unlock with the recovery key")
+    how.add_argument("--keyring", action="store_true", help="unlock with the OS keyring slot")
+    group.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS",
+        help="wait this long for another writer to close the vault",
+    )
+    return parent
+
+
+def secrets(args: argparse.Namespace) -> SecretSource:
+    source = getattr(args, "_secret_source", None)
+    if source is None:
+        source = SecretSource(getattr(args, "passphrase_file", None))
+        args._secret_source = source
+    assert isinstance(source, SecretSource)
+    return source
+
+
+def resolve_unlock(args: argparse.Namespace, vault: Path) -> tuple[str, str, str]:
+    """(user, secret, method) from the options, asking for the secret as needed."""
+    header = load_header(vault)
+    user = pick_user(header, args.user) if not args.recovery else (args.user or pick_user(header, None))
+    if args.keyring:
+        return user, keyring_slot.load_secret(header.vault_id, user), "keyring"
+    if args.recovery:
+        return user, secrets(args).get("recovery key"), "recovery"
+    return user, secrets(args).get(f"passphrase for {user}"), "passphrase"
+
+
+def open_session(args: argparse.Namespace, mode: Mode = "write") -> Session:
+    vault = Path(args.vault)
+    user, secret, method = resolve_unlock(args, vault)
+    return open_vault(
+        vault, secret, user=user, mode=mode, method=method,  # type: ignore[arg-type]
+        wait_seconds=args.wait,
+    )
