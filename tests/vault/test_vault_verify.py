@@ -1,0 +1,130 @@
+"""The auditor's check names each kind of damage: flipped bytes, rollback, audit edits."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from support.vaults import PASS, make_vault
+
+from reviewstation.vault.database import open_database
+from reviewstation.vault.header import load_header
+from reviewstation.vault.keys import database_key
+from reviewstation.vault.session import open_vault, unlock_keys
+from reviewstation.vault.verify import verify_vault
+
+
+def raw_connection(vault: Path):  # type: ignore[no-untyped-def]
+    """The database opened with the real key, as an insider with the passphrase could."""
+    header = load_header(vault)
+    master, _ = unlock_keys(vault, header, "alice", PASS, "passphrase")
+    conn = open_database(vault, database_key(master, header.vault_id))
+    conn.execute("DROP TRIGGER audit_no_update")
+    conn.execute("DROP TRIGGER audit_no_delete")
+    return conn
+
+
+def use(vault: Path, times: int = 1) -> None:
+    for _ in range(times):
+        with open_vault(vault, PASS) as session:
+            session.record("test.action", "t")
+
+
+def test_fresh_vault_is_intact(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    use(vault, 2)
+    report = verify_vault(vault, PASS)
+    assert report.intact, report.problems
+    assert report.entries > 5
+    assert "rollback against the header checkpoint" in report.checks
+
+
+def test_flipped_byte_in_database_is_reported(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    use(vault)
+    db = vault / "vault.db"
+    data = bytearray(db.read_bytes())
+    assert len(data) > 8192
+    data[4096 + 100] ^= 0x01  # inside page 2
+    db.write_bytes(bytes(data))
+    report = verify_vault(vault, PASS)
+    assert not report.intact
+    assert any("Database" in p for p in report.problems), report.problems
+
+
+def test_flipped_byte_in_first_page_is_reported(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    db = vault / "vault.db"
+    data = bytearray(db.read_bytes())
+    data[200] ^= 0x80
+    db.write_bytes(bytes(data))
+    report = verify_vault(vault, PASS)
+    assert any("failed authentication" in p for p in report.problems), report.problems
+
+
+def test_older_database_put_back_is_a_rollback(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    use(vault)
+    saved = tmp_path / "old.db"
+    shutil.copy(vault / "vault.db", saved)
+    use(vault, 2)
+    shutil.copy(saved, vault / "vault.db")
+    report = verify_vault(vault, PASS)
+    assert not report.intact
+    assert any("rolled back" in p for p in report.problems), report.problems
+
+
+def test_edited_audit_entry_is_named(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    use(vault, 2)
+    conn = raw_connection(vault)
+    conn.execute("UPDATE audit SET target = 'forged' WHERE seq = 3")
+    conn.close()
+    report = verify_vault(vault, PASS)
+    assert "Audit trail: entry 3 (slot.add) was altered after it was written." in report.problems
+
+
+def test_deleted_audit_entry_is_named(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    use(vault, 2)
+    conn = raw_connection(vault)
+    conn.execute("DELETE FROM audit WHERE seq = 4")
+    conn.close()
+    report = verify_vault(vault, PASS)
+    assert "Audit trail: entry 4 is missing (the next entry is 5)." in report.problems
+
+
+def test_cut_tail_is_caught_by_the_checkpoint(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    use(vault, 2)
+    conn = raw_connection(vault)
+    last = conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
+    conn.execute("DELETE FROM audit WHERE seq >= ?", (last - 1,))
+    conn.close()
+    report = verify_vault(vault, PASS)
+    assert any("Header checkpoint" in p and "rolled back" in p for p in report.problems)
+
+
+def test_audit_trail_is_append_only_in_the_schema(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    with open_vault(vault, PASS) as session, pytest.raises(Exception, match="append-only"):
+        session.conn.execute("UPDATE audit SET user = 'x' WHERE seq = 1")
+
+
+def test_forged_checkpoint_signature_is_reported(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    conn = raw_connection(vault)
+    conn.execute("UPDATE checkpoints SET at = '1999-01-01T00:00:00Z'")
+    conn.close()
+    report = verify_vault(vault, PASS)
+    assert any("signature does not verify" in p for p in report.problems), report.problems
+
+
+def test_header_slot_unknown_to_database_is_reported(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    conn = raw_connection(vault)
+    conn.execute("DELETE FROM key_slots WHERE kind = 'recovery'")
+    conn.close()
+    report = verify_vault(vault, PASS)
+    assert any("not recorded in the database" in p for p in report.problems), report.problems
