@@ -10,7 +10,7 @@ from reviewstation.vault.header import header_path
 from reviewstation.vault.session import create_vault
 
 DEMO_USER = "demo"
-DEMO_PASSPHRASE = "demo-passphrase"
+DEMO_PASSPHRASE = "demo-passphrase"  # noqa: S105  (published on purpose)
 DEMO_MARKING = "UNCLASSIFIED"
 DEMO_NAME = "Demo.rsvault"
 

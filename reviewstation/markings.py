@@ -1,4 +1,4 @@
-"""Classification markings and their standard banner colours (no Qt: the GUI and reports share it)."""
+"""Classification markings and their banner colours (no Qt: GUI and reports share it)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,9 @@ def atomic_write(path: Path, data: bytes, what: str) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise VaultError(f"Could not write the {what} ({exc.strerror or exc}); nothing changed.") from exc
+        raise VaultError(
+            f"Could not write the {what} ({exc.strerror or exc}); nothing changed."
+        ) from exc
 
 
 def append_line(path: Path, line: bytes, what: str) -> None:

@@ -17,7 +17,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(NONET), *filter(None, [os.environ.get("PYTHONPATH")])]
 )
 sys.path.insert(0, str(NONET))
-import sitecustomize  # noqa: E402, F401  (installs the socket guard in this process too)
+import sitecustomize  # type: ignore[import-not-found]  # noqa: E402, F401  (installs the socket guard in this process too)
 
 
 @pytest.fixture

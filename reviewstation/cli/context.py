@@ -10,6 +10,7 @@ from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
 from reviewstation.vault.session import Mode, Session, open_vault, pick_user
 
+
 def unlock_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("unlocking")
@@ -19,7 +20,10 @@ def unlock_options() -> argparse.ArgumentParser:
     how.add_argument("--recovery", action="store_true", help="unlock with the recovery key")
     how.add_argument("--keyring", action="store_true", help="unlock with the OS keyring slot")
     group.add_argument(
-        "--wait", type=float, default=0.0, metavar="SECONDS",
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
         help="wait this long for another writer to close the vault",
     )
     return parent
@@ -37,7 +41,11 @@ def secrets(args: argparse.Namespace) -> SecretSource:
 def resolve_unlock(args: argparse.Namespace, vault: Path) -> tuple[str, str, str]:
     """(user, secret, method) from the options, asking for the secret as needed."""
     header = load_header(vault)
-    user = pick_user(header, args.user) if not args.recovery else (args.user or pick_user(header, None))
+    user = (
+        pick_user(header, args.user)
+        if not args.recovery
+        else (args.user or pick_user(header, None))
+    )
     if args.keyring:
         return user, keyring_slot.load_secret(header.vault_id, user), "keyring"
     if args.recovery:
@@ -49,6 +57,10 @@ def open_session(args: argparse.Namespace, mode: Mode = "write") -> Session:
     vault = Path(args.vault)
     user, secret, method = resolve_unlock(args, vault)
     return open_vault(
-        vault, secret, user=user, mode=mode, method=method,  # type: ignore[arg-type]
+        vault,
+        secret,
+        user=user,
+        mode=mode,
+        method=method,  # type: ignore[arg-type]
         wait_seconds=args.wait,
     )

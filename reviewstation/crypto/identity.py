@@ -161,7 +161,8 @@ def parse_card(data: bytes) -> PublicIdentity:
     if obj.get("fingerprints") != identity.fingerprints():
         raise InputError("The identity card's fingerprints do not match its keys.")
     signature = HybridSignature(
-        unb64(sig_obj.get("p384"), "self-signature"), unb64(sig_obj.get("mldsa87"), "self-signature")
+        unb64(sig_obj.get("p384"), "self-signature"),
+        unb64(sig_obj.get("mldsa87"), "self-signature"),
     )
     try:
         signing.verify(Domain.IDENTITY, canonical(identity._body()), signature)

@@ -62,7 +62,9 @@ class RecipientPrivateKey:
 
     def decrypt(self, ciphertext: bytes, info: bytes) -> bytes:
         try:
-            return SUITE.decrypt(ciphertext, hpke.MLKEM1024P384PrivateKey(self.mlkem, self.p384), info)
+            return SUITE.decrypt(
+                ciphertext, hpke.MLKEM1024P384PrivateKey(self.mlkem, self.p384), info
+            )
         except Exception as exc:  # the binding raises a bare InvalidTag or ValueError
             raise CryptoError("The package could not be decrypted with this key.") from exc
 

@@ -28,10 +28,14 @@ class Domain(Enum):
     CHECKPOINT = b"reviewstation/checkpoint/v1"
     IDENTITY = b"reviewstation/identity/v1"
 
+    @property
+    def label(self) -> bytes:
+        return bytes(self.value)
+
     def ecdsa_message(self, message: bytes) -> bytes:
         if self is Domain.PACKAGE:
             return message
-        return self.value + b"\x00" + message
+        return self.label + b"\x00" + message
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class HybridPublicKey:
         return self.mldsa87.public_bytes_raw()
 
     def fingerprint(self) -> str:
-        """Hex SHA-384 of the P-384 SubjectPublicKeyInfo: what ``openssl pkey | sha384sum`` gives."""
+        """Hex SHA-384 of the P-384 SubjectPublicKeyInfo (``openssl pkey ... | sha384sum``)."""
         return sha384_hex(self.p384_spki_der())
 
     def mldsa87_fingerprint(self) -> str:
@@ -89,7 +93,7 @@ class HybridPublicKey:
         except InvalidSignature as exc:
             raise CryptoError("The ECDSA P-384 signature does not verify.") from exc
         try:
-            self.mldsa87.verify(signature.mldsa87, message, domain.value)
+            self.mldsa87.verify(signature.mldsa87, message, domain.label)
         except InvalidSignature as exc:
             raise CryptoError("The ML-DSA-87 signature does not verify.") from exc
 
@@ -119,7 +123,7 @@ class HybridSigningKey:
     def sign(self, domain: Domain, message: bytes) -> HybridSignature:
         return HybridSignature(
             p384_der=self.p384.sign(domain.ecdsa_message(message), ec.ECDSA(hashes.SHA384())),
-            mldsa87=self.mldsa87.sign(message, domain.value),
+            mldsa87=self.mldsa87.sign(message, domain.label),
         )
 
     def private_parts(self) -> tuple[bytes, bytes]:

@@ -42,9 +42,10 @@ def add_user(
     check_name(name)
     role_ = check_role(role)
     check_new_passphrase(passphrase)
-    if name in session.header.users() or session.conn.execute(
-        "SELECT 1 FROM users WHERE name = ?", (name,)
-    ).fetchone():
+    if (
+        name in session.header.users()
+        or session.conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
+    ):
         raise InputError(f"A user named {name!r} already exists in this vault.")
     identity = PrivateIdentity.generate()
     user_key = os.urandom(USER_KEY_BYTES)
@@ -64,7 +65,9 @@ def add_user(
     return users.get(session.conn, name)
 
 
-def change_passphrase(session: Session, new_passphrase: str, kdf: Argon2Params | None = None) -> None:
+def change_passphrase(
+    session: Session, new_passphrase: str, kdf: Argon2Params | None = None
+) -> None:
     """Replace the unlocked user's passphrase slot(s) with one for the new passphrase."""
     session._require_open()
     check_new_passphrase(new_passphrase)
@@ -80,7 +83,9 @@ def change_passphrase(session: Session, new_passphrase: str, kdf: Argon2Params |
     old = session.header.slots_for(name, "passphrase")
     kept = [s for s in session.header.slots if s not in old]
     with session.change(
-        "slot.passphrase_changed", name, {"removed": [s.slot_id for s in old], "added": slot.slot_id}
+        "slot.passphrase_changed",
+        name,
+        {"removed": [s.slot_id for s in old], "added": slot.slot_id},
     ) as conn:
         conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in old])
         _record_slot(session, slot)
@@ -98,7 +103,9 @@ def remove_user(session: Session, name: str) -> None:
     with session.change("user.remove", name, {"slots": [s.slot_id for s in doomed]}) as conn:
         conn.execute("UPDATE users SET active = 0 WHERE name = ?", (name,))
         conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in doomed])
-        session.save_header(session.header.with_slots([s for s in session.header.slots if s not in doomed]))
+        session.save_header(
+            session.header.with_slots([s for s in session.header.slots if s not in doomed])
+        )
 
 
 def add_secret_slot(session: Session, kind: str, secret: bytes) -> KeySlot:
@@ -121,10 +128,16 @@ def remove_slots(session: Session, kind: str) -> int:
     name = session.user.name
     doomed = [s for s in session.header.slots if s.user == name and s.kind == kind]
     if kind == "passphrase":
-        raise PermissionDenied("Your passphrase slot cannot be removed; change the passphrase instead.")
+        raise PermissionDenied(
+            "Your passphrase slot cannot be removed; change the passphrase instead."
+        )
     if not doomed:
         return 0
-    with session.change("slot.remove", name, {"kind": kind, "slots": [s.slot_id for s in doomed]}) as conn:
+    with session.change(
+        "slot.remove", name, {"kind": kind, "slots": [s.slot_id for s in doomed]}
+    ) as conn:
         conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in doomed])
-        session.save_header(session.header.with_slots([s for s in session.header.slots if s not in doomed]))
+        session.save_header(
+            session.header.with_slots([s for s in session.header.slots if s not in doomed])
+        )
     return len(doomed)

@@ -40,7 +40,9 @@ class Entry:
     hash: bytes
 
     def expected_hash(self) -> bytes:
-        return entry_hash(self.prev, self.seq, self.at, self.user, self.action, self.target, self.details)
+        return entry_hash(
+            self.prev, self.seq, self.at, self.user, self.action, self.target, self.details
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,7 +60,14 @@ class Entry:
 def entry_hash(
     prev: bytes, seq: int, at: str, user: str, action: str, target: str, details: dict[str, Any]
 ) -> bytes:
-    body = {"seq": seq, "at": at, "user": user, "action": action, "target": target, "details": details}
+    body = {
+        "seq": seq,
+        "at": at,
+        "user": user,
+        "action": action,
+        "target": target,
+        "details": details,
+    }
     return sha384(prev + canonical(body))
 
 
@@ -121,17 +130,26 @@ def verify_chain(conn: Connection, vault_id: str) -> tuple[int, bytes, list[str]
     expected_seq = 1
     for entry in entries(conn):
         if entry.seq != expected_seq:
-            return expected_seq - 1, prev, [
-                f"Audit trail: entry {expected_seq} is missing (the next entry is {entry.seq})."
-            ]
+            return (
+                expected_seq - 1,
+                prev,
+                [f"Audit trail: entry {expected_seq} is missing (the next entry is {entry.seq})."],
+            )
         if entry.prev != prev:
-            return expected_seq - 1, prev, [
-                f"Audit trail: entry {entry.seq} does not link to entry {entry.seq - 1}."
-            ]
+            return (
+                expected_seq - 1,
+                prev,
+                [f"Audit trail: entry {entry.seq} does not link to entry {entry.seq - 1}."],
+            )
         if entry.expected_hash() != entry.hash:
-            return expected_seq - 1, prev, [
-                f"Audit trail: entry {entry.seq} ({entry.action}) was altered after it was written."
-            ]
+            return (
+                expected_seq - 1,
+                prev,
+                [
+                    f"Audit trail: entry {entry.seq} ({entry.action}) was altered after it was"
+                    " written."
+                ],
+            )
         prev = entry.hash
         expected_seq += 1
     return expected_seq - 1, prev, []

@@ -18,7 +18,9 @@ Connection = Any  # sqlcipher3 ships no type information
 DatabaseError = sqlcipher3.DatabaseError
 
 
-def open_database(vault: Path, key: bytes, *, create: bool = False, read_only: bool = False) -> Connection:
+def open_database(
+    vault: Path, key: bytes, *, create: bool = False, read_only: bool = False
+) -> Connection:
     path = vault / DB_NAME
     if not create and not path.exists():
         raise VaultCorrupt(f"The vault's database {path} is missing.")

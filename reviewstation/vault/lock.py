@@ -49,7 +49,9 @@ class WriterLock:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except PermissionError as exc:
-            raise VaultError(f"The vault at {vault} is read-only here; it cannot be changed.") from exc
+            raise VaultError(
+                f"The vault at {vault} is read-only here; it cannot be changed."
+            ) from exc
         except OSError as exc:
             raise VaultError(f"Could not create the vault lock ({exc.strerror or exc}).") from exc
         deadline = time.monotonic() + wait_seconds
@@ -67,7 +69,10 @@ class WriterLock:
                     ) from None
                 time.sleep(0.2)
         holder = Holder(
-            user, os.getpid(), socket.gethostname(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            user,
+            os.getpid(),
+            socket.gethostname(),
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder.__dict__).encode(), 0)

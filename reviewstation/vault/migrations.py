@@ -75,7 +75,7 @@ def _v1_foundation(conn: Connection) -> None:
             sig_p384     BLOB NOT NULL,
             sig_mldsa87  BLOB NOT NULL
         ) STRICT;
-        """
+        """,
     )
 
 

@@ -84,7 +84,9 @@ class Session:
     def user_key(self) -> bytes:
         self._require_open()
         if self._user_key is None:
-            raise PermissionDenied("This session was opened with the recovery key; it has no user key.")
+            raise PermissionDenied(
+                "This session was opened with the recovery key; it has no user key."
+            )
         return bytes(self._user_key)
 
     def _require_open(self) -> None:
@@ -139,7 +141,9 @@ class Session:
     def checkpoint(self, reason: str) -> audit.Checkpoint:
         """Sign the chain head, record it, and mirror it into the header."""
         if self.identity is None:
-            raise PermissionDenied("A checkpoint needs a user's signing key (unlock with a passphrase).")
+            raise PermissionDenied(
+                "A checkpoint needs a user's signing key (unlock with a passphrase)."
+            )
         self._require_open()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -195,7 +199,9 @@ class Session:
 def _check_marking(marking: str) -> str:
     marking = marking.strip()
     if not marking or len(marking) > MAX_MARKING or not marking.isprintable():
-        raise InputError("A marking must be 1-200 printable characters, e.g. CUI or SECRET//NOFORN.")
+        raise InputError(
+            "A marking must be 1-200 printable characters, e.g. CUI or SECRET//NOFORN."
+        )
     return marking
 
 
@@ -228,7 +234,9 @@ def create_vault(
     identity = PrivateIdentity.generate()
     recovery_text, recovery_secret = generate_recovery_key()
     slots = [
-        make_slot(vault_id, "passphrase", user, encode_passphrase(passphrase), master + user_key, kdf),
+        make_slot(
+            vault_id, "passphrase", user, encode_passphrase(passphrase), master + user_key, kdf
+        ),
         make_slot(vault_id, "recovery", None, recovery_secret, master),
     ]
     header = Header(vault_id, created, marking, tuple(slots))
@@ -262,7 +270,12 @@ def create_vault(
         header = replace(
             header,
             checkpoint=HeaderCheckpoint(
-                point.count, point.head, user, point.at, point.signature.p384_der, point.signature.mldsa87
+                point.count,
+                point.head,
+                user,
+                point.at,
+                point.signature.p384_der,
+                point.signature.mldsa87,
             ),
         )
         save_header(staging, header, master)
@@ -318,7 +331,7 @@ def unlock_keys(
     secret: str,
     method: Literal["passphrase", "recovery", "keyring"],
 ) -> tuple[bytes, bytes | None]:
-    """Open a key slot: (master key, user key or None). WrongPassphrase, uniformly, if none opens."""
+    """Open a key slot: (master key, user key or None); WrongPassphrase, uniformly, if none."""
     vault_id = header.vault_id
     if method == "recovery":
         secret_bytes = parse_recovery_key(secret)
@@ -341,7 +354,9 @@ def unlock_keys(
             continue
     pending.record(path, name, "vault.unlock_failed", method)
     what = {"passphrase": "passphrase", "recovery": "recovery key", "keyring": "keyring secret"}
-    raise WrongPassphrase(f"The {what[method]} is wrong, or {name!r} has no key slot in this vault.")
+    raise WrongPassphrase(
+        f"The {what[method]} is wrong, or {name!r} has no key slot in this vault."
+    )
 
 
 def _unlock(
@@ -408,7 +423,8 @@ def _fold_pending(session: Session) -> None:
         seen = {
             str(r[0])
             for r in conn.execute(
-                "SELECT json_extract(details, '$.event') FROM audit WHERE json_extract(details, '$.event') IS NOT NULL"
+                "SELECT json_extract(details, '$.event') FROM audit"
+                " WHERE json_extract(details, '$.event') IS NOT NULL"
             )
         }
         for event in events:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from reviewstation.crypto import aead
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity
@@ -63,27 +63,28 @@ _COLUMNS = (
 )
 
 
-def _row(row: tuple[object, ...]) -> UserRecord:
+def _row(row: Any) -> UserRecord:
     return UserRecord(
         name=str(row[0]),
         role=check_role(str(row[1])),
         created=str(row[2]),
         active=bool(row[3]),
-        signing=HybridPublicKey.from_bytes(bytes(row[4]), bytes(row[5])),  # type: ignore[arg-type]
-        recipient=RecipientPublicKey.from_bytes(bytes(row[6]), bytes(row[7])),  # type: ignore[arg-type]
-        wrapped_identity=bytes(row[8]),  # type: ignore[arg-type]
+        signing=HybridPublicKey.from_bytes(bytes(row[4]), bytes(row[5])),
+        recipient=RecipientPublicKey.from_bytes(bytes(row[6]), bytes(row[7])),
+        wrapped_identity=bytes(row[8]),
     )
 
 
 def get(conn: Connection, name: str) -> UserRecord:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE name = ?", (name,)).fetchone()
+    query = f"SELECT {_COLUMNS} FROM users WHERE name = ?"  # noqa: S608 (constant columns)
+    row = conn.execute(query, (name,)).fetchone()
     if row is None:
         raise NotFound(f"There is no user named {name!r} in this vault.")
     return _row(row)
 
 
 def all_users(conn: Connection) -> list[UserRecord]:
-    return [_row(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM users ORDER BY name")]
+    return [_row(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM users ORDER BY name")]  # noqa: S608
 
 
 def insert(
@@ -91,7 +92,7 @@ def insert(
 ) -> None:
     public = identity.public(name, role, "")
     conn.execute(
-        f"INSERT INTO users ({_COLUMNS}) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        f"INSERT INTO users ({_COLUMNS}) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",  # noqa: S608
         (
             name,
             role,

@@ -68,7 +68,9 @@ def verify_vault(
     step("header")
     report.checks.append("header authentication")
     if not header.mac_valid(master):
-        report.problems.append("Header: its authentication code does not match (the file was edited).")
+        report.problems.append(
+            "Header: its authentication code does not match (the file was edited)."
+        )
 
     step("database")
     report.checks.append("database authentication")
@@ -86,7 +88,8 @@ def verify_vault(
     for event in pending.read(path):
         if event.get("action") == "vault.unlock_failed":
             report.notes.append(
-                f"Failed unlock by {event.get('user')!r} at {event.get('at')} not yet in the audit trail."
+                f"Failed unlock by {event.get('user')!r} at {event.get('at')}"
+                " not yet in the audit trail."
             )
     return report
 
@@ -108,13 +111,16 @@ def _check_database(conn: Connection, vault_id: str, marking: str, report: Repor
     try:
         version = schema_version(conn)
         if version != LATEST:
-            report.notes.append(f"Schema version {version}; it is migrated to {LATEST} on next unlock.")
+            report.notes.append(
+                f"Schema version {version}; it is migrated to {LATEST} on next unlock."
+            )
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("vault_id") != vault_id:
             report.problems.append("Database: it belongs to another vault than the header.")
         if meta.get("marking") != marking:
             report.problems.append(
-                f"Marking: the header says {marking!r} but the database says {meta.get('marking')!r}."
+                f"Marking: the header says {marking!r} but the database says"
+                f" {meta.get('marking')!r}."
             )
     except DatabaseError as exc:
         report.problems.append(f"Database: its metadata cannot be read ({exc}).")
@@ -138,7 +144,9 @@ def _check_audit(conn: Connection, header: Any, report: Report, step: Progress) 
     def check_point(point: Checkpoint, where: str) -> None:
         key = keys.get(point.user)
         if key is None:
-            report.problems.append(f"{where}: signed by {point.user!r}, who is not a user of this vault.")
+            report.problems.append(
+                f"{where}: signed by {point.user!r}, who is not a user of this vault."
+            )
         elif not point.valid(vault_id, key):
             report.problems.append(f"{where}: its signature does not verify.")
         at = audit.hash_at(conn, point.count, vault_id) if point.count <= count else None
@@ -162,7 +170,9 @@ def _check_audit(conn: Connection, header: Any, report: Report, step: Progress) 
         report.problems.append("Header: it carries no checkpoint.")
     else:
         check_point(
-            Checkpoint(cp.count, cp.head, cp.user, cp.at, HybridSignature(cp.sig_p384, cp.sig_mldsa87)),
+            Checkpoint(
+                cp.count, cp.head, cp.user, cp.at, HybridSignature(cp.sig_p384, cp.sig_mldsa87)
+            ),
             "Header checkpoint",
         )
 
@@ -170,7 +180,9 @@ def _check_audit(conn: Connection, header: Any, report: Report, step: Progress) 
 def _check_slots(conn: Connection, header: Any, report: Report) -> None:
     report.checks.append("key slots")
     try:
-        recorded = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, kind, user FROM key_slots")}
+        recorded = {
+            r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, kind, user FROM key_slots")
+        }
         active = {r[0] for r in conn.execute("SELECT name FROM users WHERE active = 1")}
     except DatabaseError as exc:
         report.problems.append(f"Key slots: the database's list cannot be read ({exc}).")
@@ -182,10 +194,13 @@ def _check_slots(conn: Connection, header: Any, report: Report) -> None:
                 " recorded in the database."
             )
         elif slot.user is not None and slot.user not in active:
-            report.problems.append(f"Key slot {slot.slot_id} belongs to {slot.user!r}, who is not an active user.")
+            report.problems.append(
+                f"Key slot {slot.slot_id} belongs to {slot.user!r}, who is not an active user."
+            )
     in_header = {s.slot_id for s in header.slots}
     for slot_id, (kind, user) in recorded.items():
         if slot_id not in in_header:
             report.problems.append(
-                f"Key slot {slot_id} ({kind}, {user}) is recorded in the database but missing from the header."
+                f"Key slot {slot_id} ({kind}, {user}) is recorded in the database but"
+                " missing from the header."
             )

@@ -86,16 +86,18 @@ def test_removed_user_cannot_unlock_but_history_stays(tmp_path: Path) -> None:
     assert verify_vault(vault, PASS).intact
 
 
-def test_header_write_failure_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_header_write_failure_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     vault = with_bob(tmp_path)
-    import reviewstation.storage as storage
+    import os
 
     def fail(*_args: object) -> None:
         raise OSError(28, "No space left on device")
 
     with open_vault(vault, BOB, user="bob") as bob:
         count = audit.head(bob.conn, bob.vault_id)[0]
-        monkeypatch.setattr(storage.os, "replace", fail)
+        monkeypatch.setattr(os, "replace", fail)
         with pytest.raises(Exception, match="No space left"):
             accounts.change_passphrase(bob, "never stored pass", kdf=floor_params())
         monkeypatch.undo()

@@ -123,9 +123,8 @@ def test_lowered_kdf_parameters_make_the_slot_fail(tmp_path: Path) -> None:
 
 def test_auditor_session_is_read_only(tmp_path: Path) -> None:
     vault = make_vault(tmp_path, user="audra", role="auditor")
-    with open_vault(vault, PASS) as session:
-        with pytest.raises(PermissionDenied):
-            session.require_writable("change a finding")
+    with open_vault(vault, PASS) as session, pytest.raises(PermissionDenied):
+        session.require_writable("change a finding")
 
 
 def test_read_mode_never_writes_the_database(tmp_path: Path) -> None:

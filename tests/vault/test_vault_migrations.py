@@ -22,8 +22,15 @@ def test_migration_1_creates_the_foundation(tmp_path: Path) -> None:
     conn = open_database(tmp_path, KEY, create=True)
     assert migrate(conn, target=1) == [1]
     assert schema_version(conn) == 1
-    assert {"meta", "users", "key_slots", "audit", "checkpoints", "audit_no_update",
-            "audit_no_delete"} <= tables(conn)
+    assert {
+        "meta",
+        "users",
+        "key_slots",
+        "audit",
+        "checkpoints",
+        "audit_no_update",
+        "audit_no_delete",
+    } <= tables(conn)
     conn.close()
 
 

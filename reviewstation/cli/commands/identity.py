@@ -35,7 +35,9 @@ def _export(args: argparse.Namespace) -> int:
             raise PermissionDenied("Exporting an identity card needs the user's passphrase.")
         public = session.user.public_identity(session.vault_id)
         atomic_write(args.out, export_card(session.identity, public), "identity card")
-    output.line(f"{public.fingerprint} identity card of {public.name} ({public.role}) written to {args.out}")
+    output.line(
+        f"{public.fingerprint} identity card of {public.name} ({public.role}) written to {args.out}"
+    )
     return 0
 
 
@@ -43,8 +45,12 @@ def _show(args: argparse.Namespace) -> int:
     card = parse_card(read_bounded(args.card, MAX_CARD_BYTES, "identity card"))
     if args.json:
         output.emit_json(
-            {"name": card.name, "role": card.role, "vault_id": card.vault_id,
-             "fingerprints": card.fingerprints()}
+            {
+                "name": card.name,
+                "role": card.role,
+                "vault_id": card.vault_id,
+                "fingerprints": card.fingerprints(),
+            }
         )
         return 0
     prints = card.fingerprints()

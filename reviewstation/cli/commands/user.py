@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, secrets, unlock_options
@@ -47,23 +48,33 @@ def _add(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         passphrase = secrets(args).get(f"new passphrase for {args.new_user}", confirm=True)
         record = accounts.add_user(session, args.new_user, args.role, passphrase)
-        output.line(f"{record.name} added as {record.role}; fingerprint {record.signing.fingerprint()}")
+        output.line(
+            f"{record.name} added as {record.role}; fingerprint {record.signing.fingerprint()}"
+        )
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     with open_session(args, mode="read") as session:
         records = users.all_users(session.conn)
-    rows = [
-        {"name": r.name, "role": r.role, "active": r.active, "created": r.created,
-         "fingerprint": r.signing.fingerprint()}
+    rows: list[dict[str, Any]] = [
+        {
+            "name": r.name,
+            "role": r.role,
+            "active": r.active,
+            "created": r.created,
+            "fingerprint": r.signing.fingerprint(),
+        }
         for r in records
     ]
     if args.json:
         output.emit_json(rows)
     else:
         output.table(
-            [[r["name"], r["role"], "yes" if r["active"] else "removed", r["created"]] for r in rows],
+            [
+                [r["name"], r["role"], "yes" if r["active"] else "removed", r["created"]]
+                for r in rows
+            ],
             ["NAME", "ROLE", "ACTIVE", "CREATED"],
         )
     return 0

@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     info.set_defaults(run=_info)
 
     verify = cmds.add_parser(
-        "verify", parents=[unlock_options()],
+        "verify",
+        parents=[unlock_options()],
         help="the auditor's integrity check (exit 0 intact, 1 problems, 2 cannot check)",
     )
     verify.add_argument("vault", metavar="VAULT")
@@ -60,13 +61,21 @@ def _info(args: argparse.Namespace) -> int:
         "marking": header.marking,
         "users": header.users(),
         "slots": [
-            {"id": s.slot_id, "kind": s.kind, "user": s.user,
-             "kdf": s.kdf.to_json() if s.kdf else None}
+            {
+                "id": s.slot_id,
+                "kind": s.kind,
+                "user": s.user,
+                "kdf": s.kdf.to_json() if s.kdf else None,
+            }
             for s in header.slots
         ],
-        "checkpoint": None if checkpoint is None else {
-            "count": checkpoint.count, "head": checkpoint.head,
-            "user": checkpoint.user, "at": checkpoint.at,
+        "checkpoint": None
+        if checkpoint is None
+        else {
+            "count": checkpoint.count,
+            "head": checkpoint.head,
+            "user": checkpoint.user,
+            "at": checkpoint.at,
         },
     }
     if args.json:
@@ -79,9 +88,13 @@ def _info(args: argparse.Namespace) -> int:
     output.line(f"Users      {', '.join(header.users())}")
     for slot in header.slots:
         kdf = f"argon2id m={slot.kdf.memory_kib} KiB t={slot.kdf.iterations}" if slot.kdf else ""
-        output.line(f"Key slot   {slot.slot_id}  {slot.kind:<10} {slot.user or '':<16} {kdf}".rstrip())
+        output.line(
+            f"Key slot   {slot.slot_id}  {slot.kind:<10} {slot.user or '':<16} {kdf}".rstrip()
+        )
     if checkpoint:
-        output.line(f"Checkpoint {checkpoint.count} entries, signed by {checkpoint.user} at {checkpoint.at}")
+        output.line(
+            f"Checkpoint {checkpoint.count} entries, signed by {checkpoint.user} at {checkpoint.at}"
+        )
     return 0
 
 

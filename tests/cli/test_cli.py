@@ -1,0 +1,199 @@
+"""The command line end to end, as scripts and auditors use it: exit codes, stdout, stderr."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PASS = "correct horse battery"
+
+
+def rs(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reviewstation", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    path = tmp_path / "case.rsvault"
+    result = rs(
+        "vault", "init", str(path), "--user", "alice", "--marking", "CUI", stdin=PASS + "\n"
+    )
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert result.returncode == code
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_version() -> None:
+    result = rs("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("reviewstation 0.")
+
+
+def test_init_prints_id_first_and_recovery_key(tmp_path: Path) -> None:
+    path = tmp_path / "v.rsvault"
+    result = rs("vault", "init", str(path), "--user", "alice", stdin=PASS + "\n")
+    first = result.stdout.splitlines()[0].split()[0]
+    info = json.loads(rs("vault", "info", str(path), "--json").stdout)
+    assert info["vault_id"] == first
+    assert "Recovery key" in result.stdout.splitlines()[1]
+    assert info["users"] == ["alice"]
+    assert {s["kind"] for s in info["slots"]} == {"passphrase", "recovery"}
+    kdf = next(s["kdf"] for s in info["slots"] if s["kind"] == "passphrase")
+    assert kdf["m_kib"] >= 65536 and kdf["t"] >= 3
+
+
+def test_wrong_passphrase_exits_2_with_one_line(vault: Path) -> None:
+    line = assert_one_line_error(rs("vault", "verify", str(vault), stdin="wrong passphrase\n"))
+    assert "passphrase is wrong" in line
+
+
+def test_verify_exit_codes_and_json(vault: Path, tmp_path: Path) -> None:
+    ok = rs("vault", "verify", str(vault), "--json", stdin=PASS + "\n")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    report = json.loads(ok.stdout)
+    assert report["intact"] is True and report["problems"] == []
+    saved = tmp_path / "old.db"
+    shutil.copy(vault / "vault.db", saved)
+    assert rs("user", "list", str(vault), stdin=PASS + "\n").returncode == 0
+    rs("identity", "export", str(vault), "--out", str(tmp_path / "c.json"), stdin=PASS + "\n")
+    assert rs("audit", "log", str(vault), stdin=PASS + "\n").returncode == 0
+    # A writable unlock moves the chain on; then put the old database back.
+    printf = rs("user", "passwd", str(vault), stdin=f"{PASS}\n{PASS} two\n")
+    assert printf.returncode == 0, printf.stderr
+    shutil.copy(saved, vault / "vault.db")
+    bad = rs("vault", "verify", str(vault), stdin=f"{PASS} two\n")
+    assert bad.returncode == 1
+    assert "PROBLEM:" in bad.stdout
+
+
+def test_verify_cannot_check_a_non_vault(tmp_path: Path) -> None:
+    line = assert_one_line_error(rs("vault", "verify", str(tmp_path), stdin=PASS + "\n"))
+    assert "not a ReviewStation vault" in line
+
+
+def test_user_add_reads_second_line_and_enforces_roles(vault: Path) -> None:
+    added = rs(
+        "user", "add", str(vault), "bob", "--role", "reviewer", stdin=f"{PASS}\nbob passphrase\n"
+    )
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.split()[0] == "bob"
+    users = json.loads(
+        rs("user", "list", str(vault), "--user", "alice", "--json", stdin=PASS + "\n").stdout
+    )
+    assert [(u["name"], u["role"]) for u in users] == [("alice", "lead"), ("bob", "reviewer")]
+    denied = rs(
+        "user",
+        "add",
+        str(vault),
+        "carol",
+        "--role",
+        "lead",
+        "--user",
+        "bob",
+        stdin="bob passphrase\ncarol passphrase\n",
+    )
+    assert "needs the role lead" in assert_one_line_error(denied)
+    several = rs("audit", "log", str(vault), stdin=PASS + "\n")
+    assert "--user" in assert_one_line_error(several)
+
+
+def test_audit_log_json_is_a_chain(vault: Path) -> None:
+    result = rs("audit", "log", str(vault), "--json", stdin=PASS + "\n")
+    entries = json.loads(result.stdout)
+    assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
+    assert all(entries[i]["prev"] == entries[i - 1]["hash"] for i in range(1, len(entries)))
+    assert {"seq", "at", "user", "action", "target", "details", "prev", "hash"} == set(entries[0])
+
+
+def test_identity_card_fingerprint_matches_openssl(vault: Path, tmp_path: Path) -> None:
+    card = tmp_path / "alice.card"
+    exported = rs("identity", "export", str(vault), "--out", str(card), stdin=PASS + "\n")
+    assert exported.returncode == 0, exported.stderr
+    shown = json.loads(rs("identity", "show", str(card), "--json").stdout)
+    assert shown["name"] == "alice" and shown["role"] == "lead"
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    import base64
+
+    spki = base64.b64decode(json.loads(card.read_text())["signing"]["p384_spki"])
+    pem = tmp_path / "p.pem"
+    pem.write_text(
+        "-----BEGIN PUBLIC KEY-----\n"
+        + base64.encodebytes(spki).decode()
+        + "-----END PUBLIC KEY-----\n"
+    )
+    der = subprocess.run(
+        ["openssl", "pkey", "-pubin", "-in", str(pem), "-outform", "DER"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    import hashlib
+
+    assert shown["fingerprints"]["p384"] == hashlib.sha384(der).hexdigest()
+    # A tampered card is refused with one line.
+    card.write_text(card.read_text().replace('"alice"', '"mallory"'))
+    assert "self-signature" in assert_one_line_error(rs("identity", "show", str(card)))
+
+
+def test_busy_vault_names_the_holder(vault: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys,time; from pathlib import Path;"
+            "from reviewstation.vault.session import open_vault;"
+            f"s=open_vault(Path(sys.argv[1]), {PASS!r});"
+            "print('ready', flush=True); time.sleep(60)",
+            str(vault),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        line = assert_one_line_error(
+            rs("user", "passwd", str(vault), stdin=f"{PASS}\nnew passphrase\n")
+        )
+        assert f"process {holder.pid}" in line
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert rs("vault", "frobnicate").returncode == 2
+    assert rs("vault", "init").returncode == 2
+    exists = rs("vault", "init", str(tmp_path), "--user", "a", stdin=PASS + "\n")
+    assert "already exists" in assert_one_line_error(exists)
+    short = rs("vault", "init", str(tmp_path / "n.rsvault"), "--user", "a", stdin="short\n")
+    assert "at least 8" in assert_one_line_error(short)
+    missing = rs("vault", "init", str(tmp_path / "m.rsvault"), "--user", "a", stdin="")
+    assert "standard input" in assert_one_line_error(missing)
+
+
+def test_passphrase_file(vault: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "pass.txt"
+    secret.write_text(PASS + "\n")
+    result = rs("vault", "verify", str(vault), "--passphrase-file", str(secret))
+    assert result.returncode == 0, result.stderr
