@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reviewstation import __version__
-from reviewstation.cli.commands import audit, identity, user, vault
+from reviewstation.cli.commands import audit, identity, review, user, vault
 from reviewstation.errors import ReviewStationError
 
-GROUPS = (vault, user, audit, identity)
+GROUPS = (vault, user, review, audit, identity)
 
 
 def build_parser() -> argparse.ArgumentParser:

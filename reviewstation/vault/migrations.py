@@ -79,8 +79,48 @@ def _v1_foundation(conn: Connection) -> None:
     )
 
 
+def _v2_reviews(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE reviews (
+            id                       INTEGER PRIMARY KEY,
+            uid                      TEXT NOT NULL UNIQUE,
+            title                    TEXT NOT NULL,
+            developer                TEXT NOT NULL,
+            developer_contact        TEXT NOT NULL DEFAULT '',
+            model_name               TEXT NOT NULL,
+            model_version            TEXT NOT NULL DEFAULT '',
+            access_mode              TEXT NOT NULL
+                CHECK (access_mode IN ('weights', 'api', 'weights+api')),
+            received                 TEXT NOT NULL,
+            deadline                 TEXT NOT NULL,
+            planned_release          TEXT,
+            determination            TEXT NOT NULL DEFAULT 'pending'
+                CHECK (determination IN ('pending', 'covered', 'not_covered')),
+            determination_reference  TEXT NOT NULL DEFAULT '',
+            determination_rationale  TEXT NOT NULL DEFAULT '',
+            determination_by         TEXT,
+            determination_at         TEXT,
+            marking                  TEXT NOT NULL,
+            status                   TEXT NOT NULL DEFAULT 'intake',
+            created                  TEXT NOT NULL,
+            created_by               TEXT NOT NULL,
+            updated                  TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE review_assignees (
+            review_id  INTEGER NOT NULL REFERENCES reviews (id),
+            user       TEXT NOT NULL REFERENCES users (name),
+            PRIMARY KEY (review_id, user)
+        ) STRICT;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
+    ("reviews and their assignees", _v2_reviews),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -1,6 +1,6 @@
 """Creating, unlocking and closing a vault. A ``Session`` is one unlocked vault in one process.
 
-Every change runs inside ``Session.change()``: one ``BEGIN IMMEDIATE`` transaction whose last
+Every change runs inside ``Session.change()``: one ``BEGIN IMMEDIATE`` transaction whose first
 statement appends the audit entry, so an action whose entry cannot be written never happens.
 """
 
