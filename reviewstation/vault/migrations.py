@@ -118,9 +118,63 @@ def _v2_reviews(conn: Connection) -> None:
     )
 
 
+def _v3_artifacts(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- Artifact metadata; the content is an encrypted blob under blobs/ (docs/formats/blobs.md).
+        -- Crypto-erase sets blob and wrapped_key to NULL together and keeps the rest as record.
+        CREATE TABLE artifacts (
+            id               INTEGER PRIMARY KEY,
+            uid              TEXT NOT NULL UNIQUE,
+            review_id        INTEGER NOT NULL REFERENCES reviews (id),
+            batch            TEXT NOT NULL,
+            path             TEXT NOT NULL,
+            kind             TEXT NOT NULL,
+            size             INTEGER NOT NULL CHECK (size >= 0),
+            sha256           TEXT NOT NULL,
+            sha384           TEXT NOT NULL,
+            blob             TEXT UNIQUE,
+            chunk_size       INTEGER NOT NULL CHECK (chunk_size > 0),
+            wrapped_key      BLOB,
+            medium           TEXT NOT NULL DEFAULT '',
+            received_from    TEXT NOT NULL DEFAULT '',
+            received_at      TEXT NOT NULL DEFAULT '',
+            imported_at      TEXT NOT NULL,
+            imported_by      TEXT NOT NULL,
+            declared_sha256  TEXT,
+            declared_match   INTEGER CHECK (declared_match IN (0, 1)),
+            duplicate_of     TEXT,
+            inspection       TEXT NOT NULL DEFAULT '{}',
+            erased_at        TEXT,
+            erased_by        TEXT,
+            CHECK ((blob IS NULL) = (wrapped_key IS NULL)),
+            CHECK ((blob IS NULL) = (erased_at IS NOT NULL))
+        ) STRICT;
+        CREATE INDEX artifacts_by_review ON artifacts (review_id, sha256);
+
+        -- Chain of custody beyond intake (signature checks, exports, erasure): append-only.
+        CREATE TABLE custody_events (
+            id           INTEGER PRIMARY KEY,
+            artifact_id  INTEGER NOT NULL REFERENCES artifacts (id),
+            at           TEXT NOT NULL,
+            user         TEXT NOT NULL,
+            event        TEXT NOT NULL,
+            details      TEXT NOT NULL DEFAULT '{}'
+        ) STRICT;
+        CREATE INDEX custody_by_artifact ON custody_events (artifact_id, id);
+        CREATE TRIGGER custody_no_update BEFORE UPDATE ON custody_events
+            BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;;
+        CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody_events
+            BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
+    ("artifacts, custody", _v3_artifacts),
 ]
 LATEST = len(MIGRATIONS)
 
