@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from reviewstation.errors import InputError
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_JSON_DEPTH = 64
+MAX_NUMBER_CHARS = 40
 
 
 def canonical(obj: Any) -> bytes:
@@ -18,17 +20,28 @@ def canonical(obj: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _depth(obj: Any) -> int:
-    # Iterative so that a hostile nesting cannot exhaust the Python stack.
-    deepest, stack = 0, [(obj, 1)]
+def _check_tree(obj: Any, what: str) -> None:
+    """Depth bound and encodable strings, iteratively so hostile nesting can't blow the stack."""
+    stack = [(obj, 1)]
     while stack:
         node, level = stack.pop()
-        deepest = max(deepest, level)
+        if level > MAX_JSON_DEPTH:
+            raise InputError(f"The {what} is nested too deeply.")
         if isinstance(node, dict):
-            stack.extend((v, level + 1) for v in node.values())
+            for key, value in node.items():
+                _check_text(key, what)
+                stack.append((value, level + 1))
         elif isinstance(node, list):
             stack.extend((v, level + 1) for v in node)
-    return deepest
+        elif isinstance(node, str):
+            _check_text(node, what)
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates from \\ud800-style escapes
+        raise InputError(f"The {what} contains invalid Unicode.") from exc
 
 
 def _no_constants(name: str) -> Any:
@@ -36,33 +49,57 @@ def _no_constants(name: str) -> Any:
 
 
 def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > 40:
+    if len(text.lstrip("-")) > MAX_NUMBER_CHARS:
         raise InputError("JSON contains an absurdly large number.")
     return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    value = float(text) if len(text.lstrip("-")) <= MAX_NUMBER_CHARS else math.inf
+    if not math.isfinite(value):
+        raise InputError("JSON contains an absurdly large number.")
+    return value
+
+
+def _max_nesting(data: bytes) -> int:
+    """Bracket depth outside strings: refuses deep input before the recursive parser sees it."""
+    level = peak = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"[{":
+            level += 1
+            peak = max(peak, level)
+        elif byte in b"]}":
+            level -= 1
+    return peak
 
 
 def loads_bounded(data: bytes, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """Parse untrusted JSON with size, depth and number limits; InputError on anything odd."""
     if len(data) > max_bytes:
         raise InputError(f"The {what} is too large ({len(data)} bytes; limit {max_bytes}).")
-    # Cheap pre-check so a deeply nested document never reaches the recursive parser.
-    if data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH:
-        level = peak = 0
-        for byte in data:
-            if byte in b"[{":
-                level += 1
-                peak = max(peak, level)
-            elif byte in b"]}":
-                level -= 1
-        if peak > MAX_JSON_DEPTH:
-            raise InputError(f"The {what} is nested too deeply.")
+    if data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH and _max_nesting(data) > MAX_JSON_DEPTH:
+        raise InputError(f"The {what} is nested too deeply.")
     try:
         text = data.decode("utf-8")
-        obj = json.loads(text, parse_constant=_no_constants, parse_int=_bounded_int)
+        obj = json.loads(
+            text,
+            parse_constant=_no_constants,
+            parse_int=_bounded_int,
+            parse_float=_bounded_float,
+        )
     except InputError:
         raise
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise InputError(f"The {what} is not valid JSON.") from exc
-    if _depth(obj) > MAX_JSON_DEPTH:
-        raise InputError(f"The {what} is nested too deeply.")
+    _check_tree(obj, what)
     return obj

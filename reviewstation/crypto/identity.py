@@ -137,7 +137,7 @@ def parse_card(data: bytes) -> PublicIdentity:
     obj = loads_bounded(data, "identity card", MAX_CARD_BYTES)
     if not isinstance(obj, dict) or obj.get("format") != CARD_FORMAT:
         raise InputError("This file is not a ReviewStation identity card.")
-    if obj.get("version") != CARD_VERSION:
+    if type(obj.get("version")) is not int or obj.get("version") != CARD_VERSION:
         raise InputError(f"Identity card version {obj.get('version')!r} is not supported.")
     try:
         name, role, vault_id = obj["name"], obj["role"], obj["vault_id"]

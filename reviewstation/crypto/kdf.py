@@ -31,6 +31,9 @@ class Argon2Params:
     salt: bytes
 
     def validate(self) -> None:
+        numbers = (self.memory_kib, self.iterations, self.lanes)
+        if not all(type(v) is int for v in numbers) or not isinstance(self.salt, bytes):
+            raise InputError("Key slot KDF parameters are not whole numbers and a byte salt.")
         if not MIN_MEMORY_KIB <= self.memory_kib <= MAX_MEMORY_KIB:
             raise InputError(
                 f"Key slot asks for Argon2id memory {self.memory_kib} KiB, outside the allowed "

@@ -50,6 +50,8 @@ class RecipientPublicKey:
 
 class RecipientPrivateKey:
     def __init__(self, mlkem_key: mlkem.MLKEM1024PrivateKey, p384: ec.EllipticCurvePrivateKey):
+        if not isinstance(p384.curve, ec.SECP384R1):
+            raise InputError("The recipient's elliptic-curve key is not on P-384.")
         self.mlkem = mlkem_key
         self.p384 = p384
 

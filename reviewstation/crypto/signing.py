@@ -9,6 +9,7 @@ them; a ``SHA384SUMS`` file must start with 96 hex digits, so it can never begin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, mldsa
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.errors import CryptoError, InputError
 
+_SUMS_LINE = re.compile(rb"[0-9a-f]{96}  [^\n]+\n")
 MLDSA87_PUBLIC_BYTES = 2592
 MLDSA87_SEED_BYTES = 32
 
@@ -34,6 +36,9 @@ class Domain(Enum):
 
     def ecdsa_message(self, message: bytes) -> bytes:
         if self is Domain.PACKAGE:
+            # Enforce the grammar the separation argument rests on (see the module docstring).
+            if not _SUMS_LINE.match(message):
+                raise InputError("A package signature must cover a SHA384SUMS file.")
             return message
         return self.label + b"\x00" + message
 
@@ -90,7 +95,7 @@ class HybridPublicKey:
             self.p384.verify(
                 signature.p384_der, domain.ecdsa_message(message), ec.ECDSA(hashes.SHA384())
             )
-        except InvalidSignature as exc:
+        except (InvalidSignature, InputError) as exc:
             raise CryptoError("The ECDSA P-384 signature does not verify.") from exc
         try:
             self.mldsa87.verify(signature.mldsa87, message, domain.label)

@@ -173,7 +173,7 @@ class Header:
         obj = loads_bounded(data, "vault header", MAX_HEADER_BYTES)
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
             raise InputError("This is not a ReviewStation vault header.")
-        if obj.get("version") != VERSION:
+        if type(obj.get("version")) is not int or obj.get("version") != VERSION:
             raise InputError(
                 f"Vault format version {obj.get('version')!r} is not supported by this version."
             )
