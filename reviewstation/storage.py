@@ -39,12 +39,17 @@ def atomic_write(path: Path, data: bytes, what: str) -> None:
         finally:
             os.close(fd)
         os.replace(temp, path)
-        fsync_dir(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise VaultError(
             f"Could not write the {what} ({exc.strerror or exc}); nothing changed."
+        ) from exc
+    try:
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise VaultError(
+            f"The {what} was replaced but its folder could not be synced ({exc.strerror or exc})."
         ) from exc
 
 
@@ -80,3 +85,113 @@ def read_bounded(path: Path, limit: int, what: str) -> bytes:
 def make_private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, parents=False, exist_ok=False)
     fsync_dir(path.parent)
+
+
+class StreamFile:
+    """A new file written piece by piece: created exclusively (mode 0600), fsynced on finish.
+
+    For large content (artifact blobs, exports): ``sync_behind`` starts writing back what is
+    already written while more arrives, so the final fsync has little left to do. ``abort``
+    removes the file; nothing half-written is left under the name.
+    """
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path = path
+        self.what = what
+        self.written = 0
+        try:
+            self._fd: int | None = os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600
+            )
+        except FileExistsError as exc:
+            raise VaultError(f"Could not create the {what}: {path} already exists.") from exc
+        except OSError as exc:
+            raise VaultError(f"Could not create the {what} ({exc.strerror or exc}).") from exc
+
+    def _fail(self, exc: OSError) -> VaultError:
+        return VaultError(f"Could not write the {self.what} ({exc.strerror or exc}).")
+
+    def write(self, data: bytes) -> None:
+        if self._fd is None:
+            raise VaultError(f"The {self.what} is already closed.")
+        try:
+            write_fd_all(self._fd, data)
+        except OSError as exc:
+            raise self._fail(exc) from exc
+        self.written += len(data)
+
+    def sync_behind(self) -> None:
+        """fdatasync what has been written so far; safe to call from another thread."""
+        fd = self._fd
+        if fd is None:
+            return
+        try:
+            os.fdatasync(fd)
+        except OSError as exc:
+            raise self._fail(exc) from exc
+
+    def finish(self) -> None:
+        """Make the content and its name durable."""
+        if self._fd is None:
+            raise VaultError(f"The {self.what} is already closed.")
+        fd, self._fd = self._fd, None
+        try:
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            fsync_dir(self.path.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            raise self._fail(exc) from exc
+
+    def abort(self) -> None:
+        """Close and remove the file; never raises."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+
+def remove_file(path: Path, what: str) -> bool:
+    """Delete a file durably; False if it was not there."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise VaultError(f"Could not remove the {what} ({exc.strerror or exc}).") from exc
+    try:
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise VaultError(
+            f"The {what} was removed but its folder could not be synced ({exc.strerror or exc})."
+        ) from exc
+    return True
+
+
+def publish_no_clobber(temp: Path, final: Path, what: str) -> None:
+    """Give a finished temp file its final name, refusing to replace anything already there.
+
+    A hard link is atomic and fails if the name exists; file systems without links (FAT on
+    removable media) fall back to a rename after a check.
+    """
+    try:
+        try:
+            os.link(temp, final)
+        except FileExistsError as exc:
+            raise InputError(f"{final} already exists; the {what} will not overwrite it.") from exc
+        except OSError:
+            if os.path.lexists(final):
+                raise InputError(
+                    f"{final} already exists; the {what} will not overwrite it."
+                ) from None
+            os.rename(temp, final)
+        else:
+            os.unlink(temp)
+        fsync_dir(final.parent)
+    except OSError as exc:
+        raise VaultError(f"Could not finish the {what} ({exc.strerror or exc}).") from exc

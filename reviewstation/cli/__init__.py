@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,8 +11,10 @@ from pathlib import Path
 from reviewstation import __version__
 from reviewstation.cli.commands import audit, identity, review, user, vault
 from reviewstation.errors import ReviewStationError
+from reviewstation.process import disable_core_dumps
 
 GROUPS = (vault, user, review, audit, identity)
+INTERNAL_ERROR = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +37,7 @@ def _launch_gui(vault: Path | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    disable_core_dumps()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     commands = {name for name in parser._subparsers._group_actions[0].choices}  # type: ignore[union-attr]
@@ -54,3 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("reviewstation: interrupted; nothing further was changed.\n")
         return 130
+    except Exception as exc:  # a bug: one line, and an exit code that no check uses
+        sys.stderr.write(
+            f"reviewstation: internal error ({type(exc).__name__}); please report it. "
+            "Set REVIEWSTATION_DEBUG=1 for details.\n"
+        )
+        if os.environ.get("REVIEWSTATION_DEBUG"):
+            raise
+        return INTERNAL_ERROR

@@ -8,7 +8,7 @@ from pathlib import Path
 from reviewstation.cli.secrets import SecretSource
 from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
-from reviewstation.vault.session import Mode, Session, open_vault, pick_user
+from reviewstation.vault.session import Method, Mode, Session, open_vault, pick_user
 
 
 def unlock_options() -> argparse.ArgumentParser:
@@ -38,7 +38,7 @@ def secrets(args: argparse.Namespace) -> SecretSource:
     return source
 
 
-def resolve_unlock(args: argparse.Namespace, vault: Path) -> tuple[str, str, str]:
+def resolve_unlock(args: argparse.Namespace, vault: Path) -> tuple[str, str, Method]:
     """(user, secret, method) from the options, asking for the secret as needed."""
     header = load_header(vault)
     user = (
@@ -61,6 +61,6 @@ def open_session(args: argparse.Namespace, mode: Mode = "write") -> Session:
         secret,
         user=user,
         mode=mode,
-        method=method,  # type: ignore[arg-type]
+        method=method,
         wait_seconds=args.wait,
     )

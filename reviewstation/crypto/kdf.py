@@ -16,9 +16,9 @@ from reviewstation.errors import InputError
 # The floor the brief sets, and ceilings beyond which a header is hostile, not generous:
 # refusing them up front stops a forged header from pinning the CPU or exhausting memory.
 MIN_MEMORY_KIB = 64 * 1024
-MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_MEMORY_KIB = 1024 * 1024
 MIN_ITERATIONS = 3
-MAX_ITERATIONS = 64
+MAX_ITERATIONS = 32
 MAX_LANES = 16
 SALT_BYTES = 16
 

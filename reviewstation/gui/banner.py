@@ -23,6 +23,9 @@ class ClassificationBanner(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.setFont(font)
         self._marking = ""
         self._style = banner_style("")
         self.set_marking(marking)
@@ -49,6 +52,6 @@ class ClassificationBanner(QLabel):
             f" background-color: {self._style.background};"
             f" color: {self._style.foreground};"
             " font-weight: bold;"
-            " padding: 3px 8px;"
+            " padding: 4px 8px;"
             " }"
         )

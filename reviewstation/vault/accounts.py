@@ -69,7 +69,7 @@ def change_passphrase(
     session: Session, new_passphrase: str, kdf: Argon2Params | None = None
 ) -> None:
     """Replace the unlocked user's passphrase slot(s) with one for the new passphrase."""
-    session._require_open()
+    session.require_own_keys("change the passphrase")
     check_new_passphrase(new_passphrase)
     name = session.user.name
     slot = make_slot(
@@ -110,6 +110,7 @@ def remove_user(session: Session, name: str) -> None:
 
 def add_secret_slot(session: Session, kind: str, secret: bytes) -> KeySlot:
     """A slot for the unlocked user opened by a random 256-bit secret (OS keyring)."""
+    session.require_own_keys("add a key slot")
     if kind != "keyring":
         raise InputError(f"Unknown slot kind {kind!r}.")
     name = session.user.name
@@ -125,6 +126,7 @@ def add_secret_slot(session: Session, kind: str, secret: bytes) -> KeySlot:
 
 def remove_slots(session: Session, kind: str) -> int:
     """Remove the unlocked user's slots of one kind (not their last passphrase)."""
+    session.require_own_keys("remove a key slot")
     name = session.user.name
     doomed = [s for s in session.header.slots if s.user == name and s.kind == kind]
     if kind == "passphrase":

@@ -201,7 +201,7 @@ def make_checkpoint(
         Domain.CHECKPOINT, checkpoint_message(vault_id, count, digest.hex(), user, at)
     )
     conn.execute(
-        "INSERT OR REPLACE INTO checkpoints (count, head, user, at, reason, sig_p384, sig_mldsa87)"
+        "INSERT OR IGNORE INTO checkpoints (count, head, user, at, reason, sig_p384, sig_mldsa87)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (count, digest.hex(), user, at, reason, signature.p384_der, signature.mldsa87),
     )

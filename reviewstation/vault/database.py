@@ -6,6 +6,8 @@ One connection per thread (SQLite's own rule); writes are serialized by the writ
 
 from __future__ import annotations
 
+import os
+from os import access as os_access
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,13 @@ def open_database(
     path = vault / DB_NAME
     if not create and not path.exists():
         raise VaultCorrupt(f"The vault's database {path} is missing.")
+    if create and not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     if read_only:
-        conn = sqlcipher3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        # On a write-protected medium SQLite cannot create the WAL index; "immutable" tells it
+        # nobody else can be writing there, so it reads the file as it is.
+        immutable = "&immutable=1" if not os_access(vault, os.W_OK) else ""
+        conn = sqlcipher3.connect(f"file:{path}?mode=ro{immutable}", uri=True, isolation_level=None)
     else:
         conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)
     try:
@@ -41,6 +48,9 @@ def open_database(
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA trusted_schema = OFF")
+    except sqlcipher3.OperationalError as exc:
+        conn.close()
+        raise VaultError(f"Could not open the vault database ({exc}).") from exc
     except sqlcipher3.DatabaseError as exc:
         conn.close()
         raise VaultCorrupt(

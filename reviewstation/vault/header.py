@@ -187,6 +187,12 @@ class Header:
         slots = tuple(KeySlot.from_json(s) for s in slots_obj)
         if len({s.slot_id for s in slots}) != len(slots):
             raise InputError("The vault header has two key slots with the same id.")
+        # One Argon2id run per unlock at most: a forged header cannot multiply the cost.
+        owners = [s.user for s in slots if s.kind == "passphrase"]
+        if len(set(owners)) != len(owners):
+            raise InputError("The vault header has two passphrase slots for one user.")
+        if sum(1 for s in slots if s.kind == "recovery") > 1:
+            raise InputError("The vault header has more than one recovery slot.")
         checkpoint_obj = obj.get("checkpoint")
         checkpoint = None if checkpoint_obj is None else HeaderCheckpoint.from_json(checkpoint_obj)
         mac_hex = obj.get("mac")

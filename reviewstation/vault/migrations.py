@@ -75,6 +75,14 @@ def _v1_foundation(conn: Connection) -> None:
             sig_p384     BLOB NOT NULL,
             sig_mldsa87  BLOB NOT NULL
         ) STRICT;
+        CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;;
+        CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;;
+        -- A person's public keys never change: checkpoints they signed stay checkable.
+        CREATE TRIGGER users_keys_fixed BEFORE UPDATE
+            OF name, sig_p384_spki, sig_mldsa87, rcpt_mlkem1024, rcpt_p384_spki ON users
+            BEGIN SELECT RAISE(ABORT, 'a user''s name and public keys never change'); END;;
         """,
     )
 

@@ -1,7 +1,10 @@
 """Events that happen while the database cannot be written: failed unlocks, read-only opens.
 
 They are appended to a small side file (no content, only who, when, what) and folded into the
-audit chain at the next writable unlock. Deleting the file hides them; the threat model says so.
+audit chain at the next writable unlock. The file is not authenticated: anyone can add or delete
+lines. So folding accepts only the few actions below, files them under ``unverified.*`` and
+never lets a line pass for an ordinary entry. Deleting the file hides them; the threat model
+says so.
 """
 
 from __future__ import annotations
@@ -19,9 +22,14 @@ from reviewstation.vault.audit import now
 
 PENDING_NAME = "pending-events.jsonl"
 MAX_PENDING_BYTES = 1024 * 1024
+ACCEPTED = frozenset(
+    {"vault.unlock_failed", "vault.open_read_only", "vault.verify", "record.read_only"}
+)
 
 
-def record(vault: Path, user: str, action: str, reason: str) -> None:
+def record(
+    vault: Path, user: str, action: str, reason: str, details: dict[str, Any] | None = None
+) -> None:
     event = {
         "id": secrets.token_hex(8),
         "at": now(),
@@ -30,13 +38,30 @@ def record(vault: Path, user: str, action: str, reason: str) -> None:
         "reason": reason,
         "host": socket.gethostname()[:200],
         "pid": os.getpid(),
+        "details": details or {},
     }
     with contextlib.suppress(Exception):  # best effort: a read-only medium must not block unlock
         append_line(vault / PENDING_NAME, json.dumps(event).encode(), "pending event log")
 
 
-def read(vault: Path) -> list[dict[str, Any]]:
-    path = vault / PENDING_NAME
+def take(vault: Path) -> Path | None:
+    """Move the file aside atomically, so events appended meanwhile start a new file."""
+    source = vault / PENDING_NAME
+    taken = vault / f".{PENDING_NAME}.{secrets.token_hex(4)}.folding"
+    try:
+        os.rename(source, taken)
+    except FileNotFoundError:
+        return None
+    return taken
+
+
+def leftovers(vault: Path) -> list[Path]:
+    """Files taken by an earlier fold that crashed before deleting them."""
+    return sorted(vault.glob(f".{PENDING_NAME}.*.folding"))
+
+
+def read(vault: Path, path: Path | None = None) -> list[dict[str, Any]]:
+    path = path or vault / PENDING_NAME
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_PENDING_BYTES)
@@ -53,6 +78,6 @@ def read(vault: Path) -> list[dict[str, Any]]:
     return events
 
 
-def clear(vault: Path) -> None:
+def remove(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
-        (vault / PENDING_NAME).unlink()
+        path.unlink()

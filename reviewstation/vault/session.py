@@ -20,6 +20,7 @@ from reviewstation.crypto.kdf import Argon2Params, derive_argon2, floor_params
 from reviewstation.errors import (
     CryptoError,
     InputError,
+    NotFound,
     PermissionDenied,
     VaultCorrupt,
     VaultError,
@@ -50,6 +51,7 @@ from reviewstation.vault.recovery_key import parse as parse_recovery_key
 from reviewstation.vault.users import Role, UserRecord, check_name, check_role
 
 Mode = Literal["write", "read"]
+Method = Literal["passphrase", "recovery", "keyring"]
 MAX_MARKING = 200
 
 
@@ -64,7 +66,6 @@ class Session:
     _user_key: bytearray | None = field(repr=False)
     identity: PrivateIdentity | None = field(repr=False)
     _lock: WriterLock | None = field(repr=False)
-    _start_count: int = 0
     closed: bool = False
 
     @property
@@ -93,10 +94,19 @@ class Session:
         if self.closed:
             raise VaultError("The vault is locked; unlock it again to continue.")
 
-    def require_writable(self, what: str) -> None:
+    def require_own_keys(self, what: str) -> None:
+        """Writable, and unlocked by the user's own secret (not the recovery key)."""
         self._require_open()
+        if self._user_key is None:
+            raise PermissionDenied(
+                f"Cannot {what}: a session opened with the recovery key only reads and verifies."
+            )
         if self.read_only:
             raise PermissionDenied(f"Cannot {what}: the vault is open read-only.")
+
+    def require_writable(self, what: str) -> None:
+        """For changes to the vault's content: own keys, and not an auditor."""
+        self.require_own_keys(what)
         if self.user.role == "auditor":
             raise PermissionDenied(f"Cannot {what}: an auditor's session is read-only.")
 
@@ -130,7 +140,13 @@ class Session:
     def record(self, action: str, target: str = "", details: dict[str, Any] | None = None) -> None:
         """Audit an action that changes nothing else (a view, an export)."""
         if self.read_only:
-            pending.record(self.path, self.user.name, action, target)
+            pending.record(
+                self.path,
+                self.user.name,
+                "record.read_only",
+                target,
+                {"action": action, **(details or {})},
+            )
             return
         with self.change(action, target, details):
             pass
@@ -180,14 +196,18 @@ class Session:
                 if count != header_count:
                     self.checkpoint("session end")
         finally:
-            self.closed = True
-            self.conn.close()
-            for secret in (self._master, self._user_key):
-                if secret is not None:
-                    secret[:] = bytes(len(secret))  # best effort: Python copies keys elsewhere
-            self.identity = None
-            if self._lock is not None:
-                self._lock.release()
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop connection, keys and lock without writing anything (also after a failure)."""
+        self.closed = True
+        self.conn.close()
+        for secret in (self._master, self._user_key):
+            if secret is not None:
+                secret[:] = bytes(len(secret))  # best effort: Python copies keys elsewhere
+        self.identity = None
+        if self._lock is not None:
+            self._lock.release()
 
     def __enter__(self) -> Session:
         return self
@@ -240,7 +260,7 @@ def create_vault(
         make_slot(vault_id, "recovery", None, recovery_secret, master),
     ]
     header = Header(vault_id, created, marking, tuple(slots))
-    staging = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    staging = path.with_name(f".{path.name}.creating-{uuid.uuid4().hex[:12]}")
     try:
         make_private_dir(staging)
         conn = open_database(staging, database_key(master, vault_id), create=True)
@@ -309,7 +329,7 @@ def open_vault(
     *,
     user: str | None = None,
     mode: Mode = "write",
-    method: Literal["passphrase", "recovery", "keyring"] = "passphrase",
+    method: Method = "passphrase",
     wait_seconds: float = 0.0,
 ) -> Session:
     """Unlock. Write mode takes the writer lock; read mode never writes the database."""
@@ -329,7 +349,7 @@ def unlock_keys(
     header: Header,
     name: str,
     secret: str,
-    method: Literal["passphrase", "recovery", "keyring"],
+    method: Method,
 ) -> tuple[bytes, bytes | None]:
     """Open a key slot: (master key, user key or None); WrongPassphrase, uniformly, if none."""
     vault_id = header.vault_id
@@ -365,7 +385,7 @@ def _unlock(
     name: str,
     secret: str,
     mode: Mode,
-    method: Literal["passphrase", "recovery", "keyring"],
+    method: Method,
     lock: WriterLock | None,
 ) -> Session:
     vault_id = header.vault_id
@@ -376,21 +396,21 @@ def _unlock(
         )
     conn = open_database(path, database_key(master, vault_id), read_only=mode == "read")
     try:
-        if mode == "write":
-            migrate(conn)
+        migrated = migrate(conn) if mode == "write" else []
         try:
             record = users.get(conn, name)
-        except Exception as exc:
+        except NotFound as exc:
             if method == "recovery":
                 raise InputError(f"There is no user named {name!r}; name one with --user.") from exc
             raise VaultCorrupt(
                 f"{name!r} has a key slot but no user record (an interrupted change?); "
                 "run 'vault verify'."
             ) from exc
+        except InputError as exc:
+            raise VaultCorrupt(f"The user record of {name!r} is damaged ({exc})") from exc
         if not record.active:
             raise PermissionDenied(f"The user {name!r} has been removed from this vault.")
         identity = record.unwrap_identity(user_key, vault_id) if user_key else None
-        count, _ = audit.head(conn, vault_id)
         session = Session(
             path=path,
             header=header,
@@ -401,23 +421,38 @@ def _unlock(
             _user_key=bytearray(user_key) if user_key else None,
             identity=identity,
             _lock=lock,
-            _start_count=count,
         )
     except BaseException:
         conn.close()
         raise
-    if mode == "write":
-        _fold_pending(session)
-        session.record("vault.unlock", name, {"method": method})
-    else:
-        pending.record(path, name, "vault.open_read_only", method)
+    try:
+        if mode == "write":
+            _fold_pending(session)
+            details: dict[str, Any] = {"method": method}
+            if migrated:
+                details["migrated_to"] = migrated
+            session.record("vault.unlock", name, details)
+        else:
+            pending.record(path, name, "vault.open_read_only", method)
+    except BaseException:
+        session.discard()
+        raise
     return session
 
 
 def _fold_pending(session: Session) -> None:
-    """Move events recorded while the database was unavailable into the audit chain."""
-    events = pending.read(session.path)
+    """Move events recorded while the database was unavailable into the audit chain.
+
+    Each becomes ``unverified.<action>``: the side file is not authenticated.
+    """
+    taken = pending.take(session.path)
+    files = [*pending.leftovers(session.path)]
+    if taken is not None and taken not in files:
+        files.append(taken)
+    events = [event for path in files for event in pending.read(session.path, path)]
     if not events:
+        for path in files:
+            pending.remove(path)
         return
     with session.change("audit.pending_folded", "", {"events": len(events)}) as conn:
         seen = {
@@ -430,17 +465,25 @@ def _fold_pending(session: Session) -> None:
         for event in events:
             if event["id"] in seen:
                 continue
+            seen.add(event["id"])
+            action = str(event.get("action", ""))
+            if action not in pending.ACCEPTED:
+                action = "rejected"
+            details = event.get("details")
             audit.append(
                 conn,
                 session.vault_id,
-                str(event.get("user", "?")),
-                str(event.get("action", "unknown")),
-                str(event.get("reason", "")),
+                str(event.get("user", "?"))[:200],
+                f"unverified.{action}",
+                str(event.get("reason", ""))[:200],
                 {
                     "event": event["id"],
-                    "at": str(event.get("at", "")),
-                    "host": str(event.get("host", "")),
+                    "at": str(event.get("at", ""))[:40],
+                    "host": str(event.get("host", ""))[:200],
                     "pid": event.get("pid") if isinstance(event.get("pid"), int) else None,
+                    "details": details if isinstance(details, dict) else {},
+                    "claimed_action": str(event.get("action", ""))[:100],
                 },
             )
-    pending.clear(session.path)
+    for path in files:
+        pending.remove(path)

@@ -9,7 +9,7 @@ from reviewstation.crypto import aead
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity
 from reviewstation.crypto.recipients import RecipientPublicKey
 from reviewstation.crypto.signing import HybridPublicKey
-from reviewstation.errors import InputError, NotFound
+from reviewstation.errors import InputError, NotFound, VaultCorrupt
 from reviewstation.vault.database import Connection
 from reviewstation.vault.keys import identity_wrap_key
 
@@ -49,7 +49,13 @@ class UserRecord:
     def unwrap_identity(self, user_key: bytes, vault_id: str) -> PrivateIdentity:
         aad = f"reviewstation/identity\x00{vault_id}\x00{self.name}".encode()
         key = identity_wrap_key(user_key, vault_id, self.name)
-        return PrivateIdentity.from_bytes(aead.open_sealed(key, self.wrapped_identity, aad))
+        identity = PrivateIdentity.from_bytes(aead.open_sealed(key, self.wrapped_identity, aad))
+        if (
+            identity.signing.public_key() != self.signing
+            or identity.recipient.public_key().fingerprint() != self.recipient.fingerprint()
+        ):
+            raise VaultCorrupt(f"The stored keys of {self.name!r} do not match their public keys.")
+        return identity
 
 
 def wrap_identity(identity: PrivateIdentity, user_key: bytes, vault_id: str, name: str) -> bytes:

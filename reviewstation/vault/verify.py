@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.signing import HybridSignature
 from reviewstation.errors import ReviewStationError
 from reviewstation.vault import audit, pending
@@ -18,7 +19,7 @@ from reviewstation.vault.database import Connection, DatabaseError, open_databas
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keys import database_key
 from reviewstation.vault.migrations import LATEST, schema_version
-from reviewstation.vault.session import pick_user, unlock_keys
+from reviewstation.vault.session import Method, pick_user, unlock_keys
 from reviewstation.vault.users import all_users
 
 Progress = Callable[[str], None]
@@ -54,10 +55,17 @@ def verify_vault(
     secret: str,
     *,
     user: str | None = None,
-    method: Literal["passphrase", "recovery", "keyring"] = "passphrase",
+    method: Method = "passphrase",
+    trusted: list[PublicIdentity] | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Raises ReviewStationError only when the vault cannot be checked at all (exit 2)."""
+    """Raises ReviewStationError only when the vault cannot be checked at all (exit 2).
+
+    ``trusted``: identity cards the auditor obtained independently. Without them the
+    checkpoint signatures are checked against the keys in the database itself, which an
+    insider holding the master key could have replaced; with them, every signer must be on
+    the list (compared by fingerprint).
+    """
     step = progress or (lambda _message: None)
     header = load_header(path)
     report = Report(str(path), header.vault_id)
@@ -81,7 +89,7 @@ def verify_vault(
         return report
     try:
         _check_database(conn, header.vault_id, header.marking, report)
-        _check_audit(conn, header, report, step)
+        _check_audit(conn, header, report, step, trusted)
         _check_slots(conn, header, report)
     finally:
         conn.close()
@@ -126,7 +134,13 @@ def _check_database(conn: Connection, vault_id: str, marking: str, report: Repor
         report.problems.append(f"Database: its metadata cannot be read ({exc}).")
 
 
-def _check_audit(conn: Connection, header: Any, report: Report, step: Progress) -> None:
+def _check_audit(
+    conn: Connection,
+    header: Any,
+    report: Report,
+    step: Progress,
+    trusted: list[PublicIdentity] | None,
+) -> None:
     vault_id = header.vault_id
     step("audit trail")
     report.checks.append("audit chain")
@@ -135,10 +149,14 @@ def _check_audit(conn: Connection, header: Any, report: Report, step: Progress) 
         total = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
         keys = {u.name: u.signing for u in all_users(conn)}
         points = audit.checkpoints(conn)
-    except DatabaseError as exc:
+    except (DatabaseError, ReviewStationError) as exc:
         report.problems.append(f"Audit trail: it cannot be read ({exc}).")
         return
     report.entries = total
+    trusted_prints = {card.fingerprint for card in trusted or []}
+    for name in sorted({p.user for p in points}):
+        if name in keys:
+            report.notes.append(f"Checkpoints signed by {name}, P-384 {keys[name].fingerprint()}.")
     report.problems.extend(problems)
 
     def check_point(point: Checkpoint, where: str) -> None:
@@ -149,6 +167,10 @@ def _check_audit(conn: Connection, header: Any, report: Report, step: Progress) 
             )
         elif not point.valid(vault_id, key):
             report.problems.append(f"{where}: its signature does not verify.")
+        elif trusted is not None and key.fingerprint() not in trusted_prints:
+            report.problems.append(
+                f"{where}: signed by {point.user!r}, whose key is not on the trusted list."
+            )
         at = audit.hash_at(conn, point.count, vault_id) if point.count <= count else None
         if point.count > total:
             report.problems.append(
@@ -166,9 +188,15 @@ def _check_audit(conn: Connection, header: Any, report: Report, step: Progress) 
         check_point(point, f"Checkpoint at entry {point.count}")
     report.checks.append("rollback against the header checkpoint")
     cp = header.checkpoint
+    newest = max((p.count for p in points), default=0)
     if cp is None:
         report.problems.append("Header: it carries no checkpoint.")
-    else:
+    elif cp.count < newest:
+        report.problems.append(
+            f"Header: its checkpoint ({cp.count} entries) is older than the newest recorded"
+            f" checkpoint ({newest} entries); an older header was put back."
+        )
+    if cp is not None:
         check_point(
             Checkpoint(
                 cp.count, cp.head, cp.user, cp.at, HybridSignature(cp.sig_p384, cp.sig_mldsa87)

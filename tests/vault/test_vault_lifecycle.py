@@ -61,7 +61,8 @@ def test_wrong_passphrase_is_uniform_and_recorded_at_next_unlock(tmp_path: Path)
     assert str(wrong.value).replace("'alice'", "X") == str(nobody.value).replace("'mallory'", "X")
     before = load_header(vault)
     with open_vault(vault, PASS) as session:
-        failed = [e for e in audit.entries(session.conn) if e.action == "vault.unlock_failed"]
+        entries = list(audit.entries(session.conn))
+        failed = [e for e in entries if e.action == "unverified.vault.unlock_failed"]
     assert {e.user for e in failed} == {"alice", "mallory"}
     assert before.slots == load_header(vault).slots
 
@@ -72,7 +73,7 @@ def test_pending_events_are_folded_once(tmp_path: Path) -> None:
         open_vault(vault, "nope nope nope")
     open_vault(vault, PASS).close()
     open_vault(vault, PASS).close()
-    assert actions(vault).count("vault.unlock_failed") == 1
+    assert actions(vault).count("unverified.vault.unlock_failed") == 1
 
 
 def test_create_refuses_existing_folder_and_bad_input(tmp_path: Path) -> None:
@@ -136,4 +137,43 @@ def test_read_mode_never_writes_the_database(tmp_path: Path) -> None:
         session.record("artifact.view", "x")  # audited later, via the pending events
     assert len(actions(vault)) == before
     with open_vault(vault, PASS) as session:
-        assert "artifact.view" in [e.action for e in audit.entries(session.conn)]
+        viewed = [
+            e for e in audit.entries(session.conn) if e.action == "unverified.record.read_only"
+        ]
+    assert viewed[-1].details["details"] == {"action": "artifact.view"}
+
+
+def test_forged_pending_lines_never_pass_for_real_entries(tmp_path: Path) -> None:
+    import json
+
+    vault = make_vault(tmp_path)
+    forged = {
+        "id": "f00d",
+        "at": "2026-01-01T00:00:00Z",
+        "user": "bob",
+        "action": "finding.delete",
+        "reason": "F-7",
+        "host": "x",
+        "pid": 1,
+    }
+    (vault / "pending-events.jsonl").write_text(json.dumps(forged) + "\n")
+    with open_vault(vault, PASS) as session:
+        entries = list(audit.entries(session.conn))
+    assert "finding.delete" not in [e.action for e in entries]
+    rejected = [e for e in entries if e.action == "unverified.rejected"]
+    assert rejected[0].details["claimed_action"] == "finding.delete"
+    assert not (vault / "pending-events.jsonl").exists()
+
+
+def test_recovery_session_only_reads(tmp_path: Path) -> None:
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.vault import accounts
+
+    vault = tmp_path / "r.rsvault"
+    _, recovery = create_vault(vault, "alice", PASS, kdf=floor_params())
+    with open_vault(vault, recovery, method="recovery", user="alice") as session:
+        with pytest.raises(PermissionDenied, match="recovery key"):
+            accounts.add_user(session, "mallory", "lead", "mallory passphrase", kdf=floor_params())
+        with pytest.raises(PermissionDenied, match="recovery key"):
+            accounts.change_passphrase(session, "another passphrase", kdf=floor_params())
+    assert load_header(vault).users() == ["alice"]

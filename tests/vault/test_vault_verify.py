@@ -20,8 +20,8 @@ def raw_connection(vault: Path):  # type: ignore[no-untyped-def]
     header = load_header(vault)
     master, _ = unlock_keys(vault, header, "alice", PASS, "passphrase")
     conn = open_database(vault, database_key(master, header.vault_id))
-    conn.execute("DROP TRIGGER audit_no_update")
-    conn.execute("DROP TRIGGER audit_no_delete")
+    for trigger in ("audit_no_update", "audit_no_delete", "checkpoints_no_update"):
+        conn.execute(f"DROP TRIGGER {trigger}")
     return conn
 
 
@@ -128,3 +128,48 @@ def test_header_slot_unknown_to_database_is_reported(tmp_path: Path) -> None:
     conn.close()
     report = verify_vault(vault, PASS)
     assert any("not recorded in the database" in p for p in report.problems), report.problems
+
+
+def test_trusted_cards_catch_a_replaced_signer(tmp_path: Path) -> None:
+    """An insider re-signs history with a key of their own: only outside trust can tell."""
+    from reviewstation.crypto.identity import PrivateIdentity
+    from reviewstation.vault import audit as audit_mod
+
+    vault = make_vault(tmp_path)
+    with open_vault(vault, PASS) as session:
+        genuine = session.user.public_identity(session.vault_id)
+    assert verify_vault(vault, PASS, trusted=[genuine]).intact
+    impostor = PrivateIdentity.generate().public("alice", "lead", genuine.vault_id)
+    report = verify_vault(vault, PASS, trusted=[impostor])
+    assert any("not on the trusted list" in p for p in report.problems), report.problems
+    assert any(genuine.fingerprint in n for n in report.notes)
+    del audit_mod
+
+
+def test_older_header_put_back_is_reported(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    old_header = (vault / "vault.header").read_bytes()
+    use(vault, 2)
+    (vault / "vault.header").write_bytes(old_header)
+    report = verify_vault(vault, PASS)
+    assert any("older header was put back" in p for p in report.problems), report.problems
+
+
+def test_verify_works_on_a_read_only_medium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    from reviewstation.vault import database
+
+    vault = make_vault(tmp_path)
+    use(vault)
+    mode = vault.stat().st_mode
+    vault.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    # As root the chmod does not bite; make the database layer see the folder as read-only.
+    monkeypatch.setattr(database, "os_access", lambda *_args: False)
+    try:
+        report = verify_vault(vault, PASS)
+        assert report.intact, report.problems
+    finally:
+        vault.chmod(mode)

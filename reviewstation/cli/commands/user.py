@@ -101,7 +101,11 @@ def _keyring(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         if args.enable:
             secret = keyring_slot.store_new_secret(session.vault_id, session.user.name)
-            slot = accounts.add_secret_slot(session, "keyring", secret)
+            try:
+                slot = accounts.add_secret_slot(session, "keyring", secret)
+            except BaseException:
+                keyring_slot.forget_secret(session.vault_id, session.user.name)
+                raise
             output.line(f"{slot.slot_id} keyring slot added for {session.user.name}")
         else:
             removed = accounts.remove_slots(session, "keyring")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from reviewstation.cli import output
 from reviewstation.cli.context import resolve_unlock, secrets, unlock_options
+from reviewstation.crypto.identity import MAX_CARD_BYTES, parse_card
+from reviewstation.storage import read_bounded
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
 from reviewstation.vault.session import create_vault
@@ -36,6 +38,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="the auditor's integrity check (exit 0 intact, 1 problems, 2 cannot check)",
     )
     verify.add_argument("vault", metavar="VAULT")
+    verify.add_argument(
+        "--trust",
+        action="append",
+        type=Path,
+        default=None,
+        metavar="CARD",
+        help="identity card whose key may sign checkpoints (repeat; default: keys in the vault)",
+    )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=_verify)
 
@@ -100,8 +110,13 @@ def _info(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     vault = Path(args.vault)
+    trusted = (
+        [parse_card(read_bounded(card, MAX_CARD_BYTES, "identity card")) for card in args.trust]
+        if args.trust
+        else None
+    )
     user, secret, method = resolve_unlock(args, vault)
-    report = verify_vault(vault, secret, user=user, method=method)  # type: ignore[arg-type]
+    report = verify_vault(vault, secret, user=user, method=method, trusted=trusted)
     if args.json:
         output.emit_json(report.to_json())
     else:

@@ -1,0 +1,49 @@
+"""``run``: the desktop application's entry point (``reviewstation [VAULT]``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+from reviewstation import __version__
+from reviewstation.gui.shell import Shell
+
+ORGANIZATION = "ReviewStation"
+APPLICATION = "ReviewStation"
+
+
+def application() -> QApplication:
+    """The process's QApplication, created on first use (tests bring their own)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        # Only the program name: the command line has already parsed the real arguments.
+        app = QApplication(sys.argv[:1] or ["reviewstation"])
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    return app
+
+
+def run(vault: Path | None = None) -> int:
+    """Open the unlock dialog (for ``vault`` if given) and run until the user quits."""
+    app = application()
+    previous = app.quitOnLastWindowClosed()
+    # The shell quits the application itself, once the vault is closed; hiding the dialog
+    # after an unlock must not count as closing the last window.
+    app.setQuitOnLastWindowClosed(False)
+    shell = Shell(QSettings())
+    shell.finished.connect(app.quit)
+    try:
+        shell.start(vault)
+        return app.exec()
+    finally:
+        # Normally already done; if the event loop ended some other way, still close the
+        # session on its own thread and let the thread finish (never terminate it).
+        shell.quit()
+        shell.vault.wait()
+        app.setQuitOnLastWindowClosed(previous)

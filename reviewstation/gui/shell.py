@@ -1,0 +1,128 @@
+"""The shell: moves the user between the unlock dialog and the main window.
+
+It owns the one ``VaultThread`` and the windows, and is the only place that decides what is
+on screen. Quitting is two-step: the session is closed on its own thread, and only once
+that thread has ended does ``finished`` fire and the application exit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
+
+from reviewstation.demo import ensure_demo_vault
+from reviewstation.errors import ReviewStationError
+from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.recent import RecentVaults
+from reviewstation.gui.unlock_dialog import UnlockDialog
+from reviewstation.gui.vault_thread import SessionInfo, UnlockRequest, VaultThread
+
+
+class Shell(QObject):
+    finished = Signal()
+
+    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.recent = RecentVaults(settings)
+        self.vault = VaultThread(self)
+        self.dialog = UnlockDialog()
+        self.main_window: MainWindow | None = None
+        self.done = False  # the session is closed and the vault thread has ended
+        self._quitting = False
+
+        self.dialog.unlock_requested.connect(self._on_unlock_requested)
+        self.dialog.rejected.connect(self.quit)  # Escape, Quit, or the close button
+        self.vault.unlocked.connect(self._on_unlocked)
+        self.vault.unlock_failed.connect(self._on_unlock_failed)
+        self.vault.locked.connect(self._on_locked)
+        self.vault.stopped.connect(self._on_stopped)
+
+    def start(self, vault: Path | None) -> None:
+        """Show the unlock dialog with ``vault``, else the latest vault, else the demo vault."""
+        recent = self.recent.paths()
+        self.dialog.set_recent(recent)
+        if vault is not None:
+            self.dialog.select_vault(vault)
+        elif recent:
+            self.dialog.select_vault(recent[0])
+        else:
+            self._offer_demo()
+        self._present(self.dialog)
+
+    @Slot()
+    def lock(self) -> None:
+        """Hide the main window at once, then close the session; the dialog returns after."""
+        if self.main_window is None or self._quitting:
+            return
+        self._drop_main_window()
+        self.vault.lock()
+
+    @Slot()
+    def quit(self) -> None:
+        if self._quitting:
+            return
+        self._quitting = True
+        self.dialog.hide()
+        self._drop_main_window()
+        self.vault.stop()
+
+    def _offer_demo(self) -> None:
+        try:
+            # Creating it runs the KDF once (a fraction of a second), before anything is shown.
+            demo = ensure_demo_vault()
+        except (ReviewStationError, OSError) as exc:
+            self.dialog.show_error(f"Could not create the demo vault: {exc}")
+            return
+        self.dialog.select_vault(demo.path, demo.user)
+
+    def _present(self, window: UnlockDialog | MainWindow) -> None:
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _drop_main_window(self) -> None:
+        window, self.main_window = self.main_window, None
+        if window is not None:
+            window.hide()
+            window.deleteLater()
+
+    @Slot(object)
+    def _on_unlock_requested(self, request: UnlockRequest) -> None:
+        self.dialog.set_busy(True)
+        self.vault.unlock(request)
+
+    @Slot(object)
+    def _on_unlocked(self, info: SessionInfo) -> None:
+        if self._quitting:
+            return  # stop() is queued behind the unlock and closes the session
+        self.recent.remember(info.path)
+        self.dialog.set_busy(False)
+        self.dialog.hide()
+        window = MainWindow(info)
+        window.lock_requested.connect(self.lock)
+        window.quit_requested.connect(self.quit)
+        self.main_window = window
+        self._present(window)
+
+    @Slot(str)
+    def _on_unlock_failed(self, message: str) -> None:
+        if self._quitting:
+            return
+        self.dialog.set_busy(False)
+        self.dialog.show_error(message)
+
+    @Slot(str)
+    def _on_locked(self, message: str) -> None:
+        if self._quitting:
+            return
+        self.dialog.set_recent(self.recent.paths())
+        self.dialog.set_busy(False)
+        self.dialog.show_error(message)
+        self._present(self.dialog)
+
+    @Slot()
+    def _on_stopped(self) -> None:
+        self.done = True
+        self.dialog.deleteLater()
+        self.finished.emit()

@@ -1,0 +1,231 @@
+"""The vault thread: one long-lived thread that owns the unlocked ``Session``.
+
+SQLCipher connections may only be used by the thread that opened them, and unlocking runs
+Argon2id for up to a second, so neither may happen on the GUI thread. All vault work is
+therefore queued to a single worker object living on its own ``QThread``; results come back
+as signals, which Qt delivers on the GUI thread. The session never leaves the vault thread,
+and widgets never hold it (SecureDrop's rule).
+
+Later features add their operations through ``VaultThread.submit``: a plain function of the
+session that runs on the vault thread, with callbacks that run on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar, cast
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+from reviewstation.errors import ReviewStationError
+from reviewstation.vault.session import Session, open_vault
+
+log = logging.getLogger(__name__)
+
+Method = Literal["passphrase", "recovery"]
+T = TypeVar("T")
+
+INTERNAL_ERROR = (
+    "ReviewStation hit an internal error ({}); nothing was changed. Please report it, with the "
+    "details printed in the terminal."
+)
+LOCKED = "The vault is locked; unlock it again to continue."
+
+
+@dataclass(frozen=True)
+class UnlockRequest:
+    path: Path
+    user: str
+    secret: str = field(repr=False)
+    method: Method = "passphrase"
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What the GUI may know about the unlocked session: plain values, no handles or keys."""
+
+    path: Path
+    vault_id: str
+    marking: str
+    user: str
+    role: str
+    read_only: bool
+
+
+def _describe(exc: BaseException) -> str:
+    """One sentence for the user; tracebacks go to the log only."""
+    if isinstance(exc, ReviewStationError):
+        return str(exc)
+    log.error("Unexpected error on the vault thread", exc_info=exc)
+    return INTERNAL_ERROR.format(type(exc).__name__)
+
+
+class _Worker(QObject):
+    """Lives on the vault thread. Every slot runs there; it only talks back through signals."""
+
+    unlocked = Signal(object)  # SessionInfo
+    unlock_failed = Signal(str)
+    locked = Signal(str)  # "" or the sentence saying what went wrong while locking
+    job_finished = Signal(int, object)
+    job_failed = Signal(int, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._session: Session | None = None
+
+    @Slot(object)
+    def unlock(self, request: UnlockRequest) -> None:
+        if self._session is not None:
+            self.unlock_failed.emit("A vault is already unlocked; lock it first.")
+            return
+        try:
+            session = open_vault(
+                request.path, request.secret, user=request.user, method=request.method
+            )
+        except Exception as exc:
+            self.unlock_failed.emit(_describe(exc))
+            return
+        self._session = session
+        self.unlocked.emit(
+            SessionInfo(
+                path=session.path,
+                vault_id=session.vault_id,
+                marking=session.marking,
+                user=session.user.name,
+                role=session.user.role,
+                read_only=session.read_only,
+            )
+        )
+
+    @Slot()
+    def lock(self) -> None:
+        self.locked.emit(self._close())
+
+    @Slot(int, object)
+    def run_job(self, job_id: int, job: Callable[[Session], object]) -> None:
+        if self._session is None or self._session.closed:
+            self.job_failed.emit(job_id, LOCKED)
+            return
+        try:
+            result = job(self._session)
+        except Exception as exc:
+            self.job_failed.emit(job_id, _describe(exc))
+            return
+        self.job_finished.emit(job_id, result)
+
+    @Slot()
+    def stop(self) -> None:
+        message = self._close()
+        if message:
+            log.warning("Closing the vault at exit: %s", message)
+        # Hand ourselves back to the main thread (only the owning thread may push an object
+        # away), so that the Python wrapper can be freed there once this thread has ended.
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
+        thread = QThread.currentThread()
+        if thread is not None:
+            thread.quit()
+
+    def _close(self) -> str:
+        session, self._session = self._session, None
+        if session is None:
+            return ""
+        try:
+            # close() signs a checkpoint, then always drops keys and the writer lock.
+            session.close()
+        except Exception as exc:
+            return _describe(exc)
+        return ""
+
+
+class VaultThread(QObject):
+    """GUI-side handle on the vault thread. Create, use and stop it on the GUI thread."""
+
+    unlocked = Signal(object)  # SessionInfo
+    unlock_failed = Signal(str)
+    locked = Signal(str)
+    stopped = Signal()
+
+    # Requests cross to the worker as queued signals: the only safe way to call into an
+    # object that lives on another thread.
+    _unlock_requested = Signal(object)
+    _lock_requested = Signal()
+    _job_requested = Signal(int, object)
+    _stop_requested = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._jobs: dict[int, tuple[Callable[[object], None], Callable[[str], None]]] = {}
+        self._next_job = 0
+        self._stopping = False
+        self._thread = QThread()
+        self._thread.setObjectName("vault")
+        self._worker = _Worker()
+        self._worker.moveToThread(self._thread)
+        self._unlock_requested.connect(self._worker.unlock)
+        self._lock_requested.connect(self._worker.lock)
+        self._job_requested.connect(self._worker.run_job)
+        self._stop_requested.connect(self._worker.stop)
+        self._worker.unlocked.connect(self.unlocked)
+        self._worker.unlock_failed.connect(self.unlock_failed)
+        self._worker.locked.connect(self.locked)
+        self._worker.job_finished.connect(self._on_job_finished)
+        self._worker.job_failed.connect(self._on_job_failed)
+        self._thread.finished.connect(self._on_thread_finished)
+        self._thread.start()
+
+    def unlock(self, request: UnlockRequest) -> None:
+        self._unlock_requested.emit(request)
+
+    def lock(self) -> None:
+        self._lock_requested.emit()
+
+    def submit(
+        self,
+        job: Callable[[Session], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[str], None],
+    ) -> int:
+        """Run ``job(session)`` on the vault thread; one callback then runs on the GUI thread.
+
+        ``job`` must not touch widgets, and should return plain values, not live handles.
+        """
+        self._next_job += 1
+        self._jobs[self._next_job] = (cast(Callable[[object], None], on_done), on_error)
+        self._job_requested.emit(self._next_job, job)
+        return self._next_job
+
+    def stop(self) -> None:
+        """Close any session on its own thread, then end the thread; ``stopped`` follows."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._stop_requested.emit()
+
+    def is_finished(self) -> bool:
+        return self._thread.isFinished()
+
+    def wait(self, milliseconds: int = 10_000) -> bool:
+        """Block until the thread has ended (only after ``stop``; used at process exit)."""
+        return self._thread.wait(milliseconds)
+
+    @Slot(int, object)
+    def _on_job_finished(self, job_id: int, result: object) -> None:
+        callbacks = self._jobs.pop(job_id, None)
+        if callbacks is not None:
+            callbacks[0](result)
+
+    @Slot(int, str)
+    def _on_job_failed(self, job_id: int, message: str) -> None:
+        callbacks = self._jobs.pop(job_id, None)
+        if callbacks is not None:
+            callbacks[1](message)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        self._jobs.clear()
+        self.stopped.emit()
