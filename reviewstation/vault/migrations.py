@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sqlcipher3
+
 from reviewstation.errors import VaultError
 from reviewstation.vault.database import Connection
 
@@ -15,10 +17,15 @@ Migration = Callable[[Connection], None]
 
 
 def _run(conn: Connection, script: str) -> None:
-    # Statement by statement: executescript() would COMMIT the migration's transaction.
-    for statement in script.split(";\n"):
-        if statement.strip():
+    """Statement by statement (executescript() would COMMIT the migration's transaction)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlcipher3.complete_statement(statement):
             conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL in a migration: {statement.strip()[:60]}")
 
 
 def _v1_foundation(conn: Connection) -> None:
@@ -62,9 +69,9 @@ def _v1_foundation(conn: Connection) -> None:
             hash     BLOB NOT NULL
         ) STRICT;
         CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;;
+            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
         CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;;
+            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 
         CREATE TABLE checkpoints (
             count        INTEGER PRIMARY KEY,
@@ -76,13 +83,13 @@ def _v1_foundation(conn: Connection) -> None:
             sig_mldsa87  BLOB NOT NULL
         ) STRICT;
         CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
-            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;;
+            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
         CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
-            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;;
+            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
         -- A person's public keys never change: checkpoints they signed stay checkable.
         CREATE TRIGGER users_keys_fixed BEFORE UPDATE
             OF name, sig_p384_spki, sig_mldsa87, rcpt_mlkem1024, rcpt_p384_spki ON users
-            BEGIN SELECT RAISE(ABORT, 'a user''s name and public keys never change'); END;;
+            BEGIN SELECT RAISE(ABORT, 'a user''s name and public keys never change'); END;
         """,
     )
 
@@ -172,9 +179,155 @@ def _v3_artifacts(conn: Connection) -> None:
         ) STRICT;
         CREATE INDEX custody_by_artifact ON custody_events (artifact_id, id);
         CREATE TRIGGER custody_no_update BEFORE UPDATE ON custody_events
-            BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;;
+            BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;
         CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody_events
-            BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;;
+            BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;
+        """,
+    )
+
+
+def _v4_checklists_findings(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- Every template a run was started from is kept here, so a vault is self-contained.
+        CREATE TABLE checklist_templates (
+            key          TEXT PRIMARY KEY,
+            template_id  TEXT NOT NULL,
+            version      INTEGER NOT NULL,
+            title        TEXT NOT NULL,
+            hash         TEXT NOT NULL,
+            body         TEXT NOT NULL,
+            origin       TEXT NOT NULL CHECK (origin IN ('builtin', 'imported')),
+            added        TEXT NOT NULL,
+            added_by     TEXT NOT NULL,
+            UNIQUE (template_id, version)
+        ) STRICT;
+
+        CREATE TABLE checklist_runs (
+            id             INTEGER PRIMARY KEY,
+            uid            TEXT NOT NULL UNIQUE,
+            review_id      INTEGER NOT NULL REFERENCES reviews (id),
+            template_key   TEXT NOT NULL REFERENCES checklist_templates (key),
+            template_hash  TEXT NOT NULL,
+            started        TEXT NOT NULL,
+            started_by     TEXT NOT NULL,
+            signed_off_by  TEXT,
+            signed_off_at  TEXT,
+            superseded_by  INTEGER REFERENCES checklist_runs (id)
+        ) STRICT;
+
+        CREATE TABLE checklist_answers (
+            run_id                  INTEGER NOT NULL REFERENCES checklist_runs (id),
+            item_id                 TEXT NOT NULL,
+            item_hash               TEXT NOT NULL,
+            status                  TEXT NOT NULL DEFAULT 'not_reviewed' CHECK (status IN
+                ('not_reviewed', 'open', 'not_a_finding', 'not_applicable')),
+            note                    TEXT NOT NULL DEFAULT '',
+            severity_override       TEXT CHECK (severity_override IN
+                ('critical', 'high', 'medium', 'low', 'info')),
+            override_justification  TEXT NOT NULL DEFAULT '',
+            updated                 TEXT,
+            updated_by              TEXT,
+            carried_from            INTEGER REFERENCES checklist_runs (id),
+            PRIMARY KEY (run_id, item_id)
+        ) STRICT;
+
+        -- Evidence names an artifact by uid (artifacts may live in another vault's package),
+        -- optionally one sample of an evaluation log with the digest of that sample.
+        CREATE TABLE checklist_evidence (
+            id             INTEGER PRIMARY KEY,
+            run_id         INTEGER NOT NULL REFERENCES checklist_runs (id),
+            item_id        TEXT NOT NULL,
+            artifact_uid   TEXT NOT NULL,
+            sample_id      TEXT,
+            sample_digest  TEXT,
+            added          TEXT NOT NULL,
+            added_by       TEXT NOT NULL,
+            UNIQUE (run_id, item_id, artifact_uid, sample_id)
+        ) STRICT;
+
+        CREATE TABLE findings (
+            id               INTEGER PRIMARY KEY,
+            uid              TEXT NOT NULL UNIQUE,
+            review_id        INTEGER NOT NULL REFERENCES reviews (id),
+            kind             TEXT NOT NULL
+                CHECK (kind IN ('capability', 'safeguard', 'vulnerability')),
+            title            TEXT NOT NULL,
+            body             TEXT NOT NULL DEFAULT '',
+            severity         TEXT NOT NULL
+                CHECK (severity IN ('critical', 'high', 'medium', 'low', 'info')),
+            cvss_vector      TEXT,
+            cvss_score       REAL,
+            cwe              TEXT,
+            vendor           TEXT NOT NULL DEFAULT '',
+            product          TEXT NOT NULL DEFAULT '',
+            versions         TEXT NOT NULL DEFAULT '',
+            product_id       TEXT NOT NULL DEFAULT '',
+            vex_status       TEXT CHECK (vex_status IN
+                ('not_affected', 'affected', 'fixed', 'under_investigation')),
+            disclosure       TEXT NOT NULL DEFAULT 'not_shared' CHECK (disclosure IN
+                ('not_shared', 'sent_to_clearinghouse', 'vendor_notified', 'cve_assigned')),
+            cve_id           TEXT,
+            portion_marking  TEXT NOT NULL,
+            author           TEXT NOT NULL,
+            status           TEXT NOT NULL DEFAULT 'draft' CHECK (status IN
+                ('draft', 'confirmed', 'approved', 'disputed', 'withdrawn')),
+            approved_by      TEXT,
+            created          TEXT NOT NULL,
+            updated          TEXT NOT NULL,
+            revision         INTEGER NOT NULL DEFAULT 1
+        ) STRICT;
+        CREATE INDEX findings_by_review ON findings (review_id, id);
+        CREATE INDEX findings_by_updated ON findings (updated, id);
+
+        -- One row per change: who, when, and each field's old and new value.
+        CREATE TABLE finding_revisions (
+            finding_id  INTEGER NOT NULL REFERENCES findings (id),
+            revision    INTEGER NOT NULL,
+            at          TEXT NOT NULL,
+            user        TEXT NOT NULL,
+            changes     TEXT NOT NULL,
+            PRIMARY KEY (finding_id, revision)
+        ) STRICT;
+        CREATE TRIGGER finding_revisions_no_update BEFORE UPDATE ON finding_revisions
+            BEGIN SELECT RAISE(ABORT, 'finding revisions are append-only'); END;
+        CREATE TRIGGER finding_revisions_no_delete BEFORE DELETE ON finding_revisions
+            BEGIN SELECT RAISE(ABORT, 'finding revisions are append-only'); END;
+
+        CREATE TABLE finding_evidence (
+            id             INTEGER PRIMARY KEY,
+            finding_id     INTEGER NOT NULL REFERENCES findings (id),
+            artifact_uid   TEXT NOT NULL,
+            sample_id      TEXT,
+            sample_digest  TEXT,
+            UNIQUE (finding_id, artifact_uid, sample_id)
+        ) STRICT;
+
+        CREATE TABLE finding_links (
+            finding_id  INTEGER NOT NULL REFERENCES findings (id),
+            run_id      INTEGER NOT NULL REFERENCES checklist_runs (id),
+            item_id     TEXT NOT NULL,
+            PRIMARY KEY (finding_id, run_id, item_id)
+        ) STRICT;
+
+        -- Full-text index inside the encrypted database (never a plaintext index file).
+        CREATE VIRTUAL TABLE findings_fts USING fts5(
+            title, body, content='findings', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER findings_fts_insert AFTER INSERT ON findings BEGIN
+            INSERT INTO findings_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+        END;
+        CREATE TRIGGER findings_fts_delete AFTER DELETE ON findings BEGIN
+            INSERT INTO findings_fts (findings_fts, rowid, title, body)
+                VALUES ('delete', old.id, old.title, old.body);
+        END;
+        CREATE TRIGGER findings_fts_update AFTER UPDATE OF title, body ON findings BEGIN
+            INSERT INTO findings_fts (findings_fts, rowid, title, body)
+                VALUES ('delete', old.id, old.title, old.body);
+            INSERT INTO findings_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+        END;
         """,
     )
 
@@ -183,6 +336,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
     ("artifacts, custody", _v3_artifacts),
+    ("checklists, findings, revisions, full-text search", _v4_checklists_findings),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -56,3 +56,46 @@ def test_wrong_key_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(VaultError, match="failed authentication"):
         open_database(tmp_path, bytes(32))
+
+
+def test_migration_2_adds_reviews(tmp_path: Path) -> None:
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=1)
+    assert "reviews" not in tables(conn)
+    assert migrate(conn, target=2) == [2]
+    assert {"reviews", "review_assignees"} <= tables(conn)
+    conn.close()
+
+
+def test_migration_4_adds_checklists_findings_and_search(tmp_path: Path) -> None:
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=3)
+    assert migrate(conn, target=4) == [4]
+    assert {
+        "checklist_templates",
+        "checklist_runs",
+        "checklist_answers",
+        "checklist_evidence",
+        "findings",
+        "finding_revisions",
+        "finding_evidence",
+        "finding_links",
+        "findings_fts",
+    } <= tables(conn)
+    # The full-text index follows the table through its triggers.
+    conn.execute(
+        "INSERT INTO reviews (uid, title, developer, model_name, access_mode, received, deadline,"
+        " marking, created, created_by, updated) VALUES"
+        " ('r', 't', 'd', 'm', 'api', '2026-01-01', '2026-01-31', 'CUI', 'x', 'a', 'x')"
+    )
+    conn.execute(
+        "INSERT INTO findings (uid, review_id, kind, title, body, severity, portion_marking,"
+        " author, created, updated) VALUES ('f', 1, 'capability', 'Heap overflow',"
+        " 'found by fuzzing', 'high', 'CUI', 'a', 'x', 'x')"
+    )
+    hits = conn.execute("SELECT rowid FROM findings_fts WHERE findings_fts MATCH 'fuzzing'")
+    assert hits.fetchall() == [(1,)]
+    conn.execute("UPDATE findings SET body = 'found by review' WHERE id = 1")
+    hits = conn.execute("SELECT rowid FROM findings_fts WHERE findings_fts MATCH 'fuzzing'")
+    assert hits.fetchall() == []
+    conn.close()
