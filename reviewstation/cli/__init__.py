@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reviewstation import __version__
-from reviewstation.cli.commands import audit, identity, review, user, vault
+from reviewstation.cli.commands import audit, checklist, identity, review, user, vault
 from reviewstation.errors import ReviewStationError
 from reviewstation.process import disable_core_dumps
 
-GROUPS = (vault, user, review, audit, identity)
+GROUPS = (vault, user, review, checklist, audit, identity)
 INTERNAL_ERROR = 3
 
 
@@ -55,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReviewStationError as exc:
         sys.stderr.write(f"reviewstation: error: {exc}\n")
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: stop quietly, as coreutils do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("reviewstation: interrupted; nothing further was changed.\n")
         return 130

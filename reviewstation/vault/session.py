@@ -45,7 +45,7 @@ from reviewstation.vault.keyslots import (
     open_slot,
 )
 from reviewstation.vault.lock import WriterLock
-from reviewstation.vault.migrations import migrate
+from reviewstation.vault.migrations import LATEST, migrate, schema_version
 from reviewstation.vault.recovery_key import generate as generate_recovery_key
 from reviewstation.vault.recovery_key import parse as parse_recovery_key
 from reviewstation.vault.users import Role, UserRecord, check_name, check_role
@@ -216,6 +216,10 @@ class Session:
         self.close()
 
 
+class _NeedsUpgrade(Exception):
+    """Internal: a read-only open found a schema older than this version's."""
+
+
 def _check_marking(marking: str) -> str:
     marking = marking.strip()
     if not marking or len(marking) > MAX_MARKING or not marking.isprintable():
@@ -338,6 +342,11 @@ def open_vault(
     lock = WriterLock.acquire(path, name, wait_seconds) if mode == "write" else None
     try:
         return _unlock(path, header, name, secret, mode, method, lock)
+    except _NeedsUpgrade:
+        # A reader met an older schema: upgrade it once through a normal, audited writable
+        # unlock, then open for reading as asked.
+        open_vault(path, secret, user=name, method=method, wait_seconds=wait_seconds).close()
+        return open_vault(path, secret, user=name, mode=mode, method=method)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -397,6 +406,8 @@ def _unlock(
     conn = open_database(path, database_key(master, vault_id), read_only=mode == "read")
     try:
         migrated = migrate(conn) if mode == "write" else []
+        if schema_version(conn) < LATEST:
+            raise _NeedsUpgrade
         try:
             record = users.get(conn, name)
         except NotFound as exc:

@@ -1,0 +1,1 @@
+"""Checklist templates (versioned data files) and runs of them against a review."""

@@ -1,0 +1,95 @@
+"""The templates a vault can use: shipped ones and imported ones, and the copies runs pin."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewstation.canonical import canonical
+from reviewstation.checklists.templates import (
+    MAX_TEMPLATE_BYTES,
+    Template,
+    builtin_templates,
+    from_mapping,
+    parse_template,
+)
+from reviewstation.errors import InputError, NotFound
+from reviewstation.storage import read_bounded
+from reviewstation.vault import audit
+from reviewstation.vault.database import Connection
+from reviewstation.vault.session import Session
+
+
+@dataclass(frozen=True)
+class Available:
+    template: Template
+    origin: str  # builtin | imported
+
+
+def _stored(conn: Connection) -> list[Available]:
+    rows = conn.execute("SELECT body, origin FROM checklist_templates ORDER BY key").fetchall()
+    return [
+        Available(from_mapping(json.loads(body), "vault copy"), origin) for body, origin in rows
+    ]
+
+
+def available(conn: Connection) -> list[Available]:
+    """Shipped templates plus everything stored in the vault, newest version per id last."""
+    found = {a.template.key: a for a in _stored(conn)}
+    for template in builtin_templates():
+        found.setdefault(template.key, Available(template, "builtin"))
+    return sorted(found.values(), key=lambda a: (a.template.id, a.template.version))
+
+
+def resolve(conn: Connection, name: str) -> Template:
+    """``id`` (the newest version) or ``id@version``."""
+    template_id, _, version = name.partition("@")
+    candidates = [a.template for a in available(conn) if a.template.id == template_id]
+    if version:
+        candidates = [t for t in candidates if str(t.version) == version]
+    if not candidates:
+        raise NotFound(f"There is no checklist template {name!r}; see 'checklist templates'.")
+    return candidates[-1]
+
+
+def pin(session: Session, template: Template, origin: str) -> None:
+    """Keep a copy of the template in the vault (inside the caller's transaction)."""
+    row = session.conn.execute(
+        "SELECT hash FROM checklist_templates WHERE key = ?", (template.key,)
+    ).fetchone()
+    if row is not None:
+        if row[0] != template.hash:
+            raise InputError(
+                f"Template {template.key} differs from the copy already in this vault; "
+                "give the changed template a new version number."
+            )
+        return
+    session.conn.execute(
+        "INSERT INTO checklist_templates (key, template_id, version, title, hash, body, origin,"
+        " added, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            template.key,
+            template.id,
+            template.version,
+            template.title,
+            template.hash,
+            canonical(template.body()).decode(),
+            origin,
+            audit.now(),
+            session.user.name,
+        ),
+    )
+
+
+def import_template(session: Session, path: Path) -> Template:
+    """Validate a custom template file and store it in the vault."""
+    session.require_writable("import a checklist template")
+    template = parse_template(read_bounded(path, MAX_TEMPLATE_BYTES, "template"), path.name)
+    if any(
+        a.template.key == template.key and a.origin == "builtin" for a in available(session.conn)
+    ):
+        raise InputError(f"Template {template.key} is shipped with ReviewStation; use a new id.")
+    with session.change("checklist.template_import", template.key, {"hash": template.hash}):
+        pin(session, template, "imported")
+    return template

@@ -1,0 +1,54 @@
+"""References from checklist answers and findings to evidence: an artifact, or one sample of
+an evaluation log inside it (by sample id and the SHA-384 digest of that sample's record).
+
+The reference is the artifact's uid, not its row id, so it still means the same thing inside
+an exported package and after import into another vault.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from reviewstation.errors import InputError
+from reviewstation.vault.database import Connection
+
+DIGEST = re.compile(r"^[0-9a-f]{96}$")
+MAX_SAMPLE_ID = 200
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    artifact_uid: str
+    sample_id: str | None = None
+    sample_digest: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "artifact": self.artifact_uid,
+            "sample_id": self.sample_id,
+            "sample_digest": self.sample_digest,
+        }
+
+
+def parse_ref(text: str) -> EvidenceRef:
+    """``ARTIFACT`` or ``ARTIFACT#SAMPLE_ID`` (as typed on the command line)."""
+    artifact, _, sample = text.strip().partition("#")
+    if not artifact:
+        raise InputError(f"Evidence {text!r} names no artifact.")
+    if sample and (len(sample) > MAX_SAMPLE_ID or not sample.isprintable()):
+        raise InputError(f"Evidence {text!r} has an unusable sample id.")
+    return EvidenceRef(artifact, sample or None)
+
+
+def check_evidence(conn: Connection, ref: EvidenceRef) -> EvidenceRef:
+    """Resolve the artifact (id or uid) to its uid; a sample needs its digest."""
+    from reviewstation.artifacts.catalog import get_artifact
+
+    artifact = get_artifact(conn, ref.artifact_uid)
+    if ref.sample_id is not None and (
+        ref.sample_digest is None or not DIGEST.match(ref.sample_digest)
+    ):
+        raise InputError(f"Evidence sample {ref.sample_id!r} needs its SHA-384 digest.")
+    return EvidenceRef(artifact.uid, ref.sample_id, ref.sample_digest)
