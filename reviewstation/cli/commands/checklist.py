@@ -88,7 +88,7 @@ def _templates(args: argparse.Namespace) -> int:
         output.emit_json(rows)
     else:
         output.table(
-            [[r["id"], str(r["version"]), str(r["items"]), r["origin"], r["title"]] for r in rows],
+            [[str(r[k]) for k in ("id", "version", "items", "origin", "title")] for r in rows],
             ["TEMPLATE", "VERSION", "ITEMS", "ORIGIN", "TITLE"],
         )
     return 0
