@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reviewstation import __version__
-from reviewstation.cli.commands import audit, checklist, identity, review, user, vault
+from reviewstation.cli.commands import audit, checklist, finding, identity, review, user, vault
 from reviewstation.errors import ReviewStationError
 from reviewstation.process import disable_core_dumps
 
-GROUPS = (vault, user, review, checklist, audit, identity)
+GROUPS = (vault, user, review, checklist, finding, audit, identity)
 INTERNAL_ERROR = 3
 
 

@@ -39,7 +39,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     answer.add_argument("--status", choices=runs.STATUSES)
     answer.add_argument("--note")
     answer.add_argument(
-        "--evidence", action="append", default=[], metavar="ARTIFACT",
+        "--evidence",
+        action="append",
+        default=[],
+        metavar="ARTIFACT",
         help="an artifact id or uid (repeatable)",
     )
     answer.add_argument("--severity", choices=("critical", "high", "medium", "low", "info"))
@@ -167,7 +170,9 @@ def _list(args: argparse.Namespace) -> int:
     output.table(
         [
             [
-                str(r.id), str(r.review_id), r.template.key,
+                str(r.id),
+                str(r.review_id),
+                r.template.key,
                 f"{r.progress()['answered']}/{r.progress()['total']}",
                 r.signed_off_by or ("moved" if r.superseded_by else ""),
             ]

@@ -1,0 +1,227 @@
+"""finding add | update | list | show | search"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from reviewstation.cli import output
+from reviewstation.cli.context import open_session, unlock_options
+from reviewstation.errors import InputError
+from reviewstation.evidence import parse_ref
+from reviewstation.findings import query, service
+from reviewstation.findings.service import Finding
+from reviewstation.storage import read_bounded
+
+
+def _fields(parser: argparse.ArgumentParser, *, adding: bool) -> None:
+    parser.add_argument("--title", required=adding)
+    parser.add_argument("--severity", required=adding, choices=service.SEVERITIES)
+    parser.add_argument("--kind", choices=service.KINDS, default="capability" if adding else None)
+    parser.add_argument("--body-file", type=Path, metavar="F", help="Markdown body ('-': stdin)")
+    parser.add_argument("--cvss", metavar="VECTOR", help="CVSS v4.0 vector")
+    parser.add_argument("--cwe", metavar="CWE-N")
+    parser.add_argument("--vendor")
+    parser.add_argument("--product")
+    parser.add_argument("--versions")
+    parser.add_argument("--product-id", metavar="PURL|CPE")
+    parser.add_argument("--vex", choices=service.VEX_STATUSES)
+    parser.add_argument("--disclosure", choices=service.DISCLOSURES)
+    parser.add_argument("--cve", metavar="CVE-ID")
+    parser.add_argument("--marking", help="portion marking (default: the review's)")
+    parser.add_argument("--evidence", action="append", default=[], metavar="ARTIFACT")
+    parser.add_argument("--link", action="append", default=[], metavar="RUN:ITEM")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = sub.add_parser("finding", help="findings of reviews")
+    cmds = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    unlock = unlock_options()
+
+    add = cmds.add_parser("add", parents=[unlock], help="record a finding")
+    add.add_argument("vault", metavar="VAULT")
+    add.add_argument("--review", required=True, metavar="ID")
+    _fields(add, adding=True)
+    add.set_defaults(run=_add)
+
+    update = cmds.add_parser("update", parents=[unlock], help="change a finding or its status")
+    update.add_argument("vault", metavar="VAULT")
+    update.add_argument("id", metavar="ID")
+    _fields(update, adding=False)
+    update.add_argument("--status", choices=service.STATUSES)
+    update.add_argument("--reason", default="", help="why (downgrades, disputes, withdrawals)")
+    update.set_defaults(run=_update)
+
+    listing = cmds.add_parser("list", parents=[unlock], help="findings, filtered")
+    listing.add_argument("vault", metavar="VAULT")
+    listing.add_argument("--review", metavar="ID", type=int)
+    listing.add_argument("--status", choices=service.STATUSES)
+    listing.add_argument("--severity", choices=service.SEVERITIES)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_list)
+
+    show = cmds.add_parser("show", parents=[unlock], help="one finding with its revisions")
+    show.add_argument("vault", metavar="VAULT")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=_show)
+
+    search = cmds.add_parser("search", parents=[unlock], help="full-text search")
+    search.add_argument("vault", metavar="VAULT")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--review", metavar="ID", type=int)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(run=_search)
+
+
+def _body(args: argparse.Namespace) -> str | None:
+    if args.body_file is None:
+        return None
+    if str(args.body_file) == "-":
+        import sys
+
+        return sys.stdin.read(service.MAX_BODY + 1)
+    data = read_bounded(args.body_file, service.MAX_BODY, "finding body")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"The body file {args.body_file} is not UTF-8 text.") from exc
+
+
+def _links(values: list[str]) -> list[tuple[int | str, str]]:
+    links: list[tuple[int | str, str]] = []
+    for value in values:
+        run, sep, item = value.partition(":")
+        if not sep or not run or not item:
+            raise InputError(f"A link is RUN:ITEM, e.g. 3:exploit.chaining (got {value!r}).")
+        links.append((run, item))
+    return links
+
+
+def _changes(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "title": args.title,
+        "severity": args.severity,
+        "kind": args.kind,
+        "body": _body(args),
+        "cvss_vector": args.cvss,
+        "cwe": args.cwe,
+        "vendor": args.vendor,
+        "product": args.product,
+        "versions": args.versions,
+        "product_id": args.product_id,
+        "vex_status": args.vex,
+        "disclosure": args.disclosure,
+        "cve_id": args.cve,
+        "portion_marking": args.marking,
+    }
+
+
+def _add(args: argparse.Namespace) -> int:
+    changes = _changes(args)
+    with open_session(args) as session:
+        finding = service.add_finding(
+            session,
+            args.review,
+            title=changes.pop("title"),
+            severity=changes.pop("severity"),
+            kind=changes.pop("kind"),
+            body=changes.pop("body") or "",
+            cvss_vector=changes.pop("cvss_vector"),
+            portion_marking=changes.pop("portion_marking"),
+            evidence=[parse_ref(e) for e in args.evidence],
+            links=_links(args.link),
+            **changes,
+        )
+    score = f", CVSS {finding.cvss_score}" if finding.cvss_score is not None else ""
+    output.line(f"{finding.id} finding recorded: {finding.portion_mark} {finding.title}{score}")
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        finding = service.update_finding(
+            session,
+            args.id,
+            reason=args.reason,
+            evidence=[parse_ref(e) for e in args.evidence],
+            links=_links(args.link),
+            **_changes(args),
+        )
+        if args.status and args.status != finding.status:
+            finding = service.set_status(session, finding.id, args.status, args.reason)
+    output.line(f"{finding.id} finding at revision {finding.revision}: {finding.status}")
+    return 0
+
+
+def _rows(findings: list[Finding]) -> None:
+    output.table(
+        [
+            [str(f.id), str(f.review_id), f.severity, f.status, f.portion_mark, f.title[:70]]
+            for f in findings
+        ],
+        ["ID", "REVIEW", "SEVERITY", "STATUS", "MARK", "TITLE"],
+    )
+
+
+def _list(args: argparse.Namespace) -> int:
+    where = query.Filter(args.review, args.status, args.severity)
+    with open_session(args, mode="read") as session:
+        found = query.all_findings(session.conn, where)
+    if args.json:
+        output.emit_json([f.to_json() for f in found])
+    else:
+        _rows(found)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    with open_session(args, mode="read") as session:
+        finding = service.get_finding(session.conn, args.id)
+        history = service.revisions(session.conn, finding.id)
+    if args.json:
+        output.emit_json({**finding.to_json(), "revisions": history})
+        return 0
+    output.line(f"Finding {finding.id} {finding.portion_mark} {finding.title}")
+    output.line(
+        f"  Review {finding.review_id}, {finding.kind}, {finding.severity}, {finding.status}"
+    )
+    if finding.cvss_vector:
+        output.line(f"  CVSS {finding.cvss_score} {finding.cvss_vector}")
+    for label, value in (
+        ("CWE", finding.cwe),
+        ("Product", " ".join(filter(None, [finding.vendor, finding.product, finding.versions]))),
+        ("Product id", finding.product_id),
+        ("VEX", finding.vex_status),
+        ("Disclosure", finding.disclosure + (f" {finding.cve_id}" if finding.cve_id else "")),
+        ("Author", finding.author),
+        ("Approved by", finding.approved_by),
+    ):
+        if value:
+            output.line(f"  {label:<11} {value}")
+    for ref in finding.evidence:
+        output.line(
+            f"  Evidence    {ref.artifact_uid}" + (f"#{ref.sample_id}" if ref.sample_id else "")
+        )
+    for run, item in finding.links:
+        output.line(f"  Checklist   run {run} item {item}")
+    if finding.body:
+        output.line("")
+        output.line(finding.body.rstrip())
+    output.line("")
+    for rev in history:
+        output.line(
+            f"  r{rev['revision']} {rev['at']} {rev['user']}: {', '.join(sorted(rev['changes']))}"
+        )
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    with open_session(args, mode="read") as session:
+        found = query.search(session.conn, args.query, review_id=args.review)
+    if args.json:
+        output.emit_json([f.to_json() for f in found])
+    else:
+        _rows(found)
+    return 0

@@ -1,0 +1,1 @@
+"""Findings: what the review found, with revisions, two-person rules and full-text search."""

@@ -1,0 +1,106 @@
+"""Reading findings in pages and searching them (FTS5 inside the encrypted database)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reviewstation.errors import InputError
+from reviewstation.findings.service import _SELECT, SEVERITIES, STATUSES, Finding, _row
+from reviewstation.vault.database import Connection
+
+PAGE = 200
+MAX_QUERY = 500
+_WORD = re.compile(r"\w+\*?", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Filter:
+    review_id: int | None = None
+    status: str | None = None
+    severity: str | None = None
+
+    def where(self) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if self.review_id is not None:
+            clauses.append("review_id = ?")
+            params.append(self.review_id)
+        if self.status is not None:
+            if self.status not in STATUSES:
+                raise InputError(f"Unknown status {self.status!r}.")
+            clauses.append("status = ?")
+            params.append(self.status)
+        if self.severity is not None:
+            if self.severity not in SEVERITIES:
+                raise InputError(f"Unknown severity {self.severity!r}.")
+            clauses.append("severity = ?")
+            params.append(self.severity)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def count(conn: Connection, where: Filter = Filter()) -> int:
+    sql, params = where.where()
+    return int(conn.execute(f"SELECT count(*) FROM findings{sql}", params).fetchone()[0])  # noqa: S608
+
+
+def page(
+    conn: Connection,
+    where: Filter = Filter(),
+    *,
+    after_id: int = 0,
+    limit: int = PAGE,
+) -> list[Finding]:
+    """Findings in id order after ``after_id`` (keyset paging: constant cost at any depth)."""
+    sql, params = where.where()
+    sql = f"{sql} AND id > ?" if sql else " WHERE id > ?"
+    rows = conn.execute(
+        f"{_SELECT}{sql} ORDER BY id LIMIT ?",
+        [*params, after_id, max(1, min(limit, 10_000))],
+    ).fetchall()
+    return [_row(conn, r, full=False) for r in rows]
+
+
+def all_findings(conn: Connection, where: Filter = Filter()) -> list[Finding]:
+    found: list[Finding] = []
+    while batch := page(conn, where, after_id=found[-1].id if found else 0, limit=1000):
+        found.extend(batch)
+    return found
+
+
+def fts_query(text: str) -> str:
+    """The user's words as an FTS5 query: every word must match (a trailing * for prefixes).
+
+    Words are quoted, so FTS5 operators and column filters in the input are never interpreted.
+    """
+    if len(text) > MAX_QUERY:
+        raise InputError(f"A search may be at most {MAX_QUERY} characters.")
+    terms = []
+    for word in _WORD.findall(text):
+        prefix = word.endswith("*")
+        core = word.rstrip("*")
+        if core:
+            terms.append(f'"{core}"' + ("*" if prefix else ""))
+    if not terms:
+        raise InputError("Search for at least one word.")
+    return " ".join(terms)
+
+
+def search(
+    conn: Connection, text: str, *, limit: int = PAGE, review_id: int | None = None
+) -> list[Finding]:
+    """Best matches first (bm25 over title and body, the title weighted higher)."""
+    params: list[object] = [fts_query(text)]
+    review = ""
+    if review_id is not None:
+        review = " AND f.review_id = ?"
+        params.append(review_id)
+    columns = ", ".join(
+        f"f.{name}" for name in _SELECT[len("SELECT ") : _SELECT.index(" FROM")].split(", ")
+    )
+    rows = conn.execute(
+        f"SELECT {columns} FROM findings_fts JOIN findings f ON f.id = findings_fts.rowid"  # noqa: S608
+        f" WHERE findings_fts MATCH ?{review} ORDER BY bm25(findings_fts, 5.0, 1.0), f.id LIMIT ?",
+        [*params, max(1, min(limit, 10_000))],
+    ).fetchall()
+    return [_row(conn, r, full=False) for r in rows]

@@ -1,0 +1,409 @@
+"""Create and change findings. Every change is a numbered revision (who, when, old and new).
+
+Two-person rules: a finding is approved by a lead who did not write it, and the severity of an
+approved finding is lowered only by such a lead, with a written reason. Any other change to an
+approved finding sends it back to "confirmed" for approval again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from reviewstation.checklists.runs import get_run
+from reviewstation.errors import InputError, NotFound, PermissionDenied
+from reviewstation.evidence import EvidenceRef, check_evidence
+from reviewstation.findings.scoring import score_cvss4
+from reviewstation.reviews.service import require_review
+from reviewstation.vault import audit
+from reviewstation.vault.database import Connection
+from reviewstation.vault.session import Session
+
+KINDS = ("capability", "safeguard", "vulnerability")
+SEVERITIES = ("critical", "high", "medium", "low", "info")  # most severe first
+VEX_STATUSES = ("not_affected", "affected", "fixed", "under_investigation")
+DISCLOSURES = ("not_shared", "sent_to_clearinghouse", "vendor_notified", "cve_assigned")
+STATUSES = ("draft", "confirmed", "approved", "disputed", "withdrawn")
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("confirmed", "disputed", "withdrawn"),
+    "confirmed": ("approved", "draft", "disputed", "withdrawn"),
+    "approved": ("confirmed", "disputed", "withdrawn"),
+    "disputed": ("draft", "confirmed", "withdrawn"),
+    "withdrawn": ("draft",),
+}
+CWE = re.compile(r"^CWE-[1-9][0-9]{0,5}$")
+CVE = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,9}$")
+PRODUCT_ID = re.compile(r"^(pkg:[a-z][a-z0-9.+-]*/\S+|cpe:2\.3:[aho*-]:\S+)$")
+MAX_TITLE = 500
+MAX_BODY = 1024 * 1024
+MAX_FIELD = 1000
+EDITABLE = (
+    "kind",
+    "title",
+    "body",
+    "severity",
+    "cvss_vector",
+    "cwe",
+    "vendor",
+    "product",
+    "versions",
+    "product_id",
+    "vex_status",
+    "disclosure",
+    "cve_id",
+    "portion_marking",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: int
+    uid: str
+    review_id: int
+    kind: str
+    title: str
+    body: str
+    severity: str
+    cvss_vector: str | None
+    cvss_score: float | None
+    cwe: str | None
+    vendor: str
+    product: str
+    versions: str
+    product_id: str
+    vex_status: str | None
+    disclosure: str
+    cve_id: str | None
+    portion_marking: str
+    author: str
+    status: str
+    approved_by: str | None
+    created: str
+    updated: str
+    revision: int
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    links: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def portion_mark(self) -> str:
+        return f"({self.portion_marking})"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = [e.to_json() for e in self.evidence]
+        data["links"] = [{"run": run, "item": item} for run, item in self.links]
+        data["portion_mark"] = self.portion_mark
+        return data
+
+
+_FIELDS = [f for f in Finding.__dataclass_fields__ if f not in ("evidence", "links")]
+_SELECT = f"SELECT {', '.join(_FIELDS)} FROM findings"  # noqa: S608
+
+
+def _row(conn: Connection, row: Any, *, full: bool = True) -> Finding:
+    values = dict(zip(_FIELDS, row, strict=True))
+    if not full:
+        return Finding(**values)
+    evidence = [
+        EvidenceRef(*r)
+        for r in conn.execute(
+            "SELECT artifact_uid, sample_id, sample_digest FROM finding_evidence"
+            " WHERE finding_id = ? ORDER BY id",
+            (values["id"],),
+        )
+    ]
+    links = [
+        (int(r[0]), str(r[1]))
+        for r in conn.execute(
+            "SELECT run_id, item_id FROM finding_links WHERE finding_id = ?"
+            " ORDER BY run_id, item_id",
+            (values["id"],),
+        )
+    ]
+    return Finding(**values, evidence=evidence, links=links)
+
+
+def get_finding(conn: Connection, finding_id: int | str) -> Finding:
+    key = str(finding_id).strip()
+    row = conn.execute(
+        f"{_SELECT} WHERE id = ? OR uid = ?", (int(key) if key.isdigit() else -1, key)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"There is no finding {finding_id!s} in this vault.")
+    return _row(conn, row)
+
+
+def revisions(conn: Connection, finding_id: int) -> list[dict[str, Any]]:
+    return [
+        {"revision": r[0], "at": r[1], "user": r[2], "changes": json.loads(r[3])}
+        for r in conn.execute(
+            "SELECT revision, at, user, changes FROM finding_revisions WHERE finding_id = ?"
+            " ORDER BY revision",
+            (finding_id,),
+        )
+    ]
+
+
+def _clean(name: str, value: Any) -> Any:
+    """Validate one field's new value; InputError naming the field."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"The finding's {name} must be text.")
+    text = value.strip()
+    if name == "title":
+        if not text or len(text) > MAX_TITLE:
+            raise InputError(f"A finding needs a title of 1-{MAX_TITLE} characters.")
+        return text
+    if name == "body":
+        if len(value) > MAX_BODY:
+            raise InputError("The finding's body is larger than 1 MiB.")
+        return value
+    choices = {
+        "kind": KINDS,
+        "severity": SEVERITIES,
+        "vex_status": VEX_STATUSES,
+        "disclosure": DISCLOSURES,
+    }
+    if name in choices:
+        if text not in choices[name]:
+            raise InputError(f"Unknown {name} {text!r}; choose one of {', '.join(choices[name])}.")
+        return text
+    patterns = {"cwe": (CWE, "like CWE-787"), "cve_id": (CVE, "like CVE-2026-12345")}
+    if name in patterns:
+        pattern, example = patterns[name]
+        if text and not pattern.match(text):
+            raise InputError(f"The {name.replace('_', ' ')} {text!r} should look {example}.")
+        return text or None
+    if name == "product_id":
+        if text and not PRODUCT_ID.match(text):
+            raise InputError(f"The product id {text!r} is neither a purl (pkg:...) nor a CPE 2.3.")
+        return text
+    if name == "portion_marking" and not text:
+        raise InputError("A finding needs a portion marking, e.g. CUI or U.")
+    if len(text) > MAX_FIELD or not text.isprintable():
+        raise InputError(f"The finding's {name} is too long or contains control characters.")
+    return text
+
+
+def _cvss_fields(vector: str | None) -> dict[str, Any]:
+    if not vector:
+        return {"cvss_vector": None, "cvss_score": None}
+    score = score_cvss4(vector)
+    return {"cvss_vector": score.vector, "cvss_score": score.base_score}
+
+
+def _check_disclosure(values: dict[str, Any]) -> None:
+    if values.get("disclosure") == "cve_assigned" and not values.get("cve_id"):
+        raise InputError("Disclosure 'cve_assigned' needs the CVE id.")
+
+
+def add_finding(
+    session: Session,
+    review_id: int | str,
+    *,
+    title: str,
+    severity: str,
+    kind: str = "capability",
+    body: str = "",
+    cvss_vector: str | None = None,
+    portion_marking: str | None = None,
+    evidence: list[EvidenceRef] | None = None,
+    links: list[tuple[int | str, str]] | None = None,
+    **extra: str | None,
+) -> Finding:
+    session.require_writable("add a finding")
+    review = require_review(session, review_id)
+    unknown = set(extra) - set(EDITABLE)
+    if unknown:
+        raise InputError(f"Unknown finding field(s): {', '.join(sorted(unknown))}.")
+    values: dict[str, Any] = {
+        name: _clean(name, value) for name, value in extra.items() if value is not None
+    }
+    values.update(
+        kind=_clean("kind", kind),
+        title=_clean("title", title),
+        body=_clean("body", body),
+        severity=_clean("severity", severity),
+        portion_marking=_clean("portion_marking", portion_marking or review.marking),
+        **_cvss_fields(cvss_vector),
+    )
+    _check_disclosure(values)
+    refs = [check_evidence(session.conn, ref) for ref in evidence or []]
+    checked_links = [_check_link(session.conn, review.id, run, item) for run, item in links or []]
+    now = audit.now()
+    uid = str(uuid.uuid4())
+    row = {
+        **values,
+        "uid": uid,
+        "review_id": review.id,
+        "author": session.user.name,
+        "status": "draft",
+        "created": now,
+        "updated": now,
+        "revision": 1,
+    }
+    with session.change(
+        "finding.add", uid, {"review": review.uid, "title": values["title"]}
+    ) as conn:
+        cursor = conn.execute(
+            f"INSERT INTO findings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
+            list(row.values()),
+        )
+        finding_id = int(cursor.lastrowid)
+        _add_revision(
+            conn, finding_id, 1, session.user.name, {k: [None, v] for k, v in values.items()}
+        )
+        _attach(conn, finding_id, refs, checked_links)
+    return get_finding(session.conn, finding_id)
+
+
+def _check_link(
+    conn: Connection, review_id: int, run_id: int | str, item_id: str
+) -> tuple[int, str]:
+    run = get_run(conn, run_id)
+    if run.review_id != review_id:
+        raise InputError(f"Checklist run {run.id} belongs to another review.")
+    run.template.item(item_id)
+    return run.id, item_id
+
+
+def _attach(
+    conn: Connection, finding_id: int, refs: list[EvidenceRef], links: list[tuple[int, str]]
+) -> None:
+    for ref in refs:
+        conn.execute(
+            "INSERT OR IGNORE INTO finding_evidence (finding_id, artifact_uid, sample_id,"
+            " sample_digest) VALUES (?, ?, ?, ?)",
+            (finding_id, ref.artifact_uid, ref.sample_id, ref.sample_digest),
+        )
+    for run_id, item_id in links:
+        conn.execute(
+            "INSERT OR IGNORE INTO finding_links (finding_id, run_id, item_id) VALUES (?, ?, ?)",
+            (finding_id, run_id, item_id),
+        )
+
+
+def _add_revision(
+    conn: Connection, finding_id: int, revision: int, user: str, changes: dict[str, Any]
+) -> None:
+    conn.execute(
+        "INSERT INTO finding_revisions (finding_id, revision, at, user, changes)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (finding_id, revision, audit.now(), user, json.dumps(changes, sort_keys=True)),
+    )
+
+
+def _is_downgrade(old: str, new: str) -> bool:
+    return SEVERITIES.index(new) > SEVERITIES.index(old)
+
+
+def update_finding(
+    session: Session,
+    finding_id: int | str,
+    *,
+    reason: str = "",
+    evidence: list[EvidenceRef] | None = None,
+    links: list[tuple[int | str, str]] | None = None,
+    **changes: str | None,
+) -> Finding:
+    """Change fields (only those given). ``reason`` is required for a severity downgrade."""
+    session.require_writable("change a finding")
+    finding = get_finding(session.conn, finding_id)
+    require_review(session, finding.review_id)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InputError(f"Unknown finding field(s): {', '.join(sorted(unknown))}.")
+    new: dict[str, Any] = {}
+    for name, value in changes.items():
+        if value is None:
+            continue
+        if name == "cvss_vector":
+            fields = _cvss_fields(value.strip() or None)
+            if fields["cvss_vector"] != finding.cvss_vector:
+                new.update(fields)
+            continue
+        cleaned = _clean(name, value)
+        if name in ("cwe", "cve_id", "vex_status") and cleaned == "":
+            cleaned = None
+        if cleaned != getattr(finding, name):
+            new[name] = cleaned
+    _check_disclosure({**asdict(finding), **new})
+    refs = [check_evidence(session.conn, ref) for ref in evidence or []]
+    checked = [_check_link(session.conn, finding.review_id, r, i) for r, i in links or []]
+    if not new and not refs and not checked:
+        return finding
+    status = finding.status
+    if finding.status == "approved" and new:
+        downgrade = "severity" in new and _is_downgrade(finding.severity, new["severity"])
+        if downgrade:
+            _require_second_lead(session, finding, "lower the severity of an approved finding")
+            if not reason.strip():
+                raise InputError("Lowering the severity of an approved finding needs a reason.")
+        if set(new) - {"severity"} or not downgrade:
+            status = "confirmed"  # content changed after approval: approve again
+    if status != finding.status:
+        new["status"] = status
+        new["approved_by"] = None
+    return _write(session, finding, new, refs, checked, reason)
+
+
+def _write(
+    session: Session,
+    finding: Finding,
+    new: dict[str, Any],
+    refs: list[EvidenceRef],
+    links: list[tuple[int, str]],
+    reason: str,
+) -> Finding:
+    revision = finding.revision + 1
+    diff: dict[str, Any] = {k: [getattr(finding, k), v] for k, v in new.items()}
+    if refs:
+        diff["evidence_added"] = [r.to_json() for r in refs]
+    if links:
+        diff["links_added"] = [{"run": r, "item": i} for r, i in links]
+    if reason.strip():
+        diff["reason"] = reason.strip()
+    action = "finding.status" if set(new) <= {"status", "approved_by"} else "finding.update"
+    details = {"revision": revision, "fields": sorted(new)}
+    with session.change(action, finding.uid, details) as conn:
+        sets = "".join(f"{name} = ?, " for name in new)
+        conn.execute(
+            f"UPDATE findings SET {sets}updated = ?, revision = ? WHERE id = ?",  # noqa: S608
+            [*new.values(), audit.now(), revision, finding.id],
+        )
+        _add_revision(conn, finding.id, revision, session.user.name, diff)
+        _attach(conn, finding.id, refs, links)
+    return get_finding(session.conn, finding.id)
+
+
+def _require_second_lead(session: Session, finding: Finding, what: str) -> None:
+    session.require_role(what, "lead")
+    if session.user.name == finding.author:
+        raise PermissionDenied(f"Cannot {what}: a lead other than its author must do it.")
+
+
+def set_status(session: Session, finding_id: int | str, status: str, reason: str = "") -> Finding:
+    session.require_writable("change a finding's status")
+    finding = get_finding(session.conn, finding_id)
+    require_review(session, finding.review_id)
+    if status not in STATUSES:
+        raise InputError(f"Unknown status {status!r}; choose one of {', '.join(STATUSES)}.")
+    if status not in TRANSITIONS[finding.status]:
+        raise InputError(
+            f"A finding cannot go from {finding.status} to {status}; next: "
+            f"{', '.join(TRANSITIONS[finding.status])}."
+        )
+    new: dict[str, Any] = {"status": status}
+    if status == "approved":
+        _require_second_lead(session, finding, "approve a finding")
+        new["approved_by"] = session.user.name
+    elif finding.status == "approved":
+        session.require_role("reopen an approved finding", "lead")
+        new["approved_by"] = None
+    if status in ("disputed", "withdrawn") and not reason.strip():
+        raise InputError(f"Marking a finding {status} needs a reason.")
+    return _write(session, finding, new, [], [], reason)
