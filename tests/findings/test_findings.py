@@ -165,14 +165,15 @@ def test_status_workflow_and_reasons(vault: Path) -> None:
 
 def test_field_validation(vault: Path) -> None:
     with open_vault(vault, RITA, user="rita") as rita:
-        for field, value in (
-            ("cwe", "787"),
-            ("cve_id", "CVE-26-1"),
-            ("product_id", "libfoo 1.2"),
-            ("vex_status", "maybe"),
-        ):
+        fields: list[dict[str, str | None]] = [
+            {"cwe": "787"},
+            {"cve_id": "CVE-26-1"},
+            {"product_id": "libfoo 1.2"},
+            {"vex_status": "maybe"},
+        ]
+        for bad in fields:
             with pytest.raises(InputError):
-                service.add_finding(rita, 1, title="t", severity="low", **{field: value})
+                service.add_finding(rita, 1, title="t", severity="low", **bad)  # type: ignore[arg-type]
         with pytest.raises(InputError, match="CVE id"):
             service.add_finding(rita, 1, title="t", severity="low", disclosure="cve_assigned")
         ok = service.add_finding(
