@@ -1,0 +1,101 @@
+"""A reviewer's day on the command line: review, checklist, finding, search."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+PASS = "correct horse battery"
+
+
+def rs(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reviewstation", *args],
+        input=PASS + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def ok(*args: str) -> str:
+    result = rs(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_review_checklist_finding_flow(tmp_path: Path) -> None:
+    vault = str(tmp_path / "case.rsvault")
+    ok("vault", "init", vault, "--user", "alice", "--marking", "CUI")
+    review = ok(
+        "review",
+        "create",
+        vault,
+        "--title",
+        "Model X",
+        "--developer",
+        "Lab A",
+        "--model",
+        "X-1",
+        "--received",
+        "2026-11-01",
+    ).split()[0]
+    shown = json.loads(ok("review", "show", vault, review, "--json"))
+    assert shown["deadline"] == "2026-12-01"
+    assert shown["marking"] == "CUI"
+
+    templates = json.loads(ok("checklist", "templates", vault, "--json"))
+    assert len(templates) >= 5
+    cyber = next(t for t in templates if t["id"] == "cyber-capability")
+    assert cyber["items"] >= 20
+
+    run = ok("checklist", "start", vault, "--review", review, "--template", "cyber-capability")
+    run_id = run.split()[0]
+    item = json.loads(ok("checklist", "show", vault, run_id, "--json"))["items"][0]["id"]
+    ok("checklist", "set", vault, run_id, item, "--status", "open", "--note", "hard tasks solved")
+    answers = json.loads(ok("checklist", "show", vault, run_id, "--json"))
+    first = answers["items"][0]
+    assert (first["status"], first["note"]) == ("open", "hard tasks solved")
+    assert answers["progress"]["answered"] == 1
+
+    body = tmp_path / "body.md"
+    body.write_text("The model wrote a working exploit for a **use-after-free**.\n")
+    finding = ok(
+        "finding",
+        "add",
+        vault,
+        "--review",
+        review,
+        "--title",
+        "Working UAF exploit",
+        "--severity",
+        "critical",
+        "--kind",
+        "vulnerability",
+        "--cwe",
+        "CWE-416",
+        "--cvss",
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        "--body-file",
+        str(body),
+        "--link",
+        f"{run_id}:{item}",
+    ).split()[0]
+    detail = json.loads(ok("finding", "show", vault, finding, "--json"))
+    assert detail["cvss_score"] == 9.3
+    assert detail["links"] == [{"run": int(run_id), "item": item}]
+    assert detail["revisions"][0]["revision"] == 1
+    hits = json.loads(ok("finding", "search", vault, "use-after-free", "--json"))
+    assert [h["id"] for h in hits] == [int(finding)]
+    assert json.loads(ok("finding", "search", vault, "kerberos", "--json")) == []
+    listed = json.loads(ok("finding", "list", vault, "--review", review, "--json"))
+    assert [f["title"] for f in listed] == ["Working UAF exploit"]
+
+    ok("finding", "update", vault, finding, "--status", "confirmed")
+    refused = rs("finding", "update", vault, finding, "--status", "approved")
+    assert refused.returncode == 2
+    assert "other than its author" in refused.stderr
+    assert "Traceback" not in refused.stderr
