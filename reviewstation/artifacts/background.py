@@ -1,0 +1,185 @@
+"""Background I/O for long streams: read-ahead and sync-behind threads, and the cancel flag.
+
+Hashing (hashlib), AES-GCM and file I/O release the GIL for large buffers, so a reader thread
+and a writer's fdatasync overlap with the work on the calling thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from reviewstation.errors import Cancelled, InputError
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What long work reports: the stage, the current item, and bytes done of the total."""
+
+    stage: str
+    item: str
+    done: int
+    total: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _EventLike(Protocol):
+    def is_set(self) -> bool: ...
+
+
+CancelFlag = _EventLike | Callable[[], bool] | None
+
+
+def is_cancelled(flag: CancelFlag) -> bool:
+    if flag is None:
+        return False
+    if callable(flag):
+        return bool(flag())
+    return flag.is_set()
+
+
+def check_cancel(flag: CancelFlag, what: str) -> None:
+    if is_cancelled(flag):
+        raise Cancelled(f"The {what} was cancelled; nothing was changed.")
+
+
+def _fadvise(fd: int, advice: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.posix_fadvise(fd, 0, 0, advice)
+
+
+class ReadAhead:
+    """Read a file in fixed-size blocks on a thread, at most ``depth`` blocks ahead.
+
+    Iterating yields ``(block, last)``; ``last`` is known because the thread has already
+    tried the next block. An empty file yields one empty last block.
+    """
+
+    def __init__(self, fd: int, block: int, depth: int = 3, limit: int | None = None) -> None:
+        self._fd = fd
+        self._block = block
+        self._limit = limit
+        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        _fadvise(fd, getattr(os, "POSIX_FADV_SEQUENTIAL", 2))
+        self._thread = threading.Thread(target=self._run, name="read-ahead", daemon=True)
+        self._thread.start()
+
+    def _read_block(self, remaining: int | None) -> bytes:
+        want = self._block if remaining is None else min(self._block, remaining)
+        parts: list[bytes] = []
+        got = 0
+        while got < want:
+            data = os.read(self._fd, want - got)
+            if not data:
+                break
+            parts.append(data)
+            got += len(data)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _put(self, item: bytes | BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        remaining = self._limit
+        try:
+            while not self._stop.is_set():
+                data = self._read_block(remaining)
+                if remaining is not None:
+                    remaining -= len(data)
+                if not data:
+                    self._put(None)
+                    return
+                if not self._put(data):
+                    return
+                if len(data) < self._block or remaining == 0:
+                    self._put(None)
+                    return
+        except OSError as exc:
+            self._put(InputError(f"Could not read the file ({exc.strerror or exc})."))
+        except BaseException as exc:  # pragma: no cover - delivered to the consumer
+            self._put(exc)
+
+    def _get(self) -> bytes | None:
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def __iter__(self) -> Iterator[tuple[bytes, bool]]:
+        current = self._get()
+        if current is None:
+            yield b"", True
+            return
+        while True:
+            following = self._get()
+            if following is None:
+                yield current, True
+                return
+            yield current, False
+            current = following
+
+    def close(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._thread.join()
+
+
+class SyncBehind:
+    """Call ``sync`` on a thread whenever ``every`` more bytes were written, never twice at once.
+
+    Starting write-back early lets the disk work while the CPU encrypts, so the final fsync
+    has little left. An error is kept and raised on the next ``wrote`` or ``close``.
+    """
+
+    def __init__(self, sync: Callable[[], None], every: int = 64 * 1024 * 1024) -> None:
+        self._sync = sync
+        self._every = every
+        self._pending = 0
+        self._wake = threading.Event()
+        self._stop = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sync-behind", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stop:
+                return
+            try:
+                self._sync()
+            except BaseException as exc:
+                self._error = exc
+                return
+
+    def wrote(self, count: int) -> None:
+        if self._error is not None:
+            raise self._error
+        self._pending += count
+        if self._pending >= self._every:
+            self._pending = 0
+            self._wake.set()
+
+    def close(self) -> None:
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error

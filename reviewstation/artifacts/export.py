@@ -1,0 +1,83 @@
+"""Export: an artifact's content streamed back out byte-exact, audited, never overwriting.
+
+The content goes to a hidden temporary name beside the destination; only when every chunk has
+been authenticated and written and fsynced, and the audit entry is committed, does it take its
+final name. A failure or a cancel removes the temporary file, so nothing partial (and no
+content that failed authentication) appears under the name the user chose.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from pathlib import Path
+
+from reviewstation.artifacts import catalog, custody
+from reviewstation.artifacts.background import (
+    CancelFlag,
+    Progress,
+    ProgressCallback,
+    SyncBehind,
+    check_cancel,
+)
+from reviewstation.artifacts.blobstore import iter_plaintext
+from reviewstation.artifacts.catalog import Artifact
+from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.storage import StreamFile, publish_no_clobber
+from reviewstation.vault.session import Session
+
+
+def require_audited(session: Session, what: str) -> None:
+    """Viewing and exporting content must be recorded in the audit chain itself."""
+    if session.read_only:
+        raise PermissionDenied(
+            f"Cannot {what}: the vault is open read-only, so the access could not be audited;"
+            " open it for writing."
+        )
+
+
+def export_artifact(
+    session: Session,
+    ref: int | str,
+    out: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelFlag = None,
+) -> Artifact:
+    require_audited(session, "export an artifact")
+    artifact = catalog.get_artifact(session.conn, ref)
+    if out.exists() or out.is_symlink():
+        raise InputError(f"{out} already exists; export will not overwrite it.")
+    if not out.parent.is_dir():
+        raise InputError(f"The folder {out.parent} does not exist.")
+    vault = session.path.resolve()
+    if out.parent.resolve() == vault or vault in out.parent.resolve().parents:
+        raise InputError("Export outside the vault folder: plaintext never goes inside it.")
+    blob = artifact.blob_ref(session.master, session.vault_id)
+    report = progress or (lambda _p: None)
+    temp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.partial")
+    target = StreamFile(temp, "exported file")
+    try:
+        sync = SyncBehind(target.sync_behind)
+        try:
+            done = 0
+            report(Progress("export", artifact.path, 0, artifact.size))
+            for plain in iter_plaintext(session.path, blob, cancel):
+                target.write(plain)
+                sync.wrote(len(plain))
+                done += len(plain)
+                report(Progress("export", artifact.path, done, artifact.size))
+        finally:
+            sync.close()
+        target.finish()
+        check_cancel(cancel, "export")
+        details = {"to": str(out), "size": artifact.size, "sha256": artifact.sha256}
+        with session.change("artifact.export", artifact.uid, details) as conn:
+            custody.add_event(conn, artifact.id, session.user.name, "exported", details)
+        publish_no_clobber(temp, out, "export")
+    except BaseException:
+        target.abort()
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return artifact

@@ -1,0 +1,63 @@
+"""Bounded reading and clipping shared by the inspectors.
+
+Inspectors parse hostile bytes. They read through a seekable stream of decrypted content, take
+only what a format's bounds allow, and raise only ``InputError`` for malformed input. What
+they return is JSON-able and clipped, so a summary stays small whatever the artifact holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from reviewstation.errors import InputError
+
+MAX_TEXT = 2000  # characters of one string in a summary
+MAX_ITEMS = 50  # entries of one list or mapping in a summary
+MAX_DEPTH = 6
+
+
+def read_at(stream: BinaryIO, offset: int, length: int, size: int, what: str) -> bytes:
+    """Exactly ``length`` bytes at ``offset``, or InputError if the content is shorter."""
+    if offset < 0 or length < 0 or offset + length > size:
+        raise InputError(f"The {what} runs past the end of the file.")
+    stream.seek(offset)
+    data = stream.read(length)
+    if data is None or len(data) != length:
+        raise InputError(f"The {what} runs past the end of the file.")
+    return data
+
+
+def clip_text(text: str, limit: int = MAX_TEXT) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"… [{len(text) - limit} more characters]"
+
+
+def clip(obj: Any, *, text: int = MAX_TEXT, items: int = MAX_ITEMS, depth: int = MAX_DEPTH) -> Any:
+    """A JSON-able copy with long strings, long lists, big mappings and deep nesting cut."""
+    if isinstance(obj, str):
+        return clip_text(obj, text)
+    if obj is None or isinstance(obj, bool | int | float):
+        return obj
+    if depth <= 0:
+        return "…"
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for index, (key, value) in enumerate(obj.items()):
+            if index >= items:
+                out["…"] = f"{len(obj) - items} more entries"
+                break
+            out[clip_text(str(key), 200)] = clip(value, text=text, items=items, depth=depth - 1)
+        return out
+    if isinstance(obj, list | tuple):
+        clipped = [clip(v, text=text, items=items, depth=depth - 1) for v in obj[:items]]
+        if len(obj) > items:
+            clipped.append(f"… {len(obj) - items} more items")
+        return clipped
+    return clip_text(repr(obj), 200)
+
+
+def printable(data: bytes, limit: int = 200) -> str:
+    """Bytes from a file as safe display text (for names and keys inside binary formats)."""
+    text = data[:limit].decode("utf-8", errors="replace")
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)

@@ -1,0 +1,355 @@
+"""Inspect (inspect_ai) evaluation logs: ``.eval`` ZIP containers and ``.json`` logs.
+
+Read defensively, without the ``inspect_ai`` package: every field is optional, unknown fields
+are ignored, types are checked before use, and sizes are bounded. The summary (stored at
+import) names the task, model, dataset, solvers, scorers, status, metrics and sample count;
+the detailed view adds per-sample input, target, scores and the message transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from typing import Any, BinaryIO
+
+from reviewstation.artifacts.inspectors import zipsafe
+from reviewstation.artifacts.inspectors.common import clip, clip_text
+from reviewstation.canonical import loads_bounded
+from reviewstation.errors import InputError
+
+MAX_HEADER = 16 * 1024 * 1024
+MAX_SAMPLE = 32 * 1024 * 1024
+MAX_JSON_LOG = 24 * 1024 * 1024  # parsed whole; larger .json logs: header fields only
+JSON_PREFIX = 8 * 1024 * 1024
+SUMMARY_SAMPLES = 5
+VIEW_SAMPLES = 500
+VIEW_TEXT = 20_000
+_SAMPLE_NAME = re.compile(r"^samples/(.+)_epoch_(\d+)\.json$")
+_ATTACHMENT = "attachment://"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any, limit: int = 500) -> str | None:
+    return clip_text(value, limit) if isinstance(value, str) else None
+
+
+def looks_like_log(obj: Any) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get("eval"), dict) and "version" in obj
+
+
+def _metrics(
+    results: dict[str, Any], spec: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    metrics: list[dict[str, Any]] = []
+    scorers: list[str] = []
+    for score in _list(results.get("scores"))[:50]:
+        score = _dict(score)
+        scorer = _str(score.get("scorer"), 200) or _str(score.get("name"), 200) or "?"
+        if scorer not in scorers:
+            scorers.append(scorer)
+        values = score.get("metrics")
+        items = values.values() if isinstance(values, dict) else _list(values)
+        for metric in list(items)[:50]:
+            metric = _dict(metric)
+            value = metric.get("value")
+            metrics.append(
+                {
+                    "scorer": scorer,
+                    "name": _str(score.get("name"), 200),
+                    "metric": _str(metric.get("name"), 200),
+                    "value": value if isinstance(value, int | float | str | None) else None,
+                }
+            )
+    for scorer_spec in _list(spec.get("scorers"))[:50]:
+        name = _str(_dict(scorer_spec).get("name"), 200)
+        if name and name not in scorers:
+            scorers.append(name)
+    return metrics, scorers
+
+
+def _solvers(log: dict[str, Any]) -> list[str]:
+    spec = _dict(log.get("eval"))
+    solvers = [
+        s
+        for s in (
+            _str(_dict(step).get("solver"), 200)
+            for step in _list(_dict(log.get("plan")).get("steps"))[:100]
+        )
+        if s
+    ]
+    solver = _str(spec.get("solver"), 200)
+    if solver and solver not in solvers:
+        solvers.insert(0, solver)
+    return solvers
+
+
+def summarize_log(log: dict[str, Any], container: str) -> dict[str, Any]:
+    """Header-level facts from an EvalLog-shaped mapping (samples are counted elsewhere)."""
+    spec = _dict(log.get("eval"))
+    dataset = _dict(spec.get("dataset"))
+    results = _dict(log.get("results"))
+    stats = _dict(log.get("stats"))
+    metrics, scorers = _metrics(results, spec)
+    error = _dict(log.get("error"))
+    packages = _dict(spec.get("packages"))
+    summary: dict[str, Any] = {
+        "format": "inspect-eval",
+        "container": container,
+        "kind": "eval_log",
+        "log_version": log.get("version") if isinstance(log.get("version"), int) else None,
+        "status": _str(log.get("status"), 40),
+        "task": _str(spec.get("task"), 200),
+        "task_version": clip(spec.get("task_version")),
+        "task_file": _str(spec.get("task_file"), 300),
+        "model": _str(spec.get("model"), 200),
+        "created": _str(spec.get("created"), 60),
+        "dataset": {
+            "name": _str(dataset.get("name"), 200),
+            "location": _str(dataset.get("location"), 300),
+            "samples": dataset.get("samples") if isinstance(dataset.get("samples"), int) else None,
+        },
+        "solvers": _solvers(log),
+        "scorers": scorers,
+        "metrics": metrics,
+        "total_samples": results.get("total_samples")
+        if isinstance(results.get("total_samples"), int)
+        else None,
+        "completed_samples": results.get("completed_samples")
+        if isinstance(results.get("completed_samples"), int)
+        else None,
+        "started_at": _str(stats.get("started_at"), 60),
+        "completed_at": _str(stats.get("completed_at"), 60),
+        "inspect_version": _str(packages.get("inspect_ai"), 80),
+        "warnings": [],
+    }
+    if error:
+        summary["error"] = _str(error.get("message"), 2000)
+        summary["warnings"].append("The evaluation ended with an error.")
+    if summary["status"] not in (None, "success"):
+        summary["warnings"].append(f"The evaluation's status is {summary['status']!r}.")
+    return summary
+
+
+def _text(content: Any, attachments: dict[str, Any], limit: int) -> str:
+    """Message or input content as display text: strings, content parts, attachment refs."""
+    if isinstance(content, str):
+        if content.startswith(_ATTACHMENT):
+            resolved = attachments.get(content[len(_ATTACHMENT) :])
+            if isinstance(resolved, str):
+                content = resolved
+        return clip_text(content, limit)
+    if isinstance(content, list):
+        parts = []
+        for part in content[:200]:
+            part = _dict(part)
+            kind = part.get("type")
+            if kind == "text":
+                parts.append(_text(part.get("text"), attachments, limit))
+            elif kind == "reasoning":
+                parts.append("[reasoning] " + _text(part.get("reasoning"), attachments, limit))
+            elif isinstance(kind, str):
+                parts.append(f"[{clip_text(kind, 40)}]")
+            elif "content" in part:  # a list of messages (sample input)
+                role = _str(part.get("role"), 40) or "?"
+                parts.append(f"{role}: " + _text(part.get("content"), attachments, limit))
+        return clip_text("\n".join(parts), limit)
+    if content is None:
+        return ""
+    return clip_text(json.dumps(clip(content), ensure_ascii=False), limit)
+
+
+def _score_values(scores: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, score in list(_dict(scores).items())[:20]:
+        value = _dict(score).get("value") if isinstance(score, dict) else score
+        out[clip_text(str(name), 200)] = clip(value, text=200, items=20, depth=3)
+    return out
+
+
+def _sample(sample: dict[str, Any], detail: bool) -> dict[str, Any]:
+    attachments = _dict(sample.get("attachments"))
+    limit = VIEW_TEXT if detail else 300
+    target = sample.get("target")
+    out: dict[str, Any] = {
+        "id": clip(sample.get("id"), text=200),
+        "epoch": sample.get("epoch") if isinstance(sample.get("epoch"), int) else None,
+        "input": _text(sample.get("input"), attachments, limit),
+        "target": _text(target, attachments, limit)
+        if not isinstance(target, list)
+        else [_text(t, attachments, limit) for t in target[:20]],
+        "scores": _score_values(sample.get("scores")),
+    }
+    error = _dict(sample.get("error"))
+    if error:
+        out["error"] = _str(error.get("message"), 2000)
+    if detail:
+        out["score_details"] = {
+            clip_text(str(name), 200): {
+                "value": clip(_dict(score).get("value"), text=200),
+                "answer": _text(_dict(score).get("answer"), attachments, VIEW_TEXT),
+                "explanation": _text(_dict(score).get("explanation"), attachments, VIEW_TEXT),
+            }
+            for name, score in list(_dict(sample.get("scores")).items())[:20]
+        }
+        messages = []
+        for message in _list(sample.get("messages"))[:2000]:
+            message = _dict(message)
+            entry: dict[str, Any] = {
+                "role": _str(message.get("role"), 40),
+                "content": _text(message.get("content"), attachments, VIEW_TEXT),
+            }
+            calls = _list(message.get("tool_calls"))
+            if calls:
+                entry["tool_calls"] = [
+                    {
+                        "function": _str(_dict(c).get("function"), 200),
+                        "arguments": _text(_dict(c).get("arguments"), attachments, VIEW_TEXT),
+                    }
+                    for c in calls[:50]
+                ]
+            if message.get("function") is not None:
+                entry["function"] = _str(message.get("function"), 200)
+            tool_error = _dict(message.get("error"))
+            if tool_error:
+                entry["error"] = {
+                    "type": _str(tool_error.get("type"), 80),
+                    "message": _str(tool_error.get("message"), 2000),
+                }
+            messages.append(entry)
+        out["messages"] = messages
+        out["metadata"] = clip(sample.get("metadata"), text=500, items=30, depth=3)
+    return out
+
+
+def _json_member(archive: zipfile.ZipFile, name: str, limit: int) -> Any:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    return loads_bounded(zipsafe.read_member(archive, info, limit), f"log member {name}", limit)
+
+
+def _sample_key(name: str) -> tuple[int, str, int]:
+    match = _SAMPLE_NAME.match(name)
+    assert match is not None
+    sample_id = match.group(1)
+    return (int(sample_id) if sample_id.isdigit() else 1 << 62, sample_id, int(match.group(2)))
+
+
+def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
+    archive = zipsafe.open_zip(stream, size)
+    names = [info.filename for info in archive.infolist()]
+    header = _json_member(archive, "header.json", MAX_HEADER)
+    container = "eval-zip"
+    warnings: list[str] = []
+    if not isinstance(header, dict):
+        header = _json_member(archive, "_journal/start.json", MAX_HEADER)
+        if not isinstance(header, dict):
+            raise InputError("The .eval file has neither header.json nor _journal/start.json.")
+        warnings.append("No header.json: the evaluation did not finish; results are missing.")
+    summary = summarize_log(header, container)
+    summary["warnings"].extend(warnings)
+    sample_names = sorted((n for n in names if _SAMPLE_NAME.match(n)), key=_sample_key)
+    summary["sample_count"] = len(sample_names)
+    compressed = sorted({i.compress_type for i in archive.infolist()})
+    if zipsafe.ZSTD in compressed:
+        summary["compression"] = "zstd"
+    records = _json_member(archive, "summaries.json", MAX_HEADER)
+    if not isinstance(records, list):
+        journal = sorted(n for n in names if n.startswith("_journal/summaries/"))
+        records = []
+        for name in journal[:1000]:
+            part = _json_member(archive, name, MAX_HEADER)
+            records.extend(_list(part))
+    if detail:
+        samples = []
+        for name in sample_names[:VIEW_SAMPLES]:
+            try:
+                record = _json_member(archive, name, MAX_SAMPLE)
+            except InputError as exc:
+                samples.append({"member": name, "error": str(exc)})
+                continue
+            samples.append(_sample(_dict(record), True))
+        summary["samples"] = samples
+        if len(sample_names) > VIEW_SAMPLES:
+            summary["warnings"].append(f"Only the first {VIEW_SAMPLES} samples are shown.")
+    else:
+        summary["samples"] = [_sample(_dict(r), False) for r in records[:SUMMARY_SAMPLES]]
+    return summary
+
+
+def _top_level_prefix(data: bytes) -> dict[str, Any]:
+    """Top-level fields of a JSON object from a prefix of it, stopping at ``samples``.
+
+    For .json logs too large to parse whole: Inspect writes the header fields first.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 4:
+            raise InputError("The log is not UTF-8 JSON.") from exc
+        text = data[: exc.start].decode("utf-8")
+    decoder = json.JSONDecoder()
+    out: dict[str, Any] = {}
+
+    def skip(at: int) -> int:
+        while text[at : at + 1].isspace():
+            at += 1
+        return at
+
+    index = skip(0)
+    if text[index : index + 1] != "{":
+        raise InputError("The log is not a JSON object.")
+    index += 1
+    try:
+        while True:
+            index = skip(index)
+            if text[index : index + 1] != '"':
+                break
+            key, index = decoder.raw_decode(text, index)
+            index = skip(index)
+            if text[index : index + 1] != ":" or key in ("samples", "reductions"):
+                break
+            value, index = decoder.raw_decode(text, skip(index + 1))
+            out[key] = value
+            index = skip(index)
+            if text[index : index + 1] != ",":
+                break
+            index += 1
+    except (ValueError, RecursionError):
+        pass  # the prefix ends inside a value: what was read so far stands
+    return out
+
+
+def inspect_json(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
+    stream.seek(0)
+    if size <= MAX_JSON_LOG:
+        log = loads_bounded(stream.read(size) or b"", "evaluation log", MAX_JSON_LOG)
+        if not looks_like_log(log):
+            raise InputError("The JSON file is not an Inspect evaluation log.")
+        summary = summarize_log(log, "json")
+        samples = [_dict(s) for s in _list(log.get("samples"))]
+        summary["sample_count"] = len(samples)
+        shown = samples[:VIEW_SAMPLES] if detail else samples[:SUMMARY_SAMPLES]
+        summary["samples"] = [_sample(s, detail) for s in shown]
+        if detail and len(samples) > VIEW_SAMPLES:
+            summary["warnings"].append(f"Only the first {VIEW_SAMPLES} samples are shown.")
+        return summary
+    log = _top_level_prefix(stream.read(JSON_PREFIX) or b"")
+    if not looks_like_log(log):
+        raise InputError("The JSON file is not an Inspect evaluation log.")
+    summary = summarize_log(clip(log, items=1000, depth=12), "json")
+    summary["sample_count"] = None
+    summary["samples"] = []
+    summary["warnings"].append(
+        f"The log is {size} bytes; only its header fields were read, not its samples."
+    )
+    return summary
