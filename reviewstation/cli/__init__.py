@@ -9,11 +9,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reviewstation import __version__
-from reviewstation.cli.commands import audit, checklist, finding, identity, review, user, vault
+from reviewstation.cli.commands import (
+    artifact,
+    audit,
+    checklist,
+    finding,
+    identity,
+    review,
+    user,
+    vault,
+)
 from reviewstation.errors import ReviewStationError
 from reviewstation.process import disable_core_dumps
 
-GROUPS = (vault, user, review, checklist, finding, audit, identity)
+GROUPS = (vault, user, review, artifact, checklist, finding, audit, identity)
 INTERNAL_ERROR = 3
 
 

@@ -1,0 +1,332 @@
+"""artifact add | list | show | view | export | delete | verify-signature"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from reviewstation.artifacts import attest, catalog, custody, erase, export, intake, viewing
+from reviewstation.artifacts.background import Progress
+from reviewstation.artifacts.catalog import KINDS, Artifact
+from reviewstation.cli import output
+from reviewstation.cli.context import open_session, unlock_options
+from reviewstation.reviews.service import get_review
+from reviewstation.storage import read_bounded
+
+MAX_SUMS_FILE = 16 * 1024 * 1024
+MAX_KEY_FILE = 64 * 1024
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = sub.add_parser("artifact", help="submitted files: intake, custody, inspection, export")
+    cmds = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    unlock = unlock_options()
+
+    add = cmds.add_parser("add", parents=[unlock], help="take in files and folders (one batch)")
+    add.add_argument("vault", metavar="VAULT")
+    add.add_argument("--review", required=True, metavar="ID")
+    add.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    add.add_argument("--kind", choices=KINDS, help="default: what the inspector recognises")
+    add.add_argument("--declared-sha256", metavar="HEX", help="the SHA-256 the developer gave")
+    add.add_argument(
+        "--declared-sums", metavar="FILE", type=Path, help="sha256sum-style list for several files"
+    )
+    add.add_argument("--medium", default="", metavar="LABEL", help="source medium, e.g. USB-0042")
+    add.add_argument("--received-from", default="", metavar="WHO")
+    add.add_argument("--received-at", default="", metavar="DATE", help="YYYY-MM-DD[THH:MM]")
+    add.add_argument(
+        "--allow-duplicates", action="store_true", help="keep files whose content is already in"
+    )
+    add.set_defaults(run=_add)
+
+    listing = cmds.add_parser("list", parents=[unlock], help="a review's artifacts")
+    listing.add_argument("vault", metavar="VAULT")
+    listing.add_argument("--review", required=True, metavar="ID")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_list)
+
+    show = cmds.add_parser(
+        "show", parents=[unlock], help="metadata, custody, hashes and the inspector's summary"
+    )
+    show.add_argument("vault", metavar="VAULT")
+    show.add_argument("artifact", metavar="ARTIFACT")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=_show)
+
+    view = cmds.add_parser("view", parents=[unlock], help="look inside (audited): previews")
+    view.add_argument("vault", metavar="VAULT")
+    view.add_argument("artifact", metavar="ARTIFACT")
+    view.add_argument("--json", action="store_true")
+    view.set_defaults(run=_view)
+
+    out = cmds.add_parser("export", parents=[unlock], help="write the content out (audited)")
+    out.add_argument("vault", metavar="VAULT")
+    out.add_argument("artifact", metavar="ARTIFACT")
+    out.add_argument("--out", required=True, type=Path, metavar="FILE")
+    out.set_defaults(run=_export)
+
+    delete = cmds.add_parser("delete", parents=[unlock], help="crypto-erase an artifact (leads)")
+    delete.add_argument("vault", metavar="VAULT")
+    delete.add_argument("artifact", metavar="ARTIFACT")
+    delete.add_argument("--reason", required=True)
+    delete.set_defaults(run=_delete)
+
+    check = cmds.add_parser(
+        "verify-signature",
+        parents=[unlock],
+        help="check an OpenSSF model signature against the imported files (exit 1 if invalid)",
+    )
+    check.add_argument("vault", metavar="VAULT")
+    check.add_argument("artifact", metavar="SIGNATURE", help="the imported model.sig artifact")
+    check.add_argument("--public-key", required=True, type=Path, metavar="PEM")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run=_verify_signature)
+
+
+class _Meter:
+    """Progress on standard error when it is a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._last = -1
+
+    def __call__(self, progress: Progress) -> None:
+        if not self._tty or progress.total <= 0:
+            return
+        percent = progress.done * 100 // progress.total
+        if percent != self._last:
+            self._last = percent
+            sys.stderr.write(f"\r{progress.stage}: {percent:3d}%  {progress.item[:60]:<60}")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self._tty and self._last >= 0:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{count} B"  # pragma: no cover
+
+
+def _add(args: argparse.Namespace) -> int:
+    sums = None
+    if args.declared_sums is not None:
+        sums = custody.parse_sums(read_bounded(args.declared_sums, MAX_SUMS_FILE, "hash list"))
+    meter = _Meter()
+    with open_session(args) as session:
+        try:
+            result = intake.add_artifacts(
+                session,
+                args.review,
+                args.files,
+                kind=args.kind,
+                custody=custody.Custody(args.medium, args.received_from, args.received_at),
+                declared_sha256=args.declared_sha256,
+                declared_sums=sums,
+                allow_duplicates=args.allow_duplicates,
+                progress=meter,
+            )
+        finally:
+            meter.done()
+    for artifact in result.added:
+        flag = "  DECLARED SHA-256 MISMATCH" if artifact.declared_mismatch else ""
+        output.line(
+            f"{artifact.id} artifact added: {artifact.path} ({_size(artifact.size)}, "
+            f"{artifact.kind}, sha256 {artifact.sha256}){flag}"
+        )
+    for skipped in result.skipped:
+        extra = f" {skipped.duplicate_of}" if skipped.duplicate_of else ""
+        output.line(f"skipped: {skipped.path}: {skipped.reason}{extra}")
+    for name in result.declared_not_received:
+        output.line(f"missing: {name} is in the declared hashes but was not received")
+    for artifact in result.mismatches:
+        sys.stderr.write(
+            f"reviewstation: WARNING: SHA-256 MISMATCH for {artifact.path}: declared"
+            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody.\n"
+        )
+    problems = result.mismatches or result.declared_not_received or not result.added
+    return 1 if problems else 0
+
+
+def _flags(artifact: Artifact) -> str:
+    flags = []
+    if artifact.erased:
+        flags.append("ERASED")
+    if artifact.declared_mismatch:
+        flags.append("SHA256-MISMATCH")
+    if artifact.duplicate_of:
+        flags.append("DUPLICATE")
+    summary = artifact.inspection
+    if summary.get("danger"):
+        flags.append("CAN-RUN-CODE")
+    if summary.get("trusted") is False:
+        flags.append("UNTRUSTED-HEADER")
+    if summary.get("error"):
+        flags.append("UNINSPECTED")
+    return ",".join(flags)
+
+
+def _list(args: argparse.Namespace) -> int:
+    with open_session(args, mode="read") as session:
+        review = get_review(session.conn, args.review)
+        artifacts = catalog.list_artifacts(session.conn, review.id)
+    if args.json:
+        output.emit_json([a.to_json() for a in artifacts])
+        return 0
+    output.table(
+        [
+            [
+                str(a.id),
+                a.kind,
+                _size(a.size),
+                a.sha256[:16],
+                str(a.inspection.get("format", "")),
+                _flags(a),
+                a.path,
+            ]
+            for a in artifacts
+        ],
+        ["ID", "KIND", "SIZE", "SHA-256", "FORMAT", "FLAGS", "PATH"],
+    )
+    return 0
+
+
+_SHOWN = (
+    "tensor_count",
+    "parameter_count",
+    "dtypes",
+    "architecture",
+    "file_type",
+    "tensor_types",
+    "verdict",
+    "task",
+    "model",
+    "status",
+    "solvers",
+    "scorers",
+    "sample_count",
+    "resources",
+    "model_name",
+    "headings",
+)
+
+
+def _print_inspection(summary: dict[str, Any]) -> None:
+    output.line(f"  Format         {summary.get('format', '?')}")
+    for key in _SHOWN:
+        if summary.get(key) not in (None, [], {}):
+            value = summary[key]
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            output.line(f"  {key.replace('_', ' ').capitalize():<15}{text[:200]}")
+    for metric in summary.get("metrics", [])[:20]:
+        name = f"{metric.get('scorer')}/{metric.get('metric')}"
+        output.line(f"  Metric         {name} = {metric.get('value')}")
+    for item in summary.get("imports", [])[:30]:
+        output.line(f"  Imports        {item['callable']} ({item['risk']})")
+    if summary.get("error"):
+        output.line(f"  NOT INSPECTED: {summary['error']}")
+    for problem in summary.get("problems", [])[:30]:
+        output.line(f"  PROBLEM: {problem}")
+    for warning in summary.get("warnings", []):
+        output.line(f"  WARNING: {warning}")
+
+
+def _show(args: argparse.Namespace) -> int:
+    with open_session(args, mode="read") as session:
+        artifact = catalog.get_artifact(session.conn, args.artifact)
+        events = custody.events(session.conn, artifact.id)
+    if args.json:
+        output.emit_json(artifact.to_json(custody=events))
+        return 0
+    output.line(f"Artifact {artifact.id}: {artifact.path}")
+    if artifact.declared_mismatch:
+        output.line(
+            "  !!! DECLARED SHA-256 MISMATCH: the content differs from what was declared !!!"
+        )
+    output.line(f"  Kind           {artifact.kind}")
+    output.line(f"  Size           {artifact.size} bytes")
+    output.line(f"  SHA-256        {artifact.sha256}")
+    output.line(f"  SHA-384        {artifact.sha384}")
+    if artifact.declared_sha256:
+        verdict = "matches" if artifact.declared_match else "DOES NOT MATCH"
+        output.line(f"  Declared       {artifact.declared_sha256} ({verdict})")
+    output.line(f"  Review         {artifact.review_id}")
+    output.line(f"  Medium         {artifact.medium}")
+    output.line(f"  Received from  {artifact.received_from}")
+    output.line(f"  Received at    {artifact.received_at}")
+    output.line(f"  Imported       {artifact.imported_at} by {artifact.imported_by}")
+    if artifact.duplicate_of:
+        output.line(f"  Duplicate of   {artifact.duplicate_of}")
+    if artifact.erased:
+        output.line(f"  ERASED         {artifact.erased_at} by {artifact.erased_by}")
+    for event in events:
+        output.line(f"  Custody        {event['at']} {event['user']} {event['event']}")
+    output.line(f"  Id             {artifact.uid}")
+    _print_inspection(artifact.inspection)
+    return 0
+
+
+def _view(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        result = viewing.view_artifact(session, args.artifact)
+    if args.json or "preview" not in result:
+        output.emit_json(result)
+    else:
+        sys.stdout.write(result["preview"])
+        if not result["preview"].endswith("\n"):
+            output.line()
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    meter = _Meter()
+    with open_session(args) as session:
+        try:
+            artifact = export.export_artifact(session, args.artifact, args.out, progress=meter)
+        finally:
+            meter.done()
+    output.line(
+        f"{artifact.id} exported to {args.out} ({artifact.size} bytes, sha256 {artifact.sha256})"
+    )
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        artifact = erase.erase_artifact(session, args.artifact, args.reason)
+    output.line(f"{artifact.id} artifact erased: {artifact.path} (its key is destroyed)")
+    return 0
+
+
+def _verify_signature(args: argparse.Namespace) -> int:
+    key = read_bounded(args.public_key, MAX_KEY_FILE, "public key")
+    with open_session(args) as session:
+        result = attest.verify_model_signature(session, args.artifact, key)
+    if args.json:
+        output.emit_json(result)
+    else:
+        verdict = "VALID" if result["valid"] else "INVALID"
+        counts = result["counts"]
+        output.line(
+            f"Model signature {verdict}: signer {result['signer_fingerprint_sha256']}"
+            f" ({result['curve']}); {counts['match']} of {counts['listed']} files match,"
+            f" {counts['mismatch']} differ, {counts['missing']} missing,"
+            f" {counts['unlisted']} imported but not signed."
+        )
+        for problem in result["problems"]:
+            output.line(f"PROBLEM: {problem}")
+        for entry in result["files"]:
+            if entry["result"] != "match":
+                output.line(f"{entry['result'].upper()}: {entry['name']}")
+        for path in result["unlisted"]:
+            output.line(f"NOT SIGNED: {path}")
+        output.line(result["offline_limits"])
+    return 0 if result["valid"] else 1
