@@ -58,6 +58,9 @@ def verify_vault(
     method: Method = "passphrase",
     trusted: list[PublicIdentity] | None = None,
     progress: Progress | None = None,
+    full: bool = False,
+    content_progress: Callable[[Any], None] | None = None,
+    cancel: Any = None,
 ) -> Report:
     """Raises ReviewStationError only when the vault cannot be checked at all (exit 2).
 
@@ -65,6 +68,10 @@ def verify_vault(
     checkpoint signatures are checked against the keys in the database itself, which an
     insider holding the master key could have replaced; with them, every signer must be on
     the list (compared by fingerprint).
+
+    ``full`` decrypts every artifact blob and compares both hashes (``content_progress``
+    gets byte counts, ``cancel`` stops it); without it, blobs are checked for presence and
+    size only.
     """
     step = progress or (lambda _message: None)
     header = load_header(path)
@@ -91,6 +98,21 @@ def verify_vault(
         _check_database(conn, header.vault_id, header.marking, report)
         _check_audit(conn, header, report, step, trusted)
         _check_slots(conn, header, report)
+        step("artifacts")
+        from reviewstation.artifacts.check import check_artifacts  # a feature module: late
+
+        found = check_artifacts(
+            path,
+            conn,
+            master,
+            header.vault_id,
+            full=full,
+            progress=content_progress,
+            cancel=cancel,
+        )
+        report.checks.extend(found.checks)
+        report.problems.extend(found.problems)
+        report.notes.extend(found.notes)
     finally:
         conn.close()
     for event in pending.read(path):

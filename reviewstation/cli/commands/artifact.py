@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from reviewstation.artifacts import attest, catalog, custody, erase, export, intake, viewing
-from reviewstation.artifacts.background import Progress
 from reviewstation.artifacts.catalog import KINDS, Artifact
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
+from reviewstation.cli.progress import Meter
 from reviewstation.reviews.service import get_review
 from reviewstation.storage import read_bounded
 
@@ -86,27 +86,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check.set_defaults(run=_verify_signature)
 
 
-class _Meter:
-    """Progress on standard error when it is a terminal; silent otherwise."""
-
-    def __init__(self) -> None:
-        self._tty = sys.stderr.isatty()
-        self._last = -1
-
-    def __call__(self, progress: Progress) -> None:
-        if not self._tty or progress.total <= 0:
-            return
-        percent = progress.done * 100 // progress.total
-        if percent != self._last:
-            self._last = percent
-            sys.stderr.write(f"\r{progress.stage}: {percent:3d}%  {progress.item[:60]:<60}")
-            sys.stderr.flush()
-
-    def done(self) -> None:
-        if self._tty and self._last >= 0:
-            sys.stderr.write("\r" + " " * 80 + "\r")
-
-
 def _size(count: int) -> str:
     value = float(count)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
@@ -120,7 +99,7 @@ def _add(args: argparse.Namespace) -> int:
     sums = None
     if args.declared_sums is not None:
         sums = custody.parse_sums(read_bounded(args.declared_sums, MAX_SUMS_FILE, "hash list"))
-    meter = _Meter()
+    meter = Meter()
     with open_session(args) as session:
         try:
             result = intake.add_artifacts(
@@ -287,7 +266,7 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    meter = _Meter()
+    meter = Meter()
     with open_session(args) as session:
         try:
             artifact = export.export_artifact(session, args.artifact, args.out, progress=meter)

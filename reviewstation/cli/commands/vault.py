@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reviewstation.cli import output
 from reviewstation.cli.context import resolve_unlock, secrets, unlock_options
+from reviewstation.cli.progress import Meter
 from reviewstation.crypto.identity import MAX_CARD_BYTES, parse_card
 from reviewstation.storage import read_bounded
 from reviewstation.vault.header import load_header
@@ -45,6 +46,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         metavar="CARD",
         help="identity card whose key may sign checkpoints (repeat; default: keys in the vault)",
+    )
+    verify.add_argument(
+        "--full",
+        action="store_true",
+        help="also decrypt every artifact and compare its hashes (reads all content)",
     )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=_verify)
@@ -116,7 +122,19 @@ def _verify(args: argparse.Namespace) -> int:
         else None
     )
     user, secret, method = resolve_unlock(args, vault)
-    report = verify_vault(vault, secret, user=user, method=method, trusted=trusted)
+    meter = Meter()
+    try:
+        report = verify_vault(
+            vault,
+            secret,
+            user=user,
+            method=method,
+            trusted=trusted,
+            full=args.full,
+            content_progress=meter,
+        )
+    finally:
+        meter.done()
     if args.json:
         output.emit_json(report.to_json())
     else:
