@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint check clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +17,17 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
-	$(BIN)/ruff check reviewstation tests
+	$(BIN)/ruff check reviewstation tests benchmarks
 	$(BIN)/mypy
 
 lint: $(STAMP)
-	$(BIN)/ruff check reviewstation tests
+	$(BIN)/ruff check reviewstation tests benchmarks
 	$(BIN)/ruff format --check reviewstation tests
 	$(BIN)/mypy
+
+# Benchmarks print figures and ratios against a reference measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.findings_scale
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

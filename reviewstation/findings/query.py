@@ -86,21 +86,39 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
+RANK_LIMIT = 2000
+
+
 def search(
     conn: Connection, text: str, *, limit: int = PAGE, review_id: int | None = None
 ) -> list[Finding]:
-    """Best matches first (bm25 over title and body, the title weighted higher)."""
-    params: list[object] = [fts_query(text)]
-    review = ""
-    if review_id is not None:
-        review = " AND f.review_id = ?"
-        params.append(review_id)
-    columns = ", ".join(
-        f"f.{name}" for name in _SELECT[len("SELECT ") : _SELECT.index(" FROM")].split(", ")
-    )
-    rows = conn.execute(
-        f"SELECT {columns} FROM findings_fts JOIN findings f ON f.id = findings_fts.rowid"  # noqa: S608
-        f" WHERE findings_fts MATCH ?{review} ORDER BY bm25(findings_fts, 5.0, 1.0), f.id LIMIT ?",
-        [*params, max(1, min(limit, 10_000))],
+    """Best matches first (bm25, the title weighted above the body).
+
+    bm25 reads every match's length record, so its cost grows with the number of matches.
+    When more than ``RANK_LIMIT`` findings match, a ranking means little anyway: they come
+    newest first, which FTS5 serves straight from its index in constant time.
+    """
+    limit = max(1, min(limit, 10_000))
+    match = fts_query(text)
+    review = " AND rowid IN (SELECT id FROM findings WHERE review_id = ?)" if review_id else ""
+    params: list[object] = [match] + ([review_id] if review_id else [])
+    many = conn.execute(
+        f"SELECT count(*) FROM (SELECT rowid FROM findings_fts"  # noqa: S608
+        f" WHERE findings_fts MATCH ?{review} LIMIT {RANK_LIMIT + 1})",
+        params,
+    ).fetchone()[0] > RANK_LIMIT
+    order = "rowid DESC" if many else "bm25(findings_fts, 5.0, 1.0), rowid DESC"
+    ranked = conn.execute(
+        f"SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?{review}"  # noqa: S608
+        f" ORDER BY {order} LIMIT ?",
+        [*params, limit],
     ).fetchall()
-    return [_row(conn, r, full=False) for r in rows]
+    ids = [int(r[0]) for r in ranked]
+    if not ids:
+        return []
+    rows = conn.execute(
+        f"{_SELECT} WHERE id IN ({', '.join('?' * len(ids))})",  # noqa: S608
+        ids,
+    ).fetchall()
+    by_id = {int(r[0]): r for r in rows}
+    return [_row(conn, by_id[i], full=False) for i in ids if i in by_id]

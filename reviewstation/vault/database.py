@@ -40,6 +40,8 @@ def open_database(
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("PRAGMA cipher_memory_security = ON")
         conn.execute("PRAGMA temp_store = MEMORY")
+        # 64 MiB of decrypted pages: search indexes of large vaults stay in memory.
+        conn.execute("PRAGMA cache_size = -65536")
         # Reading the schema is the first access that needs the key: wrong key or a damaged
         # first page fails here, before anything trusts the file.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
