@@ -1,0 +1,122 @@
+"""What a package says, gathered once from the vault and handed to every format writer.
+
+The format writers (``reviewstation.formats``) and the report (``reviewstation.reports``) are
+pure functions of this object: no database, no vault, no Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewstation.checklists.runs import Run
+from reviewstation.findings.service import Finding
+from reviewstation.reviews.service import Review
+
+
+@dataclass(frozen=True)
+class Signer:
+    name: str
+    role: str
+    p384_fingerprint: str
+    mldsa87_fingerprint: str
+
+
+@dataclass(frozen=True)
+class PackageContent:
+    package_id: str  # UUID
+    created: str  # ISO 8601 UTC, e.g. 2026-11-23T19:20:32Z
+    tool_version: str
+    vault_id: str
+    marking: str  # the highest marking of what is inside
+    signer: Signer
+    review: Review
+    findings: list[Finding]
+    runs: list[Run]
+    # Artifact records as ``Artifact.to_json(custody=...)`` gives them (uid, path, kind, size,
+    # sha256, sha384, custody{...}, inspection{...}); evidence_uids names those whose content
+    # travels in the package under evidence/.
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    evidence_uids: list[str] = field(default_factory=list)
+
+    def evidence_name(self, artifact: dict[str, Any]) -> str:
+        """The member name of an artifact's content inside the package."""
+        return f"evidence/{artifact['uid']}/{artifact['path']}"
+
+
+MARKING_ORDER = ("UNCLASSIFIED", "CUI", "CONFIDENTIAL", "SECRET", "TOP SECRET")
+
+
+def marking_rank(marking: str) -> int:
+    """Position in the standard order; unknown markings rank highest (never under-marked)."""
+    text = marking.strip().upper()
+    if text in ("U",):
+        return 0
+    for rank in range(len(MARKING_ORDER) - 1, -1, -1):
+        level = MARKING_ORDER[rank]
+        if text == level or text.startswith(level + "//") or text.startswith(level + " "):
+            return rank
+    if text.startswith(("TS//", "TS/SCI")):
+        return MARKING_ORDER.index("TOP SECRET")
+    return len(MARKING_ORDER)
+
+
+def highest_marking(markings: list[str]) -> str:
+    return max(markings, key=marking_rank)
+
+
+def gather(
+    session: Any,
+    review_id: int | str,
+    *,
+    package_id: str,
+    created: str,
+    evidence: list[str] | None = None,
+) -> PackageContent:
+    """Read everything a package of this review carries (findings that are not withdrawn)."""
+    from reviewstation import __version__
+    from reviewstation.artifacts import catalog, custody
+    from reviewstation.checklists.runs import list_runs
+    from reviewstation.errors import InputError
+    from reviewstation.findings.query import Filter, all_findings
+    from reviewstation.findings.service import get_finding
+    from reviewstation.reviews.service import get_review
+
+    conn = session.conn
+    review = get_review(conn, review_id)
+    findings = [
+        get_finding(conn, f.id)
+        for f in all_findings(conn, Filter(review_id=review.id))
+        if f.status != "withdrawn"
+    ]
+    runs = [r for r in list_runs(conn, review.id) if r.superseded_by is None]
+    artifacts = [
+        a.to_json(custody=custody.events(conn, a.id))
+        for a in catalog.list_artifacts(conn, review.id)
+    ]
+    chosen = []
+    for ref in evidence or []:
+        artifact = catalog.get_artifact(conn, ref)
+        if artifact.review_id != review.id:
+            raise InputError(f"{artifact.what} belongs to another review.")
+        if artifact.erased:
+            raise InputError(f"{artifact.what} was erased; it cannot travel as evidence.")
+        chosen.append(artifact.uid)
+    identity = session.user.public_identity(session.vault_id)
+    prints = identity.fingerprints()
+    marking = highest_marking(
+        [review.marking, session.marking, *(f.portion_marking for f in findings)]
+    )
+    return PackageContent(
+        package_id=package_id,
+        created=created,
+        tool_version=__version__,
+        vault_id=session.vault_id,
+        marking=marking,
+        signer=Signer(session.user.name, session.user.role, prints["p384"], prints["mldsa87"]),
+        review=review,
+        findings=findings,
+        runs=runs,
+        artifacts=artifacts,
+        evidence_uids=sorted(set(chosen)),
+    )
