@@ -184,10 +184,14 @@ def encrypt_file(
                     on_bytes(len(block))
         finally:
             reader.close()
-        if size != info.st_size:
+        after = os.fstat(fd)
+        if size != info.st_size or (after.st_size, after.st_mtime_ns) != (
+            info.st_size,
+            info.st_mtime_ns,
+        ):
             raise InputError(
-                f"{source} changed size while it was read ({info.st_size} then {size} bytes);"
-                " take it in again from a stable copy."
+                f"{source} changed while it was read ({info.st_size} bytes at the start,"
+                f" {after.st_size} at the end); take it in again from a stable copy."
             )
         return size, sha256.hexdigest(), sha384.hexdigest()
     finally:

@@ -120,14 +120,14 @@ def _dispatch(stream: BinaryIO, size: int, name: str, head: bytes, detail: bool)
             return inspect_eval.inspect_json(stream, size, detail=detail)
         except InputError:
             pass
+    if head.startswith(b"%PDF-"):
+        return {"format": "pdf", "kind": "document", "version": printable(head[5:8], 8)}
     fmt = text.EXTENSIONS.get(ext)
     if fmt is not None or text.is_text(head):
         try:
             return text.inspect(stream, size, name, fmt or "text", detail=detail)
         except InputError:
             pass
-    if head.startswith(b"%PDF-"):
-        return {"format": "pdf", "kind": "document", "version": printable(head[5:8], 8)}
     return {"format": "binary", "kind": _kind_guess(name), "magic": head[:16].hex()}
 
 
