@@ -173,3 +173,38 @@ def test_verify_works_on_a_read_only_medium(
         assert report.intact, report.problems
     finally:
         vault.chmod(mode)
+
+
+def test_fast_entry_encoding_equals_canonical_json() -> None:
+    """The chain walk assembles entries by hand; it must be byte-for-byte canonical JSON."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from reviewstation.canonical import canonical
+    from reviewstation.vault.audit import _body
+
+    texts = st.text(max_size=30)
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers(-(10**12), 10**12) | texts,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
+        max_leaves=8,
+    )
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.integers(1, 10**9), texts, texts, texts, texts, st.dictionaries(texts, values))
+    def same(
+        seq: int, at: str, user: str, action: str, target: str, details: dict[str, object]
+    ) -> None:
+        expected = canonical(
+            {
+                "seq": seq,
+                "at": at,
+                "user": user,
+                "action": action,
+                "target": target,
+                "details": details,
+            }
+        )
+        assert _body(seq, at, user, action, target, canonical(details).decode()) == expected
+
+    same()
