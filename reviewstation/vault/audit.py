@@ -8,10 +8,10 @@ vaults. Checkpoints sign (vault id, count, head hash); the latest is also kept i
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from reviewstation.canonical import canonical
@@ -68,7 +68,7 @@ def _body(seq: int, at: str, user: str, action: str, target: str, details_text: 
     return (
         f'{{"action":{text(action)},"at":{text(at)},"details":{details_text},'
         f'"seq":{seq},"target":{text(target)},"user":{text(user)}}}'
-    ).encode("utf-8")
+    ).encode()
 
 
 def entry_hash(
