@@ -332,11 +332,68 @@ def _v4_checklists_findings(conn: Connection) -> None:
     )
 
 
+def _v5_packages(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- Identity cards of signers whose packages this vault accepts.
+        CREATE TABLE trusted_signers (
+            fingerprint  TEXT PRIMARY KEY,
+            name         TEXT NOT NULL,
+            role         TEXT NOT NULL,
+            card         TEXT NOT NULL,
+            added        TEXT NOT NULL,
+            added_by     TEXT NOT NULL,
+            revoked_at   TEXT,
+            revoked_by   TEXT
+        ) STRICT;
+
+        -- Every package this vault sealed; sequence numbers rise per signer.
+        CREATE TABLE package_exports (
+            package_id   TEXT PRIMARY KEY,
+            signer       TEXT NOT NULL,
+            sequence     INTEGER NOT NULL,
+            review_id    INTEGER NOT NULL REFERENCES reviews (id),
+            created      TEXT NOT NULL,
+            encrypted    INTEGER NOT NULL,
+            recipients   TEXT NOT NULL,
+            checkpoint   INTEGER NOT NULL,
+            UNIQUE (signer, sequence)
+        ) STRICT;
+
+        -- Every package imported: replays are recognised, older sequences refused.
+        CREATE TABLE package_imports (
+            package_id          TEXT PRIMARY KEY,
+            signer_fingerprint  TEXT NOT NULL,
+            signer_name         TEXT NOT NULL,
+            sequence            INTEGER NOT NULL,
+            sums_sha384         TEXT NOT NULL,
+            source_vault        TEXT NOT NULL,
+            source_review       TEXT NOT NULL,
+            review_id           INTEGER NOT NULL REFERENCES reviews (id),
+            checkpoint          TEXT NOT NULL,
+            imported            TEXT NOT NULL,
+            imported_by         TEXT NOT NULL,
+            UNIQUE (signer_fingerprint, sequence)
+        ) STRICT;
+
+        -- Where an imported review came from: one local review per signer and source review.
+        CREATE TABLE review_sources (
+            review_id           INTEGER PRIMARY KEY REFERENCES reviews (id),
+            signer_fingerprint  TEXT NOT NULL,
+            source_review       TEXT NOT NULL,
+            UNIQUE (signer_fingerprint, source_review)
+        ) STRICT;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
     ("artifacts, custody", _v3_artifacts),
     ("checklists, findings, revisions, full-text search", _v4_checklists_findings),
+    ("packages: trusted signers, exports, imports, review sources", _v5_packages),
 ]
 LATEST = len(MIGRATIONS)
 

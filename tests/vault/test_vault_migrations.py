@@ -99,3 +99,13 @@ def test_migration_4_adds_checklists_findings_and_search(tmp_path: Path) -> None
     hits = conn.execute("SELECT rowid FROM findings_fts WHERE findings_fts MATCH 'fuzzing'")
     assert hits.fetchall() == []
     conn.close()
+
+
+def test_migration_5_adds_package_bookkeeping(tmp_path: Path) -> None:
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=4)
+    assert migrate(conn, target=5) == [5]
+    assert {"trusted_signers", "package_exports", "package_imports", "review_sources"} <= tables(
+        conn
+    )
+    conn.close()
