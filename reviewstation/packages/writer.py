@@ -1,25 +1,98 @@
 """Writing a package ZIP: members streamed in, each hashed as it is written.
 
-The file is written under a temporary name beside the target and renamed into place only when
-complete and synced, so a crash or a full disk never leaves a package that looks finished.
+``PackageWriter`` writes the file under a temporary name beside the target and renames it into
+place only when complete and synced, so a crash or a full disk never leaves a package that
+looks finished. ``ZipBuilder`` writes into any binary stream (the inner package of the
+encrypted form goes straight into the encrypting stream, never to disk in plaintext).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import secrets
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import TracebackType
+from typing import IO, BinaryIO
 
 from reviewstation.errors import InputError, VaultError
 from reviewstation.storage import fsync_dir
 
 # Fixed timestamp and attributes: the same content gives the same bytes (reproducible).
 EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+class _HashingSink(io.RawIOBase):
+    def __init__(self, out: IO[bytes]) -> None:
+        super().__init__()
+        self._out = out
+        self.digest = hashlib.sha384()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        self.digest.update(data)
+        self.size += len(data)
+        self._out.write(data)
+        return len(data)
+
+
+class ZipBuilder:
+    def __init__(self, stream: BinaryIO | io.RawIOBase) -> None:
+        self._zip = zipfile.ZipFile(stream, "w", allowZip64=True)
+        self.digests: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+        self._names: set[str] = set()
+
+    @staticmethod
+    def _info(name: str, compress: bool) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=EPOCH)
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.create_system = 3
+        info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
+        return info
+
+    @contextlib.contextmanager
+    def open_stream(
+        self, name: str, *, compress: bool = False, hashed: bool = True, large: bool = True
+    ) -> Iterator[_HashingSink]:
+        if name in self._names:
+            raise ValueError(f"member {name} written twice")
+        self._names.add(name)
+        info = self._info(name, compress)
+        with self._zip.open(info, "w", force_zip64=large) as out:
+            sink = _HashingSink(out)
+            yield sink
+        if hashed:
+            self.digests[name] = sink.digest.hexdigest()
+        self.sizes[name] = sink.size
+
+    def add_stream(
+        self,
+        name: str,
+        chunks: Iterable[bytes],
+        *,
+        compress: bool = False,
+        size_hint: int = 1 << 32,
+        hashed: bool = True,
+    ) -> None:
+        with self.open_stream(
+            name, compress=compress, hashed=hashed, large=size_hint >= 0xFFFFFFFF or not compress
+        ) as sink:
+            for chunk in chunks:
+                sink.write(chunk)
+
+    def add(self, name: str, data: bytes, *, compress: bool = True, hashed: bool = True) -> None:
+        with self.open_stream(name, compress=compress, hashed=hashed, large=False) as sink:
+            sink.write(data)
+
+    def close(self) -> None:
+        self._zip.close()
 
 
 class PackageWriter:
@@ -34,42 +107,11 @@ class PackageWriter:
             self._file = open(self.temp, "xb")  # noqa: SIM115 (closed in finish/abort)
         except OSError as exc:
             raise VaultError(f"Cannot write {target} ({exc.strerror or exc}).") from exc
-        self._zip = zipfile.ZipFile(self._file, "w", allowZip64=True)
-        self.digests: dict[str, str] = {}
-        self.sizes: dict[str, int] = {}
-
-    def _info(self, name: str, compress: bool) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, date_time=EPOCH)
-        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        info.create_system = 3
-        info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
-        return info
-
-    def add(self, name: str, data: bytes, *, compress: bool = True) -> str:
-        return self.add_stream(name, [data], compress=compress, size_hint=len(data))
-
-    def add_stream(
-        self, name: str, chunks: Iterable[bytes], *, compress: bool = False, size_hint: int = 0
-    ) -> str:
-        """Write a member from chunks; returns its SHA-384 hex digest."""
-        if name in self.digests:
-            raise ValueError(f"member {name} written twice")
-        digest = hashlib.sha384()
-        size = 0
-        info = self._info(name, compress)
-        info.file_size = size_hint
-        with self._zip.open(info, "w", force_zip64=size_hint >= 0xFFFFFFFF or not compress) as out:
-            for chunk in chunks:
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-        self.digests[name] = digest.hexdigest()
-        self.sizes[name] = size
-        return self.digests[name]
+        self.builder = ZipBuilder(self._file)
 
     def finish(self) -> Path:
         try:
-            self._zip.close()
+            self.builder.close()
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
@@ -82,20 +124,8 @@ class PackageWriter:
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
-            self._zip.close()
+            self.builder.close()
         with contextlib.suppress(Exception):
             self._file.close()
         with contextlib.suppress(FileNotFoundError):
             self.temp.unlink()
-
-    def __enter__(self) -> PackageWriter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if kind is not None:
-            self.abort()

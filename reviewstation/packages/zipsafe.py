@@ -67,6 +67,17 @@ def check_name(name: str) -> None:
         raise PackageRefused(f"The member name {name!r} has an empty, '.' or '..' component.")
 
 
+def _has_zip64(extra: bytes) -> bool:
+    """Whether a local header's extra field carries a ZIP64 record (8-byte sizes follow)."""
+    position = 0
+    while position + 4 <= len(extra):
+        header_id, length = struct.unpack_from("<HH", extra, position)
+        if header_id == 0x0001:
+            return True
+        position += 4 + length
+    return False
+
+
 def _folded(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
@@ -84,13 +95,24 @@ class Member:
 class SafeZip:
     """A structurally checked archive whose members can be streamed by name."""
 
-    def __init__(self, path: Path, limits: Limits = Limits()) -> None:
-        self.path = path
+    def __init__(
+        self,
+        source: Path | BinaryIO,
+        limits: Limits = Limits(),
+        *,
+        label: str = "",
+    ) -> None:
+        """``source``: a path, or a seekable binary file (e.g. a decrypting view)."""
         self.limits = limits
-        try:
-            self._file: BinaryIO = open(path, "rb")  # noqa: SIM115 (closed in close())
-        except OSError as exc:
-            raise InputError(f"Cannot read {path} ({exc.strerror or exc}).") from exc
+        if isinstance(source, Path):
+            self.label = label or source.name
+            try:
+                self._file: BinaryIO = open(source, "rb")  # noqa: SIM115 (closed in close())
+            except OSError as exc:
+                raise InputError(f"Cannot read {source} ({exc.strerror or exc}).") from exc
+        else:
+            self.label = label or "the package"
+            self._file = source
         try:
             self.members = self._check()
         except BaseException:
@@ -116,12 +138,12 @@ class SafeZip:
         head = handle.read(4)
         if head != LOCAL_MAGIC:
             raise PackageRefused(
-                f"{self.path.name} is not a ZIP package (it does not start with a ZIP entry)."
+                f"{self.label} is not a ZIP package (it does not start with a ZIP entry)."
             )
         try:
             self._zip = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise PackageRefused(f"{self.path.name} is not a readable ZIP file ({exc}).") from exc
+            raise PackageRefused(f"{self.label} is not a readable ZIP file ({exc}).") from exc
         infos = self._zip.infolist()
         if len(infos) > self.limits.max_members:
             raise PackageRefused(
@@ -217,9 +239,10 @@ class SafeZip:
                     f"The local header of {member.name!r} gives other sizes than the central"
                     " directory."
                 )
+            extra = self._file.read(xlen)
             position = member.offset + LOCAL.size + nlen + xlen + member.compressed
             if descriptor:
-                position += self._descriptor_length(position, member)
+                position += self._descriptor_length(position, _has_zip64(extra))
         if position != self._zip.start_dir:
             raise PackageRefused("The package has data between its members and its directory.")
         self._check_tail(size)
@@ -251,13 +274,24 @@ class SafeZip:
         if cd_offset != self._zip.start_dir or cd_offset + cd_size != directory_end:
             raise PackageRefused("The package's central directory is not where its end says.")
 
-    def _descriptor_length(self, position: int, member: Member) -> int:
+    def _descriptor_length(self, position: int, zip64: bool) -> int:
         self._file.seek(position)
-        head = self._file.read(4)
-        signed = head == b"PK\x07\x08"
-        zip64 = member.size >= 0xFFFFFFFF or member.compressed >= 0xFFFFFFFF
-        body = 20 if zip64 else 12
-        return body + (4 if signed else 0)
+        signed = self._file.read(4) == b"PK\x07\x08"
+        return (20 if zip64 else 12) + (4 if signed else 0)
+
+    def data_offset(self, name: str) -> int:
+        """Where a stored member's bytes start in the file (for random access to them)."""
+        member = self._by_name[name]
+        if member.method != zipfile.ZIP_STORED:
+            raise PackageRefused(f"The member {name!r} must be stored, not compressed.")
+        self._file.seek(member.offset)
+        raw = self._file.read(LOCAL.size)
+        nlen, xlen = struct.unpack("<HH", raw[-4:])
+        return int(member.offset + LOCAL.size + nlen + xlen)
+
+    @property
+    def file(self) -> BinaryIO:
+        return self._file
 
     def names(self) -> list[str]:
         return [m.name for m in self.members]

@@ -1,0 +1,289 @@
+"""``package export``: seal a review's findings, checklists and chosen evidence.
+
+Order of work: the export is first recorded in the vault (sequence number, audit entry and a
+fresh signed checkpoint, in one transaction), then the file is written under a temporary name
+and renamed into place. A failure after the record leaves an audit entry for an export that
+produced no file (followed by ``package.export_failed``), never a file the vault does not know.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from reviewstation.artifacts import catalog, custody
+from reviewstation.artifacts.background import CancelFlag, Progress, ProgressCallback, check_cancel
+from reviewstation.artifacts.blobstore import iter_plaintext
+from reviewstation.crypto.hashing import sha384_hex
+from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
+from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.findings.service import revisions
+from reviewstation.packages import members, payload, seal
+from reviewstation.packages.content import PackageContent, gather
+from reviewstation.packages.writer import PackageWriter, ZipBuilder
+from reviewstation.reviews.service import require_review
+from reviewstation.vault import audit
+from reviewstation.vault.header import HeaderCheckpoint
+from reviewstation.vault.session import Session
+
+MAX_RECIPIENTS = 64
+# Extra members from the standard-format writers and the report, added as they exist:
+# each is ``(member name, function of the content returning bytes)``.
+ContentMember = tuple[str, Callable[[PackageContent], bytes]]
+
+
+def content_members() -> list[ContentMember]:
+    from reviewstation.packages.standard import STANDARD_MEMBERS
+
+    return STANDARD_MEMBERS
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    package_id: str
+    sequence: int
+    encrypted: bool
+    sums_sha384: str
+    members: list[str]
+    recipients: list[str]
+
+
+def _next_sequence(session: Session) -> int:
+    row = session.conn.execute(
+        "SELECT max(sequence) FROM package_exports WHERE signer = ?",
+        (session.user.signing.fingerprint(),),
+    ).fetchone()
+    return int(row[0] or 0) + 1
+
+
+def export_package(
+    session: Session,
+    review_id: int | str,
+    out: Path,
+    *,
+    recipients: list[PublicIdentity] | None = None,
+    evidence: list[str] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelFlag = None,
+) -> ExportResult:
+    session.require_writable("export a package")
+    identity = session.identity
+    if identity is None:
+        raise PermissionDenied("Sealing a package needs your passphrase (your signing key).")
+    review = require_review(session, review_id)
+    recipients = list(recipients or [])
+    if len(recipients) > MAX_RECIPIENTS:
+        raise InputError(f"A package may have at most {MAX_RECIPIENTS} recipients.")
+    if len({r.recipient.fingerprint() for r in recipients}) != len(recipients):
+        raise InputError("The same recipient is named twice.")
+    package_id = str(uuid.uuid4())
+    content = gather(
+        session, review.id, package_id=package_id, created=audit.now(), evidence=evidence
+    )
+    writer = PackageWriter(out)  # refuses an existing file before anything is recorded
+    try:
+        sequence = _next_sequence(session)
+        point = _record(session, content, sequence, recipients)
+    except BaseException:
+        writer.abort()
+        raise
+    try:
+        history = {f.id: revisions(session.conn, f.id) for f in content.findings}
+        inner = _Inner(
+            session, content, history, identity, sequence, point, recipients, progress, cancel
+        )
+        if recipients:
+            sums = _write_encrypted(
+                writer.builder, inner, content, sequence, point, recipients, identity
+            )
+        else:
+            sums = inner.write(writer.builder, encrypted=False)
+        writer.finish()
+    except BaseException as exc:
+        writer.abort()
+        _record_failure(session, package_id, exc)
+        raise
+    return ExportResult(
+        out,
+        package_id,
+        sequence,
+        bool(recipients),
+        sha384_hex(sums),
+        [*sorted(writer.builder.digests), seal.SUMS, *seal.SIGNATURES],
+        [r.name for r in recipients],
+    )
+
+
+def _record(
+    session: Session, content: PackageContent, sequence: int, recipients: list[PublicIdentity]
+) -> audit.Checkpoint:
+    """Sequence, audit entry, custody of the evidence and a signed checkpoint: one commit."""
+    assert session.identity is not None
+    details = {
+        "review": content.review.uid,
+        "sequence": sequence,
+        "recipients": [r.fingerprint for r in recipients],
+        "evidence": content.evidence_uids,
+        "marking": content.marking,
+    }
+    with session.change("package.export", content.package_id, details) as conn:
+        for uid in content.evidence_uids:
+            artifact = catalog.get_artifact(conn, uid)
+            custody.add_event(
+                conn,
+                artifact.id,
+                session.user.name,
+                "exported",
+                {"package": content.package_id, "sequence": sequence},
+            )
+        count, _ = audit.head(conn, session.vault_id)
+        conn.execute(
+            "INSERT INTO package_exports (package_id, signer, sequence, review_id, created,"
+            " encrypted, recipients, checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                content.package_id,
+                session.user.signing.fingerprint(),
+                sequence,
+                content.review.id,
+                content.created,
+                int(bool(recipients)),
+                ",".join(r.fingerprint for r in recipients),
+                count,
+            ),
+        )
+        point = audit.make_checkpoint(
+            conn,
+            session.vault_id,
+            session.user.name,
+            session.identity.signing,
+            f"package {content.package_id}",
+        )
+        session.save_header(
+            replace(
+                session.header,
+                checkpoint=HeaderCheckpoint(
+                    point.count,
+                    point.head,
+                    point.user,
+                    point.at,
+                    point.signature.p384_der,
+                    point.signature.mldsa87,
+                ),
+            )
+        )
+    return point
+
+
+def _record_failure(session: Session, package_id: str, exc: BaseException) -> None:
+    # Best effort: the original error is what the user must see.
+    with contextlib.suppress(Exception):
+        session.record("package.export_failed", package_id, {"error": type(exc).__name__})
+
+
+@dataclass
+class _Inner:
+    """Writes the signed (inner or plaintext) package into a ZIP builder."""
+
+    session: Session
+    content: PackageContent
+    history: dict[int, list[dict[str, Any]]]
+    identity: PrivateIdentity
+    sequence: int
+    point: audit.Checkpoint
+    recipients: list[PublicIdentity]
+    progress: ProgressCallback | None
+    cancel: CancelFlag
+
+    def write(self, builder: ZipBuilder, *, encrypted: bool) -> bytes:
+        content = self.content
+        manifest = members.manifest(
+            content, self.sequence, self.point, self.recipients, encrypted=encrypted, inner=True
+        )
+        builder.add(members.MANIFEST, members.pretty(manifest))
+        builder.add(members.FINDINGS, members.findings_member(content, self.history))
+        builder.add(members.CHECKLISTS, members.checklists_member(content))
+        for name, build in content_members():
+            check_cancel(self.cancel, "package export")
+            builder.add(name, build(content), compress=not name.endswith(".pdf"))
+        self._evidence(builder)
+        return _seal(builder, self.identity, self.session)
+
+    def _evidence(self, builder: ZipBuilder) -> None:
+        chosen = [a for a in self.content.artifacts if a["uid"] in self.content.evidence_uids]
+        total = sum(int(a["size"]) for a in chosen)
+        done = 0
+        for record in chosen:
+            artifact = catalog.get_artifact(self.session.conn, record["uid"])
+            ref = artifact.blob_ref(self.session.master, self.session.vault_id)
+            name = self.content.evidence_name(record)
+
+            def counted(
+                chunks: Iterator[bytes], base: int = done, item: str = name
+            ) -> Iterator[bytes]:
+                sent = 0
+                for chunk in chunks:
+                    sent += len(chunk)
+                    if self.progress:
+                        self.progress(Progress("evidence", item, base + sent, total))
+                    yield chunk
+
+            builder.add_stream(
+                name,
+                counted(iter_plaintext(self.session.path, ref, self.cancel)),
+                size_hint=artifact.size,
+            )
+            done += artifact.size
+
+
+def _seal(builder: ZipBuilder, identity: PrivateIdentity, session: Session) -> bytes:
+    """Signer keys, SHA384SUMS over everything so far, then the two signatures."""
+    for name, data in seal.signer_pems(identity.signing.public_key()).items():
+        builder.add(name, data, compress=False)
+    sums = members_sums(builder.digests)
+    builder.add(seal.SUMS, sums, compress=False, hashed=False)
+    for name, data in seal.sign_sums(identity.signing, sums).items():
+        builder.add(name, data, compress=False, hashed=False)
+    del session
+    return sums
+
+
+def members_sums(digests: dict[str, str]) -> bytes:
+    from reviewstation.packages.sums import build_sums
+
+    return build_sums(digests)
+
+
+def _write_encrypted(
+    builder: ZipBuilder,
+    inner: _Inner,
+    content: PackageContent,
+    sequence: int,
+    point: audit.Checkpoint,
+    recipients: list[PublicIdentity],
+    identity: PrivateIdentity,
+) -> bytes:
+    key = os.urandom(32)
+    outer_manifest = members.manifest(content, sequence, point, recipients, encrypted=True)
+    builder.add(members.MANIFEST, members.pretty(outer_manifest))
+    wrapped = [
+        {
+            "name": r.name,
+            "fingerprint": r.recipient.fingerprint(),
+            "hpke": b64(payload.wrap_key(key, r.recipient, content.package_id)),
+        }
+        for r in recipients
+    ]
+    builder.add(members.RECIPIENTS, members.pretty({"suite": payload.SUITE_NAME, "keys": wrapped}))
+    with builder.open_stream(members.PAYLOAD) as sink:
+        encrypting = payload.EncryptingWriter(sink, key, content.package_id)
+        inner_zip = ZipBuilder(encrypting)
+        inner.write(inner_zip, encrypted=True)
+        inner_zip.close()
+        encrypting.close()
+    return _seal(builder, identity, inner.session)

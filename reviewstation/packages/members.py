@@ -1,0 +1,123 @@
+"""The JSON members of a package and its manifests, built from ``PackageContent``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reviewstation.canonical import canonical
+from reviewstation.crypto.identity import PublicIdentity, b64
+from reviewstation.packages.content import PackageContent
+from reviewstation.vault.audit import Checkpoint
+
+FORMAT = "reviewstation-package"
+VERSION = 1
+MANIFEST = "manifest.json"
+FINDINGS = "findings.json"
+CHECKLISTS = "checklists.json"
+PAYLOAD = "payload.enc"
+RECIPIENTS = "recipients.json"
+
+
+def pretty(obj: Any) -> bytes:
+    """Canonical JSON plus a newline: deterministic, and still readable with ``jq``."""
+    return canonical(obj) + b"\n"
+
+
+def checkpoint_json(vault_id: str, point: Checkpoint) -> dict[str, Any]:
+    return {
+        "vault_id": vault_id,
+        "count": point.count,
+        "head": point.head,
+        "user": point.user,
+        "at": point.at,
+        "sig_p384": b64(point.signature.p384_der),
+        "sig_mldsa87": b64(point.signature.mldsa87),
+    }
+
+
+def recipients_json(recipients: list[PublicIdentity]) -> list[dict[str, str]]:
+    return [
+        {"name": r.name, "fingerprint": r.recipient.fingerprint(), "signing": r.fingerprint}
+        for r in recipients
+    ]
+
+
+def manifest(
+    content: PackageContent,
+    sequence: int,
+    point: Checkpoint,
+    recipients: list[PublicIdentity],
+    *,
+    encrypted: bool,
+    inner: bool = False,
+) -> dict[str, Any]:
+    """The manifest. The outer manifest of an encrypted package says nothing of the content:
+    only what a courier or guard needs (id, signer, marking, recipients, checkpoint)."""
+    review = content.review
+    base: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "package_id": content.package_id,
+        "sequence": sequence,
+        "created": content.created,
+        "tool": {"name": "ReviewStation", "version": content.tool_version},
+        "source_vault": content.vault_id,
+        "signer": {
+            "name": content.signer.name,
+            "role": content.signer.role,
+            "p384_fingerprint": content.signer.p384_fingerprint,
+            "mldsa87_fingerprint": content.signer.mldsa87_fingerprint,
+        },
+        "marking": content.marking,
+        "encrypted": encrypted and not inner,
+        "recipients": recipients_json(recipients),
+        "checkpoint": checkpoint_json(content.vault_id, point),
+    }
+    if encrypted and not inner:
+        base["payload"] = {"member": PAYLOAD, "keys": RECIPIENTS}
+        return base
+    base["review"] = {
+        "uid": review.uid,
+        "title": review.title,
+        "developer": review.developer,
+        "model_name": review.model_name,
+        "model_version": review.model_version,
+        "access_mode": review.access_mode,
+        "received": review.received,
+        "deadline": review.deadline,
+        "status": review.status,
+        "determination": review.determination,
+        "marking": review.marking,
+    }
+    base["counts"] = {
+        "findings": len(content.findings),
+        "checklist_runs": len(content.runs),
+        "artifacts": len(content.artifacts),
+        "evidence": len(content.evidence_uids),
+    }
+    return base
+
+
+def findings_member(content: PackageContent, revisions: dict[int, list[dict[str, Any]]]) -> bytes:
+    return pretty(
+        {
+            "format": "reviewstation-findings",
+            "version": 1,
+            "review": content.review.to_json(),
+            "findings": [
+                {**f.to_json(), "revisions": revisions.get(f.id, [])} for f in content.findings
+            ],
+        }
+    )
+
+
+def checklists_member(content: PackageContent) -> bytes:
+    return pretty(
+        {
+            "format": "reviewstation-checklists",
+            "version": 1,
+            "runs": [
+                {**run.to_json(), "template_body": run.template.body()} for run in content.runs
+            ],
+        }
+    )
