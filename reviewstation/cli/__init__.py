@@ -15,6 +15,7 @@ from reviewstation.cli.commands import (
     checklist,
     finding,
     identity,
+    package,
     review,
     user,
     vault,
@@ -22,7 +23,7 @@ from reviewstation.cli.commands import (
 from reviewstation.errors import ReviewStationError
 from reviewstation.process import disable_core_dumps
 
-GROUPS = (vault, user, review, artifact, checklist, finding, audit, identity)
+GROUPS = (vault, user, review, artifact, checklist, finding, package, audit, identity)
 INTERNAL_ERROR = 3
 
 

@@ -208,6 +208,7 @@ class _Inner:
         builder.add(members.MANIFEST, members.pretty(manifest))
         builder.add(members.FINDINGS, members.findings_member(content, self.history))
         builder.add(members.CHECKLISTS, members.checklists_member(content))
+        builder.add(members.ARTIFACTS, members.artifacts_member(content))
         for name, build in content_members():
             check_cancel(self.cancel, "package export")
             builder.add(name, build(content), compress=not name.endswith(".pdf"))

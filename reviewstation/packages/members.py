@@ -14,6 +14,7 @@ VERSION = 1
 MANIFEST = "manifest.json"
 FINDINGS = "findings.json"
 CHECKLISTS = "checklists.json"
+ARTIFACTS = "artifacts.json"
 PAYLOAD = "payload.enc"
 RECIPIENTS = "recipients.json"
 
@@ -118,6 +119,26 @@ def checklists_member(content: PackageContent) -> bytes:
             "version": 1,
             "runs": [
                 {**run.to_json(), "template_body": run.template.body()} for run in content.runs
+            ],
+        }
+    )
+
+
+def artifacts_member(content: PackageContent) -> bytes:
+    """Native records of the review's artifacts (hashes, custody, inspection); which of them
+    travel as evidence, and under which member name."""
+    return pretty(
+        {
+            "format": "reviewstation-artifacts",
+            "version": 1,
+            "artifacts": [
+                {
+                    **record,
+                    "evidence_member": content.evidence_name(record)
+                    if record["uid"] in content.evidence_uids
+                    else None,
+                }
+                for record in content.artifacts
             ],
         }
     )

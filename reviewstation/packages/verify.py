@@ -232,8 +232,15 @@ def _decrypt(outer: SafeZip, manifest: dict[str, Any], recipient: RecipientPriva
         raise PackageRefused("The package's recipient list is malformed.")
     entry = next((e for e in entries if isinstance(e, dict) and e.get("fingerprint") == mine), None)
     if entry is None:
-        names = ", ".join(str(e.get("name")) for e in entries if isinstance(e, dict)) or "nobody"
-        raise CryptoError(f"This package is encrypted for {names}; you are not a recipient.")
+        names = ", ".join(
+            f"{e.get('name')} ({str(e.get('fingerprint'))[:12]})"
+            for e in entries
+            if isinstance(e, dict)
+        )
+        raise CryptoError(
+            f"This package is encrypted for {names or 'nobody'}; your key ({mine[:12]}) is not"
+            " among them."
+        )
     package_id = str(manifest["package_id"])
     key = payload.unwrap_key(unb64(entry.get("hpke"), "wrapped key"), recipient, package_id)
     member = next(m for m in outer.members if m.name == members.PAYLOAD)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 from pathlib import Path
 
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import MAX_CARD_BYTES, export_card, parse_card
 from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.packages import trust
 from reviewstation.storage import atomic_write, read_bounded
 
 
@@ -25,6 +27,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("card", type=Path, metavar="CARD")
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_show)
+
+    unlock = unlock_options()
+    add = cmds.add_parser("trust", parents=[unlock], help="trust a signer's card (leads)")
+    add.add_argument("vault", metavar="VAULT")
+    add.add_argument("card", type=Path, metavar="CARD")
+    add.set_defaults(run=_trust)
+    listing = cmds.add_parser("trusted", parents=[unlock], help="the vault's trusted signers")
+    listing.add_argument("vault", metavar="VAULT")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_trusted)
+    revoke = cmds.add_parser("revoke", parents=[unlock], help="stop trusting a signer (leads)")
+    revoke.add_argument("vault", metavar="VAULT")
+    revoke.add_argument("fingerprint", metavar="FINGERPRINT", help="at least 16 hex digits")
+    revoke.set_defaults(run=_revoke)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -60,4 +76,43 @@ def _show(args: argparse.Namespace) -> int:
     output.line(f"P-384      {prints['p384']}")
     output.line(f"ML-DSA-87  {prints['mldsa87']}")
     output.line(f"Recipient  {prints['recipient']}")
+    return 0
+
+
+def _trust(args: argparse.Namespace) -> int:
+    data = read_bounded(args.card, MAX_CARD_BYTES, "identity card")
+    with open_session(args) as session:
+        card = trust.add(session, data)
+    output.line(f"{card.fingerprint} trusted: {card.name} ({card.role})")
+    return 0
+
+
+def _trusted(args: argparse.Namespace) -> int:
+    with open_session(args, mode="read") as session:
+        found = trust.entries(session.conn)
+    rows: list[dict[str, Any]] = [
+        {
+            "name": e.card.name,
+            "role": e.card.role,
+            "fingerprint": e.card.fingerprint,
+            "added": e.added,
+            "added_by": e.added_by,
+            "revoked_at": e.revoked_at,
+        }
+        for e in found
+    ]
+    if args.json:
+        output.emit_json(rows)
+    else:
+        output.table(
+            [[r["name"], r["role"], r["fingerprint"][:32], r["revoked_at"] or ""] for r in rows],
+            ["NAME", "ROLE", "FINGERPRINT", "REVOKED"],
+        )
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        trust.revoke(session, args.fingerprint)
+    output.line(f"{args.fingerprint} revoked")
     return 0

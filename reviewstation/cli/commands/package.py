@@ -1,0 +1,127 @@
+"""package export | verify | import"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from reviewstation.cli import output
+from reviewstation.cli.context import open_session, unlock_options
+from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
+from reviewstation.errors import CryptoError, InputError
+from reviewstation.packages.export import export_package
+from reviewstation.packages.importer import import_package
+from reviewstation.packages.verify import verify_package
+from reviewstation.storage import read_bounded
+
+
+def cards(paths: list[Path] | None) -> list[PublicIdentity]:
+    return [parse_card(read_bounded(p, MAX_CARD_BYTES, "identity card")) for p in paths or []]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = sub.add_parser("package", help="sealed findings packages")
+    cmds = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    unlock = unlock_options()
+
+    export = cmds.add_parser("export", parents=[unlock], help="seal a review into a package")
+    export.add_argument("vault", metavar="VAULT")
+    export.add_argument("--review", required=True, metavar="ID")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    export.add_argument(
+        "--recipient",
+        action="append",
+        type=Path,
+        metavar="CARD",
+        help="encrypt for this identity card (repeatable)",
+    )
+    export.add_argument(
+        "--evidence",
+        action="append",
+        default=[],
+        metavar="ARTIFACT",
+        help="carry this artifact's content (repeatable)",
+    )
+    export.set_defaults(run=_export)
+
+    verify = cmds.add_parser("verify", help="check a package (no vault needed)")
+    verify.add_argument("file", type=Path, metavar="FILE")
+    verify.add_argument("--trust", action="append", type=Path, required=True, metavar="CARD")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(run=_verify)
+
+    imp = cmds.add_parser("import", parents=[unlock], help="verify and import a package")
+    imp.add_argument("vault", metavar="VAULT")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument(
+        "--trust",
+        action="append",
+        type=Path,
+        metavar="CARD",
+        help="also trust this card (the vault's trust store always applies)",
+    )
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(run=_import)
+
+
+def _export(args: argparse.Namespace) -> int:
+    recipients = cards(args.recipient)
+    with open_session(args) as session:
+        result = export_package(
+            session, args.review, args.out, recipients=recipients, evidence=args.evidence
+        )
+    form = f"encrypted for {', '.join(result.recipients)}" if result.encrypted else "plaintext"
+    output.line(
+        f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
+    )
+    output.line(f"SHA384SUMS sha384 {result.sums_sha384}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    trusted = cards(args.trust)
+    try:
+        with verify_package(args.file, trusted) as package:
+            report = package.to_json()
+    except (InputError, CryptoError) as exc:
+        if args.json:
+            output.emit_json({"valid": False, "reason": str(exc), "file": str(args.file)})
+        else:
+            output.line(f"INVALID: {exc}")
+        return 1
+    if args.json:
+        output.emit_json(report)
+        return 0
+    output.line(
+        f"Package {report['package_id']} ({report['marking']}), sequence {report['sequence']}"
+    )
+    signer = report["signer"]
+    output.line(f"  signer  {signer['name']} ({signer['role']}) P-384 {signer['p384_fingerprint']}")
+    if report["encrypted"]:
+        names = ", ".join(r["name"] for r in report["recipients"])
+        output.line(f"  encrypted for {names}; contents not inspected")
+    for check in report["checks"]:
+        output.line(f"  ok: {check}")
+    output.line("VALID")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    extra = cards(args.trust)
+    with open_session(args) as session:
+        result = import_package(session, args.file, extra)
+    if args.json:
+        output.emit_json(result.to_json())
+        return 0
+    if result.already:
+        output.line(
+            f"{result.package_id} already imported (review {result.review_id}); nothing changed"
+        )
+        return 0
+    output.line(
+        f"{result.package_id} imported from {result.signer} (sequence {result.sequence}) into"
+        f" review {result.review_id}: {result.findings_added} findings added,"
+        f" {result.findings_updated} updated, {result.runs_added} checklist runs added,"
+        f" {result.evidence_added} evidence files"
+    )
+    return 0
