@@ -15,6 +15,7 @@ import stat
 import struct
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +143,14 @@ class SafeZip:
             )
         try:
             self._zip = zipfile.ZipFile(handle)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            NotImplementedError,
+            struct.error,
+            KeyError,
+        ) as exc:
             raise PackageRefused(f"{self.label} is not a readable ZIP file ({exc}).") from exc
         infos = self._zip.infolist()
         if len(infos) > self.limits.max_members:
@@ -312,9 +320,9 @@ class SafeZip:
                     if count > member.size:
                         raise PackageRefused(f"The member {name!r} is longer than it declares.")
                     yield chunk
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, zlib.error) as exc:
             raise PackageRefused(f"The member {name!r} is damaged ({exc}).") from exc
-        except (OSError, ValueError, EOFError) as exc:
+        except (OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise PackageRefused(f"The member {name!r} cannot be read ({exc}).") from exc
         if count != member.size:
             raise PackageRefused(f"The member {name!r} is shorter than it declares.")

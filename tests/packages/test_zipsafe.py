@@ -1,0 +1,223 @@
+"""Hostile archives: each class from TESTING.md is refused before anything is read or written."""
+
+from __future__ import annotations
+
+import io
+import struct
+import tarfile
+import warnings
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reviewstation.errors import ReviewStationError
+from reviewstation.packages.zipsafe import Limits, PackageRefused, SafeZip
+
+
+def build(entries: list[tuple[str, bytes]], method: int = zipfile.ZIP_STORED) -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate names are the point of some cases
+        with zipfile.ZipFile(buffer, "w", method) as archive:
+            for name, data in entries:
+                archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+GOOD = build([("manifest.json", b"{}"), ("evidence/u/a.bin", b"x" * 100)])
+
+
+def refused(data: bytes, tmp_path: Path, match: str, limits: Limits = Limits()) -> None:  # noqa: B008
+    path = tmp_path / "hostile.rspkg"
+    path.write_bytes(data)
+    with pytest.raises(PackageRefused, match=match):
+        SafeZip(path, limits).close()
+
+
+def with_info(name: str, data: bytes, tweak: Callable[[zipfile.ZipInfo], None]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo(name)
+        tweak(info)
+        archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def test_a_good_archive_reads(tmp_path: Path) -> None:
+    path = tmp_path / "good.rspkg"
+    path.write_bytes(GOOD)
+    with SafeZip(path) as archive:
+        assert archive.names() == ["manifest.json", "evidence/u/a.bin"]
+        assert archive.read("evidence/u/a.bin") == b"x" * 100
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [
+        ("../up.txt", "'..'"),
+        ("a/../../up.txt", "'..'"),
+        ("/abs.txt", "absolute"),
+        ("C:/windows.txt", "absolute"),
+        ("c:evil", "absolute"),
+        ("back\\slash.txt", "backslash"),
+        ("a//b.txt", "empty"),
+        ("./dot.txt", "'.'"),
+        ("folder/", "empty"),
+    ],
+)
+def test_unsafe_names(tmp_path: Path, name: str, match: str) -> None:
+    refused(build([(name, b"x")]), tmp_path, match)
+
+
+def test_nul_in_a_name(tmp_path: Path) -> None:
+    data = build([("nulX.txt", b"x")]).replace(b"nulX.txt", b"nul\x00.txt")
+    refused(data, tmp_path, "not portable|control")
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["a.json", "a.json"],
+        ["A.json", "a.json"],
+        ["caf\u00e9.txt", "cafe\u0301.txt"],
+        ["Stra\u00dfe", "STRASSE"],
+    ],
+)
+def test_colliding_names(tmp_path: Path, names: list[str]) -> None:
+    refused(build([(n, b"x") for n in names]), tmp_path, "two members named")
+
+
+@pytest.mark.parametrize(
+    ("mode", "what"),
+    [(0o120777, "symlink"), (0o020666, "char device"), (0o010644, "fifo"), (0o040755, "folder")],
+)
+def test_links_and_special_files(tmp_path: Path, mode: int, what: str) -> None:
+    def tweak(info: zipfile.ZipInfo) -> None:
+        info.create_system = 3
+        info.external_attr = mode << 16
+
+    refused(with_info("thing", b"/etc/passwd", tweak), tmp_path, "link or special|folder")
+    del what
+
+
+def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
+    refused(
+        build([("bomb.json", b"\0" * 20_000_000)], zipfile.ZIP_DEFLATED),
+        tmp_path,
+        "compressed beyond",
+    )
+
+
+def test_too_many_entries(tmp_path: Path) -> None:
+    refused(build([(f"m{i}", b"") for i in range(30)]), tmp_path, "members", Limits(max_members=20))
+
+
+def test_member_larger_than_its_limit(tmp_path: Path) -> None:
+    refused(
+        build([("big.json", b"x" * 5000)]), tmp_path, "larger than", Limits(max_member_bytes=4096)
+    )
+
+
+def test_total_limit(tmp_path: Path) -> None:
+    data = build([("evidence/a", b"x" * 3000), ("evidence/b", b"x" * 3000)])
+    refused(data, tmp_path, "add up", Limits(max_total_bytes=5000))
+
+
+def test_data_before_and_after(tmp_path: Path) -> None:
+    refused(b"MZ" + GOOD, tmp_path, "not a ZIP")
+    refused(GOOD + b"trailing", tmp_path, "after its end")
+
+
+def test_comment_is_hidden_data(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a", b"x")
+        archive.comment = b"hidden"
+    refused(buffer.getvalue(), tmp_path, "after its end")
+
+
+def test_tar_is_refused(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = 2
+        archive.addfile(info, io.BytesIO(b"{}"))
+    refused(buffer.getvalue(), tmp_path, "not a ZIP")
+
+
+def test_local_header_disagrees_with_central_directory(tmp_path: Path) -> None:
+    data = bytearray(GOOD)
+    data[data.index(b"manifest.json")] = ord("M")  # first occurrence: the local header
+    refused(bytes(data), tmp_path, "disagrees")
+
+
+def test_local_header_with_other_sizes(tmp_path: Path) -> None:
+    data = bytearray(GOOD)
+    struct.pack_into("<I", data, 22, 1)  # uncompressed size in the first local header
+    refused(bytes(data), tmp_path, "other sizes|disagrees")
+
+
+def test_overlapping_entries(tmp_path: Path) -> None:
+    """A central directory whose second entry points into the first one's data."""
+    data = bytearray(GOOD)
+    directory = data.index(b"PK\x01\x02", 0)
+    second = data.index(b"PK\x01\x02", directory + 4)
+    struct.pack_into("<I", data, second + 42, 10)  # relative offset of local header
+    refused(bytes(data), tmp_path, ".")
+
+
+def test_encrypted_and_unsupported_members(tmp_path: Path) -> None:
+    def encrypted(info: zipfile.ZipInfo) -> None:
+        info.flag_bits |= 0x1
+
+    data = bytearray(with_info("a", b"xyz", lambda info: None))
+    # Set the encryption flag in both headers, as a ZIP-encrypting tool would.
+    struct.pack_into("<H", data, 6, 1)
+    directory = data.index(b"PK\x01\x02")
+    struct.pack_into("<H", data, directory + 8, 1)
+    refused(bytes(data), tmp_path, "encrypted|disagrees|readable")
+    bzip = build([("a", b"x" * 100)], zipfile.ZIP_BZIP2)
+    refused(bzip, tmp_path, "unsupported compression")
+    del encrypted
+
+
+def test_forged_size_in_both_headers_is_caught_while_reading(tmp_path: Path) -> None:
+    data = bytearray(build([("a.json", b"0123456789")]))
+    struct.pack_into("<I", data, 22, 4)  # local: uncompressed size
+    directory = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, directory + 24, 4)  # central: uncompressed size
+    path = tmp_path / "forged.rspkg"
+    path.write_bytes(bytes(data))
+    with pytest.raises(PackageRefused):
+        with SafeZip(path) as archive:
+            archive.read("a.json")
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.tuples(st.integers(0, len(GOOD) - 1), st.integers(0, 255)), min_size=1, max_size=8)
+)
+def test_fuzzed_archives_only_raise_typed_errors(
+    tmp_path: Path, edits: list[tuple[int, int]]
+) -> None:
+    data = bytearray(GOOD)
+    for position, value in edits:
+        data[position] = value
+    path = tmp_path / "fuzz.rspkg"
+    path.write_bytes(bytes(data))
+    try:
+        with SafeZip(path) as archive:
+            for name in archive.names():
+                archive.read(name)
+    except ReviewStationError:
+        pass
