@@ -192,9 +192,8 @@ def test_forged_size_in_both_headers_is_caught_while_reading(tmp_path: Path) -> 
     struct.pack_into("<I", data, directory + 24, 4)  # central: uncompressed size
     path = tmp_path / "forged.rspkg"
     path.write_bytes(bytes(data))
-    with pytest.raises(PackageRefused):
-        with SafeZip(path) as archive:
-            archive.read("a.json")
+    with pytest.raises(PackageRefused), SafeZip(path) as archive:
+        archive.read("a.json")
 
 
 @settings(
