@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-intake clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 # Benchmarks print figures and ratios against a reference measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.findings_scale
+	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)
+
+# Artifact import/export of a 2 GiB file against dd conv=fsync (INTAKE_ARGS="--size-mib N").
+bench-intake: $(STAMP)
+	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

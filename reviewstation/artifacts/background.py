@@ -62,7 +62,7 @@ class ReadAhead:
     tried the next block. An empty file yields one empty last block.
     """
 
-    def __init__(self, fd: int, block: int, depth: int = 3, limit: int | None = None) -> None:
+    def __init__(self, fd: int, block: int, depth: int = 4, limit: int | None = None) -> None:
         self._fd = fd
         self._block = block
         self._limit = limit

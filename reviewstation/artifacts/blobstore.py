@@ -352,6 +352,26 @@ class BlobReader(io.RawIOBase):
             self._pos += take
         return filled
 
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes (all that is left if negative), copied once."""
+        if self.closed:
+            raise ValueError("read from a closed BlobReader")
+        left = max(0, self._ref.size - self._pos)
+        want = left if size is None or size < 0 else min(size, left)
+        parts = []
+        chunk_size = self._ref.chunk_size
+        while want > 0:
+            index, offset = divmod(self._pos, chunk_size)
+            data = self._chunk(index)
+            take = min(want, len(data) - offset)
+            parts.append(data if (offset, take) == (0, len(data)) else data[offset : offset + take])
+            self._pos += take
+            want -= take
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
     def read_at(self, offset: int, length: int) -> bytes:
         self.seek(offset)
         return self.read(length) or b""

@@ -163,7 +163,7 @@ class _Scan:
         self.protocol: int | None = None
         self.untracked = False
 
-    def run(self, data: io.BytesIO) -> None:
+    def run(self, data: Any) -> None:
         """One pickle from the stream's position up to and including its STOP."""
         stack: list[Any] = []
         memo: dict[int, Any] = {}
@@ -237,20 +237,58 @@ class _Scan:
         stack.extend(_UNKNOWN for _ in opcode.stack_after)
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class _Bounded:
+    """What genops reads from: at most ``limit`` bytes in all, refused before allocating."""
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._start = stream.tell()
+
+    def tell(self) -> int:
+        return self._stream.tell() - self._start
+
+    def read(self, count: int = -1) -> bytes:
+        if count < 0 or self.tell() + count > self._limit:
+            raise _TooLarge
+        return self._stream.read(count) or b""
+
+    def readline(self) -> bytes:
+        line = b""
+        while not line.endswith(b"\n"):
+            if len(line) > 65_536:
+                raise _TooLarge
+            byte = self.read(1)
+            if not byte:
+                break
+            line += byte
+        return line
+
+
 def scan_bytes(data: bytes, *, many: bool = False) -> dict[str, Any]:
     """Scan one pickle (or, with ``many``, several back to back, as legacy torch.save writes)."""
-    if len(data) > MAX_PICKLE_BYTES:
-        data = data[:MAX_PICKLE_BYTES]
-    stream = io.BytesIO(data)
+    return scan_stream(io.BytesIO(data), len(data), many=many)
+
+
+def scan_stream(stream: BinaryIO, size: int, *, many: bool = False) -> dict[str, Any]:
+    """Scan from the stream's position, reading at most MAX_PICKLE_BYTES of it."""
+    bounded = _Bounded(stream, min(size, MAX_PICKLE_BYTES))
     scan = _Scan()
     count = 0
     error = None
-    while count < (MAX_PICKLES if many else 1) and stream.tell() < len(data):
-        start = stream.tell()
+    while count < (MAX_PICKLES if many else 1) and bounded.tell() < size:
+        start = bounded.tell()
         try:
-            scan.run(stream)
+            scan.run(bounded)
         except InputError:
             raise
+        except _TooLarge:
+            error = f"larger than the {MAX_PICKLE_BYTES}-byte scan limit"
+            break
         except Exception as exc:  # genops: ValueError, struct.error, UnicodeDecodeError, ...
             if count == 0 or not many:
                 error = f"malformed at byte {start}+: {type(exc).__name__}"
@@ -286,7 +324,6 @@ def scan_bytes(data: bytes, *, many: bool = False) -> dict[str, Any]:
 
 def inspect(stream: BinaryIO, size: int) -> dict[str, Any]:
     stream.seek(0)
-    data = stream.read(min(size, MAX_PICKLE_BYTES)) or b""
-    summary = scan_bytes(data, many=True)
+    summary = scan_stream(stream, size, many=True)
     summary["kind"] = "weights"
     return summary
