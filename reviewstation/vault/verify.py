@@ -57,6 +57,7 @@ def verify_vault(
     user: str | None = None,
     method: Method = "passphrase",
     trusted: list[PublicIdentity] | None = None,
+    witnesses: list[Checkpoint] | None = None,
     progress: Progress | None = None,
     full: bool = False,
     content_progress: Callable[[Any], None] | None = None,
@@ -68,6 +69,10 @@ def verify_vault(
     checkpoint signatures are checked against the keys in the database itself, which an
     insider holding the master key could have replaced; with them, every signer must be on
     the list (compared by fingerprint).
+
+    ``witnesses``: checkpoints that left the vault inside exported packages. A whole vault put
+    back from an old copy still agrees with its own header; it cannot agree with a checkpoint
+    it signed later and sent away.
 
     ``full`` decrypts every artifact blob and compares both hashes (``content_progress``
     gets byte counts, ``cancel`` stops it); without it, blobs are checked for presence and
@@ -97,6 +102,7 @@ def verify_vault(
     try:
         _check_database(conn, header.vault_id, header.marking, report)
         _check_audit(conn, header, report, step, trusted)
+        _check_witnesses(conn, header.vault_id, witnesses or [], report)
         _check_slots(conn, header, report)
         step("artifacts")
         from reviewstation.artifacts.check import check_artifacts  # a feature module: late
@@ -254,3 +260,31 @@ def _check_slots(conn: Connection, header: Any, report: Report) -> None:
                 f"Key slot {slot_id} ({kind}, {user}) is recorded in the database but"
                 " missing from the header."
             )
+
+
+def _check_witnesses(
+    conn: Connection, vault_id: str, witnesses: list[Checkpoint], report: Report
+) -> None:
+    if not witnesses:
+        return
+    report.checks.append("rollback against checkpoints carried in packages")
+    try:
+        keys = {u.name: u.signing for u in all_users(conn)}
+        total = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
+    except (DatabaseError, ReviewStationError) as exc:
+        report.problems.append(f"Package checkpoints: the vault cannot be read ({exc}).")
+        return
+    for point in witnesses:
+        where = f"Package checkpoint ({point.count} entries, {point.at})"
+        key = keys.get(point.user)
+        if key is None or not point.valid(vault_id, key):
+            report.problems.append(f"{where}: not signed by a user of this vault.")
+        elif point.count > total:
+            report.problems.append(
+                f"{where}: the vault has only {total} audit entries; it was rolled back or"
+                " truncated after that package left."
+            )
+        else:
+            at = audit.hash_at(conn, point.count, vault_id)
+            if at is None or at.hex() != point.head:
+                report.problems.append(f"{where}: the audit trail differs from what was exported.")

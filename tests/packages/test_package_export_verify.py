@@ -273,3 +273,22 @@ def test_export_refuses_an_existing_file_and_records_nothing(alice: Sender, pack
         actions = [e.action for e in audit.entries(session.conn, after=before)]
     assert "package.export" not in actions
     assert not list(package.parent.glob(".*.partial"))
+
+
+def test_whole_vault_rollback_is_caught_by_an_exported_checkpoint(
+    alice: Sender, tmp_path: Path
+) -> None:
+    from reviewstation.packages.witness import package_checkpoint
+
+    old_copy = tmp_path / "old-copy.rsvault"
+    shutil.copytree(alice.vault, old_copy)
+    package = tmp_path / "later.rspkg"
+    export(alice.vault, package)
+    shutil.rmtree(alice.vault)
+    shutil.copytree(old_copy, alice.vault)  # the whole vault, header and all, put back
+    assert verify_vault(alice.vault, PASS).intact  # consistent with itself...
+    _, point = package_checkpoint(package)
+    report = verify_vault(alice.vault, PASS, witnesses=[point])
+    assert any("rolled back" in p for p in report.problems), (
+        report.problems
+    )  # ...not with what left

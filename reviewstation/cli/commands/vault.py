@@ -9,6 +9,8 @@ from reviewstation.cli import output
 from reviewstation.cli.context import resolve_unlock, secrets, unlock_options
 from reviewstation.cli.progress import Meter
 from reviewstation.crypto.identity import MAX_CARD_BYTES, parse_card
+from reviewstation.errors import InputError
+from reviewstation.packages.witness import package_checkpoint
 from reviewstation.storage import read_bounded
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
@@ -51,6 +53,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--full",
         action="store_true",
         help="also decrypt every artifact and compare its hashes (reads all content)",
+    )
+    verify.add_argument(
+        "--package",
+        action="append",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="an exported package whose checkpoint the vault must still contain (repeat)",
+    )
+    verify.add_argument(
+        "--package",
+        action="append",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="an exported package whose checkpoint the vault must still contain (repeat)",
     )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=_verify)
@@ -121,6 +139,13 @@ def _verify(args: argparse.Namespace) -> int:
         if args.trust
         else None
     )
+    header = load_header(vault)
+    witnesses = []
+    for package in args.package or []:
+        source, point = package_checkpoint(package)
+        if source != header.vault_id:
+            raise InputError(f"{package} was exported from another vault ({source}).")
+        witnesses.append(point)
     user, secret, method = resolve_unlock(args, vault)
     meter = Meter()
     try:
@@ -130,6 +155,7 @@ def _verify(args: argparse.Namespace) -> int:
             user=user,
             method=method,
             trusted=trusted,
+            witnesses=witnesses,
             full=args.full,
             content_progress=meter,
         )
