@@ -102,11 +102,14 @@ def search(
     match = fts_query(text)
     review = " AND rowid IN (SELECT id FROM findings WHERE review_id = ?)" if review_id else ""
     params: list[object] = [match] + ([review_id] if review_id else [])
-    many = conn.execute(
-        f"SELECT count(*) FROM (SELECT rowid FROM findings_fts"  # noqa: S608
-        f" WHERE findings_fts MATCH ?{review} LIMIT {RANK_LIMIT + 1})",
-        params,
-    ).fetchone()[0] > RANK_LIMIT
+    many = (
+        conn.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM findings_fts"  # noqa: S608
+            f" WHERE findings_fts MATCH ?{review} LIMIT {RANK_LIMIT + 1})",
+            params,
+        ).fetchone()[0]
+        > RANK_LIMIT
+    )
     order = "rowid DESC" if many else "bm25(findings_fts, 5.0, 1.0), rowid DESC"
     ranked = conn.execute(
         f"SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?{review}"  # noqa: S608
@@ -117,7 +120,7 @@ def search(
     if not ids:
         return []
     rows = conn.execute(
-        f"{_SELECT} WHERE id IN ({', '.join('?' * len(ids))})",  # noqa: S608
+        f"{_SELECT} WHERE id IN ({', '.join('?' * len(ids))})",
         ids,
     ).fetchall()
     by_id = {int(r[0]): r for r in rows}

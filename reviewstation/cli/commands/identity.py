@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
