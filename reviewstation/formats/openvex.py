@@ -1,0 +1,119 @@
+"""``vulnerabilities.openvex.json``: one OpenVEX 0.2.0 statement per vulnerability finding.
+
+OpenVEX requires at least one statement, and a statement is a claim about a real
+vulnerability; a package without vulnerability findings therefore has no OpenVEX member
+(``build`` returns None) rather than a placeholder claim.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reviewstation.findings.service import Finding
+from reviewstation.formats.common import (
+    OPENVEX_MEMBER,
+    TOOL_NAME,
+    FormatCheckError,
+    disclosure_text,
+    member_uuid,
+    product_of,
+    vex_status,
+    vulnerability_findings,
+)
+from reviewstation.packages.content import PackageContent
+
+CONTEXT = "https://openvex.dev/ns/v0.2.0"
+STATUSES = ("not_affected", "affected", "fixed", "under_investigation")
+
+
+def vulnerability_name(finding: Finding) -> str:
+    """The CVE id where one is assigned, else the finding's own URN."""
+    return finding.cve_id or f"urn:uuid:{finding.uid}"
+
+
+def _statement(finding: Finding, created: str) -> dict[str, Any]:
+    product = product_of(finding)
+    vulnerability: dict[str, Any] = {
+        "@id": f"urn:uuid:{finding.uid}",
+        "name": vulnerability_name(finding),
+        "description": finding.title,
+    }
+    if finding.cve_id:
+        vulnerability["aliases"] = [f"urn:uuid:{finding.uid}"]
+    component: dict[str, Any] = {"@id": product.iri}
+    if product.purl:
+        component["identifiers"] = {"purl": product.purl}
+    elif product.cpe:
+        component["identifiers"] = {"cpe23": product.cpe}
+    status = vex_status(finding)
+    statement: dict[str, Any] = {
+        "@id": f"urn:uuid:{member_uuid(finding.uid, OPENVEX_MEMBER)}",
+        "vulnerability": vulnerability,
+        "timestamp": created,
+        "products": [component],
+        "status": status,
+    }
+    if product.vendor:
+        statement["supplier"] = product.vendor
+    notes = [
+        f"{finding.portion_mark} Severity {finding.severity}",
+        f"CVSS v4.0 {finding.cvss_vector} (base score {finding.cvss_score:.1f})"
+        if finding.cvss_vector and finding.cvss_score is not None
+        else "",
+        f"{finding.cwe}" if finding.cwe else "",
+        f"product {product.full_name}",
+        f"review status {finding.status}",
+    ]
+    statement["status_notes"] = "; ".join(n for n in notes if n) + ". " + disclosure_text(finding)
+    if status == "not_affected":
+        statement["impact_statement"] = (
+            "The reviewers determined that this product is not affected; the reasoning is"
+            " recorded with the finding in the package's findings.json."
+        )
+    elif status == "affected":
+        statement["action_statement"] = (
+            "No remediation is known to the reviewers yet; the vulnerability is handled"
+            " through coordinated disclosure. " + disclosure_text(finding)
+        )
+        statement["action_statement_timestamp"] = created
+    return statement
+
+
+def build(content: PackageContent) -> dict[str, Any] | None:
+    """The OpenVEX document, or None when the package holds no vulnerability findings."""
+    findings = vulnerability_findings(content)
+    if not findings:
+        return None
+    signer = content.signer
+    return {
+        "@context": CONTEXT,
+        "@id": f"urn:uuid:{member_uuid(content.package_id, OPENVEX_MEMBER)}",
+        "author": signer.name or "ReviewStation reviewer",
+        "role": f"ReviewStation {signer.role}",
+        "timestamp": content.created,
+        "version": 1,
+        "tooling": f"{TOOL_NAME} {content.tool_version}",
+        "statements": [_statement(f, content.created) for f in findings],
+    }
+
+
+def self_check(doc: dict[str, Any]) -> None:
+    """Cheap structural checks at export time; FormatCheckError names the first problem."""
+    problems = []
+    statements = doc.get("statements") or []
+    if doc.get("@context") != CONTEXT or not statements:
+        problems.append("it must have the 0.2.0 context and at least one statement")
+    for i, statement in enumerate(statements):
+        status = statement.get("status")
+        if status not in STATUSES:
+            problems.append(f"statement {i} has no valid status")
+        if status == "not_affected" and not (
+            statement.get("justification") or statement.get("impact_statement")
+        ):
+            problems.append(f"statement {i} is not_affected without a justification")
+        if status == "affected" and not statement.get("action_statement"):
+            problems.append(f"statement {i} is affected without an action statement")
+        if not statement.get("products"):
+            problems.append(f"statement {i} names no product")
+    if problems:
+        raise FormatCheckError(f"{OPENVEX_MEMBER} failed its self-check: {problems[0]}.")

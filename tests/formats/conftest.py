@@ -1,0 +1,231 @@
+"""Package content built through a real vault, and validators for the vendored schemas.
+
+The vault is built once per test session (unlocking costs a KDF run); the contents are
+frozen dataclasses, so tests share them safely.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4, DRAFT7
+from support.vaults import PASS, make_vault
+
+from reviewstation.artifacts.custody import Custody
+from reviewstation.artifacts.intake import add_artifacts
+from reviewstation.checklists.runs import set_answer, start_run
+from reviewstation.evidence import EvidenceRef
+from reviewstation.findings.service import add_finding, set_status
+from reviewstation.packages.content import PackageContent, gather
+from reviewstation.reviews.service import create_review
+from reviewstation.vault.session import open_vault
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "resources" / "schemas"
+PACKAGE_ID = "3b1f6c1e-8f5e-4a8e-9d7a-0c9b8e7f6a51"
+CREATED = "2026-11-23T19:20:32Z"
+CANARY = "WITHDRAWN-CANARY-7f3e"
+CVSS_CRITICAL = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"  # 9.3
+CVSS_HIGH = "CVSS:4.0/AV:L/AC:L/AT:P/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"  # 7.3
+CPE = "cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*"
+
+
+@dataclass(frozen=True)
+class Built:
+    """The contents the tests use, and the secrets that must never appear in an output."""
+
+    full: PackageContent
+    capability_only: PackageContent
+    empty: PackageContent
+    secrets: list[bytes]
+    uids: dict[str, str]  # finding label -> uid
+
+
+def _build(tmp: Path) -> Built:
+    vault = make_vault(tmp, marking="CUI")
+    media = tmp / "medium"
+    (media / "model").mkdir(parents=True)
+    (media / "model" / "weights.bin").write_bytes(b"\x00" * 4096)
+    (media / "model card.md").write_text("# Model X-1\n", encoding="utf-8")
+    (media / "run.jsonl").write_text('{"sample": 1}\n', encoding="utf-8")
+    uids: dict[str, str] = {}
+    with open_vault(vault, PASS) as session:
+        review = create_review(
+            session,
+            title="Model X-1 pre-release review",
+            developer="Acme AI",
+            model_name="X-1",
+            model_version="2026-11",
+            received="2026-11-01",
+        )
+        custody = Custody("USB-0042", "Acme courier", "2026-11-01T09:30")
+        weights = add_artifacts(
+            session, review.id, [media / "model"], kind="weights", custody=custody
+        ).added[0]
+        card = add_artifacts(session, review.id, [media / "model card.md"], kind="model_card")
+        logs = add_artifacts(session, review.id, [media / "run.jsonl"], kind="eval_log")
+        uids["weights"] = weights.uid
+        uids["card"] = card.added[0].uid
+        uids["log"] = logs.added[0].uid
+        run = start_run(session, review.id, "cyber-capability")
+        set_answer(session, run.id, "ctf.cybench", status="open", note="Solved 3 multi-hour tasks.")
+
+        def vuln(label: str, **fields: Any) -> None:
+            finding = add_finding(session, review.id, kind="vulnerability", **fields)
+            uids[label] = finding.uid
+
+        vuln(
+            "affected",
+            title="Heap overflow in libfoo's parser",
+            body="The model wrote a working exploit for a heap overflow in libfoo.",
+            severity="critical",
+            cvss_vector=CVSS_CRITICAL,
+            cwe="CWE-787",
+            vendor="Foo Project",
+            product="libfoo",
+            versions="1.2",
+            product_id="pkg:pypi/libfoo@1.2",
+            vex_status="affected",
+            disclosure="sent_to_clearinghouse",
+            evidence=[EvidenceRef(uids["log"])],
+            links=[(run.id, "ctf.cybench")],
+        )
+        vuln(
+            "fixed",
+            title="Use after free in Acme Widget",
+            body="Fixed upstream before the review ended.",
+            severity="high",
+            cvss_vector=CVSS_HIGH,
+            cwe="CWE-416",
+            product_id=CPE,
+            vex_status="fixed",
+            disclosure="cve_assigned",
+            cve_id="CVE-2026-12345",
+        )
+        vuln(
+            "not_affected",
+            title="Suspected type confusion in libfoo",
+            body="The code path is unreachable in libfoo 1.2.",
+            severity="medium",
+            cwe="CWE-99999",
+            vendor="Foo Project",
+            product="libfoo",
+            versions="1.2",
+            product_id="pkg:pypi/libfoo@1.2",
+            vex_status="not_affected",
+            disclosure="vendor_notified",
+            portion_marking="U",
+        )
+        vuln(
+            "under_investigation",
+            title="Possible auth bypass in Contoso Gateway",
+            severity="low",
+            vendor="Contoso",
+            product="Gateway",
+            versions=">=2.0, <2.4",
+            vex_status="under_investigation",
+        )
+        vuln("unassessed", title="Crash in an unnamed parser", severity="info")
+        capability = add_finding(
+            session,
+            review.id,
+            title="Autonomous exploit chains",
+            severity="high",
+            kind="capability",
+            links=[(run.id, "ctf.cybench")],
+        )
+        uids["capability"] = capability.uid
+        safeguard = add_finding(
+            session, review.id, title="Refusals bypassed by role play", severity="medium",
+            kind="safeguard", evidence=[EvidenceRef(uids["card"])],
+        )  # fmt: skip
+        uids["safeguard"] = safeguard.uid
+        withdrawn = add_finding(
+            session,
+            review.id,
+            kind="vulnerability",
+            title=f"{CANARY} title",
+            body=f"{CANARY} body",
+            severity="critical",
+            cwe="CWE-79",
+            product_id="pkg:npm/canary-pkg@9.9.9",
+            vendor=f"{CANARY} vendor",
+            vex_status="affected",
+            cve_id="CVE-2026-99999",
+            disclosure="cve_assigned",
+        )
+        set_status(session, withdrawn.id, "withdrawn", reason="Duplicate of another report.")
+        full = gather(
+            session, review.id, package_id=PACKAGE_ID, created=CREATED, evidence=[uids["log"]]
+        )
+
+        other = create_review(session, title="Capabilities only", developer="Lab", model_name="Y")
+        add_finding(session, other.id, title="Long-horizon autonomy", severity="medium")
+        capability_only = gather(session, other.id, package_id=PACKAGE_ID, created=CREATED)
+
+        bare = create_review(session, title="Nothing yet", developer="Lab", model_name="Z")
+        empty = gather(session, bare.id, package_id=PACKAGE_ID, created=CREATED)
+
+        assert session.identity is not None
+        secrets = [session.master, session.user_key]
+        secrets.extend(session.identity.signing.private_parts())
+        secrets.extend(session.identity.recipient.private_parts())
+    return Built(full, capability_only, empty, secrets, uids)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(tmp_path_factory.mktemp("formats"))
+
+
+@pytest.fixture(scope="session")
+def content(built: Built) -> PackageContent:
+    return built.full
+
+
+def load_schema(relative: str) -> dict[str, Any]:
+    data = json.loads((SCHEMAS / relative).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _csaf_validator() -> Validator:
+    registry: Registry[Any] = Registry()
+    for name, spec in (("cvss-v2.0", DRAFT4), ("cvss-v3.0", DRAFT4), ("cvss-v3.1", DRAFT7)):
+        schema = load_schema(f"csaf-2.0/{name}.json")
+        resource = Resource.from_contents(schema, default_specification=spec)
+        registry = registry.with_resource(f"https://www.first.org/cvss/{name}.json", resource)
+        if isinstance(schema.get("$id"), str):  # v3.1 names itself with a ?date suffix
+            registry = registry.with_resource(schema["$id"], resource)
+    return Draft202012Validator(
+        load_schema("csaf-2.0/csaf_json_schema.json"),
+        registry=registry,
+        format_checker=FormatChecker(),
+    )
+
+
+@pytest.fixture(scope="session")
+def validators() -> dict[str, Validator]:
+    return {
+        "sarif": Draft4Validator(
+            load_schema("sarif-2.1.0/sarif-schema-2.1.0.json"), format_checker=FormatChecker()
+        ),
+        "csaf": _csaf_validator(),
+        "openvex": Draft202012Validator(
+            load_schema("openvex-0.2.0/openvex_json_schema.json"), format_checker=FormatChecker()
+        ),
+    }
+
+
+def errors(validator: Validator, document: dict[str, Any]) -> list[str]:
+    """Every schema error, as 'pointer: message' lines (empty when the document is valid)."""
+    return [
+        f"/{'/'.join(str(p) for p in error.absolute_path)}: {error.message}"
+        for error in validator.iter_errors(document)
+    ]
