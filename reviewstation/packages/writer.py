@@ -15,6 +15,7 @@ import os
 import secrets
 import zipfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -26,25 +27,43 @@ EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class _HashingSink(io.RawIOBase):
-    def __init__(self, out: IO[bytes]) -> None:
+    """Writes through to a ZIP member while SHA-384 runs on a second thread.
+
+    SHA-384 is the slowest step of an export (about 0.8 GB/s here) and hashlib releases the
+    GIL for large buffers, so hashing block n overlaps with writing it (CRC-32 and I/O).
+    """
+
+    def __init__(self, out: IO[bytes], pool: ThreadPoolExecutor) -> None:
         super().__init__()
         self._out = out
-        self.digest = hashlib.sha384()
+        self._pool = pool
+        self._digest = hashlib.sha384()
+        self._pending: Future[None] | None = None
         self.size = 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        self.digest.update(data)
-        self.size += len(data)
-        self._out.write(data)
-        return len(data)
+        block = bytes(data)
+        if self._pending is not None:
+            self._pending.result()
+        self._pending = self._pool.submit(self._digest.update, block)
+        self._out.write(block)
+        self.size += len(block)
+        return len(block)
+
+    def hexdigest(self) -> str:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+        return self._digest.hexdigest()
 
 
 class ZipBuilder:
     def __init__(self, stream: BinaryIO | io.RawIOBase) -> None:
         self._zip = zipfile.ZipFile(stream, "w", allowZip64=True)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha384")
         self.digests: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
         self._names: set[str] = set()
@@ -66,10 +85,11 @@ class ZipBuilder:
         self._names.add(name)
         info = self._info(name, compress)
         with self._zip.open(info, "w", force_zip64=large) as out:
-            sink = _HashingSink(out)
+            sink = _HashingSink(out, self._pool)
             yield sink
+        digest = sink.hexdigest()
         if hashed:
-            self.digests[name] = sink.digest.hexdigest()
+            self.digests[name] = digest
         self.sizes[name] = sink.size
 
     def add_stream(
@@ -92,7 +112,10 @@ class ZipBuilder:
             sink.write(data)
 
     def close(self) -> None:
-        self._zip.close()
+        try:
+            self._zip.close()
+        finally:
+            self._pool.shutdown()
 
 
 class PackageWriter:

@@ -197,3 +197,24 @@ def test_passphrase_file(vault: Path, tmp_path: Path) -> None:
     secret.write_text(PASS + "\n")
     result = rs("vault", "verify", str(vault), "--passphrase-file", str(secret))
     assert result.returncode == 0, result.stderr
+
+
+def test_every_command_builds_its_parser() -> None:
+    """A clash between two options breaks every command; catch it in one cheap test."""
+    from reviewstation.cli import build_parser
+
+    parser = build_parser()
+    for group in (
+        "vault",
+        "user",
+        "review",
+        "artifact",
+        "checklist",
+        "finding",
+        "package",
+        "audit",
+        "identity",
+    ):
+        with pytest.raises(SystemExit) as done:
+            parser.parse_args([group, "--help"])
+        assert done.value.code == 0

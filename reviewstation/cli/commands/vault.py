@@ -62,14 +62,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FILE",
         help="an exported package whose checkpoint the vault must still contain (repeat)",
     )
-    verify.add_argument(
-        "--package",
-        action="append",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="an exported package whose checkpoint the vault must still contain (repeat)",
-    )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=_verify)
 
