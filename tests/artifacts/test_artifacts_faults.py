@@ -1,0 +1,110 @@
+"""Disk full and I/O errors at the Nth write during import and export: a clear error naming
+the operation, nothing half-written left, and the work goes on once space is freed."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+from support.artifact_files import blob_files
+
+from reviewstation import storage
+from reviewstation.artifacts import catalog
+from reviewstation.artifacts.export import export_artifact
+from reviewstation.artifacts.intake import add_artifacts
+from reviewstation.errors import VaultError
+from reviewstation.vault import audit
+from reviewstation.vault.session import Session
+
+SMALL = 4096
+
+
+class Faults:
+    """Fail ``storage.write_fd_all`` from its Nth call on (or only at the Nth: transient)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.fail_at: int | None = None
+        self.transient = False
+        self.code = errno.ENOSPC
+
+    def arm(self, at: int, *, transient: bool = False, code: int = errno.ENOSPC) -> None:
+        self.calls, self.fail_at, self.transient, self.code = 0, at, transient, code
+
+    def disarm(self) -> None:
+        self.fail_at = None
+
+
+@pytest.fixture
+def faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
+    state = Faults()
+    real = storage.write_fd_all
+
+    def write(fd: int, data: bytes) -> None:
+        state.calls += 1
+        if state.fail_at is not None and (
+            state.calls == state.fail_at or (not state.transient and state.calls > state.fail_at)
+        ):
+            raise OSError(state.code, os.strerror(state.code))
+        real(fd, data)
+
+    monkeypatch.setattr(storage, "write_fd_all", write)
+    return state
+
+
+def actions(session: Session) -> list[str]:
+    return [e.action for e in audit.entries(session.conn)]
+
+
+@pytest.mark.parametrize("at", [1, 2, 5, 8])  # 8 writes: two headers, six chunks
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EIO])
+def test_write_failure_during_import_leaves_nothing(
+    session: Session, review: int, src: Path, faults: Faults, at: int, code: int
+) -> None:
+    (src / "a.bin").write_bytes(os.urandom(3 * SMALL))
+    (src / "b.bin").write_bytes(os.urandom(3 * SMALL))
+    before = actions(session)
+    faults.arm(at, code=code)
+    with pytest.raises(VaultError, match="Could not write the artifact blob") as caught:
+        add_artifacts(session, review, [src / "a.bin", src / "b.bin"], chunk_size=SMALL)
+    assert os.strerror(code) in str(caught.value)
+    faults.disarm()
+    assert blob_files(session.path) == []
+    assert catalog.list_artifacts(session.conn) == []
+    assert actions(session) == before
+    # Space freed: the same import now succeeds.
+    added = add_artifacts(session, review, [src / "a.bin", src / "b.bin"], chunk_size=SMALL)
+    assert len(added.added) == 2
+
+
+def test_transient_failure_is_reported_not_retried_silently(
+    session: Session, review: int, src: Path, faults: Faults
+) -> None:
+    (src / "a.bin").write_bytes(os.urandom(3 * SMALL))
+    faults.arm(3, transient=True, code=errno.EIO)
+    with pytest.raises(VaultError, match="Input/output error"):
+        add_artifacts(session, review, [src / "a.bin"], chunk_size=SMALL)
+    assert blob_files(session.path) == []
+    assert len(add_artifacts(session, review, [src / "a.bin"], chunk_size=SMALL).added) == 1
+
+
+@pytest.mark.parametrize("at", [1, 3])
+def test_disk_full_during_export_leaves_no_partial_file(
+    session: Session, review: int, src: Path, faults: Faults, at: int
+) -> None:
+    data = os.urandom(5 * SMALL)
+    (src / "a.bin").write_bytes(data)
+    artifact = add_artifacts(session, review, [src / "a.bin"], chunk_size=SMALL).added[0]
+    out_dir = src / "out"
+    out_dir.mkdir()
+    before = actions(session)
+    faults.arm(at)
+    with pytest.raises(VaultError, match="Could not write the exported file"):
+        export_artifact(session, artifact.id, out_dir / "a.bin")
+    faults.disarm()
+    assert list(out_dir.iterdir()) == []
+    assert actions(session) == before
+    export_artifact(session, artifact.id, out_dir / "a.bin")
+    assert (out_dir / "a.bin").read_bytes() == data
