@@ -1,0 +1,879 @@
+"""The report's content, section by section, as reportlab flowables.
+
+Every string from the package passes through the folder (fonts) and ``escape`` (markup) before
+it reaches a Paragraph; the only markup in the output is what this module writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.lib import colors
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    Paragraph,
+    Preformatted,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from reviewstation.checklists.runs import Answer, Run
+from reviewstation.evidence import EvidenceRef
+from reviewstation.findings.service import SEVERITIES, Finding
+from reviewstation.packages.content import PackageContent
+from reviewstation.reports import markdown
+from reviewstation.reports.styles import (
+    ALERT,
+    ALERT_SHADE,
+    CODE_SHADE,
+    DETERMINATION_COLOURS,
+    FRAME_HEIGHT,
+    FRAME_WIDTH,
+    MONO_CHAR,
+    RULE,
+    SANS_BOLD,
+    SEVERITY_COLOURS,
+    SHADE,
+    STATUS_COLOURS,
+    Styles,
+)
+from reviewstation.reports.text import Folder, chunk, escape, lines_of, wrap_token
+
+DASH = "\u2014"
+GOOD_TEXT = "#1b7f3b"
+DOT = " \u00b7 "
+CELL_PADDING = 4.0
+CODE_PADDING = 6.0
+SECTION_START = 90.0  # room a checklist section needs to begin on a page
+STATUS_LABELS = {
+    "open": "OPEN",
+    "not_a_finding": "Not a finding",
+    "not_applicable": "Not applicable",
+    "not_reviewed": "Not reviewed",
+}
+DETERMINATION_LABELS = {
+    "covered": "COVERED",
+    "not_covered": "NOT COVERED",
+    "pending": "PENDING",
+}
+PROGRESS_COLOURS = {
+    "not_a_finding": "#2f9e5b",
+    "not_applicable": "#9ca3af",
+    "open": "#b00020",
+    "not_reviewed": "#e3e6ea",
+}
+VERIFY_RECIPE = (
+    "openssl dgst -sha384 -verify signer-p384.pem \\\n"
+    "    -signature SHA384SUMS.p384.sig SHA384SUMS\n"
+    "sha384sum -c SHA384SUMS\n"
+    "openssl pkey -pubin -in signer-p384.pem -outform DER | sha384sum"
+)
+
+
+def _words(value: str | None) -> str:
+    return (value or "").replace("_", " ")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def pill(text: str, background: str, foreground: str) -> str:
+    """Markup for a small coloured label (text must already be safe)."""
+    return (
+        f'<font backColor="{background}" color="{foreground}" name="{SANS_BOLD}">'
+        f"&nbsp;{text}&nbsp;</font>"
+    )
+
+
+def severity_pill(severity: str) -> str:
+    background, foreground = SEVERITY_COLOURS.get(severity, ("#000000", "#ffffff"))
+    return pill(escape(severity.upper()), background, foreground)
+
+
+class Outlined(Paragraph):  # type: ignore[misc]
+    """A heading that also becomes an entry of the PDF outline (bookmarks)."""
+
+    def __init__(self, markup: str, style: Any, outline: tuple[str, str, int]) -> None:
+        super().__init__(markup, style)
+        self.rs_outline = outline
+
+
+class ReportBuilder:
+    def __init__(
+        self, content: PackageContent, fingerprints: dict[str, str], styles: Styles
+    ) -> None:
+        self.content = content
+        self.fingerprints = fingerprints
+        self.s = styles
+        self.fold = Folder()
+        self.artifacts = {str(a.get("uid")): a for a in content.artifacts}
+        self.runs = {run.id: run for run in content.runs}
+        self.section_style = styles.h3.clone("rs-section", keepWithNext=0)
+        self._keys = 0
+
+    # -- small pieces -------------------------------------------------------------------------
+
+    def t(self, text: Any) -> str:
+        """Folded, escaped markup for any value (None and "" become a dash)."""
+        if text is None or text == "":
+            return DASH
+        return escape(self.fold(str(text)))
+
+    def lines(self, text: str) -> str:
+        return lines_of(self.fold(text)) if text else DASH
+
+    def p(self, markup: str, style: Any = None) -> Paragraph:
+        return Paragraph(markup, style or self.s.body)
+
+    def mono(
+        self, value: str | None, width: float, size: float = 8.0, *, token: bool = False
+    ) -> str:
+        """Markup for an unbroken string in Courier, in lines that fit the width: a hash in
+        lines of even length, an identifier or path (``token``) after its delimiters."""
+        if not value:
+            return DASH
+        per_line = int((width - 2 * CELL_PADDING) / (size * MONO_CHAR))
+        text = self.fold(value)
+        parts = wrap_token(text, per_line) if token else chunk(text, per_line)
+        return (
+            f'<font name="Courier" size="{size}">'
+            + "<br/>".join(escape(part) for part in parts)
+            + "</font>"
+        )
+
+    def outline(self, markup: str, style: Any, title: str, level: int) -> Outlined:
+        self._keys += 1
+        return Outlined(markup, style, (self.fold(title), f"rs-{self._keys}", level))
+
+    def table(
+        self,
+        rows: list[list[Any]],
+        widths: Sequence[float],
+        commands: Iterable[tuple[Any, ...]] = (),
+        *,
+        header: bool = False,
+    ) -> Table:
+        style = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.4, RULE),
+        ]
+        if header:
+            style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
+        style.extend(commands)
+        return Table(
+            rows,
+            colWidths=list(widths),
+            style=TableStyle(style),
+            repeatRows=1 if header else 0,
+            splitInRow=1,
+            hAlign="LEFT",
+        )
+
+    def kv(self, rows: list[tuple[str, Any]], label_width: float = 118) -> Table:
+        """A two-column table of labels and values (values: markup or flowables)."""
+        cells = [[self.p(escape(label), self.s.label), self._cell(value)] for label, value in rows]
+        return self.table(
+            cells,
+            [label_width, FRAME_WIDTH - label_width],
+            [("BACKGROUND", (0, 0), (0, -1), SHADE)],
+        )
+
+    def _cell(self, value: Any) -> Any:
+        return self.p(value, self.s.cell) if isinstance(value, str) else value
+
+    def header_cells(self, *labels: str) -> list[Paragraph]:
+        return [self.p(escape(label), self.s.label) for label in labels]
+
+    # -- the report ---------------------------------------------------------------------------
+
+    def story(self) -> list[Flowable]:
+        body = [
+            NextPageTemplate("body"),
+            PageBreak(),
+            *self.summary(),
+            Spacer(1, 18),
+            CondPageBreak(FRAME_HEIGHT / 3),
+            *self.checklists(),
+            PageBreak(),
+            *self.findings(),
+            PageBreak(),
+            *self.custody(),
+            Spacer(1, 18),
+            *self.fingerprint_section(),
+        ]
+        cover = self.cover()  # after the rest, so the folding note counts everything
+        return [*cover, *self.folding_note(), *body]
+
+    def created_date(self) -> dt.date | None:
+        try:
+            return dt.datetime.fromisoformat(self.content.created).date()
+        except ValueError:
+            return None
+
+    def cover(self) -> list[Flowable]:
+        c = self.content
+        review = c.review
+        model = " ".join(part for part in (review.model_name, review.model_version) if part)
+        deadline = self.t(review.deadline)
+        created = self.created_date()
+        try:
+            left = (dt.date.fromisoformat(review.deadline) - created).days if created else None
+        except ValueError:
+            left = None
+        if left is not None:
+            when = (
+                f"{_plural(left, 'day')} after this package was made"
+                if left >= 0
+                else f"{_plural(-left, 'day')} before this package was made"
+            )
+            colour = "#b00020" if left < 0 else ("#a35c00" if left <= 7 else "#5b636e")
+            deadline += f' <font color="{colour}">({when})</font>'
+        developer = self.t(review.developer)
+        if review.developer_contact:
+            developer += f" ({self.t(review.developer_contact)})"
+        out: list[Flowable] = [
+            Spacer(1, 14),
+            self.outline(
+                "PRE-RELEASE MODEL REVIEW" + DOT + "FINDINGS REPORT",
+                self.s.kicker,
+                "Cover",
+                0,
+            ),
+            self.p(self.t(review.title), self.s.title),
+            self.p(f"{self.t(review.developer)}{DOT}{self.t(model)}", self.s.subtitle),
+            self.kv(
+                [
+                    ("Developer", developer),
+                    ("Model", self.t(model)),
+                    ("Access", self.t(_words(review.access_mode))),
+                    ("Received", self.t(review.received)),
+                    ("Deadline", deadline),
+                    ("Planned release", self.t(review.planned_release)),
+                    ("Review status", self.t(_words(review.status))),
+                    ("Review marking", self.t(review.marking)),
+                    ("Assigned", self.t(", ".join(review.assignees))),
+                    ("Review", self.mono(review.uid, FRAME_WIDTH - 118)),
+                    ("Opened by", self.t(f"{review.created_by}, {review.created}")),
+                ]
+            ),
+            Spacer(1, 8),
+            *self.determination(),
+            Spacer(1, 4),
+            self.p("This package", self.s.h2),
+            self.kv(
+                [
+                    ("Package", self.mono(c.package_id, FRAME_WIDTH - 118)),
+                    ("Created", self.t(c.created)),
+                    ("Package marking", f"<b>{self.t(c.marking)}</b>"),
+                    ("Signed by", self.t(f"{c.signer.name} ({c.signer.role})")),
+                    ("Contents", self.t(self.contents_line())),
+                    ("Tool", self.t(f"ReviewStation {c.tool_version}")),
+                    ("Vault", self.mono(c.vault_id, FRAME_WIDTH - 118)),
+                ]
+            ),
+        ]
+        return out
+
+    def contents_line(self) -> str:
+        c = self.content
+        return DOT.join(
+            [
+                _plural(len(c.findings), "finding"),
+                _plural(len(c.runs), "checklist run"),
+                _plural(len(c.evidence_uids), "evidence artifact"),
+            ]
+        )
+
+    def determination(self) -> list[Flowable]:
+        review = self.content.review
+        value = review.determination
+        background, foreground = DETERMINATION_COLOURS.get(value, ("#000000", "#ffffff"))
+        label = DETERMINATION_LABELS.get(value, value.upper())
+        heading = self.p("Covered-model determination", self.s.h2)
+        verdict = self.p(
+            pill(self.t(label), background, foreground)
+            + ("" if value != "pending" else "&nbsp; no determination has been recorded yet"),
+            self.s.h3,
+        )
+        rows: list[tuple[str, Any]] = [
+            ("Reference", self.t(review.determination_reference)),
+            ("Rationale", self.lines(review.determination_rationale)),
+            ("Decided by", self.t(review.determination_by)),
+            ("Decided", self.t(review.determination_at)),
+        ]
+        return [heading, verdict, self.kv(rows)]
+
+    def folding_note(self) -> list[Flowable]:
+        fold = self.fold
+        if not fold.changed and not fold.unknown:
+            return []
+        text = (
+            "Some text in this package uses characters that the PDF standard fonts of this"
+            f" report cannot show: where printed, {fold.changed} were transliterated (accents"
+            f" dropped, arrows spelled out) and {fold.unknown} are shown as"
+            " \u201c?\u201d. The JSON members of this package carry the exact text."
+        )
+        return [Spacer(1, 8), self.p(escape(text), self.s.muted)]
+
+    # -- summary ------------------------------------------------------------------------------
+
+    def sorted_findings(self) -> list[Finding]:
+        rank = {severity: index for index, severity in enumerate(SEVERITIES)}
+        # As the format writers order them: most severe first, then oldest, then by uid.
+        return sorted(
+            self.content.findings,
+            key=lambda f: (rank.get(f.severity, len(rank)), f.created, f.uid),
+        )
+
+    def finding_heading(self, finding: Finding) -> str:
+        return f"<b>{self.t(finding.portion_mark)}</b> {self.t(finding.title)}"
+
+    def summary(self) -> list[Flowable]:
+        findings = self.sorted_findings()
+        counts = [
+            f"{sum(f.severity == s for f in findings)} {s}"
+            for s in SEVERITIES
+            if any(f.severity == s for f in findings)
+        ]
+        out: list[Flowable] = [self.outline("Summary", self.s.h1, "Summary", 0)]
+        if findings:
+            out.append(
+                self.p(
+                    escape(f"{_plural(len(findings), 'finding')}: {', '.join(counts)}."),
+                    self.s.body,
+                )
+            )
+            widths = [30, FRAME_WIDTH - 30 - 62 - 40 - 66, 62, 40, 66]
+            rows: list[list[Any]] = [
+                self.header_cells("#", "Finding", "Severity", "CVSS", "Status")
+            ]
+            for finding in findings:
+                rows.append(
+                    [
+                        self.p(self.t(finding.id), self.s.cell),
+                        self.p(self.finding_heading(finding), self.s.cell),
+                        self.p(severity_pill(finding.severity), self.s.cell),
+                        self.p(self.t(finding.cvss_score), self.s.cell),
+                        self.p(self.t(_words(finding.status)), self.s.cell),
+                    ]
+                )
+            out.append(self.table(rows, widths, header=True))
+        else:
+            out.append(self.p("This package carries no findings.", self.s.body))
+        out.append(self.p("Checklists", self.s.h2))
+        if self.content.runs:
+            widths = [FRAME_WIDTH - 50 - 70 - 46 - 120, 50, 70, 46, 120]
+            rows = [self.header_cells("Checklist", "Version", "Answered", "Open", "Signed off")]
+            commands: list[tuple[Any, ...]] = []
+            for index, run in enumerate(self.content.runs, start=1):
+                progress = run.progress()
+                rows.append(
+                    [
+                        self.p(self.t(run.template.title), self.s.cell),
+                        self.p(self.t(run.template.version), self.s.cell),
+                        self.p(f"{progress['answered']} of {progress['total']}", self.s.cell),
+                        self.p(str(progress["open"]), self.s.cell),
+                        self.p(self.t(run.signed_off_by or "not signed off"), self.s.cell),
+                    ]
+                )
+                if progress["open"]:
+                    commands.append(("BACKGROUND", (3, index), (3, index), ALERT_SHADE))
+            out.append(self.table(rows, widths, commands, header=True))
+        else:
+            out.append(self.p("No checklist was run for this review.", self.s.body))
+        return out
+
+    # -- checklists ---------------------------------------------------------------------------
+
+    def checklists(self) -> list[Flowable]:
+        out: list[Flowable] = [self.outline("Checklist results", self.s.h1, "Checklist results", 0)]
+        if not self.content.runs:
+            out.append(self.p("No checklist was run for this review.", self.s.body))
+        for number, run in enumerate(self.content.runs):
+            if number:
+                out.append(Spacer(1, 10))
+            out.extend(self.run_section(run))
+        return out
+
+    def run_section(self, run: Run) -> list[Flowable]:
+        template = run.template
+        progress = run.progress()
+        signed = (
+            f"signed off by {run.signed_off_by}, {run.signed_off_at}"
+            if run.signed_off_by
+            else "not signed off"
+        )
+        meta = (
+            f"Template {template.id} version {template.version}{DOT}run {run.id}{DOT}"
+            f"started by {run.started_by}, {run.started}{DOT}{signed}"
+        )
+        out: list[Flowable] = [
+            self.outline(self.t(template.title), self.s.h2, template.title, 1),
+            self.p(self.t(meta), self.s.muted),
+            self.progress_bar(progress),
+            self.p(
+                f"<b>{progress['answered']} of {progress['total']} answered</b>{DOT}"
+                + (
+                    f'<font color="#b00020"><b>{progress["open"]} open</b></font>'
+                    if progress["open"]
+                    else "0 open"
+                )
+                + DOT
+                + DOT.join(
+                    f"{progress[status]} {STATUS_LABELS[status].lower()}"
+                    for status in ("not_a_finding", "not_applicable", "not_reviewed")
+                ),
+                self.s.small,
+            ),
+        ]
+        sections: dict[str, list[Answer]] = {}
+        items = {item.id: item for item in template.items}
+        for answer in run.answers:
+            item = items.get(answer.item_id)
+            sections.setdefault(item.section if item else "Other", []).append(answer)
+        for section, answers in sections.items():
+            # Not keepWithNext: that would move a section longer than a page to a fresh page.
+            out.append(CondPageBreak(SECTION_START))
+            out.append(self.p(self.t(section), self.section_style))
+            out.append(self.answers_table(run, answers))
+        return out
+
+    def progress_bar(self, progress: dict[str, int]) -> Drawing:
+        height = 7.0
+        drawing = Drawing(FRAME_WIDTH, height + 5)
+        total = progress["total"] or 1
+        x = 0.0
+        drawing.add(
+            Rect(0, 2, FRAME_WIDTH, height, fillColor=colors.HexColor("#e3e6ea"), strokeColor=None)
+        )
+        for status in ("not_a_finding", "not_applicable", "open"):
+            width = FRAME_WIDTH * progress[status] / total
+            if width:
+                drawing.add(
+                    Rect(
+                        x,
+                        2,
+                        width,
+                        height,
+                        fillColor=colors.HexColor(PROGRESS_COLOURS[status]),
+                        strokeColor=None,
+                    )
+                )
+            x += width
+        return drawing
+
+    def answers_table(self, run: Run, answers: list[Answer]) -> Table:
+        id_width, status_width = 104.0, 74.0
+        detail_width = FRAME_WIDTH - id_width - status_width
+        rows: list[list[Any]] = [self.header_cells("Item", "Status", "Question and answer")]
+        commands: list[tuple[Any, ...]] = []
+        items = {item.id: item for item in run.template.items}
+        for row, answer in enumerate(answers, start=1):
+            item = items.get(answer.item_id)
+            background, foreground = STATUS_COLOURS.get(answer.status, ("#ffffff", "#000000"))
+            label = STATUS_LABELS.get(answer.status, _words(answer.status))
+            status = self.p(
+                f'<font color="{foreground}"><b>{self.t(label)}</b></font>', self.s.cell
+            )
+            commands.append(("BACKGROUND", (1, row), (1, row), colors.HexColor(background)))
+            if answer.status == "open":
+                commands.append(("BACKGROUND", (0, row), (0, row), ALERT_SHADE))
+                commands.append(("BACKGROUND", (2, row), (2, row), ALERT_SHADE))
+                commands.append(("LINEBEFORE", (0, row), (0, row), 3, ALERT))
+            details: list[Flowable] = [
+                self.p(self.t(item.prompt if item else "(item not in the template)"), self.s.cell)
+            ]
+            if answer.note:
+                details.append(self.p(f"<b>Note:</b> {self.lines(answer.note)}", self.s.cell))
+            if answer.severity_override:
+                default = item.default_severity if item else None
+                details.append(
+                    self.p(
+                        f"<b>Severity override:</b> {severity_pill(answer.severity_override)}"
+                        f" (template default: {self.t(default or 'none')})."
+                        f" <b>Justification:</b> {self.lines(answer.override_justification)}",
+                        self.s.cell,
+                    )
+                )
+            if answer.evidence:
+                refs = "; ".join(self.ref(ref) for ref in answer.evidence)
+                details.append(self.p(f"<b>Evidence:</b> {refs}", self.s.cell))
+            who = []
+            if answer.updated_by:
+                who.append(f"answered by {answer.updated_by}, {answer.updated}")
+            if answer.carried_from is not None:
+                who.append(f"carried over from run {answer.carried_from}")
+            if who:
+                text = "; ".join(who)
+                details.append(self.p(self.t(text[:1].upper() + text[1:]), self.s.muted))
+            rows.append(
+                [
+                    self.p(self.mono(answer.item_id, id_width, 7.5, token=True), self.s.cell),
+                    status,
+                    details,
+                ]
+            )
+        table = self.table(rows, [id_width, status_width, detail_width], commands, header=True)
+        # Rows can be longer than a page (notes of 20,000 characters): they split inside, and a
+        # repeated header would then land in the middle of a page.
+        table.repeatRows = 0
+        return table
+
+    def ref(self, ref: EvidenceRef) -> str:
+        artifact = self.artifacts.get(ref.artifact_uid)
+        name = self.t(artifact["path"]) if artifact else self.t(ref.artifact_uid)
+        if ref.artifact_uid in self.content.evidence_uids:
+            name += " (carried in this package)"
+        if ref.sample_id:
+            name += f", sample {self.t(ref.sample_id)}"
+            if ref.sample_digest:
+                name += (
+                    f' (SHA-384 <font name="Courier">{self.t(ref.sample_digest[:16])}</font>...)'
+                )
+        return name
+
+    # -- findings -----------------------------------------------------------------------------
+
+    def findings(self) -> list[Flowable]:
+        out: list[Flowable] = [self.outline("Findings", self.s.h1, "Findings", 0)]
+        findings = self.sorted_findings()
+        if not findings:
+            out.append(self.p("This package carries no findings.", self.s.body))
+        for index, finding in enumerate(findings):
+            if index:
+                out.append(Spacer(1, 6))
+                out.append(HRFlowable(width="100%", thickness=0.8, color=RULE, spaceAfter=10))
+            out.extend(self.finding(finding))
+        return out
+
+    def finding(self, finding: Finding) -> list[Flowable]:
+        kicker = (
+            f"Finding {finding.id}{DOT}{_words(finding.kind)}{DOT}"
+            f"revision {finding.revision}{DOT}{finding.status}"
+        )
+        title = f"{self.fold(finding.portion_mark)} {finding.title}"
+        head = [
+            self.p(self.t(kicker).upper(), self.s.kicker),
+            self.outline(self.finding_heading(finding), self.s.finding_title, title, 1),
+            self.finding_table(finding),
+            Spacer(1, 6),
+            self.p("Description", self.s.h4),
+        ]
+        body = self.body(finding.body)
+        # Keep the heading with its table and the first lines of the description.
+        return [KeepTogether([*head, *body[:1]]), *body[1:]]
+
+    def finding_table(self, finding: Finding) -> Table:
+        label, value = 84.0, FRAME_WIDTH / 2 - 84.0
+        cvss = f"<b>{finding.cvss_score}</b>" if finding.cvss_score is not None else "not scored"
+        product = " ".join(p for p in (finding.vendor, finding.product, finding.versions) if p)
+        vex = finding.vex_status
+        approved = finding.approved_by or "not approved"
+        pairs: list[tuple[str, str, str, str]] = [
+            ("Severity", severity_pill(finding.severity), "Status", self.t(_words(finding.status))),
+            ("CVSS v4.0", cvss, "CWE", self.t(finding.cwe)),
+            (
+                "Kind",
+                self.t(_words(finding.kind)),
+                "Portion marking",
+                self.t(finding.portion_marking),
+            ),
+            ("VEX status", self.t(_words(vex)), "Disclosure", self.t(_words(finding.disclosure))),
+            ("CVE", self.t(finding.cve_id), "Revision", self.t(finding.revision)),
+            ("Author", self.t(finding.author), "Approved by", self.t(approved)),
+            ("Created", self.t(finding.created), "Updated", self.t(finding.updated)),
+        ]
+        rows: list[list[Any]] = []
+        for l1, v1, l2, v2 in pairs:
+            rows.append(
+                [
+                    self.p(escape(l1), self.s.label),
+                    self.p(v1, self.s.cell),
+                    self.p(escape(l2), self.s.label),
+                    self.p(v2, self.s.cell),
+                ]
+            )
+        wide = FRAME_WIDTH - label
+        spans: list[tuple[str, str]] = [
+            (
+                "CVSS vector",
+                self.mono(finding.cvss_vector, wide, token=True) if finding.cvss_vector else DASH,
+            ),
+            ("Product", self.t(product)),
+        ]
+        if finding.product_id:
+            spans.append(("Product id", self.mono(finding.product_id, wide, token=True)))
+        if finding.evidence:
+            spans.append(("Evidence", "<br/>".join(self.ref(ref) for ref in finding.evidence)))
+        if finding.links:
+            spans.append(
+                ("Checklist items", "<br/>".join(self.link(*link) for link in finding.links))
+            )
+        spans.append(("Finding", self.mono(finding.uid, wide)))
+        commands: list[tuple[Any, ...]] = [
+            ("BACKGROUND", (0, 0), (0, -1), SHADE),
+            ("BACKGROUND", (2, 0), (2, len(pairs) - 1), SHADE),
+        ]
+        for offset, (name, markup) in enumerate(spans):
+            row = len(pairs) + offset
+            rows.append([self.p(escape(name), self.s.label), self.p(markup, self.s.cell), "", ""])
+            commands.append(("SPAN", (1, row), (3, row)))
+        return self.table(rows, [label, value, label, value], commands)
+
+    def link(self, run_id: int, item_id: str) -> str:
+        run = self.runs.get(run_id)
+        where = f"{run.template.title} (run {run_id})" if run else f"run {run_id}"
+        return f'{self.t(where)}, item <font name="Courier">{self.t(item_id)}</font>'
+
+    def body(self, source: str) -> list[Flowable]:
+        """A finding's Markdown body as flowables (untrusted text: escaped throughout)."""
+        text = self.fold(source)
+        if not text.strip():
+            return [self.p("<i>No description.</i>", self.s.muted)]
+        out: list[Flowable] = []
+        for block in markdown.parse(text):
+            out.append(self.block(block))
+        return out
+
+    def block(self, block: markdown.Block) -> Flowable:
+        s = self.s
+        if block.kind == "code":
+            return self.code(block.text)
+        if block.kind == "rule":
+            return HRFlowable(width="100%", thickness=0.5, color=RULE, spaceBefore=4, spaceAfter=6)
+        try:
+            if block.kind == "heading":
+                style = s.h3 if block.level <= 2 else s.h4
+                return self.p(block.text or "&nbsp;", style)
+            if block.kind == "item":
+                indent = 14 + 14 * block.level
+                style = s.bullet.clone(
+                    f"rs-bullet-{block.level}", leftIndent=indent, bulletIndent=indent - 11
+                )
+                return Paragraph(block.text, style, bulletText=escape(block.marker))
+            if block.kind == "quote":
+                return self.p(block.text, s.quote)
+            return self.p(block.text, s.body)
+        except ValueError:  # pragma: no cover - markup is ours; a parser surprise stays readable
+            return self.code(block.text)
+
+    def code(self, text: str) -> Flowable:
+        """A monospaced block, wrapped hard at the frame width, on a shaded background."""
+        size = self.s.code.fontSize
+        per_line = max(20, int((FRAME_WIDTH - 2 * CODE_PADDING) / (size * MONO_CHAR)) - 1)
+        lines: list[str] = []
+        for line in text.expandtabs(4).split("\n"):
+            lines.extend(chunk_code(line, per_line))
+        pre = Preformatted("\n".join(lines) or " ", self.s.code)
+        return Table(
+            [[pre]],
+            colWidths=[FRAME_WIDTH],
+            style=TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), CODE_SHADE),
+                    ("BOX", (0, 0), (-1, -1), 0.4, RULE),
+                    ("LEFTPADDING", (0, 0), (-1, -1), CODE_PADDING),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), CODE_PADDING),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                ]
+            ),
+            splitInRow=1,
+            hAlign="LEFT",
+            spaceBefore=2,
+            spaceAfter=7,
+        )
+
+    # -- custody ------------------------------------------------------------------------------
+
+    def custody(self) -> list[Flowable]:
+        c = self.content
+        out: list[Flowable] = [
+            self.outline("Custody of the evidence", self.s.h1, "Custody of the evidence", 0)
+        ]
+        chosen = [a for a in c.artifacts if a.get("uid") in c.evidence_uids]
+        known = {a.get("uid") for a in chosen}
+        others = len(c.artifacts) - len(chosen)
+        if chosen:
+            out.append(
+                self.p(
+                    escape(
+                        f"This package carries the content of {_plural(len(chosen), 'artifact')}"
+                        " under evidence/. Each was hashed as it was taken in; the hashes below"
+                        " are those of the content in the package."
+                    ),
+                    self.s.body,
+                )
+            )
+        else:
+            out.append(self.p("No evidence travels in this package.", self.s.body))
+        if others:
+            out.append(
+                self.p(
+                    escape(
+                        f"The review holds {_plural(others, 'other artifact')}, not carried in"
+                        " this package; artifacts.cdx.json lists every artifact of the review"
+                        " with its hashes."
+                    ),
+                    self.s.muted,
+                )
+            )
+        for artifact in chosen:
+            out.extend(self.artifact(artifact))
+        for uid in c.evidence_uids:
+            if uid not in known:
+                out.append(
+                    self.p(
+                        f"<b>Evidence {self.t(uid)}</b> is not in the review's artifact list.",
+                        self.s.body,
+                    )
+                )
+        return out
+
+    def artifact(self, artifact: dict[str, Any]) -> list[Flowable]:
+        custody: dict[str, Any] = artifact.get("custody") or {}
+        wide = FRAME_WIDTH - 118
+        size = artifact.get("size")
+        size_text = f"{size:,} bytes ({human_size(size)})" if isinstance(size, int) else None
+        match = custody.get("declared_sha256_match")
+        if custody.get("declared_sha256"):
+            verdict = (
+                f'<font color="{GOOD_TEXT}"><b>matches</b></font>'
+                if match
+                else '<font color="#b00020"><b>DOES NOT MATCH</b></font>'
+            )
+            declared = (
+                self.mono(custody.get("declared_sha256"), wide)
+                + f"<br/>{verdict} the SHA-256 computed at intake"
+            )
+        else:
+            declared = "none declared"
+        rows: list[tuple[str, Any]] = [
+            ("Member", self.mono(self.content.evidence_name(artifact), wide, token=True)),
+            ("Kind", self.t(artifact.get("kind"))),
+            ("Size", self.t(size_text)),
+            ("SHA-256", self.mono(artifact.get("sha256"), wide)),
+            ("SHA-384", self.mono(artifact.get("sha384"), wide)),
+            ("Declared SHA-256", declared),
+            ("Medium", self.t(custody.get("medium"))),
+            ("Received from", self.t(custody.get("received_from"))),
+            ("Received", self.t(custody.get("received_at"))),
+            ("Taken in", self.t(_join_by(custody.get("imported_at"), custody.get("imported_by")))),
+            ("Artifact", self.mono(str(artifact.get("uid") or ""), wide)),
+        ]
+        if artifact.get("duplicate_of"):
+            rows.append(("Duplicate of", self.mono(str(artifact["duplicate_of"]), wide)))
+        head = [self.outline(self.t(artifact.get("path")), self.s.h3, str(artifact.get("path")), 1)]
+        out: list[Flowable] = [KeepTogether([*head, self.kv(rows)])]
+        events = custody.get("events")
+        if isinstance(events, list) and events:
+            widths = [112.0, 62.0, 96.0]
+            widths.append(FRAME_WIDTH - sum(widths))
+            table_rows: list[list[Any]] = [self.header_cells("When", "Who", "Event", "Details")]
+            for event in events:
+                if not isinstance(event, dict):
+                    continue
+                table_rows.append(
+                    [
+                        self.p(self.t(event.get("at")), self.s.cell),
+                        self.p(self.t(event.get("user")), self.s.cell),
+                        self.p(self.t(_words(str(event.get("event") or ""))), self.s.cell),
+                        self.p(self.t(details_text(event.get("details"))), self.s.cell),
+                    ]
+                )
+            out.append(Spacer(1, 5))
+            out.append(self.p("Custody events", self.s.h4))
+            out.append(self.table(table_rows, widths, header=True))
+        else:
+            out.append(Spacer(1, 4))
+            out.append(self.p("No custody events are recorded.", self.s.muted))
+        return out
+
+    # -- fingerprints -------------------------------------------------------------------------
+
+    def fingerprint_section(self) -> list[Flowable]:
+        signer = self.content.signer
+        entries = list(self.fingerprints.items())
+        values = set(self.fingerprints.values())
+        for name, value in (
+            ("signer P-384", signer.p384_fingerprint),
+            ("signer ML-DSA-87", signer.mldsa87_fingerprint),
+        ):
+            if value and value not in values:
+                entries.append((name, value))
+        wide = FRAME_WIDTH - 118
+        rows: list[tuple[str, Any]] = [("Signer", self.t(f"{signer.name} ({signer.role})"))]
+        rows.extend((self.fold(name), self.mono(value, wide)) for name, value in entries)
+        intro = (
+            "Compare these fingerprints with the ones the signer gave you through another"
+            " channel; trust comes from your own list of known signers, never from the package."
+            " A package is valid only when both its P-384 and its ML-DSA-87 signatures verify."
+            " With standard tools alone:"
+        )
+        return [
+            KeepTogether(
+                [
+                    self.outline("Package fingerprints", self.s.h1, "Package fingerprints", 0),
+                    self.kv(rows),
+                    Spacer(1, 8),
+                    self.p(escape(intro), self.s.body),
+                    self.code(VERIFY_RECIPE),
+                    self.p(
+                        escape(f"End of report{DOT}package {self.content.package_id}"),
+                        self.s.muted,
+                    ),
+                ]
+            )
+        ]
+
+
+def chunk_code(line: str, width: int) -> list[str]:
+    """A code line cut at ``width``; continuation lines start with a guillemet."""
+    if len(line) <= width:
+        return [line]
+    parts = [line[:width]]
+    rest = line[width:]
+    while rest:
+        parts.append("\u00bb " + rest[: width - 2])
+        rest = rest[width - 2 :]
+    return parts
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover
+
+
+def details_text(details: Any) -> str:
+    if not isinstance(details, dict):
+        return "" if details is None else str(details)
+    parts = []
+    for key in sorted(details):
+        value = details[key]
+        shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        parts.append(f"{key}: {shown}")
+    return "; ".join(parts)
+
+
+def _join_by(at: Any, by: Any) -> str:
+    return ", ".join(str(x) for x in (by, at) if x)

@@ -1,0 +1,160 @@
+"""Text for the report's standard fonts, and escaping for reportlab's paragraph markup.
+
+The report uses only the PDF standard fonts (Helvetica, Courier), which need no font files but
+carry one 8-bit encoding: WinAnsi (Windows-1252, a superset of the printable Latin-1
+characters). Anything else would print as a black box, so every string is *folded* first:
+
+1. a character that WinAnsi has is kept;
+2. otherwise its compatibility form (NFKC: full-width letters, ligatures, odd spaces) is used
+   when that fits, then its decomposition without accents (NFKD: "ő" becomes "o");
+3. then a short table of common letters and symbols ("ł" -> "l", "→" -> "->");
+4. anything left (Cyrillic, Greek, CJK, emoji, invisible format characters such as bidi
+   controls) becomes "?", so that nothing is silently dropped.
+
+The folder counts what it changed; the report says so on its cover and points to the JSON
+members, which carry the exact text.
+
+Folding happens before escaping, and escaping happens before any text reaches reportlab's
+paragraph parser: text from the vault (titles, notes, finding bodies) is untrusted and is never
+interpreted as markup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+ENCODING = "cp1252"  # what reportlab's WinAnsiEncoding means for the standard fonts
+REPLACEMENT = "?"
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+_TABLE = {
+    "\u0131": "i",  # dotless i
+    "\u0141": "L",
+    "\u0142": "l",
+    "\u0110": "D",
+    "\u0111": "d",
+    "\u0126": "H",
+    "\u0127": "h",
+    "\u0138": "k",
+    "\u0149": "'n",
+    "\u014a": "N",
+    "\u014b": "n",
+    "\u0166": "T",
+    "\u0167": "t",
+    "\u0180": "b",
+    "\u0192": "f",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2015": "--",
+    "\u2212": "-",  # minus sign
+    "\u2190": "<-",
+    "\u2192": "->",
+    "\u2194": "<->",
+    "\u21d0": "<=",
+    "\u21d2": "=>",
+    "\u21d4": "<=>",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2260": "!=",
+    "\u2248": "~",
+    "\u221e": "infinity",
+    "\u2713": "v",
+    "\u2714": "v",
+    "\u2717": "x",
+    "\u2718": "x",
+    "\u2023": "\u2022",
+    "\u2043": "-",
+    "\u25cf": "\u2022",
+    "\u25e6": "o",
+    "\u2028": " ",  # line separator
+    "\u2029": " ",  # paragraph separator
+}
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode(ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def fold_char(char: str) -> str:
+    """One character as the standard fonts can print it (the character itself when possible)."""
+    if char in "\n\t":
+        return char
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return REPLACEMENT
+    if category != "Cf" and _encodable(char):
+        return char
+    if char == "\u00ad":  # soft hyphen: a format character WinAnsi has; keep it invisible
+        return char
+    compat = unicodedata.normalize("NFKC", char)
+    if compat != char and compat and _encodable(compat) and compat.isprintable():
+        return compat
+    bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if bare and bare != char and _encodable(bare) and bare.isprintable():
+        return bare
+    return _TABLE.get(char, REPLACEMENT)
+
+
+class Folder:
+    """Folds text for the standard fonts and counts the characters it had to change."""
+
+    def __init__(self) -> None:
+        self.changed = 0
+        self.unknown = 0
+
+    def __call__(self, text: str | None) -> str:
+        if not text:
+            return ""
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if text.isascii() and not _ASCII_CONTROL.search(text):
+            return text
+        out = []
+        for char in text:
+            folded = fold_char(char)
+            if folded != char:
+                if folded == REPLACEMENT:
+                    self.unknown += 1
+                else:
+                    self.changed += 1
+            out.append(folded)
+        return "".join(out)
+
+
+def escape(text: str) -> str:
+    """Make text literal inside reportlab paragraph markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def lines_of(text: str) -> str:
+    """Escaped text whose line breaks are kept (for notes typed as plain text)."""
+    return "<br/>".join(escape(line) for line in text.split("\n"))
+
+
+def chunk(text: str, width: int) -> list[str]:
+    """Split a long unbroken string (a hash, a vector) into lines of even length <= width."""
+    if len(text) <= width or width <= 0:
+        return [text]
+    count = -(-len(text) // width)
+    size = -(-len(text) // count)
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def wrap_token(text: str, width: int, breaks: str = "./-_:#@") -> list[str]:
+    """Split an identifier or path into lines <= width, after a delimiter where possible."""
+    lines: list[str] = []
+    while len(text) > width > 0:
+        cut = max(text.rfind(mark, 0, width) for mark in breaks) + 1
+        if cut <= width // 3:
+            cut = width
+        lines.append(text[:cut])
+        text = text[cut:]
+    lines.append(text)
+    return lines
