@@ -14,7 +14,7 @@ from typing import Any
 from reviewstation.errors import InputError
 from reviewstation.vault.database import Connection
 
-DIGEST = re.compile(r"^[0-9a-f]{96}$")
+DIGEST = re.compile(r"[0-9a-f]{96}")
 MAX_SAMPLE_ID = 200
 
 
@@ -48,7 +48,7 @@ def check_evidence(conn: Connection, ref: EvidenceRef) -> EvidenceRef:
 
     artifact = get_artifact(conn, ref.artifact_uid)
     if ref.sample_id is not None and (
-        ref.sample_digest is None or not DIGEST.match(ref.sample_digest)
+        ref.sample_digest is None or not DIGEST.fullmatch(ref.sample_digest)
     ):
         raise InputError(f"Evidence sample {ref.sample_id!r} needs its SHA-384 digest.")
     return EvidenceRef(artifact.uid, ref.sample_id, ref.sample_digest)

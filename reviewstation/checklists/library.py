@@ -86,10 +86,13 @@ def import_template(session: Session, path: Path) -> Template:
     """Validate a custom template file and store it in the vault."""
     session.require_writable("import a checklist template")
     template = parse_template(read_bounded(path, MAX_TEMPLATE_BYTES, "template"), path.name)
-    if any(
-        a.template.key == template.key and a.origin == "builtin" for a in available(session.conn)
-    ):
-        raise InputError(f"Template {template.key} is shipped with ReviewStation; use a new id.")
+    # A custom template may not take a shipped id: it would become the default "newest"
+    # version of that checklist for every later run and migration.
+    if any(t.id == template.id for t in builtin_templates()):
+        raise InputError(
+            f"The id {template.id!r} belongs to a template shipped with ReviewStation;"
+            " give a custom template its own id."
+        )
     with session.change("checklist.template_import", template.key, {"hash": template.hash}):
         pin(session, template, "imported")
     return template

@@ -18,8 +18,8 @@ from reviewstation.errors import InputError
 from reviewstation.resources import resources_dir
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-ITEM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$")
+TEMPLATE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+ITEM_ID = re.compile(r"(?=.{1,100}$)[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*", re.DOTALL)
 MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_ITEMS = 1000
 MAX_TEXT = 8000
@@ -138,8 +138,11 @@ def from_mapping(data: dict[str, Any], origin: str) -> Template:
     unknown = set(data) - {"template", "items"}
     if unknown:
         problems.append(f"unknown top-level keys: {', '.join(sorted(unknown))}")
+    unknown_head = set(head) - {"id", "version", "title", "description", "sources"}
+    if unknown_head:
+        problems.append(f"[template]: unknown keys {', '.join(sorted(unknown_head))}")
     template_id = head.get("id")
-    if not isinstance(template_id, str) or not TEMPLATE_ID.match(template_id):
+    if not isinstance(template_id, str) or not TEMPLATE_ID.fullmatch(template_id):
         problems.append("[template]: 'id' must be lowercase letters, digits and hyphens")
         template_id = "?"
     version = head.get("version")
@@ -164,7 +167,7 @@ def from_mapping(data: dict[str, Any], origin: str) -> Template:
             problems.append(f"{where}: not a table")
             continue
         item_id = raw.get("id")
-        if not isinstance(item_id, str) or not ITEM_ID.match(item_id):
+        if not isinstance(item_id, str) or not ITEM_ID.fullmatch(item_id):
             problems.append(
                 f"{where}: 'id' must be dotted lowercase segments like 'exploit.chaining'"
             )

@@ -25,6 +25,7 @@ from reviewstation.process import disable_core_dumps
 
 GROUPS = (vault, user, review, artifact, checklist, finding, package, audit, identity)
 INTERNAL_ERROR = 3
+BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,28 +49,16 @@ def _launch_gui(vault: Path | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    commands = {name for name in parser._subparsers._group_actions[0].choices}  # type: ignore[union-attr]
-    if not args_list or (args_list[0] not in commands and not args_list[0].startswith("-")):
-        if len(args_list) > 1:
-            parser.error(f"unknown command {args_list[0]!r}")
-        return _launch_gui(Path(args_list[0]) if args_list else None)
-    args = parser.parse_args(args_list)
-    if args.command is None:
-        return _launch_gui(None)
     try:
-        result = args.run(args)
-        assert isinstance(result, int)
-        return result
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
     except ReviewStationError as exc:
         sys.stderr.write(f"reviewstation: error: {exc}\n")
         return exc.exit_code
     except BrokenPipeError:
-        # The reader (e.g. `| head`) went away: stop quietly, as coreutils do.
+        # The reader (e.g. `| head`) went away: stop quietly with the shell's SIGPIPE status.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return BROKEN_PIPE
     except KeyboardInterrupt:
         sys.stderr.write("reviewstation: interrupted; nothing further was changed.\n")
         return 130
@@ -81,3 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("REVIEWSTATION_DEBUG"):
             raise
         return INTERNAL_ERROR
+
+
+def _dispatch(args_list: list[str]) -> int:
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr,arg-type]
+    if not args_list or (args_list[0] not in commands and not args_list[0].startswith("-")):
+        if len(args_list) > 1:
+            parser.error(f"unknown command {args_list[0]!r}")
+        return _launch_gui(Path(args_list[0]) if args_list else None)
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        return _launch_gui(None)
+    result = args.run(args)
+    assert isinstance(result, int)
+    return result

@@ -380,6 +380,21 @@ def _write(
     return get_finding(session.conn, finding.id)
 
 
+def _editors_since_approval(conn: Connection, finding_id: int) -> set[str]:
+    """Who changed the finding's content after its last approval (or since it was made)."""
+    editors: set[str] = set()
+    for user, changes_text in conn.execute(
+        "SELECT user, changes FROM finding_revisions WHERE finding_id = ? ORDER BY revision",
+        (finding_id,),
+    ):
+        changes = json.loads(changes_text)
+        if changes.get("status", [None, None])[1] == "approved":
+            editors.clear()
+        elif set(changes) & set(EDITABLE) and "imported" not in changes:
+            editors.add(str(user))
+    return editors
+
+
 def _require_second_lead(session: Session, finding: Finding, what: str) -> None:
     session.require_role(what, "lead")
     if session.user.name == finding.author:
@@ -400,6 +415,11 @@ def set_status(session: Session, finding_id: int | str, status: str, reason: str
     new: dict[str, Any] = {"status": status}
     if status == "approved":
         _require_second_lead(session, finding, "approve a finding")
+        if session.user.name in _editors_since_approval(session.conn, finding.id):
+            raise PermissionDenied(
+                "Cannot approve a finding you changed since it was last approved: another lead"
+                " must approve your changes."
+            )
         new["approved_by"] = session.user.name
     elif finding.status == "approved":
         session.require_role("reopen an approved finding", "lead")

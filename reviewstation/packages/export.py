@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from reviewstation.errors import InputError, PermissionDenied
 from reviewstation.findings.service import revisions
 from reviewstation.packages import members, payload, seal
 from reviewstation.packages.content import PackageContent, gather
+from reviewstation.packages.standard import standard_members
 from reviewstation.packages.writer import PackageWriter, ZipBuilder
 from reviewstation.reviews.service import require_review
 from reviewstation.vault import audit
@@ -32,15 +33,6 @@ from reviewstation.vault.header import HeaderCheckpoint
 from reviewstation.vault.session import Session
 
 MAX_RECIPIENTS = 64
-# Extra members from the standard-format writers and the report, added as they exist:
-# each is ``(member name, function of the content returning bytes)``.
-ContentMember = tuple[str, Callable[[PackageContent], bytes]]
-
-
-def content_members() -> list[ContentMember]:
-    from reviewstation.packages.standard import STANDARD_MEMBERS
-
-    return STANDARD_MEMBERS
 
 
 @dataclass(frozen=True)
@@ -209,9 +201,9 @@ class _Inner:
         builder.add(members.FINDINGS, members.findings_member(content, self.history))
         builder.add(members.CHECKLISTS, members.checklists_member(content))
         builder.add(members.ARTIFACTS, members.artifacts_member(content))
-        for name, build in content_members():
-            check_cancel(self.cancel, "package export")
-            builder.add(name, build(content), compress=not name.endswith(".pdf"))
+        check_cancel(self.cancel, "package export")
+        for name, data in standard_members(content).items():
+            builder.add(name, data, compress=not name.endswith(".pdf"))
         self._evidence(builder)
         return _seal(builder, self.identity, self.session)
 

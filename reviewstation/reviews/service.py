@@ -188,7 +188,7 @@ def list_reviews(conn: Connection) -> list[Review]:
 def update_review(session: Session, review_id: int | str, **changes: str | None) -> Review:
     """Change descriptive fields; only the given ones. Audited with old and new values."""
     session.require_writable("change a review")
-    review = get_review(session.conn, review_id)
+    review = require_review(session, review_id)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InputError(f"Cannot change {', '.join(sorted(unknown))} of a review this way.")
@@ -246,7 +246,7 @@ def set_determination(
     """The covered-model determination: who decided is the unlocked lead."""
     session.require_writable("record a determination")
     session.require_role("record a covered-model determination", "lead")
-    review = get_review(session.conn, review_id)
+    review = require_review(session, review_id)
     _choice(determination, DETERMINATIONS, "determination")
     if determination != "pending" and not rationale.strip():
         raise InputError("A determination needs a written rationale.")
@@ -272,7 +272,7 @@ def set_determination(
 def assign(session: Session, review_id: int | str, user: str, *, remove: bool = False) -> Review:
     session.require_writable("assign reviewers")
     session.require_role("assign reviewers", "lead")
-    review = get_review(session.conn, review_id)
+    review = require_review(session, review_id)
     exists = session.conn.execute("SELECT active FROM users WHERE name = ?", (user,)).fetchone()
     if exists is None or not exists[0]:
         raise NotFound(f"There is no active user named {user!r}.")

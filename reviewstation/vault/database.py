@@ -32,6 +32,13 @@ def open_database(
         # On a write-protected medium SQLite cannot create the WAL index; "immutable" tells it
         # nobody else can be writing there, so it reads the file as it is.
         immutable = "&immutable=1" if not os_access(vault, os.W_OK) else ""
+        wal = vault / f"{DB_NAME}-wal"
+        if immutable and wal.exists() and wal.stat().st_size > 0:
+            # "immutable" would ignore committed pages that only the WAL holds.
+            raise VaultError(
+                "This vault sits on a read-only medium with changes not yet merged into"
+                " vault.db; copy the whole vault folder to a writable place to read it."
+            )
         conn = sqlcipher3.connect(f"file:{path}?mode=ro{immutable}", uri=True, isolation_level=None)
     else:
         conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)

@@ -17,6 +17,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from reviewstation.canonical import loads_bounded
+from reviewstation.errors import InputError
 from reviewstation.storage import append_line
 from reviewstation.vault.audit import now
 
@@ -70,10 +72,12 @@ def read(vault: Path, path: Path | None = None) -> list[dict[str, Any]]:
     events = []
     for line in data.splitlines():
         try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
+            obj = loads_bounded(line, "pending event", 64 * 1024)
+        except InputError:
+            continue  # unparseable lines are dropped; the file is not authenticated anyway
         if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+            if not isinstance(obj.get("details"), dict):
+                obj["details"] = {}
             events.append(obj)
     return events
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.signing import HybridSignature
-from reviewstation.errors import ReviewStationError
+from reviewstation.errors import ReviewStationError, VaultCorrupt
 from reviewstation.vault import audit, pending
 from reviewstation.vault.audit import Checkpoint
 from reviewstation.vault.database import Connection, DatabaseError, open_database
@@ -96,7 +96,7 @@ def verify_vault(
     report.checks.append("database authentication")
     try:
         conn = open_database(path, database_key(master, header.vault_id), read_only=True)
-    except ReviewStationError as exc:
+    except VaultCorrupt as exc:  # anything else means it cannot be checked here (exit 2)
         report.problems.append(f"Database: {exc}")
         return report
     try:
@@ -181,7 +181,7 @@ def _check_audit(
         report.problems.append(f"Audit trail: it cannot be read ({exc}).")
         return
     report.entries = total
-    trusted_prints = {card.fingerprint for card in trusted or []}
+    trusted_keys = {card.signing for card in trusted or []}  # both halves must match a card
     for name in sorted({p.user for p in points}):
         if name in keys:
             report.notes.append(f"Checkpoints signed by {name}, P-384 {keys[name].fingerprint()}.")
@@ -195,7 +195,7 @@ def _check_audit(
             )
         elif not point.valid(vault_id, key):
             report.problems.append(f"{where}: its signature does not verify.")
-        elif trusted is not None and key.fingerprint() not in trusted_prints:
+        elif trusted is not None and key not in trusted_keys:
             report.problems.append(
                 f"{where}: signed by {point.user!r}, whose key is not on the trusted list."
             )

@@ -157,3 +157,12 @@ def test_auditor_cannot_answer(vault: Path) -> None:
         pytest.raises(PermissionDenied),
     ):
         runs.set_answer(audra, run.id, run.template.items[0].id, status="open")
+
+
+def test_a_custom_template_cannot_take_a_shipped_id(vault: Path, tmp_path: Path) -> None:
+    hijack = tmp_path / "intake.toml"
+    hijack.write_bytes(V1.replace(b'"custom-check"', b'"intake-custody"').replace(b"VERSION", b"9"))
+    with open_vault(vault, PASS, user="alice") as session:
+        with pytest.raises(InputError, match="shipped"):
+            library.import_template(session, hijack)
+        assert library.resolve(session.conn, "intake-custody").version == 1

@@ -87,3 +87,12 @@ def test_shipped_files_are_named_after_their_ids() -> None:
     assert sorted(p.stem for p in folder.glob("*.toml")) == sorted(
         t.id for t in builtin_templates()
     )
+
+
+def test_ids_with_a_trailing_newline_or_unknown_template_keys_are_refused() -> None:
+    with pytest.raises(TemplateError, match="lowercase"):
+        parse_template(GOOD.replace(b'id = "custom-check"', b'id = "custom-check\\n"'), "t.toml")
+    with pytest.raises(TemplateError, match="unknown keys owner"):
+        parse_template(GOOD.replace(b"version = 1", b'version = 1\nowner = "x"'), "t.toml")
+    with pytest.raises(TemplateError, match="dotted"):
+        parse_template(GOOD.replace(b'id = "first.item"', b'id = "' + b"a" * 101 + b'"'), "t.toml")

@@ -236,3 +236,22 @@ def test_keyset_pages(vault: Path) -> None:
         second = query.page(rita.conn, after_id=first[-1].id, limit=3)
         rest = query.page(rita.conn, after_id=second[-1].id, limit=3)
     assert [f.title for f in first + second + rest] == [f"finding {n}" for n in range(7)]
+
+
+def test_a_lead_cannot_approve_their_own_changes(vault: Path) -> None:
+    with open_vault(vault, RITA, user="rita") as rita:
+        finding = service.add_finding(rita, 1, title="Tool misuse", severity="high")
+        service.set_status(rita, finding.id, "confirmed")
+    with open_vault(vault, LEAD2, user="lena") as lena:
+        service.set_status(lena, finding.id, "approved")
+        service.update_finding(lena, finding.id, body="Reworded by lena")  # back to confirmed
+        service.update_finding(lena, finding.id, severity="info")  # no longer approved: allowed
+        with pytest.raises(PermissionDenied, match="another lead"):
+            service.set_status(lena, finding.id, "approved")
+    with open_vault(vault, PASS, user="alice") as alice:
+        approved = service.set_status(alice, finding.id, "approved")
+    assert (approved.status, approved.approved_by, approved.severity) == (
+        "approved",
+        "alice",
+        "info",
+    )

@@ -104,3 +104,17 @@ def test_closed_review_refuses_changes_until_reopened(vault: Path) -> None:
             add_finding(session, review.id, title="late", severity="low")
         service.set_status(session, review.id, "in_review")
         add_finding(session, review.id, title="late", severity="low")
+
+
+def test_closed_review_refuses_every_change(vault: Path) -> None:
+    with open_vault(vault, PASS, user="alice") as session:
+        review = service.create_review(session, title="T", developer="D", model_name="M")
+        for status in ("in_review", "findings_drafted", "approved", "exported", "closed"):
+            service.set_status(session, review.id, status)
+        with pytest.raises(PermissionDenied, match="closed"):
+            service.update_review(session, review.id, title="changed")
+        with pytest.raises(PermissionDenied, match="closed"):
+            service.set_determination(session, review.id, "covered", "r", "why")
+        with pytest.raises(PermissionDenied, match="closed"):
+            service.assign(session, review.id, "rita")
+        assert service.get_review(session.conn, review.id).title == "T"

@@ -177,3 +177,18 @@ def test_recovery_session_only_reads(tmp_path: Path) -> None:
         with pytest.raises(PermissionDenied, match="recovery key"):
             accounts.change_passphrase(session, "another passphrase", kdf=floor_params())
     assert load_header(vault).users() == ["alice"]
+
+
+def test_garbage_pending_lines_never_block_an_unlock(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path)
+    lines = [
+        b'{"id": "a1", "action": "vault.unlock_failed", "details": NaN}',
+        b'{"id": "a2", "action": "vault.unlock_failed", "user": "\\ud800"}',
+        b'{"id": "a3", "action": "vault.unlock_failed", "details": [1, 2]}',
+        b"not json at all",
+        b'{"id": "a4", "action": "vault.unlock_failed", "user": "bob"}',
+    ]
+    (vault / "pending-events.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    with open_vault(vault, PASS) as session:
+        folded = [e for e in audit.entries(session.conn) if e.action.startswith("unverified.")]
+    assert [e.user for e in folded] == ["?", "bob"]

@@ -20,7 +20,9 @@ from reviewstation.errors import InputError
 
 MAX_HEADER = 16 * 1024 * 1024
 MAX_SAMPLE = 32 * 1024 * 1024
-MAX_JSON_LOG = 24 * 1024 * 1024  # parsed whole; larger .json logs: header fields only
+MAX_SUMMARIES = 4 * 1024 * 1024  # summaries.json, read at import for the first few samples
+MAX_JSON_LOG = 8 * 1024 * 1024  # parsed whole at import; larger: header fields only
+MAX_JSON_LOG_VIEW = 32 * 1024 * 1024  # parsed whole for the viewer
 JSON_PREFIX = 8 * 1024 * 1024
 SUMMARY_SAMPLES = 5
 VIEW_SAMPLES = 500
@@ -244,6 +246,19 @@ def _sample_key(name: str) -> tuple[int, str, int]:
     return (int(sample_id) if sample_id.isdigit() else 1 << 62, sample_id, int(match.group(2)))
 
 
+def _summaries(archive: zipfile.ZipFile, names: list[str]) -> list[Any]:
+    """The first sample summaries: summaries.json, or the journal of an unfinished run."""
+    records = _json_member(archive, "summaries.json", MAX_SUMMARIES)
+    if isinstance(records, list):
+        return records[:SUMMARY_SAMPLES]
+    out: list[Any] = []
+    for name in sorted(n for n in names if n.startswith("_journal/summaries/")):
+        out.extend(_list(_json_member(archive, name, MAX_SUMMARIES)))
+        if len(out) >= SUMMARY_SAMPLES:
+            break
+    return out[:SUMMARY_SAMPLES]
+
+
 def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
     archive = zipsafe.open_zip(stream, size)
     names = [info.filename for info in archive.infolist()]
@@ -262,13 +277,14 @@ def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[st
     compressed = sorted({i.compress_type for i in archive.infolist()})
     if zipsafe.ZSTD in compressed:
         summary["compression"] = "zstd"
-    records = _json_member(archive, "summaries.json", MAX_HEADER)
-    if not isinstance(records, list):
-        journal = sorted(n for n in names if n.startswith("_journal/summaries/"))
-        records = []
-        for name in journal[:1000]:
-            part = _json_member(archive, name, MAX_HEADER)
-            records.extend(_list(part))
+    if detail:
+        records: list[Any] = []
+    else:
+        try:
+            records = _summaries(archive, names)
+        except InputError as exc:
+            records = []
+            summary["warnings"].append(f"Sample summaries were not read: {exc}")
     if detail:
         samples = []
         for name in sample_names[:VIEW_SAMPLES]:
@@ -331,8 +347,9 @@ def _top_level_prefix(data: bytes) -> dict[str, Any]:
 
 def inspect_json(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
     stream.seek(0)
-    if size <= MAX_JSON_LOG:
-        log = loads_bounded(stream.read(size) or b"", "evaluation log", MAX_JSON_LOG)
+    limit = MAX_JSON_LOG_VIEW if detail else MAX_JSON_LOG
+    if size <= limit:
+        log = loads_bounded(stream.read(size) or b"", "evaluation log", limit)
         if not looks_like_log(log):
             raise InputError("The JSON file is not an Inspect evaluation log.")
         summary = summarize_log(log, "json")

@@ -14,7 +14,8 @@ SUMMARY_BYTES = 64 * 1024
 VIEW_BYTES = 1024 * 1024
 SUMMARY_CHARS = 2000
 VIEW_CHARS = 200_000
-MAX_JSON_PARSE = 16 * 1024 * 1024
+MAX_JSON_PARSE = 4 * 1024 * 1024  # parsed whole at import (bounded memory)
+MAX_JSON_PARSE_VIEW = 16 * 1024 * 1024
 EXTENSIONS = {
     ".txt": "text",
     ".text": "text",
@@ -104,7 +105,7 @@ def inspect(
         headings = [line.strip() for line in text.splitlines() if line.startswith("#")]
         summary["headings"] = [clip_text(h, 200) for h in headings[:100]]
     elif fmt == "json":
-        summary.update(_json(stream, size))
+        summary.update(_json(stream, size, MAX_JSON_PARSE_VIEW if detail else MAX_JSON_PARSE))
     elif fmt == "jsonl":
         records = []
         for line in text.splitlines()[:5]:
@@ -119,12 +120,12 @@ def inspect(
     return summary
 
 
-def _json(stream: BinaryIO, size: int) -> dict[str, Any]:
-    if size > MAX_JSON_PARSE:
-        return {"json": {"parsed": False, "reason": f"larger than {MAX_JSON_PARSE} bytes"}}
+def _json(stream: BinaryIO, size: int, limit: int) -> dict[str, Any]:
+    if size > limit:
+        return {"json": {"parsed": False, "reason": f"larger than {limit} bytes"}}
     stream.seek(0)
     try:
-        obj = loads_bounded(stream.read(size) or b"", "JSON file", MAX_JSON_PARSE)
+        obj = loads_bounded(stream.read(size) or b"", "JSON file", limit)
     except InputError as exc:
         return {"json": {"parsed": False, "reason": str(exc)}}
     info: dict[str, Any] = {"parsed": True, "type": type(obj).__name__}
