@@ -230,6 +230,7 @@ class _Inner:
                 name,
                 counted(iter_plaintext(self.session.path, ref, self.cancel)),
                 size_hint=artifact.size,
+                known_sha384=artifact.sha384,
             )
             done += artifact.size
 
