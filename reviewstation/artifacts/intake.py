@@ -81,10 +81,15 @@ def _record_path(parts: Sequence[str], source: Path) -> str:
     return path
 
 
-def plan(sources: Sequence[Path]) -> tuple[list[Planned], list[Skipped]]:
+def plan(
+    sources: Sequence[Path], *, follow_links: bool = False
+) -> tuple[list[Planned], list[Skipped]]:
     """What a batch will take in: regular files; folders walked with relative paths kept.
 
-    Inside folders, links and special files are skipped (and reported), never followed.
+    A file named directly may be a link (it is recorded under the link's name). Inside
+    folders, special files are skipped and reported; so are links, unless ``follow_links``
+    (links to regular files are then taken in under the link's path, as in a Hugging Face
+    cache snapshot; links to folders are never followed).
     """
     planned: list[Planned] = []
     skipped: list[Skipped] = []
@@ -98,33 +103,45 @@ def plan(sources: Sequence[Path]) -> tuple[list[Planned], list[Skipped]]:
         except OSError as exc:
             raise InputError(f"Cannot read {source} ({exc.strerror or exc}).") from exc
         resolved = source.resolve()
+        name = source.name or resolved.name
         if stat.S_ISREG(info.st_mode):
-            planned.append(Planned(resolved, _record_path([resolved.name], source), info.st_size))
+            planned.append(Planned(resolved, _record_path([name], source), info.st_size))
         elif stat.S_ISDIR(info.st_mode):
-            _walk(resolved, planned, skipped)
+            _walk(resolved, name, planned, skipped, follow_links)
         else:
             raise InputError(f"{source} is neither a regular file nor a folder.")
         if len(planned) > MAX_FILES:
             raise InputError(f"More than {MAX_FILES} files in one batch; add them in parts.")
     if not planned:
-        raise InputError("There is nothing to add: no regular files were found.")
+        links = sum(1 for skip in skipped if "link" in skip.reason)
+        hint = (
+            f" ({links} links skipped; --follow-links takes in what they point to)" if links else ""
+        )
+        raise InputError(f"There is nothing to add: no regular files were found{hint}.")
     return planned, skipped
 
 
-def _walk(root: Path, planned: list[Planned], skipped: list[Skipped]) -> None:
+def _walk(
+    root: Path, top: str, planned: list[Planned], skipped: list[Skipped], follow_links: bool
+) -> None:
     def fail(exc: OSError) -> None:
         raise InputError(f"Cannot read the folder {exc.filename} ({exc.strerror or exc}).")
 
     for folder, dirs, files in os.walk(root, onerror=fail, followlinks=False):
         dirs.sort()
         here = Path(folder)
-        rel = [root.name, *here.relative_to(root).parts]
+        rel = [top, *here.relative_to(root).parts]
         for name in [*sorted(files), *[d for d in dirs if (here / d).is_symlink()]]:
             full = here / name
             path = _record_path([*rel, name], full)
             info = full.lstat()
             if stat.S_ISLNK(info.st_mode):
-                skipped.append(Skipped(path, "a symbolic link (not followed)"))
+                target = _link_target(full) if follow_links else None
+                if target is None:
+                    why = "a link to a folder or a special file" if follow_links else "a link"
+                    skipped.append(Skipped(path, f"{why} (not followed)"))
+                else:
+                    planned.append(Planned(target[0], path, target[1]))
             elif not stat.S_ISREG(info.st_mode):
                 skipped.append(Skipped(path, "not a regular file"))
             else:
@@ -133,6 +150,16 @@ def _walk(root: Path, planned: list[Planned], skipped: list[Skipped]) -> None:
                     raise InputError(
                         f"More than {MAX_FILES} files in one batch; add them in parts."
                     )
+
+
+def _link_target(link: Path) -> tuple[Path, int] | None:
+    """A link's final target if it is a regular file, else None (folders, devices, broken)."""
+    try:
+        target = link.resolve(strict=True)
+        info = target.stat()
+    except (OSError, RuntimeError):
+        return None
+    return (target, info.st_size) if stat.S_ISREG(info.st_mode) else None
 
 
 def _declared_for(item: Planned, sums: dict[str, str]) -> str | None:
@@ -208,6 +235,7 @@ def add_artifacts(
     declared_sha256: str | None = None,
     declared_sums: dict[str, str] | None = None,
     allow_duplicates: bool = False,
+    follow_links: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
     progress: ProgressCallback | None = None,
     cancel: CancelFlag = None,
@@ -219,7 +247,7 @@ def add_artifacts(
         raise InputError(f"Unknown artifact kind {kind!r}; choose one of {', '.join(KINDS)}.")
     check_chunk_size(chunk_size)
     facts = (custody or Custody()).checked()
-    planned, skipped = plan(sources)
+    planned, skipped = plan(sources, follow_links=follow_links)
     if declared_sha256 is not None:
         if len(planned) != 1:
             raise InputError(

@@ -38,7 +38,7 @@ print("imported", flush=True)
 s.close()
 print("done", flush=True)
 """
-RUNS = 6
+RUNS = 5
 FILES = {"a.bin": 1_500_000, "b.bin": 700_000, "c/d.bin": 300_000}
 
 

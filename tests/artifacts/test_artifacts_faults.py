@@ -58,8 +58,11 @@ def actions(session: Session) -> list[str]:
     return [e.action for e in audit.entries(session.conn)]
 
 
-@pytest.mark.parametrize("at", [1, 2, 5, 8])  # 8 writes: two headers, six chunks
-@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EIO])
+# 8 writes in all: two blob headers and six chunks; the first, second, a middle and the last.
+@pytest.mark.parametrize(
+    ("at", "code"),
+    [(1, errno.ENOSPC), (2, errno.EIO), (5, errno.ENOSPC), (8, errno.EIO)],
+)
 def test_write_failure_during_import_leaves_nothing(
     session: Session, review: int, src: Path, faults: Faults, at: int, code: int
 ) -> None:

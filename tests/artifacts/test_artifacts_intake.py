@@ -93,6 +93,27 @@ def test_folder_keeps_relative_paths_and_skips_links(
     assert config.kind == "config"
 
 
+def test_links_are_followed_only_when_asked(session: Session, review: int, src: Path) -> None:
+    """A Hugging Face cache snapshot: files are links into a blob folder."""
+    store = src / "blobs"
+    store.mkdir()
+    (store / "1f2e").write_bytes(b"weights")
+    snapshot = src / "snapshot"
+    snapshot.mkdir()
+    (snapshot / "model.bin").symlink_to(store / "1f2e")
+    (snapshot / "store").symlink_to(store)  # a linked folder: never followed
+    (snapshot / "broken").symlink_to(src / "nowhere")
+    with pytest.raises(InputError, match="nothing to add"):
+        add_artifacts(session, review, [snapshot])  # every entry is a link: all skipped
+    followed = add_artifacts(session, review, [snapshot], follow_links=True)
+    assert [a.path for a in followed.added] == ["snapshot/model.bin"]
+    assert followed.added[0].size == len(b"weights")
+    assert {s.path for s in followed.skipped} == {"snapshot/store", "snapshot/broken"}
+    (src / "named-link.bin").symlink_to(store / "1f2e")
+    direct = add_artifacts(session, review, [src / "named-link.bin"], allow_duplicates=True)
+    assert direct.added[0].path == "named-link.bin"
+
+
 def test_declared_mismatch_is_recorded_and_audited(
     session: Session, review: int, src: Path
 ) -> None:

@@ -40,6 +40,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument(
         "--allow-duplicates", action="store_true", help="keep files whose content is already in"
     )
+    add.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="inside folders, take in the files that links point to (never linked folders)",
+    )
     add.set_defaults(run=_add)
 
     listing = cmds.add_parser("list", parents=[unlock], help="a review's artifacts")
@@ -111,6 +116,7 @@ def _add(args: argparse.Namespace) -> int:
                 declared_sha256=args.declared_sha256,
                 declared_sums=sums,
                 allow_duplicates=args.allow_duplicates,
+                follow_links=args.follow_links,
                 progress=meter,
             )
         finally:
