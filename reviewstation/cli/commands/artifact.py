@@ -244,9 +244,9 @@ def _show(args: argparse.Namespace) -> int:
         verdict = "matches" if artifact.declared_match else "DOES NOT MATCH"
         output.line(f"  Declared       {artifact.declared_sha256} ({verdict})")
     output.line(f"  Review         {artifact.review_id}")
-    output.line(f"  Medium         {artifact.medium}")
-    output.line(f"  Received from  {artifact.received_from}")
-    output.line(f"  Received at    {artifact.received_at}")
+    output.line(f"  Medium         {artifact.medium or '(not recorded)'}")
+    output.line(f"  Received from  {artifact.received_from or '(not recorded)'}")
+    output.line(f"  Received at    {artifact.received_at or '(not recorded)'}")
     output.line(f"  Imported       {artifact.imported_at} by {artifact.imported_by}")
     if artifact.duplicate_of:
         output.line(f"  Duplicate of   {artifact.duplicate_of}")
