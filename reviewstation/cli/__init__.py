@@ -13,6 +13,7 @@ from reviewstation.cli.commands import (
     artifact,
     audit,
     checklist,
+    demo,
     finding,
     identity,
     package,
@@ -23,7 +24,7 @@ from reviewstation.cli.commands import (
 from reviewstation.errors import ReviewStationError
 from reviewstation.process import disable_core_dumps
 
-GROUPS = (vault, user, review, artifact, checklist, finding, package, audit, identity)
+GROUPS = (demo, vault, user, review, artifact, checklist, finding, package, audit, identity)
 INTERNAL_ERROR = 3
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 

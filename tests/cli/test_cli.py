@@ -218,3 +218,21 @@ def test_every_command_builds_its_parser() -> None:
         with pytest.raises(SystemExit) as done:
             parser.parse_args([group, "--help"])
         assert done.value.code == 0
+
+
+def test_demo_builds_a_vault_and_a_verified_package(tmp_path: Path) -> None:
+    result = rs("demo", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split()[0].endswith("Demo.rsvault")
+    assert "Package VALID" in result.stdout
+    vault = tmp_path / "demo" / "Demo.rsvault"
+    verify = rs("vault", "verify", str(vault), "--full", stdin="demo-passphrase\n")
+    assert verify.returncode == 0, verify.stdout
+    package = rs(
+        "package",
+        "verify",
+        str(tmp_path / "demo" / "Demo-package.rspkg"),
+        "--trust",
+        str(tmp_path / "demo" / "demo.card"),
+    )
+    assert package.returncode == 0
