@@ -36,7 +36,7 @@ from reviewstation.packages import members, trust
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.packages.zipsafe import PackageRefused
 from reviewstation.vault import audit
-from reviewstation.vault.database import Connection
+from reviewstation.vault.database import Connection, DatabaseError
 from reviewstation.vault.session import Session
 
 MAX_NATIVE = 64 * 1024 * 1024
@@ -116,6 +116,13 @@ def import_package(
         blobs = _evidence(session, package, artifacts_doc, cancel)
         try:
             _commit(session, package, result, findings_doc, runs_doc, blobs)
+        except DatabaseError as exc:
+            for blob in blobs:
+                blob.writer.abort()
+            raise PackageRefused(
+                f"The package's content does not fit this vault's records ({exc}); nothing"
+                " was imported."
+            ) from exc
         except BaseException:
             for blob in blobs:
                 blob.writer.abort()
@@ -430,7 +437,7 @@ def _merge_run(
             "UPDATE checklist_runs SET signed_off_by = ?, signed_off_at = ? WHERE id = ?",
             (run.get("signed_off_by"), run.get("signed_off_at"), run_id),
         )
-        result.runs_updated += 1
+    before = _answers(conn, run_id)
     known = {item.id: item.content_hash for item in template.items}
     for item in _list(run, "items"):
         item_id = _text(item, "id")
@@ -462,6 +469,19 @@ def _merge_run(
                         session.user.name,
                     ),
                 )
+    if row is not None and _answers(conn, run_id) != before:
+        result.runs_updated += 1
+
+
+def _answers(conn: Connection, run_id: int) -> list[tuple[Any, ...]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT item_id, status, note, severity_override, override_justification"
+            " FROM checklist_answers WHERE run_id = ? ORDER BY item_id",
+            (run_id,),
+        )
+    ]
 
 
 def _add_artifact(

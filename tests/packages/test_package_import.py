@@ -158,3 +158,31 @@ def test_encrypted_package_imports_for_its_recipient_only(
     create_vault(other, "olga", HQ, kdf=floor_params())
     with open_vault(other, HQ) as session, pytest.raises(CryptoError, match="not among them"):
         import_package(session, out, [alice.card])
+
+
+def test_signed_but_unfit_content_is_refused_whole(alice: Sender, hq: Path, tmp_path: Path) -> None:
+    """A trusted signer's package whose content breaks this vault's rules imports nothing."""
+    import hashlib
+
+    from reviewstation.packages.seal import sign_sums
+    from reviewstation.packages.sums import build_sums, parse_sums
+
+    package = tmp_path / "p.rspkg"
+    export(alice.vault, package, evidence=["1"])
+    with open_vault(alice.vault, PASS) as session:
+        assert session.identity is not None
+        signing = session.identity.signing
+
+    def edit(m: dict[str, bytes]) -> dict[str, bytes]:
+        m["checklists.json"] = m["checklists.json"].replace(b'"status":"open"', b'"status":"maybe"')
+        digests = parse_sums(m["SHA384SUMS"])
+        digests["checklists.json"] = hashlib.sha384(m["checklists.json"]).hexdigest()
+        m["SHA384SUMS"] = build_sums(digests)
+        m.update(sign_sums(signing, m["SHA384SUMS"]))
+        return m
+
+    bad = rewrite(package, tmp_path / "bad.rspkg", edit)
+    before = state(hq)
+    with open_vault(hq, HQ) as session, pytest.raises(InputError, match="nothing was imported"):
+        import_package(session, bad, [alice.card])
+    assert state(hq)[1:] == before[1:]
