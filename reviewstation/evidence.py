@@ -52,3 +52,13 @@ def check_evidence(conn: Connection, ref: EvidenceRef) -> EvidenceRef:
     ):
         raise InputError(f"Evidence sample {ref.sample_id!r} needs its SHA-384 digest.")
     return EvidenceRef(artifact.uid, ref.sample_id, ref.sample_digest)
+
+
+def resolve_evidence(session: Any, ref: EvidenceRef) -> EvidenceRef:
+    """``check_evidence``, computing a sample's digest from the log when none was given."""
+    if ref.sample_id is not None and ref.sample_digest is None:
+        from reviewstation.artifacts.samples import find_sample
+
+        uid, digest = find_sample(session, ref.artifact_uid, ref.sample_id)
+        ref = EvidenceRef(uid, ref.sample_id, digest)
+    return check_evidence(session.conn, ref)

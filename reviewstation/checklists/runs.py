@@ -10,7 +10,7 @@ from typing import Any
 from reviewstation.checklists import library
 from reviewstation.checklists.templates import SEVERITIES, Template, from_mapping
 from reviewstation.errors import InputError, NotFound, PermissionDenied
-from reviewstation.evidence import EvidenceRef, check_evidence
+from reviewstation.evidence import EvidenceRef, resolve_evidence
 from reviewstation.reviews.service import get_review, require_review
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
@@ -205,7 +205,7 @@ def set_answer(
             raise InputError("A severity override needs a written justification.")
         changes["severity_override"] = severity_override
         changes["override_justification"] = justification.strip()  # type: ignore[union-attr]
-    refs = [check_evidence(session.conn, ref) for ref in evidence or []]
+    refs = [resolve_evidence(session, ref) for ref in evidence or []]
     if not changes and not refs:
         raise InputError("Nothing to change: give a status, a note, a severity or evidence.")
     details = {

@@ -15,7 +15,7 @@ from typing import Any
 
 from reviewstation.checklists.runs import get_run
 from reviewstation.errors import InputError, NotFound, PermissionDenied
-from reviewstation.evidence import EvidenceRef, check_evidence
+from reviewstation.evidence import EvidenceRef, resolve_evidence
 from reviewstation.findings.scoring import score_cvss4
 from reviewstation.reviews.service import require_review
 from reviewstation.vault import audit
@@ -232,7 +232,7 @@ def add_finding(
         **_cvss_fields(cvss_vector),
     )
     _check_disclosure(values)
-    refs = [check_evidence(session.conn, ref) for ref in evidence or []]
+    refs = [resolve_evidence(session, ref) for ref in evidence or []]
     checked_links = [_check_link(session.conn, review.id, run, item) for run, item in links or []]
     now = audit.now()
     uid = str(uuid.uuid4())
@@ -332,7 +332,7 @@ def update_finding(
         if cleaned != getattr(finding, name):
             new[name] = cleaned
     _check_disclosure({**asdict(finding), **new})
-    refs = [check_evidence(session.conn, ref) for ref in evidence or []]
+    refs = [resolve_evidence(session, ref) for ref in evidence or []]
     checked = [_check_link(session.conn, finding.review_id, r, i) for r, i in links or []]
     if not new and not refs and not checked:
         return finding

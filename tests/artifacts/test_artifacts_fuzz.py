@@ -38,7 +38,7 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "inspect-logs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inspect-logs"
 EVAL = next(iter(sorted(FIXTURES.glob("*.eval"))), None) if FIXTURES.is_dir() else None
 
 SEEDS: dict[str, bytes] = {

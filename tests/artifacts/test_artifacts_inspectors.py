@@ -21,8 +21,8 @@ from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.vault.session import Session
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "inspect-logs"
-LOGS = sorted(FIXTURES.glob("*")) if FIXTURES.is_dir() else []
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inspect-logs"
+LOGS = sorted(p for p in FIXTURES.glob("*") if p.suffix in (".eval", ".json"))
 
 
 def inspect(data: bytes, name: str, *, detail: bool = False) -> dict[str, Any]:
