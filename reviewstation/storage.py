@@ -7,8 +7,13 @@ place to fail the Nth write.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 from reviewstation.errors import InputError, VaultError
 
@@ -21,7 +26,7 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_fd_all(fd: int, data: bytes) -> None:
+def write_fd_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -195,3 +200,45 @@ def publish_no_clobber(temp: Path, final: Path, what: str) -> None:
         fsync_dir(final.parent)
     except OSError as exc:
         raise VaultError(f"Could not finish the {what} ({exc.strerror or exc}).") from exc
+
+
+class _FdRaw(io.RawIOBase):
+    """A seekable raw file over a descriptor whose writes go through ``write_fd_all``."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data: Buffer, /) -> int:
+        view = memoryview(data)
+        write_fd_all(self._fd, view)
+        return view.nbytes
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return os.lseek(self._fd, offset, whence)
+
+    def tell(self) -> int:
+        return os.lseek(self._fd, 0, os.SEEK_CUR)
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                os.close(self._fd)
+            finally:
+                super().close()
+
+
+def open_new_stream(path: Path) -> io.BufferedWriter:
+    """A new file (exclusive, mode 0600) as a buffered, seekable stream for libraries that
+    write through a file object (zipfile); its writes go through ``write_fd_all``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    return io.BufferedWriter(_FdRaw(fd), buffer_size=1 << 20)

@@ -21,7 +21,7 @@ from reviewstation.artifacts.background import CancelFlag, Progress, ProgressCal
 from reviewstation.artifacts.blobstore import iter_plaintext
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
-from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.errors import InputError, PermissionDenied, VaultError
 from reviewstation.findings.service import revisions
 from reviewstation.packages import members, payload, seal
 from reviewstation.packages.content import PackageContent, gather
@@ -100,6 +100,11 @@ def export_package(
     except BaseException as exc:
         writer.abort()
         _record_failure(session, package_id, exc)
+        if isinstance(exc, OSError):  # disk full, I/O error: one clear sentence, not a bug
+            raise VaultError(
+                f"Could not write the package {out} ({exc.strerror or exc}); "
+                "no package was left behind."
+            ) from exc
         raise
     return ExportResult(
         out,

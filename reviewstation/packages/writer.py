@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from reviewstation.errors import InputError, VaultError
-from reviewstation.storage import fsync_dir
+from reviewstation.storage import fsync_dir, open_new_stream
 
 # Fixed timestamp and attributes: the same content gives the same bytes (reproducible).
 EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -142,7 +142,7 @@ class PackageWriter:
         self.target = target
         self.temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
         try:
-            self._file = open(self.temp, "xb")  # noqa: SIM115 (closed in finish/abort)
+            self._file = open_new_stream(self.temp)  # closed in finish/abort
         except OSError as exc:
             raise VaultError(f"Cannot write {target} ({exc.strerror or exc}).") from exc
         self.builder = ZipBuilder(self._file)

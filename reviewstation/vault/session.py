@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from reviewstation.crypto import selftest
 from reviewstation.crypto.identity import PrivateIdentity
 from reviewstation.crypto.kdf import Argon2Params, derive_argon2, floor_params
 from reviewstation.errors import (
@@ -242,6 +243,7 @@ def create_vault(
 
     Built in a hidden sibling folder and renamed into place, so a crash leaves no half vault.
     """
+    selftest.ensure()  # known answers first: never seal a vault with broken primitives
     check_name(user)
     role_ = check_role(role)
     marking = _check_marking(marking)
@@ -337,6 +339,7 @@ def open_vault(
     wait_seconds: float = 0.0,
 ) -> Session:
     """Unlock. Write mode takes the writer lock; read mode never writes the database."""
+    selftest.ensure()  # known answers first: a broken primitive never touches a vault
     header = load_header(path)
     name = pick_user(header, user)
     lock = WriterLock.acquire(path, name, wait_seconds) if mode == "write" else None
