@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-intake clean
+.PHONY: run test test-long lint bench bench-intake clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 	$(BIN)/ruff check reviewstation tests benchmarks
 	$(BIN)/mypy
+
+# The long hardening runs (many kill -9 runs, long fuzzing); figures go to RS_FIGURES.
+test-long: $(STAMP)
+	RS_FIGURES=$${RS_FIGURES:-.hardening-figures.jsonl} QT_QPA_PLATFORM=offscreen \
+		$(BIN)/python -m pytest -q -s -m long tests/hardening
 
 lint: $(STAMP)
 	$(BIN)/ruff check reviewstation tests benchmarks
