@@ -74,8 +74,14 @@ class WriterLock:
             socket.gethostname(),
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(holder.__dict__).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(holder.__dict__).encode(), 0)
+        except OSError as exc:  # a full disk: one clear sentence, and the lock let go
+            os.close(fd)
+            raise VaultError(
+                f"Could not take the vault's writer lock ({exc.strerror or exc}); nothing changed."
+            ) from exc
         return cls(vault, fd)
 
     def release(self) -> None:

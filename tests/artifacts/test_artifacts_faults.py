@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from support.artifact_files import blob_files
+from support.faults import Faults, install_faults
 
-from reviewstation import storage
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.export import export_artifact
 from reviewstation.artifacts.intake import add_artifacts
@@ -21,37 +21,9 @@ from reviewstation.vault.session import Session
 SMALL = 4096
 
 
-class Faults:
-    """Fail ``storage.write_fd_all`` from its Nth call on (or only at the Nth: transient)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.fail_at: int | None = None
-        self.transient = False
-        self.code = errno.ENOSPC
-
-    def arm(self, at: int, *, transient: bool = False, code: int = errno.ENOSPC) -> None:
-        self.calls, self.fail_at, self.transient, self.code = 0, at, transient, code
-
-    def disarm(self) -> None:
-        self.fail_at = None
-
-
 @pytest.fixture
 def faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
-    state = Faults()
-    real = storage.write_fd_all
-
-    def write(fd: int, data: bytes) -> None:
-        state.calls += 1
-        if state.fail_at is not None and (
-            state.calls == state.fail_at or (not state.transient and state.calls > state.fail_at)
-        ):
-            raise OSError(state.code, os.strerror(state.code))
-        real(fd, data)
-
-    monkeypatch.setattr(storage, "write_fd_all", write)
-    return state
+    return install_faults(monkeypatch)
 
 
 def actions(session: Session) -> list[str]:

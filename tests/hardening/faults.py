@@ -14,7 +14,6 @@ through it) at the Nth call, once (transient) or from then on (persistent).
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import random
@@ -27,9 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
+from support.packages import Sender, export, sender
+from support.vaults import PASS, make_vault
 
-from reviewstation import storage
 from reviewstation.artifacts import catalog
 from reviewstation.checklists.runs import list_runs, start_run
 from reviewstation.findings import query
@@ -38,66 +37,24 @@ from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import create_review
 from reviewstation.vault.session import open_vault
 from reviewstation.vault.verify import verify_vault
-from support.packages import Sender, export, sender
-from support.vaults import PASS, make_vault
 
 TESTS = Path(__file__).resolve().parents[1]
 NEW_PASS = "the brand new passphrase"
 
 
-class Faults:
-    """Fail ``storage.write_fd_all`` from its Nth call on (or only at the Nth: transient)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.fail_at: int | None = None
-        self.transient = False
-        self.code = errno.ENOSPC
-        self.injected = 0
-
-    def arm(self, at: int, *, transient: bool = False, code: int = errno.ENOSPC) -> None:
-        self.calls, self.fail_at, self.transient, self.code = 0, at, transient, code
-
-    def disarm(self) -> None:
-        self.fail_at = None
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> Faults:
-        real = storage.write_fd_all
-
-        def write(fd: int, data: bytes | bytearray | memoryview) -> None:
-            self.calls += 1
-            at = self.fail_at
-            if at is not None and (
-                self.calls == at or (not self.transient and self.calls > at)
-            ):
-                self.injected += 1
-                raise OSError(self.code, os.strerror(self.code))
-            real(fd, data)
-
-        monkeypatch.setattr(storage, "write_fd_all", write)
-        return self
-
-    def count(self, action: Callable[[], object]) -> int:
-        """How many writes ``action`` makes (run it once, disarmed)."""
-        self.disarm()
-        self.calls = 0
-        action()
-        return self.calls
-
-
 # --- the child: one loop of real operations per scenario ------------------------------------
 
 CHILD = r"""
-import sys, json
+import sys
 from pathlib import Path
 from reviewstation.vault.session import open_vault
 scenario, vault, out, extra = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
-s = open_vault(vault, "%(pass)s")
+s = open_vault(vault, "@PASS@")
 print("go", flush=True)
 if scenario == "finding_edits":
     from reviewstation.findings.service import add_finding, update_finding
     for i in range(1, 400):
-        if i %% 3:
+        if i % 3:
             add_finding(s, 1, title=f"finding {i}", severity="medium", body="x" * 2000)
         else:
             update_finding(s, 1, body=f"edit {i}")
@@ -107,7 +64,7 @@ elif scenario == "checklist_answers":
     run = get_run(s.conn, 1)
     items = [item.id for item in run.template.items]
     for i in range(1, 400):
-        set_answer(s, 1, items[i %% len(items)], status="open", note=f"note {i}")
+        set_answer(s, 1, items[i % len(items)], status="open", note=f"note {i}")
         print("saved", i, flush=True)
 elif scenario == "package_export":
     from reviewstation.packages.export import export_package
@@ -129,11 +86,11 @@ elif scenario == "artifact_import":
 elif scenario == "keyslot_change":
     from reviewstation.crypto.kdf import floor_params
     from reviewstation.vault import accounts
-    accounts.change_passphrase(s, "%(new)s", kdf=floor_params())
+    accounts.change_passphrase(s, "@NEW@", kdf=floor_params())
     print("saved", 1, flush=True)
 s.close()
 print("done", flush=True)
-""" % {"pass": PASS, "new": NEW_PASS}
+""".replace("@PASS@", PASS).replace("@NEW@", NEW_PASS)
 
 
 @dataclass
