@@ -1,13 +1,27 @@
-"""The main window. For now: banners, menus, status bar and an honest empty state."""
+"""The main window: the reviews list on the left, the review workspace on the right."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent, QPalette
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from reviewstation.gui.context import Context
 from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
+from reviewstation.gui.review_dialog import NewReviewDialog
+from reviewstation.gui.reviews_list import ReviewsList
 from reviewstation.gui.vault_thread import SessionInfo
+from reviewstation.gui.workspace import Workspace
+from reviewstation.reviews.service import Review, list_reviews
+from reviewstation.vault.session import Session
 
 
 def vault_name(info: SessionInfo) -> str:
@@ -17,6 +31,10 @@ def vault_name(info: SessionInfo) -> str:
 
 def window_title(info: SessionInfo) -> str:
     return f"ReviewStation — {vault_name(info)} — {info.user} ({info.role})"
+
+
+def _reviews(session: Session) -> list[Review]:
+    return list_reviews(session.conn)
 
 
 class MainWindow(QMainWindow):
@@ -29,34 +47,109 @@ class MainWindow(QMainWindow):
 
     lock_requested = Signal()
     quit_requested = Signal()
+    settings_requested = Signal()
 
-    def __init__(self, info: SessionInfo, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ui = Ui_MainWindow()
         self.ui.setupUi(self)  # type: ignore[no-untyped-call]
+        self.ctx = ctx
+        info = ctx.info
         self.info = info
         self.setWindowTitle(window_title(info))
         self.ui.topBanner.set_marking(info.marking)
         self.ui.bottomBanner.set_marking(info.marking)
 
-        placeholder = self.ui.placeholderLabel
-        font = placeholder.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        placeholder.setFont(font)
-        placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        split = QSplitter(Qt.Orientation.Horizontal, self.ui.contentArea)
+        left = QWidget(split)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel("Re&views", left)
+        self.reviews = ReviewsList(left)
+        heading.setBuddy(self.reviews)
+        self.new_button = QPushButton("&New review…", left)
+        self.new_button.setToolTip("New review (Ctrl+N)")
+        left_layout.addWidget(heading)
+        left_layout.addWidget(self.reviews, 1)
+        left_layout.addWidget(self.new_button)
 
-        access = "read-only" if info.read_only else "read-write"
+        self.stack = QStackedWidget(split)
+        self.empty_label = QLabel("No reviews yet", self.stack)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setAccessibleName("No reviews yet")
+        self.empty_label.setWordWrap(True)
+        font = self.empty_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        self.empty_label.setFont(font)
+        self.empty_label.setForegroundRole(self.palette().ColorRole.PlaceholderText)
+        self.workspace = Workspace(ctx, self.stack)
+        self.stack.addWidget(self.empty_label)
+        self.stack.addWidget(self.workspace)
+        split.addWidget(left)
+        split.addWidget(self.stack)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 900])
+        self.ui.contentLayout.addWidget(split)
+
+        access = "read-only" if not ctx.writable else "read-write"
         self.user_label = QLabel(f"{info.user} ({info.role}), {access}")
         self.user_label.setAccessibleName("Unlocked user")
         self.vault_label = QLabel(f"Vault {info.vault_id}")
         self.vault_label.setAccessibleName("Vault id")
-        for label in (self.user_label, self.vault_label):
+        self.message_label = QLabel()
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setAccessibleName("Status message")
+        for label in (self.user_label, self.vault_label, self.message_label):
             label.setContentsMargins(6, 0, 6, 0)
         self.ui.appStatusBar.addWidget(self.user_label)
+        self.ui.appStatusBar.addWidget(self.message_label, 1)
         self.ui.appStatusBar.addPermanentWidget(self.vault_label)
 
         self.ui.actionLock.triggered.connect(self.lock_requested)
         self.ui.actionQuit.triggered.connect(self.quit_requested)
+        self.ui.actionSettings.triggered.connect(self.settings_requested)
+        self.ui.actionNewReview.triggered.connect(self.new_review)
+        self.ui.actionRefresh.triggered.connect(self.refresh)
+        self.new_button.clicked.connect(self.new_review)
+        self.reviews.review_selected.connect(self._on_review_selected)
+        for widget in (self.new_button,):
+            widget.setEnabled(ctx.writable)
+        self.ui.actionNewReview.setEnabled(ctx.writable)
+        if not ctx.writable:
+            self.empty_label.setText("No reviews yet (this session is read-only)")
+        self.resize(1280, 800)
+        self.refresh()
+
+    # -- reviews ---------------------------------------------------------------------------
+
+    def refresh(self, select: int = 0) -> None:
+        self.ctx.vault.submit(
+            _reviews,
+            lambda reviews: self._show_reviews(reviews, select),
+            self.show_status,
+            owner=self,
+        )
+
+    def _show_reviews(self, reviews: list[Review], select: int) -> None:
+        self.reviews.set_reviews(reviews, select)
+        self.workspace.refresh()
+
+    def _on_review_selected(self, review_id: int) -> None:
+        self.stack.setCurrentWidget(self.workspace if review_id else self.empty_label)
+        if review_id:
+            self.workspace.show_review(review_id)
+
+    def new_review(self) -> None:
+        if not self.ctx.writable:
+            return
+        dialog = NewReviewDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.created.connect(lambda review: self.refresh(review.id))
+        dialog.open()
+
+    def show_status(self, message: str) -> None:
+        self.message_label.setText(message)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # The window manager's close button means quit; the shell hides the window itself

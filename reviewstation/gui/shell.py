@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtWidgets import QApplication, QDialog
 
 from reviewstation.demo import ensure_demo_vault
 from reviewstation.errors import ReviewStationError
+from reviewstation.gui.autolock import IdleLock, configured_minutes
+from reviewstation.gui.clipboard import SecretClipboard
+from reviewstation.gui.context import Context
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.recent import RecentVaults
+from reviewstation.gui.settings_dialog import SettingsDialog
 from reviewstation.gui.unlock_dialog import UnlockDialog
 from reviewstation.gui.vault_thread import SessionInfo, UnlockRequest, VaultThread
 
@@ -24,8 +29,12 @@ class Shell(QObject):
 
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.settings = settings
         self.recent = RecentVaults(settings)
         self.vault = VaultThread(self)
+        self.clipboard = SecretClipboard(parent=self)
+        self.idle = IdleLock(configured_minutes(settings) * 60_000, self)
+        self.idle.idle.connect(self.lock)
         self.dialog = UnlockDialog()
         self.main_window: MainWindow | None = None
         self.done = False  # the session is closed and the vault thread has ended
@@ -52,17 +61,43 @@ class Shell(QObject):
 
     @Slot()
     def lock(self) -> None:
-        """Hide the main window at once, then close the session; the dialog returns after."""
+        """Close every dialog and hide the main window at once, then close the session.
+
+        Running work is asked to cancel; the session closes when it has ended (the close is
+        queued behind it on the vault thread), and nothing queued after it runs. The unlock
+        dialog returns once the vault thread reports the session closed.
+        """
         if self.main_window is None or self._quitting:
             return
+        self.idle.stop()
+        self._close_dialogs()
         self._drop_main_window()
+        self.clipboard.clear_if_ours()
         self.vault.lock()
+
+    def open_settings(self) -> None:
+        if self.main_window is None:
+            return
+        dialog = SettingsDialog(self.main_window.info.marking, self.settings, self.main_window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(
+            lambda: self.idle.set_timeout(configured_minutes(self.settings) * 60_000)
+        )
+        dialog.open()
+
+    def _close_dialogs(self) -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget is not self.dialog and widget.isVisible():
+                widget.done(QDialog.DialogCode.Rejected.value)
 
     @Slot()
     def quit(self) -> None:
         if self._quitting:
             return
         self._quitting = True
+        self.idle.stop()
+        self._close_dialogs()
+        self.clipboard.clear_if_ours()
         self.dialog.hide()
         self._drop_main_window()
         self.vault.stop()
@@ -99,11 +134,13 @@ class Shell(QObject):
         self.recent.remember(info.path)
         self.dialog.set_busy(False)
         self.dialog.hide()
-        window = MainWindow(info)
+        window = MainWindow(Context(self.vault, info, self.clipboard))
         window.lock_requested.connect(self.lock)
         window.quit_requested.connect(self.quit)
+        window.settings_requested.connect(self.open_settings)
         self.main_window = window
         self._present(window)
+        self.idle.start()
 
     @Slot(str)
     def _on_unlock_failed(self, message: str) -> None:

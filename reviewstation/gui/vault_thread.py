@@ -13,11 +13,13 @@ session that runs on the vault thread, with callbacks that run on the GUI thread
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar, cast
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from reviewstation.errors import ReviewStationError
@@ -63,6 +65,10 @@ def _describe(exc: BaseException) -> str:
     return INTERNAL_ERROR.format(type(exc).__name__)
 
 
+def _alive(owner: QObject | None) -> bool:
+    return owner is None or shiboken6.isValid(owner)
+
+
 class _Worker(QObject):
     """Lives on the vault thread. Every slot runs there; it only talks back through signals."""
 
@@ -72,9 +78,12 @@ class _Worker(QObject):
     job_finished = Signal(int, object)
     job_failed = Signal(int, str)
 
-    def __init__(self) -> None:
+    def __init__(self, closing: threading.Event) -> None:
         super().__init__()
         self._session: Session | None = None
+        # Set by the GUI thread the moment a lock is requested: jobs still queued behind it
+        # are refused, so no key is used once the user (or the idle timer) has locked.
+        self._closing = closing
 
     @Slot(object)
     def unlock(self, request: UnlockRequest) -> None:
@@ -89,6 +98,7 @@ class _Worker(QObject):
             self.unlock_failed.emit(_describe(exc))
             return
         self._session = session
+        self._closing.clear()
         self.unlocked.emit(
             SessionInfo(
                 path=session.path,
@@ -106,7 +116,7 @@ class _Worker(QObject):
 
     @Slot(int, object)
     def run_job(self, job_id: int, job: Callable[[Session], object]) -> None:
-        if self._session is None or self._session.closed:
+        if self._session is None or self._session.closed or self._closing.is_set():
             self.job_failed.emit(job_id, LOCKED)
             return
         try:
@@ -159,12 +169,16 @@ class VaultThread(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._jobs: dict[int, tuple[Callable[[object], None], Callable[[str], None]]] = {}
+        self._jobs: dict[
+            int, tuple[Callable[[object], None], Callable[[str], None], QObject | None]
+        ] = {}
+        self._cancels: dict[int, threading.Event] = {}
         self._next_job = 0
         self._stopping = False
+        self._closing = threading.Event()
         self._thread = QThread()
         self._thread.setObjectName("vault")
-        self._worker = _Worker()
+        self._worker = _Worker(self._closing)
         self._worker.moveToThread(self._thread)
         self._unlock_requested.connect(self._worker.unlock)
         self._lock_requested.connect(self._worker.lock)
@@ -182,20 +196,44 @@ class VaultThread(QObject):
         self._unlock_requested.emit(request)
 
     def lock(self) -> None:
+        """Cancel running work, refuse queued work, forget its callbacks, close the session.
+
+        The close is queued behind the job that is running, if any: that job sees its cancel
+        flag, ends, and only then are the keys dropped. Its result is not delivered (the
+        windows that asked for it are gone).
+        """
+        self._closing.set()
+        self.cancel_all()
+        self._jobs.clear()
         self._lock_requested.emit()
+
+    def cancel_all(self) -> None:
+        for event in self._cancels.values():
+            event.set()
+
+    def busy(self) -> bool:
+        """Whether any submitted job has not answered yet."""
+        return bool(self._jobs)
 
     def submit(
         self,
         job: Callable[[Session], T],
         on_done: Callable[[T], None],
         on_error: Callable[[str], None],
+        cancel: threading.Event | None = None,
+        owner: QObject | None = None,
     ) -> int:
         """Run ``job(session)`` on the vault thread; one callback then runs on the GUI thread.
 
         ``job`` must not touch widgets, and should return plain values, not live handles.
+        ``cancel``, if given, is set when the vault is locked while the job waits or runs.
+        ``owner``: the object the callbacks belong to; if it has been deleted by the time
+        the answer comes, the answer is dropped.
         """
         self._next_job += 1
-        self._jobs[self._next_job] = (cast(Callable[[object], None], on_done), on_error)
+        self._jobs[self._next_job] = (cast(Callable[[object], None], on_done), on_error, owner)
+        if cancel is not None:
+            self._cancels[self._next_job] = cancel
         self._job_requested.emit(self._next_job, job)
         return self._next_job
 
@@ -204,6 +242,9 @@ class VaultThread(QObject):
         if self._stopping:
             return
         self._stopping = True
+        self._closing.set()
+        self.cancel_all()
+        self._jobs.clear()  # the windows that asked are going away
         self._stop_requested.emit()
 
     def is_finished(self) -> bool:
@@ -215,17 +256,20 @@ class VaultThread(QObject):
 
     @Slot(int, object)
     def _on_job_finished(self, job_id: int, result: object) -> None:
+        self._cancels.pop(job_id, None)
         callbacks = self._jobs.pop(job_id, None)
-        if callbacks is not None:
+        if callbacks is not None and _alive(callbacks[2]):
             callbacks[0](result)
 
     @Slot(int, str)
     def _on_job_failed(self, job_id: int, message: str) -> None:
+        self._cancels.pop(job_id, None)
         callbacks = self._jobs.pop(job_id, None)
-        if callbacks is not None:
+        if callbacks is not None and _alive(callbacks[2]):
             callbacks[1](message)
 
     @Slot()
     def _on_thread_finished(self) -> None:
         self._jobs.clear()
+        self._cancels.clear()
         self.stopped.emit()

@@ -122,7 +122,8 @@ def test_correct_passphrase_opens_main_window(
     for banner in (window.ui.topBanner, window.ui.bottomBanner):
         assert banner.text() == "SECRET"
         assert banner.banner_style.background == "#c8102e"
-    assert window.ui.placeholderLabel.text() == "No reviews yet"
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_label, timeout=TIMEOUT)
+    assert window.empty_label.text() == "No reviews yet"
     assert vault.vault_id in window.vault_label.text()
     assert window.user_label.text().startswith("alice (lead)")
     assert shell.recent.paths() == [vault.path]

@@ -16,9 +16,8 @@ from PySide6.QtGui import (QAction, QBrush, QColor, QConicalGradient,
     QIcon, QImage, QKeySequence, QLinearGradient,
     QPainter, QPalette, QPixmap, QRadialGradient,
     QTransform)
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMenu,
-    QMenuBar, QSizePolicy, QStatusBar, QVBoxLayout,
-    QWidget)
+from PySide6.QtWidgets import (QApplication, QMainWindow, QMenu, QMenuBar,
+    QSizePolicy, QStatusBar, QVBoxLayout, QWidget)
 
 from reviewstation.gui.banner import ClassificationBanner
 
@@ -30,6 +29,12 @@ class Ui_MainWindow(object):
         MainWindow.setWindowTitle(u"ReviewStation")
         self.actionLock = QAction(MainWindow)
         self.actionLock.setObjectName(u"actionLock")
+        self.actionSettings = QAction(MainWindow)
+        self.actionSettings.setObjectName(u"actionSettings")
+        self.actionNewReview = QAction(MainWindow)
+        self.actionNewReview.setObjectName(u"actionNewReview")
+        self.actionRefresh = QAction(MainWindow)
+        self.actionRefresh.setObjectName(u"actionRefresh")
         self.actionQuit = QAction(MainWindow)
         self.actionQuit.setObjectName(u"actionQuit")
         self.centralwidget = QWidget(MainWindow)
@@ -48,19 +53,23 @@ class Ui_MainWindow(object):
         self.appMenuBar.setNativeMenuBar(False)
         self.menuFile = QMenu(self.appMenuBar)
         self.menuFile.setObjectName(u"menuFile")
+        self.menuReview = QMenu(self.appMenuBar)
+        self.menuReview.setObjectName(u"menuReview")
 
         self.outerLayout.addWidget(self.appMenuBar)
 
-        self.placeholderLabel = QLabel(self.centralwidget)
-        self.placeholderLabel.setObjectName(u"placeholderLabel")
+        self.contentArea = QWidget(self.centralwidget)
+        self.contentArea.setObjectName(u"contentArea")
         sizePolicy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         sizePolicy.setHorizontalStretch(0)
         sizePolicy.setVerticalStretch(1)
-        sizePolicy.setHeightForWidth(self.placeholderLabel.sizePolicy().hasHeightForWidth())
-        self.placeholderLabel.setSizePolicy(sizePolicy)
-        self.placeholderLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sizePolicy.setHeightForWidth(self.contentArea.sizePolicy().hasHeightForWidth())
+        self.contentArea.setSizePolicy(sizePolicy)
+        self.contentLayout = QVBoxLayout(self.contentArea)
+        self.contentLayout.setObjectName(u"contentLayout")
+        self.contentLayout.setContentsMargins(6, 6, 6, 0)
 
-        self.outerLayout.addWidget(self.placeholderLabel)
+        self.outerLayout.addWidget(self.contentArea)
 
         self.appStatusBar = QStatusBar(self.centralwidget)
         self.appStatusBar.setObjectName(u"appStatusBar")
@@ -76,9 +85,13 @@ class Ui_MainWindow(object):
         MainWindow.setCentralWidget(self.centralwidget)
 
         self.appMenuBar.addAction(self.menuFile.menuAction())
+        self.appMenuBar.addAction(self.menuReview.menuAction())
         self.menuFile.addAction(self.actionLock)
+        self.menuFile.addAction(self.actionSettings)
         self.menuFile.addSeparator()
         self.menuFile.addAction(self.actionQuit)
+        self.menuReview.addAction(self.actionNewReview)
+        self.menuReview.addAction(self.actionRefresh)
 
         self.retranslateUi(MainWindow)
 
@@ -93,6 +106,27 @@ class Ui_MainWindow(object):
 #if QT_CONFIG(shortcut)
         self.actionLock.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+L", None))
 #endif // QT_CONFIG(shortcut)
+        self.actionSettings.setText(QCoreApplication.translate("MainWindow", u"&Settings\u2026", None))
+#if QT_CONFIG(tooltip)
+        self.actionSettings.setToolTip(QCoreApplication.translate("MainWindow", u"Idle auto-lock and other settings", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.actionSettings.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+,", None))
+#endif // QT_CONFIG(shortcut)
+        self.actionNewReview.setText(QCoreApplication.translate("MainWindow", u"&New review\u2026", None))
+#if QT_CONFIG(tooltip)
+        self.actionNewReview.setToolTip(QCoreApplication.translate("MainWindow", u"Record a new submission for review", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.actionNewReview.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+N", None))
+#endif // QT_CONFIG(shortcut)
+        self.actionRefresh.setText(QCoreApplication.translate("MainWindow", u"&Refresh", None))
+#if QT_CONFIG(tooltip)
+        self.actionRefresh.setToolTip(QCoreApplication.translate("MainWindow", u"Read the reviews and the current page again", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.actionRefresh.setShortcut(QCoreApplication.translate("MainWindow", u"F5", None))
+#endif // QT_CONFIG(shortcut)
         self.actionQuit.setText(QCoreApplication.translate("MainWindow", u"&Quit", None))
 #if QT_CONFIG(tooltip)
         self.actionQuit.setToolTip(QCoreApplication.translate("MainWindow", u"Lock the vault and quit ReviewStation", None))
@@ -101,10 +135,7 @@ class Ui_MainWindow(object):
         self.actionQuit.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+Q", None))
 #endif // QT_CONFIG(shortcut)
         self.menuFile.setTitle(QCoreApplication.translate("MainWindow", u"&File", None))
-        self.placeholderLabel.setText(QCoreApplication.translate("MainWindow", u"No reviews yet", None))
-#if QT_CONFIG(accessibility)
-        self.placeholderLabel.setAccessibleName(QCoreApplication.translate("MainWindow", u"No reviews yet", None))
-#endif // QT_CONFIG(accessibility)
+        self.menuReview.setTitle(QCoreApplication.translate("MainWindow", u"&Review", None))
         pass
     # retranslateUi
 

@@ -1,0 +1,292 @@
+"""The Audit tab: the trail, fetched lazily in pages, with a text filter; Verify vault."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import PassphraseDialog, show_message
+from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.vault_thread import VaultThread
+from reviewstation.vault import audit
+from reviewstation.vault.session import Session
+from reviewstation.vault.verify import Report, verify_vault
+
+PAGE = 500
+SCAN_LIMIT = 20_000  # entries read per request while filtering, so a request stays short
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("Seq.", "When (UTC)", "User", "Action", "Target", "Details")
+
+
+def _row(entry: audit.Entry) -> tuple[str, ...]:
+    details = json.dumps(entry.details, sort_keys=True, ensure_ascii=False)
+    return (str(entry.seq), entry.at, entry.user, entry.action, entry.target, details)
+
+
+def _fetch(after: int, text: str) -> Any:
+    needle = text.casefold()
+
+    def job(session: Session) -> tuple[list[tuple[str, ...]], int, bool]:
+        rows: list[tuple[str, ...]] = []
+        last = after
+        scanned = 0
+        for entry in itertools.islice(audit.entries(session.conn, after), SCAN_LIMIT):
+            scanned += 1
+            last = entry.seq
+            row = _row(entry)
+            if not needle or any(needle in cell.casefold() for cell in row):
+                rows.append(row)
+                if len(rows) >= PAGE:
+                    break
+        finished = len(rows) < PAGE and scanned < SCAN_LIMIT
+        return rows, last, finished
+
+    return job
+
+
+class AuditModel(QAbstractTableModel):
+    loaded = Signal()
+    failed = Signal(str)
+
+    def __init__(self, vault: VaultThread, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.rows: list[tuple[str, ...]] = []
+        self.text = ""
+        self._after = 0
+        self._generation = 0
+        self._exhausted = True  # nothing is read until the page is first shown
+        self._fetching = False
+
+    def set_filter(self, text: str) -> None:
+        self.beginResetModel()
+        self._generation += 1
+        self.text = text
+        self.rows = []
+        self._after = 0
+        self._exhausted = False
+        self._fetching = False
+        self.endResetModel()
+
+    def complete(self) -> bool:
+        return self._exhausted
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted and not self._fetching
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        self._fetching = True
+        generation = self._generation
+        self.vault.submit(
+            _fetch(self._after, self.text),
+            lambda result: self._on_page(generation, *result),
+            lambda message: self._on_error(generation, message),
+            owner=self,
+        )
+
+    def _on_page(self, generation: int, rows: list[tuple[str, ...]], last: int, done: bool) -> None:
+        if generation != self._generation:
+            return
+        self._fetching = False
+        self._after = last
+        self._exhausted = done
+        if rows:
+            start = len(self.rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self.rows.extend(rows)
+            self.endInsertRows()
+        self.loaded.emit()
+
+    def _on_error(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._fetching = False
+            self._exhausted = True
+            self.failed.emit(message)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.rows[index.row()][index.column()]
+        return None
+
+
+def report_text(report: Report) -> str:
+    lines = [f"Vault {report.vault_id}: {report.entries} audit entries."]
+    lines.append("")
+    lines.append(f"Problems ({len(report.problems)}):")
+    lines.extend(f"  ✗ {p}" for p in report.problems or ["none"])
+    lines.append("")
+    lines.append(f"Checks made ({len(report.checks)}):")
+    lines.extend(f"  ✓ {c}" for c in report.checks)
+    if report.notes:
+        lines.append("")
+        lines.append(f"Notes ({len(report.notes)}):")
+        lines.extend(f"  • {n}" for n in report.notes)
+    return "\n".join(lines)
+
+
+class AuditPage(QWidget):
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.loaded_once = False
+        self.model = AuditModel(ctx.vault, self)
+        self.last_report: Report | None = None
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setAccessibleName("Audit filter")
+        self.filter_edit.setPlaceholderText("Filter by user, action, target or details")
+        self.filter_edit.setClearButtonEnabled(True)
+        filter_label = QLabel("&Filter:", self)
+        filter_label.setBuddy(self.filter_edit)
+        self.full_check = QCheckBox("&Decrypt every artifact", self)
+        self.full_check.setToolTip("Slower: decrypts all content and compares both hashes")
+        self.verify_button = QPushButton("&Verify vault…", self)
+        bar.addWidget(filter_label)
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.full_check)
+        bar.addWidget(self.verify_button)
+        layout.addLayout(bar)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Audit trail")
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 60), (1, 160), (2, 80), (3, 150), (4, 260)):
+            self.table.setColumnWidth(column, width)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        layout.addWidget(self.table, 1)
+        self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setAccessibleName("Audit status")
+        layout.addWidget(self.status)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(300)
+        self._timer.timeout.connect(self.apply_filter)
+        self.filter_edit.textChanged.connect(self._timer.start)
+        self.filter_edit.returnPressed.connect(self.apply_filter)
+        self.verify_button.clicked.connect(self.ask_passphrase)
+        self.model.loaded.connect(self._update_status)
+        self.model.failed.connect(self.status.setText)
+
+    def show_review(self, review_id: int) -> None:
+        # The trail is the vault's, not one review's: load it once, refresh on demand.
+        if not self.loaded_once:
+            self.loaded_once = True
+            self.apply_filter()
+
+    def apply_filter(self) -> None:
+        self._timer.stop()
+        self.model.set_filter(self.filter_edit.text().strip())
+        self._update_status()
+
+    def _update_status(self) -> None:
+        n = self.model.rowCount()
+        more = "" if self.model.complete() else " — scroll for more"
+        what = "matching entries" if self.model.text else "entries"
+        self.status.setText(f"{n} {what} shown{more}")
+
+    # -- verify ----------------------------------------------------------------------------
+
+    def ask_passphrase(self) -> None:
+        dialog = PassphraseDialog(
+            self.ctx.marking,
+            self.ctx.info.user,
+            "Verifying the vault unlocks it again from scratch, so that nothing in this"
+            " session is trusted. Type your passphrase; it is used once and not kept.",
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(self.verify)
+        dialog.open()
+
+    def verify(self, secret: str) -> None:
+        path, user, full = self.ctx.info.path, self.ctx.info.user, self.full_check.isChecked()
+        progress = JobProgress()
+        box = ProgressDialog(self.ctx.marking, "Verifying the vault…", progress, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        secrets = [secret]  # emptied once the job has it, so only the job's frame holds it
+
+        def job(_session: Session) -> Report:
+            phrase = secrets.pop()
+            return verify_vault(
+                path,
+                phrase,
+                user=user,
+                full=full,
+                progress=lambda step: progress.report(0, 0, f"Checking the {step}…"),
+                content_progress=lambda *_: None,
+                cancel=progress.cancel,
+            )
+
+        def done(report: Report) -> None:
+            box.finish()
+            self.last_report = report
+            verdict = (
+                "The vault is intact."
+                if report.intact
+                else (f"The vault has {len(report.problems)} problem(s).")
+            )
+            if progress.cancel.is_set():
+                verdict += " (The content check was cancelled part way.)"
+            show_message(self, self.ctx.marking, "Vault verification", verdict, report_text(report))
+            self.apply_filter()
+
+        def failed(message: str) -> None:
+            box.finish()
+            show_message(
+                self,
+                self.ctx.marking,
+                "Vault verification",
+                f"The vault could not be checked: {message}",
+            )
+
+        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
+        box.open()

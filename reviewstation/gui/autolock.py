@@ -1,0 +1,67 @@
+"""Idle auto-lock: any keyboard or mouse input restarts the timer; at zero, lock.
+
+The filter is installed on the application, so input in any window or dialog counts.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+DEFAULT_MINUTES = 10
+SETTING = "security/autolock_minutes"
+ACTIVITY = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
+
+
+def configured_minutes(settings: QSettings) -> int:
+    value = settings.value(SETTING, DEFAULT_MINUTES)
+    try:
+        minutes = int(str(value))
+    except ValueError:
+        return DEFAULT_MINUTES
+    return minutes if 1 <= minutes <= 240 else DEFAULT_MINUTES
+
+
+class IdleLock(QObject):
+    idle = Signal()
+
+    def __init__(self, timeout_ms: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(timeout_ms)
+        self._timer.timeout.connect(self.idle)
+        self._installed = False
+
+    def set_timeout(self, timeout_ms: int) -> None:
+        self._timer.setInterval(timeout_ms)
+        if self._timer.isActive():
+            self._timer.start()
+
+    def timeout(self) -> int:
+        return self._timer.interval()
+
+    def start(self) -> None:
+        app = QApplication.instance()
+        if app is not None and not self._installed:
+            app.installEventFilter(self)
+            self._installed = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None and self._installed:
+            app.removeEventFilter(self)
+            self._installed = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in ACTIVITY and self._timer.isActive():
+            self._timer.start()
+        return False

@@ -1,0 +1,215 @@
+"""The Checklists tab: start a run from a template, walk through it, see all its items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewstation.checklists import library
+from reviewstation.checklists.runs import STATUSES, Run, list_runs, start_run
+from reviewstation.gui.checklist_walkthrough import STATUS_WORDS, Walkthrough
+from reviewstation.gui.context import Context
+from reviewstation.vault.session import Session
+
+
+@dataclass(frozen=True)
+class Runs:
+    runs: list[Run]
+    templates: list[tuple[str, str]]  # (name for start_run, label)
+
+
+def load_runs(session: Session, review_id: int) -> Runs:
+    runs = [r for r in list_runs(session.conn, review_id) if r.superseded_by is None]
+    latest: dict[str, library.Available] = {}
+    for available in library.available(session.conn):
+        latest[available.template.id] = available  # sorted by version: the newest wins
+    templates = [
+        (a.template.id, f"{a.template.title} (v{a.template.version})") for a in latest.values()
+    ]
+    return Runs(runs, templates)
+
+
+class ChecklistsPage(QWidget):
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.review_id = 0
+        self.runs: list[Run] = []
+        layout = QVBoxLayout(self)
+
+        bar = QHBoxLayout()
+        self.run_combo = QComboBox(self)
+        self.run_combo.setAccessibleName("Checklist run")
+        run_label = QLabel("&Run:", self)
+        run_label.setBuddy(self.run_combo)
+        self.template_combo = QComboBox(self)
+        self.template_combo.setAccessibleName("Template")
+        template_label = QLabel("&Template:", self)
+        template_label.setBuddy(self.template_combo)
+        self.start_button = QPushButton("&Start run", self)
+        self.start_button.setEnabled(False)
+        bar.addWidget(run_label)
+        bar.addWidget(self.run_combo, 1)
+        bar.addSpacing(16)
+        bar.addWidget(template_label)
+        bar.addWidget(self.template_combo, 1)
+        bar.addWidget(self.start_button)
+        layout.addLayout(bar)
+        self.message = QLabel(self)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setAccessibleName("Checklist message")
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.walkthrough = Walkthrough(ctx, split)
+        items_box = QWidget(split)
+        items_layout = QVBoxLayout(items_box)
+        items_layout.setContentsMargins(0, 0, 0, 0)
+        filter_row = QHBoxLayout()
+        self.filter_combo = QComboBox(items_box)
+        self.filter_combo.setAccessibleName("Item status filter")
+        self.filter_combo.addItem("All items", None)
+        for status in STATUSES:
+            self.filter_combo.addItem(STATUS_WORDS[status], status)
+        filter_label = QLabel("All items, &filter:", items_box)
+        filter_label.setBuddy(self.filter_combo)
+        filter_row.addWidget(filter_label)
+        filter_row.addWidget(self.filter_combo)
+        filter_row.addStretch(1)
+        items_layout.addLayout(filter_row)
+        self.table = QTableWidget(0, 4, items_box)
+        self.table.setHorizontalHeaderLabels(["#", "Section", "Item", "Status"])
+        self.table.setAccessibleName("Checklist items")
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        items_layout.addWidget(self.table, 1)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+
+        self.run_combo.currentIndexChanged.connect(self._on_run_chosen)
+        self.start_button.clicked.connect(self.start)
+        self.filter_combo.currentIndexChanged.connect(self._apply_filter)
+        self.table.cellActivated.connect(self._on_cell_activated)
+        self.walkthrough.run_changed.connect(self._on_run_changed)
+        self.start_button.setEnabled(ctx.writable)
+
+    def show_review(self, review_id: int, select_run: int = 0) -> None:
+        self.review_id = review_id
+        if not review_id:
+            return
+
+        def job(session: Session) -> Runs:
+            return load_runs(session, review_id)
+
+        self.ctx.vault.submit(
+            job, lambda runs: self._show(runs, select_run), self._error, owner=self
+        )
+
+    def _error(self, message: str) -> None:
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+
+    def _show(self, loaded: Runs, select_run: int) -> None:
+        self._error("")
+        self.runs = loaded.runs
+        current = self.template_combo.currentData()
+        self.template_combo.clear()
+        for name, label in loaded.templates:
+            self.template_combo.addItem(label, name)
+        if current is not None:
+            self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(current)))
+        self.run_combo.blockSignals(True)
+        self.run_combo.clear()
+        for run in self.runs:
+            state = f", signed off by {run.signed_off_by}" if run.signed_off_by else ""
+            self.run_combo.addItem(
+                f"Run {run.id}: {run.template.title} (v{run.template.version}){state}", run.id
+            )
+        self.run_combo.blockSignals(False)
+        if not self.runs:
+            self.walkthrough.set_run(None)
+            self._fill_table(None)
+            self._error("No checklist yet: choose a template and press Start run (Alt+S).")
+            return
+        index = self.run_combo.findData(select_run) if select_run else len(self.runs) - 1
+        self.run_combo.setCurrentIndex(max(0, index))
+        self._on_run_chosen(self.run_combo.currentIndex())
+
+    def _on_run_chosen(self, index: int) -> None:
+        run = self.runs[index] if 0 <= index < len(self.runs) else None
+        self.walkthrough.set_run(run)
+        self._fill_table(run)
+
+    def _on_run_changed(self, run: Run) -> None:
+        self.runs = [run if r.id == run.id else r for r in self.runs]
+        self._fill_table(run)
+
+    def start(self) -> None:
+        name = self.template_combo.currentData()
+        if not self.review_id or not isinstance(name, str) or not self.ctx.writable:
+            return
+        review_id = self.review_id
+
+        def job(session: Session) -> int:
+            return start_run(session, review_id, name).id
+
+        self.start_button.setEnabled(False)
+        self.ctx.vault.submit(job, self._on_started, self._on_start_failed, owner=self)
+
+    def _on_started(self, run_id: int) -> None:
+        self.start_button.setEnabled(True)
+        self.show_review(self.review_id, run_id)
+
+    def _on_start_failed(self, message: str) -> None:
+        self.start_button.setEnabled(True)
+        self._error(message)
+
+    def _fill_table(self, run: Run | None) -> None:
+        self.table.setRowCount(0)
+        if run is None:
+            return
+        items = {item.id: item for item in run.template.items}
+        self.table.setRowCount(len(run.answers))
+        for row, answer in enumerate(run.answers):
+            item = items[answer.item_id]
+            cells = (str(row + 1), item.section, item.prompt, STATUS_WORDS[answer.status])
+            for column, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                cell.setData(Qt.ItemDataRole.UserRole, answer.status)
+                if column == 2:
+                    cell.setToolTip(item.prompt)
+                self.table.setItem(row, column, cell)
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        wanted = self.filter_combo.currentData()
+        for row in range(self.table.rowCount()):
+            cell = self.table.item(row, 3)
+            status = cell.data(Qt.ItemDataRole.UserRole) if cell is not None else None
+            self.table.setRowHidden(row, wanted is not None and status != wanted)
+
+    def _on_cell_activated(self, row: int, _column: int) -> None:
+        self.walkthrough.go_to(row)
+        self.walkthrough.setFocus()

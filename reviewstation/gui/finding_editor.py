@@ -1,0 +1,406 @@
+"""The finding editor: fields, Markdown body with a live preview, CVSS v4.0 with a live
+score, status changes with a reason, and the revision history."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewstation.errors import InputError
+from reviewstation.findings import service
+from reviewstation.findings.scoring import score_cvss4
+from reviewstation.findings.service import KINDS, SEVERITIES, Finding
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.markdown_preview import MarkdownPreview
+from reviewstation.vault.session import Session
+
+PREVIEW_DELAY_MS = 150
+TEXT_FIELDS = ("title", "cvss_vector", "cwe", "vendor", "product", "versions", "portion_marking")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    finding: Finding
+    history: list[dict[str, Any]]
+
+
+def describe_change(changes: dict[str, Any]) -> str:
+    parts = []
+    for name, value in sorted(changes.items()):
+        if name == "reason":
+            continue
+        if isinstance(value, list) and len(value) == 2:
+            old, new = value
+            if name == "body":
+                parts.append("body changed")
+            elif old is None:
+                parts.append(f"{name} = {new}")
+            else:
+                parts.append(f"{name}: {old} → {new}")
+        else:
+            parts.append(f"{name}: {json.dumps(value, sort_keys=True)}")
+    if "reason" in changes:
+        parts.append(f"reason: {changes['reason']}")
+    return "; ".join(parts)
+
+
+class FindingEditor(MarkedDialog):
+    saved = Signal(object)  # Finding
+
+    def __init__(
+        self, ctx: Context, review_id: int, finding_id: int, parent: QWidget | None = None
+    ) -> None:
+        title = f"Finding {finding_id}" if finding_id else "New finding"
+        super().__init__(ctx.marking, title, parent)
+        self.ctx = ctx
+        self.review_id = review_id
+        self.finding: Finding | None = None
+        self.resize(980, 720)
+        tabs = QTabWidget(self)
+        self.tabs = tabs
+        self.body.addWidget(tabs, 1)
+
+        # -- the finding --------------------------------------------------------------------
+        page = QWidget(tabs)
+        page_layout = QVBoxLayout(page)
+        form = QFormLayout()
+        self.title_edit = QLineEdit(page)
+        self.kind_combo = QComboBox(page)
+        self.kind_combo.addItems(list(KINDS))
+        self.severity_combo = QComboBox(page)
+        self.severity_combo.addItems(list(SEVERITIES))
+        self.severity_combo.setCurrentText("medium")
+        self.marking_edit = QLineEdit(page)
+        self.marking_edit.setPlaceholderText("e.g. CUI or U")
+        self.cvss_edit = QLineEdit(page)
+        self.cvss_edit.setPlaceholderText(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+        )
+        self.cvss_score = plain_label("", page)
+        self.cvss_score.setAccessibleName("CVSS score")
+        self.cwe_edit = QLineEdit(page)
+        self.cwe_edit.setPlaceholderText("CWE-787")
+        self.vendor_edit = QLineEdit(page)
+        self.product_edit = QLineEdit(page)
+        self.versions_edit = QLineEdit(page)
+        top = QHBoxLayout()
+        top.addWidget(self.kind_combo)
+        severity_label = QLabel("Se&verity:", page)
+        severity_label.setBuddy(self.severity_combo)
+        top.addWidget(severity_label)
+        top.addWidget(self.severity_combo)
+        marking_label = QLabel("&Portion marking:", page)
+        marking_label.setBuddy(self.marking_edit)
+        top.addWidget(marking_label)
+        top.addWidget(self.marking_edit)
+        top.addStretch(1)
+        product = QHBoxLayout()
+        product.addWidget(self.vendor_edit)
+        product_label = QLabel("Pro&duct:", page)
+        product_label.setBuddy(self.product_edit)
+        product.addWidget(product_label)
+        product.addWidget(self.product_edit)
+        versions_label = QLabel("Ve&rsions:", page)
+        versions_label.setBuddy(self.versions_edit)
+        product.addWidget(versions_label)
+        product.addWidget(self.versions_edit)
+        cvss = QHBoxLayout()
+        cvss.addWidget(self.cvss_edit, 1)
+        cvss.addWidget(self.cvss_score)
+        rows: tuple[tuple[str, QWidget, QHBoxLayout | None], ...] = (
+            ("&Title:", self.title_edit, None),
+            ("&Kind:", self.kind_combo, top),
+            ("C&VSS v4.0:", self.cvss_edit, cvss),
+            ("C&WE:", self.cwe_edit, None),
+            ("V&endor:", self.vendor_edit, product),
+        )
+        for text, widget, layout in rows:
+            label = QLabel(text, page)
+            label.setBuddy(widget)
+            form.addRow(label, layout if layout is not None else widget)
+        names = {
+            self.title_edit: "Title",
+            self.kind_combo: "Kind",
+            self.severity_combo: "Severity",
+            self.marking_edit: "Portion marking",
+            self.cvss_edit: "CVSS v4.0 vector",
+            self.cwe_edit: "CWE",
+            self.vendor_edit: "Vendor",
+            self.product_edit: "Product",
+            self.versions_edit: "Affected versions",
+        }
+        for widget, name in names.items():
+            widget.setAccessibleName(name)
+        page_layout.addLayout(form)
+
+        split = QSplitter(Qt.Orientation.Horizontal, page)
+        editor_box = QWidget(split)
+        editor_layout = QVBoxLayout(editor_box)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        self.body_edit = QPlainTextEdit(editor_box)
+        self.body_edit.setAccessibleName("Body (Markdown)")
+        self.body_edit.setTabChangesFocus(True)
+        body_label = QLabel("&Body (Markdown):", editor_box)
+        body_label.setBuddy(self.body_edit)
+        editor_layout.addWidget(body_label)
+        editor_layout.addWidget(self.body_edit, 1)
+        preview_box = QWidget(split)
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.setContentsMargins(0, 0, 0, 0)
+        self.preview = MarkdownPreview(preview_box)
+        preview_label = QLabel("Pre&view:", preview_box)
+        preview_label.setBuddy(self.preview)
+        preview_layout.addWidget(preview_label)
+        preview_layout.addWidget(self.preview, 1)
+        page_layout.addWidget(split, 1)
+
+        status_row = QHBoxLayout()
+        self.status_label = plain_label("Status: draft (new)", page)
+        self.status_label.setAccessibleName("Status")
+        self.status_combo = QComboBox(page)
+        self.status_combo.setAccessibleName("New status")
+        self.reason_edit = QLineEdit(page)
+        self.reason_edit.setAccessibleName("Reason")
+        self.reason_edit.setPlaceholderText(
+            "Reason (needed to dispute, withdraw or lower an approved severity)"
+        )
+        self.status_button = QPushButton("Change &status", page)
+        status_row.addWidget(self.status_label)
+        move_label = QLabel("&Move to:", page)
+        move_label.setBuddy(self.status_combo)
+        status_row.addWidget(move_label)
+        status_row.addWidget(self.status_combo)
+        status_row.addWidget(self.reason_edit, 1)
+        status_row.addWidget(self.status_button)
+        page_layout.addLayout(status_row)
+        tabs.addTab(page, "&Finding")
+
+        # -- history ------------------------------------------------------------------------
+        self.history = QTreeWidget(tabs)
+        self.history.setHeaderLabels(["Rev.", "When", "Who", "Changes"])
+        self.history.setRootIsDecorated(False)
+        self.history.setAccessibleName("Revision history")
+        self.history.setColumnWidth(0, 50)
+        self.history.setColumnWidth(1, 170)
+        self.history.setColumnWidth(2, 90)
+        tabs.addTab(self.history, "&History")
+
+        self.error_label = plain_label("", self)
+        self.error_label.setAccessibleName("Error")
+        self.error_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error_label.hide()
+        self.body.addWidget(self.error_label)
+        buttons = QDialogButtonBox(self)
+        self.save_button = buttons.addButton(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setToolTip("Save (Ctrl+S)")
+        self.save_button.setShortcut("Ctrl+S")
+        self.copy_button = buttons.addButton("Cop&y text", QDialogButtonBox.ButtonRole.ActionRole)
+        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self.save)
+        self.copy_button.clicked.connect(self.copy_text)
+        self.status_button.clicked.connect(self.change_status)
+        self.body.addWidget(buttons)
+
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.update_preview)
+        self.body_edit.textChanged.connect(self._preview_timer.start)
+        self.cvss_edit.textChanged.connect(self.update_score)
+
+        self._set_editable(ctx.writable)
+        self.status_combo.setEnabled(False)
+        self.status_button.setEnabled(False)
+        self.reason_edit.setEnabled(False)
+        if finding_id:
+            self._set_editable(False)  # until it has loaded
+            self._load(finding_id)
+        else:
+            self.tabs.setTabEnabled(1, False)
+        self.title_edit.setFocus()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _load(self, finding_id: int) -> None:
+        def job(session: Session) -> Loaded:
+            finding = service.get_finding(session.conn, finding_id)
+            return Loaded(finding, service.revisions(session.conn, finding.id))
+
+        self.ctx.vault.submit(job, self._show, self.show_error, owner=self)
+
+    def _show(self, loaded: Loaded) -> None:
+        f = loaded.finding
+        self.finding = f
+        self.setWindowTitle(f"Finding {f.id} — revision {f.revision}")
+        self.title_edit.setText(f.title)
+        self.kind_combo.setCurrentText(f.kind)
+        self.severity_combo.setCurrentText(f.severity)
+        self.marking_edit.setText(f.portion_marking)
+        self.cvss_edit.setText(f.cvss_vector or "")
+        self.cwe_edit.setText(f.cwe or "")
+        self.vendor_edit.setText(f.vendor)
+        self.product_edit.setText(f.product)
+        self.versions_edit.setText(f.versions)
+        self.body_edit.setPlainText(f.body)
+        self.update_preview()
+        self.update_score()
+        approved = f" by {f.approved_by}" if f.approved_by else ""
+        self.status_label.setText(f"Status: {f.status}{approved}; author {f.author}")
+        self.status_combo.clear()
+        for target in service.TRANSITIONS[f.status]:
+            self.status_combo.addItem(target, target)
+        self.history.clear()
+        for rev in reversed(loaded.history):
+            item = QTreeWidgetItem(
+                [str(rev["revision"]), rev["at"], rev["user"], describe_change(rev["changes"])]
+            )
+            item.setToolTip(3, json.dumps(rev["changes"], indent=1, sort_keys=True)[:4000])
+            self.history.addTopLevelItem(item)
+        self._set_editable(self.ctx.writable)
+        for widget in (self.status_combo, self.status_button, self.reason_edit):
+            widget.setEnabled(self.ctx.writable)
+
+    def _set_editable(self, editable: bool) -> None:
+        for edit in (
+            self.title_edit,
+            self.marking_edit,
+            self.cvss_edit,
+            self.cwe_edit,
+            self.vendor_edit,
+            self.product_edit,
+            self.versions_edit,
+        ):
+            edit.setReadOnly(not editable)
+        self.body_edit.setReadOnly(not editable)
+        self.kind_combo.setEnabled(editable)
+        self.severity_combo.setEnabled(editable)
+        self.save_button.setEnabled(editable)
+
+    # -- live feedback ---------------------------------------------------------------------
+
+    def update_preview(self) -> None:
+        self._preview_timer.stop()
+        self.preview.set_markdown(self.body_edit.toPlainText())
+
+    def update_score(self) -> None:
+        text = self.cvss_edit.text().strip()
+        if not text:
+            self.cvss_score.setText("no score")
+            self.cvss_score.setStyleSheet("")
+            return
+        try:
+            score = score_cvss4(text)
+        except InputError as exc:
+            self.cvss_score.setText(str(exc))
+            self.cvss_score.setStyleSheet("color: #b00020;")
+            return
+        self.cvss_score.setText(f"{score.base_score:.1f} {score.severity}")
+        self.cvss_score.setStyleSheet("font-weight: bold;")
+
+    def show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title_edit.text(),
+            "kind": self.kind_combo.currentText(),
+            "severity": self.severity_combo.currentText(),
+            "portion_marking": self.marking_edit.text(),
+            "cvss_vector": self.cvss_edit.text().strip(),
+            "cwe": self.cwe_edit.text().strip(),
+            "vendor": self.vendor_edit.text(),
+            "product": self.product_edit.text(),
+            "versions": self.versions_edit.text(),
+            "body": self.body_edit.toPlainText(),
+        }
+
+    def save(self) -> None:
+        if not self.ctx.writable:
+            return
+        values = self.values()
+        reason = self.reason_edit.text()
+        review_id = self.review_id
+        existing = self.finding.id if self.finding is not None else 0
+
+        def job(session: Session) -> Loaded:
+            if existing:
+                finding = service.update_finding(session, existing, reason=reason, **values)
+            else:
+                new = dict(values)
+                fields = {
+                    k: v
+                    for k, v in new.items()
+                    if k
+                    not in ("title", "severity", "kind", "body", "cvss_vector", "portion_marking")
+                }
+                finding = service.add_finding(
+                    session,
+                    review_id,
+                    title=new["title"],
+                    severity=new["severity"],
+                    kind=new["kind"],
+                    body=new["body"],
+                    cvss_vector=new["cvss_vector"] or None,
+                    portion_marking=new["portion_marking"] or None,
+                    **{k: v for k, v in fields.items() if v},
+                )
+            return Loaded(finding, service.revisions(session.conn, finding.id))
+
+        self.save_button.setEnabled(False)
+        self.ctx.vault.submit(job, self._on_saved, self._on_save_failed, owner=self)
+
+    def _on_saved(self, loaded: Loaded) -> None:
+        self.show_error("")
+        self.reason_edit.clear()
+        self.tabs.setTabEnabled(1, True)
+        self._show(loaded)
+        self.saved.emit(loaded.finding)
+
+    def _on_save_failed(self, message: str) -> None:
+        self.save_button.setEnabled(self.ctx.writable)
+        self.show_error(message)
+
+    def change_status(self) -> None:
+        if self.finding is None or not self.ctx.writable:
+            return
+        target = self.status_combo.currentData()
+        if not isinstance(target, str):
+            return
+        finding_id, reason = self.finding.id, self.reason_edit.text()
+
+        def job(session: Session) -> Loaded:
+            finding = service.set_status(session, finding_id, target, reason)
+            return Loaded(finding, service.revisions(session.conn, finding.id))
+
+        self.ctx.vault.submit(job, self._on_saved, self.show_error, owner=self)
+
+    def copy_text(self) -> None:
+        mark = f"({self.marking_edit.text()})" if self.marking_edit.text() else ""
+        self.ctx.clipboard.copy(
+            f"{mark} {self.title_edit.text()}\n\n{self.body_edit.toPlainText()}"
+        )
+        self.show_error("")

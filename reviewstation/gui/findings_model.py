@@ -1,0 +1,238 @@
+"""A lazy table model of findings: pages of 200 fetched through the vault thread.
+
+Rows arrive by keyset paging (``findings.query.page``, constant cost at any depth) only when
+the view asks for more (``canFetchMore``/``fetchMore``, i.e. when the user scrolls), so a
+review with 100,000 findings costs one page at first. A search shows the best matches
+(``findings.query.search``) instead. Every request carries a generation number: an answer
+to a filter the user has since changed is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from reviewstation.findings import query
+from reviewstation.findings.service import SEVERITIES, Finding
+from reviewstation.gui.vault_thread import VaultThread
+from reviewstation.vault.session import Session
+
+PAGE = query.PAGE
+SEARCH_LIMIT = 1000
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "Id"),
+    ("portion", "Mark"),
+    ("title", "Title"),
+    ("severity", "Severity"),
+    ("cvss_score", "CVSS"),
+    ("kind", "Kind"),
+    ("status", "Status"),
+    ("cwe", "CWE"),
+    ("author", "Author"),
+    ("updated", "Updated"),
+)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    review_id: int = 0
+    status: str | None = None
+    severity: str | None = None
+    text: str = ""
+
+
+def _fetch(criteria: Criteria, after_id: int) -> Any:
+    def job(session: Session) -> list[Finding]:
+        if criteria.text.strip():
+            found = query.search(
+                session.conn, criteria.text, limit=SEARCH_LIMIT, review_id=criteria.review_id
+            )
+            return [
+                f
+                for f in found
+                if (criteria.status is None or f.status == criteria.status)
+                and (criteria.severity is None or f.severity == criteria.severity)
+            ]
+        where = query.Filter(criteria.review_id, criteria.status, criteria.severity)
+        return query.page(session.conn, where, after_id=after_id, limit=PAGE)
+
+    return job
+
+
+def _count(criteria: Criteria) -> Any:
+    def job(session: Session) -> int:
+        return query.count(
+            session.conn, query.Filter(criteria.review_id, criteria.status, criteria.severity)
+        )
+
+    return job
+
+
+class FindingsModel(QAbstractTableModel):
+    loaded = Signal()  # a page arrived
+    counted = Signal(int)  # total rows matching the filter (not for searches)
+    failed = Signal(str)
+
+    def __init__(self, vault: VaultThread, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.criteria = Criteria()
+        self.rows: list[Finding] = []
+        self.requests = 0  # pages asked of the vault thread (tests read it)
+        self._generation = 0
+        self._exhausted = True
+        self._fetching = False
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+
+    # -- what the page calls ---------------------------------------------------------------
+
+    def set_criteria(self, criteria: Criteria) -> None:
+        self.beginResetModel()
+        self._generation += 1
+        self.criteria = criteria
+        self.rows = []
+        self._fetching = False
+        self._exhausted = not criteria.review_id
+        self._sort = None
+        self.endResetModel()
+        if criteria.review_id and not criteria.text.strip():
+            generation = self._generation
+            self.vault.submit(
+                _count(criteria),
+                lambda n: self._on_count(generation, n),
+                lambda m: self._on_error(generation, m),
+                owner=self,
+            )
+
+    def reload(self) -> None:
+        self.set_criteria(self.criteria)
+
+    def finding(self, row: int) -> Finding | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def complete(self) -> bool:
+        return self._exhausted and not self._fetching
+
+    def searching(self) -> bool:
+        return bool(self.criteria.text.strip())
+
+    # -- lazy loading ----------------------------------------------------------------------
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted and not self._fetching
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        self._fetching = True
+        self.requests += 1
+        generation = self._generation
+        after = self.rows[-1].id if self.rows and not self.searching() else 0
+        self.vault.submit(
+            _fetch(self.criteria, after),
+            lambda page: self._on_page(generation, page),
+            lambda m: self._on_error(generation, m),
+            owner=self,
+        )
+
+    def _on_page(self, generation: int, page: list[Finding]) -> None:
+        if generation != self._generation:
+            return
+        self._fetching = False
+        self._exhausted = self.searching() or len(page) < PAGE
+        if page:
+            start = len(self.rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+            self.rows.extend(page)
+            self.endInsertRows()
+        if self._sort is not None and self._exhausted:
+            self.sort(*self._sort)
+        self.loaded.emit()
+
+    def _on_count(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self.counted.emit(total)
+
+    def _on_error(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._fetching = False
+        self._exhausted = True
+        self.failed.emit(message)
+
+    # -- the table -------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        finding = self.rows[index.row()]
+        key = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display(finding, key)
+        if role == Qt.ItemDataRole.ToolTipRole and key == "title":
+            return f"{finding.portion_mark} {finding.title}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("id", "cvss_score"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorts in memory, which is cheap and honest only once every row is loaded.
+
+        While rows are still to come the table stays in id order (the order pages arrive);
+        the page says so, and the sort is applied once loading completes.
+        """
+        self._sort = (column, order)
+        if not self._exhausted:
+            return
+        key = COLUMNS[column][0]
+        self.layoutAboutToBeChanged.emit()
+        self.rows.sort(
+            key=lambda f: sort_key(f, key), reverse=order == Qt.SortOrder.DescendingOrder
+        )
+        self.layoutChanged.emit()
+
+
+def display(finding: Finding, key: str) -> str:
+    if key == "portion":
+        return finding.portion_mark
+    if key == "cvss_score":
+        return "" if finding.cvss_score is None else f"{finding.cvss_score:.1f}"
+    if key in ("status", "kind"):
+        return str(getattr(finding, key)).replace("_", " ")
+    value = getattr(finding, key)
+    return "" if value is None else str(value)
+
+
+def sort_key(finding: Finding, key: str) -> tuple[int, Any]:
+    if key == "severity":
+        return (SEVERITIES.index(finding.severity), "")
+    if key == "portion":
+        key = "portion_marking"
+    value = getattr(finding, key)
+    if value is None:
+        return (1, "")
+    return (0, value)

@@ -1,0 +1,170 @@
+"""The Overview tab: metadata, the 30-day clock, determination, checklists, findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from reviewstation.checklists.runs import list_runs
+from reviewstation.findings import query
+from reviewstation.findings.service import SEVERITIES
+from reviewstation.gui.context import Context
+from reviewstation.gui.reviews_list import CLOCK_COLOURS, days_text
+from reviewstation.reviews.service import Review, get_review
+from reviewstation.vault.session import Session
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    title: str
+    answered: int
+    total: int
+    signed_off_by: str | None
+
+
+@dataclass(frozen=True)
+class OverviewData:
+    review: Review
+    runs: list[RunSummary]
+    severities: dict[str, int]
+
+
+def load_overview(session: Session, review_id: int) -> OverviewData:
+    review = get_review(session.conn, review_id)
+    runs = [
+        RunSummary(
+            r.id,
+            f"{r.template.title} (v{r.template.version})",
+            r.progress()["answered"],
+            r.progress()["total"],
+            r.signed_off_by,
+        )
+        for r in list_runs(session.conn, review.id)
+        if r.superseded_by is None
+    ]
+    severities = {
+        s: query.count(session.conn, query.Filter(review_id=review.id, severity=s))
+        for s in SEVERITIES
+    }
+    return OverviewData(review, runs, severities)
+
+
+def _value(parent: QWidget, name: str) -> QLabel:
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # vault content: never rich text
+    label.setWordWrap(True)
+    flags = Qt.TextInteractionFlag
+    label.setTextInteractionFlags(flags.TextSelectableByMouse | flags.TextSelectableByKeyboard)
+    label.setAccessibleName(name)
+    return label
+
+
+class OverviewPage(QScrollArea):
+    FIELDS = (
+        ("title", "Title"),
+        ("developer", "Developer"),
+        ("model", "Model"),
+        ("access", "Access"),
+        ("status", "Status"),
+        ("received", "Received"),
+        ("deadline", "Deadline"),
+        ("assignees", "Assigned to"),
+        ("marking", "Marking"),
+    )
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.review_id = 0
+        self.setWidgetResizable(True)
+        inner = QWidget(self)
+        layout = QVBoxLayout(inner)
+
+        self.clock = _value(inner, "Review clock")
+        font = self.clock.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.clock.setFont(font)
+        self.clock.setMargin(8)
+        layout.addWidget(self.clock)
+
+        meta = QGroupBox("Submission", inner)
+        form = QFormLayout(meta)
+        self.values: dict[str, QLabel] = {}
+        for key, text in self.FIELDS:
+            self.values[key] = _value(meta, text)
+            form.addRow(f"{text}:", self.values[key])
+        layout.addWidget(meta)
+
+        determination = QGroupBox("Covered-model determination", inner)
+        dform = QFormLayout(determination)
+        for key, text in (("determination", "Determination"), ("rationale", "Rationale")):
+            self.values[key] = _value(determination, text)
+            dform.addRow(f"{text}:", self.values[key])
+        layout.addWidget(determination)
+
+        checklists = QGroupBox("Checklists", inner)
+        self.checklists = _value(checklists, "Checklist progress")
+        QVBoxLayout(checklists).addWidget(self.checklists)
+        layout.addWidget(checklists)
+
+        findings = QGroupBox("Findings by severity", inner)
+        self.findings = _value(findings, "Findings by severity")
+        QVBoxLayout(findings).addWidget(self.findings)
+        layout.addWidget(findings)
+        layout.addStretch(1)
+        self.setWidget(inner)
+
+    def show_review(self, review_id: int) -> None:
+        self.review_id = review_id
+        if not review_id:
+            return
+
+        def job(session: Session) -> OverviewData:
+            return load_overview(session, review_id)
+
+        self.ctx.vault.submit(job, self._show, self._failed, owner=self)
+
+    def _failed(self, message: str) -> None:
+        self.clock.setText(message)
+
+    def _show(self, data: OverviewData) -> None:
+        if data.review.id != self.review_id:
+            return  # another review was chosen meanwhile
+        r = data.review
+        state = r.clock()
+        words = {"ok": "on time", "warning": "deadline near", "overdue": "OVERDUE"}
+        self.clock.setText(f"{days_text(r)} — deadline {r.deadline} ({words[state]})")
+        colours = CLOCK_COLOURS.get(state)
+        self.clock.setStyleSheet(
+            f"background: {colours[0]}; color: {colours[1]}; border-radius: 3px;" if colours else ""
+        )
+        values = {
+            "title": r.title,
+            "developer": r.developer + (f" ({r.developer_contact})" if r.developer_contact else ""),
+            "model": f"{r.model_name} {r.model_version}".strip(),
+            "access": r.access_mode,
+            "status": r.status.replace("_", " "),
+            "received": r.received,
+            "deadline": r.deadline,
+            "assignees": ", ".join(r.assignees) or "nobody",
+            "marking": r.marking,
+            "determination": r.determination.replace("_", " ")
+            + (f" — by {r.determination_by} on {r.determination_at}" if r.determination_by else "")
+            + (f" (ref. {r.determination_reference})" if r.determination_reference else ""),
+            "rationale": r.determination_rationale or "—",
+        }
+        for key, text in values.items():
+            self.values[key].setText(text)
+        lines = [
+            f"{run.title}: {run.answered} of {run.total} answered"
+            + (f", signed off by {run.signed_off_by}" if run.signed_off_by else "")
+            for run in data.runs
+        ]
+        self.checklists.setText("\n".join(lines) or "No checklist started yet.")
+        total = sum(data.severities.values())
+        parts = [f"{name}: {n}" for name, n in data.severities.items()]
+        self.findings.setText(f"{total} in all — " + ", ".join(parts))

@@ -1,0 +1,77 @@
+"""The list of reviews, with each one's days left (amber at 7 days or fewer, red when overdue)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from reviewstation.reviews.service import Review
+
+# The clock's states are the one place besides the banners with fixed colours: they mean the
+# same in every theme, and each carries its own text colour so it stays readable.
+CLOCK_COLOURS: dict[str, tuple[str, str]] = {
+    "warning": ("#ffbf00", "#000000"),  # amber
+    "overdue": ("#c8102e", "#ffffff"),  # red
+}
+
+
+def days_text(review: Review) -> str:
+    left = review.days_left()
+    if left < 0:
+        return f"{-left} d overdue"
+    if left == 0:
+        return "due today"
+    return f"{left} d left"
+
+
+class ReviewsList(QTreeWidget):
+    review_selected = Signal(int)  # review id; 0 when none
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(2)
+        self.setHeaderLabels(["Review", "Clock"])
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAccessibleName("Reviews")
+        header = self.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        self.currentItemChanged.connect(self._on_current)
+
+    def set_reviews(self, reviews: list[Review], select: int = 0) -> None:
+        wanted = select or self.current_id()
+        self.blockSignals(True)
+        self.clear()
+        chosen: QTreeWidgetItem | None = None
+        for review in reviews:
+            item = QTreeWidgetItem([review.title, days_text(review)])
+            item.setData(0, Qt.ItemDataRole.UserRole, review.id)
+            item.setData(1, Qt.ItemDataRole.UserRole, review.clock())
+            item.setToolTip(0, f"{review.developer} — {review.model_name}; status {review.status}")
+            item.setToolTip(1, f"Deadline {review.deadline}")
+            colours = CLOCK_COLOURS.get(review.clock())
+            if colours is not None:
+                item.setBackground(1, QBrush(QColor(colours[0])))
+                item.setForeground(1, QBrush(QColor(colours[1])))
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.addTopLevelItem(item)
+            if review.id == wanted:
+                chosen = item
+        if chosen is None and self.topLevelItemCount():
+            chosen = self.topLevelItem(0)
+        self.blockSignals(False)
+        if chosen is not None:
+            self.setCurrentItem(chosen)
+        else:
+            self.review_selected.emit(0)
+
+    def current_id(self) -> int:
+        item = self.currentItem()
+        return int(item.data(0, Qt.ItemDataRole.UserRole)) if item is not None else 0
+
+    def _on_current(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        review_id = int(current.data(0, Qt.ItemDataRole.UserRole)) if current is not None else 0
+        self.review_selected.emit(review_id)

@@ -1,0 +1,47 @@
+"""Settings: the idle auto-lock delay (stored in QSettings)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
+
+from reviewstation.gui.autolock import SETTING, configured_minutes
+from reviewstation.gui.clipboard import CLEAR_AFTER_MS
+from reviewstation.gui.dialogs import MarkedDialog, plain_label
+
+
+class SettingsDialog(MarkedDialog):
+    changed = Signal()
+
+    def __init__(self, marking: str, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(marking, "Settings", parent)
+        self.settings = settings
+        form = QFormLayout()
+        self.minutes = QSpinBox(self)
+        self.minutes.setRange(1, 240)
+        self.minutes.setSuffix(" min")
+        self.minutes.setValue(configured_minutes(settings))
+        self.minutes.setAccessibleName("Lock after idle minutes")
+        label = QLabel("&Lock after idle:", self)
+        label.setBuddy(self.minutes)
+        form.addRow(label, self.minutes)
+        self.body.addLayout(form)
+        self.body.addWidget(
+            plain_label(
+                f"Copied text is cleared from the clipboard after {CLEAR_AFTER_MS // 1000} s."
+                " Lock now: Ctrl+L.",
+                self,
+            )
+        )
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        self.body.addWidget(buttons)
+
+    def _save(self) -> None:
+        self.settings.setValue(SETTING, self.minutes.value())
+        self.settings.sync()
+        self.changed.emit()
+        self.accept()
