@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,9 +31,10 @@ from reviewstation.canonical import canonical, loads_bounded
 from reviewstation.checklists import library
 from reviewstation.checklists.templates import from_mapping
 from reviewstation.crypto.identity import PublicIdentity
-from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
 from reviewstation.findings.service import EDITABLE as FINDING_FIELDS
 from reviewstation.packages import members, trust
+from reviewstation.packages.content import marking_rank
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.packages.zipsafe import PackageRefused
 from reviewstation.vault import audit
@@ -69,6 +71,21 @@ def import_package(
     cancel: CancelFlag = None,
 ) -> ImportResult:
     session.require_writable("import a package")
+    try:
+        return _import(session, path, extra_trust, cancel)
+    except ReviewStationError as exc:
+        # A refused package is itself an event the auditor should see.
+        with contextlib.suppress(Exception):
+            session.record("package.import_refused", path.name, {"reason": str(exc)[:300]})
+        raise
+
+
+def _import(
+    session: Session,
+    path: Path,
+    extra_trust: list[PublicIdentity] | None,
+    cancel: CancelFlag,
+) -> ImportResult:
     if session.identity is None:
         raise PermissionDenied("Importing needs your passphrase (your decryption key).")
     conn = session.conn
@@ -83,6 +100,11 @@ def import_package(
             raise PackageRefused("The encrypted package could not be opened.")
         manifest = package.manifest
         signer = package.signer.fingerprint
+        if marking_rank(str(manifest["marking"])) > marking_rank(session.marking):
+            raise PackageRefused(
+                f"The package is marked {manifest['marking']}, above this vault's marking"
+                f" ({session.marking}); import it into a vault cleared for it."
+            )
         result = ImportResult(
             str(manifest["package_id"]), package.signer.name, int(manifest["sequence"]), 0
         )
@@ -131,7 +153,7 @@ def import_package(
 
 
 def _native(package: Verified, name: str, kind: str) -> dict[str, Any]:
-    doc = loads_bounded(package.zip.read(name), name, MAX_NATIVE)
+    doc = loads_bounded(package.read_checked(name), name, MAX_NATIVE)
     if not isinstance(doc, dict) or doc.get("format") != kind or doc.get("version") != 1:
         raise PackageRefused(f"The package's {name} is not a version 1 {kind} document.")
     return doc
@@ -178,7 +200,7 @@ def _evidence(
         for record in records:
             if not isinstance(record, dict) or not record.get("evidence_member"):
                 continue
-            uid = str(record.get("uid", ""))
+            uid = _uid(record, "artifact")
             member = str(record["evidence_member"])
             if member != f"evidence/{uid}/{record.get('path')}" or not package.zip.has(member):
                 raise PackageRefused(f"The evidence member {member!r} is missing or misnamed.")
@@ -203,7 +225,7 @@ def _evidence(
             if (sha256.hexdigest(), sha384.hexdigest()) != (
                 record.get("sha256"),
                 record.get("sha384"),
-            ):
+            ) or sha384.hexdigest() != package.listed.get(member):
                 raise PackageRefused(f"The evidence {member!r} does not match its recorded hashes.")
     except BaseException:
         for blob in blobs:
@@ -240,6 +262,7 @@ def _commit(
             _merge_finding(session, conn, result, finding)
         for run in _list(runs_doc, "runs"):
             _merge_run(session, conn, result, run)
+        _link_findings(conn, _list(findings_doc, "findings"))
         for blob in blobs:
             _add_artifact(session, conn, result, blob, signer)
         conn.execute(
@@ -260,6 +283,30 @@ def _commit(
                 session.user.name,
             ),
         )
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _uid(obj: dict[str, Any], what: str) -> str:
+    uid = obj.get("uid")
+    if not isinstance(uid, str) or not UUID.fullmatch(uid):
+        raise PackageRefused(f"A {what} in the package has no valid uid.")
+    return uid
+
+
+def _link_findings(conn: Connection, findings: list[dict[str, Any]]) -> None:
+    """Links from findings to checklist items, by the uids both sides share."""
+    for finding in findings:
+        for link in finding.get("links") or []:
+            if not isinstance(link, dict) or not isinstance(link.get("run_uid"), str):
+                continue
+            conn.execute(
+                "INSERT OR IGNORE INTO finding_links (finding_id, run_id, item_id)"
+                " SELECT f.id, r.id, ? FROM findings f, checklist_runs r"
+                " WHERE f.uid = ? AND r.uid = ?",
+                (str(link.get("item")), _uid(finding, "finding"), link["run_uid"]),
+            )
 
 
 def _list(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -326,7 +373,7 @@ def _local_review(session: Session, conn: Connection, signer: str, review: dict[
 def _merge_finding(
     session: Session, conn: Connection, result: ImportResult, finding: dict[str, Any]
 ) -> None:
-    uid = _text(finding, "uid")
+    uid = _uid(finding, "finding")
     values = {name: finding.get(name) for name in (*FINDING_FIELDS, *FINDING_STATE)}
     row = conn.execute(
         "SELECT id, review_id, revision FROM findings WHERE uid = ?", (uid,)
@@ -410,7 +457,7 @@ def _merge_run(
             f"A checklist run in the package has an invalid template ({exc})."
         ) from exc
     library.pin(session, template, "imported")
-    uid = _text(run, "uid")
+    uid = _uid(run, "checklist run")
     row = conn.execute("SELECT id, review_id FROM checklist_runs WHERE uid = ?", (uid,)).fetchone()
     if row is None:
         cursor = conn.execute(

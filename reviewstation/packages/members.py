@@ -100,14 +100,22 @@ def manifest(
 
 
 def findings_member(content: PackageContent, revisions: dict[int, list[dict[str, Any]]]) -> bytes:
+    run_uids = {run.id: run.uid for run in content.runs}
+
+    def finding(f: Any) -> dict[str, Any]:
+        data = {**f.to_json(), "revisions": revisions.get(f.id, [])}
+        # Run numbers are this vault's; the uid is what the receiving side can match.
+        data["links"] = [
+            {**link, "run_uid": run_uids.get(link["run"])} for link in data.get("links", [])
+        ]
+        return data
+
     return pretty(
         {
             "format": "reviewstation-findings",
             "version": 1,
             "review": content.review.to_json(),
-            "findings": [
-                {**f.to_json(), "revisions": revisions.get(f.id, [])} for f in content.findings
-            ],
+            "findings": [finding(f) for f in content.findings],
         }
     )
 
@@ -131,14 +139,18 @@ def artifacts_member(content: PackageContent) -> bytes:
         {
             "format": "reviewstation-artifacts",
             "version": 1,
-            "artifacts": [
-                {
-                    **record,
-                    "evidence_member": content.evidence_name(record)
-                    if record["uid"] in content.evidence_uids
-                    else None,
-                }
-                for record in content.artifacts
-            ],
+            "artifacts": [_artifact_record(content, record) for record in content.artifacts],
         }
     )
+
+
+def _artifact_record(content: PackageContent, record: dict[str, Any]) -> dict[str, Any]:
+    """An artifact's record. Only evidence keeps its inspector output: previews and
+    transcripts are content, and content leaves the room only when chosen as evidence."""
+    chosen = record["uid"] in content.evidence_uids
+    out = {**record, "evidence_member": content.evidence_name(record) if chosen else None}
+    if not chosen:
+        inspection = record.get("inspection")
+        kept = {"format": inspection.get("format")} if isinstance(inspection, dict) else {}
+        out["inspection"] = kept
+    return out

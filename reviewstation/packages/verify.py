@@ -42,6 +42,15 @@ class Verified:
     zip: SafeZip
     checks: list[str] = field(default_factory=list)
     _outer: SafeZip | None = None
+    # The digests from the SHA384SUMS that was verified: later reads are checked against
+    # these, never against a second read of the file (storage could answer differently).
+    listed: dict[str, str] = field(default_factory=dict)
+
+    def read_checked(self, name: str) -> bytes:
+        data = self.zip.read(name)
+        if hashlib.sha384(data).hexdigest() != self.listed.get(name):
+            raise PackageRefused(f"The member {name!r} changed after it was verified.")
+        return data
 
     def close(self) -> None:
         self.zip.close()
@@ -87,18 +96,24 @@ def verify_package(
     outer = SafeZip(path)
     try:
         checks: list[str] = ["ZIP structure and limits"]
-        manifest, signer, sums_hash = _check_signed(outer, trusted, revoked or set(), checks)
+        manifest, signer, sums_hash, listed = _check_signed(
+            outer, trusted, revoked or set(), checks
+        )
         encrypted = manifest.get("encrypted") is True
         if not encrypted:
             _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
-            return Verified(path, manifest, signer, sums_hash, False, False, outer, checks)
+            return Verified(
+                path, manifest, signer, sums_hash, False, False, outer, checks, listed=listed
+            )
         _require(outer, [members.PAYLOAD, members.RECIPIENTS], "encrypted package")
         if recipient is None:
-            return Verified(path, manifest, signer, sums_hash, True, False, outer, checks)
+            return Verified(
+                path, manifest, signer, sums_hash, True, False, outer, checks, listed=listed
+            )
         inner = _decrypt(outer, manifest, recipient)
         try:
             inner_checks: list[str] = []
-            inner_manifest, inner_signer, _ = _check_signed(
+            inner_manifest, inner_signer, _, inner_listed = _check_signed(
                 inner, trusted, revoked or set(), inner_checks
             )
             for key in ("package_id", "sequence", "created", "signer", "checkpoint", "marking"):
@@ -114,7 +129,9 @@ def verify_package(
         except BaseException:
             inner.close()
             raise
-        return Verified(path, inner_manifest, signer, sums_hash, True, True, inner, checks, outer)
+        return Verified(
+            path, inner_manifest, signer, sums_hash, True, True, inner, checks, outer, inner_listed
+        )
     except BaseException:
         outer.close()
         raise
@@ -135,7 +152,7 @@ def _hash(archive: SafeZip, name: str) -> str:
 
 def _check_signed(
     archive: SafeZip, trusted: list[PublicIdentity], revoked: set[str], checks: list[str]
-) -> tuple[dict[str, Any], PublicIdentity, str]:
+) -> tuple[dict[str, Any], PublicIdentity, str, dict[str, str]]:
     fixed = [seal.SUMS, *seal.SIGNATURES, seal.PEM_P384, seal.PEM_MLDSA, members.MANIFEST]
     _require(archive, fixed, "package")
     sums_bytes = archive.read(seal.SUMS)
@@ -165,7 +182,7 @@ def _check_signed(
     checks.append(f"all {len(listed)} member hashes match")
     manifest = _check_manifest(archive.read(members.MANIFEST), key, signer)
     checks.append("manifest consistent; audit checkpoint signed by the signer")
-    return manifest, signer, hashlib.sha384(sums_bytes).hexdigest()
+    return manifest, signer, hashlib.sha384(sums_bytes).hexdigest(), listed
 
 
 def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -> dict[str, Any]:

@@ -102,7 +102,7 @@ def verify_vault(
     try:
         _check_database(conn, header.vault_id, header.marking, report)
         _check_audit(conn, header, report, step, trusted)
-        _check_witnesses(conn, header.vault_id, witnesses or [], report)
+        _check_witnesses(conn, header.vault_id, witnesses or [], report, trusted)
         _check_slots(conn, header, report)
         step("artifacts")
         from reviewstation.artifacts.check import check_artifacts  # a feature module: late
@@ -263,7 +263,11 @@ def _check_slots(conn: Connection, header: Any, report: Report) -> None:
 
 
 def _check_witnesses(
-    conn: Connection, vault_id: str, witnesses: list[Checkpoint], report: Report
+    conn: Connection,
+    vault_id: str,
+    witnesses: list[Checkpoint],
+    report: Report,
+    trusted: list[PublicIdentity] | None,
 ) -> None:
     if not witnesses:
         return
@@ -279,6 +283,8 @@ def _check_witnesses(
         key = keys.get(point.user)
         if key is None or not point.valid(vault_id, key):
             report.problems.append(f"{where}: not signed by a user of this vault.")
+        elif trusted is not None and key not in {card.signing for card in trusted}:
+            report.problems.append(f"{where}: signed by {point.user!r}, not on the trusted list.")
         elif point.count > total:
             report.problems.append(
                 f"{where}: the vault has only {total} audit entries; it was rolled back or"

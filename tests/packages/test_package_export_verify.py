@@ -292,3 +292,15 @@ def test_whole_vault_rollback_is_caught_by_an_exported_checkpoint(
     assert any("rolled back" in p for p in report.problems), (
         report.problems
     )  # ...not with what left
+
+
+def test_content_of_artifacts_not_chosen_as_evidence_stays_home(
+    alice: Sender, tmp_path: Path
+) -> None:
+    out = tmp_path / "no-evidence.rspkg"
+    export(alice.vault, out)  # the review has an artifact, but none is chosen as evidence
+    content = members(out)
+    assert not any(name.startswith("evidence/") for name in content)
+    assert CANARY.encode() not in content["artifacts.json"]  # no preview of its text
+    records = json.loads(content["artifacts.json"])["artifacts"]
+    assert records and all(r["evidence_member"] is None for r in records)

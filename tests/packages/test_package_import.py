@@ -186,3 +186,31 @@ def test_signed_but_unfit_content_is_refused_whole(alice: Sender, hq: Path, tmp_
     with open_vault(hq, HQ) as session, pytest.raises(InputError, match="nothing was imported"):
         import_package(session, bad, [alice.card])
     assert state(hq)[1:] == before[1:]
+
+
+def test_links_survive_and_refusals_are_audited(alice: Sender, hq: Path, tmp_path: Path) -> None:
+    from reviewstation.checklists.runs import list_runs
+
+    with open_vault(alice.vault, PASS) as session:
+        run = list_runs(session.conn)[0]
+        service.update_finding(session, 1, links=[(run.id, run.template.items[0].id)])
+    package = tmp_path / "p.rspkg"
+    export(alice.vault, package)
+    with open_vault(hq, HQ) as session:
+        with pytest.raises(CryptoError):
+            import_package(session, package, [])  # untrusted: refused, and recorded
+        import_package(session, package, [alice.card])
+        finding = query.all_findings(session.conn)[0]
+        links = service.get_finding(session.conn, finding.id).links
+        refused = [e for e in audit.entries(session.conn) if e.action == "package.import_refused"]
+    assert [item for _, item in links] == [run.template.items[0].id]
+    assert "untrusted" in refused[0].details["reason"]
+
+
+def test_a_package_marked_above_the_vault_is_refused(alice: Sender, tmp_path: Path) -> None:
+    low = tmp_path / "unclassified.rsvault"
+    create_vault(low, "ulla", HQ, marking="UNCLASSIFIED", kdf=floor_params())
+    package = tmp_path / "p.rspkg"
+    export(alice.vault, package)  # marked CUI
+    with open_vault(low, HQ) as session, pytest.raises(InputError, match="above this vault"):
+        import_package(session, package, [alice.card])

@@ -80,6 +80,8 @@ def _export(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     trusted = cards(args.trust)
+    if not args.file.is_file():  # cannot check: exit 2, not "invalid"
+        raise InputError(f"{args.file} is not a file.")
     try:
         with verify_package(args.file, trusted) as package:
             report = package.to_json()
