@@ -124,6 +124,9 @@ class FindingsModel(QAbstractTableModel):
     def complete(self) -> bool:
         return self._exhausted and not self._fetching
 
+    def fetching(self) -> bool:
+        return self._fetching
+
     def searching(self) -> bool:
         return bool(self.criteria.text.strip())
 

@@ -15,6 +15,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from pytestqt.qtbot import QtBot
 
+from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.shell import Shell
 from reviewstation.vault.session import create_vault
 
@@ -81,3 +83,59 @@ def shell(qtbot: QtBot, settings: QSettings) -> Iterator[Shell]:
 
 def flush_deletes() -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+# -- an unlocked main window over a demo vault ---------------------------------------------
+
+AUDITOR = "audrey"
+AUDITOR_PASSPHRASE = "auditor passphrase 1"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo vault (sample review, checklist, findings) plus an auditor, built once."""
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.demo import DEMO_PASSPHRASE, DEMO_USER, populate
+    from reviewstation.vault.accounts import add_user
+    from reviewstation.vault.session import open_vault
+
+    path = tmp_path_factory.mktemp("demo") / "Demo.rsvault"
+    create_vault(path, DEMO_USER, DEMO_PASSPHRASE, role="lead", kdf=floor_params())
+    populate(path)
+    with open_vault(path, DEMO_PASSPHRASE, user=DEMO_USER) as session:
+        add_user(session, AUDITOR, "auditor", AUDITOR_PASSPHRASE, kdf=floor_params())
+    return path
+
+
+@pytest.fixture
+def demo_vault(demo_template: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    path = tmp_path / "Demo.rsvault"
+    shutil.copytree(demo_template, path)
+    return path
+
+
+def open_main_window(
+    qtbot: QtBot, shell: Shell, path: Path, user: str = "demo", secret: str = DEMO_PASSPHRASE
+) -> MainWindow:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    shell.start(path)
+    qtbot.waitExposed(shell.dialog)
+    shell.dialog.ui.userCombo.setCurrentText(user)
+    QTest.keyClicks(shell.dialog.ui.secretEdit, secret)
+    QTest.keyClick(shell.dialog.ui.secretEdit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.main_window is not None, timeout=10_000)
+    window = shell.main_window
+    assert window is not None
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot: QtBot, shell: Shell, demo_vault: Path) -> MainWindow:
+    window = open_main_window(qtbot, shell, demo_vault)
+    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 1, timeout=10_000)
+    return window

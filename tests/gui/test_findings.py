@@ -1,0 +1,208 @@
+"""The Findings tab: a lazy model over 2,000 findings, filters, search, and the editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.gui.finding_editor import FindingEditor
+from reviewstation.gui.findings_model import PAGE
+from reviewstation.gui.findings_view import FindingsPage
+from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.shell import Shell
+from reviewstation.vault.session import open_vault
+
+from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
+
+TIMEOUT = 10_000
+MANY = 2000
+
+
+@pytest.fixture
+def many_findings(demo_vault: Path) -> Path:
+    """2,000 more findings, written straight into the database (the services are too slow)."""
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        conn = session.conn
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+            " INSERT INTO findings (uid, review_id, kind, title, body, severity,"
+            " portion_marking, author, created, updated)"
+            " SELECT 'bulk-' || i, 1, 'capability', 'Bulk finding ' || i, 'text ' || i,"
+            " CASE i % 5 WHEN 0 THEN 'critical' WHEN 1 THEN 'high' WHEN 2 THEN 'medium'"
+            " WHEN 3 THEN 'low' ELSE 'info' END, 'U', 'demo',"
+            " '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM n",
+            (MANY,),
+        )
+        conn.execute("COMMIT")
+    return demo_vault
+
+
+def findings_page(window: MainWindow) -> FindingsPage:
+    window.workspace.setCurrentWidget(window.workspace.findings)
+    return window.workspace.findings
+
+
+def open_editor(qtbot: QtBot) -> FindingEditor:
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, FindingEditor) and w.isVisible() for w in QApplication.topLevelWidgets()
+        ),
+        timeout=TIMEOUT,
+    )
+    (editor,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, FindingEditor)]
+    return editor
+
+
+def test_model_fetches_one_page_until_scrolled(
+    qtbot: QtBot, shell: Shell, many_findings: Path
+) -> None:
+    window = open_main_window(qtbot, shell, many_findings)
+    page = findings_page(window)
+    model = page.model
+    qtbot.waitUntil(lambda: model.rowCount() == PAGE, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.total == MANY + 3, timeout=TIMEOUT)
+    qtbot.wait(100)
+    assert model.rowCount() == PAGE
+    assert model.requests == 1
+    assert page.status_label.text() == f"{PAGE} of {MANY + 3} loaded — scroll for more"
+    page.table.scrollToBottom()
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * PAGE, timeout=TIMEOUT)
+    assert model.requests == 2
+    # Rows arrive in id order, the last loaded one being the 400th.
+    assert [model.finding(i).id for i in (0, 2 * PAGE - 1)] == [1, 2 * PAGE]  # type: ignore[union-attr]
+
+    # A filter starts again from one page; a sort waits until everything is there.
+    page.severity_combo.setCurrentIndex(page.severity_combo.findData("critical"))
+    qtbot.waitUntil(lambda: page.total == MANY // 5, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: model.rowCount() == PAGE, timeout=TIMEOUT)
+    assert all(model.finding(i).severity == "critical" for i in range(PAGE))  # type: ignore[union-attr]
+    page.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
+    assert "sorting applies once every row is loaded" in page.status_label.text()
+    while model.canFetchMore():
+        model.fetchMore()
+        qtbot.waitUntil(lambda: not model.fetching(), timeout=TIMEOUT)
+    assert model.rowCount() == MANY // 5
+    titles = [model.finding(i).title for i in range(3)]  # type: ignore[union-attr]
+    assert titles == sorted(titles, reverse=True)
+
+
+def test_search_box_filters_by_full_text(qtbot: QtBot, window: MainWindow) -> None:
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    page.table.setFocus()
+    QTest.keyClick(page.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search_edit.hasFocus()
+    QTest.keyClicks(page.search_edit, "heap overflow")
+    QTest.keyClick(page.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=TIMEOUT)
+    assert "heap overflow" in page.model.finding(0).title  # type: ignore[union-attr]
+    assert page.status_label.text() == "1 best matches"
+    page.search_edit.clear()
+    QTest.keyClicks(page.search_edit, "nothingmatchesthis")
+    QTest.keyClick(page.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "No finding matches" in page.status_label.text(), timeout=TIMEOUT)
+
+
+def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: MainWindow) -> None:
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 2))
+    QTest.keyClick(page.table, Qt.Key.Key_Return)
+    editor = open_editor(qtbot)
+    qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+    assert editor.top_banner.text() == "UNCLASSIFIED"
+    assert editor.cvss_score.text() == "9.3 Critical"
+    assert "working proof of concept" in editor.preview.toPlainText()
+
+    # Untrusted body: HTML is shown as text, and no resource is loaded from anywhere.
+    editor.body_edit.setPlainText("<b>bold?</b>\n\n![x](file:///etc/hostname)")
+    editor.update_preview()
+    assert "<b>bold?</b>" in editor.preview.toPlainText()
+    assert "file:///etc/hostname" in editor.preview.safe_document.refused
+
+    editor.cvss_edit.setText("CVSS:4.0/AV:N")
+    assert "malformed" in editor.cvss_score.text()
+    editor.cvss_edit.clear()
+    QTest.keyClicks(
+        editor.cvss_edit, "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    )
+    assert editor.cvss_score.text().endswith(("High", "Critical"))
+    editor.title_edit.selectAll()
+    QTest.keyClicks(editor.title_edit, "Edited title")
+    QTest.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: editor.history.topLevelItemCount() == 3, timeout=TIMEOUT)
+    assert editor.finding is not None and editor.finding.title == "Edited title"
+    latest = editor.history.topLevelItem(0)
+    assert latest is not None and "title: " in latest.text(3)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.model.finding(0).title == "Edited title", timeout=TIMEOUT)  # type: ignore[union-attr]
+
+    # A status change that needs a reason says so; with one, it is made.
+    editor.status_combo.setCurrentIndex(editor.status_combo.findData("disputed"))
+    editor.status_button.click()
+    qtbot.waitUntil(editor.error_label.isVisible, timeout=TIMEOUT)
+    assert editor.error_label.text() == "Marking a finding disputed needs a reason."
+    QTest.keyClicks(editor.reason_edit, "Could not reproduce")
+    editor.status_button.click()
+    qtbot.waitUntil(lambda: editor.finding.status == "disputed", timeout=TIMEOUT)  # type: ignore[union-attr]
+    assert not editor.error_label.isVisible()
+    assert "reason: Could not reproduce" in editor.history.topLevelItem(0).text(3)  # type: ignore[union-attr]
+
+    editor.copy_button.click()
+    clip = QApplication.clipboard().mimeData()
+    assert clip.text().startswith("(UNCLASSIFIED) Edited title")
+    assert bytes(clip.data("x-kde-passwordManagerHint").data()) == b"secret"
+    QTest.keyClick(editor, Qt.Key.Key_Escape)
+    qtbot.waitUntil(
+        lambda: not any(isinstance(w, FindingEditor) for w in QApplication.topLevelWidgets()),
+        timeout=TIMEOUT,
+    )
+
+
+def test_new_finding_from_the_keyboard(qtbot: QtBot, window: MainWindow) -> None:
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    page.new_button.click()
+    editor = open_editor(qtbot)
+    assert editor.windowTitle() == "New finding"
+    QTest.keyClicks(editor.title_edit, "Model wrote a sandbox escape")
+    editor.severity_combo.setCurrentText("critical")
+    QTest.keyClicks(editor.marking_edit, "U")
+    QTest.keyClicks(editor.cwe_edit, "CWE-94")
+    QTest.keyClicks(editor.body_edit, "Steps: *none* yet")
+    editor.save_button.click()
+    qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+    assert editor.finding is not None and editor.finding.cwe == "CWE-94"
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=TIMEOUT)
+
+
+def test_auditor_cannot_edit(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+    window = open_main_window(qtbot, shell, demo_vault, AUDITOR, AUDITOR_PASSPHRASE)
+    assert window.user_label.text() == f"{AUDITOR} (auditor), read-only"
+    assert not window.new_button.isEnabled()
+    assert not window.ui.actionNewReview.isEnabled()
+    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 1, timeout=TIMEOUT)
+    page = findings_page(window)
+    assert not page.new_button.isEnabled()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    page.open_button.click()
+    editor = open_editor(qtbot)
+    qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+    assert editor.title_edit.isReadOnly()
+    assert editor.body_edit.isReadOnly()
+    assert not editor.save_button.isEnabled()
+    assert not editor.status_button.isEnabled()
+    checklists = window.workspace.checklists
+    window.workspace.setCurrentWidget(checklists)
+    qtbot.waitUntil(lambda: checklists.walkthrough.run is not None, timeout=TIMEOUT)
+    assert not checklists.start_button.isEnabled()
+    assert not any(b.isEnabled() for b in checklists.walkthrough.status_buttons.values())

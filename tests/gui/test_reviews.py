@@ -1,0 +1,90 @@
+"""The reviews list with its clock, the Overview tab and the New review dialog."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.review_dialog import NewReviewDialog
+from reviewstation.gui.reviews_list import CLOCK_COLOURS
+
+TIMEOUT = 10_000
+
+
+def open_dialog(qtbot: QtBot) -> NewReviewDialog:
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, NewReviewDialog) and w.isVisible() for w in QApplication.topLevelWidgets()
+        ),
+        timeout=TIMEOUT,
+    )
+    (dialog,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, NewReviewDialog)]
+    return dialog
+
+
+def test_demo_review_is_listed_with_an_amber_clock_and_overview(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    item = window.reviews.topLevelItem(0)
+    assert item is not None
+    assert item.text(0) == "DEMO: Orion-2 pre-release cyber review"
+    assert item.text(1) == "6 d left"
+    assert item.background(1).color().name() == CLOCK_COLOURS["warning"][0]
+    overview = window.workspace.overview
+    qtbot.waitUntil(lambda: overview.values["title"].text() != "", timeout=TIMEOUT)
+    assert overview.clock.text().startswith("6 d left")
+    assert "deadline near" in overview.clock.text()
+    assert overview.values["determination"].text() == "pending"
+    assert "2 of 38 answered" in overview.checklists.text()
+    assert overview.findings.text().startswith("3 in all")
+    assert "high: 1" in overview.findings.text()
+    assert window.ui.topBanner.text() == window.ui.bottomBanner.text() == "UNCLASSIFIED"
+
+
+def test_new_review_by_keyboard_defaults_to_thirty_days(qtbot: QtBot, window: MainWindow) -> None:
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = open_dialog(qtbot)
+    assert dialog.top_banner.text() == dialog.bottom_banner.text() == "UNCLASSIFIED"
+    today = QDate.currentDate()
+    assert dialog.received_edit.date() == today
+    assert dialog.deadline_edit.date() == today.addDays(30)
+    QTest.keyClicks(dialog.title_edit, "Second review")
+    QTest.keyClick(dialog.title_edit, Qt.Key.Key_Tab)
+    QTest.keyClicks(dialog.developer_edit, "Lab B")
+    QTest.keyClicks(dialog.model_edit, "Vega")
+    QTest.keyClick(dialog.model_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
+    assert not any(isinstance(w, NewReviewDialog) for w in QApplication.topLevelWidgets())
+    current = window.reviews.currentItem()
+    assert current is not None and current.text(0) == "Second review"
+    assert current.text(1) == "30 d left"
+    assert current.data(1, Qt.ItemDataRole.UserRole) == "ok"
+
+
+def test_overdue_review_is_red_and_errors_stay_in_the_dialog(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.new_button.click()
+    dialog = open_dialog(qtbot)
+    dialog.create_button.click()  # nothing typed: the service's sentence, dialog stays
+    qtbot.waitUntil(dialog.error_label.isVisible, timeout=TIMEOUT)
+    assert dialog.error_label.text() == "The review's title must not be empty."
+    assert dialog.isVisible()
+    QTest.keyClicks(dialog.title_edit, "Late review")
+    QTest.keyClicks(dialog.developer_edit, "Lab C")
+    QTest.keyClicks(dialog.model_edit, "Old")
+    received = dt.date.today() - dt.timedelta(days=40)
+    dialog.received_edit.setDate(QDate(received.year, received.month, received.day))
+    assert dialog.deadline_edit.date() == dialog.received_edit.date().addDays(30)
+    dialog.create_button.click()
+    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
+    late = window.reviews.currentItem()
+    assert late is not None and late.text(1) == "10 d overdue"
+    assert late.background(1).color().name() == CLOCK_COLOURS["overdue"][0]
+    overview = window.workspace.overview
+    qtbot.waitUntil(lambda: "OVERDUE" in overview.clock.text(), timeout=TIMEOUT)
