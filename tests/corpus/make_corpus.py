@@ -229,7 +229,7 @@ MODELS = {
         {"w": {"dtype": "F32", "shape": [1000, 1000], "data_offsets": [0, 8]}}, b"\0" * 8
     ),
     "safetensors-header-length-lies.safetensors": struct.pack("<Q", 10**15) + b"{}",
-    "pickle-os-system.pkl": b"\x80\x04\x95\x1d\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93\x94\x8c\x05id -a\x94\x85\x94R\x94.",
+    "pickle-os-system.pkl": b"\x80\x04\x95\x1d\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93\x94\x8c\x05id -a\x94\x85\x94R\x94.",  # noqa: E501
     "pickle-reduce-eval.pkl": b"cbuiltins\neval\n(S'print(1)'\ntR.",
     "gguf-truncated.gguf": b"GGUF" + struct.pack("<IQQ", 3, 10**9, 10**9),
     "gguf-huge-string.gguf": b"GGUF"

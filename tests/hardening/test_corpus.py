@@ -78,7 +78,7 @@ def test_corpus_file_only_raises_typed_errors(path: Path, tmp_path: Path) -> Non
         try:
             result = parse(path, tmp_path)
         except ReviewStationError as exc:
-            assert str(exc) and "\n" not in str(exc).strip(), exc
+            assert str(exc) and "\n" not in str(exc).strip(), exc  # noqa: PT017
             refused += 1
         else:
             if hasattr(result, "close"):
