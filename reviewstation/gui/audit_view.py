@@ -178,7 +178,7 @@ class AuditPage(QWidget):
         self.filter_edit.setAccessibleName("Audit filter")
         self.filter_edit.setPlaceholderText("Filter by user, action, target or details")
         self.filter_edit.setClearButtonEnabled(True)
-        filter_label = QLabel("&Filter:", self)
+        filter_label = QLabel("Fi&lter:", self)
         filter_label.setBuddy(self.filter_edit)
         self.full_check = QCheckBox("&Decrypt every artifact", self)
         self.full_check.setToolTip("Slower: decrypts all content and compares both hashes")

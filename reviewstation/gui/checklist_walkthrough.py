@@ -29,7 +29,7 @@ STATUS_WORDS = {
 KEYS = {status: str(n) for n, status in enumerate(STATUSES, start=1)}
 HELP = (
     "Keys: 1 Not reviewed · 2 Open · 3 Not a finding · 4 Not applicable (then the next item) · "
-    "Alt+N / Ctrl+PgDown next · Alt+P / Ctrl+PgUp previous · Ctrl+S save the note"
+    "Alt+X / Ctrl+PgDown next · Alt+P / Ctrl+PgUp previous · Ctrl+S save the note"
 )
 
 
@@ -93,15 +93,15 @@ class Walkthrough(QWidget):
         self.note.setTabChangesFocus(True)
         self.note.setPlaceholderText("Note for this item (saved with a status, or Ctrl+S)")
         self.note.setMaximumHeight(90)
-        note_label = QLabel("No&te:", self)
+        note_label = QLabel("Not&e:", self)
         note_label.setBuddy(self.note)
         layout.addWidget(note_label)
         layout.addWidget(self.note)
 
         nav = QHBoxLayout()
         self.previous_button = QPushButton("&Previous", self)
-        self.next_button = QPushButton("&Next", self)
-        self.save_button = QPushButton("Save n&ote", self)
+        self.next_button = QPushButton("Ne&xt", self)
+        self.save_button = QPushButton("Save note", self)
         self.help = plain_label(HELP, self)
         self.help.setAccessibleName("Keyboard help")
         self.help.setForegroundRole(self.help.foregroundRole())

@@ -53,7 +53,7 @@ class ChecklistsPage(QWidget):
         bar = QHBoxLayout()
         self.run_combo = QComboBox(self)
         self.run_combo.setAccessibleName("Checklist run")
-        run_label = QLabel("&Run:", self)
+        run_label = QLabel("Ru&n:", self)
         run_label.setBuddy(self.run_combo)
         self.template_combo = QComboBox(self)
         self.template_combo.setAccessibleName("Template")
@@ -85,7 +85,7 @@ class ChecklistsPage(QWidget):
         self.filter_combo.addItem("All items", None)
         for status in STATUSES:
             self.filter_combo.addItem(STATUS_WORDS[status], status)
-        filter_label = QLabel("All items, &filter:", items_box)
+        filter_label = QLabel("Filter b&y status:", items_box)
         filter_label.setBuddy(self.filter_combo)
         filter_row.addWidget(filter_label)
         filter_row.addWidget(self.filter_combo)

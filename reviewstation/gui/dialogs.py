@@ -93,7 +93,8 @@ class ConfirmDialog(MarkedDialog):
         self, marking: str, title: str, text: str, action: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(marking, title, parent)
-        self.body.addWidget(plain_label(text, self))
+        self.text_label = plain_label(text, self)
+        self.body.addWidget(self.text_label)
         buttons = QDialogButtonBox(self)
         self.ok_button = buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)

@@ -60,9 +60,9 @@ class FindingsPage(QWidget):
         self.new_button = QPushButton("&New finding…", self)
         self.new_button.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.new_button.setToolTip("New finding (Ctrl+Shift+N)")
-        self.open_button = QPushButton("&Open…", self)
+        self.open_button = QPushButton("O&pen…", self)
         self.open_button.setToolTip("Open the selected finding (Enter)")
-        self.copy_button = QPushButton("&Copy", self)
+        self.copy_button = QPushButton("Cop&y", self)
         self.copy_button.setToolTip(
             "Copy the selected finding's title and text (cleared from the clipboard after 30 s)"
         )

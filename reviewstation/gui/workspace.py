@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
+from reviewstation.gui.artifacts_view import ArtifactsPage
 from reviewstation.gui.audit_view import AuditPage
 from reviewstation.gui.checklists_view import ChecklistsPage
 from reviewstation.gui.context import Context
@@ -19,10 +20,12 @@ class Workspace(QTabWidget):
         self.setAccessibleName("Review workspace")
         self.setDocumentMode(True)
         self.overview = OverviewPage(ctx, self)
+        self.artifacts = ArtifactsPage(ctx, self)
         self.checklists = ChecklistsPage(ctx, self)
         self.findings = FindingsPage(ctx, self)
         self.audit = AuditPage(ctx, self)
         self.addTab(self.overview, "&Overview")
+        self.addTab(self.artifacts, "&Artifacts")
         self.addTab(self.checklists, "&Checklists")
         self.addTab(self.findings, "F&indings")
         self.addTab(self.audit, "A&udit")
