@@ -154,7 +154,9 @@ def report_text(report: Report) -> str:
     lines = [f"Vault {report.vault_id}: {report.entries} audit entries."]
     lines.append("")
     lines.append(f"Problems ({len(report.problems)}):")
-    lines.extend(f"  ✗ {p}" for p in report.problems or ["none"])
+    lines.extend(f"  ✗ {p}" for p in report.problems)
+    if not report.problems:
+        lines.append("  none")
     lines.append("")
     lines.append(f"Checks made ({len(report.checks)}):")
     lines.extend(f"  ✓ {c}" for c in report.checks)

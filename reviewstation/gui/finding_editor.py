@@ -130,7 +130,7 @@ class FindingEditor(MarkedDialog):
         rows: tuple[tuple[str, QWidget, QHBoxLayout | None], ...] = (
             ("&Title:", self.title_edit, None),
             ("&Kind:", self.kind_combo, top),
-            ("C&VSS v4.0:", self.cvss_edit, cvss),
+            ("CVSS v&4.0:", self.cvss_edit, cvss),
             ("C&WE:", self.cwe_edit, None),
             ("V&endor:", self.vendor_edit, product),
         )
@@ -168,7 +168,7 @@ class FindingEditor(MarkedDialog):
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.setContentsMargins(0, 0, 0, 0)
         self.preview = MarkdownPreview(preview_box)
-        preview_label = QLabel("Pre&view:", preview_box)
+        preview_label = QLabel("Previe&w:", preview_box)
         preview_label.setBuddy(self.preview)
         preview_layout.addWidget(preview_label)
         preview_layout.addWidget(self.preview, 1)
@@ -177,8 +177,11 @@ class FindingEditor(MarkedDialog):
         status_row = QHBoxLayout()
         self.status_label = plain_label("Status: draft (new)", page)
         self.status_label.setAccessibleName("Status")
+        self.status_label.setWordWrap(False)
         self.status_combo = QComboBox(page)
         self.status_combo.setAccessibleName("New status")
+        self.status_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.status_combo.setMinimumContentsLength(10)
         self.reason_edit = QLineEdit(page)
         self.reason_edit.setAccessibleName("Reason")
         self.reason_edit.setPlaceholderText(
