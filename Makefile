@@ -41,3 +41,31 @@ bench-intake: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The frozen app and the air-gapped install kit (installer/README.md).
+.PHONY: dist test-frozen repro lock kit test-kit
+
+# One-folder PyInstaller bundle: dist/reviewstation/reviewstation (+ SBOM, licence notices).
+dist: $(STAMP)
+	$(BIN)/python installer/build.py
+
+# Builds dist, then smoke-tests the frozen app with the venv stripped from the environment.
+test-frozen: dist
+	$(BIN)/python -m pytest -q -m frozen tests/installer
+	$(BIN)/ruff check installer tests/installer
+	$(BIN)/mypy --strict installer/build.py installer/repro.py installer/launcher.py
+
+# Builds HEAD twice from two clones and compares every file (report in build/repro/).
+repro: $(STAMP)
+	$(BIN)/python installer/repro.py
+
+# Re-pins installer/requirements.lock with hashes (needs PyPI).
+lock:
+	installer/lock.sh
+
+# Gathers wheelhouse/ for the lock (needs PyPI), then installs from it offline into a fresh venv.
+kit: $(STAMP)
+	installer/make-wheelhouse.sh
+
+test-kit: kit
+	installer/test-kit.sh
