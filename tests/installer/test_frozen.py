@@ -212,6 +212,7 @@ def test_bundle_leaves_out_network_and_unused_qt(app: Path) -> None:
     assert not [f for f in files if "QtNetwork" in f or "Qt6Network" in f]
     assert not [f for f in files if "wayland" in f.lower() or "eglfs" in f.lower()]
     assert not [f for f in files if "/translations/" in f]
+    assert "cyclonedx/schema/_res/spdx.SNAPSHOT.schema.json" in files
     plugins = {
         p.parent.name + "/" + p.name for p in (internal / "PySide6/Qt/plugins").rglob("*.so")
     }
