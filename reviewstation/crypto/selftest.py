@@ -45,10 +45,7 @@ MLDSA_SEED = hashlib.sha256(b"reviewstation mldsa selftest").digest()
 MLKEM_SEED = hashlib.sha512(b"reviewstation mlkem selftest").digest()
 HPKE_PLAINTEXT = b"ReviewStation HPKE self-test"
 
-HKDF_OKM = (
-    "4e5c156d2190b42f84ea910efc119ce774a0db3cddc876b9"
-    "5b2cc565698ec9e38d53291ced79b2b6afb4"
-)
+HKDF_OKM = "4e5c156d2190b42f84ea910efc119ce774a0db3cddc876b95b2cc565698ec9e38d53291ced79b2b6afb4"
 ECDSA_SPKI = (
     "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEkE7NQyn+vG+rSPYm+obIHZQMlPMsJ52s/l/zbWNK4t+M/QRxOGsFBRAs"
     "SJMPuYih8tWJOKKf0k6CCc4pVxO5YTjC1UiJOrzr6gZdEB2T7ajm3Ja2uGwoyNb+Kt4YKIBd"
@@ -189,7 +186,6 @@ HPKE_CT = (
     "lnM5FCPLnzbWjNQW9Dsh39FifOA5j6eAXylY6M0q6B14lwjPaC24KI6+T1Y5hAJsDs2/2HOzdYtbdDqM20D1kXP8"
     "H9Y6ai+8oIayA/0MeDtaNvZZRpEFA64gYmBzq8F31kdFIhrK9yfGnTRHENmN92iqwJte4G4L6mYukzI="
 )
-
 
 
 def _b(text: str) -> bytes:

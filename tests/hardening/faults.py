@@ -288,7 +288,7 @@ def kill_runs(name: str, runs: int, tmp: Path, seed: int, figures: Figures) -> N
         assert child.stdout.readline().strip() == "go"
         time.sleep(rng.uniform(0.0, scenario.window))
         os.kill(child.pid, signal.SIGKILL)
-        lines = child.stdout.read().split("\n")
+        lines = child.stdout.read().split("\n")[:-1]  # a line cut by the kill is not a report
         child.wait()
         child.stdout.close()
         saved = max([int(x.split()[1]) for x in lines if x.startswith("saved")], default=0)
