@@ -34,9 +34,7 @@ class Faults:
         def write(fd: int, data: bytes | bytearray | memoryview) -> None:
             self.calls += 1
             at = self.fail_at
-            if at is not None and (
-                self.calls == at or (not self.transient and self.calls > at)
-            ):
+            if at is not None and (self.calls == at or (not self.transient and self.calls > at)):
                 self.injected += 1
                 raise OSError(self.code, os.strerror(self.code))
             real(fd, data)
