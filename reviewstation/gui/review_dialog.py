@@ -59,7 +59,7 @@ class NewReviewDialog(MarkedDialog):
         self.error_label.hide()
         self.body.addWidget(self.error_label)
         buttons = QDialogButtonBox(self)
-        self.create_button = buttons.addButton("C&reate", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.create_button = buttons.addButton("&Create", QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setDefault(True)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._submit)
