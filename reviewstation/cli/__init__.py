@@ -21,7 +21,7 @@ from reviewstation.cli.commands import (
     user,
     vault,
 )
-from reviewstation.errors import ReviewStationError
+from reviewstation.errors import ReviewStationError, UsageError
 from reviewstation.process import disable_core_dumps
 
 GROUPS = (demo, vault, user, review, artifact, checklist, finding, package, audit, identity)
@@ -43,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _launch_gui(vault: Path | None) -> int:
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        # Qt would abort the process with a page of plugin messages; say it in one line.
+        raise UsageError(
+            "The desktop app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is"
+            " set); the command line works without one: see reviewstation --help."
+        )
     from reviewstation.gui.app import run  # Qt loads only for the desktop app
 
     return run(vault)

@@ -236,3 +236,25 @@ def test_demo_builds_a_vault_and_a_verified_package(tmp_path: Path) -> None:
         str(tmp_path / "demo" / "demo.card"),
     )
     assert package.returncode == 0
+
+
+def test_desktop_app_without_a_display_is_one_clear_line(tmp_path: Path) -> None:
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env["HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "reviewstation"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "graphical session" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
