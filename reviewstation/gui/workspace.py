@@ -10,6 +10,7 @@ from reviewstation.gui.checklists_view import ChecklistsPage
 from reviewstation.gui.context import Context
 from reviewstation.gui.findings_view import FindingsPage
 from reviewstation.gui.overview import OverviewPage
+from reviewstation.gui.packages_view import PackagesPage
 
 
 class Workspace(QTabWidget):
@@ -24,11 +25,13 @@ class Workspace(QTabWidget):
         self.checklists = ChecklistsPage(ctx, self)
         self.findings = FindingsPage(ctx, self)
         self.audit = AuditPage(ctx, self)
+        self.packages = PackagesPage(ctx, self)
         self.addTab(self.overview, "&Overview")
         self.addTab(self.artifacts, "&Artifacts")
         self.addTab(self.checklists, "&Checklists")
         self.addTab(self.findings, "F&indings")
         self.addTab(self.audit, "A&udit")
+        self.addTab(self.packages, "&Packages")
         self._shown: dict[int, int] = {}
         self.currentChanged.connect(self._refresh_current)
 

@@ -1,0 +1,114 @@
+"""The Packages tab: export with progress, verify with the check lines, auditors read only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from reviewstation.crypto.identity import export_card, parse_card
+from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.gui.packages_view import CHECK, PackagesPage
+from reviewstation.gui.progress import ProgressDialog
+from reviewstation.gui.shell import Shell
+from reviewstation.packages.export import export_package
+from reviewstation.packages.verify import verify_package
+from reviewstation.vault.session import open_vault
+
+from .conftest import AUDITOR, AUDITOR_PASSPHRASE, SampleVault, open_main_window
+from .test_artifacts import visible
+
+TIMEOUT = 10_000
+
+
+def demo_card(vault: Path, out: Path) -> Path:
+    with open_vault(vault, DEMO_PASSPHRASE, user="demo") as session:
+        assert session.identity is not None
+        out.write_bytes(
+            export_card(session.identity, session.user.public_identity(session.vault_id))
+        )
+    return out
+
+
+def page_of(
+    qtbot: QtBot, shell: Shell, vault: Path, user: str = "demo", secret: str = DEMO_PASSPHRASE
+) -> PackagesPage:
+    window = open_main_window(qtbot, shell, vault, user, secret)
+    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 1, timeout=TIMEOUT)
+    page = window.workspace.packages
+    window.workspace.setCurrentWidget(page)
+    return page
+
+
+def test_export_then_verify_through_the_tab(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    card = demo_card(demo_vault, tmp_path / "demo.card")
+    page = page_of(qtbot, shell, demo_vault)
+    qtbot.waitUntil(lambda: page.evidence_list.count() == 3, timeout=TIMEOUT)
+    assert page.export_button.isEnabled()
+    first = page.evidence_list.item(0)
+    first.setCheckState(Qt.CheckState.Checked)
+    out = tmp_path / "review.rspkg"
+    page.out_edit.setText(str(out))
+    page.export_button.click()
+    (progress,) = visible(ProgressDialog)
+    assert isinstance(progress, ProgressDialog)
+    assert progress.top_banner.text() == "UNCLASSIFIED"
+    qtbot.waitUntil(
+        lambda: "SHA384SUMS sha384" in page.export_result.toPlainText(), timeout=TIMEOUT
+    )
+    assert not visible(ProgressDialog)
+    text = page.export_result.toPlainText()
+    assert out.is_file()
+    with verify_package(out, [parse_card(card.read_bytes())]) as package:
+        report = package.to_json()
+    assert report["package_id"] in text
+    assert f"Sequence {report['sequence']}" in text
+    assert package.sums_sha384 in text
+    assert any(name.startswith("evidence/") for name in report["members"])
+
+    # Not trusted yet: one line saying why.
+    page.package_edit.setText(str(out))
+    page.verify_button.click()
+    qtbot.waitUntil(lambda: page.verify_result.toPlainText().startswith("INVALID"), timeout=TIMEOUT)
+    assert "\n" not in page.verify_result.toPlainText()
+
+    page.add_trust([card])
+    page.verify_button.click()
+    qtbot.waitUntil(lambda: page.verify_result.toPlainText().startswith("VALID"), timeout=TIMEOUT)
+    lines = page.verify_result.toPlainText().splitlines()
+    for check in report["checks"]:
+        assert f"{CHECK} {check}" in lines
+
+
+def test_auditor_cannot_export_or_import(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+    page = page_of(qtbot, shell, demo_vault, AUDITOR, AUDITOR_PASSPHRASE)
+    qtbot.waitUntil(lambda: page.evidence_list.count() == 3, timeout=TIMEOUT)
+    assert not page.export_button.isEnabled()
+    assert not page.import_button.isEnabled()
+    assert not page.add_recipient_button.isEnabled()
+    assert page.verify_button.isEnabled()
+
+
+def test_import_into_a_second_vault(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, vault: SampleVault, tmp_path: Path
+) -> None:
+    card = demo_card(demo_vault, tmp_path / "demo.card")
+    package = tmp_path / "review.rspkg"
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        export_package(session, 1, package, evidence=["1"])
+    window = open_main_window(qtbot, shell, vault.path, vault.user, vault.passphrase)
+    page = window.workspace.packages
+    page.package_edit.setText(str(package))
+    page.add_trust([card])
+    page.import_button.click()
+    (progress,) = visible(ProgressDialog)
+    assert isinstance(progress, ProgressDialog)
+    assert progress.top_banner.text() == "SECRET"
+    qtbot.waitUntil(lambda: "imported from" in page.verify_result.toPlainText(), timeout=TIMEOUT)
+    assert "evidence files added: 1" in page.verify_result.toPlainText()
+    page.import_button.click()
+    qtbot.waitUntil(lambda: "already imported" in page.verify_result.toPlainText(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not visible(ProgressDialog), timeout=TIMEOUT)
