@@ -32,7 +32,7 @@ from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.export import export_artifact
 from reviewstation.artifacts.intake import IntakeResult, add_artifacts
 from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import ConfirmDialog, show_message
+from reviewstation.gui.dialogs import ConfirmDialog, private_file_dialog, show_message
 from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.vault.session import Session
 
@@ -225,12 +225,7 @@ class ArtifactsPage(QWidget):
     # -- import ----------------------------------------------------------------------------
 
     def _file_dialog(self, title: str, mode: QFileDialog.FileMode) -> QFileDialog:
-        dialog = QFileDialog(self, title)
-        # Qt's own dialog: native ones may add the files to the desktop's recent list.
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
-        dialog.setFileMode(mode)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        return dialog
+        return private_file_dialog(self, title, mode)
 
     def choose_files(self) -> None:
         dialog = self._file_dialog("Import files", QFileDialog.FileMode.ExistingFiles)

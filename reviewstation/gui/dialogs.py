@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -139,3 +140,13 @@ class PassphraseDialog(MarkedDialog):
     def done(self, result: int) -> None:
         self.edit.clear()
         super().done(result)
+
+
+def private_file_dialog(parent: QWidget, title: str, mode: QFileDialog.FileMode) -> QFileDialog:
+    """Qt's own file dialog, never the platform's: native ones may record the chosen files in
+    the desktop's recently-used list, which would leave a trail of vault and package names."""
+    dialog = QFileDialog(parent, title)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setFileMode(mode)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return dialog

@@ -29,7 +29,7 @@ from reviewstation.artifacts.catalog import Artifact
 from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import show_message
+from reviewstation.gui.dialogs import private_file_dialog, show_message
 from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.packages import trust
 from reviewstation.packages.export import ExportResult, export_package
@@ -255,11 +255,7 @@ class PackagesPage(QWidget):
     # -- file choosers (Qt's own dialogs: native ones may record recent files) --------------
 
     def _file_dialog(self, title: str, mode: QFileDialog.FileMode) -> QFileDialog:
-        dialog = QFileDialog(self, title)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
-        dialog.setFileMode(mode)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        return dialog
+        return private_file_dialog(self, title, mode)
 
     def choose_recipients(self) -> None:
         dialog = self._file_dialog("Recipient identity cards", QFileDialog.FileMode.ExistingFiles)
