@@ -1,4 +1,4 @@
-"""One checklist item at a time: its prompt and guidance, status keys 1-4, a note."""
+"""One checklist item at a time: its prompt and guidance, status keys 1-4, a note, evidence."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewstation.artifacts import catalog
 from reviewstation.checklists.runs import STATUSES, Run, set_answer
+from reviewstation.evidence import EvidenceRef
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label
+from reviewstation.gui.evidence_picker import EvidencePicker, describe
 from reviewstation.vault.session import Session
 
 STATUS_WORDS = {
@@ -29,7 +32,8 @@ STATUS_WORDS = {
 KEYS = {status: str(n) for n, status in enumerate(STATUSES, start=1)}
 HELP = (
     "Keys: 1 Not reviewed · 2 Open · 3 Not a finding · 4 Not applicable (then the next item) · "
-    "Alt+X / Ctrl+PgDown next · Alt+P / Ctrl+PgUp previous · Ctrl+S save the note"
+    "Alt+X / Ctrl+PgDown next · Alt+V / Ctrl+PgUp previous · Ctrl+S save the note ·"
+    " Alt+D add evidence"
 )
 
 
@@ -42,6 +46,8 @@ class Walkthrough(QWidget):
         self.run: Run | None = None
         self.index = 0
         self._saved_note = ""
+        self.paths: dict[str, str] = {}  # artifact uid -> path, to name evidence
+        self._paths_review = 0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -98,8 +104,17 @@ class Walkthrough(QWidget):
         layout.addWidget(note_label)
         layout.addWidget(self.note)
 
+        evidence_row = QHBoxLayout()
+        self.evidence = plain_label("", self)
+        self.evidence.setAccessibleName("Item evidence")
+        self.evidence_button = QPushButton("Add evi&dence…", self)
+        self.evidence_button.setToolTip("Point this answer at an artifact or one log sample")
+        evidence_row.addWidget(self.evidence, 1)
+        evidence_row.addWidget(self.evidence_button)
+        layout.addLayout(evidence_row)
+
         nav = QHBoxLayout()
-        self.previous_button = QPushButton("&Previous", self)
+        self.previous_button = QPushButton("Pre&vious", self)
         self.next_button = QPushButton("Ne&xt", self)
         self.save_button = QPushButton("Save note", self)
         self.help = plain_label(HELP, self)
@@ -128,6 +143,7 @@ class Walkthrough(QWidget):
         self.previous_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
         self.save_button.clicked.connect(self.save_note)
+        self.evidence_button.clicked.connect(self.choose_evidence)
         self.set_run(None)
 
     # -- state -----------------------------------------------------------------------------
@@ -148,7 +164,21 @@ class Walkthrough(QWidget):
             self.index = index
         elif not same:
             self.index = self._first_open()
+        if run is not None and run.review_id != self._paths_review:
+            self._load_paths(run.review_id)
         self._show()
+
+    def _load_paths(self, review_id: int) -> None:
+        self._paths_review = review_id
+
+        def job(session: Session) -> dict[str, str]:
+            return {a.uid: a.path for a in catalog.list_artifacts(session.conn, review_id)}
+
+        def done(paths: dict[str, str]) -> None:
+            self.paths.update(paths)
+            self._show()
+
+        self.ctx.vault.submit(job, done, lambda _message: None, owner=self)
 
     def _first_open(self) -> int:
         if self.run is None:
@@ -174,12 +204,14 @@ class Walkthrough(QWidget):
         for button in self.status_buttons.values():
             button.setEnabled(editable)
         self.save_button.setEnabled(editable)
+        self.evidence_button.setEnabled(editable)
         self.note.setReadOnly(not editable)
         if run is None or not run.answers:
             self.position.setText("No checklist run.")
             self.prompt.setText("")
             self.guidance.setText("")
             self.status.setText("")
+            self.evidence.setText("")
             self.note.setPlainText("")
             self._saved_note = ""
             self.progress.setRange(0, 1)
@@ -200,6 +232,8 @@ class Walkthrough(QWidget):
             button.setChecked(status == answer.status)
         self.note.setPlainText(answer.note)
         self._saved_note = answer.note
+        names = [describe(ref, self.paths) for ref in answer.evidence]
+        self.evidence.setText("Evidence: " + ("; ".join(names) if names else "none"))
         self.previous_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index < total - 1)
         if run.signed_off_by:
@@ -230,7 +264,29 @@ class Walkthrough(QWidget):
     def _save_note_if_changed(self) -> None:
         self.save_note()
 
-    def _answer(self, *, status: str | None, note: str | None, advance: bool) -> None:
+    def choose_evidence(self) -> None:
+        if not self.editable() or self.run is None:
+            return
+        picker = EvidencePicker(self.ctx, self.run.review_id, self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.picked.connect(self.add_evidence)
+        picker.open()
+
+    def add_evidence(self, ref: EvidenceRef, path: str) -> None:
+        """Saved at once, like a status: the core computes a sample's digest."""
+        if not self.editable():
+            return
+        self.paths.setdefault(ref.artifact_uid, path)
+        self._answer(status=None, note=None, advance=False, evidence=[ref])
+
+    def _answer(
+        self,
+        *,
+        status: str | None,
+        note: str | None,
+        advance: bool,
+        evidence: list[EvidenceRef] | None = None,
+    ) -> None:
         assert self.run is not None
         run_id = self.run.id
         item_id = self.run.answers[self.index].item_id
@@ -239,7 +295,7 @@ class Walkthrough(QWidget):
             self._saved_note = note  # a second save of the same text is not sent again
 
         def job(session: Session) -> Run:
-            return set_answer(session, run_id, item_id, status=status, note=note)
+            return set_answer(session, run_id, item_id, status=status, note=note, evidence=evidence)
 
         def done(run: Run) -> None:
             self.error.hide()

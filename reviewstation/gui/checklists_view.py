@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from reviewstation.checklists import library
-from reviewstation.checklists.runs import STATUSES, Run, list_runs, start_run
+from reviewstation.checklists.runs import STATUSES, Run, list_runs, sign_off, start_run
 from reviewstation.gui.checklist_walkthrough import STATUS_WORDS, Walkthrough
 from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import ConfirmDialog
 from reviewstation.vault.session import Session
 
 
@@ -61,8 +62,12 @@ class ChecklistsPage(QWidget):
         template_label.setBuddy(self.template_combo)
         self.start_button = QPushButton("&Start run", self)
         self.start_button.setEnabled(False)
+        self.sign_button = QPushButton("Si&gn off…", self)
+        self.sign_button.setToolTip("A lead closes the run once every item is answered")
+        self.sign_button.setEnabled(False)
         bar.addWidget(run_label)
         bar.addWidget(self.run_combo, 1)
+        bar.addWidget(self.sign_button)
         bar.addSpacing(16)
         bar.addWidget(template_label)
         bar.addWidget(self.template_combo, 1)
@@ -110,6 +115,7 @@ class ChecklistsPage(QWidget):
 
         self.run_combo.currentIndexChanged.connect(self._on_run_chosen)
         self.start_button.clicked.connect(self.start)
+        self.sign_button.clicked.connect(self.confirm_sign_off)
         self.filter_combo.currentIndexChanged.connect(self._apply_filter)
         self.table.cellActivated.connect(self._on_cell_activated)
         self.walkthrough.run_changed.connect(self._on_run_changed)
@@ -161,10 +167,52 @@ class ChecklistsPage(QWidget):
         run = self.runs[index] if 0 <= index < len(self.runs) else None
         self.walkthrough.set_run(run)
         self._fill_table(run)
+        self._update_sign_button(run)
 
     def _on_run_changed(self, run: Run) -> None:
         self.runs = [run if r.id == run.id else r for r in self.runs]
         self._fill_table(run)
+        self._update_sign_button(run)
+
+    def current_run(self) -> Run | None:
+        index = self.run_combo.currentIndex()
+        return self.runs[index] if 0 <= index < len(self.runs) else None
+
+    def _update_sign_button(self, run: Run | None) -> None:
+        open_run = run is not None and not run.signed_off_by and run.superseded_by is None
+        self.sign_button.setEnabled(self.ctx.lead and open_run)
+
+    def confirm_sign_off(self) -> None:
+        run = self.current_run()
+        if run is None or not self.ctx.lead:
+            return
+        left = run.progress()["total"] - run.progress()["answered"]
+        text = (
+            f"Sign off run {run.id} ({run.template.title}) as {self.ctx.info.user}?"
+            " The run becomes final: no answer can change afterwards."
+        )
+        if left:
+            text += f" {left} item(s) are not reviewed yet, so the vault will refuse."
+        dialog = ConfirmDialog(self.ctx.marking, "Sign off checklist", text, "Si&gn off", self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.sign_off_run(run.id))
+        dialog.open()
+
+    def sign_off_run(self, run_id: int) -> None:
+        def job(session: Session) -> int:
+            return sign_off(session, run_id).id
+
+        self.sign_button.setEnabled(False)
+        self.ctx.vault.submit(
+            job,
+            lambda signed: self.show_review(self.review_id, signed),
+            self._on_sign_off_failed,
+            owner=self,
+        )
+
+    def _on_sign_off_failed(self, message: str) -> None:
+        self._update_sign_button(self.current_run())
+        self._error(message)
 
     def start(self) -> None:
         name = self.template_combo.currentData()

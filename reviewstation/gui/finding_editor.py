@@ -1,5 +1,5 @@
 """The finding editor: fields, Markdown body with a live preview, CVSS v4.0 with a live
-score, status changes with a reason, and the revision history."""
+score, evidence, status changes with a reason, and the revision history."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -25,12 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewstation.artifacts import catalog
 from reviewstation.errors import InputError
+from reviewstation.evidence import EvidenceRef
 from reviewstation.findings import service
 from reviewstation.findings.scoring import score_cvss4
 from reviewstation.findings.service import KINDS, SEVERITIES, Finding
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.evidence_picker import EvidencePicker, describe
 from reviewstation.gui.markdown_preview import MarkdownPreview
 from reviewstation.vault.session import Session
 
@@ -42,6 +46,13 @@ TEXT_FIELDS = ("title", "cvss_vector", "cwe", "vendor", "product", "versions", "
 class Loaded:
     finding: Finding
     history: list[dict[str, Any]]
+    paths: dict[str, str]  # artifact uid -> path, to name the evidence
+
+
+def load(session: Session, finding_id: int) -> Loaded:
+    finding = service.get_finding(session.conn, finding_id)
+    paths = {a.uid: a.path for a in catalog.list_artifacts(session.conn, finding.review_id)}
+    return Loaded(finding, service.revisions(session.conn, finding.id), paths)
 
 
 def describe_change(changes: dict[str, Any]) -> str:
@@ -62,6 +73,11 @@ def describe_change(changes: dict[str, Any]) -> str:
     if "reason" in changes:
         parts.append(f"reason: {changes['reason']}")
     return "; ".join(parts)
+
+
+def _holds(refs: list[EvidenceRef], ref: EvidenceRef) -> bool:
+    """Whether ``refs`` names the same evidence (a saved one also carries its digest)."""
+    return any(r.artifact_uid == ref.artifact_uid and r.sample_id == ref.sample_id for r in refs)
 
 
 class FindingEditor(MarkedDialog):
@@ -198,6 +214,28 @@ class FindingEditor(MarkedDialog):
         page_layout.addLayout(status_row)
         tabs.addTab(page, "&Finding")
 
+        # -- evidence -----------------------------------------------------------------------
+        evidence_page = QWidget(tabs)
+        evidence_layout = QVBoxLayout(evidence_page)
+        self.evidence_list = QListWidget(evidence_page)
+        self.evidence_list.setAccessibleName("Evidence")
+        evidence_label = QLabel(
+            "Evidence: artifacts, or single samples of evaluation logs, this finding rests on."
+            " Added evidence is kept with the finding's history and cannot be removed.",
+            evidence_page,
+        )
+        evidence_label.setWordWrap(True)
+        evidence_layout.addWidget(evidence_label)
+        evidence_layout.addWidget(self.evidence_list, 1)
+        evidence_row = QHBoxLayout()
+        self.evidence_button = QPushButton("&Add evidence…", evidence_page)
+        evidence_row.addWidget(self.evidence_button)
+        evidence_row.addStretch(1)
+        evidence_layout.addLayout(evidence_row)
+        tabs.addTab(evidence_page, "&Evidence")
+        self.pending: list[EvidenceRef] = []
+        self.paths: dict[str, str] = {}
+
         # -- history ------------------------------------------------------------------------
         self.history = QTreeWidget(tabs)
         self.history.setHeaderLabels(["Rev.", "When", "Who", "Changes"])
@@ -223,6 +261,7 @@ class FindingEditor(MarkedDialog):
         self.save_button.clicked.connect(self.save)
         self.copy_button.clicked.connect(self.copy_text)
         self.status_button.clicked.connect(self.change_status)
+        self.evidence_button.clicked.connect(self.choose_evidence)
         self.body.addWidget(buttons)
 
         self._preview_timer = QTimer(self)
@@ -240,17 +279,15 @@ class FindingEditor(MarkedDialog):
             self._set_editable(False)  # until it has loaded
             self._load(finding_id)
         else:
-            self.tabs.setTabEnabled(1, False)
+            self.tabs.setTabEnabled(self.tabs.indexOf(self.history), False)
         self.title_edit.setFocus()
 
     # -- loading ---------------------------------------------------------------------------
 
     def _load(self, finding_id: int) -> None:
-        def job(session: Session) -> Loaded:
-            finding = service.get_finding(session.conn, finding_id)
-            return Loaded(finding, service.revisions(session.conn, finding.id))
-
-        self.ctx.vault.submit(job, self._show, self.show_error, owner=self)
+        self.ctx.vault.submit(
+            lambda s: load(s, finding_id), self._show, self.show_error, owner=self
+        )
 
     def _show(self, loaded: Loaded) -> None:
         f = loaded.finding
@@ -280,6 +317,9 @@ class FindingEditor(MarkedDialog):
             )
             item.setToolTip(3, json.dumps(rev["changes"], indent=1, sort_keys=True)[:4000])
             self.history.addTopLevelItem(item)
+        self.paths = loaded.paths
+        self.pending = [p for p in self.pending if not _holds(f.evidence, p)]
+        self._show_evidence()
         self._set_editable(self.ctx.writable)
         for widget in (self.status_combo, self.status_button, self.reason_edit):
             widget.setEnabled(self.ctx.writable)
@@ -299,6 +339,34 @@ class FindingEditor(MarkedDialog):
         self.kind_combo.setEnabled(editable)
         self.severity_combo.setEnabled(editable)
         self.save_button.setEnabled(editable)
+        self.evidence_button.setEnabled(editable)
+
+    # -- evidence --------------------------------------------------------------------------
+
+    def _show_evidence(self) -> None:
+        self.evidence_list.clear()
+        saved = self.finding.evidence if self.finding is not None else []
+        for ref in saved:
+            self.evidence_list.addItem(describe(ref, self.paths))
+        for ref in self.pending:
+            self.evidence_list.addItem(f"{describe(ref, self.paths)}  (added when you save)")
+        if not saved and not self.pending:
+            self.evidence_list.addItem("No evidence yet.")
+
+    def choose_evidence(self) -> None:
+        picker = EvidencePicker(self.ctx, self.review_id, self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.picked.connect(self.add_evidence)
+        picker.open()
+
+    def add_evidence(self, ref: EvidenceRef, path: str) -> None:
+        """Kept until the next save, which resolves the reference on the vault thread."""
+        known = self.finding.evidence if self.finding is not None else []
+        if _holds(self.pending, ref) or _holds(known, ref):
+            return
+        self.pending.append(ref)
+        self.paths.setdefault(ref.artifact_uid, path)
+        self._show_evidence()
 
     # -- live feedback ---------------------------------------------------------------------
 
@@ -348,10 +416,13 @@ class FindingEditor(MarkedDialog):
         reason = self.reason_edit.text()
         review_id = self.review_id
         existing = self.finding.id if self.finding is not None else 0
+        evidence = list(self.pending)
 
         def job(session: Session) -> Loaded:
             if existing:
-                finding = service.update_finding(session, existing, reason=reason, **values)
+                finding = service.update_finding(
+                    session, existing, reason=reason, evidence=evidence, **values
+                )
             else:
                 new = dict(values)
                 fields = {
@@ -369,9 +440,10 @@ class FindingEditor(MarkedDialog):
                     body=new["body"],
                     cvss_vector=new["cvss_vector"] or None,
                     portion_marking=new["portion_marking"] or None,
+                    evidence=evidence,
                     **{k: v for k, v in fields.items() if v},
                 )
-            return Loaded(finding, service.revisions(session.conn, finding.id))
+            return load(session, finding.id)
 
         self.save_button.setEnabled(False)
         self.ctx.vault.submit(job, self._on_saved, self._on_save_failed, owner=self)
@@ -379,7 +451,7 @@ class FindingEditor(MarkedDialog):
     def _on_saved(self, loaded: Loaded) -> None:
         self.show_error("")
         self.reason_edit.clear()
-        self.tabs.setTabEnabled(1, True)
+        self.tabs.setTabEnabled(self.tabs.indexOf(self.history), True)
         self._show(loaded)
         self.saved.emit(loaded.finding)
 
@@ -396,8 +468,8 @@ class FindingEditor(MarkedDialog):
         finding_id, reason = self.finding.id, self.reason_edit.text()
 
         def job(session: Session) -> Loaded:
-            finding = service.set_status(session, finding_id, target, reason)
-            return Loaded(finding, service.revisions(session.conn, finding.id))
+            service.set_status(session, finding_id, target, reason)
+            return load(session, finding_id)
 
         self.ctx.vault.submit(job, self._on_saved, self.show_error, owner=self)
 

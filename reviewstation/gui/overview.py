@@ -5,12 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reviewstation.checklists.runs import list_runs
 from reviewstation.findings import query
 from reviewstation.findings.service import SEVERITIES
 from reviewstation.gui.context import Context
+from reviewstation.gui.determination_dialog import DeterminationDialog
 from reviewstation.gui.reviews_list import CLOCK_COLOURS, days_text
 from reviewstation.reviews.service import Review, get_review
 from reviewstation.vault.session import Session
@@ -79,6 +89,7 @@ class OverviewPage(QScrollArea):
         super().__init__(parent)
         self.ctx = ctx
         self.review_id = 0
+        self.review: Review | None = None
         self.setWidgetResizable(True)
         inner = QWidget(self)
         layout = QVBoxLayout(inner)
@@ -104,6 +115,14 @@ class OverviewPage(QScrollArea):
         for key, text in (("determination", "Determination"), ("rationale", "Rationale")):
             self.values[key] = _value(determination, text)
             dform.addRow(f"{text}:", self.values[key])
+        row = QHBoxLayout()
+        self.determination_button = QPushButton("&Record determination…", determination)
+        self.determination_button.setToolTip("Leads record whether the model is covered")
+        self.determination_button.setEnabled(False)
+        self.determination_button.clicked.connect(self.edit_determination)
+        row.addWidget(self.determination_button)
+        row.addStretch(1)
+        dform.addRow(row)
         layout.addWidget(determination)
 
         checklists = QGroupBox("Checklists", inner)
@@ -135,6 +154,8 @@ class OverviewPage(QScrollArea):
         if data.review.id != self.review_id:
             return  # another review was chosen meanwhile
         r = data.review
+        self.review = r
+        self.determination_button.setEnabled(self.ctx.lead)
         state = r.clock()
         words = {"ok": "on time", "warning": "deadline near", "overdue": "OVERDUE"}
         self.clock.setText(f"{days_text(r)} — deadline {r.deadline} ({words[state]})")
@@ -168,3 +189,11 @@ class OverviewPage(QScrollArea):
         total = sum(data.severities.values())
         parts = [f"{name}: {n}" for name, n in data.severities.items()]
         self.findings.setText(f"{total} in all — " + ", ".join(parts))
+
+    def edit_determination(self) -> None:
+        if self.review is None or not self.ctx.lead:
+            return
+        dialog = DeterminationDialog(self.ctx, self.review, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.recorded.connect(lambda review: self.show_review(review.id))
+        dialog.open()

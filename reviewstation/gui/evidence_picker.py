@@ -1,0 +1,163 @@
+"""The evidence picker: choose one of the review's artifacts, or one sample of an evaluation
+log inside it, as evidence for a finding or a checklist answer.
+
+The picker only names the evidence; the sample's digest is computed by the core when the
+answer or finding is saved (``resolve_evidence``), on the vault thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
+)
+
+from reviewstation.artifacts import catalog
+from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.vault.session import Session
+
+WHOLE = "The whole artifact"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    uid: str
+    path: str
+    kind: str
+    samples: tuple[str, ...]  # ``ID`` or ``ID@EPOCH`` of the log's listed samples
+
+    @property
+    def is_log(self) -> bool:
+        return self.kind == "eval_log"
+
+
+def sample_names(inspection: dict[str, object]) -> tuple[str, ...]:
+    names: list[str] = []
+    samples = inspection.get("samples")
+    for sample in samples if isinstance(samples, list) else []:
+        if not isinstance(sample, dict) or sample.get("id") is None:
+            continue
+        epoch = sample.get("epoch")
+        names.append(f"{sample['id']}@{epoch}" if isinstance(epoch, int) else str(sample["id"]))
+    return tuple(names)
+
+
+def load_candidates(session: Session, review_id: int) -> list[Candidate]:
+    return [
+        Candidate(
+            a.uid, a.path, str(a.inspection.get("kind") or a.kind), sample_names(a.inspection)
+        )
+        for a in catalog.list_artifacts(session.conn, review_id)
+        if a.blob is not None
+    ]
+
+
+def describe(ref: EvidenceRef, paths: dict[str, str]) -> str:
+    """How a reference reads in a list: the artifact's path, then the sample if any."""
+    name = paths.get(ref.artifact_uid, f"artifact {ref.artifact_uid[:8]}")
+    return f"{name} — sample {ref.sample_id}" if ref.sample_id else name
+
+
+class EvidencePicker(MarkedDialog):
+    picked = Signal(object, str)  # EvidenceRef, the artifact's path
+
+    def __init__(self, ctx: Context, review_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(ctx.marking, "Add evidence", parent)
+        self.ctx = ctx
+        self.candidates: list[Candidate] = []
+        self.resize(620, 420)
+        self.status = plain_label("Loading the review's artifacts…", self)
+        self.status.setAccessibleName("Evidence picker status")
+        self.body.addWidget(self.status)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Artifacts")
+        list_label = QLabel("&Artifact:", self)
+        list_label.setBuddy(self.list)
+        self.body.addWidget(list_label)
+        self.body.addWidget(self.list, 1)
+        form = QFormLayout()
+        self.sample_combo = QComboBox(self)
+        self.sample_combo.setEditable(True)  # a sample beyond the listed ones may be typed
+        self.sample_combo.setAccessibleName("Sample")
+        self.sample_combo.setToolTip("For an evaluation log: one sample, as ID or ID@EPOCH.")
+        sample_label = QLabel("&Sample:", self)
+        sample_label.setBuddy(self.sample_combo)
+        form.addRow(sample_label, self.sample_combo)
+        self.body.addLayout(form)
+        buttons = QDialogButtonBox(self)
+        self.add_button = buttons.addButton("A&dd", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.body.addWidget(buttons)
+        self.add_button.setEnabled(False)
+        self.sample_combo.setEnabled(False)
+        self.list.currentRowChanged.connect(self._on_current)
+        self.list.itemActivated.connect(lambda _item: self._accept())
+
+        self.ctx.vault.submit(
+            lambda session: load_candidates(session, review_id),
+            self._show,
+            self.status.setText,
+            owner=self,
+        )
+
+    def _show(self, candidates: list[Candidate]) -> None:
+        self.candidates = candidates
+        for c in candidates:
+            item = QListWidgetItem(f"{c.path}  ({c.kind})", self.list)
+            item.setToolTip(c.uid)
+        if candidates:
+            self.status.setText("Choose the artifact; for an evaluation log, optionally a sample.")
+            self.list.setCurrentRow(0)
+            self.list.setFocus()
+        else:
+            self.status.setText("This review has no artifacts yet: import them first.")
+
+    def _on_current(self, row: int) -> None:
+        self.sample_combo.clear()
+        candidate = self.current()
+        self.add_button.setEnabled(candidate is not None)
+        if candidate is None:
+            return
+        self.sample_combo.setEnabled(candidate.is_log)
+        if candidate.is_log:
+            self.sample_combo.addItem(WHOLE, None)
+            for name in candidate.samples:
+                self.sample_combo.addItem(name, name)
+
+    def current(self) -> Candidate | None:
+        row = self.list.currentRow()
+        return self.candidates[row] if 0 <= row < len(self.candidates) else None
+
+    def chosen(self) -> EvidenceRef | None:
+        candidate = self.current()
+        if candidate is None:
+            return None
+        sample: str | None = None
+        if candidate.is_log:
+            text = self.sample_combo.currentText().strip()
+            sample = None if text in ("", WHOLE) else text
+        return EvidenceRef(candidate.uid, sample)
+
+    def _accept(self) -> None:
+        ref, candidate = self.chosen(), self.current()
+        if ref is None or candidate is None:
+            return
+        if ref.sample_id is not None and (
+            len(ref.sample_id) > MAX_SAMPLE_ID or not ref.sample_id.isprintable()
+        ):
+            self.status.setText("That sample id cannot be used: type it as ID or ID@EPOCH.")
+            return
+        self.accept()
+        self.picked.emit(ref, candidate.path)
