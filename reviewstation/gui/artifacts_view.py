@@ -1,23 +1,24 @@
-"""The Artifacts tab: the table, import with progress and Cancel, custody and inspector
-details, export to a file after confirmation."""
+"""The Artifacts tab: the table, import (buttons, or files and folders dropped on the page)
+with progress and Cancel, custody and inspector panels, export to a file after confirmation."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -32,12 +33,15 @@ from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.export import export_artifact
 from reviewstation.artifacts.intake import IntakeResult, add_artifacts
 from reviewstation.gui.context import Context
+from reviewstation.gui.custody_panel import CustodyPanel, declared_text, human_size
 from reviewstation.gui.dialogs import ConfirmDialog, private_file_dialog, show_message
+from reviewstation.gui.inspector_panel import InspectorPanel
+from reviewstation.gui.panel_parts import LOUD
 from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.vault.session import Session
 
 COLUMNS = ("Id", "Path", "Kind", "Size", "SHA-256", "Received from", "Declared hash")
-MISMATCH_COLOURS = ("#c8102e", "#ffffff")
+MISMATCH_COLOURS = LOUD
 
 
 @dataclass(frozen=True)
@@ -46,19 +50,50 @@ class Details:
     events: list[dict[str, Any]]
 
 
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+class DetailsPane(QSplitter):
+    """Custody on the left, the inspection on the right."""
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setAccessibleName("Custody and inspector details")
+        self.setChildrenCollapsible(False)
+        self.custody = CustodyPanel()
+        self.inspector = InspectorPanel(ctx)
+        # Scrolled rather than squeezed when the window is small.
+        for panel, width in ((self.custody, 320), (self.inspector, 420)):
+            scroll = QScrollArea(self)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(panel)
+            scroll.setMinimumWidth(width)
+        self.setStretchFactor(0, 2)
+        self.setStretchFactor(1, 3)
+        self.setSizes([400, 600])
+
+    def clear(self, note: str = "") -> None:
+        self.custody.clear(note)
+        self.inspector.clear()
+
+    def show_details(self, details: Details) -> None:
+        self.custody.show_artifact(details.artifact, details.events)
+        a = details.artifact
+        self.inspector.show_inspection(a.id, a.inspection, details.events)
+
+    def toPlainText(self) -> str:
+        """What the pane shows, as plain text."""
+        return "\n\n".join(t for t in (self.custody.plain_text(), self.inspector.plain_text()) if t)
 
 
-def declared_text(artifact: Artifact) -> str:
-    if artifact.declared_sha256 is None:
-        return "none declared"
-    return "MATCH" if artifact.declared_match else "MISMATCH — does not match the declared hash"
+def local_paths(mime: QMimeData) -> tuple[list[Path], list[str]]:
+    """The dropped files and folders on this computer, and the names of anything else."""
+    local: list[Path] = []
+    other: list[str] = []
+    for url in mime.urls():
+        if url.isLocalFile() and url.toLocalFile():
+            local.append(Path(url.toLocalFile()))
+        else:
+            other.append(url.toDisplayString()[:200])
+    return local, other
 
 
 def _report(progress: JobProgress) -> Any:
@@ -114,13 +149,13 @@ class ArtifactsPage(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 50), (2, 110), (3, 80), (4, 200), (5, 160), (6, 150)):
             self.table.setColumnWidth(column, width)
-        self.details = QPlainTextEdit(split)
-        self.details.setReadOnly(True)
-        self.details.setAccessibleName("Custody and inspector details")
-        self.details.setFont(QFont("monospace"))
-        self.details.setPlaceholderText("Select an artifact to see its custody and inspection.")
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        self.details = DetailsPane(ctx, split)
+        self.details.inspector.viewed.connect(self._refresh_custody)
+        # The details are what is read; the table needs only a few rows to choose from.
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 5)
+        split.setSizes([200, 500])
         layout.addWidget(split, 1)
 
         self.files_button.clicked.connect(self.choose_files)
@@ -131,6 +166,8 @@ class ArtifactsPage(QWidget):
         for editable in (self.files_button, self.folder_button, self.medium_edit, self.from_edit):
             editable.setEnabled(ctx.writable)
         self.export_button.setEnabled(ctx.writable)
+        # Files and folders dropped on the page go through the same import as the buttons.
+        self.setAcceptDrops(ctx.writable)
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -175,6 +212,8 @@ class ArtifactsPage(QWidget):
         text = f"{len(artifacts)} artifacts"
         if mismatches:
             text += f" — {mismatches} DO NOT MATCH THEIR DECLARED SHA-256: do not rely on them"
+        elif self.ctx.writable:
+            text += " · drop files or folders here to import more"
         self.summary.setText(text)
         self.summary.setStyleSheet(
             f"background: {MISMATCH_COLOURS[0]}; color: {MISMATCH_COLOURS[1]}; font-weight: bold;"
@@ -192,35 +231,26 @@ class ArtifactsPage(QWidget):
     def _on_current(self, row: int, *_: int) -> None:
         artifact = self.current()
         if artifact is None:
-            self.details.clear()
+            self.details.clear("Select an artifact to see its custody and inspection.")
             return
-        artifact_id = artifact.id
+        self._fetch(artifact.id, self.details.show_details)
 
+    def _fetch(self, artifact_id: int, show: Callable[[Details], None]) -> None:
         def job(session: Session) -> Details:
             a = catalog.get_artifact(session.conn, artifact_id)
             return Details(a, custody.events(session.conn, a.id))
 
-        self.ctx.vault.submit(job, self._show_details, self.details.setPlainText, owner=self)
+        self.ctx.vault.submit(job, show, self.details.clear, owner=self)
 
-    def _show_details(self, details: Details) -> None:
-        a = details.artifact
-        lines = [
-            f"{a.path}  ({a.kind}, {a.size} bytes)",
-            f"SHA-256  {a.sha256}",
-            f"SHA-384  {a.sha384}",
-            f"Declared SHA-256: {a.declared_sha256 or 'none'} — {declared_text(a)}",
-            "",
-            "Custody",
-            f"  medium: {a.medium or 'not recorded'}",
-            f"  received from: {a.received_from or 'not recorded'}",
-            f"  received at: {a.received_at or 'not recorded'}",
-            f"  imported {a.imported_at} by {a.imported_by}",
-        ]
-        lines.extend(f"  {e['at']} {e['user']}: {e['event']}" for e in details.events)
-        lines.append("")
-        lines.append("Inspection")
-        lines.append(json.dumps(a.inspection, indent=2, sort_keys=True, ensure_ascii=False))
-        self.details.setPlainText("\n".join(lines))
+    def _refresh_custody(self, artifact_id: int) -> None:
+        """After an audited view: the custody events now include it; the inspection stays."""
+
+        def show(details: Details) -> None:
+            current = self.current()
+            if current is not None and current.id == details.artifact.id:
+                self.details.custody.show_artifact(details.artifact, details.events)
+
+        self._fetch(artifact_id, show)
 
     # -- import ----------------------------------------------------------------------------
 
@@ -273,6 +303,44 @@ class ArtifactsPage(QWidget):
 
         self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
         box.open()
+
+    # -- drag and drop ---------------------------------------------------------------------
+
+    def _can_drop(self, mime: QMimeData) -> bool:
+        return self.ctx.writable and bool(self.review_id) and mime.hasUrls()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._answer_drag(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._answer_drag(event)
+
+    def _answer_drag(self, event: QDragMoveEvent) -> None:
+        # Refused here for read-only sessions: the cursor shows that a drop would do nothing.
+        if self._can_drop(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not self._can_drop(event.mimeData()):
+            event.ignore()
+            return
+        paths, other = local_paths(event.mimeData())
+        if other:
+            # All or nothing: a half-imported drop would be easy to mistake for a whole one.
+            event.ignore()
+            more = f" and {len(other) - 1} more" if len(other) > 1 else ""
+            show_message(
+                self,
+                self.ctx.marking,
+                "Import",
+                f"Nothing was imported: only files and folders on this computer can be dropped"
+                f" here, not {other[0]}{more}.",
+            )
+            return
+        event.acceptProposedAction()
+        self.import_paths(paths)
 
     # -- export and copy -------------------------------------------------------------------
 

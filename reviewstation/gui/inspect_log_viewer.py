@@ -1,0 +1,260 @@
+"""The Inspect evaluation log panel: what was run and how it scored, a samples table, and on
+request each sample's transcript as plain text.
+
+The summary stored at import holds only the first few samples, without messages. The full
+transcripts come from ``view_artifact``, which decrypts in memory and writes an audit entry,
+so it runs only when the reviewer presses "Show transcripts".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewstation.artifacts.viewing import view_artifact
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import plain_label
+from reviewstation.gui.panel_parts import (
+    display,
+    facts,
+    fill,
+    one_line,
+    table,
+    warning_label,
+)
+from reviewstation.vault.session import Session
+
+SAMPLE_COLUMNS = ("Id", "Epoch", "Score", "Input")
+RULE = "─" * 8
+
+
+def metrics_text(metrics: Any) -> str:
+    if not isinstance(metrics, list) or not metrics:
+        return "—"
+    parts = []
+    for m in metrics:
+        if isinstance(m, dict):
+            parts.append(
+                f"{m.get('scorer') or '?'} {m.get('metric') or '?'} {display(m.get('value'))}"
+            )
+    return ", ".join(parts) or "—"
+
+
+def scores_text(scores: Any) -> str:
+    if not isinstance(scores, dict) or not scores:
+        return "—"
+    if len(scores) == 1:
+        return display(next(iter(scores.values())))
+    return ", ".join(f"{k}: {display(v)}" for k, v in scores.items())
+
+
+def _target(target: Any) -> str:
+    if isinstance(target, list):
+        return "; ".join(str(t) for t in target) or "—"
+    return str(target) if target else "—"
+
+
+def transcript(sample: dict[str, Any]) -> str:
+    """One sample as plain text: header, target, scores, input, then every message."""
+    if "member" in sample and "error" in sample:
+        return f"{sample['member']} could not be read: {sample['error']}"
+    lines = [f"Sample {display(sample.get('id'))} · epoch {display(sample.get('epoch'))}"]
+    lines.append(f"Target: {_target(sample.get('target'))}")
+    lines.append(f"Score: {scores_text(sample.get('scores'))}")
+    if sample.get("error"):
+        lines.append(f"The sample ended with an error: {sample['error']}")
+    lines += ["", f"{RULE} Input {RULE}", str(sample.get("input") or "—")]
+    messages = sample.get("messages")
+    if isinstance(messages, list):
+        lines += ["", f"{RULE} Messages ({len(messages)}) {RULE}"]
+        for message in messages:
+            lines.extend(_message(message))
+    details = sample.get("score_details")
+    if isinstance(details, dict) and details:
+        lines += ["", f"{RULE} Scores {RULE}"]
+        for name, score in details.items():
+            lines.append(f"{name}: {display(score.get('value'))}")
+            if score.get("answer"):
+                lines.append(f"  Answer: {score['answer']}")
+            if score.get("explanation"):
+                lines.append(f"  Explanation: {score['explanation']}")
+    metadata = sample.get("metadata")
+    if isinstance(metadata, dict) and metadata:
+        lines += ["", f"{RULE} Metadata {RULE}"]
+        lines += [f"{k}: {display(v)}" for k, v in metadata.items()]
+    return "\n".join(lines)
+
+
+def _message(message: dict[str, Any]) -> list[str]:
+    role = message.get("role") or "?"
+    if message.get("function"):
+        role = f"{role}: {message['function']}"
+    lines = ["", f"[{role}]"]
+    if message.get("content"):
+        lines.append(str(message["content"]))
+    for call in message.get("tool_calls") or []:
+        lines.append(f"→ calls {call.get('function') or '?'}({call.get('arguments') or ''})")
+    error = message.get("error")
+    if isinstance(error, dict):
+        lines.append(f"ERROR ({error.get('type') or '?'}): {error.get('message') or ''}")
+    return lines
+
+
+class InspectLogPanel(QWidget):
+    viewed = Signal(int)  # the artifact id, once a view has been recorded in the audit trail
+
+    def __init__(
+        self, ctx: Context, artifact_id: int, inspection: dict[str, Any], parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.artifact_id = artifact_id
+        self.samples: list[dict[str, Any]] = list(inspection.get("samples") or [])
+        self.detailed = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if inspection.get("error"):
+            layout.addWidget(
+                warning_label(
+                    f"The evaluation ended with an error: {inspection['error']}", self, loud=True
+                )
+            )
+        for warning in inspection.get("warnings") or []:
+            if warning != "The evaluation ended with an error.":
+                layout.addWidget(warning_label(str(warning), self, loud=False))
+        layout.addWidget(facts(self, self._facts(inspection)))
+
+        bar = QHBoxLayout()
+        samples_label = QLabel("&Samples:", self)
+        bar.addWidget(samples_label)
+        self.status = plain_label(self._count_text(inspection), self)
+        self.status.setAccessibleName("Samples status")
+        bar.addWidget(self.status, 1)
+        self.open_button = QPushButton("Show &transcripts", self)
+        self.open_button.setToolTip(
+            "Decrypt the log in memory and show every sample's messages."
+            " The view is recorded in the audit trail."
+        )
+        self.open_button.setEnabled(bool(inspection.get("sample_count")))
+        bar.addWidget(self.open_button)
+        layout.addLayout(bar)
+
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.table = table(split, SAMPLE_COLUMNS, [], "Samples", stretch=3)
+        samples_label.setBuddy(self.table)
+        self.transcript = QPlainTextEdit(split)
+        self.transcript.setReadOnly(True)
+        self.transcript.setAccessibleName("Transcript")
+        self.transcript.setPlaceholderText(
+            "Press Show transcripts, then choose a sample to read its messages."
+        )
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+        self._fill()
+        self.open_button.clicked.connect(self.open_viewer)
+        self.table.currentCellChanged.connect(self._on_current)
+
+    @staticmethod
+    def _facts(i: dict[str, Any]) -> list[tuple[str, Any]]:
+        dataset: dict[str, Any] = i["dataset"] if isinstance(i.get("dataset"), dict) else {}
+        data_parts = [p for p in (dataset.get("name"), dataset.get("location")) if p]
+        if isinstance(dataset.get("samples"), int):
+            data_parts.append(f"{dataset['samples']:,} samples")
+        task = i.get("task")
+        if task and i.get("task_version") not in (None, 0, "0"):
+            task = f"{task} (version {display(i.get('task_version'))})"
+        run = " → ".join(p for p in (i.get("started_at"), i.get("completed_at")) if p)
+        return [
+            ("Task", task or "—"),
+            ("Model", i.get("model") or "—"),
+            ("Dataset", " · ".join(data_parts) or "—"),
+            ("Solvers", display(i.get("solvers") or [])),
+            ("Scorers", display(i.get("scorers") or [])),
+            ("Status", i.get("status") or "—"),
+            ("Metrics", metrics_text(i.get("metrics"))),
+            ("Run", run or None),
+            ("Inspect", i.get("inspect_version")),
+        ]
+
+    @staticmethod
+    def _count_text(i: dict[str, Any]) -> str:
+        count = i.get("sample_count")
+        shown = len(i.get("samples") or [])
+        if count is None:
+            return "the log is too large for its samples to be listed here"
+        return (
+            f"{count:,} in the log; the first {shown} summarised below"
+            if shown < count
+            else f"{count:,}"
+        )
+
+    def _fill(self) -> None:
+        fill(self.table, [self._row(s) for s in self.samples], widest=160)
+
+    @staticmethod
+    def _row(sample: dict[str, Any]) -> list[str]:
+        if "member" in sample and "error" in sample:
+            return [str(sample["member"]), "", "unreadable", str(sample["error"])]
+        return [
+            display(sample.get("id")),
+            display(sample.get("epoch")),
+            scores_text(sample.get("scores")),
+            one_line(str(sample.get("input") or "")),
+        ]
+
+    def _on_current(self, row: int, *_: int) -> None:
+        if not 0 <= row < len(self.samples):
+            self.transcript.clear()
+            return
+        sample = self.samples[row]
+        text = transcript(sample)
+        if not self.detailed:
+            text += (
+                "\n\n(Only this summary was stored at import;"
+                " press Show transcripts for the messages.)"
+            )
+        self.transcript.setPlainText(text)
+
+    def open_viewer(self) -> None:
+        artifact_id = self.artifact_id
+        self.open_button.setEnabled(False)
+        self.status.setText("Decrypting the log in memory…")
+
+        def job(session: Session) -> dict[str, Any]:
+            return view_artifact(session, artifact_id)
+
+        self.ctx.vault.submit(job, self._show_view, self._refused, owner=self)
+
+    def _show_view(self, view: dict[str, Any]) -> None:
+        samples = view.get("samples")
+        self.samples = (
+            [s for s in samples if isinstance(s, dict)] if isinstance(samples, list) else []
+        )
+        self.detailed = True
+        self._fill()
+        notes = [w for w in view.get("warnings") or [] if str(w).startswith("Only the first")]
+        self.status.setText(
+            f"transcripts of {len(self.samples):,} samples;"
+            " this view was recorded in the audit trail" + (f". {notes[0]}" if notes else "")
+        )
+        self.status.setStyleSheet("")
+        if self.samples:
+            self.table.setCurrentCell(0, 0)
+            self.table.setFocus()
+        self.viewed.emit(self.artifact_id)
+
+    def _refused(self, message: str) -> None:
+        self.status.setText(one_line(message))
+        self.status.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.open_button.setEnabled(True)
