@@ -21,6 +21,7 @@ from reviewstation.evidence import EvidenceRef
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.evidence_picker import EvidencePicker, describe
+from reviewstation.gui.theme import mark_error
 from reviewstation.vault.session import Session
 
 STATUS_WORDS = {
@@ -127,7 +128,7 @@ class Walkthrough(QWidget):
         layout.addLayout(nav)
         self.error = plain_label("", self)
         self.error.setAccessibleName("Checklist error")
-        self.error.setStyleSheet("color: #b00020;")
+        mark_error(self.error)
         self.error.hide()
         layout.addWidget(self.error)
         layout.addStretch(1)

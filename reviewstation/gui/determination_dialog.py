@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.theme import mark_error
 from reviewstation.reviews.service import DETERMINATIONS, Review, set_determination
 from reviewstation.vault.session import Session
 
@@ -57,7 +58,7 @@ class DeterminationDialog(MarkedDialog):
         self.body.addLayout(form, 1)
         self.error = plain_label("", self)
         self.error.setAccessibleName("Error")
-        self.error.setStyleSheet("color: #c62828; font-weight: bold;")
+        mark_error(self.error)
         self.error.hide()
         self.body.addWidget(self.error)
         buttons = QDialogButtonBox(self)

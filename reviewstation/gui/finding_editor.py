@@ -36,6 +36,7 @@ from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
 from reviewstation.gui.evidence_picker import EvidencePicker, describe
 from reviewstation.gui.markdown_preview import MarkdownPreview
+from reviewstation.gui.theme import mark_error
 from reviewstation.vault.session import Session
 
 PREVIEW_DELAY_MS = 150
@@ -114,6 +115,9 @@ class FindingEditor(MarkedDialog):
         )
         self.cvss_score = plain_label("", page)
         self.cvss_score.setAccessibleName("CVSS score")
+        bold = self.cvss_score.font()
+        bold.setBold(True)
+        self.cvss_score.setFont(bold)
         self.cwe_edit = QLineEdit(page)
         self.cwe_edit.setPlaceholderText("CWE-787")
         self.vendor_edit = QLineEdit(page)
@@ -248,7 +252,7 @@ class FindingEditor(MarkedDialog):
 
         self.error_label = plain_label("", self)
         self.error_label.setAccessibleName("Error")
-        self.error_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        mark_error(self.error_label)
         self.error_label.hide()
         self.body.addWidget(self.error_label)
         buttons = QDialogButtonBox(self)
@@ -378,16 +382,16 @@ class FindingEditor(MarkedDialog):
         text = self.cvss_edit.text().strip()
         if not text:
             self.cvss_score.setText("no score")
-            self.cvss_score.setStyleSheet("")
+            mark_error(self.cvss_score, False)
             return
         try:
             score = score_cvss4(text)
         except InputError as exc:
             self.cvss_score.setText(str(exc))
-            self.cvss_score.setStyleSheet("color: #b00020;")
+            mark_error(self.cvss_score)
             return
         self.cvss_score.setText(f"{score.base_score:.1f} {score.severity}")
-        self.cvss_score.setStyleSheet("font-weight: bold;")
+        mark_error(self.cvss_score, False)
 
     def show_error(self, message: str) -> None:
         self.error_label.setText(message)

@@ -1,10 +1,18 @@
-"""Settings: the idle auto-lock delay (stored in QSettings)."""
+"""Settings: the idle auto-lock delay and the theme (stored in QSettings)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
+from reviewstation.gui import theme
 from reviewstation.gui.autolock import SETTING, configured_minutes
 from reviewstation.gui.clipboard import CLEAR_AFTER_MS
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
@@ -25,6 +33,14 @@ class SettingsDialog(MarkedDialog):
         label = QLabel("&Lock after idle:", self)
         label.setBuddy(self.minutes)
         form.addRow(label, self.minutes)
+        self.theme_combo = QComboBox(self)
+        self.theme_combo.setAccessibleName("Theme")
+        for value, text in theme.CHOICES.items():
+            self.theme_combo.addItem(text, value)
+        self.theme_combo.setCurrentIndex(self.theme_combo.findData(theme.configured(settings)))
+        theme_label = QLabel("&Theme:", self)
+        theme_label.setBuddy(self.theme_combo)
+        form.addRow(theme_label, self.theme_combo)
         self.body.addLayout(form)
         self.body.addWidget(
             plain_label(
@@ -42,6 +58,7 @@ class SettingsDialog(MarkedDialog):
 
     def _save(self) -> None:
         self.settings.setValue(SETTING, self.minutes.value())
+        self.settings.setValue(theme.SETTING, self.theme_combo.currentData())
         self.settings.sync()
         self.changed.emit()
         self.accept()

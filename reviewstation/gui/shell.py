@@ -10,10 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog
 
 from reviewstation.demo import ensure_demo_vault
 from reviewstation.errors import ReviewStationError
+from reviewstation.gui import theme
 from reviewstation.gui.autolock import IdleLock, configured_minutes
 from reviewstation.gui.clipboard import SecretClipboard
 from reviewstation.gui.context import Context
@@ -35,6 +37,8 @@ class Shell(QObject):
         self.clipboard = SecretClipboard(parent=self)
         self.idle = IdleLock(configured_minutes(settings) * 60_000, self)
         self.idle.idle.connect(self.lock)
+        self.apply_theme()
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self.apply_theme)
         self.dialog = UnlockDialog()
         self.main_window: MainWindow | None = None
         self.done = False  # the session is closed and the vault thread has ended
@@ -80,10 +84,19 @@ class Shell(QObject):
             return
         dialog = SettingsDialog(self.main_window.info.marking, self.settings, self.main_window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.changed.connect(
-            lambda: self.idle.set_timeout(configured_minutes(self.settings) * 60_000)
-        )
+        dialog.changed.connect(self._settings_changed)
         dialog.open()
+
+    def _settings_changed(self) -> None:
+        self.idle.set_timeout(configured_minutes(self.settings) * 60_000)
+        self.apply_theme()
+
+    @Slot()
+    def apply_theme(self) -> None:
+        """The configured theme; when following the system, called again as it changes."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, theme.configured(self.settings))
 
     def _close_dialogs(self) -> None:
         for widget in QApplication.topLevelWidgets():

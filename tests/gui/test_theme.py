@@ -1,0 +1,78 @@
+"""Light and dark themes: chosen in Settings, applied live, following the system by default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from reviewstation.gui import theme
+from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.settings_dialog import SettingsDialog
+from reviewstation.gui.shell import Shell
+
+TIMEOUT = 10_000
+
+
+@pytest.fixture(autouse=True)
+def light_afterwards(qapp: QApplication) -> Iterator[None]:
+    """The application is shared by every test: leave it as the others expect it."""
+    yield
+    theme.apply(qapp, "light")
+
+
+def window_colour(app: QApplication) -> str:
+    return app.palette().color(QPalette.ColorRole.Window).name()
+
+
+def text_colour(label: QLabel) -> str:
+    label.ensurePolished()
+    return label.palette().color(QPalette.ColorRole.WindowText).name()
+
+
+def test_settings_switch_to_dark_and_back_live(
+    qtbot: QtBot, qapp: QApplication, shell: Shell, settings: QSettings, window: MainWindow
+) -> None:
+    error = QLabel("refused")
+    qtbot.addWidget(error)
+    theme.mark_error(error)
+    assert theme.configured(settings) == "system"
+    assert window_colour(qapp) != "#2b2b2b"  # offscreen reports no scheme: light
+    assert text_colour(error) == theme.ERROR["light"]
+
+    shell.open_settings()
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, SettingsDialog) for w in QApplication.topLevelWidgets()),
+        timeout=TIMEOUT,
+    )
+    (dialog,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, SettingsDialog)]
+    dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
+    dialog._save()
+    assert settings.value(theme.SETTING) == "dark"
+    assert window_colour(qapp) == "#2b2b2b"
+    assert text_colour(error) == theme.ERROR["dark"]  # recoloured without being rebuilt
+    # The banner keeps the marking's colours whatever the theme (as painted, not as set).
+    image = window.ui.topBanner.grab().toImage()
+    assert image.pixelColor(2, image.height() // 2).name() == "#007a33"
+
+    theme.apply(qapp, "light")
+    assert text_colour(error) == theme.ERROR["light"]
+
+
+def test_system_scheme_is_followed(monkeypatch: pytest.MonkeyPatch) -> None:
+    hints = SimpleNamespace(colorScheme=lambda: Qt.ColorScheme.Dark)
+    monkeypatch.setattr(theme, "QGuiApplication", SimpleNamespace(styleHints=lambda: hints))
+    assert theme.effective("system") == "dark"
+    assert theme.effective("light") == "light"
+    hints.colorScheme = lambda: Qt.ColorScheme.Unknown
+    assert theme.effective("system") == "light"
+
+
+def test_unknown_setting_falls_back_to_system(settings: QSettings) -> None:
+    settings.setValue(theme.SETTING, "neon")
+    assert theme.configured(settings) == "system"
