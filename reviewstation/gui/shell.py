@@ -39,14 +39,16 @@ class Shell(QObject):
         self.idle.idle.connect(self.lock)
         self.apply_theme()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.apply_theme)
-        self.dialog = UnlockDialog()
+        self.dialog = UnlockDialog(clipboard=self.clipboard)
         self.main_window: MainWindow | None = None
         self.done = False  # the session is closed and the vault thread has ended
         self._quitting = False
 
         self.dialog.unlock_requested.connect(self._on_unlock_requested)
+        self.dialog.vault_created.connect(self._on_vault_created)
         self.dialog.rejected.connect(self.quit)  # Escape, Quit, or the close button
         self.vault.unlocked.connect(self._on_unlocked)
+        self.vault.writer_busy.connect(self.dialog.offer_read_only)
         self.vault.unlock_failed.connect(self._on_unlock_failed)
         self.vault.locked.connect(self._on_locked)
         self.vault.stopped.connect(self._on_stopped)
@@ -139,6 +141,11 @@ class Shell(QObject):
     def _on_unlock_requested(self, request: UnlockRequest) -> None:
         self.dialog.set_busy(True)
         self.vault.unlock(request)
+
+    @Slot(object)
+    def _on_vault_created(self, path: Path) -> None:
+        self.recent.remember(path)
+        self.dialog.set_recent(self.recent.paths())
 
     @Slot(object)
     def _on_unlocked(self, info: SessionInfo) -> None:

@@ -1,4 +1,5 @@
-"""The unlock dialog: choose a vault and a user, type the passphrase (or recovery key).
+"""The unlock dialog: choose a vault and a user, type the passphrase (or recovery key), or
+unlock with the system keyring where the user has a keyring slot; or create a new vault.
 
 It only collects input and shows state; the unlock itself runs on the vault thread, driven
 by ``Shell``. Reading the vault header here is safe on the GUI thread: it is one small,
@@ -14,9 +15,12 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from reviewstation.demo import DEMO_NAME, DEMO_PASSPHRASE, data_dir
 from reviewstation.errors import ReviewStationError
+from reviewstation.gui.clipboard import SecretClipboard
+from reviewstation.gui.create_vault_wizard import CreatedVault, CreateVaultWizard
 from reviewstation.gui.forms.ui_unlock_dialog import Ui_UnlockDialog
-from reviewstation.gui.vault_thread import Method, UnlockRequest
+from reviewstation.gui.vault_thread import UnlockRequest
 from reviewstation.vault.header import Header, load_header
+from reviewstation.vault.session import Method
 
 UNKNOWN_MARKING = "MARKING UNKNOWN"
 
@@ -37,14 +41,20 @@ def _same_path(a: Path, b: Path) -> bool:
 
 class UnlockDialog(QDialog):
     unlock_requested = Signal(object)  # UnlockRequest
+    vault_created = Signal(object)  # Path of a vault the wizard has just made
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, clipboard: SecretClipboard | None = None
+    ) -> None:
         super().__init__(parent)
         self.ui = Ui_UnlockDialog()
         self.ui.setupUi(self)  # type: ignore[no-untyped-call]
         self._header: Header | None = None
         self._path: Path | None = None
         self._busy = False
+        # The shell's, so that quitting clears a recovery key copied in the wizard.
+        self._clipboard = clipboard or SecretClipboard(parent=self)
+        self.wizard: CreateVaultWizard | None = None
 
         heading = self.ui.headingLabel.font()
         heading.setBold(True)
@@ -63,6 +73,8 @@ class UnlockDialog(QDialog):
         self.ui.busyRow.hide()
         self.ui.demoLabel.hide()
         self.ui.errorLabel.hide()
+        self.ui.keyringButton.hide()
+        self.ui.readOnlyCheck.hide()
         self.ui.recentCombo.setEnabled(False)
 
         self.ui.recentCombo.activated.connect(self._on_recent_chosen)
@@ -70,6 +82,9 @@ class UnlockDialog(QDialog):
         self.ui.browseButton.clicked.connect(self._on_browse)
         self.ui.recoveryCheck.toggled.connect(self._on_method_toggled)
         self.ui.unlockButton.clicked.connect(self._on_unlock)
+        self.ui.keyringButton.clicked.connect(self._on_keyring_unlock)
+        self.ui.userCombo.currentTextChanged.connect(self._sync_keyring)
+        self.ui.newVaultButton.clicked.connect(self.open_create_wizard)
         self.ui.quitButton.clicked.connect(self.reject)
         self._show_header(None, "")
 
@@ -103,7 +118,10 @@ class UnlockDialog(QDialog):
             self.ui.userCombo,
             self.ui.secretEdit,
             self.ui.recoveryCheck,
+            self.ui.readOnlyCheck,
             self.ui.unlockButton,
+            self.ui.keyringButton,
+            self.ui.newVaultButton,
         ):
             widget.setEnabled(not busy)
         self.ui.recentCombo.setEnabled(not busy and self.ui.recentCombo.count() > 0)
@@ -122,6 +140,24 @@ class UnlockDialog(QDialog):
 
     def clear_secret(self) -> None:
         self.ui.secretEdit.clear()
+
+    def offer_read_only(self) -> None:
+        """Another process writes to the chosen vault: let the user open it read-only."""
+        self.ui.readOnlyCheck.setChecked(False)
+        self.ui.readOnlyCheck.show()
+
+    def open_create_wizard(self) -> CreateVaultWizard:
+        """The "New vault" wizard, window-modal over this dialog."""
+        start = Path.home()
+        if self._path is not None and not _same_path(self._path.parent, data_dir()):
+            start = self._path.parent  # beside the vault in use, not in the demo's folder
+        wizard = CreateVaultWizard(self._clipboard, start if start.is_dir() else Path.home(), self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.created.connect(self._on_vault_created)
+        wizard.destroyed.connect(self._forget_wizard)
+        self.wizard = wizard
+        wizard.open()
+        return wizard
 
     def marking(self) -> str:
         return self.ui.topBanner.marking
@@ -148,6 +184,9 @@ class UnlockDialog(QDialog):
         users = header.users() if header is not None else []
         self.ui.userCombo.clear()
         self.ui.userCombo.addItems(users)
+        self.ui.readOnlyCheck.setChecked(False)
+        self.ui.readOnlyCheck.hide()  # offered again if this vault, too, is being written
+        self._sync_keyring()
         hint = demo_hint(self._path) if header is not None and self._path else ""
         self.ui.demoLabel.setText(hint)
         self.ui.demoLabel.setVisible(bool(hint))
@@ -202,6 +241,21 @@ class UnlockDialog(QDialog):
         if chosen:
             self.select_vault(Path(chosen))
 
+    def _sync_keyring(self) -> None:
+        """The keyring button only for a user who has a keyring slot in this vault."""
+        user = self.ui.userCombo.currentText()
+        has_slot = bool(
+            self._header is not None and user and self._header.slots_for(user, "keyring")
+        )
+        self.ui.keyringButton.setVisible(has_slot)
+
+    def _on_vault_created(self, created: CreatedVault) -> None:
+        self.vault_created.emit(created.path)
+        self.select_vault(created.path, created.user)
+
+    def _forget_wizard(self) -> None:
+        self.wizard = None
+
     def _on_method_toggled(self, recovery: bool) -> None:
         self.ui.secretLabel.setText("Recovery &key:" if recovery else "&Passphrase:")
         self.ui.secretEdit.setAccessibleName("Recovery key" if recovery else "Passphrase")
@@ -209,10 +263,16 @@ class UnlockDialog(QDialog):
         self.ui.secretEdit.setFocus()
 
     def _on_unlock(self) -> None:
+        method: Method = "recovery" if self.ui.recoveryCheck.isChecked() else "passphrase"
+        self._request(method)
+
+    def _on_keyring_unlock(self) -> None:
+        self._request("keyring")
+
+    def _request(self, method: Method) -> None:
         if self._busy:
             return
         self._on_path_edited()  # a path typed without leaving the field
-        method: Method = "recovery" if self.ui.recoveryCheck.isChecked() else "passphrase"
         problem = self._missing_input(method)
         if problem:
             self.show_error(problem)
@@ -221,8 +281,10 @@ class UnlockDialog(QDialog):
         request = UnlockRequest(
             path=self._path.absolute(),
             user=self.ui.userCombo.currentText(),
-            secret=self.ui.secretEdit.text(),
+            # The keyring's secret is fetched on the vault thread, never through a widget.
+            secret="" if method == "keyring" else self.ui.secretEdit.text(),
             method=method,
+            read_only=not self.ui.readOnlyCheck.isHidden() and self.ui.readOnlyCheck.isChecked(),
         )
         self.clear_secret()  # the field should not keep the secret once it has been used
         self.unlock_requested.emit(request)
@@ -234,7 +296,7 @@ class UnlockDialog(QDialog):
             return self.ui.errorLabel.text() or "That folder is not a ReviewStation vault."
         if not self.ui.userCombo.currentText():
             return "This vault lists no user with a passphrase, so there is no one to unlock as."
-        if not self.ui.secretEdit.text():
+        if method != "keyring" and not self.ui.secretEdit.text():
             what = "recovery key" if method == "recovery" else "passphrase"
             return f"Type the {what}, then press Enter."
         return ""

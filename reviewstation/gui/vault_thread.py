@@ -17,17 +17,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar, cast
+from typing import TypeVar, cast
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from reviewstation.errors import ReviewStationError
-from reviewstation.vault.session import Session, open_vault
+from reviewstation.errors import ReviewStationError, VaultBusy
+from reviewstation.vault import keyring_slot
+from reviewstation.vault.header import load_header
+from reviewstation.vault.session import Method, Session, open_vault
 
 log = logging.getLogger(__name__)
 
-Method = Literal["passphrase", "recovery"]
 T = TypeVar("T")
 
 INTERNAL_ERROR = (
@@ -41,8 +42,9 @@ LOCKED = "The vault is locked; unlock it again to continue."
 class UnlockRequest:
     path: Path
     user: str
-    secret: str = field(repr=False)
+    secret: str = field(repr=False)  # empty for "keyring": it is read on the vault thread
     method: Method = "passphrase"
+    read_only: bool = False  # no writer lock: for a vault another process is writing
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class _Worker(QObject):
 
     unlocked = Signal(object)  # SessionInfo
     unlock_failed = Signal(str)
+    writer_busy = Signal()  # just before unlock_failed: another writer holds the vault
     locked = Signal(str)  # "" or the sentence saying what went wrong while locking
     job_finished = Signal(int, object)
     job_failed = Signal(int, str)
@@ -91,9 +94,22 @@ class _Worker(QObject):
             self.unlock_failed.emit("A vault is already unlocked; lock it first.")
             return
         try:
+            secret = request.secret
+            if request.method == "keyring":
+                # Here, not on the GUI thread: the desktop keyring may block on a prompt.
+                vault_id = load_header(request.path).vault_id
+                secret = keyring_slot.load_secret(vault_id, request.user)
             session = open_vault(
-                request.path, request.secret, user=request.user, method=request.method
+                request.path,
+                secret,
+                user=request.user,
+                method=request.method,
+                mode="read" if request.read_only else "write",
             )
+        except VaultBusy as exc:
+            self.writer_busy.emit()
+            self.unlock_failed.emit(_describe(exc))
+            return
         except Exception as exc:
             self.unlock_failed.emit(_describe(exc))
             return
@@ -157,6 +173,7 @@ class VaultThread(QObject):
 
     unlocked = Signal(object)  # SessionInfo
     unlock_failed = Signal(str)
+    writer_busy = Signal()
     locked = Signal(str)
     stopped = Signal()
 
@@ -185,6 +202,7 @@ class VaultThread(QObject):
         self._job_requested.connect(self._worker.run_job)
         self._stop_requested.connect(self._worker.stop)
         self._worker.unlocked.connect(self.unlocked)
+        self._worker.writer_busy.connect(self.writer_busy)
         self._worker.unlock_failed.connect(self.unlock_failed)
         self._worker.locked.connect(self.locked)
         self._worker.job_finished.connect(self._on_job_finished)

@@ -109,6 +109,11 @@ class Ui_UnlockDialog(object):
 
         self.formLayout.setWidget(4, QFormLayout.ItemRole.FieldRole, self.recoveryCheck)
 
+        self.readOnlyCheck = QCheckBox(self.body)
+        self.readOnlyCheck.setObjectName(u"readOnlyCheck")
+
+        self.formLayout.setWidget(5, QFormLayout.ItemRole.FieldRole, self.readOnlyCheck)
+
 
         self.bodyLayout.addLayout(self.formLayout)
 
@@ -155,6 +160,12 @@ class Ui_UnlockDialog(object):
 
         self.buttonLayout = QHBoxLayout()
         self.buttonLayout.setObjectName(u"buttonLayout")
+        self.newVaultButton = QPushButton(self.body)
+        self.newVaultButton.setObjectName(u"newVaultButton")
+        self.newVaultButton.setAutoDefault(False)
+
+        self.buttonLayout.addWidget(self.newVaultButton)
+
         self.buttonSpacer = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
         self.buttonLayout.addItem(self.buttonSpacer)
@@ -164,6 +175,12 @@ class Ui_UnlockDialog(object):
         self.quitButton.setAutoDefault(False)
 
         self.buttonLayout.addWidget(self.quitButton)
+
+        self.keyringButton = QPushButton(self.body)
+        self.keyringButton.setObjectName(u"keyringButton")
+        self.keyringButton.setAutoDefault(False)
+
+        self.buttonLayout.addWidget(self.keyringButton)
 
         self.unlockButton = QPushButton(self.body)
         self.unlockButton.setObjectName(u"unlockButton")
@@ -192,8 +209,11 @@ class Ui_UnlockDialog(object):
         QWidget.setTabOrder(self.browseButton, self.userCombo)
         QWidget.setTabOrder(self.userCombo, self.secretEdit)
         QWidget.setTabOrder(self.secretEdit, self.recoveryCheck)
-        QWidget.setTabOrder(self.recoveryCheck, self.quitButton)
-        QWidget.setTabOrder(self.quitButton, self.unlockButton)
+        QWidget.setTabOrder(self.recoveryCheck, self.readOnlyCheck)
+        QWidget.setTabOrder(self.readOnlyCheck, self.newVaultButton)
+        QWidget.setTabOrder(self.newVaultButton, self.quitButton)
+        QWidget.setTabOrder(self.quitButton, self.keyringButton)
+        QWidget.setTabOrder(self.keyringButton, self.unlockButton)
 
         self.retranslateUi(UnlockDialog)
 
@@ -235,6 +255,10 @@ class Ui_UnlockDialog(object):
 #if QT_CONFIG(accessibility)
         self.recoveryCheck.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Use the recovery key instead of the passphrase", None))
 #endif // QT_CONFIG(accessibility)
+        self.readOnlyCheck.setText(QCoreApplication.translate("UnlockDialog", u"Open read-&only (another process is writing to this vault)", None))
+#if QT_CONFIG(accessibility)
+        self.readOnlyCheck.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Open the vault read-only", None))
+#endif // QT_CONFIG(accessibility)
 #if QT_CONFIG(accessibility)
         self.demoLabel.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Demo vault hint", None))
 #endif // QT_CONFIG(accessibility)
@@ -245,9 +269,17 @@ class Ui_UnlockDialog(object):
 #if QT_CONFIG(accessibility)
         self.progressBar.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Unlocking", None))
 #endif // QT_CONFIG(accessibility)
+        self.newVaultButton.setText(QCoreApplication.translate("UnlockDialog", u"Ne&w vault\u2026", None))
+#if QT_CONFIG(accessibility)
+        self.newVaultButton.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Create a new vault", None))
+#endif // QT_CONFIG(accessibility)
         self.quitButton.setText(QCoreApplication.translate("UnlockDialog", u"&Quit", None))
 #if QT_CONFIG(accessibility)
         self.quitButton.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Quit ReviewStation", None))
+#endif // QT_CONFIG(accessibility)
+        self.keyringButton.setText(QCoreApplication.translate("UnlockDialog", u"Unlock with system ke&yring", None))
+#if QT_CONFIG(accessibility)
+        self.keyringButton.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Unlock with the secret kept in the system keyring", None))
 #endif // QT_CONFIG(accessibility)
         self.unlockButton.setText(QCoreApplication.translate("UnlockDialog", u"U&nlock", None))
 #if QT_CONFIG(accessibility)
