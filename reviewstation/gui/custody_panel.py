@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.gui.dialogs import plain_label
-from reviewstation.gui.panel_parts import display, fixed_font, heading, table, warning_label
+from reviewstation.gui.panel_parts import (
+    display,
+    fit_height,
+    fixed_font,
+    heading,
+    table,
+    warning_label,
+)
 
 
 def human_size(size: int) -> str:
@@ -87,11 +95,14 @@ class CustodyPanel(QWidget):
 
         form = QFormLayout()
         form.setVerticalSpacing(3)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         for name, value in (
             ("SHA-256", a.sha256),
             ("SHA-384", a.sha384),
-            ("Declared SHA-256", a.declared_sha256 or "none declared"),
+            ("Declared SHA-256", a.declared_sha256),
         ):
+            if value is None:
+                continue
             field = QLineEdit(value, box)
             field.setReadOnly(True)
             field.setFont(fixed_font())
@@ -104,7 +115,7 @@ class CustodyPanel(QWidget):
             check.setStyleSheet("color: #c8102e; font-weight: bold;")
         elif a.declared_match:
             check.setStyleSheet("font-weight: bold;")
-        form.addRow(QLabel("Declared check:", box), check)
+        form.addRow(QLabel("Declared hash:", box), check)
         received = [
             ("Medium", a.medium or "not recorded"),
             ("Received from", a.received_from or "not recorded"),
@@ -119,11 +130,16 @@ class CustodyPanel(QWidget):
             form.addRow(QLabel(name + ":", box), shown)
         column.addLayout(form)
 
-        column.addWidget(heading(f"Custody events ({len(events)})", box))
+        column.addSpacing(6)
+        column.addWidget(heading("Custody events since import", box))
         rows = [(e["at"], e["user"], e["event"], _event_details(e["details"])) for e in events]
-        events_table = table(box, ("When", "Who", "Event", "Details"), rows, "Custody events")
-        events_table.setMinimumHeight(90)
-        column.addWidget(events_table, 1)
+        if rows:
+            events_table = table(box, ("When", "Who", "Event", "Details"), rows, "Custody events")
+            fit_height(events_table, 240)
+            column.addWidget(events_table)
+        else:
+            column.addWidget(plain_label("None: not viewed, exported or checked since.", box))
+        column.addStretch(1)
 
         lines = [
             f"{a.path}  ({a.kind}, {a.size} bytes)",

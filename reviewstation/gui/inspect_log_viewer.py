@@ -29,6 +29,8 @@ from reviewstation.gui.panel_parts import (
     facts,
     fill,
     one_line,
+    plural,
+    show_warnings,
     table,
     warning_label,
 )
@@ -129,9 +131,7 @@ class InspectLogPanel(QWidget):
                     f"The evaluation ended with an error: {inspection['error']}", self, loud=True
                 )
             )
-        for warning in inspection.get("warnings") or []:
-            if warning != "The evaluation ended with an error.":
-                layout.addWidget(warning_label(str(warning), self, loud=False))
+        show_warnings(self, layout, inspection.get("warnings"))
         layout.addWidget(facts(self, self._facts(inspection)))
 
         bar = QHBoxLayout()
@@ -170,7 +170,7 @@ class InspectLogPanel(QWidget):
         dataset: dict[str, Any] = i["dataset"] if isinstance(i.get("dataset"), dict) else {}
         data_parts = [p for p in (dataset.get("name"), dataset.get("location")) if p]
         if isinstance(dataset.get("samples"), int):
-            data_parts.append(f"{dataset['samples']:,} samples")
+            data_parts.append(plural(dataset["samples"], "sample"))
         task = i.get("task")
         if task and i.get("task_version") not in (None, 0, "0"):
             task = f"{task} (version {display(i.get('task_version'))})"
@@ -245,7 +245,7 @@ class InspectLogPanel(QWidget):
         self._fill()
         notes = [w for w in view.get("warnings") or [] if str(w).startswith("Only the first")]
         self.status.setText(
-            f"transcripts of {len(self.samples):,} samples;"
+            f"transcripts of {plural(len(self.samples), 'sample')};"
             " this view was recorded in the audit trail" + (f". {notes[0]}" if notes else "")
         )
         self.status.setStyleSheet("")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -45,6 +46,17 @@ def warning_label(text: str, parent: QWidget, *, loud: bool) -> QLabel:
     label.setStyleSheet(style)
     label.setAccessibleName("Warning" if not loud else "Danger")
     return label
+
+
+# Warnings the panels restate in their own words (and colours), so not listed twice.
+RESTATED = ("Pickle", "DANGER:", "Not verified yet", "The evaluation ended with an error.")
+
+
+def show_warnings(parent: QWidget, column: QVBoxLayout, warnings: Any) -> None:
+    """An inspection's other warnings, one amber line each."""
+    for warning in warnings if isinstance(warnings, list) else []:
+        if not str(warning).startswith(RESTATED):
+            column.addWidget(warning_label(str(warning), parent, loud=False))
 
 
 def heading(text: str, parent: QWidget) -> QLabel:
@@ -166,6 +178,17 @@ def fill(widget: QTableWidget, rows: Iterable[Sequence[str]], widest: int = 360)
     widget.resizeColumnsToContents()
     for column in range(widget.columnCount()):
         widget.setColumnWidth(column, min(widget.columnWidth(column), widest))
+
+
+def fit_height(widget: QTableWidget, most: int = 200) -> None:
+    """A short table as tall as its rows (up to ``most`` pixels), not a block of white."""
+    rows = sum(widget.rowHeight(r) for r in range(widget.rowCount()))
+    frame = widget.horizontalHeader().sizeHint().height() + 2 * widget.frameWidth() + 2
+    widget.setFixedHeight(min(most, rows + frame))
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def paint_row(widget: QTableWidget, row: int, colours: Sequence[str], bold: bool = False) -> None:
