@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-long lint bench bench-intake clean
+.PHONY: run test test-long lint bench bench-intake screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
-	$(BIN)/ruff check reviewstation tests benchmarks
+	$(BIN)/ruff check reviewstation tests benchmarks tools
 	$(BIN)/mypy
 
 # The long hardening runs (many kill -9 runs, long fuzzing); figures go to RS_FIGURES.
@@ -26,8 +26,8 @@ test-long: $(STAMP)
 		$(BIN)/python -m pytest -q -s -m long tests/hardening
 
 lint: $(STAMP)
-	$(BIN)/ruff check reviewstation tests benchmarks
-	$(BIN)/ruff format --check reviewstation tests
+	$(BIN)/ruff check reviewstation tests benchmarks tools
+	$(BIN)/ruff format --check reviewstation tests tools
 	$(BIN)/mypy
 
 # Benchmarks print figures and ratios against a reference measured in the same run.
@@ -38,6 +38,10 @@ bench: $(STAMP)
 # Artifact import/export of a 2 GiB file against dd conv=fsync (INTAKE_ARGS="--size-mib N").
 bench-intake: $(STAMP)
 	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)
+
+# The README's screenshots, light and dark, rendered offscreen on a fresh demo vault.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

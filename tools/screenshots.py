@@ -1,0 +1,154 @@
+"""Render the main screens of the desktop app into PNG files (offscreen, on a demo vault).
+
+    python -m tools.screenshots [--out docs/screenshots] [--theme light|dark|both]
+
+Everything happens under a temporary folder (vault, settings, data): nothing of the
+reviewer's own setup is read or changed. The demo vault holds only invented content.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+SIZE = (1280, 820)
+
+
+class Screens:
+    def __init__(self, app: QApplication, out: Path, suffix: str) -> None:
+        self.app = app
+        self.out = out
+        self.suffix = suffix
+        self.written: list[Path] = []
+
+    def wait(self, what: str, ready: Callable[[], object], timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"screenshots: timed out waiting for {what}")
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+    def settle(self, ms: int = 300) -> None:
+        deadline = time.monotonic() + ms / 1000
+        while time.monotonic() < deadline:
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+    def shot(self, name: str, widget: QWidget) -> None:
+        self.settle()
+        path = self.out / f"{name}{self.suffix}.png"
+        if not widget.grab().save(str(path)):
+            raise SystemExit(f"screenshots: could not write {path}")
+        self.written.append(path)
+
+    def top(self, kind: type[QWidget]) -> QWidget | None:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+        return found[0] if found else None
+
+
+def demo_vault(folder: Path) -> Path:
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.demo import DEMO_PASSPHRASE, DEMO_USER, populate
+    from reviewstation.vault.session import create_vault
+
+    path = folder / "Demo.rsvault"
+    create_vault(path, DEMO_USER, DEMO_PASSPHRASE, role="lead", kdf=floor_params())
+    populate(path)
+    return path
+
+
+def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[Path]:
+    from reviewstation.demo import DEMO_PASSPHRASE
+    from reviewstation.gui import theme
+    from reviewstation.gui.finding_editor import FindingEditor
+    from reviewstation.gui.shell import Shell
+
+    settings = QSettings(str(home / f"settings-{theme_choice}.ini"), QSettings.Format.IniFormat)
+    settings.setValue(theme.SETTING, theme_choice)
+    screens = Screens(app, out, "" if theme_choice == "light" else f"-{theme_choice}")
+    vault = demo_vault(Path(tempfile.mkdtemp(dir=home)))
+    shell = Shell(settings)
+    shell.start(vault)
+    dialog = shell.dialog
+    screens.wait("the unlock dialog", dialog.isVisible)
+    QTest.keyClicks(dialog.ui.secretEdit, DEMO_PASSPHRASE)
+    screens.shot("01-unlock", dialog)
+    QTest.keyClick(dialog.ui.secretEdit, Qt.Key.Key_Return)
+    screens.wait("the main window", lambda: shell.main_window is not None)
+    window = shell.main_window
+    assert window is not None
+    window.resize(*SIZE)
+    screens.wait("the reviews", lambda: window.reviews.topLevelItemCount() == 1)
+    work = window.workspace
+    screens.wait("the overview", lambda: work.overview.review is not None)
+    screens.shot("02-overview", window)
+
+    work.setCurrentWidget(work.artifacts)
+    screens.wait("the artifacts", lambda: work.artifacts.table.rowCount() == 3)
+    for row in range(work.artifacts.table.rowCount()):
+        item = work.artifacts.table.item(row, 1)
+        if item is not None and item.text().endswith(".json"):
+            work.artifacts.table.setCurrentCell(row, 1)
+    screens.shot("03-artifacts", window)
+
+    work.setCurrentWidget(work.checklists)
+    screens.wait("the checklist", lambda: work.checklists.walkthrough.run is not None)
+    screens.shot("04-checklist", window)
+
+    work.setCurrentWidget(work.findings)
+    screens.wait("the findings", lambda: work.findings.model.rowCount() == 3)
+    screens.shot("05-findings", window)
+    work.findings.table.setCurrentIndex(work.findings.model.index(0, 2))
+    QTest.keyClick(work.findings.table, Qt.Key.Key_Return)
+    screens.wait("the finding editor", lambda: screens.top(FindingEditor) is not None)
+    editor = screens.top(FindingEditor)
+    assert isinstance(editor, FindingEditor)
+    screens.wait("the finding", lambda: editor.finding is not None)
+    screens.shot("06-finding-editor", editor)
+    editor.reject()
+
+    work.setCurrentWidget(work.audit)
+    screens.wait("the audit trail", lambda: work.audit.model.rowCount() > 10)
+    screens.shot("07-audit", window)
+
+    work.setCurrentWidget(work.packages)
+    screens.shot("08-packages", window)
+
+    shell.quit()
+    screens.wait("the vault to close", lambda: shell.done)
+    return screens.written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--theme", choices=("light", "dark", "both"), default="both")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rs-screens-") as tmp:
+        home = Path(tmp)
+        for name in ("config", "data"):
+            (home / name).mkdir()
+        os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+        os.environ["XDG_DATA_HOME"] = str(home / "data")
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("ReviewStation")
+        themes = ("light", "dark") if args.theme == "both" else (args.theme,)
+        written = [p for t in themes for p in render(app, args.out, t, home)]
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
