@@ -182,6 +182,7 @@ class ArtifactsPage(QWidget):
         self.ctx.vault.submit(job, self._show, self.summary.setText, owner=self)
 
     def _show(self, artifacts: list[Artifact]) -> None:
+        before = self.current()
         self.artifacts = artifacts
         self.table.setRowCount(len(artifacts))
         mismatches = 0
@@ -221,8 +222,19 @@ class ArtifactsPage(QWidget):
             if mismatches
             else ""
         )
-        if artifacts and self.table.currentRow() < 0:
+        self._keep_current(before)
+
+    def _keep_current(self, before: Artifact | None) -> None:
+        """After a new listing, the details still describe the artifact on the current row."""
+        ids = [a.id for a in self.artifacts]
+        row = self.table.currentRow()
+        if before is not None and before.id in ids:
+            if ids.index(before.id) != row:
+                self.table.setCurrentCell(ids.index(before.id), 1)
+        elif self.artifacts and row < 0:
             self.table.setCurrentCell(0, 1)
+        else:
+            self._on_current(row)
 
     def current(self) -> Artifact | None:
         row = self.table.currentRow()

@@ -66,6 +66,7 @@ class CustodyPanel(QWidget):
             item = self._layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # at once: deletion waits for the event loop
                 widget.deleteLater()
         self._content = content
         self._layout.addWidget(content)

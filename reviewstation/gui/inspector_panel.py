@@ -60,6 +60,7 @@ class InspectorPanel(QWidget):
 
     def _set(self, content: QWidget) -> None:
         self._layout.removeWidget(self.content)
+        self.content.hide()  # at once: deletion waits for the event loop
         self.content.deleteLater()
         self.content = content
         self.log_viewer = None

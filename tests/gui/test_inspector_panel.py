@@ -13,11 +13,14 @@ import struct
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
+from support import artifact_files as craft
 
+from reviewstation.artifacts.attest import verify_model_signature
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.demo import DEMO_PASSPHRASE
@@ -119,6 +122,7 @@ def cells(widget: QTableWidget) -> list[list[str]]:
 def grab(page: ArtifactsPage, name: str) -> None:
     folder = os.environ.get("RS_GRAB_DIR")
     if folder:
+        QApplication.processEvents()  # layouts settle on the event loop
         page.window().grab().save(str(Path(folder) / f"{name}.png"))
 
 
@@ -239,6 +243,65 @@ def test_text_preview_is_plain_text(
     assert "The whole file:" in texts(inspector.content)
     assert "Headings:" in texts(inspector.content)
     grab(page, "text")
+
+
+def test_gguf_summary_names_architecture_quantisation_and_metadata(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    tokens = ["<s>", "</s>", *"abcdefgh"]
+    model = tmp_path / "demo.gguf"
+    model.write_bytes(
+        craft.gguf(
+            [
+                ("general.architecture", 8, "llama"),
+                ("general.name", 8, "Demo-7B"),
+                ("general.file_type", 4, 7),
+                ("general.quantization_version", 4, 2),
+                ("tokenizer.ggml.tokens", 9, (8, tokens)),
+            ],
+            [("tok.weight", [4, 8], 0, 0)],
+            data=bytes(128),
+        )
+    )
+    add(demo_vault, model)
+    page = page_of(qtbot, shell, demo_vault)
+    select(qtbot, page, "demo.gguf")
+    panel = page.details.inspector.content
+    shown = texts(panel)
+    for expected in ("GGUF weights", "GGUF v3, little-endian", "llama", "Demo-7B"):
+        assert expected in shown
+    assert "MOSTLY_Q8_0 (quantisation version 2)" in shown
+    assert "F32: 1" in shown
+    assert loud(panel) == []
+    metadata = dict((k, v) for k, v in cells(table_named(panel, "Metadata")))
+    assert metadata["tokenizer.ggml.tokens"].startswith("10 items of string: <s>, </s>, a")
+    grab(page, "gguf")
+
+
+def test_model_signature_shows_the_check_and_signer_fingerprint(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    files = {"w.bin": b"weights"}
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "w.bin").write_bytes(files["w.bin"])
+    (folder / "model.sig").write_bytes(craft.model_signature(files, key, model="demo-model"))
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        added = add_artifacts(session, 1, [folder]).added
+        signature = next(a for a in added if a.path.endswith("model.sig"))
+        outcome = verify_model_signature(session, signature.id, craft.public_pem(key))
+    assert outcome["valid"] is True
+    page = page_of(qtbot, shell, demo_vault)
+    select(qtbot, page, "model/model.sig")
+    panel = page.details.inspector.content
+    shown = texts(panel)
+    assert "Verified on" in shown
+    assert outcome["signer_fingerprint_sha256"] in shown
+    assert "demo-model" in shown
+    assert cells(table_named(panel, "Signed files")) == [["w.bin"]]
+    assert loud(panel) == []
+    grab(page, "signature")
 
 
 def drag(page: ArtifactsPage, mime: QMimeData) -> tuple[bool, bool]:
