@@ -145,7 +145,8 @@ class InspectLogPanel(QWidget):
             "Decrypt the log in memory and show every sample's messages."
             " The view is recorded in the audit trail."
         )
-        self.open_button.setEnabled(bool(inspection.get("sample_count")))
+        # A log too large to list at import (no count) may still be read by the viewer.
+        self.open_button.setEnabled(inspection.get("sample_count") != 0)
         bar.addWidget(self.open_button)
         layout.addLayout(bar)
 
@@ -192,7 +193,7 @@ class InspectLogPanel(QWidget):
         count = i.get("sample_count")
         shown = len(i.get("samples") or [])
         if count is None:
-            return "the log is too large for its samples to be listed here"
+            return "not listed at import (a large log); Show transcripts reads them"
         return (
             f"{count:,} in the log; the first {shown} summarised below"
             if shown < count

@@ -251,5 +251,11 @@ class InspectorPanel(QWidget):
                 )
             )
         show_warnings(box, column, i.get("warnings"))
-        rest = {k: v for k, v in i.items() if k not in ("warnings", "error", "inspector", "format")}
-        column.addWidget(key_values(box, rest, "Inspection"), 1)
+        # Kind and size are in the custody column already.
+        skip = ("warnings", "error", "inspector", "format", "kind", "bytes")
+        rest = {k.replace("_", " ").capitalize(): v for k, v in i.items() if k not in skip}
+        if rest:
+            column.addWidget(key_values(box, rest, "Inspection"), 1)
+        else:
+            column.addWidget(plain_label("Nothing more was inferred from the file.", box))
+            column.addStretch(1)

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import struct
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -302,6 +303,24 @@ def test_model_signature_shows_the_check_and_signer_fingerprint(
     assert cells(table_named(panel, "Signed files")) == [["w.bin"]]
     assert loud(panel) == []
     grab(page, "signature")
+
+
+def test_unknown_kinds_get_a_key_value_listing(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "extras.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("notes/a.txt", "a")
+        out.writestr("b.bin", "bb")
+    add(demo_vault, archive)
+    page = page_of(qtbot, shell, demo_vault)
+    select(qtbot, page, "extras.zip")
+    panel = page.details.inspector.content
+    assert "Format: zip" in texts(panel)
+    rows = dict((k, v) for k, v in cells(table_named(panel, "Inspection")))
+    assert rows["Members"] == "2"
+    assert rows["Names"] == "notes/a.txt, b.bin"
+    assert not any("{" in v for v in rows.values())
 
 
 def drag(page: ArtifactsPage, mime: QMimeData) -> tuple[bool, bool]:
