@@ -23,6 +23,7 @@ from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
 from reviewstation.errors import InputError, PermissionDenied, VaultError
 from reviewstation.findings.service import revisions
+from reviewstation.packages import approval as approvals
 from reviewstation.packages import members, payload, seal
 from reviewstation.packages.content import PackageContent, gather
 from reviewstation.packages.standard import standard_members
@@ -44,6 +45,7 @@ class ExportResult:
     sums_sha384: str
     members: list[str]
     recipients: list[str]
+    approved_by: str | None = None  # the second person, when the vault's policy asked for one
 
 
 def _next_sequence(session: Session) -> int:
@@ -78,22 +80,32 @@ def export_package(
     content = gather(
         session, review.id, package_id=package_id, created=audit.now(), evidence=evidence
     )
+    history = {f.id: revisions(session.conn, f.id) for f in content.findings}
+    # Refused here, before any file or record, when the policy wants an approval and none fits.
+    approved = approvals.require_approval(session, content, history, recipients)
     writer = PackageWriter(out)  # refuses an existing file before anything is recorded
     try:
         sequence = _next_sequence(session)
-        point = _record(session, content, sequence, recipients)
+        point = _record(session, content, sequence, recipients, approved)
     except BaseException:
         writer.abort()
         raise
     try:
-        history = {f.id: revisions(session.conn, f.id) for f in content.findings}
+        approval = approvals.manifest_json(approved) if approved else None
         inner = _Inner(
-            session, content, history, identity, sequence, point, recipients, progress, cancel
+            session,
+            content,
+            history,
+            identity,
+            sequence,
+            point,
+            recipients,
+            progress,
+            cancel,
+            approval,
         )
         if recipients:
-            sums = _write_encrypted(
-                writer.builder, inner, content, sequence, point, recipients, identity
-            )
+            sums = _write_encrypted(writer.builder, inner, recipients, identity)
         else:
             sums = inner.write(writer.builder, encrypted=False)
         writer.finish()
@@ -114,22 +126,35 @@ def export_package(
         sha384_hex(sums),
         [*sorted(writer.builder.digests), seal.SUMS, *seal.SIGNATURES],
         [r.name for r in recipients],
+        approved.approved_by if approved else None,
     )
 
 
 def _record(
-    session: Session, content: PackageContent, sequence: int, recipients: list[PublicIdentity]
+    session: Session,
+    content: PackageContent,
+    sequence: int,
+    recipients: list[PublicIdentity],
+    approved: approvals.ExportRequest | None,
 ) -> audit.Checkpoint:
     """Sequence, audit entry, custody of the evidence and a signed checkpoint: one commit."""
     assert session.identity is not None
-    details = {
+    details: dict[str, Any] = {
         "review": content.review.uid,
         "sequence": sequence,
         "recipients": [r.fingerprint for r in recipients],
         "evidence": content.evidence_uids,
         "marking": content.marking,
     }
+    if approved is not None:
+        details["approval"] = {
+            "request": approved.uid,
+            "requested_by": approved.requested_by,
+            "approved_by": approved.approved_by,
+        }
     with session.change("package.export", content.package_id, details) as conn:
+        if approved is not None:
+            approvals.mark_used(conn, approved, content.package_id)
         for uid in content.evidence_uids:
             artifact = catalog.get_artifact(conn, uid)
             custody.add_event(
@@ -196,11 +221,18 @@ class _Inner:
     recipients: list[PublicIdentity]
     progress: ProgressCallback | None
     cancel: CancelFlag
+    approval: dict[str, Any] | None
 
     def write(self, builder: ZipBuilder, *, encrypted: bool) -> bytes:
         content = self.content
         manifest = members.manifest(
-            content, self.sequence, self.point, self.recipients, encrypted=encrypted, inner=True
+            content,
+            self.sequence,
+            self.point,
+            self.recipients,
+            encrypted=encrypted,
+            inner=True,
+            approval=self.approval,
         )
         builder.add(members.MANIFEST, members.pretty(manifest))
         builder.add(members.FINDINGS, members.findings_member(content, self.history))
@@ -261,14 +293,14 @@ def members_sums(digests: dict[str, str]) -> bytes:
 def _write_encrypted(
     builder: ZipBuilder,
     inner: _Inner,
-    content: PackageContent,
-    sequence: int,
-    point: audit.Checkpoint,
     recipients: list[PublicIdentity],
     identity: PrivateIdentity,
 ) -> bytes:
     key = os.urandom(32)
-    outer_manifest = members.manifest(content, sequence, point, recipients, encrypted=True)
+    content = inner.content
+    outer_manifest = members.manifest(
+        content, inner.sequence, inner.point, recipients, encrypted=True, approval=inner.approval
+    )
     builder.add(members.MANIFEST, members.pretty(outer_manifest))
     wrapped = [
         {

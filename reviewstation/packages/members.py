@@ -51,9 +51,11 @@ def manifest(
     *,
     encrypted: bool,
     inner: bool = False,
+    approval: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest. The outer manifest of an encrypted package says nothing of the content:
-    only what a courier or guard needs (id, signer, marking, recipients, checkpoint)."""
+    only what a courier or guard needs (id, signer, marking, recipients, checkpoint, and who
+    approved the export when the vault's policy asked for a second person)."""
     review = content.review
     base: dict[str, Any] = {
         "format": FORMAT,
@@ -74,6 +76,8 @@ def manifest(
         "recipients": recipients_json(recipients),
         "checkpoint": checkpoint_json(content.vault_id, point),
     }
+    if approval is not None:
+        base["approval"] = approval
     if encrypted and not inner:
         base["payload"] = {"member": PAYLOAD, "keys": RECIPIENTS}
         return base

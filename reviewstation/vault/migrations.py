@@ -388,12 +388,53 @@ def _v5_packages(conn: Connection) -> None:
     )
 
 
+def _v6_export_requests(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- Two-person integrity for package exports (reviewstation/packages/approval.py): what a
+        -- user asked to export, and which other lead approved exactly that. The policy that
+        -- makes an approval necessary is the meta row 'export_approval' ('required' or 'off').
+        CREATE TABLE export_requests (
+            id              INTEGER PRIMARY KEY,
+            uid             TEXT NOT NULL UNIQUE,
+            review_id       INTEGER NOT NULL REFERENCES reviews (id),
+            content_sha384  TEXT NOT NULL,
+            evidence        TEXT NOT NULL,
+            recipients      TEXT NOT NULL,
+            requested       TEXT NOT NULL,
+            requested_by    TEXT NOT NULL REFERENCES users (name),
+            approved        TEXT,
+            approved_by     TEXT REFERENCES users (name),
+            package_id      TEXT UNIQUE,
+            CHECK ((approved IS NULL) = (approved_by IS NULL)),
+            CHECK (approved_by IS NULL OR approved_by <> requested_by),
+            CHECK (package_id IS NULL OR approved IS NOT NULL)
+        ) STRICT;
+        CREATE INDEX export_requests_by_review ON export_requests (review_id, id);
+        CREATE TRIGGER export_requests_fixed BEFORE UPDATE
+            OF id, uid, review_id, content_sha384, evidence, recipients, requested, requested_by
+            ON export_requests
+            BEGIN SELECT RAISE(ABORT, 'an export request never changes once made'); END;
+        CREATE TRIGGER export_requests_approved_once BEFORE UPDATE OF approved, approved_by
+            ON export_requests WHEN old.approved IS NOT NULL
+            BEGIN SELECT RAISE(ABORT, 'an export approval is given once'); END;
+        CREATE TRIGGER export_requests_used_once BEFORE UPDATE OF package_id
+            ON export_requests WHEN old.package_id IS NOT NULL
+            BEGIN SELECT RAISE(ABORT, 'an export approval is used once'); END;
+        CREATE TRIGGER export_requests_no_delete BEFORE DELETE ON export_requests
+            BEGIN SELECT RAISE(ABORT, 'export requests are kept'); END;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
     ("artifacts, custody", _v3_artifacts),
     ("checklists, findings, revisions, full-text search", _v4_checklists_findings),
     ("packages: trusted signers, exports, imports, review sources", _v5_packages),
+    ("export approval requests (two-person integrity)", _v6_export_requests),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -109,3 +109,46 @@ def test_migration_5_adds_package_bookkeeping(tmp_path: Path) -> None:
         conn
     )
     conn.close()
+
+
+def test_migration_6_adds_export_requests_that_keep_their_word(tmp_path: Path) -> None:
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=5)
+    assert migrate(conn, target=6) == [6]
+    assert {
+        "export_requests",
+        "export_requests_fixed",
+        "export_requests_approved_once",
+        "export_requests_used_once",
+        "export_requests_no_delete",
+    } <= tables(conn)
+    conn.execute(
+        "INSERT INTO reviews (uid, title, developer, model_name, access_mode, received, deadline,"
+        " marking, created, created_by, updated) VALUES"
+        " ('r', 't', 'd', 'm', 'api', '2026-01-01', '2026-01-31', 'CUI', 'x', 'a', 'x')"
+    )
+    conn.execute(
+        "INSERT INTO users (name, role, created, sig_p384_spki, sig_mldsa87, rcpt_mlkem1024,"
+        " rcpt_p384_spki, wrapped_identity) VALUES"
+        " ('a', 'lead', 'x', x'00', x'00', x'00', x'00', x'00'),"
+        " ('b', 'lead', 'x', x'01', x'01', x'01', x'01', x'01')"
+    )
+    conn.execute(
+        "INSERT INTO export_requests (uid, review_id, content_sha384, evidence, recipients,"
+        " requested, requested_by) VALUES ('q', 1, 'h', '[]', '[]', 'x', 'a')"
+    )
+    with pytest.raises(Exception, match="CHECK constraint"):  # no self-approval
+        conn.execute("UPDATE export_requests SET approved = 'y', approved_by = 'a'")
+    conn.execute("UPDATE export_requests SET approved = 'y', approved_by = 'b'")
+    for change, message in (
+        ("content_sha384 = 'other'", "never changes"),
+        ("approved_by = 'a', approved = 'z'", "given once"),
+    ):
+        with pytest.raises(Exception, match=message):
+            conn.execute(f"UPDATE export_requests SET {change}")  # noqa: S608
+    conn.execute("UPDATE export_requests SET package_id = 'p'")
+    with pytest.raises(Exception, match="used once"):
+        conn.execute("UPDATE export_requests SET package_id = 'p2'")
+    with pytest.raises(Exception, match="kept"):
+        conn.execute("DELETE FROM export_requests")
+    conn.close()

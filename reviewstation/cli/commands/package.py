@@ -1,4 +1,4 @@
-"""package export | verify | import"""
+"""package export | verify | import | request | approve | requests"""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
 from reviewstation.errors import CryptoError, InputError
+from reviewstation.packages import approval
 from reviewstation.packages.export import export_package
 from reviewstation.packages.importer import import_package
 from reviewstation.packages.verify import verify_package
+from reviewstation.reviews.service import require_review
 from reviewstation.storage import read_bounded
 
 
@@ -63,6 +65,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(run=_import)
 
+    request = cmds.add_parser(
+        "request", parents=[unlock], help="ask another lead to approve an export"
+    )
+    request.add_argument("vault", metavar="VAULT")
+    request.add_argument("--review", required=True, metavar="ID")
+    request.add_argument(
+        "--recipient", action="append", type=Path, metavar="CARD", help="as for export"
+    )
+    request.add_argument(
+        "--evidence", action="append", default=[], metavar="ARTIFACT", help="as for export"
+    )
+    request.set_defaults(run=_request)
+
+    approve = cmds.add_parser(
+        "approve", parents=[unlock], help="approve another person's export request (leads)"
+    )
+    approve.add_argument("vault", metavar="VAULT")
+    approve.add_argument("request", metavar="REQUEST")
+    approve.set_defaults(run=_approve)
+
+    requests = cmds.add_parser(
+        "requests", parents=[unlock], help="export requests and whether each is still valid"
+    )
+    requests.add_argument("vault", metavar="VAULT")
+    requests.add_argument("--review", metavar="ID")
+    requests.add_argument("--json", action="store_true")
+    requests.set_defaults(run=_requests)
+
 
 def _export(args: argparse.Namespace) -> int:
     recipients = cards(args.recipient)
@@ -75,6 +105,61 @@ def _export(args: argparse.Namespace) -> int:
         f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
     )
     output.line(f"SHA384SUMS sha384 {result.sums_sha384}")
+    if result.approved_by:
+        output.line(f"approved by {result.approved_by}")
+    return 0
+
+
+def _request(args: argparse.Namespace) -> int:
+    recipients = cards(args.recipient)
+    with open_session(args) as session:
+        made = approval.request_export(
+            session, args.review, evidence=args.evidence, recipients=recipients
+        )
+    names = ", ".join(r["name"] for r in made.recipients)
+    form = f"encrypted for {names}" if names else "plaintext"
+    output.line(
+        f"{made.id} export request for review {made.review_id} by {made.requested_by}"
+        f" ({form}, {len(made.evidence)} evidence files); waiting for another lead's approval"
+    )
+    output.line(f"content sha384 {made.content_sha384}")
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        done = approval.approve_export(session, args.request)
+    output.line(
+        f"{done.id} export request of {done.requested_by} for review {done.review_id}"
+        f" approved by {done.approved_by}"
+    )
+    return 0
+
+
+def _requests(args: argparse.Namespace) -> int:
+    with open_session(args, mode="read") as session:
+        review = None if args.review is None else require_review(session, args.review).id
+        rows = [
+            (r, approval.status(session, r)) for r in approval.list_requests(session.conn, review)
+        ]
+    if args.json:
+        output.emit_json([r.to_json(state) for r, state in rows])
+        return 0
+    output.table(
+        [
+            [
+                str(r.id),
+                str(r.review_id),
+                state,
+                r.requested_by,
+                r.approved_by or "",
+                str(len(r.evidence)),
+                ", ".join(p["name"] for p in r.recipients) or "(plaintext)",
+            ]
+            for r, state in rows
+        ],
+        ["ID", "REVIEW", "STATUS", "REQUESTED BY", "APPROVED BY", "EVIDENCE", "RECIPIENTS"],
+    )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""vault init | info | verify"""
+"""vault init | info | verify | policy"""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 
 from reviewstation.cli import output
-from reviewstation.cli.context import resolve_unlock, secrets, unlock_options
+from reviewstation.cli.context import open_session, resolve_unlock, secrets, unlock_options
 from reviewstation.cli.progress import Meter
 from reviewstation.crypto.identity import MAX_CARD_BYTES, parse_card
 from reviewstation.errors import InputError
 from reviewstation.packages.witness import package_checkpoint
 from reviewstation.storage import read_bounded
+from reviewstation.vault import policy
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
 from reviewstation.vault.session import create_vault
@@ -64,6 +65,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=_verify)
+
+    pol = cmds.add_parser(
+        "policy", parents=[unlock_options()], help="show or change the vault's policies (leads)"
+    )
+    pol.add_argument("vault", metavar="VAULT")
+    pol.add_argument(
+        "--export-approval",
+        choices=list(policy.EXPORT_APPROVAL_VALUES),
+        help="required: every package export needs a second lead's approval (default: off)",
+    )
+    pol.add_argument("--json", action="store_true")
+    pol.set_defaults(run=_policy)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -165,3 +178,16 @@ def _verify(args: argparse.Namespace) -> int:
         verdict = "intact" if report.intact else f"{len(report.problems)} problem(s)"
         output.line(f"Vault {report.vault_id}: {verdict}; {report.entries} audit entries.")
     return 0 if report.intact else 1
+
+
+def _policy(args: argparse.Namespace) -> int:
+    changing = args.export_approval is not None
+    with open_session(args, mode="write" if changing else "read") as session:
+        changed = changing and policy.set_export_approval(session, args.export_approval)
+        current = policy.export_approval(session.conn)
+    if args.json:
+        output.emit_json({"export_approval": current, "changed": changed})
+        return 0
+    note = " (changed)" if changed else (" (unchanged)" if changing else "")
+    output.line(f"export approval: {current}{note}")
+    return 0
