@@ -420,3 +420,17 @@ def test_show_lists_inspection_through_the_catalog(
     assert honest.inspection["trusted"] is True
     assert lying.inspection["trusted"] is False
     assert lying.to_json()["inspection"]["problems"]
+
+
+def test_metric_named_only_by_its_key() -> None:
+    log = {
+        "version": 2,
+        "status": "success",
+        "eval": {"task": "t", "model": "m"},
+        "results": {"scores": [{"name": "includes", "metrics": {"accuracy": {"value": 0.33}}}]},
+        "samples": [],
+    }
+    summary = inspect(json.dumps(log).encode(), "log.json")
+    assert summary["metrics"] == [
+        {"scorer": "includes", "name": "includes", "metric": "accuracy", "value": 0.33}
+    ]

@@ -58,15 +58,18 @@ def _metrics(
         if scorer not in scorers:
             scorers.append(scorer)
         values = score.get("metrics")
-        items = values.values() if isinstance(values, dict) else _list(values)
-        for metric in list(items)[:50]:
+        # A mapping keyed by metric name (EvalLog) or a list; the key names a nameless metric.
+        items = (
+            list(values.items()) if isinstance(values, dict) else [(None, v) for v in _list(values)]
+        )
+        for key, metric in items[:50]:
             metric = _dict(metric)
             value = metric.get("value")
             metrics.append(
                 {
                     "scorer": scorer,
                     "name": _str(score.get("name"), 200),
-                    "metric": _str(metric.get("name"), 200),
+                    "metric": _str(metric.get("name"), 200) or _str(key, 200),
                     "value": value if isinstance(value, int | float | str | None) else None,
                 }
             )
