@@ -208,7 +208,7 @@ class CreateVaultWizard(MarkedDialog):
         self.meter.setRange(0, 100)
         self.meter.setTextVisible(False)
         self.meter.setMaximumHeight(8)
-        self.meter.setAccessibleName("Passphrase strength")
+        self.meter.setAccessibleName("Passphrase strength meter")
         self.strength_label = plain_label("", page)
         self.strength_label.setAccessibleName("Passphrase strength")
         meter_box = _with_note(self.pass_edit, self.meter)

@@ -155,6 +155,7 @@ class UnlockDialog(QDialog):
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.created.connect(self._on_vault_created)
         wizard.destroyed.connect(self._forget_wizard)
+        wizard.finished.connect(self._focus_first_empty)  # back to typing the passphrase
         self.wizard = wizard
         wizard.open()
         return wizard

@@ -199,6 +199,8 @@ def test_wizard_creates_a_vault_that_opens_with_its_passphrase_and_recovery_key(
     assert dialog.marking() == "SECRET"
     assert shell.recent.paths() == [target]
     assert dialog.ui.recentCombo.currentText() == "Case-17.rsvault"
+    activate(qtbot, dialog)
+    qtbot.waitUntil(dialog.ui.secretEdit.hasFocus)  # ready to type the new passphrase
 
     unlock_with_passphrase(qtbot, dialog, STRONG)
     qtbot.waitUntil(lambda: shell.main_window is not None, timeout=TIMEOUT)

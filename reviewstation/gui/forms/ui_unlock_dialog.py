@@ -255,7 +255,7 @@ class Ui_UnlockDialog(object):
 #if QT_CONFIG(accessibility)
         self.recoveryCheck.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Use the recovery key instead of the passphrase", None))
 #endif // QT_CONFIG(accessibility)
-        self.readOnlyCheck.setText(QCoreApplication.translate("UnlockDialog", u"Open read-&only (another process is writing to this vault)", None))
+        self.readOnlyCheck.setText(QCoreApplication.translate("UnlockDialog", u"Open read-&only (it is open for writing elsewhere)", None))
 #if QT_CONFIG(accessibility)
         self.readOnlyCheck.setAccessibleName(QCoreApplication.translate("UnlockDialog", u"Open the vault read-only", None))
 #endif // QT_CONFIG(accessibility)
