@@ -30,7 +30,8 @@ def vault_name(info: SessionInfo) -> str:
 
 
 def window_title(info: SessionInfo) -> str:
-    return f"ReviewStation — {vault_name(info)} — {info.user} ({info.role})"
+    access = ", read-only" if info.read_only else ""
+    return f"ReviewStation — {vault_name(info)} — {info.user} ({info.role}{access})"
 
 
 def _reviews(session: Session) -> list[Review]:

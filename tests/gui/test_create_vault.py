@@ -405,6 +405,7 @@ def test_a_vault_written_by_another_process_is_refused_by_name_then_opens_read_o
     qtbot.waitUntil(lambda: shell.main_window is not None, timeout=TIMEOUT)
     window = opened(shell)
     assert (window.info.read_only, window.ctx.writable) == (True, False)
+    assert window.windowTitle().endswith("(lead, read-only)")
 
 
 def test_a_second_window_of_this_process_is_refused_while_the_first_writes(
