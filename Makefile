@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-long lint bench bench-intake screenshots clean
+.PHONY: run test test-long lint bench bench-intake bench-gui screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.findings_scale
 	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.gui_responsiveness $(GUI_ARGS)
 
 # Artifact import/export of a 2 GiB file against dd conv=fsync (INTAKE_ARGS="--size-mib N").
 bench-intake: $(STAMP)
 	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)
+
+# Event-loop stalls during a 2 GiB GUI import, and the findings table over 100,000 findings
+# (GUI_ARGS="--size-mib N --findings N").
+bench-gui: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.gui_responsiveness $(GUI_ARGS)
 
 # The README's screenshots, light and dark, rendered offscreen on a fresh demo vault.
 screenshots: $(STAMP)
