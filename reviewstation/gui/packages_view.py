@@ -1,9 +1,8 @@
-"""The Packages tab: seal the review into a package (evidence, recipients, output file) with
-progress and Cancel; verify a package file and import it into this vault."""
+"""The Packages tab: open the export wizard, approve other people's export requests (leads),
+verify a package file and import it into this vault."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,39 +15,25 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from reviewstation.artifacts import catalog
-from reviewstation.artifacts.background import Progress
-from reviewstation.artifacts.catalog import Artifact
-from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
-from reviewstation.errors import ReviewStationError
 from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import private_file_dialog, show_message
+from reviewstation.gui.dialogs import plain_label, private_file_dialog
+from reviewstation.gui.export_approvals import PendingApprovals
+from reviewstation.gui.export_wizard import ExportWizard
+from reviewstation.gui.export_wizard_pages import read_card
 from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.packages import trust
-from reviewstation.packages.export import ExportResult, export_package
+from reviewstation.packages.export import ExportResult
 from reviewstation.packages.importer import ImportResult, import_package
 from reviewstation.packages.verify import verify_package
-from reviewstation.storage import read_bounded
 from reviewstation.vault.session import Session
 
 CHECK = "\u2713"
-
-
-@dataclass(frozen=True)
-class Card:
-    path: Path
-    identity: PublicIdentity
-
-
-def read_card(path: Path) -> PublicIdentity:
-    return parse_card(read_bounded(path, MAX_CARD_BYTES, "identity card"))
 
 
 def export_text(result: ExportResult) -> str:
@@ -94,13 +79,6 @@ def import_text(result: ImportResult) -> str:
     return "\n".join(lines)
 
 
-def _report(progress: JobProgress) -> Any:
-    def callback(p: Progress) -> None:
-        progress.report(p.done, p.total, f"{p.stage}: {p.item}" if p.item else p.stage)
-
-    return callback
-
-
 def _result_box(name: str, parent: QWidget) -> QPlainTextEdit:
     box = QPlainTextEdit(parent)
     box.setReadOnly(True)
@@ -114,53 +92,32 @@ class PackagesPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.review_id = 0
-        self.artifacts: list[Artifact] = []
-        self.recipients: list[Card] = []
         self.extra_trust: list[Path] = []
         layout = QVBoxLayout(self)
 
-        # -- export ----------------------------------------------------------------------
+        # -- export (the wizard) and approvals ---------------------------------------------
         export_group = QGroupBox("Export a package of this review", self)
         export_layout = QVBoxLayout(export_group)
-        lists = QHBoxLayout()
-        evidence_column = QVBoxLayout()
-        evidence_label = QLabel("Evi&dence to carry:", export_group)
-        self.evidence_list = QListWidget(export_group)
-        self.evidence_list.setAccessibleName("Evidence")
-        evidence_label.setBuddy(self.evidence_list)
-        evidence_column.addWidget(evidence_label)
-        evidence_column.addWidget(self.evidence_list, 1)
-        recipient_column = QVBoxLayout()
-        recipient_label = QLabel("Recipie&nts (none: plaintext package):", export_group)
-        self.recipient_list = QListWidget(export_group)
-        self.recipient_list.setAccessibleName("Recipients")
-        recipient_label.setBuddy(self.recipient_list)
-        recipient_buttons = QHBoxLayout()
-        self.add_recipient_button = QPushButton("Add &recipient card…", export_group)
-        self.remove_recipient_button = QPushButton("Remove &from list", export_group)
-        recipient_buttons.addWidget(self.add_recipient_button)
-        recipient_buttons.addWidget(self.remove_recipient_button)
-        recipient_column.addWidget(recipient_label)
-        recipient_column.addWidget(self.recipient_list, 1)
-        recipient_column.addLayout(recipient_buttons)
-        lists.addLayout(evidence_column, 1)
-        lists.addLayout(recipient_column, 1)
-        export_layout.addLayout(lists, 1)
-        out_row = QHBoxLayout()
-        out_label = QLabel("&Output file:", export_group)
-        self.out_edit = QLineEdit(export_group)
-        self.out_edit.setAccessibleName("Output file")
-        self.out_edit.setPlaceholderText("where to write the package (.rspkg)")
-        out_label.setBuddy(self.out_edit)
-        self.browse_out_button = QPushButton("&Browse…", export_group)
-        self.export_button = QPushButton("E&xport package", export_group)
-        for widget in (out_label, self.out_edit, self.browse_out_button, self.export_button):
-            out_row.addWidget(widget)
-        export_layout.addLayout(out_row)
+        export_row = QHBoxLayout()
+        export_row.addWidget(
+            plain_label(
+                "The export wizard shows what the package will carry, lets you choose evidence"
+                " and recipients, checks the marking and previews every member before anything"
+                " is written.",
+                export_group,
+            ),
+            1,
+        )
+        self.export_button = QPushButton("E&xport package…", export_group)
+        export_row.addWidget(self.export_button)
+        export_layout.addLayout(export_row)
         self.export_result = _result_box("Export result", export_group)
         self.export_result.setMaximumHeight(90)
+        self.export_result.setVisible(False)  # until there is a result to show
         export_layout.addWidget(self.export_result)
-        layout.addWidget(export_group, 1)
+        layout.addWidget(export_group)
+        self.approvals = PendingApprovals(ctx, self)
+        layout.addWidget(self.approvals)
 
         # -- verify and import ---------------------------------------------------------------
         verify_group = QGroupBox("Verify or import a package", self)
@@ -200,95 +157,30 @@ class PackagesPage(QWidget):
         verify_layout.addWidget(self.verify_result, 1)
         layout.addWidget(verify_group, 1)
 
-        self.add_recipient_button.clicked.connect(self.choose_recipients)
-        self.remove_recipient_button.clicked.connect(self.remove_recipient)
-        self.browse_out_button.clicked.connect(self.choose_output)
-        self.export_button.clicked.connect(self.export)
+        self.export_button.clicked.connect(self.open_wizard)
         self.browse_package_button.clicked.connect(self.choose_package)
         self.add_trust_button.clicked.connect(self.choose_trust)
         self.remove_trust_button.clicked.connect(self.remove_trust)
         self.verify_button.clicked.connect(self.verify)
         self.import_button.clicked.connect(self.import_)
-        editables: tuple[QWidget, ...] = (
-            self.evidence_list,
-            self.recipient_list,
-            self.add_recipient_button,
-            self.remove_recipient_button,
-            self.out_edit,
-            self.browse_out_button,
-            self.export_button,
-            self.import_button,
-        )
-        for editable in editables:
+        for editable in (self.export_button, self.import_button):
             editable.setEnabled(ctx.writable)
 
     # -- listing ---------------------------------------------------------------------------
 
     def show_review(self, review_id: int) -> None:
+        if review_id != self.review_id:
+            self.export_result.clear()
+            self.export_result.setVisible(False)
         self.review_id = review_id
-        if not review_id:
-            return
-
-        def job(session: Session) -> list[Artifact]:
-            return catalog.list_artifacts(session.conn, review_id)
-
-        self.ctx.vault.submit(job, self._show, self.export_result.setPlainText, owner=self)
-
-    def _show(self, artifacts: list[Artifact]) -> None:
-        self.artifacts = [a for a in artifacts if not a.erased]
-        self.evidence_list.clear()
-        for artifact in self.artifacts:
-            item = QListWidgetItem(f"{artifact.id}  {artifact.path}", self.evidence_list)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            item.setData(Qt.ItemDataRole.UserRole, artifact.id)
-            item.setToolTip(artifact.sha256)
-
-    def chosen_evidence(self) -> list[str]:
-        chosen = []
-        for row in range(self.evidence_list.count()):
-            item = self.evidence_list.item(row)
-            if item.checkState() == Qt.CheckState.Checked:
-                chosen.append(str(item.data(Qt.ItemDataRole.UserRole)))
-        return chosen
+        self.export_button.setEnabled(self.ctx.writable and bool(review_id))
+        if review_id:
+            self.approvals.show_review(review_id)
 
     # -- file choosers (Qt's own dialogs: native ones may record recent files) --------------
 
     def _file_dialog(self, title: str, mode: QFileDialog.FileMode) -> QFileDialog:
         return private_file_dialog(self, title, mode)
-
-    def choose_recipients(self) -> None:
-        dialog = self._file_dialog("Recipient identity cards", QFileDialog.FileMode.ExistingFiles)
-        dialog.filesSelected.connect(lambda names: self.add_recipients([Path(n) for n in names]))
-        dialog.open()
-
-    def add_recipients(self, paths: list[Path]) -> None:
-        for path in paths:
-            try:
-                card = read_card(path)
-            except ReviewStationError as exc:
-                show_message(self, self.ctx.marking, "Recipient", str(exc))
-                return
-            if any(c.identity.fingerprint == card.fingerprint for c in self.recipients):
-                continue
-            self.recipients.append(Card(path, card))
-            item = QListWidgetItem(
-                f"{card.name} ({card.role}) {card.fingerprint[:16]}…", self.recipient_list
-            )
-            item.setToolTip(str(path))
-
-    def remove_recipient(self) -> None:
-        row = self.recipient_list.currentRow()
-        if 0 <= row < len(self.recipients):
-            del self.recipients[row]
-            self.recipient_list.takeItem(row)
-
-    def choose_output(self) -> None:
-        dialog = self._file_dialog("Write the package to", QFileDialog.FileMode.AnyFile)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.selectFile("review.rspkg")
-        dialog.fileSelected.connect(self.out_edit.setText)
-        dialog.open()
 
     def choose_package(self) -> None:
         dialog = self._file_dialog("Package to verify", QFileDialog.FileMode.ExistingFile)
@@ -312,48 +204,22 @@ class PackagesPage(QWidget):
             del self.extra_trust[row]
             self.trust_list.takeItem(row)
 
-    # -- export ----------------------------------------------------------------------------
+    # -- export --------------------------------------------------------------------------
 
-    def export(self) -> None:
+    def open_wizard(self) -> ExportWizard | None:
         if not self.review_id or not self.ctx.writable:
-            return
-        text = self.out_edit.text().strip()
-        if not text:
-            self.export_result.setPlainText("Choose the output file first.")
-            return
-        out = Path(text)
-        review_id = self.review_id
-        recipients = [c.identity for c in self.recipients]
-        evidence = self.chosen_evidence()
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Exporting the package…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.export_button.setEnabled(False)
-        self.export_result.setPlainText("Exporting…")
+            return None
+        wizard = ExportWizard(self.ctx, self.review_id, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.exported.connect(self._exported)
+        wizard.requested.connect(self.approvals.refresh)
+        wizard.open()
+        return wizard
 
-        def job(session: Session) -> ExportResult:
-            return export_package(
-                session,
-                review_id,
-                out,
-                recipients=recipients,
-                evidence=evidence,
-                progress=_report(progress),
-                cancel=progress.cancel,
-            )
-
-        def done(result: ExportResult) -> None:
-            box.finish()
-            self.export_button.setEnabled(self.ctx.writable)
-            self.export_result.setPlainText(export_text(result))
-
-        def failed(message: str) -> None:
-            box.finish()
-            self.export_button.setEnabled(self.ctx.writable)
-            self.export_result.setPlainText(f"Not exported: {message}")
-
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+    def _exported(self, result: ExportResult) -> None:
+        self.export_result.setPlainText(export_text(result))
+        self.export_result.setVisible(True)
+        self.approvals.refresh()  # an approval it used is no longer open
 
     # -- verify and import -----------------------------------------------------------------
 

@@ -83,7 +83,8 @@ class Readiness:
 
     required: bool
     approval: ExportRequest | None  # the approved request the export would use
-    reason: str  # why not, one sentence; "" when it may go ahead
+    reason: str  # why not, a clause without a final stop; "" when it may go ahead
+    waiting: ExportRequest | None = None  # a request for exactly this export, not yet approved
 
     @property
     def ready(self) -> bool:
@@ -279,15 +280,20 @@ def readiness(
         for r in list_requests(session.conn, content.review.id)
         if r.requested_by == user and r.package_id is None
     ]
-    for request in reversed(mine):
-        if (
-            request.approved_by
-            and request.content_sha384 == digest
-            and request.evidence == content.evidence_uids
-            and request.fingerprints == prints
-        ):
+    matching = [
+        r
+        for r in mine
+        if r.content_sha384 == digest
+        and r.evidence == content.evidence_uids
+        and r.fingerprints == prints
+    ]
+    for request in reversed(matching):
+        if request.approved_by:
             return Readiness(True, request, "")
-    return Readiness(True, None, _why_not(content, mine, digest, prints, user))
+    waiting = matching[-1] if matching else None
+    # A request for exactly this export that waits is the reason, whatever older ones say.
+    reason = _why_not(content, [waiting] if waiting else mine, digest, prints, user)
+    return Readiness(True, None, reason, waiting)
 
 
 def _why_not(
@@ -297,31 +303,27 @@ def _why_not(
     prints: list[str],
     user: str,
 ) -> str:
-    review = content.review.id
-    lead = "this vault requires a second person's approval of each export, and"
+    """What is missing, in words for any front end (no command names, no final stop)."""
     if not mine:
-        return (
-            f"{lead} {user} has no open export request for review {review}; make one with"
-            " 'package request' and have another lead approve it."
-        )
+        return f"{user} has no open export request for review {content.review.id}"
     approved = [r for r in mine if r.approved_by]
     request = approved[-1] if approved else mine[-1]
     n = request.id
     # Evidence first: other evidence also gives another digest, and is the plainer reason.
     if request.evidence != content.evidence_uids:
         return (
-            f"{lead} request {n} names other evidence"
-            f" ({_listed(request.evidence)}) than this export ({_listed(content.evidence_uids)})."
+            f"request {n} names other evidence ({_listed(request.evidence)})"
+            f" than this export ({_listed(content.evidence_uids)})"
         )
     if request.fingerprints != prints:
-        return f"{lead} request {n} names other recipients than this export."
+        return f"request {n} names other recipients than this export"
     if request.content_sha384 != digest:
         when = "approved" if request.approved_by else "made"
         return (
-            f"{lead} request {n} is void: the review's findings, checklists or artifacts"
-            f" changed after it was {when}; make a new request."
+            f"request {n} is void: the review's findings, checklists or artifacts changed"
+            f" after it was {when}"
         )
-    return f"{lead} request {n} still waits for another lead's approval ('package approve')."
+    return f"request {n} still waits for another lead's approval"
 
 
 def _listed(uids: list[str]) -> str:
@@ -337,7 +339,15 @@ def require_approval(
     """For ``export_package``: the approval to use, or PermissionDenied saying what is missing."""
     state = readiness(session, content, history, recipients)
     if not state.ready:
-        raise PermissionDenied(f"Export refused: {state.reason}")
+        then = (
+            "a lead other than the requester approves it with 'package approve'"
+            if state.waiting
+            else "make a request with 'package request' and have another lead approve it"
+        )
+        raise PermissionDenied(
+            "Export refused: this vault requires a second person's approval of each export,"
+            f" and {state.reason}; {then}."
+        )
     return state.approval
 
 

@@ -1,4 +1,5 @@
-"""The Packages tab: export with progress, verify with the check lines, auditors read only."""
+"""The Packages tab: export (through the wizard) with progress, verify with the check lines,
+auditors read only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from reviewstation.crypto.identity import export_card, parse_card
 from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.gui.export_wizard import ExportWizard
 from reviewstation.gui.packages_view import CHECK, PackagesPage
 from reviewstation.gui.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
@@ -46,13 +48,22 @@ def test_export_then_verify_through_the_tab(
 ) -> None:
     card = demo_card(demo_vault, tmp_path / "demo.card")
     page = page_of(qtbot, shell, demo_vault)
-    qtbot.waitUntil(lambda: page.evidence_list.count() == 3, timeout=TIMEOUT)
-    assert page.export_button.isEnabled()
-    first = page.evidence_list.item(0)
-    first.setCheckState(Qt.CheckState.Checked)
-    out = tmp_path / "review.rspkg"
-    page.out_edit.setText(str(out))
+    qtbot.waitUntil(page.export_button.isEnabled, timeout=TIMEOUT)
     page.export_button.click()
+    (wizard,) = visible(ExportWizard)
+    assert isinstance(wizard, ExportWizard)
+    qtbot.waitUntil(lambda: wizard.evidence.list.count() == 3, timeout=TIMEOUT)
+    wizard.evidence.list.item(0).setCheckState(Qt.CheckState.Checked)
+    while wizard.page is not wizard.output:
+        if wizard.page is wizard.marking_page:
+            qtbot.waitUntil(wizard.marking_page.confirm.isEnabled, timeout=TIMEOUT)
+            wizard.marking_page.confirm.setChecked(True)
+        qtbot.waitUntil(wizard.next_button.isEnabled, timeout=TIMEOUT)
+        wizard.next_button.click()
+    out = tmp_path / "review.rspkg"
+    wizard.output.edit.setText(str(out))
+    qtbot.waitUntil(wizard.export_button.isEnabled, timeout=TIMEOUT)
+    wizard.export_button.click()
     (progress,) = visible(ProgressDialog)
     assert isinstance(progress, ProgressDialog)
     assert progress.top_banner.text() == "UNCLASSIFIED"
@@ -83,12 +94,16 @@ def test_export_then_verify_through_the_tab(
         assert f"{CHECK} {check}" in lines
 
 
-def test_auditor_cannot_export_or_import(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+def test_auditor_cannot_export_import_or_approve(
+    qtbot: QtBot, shell: Shell, demo_vault: Path
+) -> None:
     page = page_of(qtbot, shell, demo_vault, AUDITOR, AUDITOR_PASSPHRASE)
-    qtbot.waitUntil(lambda: page.evidence_list.count() == 3, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.approvals.policy_label.text() != "", timeout=TIMEOUT)
     assert not page.export_button.isEnabled()
+    assert page.open_wizard() is None
     assert not page.import_button.isEnabled()
-    assert not page.add_recipient_button.isEnabled()
+    assert not page.approvals.approve_button.isEnabled()
+    assert "Only a lead" in page.approvals.why.text()
     assert page.verify_button.isEnabled()
 
 

@@ -232,4 +232,5 @@ def test_readiness_explains_a_pending_request(alice: Sender) -> None:
         content = gather(session, 1, package_id="", created="")
         state = approval.readiness(session, content, approval.history_of(session, content), [])
     assert state.required and not state.ready
-    assert f"request {made.id} still waits" in state.reason
+    assert state.reason == f"request {made.id} still waits for another lead's approval"
+    assert state.waiting is not None and state.waiting.id == made.id

@@ -1,0 +1,172 @@
+"""Export requests of the shown review, for the Packages tab: a lead who did not make a
+request approves it here, from their own unlocked session (two-person integrity)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import ConfirmDialog, plain_label
+from reviewstation.packages import approval
+from reviewstation.packages.approval import ExportRequest
+from reviewstation.vault import policy
+from reviewstation.vault.session import Session
+
+
+@dataclass(frozen=True)
+class Row:
+    request: ExportRequest
+    status: str
+
+
+def _open_requests(session: Session, review_id: int) -> tuple[str, list[Row]]:
+    rows = [
+        Row(r, approval.status(session, r))
+        for r in approval.list_requests(session.conn, review_id)
+        if r.package_id is None
+    ]
+    return policy.export_approval(session.conn), rows
+
+
+class PendingApprovals(QGroupBox):
+    approved = Signal()
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__("Export approvals (two-person integrity)", parent)
+        self.ctx = ctx
+        self.review_id = 0
+        self.rows: list[Row] = []
+        layout = QVBoxLayout(self)
+        self.policy_label = plain_label("", self)
+        self.policy_label.setAccessibleName("Export approval policy")
+        self.list_label = label = QLabel("Pendin&g export approvals:", self)
+        self.tree = QTreeWidget(self)
+        self.tree.setAccessibleName("Pending export approvals")
+        self.tree.setHeaderLabels(
+            ["Request", "Requested by", "When", "Evidence", "Recipients", "Status"]
+        )
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setMaximumHeight(110)
+        label.setBuddy(self.tree)
+        buttons = QHBoxLayout()
+        self.approve_button = QPushButton("Approve re&quest…", self)
+        self.refresh_button = QPushButton("Re&fresh", self)
+        self.why = plain_label("", self)
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.why, 1)
+        layout.addWidget(self.policy_label)
+        layout.addWidget(label)
+        layout.addWidget(self.tree)
+        layout.addLayout(buttons)
+        self.tree.currentItemChanged.connect(lambda *_: self._update())
+        self.approve_button.clicked.connect(self.confirm_approval)
+        self.refresh_button.clicked.connect(self.refresh)
+        self._update()
+
+    def show_review(self, review_id: int) -> None:
+        self.review_id = review_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        review_id = self.review_id
+        if not review_id:
+            return
+
+        def job(session: Session) -> tuple[str, list[Row]]:
+            return _open_requests(session, review_id)
+
+        self.ctx.vault.submit(job, self._show, self.why.setText, owner=self)
+
+    def _show(self, answer: tuple[str, list[Row]]) -> None:
+        setting, rows = answer
+        self.policy_label.setText(
+            "This vault requires a second lead's approval of each export."
+            if setting == "required"
+            else "This vault does not require an approval of exports (a lead can change that"
+            " with 'reviewstation vault policy')."
+        )
+        self.rows = rows
+        # Without the policy and without requests the list says nothing: keep the tab short.
+        listed = setting == "required" or bool(rows)
+        self.list_label.setVisible(listed)
+        self.tree.setVisible(listed)
+        self.tree.clear()
+        for row in rows:
+            r = row.request
+            names = ", ".join(p["name"] for p in r.recipients) or "(plaintext)"
+            QTreeWidgetItem(
+                self.tree,
+                [str(r.id), r.requested_by, r.requested, str(len(r.evidence)), names, row.status],
+            )
+        first = self.tree.topLevelItem(0)
+        if first is not None:
+            self.tree.setCurrentItem(first)
+        self._update()
+
+    def selected(self) -> Row | None:
+        item = self.tree.currentItem()
+        if item is None:
+            return None
+        index = self.tree.indexOfTopLevelItem(item)
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def _update(self) -> None:
+        row = self.selected()
+        reason = ""
+        if not self.ctx.lead:
+            reason = "Only a lead other than the requester can approve."
+        elif row is None:
+            reason = "No open requests for this review." if not self.rows else ""
+        elif row.request.requested_by == self.ctx.info.user:
+            reason = "This is your own request: another lead must approve it."
+        elif row.status != "pending":
+            reason = f"Request {row.request.id} is {row.status}."
+        self.why.setText(reason)
+        self.approve_button.setEnabled(bool(row) and not reason)
+
+    def confirm_approval(self) -> None:
+        row = self.selected()
+        if row is None or not self.approve_button.isEnabled():
+            return
+        r = row.request
+        names = ", ".join(p["name"] for p in r.recipients)
+        form = f"encrypted for {names}" if names else "as a plaintext package"
+        dialog = ConfirmDialog(
+            self.ctx.marking,
+            "Approve an export",
+            f"Approve request {r.id} of {r.requested_by}? They may then export review"
+            f" {r.review_id} once, as it stands now, with {len(r.evidence)} evidence files,"
+            f" {form}. Any later change to the review voids the approval.",
+            "&Approve",
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.approve(r.id))
+        dialog.open()
+
+    def approve(self, request_id: int) -> None:
+        def job(session: Session) -> ExportRequest:
+            return approval.approve_export(session, request_id)
+
+        def done(_: ExportRequest) -> None:
+            self.refresh()
+            self.approved.emit()
+
+        self.approve_button.setEnabled(False)
+        self.ctx.vault.submit(job, done, self.why.setText, owner=self)

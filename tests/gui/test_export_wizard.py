@@ -1,0 +1,245 @@
+"""The export wizard: contents, evidence, recipients, marking check, manifest preview,
+approval when the vault requires it, then the export with progress."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from reviewstation.crypto.identity import parse_card
+from reviewstation.crypto.kdf import floor_params
+from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.gui.dialogs import ConfirmDialog
+from reviewstation.gui.export_wizard import ExportWizard
+from reviewstation.gui.packages_view import PackagesPage
+from reviewstation.gui.progress import ProgressDialog
+from reviewstation.gui.shell import Shell
+from reviewstation.packages.verify import verify_package
+from reviewstation.vault import policy
+from reviewstation.vault.accounts import add_user
+from reviewstation.vault.session import open_vault
+
+from .test_artifacts import visible
+from .test_packages_tab import demo_card, page_of
+
+TIMEOUT = 10_000
+BOB = "bob"
+BOB_PASSPHRASE = "bob passphrase 1"
+
+
+def open_wizard(qtbot: QtBot, page: PackagesPage) -> ExportWizard:
+    assert page.export_button.isEnabled()
+    page.export_button.click()
+    qtbot.waitUntil(lambda: len(visible(ExportWizard)) == 1, timeout=TIMEOUT)
+    (wizard,) = visible(ExportWizard)
+    assert isinstance(wizard, ExportWizard)
+    # Mnemonics reach only the active window; activation is asynchronous.
+    qtbot.waitExposed(wizard)
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=TIMEOUT)
+    qtbot.waitUntil(wizard.next_button.isEnabled, timeout=TIMEOUT)  # the contents are read
+    return wizard
+
+
+def next_page(qtbot: QtBot, wizard: ExportWizard, title: str) -> None:
+    """Alt+N, as a keyboard user would; then wait until the page's plan is there."""
+    qtbot.waitUntil(wizard.next_button.isEnabled, timeout=TIMEOUT)
+    press(wizard, Qt.Key.Key_N)
+    assert wizard.page.title == title
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=TIMEOUT)
+
+
+def press(widget: QWidget, key: Qt.Key) -> None:
+    """A button's mnemonic: Qt animates the click and fires it about 100 ms later."""
+    QTest.keyClick(widget, key, Qt.KeyboardModifier.AltModifier)
+    QTest.qWait(300)
+
+
+def members_shown(wizard: ExportWizard) -> dict[str, list[str]]:
+    """Top-level member -> the names of the members inside it (payload.enc only)."""
+    tree = wizard.manifest.tree
+    out: dict[str, list[str]] = {}
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        assert item is not None
+        children = [item.child(j) for j in range(item.childCount())]
+        out[item.text(0)] = [child.text(0) for child in children if child is not None]
+    return out
+
+
+def status_of_first(page: PackagesPage) -> str:
+    item = page.approvals.tree.topLevelItem(0)
+    return item.text(5) if item is not None else ""
+
+
+def test_walk_the_wizard_to_an_export(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    card = demo_card(demo_vault, tmp_path / "demo.card")
+    page = page_of(qtbot, shell, demo_vault)
+    wizard = open_wizard(qtbot, page)
+    assert wizard.top_banner.text() == wizard.bottom_banner.text() == "UNCLASSIFIED"
+    contents = wizard.contents.summary.text()
+    assert "Findings: 3 (1 confirmed, 2 draft)" in contents
+    assert "Checklist runs: 1" in contents and "Determination: pending" in contents
+    assert [wizard.steps.item(i).text() for i in range(wizard.steps.count())] == [
+        "1. Contents",
+        "2. Evidence",
+        "3. Recipients",
+        "4. Marking check",
+        "5. Manifest preview",
+        "6. Write the package",
+    ]
+
+    next_page(qtbot, wizard, "Evidence")
+    qtbot.waitUntil(lambda: wizard.evidence.list.count() == 3, timeout=TIMEOUT)
+    assert wizard.evidence.list.hasFocus()
+    QTest.keyClick(wizard.evidence.list, Qt.Key.Key_Space)  # ticks the first artifact
+    assert wizard.evidence.chosen() == ["1"]
+
+    next_page(qtbot, wizard, "Recipients")
+    assert "PLAINTEXT" in wizard.recipients.form.text()
+
+    next_page(qtbot, wizard, "Marking check")
+    assert (
+        "Highest portion marking in the package: UNCLASSIFIED" in wizard.marking_page.facts.text()
+    )
+    assert wizard.marking_page.banner.text() == "UNCLASSIFIED"
+    assert not wizard.next_button.isEnabled()  # the marking must be confirmed first
+    press(wizard, Qt.Key.Key_C)
+    assert wizard.marking_page.confirm.isChecked()
+
+    next_page(qtbot, wizard, "Manifest preview")
+    shown = members_shown(wizard)
+    assert {"manifest.json", "findings.json", "report.pdf", "SHA384SUMS"} <= set(shown)
+    assert any(name.startswith("evidence/") for name in shown)
+
+    next_page(qtbot, wizard, "Write the package")
+    assert not wizard.next_button.isVisible()
+    assert not wizard.export_button.isEnabled()  # no output file yet
+    out = tmp_path / "review.rspkg"
+    QTest.keyClicks(wizard.output.edit, str(out))
+    assert wizard.export_button.isEnabled()
+    press(wizard, Qt.Key.Key_X)
+    qtbot.waitUntil(
+        lambda: "SHA384SUMS sha384" in page.export_result.toPlainText(), timeout=TIMEOUT
+    )
+    qtbot.waitUntil(
+        lambda: not visible(ExportWizard) and not visible(ProgressDialog), timeout=TIMEOUT
+    )
+    with verify_package(out, [parse_card(card.read_bytes())]) as package:
+        report = package.to_json()
+    assert report["package_id"] in page.export_result.toPlainText()
+    written = set(report["members"])
+    assert written == set(shown)  # the preview named exactly what was written
+
+
+def test_manifest_preview_of_an_encrypted_package(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    card = demo_card(demo_vault, tmp_path / "demo.card")
+    page = page_of(qtbot, shell, demo_vault)
+    wizard = open_wizard(qtbot, page)
+    next_page(qtbot, wizard, "Evidence")
+    next_page(qtbot, wizard, "Recipients")
+    wizard.recipients.add([card])
+    assert wizard.recipients.list.count() == 1
+    assert "Encrypted for 1 recipient(s): demo" in wizard.recipients.form.text()
+    next_page(qtbot, wizard, "Marking check")
+    wizard.marking_page.confirm.setChecked(True)
+    next_page(qtbot, wizard, "Manifest preview")
+    shown = members_shown(wizard)
+    assert {"manifest.json", "recipients.json", "payload.enc"} <= set(shown)
+    assert "findings.json" not in shown  # only inside the encrypted payload
+    assert {"findings.json", "checklists.json", "report.pdf"} <= set(shown["payload.enc"])
+    assert wizard.manifest.note.text().startswith("Encrypted: 8 members outside")
+    # Back to Recipients, remove the card: the preview follows the choice.
+    press(wizard, Qt.Key.Key_B)
+    press(wizard, Qt.Key.Key_B)
+    assert wizard.page is wizard.recipients
+    wizard.recipients.list.setCurrentRow(0)
+    wizard.recipients.remove()
+    next_page(qtbot, wizard, "Marking check")
+    next_page(qtbot, wizard, "Manifest preview")
+    assert "payload.enc" not in members_shown(wizard)
+    wizard.reject()
+
+
+def test_approval_required_blocks_the_export_until_a_second_lead_approves(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        add_user(session, BOB, "lead", BOB_PASSPHRASE, kdf=floor_params())
+        policy.set_export_approval(session, "required")
+
+    # demo asks: the wizard has an Approval step whose Next stays disabled.
+    page = page_of(qtbot, shell, demo_vault)
+    qtbot.waitUntil(
+        lambda: "requires a second lead's approval" in page.approvals.policy_label.text(),
+        timeout=TIMEOUT,
+    )
+    wizard = open_wizard(qtbot, page)
+    assert wizard.steps.item(5).text() == "6. Approval"
+    for title in ("Evidence", "Recipients", "Marking check"):
+        next_page(qtbot, wizard, title)
+    wizard.marking_page.confirm.setChecked(True)
+    next_page(qtbot, wizard, "Manifest preview")
+    next_page(qtbot, wizard, "Approval")
+    assert wizard.approval.state.text().startswith("NOT APPROVED")
+    assert not wizard.next_button.isEnabled() and not wizard.export_button.isVisible()
+    press(wizard, Qt.Key.Key_R)
+    qtbot.waitUntil(
+        lambda: "waits for another lead" in wizard.approval.state.text(), timeout=TIMEOUT
+    )
+    assert not wizard.approval.request_button.isEnabled()
+    assert not wizard.next_button.isEnabled()
+    wizard.reject()
+    qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 1, timeout=TIMEOUT)
+    assert not page.approvals.approve_button.isEnabled()  # not their own request
+    assert "your own request" in page.approvals.why.text()
+
+    # bob, a second lead, approves from his own session.
+    shell.lock()
+    qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
+    page = page_of(qtbot, shell, demo_vault, BOB, BOB_PASSPHRASE)
+    qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 1, timeout=TIMEOUT)
+    row = page.approvals.tree.topLevelItem(0)
+    assert row is not None and row.text(1) == "demo" and row.text(5) == "pending"
+    assert page.approvals.approve_button.isEnabled()
+    page.approvals.approve_button.click()
+    (confirm,) = visible(ConfirmDialog)
+    assert isinstance(confirm, ConfirmDialog)
+    assert "Approve request 1 of demo" in confirm.text_label.text()
+    confirm.ok_button.click()
+    qtbot.waitUntil(lambda: status_of_first(page) == "approved", timeout=TIMEOUT)
+
+    # demo again: the approval is found, and the export names bob.
+    shell.lock()
+    qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
+    page = page_of(qtbot, shell, demo_vault)
+    wizard = open_wizard(qtbot, page)
+    for title in ("Evidence", "Recipients", "Marking check"):
+        next_page(qtbot, wizard, title)
+    wizard.marking_page.confirm.setChecked(True)
+    for title in ("Manifest preview", "Approval"):
+        next_page(qtbot, wizard, title)
+    assert wizard.approval.state.text().startswith("APPROVED by bob")
+    next_page(qtbot, wizard, "Write the package")
+    out = tmp_path / "approved.rspkg"
+    wizard.output.edit.setText(str(out))
+    assert "approved by bob" in wizard.output.summary.text()
+    wizard.export_button.click()
+    qtbot.waitUntil(
+        lambda: "SHA384SUMS sha384" in page.export_result.toPlainText(), timeout=TIMEOUT
+    )
+    with zipfile.ZipFile(out) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["approval"]["approved_by"] == BOB
+    assert manifest["approval"]["requested_by"] == "demo"
+    qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 0, timeout=TIMEOUT)
