@@ -18,7 +18,10 @@ from reviewstation.gui.dialogs import MarkedDialog, plain_label
 class JobProgress(QObject):
     """Created on the GUI thread and kept alive by the job's closure; emits from any thread."""
 
-    changed = Signal(int, int, str)  # done, total (0: unknown), what
+    # done, total (0: unknown), what; ints sent as objects: declared as int they would be Qt's
+    # 32-bit int, and every report of a file of 2 GiB or more would fail to convert (an
+    # OverflowError each time, a bar that never moves).
+    changed = Signal(object, object, str)
 
     def __init__(self) -> None:
         super().__init__()
