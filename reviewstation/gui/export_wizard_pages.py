@@ -284,9 +284,8 @@ class MarkingPage(Page):
         )
         self.banner.set_marking(plan.package_marking)
         self.banner.setVisible(True)
-        self.confirm.setText(
-            f"I have &checked that {plan.package_marking} is the right marking for this package"
-        )
+        shown = plan.package_marking.replace("&", "&&")  # a literal "&", not a mnemonic
+        self.confirm.setText(f"I have &checked that {shown} is the right marking for this package")
         self.confirm.setAccessibleName("Marking confirmed")
         self.confirm.setEnabled(True)
 
