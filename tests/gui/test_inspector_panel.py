@@ -35,7 +35,7 @@ from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
 from .test_artifacts import message, visible
 
 TIMEOUT = 10_000
-LOGS = Path("/work/shared/fixtures/inspect-logs")
+LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "inspect-logs"  # pinned copies
 INSPECT_LOG = LOGS / "2024-11-05T13-32-37-05-00_input-task_hxs4q9azL3ySGkjJirypKZ.eval"
 
 
