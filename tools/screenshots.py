@@ -22,6 +22,14 @@ from PySide6.QtCore import QEventLoop, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from reviewstation.crypto.kdf import floor_params
+from reviewstation.demo import DEMO_PASSPHRASE, DEMO_USER, populate
+from reviewstation.gui import theme
+from reviewstation.gui.export_wizard import ExportWizard
+from reviewstation.gui.finding_editor import FindingEditor
+from reviewstation.gui.shell import Shell
+from reviewstation.vault.session import create_vault
+
 SIZE = (1280, 820)
 
 
@@ -57,10 +65,6 @@ class Screens:
 
 
 def demo_vault(folder: Path) -> Path:
-    from reviewstation.crypto.kdf import floor_params
-    from reviewstation.demo import DEMO_PASSPHRASE, DEMO_USER, populate
-    from reviewstation.vault.session import create_vault
-
     path = folder / "Demo.rsvault"
     create_vault(path, DEMO_USER, DEMO_PASSPHRASE, role="lead", kdf=floor_params())
     populate(path)
@@ -68,16 +72,19 @@ def demo_vault(folder: Path) -> Path:
 
 
 def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[Path]:
-    from reviewstation.demo import DEMO_PASSPHRASE
-    from reviewstation.gui import theme
-    from reviewstation.gui.finding_editor import FindingEditor
-    from reviewstation.gui.shell import Shell
-
     settings = QSettings(str(home / f"settings-{theme_choice}.ini"), QSettings.Format.IniFormat)
     settings.setValue(theme.SETTING, theme_choice)
     screens = Screens(app, out, "" if theme_choice == "light" else f"-{theme_choice}")
     vault = demo_vault(Path(tempfile.mkdtemp(dir=home)))
     shell = Shell(settings)
+    try:
+        return take(screens, shell, vault)
+    finally:
+        shell.quit()  # also after a failure: the vault thread must end before the process
+        screens.wait("the vault to close", lambda: shell.done)
+
+
+def take(screens: Screens, shell: Shell, vault: Path) -> list[Path]:
     shell.start(vault)
     dialog = shell.dialog
     screens.wait("the unlock dialog", dialog.isVisible)
@@ -100,6 +107,15 @@ def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[
         if item is not None and item.text().endswith(".json"):
             work.artifacts.table.setCurrentCell(row, 1)
     screens.shot("03-artifacts", window)
+    viewer = work.artifacts.details.inspector
+    screens.wait("the log viewer", lambda: viewer.log_viewer is not None)
+    log = viewer.log_viewer
+    assert log is not None
+    log.open_button.click()
+    screens.wait("the transcripts", lambda: log.detailed)
+    log.table.setCurrentCell(2, 0)
+    screens.wait("a transcript", lambda: bool(log.transcript.toPlainText()))
+    screens.shot("03b-transcript", window)
 
     work.setCurrentWidget(work.checklists)
     screens.wait("the checklist", lambda: work.checklists.walkthrough.run is not None)
@@ -123,9 +139,21 @@ def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[
 
     work.setCurrentWidget(work.packages)
     screens.shot("08-packages", window)
-
-    shell.quit()
-    screens.wait("the vault to close", lambda: shell.done)
+    work.packages.export_button.click()
+    screens.wait("the export wizard", lambda: screens.top(ExportWizard) is not None)
+    wizard = screens.top(ExportWizard)
+    assert isinstance(wizard, ExportWizard)
+    for _ in range(4):  # contents, evidence, recipients, marking check, manifest preview
+        screens.wait("a wizard page", lambda: not wizard.busy)
+        if wizard.page is wizard.marking_page:
+            wizard.marking_page.confirm.setChecked(True)
+        screens.wait("the Next button", wizard.next_button.isEnabled)
+        wizard.next_button.click()
+    screens.wait(
+        "the manifest", lambda: not wizard.busy and wizard.manifest.tree.topLevelItemCount()
+    )
+    screens.shot("09-export-manifest", wizard)
+    wizard.reject()
     return screens.written
 
 
