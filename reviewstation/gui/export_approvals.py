@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -52,6 +53,9 @@ class PendingApprovals(QGroupBox):
         layout = QVBoxLayout(self)
         self.policy_label = plain_label("", self)
         self.policy_label.setAccessibleName("Export approval policy")
+        self.policy_check = QCheckBox("Require a seco&nd lead's approval of every export", self)
+        self.policy_check.setToolTip("Leads only; every change is recorded in the audit trail")
+        self.policy_check.setEnabled(False)
         self.list_label = label = QLabel("Pendin&g export approvals:", self)
         self.tree = QTreeWidget(self)
         self.tree.setAccessibleName("Pending export approvals")
@@ -71,12 +75,14 @@ class PendingApprovals(QGroupBox):
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.why, 1)
         layout.addWidget(self.policy_label)
+        layout.addWidget(self.policy_check)
         layout.addWidget(label)
         layout.addWidget(self.tree)
         layout.addLayout(buttons)
         self.tree.currentItemChanged.connect(lambda *_: self._update())
         self.approve_button.clicked.connect(self.confirm_approval)
         self.refresh_button.clicked.connect(self.refresh)
+        self.policy_check.clicked.connect(self.set_policy)
         self._update()
 
     def show_review(self, review_id: int) -> None:
@@ -98,9 +104,10 @@ class PendingApprovals(QGroupBox):
         self.policy_label.setText(
             "This vault requires a second lead's approval of each export."
             if setting == "required"
-            else "This vault does not require an approval of exports (a lead can change that"
-            " with 'reviewstation vault policy')."
+            else "This vault does not require an approval of exports."
         )
+        self.policy_check.setChecked(setting == "required")
+        self.policy_check.setEnabled(self.ctx.lead)
         self.rows = rows
         # Without the policy and without requests the list says nothing: keep the tab short.
         listed = setting == "required" or bool(rows)
@@ -159,6 +166,20 @@ class PendingApprovals(QGroupBox):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.approve(r.id))
         dialog.open()
+
+    def set_policy(self, required: bool) -> None:
+        """A lead's change of the vault-wide policy; the core audits it."""
+        value = "required" if required else "off"
+
+        def job(session: Session) -> bool:
+            return policy.set_export_approval(session, value)
+
+        self.policy_check.setEnabled(False)
+        self.ctx.vault.submit(job, lambda _changed: self.refresh(), self._policy_failed, owner=self)
+
+    def _policy_failed(self, message: str) -> None:
+        self.why.setText(message)
+        self.refresh()
 
     def approve(self, request_id: int) -> None:
         def job(session: Session) -> ExportRequest:
