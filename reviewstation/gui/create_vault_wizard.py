@@ -539,6 +539,9 @@ class CreateVaultWizard(MarkedDialog):
         super().reject()
 
     def done(self, result: int) -> None:
+        if self._busy:
+            # Closing now would drop the only display of the recovery key being made.
+            return
         # Whatever way it closes (Finish, Cancel, the app locking or quitting): no secret stays.
         self._recovery = ""
         for edit in (self.pass_edit, self.confirm_edit):
