@@ -179,7 +179,10 @@ class Walkthrough(QWidget):
             self.paths.update(paths)
             self._show()
 
-        self.ctx.vault.submit(job, done, lambda _message: None, owner=self)
+        def failed(_message: str) -> None:
+            self._paths_review = 0  # names are a nicety: try again with the next run shown
+
+        self.ctx.vault.submit(job, done, failed, owner=self)
 
     def _first_open(self) -> int:
         if self.run is None:
