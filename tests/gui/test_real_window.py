@@ -27,22 +27,25 @@ pytestmark = pytest.mark.skipif(
 )
 GREEN = "#007a33"
 SCREEN = (1280, 900)
+SIZE = f"{SCREEN[0]}x{SCREEN[1]}x24"
 
 
 @pytest.fixture
-def display(tmp_path: Path) -> Iterator[str]:
-    name = f":{100 + os.getpid() % 400}"
+def display() -> Iterator[str]:
+    """A private Xvfb; ``-displayfd`` makes it pick a free display number and tell us."""
+    read, write = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", name, "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", "-screen", "0", SIZE],
+        pass_fds=(write,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    os.close(write)
     try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{name[1:]}").exists():
-            assert time.monotonic() < deadline, "Xvfb did not start"
-            time.sleep(0.1)
-        yield name
+        with os.fdopen(read) as announced:
+            number = announced.readline().strip()
+        assert number.isdigit(), "Xvfb did not start"
+        yield f":{number}"
     finally:
         server.terminate()
         server.wait(10)
@@ -53,26 +56,25 @@ def x(display: str, *args: str) -> str:
     return subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
 
 
-def wait_for_window(display: str, title: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = subprocess.run(
-            ["xdotool", "search", "--onlyvisible", "--name", title],
-            env={**os.environ, "DISPLAY": display},
-            capture_output=True,
-            text=True,
-        )
-        if found.returncode == 0 and found.stdout.strip():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"no visible window named {title!r}")
+def focus_window(display: str, title: str) -> tuple[int, int, int]:
+    """Wait for the visible window named ``title``, give it the keyboard; its x, y, width."""
+    search = ("xdotool", "search", "--sync", "--onlyvisible", "--name", title)
+    found = x(display, "timeout", "30", *search)
+    window = found.split()[0]
+    x(display, "xdotool", "windowfocus", "--sync", window)
+    geometry = dict(
+        line.split("=", 1)
+        for line in x(display, "xdotool", "getwindowgeometry", "--shell", window).split()
+    )
+    return int(geometry["X"]), int(geometry["Y"]), int(geometry["WIDTH"])
 
 
-def screen(display: str, path: Path) -> QImage:
+def top_centre_colour(display: str, where: tuple[int, int, int], path: Path) -> str:
     x(display, "import", "-window", "root", str(path))
     image = QImage(str(path))
     assert not image.isNull()
-    return image
+    left, top, width = where
+    return image.pixelColor(left + width // 2, top + 4).name()
 
 
 def test_keyboard_unlock_in_a_real_window(display: str, tmp_path: Path) -> None:
@@ -99,16 +101,16 @@ def test_keyboard_unlock_in_a_real_window(display: str, tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for_window(display, "Unlock")  # first run: the demo vault, preselected
-            time.sleep(0.5)
+            focus_window(display, "Unlock")  # first run: the demo vault, preselected
             x(display, "xdotool", "type", "--delay", "15", DEMO_PASSPHRASE)
             x(display, "xdotool", "key", "Return")
-            wait_for_window(display, "ReviewStation — Demo — demo")
-            time.sleep(1.5)  # the reviews load on the vault thread
-            image = screen(display, tmp_path / "unlocked.png")
-            assert image.pixelColor(SCREEN[0] // 2, 4).name() == GREEN  # the top banner
+            main = focus_window(display, "ReviewStation — Demo — demo")
+            deadline = time.monotonic() + 20
+            while (colour := top_centre_colour(display, main, tmp_path / "s.png")) != GREEN:
+                assert time.monotonic() < deadline, f"the top banner is {colour}, not green"
+                time.sleep(0.2)
             x(display, "xdotool", "key", "ctrl+l")
-            wait_for_window(display, "Unlock")
+            focus_window(display, "Unlock")
             x(display, "xdotool", "key", "Escape")
             assert app.wait(30) == 0
         finally:
