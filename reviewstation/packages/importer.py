@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reviewstation.artifacts import catalog, custody
+from reviewstation.artifacts import catalog, custody, inspectors
 from reviewstation.artifacts.background import CancelFlag, check_cancel
-from reviewstation.artifacts.blobstore import BlobWriter, new_key, wrap_key
+from reviewstation.artifacts.blobstore import BlobRef, BlobWriter, new_key, wrap_key
 from reviewstation.artifacts.stream import DEFAULT_CHUNK
 from reviewstation.canonical import canonical, loads_bounded
 from reviewstation.checklists import library
@@ -43,6 +43,7 @@ from reviewstation.vault.session import Session
 
 MAX_NATIVE = 64 * 1024 * 1024
 FINDING_STATE = ("status", "approved_by", "author", "cvss_score")
+SENDER_INSPECTION = "sender_inspection"  # the sender's summary of imported evidence: a claim
 
 
 @dataclass
@@ -167,6 +168,7 @@ class _Blob:
     size: int
     sha256: str
     sha384: str
+    inspection: dict[str, Any] = field(default_factory=dict)  # this vault's own inspectors
 
 
 def _rechunk(chunks: Iterable[bytes], size: int) -> Iterator[tuple[bytes, bool]]:
@@ -227,6 +229,10 @@ def _evidence(
                 record.get("sha384"),
             ) or sha384.hexdigest() != package.listed.get(member):
                 raise PackageRefused(f"The evidence {member!r} does not match its recorded hashes.")
+            # The sender's inspection is only a claim (a modified client can label a pickle
+            # "safetensors"); what the panels and flags rely on comes from our own inspectors.
+            ref = BlobRef(session.vault_id, uid, writer.name, size, DEFAULT_CHUNK, key, member)
+            blobs[-1].inspection = inspectors.summarize(session.path, ref, str(record["path"]))
     except BaseException:
         for blob in blobs:
             blob.writer.abort()
@@ -531,6 +537,17 @@ def _answers(conn: Connection, run_id: int) -> list[tuple[Any, ...]]:
     ]
 
 
+def _inspection(blob: _Blob) -> dict[str, Any]:
+    """This vault's inspection of the imported bytes, with the sender's summary kept beside it
+    under ``sender_inspection`` (shown as the sender's claim, never relied on). A claim that
+    itself carries an earlier sender's claim is not nested further."""
+    summary = dict(blob.inspection)
+    claim = blob.record.get("inspection")
+    if isinstance(claim, dict) and claim:
+        summary[SENDER_INSPECTION] = {k: v for k, v in claim.items() if k != SENDER_INSPECTION}
+    return summary
+
+
 def _add_artifact(
     session: Session, conn: Connection, result: ImportResult, blob: _Blob, signer: PublicIdentity
 ) -> None:
@@ -559,7 +576,7 @@ def _add_artifact(
         "declared_sha256": None,
         "declared_match": None,
         "duplicate_of": None,
-        "inspection": canonical(record.get("inspection") or {}).decode(),
+        "inspection": canonical(_inspection(blob)).decode(),
         "erased_at": None,
         "erased_by": None,
     }

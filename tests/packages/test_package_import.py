@@ -214,3 +214,55 @@ def test_a_package_marked_above_the_vault_is_refused(alice: Sender, tmp_path: Pa
     export(alice.vault, package)  # marked CUI
     with open_vault(low, HQ) as session, pytest.raises(InputError, match="above this vault"):
         import_package(session, package, [alice.card])
+
+
+def test_imported_evidence_is_inspected_here_not_taken_from_the_sender(
+    alice: Sender, hq: Path, tmp_path: Path
+) -> None:
+    """A sender (with a modified client, or a key it should not hold) labels a pickle that runs
+    a command as safetensors, and signs the package. This vault's own inspectors decide what
+    the file is; the label is kept only as the sender's claim."""
+    import hashlib
+    import json
+
+    from support.artifact_files import PICKLE_OS_SYSTEM
+
+    from reviewstation.artifacts.intake import add_artifacts
+    from reviewstation.packages.seal import sign_sums
+    from reviewstation.packages.sums import build_sums, parse_sums
+
+    pickle_file = tmp_path / "model.bin"
+    pickle_file.write_bytes(PICKLE_OS_SYSTEM)
+    with open_vault(alice.vault, PASS) as session:
+        (added,) = add_artifacts(session, 1, [pickle_file]).added
+        assert added.inspection["format"] == "pickle"  # the sender's vault knew
+        assert session.identity is not None
+        signing = session.identity.signing
+    package = tmp_path / "p.rspkg"
+    export(alice.vault, package, evidence=[str(added.id)])
+    forged = {"format": "safetensors", "kind": "weights", "tensor_count": 1, "warnings": []}
+
+    def edit(m: dict[str, bytes]) -> dict[str, bytes]:
+        doc = json.loads(m["artifacts.json"])
+        for record in doc["artifacts"]:
+            if record["uid"] == added.uid:
+                record["inspection"] = forged
+        m["artifacts.json"] = json.dumps(doc).encode()
+        digests = parse_sums(m["SHA384SUMS"])
+        digests["artifacts.json"] = hashlib.sha384(m["artifacts.json"]).hexdigest()
+        m["SHA384SUMS"] = build_sums(digests)
+        m.update(sign_sums(signing, m["SHA384SUMS"]))
+        return m
+
+    lying = rewrite(package, tmp_path / "lying.rspkg", edit)
+    with open_vault(hq, HQ) as session:
+        result = import_package(session, lying, [alice.card])
+        (imported,) = [
+            a for a in catalog.list_artifacts(session.conn, result.review_id) if a.uid == added.uid
+        ]
+    inspection = imported.inspection
+    assert inspection["format"] == "pickle"
+    assert inspection["danger"]
+    risks = {x["callable"]: x["risk"] for x in inspection["imports"]}
+    assert risks["os.system"] == "dangerous"
+    assert inspection["sender_inspection"] == forged
