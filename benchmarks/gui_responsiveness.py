@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import hashlib
 import io
 import json
@@ -177,6 +178,70 @@ class PaintWatch:
         self.shown_at = 0.0
 
 
+class Diagnostics:
+    """What ran while a step waited: vault-thread jobs (timed by wrapping
+    ``VaultThread.submit`` in this process) and Python's garbage collections (any thread;
+    they hold the GIL, so the GUI thread waits for them too)."""
+
+    def __init__(self) -> None:
+        from reviewstation.gui.vault_thread import VaultThread
+
+        self.jobs: list[tuple[str, float, float]] = []  # (name, start, seconds)
+        self.collections: list[tuple[int, float, float]] = []  # (generation, start, seconds)
+        self._gc_start = 0.0
+        original = VaultThread.submit
+        jobs = self.jobs
+
+        def submit(
+            vault: VaultThread,
+            job: Callable[[Any], Any],
+            on_done: Callable[[Any], None],
+            on_error: Callable[[str], None],
+            cancel: threading.Event | None = None,
+            owner: Any = None,
+        ) -> int:
+            name = f"{job.__module__.rsplit('.', 1)[-1]}.{job.__qualname__}"
+
+            def timed_job(session: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return job(session)
+                finally:
+                    jobs.append((name, start, time.perf_counter() - start))
+
+            return original(vault, timed_job, on_done, on_error, cancel, owner)
+
+        setattr(VaultThread, "submit", submit)  # noqa: B010 - this process only
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            now = time.perf_counter()
+            self.collections.append((info["generation"], self._gc_start, now - self._gc_start))
+
+    def text(self, start: float, end: float) -> str:
+        jobs = [(n, s) for n, at, s in self.jobs if start <= at <= end]
+        long = sorted(((s, n) for n, s in jobs if s > 0.05), reverse=True)[:3]
+        full = [s for g, at, s in self.collections if g == 2 and start <= at <= end]
+        return (
+            f"vault thread: {len(jobs)} job(s), {sum(s for _, s in jobs) * 1000:.0f} ms"
+            + (
+                " (longest: " + ", ".join(f"{n} {s * 1000:.0f} ms" for s, n in long) + ")"
+                if long
+                else ""
+            )
+            + f"; full GCs: {len(full)}"
+            + (f", longest {max(full) * 1000:.0f} ms" if full else "")
+        )
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -300,7 +365,11 @@ def bench_import(work: Path, size_mib: int, profiler: Profiler) -> dict[str, Any
     core, core_rss = child("import", str(vaults["core"]), str(source), str(DEFAULT_CHUNK), PASS)
     assert core["sha256"] == expected, "the core import's hash differs from the source's"
     core_s = float(str(core["seconds"]))
-    print(f"core import (child process, headless): {core_s:.2f} s, peak RSS {core_rss:.0f} MB")
+    core_cpu = float(str(core["cpu"]))
+    print(
+        f"core import (child process, headless): {core_s:.2f} s, CPU {core_cpu:.1f} s (with the"
+        f" child's start and unlock), peak RSS {core_rss:.0f} MB"
+    )
 
     shell, window = open_window(work, vaults["gui"], "bench", PASS)
     page = window.workspace.artifacts
@@ -319,6 +388,7 @@ def bench_import(work: Path, size_mib: int, profiler: Profiler) -> dict[str, Any
     rss_before = peak_rss_mb()
     updates: list[tuple[float, int, int]] = []  # (when, bytes done, the bar's value)
     beat.start()
+    cpu_before = cpu_seconds()
     start = time.perf_counter()
     with profiler.step("GUI import"):
         page.import_paths([source])
@@ -338,6 +408,7 @@ def bench_import(work: Path, size_mib: int, profiler: Profiler) -> dict[str, Any
     message = box.text_label.text()
     box.accept()
     gui_s = end - start
+    gui_cpu = cpu_seconds() - cpu_before
     rss_after = peak_rss_mb()
     stats = GapStats.of(beat.gaps(start, end))
     _, worst_at = beat.worst(start, end)
@@ -346,7 +417,7 @@ def bench_import(work: Path, size_mib: int, profiler: Profiler) -> dict[str, Any
     print(
         f"GUI import: {gui_s:.2f} s = {gui_s / core_s:.2f}x the core's;"
         f" {len(updates)} progress reports, the bar at {updates[-1][2] if updates else 0}/1000"
-        " at the last"
+        f" at the last; CPU of the whole GUI process {gui_cpu:.1f} s"
     )
     print(f"  heartbeat during the import: {stats.text()}")
     print(
@@ -376,6 +447,7 @@ def bench_import(work: Path, size_mib: int, profiler: Profiler) -> dict[str, Any
         "core_import_s": round(core_s, 2),
         "gui_import_s": round(gui_s, 2),
         "gui_over_core": round(gui_s / core_s, 2),
+        "cpu_s": {"gui_process": round(gui_cpu, 1), "core_child": round(core_cpu, 1)},
         "idle_gaps_ms": stats_dict(idle),
         "import_gaps_ms": stats_dict(stats),
         "progress_updates": len(updates),
@@ -443,7 +515,7 @@ def core_references(
     search still running after ``limit`` seconds is interrupted (None)."""
     from reviewstation.findings import query
     from reviewstation.findings.service import Finding
-    from reviewstation.gui.findings_model import PAGE, SEARCH_LIMIT, sort_key
+    from reviewstation.gui.findings_model import PAGE, SEARCH_LIMIT, sorted_order
     from reviewstation.vault.session import open_vault
 
     out: dict[str, float | None] = {}
@@ -463,13 +535,14 @@ def core_references(
 
         out["scroll to the bottom"] = timed(every_page)
         out["pages"] = len(rows) / PAGE
-        # Sorting is the model's own work (in memory); its reference is the list sort alone.
+        # Sorting is the model's own work (in memory); its reference is the same sort alone,
+        # without the view.
         for column in ("severity", "title"):
 
-            def by(f: Finding, column: str = column) -> tuple[int, Any]:
-                return sort_key(f, column)
+            def by(column: str = column) -> list[int]:
+                return sorted_order(rows, column, False)
 
-            out[f"sort by {column}"] = timed(lambda: sorted(rows, key=by))
+            out[f"sort by {column}"] = timed(by)
         for term in terms:
 
             def search(term: str = term) -> list[Finding]:
@@ -499,9 +572,6 @@ def search_terms(vault: Path, secret: str, findings: int) -> list[str]:
 def bench_findings(
     work: Path, findings: int, profiler: Profiler, query_limit: float
 ) -> dict[str, Any]:
-    from PySide6.QtCore import QPoint, Qt, QTimer
-    from PySide6.QtTest import QTest
-
     from benchmarks.findings_scale import PASS, populate
     from reviewstation.crypto.kdf import floor_params
     from reviewstation.vault.session import create_vault
@@ -511,6 +581,18 @@ def bench_findings(
     start = time.perf_counter()
     populate(vault, findings, 0)
     print(f"built a vault with {findings} findings in {time.perf_counter() - start:.1f} s")
+    return measure_findings(work, vault, findings, profiler, query_limit)
+
+
+def measure_findings(
+    work: Path, vault: Path, findings: int, profiler: Profiler, query_limit: float
+) -> dict[str, Any]:
+    """The Findings steps on ``vault``, built by ``findings_scale.populate``."""
+    from PySide6.QtCore import QPoint, Qt, QTimer
+    from PySide6.QtTest import QTest
+
+    from benchmarks.findings_scale import PASS
+
     terms = search_terms(vault, PASS, findings)
     core = core_references(vault, PASS, terms, query_limit)
     skipped = [term for term in terms if core[f"search {term!r}"] is None]
@@ -520,6 +602,7 @@ def bench_findings(
             " (interrupted); the GUI step is skipped, as it would hold the vault thread as long"
         )
 
+    diagnostics = Diagnostics()
     shell, window = open_window(work, vault, "alice", PASS)
     page = window.workspace.findings
     model, table = page.model, page.table
@@ -549,6 +632,7 @@ def bench_findings(
             Step(name, end - begin, core.get(name) or 0.0, GapStats.of(beat.gaps(begin, end)), note)
         )
         print(steps[-1].line(), flush=True)
+        print(f"  {diagnostics.text(begin, end)}")
 
     def last_row_shown() -> bool:
         last = model.rowCount() - 1
@@ -661,7 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--query-limit",
         type=float,
-        default=120.0,
+        default=60.0,
         help="seconds after which a core search reference is interrupted (its GUI step skipped)",
     )
     parser.add_argument("--part", choices=("both", "import", "findings"), default="both")
