@@ -4,6 +4,11 @@ The content goes to a hidden temporary name beside the destination; only when ev
 been authenticated and written and fsynced, and the audit entry is committed, does it take its
 final name. A failure or a cancel removes the temporary file, so nothing partial (and no
 content that failed authentication) appears under the name the user chose.
+
+An auditor checks the vault without taking content out of it: the export is refused to that
+role (viewing stays open to it, audited). This export is not a package export: the vault's
+export-approval policy does not cover it (docs/threat-model.md); its ``exported`` custody
+event does void any approval of a package carrying the artifact.
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ def export_artifact(
     cancel: CancelFlag = None,
 ) -> Artifact:
     require_audited(session, "export an artifact")
+    if session.user.role == "auditor":
+        raise PermissionDenied(
+            "Cannot export an artifact: an auditor checks the vault but does not take content"
+            " out of it."
+        )
     artifact = catalog.get_artifact(session.conn, ref)
     if out.exists() or out.is_symlink():
         raise InputError(f"{out} already exists; export will not overwrite it.")

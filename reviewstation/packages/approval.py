@@ -3,15 +3,29 @@ room; a different lead approves exactly that; ``package export`` uses the approv
 
 What is recorded (``export_requests``, migration 6):
 
-- the review, the evidence artifacts (uids) and the recipients (card fingerprints);
+- the review, the evidence artifacts (uids) and the recipients: each card's name and all three
+  of its fingerprints (P-384 and ML-DSA-87 signing keys, and the recipient key the package is
+  encrypted to); an export matches only cards with the same name and the same three keys;
 - ``content_sha384``: the SHA-384 of a ``SHA384SUMS`` listing (``sums.build_sums``, the same
   function that seals the package) of what the export would write as the review's content:
   ``findings.json``, ``checklists.json`` and ``artifacts.json`` as ``members`` renders them
   for the export, and each evidence member under its name with its recorded SHA-384. Two
-  things are left out because they change without anyone changing the content: the review's
-  ``days_left``/``clock`` (the calendar) and artifacts' custody ``events`` (every view adds
-  one). Anything else that would reach the package (a finding edited, a status changed, a
-  checklist answered, an artifact added) changes the digest and voids the approval.
+  things are left out: the review's ``days_left``/``clock`` (the calendar changes them) and
+  the artifacts' ``viewed`` custody events (the approver has to look at the evidence, and each
+  look adds one; they still travel in ``artifacts.json``, as a record of who looked). Every
+  other custody event is covered: an artifact exported to a file, a signature check or another
+  package export after the approval voids it, as does anything else that would reach the
+  package (a finding edited, a status changed, a checklist answered, an artifact added).
+
+Who may approve: a lead other than the requester, whose account was not created by the
+requester and did not create the requester's account, directly or through a chain of accounts
+(the ``user.add`` entries of the audit trail). The person who adds an account chooses its first
+passphrase, so such a pair could be one person at two keyboards. What this does and does not
+guarantee is in docs/threat-model.md.
+
+The approval is used when the package has been written completely: ``mark_used`` runs in the
+transaction of the export's last audit entry, after the file is in place, and re-checks the
+request there. A cancelled or failed export leaves it usable.
 
 The policy (``vault.policy.export_approval``) decides whether an export needs one. Enforced by
 the software for honest clients, like the finding approvals (docs/threat-model.md).
@@ -24,6 +38,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from reviewstation.artifacts import catalog
 from reviewstation.canonical import canonical
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PublicIdentity
@@ -38,6 +53,8 @@ from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
 
 History = dict[int, list[dict[str, Any]]]
+KEYS = ("p384", "mldsa87", "recipient")  # the fingerprints of a card, as PublicIdentity names them
+SHORT = 16  # hex digits of the content digest shown beside a request
 
 
 @dataclass(frozen=True)
@@ -47,7 +64,9 @@ class ExportRequest:
     review_id: int
     content_sha384: str
     evidence: list[str]  # artifact uids, sorted
-    recipients: list[dict[str, str]]  # {"name", "fingerprint"}, sorted by fingerprint
+    # {"name", "fingerprint" (P-384), "fingerprints": {p384, mldsa87, recipient}}, sorted by
+    # the P-384 fingerprint
+    recipients: list[dict[str, Any]]
     requested: str
     requested_by: str
     approved: str | None
@@ -56,7 +75,12 @@ class ExportRequest:
 
     @property
     def fingerprints(self) -> list[str]:
+        """The recipients' P-384 signing fingerprints, as the export's audit entry names them."""
         return [r["fingerprint"] for r in self.recipients]
+
+    @property
+    def short_digest(self) -> str:
+        return self.content_sha384[:SHORT]
 
     def to_json(self, status: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -91,6 +115,17 @@ class Readiness:
         return not self.required or self.approval is not None
 
 
+def bound_recipients(cards: list[PublicIdentity]) -> list[dict[str, Any]]:
+    """What a request records of its recipients, and what an export must match exactly."""
+    return sorted(
+        (
+            {"name": c.name, "fingerprint": c.fingerprint, "fingerprints": c.fingerprints()}
+            for c in cards
+        ),
+        key=lambda r: str(r["fingerprint"]),
+    )
+
+
 def content_digest(content: PackageContent, history: History) -> str:
     """The SHA-384 an approval is bound to (see the module docstring)."""
     findings = json.loads(members.findings_member(content, history))
@@ -98,7 +133,9 @@ def content_digest(content: PackageContent, history: History) -> str:
         findings["review"].pop(key, None)
     artifacts = json.loads(members.artifacts_member(content))
     for record in artifacts["artifacts"]:
-        record.get("custody", {}).pop("events", None)
+        custody = record.get("custody", {})
+        if isinstance(custody.get("events"), list):
+            custody["events"] = [e for e in custody["events"] if e.get("event") != "viewed"]
     digests = {
         members.FINDINGS: sha384_hex(members.pretty(findings)),
         members.CHECKLISTS: sha384_hex(members.checklists_member(content)),
@@ -134,16 +171,24 @@ def _row(row: Any) -> ExportRequest:
         int(row[2]),
         str(row[3]),
         [str(u) for u in json.loads(row[4])],
-        [
-            {"name": str(r["name"]), "fingerprint": str(r["fingerprint"])}
-            for r in json.loads(row[5])
-        ],
+        [_recipient(r) for r in json.loads(row[5])],
         str(row[6]),
         str(row[7]),
         row[8],
         row[9],
         row[10],
     )
+
+
+def _recipient(record: dict[str, Any]) -> dict[str, Any]:
+    prints = record.get("fingerprints")
+    prints = prints if isinstance(prints, dict) else {}
+    return {
+        "name": str(record["name"]),
+        "fingerprint": str(record["fingerprint"]),
+        # A record without all three binds nothing an export can match: it stays unusable.
+        "fingerprints": {k: str(prints.get(k, "")) for k in KEYS},
+    }
 
 
 def list_requests(conn: Connection, review_id: int | None = None) -> list[ExportRequest]:
@@ -180,19 +225,18 @@ def request_export(
     session.require_writable("request an export")
     review = require_review(session, review_id)
     cards = list(recipients or [])
-    if len({c.fingerprint for c in cards}) != len(cards):
-        raise InputError("The same recipient is named twice.")
+    for key in KEYS:
+        if len({c.fingerprints()[key] for c in cards}) != len(cards):
+            raise InputError("The same recipient is named twice.")
     content, digest = _current(session, review.id, evidence)
-    named = sorted(
-        ({"name": c.name, "fingerprint": c.fingerprint} for c in cards),
-        key=lambda r: r["fingerprint"],
-    )
+    named = bound_recipients(cards)
     uid = str(uuid.uuid4())
     details = {
         "review": review.uid,
         "content_sha384": digest,
         "evidence": content.evidence_uids,
-        "recipients": [r["fingerprint"] for r in named],
+        "recipients": named,
+        "marking": content.marking,
     }
     with session.change("package.request", uid, details) as conn:
         cursor = conn.execute(
@@ -223,6 +267,9 @@ def approve_export(session: Session, ref: int | str) -> ExportRequest:
             f"Cannot {what}: request {request.id} is your own; a lead other than the requester"
             " must approve it."
         )
+    related = _related(session.conn, session.user.name, request.requested_by)
+    if related:
+        raise PermissionDenied(f"Cannot {what}: {related}.")
     if request.package_id is not None:
         raise InputError(f"Request {request.id} was already used by package {request.package_id}.")
     if request.approved_by is not None:
@@ -245,6 +292,60 @@ def approve_export(session: Session, ref: int | str) -> ExportRequest:
     return get_request(session.conn, request.id)
 
 
+def creators(conn: Connection) -> dict[str, str]:
+    """Who added each account: the ``user.add`` entries of the audit trail (the hash chain
+    authenticates them). The vault's first user added itself."""
+    made: dict[str, str] = {}
+    rows = conn.execute("SELECT user, target FROM audit WHERE action = 'user.add' ORDER BY seq")
+    for user, target in rows:
+        made.setdefault(str(target), str(user))
+    return made
+
+
+def lineage(made: dict[str, str], name: str) -> list[str]:
+    """The account that added ``name``, the one that added that one, and so on."""
+    chain: list[str] = []
+    seen = {name}
+    while (parent := made.get(name)) is not None and parent not in seen:
+        chain.append(parent)
+        seen.add(parent)
+        name = parent
+    return chain
+
+
+def _related(conn: Connection, approver: str, requester: str) -> str:
+    """Why ``approver`` and ``requester`` may be one person, as a clause; "" when they are
+    not linked by account creation in either direction."""
+    made = creators(conn)
+    if requester in lineage(made, approver):
+        return (
+            f"your account was created by {requester}, the requester (directly or through"
+            " accounts they created), who chose its first passphrase"
+        )
+    if approver in lineage(made, requester):
+        return (
+            f"you created the account of {requester}, the requester (directly or through"
+            " accounts you created), and chose its first passphrase"
+        )
+    return ""
+
+
+def refusal(session: Session, request: ExportRequest, state: str) -> str:
+    """Why this session cannot approve ``request`` (of status ``state``), as a sentence for
+    any front end; "" when it can. ``approve_export`` decides; this only explains early."""
+    user = session.user
+    if user.role != "lead":
+        return "Only a lead other than the requester can approve."
+    if session.read_only or session.identity is None:
+        return "This session is read-only."
+    if request.requested_by == user.name:
+        return "This is your own request: another lead must approve it."
+    if state != "pending":
+        return f"Request {request.id} is {state}."
+    related = _related(session.conn, user.name, request.requested_by)
+    return f"You cannot approve it: {related}." if related else ""
+
+
 def _digest_now(session: Session, request: ExportRequest) -> str | None:
     """The digest the request's review and evidence have today; None if they cannot be
     gathered any more (an evidence artifact erased)."""
@@ -263,6 +364,102 @@ def status(session: Session, request: ExportRequest) -> str:
     return "approved" if request.approved_by else "pending"
 
 
+@dataclass(frozen=True)
+class RequestView:
+    """What an approver must see before approving: who asked, for whom (names and keys), which
+    evidence files, under which markings, and the digest the approval will be bound to."""
+
+    request: ExportRequest
+    status: str  # as ``status`` says
+    vault_marking: str
+    package_marking: str  # "" when the content cannot be gathered any more
+    review_title: str
+    evidence: list[str]  # "artifact 3: logs/run.eval", in the request's order
+    refusal: str = ""  # why this session cannot approve it ("" when it can)
+
+    def lines(self) -> list[str]:
+        """The request in plain lines, the same on the command line and in the app."""
+        r = self.request
+        title = f" ({shown(self.review_title)})" if self.review_title else ""
+        marking = f"vault {self.vault_marking}"
+        if self.package_marking:
+            marking += f"; package {self.package_marking}"
+        out = [
+            f"Request {r.id} by {r.requested_by} at {r.requested}: {self.status}",
+            f"Review: {r.review_id}{title}",
+            f"Marking: {marking}",
+            f"Content sha384: {r.short_digest}…",
+        ]
+        if r.approved_by:
+            out.append(f"Approved by {r.approved_by} at {r.approved}")
+        if r.package_id:
+            out.append(f"Used by package {r.package_id}")
+        out.append(f"Evidence files: {len(self.evidence)}")
+        out.extend(f"  {line}" for line in self.evidence)
+        if not r.recipients:
+            out.append("Recipients: none (a PLAINTEXT package)")
+        else:
+            out.append(f"Recipients: {len(r.recipients)} (encrypted for these keys only)")
+        for recipient in r.recipients:
+            prints = recipient["fingerprints"]
+            out.append(f"  {shown(recipient['name'])}")
+            out.append(f"    P-384      {prints['p384']}")
+            out.append(f"    ML-DSA-87  {prints['mldsa87']}")
+            out.append(f"    Recipient  {prints['recipient']}")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.request.to_json(self.status),
+            "vault_marking": self.vault_marking,
+            "package_marking": self.package_marking or None,
+            "review_title": self.review_title,
+            "evidence_files": self.evidence,
+        }
+
+
+def view(session: Session, request: ExportRequest, *, for_approval: bool = False) -> RequestView:
+    """The request with what an approver needs to see, and its status, in one gathering."""
+    try:
+        content: PackageContent | None = gather(
+            session, request.review_id, package_id="", created="", evidence=request.evidence
+        )
+    except (InputError, NotFound):
+        content = None
+    if request.package_id is not None:
+        state = "used"
+    elif content is None or request.content_sha384 != content_digest(
+        content, history_of(session, content)
+    ):
+        state = "void"
+    else:
+        state = "approved" if request.approved_by else "pending"
+    return RequestView(
+        request,
+        state,
+        session.marking,
+        content.marking if content else "",
+        content.review.title if content else "",
+        [_evidence_line(session.conn, uid) for uid in request.evidence],
+        refusal(session, request, state) if for_approval else "",
+    )
+
+
+def _evidence_line(conn: Connection, uid: str) -> str:
+    try:
+        artifact = catalog.get_artifact(conn, uid)
+    except NotFound:
+        return f"artifact {uid}: not in this vault"
+    erased = " (erased)" if artifact.erased else ""
+    return f"artifact {artifact.id}: {shown(artifact.path)}{erased}"
+
+
+def shown(text: str) -> str:
+    """Text from a card or a submission, one line, with control and format characters (a
+    newline, a bidi override) escaped: it cannot fake a line or a fingerprint."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+
+
 def readiness(
     session: Session,
     content: PackageContent,
@@ -274,7 +471,7 @@ def readiness(
         return Readiness(False, None, "")
     user = session.user.name
     digest = content_digest(content, history)
-    prints = sorted(r.fingerprint for r in recipients)
+    prints = bound_recipients(recipients)
     mine = [
         r
         for r in list_requests(session.conn, content.review.id)
@@ -285,7 +482,7 @@ def readiness(
         for r in mine
         if r.content_sha384 == digest
         and r.evidence == content.evidence_uids
-        and r.fingerprints == prints
+        and r.recipients == prints
     ]
     for request in reversed(matching):
         if request.approved_by:
@@ -300,7 +497,7 @@ def _why_not(
     content: PackageContent,
     mine: list[ExportRequest],
     digest: str,
-    prints: list[str],
+    prints: list[dict[str, Any]],
     user: str,
 ) -> str:
     """What is missing, in words for any front end (no command names, no final stop)."""
@@ -315,8 +512,11 @@ def _why_not(
             f"request {n} names other evidence ({_listed(request.evidence)})"
             f" than this export ({_listed(content.evidence_uids)})"
         )
-    if request.fingerprints != prints:
-        return f"request {n} names other recipients than this export"
+    if request.recipients != prints:
+        return (
+            f"request {n} names other recipients than this export (each card's name and"
+            " all three of its fingerprints must be the same)"
+        )
     if request.content_sha384 != digest:
         when = "approved" if request.approved_by else "made"
         return (
@@ -352,13 +552,27 @@ def require_approval(
 
 
 def mark_used(conn: Connection, request: ExportRequest, package_id: str) -> None:
-    """Inside the export's transaction: an approval covers one package."""
+    """Inside the transaction of the export's last audit entry, once the package is written:
+    an approval covers one package. The request is checked again there: still approved by the
+    same lead, for the same requester and content, and not used by another package."""
+    refused = PermissionDenied(
+        f"Export refused: request {request.id} was used or changed meanwhile."
+    )
+    if request.approved_by is None:
+        raise refused
     cursor = conn.execute(
-        "UPDATE export_requests SET package_id = ? WHERE id = ? AND package_id IS NULL",
-        (package_id, request.id),
+        "UPDATE export_requests SET package_id = ? WHERE id = ? AND package_id IS NULL"
+        " AND approved_by = ? AND requested_by = ? AND content_sha384 = ?",
+        (
+            package_id,
+            request.id,
+            request.approved_by,
+            request.requested_by,
+            request.content_sha384,
+        ),
     )
     if cursor.rowcount != 1:
-        raise PermissionDenied(f"Export refused: request {request.id} was used meanwhile.")
+        raise refused
 
 
 def manifest_json(request: ExportRequest) -> dict[str, Any]:

@@ -4,6 +4,11 @@ Order of work: the export is first recorded in the vault (sequence number, audit
 fresh signed checkpoint, in one transaction), then the file is written under a temporary name
 and renamed into place. A failure after the record leaves an audit entry for an export that
 produced no file (followed by ``package.export_failed``), never a file the vault does not know.
+
+Once the file is in place, the export's last audit entry, ``package.written``, records in one
+transaction the evidence's ``exported`` custody events and, when the vault's policy asked for
+an approval, re-checks and uses it. A cancel or a failure before that (or of that step, which
+then removes the file) leaves no custody event and the approval usable for another try.
 """
 
 from __future__ import annotations
@@ -109,6 +114,7 @@ def export_package(
         else:
             sums = inner.write(writer.builder, encrypted=False)
         writer.finish()
+        _written(session, content, sequence, approved, out)
     except BaseException as exc:
         writer.abort()
         _record_failure(session, package_id, exc)
@@ -137,7 +143,7 @@ def _record(
     recipients: list[PublicIdentity],
     approved: approvals.ExportRequest | None,
 ) -> audit.Checkpoint:
-    """Sequence, audit entry, custody of the evidence and a signed checkpoint: one commit."""
+    """Sequence, audit entry and a signed checkpoint: one commit."""
     assert session.identity is not None
     details: dict[str, Any] = {
         "review": content.review.uid,
@@ -153,17 +159,6 @@ def _record(
             "approved_by": approved.approved_by,
         }
     with session.change("package.export", content.package_id, details) as conn:
-        if approved is not None:
-            approvals.mark_used(conn, approved, content.package_id)
-        for uid in content.evidence_uids:
-            artifact = catalog.get_artifact(conn, uid)
-            custody.add_event(
-                conn,
-                artifact.id,
-                session.user.name,
-                "exported",
-                {"package": content.package_id, "sequence": sequence},
-            )
         count, _ = audit.head(conn, session.vault_id)
         conn.execute(
             "INSERT INTO package_exports (package_id, signer, sequence, review_id, created,"
@@ -200,6 +195,38 @@ def _record(
             )
         )
     return point
+
+
+def _written(
+    session: Session,
+    content: PackageContent,
+    sequence: int,
+    approved: approvals.ExportRequest | None,
+    out: Path,
+) -> None:
+    """The package is complete and in place: its last audit entry records the evidence's
+    custody and uses the approval (checked again), in one transaction. If that fails the file
+    goes: no package stays without its custody record and its used approval."""
+    details: dict[str, Any] = {"evidence": content.evidence_uids}
+    if approved is not None:
+        details["approval"] = approved.uid
+    try:
+        with session.change("package.written", content.package_id, details) as conn:
+            if approved is not None:
+                approvals.mark_used(conn, approved, content.package_id)
+            for uid in content.evidence_uids:
+                artifact = catalog.get_artifact(conn, uid)
+                custody.add_event(
+                    conn,
+                    artifact.id,
+                    session.user.name,
+                    "exported",
+                    {"package": content.package_id, "sequence": sequence},
+                )
+    except BaseException:
+        with contextlib.suppress(OSError):
+            out.unlink()
+        raise
 
 
 def _record_failure(session: Session, package_id: str, exc: BaseException) -> None:
