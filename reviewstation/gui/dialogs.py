@@ -6,6 +6,8 @@ locking can close it from the event loop that is already running.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -50,6 +52,22 @@ def plain_label(text: str, parent: QWidget | None = None) -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+TIP_CHARS = 4000  # a tooltip longer than this is cut: it is a glance, not a viewer
+
+
+def plain_tip(text: str) -> str:
+    """Tooltip markup that shows ``text`` exactly as written.
+
+    Qt renders a tooltip as rich text whenever ``Qt.mightBeRichText`` says it looks like HTML,
+    so a tensor name or a finding title could otherwise carry markup that spoofs a warning or
+    loads a local image. Escaped inside a paragraph that keeps its line breaks, it cannot.
+    """
+    if not text:
+        return ""  # no tooltip at all
+    cut = text if len(text) <= TIP_CHARS else text[: TIP_CHARS - 1] + "…"
+    return f"<p style='white-space:pre-wrap'>{html.escape(cut)}</p>"
 
 
 class MessageDialog(MarkedDialog):

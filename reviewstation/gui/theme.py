@@ -2,9 +2,11 @@
 
 Qt's Fusion style on every platform, with our own palettes: the look is the same on every
 workstation, and the theme does not depend on whether the platform plugin can report or
-request a colour scheme. Widgets that signal something (an error) set the dynamic property
-``role`` and are coloured by one application style sheet, so a theme change recolours them
-live. Classification banners carry their own style sheet and never change colour.
+request a colour scheme. Widgets that signal something (an error, a warning, a passed check,
+a boxed note of caution) set the dynamic property ``role`` and are coloured by one application
+style sheet, so a theme change recolours them live. Fills that set both their background and
+their text (white on red for what must not be missed) read the same in either theme and stay
+widget style sheets; classification banners carry their own and never change colour.
 """
 
 from __future__ import annotations
@@ -16,8 +18,20 @@ from PySide6.QtWidgets import QApplication, QWidget
 SETTING = "appearance/theme"
 CHOICES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
-# Error text: readable (WCAG AA for normal text) on the window colour of each theme.
+# Signal text: each colour reads at WCAG AA (4.5:1 for normal text) on the window and base
+# colours of its theme (tests/gui/test_theme.py checks the ratios).
 ERROR = {"light": "#b00020", "dark": "#ff8a80"}
+WARNING = {"light": "#8a5300", "dark": "#ffc14d"}  # amber
+OK = {"light": "#0b6e2e", "dark": "#6fdc8c"}  # green
+# A boxed note of caution: background, text, border.
+CAUTION = {
+    "light": ("#fff4ce", "#3b2f00", "#c19c00"),
+    "dark": ("#3d3300", "#ffe7a0", "#9c7c00"),
+}
+# White on red: a filled line for a lie, a mismatch, code that can run. Both colours are set,
+# so it reads the same in either theme; kept as a widget style sheet (see ``mark_loud``).
+LOUD = ("#c8102e", "#ffffff")
+ROLES = ("error", "warning", "ok", "caution")
 
 
 def configured(settings: QSettings) -> str:
@@ -72,14 +86,46 @@ def apply(app: QApplication, choice: str) -> str:
         app.setStyle("Fusion")
     mode = effective(choice)
     app.setPalette(dark_palette() if mode == "dark" else app.style().standardPalette())
-    app.setStyleSheet(f'*[role="error"] {{ color: {ERROR[mode]}; font-weight: bold; }}')
+    app.setStyleSheet(style_sheet(mode))
     return mode
+
+
+def style_sheet(mode: str) -> str:
+    """The application style sheet that colours each ``role`` in ``mode``."""
+    back, text, border = CAUTION[mode]
+    return "\n".join(
+        (
+            f'*[role="error"] {{ color: {ERROR[mode]}; font-weight: bold; }}',
+            f'*[role="warning"] {{ color: {WARNING[mode]}; font-weight: bold; }}',
+            f'*[role="ok"] {{ color: {OK[mode]}; font-weight: bold; }}',
+            f'*[role="caution"] {{ background: {back}; color: {text};'
+            f" border: 1px solid {border}; padding: 5px; }}",
+        )
+    )
+
+
+def mark(widget: QWidget, role: str = "") -> None:
+    """Give ``widget`` a signal ``role`` (one of ROLES), or none with "", in whichever theme
+    is shown and any shown later."""
+    if role and role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if (widget.property("role") or "") == role:
+        return
+    widget.setProperty("role", role)
+    widget.style().unpolish(widget)  # a changed property is seen only on a new polish
+    widget.style().polish(widget)
 
 
 def mark_error(widget: QWidget, error: bool = True) -> None:
     """Colour ``widget``'s text as an error (or not), in whichever theme is shown."""
-    if (widget.property("role") == "error") == error:
-        return
-    widget.setProperty("role", "error" if error else "")
-    widget.style().unpolish(widget)  # a changed property is seen only on a new polish
-    widget.style().polish(widget)
+    if error:
+        mark(widget, "error")
+    elif widget.property("role") == "error":
+        mark(widget, "")
+
+
+def mark_loud(widget: QWidget) -> None:
+    """White bold text on red: the same in both themes, so a widget style sheet."""
+    widget.setStyleSheet(
+        f"background: {LOUD[0]}; color: {LOUD[1]}; font-weight: bold; padding: 6px;"
+    )

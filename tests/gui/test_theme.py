@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
@@ -76,3 +76,57 @@ def test_system_scheme_is_followed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_setting_falls_back_to_system(settings: QSettings) -> None:
     settings.setValue(theme.SETTING, "neon")
     assert theme.configured(settings) == "system"
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours."""
+
+    def luminance(name: str) -> float:
+        colour = QColor(name)
+        channels = [colour.redF(), colour.greenF(), colour.blueF()]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_signal_colours_are_readable_in_both_themes(qapp: QApplication) -> None:
+    for mode in ("light", "dark"):
+        theme.apply(qapp, mode)
+        palette = qapp.palette()
+        grounds = [
+            palette.color(r).name() for r in (QPalette.ColorRole.Window, QPalette.ColorRole.Base)
+        ]
+        for colours in (theme.ERROR, theme.WARNING, theme.OK):
+            for ground in grounds:
+                assert contrast(colours[mode], ground) >= 4.5, (mode, colours[mode], ground)
+        back, text, _ = theme.CAUTION[mode]
+        assert contrast(text, back) >= 7
+    assert contrast(*theme.LOUD) >= 4.5
+
+
+def test_warning_ok_and_caution_labels_recolour_with_the_theme(
+    qtbot: QtBot, qapp: QApplication
+) -> None:
+    theme.apply(qapp, "light")
+    warning, ok, caution = QLabel("weak"), QLabel("verified"), QLabel("a note")
+    for label, role in ((warning, "warning"), (ok, "ok"), (caution, "caution")):
+        qtbot.addWidget(label)
+        theme.mark(label, role)
+    assert text_colour(warning) == theme.WARNING["light"]
+    assert text_colour(ok) == theme.OK["light"]
+    assert text_colour(caution) == theme.CAUTION["light"][1]
+
+    theme.apply(qapp, "dark")
+    assert text_colour(warning) == theme.WARNING["dark"]  # recoloured without being rebuilt
+    assert text_colour(ok) == theme.OK["dark"]
+    assert text_colour(caution) == theme.CAUTION["dark"][1]
+    caution.resize(120, 40)
+    image = caution.grab().toImage()
+    assert image.pixelColor(60, 20).name() == theme.CAUTION["dark"][0]  # the box is dark too
+
+    theme.mark(warning, "")
+    assert text_colour(warning) == qapp.palette().color(QPalette.ColorRole.WindowText).name()
+    with pytest.raises(ValueError, match="unknown role"):
+        theme.mark(warning, "neon")
