@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from reviewstation.crypto.identity import parse_card
+
 PASS = "correct horse battery"
 
 
@@ -38,12 +40,19 @@ def refused(*args: str, user: str = "alice") -> str:
 
 
 def test_export_waits_for_a_second_lead(tmp_path: Path) -> None:
+    """alice set the vault up and added everyone; erin requests and exports, bob approves."""
     vault = str(tmp_path / "case.rsvault")
     ok("vault", "init", vault, "--marking", "CUI")
-    for name, role in (("bob", "lead"), ("dave", "auditor")):
+    for name, role in (("bob", "lead"), ("erin", "lead"), ("dave", "auditor")):
         ok("user", "add", vault, name, "--role", role, stdin=f"{PASS}\n{PASS}\n")
     ok("review", "create", vault, "--title", "Model X", "--developer", "Lab A", "--model", "X-1")
     ok("finding", "add", vault, "--review", "1", "--title", "Heap overflow", "--severity", "high")
+    notes = tmp_path / "eval-notes.txt"
+    notes.write_text("notes\n")
+    ok("artifact", "add", vault, "--review", "1", str(notes))
+    card = tmp_path / "bob.card"
+    ok("identity", "export", vault, "--out", str(card), user="bob")
+    bob = parse_card(card.read_bytes()).fingerprints()
 
     assert ok("vault", "policy", vault).strip() == "export approval: off"
     assert "needs the role lead" in refused(
@@ -54,28 +63,49 @@ def test_export_waits_for_a_second_lead(tmp_path: Path) -> None:
     assert shown == {"export_approval": "required", "changed": False}
 
     out = tmp_path / "p.rspkg"
-    error = refused("package", "export", vault, "--review", "1", "--out", str(out))
+    export = ("package", "export", vault, "--review", "1", "--out", str(out))
+    wanted = ("--evidence", "1", "--recipient", str(card))
+    error = refused(*export, *wanted, user="erin")
     assert "Export refused" in error and "package request" in error
     assert not out.exists()
 
-    made = ok("package", "request", vault, "--review", "1")
+    made = ok("package", "request", vault, "--review", "1", *wanted, user="erin")
     request_id = made.split()[0]
     assert request_id.isdigit()
-    assert "own" in refused("package", "approve", vault, request_id)
+    assert "own" in refused("package", "approve", vault, request_id, user="erin")
     assert "needs the role lead" in refused("package", "approve", vault, request_id, user="dave")
-    error = refused("package", "export", vault, "--review", "1", "--out", str(out))
+    # alice added erin's account and chose its first passphrase: not a second person.
+    assert "you created the account of erin" in refused("package", "approve", vault, request_id)
+    error = refused(*export, *wanted, user="erin")
     assert f"request {request_id} still waits" in error
 
     listed = json.loads(ok("package", "requests", vault, "--json"))
     assert [(r["id"], r["status"], r["requested_by"]) for r in listed] == [
-        (int(request_id), "pending", "alice")
+        (int(request_id), "pending", "erin")
     ]
-    approved = ok("package", "approve", vault, request_id, user="bob")
-    assert approved.split()[0] == request_id and "approved by bob" in approved
-    table = ok("package", "requests", vault, "--review", "1")
-    assert "approved" in table.splitlines()[1] and "bob" in table.splitlines()[1]
+    assert listed[0]["recipients"][0]["fingerprints"] == bob
+    assert listed[0]["evidence_files"] == ["artifact 1: eval-notes.txt"]
+    assert listed[0]["vault_marking"] == "CUI"
+    # What the approver reads first: names with all three keys, evidence files, marking, digest.
+    text = ok("package", "requests", vault, "--review", "1", user="bob")
+    assert text.splitlines()[0].startswith(f"Request {request_id} by erin")
+    for line in (
+        "Marking: vault CUI; package CUI",
+        f"Content sha384: {listed[0]['content_sha384'][:16]}…",
+        "artifact 1: eval-notes.txt",
+        "bob",
+        f"P-384      {bob['p384']}",
+        f"ML-DSA-87  {bob['mldsa87']}",
+        f"Recipient  {bob['recipient']}",
+    ):
+        assert line in [t.strip() for t in text.splitlines()], line
 
-    exported = ok("package", "export", vault, "--review", "1", "--out", str(out))
+    approved = ok("package", "approve", vault, request_id, user="bob")
+    assert approved.split()[0] == request_id and "approved by bob" in approved.splitlines()[0]
+    assert f"Recipient  {bob['recipient']}" in approved and "eval-notes.txt" in approved
+    assert ": approved" in ok("package", "requests", vault).splitlines()[0]
+
+    exported = ok(*export, *wanted, user="erin")
     assert exported.splitlines()[-1] == "approved by bob"
     assert out.is_file()
     entries = json.loads(ok("audit", "log", vault, "--json"))
@@ -86,6 +116,33 @@ def test_export_waits_for_a_second_lead(tmp_path: Path) -> None:
 
     # The approval was used: the next export is refused again, until the policy is off.
     again = tmp_path / "again.rspkg"
-    refused("package", "export", vault, "--review", "1", "--out", str(again))
+    refused("package", "export", vault, "--review", "1", "--out", str(again), user="erin")
     ok("vault", "policy", vault, "--export-approval", "off", user="bob")
-    assert "approved by" not in ok("package", "export", vault, "--review", "1", "--out", str(again))
+    assert "approved by" not in ok(
+        "package", "export", vault, "--review", "1", "--out", str(again), user="erin"
+    )
+
+
+def test_an_account_the_requester_made_cannot_approve(tmp_path: Path) -> None:
+    vault = str(tmp_path / "case.rsvault")
+    ok("vault", "init", vault, "--marking", "CUI")
+    ok("user", "add", vault, "erin", "--role", "lead", stdin=f"{PASS}\n{PASS}\n")
+    ok("user", "add", vault, "frank", "--role", "lead", stdin=f"{PASS}\n{PASS}\n", user="erin")
+    ok("review", "create", vault, "--title", "Model X", "--developer", "Lab A", "--model", "X-1")
+    request_id = ok("package", "request", vault, "--review", "1", user="erin").split()[0]
+    error = refused("package", "approve", vault, request_id, user="frank")
+    assert "your account was created by erin, the requester" in error
+
+
+def test_an_auditor_cannot_export_an_artifact(tmp_path: Path) -> None:
+    vault = str(tmp_path / "case.rsvault")
+    ok("vault", "init", vault, "--marking", "CUI")
+    ok("user", "add", vault, "dave", "--role", "auditor", stdin=f"{PASS}\n{PASS}\n")
+    ok("review", "create", vault, "--title", "Model X", "--developer", "Lab A", "--model", "X-1")
+    notes = tmp_path / "eval-notes.txt"
+    notes.write_text("notes\n")
+    ok("artifact", "add", vault, "--review", "1", str(notes))
+    out = tmp_path / "out.txt"
+    error = refused("artifact", "export", vault, "1", "--out", str(out), user="dave")
+    assert "an auditor checks the vault but does not take content out of it" in error
+    assert not out.exists()

@@ -116,7 +116,7 @@ def _request(args: argparse.Namespace) -> int:
         made = approval.request_export(
             session, args.review, evidence=args.evidence, recipients=recipients
         )
-    names = ", ".join(r["name"] for r in made.recipients)
+    names = ", ".join(approval.shown(r["name"]) for r in made.recipients)
     form = f"encrypted for {names}" if names else "plaintext"
     output.line(
         f"{made.id} export request for review {made.review_id} by {made.requested_by}"
@@ -129,37 +129,34 @@ def _request(args: argparse.Namespace) -> int:
 def _approve(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         done = approval.approve_export(session, args.request)
+        shown = approval.view(session, done)
     output.line(
         f"{done.id} export request of {done.requested_by} for review {done.review_id}"
         f" approved by {done.approved_by}"
     )
+    # What was approved, in full: the recipients' keys, the evidence, the marking, the digest.
+    for text in shown.lines():
+        output.line(f"  {text}")
     return 0
 
 
 def _requests(args: argparse.Namespace) -> int:
     with open_session(args, mode="read") as session:
         review = None if args.review is None else require_review(session, args.review).id
-        rows = [
-            (r, approval.status(session, r)) for r in approval.list_requests(session.conn, review)
-        ]
+        views = [approval.view(session, r) for r in approval.list_requests(session.conn, review)]
     if args.json:
-        output.emit_json([r.to_json(state) for r, state in rows])
+        output.emit_json([v.to_json() for v in views])
         return 0
-    output.table(
-        [
-            [
-                str(r.id),
-                str(r.review_id),
-                state,
-                r.requested_by,
-                r.approved_by or "",
-                str(len(r.evidence)),
-                ", ".join(p["name"] for p in r.recipients) or "(plaintext)",
-            ]
-            for r, state in rows
-        ],
-        ["ID", "REVIEW", "STATUS", "REQUESTED BY", "APPROVED BY", "EVIDENCE", "RECIPIENTS"],
-    )
+    # One block per request, not a table: an approver must read every recipient's keys.
+    for number, shown in enumerate(views):
+        if number:
+            output.line()
+        lines = shown.lines()
+        output.line(lines[0])
+        for text in lines[1:]:
+            output.line(f"  {text}")
+    if not views:
+        output.line("No export requests.")
     return 0
 
 
