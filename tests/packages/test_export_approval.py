@@ -21,9 +21,9 @@ from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import Cancelled, InputError, PermissionDenied, VaultError
 from reviewstation.findings.service import update_finding
 from reviewstation.packages import approval
-from reviewstation.packages import export as exporting
 from reviewstation.packages.export import ExportResult, export_package
 from reviewstation.packages.verify import verify_package
+from reviewstation.packages.writer import PackageWriter
 from reviewstation.vault import audit, policy
 from reviewstation.vault.accounts import add_user
 from reviewstation.vault.session import Session, open_vault
@@ -373,7 +373,7 @@ def test_a_failed_write_leaves_the_approval_usable(
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr(exporting.PackageWriter, "finish", disk_full)
+        patch.setattr(PackageWriter, "finish", disk_full)
         with pytest.raises(VaultError, match="No space left"):
             export(alice.vault, out, evidence=["1"])
     assert not out.exists()
