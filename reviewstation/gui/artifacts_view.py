@@ -34,10 +34,11 @@ from reviewstation.artifacts.export import export_artifact
 from reviewstation.artifacts.intake import IntakeResult, add_artifacts
 from reviewstation.gui.context import Context
 from reviewstation.gui.custody_panel import CustodyPanel, declared_text, human_size
-from reviewstation.gui.dialogs import ConfirmDialog, private_file_dialog, show_message
+from reviewstation.gui.dialogs import ConfirmDialog, plain_tip, private_file_dialog, show_message
 from reviewstation.gui.inspector_panel import InspectorPanel
 from reviewstation.gui.panel_parts import LOUD
 from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.theme import mark_loud
 from reviewstation.vault.session import Session
 
 COLUMNS = ("Id", "Path", "Kind", "Size", "SHA-256", "Received from", "Declared hash")
@@ -201,7 +202,7 @@ class ArtifactsPage(QWidget):
                 if column == 4:
                     item.setToolTip(a.sha256)
                 if column == 1:
-                    item.setToolTip(a.path)
+                    item.setToolTip(plain_tip(a.path))
                 self.table.setItem(row, column, item)
             if a.declared_mismatch:
                 mismatches += 1
@@ -216,12 +217,10 @@ class ArtifactsPage(QWidget):
         elif self.ctx.writable:
             text += " · drop files or folders here to import more"
         self.summary.setText(text)
-        self.summary.setStyleSheet(
-            f"background: {MISMATCH_COLOURS[0]}; color: {MISMATCH_COLOURS[1]}; font-weight: bold;"
-            " padding: 4px;"
-            if mismatches
-            else ""
-        )
+        if mismatches:
+            mark_loud(self.summary)
+        else:
+            self.summary.setStyleSheet("")
         self._keep_current(before)
 
     def _keep_current(self, before: Artifact | None) -> None:

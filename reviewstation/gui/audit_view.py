@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import PassphraseDialog, show_message
+from reviewstation.gui.dialogs import PassphraseDialog, plain_tip, show_message
 from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.gui.vault_thread import VaultThread
 from reviewstation.vault import audit
@@ -145,8 +145,10 @@ class AuditModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tip(str(self.rows[index.row()][index.column()]))
         return None
 
 

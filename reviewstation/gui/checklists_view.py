@@ -22,7 +22,7 @@ from reviewstation.checklists import library
 from reviewstation.checklists.runs import STATUSES, Run, list_runs, sign_off, start_run
 from reviewstation.gui.checklist_walkthrough import STATUS_WORDS, Walkthrough
 from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import ConfirmDialog
+from reviewstation.gui.dialogs import ConfirmDialog, plain_tip
 from reviewstation.vault.session import Session
 
 
@@ -247,7 +247,7 @@ class ChecklistsPage(QWidget):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, answer.status)
                 if column == 2:
-                    cell.setToolTip(item.prompt)
+                    cell.setToolTip(plain_tip(item.prompt))
                 self.table.setItem(row, column, cell)
         self._apply_filter()
 

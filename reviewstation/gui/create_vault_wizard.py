@@ -32,6 +32,7 @@ from reviewstation.errors import InputError
 from reviewstation.gui.background import run_in_background
 from reviewstation.gui.clipboard import SecretClipboard
 from reviewstation.gui.dialogs import MarkedDialog, plain_label, private_file_dialog
+from reviewstation.gui.theme import mark, mark_error
 from reviewstation.markings import UNKNOWN, banner_style
 from reviewstation.vault.passphrase_strength import Strength, estimate
 from reviewstation.vault.session import create_vault
@@ -128,7 +129,7 @@ class CreateVaultWizard(MarkedDialog):
 
         self.error_label = plain_label("", self)
         self.error_label.setAccessibleName("Error")
-        self.error_label.setStyleSheet("color: #b00020;")
+        mark_error(self.error_label)
         self.error_label.hide()
         self.body.addWidget(self.error_label)
         self.body.addWidget(self._busy_row())
@@ -449,10 +450,13 @@ class CreateVaultWizard(MarkedDialog):
         confirm = self.confirm_edit.text()
         if not confirm:
             self.match_label.setText("")
+            mark(self.match_label, "")
         elif confirm == self.pass_edit.text():
             self.match_label.setText("The passphrases match.")
+            mark(self.match_label, "ok")
         else:
             self.match_label.setText("The passphrases differ.")
+            mark(self.match_label, "warning")
 
     def _user_problem(self) -> str:
         try:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from reviewstation.artifacts import catalog
 from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
 from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.dialogs import MarkedDialog, plain_label, plain_tip
 from reviewstation.vault.session import Session
 
 WHOLE = "The whole artifact"
@@ -116,7 +116,7 @@ class EvidencePicker(MarkedDialog):
         self.candidates = candidates
         for c in candidates:
             item = QListWidgetItem(f"{c.path}  ({c.kind})", self.list)
-            item.setToolTip(c.uid)
+            item.setToolTip(plain_tip(c.uid))
         if candidates:
             self.status.setText("Choose the artifact; for an evaluation log, optionally a sample.")
             self.list.setCurrentRow(0)

@@ -27,7 +27,7 @@ from reviewstation.artifacts.catalog import Artifact
 from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui.banner import ClassificationBanner
-from reviewstation.gui.dialogs import plain_label, private_file_dialog
+from reviewstation.gui.dialogs import plain_label, plain_tip, private_file_dialog
 from reviewstation.packages.plan import ExportPlan
 from reviewstation.storage import read_bounded
 
@@ -215,7 +215,7 @@ class RecipientsPage(Page):
             item = QListWidgetItem(
                 f"{card.name} ({card.role})  P-384 {card.fingerprint[:16]}…", self.list
             )
-            item.setToolTip(f"{path}\nP-384 {card.fingerprint}")
+            item.setToolTip(plain_tip(f"{path}\nP-384 {card.fingerprint}"))
         self._describe()
 
     def remove(self) -> None:
@@ -329,8 +329,8 @@ class ManifestPage(Page):
             item = QTreeWidgetItem(row) if parent is None else QTreeWidgetItem(parent, row)
             if parent is None:
                 self.tree.addTopLevelItem(item)
-            item.setToolTip(0, member.name)
-            item.setToolTip(1, member.what)
+            item.setToolTip(0, plain_tip(member.name))
+            item.setToolTip(1, plain_tip(member.what))
             if member.name == "payload.enc":
                 payload = item
         if payload is not None:

@@ -33,7 +33,7 @@ from reviewstation.findings import service
 from reviewstation.findings.scoring import score_cvss4
 from reviewstation.findings.service import KINDS, SEVERITIES, Finding
 from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.dialogs import MarkedDialog, plain_label, plain_tip
 from reviewstation.gui.evidence_picker import EvidencePicker, describe
 from reviewstation.gui.markdown_preview import MarkdownPreview
 from reviewstation.gui.theme import mark_error
@@ -319,7 +319,7 @@ class FindingEditor(MarkedDialog):
             item = QTreeWidgetItem(
                 [str(rev["revision"]), rev["at"], rev["user"], describe_change(rev["changes"])]
             )
-            item.setToolTip(3, json.dumps(rev["changes"], indent=1, sort_keys=True)[:4000])
+            item.setToolTip(3, plain_tip(json.dumps(rev["changes"], indent=1, sort_keys=True)))
             self.history.addTopLevelItem(item)
         self.paths = loaded.paths
         self.pending = [p for p in self.pending if not _holds(f.evidence, p)]

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from reviewstation.gui.dialogs import plain_tip
 from reviewstation.reviews.service import Review
 
 # The clock's states are the one place besides the banners with fixed colours: they mean the
@@ -50,8 +51,10 @@ class ReviewsList(QTreeWidget):
             item = QTreeWidgetItem([review.title, days_text(review)])
             item.setData(0, Qt.ItemDataRole.UserRole, review.id)
             item.setData(1, Qt.ItemDataRole.UserRole, review.clock())
-            item.setToolTip(0, f"{review.developer} — {review.model_name}; status {review.status}")
-            item.setToolTip(1, f"Deadline {review.deadline}")
+            item.setToolTip(
+                0, plain_tip(f"{review.developer} — {review.model_name}; status {review.status}")
+            )
+            item.setToolTip(1, plain_tip(f"Deadline {review.deadline}"))
             colours = CLOCK_COLOURS.get(review.clock())
             if colours is not None:
                 item.setBackground(1, QBrush(QColor(colours[0])))

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from reviewstation.demo import DEMO_NAME, DEMO_PASSPHRASE, data_dir
 from reviewstation.errors import ReviewStationError
+from reviewstation.gui import theme
 from reviewstation.gui.clipboard import SecretClipboard
 from reviewstation.gui.create_vault_wizard import CreatedVault, CreateVaultWizard
+from reviewstation.gui.dialogs import plain_tip
 from reviewstation.gui.forms.ui_unlock_dialog import Ui_UnlockDialog
 from reviewstation.gui.vault_thread import UnlockRequest
 from reviewstation.vault.header import Header, load_header
@@ -60,12 +62,9 @@ class UnlockDialog(QDialog):
         heading.setBold(True)
         heading.setPointSizeF(heading.pointSizeF() * 1.3)
         self.ui.headingLabel.setFont(heading)
-        self.ui.errorLabel.setStyleSheet("color: #b00020;")
-        # Both colours set, so the note stays readable under light and dark themes alike.
-        self.ui.demoLabel.setStyleSheet(
-            "background: #fff4c2; color: #3d3000; border: 1px solid #d9c26b;"
-            " border-radius: 3px; padding: 6px;"
-        )
+        # Theme roles: recoloured for light and dark, live when the theme changes.
+        theme.mark_error(self.ui.errorLabel)
+        theme.mark(self.ui.demoLabel, "caution")
         # Keep the busy row's space when hidden, so the dialog does not jump while unlocking.
         policy = self.ui.busyRow.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
@@ -95,14 +94,14 @@ class UnlockDialog(QDialog):
         combo.clear()
         for path in paths:
             combo.addItem(path.name, str(path))
-            combo.setItemData(combo.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole)
+            combo.setItemData(combo.count() - 1, plain_tip(str(path)), Qt.ItemDataRole.ToolTipRole)
         combo.setEnabled(bool(paths) and not self._busy)
         self._sync_recent_index()
 
     def select_vault(self, path: Path, user: str | None = None) -> None:
         """Show ``path`` as the chosen vault, with ``user`` preselected when it has a slot."""
         self.ui.pathEdit.setText(str(path))
-        self.ui.pathEdit.setToolTip(str(path))
+        self.ui.pathEdit.setToolTip(plain_tip(str(path)))
         self._load(path)
         if user is not None:
             index = self.ui.userCombo.findText(user)
