@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from reviewstation.artifacts.catalog import Artifact
+from reviewstation.gui import theme
 from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.panel_parts import (
     display,
@@ -35,8 +36,17 @@ def declared_text(artifact: Artifact) -> str:
     return "MATCH" if artifact.declared_match else "MISMATCH — does not match the declared hash"
 
 
-def _event_details(details: dict[str, Any]) -> str:
+def _event_details(details: Any) -> str:
+    if not isinstance(details, dict):
+        return display(details)
     return display({k: v for k, v in details.items() if v not in (None, "", [], {})})
+
+
+def _name(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
 
 
 class CustodyPanel(QWidget):
@@ -109,14 +119,14 @@ class CustodyPanel(QWidget):
             field.setFont(fixed_font())
             field.setAccessibleName(name)
             field.setCursorPosition(0)
-            form.addRow(QLabel(name + ":", box), field)
+            form.addRow(_name(name + ":", box), field)
         check = plain_label(declared_text(a), box)
         check.setAccessibleName("Declared hash check")
         if a.declared_mismatch:
-            check.setStyleSheet("color: #c8102e; font-weight: bold;")
+            theme.mark(check, "error")
         elif a.declared_match:
-            check.setStyleSheet("font-weight: bold;")
-        form.addRow(QLabel("Declared hash:", box), check)
+            theme.mark(check, "ok")
+        form.addRow(_name("Declared hash:", box), check)
         received = [
             ("Medium", a.medium or "not recorded"),
             ("Received from", a.received_from or "not recorded"),
@@ -128,7 +138,7 @@ class CustodyPanel(QWidget):
         for name, value in received:
             shown = plain_label(value, box)
             shown.setAccessibleName(name)
-            form.addRow(QLabel(name + ":", box), shown)
+            form.addRow(_name(name + ":", box), shown)
         column.addLayout(form)
 
         column.addSpacing(6)

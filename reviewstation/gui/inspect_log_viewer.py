@@ -3,7 +3,8 @@ request each sample's transcript as plain text.
 
 The summary stored at import holds only the first few samples, without messages. The full
 transcripts come from ``view_artifact``, which decrypts in memory and writes an audit entry,
-so it runs only when the reviewer presses "Show transcripts".
+so it runs only when the reviewer presses "Show transcripts". Every field is type-checked
+before it is formatted (see ``panel_parts``): a mistyped value is shown as text.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from reviewstation.artifacts.viewing import view_artifact
+from reviewstation.gui import theme
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.panel_parts import (
+    as_dicts,
+    as_list,
     display,
     facts,
     fill,
@@ -43,13 +47,12 @@ RULE = "─" * 8
 def metrics_text(metrics: Any) -> str:
     if not isinstance(metrics, list) or not metrics:
         return "—"
-    parts = []
-    for m in metrics:
-        if isinstance(m, dict):
-            parts.append(
-                f"{m.get('scorer') or '?'} {m.get('metric') or '?'} {display(m.get('value'))}"
-            )
-    return ", ".join(parts) or "—"
+    parts = [
+        f"{display(m.get('scorer') or '?')} {display(m.get('metric') or '?')}"
+        f" {display(m.get('value'))}"
+        for m in as_dicts(metrics)
+    ]
+    return display(parts) if parts else "—"
 
 
 def scores_text(scores: Any) -> str:
@@ -62,34 +65,42 @@ def scores_text(scores: Any) -> str:
 
 def _target(target: Any) -> str:
     if isinstance(target, list):
-        return "; ".join(str(t) for t in target) or "—"
-    return str(target) if target else "—"
+        return "; ".join(display(t) for t in target) or "—"
+    return display(target) if target else "—"
+
+
+def _text(value: Any) -> str:
+    """Message text in full (a transcript is read whole); anything else as a short value."""
+    return value if isinstance(value, str) else display(value)
 
 
 def transcript(sample: dict[str, Any]) -> str:
     """One sample as plain text: header, target, scores, input, then every message."""
     if "member" in sample and "error" in sample:
-        return f"{sample['member']} could not be read: {sample['error']}"
+        return f"{display(sample['member'])} could not be read: {display(sample['error'])}"
     lines = [f"Sample {display(sample.get('id'))} · epoch {display(sample.get('epoch'))}"]
     lines.append(f"Target: {_target(sample.get('target'))}")
     lines.append(f"Score: {scores_text(sample.get('scores'))}")
     if sample.get("error"):
-        lines.append(f"The sample ended with an error: {sample['error']}")
-    lines += ["", f"{RULE} Input {RULE}", str(sample.get("input") or "—")]
+        lines.append(f"The sample ended with an error: {_text(sample['error'])}")
+    lines += ["", f"{RULE} Input {RULE}", _text(sample.get("input") or "—")]
     messages = sample.get("messages")
     if isinstance(messages, list):
         lines += ["", f"{RULE} Messages ({len(messages)}) {RULE}"]
         for message in messages:
-            lines.extend(_message(message))
+            lines.extend(_message(message) if isinstance(message, dict) else ["", _text(message)])
     details = sample.get("score_details")
     if isinstance(details, dict) and details:
         lines += ["", f"{RULE} Scores {RULE}"]
         for name, score in details.items():
+            if not isinstance(score, dict):
+                lines.append(f"{name}: {display(score)}")
+                continue
             lines.append(f"{name}: {display(score.get('value'))}")
             if score.get("answer"):
-                lines.append(f"  Answer: {score['answer']}")
+                lines.append(f"  Answer: {_text(score['answer'])}")
             if score.get("explanation"):
-                lines.append(f"  Explanation: {score['explanation']}")
+                lines.append(f"  Explanation: {_text(score['explanation'])}")
     metadata = sample.get("metadata")
     if isinstance(metadata, dict) and metadata:
         lines += ["", f"{RULE} Metadata {RULE}"]
@@ -98,17 +109,22 @@ def transcript(sample: dict[str, Any]) -> str:
 
 
 def _message(message: dict[str, Any]) -> list[str]:
-    role = message.get("role") or "?"
+    role = display(message.get("role") or "?")
     if message.get("function"):
-        role = f"{role}: {message['function']}"
+        role = f"{role}: {display(message['function'])}"
     lines = ["", f"[{role}]"]
     if message.get("content"):
-        lines.append(str(message["content"]))
-    for call in message.get("tool_calls") or []:
-        lines.append(f"→ calls {call.get('function') or '?'}({call.get('arguments') or ''})")
+        lines.append(_text(message["content"]))
+    for call in as_list(message.get("tool_calls")):
+        if not isinstance(call, dict):
+            lines.append(f"→ calls {display(call)}")
+            continue
+        arguments = _text(call.get("arguments") or "")
+        lines.append(f"→ calls {display(call.get('function') or '?')}({arguments})")
     error = message.get("error")
     if isinstance(error, dict):
-        lines.append(f"ERROR ({error.get('type') or '?'}): {error.get('message') or ''}")
+        kind, text = display(error.get("type") or "?"), _text(error.get("message") or "")
+        lines.append(f"ERROR ({kind}): {text}")
     return lines
 
 
@@ -121,21 +137,25 @@ class InspectLogPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.artifact_id = artifact_id
-        self.samples: list[dict[str, Any]] = list(inspection.get("samples") or [])
+        self.samples: list[dict[str, Any]] = as_dicts(inspection.get("samples"))
         self.detailed = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         if inspection.get("error"):
             layout.addWidget(
                 warning_label(
-                    f"The evaluation ended with an error: {inspection['error']}", self, loud=True
+                    f"The evaluation ended with an error: {display(inspection['error'])}",
+                    self,
+                    loud=True,
                 )
             )
         show_warnings(self, layout, inspection.get("warnings"))
         layout.addWidget(facts(self, self._facts(inspection)))
 
         bar = QHBoxLayout()
-        samples_label = QLabel("&Samples:", self)
+        samples_label = QLabel(self)
+        samples_label.setTextFormat(Qt.TextFormat.PlainText)  # a mnemonic still works
+        samples_label.setText("&Samples:")
         bar.addWidget(samples_label)
         self.status = plain_label(self._count_text(inspection), self)
         self.status.setAccessibleName("Samples status")
@@ -169,13 +189,14 @@ class InspectLogPanel(QWidget):
     @staticmethod
     def _facts(i: dict[str, Any]) -> list[tuple[str, Any]]:
         dataset: dict[str, Any] = i["dataset"] if isinstance(i.get("dataset"), dict) else {}
-        data_parts = [p for p in (dataset.get("name"), dataset.get("location")) if p]
-        if isinstance(dataset.get("samples"), int):
-            data_parts.append(plural(dataset["samples"], "sample"))
-        task = i.get("task")
+        data_parts = [display(p) for p in (dataset.get("name"), dataset.get("location")) if p]
+        samples = dataset.get("samples")
+        if isinstance(samples, int) and not isinstance(samples, bool):
+            data_parts.append(plural(samples, "sample"))
+        task = display(i.get("task")) if i.get("task") else None
         if task and i.get("task_version") not in (None, 0, "0"):
             task = f"{task} (version {display(i.get('task_version'))})"
-        run = " → ".join(p for p in (i.get("started_at"), i.get("completed_at")) if p)
+        run = " → ".join(display(p) for p in (i.get("started_at"), i.get("completed_at")) if p)
         return [
             ("Task", task or "—"),
             ("Model", i.get("model") or "—"),
@@ -191,9 +212,11 @@ class InspectLogPanel(QWidget):
     @staticmethod
     def _count_text(i: dict[str, Any]) -> str:
         count = i.get("sample_count")
-        shown = len(i.get("samples") or [])
+        shown = len(as_dicts(i.get("samples")))
         if count is None:
             return "not listed at import (a large log); Show transcripts reads them"
+        if not isinstance(count, int) or isinstance(count, bool):
+            return display(count)
         return (
             f"{count:,} in the log; the first {shown} summarised below"
             if shown < count
@@ -206,12 +229,12 @@ class InspectLogPanel(QWidget):
     @staticmethod
     def _row(sample: dict[str, Any]) -> list[str]:
         if "member" in sample and "error" in sample:
-            return [str(sample["member"]), "", "unreadable", str(sample["error"])]
+            return [display(sample["member"]), "", "unreadable", display(sample["error"])]
         return [
             display(sample.get("id")),
             display(sample.get("epoch")),
             scores_text(sample.get("scores")),
-            one_line(str(sample.get("input") or "")),
+            one_line(sample.get("input") or ""),
         ]
 
     def _on_current(self, row: int, *_: int) -> None:
@@ -244,12 +267,16 @@ class InspectLogPanel(QWidget):
         )
         self.detailed = True
         self._fill()
-        notes = [w for w in view.get("warnings") or [] if str(w).startswith("Only the first")]
+        notes = [
+            display(w)
+            for w in as_list(view.get("warnings"))
+            if display(w).startswith("Only the first")
+        ]
         self.status.setText(
             f"transcripts of {plural(len(self.samples), 'sample')};"
             " this view was recorded in the audit trail" + (f". {notes[0]}" if notes else "")
         )
-        self.status.setStyleSheet("")
+        theme.mark_error(self.status, False)
         if self.samples:
             self.table.setCurrentCell(0, 0)
             self.table.setFocus()
@@ -257,5 +284,5 @@ class InspectLogPanel(QWidget):
 
     def _refused(self, message: str) -> None:
         self.status.setText(one_line(message))
-        self.status.setStyleSheet("color: #b00020; font-weight: bold;")
+        theme.mark_error(self.status)
         self.open_button.setEnabled(True)

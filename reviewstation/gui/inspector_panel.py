@@ -5,6 +5,10 @@ The panel is built from the ``inspection`` summary stored at import (see
 checkpoints, Inspect logs, text previews, model-signing bundles, and a key/value listing for
 anything else. Loud red lines are kept for what must not be missed: a header that lies, a
 file that runs code when loaded, a failed signature.
+
+For evidence imported from a package the summary is this vault's own; the sender's summary
+rides along under ``sender_inspection`` and is shown apart, as the sender's claim, not checked
+here. Every value is type-checked before it is formatted (see ``panel_parts``).
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from reviewstation.artifacts.viewing import view_artifact
+from reviewstation.gui import theme
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.inspect_log_viewer import InspectLogPanel
 from reviewstation.gui.panel_parts import (
+    as_dicts,
+    as_list,
     display,
     facts,
+    fit_height,
     fixed_font,
     flatten,
     heading,
@@ -34,6 +42,9 @@ from reviewstation.gui.weights_panels import pickle_panel, weights_panel
 from reviewstation.vault.session import Session
 
 TEXT_FORMATS = ("text", "markdown", "json", "jsonl", "csv")
+SENDER = "sender_inspection"  # what the sending vault said about imported evidence: a claim
+# Keys that differ between two honest inspections of the same bytes.
+CLAIM_NOISE = ("inspector", SENDER)
 
 
 class InspectorPanel(QWidget):
@@ -74,8 +85,12 @@ class InspectorPanel(QWidget):
         self._set(box)
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
-        fmt = str(inspection.get("format") or "unknown")
+        claim = inspection.get(SENDER)
+        inspection = {k: v for k, v in inspection.items() if k != SENDER}
+        fmt = display(inspection.get("format") or "unknown")
         self._text = "Inspection\n" + "\n".join(f"  {k}: {v}" for k, v in flatten(inspection))
+        if isinstance(claim, dict):
+            self._claimed_format(box, column, fmt, claim)
         if inspection.get("error") and fmt != "inspect-eval":
             self._fallback(box, column, fmt, inspection)
         elif fmt in ("safetensors", "gguf"):
@@ -93,6 +108,50 @@ class InspectorPanel(QWidget):
             self._signing(box, column, inspection, events)
         else:
             self._fallback(box, column, fmt, inspection)
+        if isinstance(claim, dict):
+            self._claim(box, column, inspection, claim)
+
+    # -- the sender's claim ----------------------------------------------------------------
+
+    def _claimed_format(
+        self, box: QWidget, column: QVBoxLayout, fmt: str, claim: dict[str, Any]
+    ) -> None:
+        said = display(claim.get("format") or "unknown")
+        if said != fmt:
+            column.addWidget(
+                warning_label(
+                    f"THE SENDER DESCRIBED THIS FILE AS {said!r}, BUT IT IS {fmt!r}:"
+                    " the sender's summary does not match the file.",
+                    box,
+                    loud=True,
+                )
+            )
+
+    def _claim(
+        self, box: QWidget, column: QVBoxLayout, ours: dict[str, Any], claim: dict[str, Any]
+    ) -> None:
+        """The sender's summary, apart and labelled: it was not checked here."""
+        column.addWidget(heading("The sender's claim, not checked here", box))
+        same = {k: v for k, v in claim.items() if k not in CLAIM_NOISE} == {
+            k: v for k, v in ours.items() if k not in CLAIM_NOISE
+        }
+        if same:
+            column.addWidget(
+                plain_label("The sender's summary agrees with this vault's inspection.", box)
+            )
+        else:
+            column.addWidget(
+                plain_label(
+                    "The sending vault's summary differs from this vault's inspection above;"
+                    " only the inspection above was made here.",
+                    box,
+                )
+            )
+            listing = key_values(box, claim, "The sender's claim")
+            fit_height(listing, 180)
+            column.addWidget(listing)
+        lines = [f"  {k}: {v}" for k, v in flatten(claim)]
+        self._text += "\nThe sender's claim, not checked here\n" + "\n".join(lines)
 
     # -- text ------------------------------------------------------------------------------
 
@@ -106,33 +165,34 @@ class InspectorPanel(QWidget):
             "jsonl": "JSON Lines",
             "csv": "CSV",
         }
-        column.addWidget(heading(f"{names[fmt]} · {i.get('kind', 'document')}", box))
+        column.addWidget(heading(f"{names[fmt]} · {display(i.get('kind', 'document'))}", box))
         show_warnings(box, column, i.get("warnings"))
         rows: list[tuple[str, Any]] = [("Lines", i.get("lines"))]
         info = i.get("json")
         if isinstance(info, dict):
             if info.get("parsed"):
-                shape = str(info.get("type"))
+                shape = display(info.get("type"))
                 if "key_count" in info:
-                    shape += f" with {info['key_count']:,} keys: " + one_line(
-                        ", ".join(info.get("keys") or []), 200
+                    shape += f" with {display(info['key_count'])} keys: " + one_line(
+                        display(as_list(info.get("keys"))), 200
                     )
                 elif "length" in info:
-                    shape += f" of {info['length']:,} items"
+                    shape += f" of {display(info['length'])} items"
                 rows.append(("JSON", shape))
             else:
-                rows.append(("JSON", f"not parsed ({info.get('reason')})"))
+                rows.append(("JSON", f"not parsed ({display(info.get('reason'))})"))
         sheet = i.get("csv")
         if isinstance(sheet, dict) and sheet.get("parsed"):
             rows.append(
                 (
                     "Columns",
-                    f"{sheet.get('columns')}: "
-                    + one_line(", ".join(sheet.get("header") or []), 200),
+                    f"{display(sheet.get('columns'))}: "
+                    + one_line(display(as_list(sheet.get("header"))), 200),
                 )
             )
-        if i.get("headings"):
-            rows.append(("Headings", one_line(" · ".join(i["headings"][:12]), 300)))
+        headings = as_list(i.get("headings"))
+        if headings:
+            rows.append(("Headings", one_line(" · ".join(display(h) for h in headings[:12]), 300)))
         column.addWidget(facts(box, rows))
         complete = bool(i.get("preview_complete"))
         note = plain_label(
@@ -145,7 +205,8 @@ class InspectorPanel(QWidget):
         preview = QPlainTextEdit(box)
         preview.setReadOnly(True)
         preview.setAccessibleName("Preview")
-        preview.setPlainText(str(i.get("preview") or ""))
+        shown = i.get("preview")
+        preview.setPlainText(shown if isinstance(shown, str) else display(shown or ""))
         if fmt in ("json", "jsonl", "csv"):
             preview.setFont(fixed_font())
         self.preview = preview
@@ -160,7 +221,8 @@ class InspectorPanel(QWidget):
             return view_artifact(session, artifact_id)
 
         def done(view: dict[str, Any]) -> None:
-            preview.setPlainText(str(view.get("preview") or ""))
+            text = view.get("preview")
+            preview.setPlainText(text if isinstance(text, str) else "")
             note.setText(
                 "The whole file (this view was recorded in the audit trail):"
                 if view.get("preview_complete")
@@ -171,9 +233,16 @@ class InspectorPanel(QWidget):
 
         def refused(message: str) -> None:
             note.setText(one_line(message))
-            note.setStyleSheet("color: #b00020; font-weight: bold;")
+            theme.mark_error(note)
+            more.setEnabled(True)
 
-        more.clicked.connect(lambda: self.ctx.vault.submit(job, done, refused, owner=preview))
+        def show_more() -> None:
+            # One click, one decryption and one audit entry: a second click waits for the answer.
+            more.setEnabled(False)
+            theme.mark_error(note, False)
+            self.ctx.vault.submit(job, done, refused, owner=preview)
+
+        more.clicked.connect(show_more)
 
     # -- model signing ---------------------------------------------------------------------
 
@@ -185,7 +254,11 @@ class InspectorPanel(QWidget):
         events: list[dict[str, Any]],
     ) -> None:
         column.addWidget(heading("Model signature bundle (OpenSSF model signing)", box))
-        checks = [e for e in events if e.get("event") in ("signature_verified", "signature_failed")]
+        checks = [
+            e
+            for e in as_dicts(events)
+            if e.get("event") in ("signature_verified", "signature_failed")
+        ]
         last = checks[-1] if checks else None
         details = last["details"] if last and isinstance(last.get("details"), dict) else {}
         fingerprint = details.get("signer_fingerprint_sha256")
@@ -201,7 +274,8 @@ class InspectorPanel(QWidget):
         elif last["event"] == "signature_failed":
             column.addWidget(
                 warning_label(
-                    f"SIGNATURE CHECK FAILED on {last['at']} (by {last['user']}): "
+                    f"SIGNATURE CHECK FAILED on {display(last.get('at'))}"
+                    f" (by {display(last.get('user'))}): "
                     + (
                         "the signature verified but the files do not all match."
                         if details.get("signature_verified")
@@ -213,11 +287,11 @@ class InspectorPanel(QWidget):
             )
         else:
             ok = plain_label(
-                f"Verified on {last['at']} by {last['user']}:"
+                f"Verified on {display(last.get('at'))} by {display(last.get('user'))}:"
                 " the signature and every listed file match.",
                 box,
             )
-            ok.setStyleSheet("font-weight: bold; color: #0b6e2e;")
+            theme.mark(ok, "ok")
             column.addWidget(ok)
         if i.get("problems"):
             column.addWidget(
@@ -237,7 +311,7 @@ class InspectorPanel(QWidget):
             ("Files listed", i.get("resources")),
         ]
         column.addWidget(facts(box, rows))
-        files = [[str(f)] for f in i.get("files") or []]
+        files = [[display(f)] for f in as_list(i.get("files"))]
         column.addWidget(table(box, ("Files the signature covers",), files, "Signed files"), 1)
 
     # -- anything else ---------------------------------------------------------------------
@@ -247,13 +321,13 @@ class InspectorPanel(QWidget):
         if i.get("error"):
             column.addWidget(
                 warning_label(
-                    f"The inspector could not read this file: {i['error']}", box, loud=True
+                    f"The inspector could not read this file: {display(i['error'])}", box, loud=True
                 )
             )
         show_warnings(box, column, i.get("warnings"))
         # Kind and size are in the custody column already.
         skip = ("warnings", "error", "inspector", "format", "kind", "bytes")
-        rest = {k.replace("_", " ").capitalize(): v for k, v in i.items() if k not in skip}
+        rest = {str(k).replace("_", " ").capitalize(): v for k, v in i.items() if k not in skip}
         if rest:
             column.addWidget(key_values(box, rest, "Inspection"), 1)
         else:

@@ -1,7 +1,11 @@
 """Small building blocks of the artifact detail panels: warning lines, fact forms, tables.
 
 Everything shown here comes from an artifact (hostile input), so it is set as plain text
-only, and values are turned into short single-line strings before they reach a widget.
+only (tooltips too, through ``plain_tip``), and values are turned into short strings before
+they reach a widget. A summary is read defensively: any value may have any JSON type (an
+import from an older vault, a bug, a forged package), so types are checked before a value is
+formatted, and whatever is not what a panel expects is shown as text. Lists are cut short, so
+a huge one cannot freeze the window.
 """
 
 from __future__ import annotations
@@ -21,29 +25,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewstation.gui.dialogs import plain_label
+from reviewstation.gui import theme
+from reviewstation.gui.dialogs import plain_label, plain_tip
 
-LOUD = ("#c8102e", "#ffffff")  # background, text: a lie, a mismatch, code that can run
-CAUTION = ("#fff4ce", "#3b2f00", "#c19c00")  # background, text, border: worth knowing
+# Table rows are filled with both a background and a text colour, so they read the same in
+# either theme: white on red for what must not be missed, dark on amber for what is worth a look.
+LOUD = theme.LOUD
+CAUTION = theme.CAUTION["light"]
+PROBLEM = ("#fde7ea", "#5c0010")  # pale red, dark red text: a line of a lying header
 CELL_CHARS = 300  # characters of one value shown in a table cell (the tooltip has more)
+TEXT_CHARS = 2000  # characters of one value in a label
+MAX_ROWS = 1000  # rows of one table; the rest are counted, not shown
+MAX_ITEMS = 50  # items of one list or mapping written out in a single value
+MAX_DEPTH = 6  # nesting shown before "…"
+MAX_WARNINGS = 6  # amber lines shown; the rest are counted (the panel does not scroll)
+LINE_CHARS = 500  # characters of a fact or a warning: one line, wrapped to the panel's width
 
 
 def fixed_font() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
 
+def clip(text: str, limit: int = TEXT_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def warning_label(text: str, parent: QWidget, *, loud: bool) -> QLabel:
-    """A plain-text line on red (loud) or amber (caution), with its own colours set so a
-    theme cannot make it unreadable."""
-    label = plain_label(text, parent)
+    """A plain-text line: white on red (loud, the same in both themes) or in the theme's boxed
+    amber (caution, recoloured when the theme changes)."""
+    label = plain_label(clip(text), parent)
     if loud:
-        style = f"background: {LOUD[0]}; color: {LOUD[1]}; font-weight: bold; padding: 6px;"
+        theme.mark_loud(label)
     else:
-        style = (
-            f"background: {CAUTION[0]}; color: {CAUTION[1]}; border: 1px solid {CAUTION[2]};"
-            " padding: 5px;"
-        )
-    label.setStyleSheet(style)
+        theme.mark(label, "caution")
     label.setAccessibleName("Warning" if not loud else "Danger")
     return label
 
@@ -53,10 +67,21 @@ RESTATED = ("Pickle", "DANGER:", "Not verified yet", "The evaluation ended with 
 
 
 def show_warnings(parent: QWidget, column: QVBoxLayout, warnings: Any) -> None:
-    """An inspection's other warnings, one amber line each."""
-    for warning in warnings if isinstance(warnings, list) else []:
-        if not str(warning).startswith(RESTATED):
-            column.addWidget(warning_label(str(warning), parent, loud=False))
+    """An inspection's other warnings, one amber line each (a few; the rest counted)."""
+    if isinstance(warnings, str):
+        warnings = [warnings]
+    shown = [
+        text
+        for text in (display(w) for w in (warnings if isinstance(warnings, list) else []))
+        if not text.startswith(RESTATED)
+    ]
+    for text in shown[:MAX_WARNINGS]:
+        column.addWidget(warning_label(one_line(text, LINE_CHARS), parent, loud=False))
+    if len(shown) > MAX_WARNINGS:
+        more = len(shown) - MAX_WARNINGS
+        column.addWidget(
+            warning_label(f"… and {plural(more, 'more warning')}.", parent, loud=False)
+        )
 
 
 def heading(text: str, parent: QWidget) -> QLabel:
@@ -67,13 +92,23 @@ def heading(text: str, parent: QWidget) -> QLabel:
     return label
 
 
-def one_line(text: str, limit: int = CELL_CHARS) -> str:
-    flat = " ".join(text.split())
+def as_list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else empty: a field of the wrong type is not iterated."""
+    return value if isinstance(value, list) else []
+
+
+def as_dicts(value: Any) -> list[dict[str, Any]]:
+    """The mappings in ``value`` if it is a list; anything else in it is left out."""
+    return [v for v in as_list(value) if isinstance(v, dict)]
+
+
+def one_line(text: Any, limit: int = CELL_CHARS) -> str:
+    flat = " ".join((text if isinstance(text, str) else display(text)).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def display(value: Any) -> str:
-    """A value from an inspection as short readable text."""
+def display(value: Any, depth: int = 0) -> str:
+    """A value from an inspection as short readable text, whatever its type."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -83,42 +118,67 @@ def display(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, str):
-        return value
+        return clip(value)
+    if depth >= MAX_DEPTH:
+        return "…"
     if isinstance(value, dict):
         if {"array_of", "length"} <= value.keys():  # a GGUF array, walked not kept
-            first = ", ".join(display(v) for v in value.get("first") or [])
-            more = "…" if int(value.get("length") or 0) > len(value.get("first") or []) else ""
-            return f"{value['length']:,} items of {value['array_of']}: {first}{more}"
-        return "; ".join(f"{k}: {display(v)}" for k, v in value.items())
+            first = value.get("first")
+            items = first if isinstance(first, list) else []
+            length = value["length"]
+            more = "…" if not isinstance(length, int) or length > len(items) else ""
+            shown = _items([display(v, depth + 1) for v in items[:MAX_ITEMS]], len(items))
+            return clip(f"{display(length)} items of {display(value['array_of'])}: {shown}{more}")
+        pairs = [f"{k}: {display(v, depth + 1)}" for k, v in list(value.items())[:MAX_ITEMS]]
+        return clip(_items(pairs, len(value), "; "))
     if isinstance(value, list | tuple):
-        return ", ".join(display(v) for v in value) if value else "none"
-    return str(value)
+        if not value:
+            return "none"
+        return clip(_items([display(v, depth + 1) for v in value[:MAX_ITEMS]], len(value)))
+    return clip(str(value))
+
+
+def _items(shown: list[str], total: int, sep: str = ", ") -> str:
+    rest = total - len(shown)
+    return sep.join(shown) + (f"{sep}… ({rest:,} more)" if rest > 0 else "")
 
 
 def counts(mapping: Any) -> str:
     """{"F32": 3, "BF16": 1} as "F32: 3, BF16: 1"."""
     if not isinstance(mapping, dict) or not mapping:
-        return "—"
-    return ", ".join(
-        f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in mapping.items()
-    )
+        return "—" if mapping in (None, {}) else display(mapping)
+    pairs = [f"{display(k)}: {display(v)}" for k, v in list(mapping.items())[:MAX_ITEMS]]
+    return clip(_items(pairs, len(mapping)))
 
 
-def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested mappings as dotted keys with display values (a tidy key/value listing)."""
-    if isinstance(value, dict) and not {"array_of", "length"} <= value.keys():
-        rows: list[tuple[str, str]] = []
-        for key, item in value.items():
-            rows.extend(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-        if not rows and prefix:
+def flatten(value: Any, prefix: str = "", limit: int = MAX_ROWS) -> list[tuple[str, str]]:
+    """Nested mappings as dotted keys with display values (a tidy key/value listing), at most
+    ``limit`` rows and MAX_DEPTH levels deep."""
+    rows: list[tuple[str, str]] = []
+    _flatten(value, prefix, rows, limit, 0)
+    if len(rows) > limit:
+        rows[limit:] = [("…", "more fields, not listed here")]
+    return rows
+
+
+def _flatten(value: Any, prefix: str, rows: list[tuple[str, str]], limit: int, depth: int) -> None:
+    """Appends to ``rows`` until it holds more than ``limit``."""
+    nested = depth < MAX_DEPTH
+    if nested and isinstance(value, dict) and not {"array_of", "length"} <= value.keys():
+        if not value and prefix:
             rows.append((prefix, "—"))
-        return rows
-    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
-        rows = []
+        for key, item in value.items():
+            if len(rows) > limit:
+                return
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), rows, limit, depth + 1)
+        return
+    if nested and isinstance(value, list) and any(isinstance(v, dict) for v in value):
         for index, item in enumerate(value):
-            rows.extend(flatten(item, f"{prefix}[{index}]"))
-        return rows
-    return [(prefix, display(value))]
+            if len(rows) > limit:
+                return
+            _flatten(item, f"{prefix}[{index}]", rows, limit, depth + 1)
+        return
+    rows.append((prefix, display(value, depth)))
 
 
 def facts(parent: QWidget, rows: Iterable[tuple[str, Any]]) -> QWidget:
@@ -134,7 +194,7 @@ def facts(parent: QWidget, rows: Iterable[tuple[str, Any]]) -> QWidget:
             continue
         label = QLabel(name + ":", box)
         label.setTextFormat(Qt.TextFormat.PlainText)
-        shown = plain_label(value if isinstance(value, str) else display(value), box)
+        shown = plain_label(one_line(display(value), LINE_CHARS), box)
         shown.setAccessibleName(name)
         form.addRow(label, shown)
     return box
@@ -143,7 +203,7 @@ def facts(parent: QWidget, rows: Iterable[tuple[str, Any]]) -> QWidget:
 def table(
     parent: QWidget,
     headers: Sequence[str],
-    rows: Iterable[Sequence[str]],
+    rows: Iterable[Sequence[Any]],
     name: str,
     *,
     stretch: int = -1,
@@ -165,15 +225,20 @@ def table(
     return widget
 
 
-def fill(widget: QTableWidget, rows: Iterable[Sequence[str]], widest: int = 360) -> None:
-    """Replace the table's rows; columns sized to their content, up to ``widest`` pixels."""
+def fill(widget: QTableWidget, rows: Iterable[Sequence[Any]], widest: int = 360) -> None:
+    """Replace the table's rows (at most MAX_ROWS, then a line counting the rest); columns
+    sized to their content, up to ``widest`` pixels."""
     data = [list(r) for r in rows]
+    if len(data) > MAX_ROWS:
+        rest = len(data) - MAX_ROWS
+        data = [*data[:MAX_ROWS], [f"… {plural(rest, 'more row')} not shown"]]
     widget.setRowCount(len(data))
     for row, cells in enumerate(data):
-        for column, text in enumerate(cells):
+        for column, value in enumerate(cells[: widget.columnCount()]):
+            text = value if isinstance(value, str) else display(value)
             item = QTableWidgetItem(one_line(text))
             if len(text) > 40 or "\n" in text:
-                item.setToolTip(text[:4000])
+                item.setToolTip(plain_tip(text))
             widget.setItem(row, column, item)
     widget.resizeColumnsToContents()
     for column in range(widget.columnCount()):

@@ -1,5 +1,8 @@
 """Panels for model weights: safetensors and GGUF summaries, and pickles (plain or inside a
-PyTorch ZIP checkpoint), whose one big fact is that loading them can run code."""
+PyTorch ZIP checkpoint), whose one big fact is that loading them can run code.
+
+Every field is type-checked before use (see ``panel_parts``): a mistyped value is shown as text.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,10 @@ from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.panel_parts import (
     CAUTION,
     LOUD,
+    MAX_ROWS,
+    PROBLEM,
+    as_dicts,
+    as_list,
     counts,
     display,
     facts,
@@ -27,8 +34,8 @@ RISK_ORDER = {"dangerous": 0, "unknown": 1, "expected": 2}
 
 
 def parameters(count: Any) -> str:
-    if not isinstance(count, int):
-        return "—"
+    if not isinstance(count, int) or isinstance(count, bool):
+        return display(count)
     for scale, unit in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
         if count >= scale:
             return f"{count:,} ({count / scale:.1f} {unit})"
@@ -36,10 +43,12 @@ def parameters(count: Any) -> str:
 
 
 def _problems(parent: QWidget, problems: Any) -> QWidget:
-    rows = [[str(p)] for p in problems] if isinstance(problems, list) else []
+    if isinstance(problems, str):
+        problems = [problems]
+    rows = [[display(p)] for p in as_list(problems)]
     widget = table(parent, ("What does not match",), rows, "Header problems")
-    for row in range(len(rows)):
-        paint_row(widget, row, ("#fde7ea", "#5c0010"))
+    for row in range(min(len(rows), MAX_ROWS)):
+        paint_row(widget, row, PROBLEM)
     fit_height(widget, 160)
     return widget
 
@@ -70,11 +79,11 @@ def weights_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any]
             ("Tensor data", f"{display(i.get('data_bytes'))} bytes"),
         ]
     else:
-        quant = i.get("file_type") or "—"
+        quant = display(i.get("file_type"))
         if i.get("quantization_version") is not None:
             quant += f" (quantisation version {display(i.get('quantization_version'))})"
         rows = [
-            ("Format", f"GGUF v{display(i.get('version'))}, {i.get('byte_order')}-endian"),
+            ("Format", f"GGUF v{display(i.get('version'))}, {display(i.get('byte_order'))}-endian"),
             ("Architecture", i.get("architecture") or "—"),
             ("Model name", i.get("name")),
             ("Quantisation", quant),
@@ -87,14 +96,18 @@ def weights_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any]
     show_warnings(box, column, [] if not trusted else i.get("warnings"))
     tabs = QTabWidget(box)
     tabs.setDocumentMode(True)
-    tensors = i.get("tensors")
-    if isinstance(tensors, list) and tensors:
+    tensors = as_list(i.get("tensors"))
+    if tensors:
         rows_t = [
-            [str(t.get("name")), str(t.get("dtype")), display(t.get("shape"))] for t in tensors
+            [display(t.get("name")), display(t.get("dtype")), display(t.get("shape"))]
+            if isinstance(t, dict)
+            else [display(t), "", ""]
+            for t in tensors
         ]
+        listed = i.get("tensor_count")
         shown = (
-            f"&Tensors (first {len(rows_t)})"
-            if len(rows_t) < (i.get("tensor_count") or 0)
+            f"&Tensors (first {len(rows_t):,})"
+            if isinstance(listed, int) and len(rows_t) < listed
             else "&Tensors"
         )
         tabs.addTab(table(tabs, ("Name", "Type", "Shape"), rows_t, "Tensors", stretch=0), shown)
@@ -122,9 +135,9 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any])
             loud=True,
         )
     )
-    imports = [x for x in i.get("imports") or [] if isinstance(x, dict)]
-    imports.sort(key=lambda x: (RISK_ORDER.get(str(x.get("risk")), 1), str(x.get("callable"))))
-    dangerous = [str(x.get("callable")) for x in imports if x.get("risk") == "dangerous"]
+    imports = as_dicts(i.get("imports"))
+    imports.sort(key=lambda x: (RISK_ORDER.get(str(x.get("risk")), 1), display(x.get("callable"))))
+    dangerous = [display(x.get("callable")) for x in imports if x.get("risk") == "dangerous"]
     if dangerous:
         column.addWidget(
             warning_label(
@@ -144,14 +157,14 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any])
                 loud=False,
             )
         )
-    show_warnings(box, column, (i.get("warnings") or []))
-    rows: list[tuple[str, Any]] = [("Verdict", str(i.get("verdict") or "—"))]
+    show_warnings(box, column, i.get("warnings"))
+    rows: list[tuple[str, Any]] = [("Verdict", i.get("verdict") or "—")]
     if torch:
-        scanned = [p for p in i.get("pickles") or [] if isinstance(p, dict)]
+        scanned = as_dicts(i.get("pickles"))
         rows += [
             ("Members", i.get("members")),
             ("Tensor storages", i.get("storages")),
-            ("Pickles scanned", ", ".join(str(p.get("member")) for p in scanned) or "none"),
+            ("Pickles scanned", display([p.get("member") for p in scanned])),
             (
                 "TorchScript code",
                 display(i.get("torchscript_code")) if i.get("torchscript_code") else None,
@@ -165,15 +178,15 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any])
             ("Calls", i.get("calls")),
         ]
     column.addWidget(facts(box, rows))
-    column.addWidget(heading(f"Callables it would import ({len(imports)})", box))
+    column.addWidget(heading(f"Callables it would import ({len(imports):,})", box))
     listing = table(
         box,
         ("Risk", "Callable", "Times"),
-        [[str(x.get("risk")), str(x.get("callable")), display(x.get("count"))] for x in imports],
+        [[display(x.get(k)) for k in ("risk", "callable", "count")] for x in imports],
         "Imported callables",
         stretch=1,
     )
-    for row, x in enumerate(imports):
+    for row, x in enumerate(imports[:MAX_ROWS]):
         if x.get("risk") == "dangerous":
             paint_row(listing, row, LOUD, bold=True)
         elif x.get("risk") == "unknown":

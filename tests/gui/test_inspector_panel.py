@@ -16,16 +16,26 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLabel, QTableWidget, QWidget
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTabWidget,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from support import artifact_files as craft
 
 from reviewstation.artifacts.attest import verify_model_signature
+from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.demo import DEMO_PASSPHRASE
 from reviewstation.gui.artifacts_view import ArtifactsPage
+from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.panel_parts import LOUD
 from reviewstation.gui.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
@@ -391,3 +401,303 @@ def test_drop_is_refused_for_an_auditor(
     qtbot.wait(200)
     assert not visible(ProgressDialog)
     assert page.table.rowCount() == 3
+
+
+# -- hostile summaries -----------------------------------------------------------------------
+
+HOSTILE = "<b>x</b><img src='/etc/hostname'>"
+LONG = f"{HOSTILE}\n{HOSTILE}"  # long and multi-line: table cells give it a tooltip
+FORMATS = (
+    "safetensors",
+    "gguf",
+    "pickle",
+    "pytorch-zip",
+    "inspect-eval",
+    "text",
+    "markdown",
+    "json",
+    "jsonl",
+    "csv",
+    "model-signing",
+    "zip",
+    HOSTILE,
+)
+# Every top-level field a panel reads.
+FIELDS = [
+    "kind",
+    "warnings",
+    "trusted",
+    "problems",
+    "tensor_count",
+    "parameter_count",
+    "dtypes",
+    "header_bytes",
+    "data_bytes",
+    "file_type",
+    "quantization_version",
+    "version",
+    "byte_order",
+    "architecture",
+    "name",
+    "tensors",
+    "tensor_types",
+    "metadata_count",
+    "metadata",
+    "imports",
+    "verdict",
+    "pickles",
+    "members",
+    "storages",
+    "torchscript_code",
+    "protocol",
+    "opcodes",
+    "calls",
+    "danger",
+    "samples",
+    "sample_count",
+    "dataset",
+    "task",
+    "task_version",
+    "started_at",
+    "completed_at",
+    "model",
+    "solvers",
+    "scorers",
+    "status",
+    "metrics",
+    "inspect_version",
+    "lines",
+    "json",
+    "csv",
+    "headings",
+    "preview_complete",
+    "preview",
+    "files",
+    "model_name",
+    "predicate_type",
+    "serialization",
+    "verification_material",
+    "key_hint",
+    "resources",
+    "sender_inspection",
+]
+
+
+def hostile_values() -> list[object]:
+    deep: object = LONG
+    for _ in range(40):
+        deep = {LONG: [deep]}
+    return [
+        LONG,
+        7,
+        -3,
+        2.5,
+        True,
+        None,
+        [LONG, 1, {"k": LONG}],
+        {LONG: LONG, "n": [1, {"d": LONG}]},
+        deep,
+        [{"name": LONG, "callable": LONG, "risk": "dangerous", "id": LONG}] * 5000 + [LONG] * 5000,
+    ]
+
+
+def nested(v: object) -> dict[str, object]:
+    """Well-shaped containers whose every leaf is ``v``: the paths one level down."""
+    message = {"role": v, "function": v, "content": v, "error": {"type": v, "message": v}}
+    message["tool_calls"] = [{"function": v, "arguments": v}, v]
+    sample = {k: v for k in ("id", "epoch", "target", "scores", "input", "error", "metadata")} | {
+        "messages": [message, v],
+        "score_details": {LONG: {"value": v, "answer": v, "explanation": v}, "x": v},
+    }
+    return {
+        "tensors": [{"name": v, "dtype": v, "shape": v}, v],
+        "imports": [{"risk": "dangerous", "callable": v, "count": v}, {"risk": v}, v],
+        "samples": [sample, {"member": v, "error": v}, v],
+        "json": {"parsed": True, "type": v, "key_count": v, "keys": v},
+        "csv": {"parsed": True, "columns": v, "header": v},
+        "dataset": {"name": v, "location": v, "samples": v},
+        "metrics": [{"scorer": v, "metric": v, "value": v}, v],
+        "metadata": {LONG: {"array_of": v, "length": v, "first": v}, "k": v},
+        "dtypes": {LONG: v},
+        "sender_inspection": {"format": v, "kind": v, LONG: v},
+    }
+
+
+def hostile_inspections() -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for fmt in FORMATS:
+        for v in hostile_values():
+            out.append({"format": fmt} | {field: v for field in FIELDS})
+            out.append({"format": fmt, "preview": LONG} | nested(v))
+        out.append({"format": fmt, "error": LONG, "warnings": [LONG]})
+        out.append({"format": fmt, "sample_count": 2, "samples": "not a list", "json": [1]})
+    out += [{"format": v} for v in hostile_values()]
+    return out
+
+
+def rendered_tips(widget: QWidget) -> list[str]:
+    tips = [w.toolTip() for w in [widget, *widget.findChildren(QWidget)]]
+    for table_widget in widget.findChildren(QTableWidget):
+        for r in range(table_widget.rowCount()):
+            for c in range(table_widget.columnCount()):
+                if (item := table_widget.item(r, c)) is not None:
+                    tips.append(item.toolTip())
+    for tabs in widget.findChildren(QTabWidget):
+        tips += [tabs.tabToolTip(i) for i in range(tabs.count())]
+    return [t for t in tips if t]
+
+
+def assert_plain(widget: QWidget) -> None:
+    for label in labels(widget):
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+    for tip in rendered_tips(widget):
+        # What Qt does with a tooltip: rich text when it looks like it. Any markup must then
+        # be our escaped wrapper, never the artifact's own.
+        if GuiQt.mightBeRichText(tip):
+            assert "<img" not in tip and "<b>" not in tip, tip
+            document = QTextDocument()
+            document.setHtml(tip)
+            if "&lt;img" in tip:
+                assert HOSTILE in document.toPlainText()
+
+
+def test_hostile_inspections_never_raise_and_stay_plain_text(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Any JSON in any field of any format (HTML in strings, wrong types, forged formats, deep
+    nesting, huge lists): every panel is built whole, shows it as plain text, and a pickle
+    always carries its red warning."""
+    window.resize(1500, 950)
+    page = window.workspace.artifacts
+    window.workspace.setCurrentWidget(page)
+    inspector = page.details.inspector
+    events = [{"event": "signature_failed", "at": LONG, "user": LONG, "details": LONG}]
+    shown_hostile = tipped = False
+    for inspection in hostile_inspections():
+        inspector.show_inspection(1, inspection, events)
+        panel = inspector.content
+        assert_plain(panel)
+        shown_hostile |= any(HOSTILE in label.text() for label in labels(panel))
+        tipped |= any("&lt;img" in tip for tip in rendered_tips(panel))
+        if inspection["format"] in ("pickle", "pytorch-zip") and "error" not in inspection:
+            assert any(b.startswith("THIS FILE CAN RUN CODE") for b in loud(panel))
+        viewer = inspector.log_viewer
+        if viewer is not None:
+            for row in range(min(viewer.table.rowCount(), 4)):
+                viewer.table.setCurrentCell(row, 0)
+            viewer._show_view({"samples": inspection.get("samples"), "warnings": [LONG]})
+            for row in range(min(viewer.table.rowCount(), 4)):
+                viewer.table.setCurrentCell(row, 0)
+            assert_plain(viewer)
+        assert inspector.plain_text()
+    assert shown_hostile and tipped  # the check above is not vacuous
+
+
+def test_hostile_custody_is_plain_text(qtbot: QtBot, window: MainWindow) -> None:
+    custody = window.workspace.artifacts.details.custody
+    for artifact, details in (
+        (hostile_artifact(), {LONG: LONG, "source_custody": nested(LONG)}),
+        (hostile_artifact(declared_match=True), {"n": hostile_values()[-1]}),
+    ):
+        events = [{"at": LONG, "user": LONG, "event": LONG, "details": details}]
+        custody.show_artifact(artifact, events)
+        assert_plain(custody)
+        assert HOSTILE in custody.plain_text()
+        assert any("&lt;img" in tip for tip in rendered_tips(custody))
+
+
+def hostile_artifact(declared_match: bool = False) -> Artifact:
+    return Artifact(
+        id=1,
+        uid=LONG,
+        review_id=1,
+        batch=LONG,
+        path=LONG,
+        kind=LONG,
+        size=12,
+        sha256="0" * 64,
+        sha384="0" * 96,
+        blob="b",
+        chunk_size=65536,
+        wrapped_key=None,
+        medium=LONG,
+        received_from=LONG,
+        received_at=LONG,
+        imported_at=LONG,
+        imported_by=LONG,
+        declared_sha256="1" * 64,
+        declared_match=declared_match,
+        duplicate_of=LONG,
+        inspection={},
+        erased_at=None,
+        erased_by=None,
+    )
+
+
+def test_the_senders_claim_is_shown_apart_and_a_lie_about_the_format_is_loud(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    inspector = window.workspace.artifacts.details.inspector
+    ours = {"format": "pickle", "kind": "weights", "verdict": "dangerous", "warnings": []}
+    claim = {"format": "safetensors", "kind": "weights", "tensor_count": 1}
+    inspector.show_inspection(1, {**ours, "sender_inspection": claim}, [])
+    panel = inspector.content
+    banners = loud(panel)
+    assert banners[0].startswith("THE SENDER DESCRIBED THIS FILE AS 'safetensors', BUT IT IS")
+    assert any(b.startswith("THIS FILE CAN RUN CODE") for b in banners)
+    assert "The sender's claim, not checked here" in texts(panel)
+    assert ["Tensor count", "1"] in cells(table_named(panel, "The sender's claim")) or [
+        "tensor_count",
+        "1",
+    ] in cells(table_named(panel, "The sender's claim"))
+    assert "The sender's claim, not checked here" in inspector.plain_text()
+
+    # An honest sender: the same summary, one quiet line, no table.
+    inspector.show_inspection(1, {**ours, "sender_inspection": {**ours, "inspector": 0}}, [])
+    panel = inspector.content
+    assert "agrees with this vault's inspection" in texts(panel)
+    assert not [t for t in panel.findChildren(QTableWidget) if "sender" in t.accessibleName()]
+    assert not any(b.startswith("THE SENDER") for b in loud(panel))
+
+
+def test_a_longer_preview_is_decrypted_once_however_often_it_is_clicked(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int | str] = []
+    refuse = [True]
+
+    def counted(session: Session, ref: int | str) -> object:
+        calls.append(ref)
+        session.read_only = refuse[0]  # a read-only session cannot record the view: refused
+        try:
+            return view_artifact(session, ref)
+        finally:
+            session.read_only = False
+
+    monkeypatch.setattr("reviewstation.gui.inspector_panel.view_artifact", counted)
+    long_notes = tmp_path / "long.txt"
+    long_notes.write_text("a line of notes\n" * 20_000, encoding="utf-8")
+    add(demo_vault, long_notes)
+    page = page_of(qtbot, shell, demo_vault)
+    select(qtbot, page, "long.txt")
+    (more,) = [
+        b
+        for b in page.details.inspector.content.findChildren(QPushButton)
+        if "p&review" in b.text()
+    ]
+    more.click()
+    assert not more.isEnabled()
+    more.click()  # ignored while the first request is under way
+    qtbot.waitUntil(more.isEnabled, timeout=TIMEOUT)  # refused: offered again
+    assert len(calls) == 1
+    (note,) = [lb for lb in labels(page.details.inspector.content) if lb.property("role")]
+    assert note.property("role") == "error"
+    assert note.text().startswith("Cannot view an artifact's content")
+
+    refuse[0] = False
+    more.click()
+    more.click()
+    qtbot.waitUntil(lambda: not more.isVisibleTo(page), timeout=TIMEOUT)
+    assert len(calls) == 2
+    assert note.property("role") in (None, "")
+    assert "recorded in the audit trail" in note.text()
