@@ -1,17 +1,19 @@
 """Export requests of the shown review, for the Packages tab: a lead who did not make a
-request approves it here, from their own unlocked session (two-person integrity)."""
+request approves it here, from their own unlocked session (two-person integrity). The
+confirmation shows what is approved: each recipient's name with all three fingerprints, the
+evidence files, the markings and the content digest."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -22,24 +24,46 @@ from PySide6.QtWidgets import (
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import ConfirmDialog, plain_label
 from reviewstation.packages import approval
-from reviewstation.packages.approval import ExportRequest
+from reviewstation.packages.approval import ExportRequest, RequestView
 from reviewstation.vault import policy
 from reviewstation.vault.session import Session
 
-
-@dataclass(frozen=True)
-class Row:
-    request: ExportRequest
-    status: str
+Row = RequestView  # a listed request, its status and why this session may not approve it
 
 
 def _open_requests(session: Session, review_id: int) -> tuple[str, list[Row]]:
+    """The policy, and the review's requests not used yet (none without a review)."""
     rows = [
-        Row(r, approval.status(session, r))
-        for r in approval.list_requests(session.conn, review_id)
+        approval.view(session, r, for_approval=True)
+        for r in (approval.list_requests(session.conn, review_id) if review_id else [])
         if r.package_id is None
     ]
     return policy.export_approval(session.conn), rows
+
+
+class ApprovalDialog(ConfirmDialog):
+    """The confirmation with the request in full below the question, in a fixed-width font
+    (fingerprints line up), as plain text: names and paths come from cards and submissions."""
+
+    def __init__(
+        self,
+        marking: str,
+        title: str,
+        text: str,
+        action: str,
+        lines: list[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(marking, title, text, action, parent)
+        self.details = QPlainTextEdit(self)
+        self.details.setReadOnly(True)
+        self.details.setAccessibleName("What you approve")
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.details.setPlainText("\n".join(lines))
+        self.body.insertWidget(1, self.details, 1)
+        self.resize(980, 460)
+        self.ok_button.setFocus()
 
 
 class PendingApprovals(QGroupBox):
@@ -92,7 +116,10 @@ class PendingApprovals(QGroupBox):
     def refresh(self) -> None:
         review_id = self.review_id
         if not review_id:
-            return
+            # No review shown: another review's requests must not stay listed (or approvable).
+            self.rows = []
+            self.tree.clear()
+            self._update()
 
         def job(session: Session) -> tuple[str, list[Row]]:
             return _open_requests(session, review_id)
@@ -116,7 +143,7 @@ class PendingApprovals(QGroupBox):
         self.tree.clear()
         for row in rows:
             r = row.request
-            names = ", ".join(p["name"] for p in r.recipients) or "(plaintext)"
+            names = ", ".join(approval.shown(p["name"]) for p in r.recipients) or "(plaintext)"
             QTreeWidgetItem(
                 self.tree,
                 [str(r.id), r.requested_by, r.requested, str(len(r.evidence)), names, row.status],
@@ -136,14 +163,14 @@ class PendingApprovals(QGroupBox):
     def _update(self) -> None:
         row = self.selected()
         reason = ""
-        if not self.ctx.lead:
+        if self.ctx.info.role == "lead" and self.ctx.info.read_only:
+            reason = "This session is read-only."
+        elif not self.ctx.lead:
             reason = "Only a lead other than the requester can approve."
         elif row is None:
             reason = "No open requests for this review." if not self.rows else ""
-        elif row.request.requested_by == self.ctx.info.user:
-            reason = "This is your own request: another lead must approve it."
-        elif row.status != "pending":
-            reason = f"Request {row.request.id} is {row.status}."
+        else:
+            reason = row.refusal  # own request, not pending, or a creator of the other account
         self.why.setText(reason)
         self.approve_button.setEnabled(bool(row) and not reason)
 
@@ -152,15 +179,20 @@ class PendingApprovals(QGroupBox):
         if row is None or not self.approve_button.isEnabled():
             return
         r = row.request
-        names = ", ".join(p["name"] for p in r.recipients)
-        form = f"encrypted for {names}" if names else "as a plaintext package"
-        dialog = ConfirmDialog(
+        form = (
+            f"encrypted for the {len(r.recipients)} recipient key set(s) below"
+            if r.recipients
+            else "as a PLAINTEXT package"
+        )
+        dialog = ApprovalDialog(
             self.ctx.marking,
             "Approve an export",
             f"Approve request {r.id} of {r.requested_by}? They may then export review"
             f" {r.review_id} once, as it stands now, with {len(r.evidence)} evidence files,"
-            f" {form}. Any later change to the review voids the approval.",
+            f" {form}. Check each recipient's fingerprints against a card you trust, not just"
+            " its name. Any later change to the review voids the approval.",
             "&Approve",
+            row.lines(),
             self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

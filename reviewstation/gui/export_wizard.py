@@ -327,7 +327,8 @@ class ExportWizard(MarkedDialog):
             box.finish()
             self.busy = self.exporting = False
             self.output.status.setText(f"Not exported: {message}")
-            self._update_buttons()
+            # A cancelled or failed export leaves its approval usable: ask the vault again.
+            self.refresh_plan(force=True)
 
         self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
         box.open()

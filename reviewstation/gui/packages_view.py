@@ -174,8 +174,7 @@ class PackagesPage(QWidget):
             self.export_result.setVisible(False)
         self.review_id = review_id
         self.export_button.setEnabled(self.ctx.writable and bool(review_id))
-        if review_id:
-            self.approvals.show_review(review_id)
+        self.approvals.show_review(review_id)  # none shown: the list empties
 
     # -- file choosers (Qt's own dialogs: native ones may record recent files) --------------
 

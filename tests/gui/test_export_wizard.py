@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -12,14 +13,19 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from reviewstation.artifacts import catalog
 from reviewstation.crypto.identity import parse_card
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import ConfirmDialog
+from reviewstation.gui.export_approvals import ApprovalDialog, PendingApprovals
 from reviewstation.gui.export_wizard import ExportWizard
+from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.packages_view import PackagesPage
 from reviewstation.gui.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.packages.approval import request_export
 from reviewstation.packages.verify import verify_package
 from reviewstation.vault import policy
 from reviewstation.vault.accounts import add_user
@@ -31,6 +37,8 @@ from .test_packages_tab import demo_card, page_of
 TIMEOUT = 10_000
 BOB = "bob"
 BOB_PASSPHRASE = "bob passphrase 1"
+ERIN = "erin"
+ERIN_PASSPHRASE = "erin passphrase 1"
 
 
 def open_wizard(qtbot: QtBot, page: PackagesPage) -> ExportWizard:
@@ -171,26 +179,48 @@ def test_manifest_preview_of_an_encrypted_package(
     wizard.reject()
 
 
+def walk_to_approval(qtbot: QtBot, page: PackagesPage, card: Path) -> ExportWizard:
+    """Evidence: the first artifact; recipient: the card; then up to the Approval step."""
+    wizard = open_wizard(qtbot, page)
+    next_page(qtbot, wizard, "Evidence")
+    qtbot.waitUntil(lambda: wizard.evidence.list.count() == 3, timeout=TIMEOUT)
+    wizard.evidence.list.item(0).setCheckState(Qt.CheckState.Checked)
+    next_page(qtbot, wizard, "Recipients")
+    wizard.recipients.add([card])
+    next_page(qtbot, wizard, "Marking check")
+    wizard.marking_page.confirm.setChecked(True)
+    next_page(qtbot, wizard, "Manifest preview")
+    next_page(qtbot, wizard, "Approval")
+    return wizard
+
+
+def relock(qtbot: QtBot, shell: Shell, vault: Path, user: str, secret: str) -> PackagesPage:
+    shell.lock()
+    qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
+    return page_of(qtbot, shell, vault, user, secret)
+
+
 def test_approval_required_blocks_the_export_until_a_second_lead_approves(
     qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
 ) -> None:
+    """demo set the vault up and added erin and bob: erin asks, bob approves (demo, who chose
+    erin's first passphrase, may not), erin exports."""
+    card = demo_card(demo_vault, tmp_path / "demo.card")
+    recipient = parse_card(card.read_bytes())
     with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
         add_user(session, BOB, "lead", BOB_PASSPHRASE, kdf=floor_params())
+        add_user(session, ERIN, "lead", ERIN_PASSPHRASE, kdf=floor_params())
         policy.set_export_approval(session, "required")
+        evidence_path = catalog.get_artifact(session.conn, 1).path
 
-    # demo asks: the wizard has an Approval step whose Next stays disabled.
-    page = page_of(qtbot, shell, demo_vault)
+    # erin asks: the wizard has an Approval step whose Next stays disabled.
+    page = page_of(qtbot, shell, demo_vault, ERIN, ERIN_PASSPHRASE)
     qtbot.waitUntil(
         lambda: "requires a second lead's approval" in page.approvals.policy_label.text(),
         timeout=TIMEOUT,
     )
-    wizard = open_wizard(qtbot, page)
+    wizard = walk_to_approval(qtbot, page, card)
     assert wizard.steps.item(5).text() == "6. Approval"
-    for title in ("Evidence", "Recipients", "Marking check"):
-        next_page(qtbot, wizard, title)
-    wizard.marking_page.confirm.setChecked(True)
-    next_page(qtbot, wizard, "Manifest preview")
-    next_page(qtbot, wizard, "Approval")
     assert wizard.approval.state.text().startswith("NOT APPROVED")
     assert not wizard.next_button.isEnabled() and not wizard.export_button.isVisible()
     press(wizard, Qt.Key.Key_R)
@@ -204,31 +234,42 @@ def test_approval_required_blocks_the_export_until_a_second_lead_approves(
     assert not page.approvals.approve_button.isEnabled()  # not their own request
     assert "your own request" in page.approvals.why.text()
 
-    # bob, a second lead, approves from his own session.
-    shell.lock()
-    qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
-    page = page_of(qtbot, shell, demo_vault, BOB, BOB_PASSPHRASE)
+    # demo created erin's account: the row is there, Approve is not, and the reason says why.
+    page = relock(qtbot, shell, demo_vault, "demo", DEMO_PASSPHRASE)
+    qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 1, timeout=TIMEOUT)
+    assert not page.approvals.approve_button.isEnabled()
+    assert "you created the account of erin" in page.approvals.why.text()
+
+    # bob, a second lead, sees what he approves before he approves it.
+    page = relock(qtbot, shell, demo_vault, BOB, BOB_PASSPHRASE)
     qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 1, timeout=TIMEOUT)
     row = page.approvals.tree.topLevelItem(0)
-    assert row is not None and row.text(1) == "demo" and row.text(5) == "pending"
+    assert row is not None and row.text(1) == ERIN and row.text(5) == "pending"
     assert page.approvals.approve_button.isEnabled()
     page.approvals.approve_button.click()
     (confirm,) = visible(ConfirmDialog)
-    assert isinstance(confirm, ConfirmDialog)
-    assert "Approve request 1 of demo" in confirm.text_label.text()
+    assert isinstance(confirm, ApprovalDialog)
+    assert "Approve request 1 of erin" in confirm.text_label.text()
+    shown = [line.strip() for line in confirm.details.toPlainText().splitlines()]
+    request = page.approvals.rows[0].request
+    for line in (
+        "Marking: vault UNCLASSIFIED; package UNCLASSIFIED",
+        f"Content sha384: {request.content_sha384[:16]}…",
+        f"artifact 1: {evidence_path}",
+        "demo",
+        f"P-384      {recipient.fingerprints()['p384']}",
+        f"ML-DSA-87  {recipient.fingerprints()['mldsa87']}",
+        f"Recipient  {recipient.fingerprints()['recipient']}",
+    ):
+        assert line in shown, line
+    assert confirm.details.isReadOnly() and confirm.details.accessibleName()
+    confirm.grab().save(str(tmp_path / "approve.png"))
     confirm.ok_button.click()
     qtbot.waitUntil(lambda: status_of_first(page) == "approved", timeout=TIMEOUT)
 
-    # demo again: the approval is found, and the export names bob.
-    shell.lock()
-    qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
-    page = page_of(qtbot, shell, demo_vault)
-    wizard = open_wizard(qtbot, page)
-    for title in ("Evidence", "Recipients", "Marking check"):
-        next_page(qtbot, wizard, title)
-    wizard.marking_page.confirm.setChecked(True)
-    for title in ("Manifest preview", "Approval"):
-        next_page(qtbot, wizard, title)
+    # erin again: the approval is found, and the export names bob.
+    page = relock(qtbot, shell, demo_vault, ERIN, ERIN_PASSPHRASE)
+    wizard = walk_to_approval(qtbot, page, card)
     assert wizard.approval.state.text().startswith("APPROVED by bob")
     next_page(qtbot, wizard, "Write the package")
     out = tmp_path / "approved.rspkg"
@@ -241,5 +282,28 @@ def test_approval_required_blocks_the_export_until_a_second_lead_approves(
     with zipfile.ZipFile(out) as archive:
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["approval"]["approved_by"] == BOB
-    assert manifest["approval"]["requested_by"] == "demo"
+    assert manifest["approval"]["requested_by"] == ERIN
     qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 0, timeout=TIMEOUT)
+
+
+def test_no_review_shown_lists_no_request(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+    """Another review's (or no review's) requests must not stay listed with Approve enabled."""
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        add_user(session, ERIN, "lead", ERIN_PASSPHRASE, kdf=floor_params())
+    with open_vault(demo_vault, ERIN_PASSPHRASE, user=ERIN) as session:
+        request_export(session, 1)
+    page = page_of(qtbot, shell, demo_vault)
+    qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 1, timeout=TIMEOUT)
+    page.show_review(0)
+    qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 0, timeout=TIMEOUT)
+    assert page.approvals.rows == [] and page.approvals.selected() is None
+    assert not page.approvals.approve_button.isEnabled()
+
+
+def test_a_read_only_lead_session_says_so(qtbot: QtBot, window: MainWindow) -> None:
+    info = replace(window.ctx.info, read_only=True)
+    box = PendingApprovals(Context(window.ctx.vault, info, window.ctx.clipboard))
+    qtbot.addWidget(box)
+    assert info.role == "lead"
+    assert box.why.text() == "This session is read-only."
+    assert not box.approve_button.isEnabled()
