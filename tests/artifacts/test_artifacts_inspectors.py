@@ -434,3 +434,34 @@ def test_metric_named_only_by_its_key() -> None:
     assert summary["metrics"] == [
         {"scorer": "includes", "name": "includes", "metric": "accuracy", "value": 0.33}
     ]
+
+
+# Protocol 0 (no PROTO opcode): GLOBAL 'os system'; STRING 'id'; TUPLE1; REDUCE; STOP
+PICKLE_PROTOCOL_0 = b"cos\nsystem\n(S'id'\ntR."
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (craft.PICKLE_OS_SYSTEM, "model.safetensors"),
+        (craft.PICKLE_STACK_GLOBAL, "model.safetensors"),
+        (PICKLE_PROTOCOL_0, "model.safetensors"),
+        (craft.PICKLE_OS_SYSTEM, "model.gguf"),
+    ],
+    ids=["protocol-2", "protocol-4", "protocol-0", "gguf-name"],
+)
+def test_a_pickle_disguised_as_safe_weights_is_still_a_pickle(
+    nothing_runs: list[str], data: bytes, name: str
+) -> None:
+    summary = inspect(data, name)
+    assert summary["format"] == "pickle" and summary["verdict"] == "dangerous"
+    claimed = name.rsplit(".", 1)[1]
+    assert summary["warnings"][0] == f"The name says {claimed}, but the content is pickle."
+    assert nothing_runs == []
+
+
+def test_honest_safetensors_has_no_disguise_warning() -> None:
+    data = craft.safetensors({"w": ("F32", [2], struct.pack("<2f", 1.0, 2.0))})
+    summary = inspect(data, "model.safetensors")
+    assert summary["format"] == "safetensors"
+    assert not any("The name says" in w for w in summary["warnings"])

@@ -30,6 +30,7 @@ INSPECTOR_VERSION = 1
 PICKLE_EXTENSIONS = (".pkl", ".pickle", ".bin", ".pt", ".pth", ".ckpt", ".joblib")
 WEIGHT_EXTENSIONS = (".bin", ".pt", ".pth", ".ckpt")
 HEAD_BYTES = 64 * 1024
+WEIGHT_FORMATS = {".safetensors": "safetensors", ".gguf": "gguf"}
 
 
 def summarize(vault: Path, ref: BlobRef, name: str) -> dict[str, Any]:
@@ -76,11 +77,13 @@ def _guess(name: str, head: bytes) -> str:
     ext = _ext(name)
     if gguf.looks_like(head):
         return "gguf"
-    if ext == ".safetensors":
-        return "safetensors"
     if zipsafe.looks_like(head):
         return "zip"
-    if ext in PICKLE_EXTENSIONS or pickle_scan.looks_like(head):
+    if pickle_scan.looks_like(head):
+        return "pickle"
+    if ext == ".safetensors":
+        return "safetensors"
+    if ext in PICKLE_EXTENSIONS:
         return "pickle"
     return text.EXTENSIONS.get(ext, "binary")
 
@@ -95,13 +98,36 @@ def _kind_guess(name: str) -> str:
 
 
 def _dispatch(stream: BinaryIO, size: int, name: str, head: bytes, detail: bool) -> dict[str, Any]:
+    summary = _by_content(stream, size, name, head, detail)
+    claimed = WEIGHT_FORMATS.get(_ext(name))
+    if claimed and summary.get("format") != claimed:
+        # A disguise (a pickle named .safetensors) must not hide behind the name.
+        summary.setdefault("warnings", []).insert(
+            0, f"The name says {claimed}, but the content is {summary.get('format', 'unknown')}."
+        )
+    return summary
+
+
+def _by_content(
+    stream: BinaryIO, size: int, name: str, head: bytes, detail: bool
+) -> dict[str, Any]:
+    """The content decides; the name only breaks ties and names a broken file's format."""
     ext = _ext(name)
     if gguf.looks_like(head):
         return gguf.inspect(stream, size)
-    if ext == ".safetensors" or safetensors.looks_like(head, size):
+    if safetensors.looks_like(head, size):
         return safetensors.inspect(stream, size)
     if zipsafe.looks_like(head):
         return _zip(stream, size, name, detail)
+    if ext == ".safetensors" and not pickle_scan.looks_like(head):
+        try:
+            return safetensors.inspect(stream, size)  # says what is wrong with the header
+        except InputError:
+            try:
+                return pickle_scan.inspect(stream, size)  # an old-protocol pickle in disguise
+            except InputError:
+                pass
+            raise
     if model_signing.looks_like(name, head):
         stream.seek(0)
         if size > model_signing.MAX_BUNDLE:
