@@ -1,11 +1,12 @@
-"""Idle auto-lock: any keyboard or mouse input restarts the timer; at zero, lock.
+"""What locks a session besides the menu: idle time, and Ctrl+L typed in any window.
 
-The filter is installed on the application, so input in any window or dialog counts.
+Both filters are installed on the application, so input in any window or dialog counts.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 DEFAULT_MINUTES = 10
@@ -64,4 +65,41 @@ class IdleLock(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in ACTIVITY and self._timer.isActive():
             self._timer.start()
+        return False
+
+
+class LockKey(QObject):
+    """Ctrl+L from any window of the app, including a modal dialog.
+
+    The main window's Lock action cannot fire while a modal dialog shadows it; the key press
+    then reaches the dialog, and this filter, on the application, sees it first.
+    """
+
+    pressed = Signal()
+    SEQUENCE = QKeySequence("Ctrl+L")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._installed = False
+
+    def start(self) -> None:
+        app = QApplication.instance()
+        if app is not None and not self._installed:
+            app.installEventFilter(self)
+            self._installed = True
+
+    def stop(self) -> None:
+        app = QApplication.instance()
+        if app is not None and self._installed:
+            app.removeEventFilter(self)
+            self._installed = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and QKeySequence(event.keyCombination()) == self.SEQUENCE
+        ):
+            self.pressed.emit()
+            return True
         return False

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from reviewstation.demo import ensure_demo_vault
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui import theme
-from reviewstation.gui.autolock import IdleLock, configured_minutes
+from reviewstation.gui.autolock import IdleLock, LockKey, configured_minutes
 from reviewstation.gui.clipboard import SecretClipboard
 from reviewstation.gui.context import Context
 from reviewstation.gui.main_window import MainWindow
@@ -37,6 +37,8 @@ class Shell(QObject):
         self.clipboard = SecretClipboard(parent=self)
         self.idle = IdleLock(configured_minutes(settings) * 60_000, self)
         self.idle.idle.connect(self.lock)
+        self.lock_key = LockKey(self)
+        self.lock_key.pressed.connect(self.lock)
         self.apply_theme()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.apply_theme)
         self.dialog = UnlockDialog(clipboard=self.clipboard)
@@ -76,6 +78,7 @@ class Shell(QObject):
         if self.main_window is None or self._quitting:
             return
         self.idle.stop()
+        self.lock_key.stop()
         self._close_dialogs()
         self._drop_main_window()
         self.clipboard.clear_if_ours()
@@ -111,6 +114,7 @@ class Shell(QObject):
             return
         self._quitting = True
         self.idle.stop()
+        self.lock_key.stop()
         self._close_dialogs()
         self.clipboard.clear_if_ours()
         self.dialog.hide()
@@ -161,6 +165,7 @@ class Shell(QObject):
         self.main_window = window
         self._present(window)
         self.idle.start()
+        self.lock_key.start()
 
     @Slot(str)
     def _on_unlock_failed(self, message: str) -> None:

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from reviewstation.gui.autolock import SETTING, configured_minutes
 from reviewstation.gui.clipboard import SECRET_HINT, SecretClipboard
+from reviewstation.gui.finding_editor import FindingEditor
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.settings_dialog import SettingsDialog
@@ -106,3 +107,24 @@ def test_settings_dialog_stores_the_idle_delay(
     QTest.keyClick(dialog.minutes, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: shell.idle.timeout() == 3 * 60_000, timeout=TIMEOUT)
     assert settings.value(SETTING) in (3, "3")
+
+
+def test_ctrl_l_locks_from_a_modal_dialog(qtbot: QtBot, shell: Shell, window: MainWindow) -> None:
+    page = window.workspace.findings
+    window.workspace.setCurrentWidget(page)
+    page.new_button.click()
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, FindingEditor) and w.isVisible() for w in dialogs()),
+        timeout=TIMEOUT,
+    )
+    (editor,) = [w for w in dialogs() if isinstance(w, FindingEditor)]
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=TIMEOUT)
+    QTest.keyClicks(editor.title_edit, "half-typed")
+    QTest.keyClick(editor.title_edit, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert shell.main_window is None  # at once, not after the dialog is dealt with
+    qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
+    assert not any(isinstance(w, FindingEditor) and w.isVisible() for w in dialogs())
+    # Locked: the key means nothing to the unlock dialog.
+    QTest.keyClick(shell.dialog, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert shell.dialog.isVisible()
