@@ -157,6 +157,7 @@ class Shell(QObject):
             return  # stop() is queued behind the unlock and closes the session
         self.recent.remember(info.path)
         self.dialog.set_busy(False)
+        self.dialog.reset_after_unlock()
         self.dialog.hide()
         window = MainWindow(Context(self.vault, info, self.clipboard))
         window.lock_requested.connect(self.lock)

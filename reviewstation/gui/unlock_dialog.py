@@ -140,6 +140,14 @@ class UnlockDialog(QDialog):
     def clear_secret(self) -> None:
         self.ui.secretEdit.clear()
 
+    def reset_after_unlock(self) -> None:
+        """The next unlock starts from the usual method, with no secret and no old message."""
+        self.ui.recoveryCheck.setChecked(False)
+        self.ui.readOnlyCheck.setChecked(False)
+        self.ui.readOnlyCheck.hide()
+        self.ui.secretEdit.clear()
+        self.show_error("")
+
     def offer_read_only(self) -> None:
         """Another process writes to the chosen vault: let the user open it read-only."""
         self.ui.readOnlyCheck.setChecked(False)
@@ -260,6 +268,7 @@ class UnlockDialog(QDialog):
         self.ui.secretLabel.setText("Recovery &key:" if recovery else "&Passphrase:")
         self.ui.secretEdit.setAccessibleName("Recovery key" if recovery else "Passphrase")
         self.ui.secretEdit.clear()
+        self.show_error("")  # an old message about the other method would mislead
         self.ui.secretEdit.setFocus()
 
     def _on_unlock(self) -> None:

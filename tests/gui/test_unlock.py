@@ -160,11 +160,19 @@ def test_unlocking_a_vault_open_elsewhere_says_who_holds_it(
 def test_recovery_key_unlocks(qtbot: QtBot, shell: Shell, vault: SampleVault) -> None:
     shell.start(vault.path)
     dialog = shell.dialog
+    type_secret_and_enter(dialog, "wrong passphrase")
+    qtbot.waitUntil(lambda: bool(dialog.error_text()), timeout=TIMEOUT)
     dialog.ui.recoveryCheck.click()
+    assert dialog.error_text() == ""  # the passphrase's message does not stay
     assert dialog.ui.secretLabel.text() == "Recovery &key:"
     assert dialog.ui.secretEdit.accessibleName() == "Recovery key"
     type_secret_and_enter(dialog, vault.recovery_key)
     qtbot.waitUntil(lambda: shell.main_window is not None, timeout=TIMEOUT)
+    # After a lock the next unlock starts from the passphrase again.
+    shell.lock()
+    qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+    assert not dialog.ui.recoveryCheck.isChecked()
+    assert dialog.ui.secretLabel.text() == "&Passphrase:"
 
 
 def test_escape_in_the_dialog_quits(qtbot: QtBot, shell: Shell, vault: SampleVault) -> None:
