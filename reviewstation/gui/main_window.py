@@ -23,6 +23,8 @@ from reviewstation.gui.workspace import Workspace
 from reviewstation.reviews.service import Review, list_reviews
 from reviewstation.vault.session import Session
 
+MINIMUM_SIZE = (1000, 640)
+
 
 def vault_name(info: SessionInfo) -> str:
     name = info.path.name
@@ -119,6 +121,9 @@ class MainWindow(QMainWindow):
         self.ui.actionNewReview.setEnabled(ctx.writable)
         if not ctx.writable:
             self.empty_label.setText("No reviews yet (this session is read-only)")
+        # Below this the checklist prompt and the inspector panels collapse to nothing, and a
+        # reviewer could answer items without seeing them.
+        self.setMinimumSize(MINIMUM_SIZE[0], MINIMUM_SIZE[1])
         self.resize(1280, 800)
         self.refresh()
 

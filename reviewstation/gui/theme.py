@@ -53,13 +53,13 @@ def dark_palette() -> QPalette:
     colours = {
         role.Window: "#2b2b2b",
         role.WindowText: "#e8e8e8",
-        role.Base: "#1f1f1f",
-        role.AlternateBase: "#2a2a2a",
+        role.Base: "#373737",
+        role.AlternateBase: "#3d3d3d",
         role.ToolTipBase: "#3a3a3a",
         role.ToolTipText: "#f0f0f0",
         role.PlaceholderText: "#9a9a9a",
         role.Text: "#e8e8e8",
-        role.Button: "#353535",
+        role.Button: "#3a3a3a",
         role.ButtonText: "#e8e8e8",
         role.BrightText: "#ff6b6b",
         role.Light: "#4a4a4a",
@@ -76,7 +76,7 @@ def dark_palette() -> QPalette:
         palette.setColor(r, QColor(colour))
     for r in (role.WindowText, role.Text, role.ButtonText):
         palette.setColor(group.Disabled, r, QColor("#7a7a7a"))
-    palette.setColor(group.Disabled, role.Base, QColor("#262626"))
+    palette.setColor(group.Disabled, role.Base, QColor("#303030"))
     return palette
 
 

@@ -130,3 +130,26 @@ def test_warning_ok_and_caution_labels_recolour_with_the_theme(
     assert text_colour(warning) == qapp.palette().color(QPalette.ColorRole.WindowText).name()
     with pytest.raises(ValueError, match="unknown role"):
         theme.mark(warning, "neon")
+
+
+def test_main_window_cannot_shrink_below_a_readable_size(window: MainWindow) -> None:
+    window.resize(320, 200)
+    assert window.width() >= 1000 and window.height() >= 640
+
+
+def test_dark_inputs_have_a_visible_frame(qtbot: QtBot, qapp: QApplication) -> None:
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    theme.apply(qapp, "dark")
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    edit = QLineEdit("x", host)
+    layout.addWidget(QLineEdit(host))
+    layout.addWidget(edit)
+    host.show()
+    qtbot.waitExposed(host)
+    image = host.grab().toImage()
+    frame = image.pixelColor(edit.x() + 20, edit.y()).lightness()
+    inside = image.pixelColor(edit.x() + 20, edit.y() + edit.height() // 2).lightness()
+    assert abs(frame - inside) >= 20  # the field's edge stands out from its inside
