@@ -1,8 +1,9 @@
 """A lazy table model of findings: pages of 200 fetched through the vault thread.
 
-Rows arrive by keyset paging (``findings.query.page``, constant cost at any depth) only when
-the view asks for more (``canFetchMore``/``fetchMore``, i.e. when the user scrolls), so a
-review with 100,000 findings costs one page at first. A search shows the best matches
+Rows arrive by keyset paging (``findings.query.page``, constant cost at any depth): the first
+page when the filter is set, the next ones only when the view asks for more
+(``canFetchMore``/``fetchMore``, i.e. when the user scrolls), so a review with 100,000
+findings costs one page at first. A search shows the best matches
 (``findings.query.search``) instead. Every request carries a generation number: an answer
 to a filter the user has since changed is dropped.
 """
@@ -128,6 +129,10 @@ class FindingsModel(QAbstractTableModel):
                 lambda m: self._on_error(generation, m),
                 owner=self,
             )
+        # The first page is asked for here, not left to the view: a QTableView does not ask an
+        # empty model again after a reset that leaves it empty (it asks only when its geometry
+        # changes, e.g. when shown), so a review's first finding would never be fetched.
+        self.fetchMore()
 
     def reload(self) -> None:
         self.set_criteria(self.criteria)

@@ -15,6 +15,7 @@ from reviewstation.gui.finding_editor import FindingEditor
 from reviewstation.gui.findings_model import PAGE
 from reviewstation.gui.findings_view import FindingsPage
 from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.shell import Shell
 from reviewstation.vault.session import open_vault
 
@@ -206,3 +207,32 @@ def test_auditor_cannot_edit(qtbot: QtBot, shell: Shell, demo_vault: Path) -> No
     qtbot.waitUntil(lambda: checklists.walkthrough.run is not None, timeout=TIMEOUT)
     assert not checklists.start_button.isEnabled()
     assert not any(b.isEnabled() for b in checklists.walkthrough.status_buttons.values())
+
+
+def test_first_finding_of_a_new_review_appears_once_saved(qtbot: QtBot, window: MainWindow) -> None:
+    """An empty table gets its first row when the editor saves (no scroll, no tab switch)."""
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, NewReviewDialog) and w.isVisible() for w in QApplication.topLevelWidgets()
+        ),
+        timeout=TIMEOUT,
+    )
+    (dialog,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, NewReviewDialog)]
+    QTest.keyClicks(dialog.title_edit, "Empty review")
+    QTest.keyClicks(dialog.developer_edit, "Lab B")
+    QTest.keyClicks(dialog.model_edit, "Vega")
+    QTest.keyClick(dialog.model_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.review_id not in (0, 1), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.status_label.text() == "No findings yet.", timeout=TIMEOUT)
+    page.new_button.click()
+    editor = open_editor(qtbot)
+    QTest.keyClicks(editor.title_edit, "The first finding")
+    editor.save_button.click()
+    qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+    editor.reject()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=TIMEOUT)
+    assert page.model.finding(0).title == "The first finding"  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: page.status_label.text() == "1 of 1 loaded", timeout=TIMEOUT)
