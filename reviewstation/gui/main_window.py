@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from reviewstation.gui.context import Context
 from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
+from reviewstation.gui.identity_card import CardExport
 from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.reviews_list import ReviewsList
 from reviewstation.gui.vault_thread import SessionInfo
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         self.ui.actionLock.triggered.connect(self.lock_requested)
         self.ui.actionQuit.triggered.connect(self.quit_requested)
         self.ui.actionSettings.triggered.connect(self.settings_requested)
+        self.card_export = CardExport(ctx, self)
+        self.ui.actionExportCard.triggered.connect(self.card_export.choose)
         self.ui.actionNewReview.triggered.connect(self.new_review)
         self.ui.actionRefresh.triggered.connect(self.refresh)
         self.new_button.clicked.connect(self.new_review)

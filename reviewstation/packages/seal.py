@@ -80,7 +80,8 @@ def check_signer(
     if card is None:
         raise CryptoError(
             f"The package is signed by an untrusted key (P-384 fingerprint {key.fingerprint()});"
-            " add the signer's identity card with --trust if you trust it."
+            " trust the signer's identity card if you know it is theirs (--trust on the command"
+            " line, Add cards… in the app)."
         )
     for name in SIGNATURES:
         if not sigs.get(name) or len(sigs[name]) > MAX_SIG_BYTES:
