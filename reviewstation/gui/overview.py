@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,7 +23,8 @@ from reviewstation.findings.service import SEVERITIES
 from reviewstation.gui.context import Context
 from reviewstation.gui.determination_dialog import DeterminationDialog
 from reviewstation.gui.reviews_list import CLOCK_COLOURS, days_text
-from reviewstation.reviews.service import Review, get_review
+from reviewstation.gui.theme import mark_error
+from reviewstation.reviews.service import TRANSITIONS, Review, get_review, set_status
 from reviewstation.vault.session import Session
 
 
@@ -108,6 +110,20 @@ class OverviewPage(QScrollArea):
         for key, text in self.FIELDS:
             self.values[key] = _value(meta, text)
             form.addRow(f"{text}:", self.values[key])
+        status_row = QHBoxLayout()
+        self.status_combo = QComboBox(meta)
+        self.status_combo.setAccessibleName("Next status")
+        self.status_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        status_label = QLabel("Next s&tatus:", meta)
+        status_label.setBuddy(self.status_combo)
+        self.status_button = QPushButton("Cha&nge status", meta)
+        self.status_button.clicked.connect(self.change_status)
+        self.status_error = _value(meta, "Status change error")
+        mark_error(self.status_error)
+        for widget in (self.status_combo, self.status_button, self.status_error):
+            status_row.addWidget(widget)
+        status_row.addStretch(1)
+        form.addRow(status_label, status_row)
         layout.addWidget(meta)
 
         determination = QGroupBox("Covered-model determination", inner)
@@ -156,6 +172,12 @@ class OverviewPage(QScrollArea):
         r = data.review
         self.review = r
         self.determination_button.setEnabled(self.ctx.lead)
+        self.status_combo.clear()
+        for target in TRANSITIONS[r.status]:
+            self.status_combo.addItem(target.replace("_", " "), target)
+        for widget in (self.status_combo, self.status_button):
+            widget.setEnabled(self.ctx.writable and self.status_combo.count() > 0)
+        self.status_error.setText("")
         state = r.clock()
         words = {"ok": "on time", "warning": "deadline near", "overdue": "OVERDUE"}
         self.clock.setText(f"{days_text(r)} — deadline {r.deadline} ({words[state]})")
@@ -197,3 +219,22 @@ class OverviewPage(QScrollArea):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.recorded.connect(lambda review: self.show_review(review.id))
         dialog.open()
+
+    def change_status(self) -> None:
+        """Forward one step or back to in review; the core refuses what the role may not do."""
+        target = self.status_combo.currentData()
+        if self.review is None or not isinstance(target, str) or not self.ctx.writable:
+            return
+        review_id = self.review.id
+
+        def job(session: Session) -> Review:
+            return set_status(session, review_id, target)
+
+        self.status_button.setEnabled(False)
+        self.ctx.vault.submit(
+            job, lambda review: self.show_review(review.id), self._status_failed, owner=self
+        )
+
+    def _status_failed(self, message: str) -> None:
+        self.status_button.setEnabled(True)
+        self.status_error.setText(message)

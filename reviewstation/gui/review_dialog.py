@@ -1,4 +1,4 @@
-"""The New review dialog: title, developer, model, received date, deadline (+30 days)."""
+"""The New review dialog: title, developer, model and version, access, received date, deadline."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
     QDialogButtonBox,
     QFormLayout,
@@ -16,8 +17,14 @@ from PySide6.QtWidgets import (
 
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
-from reviewstation.reviews.service import REVIEW_DAYS, Review, create_review
+from reviewstation.reviews.service import ACCESS_MODES, REVIEW_DAYS, Review, create_review
 from reviewstation.vault.session import Session
+
+ACCESS_WORDS = {
+    "weights": "the weights",
+    "api": "an API only",
+    "weights+api": "the weights and an API",
+}
 
 
 class NewReviewDialog(MarkedDialog):
@@ -30,6 +37,11 @@ class NewReviewDialog(MarkedDialog):
         self.title_edit = QLineEdit(self)
         self.developer_edit = QLineEdit(self)
         self.model_edit = QLineEdit(self)
+        self.version_edit = QLineEdit(self)
+        self.version_edit.setPlaceholderText("e.g. 2.0-rc1")
+        self.access_combo = QComboBox(self)
+        for mode in ACCESS_MODES:
+            self.access_combo.addItem(ACCESS_WORDS.get(mode, mode), mode)
         self.received_edit = QDateEdit(self)
         self.deadline_edit = QDateEdit(self)
         for edit in (self.received_edit, self.deadline_edit):
@@ -45,6 +57,8 @@ class NewReviewDialog(MarkedDialog):
             ("&Title:", self.title_edit, "Title"),
             ("&Developer:", self.developer_edit, "Developer"),
             ("&Model:", self.model_edit, "Model name"),
+            ("&Version:", self.version_edit, "Model version"),
+            ("&Access:", self.access_combo, "Access to the model"),
             ("&Received:", self.received_edit, "Received date"),
             ("D&eadline:", self.deadline_edit, "Deadline"),
         )
@@ -83,6 +97,8 @@ class NewReviewDialog(MarkedDialog):
             "title": self.title_edit.text(),
             "developer": self.developer_edit.text(),
             "model_name": self.model_edit.text(),
+            "model_version": self.version_edit.text(),
+            "access_mode": str(self.access_combo.currentData()),
             "received": _iso(self.received_edit.date()),
             "deadline": _iso(self.deadline_edit.date()),
         }

@@ -166,3 +166,25 @@ def test_auditor_gets_no_edit_buttons(qtbot: QtBot, shell: Shell, demo_vault: Pa
     qtbot.waitUntil(lambda: walk.run is not None, timeout=TIMEOUT)
     assert not window.workspace.checklists.sign_button.isEnabled()
     assert not walk.evidence_button.isEnabled()
+
+
+def test_review_status_moves_from_the_overview(qtbot: QtBot, window: MainWindow) -> None:
+    page = window.workspace.overview
+    qtbot.waitUntil(lambda: page.review is not None, timeout=TIMEOUT)
+    assert page.values["status"].text() == "in review"
+    assert [page.status_combo.itemData(i) for i in range(page.status_combo.count())] == [
+        "findings_drafted"
+    ]
+    page.status_button.click()
+    qtbot.waitUntil(lambda: page.values["status"].text() == "findings drafted", timeout=TIMEOUT)
+    page.status_combo.setCurrentIndex(page.status_combo.findData("approved"))
+    page.status_button.click()
+    qtbot.waitUntil(lambda: page.values["status"].text() == "approved", timeout=TIMEOUT)
+    assert page.status_error.text() == ""
+
+
+def test_auditor_cannot_move_a_review(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+    window = open_main_window(qtbot, shell, demo_vault, AUDITOR, AUDITOR_PASSPHRASE)
+    page = window.workspace.overview
+    qtbot.waitUntil(lambda: page.review is not None, timeout=TIMEOUT)
+    assert not page.status_button.isEnabled() and not page.status_combo.isEnabled()

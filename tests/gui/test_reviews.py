@@ -57,8 +57,13 @@ def test_new_review_by_keyboard_defaults_to_thirty_days(qtbot: QtBot, window: Ma
     QTest.keyClick(dialog.title_edit, Qt.Key.Key_Tab)
     QTest.keyClicks(dialog.developer_edit, "Lab B")
     QTest.keyClicks(dialog.model_edit, "Vega")
+    QTest.keyClicks(dialog.version_edit, "1.1")
+    dialog.access_combo.setCurrentIndex(dialog.access_combo.findData("api"))
     QTest.keyClick(dialog.model_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
+    overview = window.workspace.overview
+    qtbot.waitUntil(lambda: overview.values["model"].text() == "Vega 1.1", timeout=TIMEOUT)
+    assert overview.values["access"].text() == "api"
     assert not any(isinstance(w, NewReviewDialog) for w in QApplication.topLevelWidgets())
     current = window.reviews.currentItem()
     assert current is not None and current.text(0) == "Second review"
