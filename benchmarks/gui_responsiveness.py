@@ -222,13 +222,16 @@ class Diagnostics:
             self.collections.append((info["generation"], self._gc_start, now - self._gc_start))
 
     def text(self, start: float, end: float) -> str:
-        jobs = [(n, s) for n, at, s in self.jobs if start <= at <= end]
-        long = sorted(((s, n) for n, s in jobs if s > 0.05), reverse=True)[:3]
+        jobs = [(n, at, s) for n, at, s in self.jobs if at <= end and at + s >= start]
+        long = sorted(((s, n, at - start) for n, at, s in jobs if s > 0.05), reverse=True)[:3]
         full = [s for g, at, s in self.collections if g == 2 and start <= at <= end]
         return (
-            f"vault thread: {len(jobs)} job(s), {sum(s for _, s in jobs) * 1000:.0f} ms"
+            f"vault thread: {len(jobs)} job(s) overlapping,"
+            f" {sum(s for _, _, s in jobs) * 1000:.0f} ms"
             + (
-                " (longest: " + ", ".join(f"{n} {s * 1000:.0f} ms" for s, n in long) + ")"
+                " (longest: "
+                + ", ".join(f"{n} {s * 1000:.0f} ms from {at:+.2f} s" for s, n, at in long)
+                + ")"
                 if long
                 else ""
             )
