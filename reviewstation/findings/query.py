@@ -89,6 +89,13 @@ def fts_query(text: str) -> str:
 RANK_LIMIT = 2000
 
 
+# The unary + keeps SQLite from handing the rowid list to FTS5 as an equality constraint:
+# with it, FTS5 evaluates the match once per finding of the review (seconds at 10,000
+# findings, minutes at 100,000); without it, FTS5 walks the matches and a Bloom filter of
+# the review's ids drops the rest.
+REVIEW_RESTRICTION = " AND +rowid IN (SELECT id FROM findings WHERE review_id = ?)"
+
+
 def search(
     conn: Connection, text: str, *, limit: int = PAGE, review_id: int | None = None
 ) -> list[Finding]:
@@ -100,7 +107,7 @@ def search(
     """
     limit = max(1, min(limit, 10_000))
     match = fts_query(text)
-    review = " AND rowid IN (SELECT id FROM findings WHERE review_id = ?)" if review_id else ""
+    review = REVIEW_RESTRICTION if review_id else ""
     params: list[object] = [match] + ([review_id] if review_id else [])
     many = (
         conn.execute(

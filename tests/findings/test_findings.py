@@ -255,3 +255,17 @@ def test_a_lead_cannot_approve_their_own_changes(vault: Path) -> None:
         "alice",
         "info",
     )
+
+
+def test_search_within_a_review_lets_fts_walk_the_matches(vault: Path) -> None:
+    """The review restriction must not become a per-finding FTS lookup (minutes at 100,000)."""
+    with open_vault(vault, RITA, user="rita") as rita:
+        other = create_review(rita, title="Model Y", developer="Lab", model_name="Y-1")
+        for review, title in ((1, "Sandbox escape in X"), (other.id, "Sandbox escape in Y")):
+            service.add_finding(rita, review, title=title, severity="high")
+        found = query.search(rita.conn, "sandbox", review_id=other.id)
+        assert [f.title for f in found] == ["Sandbox escape in Y"]
+        sql = "EXPLAIN QUERY PLAN SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?"
+        plan = rita.conn.execute(sql + query.REVIEW_RESTRICTION, ("sandbox", other.id)).fetchall()
+    fts_steps = [str(row[3]) for row in plan if "findings_fts" in str(row[3])]
+    assert fts_steps and all(":=" not in step for step in fts_steps), fts_steps
