@@ -152,3 +152,18 @@ def test_migration_6_adds_export_requests_that_keep_their_word(tmp_path: Path) -
     with pytest.raises(Exception, match="kept"):
         conn.execute("DELETE FROM export_requests")
     conn.close()
+
+
+def test_migration_7_indexes_findings_per_review_for_counts(tmp_path: Path) -> None:
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=6)
+    assert migrate(conn, target=7) == [7]
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM findings WHERE review_id = 1 AND severity = 'high'"
+    ).fetchall()
+    assert any("COVERING INDEX findings_by_review_severity" in str(row[3]) for row in plan), plan
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM findings WHERE review_id = 1 AND status = 'draft'"
+    ).fetchall()
+    assert any("findings_by_review_status" in str(row[3]) for row in plan), plan
+    conn.close()
