@@ -141,8 +141,12 @@ class MainWindow(QMainWindow):
         )
 
     def _show_reviews(self, reviews: list[Review], select: int) -> None:
+        before = self.reviews.current_id()
         self.reviews.set_reviews(reviews, select)
-        self.workspace.refresh()
+        if self.reviews.current_id() == before:
+            # The same review stays chosen: read its page again. A newly chosen review has
+            # already been shown (loading it twice doubled the wait on a large review).
+            self.workspace.refresh()
 
     def _on_review_selected(self, review_id: int) -> None:
         self.stack.setCurrentWidget(self.workspace if review_id else self.empty_label)

@@ -43,7 +43,9 @@ class ReviewsList(QTreeWidget):
         self.currentItemChanged.connect(self._on_current)
 
     def set_reviews(self, reviews: list[Review], select: int = 0) -> None:
-        wanted = select or self.current_id()
+        """Fill the list; ``review_selected`` fires only if the chosen review changes."""
+        previous = self.current_id()
+        wanted = select or previous
         self.blockSignals(True)
         self.clear()
         chosen: QTreeWidgetItem | None = None
@@ -65,10 +67,13 @@ class ReviewsList(QTreeWidget):
                 chosen = item
         if chosen is None and self.topLevelItemCount():
             chosen = self.topLevelItem(0)
-        self.blockSignals(False)
         if chosen is not None:
+            same = int(chosen.data(0, Qt.ItemDataRole.UserRole)) == previous
+            self.blockSignals(same)  # the same review again: the caller refreshes its pages
             self.setCurrentItem(chosen)
+            self.blockSignals(False)
         else:
+            self.blockSignals(False)
             self.review_selected.emit(0)
 
     def current_id(self) -> int:

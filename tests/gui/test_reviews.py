@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from reviewstation.gui import overview
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.reviews_list import CLOCK_COLOURS
+from reviewstation.gui.shell import Shell
+from reviewstation.vault.session import Session
+
+from .conftest import open_main_window
 
 TIMEOUT = 10_000
 
@@ -93,3 +100,24 @@ def test_overdue_review_is_red_and_errors_stay_in_the_dialog(
     assert late.background(1).color().name() == CLOCK_COLOURS["overdue"][0]
     overview = window.workspace.overview
     qtbot.waitUntil(lambda: "OVERDUE" in overview.clock.text(), timeout=TIMEOUT)
+
+
+def test_opening_loads_the_overview_once(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = overview.load_overview
+
+    def counting(session: Session, review_id: int) -> overview.OverviewData:
+        calls.append(review_id)
+        return real(session, review_id)
+
+    monkeypatch.setattr(overview, "load_overview", counting)
+    window = open_main_window(qtbot, shell, demo_vault)
+    qtbot.waitUntil(lambda: window.workspace.overview.review is not None, timeout=TIMEOUT)
+    drained: list[object] = []  # the vault thread runs jobs in order: all before it are done
+    shell.vault.submit(lambda _s: None, drained.append, drained.append)
+    qtbot.waitUntil(lambda: drained != [], timeout=TIMEOUT)
+    assert calls == [1]
+    window.refresh()  # F5 reads it again
+    qtbot.waitUntil(lambda: calls == [1, 1], timeout=TIMEOUT)
