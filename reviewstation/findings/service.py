@@ -13,6 +13,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from reviewstation import markings
 from reviewstation.checklists.runs import get_run
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef, resolve_evidence
@@ -182,11 +183,23 @@ def _clean(name: str, value: Any) -> Any:
         if text and not PRODUCT_ID.match(text):
             raise InputError(f"The product id {text!r} is neither a purl (pkg:...) nor a CPE 2.3.")
         return text
-    if name == "portion_marking" and not text:
-        raise InputError("A finding needs a portion marking, e.g. CUI or U.")
+    if name == "portion_marking":
+        # Stored in the portion form (S//NF), whatever was typed (secret//noforn); compared by
+        # level against the vault's marking in _portion.
+        if not text:
+            raise InputError("A finding needs a portion marking, e.g. CUI or U.")
+        return markings.parse(text, "portion marking").portion
     if len(text) > MAX_FIELD or not text.isprintable():
         raise InputError(f"The finding's {name} is too long or contains control characters.")
     return text
+
+
+def _portion(session: Session, value: str) -> str:
+    """A clean portion mark that this vault may hold: one above its marking is a spill,
+    refused rather than recorded."""
+    portion = str(_clean("portion_marking", value))
+    markings.within(portion, session.marking, "portion marking")
+    return portion
 
 
 def _cvss_fields(vector: str | None) -> dict[str, Any]:
@@ -228,7 +241,7 @@ def add_finding(
         title=_clean("title", title),
         body=_clean("body", body),
         severity=_clean("severity", severity),
-        portion_marking=_clean("portion_marking", portion_marking or review.marking),
+        portion_marking=_portion(session, portion_marking or review.marking),
         **_cvss_fields(cvss_vector),
     )
     _check_disclosure(values)
@@ -326,7 +339,7 @@ def update_finding(
             if fields["cvss_vector"] != finding.cvss_vector:
                 new.update(fields)
             continue
-        cleaned = _clean(name, value)
+        cleaned = _portion(session, value) if name == "portion_marking" else _clean(name, value)
         if name in ("cwe", "cve_id", "vex_status") and cleaned == "":
             cleaned = None
         if cleaned != getattr(finding, name):

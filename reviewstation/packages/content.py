@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reviewstation import markings
 from reviewstation.checklists.runs import Run
 from reviewstation.findings.service import Finding
 from reviewstation.reviews.service import Review
@@ -44,25 +45,23 @@ class PackageContent:
         return f"evidence/{artifact['uid']}/{artifact['path']}"
 
 
-MARKING_ORDER = ("UNCLASSIFIED", "CUI", "CONFIDENTIAL", "SECRET", "TOP SECRET")
+def highest_marking(values: list[str]) -> str:
+    """The full banner form of the highest level among ``values``, with every caveat."""
+    return markings.combine(markings.parse(v) for v in values).text
 
 
-def marking_rank(marking: str) -> int:
-    """Position in the standard order; unknown markings rank highest (never under-marked)."""
-    text = marking.strip().upper()
-    if text in ("U",):
-        return 0
-    for rank in range(len(MARKING_ORDER) - 1, -1, -1):
-        level = MARKING_ORDER[rank]
-        if text == level or text.startswith(level + "//") or text.startswith(level + " "):
-            return rank
-    if text.startswith(("TS//", "TS/SCI")):
-        return MARKING_ORDER.index("TOP SECRET")
-    return len(MARKING_ORDER)
-
-
-def highest_marking(markings: list[str]) -> str:
-    return max(markings, key=marking_rank)
+def package_marking(vault: str, review: Review, findings: list[Finding]) -> str:
+    """The vault's marking, the review's and every portion mark, combined: never lower than
+    any of them, never an abbreviation. An unparseable one stops the export, naming it."""
+    parts = [
+        markings.parse(vault, "vault's marking"),
+        markings.parse(review.marking, f"marking of review {review.id}"),
+        *(
+            markings.parse(f.portion_marking, f"portion marking of finding {f.id}")
+            for f in findings
+        ),
+    ]
+    return markings.combine(parts).text
 
 
 def gather(
@@ -104,9 +103,7 @@ def gather(
         chosen.append(artifact.uid)
     identity = session.user.public_identity(session.vault_id)
     prints = identity.fingerprints()
-    marking = highest_marking(
-        [review.marking, session.marking, *(f.portion_marking for f in findings)]
-    )
+    marking = package_marking(session.marking, review, findings)
     return PackageContent(
         package_id=package_id,
         created=created,

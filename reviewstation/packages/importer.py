@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reviewstation import markings
 from reviewstation.artifacts import catalog, custody, inspectors
 from reviewstation.artifacts.background import CancelFlag, check_cancel
 from reviewstation.artifacts.blobstore import BlobRef, BlobWriter, new_key, wrap_key
@@ -34,7 +35,6 @@ from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
 from reviewstation.findings.service import EDITABLE as FINDING_FIELDS
 from reviewstation.packages import members, trust
-from reviewstation.packages.content import marking_rank
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.packages.zipsafe import PackageRefused
 from reviewstation.vault import audit
@@ -101,9 +101,15 @@ def _import(
             raise PackageRefused("The encrypted package could not be opened.")
         manifest = package.manifest
         signer = package.signer.fingerprint
-        if marking_rank(str(manifest["marking"])) > marking_rank(session.marking):
+        marked = str(manifest["marking"])
+        theirs, ours = markings.try_parse(marked), markings.try_parse(session.marking)
+        if theirs is None:
             raise PackageRefused(
-                f"The package is marked {manifest['marking']}, above this vault's marking"
+                f"The package's marking {marked!r} is not a marking this tool knows."
+            )
+        if ours is None or markings.exceeds(theirs, ours):
+            raise PackageRefused(
+                f"The package is marked {theirs.text}, above this vault's marking"
                 f" ({session.marking}); import it into a vault cleared for it."
             )
         result = ImportResult(
@@ -327,6 +333,14 @@ def _text(obj: dict[str, Any], key: str, default: str = "") -> str:
     return default if value is None else str(value)
 
 
+def _within(value: object, session: Session, what: str) -> markings.Marking:
+    """A marking the package carries, refused when it is not one or is above this vault."""
+    try:
+        return markings.within(str(value), session.marking, what)
+    except InputError as exc:
+        raise PackageRefused(str(exc)) from None
+
+
 def _local_review(session: Session, conn: Connection, signer: str, review: dict[str, Any]) -> int:
     source = _text(review, "uid")
     row = conn.execute(
@@ -361,7 +375,7 @@ def _local_review(session: Session, conn: Connection, signer: str, review: dict[
             _text(review, "determination_rationale"),
             review.get("determination_by"),
             review.get("determination_at"),
-            _text(review, "marking", session.marking),
+            _within(_text(review, "marking", session.marking), session, "review's marking").text,
             now,
             session.user.name,
             now,
@@ -381,6 +395,8 @@ def _merge_finding(
 ) -> None:
     uid = _uid(finding, "finding")
     values = {name: finding.get(name) for name in (*FINDING_FIELDS, *FINDING_STATE)}
+    portion = _within(values["portion_marking"], session, f"portion marking of finding {uid}")
+    values["portion_marking"] = portion.portion
     row = conn.execute(
         "SELECT id, review_id, revision FROM findings WHERE uid = ?", (uid,)
     ).fetchone()

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from reviewstation import markings
 from reviewstation.dates import parse_date, today
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.vault import audit
@@ -91,6 +92,11 @@ def _text(value: str, what: str, *, required: bool = True) -> str:
     return value
 
 
+def _marking(session: Session, value: str) -> str:
+    """The full form of a review's marking; never above the vault's (no silent spill)."""
+    return markings.within(value, session.marking, "review's marking").text
+
+
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     if value not in allowed:
         raise InputError(f"Unknown {what} {value!r}; choose one of {', '.join(allowed)}.")
@@ -136,7 +142,7 @@ def create_review(
         "received": received_date.isoformat(),
         "deadline": deadline_date.isoformat(),
         "planned_release": planned_release.strip() if planned_release else None,
-        "marking": _text(marking or session.marking, "marking"),
+        "marking": _marking(session, marking or session.marking),
     }
     _check_dates(values["received"], values["deadline"], values["planned_release"])  # type: ignore[arg-type]
     now = audit.now()
@@ -200,6 +206,8 @@ def update_review(session: Session, review_id: int | str, **changes: str | None)
             value = _choice(value, ACCESS_MODES, "access mode")
         elif name in ("received", "deadline", "planned_release"):
             value = parse_date(value, name.replace("_", " ")).isoformat()
+        elif name == "marking":
+            value = _marking(session, value)
         else:
             required = name in ("title", "developer", "model_name", "marking")
             value = _text(value, name.replace("_", " "), required=required)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from reviewstation import markings
 from reviewstation.crypto import selftest
 from reviewstation.crypto.identity import PrivateIdentity
 from reviewstation.crypto.kdf import Argon2Params, derive_argon2, floor_params
@@ -53,7 +54,6 @@ from reviewstation.vault.users import Role, UserRecord, check_name, check_role
 
 Mode = Literal["write", "read"]
 Method = Literal["passphrase", "recovery", "keyring"]
-MAX_MARKING = 200
 
 
 @dataclass
@@ -221,15 +221,6 @@ class _NeedsUpgrade(Exception):
     """Internal: a read-only open found a schema older than this version's."""
 
 
-def _check_marking(marking: str) -> str:
-    marking = marking.strip()
-    if not marking or len(marking) > MAX_MARKING or not marking.isprintable():
-        raise InputError(
-            "A marking must be 1-200 printable characters, e.g. CUI or SECRET//NOFORN."
-        )
-    return marking
-
-
 def create_vault(
     path: Path,
     user: str,
@@ -246,7 +237,7 @@ def create_vault(
     selftest.ensure()  # known answers first: never seal a vault with broken primitives
     check_name(user)
     role_ = check_role(role)
-    marking = _check_marking(marking)
+    marking = markings.normalise(marking)  # one full form; unknown or contradictory refused
     check_new_passphrase(passphrase)
     if path.exists():
         raise InputError(f"{path} already exists; choose a new folder for the vault.")
