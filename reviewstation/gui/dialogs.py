@@ -145,6 +145,7 @@ class PassphraseDialog(MarkedDialog):
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
         self.body.addWidget(buttons)
+        self.setMinimumWidth(460)  # room for a long passphrase or a recovery key
         self.edit.setFocus()
 
     def _submit(self) -> None:
