@@ -39,6 +39,7 @@ from reviewstation.gui.inspector_panel import InspectorPanel
 from reviewstation.gui.panel_parts import LOUD
 from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.gui.theme import mark_loud
+from reviewstation.gui.wording import counted
 from reviewstation.vault.session import Session
 
 COLUMNS = ("Id", "Path", "Kind", "Size", "SHA-256", "Received from", "Declared hash")
@@ -300,7 +301,7 @@ class ArtifactsPage(QWidget):
 
         def done(result: IntakeResult) -> None:
             box.finish()
-            text = f"{len(result.added)} artifact(s) imported."
+            text = f"{counted(len(result.added), 'artifact')} imported."
             notes = [f"skipped {s}" for s in result.skipped]
             if result.mismatches:
                 text += f" {len(result.mismatches)} DO NOT MATCH their declared SHA-256."

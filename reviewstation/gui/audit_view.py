@@ -32,6 +32,7 @@ from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import PassphraseDialog, plain_tip, show_message
 from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.gui.vault_thread import VaultThread
+from reviewstation.gui.wording import counted
 from reviewstation.vault import audit
 from reviewstation.vault.session import Session
 from reviewstation.vault.verify import Report, verify_vault
@@ -276,7 +277,7 @@ class AuditPage(QWidget):
             verdict = (
                 "The vault is intact."
                 if report.intact
-                else (f"The vault has {len(report.problems)} problem(s).")
+                else f"The vault has {counted(len(report.problems), 'problem')}."
             )
             if progress.cancel.is_set():
                 verdict += " (The content check was cancelled part way.)"

@@ -64,7 +64,7 @@ def test_mismatch_is_loud_and_import_adds_with_progress(
     page.import_paths([folder])
     assert len(visible(ProgressDialog)) == 1
     box = message(qtbot)
-    assert box.text_label.text() == "2 artifact(s) imported."
+    assert box.text_label.text() == "2 artifacts imported."
     assert box.top_banner.text() == "UNCLASSIFIED"
     box.accept()
     qtbot.waitUntil(lambda: page.table.rowCount() == 6, timeout=TIMEOUT)

@@ -380,7 +380,7 @@ def test_drop_files_and_folders_imports_them(
     assert drag(page, mime) == (True, True)
     assert len(visible(ProgressDialog)) == 1
     box = message(qtbot)
-    assert box.text_label.text() == "3 artifact(s) imported."
+    assert box.text_label.text() == "3 artifacts imported."
     box.accept()
     qtbot.waitUntil(lambda: page.table.rowCount() == 6, timeout=TIMEOUT)
     select(qtbot, page, "run.eval")

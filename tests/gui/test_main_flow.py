@@ -108,7 +108,7 @@ def test_create_review_import_check_find_export_verify_lock(
     qtbot.waitUntil(lambda: not one_or_none(ProgressDialog), timeout=TIMEOUT)
     done = one(MessageDialog, qtbot)
     assert isinstance(done, MessageDialog)
-    assert done.text_label.text() == "2 artifact(s) imported."
+    assert done.text_label.text() == "2 artifacts imported."
     done.accept()
 
     # 5. The first checklist item: open, with the evaluation log as evidence.
