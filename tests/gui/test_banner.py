@@ -60,3 +60,42 @@ def test_set_marking_updates_text_colour_and_accessible_name(qtbot: QtBot) -> No
     assert banner.marking == "TOP SECRET"
     assert banner.accessibleName() == "Classification: TOP SECRET"
     assert drawn_background(qtbot, banner).name() == "#ff8c00"
+
+
+@pytest.mark.parametrize(
+    ("marking", "shown", "background"),
+    [
+        ("S", "SECRET", "#c8102e"),
+        ("secret", "SECRET", "#c8102e"),
+        ("ts//si//nf", "TOP SECRET//SI//NOFORN", "#fce83a"),
+        ("TOP SECRET//SI//NOFORN", "TOP SECRET//SI//NOFORN", "#fce83a"),
+        # The tester's cases: a higher level word anywhere is black (unknown), never green.
+        ("UNCLASSIFIED//SECRET", "UNCLASSIFIED//SECRET", "#000000"),
+        ("UNCLASSIFIED SECRET", "UNCLASSIFIED SECRET", "#000000"),
+        (
+            "unclassified for now, treat as TS//SCI",
+            "unclassified for now, treat as TS//SCI",
+            "#000000",
+        ),
+    ],
+)
+def test_banner_shows_the_full_normalised_marking(
+    qtbot: QtBot, marking: str, shown: str, background: str
+) -> None:
+    banner = ClassificationBanner(marking=marking)
+    assert banner.text() == banner.marking == shown
+    assert drawn_background(qtbot, banner).name() == background
+
+
+def test_a_marking_too_wide_is_cut_at_its_end_so_the_level_shows(qtbot: QtBot) -> None:
+    marking = "TOP SECRET//HCS-P/SI-G ABCD/TK//ORCON/NOFORN//FISA//RSEN//PROPIN//IMCON"
+    banner = ClassificationBanner(marking=marking)
+    qtbot.addWidget(banner)
+    banner.show()
+    banner.resize(260, banner.sizeHint().height())
+    assert banner.minimumSizeHint().width() <= 260  # the banner never holds the window wide
+    shown = banner.shown_text()
+    assert shown.startswith("TOP SECRET//") and shown.endswith("…")
+    assert banner.text() == marking and marking in banner.toolTip()
+    banner.resize(1400, banner.sizeHint().height())
+    assert banner.shown_text() == marking and banner.toolTip() == ""
