@@ -28,19 +28,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewstation import markings
 from reviewstation.errors import InputError
 from reviewstation.gui.background import run_in_background
 from reviewstation.gui.clipboard import SecretClipboard
 from reviewstation.gui.dialogs import MarkedDialog, plain_label, private_file_dialog
 from reviewstation.gui.theme import mark, mark_error
-from reviewstation.markings import UNKNOWN, banner_style
 from reviewstation.vault.passphrase_strength import Strength, estimate
 from reviewstation.vault.session import create_vault
 from reviewstation.vault.users import check_name
 
 SUFFIX = ".rsvault"
-# The markings whose banner colours the core knows; any other text is allowed (caveats such as
-# SECRET//NOFORN keep their base colour) but an unknown one gets a black banner.
+# The levels offered; the user may also type an abbreviation (S) or caveats (SECRET//NOFORN).
+# The core parses what was typed: an unknown or contradictory marking is refused.
 STANDARD_MARKINGS = (
     "UNCLASSIFIED",
     "CUI",
@@ -385,6 +385,10 @@ class CreateVaultWizard(MarkedDialog):
             return f"{path.name} already exists there; choose another name."
         if not self.marking_combo.currentText().strip():
             return "Choose the vault's marking, or type it."
+        try:
+            markings.parse(self.marking_combo.currentText())
+        except InputError as exc:
+            return str(exc)
         return ""
 
     def _on_browse(self) -> None:
@@ -411,20 +415,25 @@ class CreateVaultWizard(MarkedDialog):
         self.path_preview.setText(f"Will be created as {path}")
 
     def _on_marking_changed(self, text: str) -> None:
-        marking = text.strip()
-        shown = marking or NOT_CHOSEN
+        # The banners show the marking as the vault will store it: in full (S is SECRET).
+        typed = text.strip()
+        shown = markings.display(typed) or NOT_CHOSEN
         self.top_banner.set_marking(shown)
         self.bottom_banner.set_marking(shown)
-        if not marking:
+        refused = False
+        if not typed:
             note = "Every window of this vault will show its marking in banners like these."
-        elif banner_style(marking) == UNKNOWN:
-            note = (
-                "Not a standard marking, so its banners will be black. Start it with "
-                "UNCLASSIFIED, CUI, CONFIDENTIAL, SECRET or TOP SECRET for the standard colours."
-            )
         else:
-            note = "Every window of this vault will show these banners."
+            try:
+                marking = markings.parse(typed)
+            except InputError as exc:
+                note, refused = str(exc), True
+            else:
+                note = "Every window of this vault will show these banners."
+                if marking.text != typed:
+                    note = f"Written in full as {marking.text}. {note}"
         self.marking_note.setText(note)
+        mark_error(self.marking_note, refused)
 
     # -- first user and passphrase ---------------------------------------------------------
 

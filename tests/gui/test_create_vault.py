@@ -227,7 +227,12 @@ def test_unknown_marking_is_black_and_location_problems_are_one_sentence(
     wizard.name_edit.setText("Taken")
     wizard.marking_combo.setEditText("OFFICIAL-SENSITIVE")
     assert wizard.top_banner.banner_style.background == "#000000"
-    assert wizard.marking_note.text().startswith("Not a standard marking")
+    refusal = (
+        "The marking 'OFFICIAL-SENSITIVE' is not a classification level (U, CUI, C, S, TS or"
+        " UNCLASSIFIED, CONFIDENTIAL, SECRET, TOP SECRET) followed by optional //caveats."
+    )
+    assert wizard.marking_note.text() == refusal
+    assert wizard.marking_note.property("role") == "error"
     wizard.next_button.click()
     assert wizard.error_label.text() == "Taken.rsvault already exists there; choose another name."
     wizard.name_edit.setText("../escape")
@@ -238,8 +243,56 @@ def test_unknown_marking_is_black_and_location_problems_are_one_sentence(
     wizard.next_button.click()
     assert "does not exist" in wizard.error_label.text()
     assert wizard.page_index() == 0
+    # With a good location, the marking itself is what stops the wizard.
+    wizard.folder_edit.setText(str(tmp_path))
+    wizard.next_button.click()
+    assert wizard.error_label.text() == refusal
+    assert wizard.page_index() == 0
     wizard.reject()  # Cancel before creating: nothing is made
     assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "refusal"),
+    [
+        ("UNCLASSIFIED//SECRET", "names a second classification level"),
+        ("UNCLASSIFIED SECRET", "is not a classification level"),
+        ("UNCLASSIFIED FOR NOW, TREAT AS TOP SECRET//SCI", "is not a classification level"),
+    ],
+)
+def test_contradictory_markings_are_black_and_refused(
+    qtbot: QtBot, shell: Shell, tmp_path: Path, typed: str, refusal: str
+) -> None:
+    shell.start(tmp_path / "nothing-here")
+    wizard = open_wizard(qtbot, shell.dialog)
+    wizard.folder_edit.setText(str(tmp_path))
+    wizard.name_edit.setText("New")
+    wizard.marking_combo.setEditText(typed)
+    for banner in (wizard.top_banner, wizard.bottom_banner):
+        assert banner.banner_style.background == "#000000"  # never green
+    assert refusal in wizard.marking_note.text()
+    wizard.next_button.click()
+    assert refusal in wizard.error_label.text()
+    assert wizard.page_index() == 0
+
+
+def test_an_abbreviation_is_shown_in_full_on_the_banners(
+    qtbot: QtBot, shell: Shell, tmp_path: Path
+) -> None:
+    shell.start(tmp_path / "nothing-here")
+    wizard = open_wizard(qtbot, shell.dialog)
+    wizard.folder_edit.setText(str(tmp_path))
+    wizard.name_edit.setText("New")
+    wizard.marking_combo.setEditText("s//nf")
+    for banner in (wizard.top_banner, wizard.bottom_banner):
+        assert banner.text() == "SECRET//NOFORN"
+        assert banner.banner_style.background == "#c8102e"
+    assert wizard.marking() == "SECRET//NOFORN"
+    assert wizard.marking_note.text().startswith("Written in full as SECRET//NOFORN.")
+    assert wizard.marking_note.property("role") in (None, "")
+    wizard.next_button.click()
+    assert wizard.page_index() == 1
+    wizard.reject()
 
 
 def test_a_failed_creation_says_why_in_one_sentence_and_stays(
