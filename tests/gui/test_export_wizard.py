@@ -12,21 +12,26 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
+from support.vaults import PASS, make_vault
 
 from reviewstation.artifacts import catalog
 from reviewstation.crypto.identity import parse_card
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.findings.service import add_finding
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import ConfirmDialog
 from reviewstation.gui.export_approvals import ApprovalDialog, PendingApprovals
 from reviewstation.gui.export_wizard import ExportWizard
+from reviewstation.gui.export_wizard_pages import MarkingPage
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.packages_view import PackagesPage
 from reviewstation.gui.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
 from reviewstation.packages.approval import request_export
+from reviewstation.packages.plan import plan_export
 from reviewstation.packages.verify import verify_package
+from reviewstation.reviews.service import create_review
 from reviewstation.vault import policy
 from reviewstation.vault.accounts import add_user
 from reviewstation.vault.session import open_vault
@@ -307,3 +312,26 @@ def test_a_read_only_lead_session_says_so(qtbot: QtBot, window: MainWindow) -> N
     assert info.role == "lead"
     assert box.why.text() == "This session is read-only."
     assert not box.approve_button.isEnabled()
+
+
+def test_the_marking_check_names_the_highest_level_in_full(qtbot: QtBot, tmp_path: Path) -> None:
+    """The tester's package (portions TOP SECRET//SCI and S, here in a vault cleared for
+    them): the page says TOP SECRET//SCI everywhere, never the abbreviation S."""
+    path = make_vault(tmp_path, marking="TS//SCI")
+    with open_vault(path, PASS) as session:
+        create_review(session, title="Model X", developer="Lab", model_name="X", marking="S")
+        add_finding(session, 1, title="One", severity="high", portion_marking="TOP SECRET//SCI")
+        add_finding(session, 1, title="Two", severity="low", portion_marking="S")
+        plan = plan_export(session, 1)
+    page = MarkingPage()
+    qtbot.addWidget(page)
+    page.show_plan(plan)
+    facts = page.facts.text().splitlines()
+    assert facts[:3] == [
+        "Vault marking: TOP SECRET//SCI",
+        "Review marking: SECRET",
+        "Highest portion marking in the package: TOP SECRET//SCI",
+    ]
+    assert page.banner.text() == "TOP SECRET//SCI"
+    assert page.banner.banner_style.background == "#fce83a"
+    assert "TOP SECRET//SCI is the right marking" in page.confirm.text()
