@@ -159,7 +159,7 @@ def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: Ma
 
     editor.copy_button.click()
     clip = QApplication.clipboard().mimeData()
-    assert clip.text().startswith("(UNCLASSIFIED) Edited title")
+    assert clip.text().startswith("(U) Edited title")  # the portion form, as stored
     assert bytes(clip.data("x-kde-passwordManagerHint").data()) == b"secret"
     QTest.keyClick(editor, Qt.Key.Key_Escape)
     qtbot.waitUntil(
