@@ -124,6 +124,9 @@ class FindingsPage(QWidget):
         self.copy_button.clicked.connect(self.copy_current)
         self.table.activated.connect(self._on_activated)
         header.sortIndicatorChanged.connect(self._on_sort)
+        # At once, not at the view's next layout: the model asks for its first page right after
+        # a reset, and a view still scrolled to the old bottom would ask for a second one.
+        self.model.modelReset.connect(self.table.scrollToTop)
         self.model.loaded.connect(self._update_status)
         self.model.counted.connect(self._on_counted)
         self.model.failed.connect(self._on_failed)
