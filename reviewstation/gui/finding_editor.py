@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -33,7 +34,7 @@ from reviewstation.findings import service
 from reviewstation.findings.scoring import score_cvss4
 from reviewstation.findings.service import KINDS, SEVERITIES, Finding
 from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import MarkedDialog, plain_label, plain_tip
+from reviewstation.gui.dialogs import ConfirmDialog, MarkedDialog, plain_label, plain_tip
 from reviewstation.gui.evidence_picker import EvidencePicker, describe
 from reviewstation.gui.markdown_preview import MarkdownPreview
 from reviewstation.gui.theme import mark_error
@@ -275,6 +276,8 @@ class FindingEditor(MarkedDialog):
         self.body_edit.textChanged.connect(self._preview_timer.start)
         self.cvss_edit.textChanged.connect(self.update_score)
 
+        self._confirm: ConfirmDialog | None = None
+        self._saved_values = self.values()  # what Escape may close without asking
         self._set_editable(ctx.writable)
         self.status_combo.setEnabled(False)
         self.status_button.setEnabled(False)
@@ -323,6 +326,7 @@ class FindingEditor(MarkedDialog):
             self.history.addTopLevelItem(item)
         self.paths = loaded.paths
         self.pending = [p for p in self.pending if not _holds(f.evidence, p)]
+        self._saved_values = self.values()
         self._show_evidence()
         self._set_editable(self.ctx.writable)
         for widget in (self.status_combo, self.status_button, self.reason_edit):
@@ -451,6 +455,47 @@ class FindingEditor(MarkedDialog):
 
         self.save_button.setEnabled(False)
         self.ctx.vault.submit(job, self._on_saved, self._on_save_failed, owner=self)
+
+    # -- closing -------------------------------------------------------------------------
+
+    def has_unsaved_changes(self) -> bool:
+        return self.ctx.writable and (bool(self.pending) or self.values() != self._saved_values)
+
+    def reject(self) -> None:
+        """Escape, Close and the window's close button: unsaved edits are not dropped unasked.
+
+        Locking calls ``done()`` instead, which closes at once (the vault is going away).
+        """
+        if not self.has_unsaved_changes():
+            super().reject()
+            return
+        if self._confirm is not None:
+            return  # already asking
+        confirm = ConfirmDialog(
+            self.ctx.marking,
+            "Unsaved changes",
+            "Discard your changes to this finding?",
+            "&Discard",
+            self,
+        )
+        confirm.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        confirm.accepted.connect(self._discard)
+        confirm.finished.connect(self._forget_confirm)
+        self._confirm = confirm
+        confirm.open()
+
+    def _discard(self) -> None:
+        self._confirm = None  # answered; it is closing itself
+        super().reject()
+
+    def _forget_confirm(self) -> None:
+        self._confirm = None
+
+    def done(self, result: int) -> None:
+        confirm, self._confirm = self._confirm, None
+        if confirm is not None and confirm.isVisible():
+            confirm.done(QDialog.DialogCode.Rejected.value)  # a lock closes the question too
+        super().done(result)
 
     def _on_saved(self, loaded: Loaded) -> None:
         self.show_error("")

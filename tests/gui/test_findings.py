@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.gui.dialogs import ConfirmDialog
 from reviewstation.gui.finding_editor import FindingEditor
 from reviewstation.gui.findings_model import PAGE
 from reviewstation.gui.findings_view import FindingsPage
@@ -57,7 +58,9 @@ def open_editor(qtbot: QtBot) -> FindingEditor:
         ),
         timeout=TIMEOUT,
     )
-    (editor,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, FindingEditor)]
+    (editor,) = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, FindingEditor) and w.isVisible()
+    ]
     return editor
 
 
@@ -236,3 +239,58 @@ def test_first_finding_of_a_new_review_appears_once_saved(qtbot: QtBot, window: 
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=TIMEOUT)
     assert page.model.finding(0).title == "The first finding"  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: page.status_label.text() == "1 of 1 loaded", timeout=TIMEOUT)
+
+
+def confirm_dialogs() -> list[ConfirmDialog]:
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, ConfirmDialog) and w.isVisible()
+    ]
+
+
+def test_escape_asks_before_discarding_unsaved_edits(qtbot: QtBot, window: MainWindow) -> None:
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    page.new_button.click()
+    editor = open_editor(qtbot)
+    QTest.keyClick(editor, Qt.Key.Key_Escape)  # nothing typed: closes at once
+    qtbot.waitUntil(lambda: not editor.isVisible(), timeout=TIMEOUT)
+    assert confirm_dialogs() == []
+
+    page.new_button.click()
+    editor = open_editor(qtbot)
+    QTest.keyClicks(editor.title_edit, "Half a thought")
+    QTest.keyClick(editor.title_edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: len(confirm_dialogs()) == 1, timeout=TIMEOUT)
+    (confirm,) = confirm_dialogs()
+    assert confirm.text_label.text() == "Discard your changes to this finding?"
+    assert editor.isVisible()
+    confirm.reject()  # Cancel: back to the editor, the text kept
+    qtbot.waitUntil(lambda: confirm_dialogs() == [], timeout=TIMEOUT)
+    assert editor.isVisible() and editor.title_edit.text() == "Half a thought"
+
+    # Saved, the same text closes without asking; edited again, the Close button asks.
+    editor.save_button.click()
+    qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+    assert not editor.has_unsaved_changes()
+    QTest.keyClicks(editor.body_edit, "more")
+    editor.reject()
+    qtbot.waitUntil(lambda: len(confirm_dialogs()) == 1, timeout=TIMEOUT)
+    confirm_dialogs()[0].ok_button.click()  # Discard
+    qtbot.waitUntil(lambda: not editor.isVisible(), timeout=TIMEOUT)
+    assert confirm_dialogs() == []
+
+
+def test_lock_closes_an_edited_editor_without_asking(
+    qtbot: QtBot, shell: Shell, window: MainWindow
+) -> None:
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    page.new_button.click()
+    editor = open_editor(qtbot)
+    QTest.keyClicks(editor.title_edit, "Unsaved")
+    editor.reject()  # the question is open when the lock comes
+    qtbot.waitUntil(lambda: len(confirm_dialogs()) == 1, timeout=TIMEOUT)
+    shell.lock()
+    assert not editor.isVisible()
+    assert confirm_dialogs() == []
+    qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
