@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -41,6 +42,7 @@ from reviewstation.gui.panel_parts import (
 from reviewstation.vault.session import Session
 
 SAMPLE_COLUMNS = ("Id", "Epoch", "Score", "Input")
+INPUT = SAMPLE_COLUMNS.index("Input")
 RULE = "─" * 8
 
 
@@ -171,7 +173,7 @@ class InspectLogPanel(QWidget):
         layout.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
-        self.table = table(split, SAMPLE_COLUMNS, [], "Samples", stretch=3)
+        self.table = table(split, SAMPLE_COLUMNS, [], "Samples", stretch=INPUT)
         samples_label.setBuddy(self.table)
         self.transcript = QPlainTextEdit(split)
         self.transcript.setReadOnly(True)
@@ -225,6 +227,16 @@ class InspectLogPanel(QWidget):
 
     def _fill(self) -> None:
         fill(self.table, [self._row(s) for s in self.samples], widest=160)
+        # ``fill`` sized Input to its content; a stretched section is only laid out again when
+        # its mode is set (or the table resized), so a reload would leave it narrow.
+        self.table.horizontalHeader().setSectionResizeMode(INPUT, QHeaderView.ResizeMode.Stretch)
+
+    def _key(self, row: int) -> tuple[str, str] | None:
+        """A sample's id and epoch, to find it again among the full transcripts."""
+        if not 0 <= row < len(self.samples):
+            return None
+        sample = self.samples[row]
+        return display(sample.get("id")), display(sample.get("epoch"))
 
     @staticmethod
     def _row(sample: dict[str, Any]) -> list[str]:
@@ -261,6 +273,7 @@ class InspectLogPanel(QWidget):
         self.ctx.vault.submit(job, self._show_view, self._refused, owner=self)
 
     def _show_view(self, view: dict[str, Any]) -> None:
+        chosen = self._key(self.table.currentRow())
         samples = view.get("samples")
         self.samples = (
             [s for s in samples if isinstance(s, dict)] if isinstance(samples, list) else []
@@ -278,7 +291,13 @@ class InspectLogPanel(QWidget):
         )
         theme.mark_error(self.status, False)
         if self.samples:
-            self.table.setCurrentCell(0, 0)
+            keys = [self._key(row) for row in range(len(self.samples))]
+            row = keys.index(chosen) if chosen is not None and chosen in keys else 0
+            # The row may be the one already current, which emits no change: show it here.
+            self.table.blockSignals(True)
+            self.table.setCurrentCell(row, max(self.table.currentColumn(), 0))
+            self.table.blockSignals(False)
+            self._on_current(row)
             self.table.setFocus()
         self.viewed.emit(self.artifact_id)
 

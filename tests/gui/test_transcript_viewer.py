@@ -1,0 +1,78 @@
+"""The Inspect transcript viewer once "Show transcripts" has loaded: the chosen sample's
+messages at once, and the samples table still filling its width."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QHeaderView
+from pytestqt.qtbot import QtBot
+
+from reviewstation.gui.inspect_log_viewer import InspectLogPanel
+from reviewstation.gui.shell import Shell
+
+from .test_inspector_panel import INSPECT_LOG, LOGS, TIMEOUT, add, page_of, select
+
+INPUT = 3  # the samples table's Input column
+
+
+def open_viewer(qtbot: QtBot, shell: Shell, vault: Path, log: Path | None) -> InspectLogPanel:
+    if log is not None:
+        add(vault, log)
+    page = page_of(qtbot, shell, vault)
+    select(qtbot, page, log.name if log is not None else "demo-ctf.json")
+    viewer = page.details.inspector.log_viewer
+    assert viewer is not None
+    return viewer
+
+
+def input_reaches_the_edge(viewer: InspectLogPanel) -> bool:
+    header = viewer.table.horizontalHeader()
+    end = header.sectionViewportPosition(INPUT) + header.sectionSize(INPUT)
+    return end >= viewer.table.viewport().width() - 1
+
+
+def test_the_chosen_sample_shows_its_messages_as_soon_as_the_view_arrives(
+    qtbot: QtBot, shell: Shell, demo_vault: Path
+) -> None:
+    viewer = open_viewer(qtbot, shell, demo_vault, INSPECT_LOG)
+    viewer.table.setCurrentCell(0, 0)
+    assert "press Show transcripts" in viewer.transcript.toPlainText()
+
+    viewer.open_button.click()
+    qtbot.waitUntil(lambda: viewer.detailed, timeout=TIMEOUT)
+    # No reselection: the sample already chosen is shown in full.
+    assert viewer.table.currentRow() == 0
+    text = viewer.transcript.toPlainText()
+    assert "press Show transcripts" not in text
+    assert "[assistant]\nYo, fam! So, in February, International Falls" in text
+
+
+def test_the_chosen_sample_stays_chosen_among_the_full_list(
+    qtbot: QtBot, shell: Shell, demo_vault: Path
+) -> None:
+    viewer = open_viewer(qtbot, shell, demo_vault, None)  # the demo log: 5 summarised
+    viewer.table.setCurrentCell(2, 0)
+    chosen = viewer.transcript.toPlainText().splitlines()[0]
+    assert chosen.startswith("Sample ")
+    viewer.open_button.click()
+    qtbot.waitUntil(lambda: viewer.detailed, timeout=TIMEOUT)
+    text = viewer.transcript.toPlainText()
+    assert text.splitlines()[0] == chosen
+    assert "Messages (" in text and "press Show transcripts" not in text
+    row = viewer.table.currentRow()
+    assert f"Sample {viewer.samples[row].get('id')} · " in chosen  # the table's row, too
+
+
+@pytest.mark.parametrize("log", [None, LOGS / "log_tool_call_error.json"], ids=["demo", "tool"])
+def test_input_column_keeps_stretching_after_the_reload(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, log: Path | None
+) -> None:
+    viewer = open_viewer(qtbot, shell, demo_vault, log)
+    qtbot.waitUntil(lambda: input_reaches_the_edge(viewer), timeout=TIMEOUT)
+    viewer.open_button.click()
+    qtbot.waitUntil(lambda: viewer.detailed, timeout=TIMEOUT)
+    header = viewer.table.horizontalHeader()
+    assert header.sectionResizeMode(INPUT) == QHeaderView.ResizeMode.Stretch
+    qtbot.waitUntil(lambda: input_reaches_the_edge(viewer), timeout=TIMEOUT)
