@@ -518,7 +518,12 @@ def core_references(
     search still running after ``limit`` seconds is interrupted (None)."""
     from reviewstation.findings import query
     from reviewstation.findings.service import Finding
-    from reviewstation.gui.findings_model import PAGE, SEARCH_LIMIT, sorted_order
+    from reviewstation.gui.findings_model import (
+        PAGE,
+        SEARCH_LIMIT,
+        row_of,
+        sorted_order,
+    )
     from reviewstation.vault.session import open_vault
 
     out: dict[str, float | None] = {}
@@ -540,10 +545,11 @@ def core_references(
         out["pages"] = len(rows) / PAGE
         # Sorting is the model's own work (in memory); its reference is the same sort alone,
         # without the view.
+        table = list(map(row_of, rows))  # what the model holds
         for column in ("severity", "title"):
 
             def by(column: str = column) -> list[int]:
-                return sorted_order(rows, column, False)
+                return sorted_order(table, column, False)
 
             out[f"sort by {column}"] = timed(by)
         for term in terms:
@@ -671,7 +677,8 @@ def measure_findings(
     )
     model.loaded.disconnect(press_end_soon)
     pages = model.requests - requests
-    assert model.rowCount() == findings and model.rows[-1].id == findings
+    last = model.finding(findings - 1)
+    assert model.rowCount() == findings and last is not None and last.id == findings
 
     header = table.horizontalHeader()
     layouts: list[float] = []

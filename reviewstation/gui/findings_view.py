@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewstation.findings.service import SEVERITIES, STATUSES, Finding
+from reviewstation.findings.service import SEVERITIES, STATUSES, Finding, get_finding
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import show_message
 from reviewstation.gui.finding_editor import FindingEditor
-from reviewstation.gui.findings_model import Criteria, FindingsModel
+from reviewstation.gui.findings_model import Criteria, FindingRow, FindingsModel
 
 SEARCH_DELAY_MS = 300
 
@@ -186,7 +186,7 @@ class FindingsPage(QWidget):
             text += "; sorting applies once every row is loaded (the table is in id order)"
         self.status_label.setText(text)
 
-    def current_finding(self) -> Finding | None:
+    def current_finding(self) -> FindingRow | None:
         index = self.table.currentIndex()
         return self.model.finding(index.row()) if index.isValid() else None
 
@@ -213,5 +213,16 @@ class FindingsPage(QWidget):
         if finding is None:
             show_message(self, self.ctx.marking, "Copy", "Select a finding first.")
             return
-        self.ctx.clipboard.copy(f"{finding.portion_mark} {finding.title}\n\n{finding.body}")
-        self.status_label.setText("Copied; the clipboard is cleared in 30 seconds.")
+        finding_id = finding.id
+
+        def copied(full: Finding) -> None:
+            self.ctx.clipboard.copy(f"{full.portion_mark} {full.title}\n\n{full.body}")
+            self.status_label.setText("Copied; the clipboard is cleared in 30 seconds.")
+
+        # The table holds no bodies: the whole finding is read for the copy.
+        self.ctx.vault.submit(
+            lambda session: get_finding(session.conn, finding_id),
+            copied,
+            self.status_label.setText,
+            owner=self,
+        )
