@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from reviewstation.artifacts import catalog, custody
-from reviewstation.artifacts.background import Progress
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.export import export_artifact
@@ -96,13 +95,6 @@ def local_paths(mime: QMimeData) -> tuple[list[Path], list[str]]:
         else:
             other.append(url.toDisplayString()[:200])
     return local, other
-
-
-def _report(progress: JobProgress) -> Any:
-    def callback(p: Progress) -> None:
-        progress.report(p.done, p.total, f"{p.stage}: {p.item}" if p.item else p.stage)
-
-    return callback
 
 
 class ArtifactsPage(QWidget):
@@ -295,7 +287,7 @@ class ArtifactsPage(QWidget):
                 review_id,
                 paths,
                 custody=facts,
-                progress=_report(progress),
+                progress=progress.report_stage,
                 cancel=progress.cancel,
             )
 
@@ -388,7 +380,7 @@ class ArtifactsPage(QWidget):
 
         def job(session: Session) -> Artifact:
             return export_artifact(
-                session, artifact_id, out, progress=_report(progress), cancel=progress.cancel
+                session, artifact_id, out, progress=progress.report_stage, cancel=progress.cancel
             )
 
         def done(artifact: Artifact) -> None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from reviewstation.artifacts import catalog
-from reviewstation.artifacts.background import Progress
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
@@ -303,9 +302,6 @@ class ExportWizard(MarkedDialog):
         self._update_buttons()
         self.output.status.setText("Exporting…")
 
-        def report(p: Progress) -> None:
-            progress.report(p.done, p.total, f"{p.stage}: {p.item}" if p.item else p.stage)
-
         def job(session: Session) -> ExportResult:
             return export_package(
                 session,
@@ -313,7 +309,7 @@ class ExportWizard(MarkedDialog):
                 out,
                 recipients=cards,
                 evidence=list(evidence),
-                progress=report,
+                progress=progress.report_stage,
                 cancel=progress.cancel,
             )
 

@@ -12,6 +12,7 @@ import threading
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialogButtonBox, QProgressBar, QWidget
 
+from reviewstation.artifacts.background import Progress
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
 
 
@@ -29,6 +30,10 @@ class JobProgress(QObject):
 
     def report(self, done: int, total: int, what: str = "") -> None:
         self.changed.emit(int(done), int(total), what)
+
+    def report_stage(self, p: Progress) -> None:
+        """The callback for the core's staged work (import, export): "stage: item"."""
+        self.report(p.done, p.total, f"{p.stage}: {p.item}" if p.item else p.stage)
 
 
 class ProgressDialog(MarkedDialog):
