@@ -2,7 +2,9 @@
 log inside it, as evidence for a finding or a checklist answer.
 
 The picker only names the evidence; the sample's digest is computed by the core when the
-answer or finding is saved (``resolve_evidence``), on the vault thread.
+answer or finding is saved (``resolve_evidence``), on the vault thread. A sample typed
+rather than chosen from the list (the summary lists only the first few) is looked for in the
+log first, so a mistyped one is said here, not after the picker has closed.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from reviewstation.artifacts import catalog
+from reviewstation.artifacts.samples import find_sample
 from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import MarkedDialog, plain_label, plain_tip
+from reviewstation.gui.theme import mark_error
 from reviewstation.vault.session import Session
 
 WHOLE = "The whole artifact"
+HINT = "Choose the artifact; for an evaluation log, optionally a sample."
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,12 @@ def sample_names(inspection: dict[str, object]) -> tuple[str, ...]:
         epoch = sample.get("epoch")
         names.append(f"{sample['id']}@{epoch}" if isinstance(epoch, int) else str(sample["id"]))
     return tuple(names)
+
+
+def sample_label(name: str) -> str:
+    """``ID@EPOCH`` as a reader would say it: ``ctf-1 · epoch 1``."""
+    sample, at, epoch = name.rpartition("@")
+    return f"{sample} · epoch {epoch}" if at and sample and epoch.isdigit() else name
 
 
 def load_candidates(session: Session, review_id: int) -> list[Candidate]:
@@ -88,8 +99,13 @@ class EvidencePicker(MarkedDialog):
         form = QFormLayout()
         self.sample_combo = QComboBox(self)
         self.sample_combo.setEditable(True)  # a sample beyond the listed ones may be typed
+        # A typed sample must not become an item: its data would be None, "the whole artifact".
+        self.sample_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.sample_combo.setAccessibleName("Sample")
-        self.sample_combo.setToolTip("For an evaluation log: one sample, as ID or ID@EPOCH.")
+        self.sample_combo.setToolTip(
+            "For an evaluation log: one sample. Choose a listed one, or type another as ID or"
+            " ID@EPOCH (it is looked for in the log before the picker closes)."
+        )
         sample_label = QLabel("&Sample:", self)
         sample_label.setBuddy(self.sample_combo)
         form.addRow(sample_label, self.sample_combo)
@@ -118,13 +134,15 @@ class EvidencePicker(MarkedDialog):
             item = QListWidgetItem(f"{c.path}  ({c.kind})", self.list)
             item.setToolTip(plain_tip(c.uid))
         if candidates:
-            self.status.setText("Choose the artifact; for an evaluation log, optionally a sample.")
+            self.status.setText(HINT)
             self.list.setCurrentRow(0)
             self.list.setFocus()
         else:
             self.status.setText("This review has no artifacts yet: import them first.")
 
     def _on_current(self, row: int) -> None:
+        if self.status.property("role") == "error":  # about the sample of another artifact
+            self._say(HINT)
         self.sample_combo.clear()
         candidate = self.current()
         self.add_button.setEnabled(candidate is not None)
@@ -134,7 +152,7 @@ class EvidencePicker(MarkedDialog):
         if candidate.is_log:
             self.sample_combo.addItem(WHOLE, None)
             for name in candidate.samples:
-                self.sample_combo.addItem(name, name)
+                self.sample_combo.addItem(sample_label(name), name)
 
     def current(self) -> Candidate | None:
         row = self.list.currentRow()
@@ -147,17 +165,48 @@ class EvidencePicker(MarkedDialog):
         sample: str | None = None
         if candidate.is_log:
             text = self.sample_combo.currentText().strip()
-            sample = None if text in ("", WHOLE) else text
+            listed = self.sample_combo.findText(text)  # a listed one, by its readable label
+            sample = self.sample_combo.itemData(listed) if listed >= 0 else text or None
         return EvidenceRef(candidate.uid, sample)
 
     def _accept(self) -> None:
         ref, candidate = self.chosen(), self.current()
-        if ref is None or candidate is None:
+        if ref is None or candidate is None or not self.add_button.isEnabled():
+            return  # nothing chosen, or a typed sample is still being looked for
+        sample = ref.sample_id
+        if sample is None or sample in candidate.samples:
+            self._pick(ref, candidate.path)
             return
-        if ref.sample_id is not None and (
-            len(ref.sample_id) > MAX_SAMPLE_ID or not ref.sample_id.isprintable()
-        ):
-            self.status.setText("That sample id cannot be used: type it as ID or ID@EPOCH.")
+        if len(sample) > MAX_SAMPLE_ID or not sample.isprintable():
+            self._say("That sample id cannot be used: type it as ID or ID@EPOCH.", error=True)
             return
+        self._say(f"Looking for sample {sample} in the log…")
+        self._set_asking(True)
+        uid, path = candidate.uid, candidate.path
+        self.ctx.vault.submit(
+            lambda session: find_sample(session, uid, sample),
+            lambda _found: self._pick(ref, path),
+            self._not_found,
+            owner=self,
+        )
+
+    def _pick(self, ref: EvidenceRef, path: str) -> None:
         self.accept()
-        self.picked.emit(ref, candidate.path)
+        self.picked.emit(ref, path)
+
+    def _not_found(self, message: str) -> None:
+        self._set_asking(False)
+        self._say(message, error=True)
+        self.sample_combo.setFocus()
+        edit = self.sample_combo.lineEdit()
+        if edit is not None:
+            edit.selectAll()
+
+    def _set_asking(self, asking: bool) -> None:
+        """While the log is searched the choice stays as it was asked about."""
+        for widget in (self.list, self.sample_combo, self.add_button):
+            widget.setEnabled(not asking)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        mark_error(self.status, error)

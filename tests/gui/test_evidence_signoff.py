@@ -45,8 +45,8 @@ def pick(qtbot: QtBot, path_suffix: str, sample: str | None) -> None:
         assert picker.sample_combo.currentText() in ("", WHOLE)
     else:
         assert picker.sample_combo.isEnabled()
-        assert picker.sample_combo.findText(sample) >= 0  # the log's samples are offered
-        picker.sample_combo.setCurrentText(sample)
+        assert picker.sample_combo.findData(sample) >= 0  # the log's samples are offered
+        picker.sample_combo.setCurrentIndex(picker.sample_combo.findData(sample))
     QTest.keyClick(picker.list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not picker.isVisible(), timeout=TIMEOUT)
 
