@@ -20,6 +20,13 @@ from reviewstation.gui.panel_parts import (
     warning_label,
 )
 
+# Said beside the inspection summary and preview, which were made at import: seeing them is
+# not a view of the content, so it adds no event, and the panel must not seem to deny it.
+NO_EVENTS = (
+    "No custody events since import (the summary and preview beside come from the"
+    " import-time inspection)."
+)
+
 
 def human_size(size: int) -> str:
     value = float(size)
@@ -149,7 +156,7 @@ class CustodyPanel(QWidget):
             fit_height(events_table, 240)
             column.addWidget(events_table)
         else:
-            column.addWidget(plain_label("None: not viewed, exported or checked since.", box))
+            column.addWidget(plain_label(NO_EVENTS, box))
         column.addStretch(1)
 
         lines = [
@@ -160,5 +167,6 @@ class CustodyPanel(QWidget):
             "Custody",
             *(f"  {name.lower()}: {value}" for name, value in received),
             *(f"  {' '.join(row)}" for row in rows),
+            *(() if rows else (f"  {NO_EVENTS}",)),
         ]
         self._text = "\n".join(lines)
