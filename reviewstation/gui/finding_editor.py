@@ -153,7 +153,7 @@ class FindingEditor(MarkedDialog):
             ("&Kind:", self.kind_combo, top),
             ("CVSS v&4.0:", self.cvss_edit, cvss),
             ("C&WE:", self.cwe_edit, None),
-            ("V&endor:", self.vendor_edit, product),
+            ("Ve&ndor:", self.vendor_edit, product),
         )
         for text, widget, layout in rows:
             label = QLabel(text, page)
@@ -189,7 +189,7 @@ class FindingEditor(MarkedDialog):
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.setContentsMargins(0, 0, 0, 0)
         self.preview = MarkdownPreview(preview_box)
-        preview_label = QLabel("Previe&w:", preview_box)
+        preview_label = QLabel("Prev&iew:", preview_box)
         preview_label.setBuddy(self.preview)
         preview_layout.addWidget(preview_label)
         preview_layout.addWidget(self.preview, 1)

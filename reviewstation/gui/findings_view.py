@@ -57,10 +57,10 @@ class FindingsPage(QWidget):
         self.severity_combo = _combo(self, "Severity filter", "All severities", SEVERITIES)
         severity_label = QLabel("Se&verity:", self)
         severity_label.setBuddy(self.severity_combo)
-        self.new_button = QPushButton("&New finding…", self)
-        self.new_button.setShortcut(QKeySequence("Ctrl+Shift+N"))
-        self.new_button.setToolTip("New finding (Ctrl+Shift+N)")
-        self.open_button = QPushButton("O&pen…", self)
+        # Alt+N is New review (the main window's), Alt+O and Alt+P are tabs.
+        self.new_button = QPushButton("New fin&ding…", self)
+        self.new_button.setToolTip("New finding (Alt+D, Ctrl+Shift+N)")
+        self.open_button = QPushButton("Op&en…", self)
         self.open_button.setToolTip("Open the selected finding (Enter)")
         self.copy_button = QPushButton("Cop&y", self)
         self.copy_button.setToolTip(
@@ -133,6 +133,10 @@ class FindingsPage(QWidget):
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.search_edit.setFocus)
+        # A shortcut of its own: setShortcut on the button would replace its Alt+D mnemonic.
+        new = QShortcut(QKeySequence("Ctrl+Shift+N"), self)
+        new.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        new.activated.connect(self.new_finding)
         self.new_button.setEnabled(ctx.writable)
         if not ctx.writable:
             self.new_button.setToolTip("An auditor's session is read-only")

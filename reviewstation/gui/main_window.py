@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         heading = QLabel("Revie&ws", left)
         self.reviews = ReviewsList(left)
         heading.setBuddy(self.reviews)
-        self.new_button = QPushButton("New review…", left)
+        self.new_button = QPushButton("&New review…", left)
         self.new_button.setToolTip("New review (Ctrl+N)")
         left_layout.addWidget(heading)
         left_layout.addWidget(self.reviews, 1)

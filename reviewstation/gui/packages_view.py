@@ -127,7 +127,7 @@ class PackagesPage(QWidget):
         self.package_edit = QLineEdit(verify_group)
         self.package_edit.setAccessibleName("Package file")
         file_label.setBuddy(self.package_edit)
-        self.browse_package_button = QPushButton("Bro&wse…", verify_group)
+        self.browse_package_button = QPushButton("&Browse…", verify_group)
         for widget in (file_label, self.package_edit, self.browse_package_button):
             file_row.addWidget(widget)
         verify_layout.addLayout(file_row)
