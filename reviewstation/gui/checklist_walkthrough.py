@@ -30,6 +30,7 @@ STATUS_WORDS = {
     "not_a_finding": "Not a finding",
     "not_applicable": "Not applicable",
 }
+PROGRESS = "%v of %m answered"
 KEYS = {status: str(n) for n, status in enumerate(STATUSES, start=1)}
 HELP = (
     "Keys: 1 Not reviewed · 2 Open · 3 Not a finding · 4 Not applicable (then the next item) · "
@@ -58,7 +59,7 @@ class Walkthrough(QWidget):
         self.position.setAccessibleName("Item position")
         self.progress = QProgressBar(self)
         self.progress.setAccessibleName("Checklist progress")
-        self.progress.setFormat("%v of %m answered")
+        self.progress.setFormat(PROGRESS)
         top.addWidget(self.position, 1)
         top.addWidget(self.progress, 1)
         layout.addLayout(top)
@@ -220,6 +221,7 @@ class Walkthrough(QWidget):
             self._saved_note = ""
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
+            self.progress.setFormat("")  # no run, no count (not "0 of 1")
             return
         answer = run.answers[self.index]
         item = run.template.item(answer.item_id)
@@ -227,6 +229,7 @@ class Walkthrough(QWidget):
         counts = run.progress()
         self.progress.setRange(0, total)
         self.progress.setValue(counts["answered"])
+        self.progress.setFormat(PROGRESS)
         self.position.setText(f"Item {self.index + 1} of {total} — {item.section} ({item.id})")
         self.prompt.setText(item.prompt)
         self.guidance.setText(item.guidance or "No guidance for this item.")

@@ -49,22 +49,24 @@ class ChecklistsPage(QWidget):
         self.ctx = ctx
         self.review_id = 0
         self.runs: list[Run] = []
+        self._focus_walkthrough = False  # once the run just started is shown
         layout = QVBoxLayout(self)
 
+        # Made in the order they are shown, which is the order Tab visits them.
         bar = QHBoxLayout()
         self.run_combo = QComboBox(self)
         self.run_combo.setAccessibleName("Checklist run")
-        run_label = QLabel("Ru&n:", self)
+        run_label = QLabel("C&hecklist run:", self)  # Alt+N is New review
         run_label.setBuddy(self.run_combo)
+        self.sign_button = QPushButton("Si&gn off…", self)
+        self.sign_button.setToolTip("A lead closes the run once every item is answered")
+        self.sign_button.setEnabled(False)
         self.template_combo = QComboBox(self)
         self.template_combo.setAccessibleName("Template")
         template_label = QLabel("&Template:", self)
         template_label.setBuddy(self.template_combo)
         self.start_button = QPushButton("&Start run", self)
         self.start_button.setEnabled(False)
-        self.sign_button = QPushButton("Si&gn off…", self)
-        self.sign_button.setToolTip("A lead closes the run once every item is answered")
-        self.sign_button.setEnabled(False)
         bar.addWidget(run_label)
         bar.addWidget(self.run_combo, 1)
         bar.addWidget(self.sign_button)
@@ -162,6 +164,9 @@ class ChecklistsPage(QWidget):
         index = self.run_combo.findData(select_run) if select_run else len(self.runs) - 1
         self.run_combo.setCurrentIndex(max(0, index))
         self._on_run_chosen(self.run_combo.currentIndex())
+        if self._focus_walkthrough:
+            self._focus_walkthrough = False
+            self.walkthrough.setFocus()  # keys 1-4 answer the first item at once
 
     def _on_run_chosen(self, index: int) -> None:
         run = self.runs[index] if 0 <= index < len(self.runs) else None
@@ -228,6 +233,7 @@ class ChecklistsPage(QWidget):
 
     def _on_started(self, run_id: int) -> None:
         self.start_button.setEnabled(True)
+        self._focus_walkthrough = True
         self.show_review(self.review_id, run_id)
 
     def _on_start_failed(self, message: str) -> None:
