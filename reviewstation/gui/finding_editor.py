@@ -479,6 +479,13 @@ class FindingEditor(MarkedDialog):
             self,
         )
         confirm.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        confirm.setMinimumWidth(380)
+        # Enter keeps the edits; discarding them takes Alt+D or a click.
+        for box in confirm.findChildren(QDialogButtonBox):
+            cancel = box.button(QDialogButtonBox.StandardButton.Cancel)
+            if cancel is not None:
+                cancel.setDefault(True)
+                cancel.setFocus()
         confirm.accepted.connect(self._discard)
         confirm.finished.connect(self._forget_confirm)
         self._confirm = confirm

@@ -264,7 +264,9 @@ def test_escape_asks_before_discarding_unsaved_edits(qtbot: QtBot, window: MainW
     (confirm,) = confirm_dialogs()
     assert confirm.text_label.text() == "Discard your changes to this finding?"
     assert editor.isVisible()
-    confirm.reject()  # Cancel: back to the editor, the text kept
+    confirm.activateWindow()
+    qtbot.waitUntil(confirm.isActiveWindow, timeout=TIMEOUT)
+    QTest.keyClick(confirm.focusWidget() or confirm, Qt.Key.Key_Return)  # Cancel is default
     qtbot.waitUntil(lambda: confirm_dialogs() == [], timeout=TIMEOUT)
     assert editor.isVisible() and editor.title_edit.text() == "Half a thought"
 
