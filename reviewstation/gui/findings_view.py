@@ -117,8 +117,8 @@ class FindingsPage(QWidget):
         self._search_timer.timeout.connect(self._apply)
         self.search_edit.textChanged.connect(self._search_timer.start)
         self.search_edit.returnPressed.connect(self._apply)
-        self.status_combo.currentIndexChanged.connect(self._apply)
-        self.severity_combo.currentIndexChanged.connect(self._apply)
+        self.status_combo.currentIndexChanged.connect(lambda _index: self._apply())
+        self.severity_combo.currentIndexChanged.connect(lambda _index: self._apply())
         self.new_button.clicked.connect(self.new_finding)
         self.open_button.clicked.connect(self.open_current)
         self.copy_button.clicked.connect(self.copy_current)
@@ -142,8 +142,9 @@ class FindingsPage(QWidget):
             self.new_button.setToolTip("An auditor's session is read-only")
 
     def show_review(self, review_id: int) -> None:
+        """Called when the page is shown for a review, or again after F5: read it afresh."""
         self.review_id = review_id
-        self._apply()
+        self._apply(reload=True)
 
     def _criteria(self) -> Criteria:
         return Criteria(
@@ -153,10 +154,10 @@ class FindingsPage(QWidget):
             self.search_edit.text().strip(),
         )
 
-    def _apply(self) -> None:
+    def _apply(self, reload: bool = False) -> None:
         self._search_timer.stop()
         criteria = self._criteria()
-        if criteria == self.model.criteria and self.model.rowCount():
+        if criteria == self.model.criteria and self.model.rowCount() and not reload:
             return
         self.total = None
         self.table.horizontalHeader().setSortIndicatorShown(False)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.findings import service
 from reviewstation.gui.dialogs import ConfirmDialog
 from reviewstation.gui.finding_editor import FindingEditor
 from reviewstation.gui.findings_model import PAGE
@@ -18,7 +19,7 @@ from reviewstation.gui.findings_view import FindingsPage
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.shell import Shell
-from reviewstation.vault.session import open_vault
+from reviewstation.vault.session import Session, open_vault
 
 from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
 
@@ -296,3 +297,19 @@ def test_lock_closes_an_edited_editor_without_asking(
     assert not editor.isVisible()
     assert confirm_dialogs() == []
     qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
+
+
+def test_f5_reads_the_findings_again(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+    window = open_main_window(qtbot, shell, demo_vault)
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+
+    def add_one(session: Session) -> None:  # as another tool writing to the vault would
+        service.add_finding(session, 1, title="Written meanwhile", severity="low")
+
+    done: list[object] = []
+    shell.vault.submit(add_one, done.append, done.append)
+    qtbot.waitUntil(lambda: done != [], timeout=TIMEOUT)
+    assert page.model.rowCount() == 3
+    window.ui.actionRefresh.trigger()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=TIMEOUT)
