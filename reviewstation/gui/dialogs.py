@@ -161,11 +161,31 @@ class PassphraseDialog(MarkedDialog):
         super().done(result)
 
 
+class _FramedChooser(QFileDialog):
+    """Qt's file dialog as a widget inside a marked frame; opening it opens the frame."""
+
+    def open(self) -> None:  # type: ignore[override]  # only the no-argument form is used
+        frame = self.parentWidget()
+        if isinstance(frame, QDialog):
+            frame.open()
+
+
 def private_file_dialog(parent: QWidget, title: str, mode: QFileDialog.FileMode) -> QFileDialog:
     """Qt's own file dialog, never the platform's: native ones may record the chosen files in
-    the desktop's recently-used list, which would leave a trail of vault and package names."""
-    dialog = QFileDialog(parent, title)
-    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
-    dialog.setFileMode(mode)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    return dialog
+    the desktop's recently-used list, which would leave a trail of vault and package names.
+
+    It sits in a frame with the classification banners of the window it was opened from, like
+    every other dialog; the frame closes when the chooser is done, and is deleted then.
+    """
+    banner = parent.window().findChild(ClassificationBanner)
+    frame = MarkedDialog(banner.marking if banner is not None else "", title, parent)
+    frame.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    chooser = _FramedChooser(frame, title)
+    chooser.setWindowFlags(Qt.WindowType.Widget)
+    chooser.setOption(QFileDialog.Option.DontUseNativeDialog)
+    chooser.setFileMode(mode)
+    frame.body.setContentsMargins(0, 0, 0, 0)
+    frame.body.addWidget(chooser)
+    chooser.finished.connect(frame.done)
+    frame.resize(820, 540)
+    return chooser

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from reviewstation.crypto.identity import parse_card
-from reviewstation.gui.dialogs import MessageDialog
+from reviewstation.gui.dialogs import MarkedDialog, MessageDialog
 from reviewstation.gui.main_window import MainWindow
 
 from .test_artifacts import visible
@@ -30,9 +30,13 @@ def test_export_my_card_from_the_file_menu(
     qtbot.waitUntil(lambda: bool(window.findChildren(QFileDialog)), timeout=TIMEOUT)
     (chooser,) = window.findChildren(QFileDialog)
     assert chooser.testOption(QFileDialog.Option.DontUseNativeDialog)
+    frame = chooser.window()  # the chooser is framed by the session's banners
+    assert isinstance(frame, MarkedDialog) and frame.isVisible()
+    assert frame.top_banner.text() == frame.bottom_banner.text() == "UNCLASSIFIED"
     out = tmp_path / "demo.card"
     chooser.fileSelected.emit(str(out))
     chooser.reject()
+    qtbot.waitUntil(lambda: not window.findChildren(QFileDialog), timeout=TIMEOUT)  # frame gone
     box = message(qtbot)
     card = parse_card(out.read_bytes())
     assert card.name == "demo"
