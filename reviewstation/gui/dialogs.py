@@ -165,8 +165,8 @@ class _FramedChooser(QFileDialog):
     """Qt's file dialog as a widget inside a marked frame; opening it opens the frame."""
 
     def open(self) -> None:  # type: ignore[override]  # only the no-argument form is used
-        frame = self.parentWidget()
-        if isinstance(frame, QDialog):
+        frame = self.window()
+        if isinstance(frame, MarkedDialog) and frame is not self:
             frame.open()
 
 
