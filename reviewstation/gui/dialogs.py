@@ -166,7 +166,7 @@ class _FramedChooser(QFileDialog):
 
     def open(self) -> None:  # type: ignore[override]  # only the no-argument form is used
         frame = self.window()
-        if isinstance(frame, MarkedDialog) and frame is not self:
+        if isinstance(frame, MarkedDialog):
             frame.open()
 
 
