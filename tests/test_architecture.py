@@ -40,6 +40,19 @@ def test_core_never_imports_qt() -> None:
     assert result.stdout.strip() == ""
 
 
+def test_qt_is_imported_in_one_module() -> None:
+    """``gui/qt.py`` is the GUI's one door to Qt (the generated forms aside)."""
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if "PySide6" in path.read_text(encoding="utf-8") and path.parent.name != "forms"
+    )
+    assert importers == ["gui/qt.py"]
+    qt = (ROOT / "gui" / "qt.py").read_text(encoding="utf-8")
+    used = {line.split()[1] for line in qt.splitlines() if line.startswith("from PySide6.")}
+    assert used == {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets"}
+
+
 def test_nothing_imports_qtnetwork() -> None:
     for path in ROOT.rglob("*.py"):
         assert "QtNetwork" not in path.read_text(encoding="utf-8"), path

@@ -5,10 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtWidgets import QApplication
-
 from reviewstation import __version__
+from reviewstation.gui.qt import QApplication, QCoreApplication, QSettings
 from reviewstation.gui.shell import Shell
 
 ORGANIZATION = "ReviewStation"

@@ -8,24 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
-
 from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.custody import Custody
@@ -37,6 +19,28 @@ from reviewstation.gui.dialogs import ConfirmDialog, plain_tip, private_file_dia
 from reviewstation.gui.inspector_panel import InspectorPanel
 from reviewstation.gui.panel_parts import LOUD
 from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.qt import (
+    QBrush,
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMimeData,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 from reviewstation.gui.theme import mark_loud
 from reviewstation.gui.wording import counted
 from reviewstation.vault.session import Session

@@ -6,31 +6,28 @@ import itertools
 import json
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtWidgets import (
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import PassphraseDialog, plain_tip, show_message
+from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.qt import (
     QAbstractItemView,
+    QAbstractTableModel,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
     QPushButton,
+    Qt,
     QTableView,
+    QTimer,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import PassphraseDialog, plain_tip, show_message
-from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.gui.vault_thread import VaultThread
 from reviewstation.gui.wording import counted
 from reviewstation.vault import audit

@@ -5,9 +5,16 @@ Both filters are installed on the application, so input in any window or dialog 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication
+from reviewstation.gui.qt import (
+    QApplication,
+    QEvent,
+    QKeyEvent,
+    QKeySequence,
+    QObject,
+    QSettings,
+    QTimer,
+    Signal,
+)
 
 DEFAULT_MINUTES = 10
 SETTING = "security/autolock_minutes"

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Signal, Slot
 
 from reviewstation.errors import ReviewStationError
+from reviewstation.gui.qt import QObject, Signal, Slot
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStyle, QStyleOption, QWidget
-
+from reviewstation.gui.qt import (
+    QColor,
+    QLabel,
+    QPainter,
+    QPaintEvent,
+    QRect,
+    QResizeEvent,
+    QSize,
+    QSizePolicy,
+    QStyle,
+    QStyleOption,
+    Qt,
+    QWidget,
+)
 from reviewstation.markings import BannerStyle, banner_style, display
 
 NO_MARKING = "NO VAULT SELECTED"

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
-
 from reviewstation.artifacts import catalog
 from reviewstation.checklists.runs import STATUSES, Run, set_answer
 from reviewstation.evidence import EvidenceRef
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.evidence_picker import EvidencePicker, describe
+from reviewstation.gui.qt import (
+    QGroupBox,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QShortcut,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from reviewstation.gui.theme import mark_error
 from reviewstation.vault.session import Session
 

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
+from reviewstation.checklists import library
+from reviewstation.checklists.runs import STATUSES, Run, list_runs, sign_off, start_run
+from reviewstation.gui.checklist_walkthrough import STATUS_WORDS, Walkthrough
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import ConfirmDialog, plain_tip
+from reviewstation.gui.qt import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
+    Qt,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-
-from reviewstation.checklists import library
-from reviewstation.checklists.runs import STATUSES, Run, list_runs, sign_off, start_run
-from reviewstation.gui.checklist_walkthrough import STATUS_WORDS, Walkthrough
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import ConfirmDialog, plain_tip
 from reviewstation.vault.session import Session
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QObject, QTimer
-from PySide6.QtGui import QGuiApplication
+from reviewstation.gui.qt import QGuiApplication, QMimeData, QObject, QTimer
 
 CLEAR_AFTER_MS = 30_000
 # KDE's Klipper (and managers that follow it) do not keep entries carrying this hint.

@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (
+from reviewstation import markings
+from reviewstation.errors import InputError
+from reviewstation.gui.background import run_in_background
+from reviewstation.gui.clipboard import SecretClipboard
+from reviewstation.gui.dialogs import MarkedDialog, plain_label, private_file_dialog
+from reviewstation.gui.qt import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QFontDatabase,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,15 +28,11 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
+    Qt,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from reviewstation import markings
-from reviewstation.errors import InputError
-from reviewstation.gui.background import run_in_background
-from reviewstation.gui.clipboard import SecretClipboard
-from reviewstation.gui.dialogs import MarkedDialog, plain_label, private_file_dialog
 from reviewstation.gui.theme import mark, mark_error
 from reviewstation.vault.passphrase_strength import Strength, estimate
 from reviewstation.vault.session import create_vault

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
-
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.gui import theme
 from reviewstation.gui.dialogs import plain_label
@@ -19,6 +16,7 @@ from reviewstation.gui.panel_parts import (
     table,
     warning_label,
 )
+from reviewstation.gui.qt import QFormLayout, QLabel, QLineEdit, Qt, QVBoxLayout, QWidget
 
 # Said beside the inspection summary and preview, which were made at import: seeing them is
 # not a view of the content, so it adds no event, and the panel must not seem to deny it.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.qt import (
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
@@ -11,10 +12,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QWidget,
+    Signal,
 )
-
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import MarkedDialog, plain_label
 from reviewstation.gui.theme import mark_error
 from reviewstation.reviews.service import DETERMINATIONS, Review, set_determination
 from reviewstation.vault.session import Session

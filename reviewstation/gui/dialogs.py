@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
+from reviewstation.gui.banner import ClassificationBanner
+from reviewstation.gui.qt import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    Qt,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from reviewstation.gui.banner import ClassificationBanner
 
 
 class MarkedDialog(QDialog):

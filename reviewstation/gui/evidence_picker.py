@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
+from reviewstation.artifacts import catalog
+from reviewstation.artifacts.samples import find_sample
+from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import MarkedDialog, plain_label, plain_tip
+from reviewstation.gui.qt import (
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
@@ -20,13 +24,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QWidget,
+    Signal,
 )
-
-from reviewstation.artifacts import catalog
-from reviewstation.artifacts.samples import find_sample
-from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import MarkedDialog, plain_label, plain_tip
 from reviewstation.gui.theme import mark_error
 from reviewstation.vault.session import Session
 

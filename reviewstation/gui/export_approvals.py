@@ -5,24 +5,24 @@ evidence files, the markings and the content digest."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import ConfirmDialog, plain_label
+from reviewstation.gui.qt import (
     QCheckBox,
+    QFontDatabase,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    Qt,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import ConfirmDialog, plain_label
 from reviewstation.packages import approval
 from reviewstation.packages.approval import ExportRequest, RequestView
 from reviewstation.vault import policy

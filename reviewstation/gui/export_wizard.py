@@ -6,17 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QStackedWidget,
-    QWidget,
-)
-
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.gui.context import Context
@@ -32,6 +21,17 @@ from reviewstation.gui.export_wizard_pages import (
     RecipientsPage,
 )
 from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.qt import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    Qt,
+    QWidget,
+    Signal,
+)
 from reviewstation.packages.approval import request_export
 from reviewstation.packages.export import ExportResult, export_package
 from reviewstation.packages.plan import ExportPlan, plan_export

@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
+from reviewstation.artifacts.catalog import Artifact
+from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
+from reviewstation.errors import ReviewStationError
+from reviewstation.gui.banner import ClassificationBanner
+from reviewstation.gui.dialogs import plain_label, plain_tip, private_file_dialog
+from reviewstation.gui.qt import (
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
@@ -17,17 +21,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    Qt,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from reviewstation.artifacts.catalog import Artifact
-from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
-from reviewstation.errors import ReviewStationError
-from reviewstation.gui.banner import ClassificationBanner
-from reviewstation.gui.dialogs import plain_label, plain_tip, private_file_dialog
 from reviewstation.packages.plan import ExportPlan
 from reviewstation.storage import read_bounded
 

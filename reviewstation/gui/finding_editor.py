@@ -7,8 +7,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
+from reviewstation.artifacts import catalog
+from reviewstation.errors import InputError
+from reviewstation.evidence import EvidenceRef
+from reviewstation.findings import service
+from reviewstation.findings.scoring import score_cvss4
+from reviewstation.findings.service import KINDS, SEVERITIES, Finding
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import ConfirmDialog, MarkedDialog, plain_label, plain_tip
+from reviewstation.gui.evidence_picker import EvidencePicker, describe
+from reviewstation.gui.markdown_preview import MarkdownPreview
+from reviewstation.gui.qt import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -20,23 +29,15 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    Qt,
     QTabWidget,
+    QTimer,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from reviewstation.artifacts import catalog
-from reviewstation.errors import InputError
-from reviewstation.evidence import EvidenceRef
-from reviewstation.findings import service
-from reviewstation.findings.scoring import score_cvss4
-from reviewstation.findings.service import KINDS, SEVERITIES, Finding
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import ConfirmDialog, MarkedDialog, plain_label, plain_tip
-from reviewstation.gui.evidence_picker import EvidencePicker, describe
-from reviewstation.gui.markdown_preview import MarkdownPreview
 from reviewstation.gui.theme import mark_error
 from reviewstation.vault.session import Session
 

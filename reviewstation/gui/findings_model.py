@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import (
+from reviewstation.findings import query
+from reviewstation.findings.service import SEVERITIES, Finding
+from reviewstation.gui.dialogs import plain_tip
+from reviewstation.gui.qt import (
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -29,10 +32,6 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-
-from reviewstation.findings import query
-from reviewstation.findings.service import SEVERITIES, Finding
-from reviewstation.gui.dialogs import plain_tip
 from reviewstation.gui.vault_thread import VaultThread
 from reviewstation.vault.session import Session
 

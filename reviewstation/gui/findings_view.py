@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
-
 from reviewstation.findings.service import SEVERITIES, STATUSES, Finding, get_finding
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import show_message
 from reviewstation.gui.finding_editor import FindingEditor
 from reviewstation.gui.findings_model import Criteria, FindingRow, FindingsModel
+from reviewstation.gui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QPushButton,
+    QShortcut,
+    Qt,
+    QTableView,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
 
 SEARCH_DELAY_MS = 300
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QWidget
-
 from reviewstation.crypto.identity import export_card
 from reviewstation.errors import InputError, PermissionDenied
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import private_file_dialog, show_message
+from reviewstation.gui.qt import QFileDialog, QWidget
 from reviewstation.storage import atomic_write
 from reviewstation.vault.session import Session
 

@@ -11,18 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
-
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.gui import theme
 from reviewstation.gui.context import Context
@@ -38,6 +26,18 @@ from reviewstation.gui.panel_parts import (
     show_warnings,
     table,
     warning_label,
+)
+from reviewstation.gui.qt import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
 )
 from reviewstation.vault.session import Session
 

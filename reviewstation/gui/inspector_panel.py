@@ -15,9 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
-
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.gui import theme
 from reviewstation.gui.context import Context
@@ -38,6 +35,7 @@ from reviewstation.gui.panel_parts import (
     table,
     warning_label,
 )
+from reviewstation.gui.qt import QPlainTextEdit, QPushButton, QVBoxLayout, QWidget, Signal
 from reviewstation.gui.weights_panels import pickle_panel, weights_panel
 from reviewstation.vault.session import Session
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
+from reviewstation.gui.context import Context
+from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
+from reviewstation.gui.identity_card import CardExport
+from reviewstation.gui.qt import (
+    QCloseEvent,
     QLabel,
     QMainWindow,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    Qt,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from reviewstation.gui.context import Context
-from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
-from reviewstation.gui.identity_card import CardExport
 from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.reviews_list import ReviewsList
 from reviewstation.gui.vault_thread import SessionInfo

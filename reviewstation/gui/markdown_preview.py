@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QTextEdit, QWidget
+from reviewstation.gui.qt import QTextDocument, QTextEdit, QUrl, QWidget
 
 FEATURES = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
+from reviewstation.checklists.runs import list_runs
+from reviewstation.findings import query
+from reviewstation.findings.service import SEVERITIES
+from reviewstation.gui.context import Context
+from reviewstation.gui.determination_dialog import DeterminationDialog
+from reviewstation.gui.qt import (
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -13,15 +17,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    Qt,
     QVBoxLayout,
     QWidget,
 )
-
-from reviewstation.checklists.runs import list_runs
-from reviewstation.findings import query
-from reviewstation.findings.service import SEVERITIES
-from reviewstation.gui.context import Context
-from reviewstation.gui.determination_dialog import DeterminationDialog
 from reviewstation.gui.reviews_list import CLOCK_COLOURS, days_text
 from reviewstation.gui.theme import mark_error
 from reviewstation.reviews.service import TRANSITIONS, Review, get_review, set_status

@@ -6,10 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import plain_label, private_file_dialog
+from reviewstation.gui.export_approvals import PendingApprovals
+from reviewstation.gui.export_wizard import ExportWizard
+from reviewstation.gui.export_wizard_pages import read_card
+from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.qt import (
     QFileDialog,
+    QFont,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -17,16 +22,10 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    Qt,
     QVBoxLayout,
     QWidget,
 )
-
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import plain_label, private_file_dialog
-from reviewstation.gui.export_approvals import PendingApprovals
-from reviewstation.gui.export_wizard import ExportWizard
-from reviewstation.gui.export_wizard_pages import read_card
-from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.packages import trust
 from reviewstation.packages.export import ExportResult
 from reviewstation.packages.importer import ImportResult, import_package

@@ -13,20 +13,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
-from PySide6.QtWidgets import (
+from reviewstation.gui import theme
+from reviewstation.gui.dialogs import plain_label, plain_tip
+from reviewstation.gui.qt import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
     QFormLayout,
     QHeaderView,
     QLabel,
+    Qt,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-
-from reviewstation.gui import theme
-from reviewstation.gui.dialogs import plain_label, plain_tip
 
 # Table rows are filled with both a background and a text colour, so they read the same in
 # either theme: white on red for what must not be missed, dark on amber for what is worth a look.

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QDialogButtonBox, QProgressBar, QWidget
-
 from reviewstation.artifacts.background import Progress
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.qt import QDialogButtonBox, QObject, QProgressBar, Qt, QWidget, Signal
 
 
 class JobProgress(QObject):

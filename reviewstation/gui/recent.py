@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-
+from reviewstation.gui.qt import QSettings
 from reviewstation.vault.header import header_path
 
 KEY = "recentVaults"

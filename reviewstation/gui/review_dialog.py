@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import (
+from reviewstation.gui.context import Context
+from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.qt import (
     QComboBox,
+    QDate,
     QDateEdit,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QWidget,
+    Signal,
 )
-
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import MarkedDialog, plain_label
 from reviewstation.reviews.service import ACCESS_MODES, REVIEW_DAYS, Review, create_review
 from reviewstation.vault.session import Session
 

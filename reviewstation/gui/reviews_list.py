@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
-
 from reviewstation.gui.dialogs import plain_tip
+from reviewstation.gui.qt import (
+    QBrush,
+    QColor,
+    QHeaderView,
+    Qt,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+    Signal,
+)
 from reviewstation.reviews.service import Review
 
 # The clock's states are the one place besides the banners with fixed colours: they mean the

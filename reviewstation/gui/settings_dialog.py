@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QSpinBox,
-    QWidget,
-)
-
 from reviewstation.gui import theme
 from reviewstation.gui.autolock import SETTING, configured_minutes
 from reviewstation.gui.clipboard import CLEAR_AFTER_MS
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.qt import (
+    QComboBox,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSettings,
+    QSpinBox,
+    QWidget,
+    Signal,
+)
 
 
 class SettingsDialog(MarkedDialog):

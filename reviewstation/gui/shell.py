@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog
-
 from reviewstation.demo import ensure_demo_vault
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui import theme
@@ -20,6 +16,16 @@ from reviewstation.gui.autolock import IdleLock, LockKey, configured_minutes
 from reviewstation.gui.clipboard import SecretClipboard
 from reviewstation.gui.context import Context
 from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.qt import (
+    QApplication,
+    QDialog,
+    QGuiApplication,
+    QObject,
+    QSettings,
+    Qt,
+    Signal,
+    Slot,
+)
 from reviewstation.gui.recent import RecentVaults
 from reviewstation.gui.settings_dialog import SettingsDialog
 from reviewstation.gui.unlock_dialog import UnlockDialog

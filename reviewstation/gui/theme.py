@@ -11,9 +11,15 @@ widget style sheets; classification banners carry their own and never change col
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from reviewstation.gui.qt import (
+    QApplication,
+    QColor,
+    QGuiApplication,
+    QPalette,
+    QSettings,
+    Qt,
+    QWidget,
+)
 
 SETTING = "appearance/theme"
 CHOICES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
-
 from reviewstation.demo import DEMO_NAME, DEMO_PASSPHRASE, data_dir
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui import theme
@@ -20,6 +17,7 @@ from reviewstation.gui.clipboard import SecretClipboard
 from reviewstation.gui.create_vault_wizard import CreatedVault, CreateVaultWizard
 from reviewstation.gui.dialogs import plain_tip
 from reviewstation.gui.forms.ui_unlock_dialog import Ui_UnlockDialog
+from reviewstation.gui.qt import QDialog, QFileDialog, Qt, QWidget, Signal
 from reviewstation.gui.vault_thread import UnlockRequest
 from reviewstation.vault.header import Header, load_header
 from reviewstation.vault.session import Method

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from reviewstation.errors import ReviewStationError, VaultBusy
+from reviewstation.gui.qt import QCoreApplication, QObject, QThread, Signal, Slot
 from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
 from reviewstation.vault.session import Method, Session, open_vault

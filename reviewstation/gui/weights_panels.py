@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
-
 from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.panel_parts import (
     CAUTION,
@@ -29,6 +27,7 @@ from reviewstation.gui.panel_parts import (
     table,
     warning_label,
 )
+from reviewstation.gui.qt import QTabWidget, QVBoxLayout, QWidget
 
 RISK_ORDER = {"dangerous": 0, "unknown": 1, "expected": 2}
 

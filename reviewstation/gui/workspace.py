@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTabWidget, QWidget
-
 from reviewstation.gui.artifacts_view import ArtifactsPage
 from reviewstation.gui.audit_view import AuditPage
 from reviewstation.gui.checklists_view import ChecklistsPage
@@ -11,6 +9,7 @@ from reviewstation.gui.context import Context
 from reviewstation.gui.findings_view import FindingsPage
 from reviewstation.gui.overview import OverviewPage
 from reviewstation.gui.packages_view import PackagesPage
+from reviewstation.gui.qt import QTabWidget, QWidget
 
 
 class Workspace(QTabWidget):
