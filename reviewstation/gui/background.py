@@ -13,33 +13,16 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-import shiboken6
-
-from reviewstation.errors import ReviewStationError
-from reviewstation.gui.qt import QObject, Signal, Slot
+from reviewstation.gui.failures import describe
+from reviewstation.gui.qt import QObject, Signal, Slot, is_valid
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-INTERNAL_ERROR = (
-    "ReviewStation hit an internal error ({}); nothing was changed. Please report it, with the "
-    "details printed in the terminal."
-)
-
 # Calls whose answer has not been delivered yet. Holding them here makes the GUI thread drop
 # the last reference to each relay, so no QObject is ever freed on the worker thread.
 _pending: set[BackgroundCall[object]] = set()
-
-
-def describe(exc: BaseException) -> str:
-    """One sentence for the user; a traceback only in the log."""
-    if isinstance(exc, ReviewStationError):
-        return str(exc)
-    if isinstance(exc, OSError):
-        return f"The operating system refused: {exc.strerror or exc}."
-    log.error("Unexpected error in background work", exc_info=exc)
-    return INTERNAL_ERROR.format(type(exc).__name__)
 
 
 class BackgroundCall(QObject, Generic[T]):
@@ -72,14 +55,14 @@ class BackgroundCall(QObject, Generic[T]):
         try:
             result = self._work()
         except Exception as exc:
-            self._failed.emit(describe(exc))
+            self._failed.emit(describe(exc, "in background work"))
             return
         self._succeeded.emit(result)
 
     def _finish(self) -> bool:
         self._thread.join()  # it has emitted, so it is ending: this is brief
         _pending.discard(self)
-        return shiboken6.isValid(self._owner)
+        return is_valid(self._owner)
 
     @Slot(object)
     def _deliver_result(self, result: object) -> None:

@@ -86,6 +86,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid as is_valid  # whether a Qt object still exists
 
 __all__ = [
     "QAbstractItemView",
@@ -159,4 +160,5 @@ __all__ = [
     "Qt",
     "Signal",
     "Slot",
+    "is_valid",
 ]

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar, cast
 
-import shiboken6
-
-from reviewstation.errors import ReviewStationError, VaultBusy
-from reviewstation.gui.qt import QCoreApplication, QObject, QThread, Signal, Slot
+from reviewstation.errors import VaultBusy
+from reviewstation.gui.failures import describe
+from reviewstation.gui.qt import QCoreApplication, QObject, QThread, Signal, Slot, is_valid
 from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
 from reviewstation.vault.session import Method, Session, open_vault
@@ -31,10 +30,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-INTERNAL_ERROR = (
-    "ReviewStation hit an internal error ({}); nothing was changed. Please report it, with the "
-    "details printed in the terminal."
-)
 LOCKED = "The vault is locked; unlock it again to continue."
 
 
@@ -59,16 +54,8 @@ class SessionInfo:
     read_only: bool
 
 
-def _describe(exc: BaseException) -> str:
-    """One sentence for the user; tracebacks go to the log only."""
-    if isinstance(exc, ReviewStationError):
-        return str(exc)
-    log.error("Unexpected error on the vault thread", exc_info=exc)
-    return INTERNAL_ERROR.format(type(exc).__name__)
-
-
 def _alive(owner: QObject | None) -> bool:
-    return owner is None or shiboken6.isValid(owner)
+    return owner is None or is_valid(owner)
 
 
 class _Worker(QObject):
@@ -108,10 +95,10 @@ class _Worker(QObject):
             )
         except VaultBusy as exc:
             self.writer_busy.emit()
-            self.unlock_failed.emit(_describe(exc))
+            self.unlock_failed.emit(describe(exc, "on the vault thread"))
             return
         except Exception as exc:
-            self.unlock_failed.emit(_describe(exc))
+            self.unlock_failed.emit(describe(exc, "on the vault thread"))
             return
         self._session = session
         self._closing.clear()
@@ -138,7 +125,7 @@ class _Worker(QObject):
         try:
             result = job(self._session)
         except Exception as exc:
-            self.job_failed.emit(job_id, _describe(exc))
+            self.job_failed.emit(job_id, describe(exc, "on the vault thread"))
             return
         self.job_finished.emit(job_id, result)
 
@@ -164,7 +151,7 @@ class _Worker(QObject):
             # close() signs a checkpoint, then always drops keys and the writer lock.
             session.close()
         except Exception as exc:
-            return _describe(exc)
+            return describe(exc, "on the vault thread")
         return ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from collections.abc import Iterator
@@ -95,11 +96,19 @@ def test_job_errors_arrive_as_one_sentence(
         raise ZeroDivisionError("secret detail")
 
     assert run_job(qtbot, vault_thread, missing).error == "There is no review 7."
-    with caplog.at_level(logging.ERROR, logger="reviewstation.gui.vault_thread"):
+    with caplog.at_level(logging.ERROR, logger="reviewstation.gui.failures"):
         message = run_job(qtbot, vault_thread, broken).error
     assert "internal error (ZeroDivisionError)" in message
     assert "secret detail" not in message
     assert "ZeroDivisionError" in caplog.text  # the details go to the log, not the window
+
+    def disk_full(session: Session) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # The system's reason, not "internal error": a full disk is the user's to fix.
+    assert run_job(qtbot, vault_thread, disk_full).error == (
+        "The operating system refused: No space left on device."
+    )
 
 
 def test_jobs_after_lock_are_refused(
