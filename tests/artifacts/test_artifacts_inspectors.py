@@ -246,11 +246,26 @@ def test_pickle_through_the_vault(
 
 def test_legacy_torch_file_with_several_pickles(nothing_runs: list[str]) -> None:
     header = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)  # dumping never runs anything
-    data = header + pickle.dumps(1001, protocol=2) + craft.PICKLE_TORCH_STATE + os.urandom(64)
+    # Then the raw storage bytes. Starting with a byte that is no pickle opcode: random bytes
+    # that happen to start like an opcode (about 2 in 100) are scanned too, and may name an
+    # "import" (a copyreg extension), which is the safe side for a scanner to err on.
+    storage = b"\x00" + os.urandom(63)
+    data = header + pickle.dumps(1001, protocol=2) + craft.PICKLE_TORCH_STATE + storage
     summary = inspect(data, "old.pt")
     assert summary["pickles"] == 3
     assert summary["verdict"] == "expected"
     assert nothing_runs == []
+
+
+def test_storage_bytes_that_look_like_opcodes_err_on_the_safe_side() -> None:
+    header = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)
+    storage = bytes.fromhex("83d3ba4945203713") + bytes(56)  # EXT2: a copyreg extension
+    data = header + pickle.dumps(1001, protocol=2) + craft.PICKLE_TORCH_STATE + storage
+    summary = inspect(data, "old.pt")
+    assert summary["verdict"] == "unknown-imports"
+    assert {"callable": "<copyreg extension 47827>", "count": 1, "risk": "unknown"} in summary[
+        "imports"
+    ]
 
 
 @pytest.mark.parametrize(
