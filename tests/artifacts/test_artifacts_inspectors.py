@@ -266,6 +266,18 @@ def test_storage_bytes_that_look_like_opcodes_err_on_the_safe_side() -> None:
     assert {"callable": "<copyreg extension 47827>", "count": 1, "risk": "unknown"} in summary[
         "imports"
     ]
+    # Running off the end of the storage bytes is not blamed on the pickles, nor on a limit.
+    assert not any("scan limit" in w or "cut short" in w for w in summary["warnings"])
+
+
+def test_a_cut_pickle_says_so(nothing_runs: list[str]) -> None:
+    # PROTO 2; GLOBAL 'os system'; BINUNICODE claiming 1,000 bytes, of which 3 are there.
+    cut = b"\x80\x02cos\nsystem\nX\xe8\x03\x00\x00abc"
+    summary = inspect(cut, "model.pkl")
+    assert summary["verdict"] == "dangerous"  # what was read before the cut still counts
+    assert any("cut short at byte 0+" in w for w in summary["warnings"]), summary["warnings"]
+    assert not any("scan limit" in w for w in summary["warnings"])
+    assert nothing_runs == []
 
 
 @pytest.mark.parametrize(

@@ -238,15 +238,21 @@ class _Scan:
 
 
 class _TooLarge(Exception):
-    pass
+    """The scan reached MAX_PICKLE_BYTES."""
+
+
+class _PastEnd(Exception):
+    """An opcode declared more bytes than the file holds (a cut or corrupt file, or raw
+    bytes after the last pickle)."""
 
 
 class _Bounded:
     """What genops reads from: at most ``limit`` bytes in all, refused before allocating."""
 
-    def __init__(self, stream: BinaryIO, limit: int) -> None:
+    def __init__(self, stream: BinaryIO, size: int) -> None:
         self._stream = stream
-        self._limit = limit
+        self._limit = min(size, MAX_PICKLE_BYTES)
+        self._capped = size > MAX_PICKLE_BYTES
         self._start = stream.tell()
 
     def tell(self) -> int:
@@ -254,14 +260,14 @@ class _Bounded:
 
     def read(self, count: int = -1) -> bytes:
         if count < 0 or self.tell() + count > self._limit:
-            raise _TooLarge
+            raise _TooLarge if self._capped else _PastEnd
         return self._stream.read(count) or b""
 
     def readline(self) -> bytes:
         line = b""
         while not line.endswith(b"\n"):
             if len(line) > 65_536:
-                raise _TooLarge
+                raise _PastEnd
             byte = self.read(1)
             if not byte:
                 break
@@ -276,7 +282,7 @@ def scan_bytes(data: bytes, *, many: bool = False) -> dict[str, Any]:
 
 def scan_stream(stream: BinaryIO, size: int, *, many: bool = False) -> dict[str, Any]:
     """Scan from the stream's position, reading at most MAX_PICKLE_BYTES of it."""
-    bounded = _Bounded(stream, min(size, MAX_PICKLE_BYTES))
+    bounded = _Bounded(stream, size)
     scan = _Scan()
     count = 0
     error = None
@@ -288,6 +294,12 @@ def scan_stream(stream: BinaryIO, size: int, *, many: bool = False) -> dict[str,
             raise
         except _TooLarge:
             error = f"larger than the {MAX_PICKLE_BYTES}-byte scan limit"
+            break
+        except _PastEnd:
+            # After the pickles of a legacy torch file come its raw storage bytes: reading
+            # them as opcodes may run off the end, which says nothing about the pickles.
+            if count == 0 or not many:
+                error = f"cut short at byte {start}+: an opcode asks for more than the file holds"
             break
         except Exception as exc:  # genops: ValueError, struct.error, UnicodeDecodeError, ...
             if count == 0 or not many:
