@@ -38,7 +38,7 @@ from reviewstation.gui.qt import (
     QWidget,
     Signal,
 )
-from reviewstation.gui.theme import mark_error
+from reviewstation.gui.theme import mark, mark_error
 from reviewstation.vault.session import Session
 
 PREVIEW_DELAY_MS = 150
@@ -276,6 +276,7 @@ class FindingEditor(MarkedDialog):
         self._preview_timer.timeout.connect(self.update_preview)
         self.body_edit.textChanged.connect(self._preview_timer.start)
         self.cvss_edit.textChanged.connect(self.update_score)
+        self.severity_combo.currentTextChanged.connect(lambda _text: self.update_score())
 
         self._confirm: ConfirmDialog | None = None
         self._saved_values = self.values()  # what Escape may close without asking
@@ -395,8 +396,15 @@ class FindingEditor(MarkedDialog):
             self.cvss_score.setText(str(exc))
             mark_error(self.cvss_score)
             return
-        self.cvss_score.setText(f"{score.base_score:.1f} {score.severity}")
-        mark_error(self.cvss_score, False)
+        # A reviewer may rate a finding apart from its CVSS score, but should see that they did.
+        suggested = "info" if score.severity == "None" else score.severity.lower()
+        chosen = self.severity_combo.currentText()
+        differs = suggested != chosen
+        self.cvss_score.setText(
+            f"{score.base_score:.1f} {score.severity}"
+            + (f" (the severity chosen is {chosen})" if differs else "")
+        )
+        mark(self.cvss_score, "warning" if differs else "")
 
     def show_error(self, message: str) -> None:
         self.error_label.setText(message)

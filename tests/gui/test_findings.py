@@ -124,7 +124,13 @@ def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: Ma
     editor = open_editor(qtbot)
     qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
     assert editor.top_banner.text() == "UNCLASSIFIED"
+    # The demo finding is rated high while its vector scores Critical: shown, not hidden.
+    assert editor.cvss_score.text() == "9.3 Critical (the severity chosen is high)"
+    assert editor.cvss_score.property("role") == "warning"
+    editor.severity_combo.setCurrentText("critical")
     assert editor.cvss_score.text() == "9.3 Critical"
+    assert editor.cvss_score.property("role") == ""
+    editor.severity_combo.setCurrentText("high")
     assert "working proof of concept" in editor.preview.toPlainText()
 
     # Untrusted body: HTML is shown as text, and no resource is loaded from anywhere.
@@ -139,7 +145,7 @@ def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: Ma
     QTest.keyClicks(
         editor.cvss_edit, "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
     )
-    assert editor.cvss_score.text().endswith(("High", "Critical"))
+    assert editor.cvss_score.text().startswith(("8.", "9."))
     editor.title_edit.selectAll()
     QTest.keyClicks(editor.title_edit, "Edited title")
     QTest.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
