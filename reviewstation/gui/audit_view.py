@@ -40,9 +40,30 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Seq.", "When (UTC)", "User", "Action", "Target", "Details")
 
 
+def readable(details: Any) -> str:
+    """``key: value`` pairs, nested values as compact JSON: read by people, searched by text."""
+    if not isinstance(details, dict):
+        return json.dumps(details, sort_keys=True, ensure_ascii=False)
+    parts = []
+    for key, value in sorted(details.items()):
+        text = (
+            value
+            if isinstance(value, str)
+            else json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+        )
+        parts.append(f"{key}: {text}")
+    return "; ".join(parts)
+
+
 def _row(entry: audit.Entry) -> tuple[str, ...]:
-    details = json.dumps(entry.details, sort_keys=True, ensure_ascii=False)
-    return (str(entry.seq), entry.at, entry.user, entry.action, entry.target, details)
+    return (
+        str(entry.seq),
+        entry.at,
+        entry.user,
+        entry.action,
+        entry.target,
+        readable(entry.details),
+    )
 
 
 def _fetch(after: int, text: str) -> Any:

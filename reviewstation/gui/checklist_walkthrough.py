@@ -38,6 +38,7 @@ HELP = (
     "Alt+X / Ctrl+PgDown next · Alt+V / Ctrl+PgUp previous · Ctrl+S save the note ·"
     " Alt+D add evidence"
 )
+READ_ONLY_HELP = "Read only: Alt+X / Ctrl+PgDown next · Alt+V / Ctrl+PgUp previous"
 
 
 class Walkthrough(QWidget):
@@ -207,6 +208,8 @@ class Walkthrough(QWidget):
         for widget in (self.previous_button, self.next_button):
             widget.setEnabled(enabled)
         editable = enabled and self.editable()
+        # Only the keys that do something here are offered (an auditor, a signed-off run).
+        self.help.setText(HELP if editable or not enabled else READ_ONLY_HELP)
         for button in self.status_buttons.values():
             button.setEnabled(editable)
         self.save_button.setEnabled(editable)

@@ -92,3 +92,12 @@ def test_verify_with_a_wrong_passphrase_says_so(qtbot: QtBot, window: MainWindow
     assert isinstance(message, MessageDialog)
     assert message.text_label.text().startswith("The vault could not be checked:")
     assert "passphrase" in message.text_label.text()
+
+
+def test_audit_details_read_as_key_value_pairs() -> None:
+    from reviewstation.gui.audit_view import readable
+
+    assert readable({"to": "in_review", "from": "intake"}) == "from: intake; to: in_review"
+    assert readable({"evidence": [{"artifact": "a1"}]}) == 'evidence: [{"artifact": "a1"}]'
+    assert readable({}) == ""
+    assert readable(["odd"]) == '["odd"]'

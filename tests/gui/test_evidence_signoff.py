@@ -166,6 +166,7 @@ def test_auditor_gets_no_edit_buttons(qtbot: QtBot, shell: Shell, demo_vault: Pa
     qtbot.waitUntil(lambda: walk.run is not None, timeout=TIMEOUT)
     assert not window.workspace.checklists.sign_button.isEnabled()
     assert not walk.evidence_button.isEnabled()
+    assert walk.help.text().startswith("Read only:")  # keys 1-4 are not offered
 
 
 def test_review_status_moves_from_the_overview(qtbot: QtBot, window: MainWindow) -> None:
