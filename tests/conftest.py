@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 NONET = Path(__file__).parent / "support" / "nonet"
+pytest_plugins = ["support.keyrings"]  # the memory_keyring fixture
 
 # The floor (64 MiB, t=3) instead of the ~0.75 s calibration: the parameters' own tests
 # cover calibration; everything else only needs a working KDF.

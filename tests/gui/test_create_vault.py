@@ -13,12 +13,12 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
+from support.keyrings import MemoryKeyring, PlaintextKeyring
 
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import VaultError
@@ -321,36 +321,6 @@ def test_a_failed_creation_says_why_in_one_sentence_and_stays(
 
 
 # -- keyring unlock ------------------------------------------------------------------------
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
-class PlaintextKeyring(MemoryKeyring):
-    """Named like keyrings.alt's file backend: must be refused."""
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def keyring_vault(tmp_path: Path) -> Path:
