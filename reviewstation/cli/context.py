@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reviewstation.app.workspace import open_workspace
 from reviewstation.cli.secrets import SecretSource
 from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
-from reviewstation.vault.session import Method, Mode, Session, open_vault, pick_user
+from reviewstation.vault.session import Method, Mode, Session, pick_user
 
 
 def unlock_options() -> argparse.ArgumentParser:
@@ -56,7 +57,7 @@ def resolve_unlock(args: argparse.Namespace, vault: Path) -> tuple[str, str, Met
 def open_session(args: argparse.Namespace, mode: Mode = "write") -> Session:
     vault = Path(args.vault)
     user, secret, method = resolve_unlock(args, vault)
-    return open_vault(
+    return open_workspace(
         vault,
         secret,
         user=user,

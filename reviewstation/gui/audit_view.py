@@ -6,6 +6,7 @@ import itertools
 import json
 from typing import Any
 
+from reviewstation.app.verify import verify_workspace
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import PassphraseDialog, plain_tip, show_message
 from reviewstation.gui.progress import JobProgress, ProgressDialog
@@ -32,7 +33,7 @@ from reviewstation.gui.vault_thread import VaultThread
 from reviewstation.gui.wording import counted
 from reviewstation.vault import audit
 from reviewstation.vault.session import Session
-from reviewstation.vault.verify import Report, verify_vault
+from reviewstation.vault.verify import Report
 
 PAGE = 500
 SCAN_LIMIT = 20_000  # entries read per request while filtering, so a request stays short
@@ -279,7 +280,7 @@ class AuditPage(QWidget):
 
         def job(_session: Session) -> Report:
             phrase = secrets.pop()
-            return verify_vault(
+            return verify_workspace(
                 path,
                 phrase,
                 user=user,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewstation.demo import ensure_demo_vault
+from reviewstation.app.demo import ensure_demo_vault
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui import theme
 from reviewstation.gui.autolock import IdleLock, LockKey, configured_minutes

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewstation.demo import DEMO_NAME, DEMO_PASSPHRASE, data_dir
+from reviewstation.app.demo import DEMO_NAME, DEMO_PASSPHRASE, data_dir
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui import theme
 from reviewstation.gui.clipboard import SecretClipboard

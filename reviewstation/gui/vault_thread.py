@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar, cast
 
+from reviewstation.app.workspace import open_workspace
 from reviewstation.errors import VaultBusy
 from reviewstation.gui.failures import describe
 from reviewstation.gui.qt import QCoreApplication, QObject, QThread, Signal, Slot, is_valid
 from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
-from reviewstation.vault.session import Method, Session, open_vault
+from reviewstation.vault.session import Method, Session
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class _Worker(QObject):
                 # Here, not on the GUI thread: the desktop keyring may block on a prompt.
                 vault_id = load_header(request.path).vault_id
                 secret = keyring_slot.load_secret(vault_id, request.user)
-            session = open_vault(
+            session = open_workspace(
                 request.path,
                 secret,
                 user=request.user,

@@ -433,10 +433,6 @@ def _unlock(
     try:
         if mode == "write":
             _fold_pending(session)
-            # Blobs left by an interrupted import or erase; imported late (a feature module).
-            from reviewstation.artifacts.orphans import clean as clean_orphan_blobs
-
-            clean_orphan_blobs(session)
             details: dict[str, Any] = {"method": method}
             if migrated:
                 details["migrated_to"] = migrated

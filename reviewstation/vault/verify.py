@@ -5,10 +5,10 @@ Never writes the database (it opens it read-only), so it can run beside an open 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.signing import HybridSignature
@@ -23,6 +23,20 @@ from reviewstation.vault.session import Method, pick_user, unlock_keys
 from reviewstation.vault.users import all_users
 
 Progress = Callable[[str], None]
+
+
+class CheckOutcome(Protocol):
+    """What a content check found: lines for the report."""
+
+    checks: list[str]
+    problems: list[str]
+    notes: list[str]
+
+
+# (vault folder, read-only connection, master key, vault id) -> outcome. Checks of content
+# that belongs to the features above the vault (artifact blobs) come in through this, so this
+# module imports nothing above ``vault/`` (composed in ``app/verify.py``).
+ContentCheck = Callable[[Path, Connection, bytes, str], CheckOutcome]
 
 
 @dataclass
@@ -59,9 +73,7 @@ def verify_vault(
     trusted: list[PublicIdentity] | None = None,
     witnesses: list[Checkpoint] | None = None,
     progress: Progress | None = None,
-    full: bool = False,
-    content_progress: Callable[[Any], None] | None = None,
-    cancel: Any = None,
+    content_checks: Sequence[tuple[str, ContentCheck]] = (),
 ) -> Report:
     """Raises ReviewStationError only when the vault cannot be checked at all (exit 2).
 
@@ -74,9 +86,8 @@ def verify_vault(
     back from an old copy still agrees with its own header; it cannot agree with a checkpoint
     it signed later and sent away.
 
-    ``full`` decrypts every artifact blob and compares both hashes (``content_progress``
-    gets byte counts, ``cancel`` stops it); without it, blobs are checked for presence and
-    size only.
+    ``content_checks``: (step name, check) pairs run after the vault's own checks, each with
+    the read-only connection (``app.verify`` adds the artifact check).
     """
     step = progress or (lambda _message: None)
     header = load_header(path)
@@ -104,21 +115,12 @@ def verify_vault(
         _check_audit(conn, header, report, step, trusted)
         _check_witnesses(conn, header.vault_id, witnesses or [], report, trusted)
         _check_slots(conn, header, report)
-        step("artifacts")
-        from reviewstation.artifacts.check import check_artifacts  # a feature module: late
-
-        found = check_artifacts(
-            path,
-            conn,
-            master,
-            header.vault_id,
-            full=full,
-            progress=content_progress,
-            cancel=cancel,
-        )
-        report.checks.extend(found.checks)
-        report.problems.extend(found.problems)
-        report.notes.extend(found.notes)
+        for name, check in content_checks:
+            step(name)
+            found = check(path, conn, master, header.vault_id)
+            report.checks.extend(found.checks)
+            report.problems.extend(found.problems)
+            report.notes.extend(found.notes)
     finally:
         conn.close()
     for event in pending.read(path):

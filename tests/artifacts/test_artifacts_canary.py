@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from support.vaults import PASS, make_vault
 
+from reviewstation.app.verify import verify_workspace
 from reviewstation.artifacts.export import export_artifact
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.reviews.service import create_review
 from reviewstation.vault.session import open_vault
-from reviewstation.vault.verify import verify_vault
 
 
 def files_containing(root: Path, needle: bytes, since: float, skip: set[Path]) -> list[Path]:
@@ -64,7 +64,7 @@ def test_canary_never_reaches_the_disk_in_plaintext(
         assert canary.decode() in added[1].inspection["preview"]  # stored encrypted
         export_artifact(session, added[0].id, exported)
     assert canary in exported.read_bytes()
-    assert verify_vault(vault, PASS, full=True).intact
+    assert verify_workspace(vault, PASS, full=True).intact
 
     assert files_containing(vault, canary, 0, set()) == []
     assert files_containing(private_temp, canary, 0, set()) == []

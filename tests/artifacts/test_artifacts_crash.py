@@ -14,11 +14,12 @@ from pathlib import Path
 from support.artifact_files import blob_files
 from support.vaults import PASS, make_vault
 
+from reviewstation.app.verify import verify_workspace
+from reviewstation.app.workspace import open_workspace
 from reviewstation.artifacts import catalog
 from reviewstation.reviews.service import create_review
 from reviewstation.vault import audit
 from reviewstation.vault.session import open_vault
-from reviewstation.vault.verify import verify_vault
 
 IMPORT = """
 import sys, time
@@ -66,7 +67,7 @@ def test_kill_during_import_leaves_a_consistent_vault(tmp_path: Path) -> None:
         child.wait()
         child.stdout.close()
 
-        report = verify_vault(vault, PASS)
+        report = verify_workspace(vault, PASS)
         assert report.intact, f"run {run}: {report.problems}"
         with open_vault(vault, PASS, mode="read") as reader:
             listed = catalog.list_artifacts(reader.conn)
@@ -77,17 +78,17 @@ def test_kill_during_import_leaves_a_consistent_vault(tmp_path: Path) -> None:
         on_disk = {p.name for p in blob_files(vault)}
         assert len(orphan_notes) == len(on_disk - referenced)
         if listed:
-            assert verify_vault(vault, PASS, full=True).intact
+            assert verify_workspace(vault, PASS, full=True).intact
             outcomes["imported"] += 1
         else:
             outcomes["orphans" if orphan_notes else "nothing"] += 1
 
-        with open_vault(vault, PASS) as session:  # a writable unlock cleans up
+        with open_workspace(vault, PASS) as session:  # a writable unlock cleans up
             cleaned = [
                 e for e in audit.entries(session.conn) if e.action == "artifact.orphans_removed"
             ]
             assert bool(cleaned) == bool(orphan_notes)
-        after = verify_vault(vault, PASS)
+        after = verify_workspace(vault, PASS)
         assert after.intact and not [n for n in after.notes if n.startswith("Orphan blob")]
         assert {p.name for p in blob_files(vault)} == referenced
     assert sum(outcomes.values()) == RUNS

@@ -12,6 +12,7 @@ import pytest
 from support.artifact_files import blob_files
 from support.vaults import PASS
 
+from reviewstation.app.verify import verify_workspace
 from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.background import Progress
 from reviewstation.artifacts.custody import Custody
@@ -24,7 +25,6 @@ from reviewstation.errors import Cancelled, InputError, NotFound, PermissionDeni
 from reviewstation.reviews.service import set_status
 from reviewstation.vault import accounts, audit
 from reviewstation.vault.session import Session, open_vault
-from reviewstation.vault.verify import verify_vault
 
 SMALL = 4096  # small chunks, so that test files span many of them
 
@@ -125,7 +125,7 @@ def test_declared_mismatch_is_recorded_and_audited(
     entry = [e for e in audit.entries(session.conn) if e.action == "artifact.add"][-1]
     assert entry.details["declared_sha256_match"] is False
     assert entry.details["declared_sha256"] == declared
-    report = verify_vault(session.path, PASS)
+    report = verify_workspace(session.path, PASS)
     assert report.intact
     assert any("declared at intake" in n for n in report.notes)
 
@@ -342,7 +342,7 @@ def test_erase_destroys_the_key_and_the_blob(
     with pytest.raises(InputError, match="already erased"):
         erase_artifact(session, artifact.id, "again")
     assert [e["event"] for e in custody.events(session.conn, artifact.id)] == ["erased"]
-    assert verify_vault(vault, PASS, full=True).intact
+    assert verify_workspace(vault, PASS, full=True).intact
     # Taking the same content in again is allowed: the erased one is no duplicate.
     again = add_artifacts(session, review, [src / "a.bin"]).added[0]
     assert again.duplicate_of is None

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from pytestqt.qtbot import QtBot
 
-from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.shell import Shell
 from reviewstation.vault.session import create_vault
@@ -94,8 +94,8 @@ AUDITOR_PASSPHRASE = "auditor passphrase 1"
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo vault (sample review, checklist, findings) plus an auditor, built once."""
+    from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER, populate
     from reviewstation.crypto.kdf import floor_params
-    from reviewstation.demo import DEMO_PASSPHRASE, DEMO_USER, populate
     from reviewstation.vault.accounts import add_user
     from reviewstation.vault.session import open_vault
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from reviewstation.demo import DEMO_NAME, DEMO_PASSPHRASE, DEMO_USER
+from reviewstation.app.demo import DEMO_NAME, DEMO_PASSPHRASE, DEMO_USER
 from reviewstation.gui.app import run
 from reviewstation.gui.shell import Shell
 from reviewstation.gui.unlock_dialog import UnlockDialog

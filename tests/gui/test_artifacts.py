@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.artifacts.intake import add_artifacts
-from reviewstation.demo import DEMO_PASSPHRASE
 from reviewstation.gui.artifacts_view import ArtifactsPage
 from reviewstation.gui.dialogs import ConfirmDialog, MessageDialog
 from reviewstation.gui.progress import ProgressDialog

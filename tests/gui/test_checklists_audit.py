@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.gui.dialogs import MessageDialog, PassphraseDialog
 from reviewstation.gui.main_window import MainWindow
 

@@ -12,8 +12,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from reviewstation.app.demo import _eval_log
 from reviewstation.artifacts.samples import digest
-from reviewstation.demo import _eval_log
 from reviewstation.gui.determination_dialog import DeterminationDialog
 from reviewstation.gui.dialogs import ConfirmDialog
 from reviewstation.gui.evidence_picker import WHOLE, EvidencePicker

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.gui.shell import Shell
 from reviewstation.vault import policy
 from reviewstation.vault.session import open_vault

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from support.vaults import PASS, make_vault
 
+from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.artifacts import catalog
 from reviewstation.crypto.identity import parse_card
 from reviewstation.crypto.kdf import floor_params
-from reviewstation.demo import DEMO_PASSPHRASE
 from reviewstation.findings.service import add_finding
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import ConfirmDialog

@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.findings import service
 from reviewstation.gui.dialogs import ConfirmDialog
 from reviewstation.gui.finding_editor import FindingEditor

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from support import artifact_files as craft
 
+from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.artifacts.attest import verify_model_signature
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
-from reviewstation.demo import DEMO_PASSPHRASE
 from reviewstation.gui.artifacts_view import ArtifactsPage
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.panel_parts import LOUD

@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.crypto.identity import export_card, parse_card
-from reviewstation.demo import DEMO_PASSPHRASE
 from reviewstation.gui.export_wizard import ExportWizard
 from reviewstation.gui.packages_view import CHECK, PackagesPage
 from reviewstation.gui.progress import ProgressDialog

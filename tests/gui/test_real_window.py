@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from reviewstation.demo import DEMO_PASSPHRASE
+from reviewstation.app.demo import DEMO_PASSPHRASE
 
 TOOLS = ("Xvfb", "xdotool", "import")
 pytestmark = pytest.mark.skipif(

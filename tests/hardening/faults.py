@@ -29,6 +29,8 @@ from pathlib import Path
 from support.packages import Sender, export, sender
 from support.vaults import PASS, make_vault
 
+from reviewstation.app.verify import verify_workspace
+from reviewstation.app.workspace import open_workspace
 from reviewstation.artifacts import catalog
 from reviewstation.checklists.runs import list_runs, start_run
 from reviewstation.findings import query
@@ -36,7 +38,6 @@ from reviewstation.packages.importer import import_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import create_review
 from reviewstation.vault.session import open_vault
-from reviewstation.vault.verify import verify_vault
 
 TESTS = Path(__file__).resolve().parents[1]
 NEW_PASS = "the brand new passphrase"
@@ -224,7 +225,7 @@ def _check_artifacts(vault: Path, out: Path, saved: int, extra: str) -> None:
     assert len(paths) >= saved
     assert all(p.endswith(".bin") for p in paths)
     if paths:
-        assert verify_vault(vault, PASS, full=True).intact  # wholly there, content and all
+        assert verify_workspace(vault, PASS, full=True).intact  # wholly there, content and all
 
 
 def _prep_slots(work: Path, vault: Path, out: Path) -> str:
@@ -300,15 +301,15 @@ def kill_runs(name: str, runs: int, tmp: Path, seed: int, figures: Figures) -> N
         context = f"{name} run {run} (saved {saved})"
 
         secret = _secret(vault)
-        report = verify_vault(vault, secret)
+        report = verify_workspace(vault, secret)
         assert all("Key slot" in p for p in report.problems), (context, report.problems)
         figures.slot_bookkeeping += bool(report.problems)
         orphans = [n for n in report.notes if n.startswith("Orphan blob")]
         figures.orphans_repaired += bool(orphans)
         scenario.check(vault, out, saved, extra)
         figures.partial_debris += len(list(out.glob(".*.partial")))
-        open_vault(vault, secret).close()  # a writable unlock cleans up
-        after = verify_vault(vault, secret)
+        open_workspace(vault, secret).close()  # a writable unlock cleans up
+        after = verify_workspace(vault, secret)
         assert after.intact, (context, after.problems)
         assert not [n for n in after.notes if n.startswith("Orphan blob")], context
         shutil.rmtree(work)

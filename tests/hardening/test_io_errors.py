@@ -17,6 +17,7 @@ from support.faults import Faults, install_faults
 from support.packages import Sender, export, sender
 from support.vaults import PASS, make_vault
 
+from reviewstation.app.verify import verify_workspace
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import ReviewStationError, VaultError
@@ -26,7 +27,6 @@ from reviewstation.reviews.service import create_review
 from reviewstation.vault import accounts, audit, pending
 from reviewstation.vault.header import Header, header_path
 from reviewstation.vault.session import Session, open_vault
-from reviewstation.vault.verify import verify_vault
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_package_export_write_failure(
     one_line(caught.value, "Could not ", os.strerror(code))
     assert ("p.rspkg" in str(caught.value) or "package" in str(caught.value)) == (at != 1)
     assert list(out.iterdir()) == []  # no package, no partial, nothing zero-byte
-    report = verify_vault(alice.vault, PASS)
+    report = verify_workspace(alice.vault, PASS)
     assert report.intact, report.problems
     with open_vault(alice.vault, PASS, mode="read") as session:
         actions = [e.action for e in audit.entries(session.conn)]
@@ -144,14 +144,14 @@ def test_header_write_failure(tmp_path: Path, faults: Faults, change: str, trans
         Header.from_bytes(header_path(vault).read_bytes()).slots == Header.from_bytes(before).slots
     )
     files_ok(vault)
-    report = verify_vault(vault, PASS, user="alice")
+    report = verify_workspace(vault, PASS, user="alice")
     assert report.intact, report.problems
     with open_vault(
         vault, PASS, user="alice"
     ) as session:  # the fault gone, the change goes through
         SLOT_CHANGES[change](session)
     secret = PASS if change != "change passphrase" else "never stored pass"
-    assert verify_vault(vault, secret, user="alice").intact
+    assert verify_workspace(vault, secret, user="alice").intact
 
 
 # --- pending events (written while the database is read-only) -------------------------------
@@ -234,9 +234,9 @@ def test_disk_full_during_artifact_import_and_package_export(
         assert len(add_artifacts(session, 1, [source]).added) == 1
         export_package(session, 1, out / "p.rspkg", evidence=["1"])
     verify_package(out / "p.rspkg", [card]).close()
-    assert verify_vault(vault, PASS, full=True).intact
+    assert verify_workspace(vault, PASS, full=True).intact
     fill(small_disk)  # full again: unlocking for writing fails clearly (lock, checkpoint)...
     with pytest.raises(ReviewStationError) as caught:
         open_vault(vault, PASS).close()
     one_line(caught.value, "Could not", "No space left")
-    assert verify_vault(vault, PASS, full=True).intact  # ...reading and verifying still work
+    assert verify_workspace(vault, PASS, full=True).intact  # ...reading and verifying still work

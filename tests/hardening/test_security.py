@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from support.vaults import PASS, make_vault
 
+from reviewstation.app.verify import verify_workspace
 from reviewstation.artifacts.export import export_artifact
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
@@ -29,7 +30,6 @@ from reviewstation.findings.service import add_finding, get_finding
 from reviewstation.packages.export import export_package
 from reviewstation.reviews.service import create_review
 from reviewstation.vault.session import create_vault, open_vault
-from reviewstation.vault.verify import verify_vault
 
 NONET = str(Path(__file__).resolve().parents[1] / "support" / "nonet")
 
@@ -122,7 +122,7 @@ def test_canary_artifact_finding_and_note_never_reach_the_disk(
         set_answer(session, run.id, run.template.items[0].id, status="open", note=canary)
         export_artifact(session, artifact.id, outside / "card.md")
         export_package(session, 1, outside / "p.rspkg", evidence=[str(artifact.id)])
-    assert verify_vault(vault, PASS, full=True).intact
+    assert verify_workspace(vault, PASS, full=True).intact
 
     assert files_with(vault, needles, 0, set()) == []
     for folder in private.values():
@@ -170,7 +170,7 @@ def test_a_reader_works_alongside_a_writer_and_a_second_writer_is_told_who(
                 seen.append(query.count(reader.conn))
             assert child.stdout.readline().startswith("saved")
         assert seen == sorted(seen)
-        assert verify_vault(vault, PASS).intact
+        assert verify_workspace(vault, PASS).intact
     finally:
         child.stdin.close()
         child.wait(timeout=60)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER, build_demo
 from reviewstation.cli import output
-from reviewstation.demo import DEMO_PASSPHRASE, DEMO_USER, build_demo
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reviewstation.app.verify import verify_workspace
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, resolve_unlock, secrets, unlock_options
 from reviewstation.cli.progress import Meter
@@ -16,7 +17,6 @@ from reviewstation.vault import policy
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
 from reviewstation.vault.session import create_vault
-from reviewstation.vault.verify import verify_vault
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -154,7 +154,7 @@ def _verify(args: argparse.Namespace) -> int:
     user, secret, method = resolve_unlock(args, vault)
     meter = Meter()
     try:
-        report = verify_vault(
+        report = verify_workspace(
             vault,
             secret,
             user=user,

@@ -15,8 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewstation.app.workspace import open_workspace
 from reviewstation.vault.header import header_path
-from reviewstation.vault.session import create_vault, open_vault
+from reviewstation.vault.session import create_vault
 
 DEMO_USER = "demo"
 DEMO_PASSPHRASE = "demo-passphrase"  # noqa: S105  (published on purpose)
@@ -110,7 +111,7 @@ def populate(vault: Path) -> None:
     from reviewstation.reviews.service import set_status as review_status
 
     received = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=24)
-    with open_vault(vault, DEMO_PASSPHRASE, user=DEMO_USER) as session:
+    with open_workspace(vault, DEMO_PASSPHRASE, user=DEMO_USER) as session:
         review = create_review(
             session,
             title="DEMO: Orion-2 pre-release cyber review",
@@ -200,7 +201,7 @@ def build_demo(folder: Path) -> DemoBuild:
     for old in (package, card):
         if old.exists():
             old.unlink()
-    with open_vault(demo.path, DEMO_PASSPHRASE, user=DEMO_USER) as session:
+    with open_workspace(demo.path, DEMO_PASSPHRASE, user=DEMO_USER) as session:
         assert session.identity is not None
         atomic_write(
             card,
