@@ -15,12 +15,12 @@ import re
 from typing import Any
 
 from reviewstation.artifacts import catalog, custody
-from reviewstation.artifacts.background import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.artifacts.blobstore import BlobReader
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.export import require_audited
 from reviewstation.artifacts.inspectors import model_signing
 from reviewstation.errors import CryptoError, InputError
+from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.vault.session import Session
 
 _SHARD = re.compile(r"^(.*):(\d+):(\d+)$")
