@@ -59,7 +59,7 @@ _METER_COLOURS = {
     "Weak": "#d35400",
     "Fair": "#b58900",
     "Good": "#2e8b57",
-    "Strong": "#007a33",
+    "Strong": "#1b7f3b",
 }
 
 
