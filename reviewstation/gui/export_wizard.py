@@ -295,6 +295,7 @@ class ExportWizard(MarkedDialog):
         review_id = self.review_id
         evidence, _ = self._choices()
         cards = self.recipients.identities()
+        plaintext_ok = self.recipients.plaintext_ok()
         progress = JobProgress()
         box = ProgressDialog(self.ctx.marking, "Exporting the package…", progress, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -311,6 +312,7 @@ class ExportWizard(MarkedDialog):
                 evidence=list(evidence),
                 progress=progress.report_stage,
                 cancel=progress.cancel,
+                plaintext_ok=plaintext_ok,
             )
 
         def done(result: ExportResult) -> None:

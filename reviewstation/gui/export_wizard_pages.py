@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewstation import markings
 from reviewstation.app.identity import read_card
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import ReviewStationError
+from reviewstation.gui import theme
 from reviewstation.gui.banner import ClassificationBanner
 from reviewstation.gui.dialogs import plain_label, plain_tip, private_file_dialog
 from reviewstation.gui.qt import (
@@ -180,11 +182,21 @@ class RecipientsPage(Page):
         buttons.addStretch(1)
         self.form = plain_label("", self)
         self.form.setAccessibleName("Package form")
+        # Above UNCLASSIFIED, plaintext is a decision of its own, never a default.
+        parsed = markings.try_parse(marking)
+        self.classified = parsed is None or parsed.level > markings.Level.UNCLASSIFIED
+        self.plaintext_check = QCheckBox(
+            f"Send it &unencrypted: anyone who holds the file can read this {marking} content",
+            self,
+        )
+        self.plaintext_check.setAccessibleName("Send the package unencrypted")
+        self.plaintext_check.toggled.connect(lambda _on: self.changed.emit())
         self.error = plain_label("", self)
         self.layout_.addWidget(label)
         self.layout_.addWidget(self.list, 1)
         self.layout_.addLayout(buttons)
         self.layout_.addWidget(self.form)
+        self.layout_.addWidget(self.plaintext_check)
         self.layout_.addWidget(self.error)
         self.add_button.clicked.connect(self.choose)
         self.remove_button.clicked.connect(self.remove)
@@ -224,13 +236,33 @@ class RecipientsPage(Page):
     def identities(self) -> list[PublicIdentity]:
         return [c.identity for c in self.cards]
 
+    def plaintext_ok(self) -> bool:
+        """The user chose, on purpose, to send a marked package unencrypted."""
+        return not self.cards and self.plaintext_check.isChecked()
+
+    def complete(self) -> bool:
+        return bool(self.cards) or not self.classified or self.plaintext_check.isChecked()
+
     def _describe(self) -> None:
+        self.plaintext_check.setVisible(self.classified and not self.cards)
         if not self.cards:
             self.form.setText(
                 "No recipients: the package will be PLAINTEXT. It is signed, not secret:"
                 " anyone who holds the file can read everything in it."
             )
+            if self.classified:
+                self.form.setText(
+                    theme.alert(
+                        f"No recipients: this {self.marking} package would leave UNENCRYPTED."
+                        " Add the recipients' identity cards, or tick the box below to send"
+                        " it in plaintext on purpose."
+                    )
+                )
+                theme.mark_loud(self.form)
+            else:
+                theme.mark(self.form, "")
         else:
+            theme.mark(self.form, "")
             names = ", ".join(c.identity.name for c in self.cards)
             self.form.setText(
                 f"Encrypted for {len(self.cards)} recipient(s): {names}. Only they can read the"

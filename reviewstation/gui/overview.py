@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from reviewstation.checklists.runs import list_runs
 from reviewstation.findings import query
 from reviewstation.findings.service import SEVERITIES
+from reviewstation.gui import theme
 from reviewstation.gui.context import Context
 from reviewstation.gui.determination_dialog import DeterminationDialog
 from reviewstation.gui.qt import (
@@ -22,7 +23,6 @@ from reviewstation.gui.qt import (
     QWidget,
 )
 from reviewstation.gui.reviews_list import CLOCK_COLOURS, days_text
-from reviewstation.gui import theme
 from reviewstation.gui.theme import mark_error
 from reviewstation.reviews.service import TRANSITIONS, Review, get_review, set_status
 from reviewstation.vault.session import Session

@@ -21,12 +21,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from reviewstation import markings
 from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.blobstore import iter_plaintext
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
 from reviewstation.errors import InputError, PermissionDenied, VaultError
 from reviewstation.findings.service import revisions
+from reviewstation.markings import Level
 from reviewstation.package_content import PackageContent
 from reviewstation.packages import approval as approvals
 from reviewstation.packages import members, payload, seal
@@ -71,7 +73,11 @@ def export_package(
     evidence: list[str] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelFlag = None,
+    plaintext_ok: bool = True,
 ) -> ExportResult:
+    """Seal ``review_id`` into ``out``. Both front ends pass ``plaintext_ok`` as the user's
+    explicit choice: a package marked above UNCLASSIFIED then leaves unencrypted only when the
+    user said so on purpose (it is readable by anyone who holds the file)."""
     session.require_writable("export a package")
     identity = session.identity
     if identity is None:
@@ -86,6 +92,7 @@ def export_package(
     content = gather(
         session, review.id, package_id=package_id, created=audit.now(), evidence=evidence
     )
+    require_encryption_or_consent(content.marking, recipients, plaintext_ok)
     history = {f.id: revisions(session.conn, f.id) for f in content.findings}
     # Refused here, before any file or record, when the policy wants an approval and none fits.
     approved = approvals.require_approval(session, content, history, recipients)
@@ -134,6 +141,20 @@ def export_package(
         [*sorted(writer.builder.digests), seal.SUMS, *seal.SIGNATURES],
         [r.name for r in recipients],
         approved.approved_by if approved else None,
+    )
+
+
+def require_encryption_or_consent(
+    marking: str, recipients: list[PublicIdentity], plaintext_ok: bool
+) -> None:
+    """A classified or CUI package goes out encrypted, or unencrypted only when asked for."""
+    parsed = markings.try_parse(marking)
+    if recipients or plaintext_ok or (parsed is not None and parsed.level == Level.UNCLASSIFIED):
+        return
+    raise InputError(
+        f"This package is marked {marking} and would leave unencrypted, readable by anyone"
+        " who holds the file; name its recipients' cards to encrypt it, or confirm plaintext"
+        " on purpose (--plaintext)."
     )
 
 

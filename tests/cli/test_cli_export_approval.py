@@ -118,9 +118,11 @@ def test_export_waits_for_a_second_lead(tmp_path: Path) -> None:
     again = tmp_path / "again.rspkg"
     refused("package", "export", vault, "--review", "1", "--out", str(again), user="erin")
     ok("vault", "policy", vault, "--export-approval", "off", user="bob")
-    assert "approved by" not in ok(
-        "package", "export", vault, "--review", "1", "--out", str(again), user="erin"
-    )
+    # A CUI package without recipients leaves unencrypted only when asked for by name.
+    plain = ("package", "export", vault, "--review", "1", "--out", str(again))
+    assert "--plaintext" in refused(*plain, user="erin")
+    assert not again.exists()
+    assert "approved by" not in ok(*plain, "--plaintext", user="erin")
 
 
 def test_an_account_the_requester_made_cannot_approve(tmp_path: Path) -> None:

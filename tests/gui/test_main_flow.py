@@ -148,8 +148,14 @@ def test_create_review_import_check_find_export_verify_lock(
     work.setCurrentWidget(packages)
     export = open_export_wizard(qtbot, packages)
     assert export.top_banner.text() == "CUI"
-    for title in ("Evidence", "Recipients", "Marking check"):
+    for title in ("Evidence", "Recipients"):
         next_page(qtbot, export, title)
+    # A CUI package with no recipients would leave unencrypted: only on purpose.
+    assert export.recipients.plaintext_check.isVisible()
+    assert not export.next_button.isEnabled()
+    press(export, Qt.Key.Key_U)  # "Send it &unencrypted…"
+    assert export.recipients.plaintext_check.isChecked()
+    next_page(qtbot, export, "Marking check")
     press(export, Qt.Key.Key_C)  # the marking is confirmed
     for title in ("Manifest preview", "Write the package"):
         next_page(qtbot, export, title)

@@ -38,6 +38,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="encrypt for this identity card (repeatable)",
     )
     export.add_argument(
+        "--plaintext",
+        action="store_true",
+        help="send a package marked above UNCLASSIFIED unencrypted, on purpose",
+    )
+    export.add_argument(
         "--evidence",
         action="append",
         default=[],
@@ -98,7 +103,12 @@ def _export(args: argparse.Namespace) -> int:
     recipients = cards(args.recipient)
     with open_session(args) as session:
         result = export_package(
-            session, args.review, args.out, recipients=recipients, evidence=args.evidence
+            session,
+            args.review,
+            args.out,
+            recipients=recipients,
+            evidence=args.evidence,
+            plaintext_ok=args.plaintext,
         )
     form = f"encrypted for {', '.join(result.recipients)}" if result.encrypted else "plaintext"
     output.line(
