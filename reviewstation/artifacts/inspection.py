@@ -547,7 +547,8 @@ class PickleScan(Summary):
                 continue
             risk = i.choice("risk", RISKS, "unknown") or "unknown"
             imports.append(PickleImport(name, i.count("count") or 0, risk))
-        verdict = f.choice("verdict", VERDICTS, "unknown-imports") or "unknown-imports"
+        # A verdict this version does not know (a newer scanner's) is read as the worst.
+        verdict = f.choice("verdict", VERDICTS, "dangerous") or "unknown-imports"
         worst = min((RISKS.index(i.risk) for i in imports), default=len(RISKS) - 1)
         floor = VERDICTS[worst]
         if VERDICTS.index(verdict) > worst:
@@ -567,7 +568,7 @@ class PickleScan(Summary):
                 members.append(
                     ScannedMember(
                         m.text("member", NAME) or "?",
-                        m.choice("verdict", VERDICTS, "unknown-imports"),
+                        m.choice("verdict", VERDICTS, "dangerous"),
                         m.count("opcodes"),
                         m.text("error", TEXT),
                     )

@@ -60,7 +60,7 @@ HOSTILE_FIELDS: list[tuple[str, str, Any, str, Any]] = [
     ("gguf", "parameter_count", 1.5, "parameter_count", None),
     ("gguf", "byte_order", "sideways", "byte_order", None),
     ("gguf", "metadata", ["not", "a", "mapping"], "metadata", None),
-    ("pickle", "verdict", "harmless", "verdict", "unknown-imports"),
+    ("pickle", "verdict", "harmless", "verdict", "dangerous"),  # unknown: the worst
     ("pickle", "opcodes", -7, "opcodes", None),
     ("pickle", "imports", [{"callable": 5, "risk": "dangerous"}], "imports", ()),
     ("pytorch-zip", "pickles", [{"member": "a.pkl", "verdict": "fine"}], "members_scanned", None),
@@ -101,7 +101,7 @@ def test_a_hostile_field_is_refused_with_a_note(
         assert summary.format == fmt and summary.is_claim is claim
         actual = _read(summary, attribute)
         if attribute == "members_scanned":
-            assert actual is not None and actual[0].verdict == "unknown-imports"
+            assert actual is not None and actual[0].verdict == "dangerous"
         else:
             assert actual == expected
         assert summary.notes, "the refusal is said, not silent"
