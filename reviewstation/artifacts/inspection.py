@@ -12,7 +12,9 @@ constructor, ``parse_inspection``, which dispatches on ``format`` to the class's
 - lists, texts, mappings and nesting are cut to limits above anything an inspector writes, so
   an honest summary round-trips exactly (``parse_inspection(d).to_json() == d``) and a hostile
   one stays small;
-- a claim is labelled (``is_claim``) and cannot carry a further claim.
+- a claim is labelled (``is_claim``) and cannot carry a further claim. What the sender said
+  is stored as said (bounded, without any nested claim) and checked each time it is read, so
+  what the constructor refuses in it stays visible.
 
 ``from_json`` refuses (``InputError``) only what is not a JSON object; ``parse_inspection``
 turns even that into an ``OtherSummary`` with an error, so a damaged row never stops a listing.
@@ -256,6 +258,7 @@ class Summary:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the constructor refused or cut; not stored
     claim: Inspection | None = None
+    claim_json: dict[str, JsonValue] | None = None  # the claim as the sender said it, bounded
     is_claim: bool = False
 
     @property
@@ -280,7 +283,9 @@ class Summary:
         out["warnings"] = list(self.warnings)
         _put(out, "bytes", self.size)
         _put(out, "inspector", self.inspector)
-        if self.claim is not None:
+        if self.claim_json is not None:
+            out[SENDER_INSPECTION] = self.claim_json
+        elif self.claim is not None:
             out[SENDER_INSPECTION] = self.claim.to_json()
         return out
 
@@ -295,13 +300,14 @@ def _common(f: _Fields, fmt: str, claim: bool) -> dict[str, Any]:
         kind = None
     nested = f.obj.get(SENDER_INSPECTION)
     sender: Inspection | None = None
+    said: dict[str, JsonValue] | None = None
     if nested is not None:
         if claim:
             f.note("A claim inside the sender's claim was dropped (claims do not nest).")
         elif not isinstance(nested, dict):
             f.refuse(SENDER_INSPECTION, "an object")
         elif nested:
-            sender = parse_inspection(nested, claim=True)
+            sender, said = _claim(nested)
     return {
         "format": fmt,
         "kind": kind,
@@ -309,8 +315,16 @@ def _common(f: _Fields, fmt: str, claim: bool) -> dict[str, Any]:
         "inspector": f.count("inspector"),
         "warnings": f.texts("warnings", MAX_WARNINGS) or (),
         "claim": sender,
+        "claim_json": said,
         "is_claim": claim,
     }
+
+
+def _claim(said: dict[str, Any]) -> tuple[Inspection, dict[str, JsonValue]]:
+    """A sender's claim, checked, and as said (bounded, any nested claim left out)."""
+    kept = json_value({k: v for k, v in said.items() if k != SENDER_INSPECTION})
+    assert isinstance(kept, dict)
+    return parse_inspection(said, claim=True), kept
 
 
 def _start(obj: object, formats: tuple[str, ...], what: str) -> tuple[_Fields, str]:
@@ -1211,8 +1225,9 @@ def with_claim(ours: Inspection, claim: object) -> Inspection:
     """Our own summary with the sender's claim beside it (``sender_inspection``), the claim
     checked by the same constructor and labelled as a claim. An empty claim is none."""
     if not isinstance(claim, dict) or not claim:
-        return replace(ours, claim=None)
-    return replace(ours, claim=parse_inspection(claim, claim=True))
+        return replace(ours, claim=None, claim_json=None)
+    checked, said = _claim(claim)
+    return replace(ours, claim=checked, claim_json=said)
 
 
 def unreadable(note: str) -> OtherSummary:

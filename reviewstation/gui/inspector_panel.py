@@ -126,17 +126,23 @@ class InspectorPanel(QWidget):
                 self._fallback(box, column, inspection)
         show_notes(box, column, inspection.notes)
         if claim is not None:
-            self._claim(box, column, ours, claim)
+            said = inspection.claim_json if inspection.claim_json is not None else claim.to_json()
+            self._claim(box, column, ours, claim, said)
 
     # -- the sender's claim ----------------------------------------------------------------
 
     def _claim(
-        self, box: QWidget, column: QVBoxLayout, ours: dict[str, Any], claim: Inspection
+        self,
+        box: QWidget,
+        column: QVBoxLayout,
+        ours: dict[str, Any],
+        claim: Inspection,
+        said: dict[str, Any],
     ) -> None:
-        """The sender's summary, apart and labelled: it was not checked here."""
+        """The sender's summary, apart and labelled: it was not checked here. Agreement is
+        judged on the checked forms; the listing shows what the sender said."""
         column.addWidget(heading("The sender's claim, not checked here", box))
-        said = claim.to_json()
-        if _comparable(said) == _comparable(ours):
+        if _comparable(claim.to_json()) == _comparable(ours):
             column.addWidget(
                 plain_label("The sender's summary agrees with this vault's inspection.", box)
             )

@@ -243,8 +243,11 @@ def test_a_claim_goes_through_the_same_constructor_and_is_labelled() -> None:
     assert claim.claim is None  # claims do not nest
     assert any("do not nest" in n for n in claim.notes)
     stored = summary.to_json()
-    assert "sender_inspection" not in stored["sender_inspection"]
-    assert parse_inspection(stored).to_json() == stored
+    # Stored as said (so the refusal stays visible), without the nested claim.
+    assert stored["sender_inspection"] == {"format": "safetensors", "tensor_count": -1}
+    again = parse_inspection(stored)
+    assert again.to_json() == stored
+    assert again.claim is not None and again.claim.notes and again.claim.is_claim
 
 
 @pytest.mark.parametrize("claim", [None, {}, "pickle", ["x"]])
@@ -259,10 +262,14 @@ def test_no_claim_or_a_malformed_one(claim: object) -> None:
 
 def test_with_claim_keeps_our_summary_and_labels_theirs() -> None:
     ours = parse_inspection({"format": "pickle", "verdict": "dangerous"})
-    attached = with_claim(ours, {"format": 7, "kind": "weights"})
+    said = {"format": 7, "kind": "weights", "huge": ["x" * 10_000] * 10_000}
+    attached = with_claim(ours, said)
     assert attached.format == "pickle" and not attached.is_claim
     assert attached.claim is not None and attached.claim.is_claim
     assert attached.claim.format == "unknown"
+    stored = attached.to_json()["sender_inspection"]
+    assert stored["format"] == 7  # as said, and bounded
+    assert len(json.dumps(stored)) < 1_000_000
 
 
 # -- stored summaries stay readable ------------------------------------------------------------
