@@ -22,8 +22,8 @@ from PySide6.QtCore import QEventLoop, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from reviewstation.crypto.kdf import floor_params
 from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER, populate
+from reviewstation.crypto.kdf import floor_params
 from reviewstation.gui import theme
 from reviewstation.gui.export_wizard import ExportWizard
 from reviewstation.gui.finding_editor import FindingEditor

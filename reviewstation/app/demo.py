@@ -189,10 +189,9 @@ def populate(vault: Path) -> None:
 
 def build_demo(folder: Path) -> DemoBuild:
     """``reviewstation demo DIR``: the vault, an exported package, its signer's card, verified."""
-    from reviewstation.crypto.identity import export_card, parse_card
+    from reviewstation.app.identity import export_identity, read_card
     from reviewstation.packages.export import export_package
     from reviewstation.packages.verify import verify_package
-    from reviewstation.storage import atomic_write
 
     folder.mkdir(parents=True, exist_ok=True)
     demo = ensure_demo_vault(folder)
@@ -202,13 +201,8 @@ def build_demo(folder: Path) -> DemoBuild:
         if old.exists():
             old.unlink()
     with open_workspace(demo.path, DEMO_PASSPHRASE, user=DEMO_USER) as session:
-        assert session.identity is not None
-        atomic_write(
-            card,
-            export_card(session.identity, session.user.public_identity(session.vault_id)),
-            "identity card",
-        )
+        export_identity(session, card)
         export_package(session, 1, package, evidence=["1", "2", "3"])
-    with verify_package(package, [parse_card(card.read_bytes())]) as verified:
+    with verify_package(package, [read_card(card)]) as verified:
         checks = list(verified.checks)
     return DemoBuild(demo.path, package, card, checks)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from reviewstation.artifacts.background import CancelFlag, ProgressCallback
 from reviewstation.artifacts.check import check_artifacts
 from reviewstation.crypto.identity import PublicIdentity
+from reviewstation.progress import CancelFlag, ProgressCallback
 from reviewstation.vault.audit import Checkpoint
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Method

@@ -15,7 +15,6 @@ import hashlib
 import re
 
 from reviewstation.artifacts import catalog, custody
-from reviewstation.artifacts.background import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.artifacts.blobstore import BlobReader
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.export import require_audited
@@ -28,6 +27,7 @@ from reviewstation.artifacts.signature_result import (
     decide,
 )
 from reviewstation.errors import CryptoError, InputError
+from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.vault.session import Session
 
 _SHARD = re.compile(r"^(.*):(\d+):(\d+)$")

@@ -11,43 +11,8 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Protocol
 
-from reviewstation.errors import Cancelled, InputError
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What long work reports: the stage, the current item, and bytes done of the total."""
-
-    stage: str
-    item: str
-    done: int
-    total: int
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-class _EventLike(Protocol):
-    def is_set(self) -> bool: ...
-
-
-CancelFlag = _EventLike | Callable[[], bool] | None
-
-
-def is_cancelled(flag: CancelFlag) -> bool:
-    if flag is None:
-        return False
-    if callable(flag):
-        return bool(flag())
-    return flag.is_set()
-
-
-def check_cancel(flag: CancelFlag, what: str) -> None:
-    if is_cancelled(flag):
-        raise Cancelled(f"The {what} was cancelled; nothing was changed.")
+from reviewstation.errors import InputError
 
 
 def _fadvise(fd: int, advice: int) -> None:

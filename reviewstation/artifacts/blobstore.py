@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewstation.artifacts.background import CancelFlag, ReadAhead, SyncBehind, check_cancel
+from reviewstation.artifacts.background import ReadAhead, SyncBehind
 from reviewstation.artifacts.stream import (
     DEFAULT_CHUNK,
     HEADER_BYTES,
@@ -38,6 +38,7 @@ from reviewstation.artifacts.stream import (
 from reviewstation.crypto import aead
 from reviewstation.crypto.kdf import hkdf
 from reviewstation.errors import CryptoError, VaultError
+from reviewstation.progress import CancelFlag, check_cancel
 from reviewstation.storage import StreamFile, fsync_dir
 
 BLOBS_DIR = "blobs"

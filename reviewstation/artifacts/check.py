@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewstation.artifacts import catalog, orphans
-from reviewstation.artifacts.background import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.artifacts.blobstore import blob_path, iter_plaintext
 from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.errors import VaultError
+from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.vault.database import Connection, DatabaseError
 
 

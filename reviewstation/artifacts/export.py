@@ -18,16 +18,11 @@ import secrets
 from pathlib import Path
 
 from reviewstation.artifacts import catalog, custody
-from reviewstation.artifacts.background import (
-    CancelFlag,
-    Progress,
-    ProgressCallback,
-    SyncBehind,
-    check_cancel,
-)
+from reviewstation.artifacts.background import SyncBehind
 from reviewstation.artifacts.blobstore import iter_plaintext
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.storage import StreamFile, publish_no_clobber
 from reviewstation.vault.session import Session
 

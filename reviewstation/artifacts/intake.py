@@ -20,19 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewstation.artifacts import catalog, inspectors
-from reviewstation.artifacts.background import (
-    CancelFlag,
-    Progress,
-    ProgressCallback,
-    ReadAhead,
-    check_cancel,
-)
+from reviewstation.artifacts.background import ReadAhead
 from reviewstation.artifacts.blobstore import BlobRef, BlobWriter, new_key, wrap_key
 from reviewstation.artifacts.catalog import KINDS, Artifact
 from reviewstation.artifacts.custody import Custody, parse_sha256
 from reviewstation.artifacts.stream import DEFAULT_CHUNK, check_chunk_size
 from reviewstation.canonical import canonical
 from reviewstation.errors import Cancelled, InputError
+from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.reviews.service import require_review
 from reviewstation.storage import remove_file
 from reviewstation.vault import audit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from reviewstation.artifacts.background import Progress
+from reviewstation.progress import Progress
 
 
 class Meter:

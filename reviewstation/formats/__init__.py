@@ -25,7 +25,7 @@ from reviewstation.formats.common import (
     SARIF_MEMBER,
     FormatCheckError,
 )
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 __all__ = [
     "CSAF_MEMBER",

@@ -18,7 +18,7 @@ from reviewstation.canonical import canonical
 from reviewstation.errors import ReviewStationError
 from reviewstation.findings.service import SEVERITIES, Finding
 from reviewstation.markings import rank as marking_rank
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 TOOL_NAME = "ReviewStation"
 # Fixed namespace for the name-based (v5) UUIDs of package members; never change it, or the

@@ -30,7 +30,7 @@ from reviewstation.formats.common import (
     vex_status,
     vulnerability_findings,
 )
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 NAMESPACE = "urn:reviewstation"
 TLP_URL = "https://www.first.org/tlp/"

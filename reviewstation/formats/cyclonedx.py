@@ -30,7 +30,7 @@ from reviewstation.formats.common import (
     member_uuid,
     tlp_label,
 )
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 PREFIX = "reviewstation"
 COMPONENT_TYPES = {

@@ -20,7 +20,7 @@ from reviewstation.formats.common import (
     vex_status,
     vulnerability_findings,
 )
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 CONTEXT = "https://openvex.dev/ns/v0.2.0"
 STATUSES = ("not_affected", "affected", "fixed", "under_investigation")

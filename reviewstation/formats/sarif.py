@@ -25,7 +25,7 @@ from reviewstation.formats.common import (
     product_of,
     vex_status,
 )
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

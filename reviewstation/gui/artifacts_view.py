@@ -41,7 +41,7 @@ from reviewstation.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from reviewstation.gui.theme import mark_loud
+from reviewstation.gui.theme import alert, mark, mark_loud
 from reviewstation.gui.wording import counted
 from reviewstation.vault.session import Session
 
@@ -213,11 +213,12 @@ class ArtifactsPage(QWidget):
             text += f" — {mismatches} DO NOT MATCH THEIR DECLARED SHA-256: do not rely on them"
         elif self.ctx.writable:
             text += " · drop files or folders here to import more"
-        self.summary.setText(text)
         if mismatches:
+            self.summary.setText(alert(text))
             mark_loud(self.summary)
         else:
-            self.summary.setStyleSheet("")
+            self.summary.setText(text)
+            mark(self.summary, "")
         self._keep_current(before)
 
     def _keep_current(self, before: Artifact | None) -> None:

@@ -59,7 +59,7 @@ _METER_COLOURS = {
     "Weak": "#d35400",
     "Fair": "#b58900",
     "Good": "#2e8b57",
-    "Strong": "#007a33",
+    "Strong": "#1b7f3b",
 }
 
 
@@ -521,6 +521,9 @@ class CreateVaultWizard(MarkedDialog):
         self.confirm_edit.clear()
         self.created_label.setText(f"The vault {result.path} was created.")
         self.key_label.setText(key_lines(result.recovery_key))
+        # Its only showing: nothing that appears later (the "store it first" message) may take
+        # its room, so the label keeps the height of both lines and the window grows instead.
+        self.key_label.setMinimumHeight(self.key_label.sizeHint().height())
         self._show_page(2)
         self.created.emit(CreatedVault(result.path, result.user, ""))
 

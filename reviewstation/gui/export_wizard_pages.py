@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewstation.app.identity import read_card
 from reviewstation.artifacts.catalog import Artifact
-from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
+from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui.banner import ClassificationBanner
 from reviewstation.gui.dialogs import plain_label, plain_tip, private_file_dialog
@@ -29,17 +30,12 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.packages.plan import ExportPlan
-from reviewstation.storage import read_bounded
 
 
 @dataclass(frozen=True)
 class Card:
     path: Path
     identity: PublicIdentity
-
-
-def read_card(path: Path) -> PublicIdentity:
-    return parse_card(read_bounded(path, MAX_CARD_BYTES, "identity card"))
 
 
 def size_text(size: int | None) -> str:

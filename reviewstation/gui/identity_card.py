@@ -5,24 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewstation.crypto.identity import export_card
-from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.app.identity import export_identity
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import private_file_dialog, show_message
 from reviewstation.gui.qt import QFileDialog, QWidget
-from reviewstation.storage import atomic_write
 from reviewstation.vault.session import Session
 
 
 def write_card(session: Session, out: Path) -> str:
     """Writes the card; returns its P-384 fingerprint. Refuses to replace a file."""
-    if out.exists():
-        raise InputError(f"{out} already exists; choose another name.")
-    if session.identity is None:
-        raise PermissionDenied("Exporting an identity card needs the user's passphrase.")
-    public = session.user.public_identity(session.vault_id)
-    atomic_write(out, export_card(session.identity, public), "identity card")
-    return public.fingerprint
+    return export_identity(session, out).fingerprint
 
 
 class CardExport:

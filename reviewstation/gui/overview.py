@@ -22,6 +22,7 @@ from reviewstation.gui.qt import (
     QWidget,
 )
 from reviewstation.gui.reviews_list import CLOCK_COLOURS, days_text
+from reviewstation.gui import theme
 from reviewstation.gui.theme import mark_error
 from reviewstation.reviews.service import TRANSITIONS, Review, get_review, set_status
 from reviewstation.vault.session import Session
@@ -179,10 +180,14 @@ class OverviewPage(QScrollArea):
         self.status_error.setText("")
         state = r.clock()
         words = {"ok": "on time", "warning": "deadline near", "overdue": "OVERDUE"}
-        self.clock.setText(f"{days_text(r)} — deadline {r.deadline} ({words[state]})")
+        text = f"{days_text(r)} — deadline {r.deadline} ({words[state]})"
+        self.clock.setText(theme.alert(text) if state != "ok" else text)
         colours = CLOCK_COLOURS.get(state)
         self.clock.setStyleSheet(
-            f"background: {colours[0]}; color: {colours[1]}; border-radius: 3px;" if colours else ""
+            f"background: {colours[0]}; color: {colours[1]}; border: 2px solid {colours[2]};"
+            " border-radius: 6px; padding: 4px;"
+            if colours
+            else ""
         )
         values = {
             "title": r.title,

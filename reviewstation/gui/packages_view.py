@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from reviewstation.app.identity import read_card
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label, private_file_dialog
 from reviewstation.gui.export_approvals import PendingApprovals
 from reviewstation.gui.export_wizard import ExportWizard
-from reviewstation.gui.export_wizard_pages import read_card
 from reviewstation.gui.progress import JobProgress, ProgressDialog
 from reviewstation.gui.qt import (
     QFileDialog,

@@ -33,9 +33,10 @@ from reviewstation.gui.qt import (
 )
 
 # Table rows are filled with both a background and a text colour, so they read the same in
-# either theme: white on red for what must not be missed, dark on amber for what is worth a look.
-LOUD = theme.LOUD
-CAUTION = theme.CAUTION["light"]
+# either theme: dark red on a red tint for what must not be missed (bold), dark on amber for
+# what is worth a look. Neither is a banner colour (tests/gui/test_warning_look.py).
+LOUD = theme.DANGER_FILL[:2]
+CAUTION = theme.CAUTION_FILL
 PROBLEM = ("#fde7ea", "#5c0010")  # pale red, dark red text: a line of a lying header
 CELL_CHARS = 300  # characters of one value shown in a table cell (the tooltip has more)
 TEXT_CHARS = 2000  # characters of one value in a label
@@ -55,9 +56,9 @@ def clip(text: str, limit: int = TEXT_CHARS) -> str:
 
 
 def warning_label(text: str, parent: QWidget, *, loud: bool) -> QLabel:
-    """A plain-text line: white on red (loud, the same in both themes) or in the theme's boxed
-    amber (caution, recoloured when the theme changes)."""
-    label = plain_label(clip(text), parent)
+    """A plain-text line with the warning icon in a rounded box: red-tinted (loud) or amber
+    (caution), recoloured when the theme changes."""
+    label = plain_label(theme.alert(clip(text)), parent)
     if loud:
         theme.mark_loud(label)
     else:

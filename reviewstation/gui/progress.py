@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 
-from reviewstation.artifacts.background import Progress
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
 from reviewstation.gui.qt import QDialogButtonBox, QObject, QProgressBar, Qt, QWidget, Signal
+from reviewstation.progress import Progress
 
 
 class JobProgress(QObject):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reviewstation.gui import theme
 from reviewstation.gui.dialogs import plain_tip
 from reviewstation.gui.qt import (
     QBrush,
@@ -15,18 +16,19 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.reviews.service import Review
 
-# The clock's states are the one place besides the banners with fixed colours: they mean the
-# same in every theme, and each carries its own text colour so it stays readable.
-CLOCK_COLOURS: dict[str, tuple[str, str]] = {
-    "warning": ("#ffbf00", "#000000"),  # amber
-    "overdue": ("#c8102e", "#ffffff"),  # red
+# The clock's states have fixed colours that mean the same in every theme, each with its own
+# text colour so it stays readable: the warning tints of ``theme``, never a banner colour (a
+# red fill would read as SECRET, an amber one as TOP SECRET or TS/SCI).
+CLOCK_COLOURS: dict[str, tuple[str, str, str]] = {
+    "warning": theme.CAUTION_FILL,
+    "overdue": theme.DANGER_FILL,
 }
 
 
 def days_text(review: Review) -> str:
     left = review.days_left()
     if left < 0:
-        return f"{-left} d overdue"
+        return theme.alert(f"{-left} d overdue")
     if left == 0:
         return "due today"
     return f"{left} d left"

@@ -34,10 +34,20 @@ CAUTION = {
     "light": ("#fff4ce", "#3b2f00", "#c19c00"),
     "dark": ("#3d3300", "#ffe7a0", "#9c7c00"),
 }
-# White on red: a filled line for a lie, a mismatch, code that can run. Both colours are set,
-# so it reads the same in either theme; kept as a widget style sheet (see ``mark_loud``).
-LOUD = ("#c8102e", "#ffffff")
-ROLES = ("error", "warning", "ok", "caution")
+# Danger (a lie, a mismatch, code that can run, a deadline passed): background, text, border.
+# Warnings must never look like a classification banner. Banners are full-width saturated fills
+# with centred capitals; a warning is a tinted, bordered, rounded box whose text starts with
+# ICON, in colours far from every banner colour (tests/gui/test_warning_look.py measures it).
+DANGER = {
+    "light": ("#fde7ea", "#7a0014", "#b00020"),
+    "dark": ("#3f1d22", "#ffd9de", "#ff8a80"),
+}
+# Filled table rows and the review clock set both colours, so they read the same in either
+# theme: the light theme's tints, which stay far from the banners too.
+DANGER_FILL = DANGER["light"]
+CAUTION_FILL = CAUTION["light"]
+ICON = "\u26a0"  # ⚠, in every font the app ships with (DejaVu); never a banner's look
+ROLES = ("error", "warning", "ok", "caution", "danger")
 
 
 def configured(settings: QSettings) -> str:
@@ -99,13 +109,17 @@ def apply(app: QApplication, choice: str) -> str:
 def style_sheet(mode: str) -> str:
     """The application style sheet that colours each ``role`` in ``mode``."""
     back, text, border = CAUTION[mode]
+    d_back, d_text, d_border = DANGER[mode]
     return "\n".join(
         (
             f'*[role="error"] {{ color: {ERROR[mode]}; font-weight: bold; }}',
             f'*[role="warning"] {{ color: {WARNING[mode]}; font-weight: bold; }}',
             f'*[role="ok"] {{ color: {OK[mode]}; font-weight: bold; }}',
             f'*[role="caution"] {{ background: {back}; color: {text};'
-            f" border: 1px solid {border}; padding: 5px; }}",
+            f" border: 1px solid {border}; border-radius: 6px; padding: 5px; }}",
+            f'*[role="danger"] {{ background: {d_back}; color: {d_text};'
+            f" border: 2px solid {d_border}; border-radius: 6px; padding: 5px;"
+            " font-weight: bold; }",
         )
     )
 
@@ -131,7 +145,11 @@ def mark_error(widget: QWidget, error: bool = True) -> None:
 
 
 def mark_loud(widget: QWidget) -> None:
-    """White bold text on red: the same in both themes, so a widget style sheet."""
-    widget.setStyleSheet(
-        f"background: {LOUD[0]}; color: {LOUD[1]}; font-weight: bold; padding: 6px;"
-    )
+    """Danger: the theme's bordered, rounded red-tinted box (never a banner's full red fill);
+    the text should start with ``ICON`` (see ``alert``)."""
+    mark(widget, "danger")
+
+
+def alert(text: str) -> str:
+    """``text`` led by the warning icon, so a warning is told by shape, not colour alone."""
+    return text if text.startswith(ICON) else f"{ICON} {text}"

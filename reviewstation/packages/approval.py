@@ -44,8 +44,9 @@ from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.findings.service import revisions
+from reviewstation.package_content import PackageContent
 from reviewstation.packages import members
-from reviewstation.packages.content import PackageContent, gather
+from reviewstation.packages.content import gather
 from reviewstation.packages.sums import build_sums
 from reviewstation.reviews.service import require_review
 from reviewstation.vault import audit, policy

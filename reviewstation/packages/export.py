@@ -22,17 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from reviewstation.artifacts import catalog, custody
-from reviewstation.artifacts.background import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.artifacts.blobstore import iter_plaintext
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
 from reviewstation.errors import InputError, PermissionDenied, VaultError
 from reviewstation.findings.service import revisions
+from reviewstation.package_content import PackageContent
 from reviewstation.packages import approval as approvals
 from reviewstation.packages import members, payload, seal
-from reviewstation.packages.content import PackageContent, gather
+from reviewstation.packages.content import gather
 from reviewstation.packages.standard import standard_members
 from reviewstation.packages.writer import PackageWriter, ZipBuilder
+from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.reviews.service import require_review
 from reviewstation.vault import audit
 from reviewstation.vault.header import HeaderCheckpoint

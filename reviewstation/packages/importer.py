@@ -25,7 +25,6 @@ from typing import Any
 
 from reviewstation import markings
 from reviewstation.artifacts import catalog, custody, inspectors
-from reviewstation.artifacts.background import CancelFlag, check_cancel
 from reviewstation.artifacts.blobstore import BlobRef, BlobWriter, new_key, wrap_key
 from reviewstation.artifacts.inspection import Inspection, with_claim
 from reviewstation.artifacts.stream import DEFAULT_CHUNK
@@ -38,6 +37,7 @@ from reviewstation.findings.service import EDITABLE as FINDING_FIELDS
 from reviewstation.packages import members, trust
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.packages.zipsafe import PackageRefused
+from reviewstation.progress import CancelFlag, check_cancel
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection, DatabaseError
 from reviewstation.vault.session import Session

@@ -6,7 +6,7 @@ from typing import Any
 
 from reviewstation.canonical import canonical
 from reviewstation.crypto.identity import PublicIdentity, b64
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 from reviewstation.vault.audit import Checkpoint
 
 FORMAT = "reviewstation-package"

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from reviewstation import formats
 from reviewstation.crypto.identity import PublicIdentity
+from reviewstation.package_content import PackageContent, highest_marking
 from reviewstation.packages import approval as approvals
 from reviewstation.packages import members, seal
-from reviewstation.packages.content import PackageContent, gather, highest_marking
+from reviewstation.packages.content import gather
 from reviewstation.vault import audit
 from reviewstation.vault.session import Session
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reviewstation import formats
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 from reviewstation.reports.pdf import render_report
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 from reviewstation.reports.page import Furniture, ReportDocument, canvas_class
 from reviewstation.reports.sections import DOT, ReportBuilder
 from reviewstation.reports.styles import make_styles

@@ -30,7 +30,7 @@ from reportlab.platypus import (
 from reviewstation.checklists.runs import Answer, Run
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import SEVERITIES, Finding
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 from reviewstation.reports import markdown
 from reviewstation.reports.styles import (
     ALERT,

@@ -38,7 +38,7 @@ WARN = colors.HexColor("#a35c00")
 
 SEVERITY_COLOURS: dict[str, tuple[str, str]] = {  # background, text
     "critical": ("#6d0a0a", "#ffffff"),
-    "high": ("#c8102e", "#ffffff"),
+    "high": ("#a4161a", "#ffffff"),
     "medium": ("#e8a317", "#000000"),
     "low": ("#2b6cb0", "#ffffff"),
     "info": ("#6b7280", "#ffffff"),

@@ -14,7 +14,6 @@ from support.vaults import PASS
 
 from reviewstation.app.verify import verify_workspace
 from reviewstation.artifacts import catalog, custody
-from reviewstation.artifacts.background import Progress
 from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.erase import erase_artifact
 from reviewstation.artifacts.export import export_artifact
@@ -22,6 +21,7 @@ from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import Cancelled, InputError, NotFound, PermissionDenied
+from reviewstation.progress import Progress
 from reviewstation.reviews.service import set_status
 from reviewstation.vault import accounts, audit
 from reviewstation.vault.session import Session, open_vault

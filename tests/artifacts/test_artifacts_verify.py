@@ -14,9 +14,9 @@ from support.vaults import PASS
 
 from reviewstation.app.verify import verify_workspace
 from reviewstation.app.workspace import open_workspace
-from reviewstation.artifacts.background import Progress
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.errors import Cancelled
+from reviewstation.progress import Progress
 from reviewstation.vault import audit
 from reviewstation.vault.session import Session, open_vault
 

@@ -23,7 +23,8 @@ from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import add_finding, set_status
-from reviewstation.packages.content import PackageContent, gather
+from reviewstation.package_content import PackageContent
+from reviewstation.packages.content import gather
 from reviewstation.reviews.service import create_review
 from reviewstation.vault.session import open_vault
 

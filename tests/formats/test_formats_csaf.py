@@ -10,7 +10,7 @@ from jsonschema.protocols import Validator
 from reviewstation.formats import csaf
 from reviewstation.formats.common import FormatCheckError, tlp_label
 from reviewstation.formats.csaf_checks import mandatory_problems
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 from .conftest import CPE, CREATED, PACKAGE_ID, Built, errors
 

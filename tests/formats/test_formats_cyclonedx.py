@@ -12,7 +12,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from reviewstation.formats import cyclonedx
 from reviewstation.formats.common import NAMESPACE, FormatCheckError
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 from .conftest import PACKAGE_ID, Built
 

@@ -16,7 +16,7 @@ import pytest
 from reviewstation import formats
 from reviewstation.formats import csaf, cyclonedx, openvex, sarif
 from reviewstation.formats.common import live_findings, product_of
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 from .conftest import CANARY, CREATED, PACKAGE_ID, Built
 

@@ -10,7 +10,7 @@ from jsonschema.protocols import Validator
 
 from reviewstation.formats import openvex
 from reviewstation.formats.common import FormatCheckError
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 from .conftest import CPE, CREATED, PACKAGE_ID, Built, errors
 

@@ -9,7 +9,7 @@ from jsonschema.protocols import Validator
 
 from reviewstation.formats import sarif
 from reviewstation.formats.common import FormatCheckError
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 
 from .conftest import CREATED, PACKAGE_ID, Built, errors
 

@@ -180,6 +180,10 @@ def test_wizard_creates_a_vault_that_opens_with_its_passphrase_and_recovery_key(
     QTest.keyClick(wizard, Qt.Key.Key_Escape)
     assert wizard.isVisible()
     assert "it will not be shown again" in wizard.error_label.text()
+    # The message takes room, never from the key: both lines of groups stay wholly shown.
+    qtbot.waitUntil(lambda: wizard.error_label.isVisible())
+    assert wizard.key_label.height() >= wizard.key_label.sizeHint().height()
+    assert wizard.key_label.visibleRegion().boundingRect() == wizard.key_label.rect()
     press(wizard, Qt.Key.Key_C)  # "&Copy key"
     assert QGuiApplication.clipboard().text() == key
     press(wizard, Qt.Key.Key_F)

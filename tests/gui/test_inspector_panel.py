@@ -40,6 +40,7 @@ from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.panel_parts import LOUD
 from reviewstation.gui.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.theme import ICON
 from reviewstation.vault.session import Session, open_vault
 
 from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
@@ -116,7 +117,12 @@ def texts(widget: QWidget) -> str:
 
 
 def loud(widget: QWidget) -> list[str]:
-    return [label.text() for label in labels(widget) if LOUD[0] in label.styleSheet()]
+    # A loud line is the theme's danger box, led by the warning icon (the icon is dropped here).
+    return [
+        label.text().removeprefix(f"{ICON} ")
+        for label in labels(widget)
+        if label.property("role") == "danger"
+    ]
 
 
 def table_named(widget: QWidget, name: str) -> QTableWidget:

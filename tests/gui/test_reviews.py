@@ -16,6 +16,7 @@ from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.reviews_list import CLOCK_COLOURS
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.theme import ICON
 from reviewstation.vault.session import Session
 
 from .conftest import open_main_window
@@ -44,7 +45,7 @@ def test_demo_review_is_listed_with_an_amber_clock_and_overview(
     assert item.background(1).color().name() == CLOCK_COLOURS["warning"][0]
     overview = window.workspace.overview
     qtbot.waitUntil(lambda: overview.values["title"].text() != "", timeout=TIMEOUT)
-    assert overview.clock.text().startswith("6 d left")
+    assert overview.clock.text().startswith(f"{ICON} 6 d left")
     assert "deadline near" in overview.clock.text()
     assert overview.values["determination"].text() == "pending"
     assert "2 of 38 answered" in overview.checklists.text()
@@ -96,7 +97,7 @@ def test_overdue_review_is_red_and_errors_stay_in_the_dialog(
     dialog.create_button.click()
     qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
     late = window.reviews.currentItem()
-    assert late is not None and late.text(1) == "10 d overdue"
+    assert late is not None and late.text(1) == f"{ICON} 10 d overdue"
     assert late.background(1).color().name() == CLOCK_COLOURS["overdue"][0]
     overview = window.workspace.overview
     qtbot.waitUntil(lambda: "OVERDUE" in overview.clock.text(), timeout=TIMEOUT)

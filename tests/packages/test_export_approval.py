@@ -13,7 +13,6 @@ import pytest
 from support.packages import Sender, members, sender
 from support.vaults import PASS
 
-from reviewstation.artifacts.background import CancelFlag
 from reviewstation.artifacts.export import export_artifact
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity
@@ -24,6 +23,7 @@ from reviewstation.packages import approval
 from reviewstation.packages.export import ExportResult, export_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.packages.writer import PackageWriter
+from reviewstation.progress import CancelFlag
 from reviewstation.vault import audit, policy
 from reviewstation.vault.accounts import add_user
 from reviewstation.vault.session import Session, open_vault

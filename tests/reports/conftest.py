@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from reports.report_content import build_content, fingerprints_for, pdf_pages
 
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 from reviewstation.reports import render_report
 
 

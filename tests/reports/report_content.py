@@ -16,7 +16,8 @@ from reviewstation.checklists.runs import set_answer, sign_off, start_run
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import add_finding, set_status
-from reviewstation.packages.content import PackageContent, gather
+from reviewstation.package_content import PackageContent
+from reviewstation.packages.content import gather
 from reviewstation.reviews.service import create_review, set_determination
 from reviewstation.vault import accounts
 from reviewstation.vault.session import open_vault

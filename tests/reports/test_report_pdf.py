@@ -30,7 +30,7 @@ from reports.report_content import (
 )
 
 from reviewstation.errors import InputError
-from reviewstation.packages.content import PackageContent
+from reviewstation.package_content import PackageContent
 from reviewstation.reports import render_report
 from reviewstation.reports.page import pdf_date
 

@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from reviewstation.app.identity import export_identity, read_card
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
-from reviewstation.crypto.identity import MAX_CARD_BYTES, export_card, parse_card
-from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.crypto.identity import MAX_CARD_BYTES
+from reviewstation.errors import InputError
 from reviewstation.packages import trust
-from reviewstation.storage import atomic_write, read_bounded
+from reviewstation.storage import read_bounded
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,13 +45,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    if args.out.exists():
+    if args.out.exists():  # before the passphrase is asked for
         raise InputError(f"{args.out} already exists; choose another name.")
     with open_session(args, mode="read") as session:
-        if session.identity is None:
-            raise PermissionDenied("Exporting an identity card needs the user's passphrase.")
-        public = session.user.public_identity(session.vault_id)
-        atomic_write(args.out, export_card(session.identity, public), "identity card")
+        public = export_identity(session, args.out)
     output.line(
         f"{public.fingerprint} identity card of {public.name} ({public.role}) written to {args.out}"
     )
@@ -58,7 +56,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    card = parse_card(read_bounded(args.card, MAX_CARD_BYTES, "identity card"))
+    card = read_card(args.card)
     if args.json:
         output.emit_json(
             {

@@ -5,20 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reviewstation.app.identity import read_card
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
-from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity, parse_card
+from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
 from reviewstation.packages import approval
 from reviewstation.packages.export import export_package
 from reviewstation.packages.importer import import_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import require_review
-from reviewstation.storage import read_bounded
 
 
 def cards(paths: list[Path] | None) -> list[PublicIdentity]:
-    return [parse_card(read_bounded(p, MAX_CARD_BYTES, "identity card")) for p in paths or []]
+    return [read_card(p) for p in paths or []]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
