@@ -10,15 +10,22 @@ every artifact it covers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from typing import Any
 
 from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.blobstore import BlobReader
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.export import require_audited
 from reviewstation.artifacts.inspectors import model_signing
+from reviewstation.artifacts.signature_result import (
+    Counts,
+    FileCheck,
+    SignatureResult,
+    Signer,
+    decide,
+)
 from reviewstation.errors import CryptoError, InputError
 from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.vault.session import Session
@@ -61,7 +68,9 @@ def verify_model_signature(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelFlag = None,
-) -> dict[str, Any]:
+) -> SignatureResult:
+    """Check the signature with ``public_key`` against the imported files; the outcome goes
+    into the custody record of the signature and of every artifact it covers."""
     require_audited(session, "record a signature check")
     signature = catalog.get_artifact(session.conn, ref)
     key = model_signing.load_public_key(public_key)
@@ -69,95 +78,94 @@ def verify_model_signature(
         raise InputError(f"{signature.what} is too large to be a model signature bundle.")
     with BlobReader(session.path, signature.blob_ref(session.master, session.vault_id)) as reader:
         bundle = model_signing.parse_bundle(reader.read(signature.size) or b"")
-    problems: list[str] = []
     verified = None
-    try:
+    with contextlib.suppress(CryptoError):
         verified = model_signing.verify(bundle, key)
-    except CryptoError as exc:
-        problems.append(str(exc))
     listed, statement_problems = model_signing.resources(bundle)
-    problems.extend(statement_problems)
     base = signature.path.rsplit("/", 1)[0] if "/" in signature.path else ""
     live = [a for a in catalog.list_artifacts(session.conn, signature.review_id) if not a.erased]
     by_path: dict[str, Artifact] = {}
     for artifact in live:
         by_path[artifact.path] = artifact  # the latest import of a path wins
     report = progress or (lambda _p: None)
-    files: list[dict[str, Any]] = []
+    files: list[FileCheck] = []
     covered: set[int] = {signature.id}
     for index, resource in enumerate(listed):
         check_cancel(cancel, "signature check")
         report(Progress("signature", resource.name[:200], index, len(listed)))
         shard = _SHARD.match(resource.name)
         name = shard.group(1) if shard else resource.name
-        entry: dict[str, Any] = {"name": resource.name[:500], "algorithm": resource.algorithm}
         found = _find(by_path, base, name)
         if found is None:
-            entry["result"] = "missing"
+            result = "missing"
         else:
-            entry["artifact"] = found.uid
             covered.add(found.id)
             if resource.algorithm != "sha256":
-                entry["result"] = f"not compared ({resource.algorithm[:20]})"
+                result = f"not compared ({resource.algorithm[:20]})"
             elif shard:
                 actual = _range_sha256(
                     session, found, int(shard.group(2)), int(shard.group(3)), cancel
                 )
-                entry["result"] = "match" if actual == resource.digest else "mismatch"
+                result = "match" if actual == resource.digest else "mismatch"
             else:
-                entry["result"] = "match" if found.sha256 == resource.digest else "mismatch"
-        files.append(entry)
+                result = "match" if found.sha256 == resource.digest else "mismatch"
+        files.append(
+            FileCheck(
+                resource.name[:500],
+                resource.algorithm,
+                result,
+                None if found is None else found.uid,
+            )
+        )
     prefix = f"{base}/" if base else ""
     unlisted = sorted(a.path for a in live if a.id not in covered and a.path.startswith(prefix))
-    counts = {
-        result: sum(1 for f in files if f["result"] == result)
-        for result in ("match", "mismatch", "missing")
-    }
-    valid = (
-        verified is not None
-        and not problems
-        and counts["mismatch"] == 0
-        and counts["missing"] == 0
-        and all(f["result"] == "match" for f in files)
+    counts = Counts(
+        match=sum(1 for f in files if f.result == "match"),
+        mismatch=sum(1 for f in files if f.result == "mismatch"),
+        missing=sum(1 for f in files if f.result == "missing"),
+        listed=len(files),
+        unlisted=len(unlisted),
     )
-    outcome: dict[str, Any] = {
-        "signature": signature.uid,
-        "valid": valid,
-        "signature_verified": verified is not None,
-        "signer_fingerprint_sha256": verified.fingerprint
-        if verified
-        else model_signing.fingerprint(key),
-        "curve": key.curve.name,
-        "key_hint_matches": verified.hint_matches if verified else None,
-        "certificate_key_matches": verified.certificate_key_matches if verified else None,
-        "legacy_encoding": verified.legacy_encoding if verified else None,
-        "verification_material": bundle.material,
-        "predicate_type": bundle.predicate_type[:200],
-        "model_name": bundle.model_name(),
-        "counts": {**counts, "listed": len(files), "unlisted": len(unlisted)},
-        "problems": problems,
-        "files": files,
-        "unlisted": unlisted[:1000],
-        "offline_limits": "Transparency log and certificate chain not checked (offline).",
-    }
-    record = {
-        "valid": valid,
-        "signature_verified": verified is not None,
-        "signer_fingerprint_sha256": outcome["signer_fingerprint_sha256"],
-        "counts": outcome["counts"],
-    }
-    with session.change("artifact.signature_check", signature.uid, record) as conn:
+    hint_differs = bundle.key_hint is not None and bundle.key_hint != model_signing.key_hint(key)
+    verdict, reasons = decide(
+        verified=verified is not None,
+        hint_names_another_key=hint_differs,
+        statement_problems=statement_problems,
+        files=files,
+    )
+    outcome = SignatureResult(
+        signature=signature.uid,
+        verdict=verdict,
+        signature_verified=verified is not None,
+        signer=Signer(
+            fingerprint_sha256=model_signing.fingerprint(key),
+            curve=key.curve.name,
+            key_hint_matches=None if bundle.key_hint is None else not hint_differs,
+            certificate_key_matches=verified.certificate_key_matches if verified else None,
+            legacy_encoding=verified.legacy_encoding if verified else None,
+        ),
+        verification_material=bundle.material,
+        predicate_type=bundle.predicate_type[:200],
+        model_name=bundle.model_name(),
+        files=tuple(files),
+        unlisted=tuple(unlisted[:1000]),
+        counts=counts,
+        reasons=tuple(reasons),
+    )
+    record = outcome.record().to_json()
+    audited = {k: v for k, v in record.items() if k != "problems"}
+    with session.change("artifact.signature_check", signature.uid, audited) as conn:
         custody.add_event(
             conn,
             signature.id,
             session.user.name,
-            "signature_verified" if valid else "signature_failed",
-            {**record, "problems": problems[:20]},
+            "signature_verified" if outcome.valid else "signature_failed",
+            record,
         )
         for entry in files:
-            if "artifact" not in entry:
+            if entry.artifact is None:
                 continue
-            target = catalog.get_artifact(conn, entry["artifact"])
+            target = catalog.get_artifact(conn, entry.artifact)
             custody.add_event(
                 conn,
                 target.id,
@@ -165,9 +173,9 @@ def verify_model_signature(
                 "signature_checked",
                 {
                     "signature": signature.uid,
-                    "signature_verified": verified is not None,
-                    "signer_fingerprint_sha256": outcome["signer_fingerprint_sha256"],
-                    "result": entry["result"],
+                    "signature_verified": outcome.signature_verified,
+                    "signer_fingerprint_sha256": outcome.signer.fingerprint_sha256,
+                    "result": entry.result,
                 },
             )
     return outcome

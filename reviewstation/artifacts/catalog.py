@@ -7,21 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewstation.artifacts.blobstore import BlobRef, unwrap_key
+from reviewstation.artifacts.inspection import KINDS as KINDS  # re-exported: the kinds
+from reviewstation.artifacts.inspection import Inspection, parse_inspection, unreadable
 from reviewstation.errors import InputError, NotFound
 from reviewstation.vault.database import Connection
-
-KINDS = (
-    "weights",
-    "model_card",
-    "system_card",
-    "eval_log",
-    "eval_report",
-    "signature",
-    "config",
-    "document",
-    "dataset",
-    "other",
-)
 
 _COLUMNS = (
     "id",
@@ -73,7 +62,7 @@ class Artifact:
     declared_sha256: str | None
     declared_match: bool | None
     duplicate_of: str | None
-    inspection: dict[str, Any]
+    inspection: Inspection  # checked by parse_inspection when the row is read
     erased_at: str | None
     erased_by: str | None
 
@@ -123,7 +112,7 @@ class Artifact:
                 "declared_sha256": self.declared_sha256,
                 "declared_sha256_match": self.declared_match,
             },
-            "inspection": self.inspection,
+            "inspection": self.inspection.to_json(),
         }
         if custody is not None:
             out["custody"]["events"] = custody
@@ -133,10 +122,9 @@ class Artifact:
 def _row(row: Any) -> Artifact:
     values = dict(zip(_COLUMNS, row, strict=True))
     try:
-        inspection = json.loads(values["inspection"])
-    except ValueError:
-        inspection = {"format": "unknown", "error": "the stored summary is unreadable"}
-    values["inspection"] = inspection if isinstance(inspection, dict) else {}
+        values["inspection"] = parse_inspection(json.loads(values["inspection"]))
+    except (ValueError, RecursionError):
+        values["inspection"] = unreadable("the stored summary is unreadable")
     match = values["declared_match"]
     values["declared_match"] = None if match is None else bool(match)
     wrapped = values["wrapped_key"]

@@ -25,6 +25,7 @@ from reviewstation.artifacts.blobstore import BlobRef, BlobWriter, new_key, wrap
 from reviewstation.artifacts.catalog import KINDS, Artifact
 from reviewstation.artifacts.custody import Custody, parse_sha256
 from reviewstation.artifacts.stream import DEFAULT_CHUNK, check_chunk_size
+from reviewstation.canonical import canonical
 from reviewstation.errors import Cancelled, InputError
 from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.reviews.service import require_review
@@ -313,7 +314,7 @@ def add_artifacts(
                     "review_id": review.id,
                     "batch": batch,
                     "path": item.path,
-                    "kind": kind or str(summary.get("kind", "other")),
+                    "kind": kind or summary.kind or "other",
                     "size": size,
                     "sha256": sha256,
                     "sha384": sha384,
@@ -328,7 +329,7 @@ def add_artifacts(
                     "declared_sha256": declared,
                     "declared_match": None if declared is None else int(declared == sha256),
                     "duplicate_of": duplicate_of,
-                    "inspection": _summary_json(summary),
+                    "inspection": canonical(summary.to_json()).decode(),
                     "erased_at": None,
                     "erased_by": None,
                 }
@@ -346,12 +347,6 @@ def add_artifacts(
     result.skipped.extend(duplicates)
     result.added = [catalog.get_artifact(session.conn, str(row["uid"])) for row in rows]
     return result
-
-
-def _summary_json(summary: dict[str, object]) -> str:
-    from reviewstation.canonical import canonical
-
-    return canonical(summary).decode()
 
 
 def _commit(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from reviewstation.artifacts import catalog, custody, inspectors
 from reviewstation.artifacts.export import require_audited
+from reviewstation.artifacts.inspection import Inspection
 from reviewstation.vault.session import Session
 
 
-def view_artifact(session: Session, ref: int | str) -> dict[str, Any]:
+def view_artifact(session: Session, ref: int | str) -> Inspection:
     """Previews and transcripts for the viewer; the view is recorded before anything is shown."""
     require_audited(session, "view an artifact's content")
     artifact = catalog.get_artifact(session.conn, ref)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reviewstation.artifacts import catalog
+from reviewstation.artifacts.inspection import Inspection, InspectLog
 from reviewstation.artifacts.samples import find_sample
 from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
 from reviewstation.gui.context import Context
@@ -45,15 +46,11 @@ class Candidate:
         return self.kind == "eval_log"
 
 
-def sample_names(inspection: dict[str, object]) -> tuple[str, ...]:
-    names: list[str] = []
-    samples = inspection.get("samples")
-    for sample in samples if isinstance(samples, list) else []:
-        if not isinstance(sample, dict) or sample.get("id") is None:
-            continue
-        epoch = sample.get("epoch")
-        names.append(f"{sample['id']}@{epoch}" if isinstance(epoch, int) else str(sample["id"]))
-    return tuple(names)
+def sample_names(inspection: Inspection) -> tuple[str, ...]:
+    """``ID`` or ``ID@EPOCH`` of each sample an Inspect log's summary lists."""
+    if not isinstance(inspection, InspectLog):
+        return ()
+    return tuple(s.key for s in inspection.readable_samples if s.id is not None)
 
 
 def sample_label(name: str) -> str:
@@ -64,9 +61,7 @@ def sample_label(name: str) -> str:
 
 def load_candidates(session: Session, review_id: int) -> list[Candidate]:
     return [
-        Candidate(
-            a.uid, a.path, str(a.inspection.get("kind") or a.kind), sample_names(a.inspection)
-        )
+        Candidate(a.uid, a.path, a.inspection.kind or a.kind, sample_names(a.inspection))
         for a in catalog.list_artifacts(session.conn, review_id)
         if a.blob is not None
     ]

@@ -3,21 +3,29 @@ request each sample's transcript as plain text.
 
 The summary stored at import holds only the first few samples, without messages. The full
 transcripts come from ``view_artifact``, which decrypts in memory and writes an audit entry,
-so it runs only when the reviewer presses "Show transcripts". Every field is type-checked
-before it is formatted (see ``panel_parts``): a mistyped value is shown as text.
+so it runs only when the reviewer presses "Show transcripts". The summary and the view are
+typed (``reviewstation.artifacts.inspection.InspectLog``), checked when read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from reviewstation.artifacts.inspection import (
+    EvalMessage,
+    EvalMetric,
+    EvalSample,
+    Inspection,
+    InspectLog,
+    JsonValue,
+    UnreadableSample,
+)
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.gui import theme
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.panel_parts import (
-    as_dicts,
-    as_list,
     display,
     facts,
     fill,
@@ -46,87 +54,66 @@ INPUT = SAMPLE_COLUMNS.index("Input")
 RULE = "─" * 8
 
 
-def metrics_text(metrics: Any) -> str:
-    if not isinstance(metrics, list) or not metrics:
+def metrics_text(metrics: Sequence[EvalMetric]) -> str:
+    if not metrics:
         return "—"
-    parts = [
-        f"{display(m.get('scorer') or '?')} {display(m.get('metric') or '?')}"
-        f" {display(m.get('value'))}"
-        for m in as_dicts(metrics)
-    ]
-    return display(parts) if parts else "—"
+    return display([f"{m.scorer or '?'} {m.metric or '?'} {display(m.value)}" for m in metrics])
 
 
-def scores_text(scores: Any) -> str:
-    if not isinstance(scores, dict) or not scores:
+def scores_text(scores: dict[str, JsonValue]) -> str:
+    if not scores:
         return "—"
     if len(scores) == 1:
         return display(next(iter(scores.values())))
     return ", ".join(f"{k}: {display(v)}" for k, v in scores.items())
 
 
-def _target(target: Any) -> str:
-    if isinstance(target, list):
-        return "; ".join(display(t) for t in target) or "—"
-    return display(target) if target else "—"
+def _target(target: str | tuple[str, ...]) -> str:
+    if isinstance(target, tuple):
+        return "; ".join(target) or "—"
+    return target or "—"
 
 
-def _text(value: Any) -> str:
-    """Message text in full (a transcript is read whole); anything else as a short value."""
-    return value if isinstance(value, str) else display(value)
-
-
-def transcript(sample: dict[str, Any]) -> str:
+def transcript(sample: EvalSample | UnreadableSample) -> str:
     """One sample as plain text: header, target, scores, input, then every message."""
-    if "member" in sample and "error" in sample:
-        return f"{display(sample['member'])} could not be read: {display(sample['error'])}"
-    lines = [f"Sample {display(sample.get('id'))} · epoch {display(sample.get('epoch'))}"]
-    lines.append(f"Target: {_target(sample.get('target'))}")
-    lines.append(f"Score: {scores_text(sample.get('scores'))}")
-    if sample.get("error"):
-        lines.append(f"The sample ended with an error: {_text(sample['error'])}")
-    lines += ["", f"{RULE} Input {RULE}", _text(sample.get("input") or "—")]
-    messages = sample.get("messages")
-    if isinstance(messages, list):
-        lines += ["", f"{RULE} Messages ({len(messages)}) {RULE}"]
-        for message in messages:
-            lines.extend(_message(message) if isinstance(message, dict) else ["", _text(message)])
-    details = sample.get("score_details")
-    if isinstance(details, dict) and details:
+    if isinstance(sample, UnreadableSample):
+        return f"{sample.member} could not be read: {sample.error}"
+    lines = [f"Sample {display(sample.id)} · epoch {display(sample.epoch)}"]
+    lines.append(f"Target: {_target(sample.target)}")
+    lines.append(f"Score: {scores_text(sample.scores)}")
+    if sample.error:
+        lines.append(f"The sample ended with an error: {sample.error}")
+    lines += ["", f"{RULE} Input {RULE}", sample.input or "—"]
+    if sample.messages is not None:
+        lines += ["", f"{RULE} Messages ({len(sample.messages)}) {RULE}"]
+        for message in sample.messages:
+            lines.extend(_message(message))
+    if sample.score_details:
         lines += ["", f"{RULE} Scores {RULE}"]
-        for name, score in details.items():
-            if not isinstance(score, dict):
-                lines.append(f"{name}: {display(score)}")
-                continue
-            lines.append(f"{name}: {display(score.get('value'))}")
-            if score.get("answer"):
-                lines.append(f"  Answer: {_text(score['answer'])}")
-            if score.get("explanation"):
-                lines.append(f"  Explanation: {_text(score['explanation'])}")
-    metadata = sample.get("metadata")
+        for name, score in sample.score_details.items():
+            lines.append(f"{name}: {display(score.value)}")
+            if score.answer:
+                lines.append(f"  Answer: {score.answer}")
+            if score.explanation:
+                lines.append(f"  Explanation: {score.explanation}")
+    metadata = sample.metadata
     if isinstance(metadata, dict) and metadata:
         lines += ["", f"{RULE} Metadata {RULE}"]
         lines += [f"{k}: {display(v)}" for k, v in metadata.items()]
     return "\n".join(lines)
 
 
-def _message(message: dict[str, Any]) -> list[str]:
-    role = display(message.get("role") or "?")
-    if message.get("function"):
-        role = f"{role}: {display(message['function'])}"
+def _message(message: EvalMessage) -> list[str]:
+    role = message.role or "?"
+    if message.function:
+        role = f"{role}: {message.function}"
     lines = ["", f"[{role}]"]
-    if message.get("content"):
-        lines.append(_text(message["content"]))
-    for call in as_list(message.get("tool_calls")):
-        if not isinstance(call, dict):
-            lines.append(f"→ calls {display(call)}")
-            continue
-        arguments = _text(call.get("arguments") or "")
-        lines.append(f"→ calls {display(call.get('function') or '?')}({arguments})")
-    error = message.get("error")
-    if isinstance(error, dict):
-        kind, text = display(error.get("type") or "?"), _text(error.get("message") or "")
-        lines.append(f"ERROR ({kind}): {text}")
+    if message.content:
+        lines.append(message.content)
+    for call in message.tool_calls or ():
+        lines.append(f"→ calls {call.function or '?'}({call.arguments})")
+    if message.has_error:
+        lines.append(f"ERROR ({message.error_type or '?'}): {message.error_message or ''}")
     return lines
 
 
@@ -134,24 +121,24 @@ class InspectLogPanel(QWidget):
     viewed = Signal(int)  # the artifact id, once a view has been recorded in the audit trail
 
     def __init__(
-        self, ctx: Context, artifact_id: int, inspection: dict[str, Any], parent: QWidget
+        self, ctx: Context, artifact_id: int, inspection: InspectLog, parent: QWidget
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.artifact_id = artifact_id
-        self.samples: list[dict[str, Any]] = as_dicts(inspection.get("samples"))
+        self.samples: list[EvalSample | UnreadableSample] = list(inspection.samples)
         self.detailed = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        if inspection.get("error"):
+        if inspection.eval_error:
             layout.addWidget(
                 warning_label(
-                    f"The evaluation ended with an error: {display(inspection['error'])}",
+                    f"The evaluation ended with an error: {inspection.eval_error}",
                     self,
                     loud=True,
                 )
             )
-        show_warnings(self, layout, inspection.get("warnings"))
+        show_warnings(self, layout, list(inspection.warnings))
         layout.addWidget(facts(self, self._facts(inspection)))
 
         bar = QHBoxLayout()
@@ -168,7 +155,7 @@ class InspectLogPanel(QWidget):
             " The view is recorded in the audit trail."
         )
         # A log too large to list at import (no count) may still be read by the viewer.
-        self.open_button.setEnabled(inspection.get("sample_count") != 0)
+        self.open_button.setEnabled(inspection.sample_count != 0)
         bar.addWidget(self.open_button)
         layout.addLayout(bar)
 
@@ -189,36 +176,32 @@ class InspectLogPanel(QWidget):
         self.table.currentCellChanged.connect(self._on_current)
 
     @staticmethod
-    def _facts(i: dict[str, Any]) -> list[tuple[str, Any]]:
-        dataset: dict[str, Any] = i["dataset"] if isinstance(i.get("dataset"), dict) else {}
-        data_parts = [display(p) for p in (dataset.get("name"), dataset.get("location")) if p]
-        samples = dataset.get("samples")
-        if isinstance(samples, int) and not isinstance(samples, bool):
-            data_parts.append(plural(samples, "sample"))
-        task = display(i.get("task")) if i.get("task") else None
-        if task and i.get("task_version") not in (None, 0, "0"):
-            task = f"{task} (version {display(i.get('task_version'))})"
-        run = " → ".join(display(p) for p in (i.get("started_at"), i.get("completed_at")) if p)
+    def _facts(i: InspectLog) -> list[tuple[str, Any]]:
+        data_parts = [p for p in (i.dataset.name, i.dataset.location) if p]
+        if i.dataset.samples is not None:
+            data_parts.append(plural(i.dataset.samples, "sample"))
+        task = i.task
+        if task and i.task_version not in (None, 0, "0"):
+            task = f"{task} (version {display(i.task_version)})"
+        run = " → ".join(p for p in (i.started_at, i.completed_at) if p)
         return [
             ("Task", task or "—"),
-            ("Model", i.get("model") or "—"),
+            ("Model", i.model or "—"),
             ("Dataset", " · ".join(data_parts) or "—"),
-            ("Solvers", display(i.get("solvers") or [])),
-            ("Scorers", display(i.get("scorers") or [])),
-            ("Status", i.get("status") or "—"),
-            ("Metrics", metrics_text(i.get("metrics"))),
+            ("Solvers", display(list(i.solvers))),
+            ("Scorers", display(list(i.scorers))),
+            ("Status", i.status or "—"),
+            ("Metrics", metrics_text(i.metrics)),
             ("Run", run or None),
-            ("Inspect", i.get("inspect_version")),
+            ("Inspect", i.inspect_version),
         ]
 
     @staticmethod
-    def _count_text(i: dict[str, Any]) -> str:
-        count = i.get("sample_count")
-        shown = len(as_dicts(i.get("samples")))
+    def _count_text(i: InspectLog) -> str:
+        count = i.sample_count
+        shown = len(i.samples)
         if count is None:
             return "not listed at import (a large log); Show transcripts reads them"
-        if not isinstance(count, int) or isinstance(count, bool):
-            return display(count)
         return (
             f"{count:,} in the log; the first {shown} summarised below"
             if shown < count
@@ -236,17 +219,19 @@ class InspectLogPanel(QWidget):
         if not 0 <= row < len(self.samples):
             return None
         sample = self.samples[row]
-        return display(sample.get("id")), display(sample.get("epoch"))
+        if isinstance(sample, UnreadableSample):
+            return sample.member, ""
+        return display(sample.id), display(sample.epoch)
 
     @staticmethod
-    def _row(sample: dict[str, Any]) -> list[str]:
-        if "member" in sample and "error" in sample:
-            return [display(sample["member"]), "", "unreadable", display(sample["error"])]
+    def _row(sample: EvalSample | UnreadableSample) -> list[str]:
+        if isinstance(sample, UnreadableSample):
+            return [sample.member, "", "unreadable", sample.error]
         return [
-            display(sample.get("id")),
-            display(sample.get("epoch")),
-            scores_text(sample.get("scores")),
-            one_line(sample.get("input") or ""),
+            display(sample.id),
+            display(sample.epoch),
+            scores_text(sample.scores),
+            one_line(sample.input),
         ]
 
     def _on_current(self, row: int, *_: int) -> None:
@@ -267,24 +252,18 @@ class InspectLogPanel(QWidget):
         self.open_button.setEnabled(False)
         self.status.setText("Decrypting the log in memory…")
 
-        def job(session: Session) -> dict[str, Any]:
+        def job(session: Session) -> Inspection:
             return view_artifact(session, artifact_id)
 
         self.ctx.vault.submit(job, self._show_view, self._refused, owner=self)
 
-    def _show_view(self, view: dict[str, Any]) -> None:
+    def _show_view(self, view: Inspection) -> None:
         chosen = self._key(self.table.currentRow())
-        samples = view.get("samples")
-        self.samples = (
-            [s for s in samples if isinstance(s, dict)] if isinstance(samples, list) else []
-        )
+        # The bytes were inspected again; anything but a log (it cannot change) shows nothing.
+        self.samples = list(view.samples) if isinstance(view, InspectLog) else []
         self.detailed = True
         self._fill()
-        notes = [
-            display(w)
-            for w in as_list(view.get("warnings"))
-            if display(w).startswith("Only the first")
-        ]
+        notes = [w for w in view.warnings if w.startswith("Only the first")]
         self.status.setText(
             f"transcripts of {plural(len(self.samples), 'sample')};"
             " this view was recorded in the audit trail" + (f". {notes[0]}" if notes else "")

@@ -6,15 +6,29 @@ checkpoints, Inspect logs, text previews, model-signing bundles, and a key/value
 anything else. Loud red lines are kept for what must not be missed: a header that lies, a
 file that runs code when loaded, a failed signature.
 
-For evidence imported from a package the summary is this vault's own; the sender's summary
-rides along under ``sender_inspection`` and is shown apart, as the sender's claim, not checked
-here. Every value is type-checked before it is formatted (see ``panel_parts``).
+The panels render typed summaries (``reviewstation.artifacts.inspection``): every field was
+checked by the one constructor, ``parse_inspection``, when the row was read, and what it
+refused is listed as a note. For evidence imported from a package the summary is this vault's
+own; the sender's summary (``claim``) went through the same constructor and is shown apart,
+labelled as the sender's claim, not checked here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from reviewstation.artifacts.inspection import (
+    SENDER_INSPECTION,
+    GgufSummary,
+    Inspection,
+    InspectLog,
+    ModelSignatureSummary,
+    OtherSummary,
+    PickleScan,
+    SafetensorsSummary,
+    TextPreview,
+)
+from reviewstation.artifacts.signature_result import SignatureCheck
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.gui import theme
 from reviewstation.gui.context import Context
@@ -22,7 +36,6 @@ from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.inspect_log_viewer import InspectLogPanel
 from reviewstation.gui.panel_parts import (
     as_dicts,
-    as_list,
     display,
     facts,
     fit_height,
@@ -31,6 +44,7 @@ from reviewstation.gui.panel_parts import (
     heading,
     key_values,
     one_line,
+    show_notes,
     show_warnings,
     table,
     warning_label,
@@ -39,10 +53,8 @@ from reviewstation.gui.qt import QPlainTextEdit, QPushButton, QVBoxLayout, QWidg
 from reviewstation.gui.weights_panels import pickle_panel, weights_panel
 from reviewstation.vault.session import Session
 
-TEXT_FORMATS = ("text", "markdown", "json", "jsonl", "csv")
-SENDER = "sender_inspection"  # what the sending vault said about imported evidence: a claim
 # Keys that differ between two honest inspections of the same bytes.
-CLAIM_NOISE = ("inspector", SENDER)
+CLAIM_NOISE = ("inspector", SENDER_INSPECTION)
 
 
 class InspectorPanel(QWidget):
@@ -77,63 +89,60 @@ class InspectorPanel(QWidget):
         self._layout.addWidget(content)
 
     def show_inspection(
-        self, artifact_id: int, inspection: dict[str, Any], events: list[dict[str, Any]]
+        self, artifact_id: int, inspection: Inspection, events: list[dict[str, Any]]
     ) -> None:
         box = QWidget(self)
         self._set(box)
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
-        claim = inspection.get(SENDER)
-        inspection = {k: v for k, v in inspection.items() if k != SENDER}
-        fmt = display(inspection.get("format") or "unknown")
-        self._text = "Inspection\n" + "\n".join(f"  {k}: {v}" for k, v in flatten(inspection))
-        if isinstance(claim, dict):
-            self._claimed_format(box, column, fmt, claim)
-        if inspection.get("error") and fmt != "inspect-eval":
-            self._fallback(box, column, fmt, inspection)
-        elif fmt in ("safetensors", "gguf"):
-            weights_panel(box, column, fmt, inspection)
-        elif fmt in ("pickle", "pytorch-zip"):
-            pickle_panel(box, column, fmt, inspection)
-        elif fmt == "inspect-eval":
-            column.addWidget(heading("Inspect evaluation log", box))
-            self.log_viewer = InspectLogPanel(self.ctx, artifact_id, inspection, box)
-            self.log_viewer.viewed.connect(self.viewed)
-            column.addWidget(self.log_viewer, 1)
-        elif fmt in TEXT_FORMATS:
-            self._preview(box, column, fmt, artifact_id, inspection)
-        elif fmt == "model-signing":
-            self._signing(box, column, inspection, events)
-        else:
-            self._fallback(box, column, fmt, inspection)
-        if isinstance(claim, dict):
-            self._claim(box, column, inspection, claim)
-
-    # -- the sender's claim ----------------------------------------------------------------
-
-    def _claimed_format(
-        self, box: QWidget, column: QVBoxLayout, fmt: str, claim: dict[str, Any]
-    ) -> None:
-        said = display(claim.get("format") or "unknown")
-        if said != fmt:
+        claim = inspection.claim
+        ours = _without_claim(inspection.to_json())
+        self._text = "Inspection\n" + "\n".join(f"  {k}: {v}" for k, v in flatten(ours))
+        if claim is not None and claim.format != inspection.format:
             column.addWidget(
                 warning_label(
-                    f"THE SENDER DESCRIBED THIS FILE AS {said!r}, BUT IT IS {fmt!r}:"
-                    " the sender's summary does not match the file.",
+                    f"THE SENDER DESCRIBED THIS FILE AS {display(claim.format)!r}, BUT IT IS"
+                    f" {display(inspection.format)!r}: the sender's summary does not match the"
+                    " file.",
                     box,
                     loud=True,
                 )
             )
+        match inspection:
+            case SafetensorsSummary() | GgufSummary():
+                weights_panel(box, column, inspection)
+            case PickleScan():
+                pickle_panel(box, column, inspection)
+            case InspectLog():
+                column.addWidget(heading("Inspect evaluation log", box))
+                self.log_viewer = InspectLogPanel(self.ctx, artifact_id, inspection, box)
+                self.log_viewer.viewed.connect(self.viewed)
+                column.addWidget(self.log_viewer, 1)
+            case TextPreview():
+                self._preview(box, column, artifact_id, inspection)
+            case ModelSignatureSummary():
+                self._signing(box, column, inspection, events)
+            case OtherSummary():
+                self._fallback(box, column, inspection)
+        show_notes(box, column, inspection.notes)
+        if claim is not None:
+            said = inspection.claim_json if inspection.claim_json is not None else claim.to_json()
+            self._claim(box, column, ours, claim, said)
+
+    # -- the sender's claim ----------------------------------------------------------------
 
     def _claim(
-        self, box: QWidget, column: QVBoxLayout, ours: dict[str, Any], claim: dict[str, Any]
+        self,
+        box: QWidget,
+        column: QVBoxLayout,
+        ours: dict[str, Any],
+        claim: Inspection,
+        said: dict[str, Any],
     ) -> None:
-        """The sender's summary, apart and labelled: it was not checked here."""
+        """The sender's summary, apart and labelled: it was not checked here. Agreement is
+        judged on the checked forms; the listing shows what the sender said."""
         column.addWidget(heading("The sender's claim, not checked here", box))
-        same = {k: v for k, v in claim.items() if k not in CLAIM_NOISE} == {
-            k: v for k, v in ours.items() if k not in CLAIM_NOISE
-        }
-        if same:
+        if _comparable(claim.to_json()) == _comparable(ours):
             column.addWidget(
                 plain_label("The sender's summary agrees with this vault's inspection.", box)
             )
@@ -145,17 +154,17 @@ class InspectorPanel(QWidget):
                     box,
                 )
             )
-            listing = key_values(box, claim, "The sender's claim")
+            stated = {k: v for k, v in said.items() if v is not None}
+            listing = key_values(box, stated, "The sender's claim")
             fit_height(listing, 180)
             column.addWidget(listing)
-        lines = [f"  {k}: {v}" for k, v in flatten(claim)]
+        show_notes(box, column, claim.notes, "The sender's summary")
+        lines = [f"  {k}: {v}" for k, v in flatten(said)]
         self._text += "\nThe sender's claim, not checked here\n" + "\n".join(lines)
 
     # -- text ------------------------------------------------------------------------------
 
-    def _preview(
-        self, box: QWidget, column: QVBoxLayout, fmt: str, artifact_id: int, i: dict[str, Any]
-    ) -> None:
+    def _preview(self, box: QWidget, column: QVBoxLayout, artifact_id: int, i: TextPreview) -> None:
         names = {
             "text": "Text",
             "markdown": "Markdown",
@@ -163,36 +172,34 @@ class InspectorPanel(QWidget):
             "jsonl": "JSON Lines",
             "csv": "CSV",
         }
-        column.addWidget(heading(f"{names[fmt]} · {display(i.get('kind', 'document'))}", box))
-        show_warnings(box, column, i.get("warnings"))
-        rows: list[tuple[str, Any]] = [("Lines", i.get("lines"))]
-        info = i.get("json")
-        if isinstance(info, dict):
-            if info.get("parsed"):
-                shape = display(info.get("type"))
-                if "key_count" in info:
-                    shape += f" with {display(info['key_count'])} keys: " + one_line(
-                        display(as_list(info.get("keys"))), 200
+        column.addWidget(heading(f"{names[i.format]} · {display(i.kind or 'document')}", box))
+        show_warnings(box, column, i.warnings)
+        rows: list[tuple[str, Any]] = [("Lines", i.lines)]
+        info = i.json_shape
+        if info is not None:
+            if info.parsed:
+                shape = display(info.type)
+                if info.key_count is not None:
+                    shape += f" with {display(info.key_count)} keys: " + one_line(
+                        display(list(info.keys or ())), 200
                     )
-                elif "length" in info:
-                    shape += f" of {display(info['length'])} items"
+                elif info.length is not None:
+                    shape += f" of {display(info.length)} items"
                 rows.append(("JSON", shape))
             else:
-                rows.append(("JSON", f"not parsed ({display(info.get('reason'))})"))
-        sheet = i.get("csv")
-        if isinstance(sheet, dict) and sheet.get("parsed"):
+                rows.append(("JSON", f"not parsed ({display(info.reason)})"))
+        sheet = i.csv_shape
+        if sheet is not None and sheet.parsed:
             rows.append(
                 (
                     "Columns",
-                    f"{display(sheet.get('columns'))}: "
-                    + one_line(display(as_list(sheet.get("header"))), 200),
+                    f"{display(sheet.columns)}: " + one_line(display(list(sheet.header)), 200),
                 )
             )
-        headings = as_list(i.get("headings"))
-        if headings:
-            rows.append(("Headings", one_line(" · ".join(display(h) for h in headings[:12]), 300)))
+        if i.headings:
+            rows.append(("Headings", one_line(" · ".join(i.headings[:12]), 300)))
         column.addWidget(facts(box, rows))
-        complete = bool(i.get("preview_complete"))
+        complete = i.preview_complete
         note = plain_label(
             "The whole file:"
             if complete
@@ -203,9 +210,8 @@ class InspectorPanel(QWidget):
         preview = QPlainTextEdit(box)
         preview.setReadOnly(True)
         preview.setAccessibleName("Preview")
-        shown = i.get("preview")
-        preview.setPlainText(shown if isinstance(shown, str) else display(shown or ""))
-        if fmt in ("json", "jsonl", "csv"):
+        preview.setPlainText(i.preview)
+        if i.format in ("json", "jsonl", "csv"):
             preview.setFont(fixed_font())
         self.preview = preview
         column.addWidget(preview, 1)
@@ -215,15 +221,15 @@ class InspectorPanel(QWidget):
         more.setToolTip("Decrypt up to 1 MiB in memory; the view is recorded in the audit trail.")
         column.addWidget(more)
 
-        def job(session: Session) -> dict[str, Any]:
+        def job(session: Session) -> Inspection:
             return view_artifact(session, artifact_id)
 
-        def done(view: dict[str, Any]) -> None:
-            text = view.get("preview")
-            preview.setPlainText(text if isinstance(text, str) else "")
+        def done(view: Inspection) -> None:
+            whole = isinstance(view, TextPreview) and view.preview_complete
+            preview.setPlainText(view.preview if isinstance(view, TextPreview) else "")
             note.setText(
                 "The whole file (this view was recorded in the audit trail):"
-                if view.get("preview_complete")
+                if whole
                 else "The first part of the file (this view was recorded in the audit trail):"
             )
             more.hide()
@@ -248,7 +254,7 @@ class InspectorPanel(QWidget):
         self,
         box: QWidget,
         column: QVBoxLayout,
-        i: dict[str, Any],
+        i: ModelSignatureSummary,
         events: list[dict[str, Any]],
     ) -> None:
         column.addWidget(heading("Model signature bundle (OpenSSF model signing)", box))
@@ -258,9 +264,8 @@ class InspectorPanel(QWidget):
             if e.get("event") in ("signature_verified", "signature_failed")
         ]
         last = checks[-1] if checks else None
-        details = last["details"] if last and isinstance(last.get("details"), dict) else {}
-        fingerprint = details.get("signer_fingerprint_sha256")
-        if last is None:
+        check = SignatureCheck.from_json(last.get("details")) if last else None
+        if last is None or check is None:
             column.addWidget(
                 warning_label(
                     "Not verified yet: check it with 'artifact verify-signature' and the"
@@ -269,14 +274,14 @@ class InspectorPanel(QWidget):
                     loud=False,
                 )
             )
-        elif last["event"] == "signature_failed":
+        elif last.get("event") == "signature_failed" or not check.valid:
             column.addWidget(
                 warning_label(
-                    f"SIGNATURE CHECK FAILED on {display(last.get('at'))}"
+                    f"SIGNATURE CHECK FAILED ({check.verdict}) on {display(last.get('at'))}"
                     f" (by {display(last.get('user'))}): "
                     + (
                         "the signature verified but the files do not all match."
-                        if details.get("signature_verified")
+                        if check.signature_verified
                         else "the signature does not verify with the key supplied."
                     ),
                     box,
@@ -291,43 +296,55 @@ class InspectorPanel(QWidget):
             )
             theme.mark(ok, "ok")
             column.addWidget(ok)
-        if i.get("problems"):
+        if check is not None:
+            show_notes(box, column, check.notes, "The recorded check")
+        if i.problems:
             column.addWidget(
-                warning_label("The bundle has problems: " + display(i["problems"]), box, loud=True)
+                warning_label(
+                    "The bundle has problems: " + display(list(i.problems)), box, loud=True
+                )
             )
+        counts = check.counts if check else None
         rows: list[tuple[str, Any]] = [
+            ("Verdict", check.verdict.value if check else None),
             (
                 "Signer key fingerprint",
-                fingerprint if fingerprint else ("not recorded" if last else None),
+                (check.signer_fingerprint_sha256 or "not recorded") if check else None,
             ),
-            ("File counts", display(details.get("counts")) if details.get("counts") else None),
-            ("Model", i.get("model_name") or "—"),
-            ("Predicate", i.get("predicate_type")),
-            ("Serialisation", i.get("serialization")),
-            ("Verification material", i.get("verification_material")),
-            ("Key hint", i.get("key_hint")),
-            ("Files listed", i.get("resources")),
+            ("File counts", display(counts.to_json()) if counts else None),
+            ("Model", i.model_name or "—"),
+            ("Predicate", i.predicate_type),
+            ("Serialisation", i.serialization),
+            ("Verification material", i.verification_material),
+            ("Key hint", i.key_hint),
+            ("Files listed", i.resources),
         ]
         column.addWidget(facts(box, rows))
-        files = [[display(f)] for f in as_list(i.get("files"))]
+        files = [[f] for f in i.files]
         column.addWidget(table(box, ("Files the signature covers",), files, "Signed files"), 1)
 
     # -- anything else ---------------------------------------------------------------------
 
-    def _fallback(self, box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any]) -> None:
-        column.addWidget(heading(f"Format: {fmt}", box))
-        if i.get("error"):
+    def _fallback(self, box: QWidget, column: QVBoxLayout, i: OtherSummary) -> None:
+        column.addWidget(heading(f"Format: {i.format}", box))
+        if i.error:
             column.addWidget(
-                warning_label(
-                    f"The inspector could not read this file: {display(i['error'])}", box, loud=True
-                )
+                warning_label(f"The inspector could not read this file: {i.error}", box, loud=True)
             )
-        show_warnings(box, column, i.get("warnings"))
+        show_warnings(box, column, i.warnings)
         # Kind and size are in the custody column already.
-        skip = ("warnings", "error", "inspector", "format", "kind", "bytes")
-        rest = {str(k).replace("_", " ").capitalize(): v for k, v in i.items() if k not in skip}
+        rest = {k.replace("_", " ").capitalize(): v for k, v in i.fields.items()}
         if rest:
             column.addWidget(key_values(box, rest, "Inspection"), 1)
         else:
             column.addWidget(plain_label("Nothing more was inferred from the file.", box))
             column.addStretch(1)
+
+
+def _without_claim(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in summary.items() if k != SENDER_INSPECTION}
+
+
+def _comparable(summary: dict[str, Any]) -> dict[str, Any]:
+    """What two honest inspections of the same bytes agree on."""
+    return {k: v for k, v in summary.items() if k not in CLAIM_NOISE}

@@ -5,7 +5,9 @@ only (tooltips too, through ``plain_tip``), and values are turned into short str
 they reach a widget. A summary is read defensively: any value may have any JSON type (an
 import from an older vault, a bug, a forged package), so types are checked before a value is
 formatted, and whatever is not what a panel expects is shown as text. Lists are cut short, so
-a huge one cannot freeze the window.
+a huge one cannot freeze the window. (Inspection summaries arrive typed and checked by
+``reviewstation.artifacts.inspection``; the checks here still guard what a summary keeps as
+free-form JSON, such as metadata, and custody details.)
 """
 
 from __future__ import annotations
@@ -85,6 +87,19 @@ def show_warnings(parent: QWidget, column: QVBoxLayout, warnings: Any) -> None:
         column.addWidget(
             warning_label(f"… and {plural(more, 'more warning')}.", parent, loud=False)
         )
+
+
+def show_notes(
+    parent: QWidget, column: QVBoxLayout, notes: Sequence[str], what: str = "The stored summary"
+) -> None:
+    """What the summary's constructor refused (wrong types, cut lists): one amber line."""
+    if not notes:
+        return
+    shown = " ".join(notes[:3]) + (f" (and {len(notes) - 3} more)" if len(notes) > 3 else "")
+    line = f"{what} is partly malformed: {shown}"
+    label = warning_label(one_line(line, LINE_CHARS), parent, loud=False)
+    label.setAccessibleName("Malformed summary")
+    column.addWidget(label)
 
 
 def heading(text: str, parent: QWidget) -> QLabel:

@@ -1,20 +1,20 @@
 """Panels for model weights: safetensors and GGUF summaries, and pickles (plain or inside a
 PyTorch ZIP checkpoint), whose one big fact is that loading them can run code.
 
-Every field is type-checked before use (see ``panel_parts``): a mistyped value is shown as text.
+They render typed summaries (``reviewstation.artifacts.inspection``), checked when read.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from reviewstation.artifacts.inspection import GgufSummary, PickleScan, SafetensorsSummary
 from reviewstation.gui.dialogs import plain_label
 from reviewstation.gui.panel_parts import (
     CAUTION,
     LOUD,
     MAX_ROWS,
     PROBLEM,
-    as_dicts,
     as_list,
     counts,
     display,
@@ -52,13 +52,12 @@ def _problems(parent: QWidget, problems: Any) -> QWidget:
     return widget
 
 
-def weights_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any]) -> None:
-    trusted = i.get("trusted") is not False
-    column.addWidget(
-        heading("safetensors weights" if fmt == "safetensors" else "GGUF weights", box)
-    )
+def weights_panel(box: QWidget, column: QVBoxLayout, i: SafetensorsSummary | GgufSummary) -> None:
+    safetensors = isinstance(i, SafetensorsSummary)
+    trusted = i.trusted is not False
+    column.addWidget(heading("safetensors weights" if safetensors else "GGUF weights", box))
     if not trusted:
-        claim = "HEADER" if fmt == "safetensors" else "TENSOR LAYOUT"
+        claim = "HEADER" if safetensors else "TENSOR LAYOUT"
         column.addWidget(
             warning_label(
                 f"THE {claim} DOES NOT MATCH THE FILE: its figures are not trusted."
@@ -67,52 +66,47 @@ def weights_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any]
                 loud=True,
             )
         )
-        column.addWidget(_problems(box, i.get("problems")))
+        column.addWidget(_problems(box, list(i.problems or ())))
     untrusted = "not trusted (see above)"
-    if fmt == "safetensors":
+    if isinstance(i, SafetensorsSummary):
         rows: list[tuple[str, Any]] = [
-            ("Tensors in header", i.get("tensor_count")),
-            ("Parameters", parameters(i.get("parameter_count")) if trusted else untrusted),
-            ("Data types", counts(i.get("dtypes")) if trusted else untrusted),
-            ("Header", f"{display(i.get('header_bytes'))} bytes"),
-            ("Tensor data", f"{display(i.get('data_bytes'))} bytes"),
+            ("Tensors in header", i.tensor_count),
+            ("Parameters", parameters(i.parameter_count) if trusted else untrusted),
+            ("Data types", counts(i.dtypes) if trusted else untrusted),
+            ("Header", f"{display(i.header_bytes)} bytes"),
+            ("Tensor data", f"{display(i.data_bytes)} bytes"),
         ]
+        tensors = i.tensors or ()
     else:
-        quant = display(i.get("file_type"))
-        if i.get("quantization_version") is not None:
-            quant += f" (quantisation version {display(i.get('quantization_version'))})"
+        quant = display(i.file_type)
+        if i.quantization_version is not None:
+            quant += f" (quantisation version {display(i.quantization_version)})"
         rows = [
-            ("Format", f"GGUF v{display(i.get('version'))}, {display(i.get('byte_order'))}-endian"),
-            ("Architecture", i.get("architecture") or "—"),
-            ("Model name", i.get("name")),
+            ("Format", f"GGUF v{display(i.version)}, {display(i.byte_order)}-endian"),
+            ("Architecture", i.architecture or "—"),
+            ("Model name", i.name),
             ("Quantisation", quant),
-            ("Tensors", i.get("tensor_count")),
-            ("Parameters", parameters(i.get("parameter_count")) if trusted else untrusted),
-            ("Tensor types", counts(i.get("tensor_types"))),
-            ("Metadata entries", i.get("metadata_count")),
+            ("Tensors", i.tensor_count),
+            ("Parameters", parameters(i.parameter_count) if trusted else untrusted),
+            ("Tensor types", counts(i.tensor_types)),
+            ("Metadata entries", i.metadata_count),
         ]
+        tensors = ()
     column.addWidget(facts(box, rows))
-    show_warnings(box, column, [] if not trusted else i.get("warnings"))
+    show_warnings(box, column, [] if not trusted else list(i.warnings))
     tabs = QTabWidget(box)
     tabs.setDocumentMode(True)
-    tensors = as_list(i.get("tensors"))
     if tensors:
-        rows_t = [
-            [display(t.get("name")), display(t.get("dtype")), display(t.get("shape"))]
-            if isinstance(t, dict)
-            else [display(t), "", ""]
-            for t in tensors
-        ]
-        listed = i.get("tensor_count")
+        rows_t = [[t.name, t.dtype, display(list(t.shape))] for t in tensors]
+        listed = i.tensor_count
         shown = (
             f"&Tensors (first {len(rows_t):,})"
-            if isinstance(listed, int) and len(rows_t) < listed
+            if listed is not None and len(rows_t) < listed
             else "&Tensors"
         )
         tabs.addTab(table(tabs, ("Name", "Type", "Shape"), rows_t, "Tensors", stretch=0), shown)
-    metadata = i.get("metadata")
-    if isinstance(metadata, dict) and metadata:
-        tabs.addTab(key_values(tabs, metadata, "Metadata"), "M&etadata")
+    if i.metadata:
+        tabs.addTab(key_values(tabs, i.metadata, "Metadata"), "M&etadata")
     if tabs.count():
         column.addWidget(tabs, 1)
     else:
@@ -121,10 +115,9 @@ def weights_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any]
         column.addStretch(1)
 
 
-def pickle_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any]) -> None:
-    torch = fmt == "pytorch-zip"
+def pickle_panel(box: QWidget, column: QVBoxLayout, i: PickleScan) -> None:
     column.addWidget(
-        heading("PyTorch checkpoint (ZIP with pickles)" if torch else "Python pickle", box)
+        heading("PyTorch checkpoint (ZIP with pickles)" if i.is_zip else "Python pickle", box)
     )
     column.addWidget(
         warning_label(
@@ -134,9 +127,8 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any])
             loud=True,
         )
     )
-    imports = as_dicts(i.get("imports"))
-    imports.sort(key=lambda x: (RISK_ORDER.get(str(x.get("risk")), 1), display(x.get("callable"))))
-    dangerous = [display(x.get("callable")) for x in imports if x.get("risk") == "dangerous"]
+    imports = sorted(i.imports, key=lambda x: (RISK_ORDER.get(x.risk, 1), x.callable))
+    dangerous = [x.callable for x in imports if x.risk == "dangerous"]
     if dangerous:
         column.addWidget(
             warning_label(
@@ -147,7 +139,7 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any])
                 loud=True,
             )
         )
-    elif i.get("verdict") == "unknown-imports":
+    elif i.verdict == "unknown-imports":
         column.addWidget(
             warning_label(
                 "It imports callables other than the usual tensor-rebuild helpers; review them"
@@ -156,39 +148,39 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, fmt: str, i: dict[str, Any])
                 loud=False,
             )
         )
-    show_warnings(box, column, i.get("warnings"))
-    rows: list[tuple[str, Any]] = [("Verdict", i.get("verdict") or "—")]
-    if torch:
-        scanned = as_dicts(i.get("pickles"))
+    show_warnings(box, column, list(i.warnings))
+    rows: list[tuple[str, Any]] = [("Verdict", i.verdict)]
+    if i.is_zip:
+        scanned = i.members_scanned or ()
         rows += [
-            ("Members", i.get("members")),
-            ("Tensor storages", i.get("storages")),
-            ("Pickles scanned", display([p.get("member") for p in scanned])),
+            ("Members", i.members),
+            ("Tensor storages", i.storages),
+            ("Pickles scanned", display([p.member for p in scanned])),
             (
                 "TorchScript code",
-                display(i.get("torchscript_code")) if i.get("torchscript_code") else None,
+                display(list(i.torchscript_code)) if i.torchscript_code else None,
             ),
         ]
     else:
         rows += [
-            ("Protocol", i.get("protocol")),
-            ("Pickles", i.get("pickles")),
-            ("Opcodes", i.get("opcodes")),
-            ("Calls", i.get("calls")),
+            ("Protocol", i.protocol),
+            ("Pickles", i.pickle_count),
+            ("Opcodes", i.opcodes),
+            ("Calls", i.calls),
         ]
     column.addWidget(facts(box, rows))
     column.addWidget(heading(f"Callables it would import ({len(imports):,})", box))
     listing = table(
         box,
         ("Risk", "Callable", "Times"),
-        [[display(x.get(k)) for k in ("risk", "callable", "count")] for x in imports],
+        [[x.risk, x.callable, display(x.count)] for x in imports],
         "Imported callables",
         stretch=1,
     )
     for row, x in enumerate(imports[:MAX_ROWS]):
-        if x.get("risk") == "dangerous":
+        if x.risk == "dangerous":
             paint_row(listing, row, LOUD, bold=True)
-        elif x.get("risk") == "unknown":
+        elif x.risk == "unknown":
             paint_row(listing, row, CAUTION)
     listing.resizeColumnToContents(0)  # the bold "dangerous" is wider than the plain text
     column.addWidget(listing, 1)

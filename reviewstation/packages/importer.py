@@ -26,6 +26,7 @@ from typing import Any
 from reviewstation import markings
 from reviewstation.artifacts import catalog, custody, inspectors
 from reviewstation.artifacts.blobstore import BlobRef, BlobWriter, new_key, wrap_key
+from reviewstation.artifacts.inspection import Inspection, with_claim
 from reviewstation.artifacts.stream import DEFAULT_CHUNK
 from reviewstation.canonical import canonical, loads_bounded
 from reviewstation.checklists import library
@@ -43,7 +44,6 @@ from reviewstation.vault.session import Session
 
 MAX_NATIVE = 64 * 1024 * 1024
 FINDING_STATE = ("status", "approved_by", "author", "cvss_score")
-SENDER_INSPECTION = "sender_inspection"  # the sender's summary of imported evidence: a claim
 
 
 @dataclass
@@ -174,7 +174,7 @@ class _Blob:
     size: int
     sha256: str
     sha384: str
-    inspection: dict[str, Any] = field(default_factory=dict)  # this vault's own inspectors
+    inspection: Inspection | None = None  # this vault's own inspectors
 
 
 def _rechunk(chunks: Iterable[bytes], size: int) -> Iterator[tuple[bytes, bool]]:
@@ -555,13 +555,10 @@ def _answers(conn: Connection, run_id: int) -> list[tuple[Any, ...]]:
 
 def _inspection(blob: _Blob) -> dict[str, Any]:
     """This vault's inspection of the imported bytes, with the sender's summary kept beside it
-    under ``sender_inspection`` (shown as the sender's claim, never relied on). A claim that
-    itself carries an earlier sender's claim is not nested further."""
-    summary = dict(blob.inspection)
-    claim = blob.record.get("inspection")
-    if isinstance(claim, dict) and claim:
-        summary[SENDER_INSPECTION] = {k: v for k, v in claim.items() if k != SENDER_INSPECTION}
-    return summary
+    under ``sender_inspection``: checked by the same constructor, labelled as a claim, shown
+    apart and never relied on. A claim that carries an earlier sender's claim is not nested."""
+    assert blob.inspection is not None
+    return with_claim(blob.inspection, blob.record.get("inspection")).to_json()
 
 
 def _add_artifact(

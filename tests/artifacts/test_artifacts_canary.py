@@ -60,8 +60,8 @@ def test_canary_never_reaches_the_disk_in_plaintext(
         review = create_review(session, title="t", developer="d", model_name="m")
         added = add_artifacts(session, review.id, [source, log]).added
         view = view_artifact(session, added[0].id)
-        assert canary.decode() in view["preview"]  # shown, from memory
-        assert canary.decode() in added[1].inspection["preview"]  # stored encrypted
+        assert canary.decode() in view.to_json()["preview"]  # shown, from memory
+        assert canary.decode() in added[1].inspection.to_json()["preview"]  # stored encrypted
         export_artifact(session, added[0].id, exported)
     assert canary in exported.read_bytes()
     assert verify_workspace(vault, PASS, full=True).intact

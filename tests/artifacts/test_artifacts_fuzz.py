@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import artifact_files as craft
 
+from reviewstation.artifacts.inspection import parse_inspection
 from reviewstation.artifacts.inspectors import (
     gguf,
     inspect_eval,
@@ -131,5 +132,8 @@ def test_fuzz_random_bytes(name: str) -> None:
 )
 def test_fuzz_dispatcher_never_raises(data: bytes, name: str) -> None:
     summary = inspect_stream(io.BytesIO(data), len(data), name, detail=True)
-    json.dumps(summary)
+    stored = json.loads(json.dumps(summary))
     assert "inspector failed" not in summary.get("error", ""), summary["error"]
+    # Whatever an inspector makes of mangled bytes passes the typed constructor untouched.
+    typed = parse_inspection(stored)
+    assert typed.notes == () and typed.to_json() == stored

@@ -16,6 +16,7 @@ import pytest
 from support import artifact_files as craft
 
 from reviewstation.artifacts import catalog
+from reviewstation.artifacts.inspection import PickleScan, parse_inspection
 from reviewstation.artifacts.inspectors import inspect_eval, inspect_stream
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
@@ -28,6 +29,10 @@ LOGS = sorted(p for p in FIXTURES.glob("*") if p.suffix in (".eval", ".json"))
 def inspect(data: bytes, name: str, *, detail: bool = False) -> dict[str, Any]:
     summary = inspect_stream(io.BytesIO(data), len(data), name, detail=detail)
     json.dumps(summary)  # always JSON-able
+    # What an inspector writes passes the typed constructor untouched: nothing refused, and
+    # the stored JSON written back is the same (the typed form loses nothing).
+    typed = parse_inspection(json.loads(json.dumps(summary)))
+    assert typed.notes == () and typed.to_json() == json.loads(json.dumps(summary))
     return summary
 
 
@@ -239,8 +244,10 @@ def test_pickle_through_the_vault(
     (src / "pytorch_model.bin").write_bytes(craft.PICKLE_OS_SYSTEM)
     artifact = add_artifacts(session, review, [src / "pytorch_model.bin"]).added[0]
     assert artifact.kind == "weights"
-    assert artifact.inspection["verdict"] == "dangerous"
-    assert view_artifact(session, artifact.id)["verdict"] == "dangerous"
+    assert isinstance(artifact.inspection, PickleScan)
+    assert artifact.inspection.verdict == "dangerous"
+    view = view_artifact(session, artifact.id)
+    assert isinstance(view, PickleScan) and view.verdict == "dangerous"
     assert nothing_runs == []
 
 
@@ -444,8 +451,8 @@ def test_show_lists_inspection_through_the_catalog(
     (src / "lying.safetensors").write_bytes(_lying(LIES["offsets past the data"][0]))
     added = add_artifacts(session, review, [src / "model.safetensors", src / "lying.safetensors"])
     honest, lying = (catalog.get_artifact(session.conn, a.id) for a in added.added)
-    assert honest.inspection["trusted"] is True
-    assert lying.inspection["trusted"] is False
+    assert honest.inspection.trusted is True
+    assert lying.inspection.trusted is False
     assert lying.to_json()["inspection"]["problems"]
 
 

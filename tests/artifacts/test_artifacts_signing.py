@@ -12,7 +12,9 @@ from support import artifact_files as craft
 
 from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.attest import verify_model_signature
+from reviewstation.artifacts.inspection import ModelSignatureSummary
 from reviewstation.artifacts.intake import add_artifacts
+from reviewstation.artifacts.signature_result import Counts, SignatureCheck, Verdict
 from reviewstation.errors import InputError
 from reviewstation.vault import audit
 from reviewstation.vault.session import Session
@@ -39,16 +41,19 @@ def test_valid_signature_is_recorded_in_custody(session: Session, review: int, s
     folder = model_folder(src, FILES, craft.model_signature(FILES, KEY))
     sig_id = take_in(session, review, folder)
     sig = catalog.get_artifact(session.conn, sig_id)
-    assert sig.kind == "signature" and sig.inspection["resources"] == 3
-    assert sig.inspection["verified"] is None  # not before a key is supplied
+    assert isinstance(sig.inspection, ModelSignatureSummary)
+    assert sig.kind == "signature" and sig.inspection.resources == 3
+    assert sig.inspection.to_json()["verified"] is None  # not before a key is supplied
     result = verify_model_signature(session, sig_id, craft.public_pem(KEY))
-    assert result["valid"] is True and result["signature_verified"] is True
-    assert result["counts"] == {"match": 3, "mismatch": 0, "missing": 0, "listed": 3, "unlisted": 0}
-    assert result["key_hint_matches"] is True
+    assert result.verdict is Verdict.VALID and result.valid and result.signature_verified
+    assert result.counts == Counts(match=3, listed=3)
+    assert result.signer.key_hint_matches is True
+    assert result.reasons == ()
     events = custody.events(session.conn, sig_id)
     assert events[-1]["event"] == "signature_verified"
     fingerprint = events[-1]["details"]["signer_fingerprint_sha256"]
-    assert len(fingerprint) == 64
+    assert len(fingerprint) == 64 and fingerprint == result.signer.fingerprint_sha256
+    assert SignatureCheck.from_json(events[-1]["details"]) == result.record()
     for artifact in catalog.list_artifacts(session.conn, review):
         if artifact.id != sig_id:
             [event] = custody.events(session.conn, artifact.id)
@@ -64,7 +69,7 @@ def test_p384_keys_work_too(session: Session, review: int, src: Path) -> None:
     result = verify_model_signature(
         session, take_in(session, review, folder), craft.public_pem(key)
     )
-    assert result["valid"] and result["curve"] == "secp384r1"
+    assert result.valid and result.signer.curve == "secp384r1"
 
 
 def test_wrong_key_fails(session: Session, review: int, src: Path) -> None:
@@ -72,9 +77,13 @@ def test_wrong_key_fails(session: Session, review: int, src: Path) -> None:
     other = ec.generate_private_key(ec.SECP256R1())
     sig_id = take_in(session, review, folder)
     result = verify_model_signature(session, sig_id, craft.public_pem(other))
-    assert result["valid"] is False and result["signature_verified"] is False
-    assert "does not verify" in result["problems"][0]
-    assert custody.events(session.conn, sig_id)[-1]["event"] == "signature_failed"
+    # The bundle names the developer's key (its hint); the key supplied is another one.
+    assert result.verdict is Verdict.UNKNOWN_KEY and not result.signature_verified
+    assert result.signer.key_hint_matches is False
+    assert "does not verify" in result.reasons[0] and "another key" in result.reasons[0]
+    event = custody.events(session.conn, sig_id)[-1]
+    assert event["event"] == "signature_failed"
+    assert SignatureCheck.from_json(event["details"]).verdict is Verdict.UNKNOWN_KEY
 
 
 def test_changed_missing_and_extra_files_are_named(
@@ -89,14 +98,16 @@ def test_changed_missing_and_extra_files_are_named(
     result = verify_model_signature(
         session, take_in(session, review, folder), craft.public_pem(KEY)
     )
-    assert result["signature_verified"] is True and result["valid"] is False
-    by_name = {f["name"]: f["result"] for f in result["files"]}
+    assert result.signature_verified and result.verdict is Verdict.INVALID
+    assert "config.json: mismatch." in result.reasons
+    by_name = {f.name: f.result for f in result.files}
     assert by_name == {
         "README.md": "match",
         "config.json": "mismatch",
         "weights/part-1.bin": "missing",
     }
-    assert result["unlisted"] == ["model/extra.py"]
+    assert result.unlisted == ("model/extra.py",)
+    assert result.counts == Counts(match=1, mismatch=1, missing=1, listed=3, unlisted=1)
 
 
 def test_tampered_statement_fails(session: Session, review: int, src: Path) -> None:
@@ -108,8 +119,9 @@ def test_tampered_statement_fails(session: Session, review: int, src: Path) -> N
     result = verify_model_signature(
         session, take_in(session, review, folder), craft.public_pem(KEY)
     )
-    assert result["valid"] is False and result["signature_verified"] is False
-    assert any("inconsistent manifest" in p for p in result["problems"])
+    # Signed by the right key (the hint matches), but the payload was changed: INVALID.
+    assert result.verdict is Verdict.INVALID and not result.signature_verified
+    assert any("inconsistent manifest" in p for p in result.reasons)
 
 
 def test_bad_keys_are_refused(session: Session, review: int, src: Path) -> None:

@@ -32,6 +32,7 @@ from support import artifact_files as craft
 from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.artifacts.attest import verify_model_signature
 from reviewstation.artifacts.catalog import Artifact
+from reviewstation.artifacts.inspection import parse_inspection
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.gui.artifacts_view import ArtifactsPage
@@ -308,13 +309,14 @@ def test_model_signature_shows_the_check_and_signer_fingerprint(
         added = add_artifacts(session, 1, [folder]).added
         signature = next(a for a in added if a.path.endswith("model.sig"))
         outcome = verify_model_signature(session, signature.id, craft.public_pem(key))
-    assert outcome["valid"] is True
+    assert outcome.valid
     page = page_of(qtbot, shell, demo_vault)
     select(qtbot, page, "model/model.sig")
     panel = page.details.inspector.content
     shown = texts(panel)
     assert "Verified on" in shown
-    assert outcome["signer_fingerprint_sha256"] in shown
+    assert outcome.signer.fingerprint_sha256 in shown
+    assert "Verdict:\nVALID" in shown or "VALID" in shown
     assert "demo-model" in shown
     assert cells(table_named(panel, "Signed files")) == [["w.bin"]]
     assert loud(panel) == []
@@ -580,7 +582,7 @@ def test_hostile_inspections_never_raise_and_stay_plain_text(
     events = [{"event": "signature_failed", "at": LONG, "user": LONG, "details": LONG}]
     shown_hostile = tipped = False
     for inspection in hostile_inspections():
-        inspector.show_inspection(1, inspection, events)
+        inspector.show_inspection(1, parse_inspection(inspection), events)
         panel = inspector.content
         assert_plain(panel)
         shown_hostile |= any(HOSTILE in label.text() for label in labels(panel))
@@ -591,7 +593,8 @@ def test_hostile_inspections_never_raise_and_stay_plain_text(
         if viewer is not None:
             for row in range(min(viewer.table.rowCount(), 4)):
                 viewer.table.setCurrentCell(row, 0)
-            viewer._show_view({"samples": inspection.get("samples"), "warnings": [LONG]})
+            view = {"format": "inspect-eval", "samples": inspection.get("samples")}
+            viewer._show_view(parse_inspection(view | {"warnings": [LONG]}))
             for row in range(min(viewer.table.rowCount(), 4)):
                 viewer.table.setCurrentCell(row, 0)
             assert_plain(viewer)
@@ -634,7 +637,7 @@ def hostile_artifact(declared_match: bool = False) -> Artifact:
         declared_sha256="1" * 64,
         declared_match=declared_match,
         duplicate_of=LONG,
-        inspection={},
+        inspection=parse_inspection({}),
         erased_at=None,
         erased_by=None,
     )
@@ -646,7 +649,7 @@ def test_the_senders_claim_is_shown_apart_and_a_lie_about_the_format_is_loud(
     inspector = window.workspace.artifacts.details.inspector
     ours = {"format": "pickle", "kind": "weights", "verdict": "dangerous", "warnings": []}
     claim = {"format": "safetensors", "kind": "weights", "tensor_count": 1}
-    inspector.show_inspection(1, {**ours, "sender_inspection": claim}, [])
+    inspector.show_inspection(1, parse_inspection({**ours, "sender_inspection": claim}), [])
     panel = inspector.content
     banners = loud(panel)
     assert banners[0].startswith("THE SENDER DESCRIBED THIS FILE AS 'safetensors', BUT IT IS")
@@ -659,7 +662,8 @@ def test_the_senders_claim_is_shown_apart_and_a_lie_about_the_format_is_loud(
     assert "The sender's claim, not checked here" in inspector.plain_text()
 
     # An honest sender: the same summary, one quiet line, no table.
-    inspector.show_inspection(1, {**ours, "sender_inspection": {**ours, "inspector": 0}}, [])
+    honest = {**ours, "sender_inspection": {**ours, "inspector": 0}}
+    inspector.show_inspection(1, parse_inspection(honest), [])
     panel = inspector.content
     assert "agrees with this vault's inspection" in texts(panel)
     assert not [t for t in panel.findChildren(QTableWidget) if "sender" in t.accessibleName()]
@@ -707,3 +711,16 @@ def test_a_longer_preview_is_decrypted_once_however_often_it_is_clicked(
     assert len(calls) == 2
     assert note.property("role") in (None, "")
     assert "recorded in the audit trail" in note.text()
+
+
+def test_what_the_constructor_refused_is_said_in_one_amber_line(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    inspector = window.workspace.artifacts.details.inspector
+    stored = {"format": "safetensors", "trusted": True, "tensor_count": -3, "dtypes": "F32"}
+    inspector.show_inspection(1, parse_inspection(stored), [])
+    panel = inspector.content
+    (line,) = [lb for lb in labels(panel) if lb.accessibleName() == "Malformed summary"]
+    assert line.text().startswith("The stored summary is partly malformed: 'tensor_count'")
+    assert "-3" not in texts(panel)  # the refused value is not shown as a count
+    assert loud(panel) == []

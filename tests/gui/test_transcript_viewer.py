@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QHeaderView
 from pytestqt.qtbot import QtBot
 
+from reviewstation.artifacts.inspection import EvalSample
 from reviewstation.gui.inspect_log_viewer import InspectLogPanel
 from reviewstation.gui.shell import Shell
 
@@ -62,7 +63,9 @@ def test_the_chosen_sample_stays_chosen_among_the_full_list(
     assert text.splitlines()[0] == chosen
     assert "Messages (" in text and "press Show transcripts" not in text
     row = viewer.table.currentRow()
-    assert f"Sample {viewer.samples[row].get('id')} · " in chosen  # the table's row, too
+    sample = viewer.samples[row]
+    assert isinstance(sample, EvalSample)
+    assert f"Sample {sample.id} · " in chosen  # the table's row, too
 
 
 @pytest.mark.parametrize("log", [None, LOGS / "log_tool_call_error.json"], ids=["demo", "tool"])

@@ -114,7 +114,7 @@ def test_canary_artifact_finding_and_note_never_reach_the_disk(
     with open_vault(vault, PASS) as session:
         create_review(session, title="t", developer="d", model_name="m")
         artifact = add_artifacts(session, 1, [source]).added[0]
-        assert canary in view_artifact(session, artifact.id)["preview"]
+        assert canary in view_artifact(session, artifact.id).to_json()["preview"]
         finding = add_finding(session, 1, title=f"Leak {canary}", severity="high", body=canary)
         assert canary in get_finding(session.conn, finding.id).body
         assert query.search(session.conn, canary.split("-")[1])  # the search index is in the db

@@ -10,6 +10,7 @@ from support.vaults import PASS
 
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.blobstore import iter_plaintext
+from reviewstation.artifacts.inspection import PickleScan, SafetensorsSummary
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import CryptoError, InputError
 from reviewstation.findings import query, service
@@ -235,7 +236,7 @@ def test_imported_evidence_is_inspected_here_not_taken_from_the_sender(
     pickle_file.write_bytes(PICKLE_OS_SYSTEM)
     with open_vault(alice.vault, PASS) as session:
         (added,) = add_artifacts(session, 1, [pickle_file]).added
-        assert added.inspection["format"] == "pickle"  # the sender's vault knew
+        assert added.inspection.format == "pickle"  # the sender's vault knew
         assert session.identity is not None
         signing = session.identity.signing
     package = tmp_path / "p.rspkg"
@@ -261,8 +262,11 @@ def test_imported_evidence_is_inspected_here_not_taken_from_the_sender(
             a for a in catalog.list_artifacts(session.conn, result.review_id) if a.uid == added.uid
         ]
     inspection = imported.inspection
-    assert inspection["format"] == "pickle"
-    assert inspection["danger"]
-    risks = {x["callable"]: x["risk"] for x in inspection["imports"]}
+    assert isinstance(inspection, PickleScan) and inspection.can_run_code
+    risks = {x.callable: x.risk for x in inspection.imports}
     assert risks["os.system"] == "dangerous"
-    assert inspection["sender_inspection"] == forged
+    # The forged summary is kept as the sender's claim, checked and labelled as one.
+    claim = inspection.claim
+    assert isinstance(claim, SafetensorsSummary) and claim.is_claim and not inspection.is_claim
+    assert claim.tensor_count == 1
+    assert imported.to_json()["inspection"]["sender_inspection"] == forged  # kept as said

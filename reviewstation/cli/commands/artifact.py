@@ -6,10 +6,19 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from reviewstation.artifacts import attest, catalog, custody, erase, export, intake, viewing
 from reviewstation.artifacts.catalog import KINDS, Artifact
+from reviewstation.artifacts.inspection import (
+    GgufSummary,
+    Inspection,
+    InspectLog,
+    ModelSignatureSummary,
+    PickleScan,
+    SafetensorsSummary,
+    TextPreview,
+)
+from reviewstation.artifacts.signature_result import OFFLINE_LIMITS
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.cli.progress import Meter
@@ -150,11 +159,11 @@ def _flags(artifact: Artifact) -> str:
     if artifact.duplicate_of:
         flags.append("DUPLICATE")
     summary = artifact.inspection
-    if summary.get("danger"):
+    if summary.can_run_code:
         flags.append("CAN-RUN-CODE")
-    if summary.get("trusted") is False:
+    if summary.trusted is False:
         flags.append("UNTRUSTED-HEADER")
-    if summary.get("error"):
+    if summary.error:
         flags.append("UNINSPECTED")
     return ",".join(flags)
 
@@ -173,7 +182,7 @@ def _list(args: argparse.Namespace) -> int:
                 a.kind,
                 _size(a.size),
                 a.sha256[:16],
-                str(a.inspection.get("format", "")),
+                a.inspection.format,
                 _flags(a),
                 a.path,
             ]
@@ -184,44 +193,73 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-_SHOWN = (
-    "tensor_count",
-    "parameter_count",
-    "dtypes",
-    "architecture",
-    "file_type",
-    "tensor_types",
-    "verdict",
-    "task",
-    "model",
-    "status",
-    "solvers",
-    "scorers",
-    "sample_count",
-    "resources",
-    "model_name",
-    "headings",
-)
+def _value(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text[:200]
 
 
-def _print_inspection(summary: dict[str, Any]) -> None:
-    output.line(f"  Format         {summary.get('format', '?')}")
-    for key in _SHOWN:
-        if summary.get(key) not in (None, [], {}):
-            value = summary[key]
-            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            output.line(f"  {key.replace('_', ' ').capitalize():<15}{text[:200]}")
-    for metric in summary.get("metrics", [])[:20]:
-        name = f"{metric.get('scorer')}/{metric.get('metric')}"
-        output.line(f"  Metric         {name} = {metric.get('value')}")
-    for item in summary.get("imports", [])[:30]:
-        output.line(f"  Imports        {item['callable']} ({item['risk']})")
-    if summary.get("error"):
-        output.line(f"  NOT INSPECTED: {summary['error']}")
-    for problem in summary.get("problems", [])[:30]:
+def _facts(summary: Inspection) -> list[tuple[str, object]]:
+    """The main facts of a summary, by format (empty ones are left out when printed)."""
+    match summary:
+        case SafetensorsSummary():
+            return [
+                ("Tensor count", summary.tensor_count),
+                ("Parameter count", summary.parameter_count),
+                ("Dtypes", summary.dtypes),
+            ]
+        case GgufSummary():
+            return [
+                ("Tensor count", summary.tensor_count),
+                ("Parameter count", summary.parameter_count),
+                ("Architecture", summary.architecture),
+                ("File type", summary.file_type),
+                ("Tensor types", summary.tensor_types),
+            ]
+        case PickleScan():
+            return [("Verdict", summary.verdict)]
+        case InspectLog():
+            return [
+                ("Task", summary.task),
+                ("Model", summary.model),
+                ("Status", summary.status),
+                ("Solvers", list(summary.solvers)),
+                ("Scorers", list(summary.scorers)),
+                ("Sample count", summary.sample_count),
+            ]
+        case ModelSignatureSummary():
+            return [("Resources", summary.resources), ("Model name", summary.model_name)]
+        case TextPreview():
+            return [("Headings", None if summary.headings is None else list(summary.headings))]
+        case _:
+            return []
+
+
+def _print_inspection(summary: Inspection) -> None:
+    output.line(f"  Format         {summary.format}")
+    for name, value in _facts(summary):
+        if value not in (None, [], {}):
+            output.line(f"  {name:<15}{_value(value)}")
+    if isinstance(summary, InspectLog):
+        for metric in summary.metrics[:20]:
+            output.line(f"  Metric         {metric.scorer}/{metric.metric} = {metric.value}")
+    if isinstance(summary, PickleScan):
+        for item in summary.imports[:30]:
+            output.line(f"  Imports        {item.callable} ({item.risk})")
+    if summary.error:
+        output.line(f"  NOT INSPECTED: {summary.error}")
+    problems = (
+        summary.problems or ()
+        if isinstance(summary, SafetensorsSummary | GgufSummary | ModelSignatureSummary)
+        else ()
+    )
+    for problem in problems[:30]:
         output.line(f"  PROBLEM: {problem}")
-    for warning in summary.get("warnings", []):
+    for warning in summary.warnings:
         output.line(f"  WARNING: {warning}")
+    for note in summary.notes:
+        output.line(f"  MALFORMED: {note}")
+    if summary.claim is not None:
+        output.line(f"  Sender's claim (not checked here): format {summary.claim.format}")
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -262,11 +300,11 @@ def _show(args: argparse.Namespace) -> int:
 def _view(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         result = viewing.view_artifact(session, args.artifact)
-    if args.json or "preview" not in result:
-        output.emit_json(result)
+    if args.json or not isinstance(result, TextPreview):
+        output.emit_json(result.to_json())
     else:
-        sys.stdout.write(result["preview"])
-        if not result["preview"].endswith("\n"):
+        sys.stdout.write(result.preview)
+        if not result.preview.endswith("\n"):
             output.line()
     return 0
 
@@ -296,22 +334,21 @@ def _verify_signature(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         result = attest.verify_model_signature(session, args.artifact, key)
     if args.json:
-        output.emit_json(result)
+        output.emit_json(result.to_json())
     else:
-        verdict = "VALID" if result["valid"] else "INVALID"
-        counts = result["counts"]
+        counts = result.counts
         output.line(
-            f"Model signature {verdict}: signer {result['signer_fingerprint_sha256']}"
-            f" ({result['curve']}); {counts['match']} of {counts['listed']} files match,"
-            f" {counts['mismatch']} differ, {counts['missing']} missing,"
-            f" {counts['unlisted']} imported but not signed."
+            f"Model signature {result.verdict}: signer {result.signer.fingerprint_sha256}"
+            f" ({result.signer.curve}); {counts.match} of {counts.listed} files match,"
+            f" {counts.mismatch} differ, {counts.missing} missing,"
+            f" {counts.unlisted} imported but not signed."
         )
-        for problem in result["problems"]:
-            output.line(f"PROBLEM: {problem}")
-        for entry in result["files"]:
-            if entry["result"] != "match":
-                output.line(f"{entry['result'].upper()}: {entry['name']}")
-        for path in result["unlisted"]:
+        for reason in result.reasons:
+            output.line(f"PROBLEM: {reason}")
+        for entry in result.files:
+            if entry.result != "match":
+                output.line(f"{entry.result.upper()}: {entry.name}")
+        for path in result.unlisted:
             output.line(f"NOT SIGNED: {path}")
-        output.line(result["offline_limits"])
-    return 0 if result["valid"] else 1
+        output.line(OFFLINE_LIMITS)
+    return 0 if result.valid else 1

@@ -1,0 +1,214 @@
+"""Which inspector reads a file: an explicit, ordered registry, decided by content.
+
+Each entry says what content it recognises (``recognises``, from the first 64 KiB, the size
+and, only where content alone is ambiguous, the name) and how to read it (``inspect``). The
+first entry that recognises the file and returns a summary wins; an entry may return ``None``
+("not mine after all") to let the next one try. The order is the precedence and is tested
+(``tests/artifacts/test_inspection_types.py``):
+
+1. ``gguf``: the ``GGUF`` magic.
+2. ``safetensors``: an 8-byte header length that fits the file, then ``{``.
+3. ``zip``: a ZIP signature; inside, an Inspect log (``header.json`` or the journal, or the
+   ``.eval`` name), a PyTorch checkpoint (``*.pkl`` members), or a plain archive.
+4. ``safetensors-header``: named ``.safetensors`` but not recognised above and not a
+   protocol 2+ pickle: the safetensors reader says what is wrong with the header, unless the
+   content reads as an old-protocol pickle, which is scanned as one. (A protocol 2+ pickle
+   named ``.safetensors`` never gets here: entry 6 scans it by its content.)
+5. ``model-signing``: a JSON object with a ``dsseEnvelope`` in a ``*.sig`` / sigstore file.
+6. ``pickle``: the PROTO opcode, or a pickle-family name (old protocols have no magic); a
+   named file that does not parse as a pickle falls through.
+7. ``inspect-json``: a ``.json`` file whose head has ``"eval"`` and ``"version"``.
+8. ``pdf``: ``%PDF-``.
+9. ``text``: a text extension, or a head that decodes as text.
+10. ``binary``: anything else (the first 16 bytes in hex).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from reviewstation.artifacts.inspectors import (
+    gguf,
+    inspect_eval,
+    model_signing,
+    pickle_scan,
+    safetensors,
+    text,
+    torch_zip,
+    zipsafe,
+)
+from reviewstation.artifacts.inspectors.common import clip, printable
+from reviewstation.errors import InputError
+
+PICKLE_EXTENSIONS = (".pkl", ".pickle", ".bin", ".pt", ".pth", ".ckpt", ".joblib")
+WEIGHT_EXTENSIONS = (".bin", ".pt", ".pth", ".ckpt")
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What an inspector may look at: the stream, its size, its first bytes and its name."""
+
+    stream: BinaryIO
+    size: int
+    name: str
+    head: bytes
+    detail: bool
+
+    @property
+    def ext(self) -> str:
+        return extension(self.name)
+
+
+def extension(name: str) -> str:
+    base = name.rsplit("/", 1)[-1].lower()
+    return "." + base.rsplit(".", 1)[1] if "." in base else ""
+
+
+Summary = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Inspector:
+    name: str
+    recognises: Callable[[Sniffed], bool]
+    inspect: Callable[[Sniffed], Summary | None]  # None: not this format after all
+
+
+# -- the entries -------------------------------------------------------------------------
+
+
+def _safetensors_header(s: Sniffed) -> Summary | None:
+    try:
+        return safetensors.inspect(s.stream, s.size)  # says what is wrong with the header
+    except InputError:
+        try:
+            return pickle_scan.inspect(s.stream, s.size)  # an old-protocol pickle in disguise
+        except InputError:
+            pass
+        raise
+
+
+def _model_signing(s: Sniffed) -> Summary:
+    s.stream.seek(0)
+    if s.size > model_signing.MAX_BUNDLE:
+        raise InputError("The signature bundle is too large.")
+    return model_signing.summarize(s.stream.read(s.size) or b"")
+
+
+def _pickle(s: Sniffed) -> Summary | None:
+    try:
+        summary = pickle_scan.inspect(s.stream, s.size)
+    except InputError:
+        if pickle_scan.looks_like(s.head):
+            raise
+        return None
+    summary["kind"] = "weights" if s.ext in WEIGHT_EXTENSIONS else "other"
+    return summary
+
+
+def _inspect_json(s: Sniffed) -> Summary | None:
+    try:
+        return inspect_eval.inspect_json(s.stream, s.size, detail=s.detail)
+    except InputError:
+        return None
+
+
+def _text(s: Sniffed) -> Summary | None:
+    try:
+        fmt = text.EXTENSIONS.get(s.ext) or "text"
+        return text.inspect(s.stream, s.size, s.name, fmt, detail=s.detail)
+    except InputError:
+        return None
+
+
+def _zip(s: Sniffed) -> Summary:
+    archive = zipsafe.open_zip(s.stream, s.size)
+    names = [info.filename for info in archive.infolist()]
+    if s.ext == ".eval" or "header.json" in names or "_journal/start.json" in names:
+        return inspect_eval.inspect_zip(s.stream, s.size, detail=s.detail)
+    if torch_zip.is_torch(names):
+        return torch_zip.inspect(archive)
+    return {
+        "format": "zip",
+        "kind": "other",
+        "members": len(names),
+        "names": clip([n[:300] for n in names], items=100),
+        "uncompressed_bytes": sum(i.file_size for i in archive.infolist()),
+    }
+
+
+def kind_guess(name: str) -> str:
+    ext = extension(name)
+    if ext in (".safetensors", ".gguf", *WEIGHT_EXTENSIONS):
+        return "weights"
+    if ext == ".eval":
+        return "eval_log"
+    return "other"
+
+
+INSPECTORS: tuple[Inspector, ...] = (
+    Inspector("gguf", lambda s: gguf.looks_like(s.head), lambda s: gguf.inspect(s.stream, s.size)),
+    Inspector(
+        "safetensors",
+        lambda s: safetensors.looks_like(s.head, s.size),
+        lambda s: safetensors.inspect(s.stream, s.size),
+    ),
+    Inspector("zip", lambda s: zipsafe.looks_like(s.head), _zip),
+    Inspector(
+        "safetensors-header",
+        lambda s: s.ext == ".safetensors" and not pickle_scan.looks_like(s.head),
+        _safetensors_header,
+    ),
+    Inspector("model-signing", lambda s: model_signing.looks_like(s.name, s.head), _model_signing),
+    Inspector(
+        "pickle",
+        lambda s: pickle_scan.looks_like(s.head) or s.ext in PICKLE_EXTENSIONS,
+        _pickle,
+    ),
+    Inspector(
+        "inspect-json",
+        lambda s: s.ext == ".json" and b'"eval"' in s.head and b'"version"' in s.head,
+        _inspect_json,
+    ),
+    Inspector(
+        "pdf",
+        lambda s: s.head.startswith(b"%PDF-"),
+        lambda s: {"format": "pdf", "kind": "document", "version": printable(s.head[5:8], 8)},
+    ),
+    Inspector("text", lambda s: s.ext in text.EXTENSIONS or text.is_text(s.head), _text),
+    Inspector(
+        "binary",
+        lambda s: True,
+        lambda s: {"format": "binary", "kind": kind_guess(s.name), "magic": s.head[:16].hex()},
+    ),
+)
+
+
+def dispatch(sniffed: Sniffed) -> tuple[Inspector, Summary]:
+    """The first inspector that recognises the content and reads it, and its summary.
+    ``InputError`` from an inspector that recognised the file propagates (the caller turns it
+    into a summary with ``error``)."""
+    for inspector in INSPECTORS:
+        if inspector.recognises(sniffed):
+            summary = inspector.inspect(sniffed)
+            if summary is not None:
+                return inspector, summary
+    raise AssertionError("the binary inspector recognises everything")  # pragma: no cover
+
+
+def format_guess(name: str, head: bytes) -> str:
+    """The format a file that could not be read most likely has (named in its error)."""
+    ext = extension(name)
+    if gguf.looks_like(head):
+        return "gguf"
+    if zipsafe.looks_like(head):
+        return "zip"
+    if pickle_scan.looks_like(head):
+        return "pickle"
+    if ext == ".safetensors":
+        return "safetensors"
+    if ext in PICKLE_EXTENSIONS:
+        return "pickle"
+    return text.EXTENSIONS.get(ext, "binary")
