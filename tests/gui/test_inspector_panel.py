@@ -721,6 +721,6 @@ def test_what_the_constructor_refused_is_said_in_one_amber_line(
     inspector.show_inspection(1, parse_inspection(stored), [])
     panel = inspector.content
     (line,) = [lb for lb in labels(panel) if lb.accessibleName() == "Malformed summary"]
-    assert line.text().startswith("The stored summary is partly malformed: 'tensor_count'")
+    assert line.text().startswith(f"{ICON} The stored summary is partly malformed: 'tensor_count'")
     assert "-3" not in texts(panel)  # the refused value is not shown as a count
     assert loud(panel) == []
