@@ -27,7 +27,7 @@ def _multiple_of(validator: Any, step: float, instance: Any, schema: Any) -> Any
         yield ValidationError(f"{instance} is not a multiple of {step}")
 
 
-Decimal7 = validators.extend(Draft7Validator, {"multipleOf": _multiple_of})
+Decimal7 = validators.extend(Draft7Validator, {"multipleOf": _multiple_of})  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture(scope="module")
