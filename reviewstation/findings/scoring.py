@@ -30,7 +30,6 @@ ENVIRONMENTAL = (
     *("MAV", "MAC", "MAT", "MPR", "MUI", "MVC", "MVI", "MVA", "MSC", "MSI", "MSA"),
 )
 SUPPLEMENTAL = ("S", "AU", "R", "V", "RE", "U")
-SEVERITIES = ("None", "Low", "Medium", "High", "Critical")  # FIRST's words, least first
 
 
 def cvss_severity(score: float) -> str:
