@@ -381,7 +381,7 @@ class ReportBuilder:
                     self.s.body,
                 )
             )
-            widths = [30, FRAME_WIDTH - 30 - 62 - 40 - 66, 62, 40, 66]
+            widths = [30, FRAME_WIDTH - 30 - 62 - 60 - 66, 62, 60, 66]
             rows: list[list[Any]] = [
                 self.header_cells("#", "Finding", "Severity", "CVSS", "Status")
             ]
@@ -391,7 +391,7 @@ class ReportBuilder:
                         self.p(self.t(finding.id), self.s.cell),
                         self.p(self.finding_heading(finding), self.s.cell),
                         self.p(severity_pill(finding.severity), self.s.cell),
-                        self.p(self.t(finding.cvss_score), self.s.cell),
+                        self.p(self.cvss_cell(finding, bold=False), self.s.cell),
                         self.p(self.t(_words(finding.status)), self.s.cell),
                     ]
                 )
@@ -608,9 +608,19 @@ class ReportBuilder:
         # Keep the heading with its table and the first lines of the description.
         return [KeepTogether([*head, *body[:1]]), *body[1:]]
 
+    def cvss_cell(self, finding: Finding, *, bold: bool = True) -> str:
+        """Every named score, one a line: 'CVSS-B 9.3 Critical', then CVSS-BT/BE/BTE."""
+        cvss = finding.cvss
+        if cvss is None:
+            return "not scored" if bold else DASH
+        lines = [escape(str(r) if bold else f"{r.name} {r.score:.1f}") for r in cvss.ratings]
+        if bold:
+            lines[0] = f"<b>{lines[0]}</b>"
+        return "<br/>".join(lines)
+
     def finding_table(self, finding: Finding) -> Table:
         label, value = 84.0, FRAME_WIDTH / 2 - 84.0
-        cvss = f"<b>{finding.cvss_score}</b>" if finding.cvss_score is not None else "not scored"
+        cvss = self.cvss_cell(finding)
         product = " ".join(p for p in (finding.vendor, finding.product, finding.versions) if p)
         vex = finding.vex_status
         approved = finding.approved_by or "not approved"
