@@ -45,6 +45,7 @@ with open_vault(vault, "benchmark passphrase") as s:
             "one-word body": "A" * size,
             "prose body": ("word " * size)[:size],
             "code body": "```\n" + ("x = 1\n" * size)[: size - 8] + "\n```",
+            "emphasis line": ("*a " * size)[:size],
         }[kind]
         add_finding(s, review.id, title="Long", severity="high", body=body)
     start = time.perf_counter()
@@ -57,6 +58,7 @@ CASES = {  # kind: (N, unit)
     "one-word body": (256 * 1024, "characters"),
     "prose body": (256 * 1024, "characters"),
     "code body": (256 * 1024, "characters"),
+    "emphasis line": (256 * 1024, "characters of '*a *a ...' on one line"),
     "notes": (12, "notes of 20,000 characters"),
 }
 
