@@ -25,7 +25,7 @@ _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Cn"})
 # than this Python's may assign them), they are only shown escaped.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
-_ASCII_SAFE = re.compile(r"[\x20-\x5b\x5d-\x7e]*")
+_ASCII_SAFE = re.compile(r"[\x20-\x7e]*")
 
 
 def escape_char(char: str) -> str:
@@ -40,25 +40,24 @@ def escape_char(char: str) -> str:
 
 def hidden(char: str) -> bool:
     """True for a character ``visible`` escapes."""
-    return char == "\\" or unicodedata.category(char) in _HIDDEN_CATEGORIES
+    return unicodedata.category(char) in _HIDDEN_CATEGORIES
 
 
 def visible(value: object) -> str:
     """``value`` as text a terminal or a label shows as it is: every character that could
-    act instead of appearing is written as an escape (and a backslash as ``\\\\``, so an escape
-    in the input cannot pass for one made here)."""
+    act instead of appearing is written as an escape. Idempotent (an escape is printable), so
+    layers that each make text visible compose; a backslash is kept as it is, and people are
+    told apart by fingerprint (``person``), never by a name alone."""
     text = value if isinstance(value, str) else str(value)
     if _ASCII_SAFE.fullmatch(text):
-        return text  # the common case: printable ASCII without a backslash
-    out: list[str] = []
-    for char in text:
-        if char == "\\":
-            out.append("\\\\")
-        elif unicodedata.category(char) in _HIDDEN_CATEGORIES:
-            out.append(escape_char(char))
-        else:
-            out.append(char)
-    return "".join(out)
+        return text  # the common case: printable ASCII
+    return "".join(escape_char(c) if hidden(c) else c for c in text)
+
+
+def person(name: str, fingerprint: str) -> str:
+    """A person from a card as shown everywhere: the name (visible) and the first 16 hex
+    digits of the P-384 fingerprint, so two cards with the same name are told apart."""
+    return f"{visible(name)} [{fingerprint[:16]}]"
 
 
 def visible_lines(value: object) -> list[str]:

@@ -15,6 +15,7 @@ from reviewstation.packages.export import export_package
 from reviewstation.packages.importer import import_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import require_review
+from reviewstation.text import person
 
 
 def cards(paths: list[Path] | None) -> list[PublicIdentity]:
@@ -110,7 +111,8 @@ def _export(args: argparse.Namespace) -> int:
             evidence=args.evidence,
             plaintext_ok=args.plaintext,
         )
-    form = f"encrypted for {', '.join(result.recipients)}" if result.encrypted else "plaintext"
+    names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
+    form = f"encrypted for {names}" if result.encrypted else "plaintext"
     output.line(
         f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
     )
@@ -126,7 +128,7 @@ def _request(args: argparse.Namespace) -> int:
         made = approval.request_export(
             session, args.review, evidence=args.evidence, recipients=recipients
         )
-    names = ", ".join(approval.shown(r["name"]) for r in made.recipients)
+    names = ", ".join(person(str(r["name"]), str(r["fingerprint"])) for r in made.recipients)
     form = f"encrypted for {names}" if names else "plaintext"
     output.line(
         f"{made.id} export request for review {made.review_id} by {made.requested_by}"
@@ -192,7 +194,10 @@ def _verify(args: argparse.Namespace) -> int:
     signer = report["signer"]
     output.line(f"  signer  {signer['name']} ({signer['role']}) P-384 {signer['p384_fingerprint']}")
     if report["encrypted"]:
-        names = ", ".join(r["name"] for r in report["recipients"])
+        names = ", ".join(
+            person(str(r.get("name")), str(r.get("signing") or r.get("fingerprint")))
+            for r in report["recipients"]
+        )
         output.line(f"  encrypted for {names}; contents not inspected")
     for check in report["checks"]:
         output.line(f"  ok: {check}")
@@ -213,7 +218,8 @@ def _import(args: argparse.Namespace) -> int:
         )
         return 0
     output.line(
-        f"{result.package_id} imported from {result.signer} (sequence {result.sequence}) into"
+        f"{result.package_id} imported from {person(result.signer, result.signer_fingerprint)}"
+        f" (sequence {result.sequence}) into"
         f" review {result.review_id}: {result.findings_added} findings added,"
         f" {result.findings_updated} updated, {result.runs_added} checklist runs added,"
         f" {result.evidence_added} evidence files"
