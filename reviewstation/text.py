@@ -60,6 +60,12 @@ def person(name: str, fingerprint: str) -> str:
     return f"{visible(name)} [{fingerprint[:16]}]"
 
 
+def people(names: list[str], fingerprints: list[str] | tuple[str, ...]) -> str:
+    """``person`` for each, comma-separated (names without a fingerprint are shown alone)."""
+    prints = list(fingerprints) + [""] * (len(names) - len(fingerprints))
+    return ", ".join(person(n, f) if f else visible(n) for n, f in zip(names, prints, strict=False))
+
+
 def visible_lines(value: object) -> list[str]:
     """``value`` split at its own line breaks, each line made visible: for the program's own
     multi-line text only (a foreign string is shown with ``visible``, newlines escaped)."""
