@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import TYPE_CHECKING
 
 from reviewstation import __version__
 from reviewstation.cli import output
@@ -27,6 +28,9 @@ from reviewstation.errors import ReviewStationError, UsageError
 from reviewstation.process import disable_core_dumps
 from reviewstation.text import visible_lines
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 GROUPS = (demo, vault, user, review, artifact, checklist, finding, package, audit, identity)
 INTERNAL_ERROR = 3
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
@@ -35,10 +39,11 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 class Parser(argparse.ArgumentParser):
     """argparse, with its messages (which echo arguments) made visible-safe line by line."""
 
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if message:
             stream = file or sys.stderr
-            stream.write("\n".join(visible_lines(message)))
+            with contextlib.suppress(AttributeError, OSError):  # as argparse: no stream, no text
+                stream.write("\n".join(visible_lines(message)))
 
 
 def build_parser() -> argparse.ArgumentParser:

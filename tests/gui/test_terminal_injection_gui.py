@@ -56,7 +56,8 @@ def test_hostile_titles_are_shown_as_escapes_in_lists_cells_and_labels(
     window = open_main_window(qtbot, shell, demo_vault)
     qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 1, timeout=TIMEOUT)
     shown = visible(TITLE)
-    assert window.reviews.topLevelItem(0).text(0) == shown
+    item = window.reviews.topLevelItem(0)
+    assert item is not None and item.text(0) == shown
 
     overview = window.workspace.overview
     qtbot.waitUntil(lambda: overview.values["title"].text() == shown, timeout=TIMEOUT)

@@ -460,11 +460,11 @@ def test_same_name_cards_are_told_apart(tmp_path: Path) -> None:
     pass_file.write_text(PASS + "\n")
     shown = []
     for number in range(2):
-        card = tmp_path / f"alice{number}.card"
-        card.write_bytes(hostile_card("Alice"))
-        ran = cli("identity", "trust", str(vault), "--passphrase-file", str(pass_file), str(card))
+        path = tmp_path / f"alice{number}.card"
+        path.write_bytes(hostile_card("Alice"))
+        ran = cli("identity", "trust", str(vault), "--passphrase-file", str(pass_file), str(path))
         assert ran.code == 0, ran.err
-        shown.append(parse_card(card.read_bytes()))
+        shown.append(parse_card(path.read_bytes()))
     listing = cli("identity", "trusted", str(vault), "--passphrase-file", str(pass_file)).out
     for card in shown:
         assert any("Alice" in ln and card.fingerprint[:32] in ln for ln in listing.splitlines())
