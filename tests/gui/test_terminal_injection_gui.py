@@ -17,7 +17,9 @@ from pytestqt.qtbot import QtBot
 
 from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.crypto.identity import PrivateIdentity, export_card, parse_card
+from reviewstation.errors import InputError
 from reviewstation.gui.export_wizard_pages import RecipientsPage
+from reviewstation.gui.failures import describe
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.packages_view import import_text, trust_item, verify_text
 from reviewstation.gui.shell import Shell
@@ -47,7 +49,7 @@ def test_hostile_titles_are_shown_as_escapes_in_lists_cells_and_labels(
 ) -> None:
     with (
         open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session,
-        session.change("test.old_content", "titles") as conn,
+        session.change("test.old_content", TITLE, {"name": TITLE}) as conn,
     ):
         conn.execute("UPDATE reviews SET title = ? WHERE id = 1", (TITLE,))
         conn.execute(
@@ -78,6 +80,12 @@ def test_hostile_titles_are_shown_as_escapes_in_lists_cells_and_labels(
     tips = [t for t in tips if isinstance(t, str) and "Approved" in t]
     assert tips and all("&lt;b&gt;" in t and not raw_controls(t) for t in tips)
     _assert_plain_status_labels(window)
+
+    audit_page = window.workspace.audit
+    window.workspace.setCurrentWidget(audit_page)
+    audit_model = audit_page.model
+    qtbot.waitUntil(lambda: shown in _all_cells(audit_model), timeout=TIMEOUT)
+    assert not [c for c in _all_cells(audit_model) if raw_controls(c)]
 
 
 def _all_cells(model: Any) -> list[str]:
@@ -151,3 +159,12 @@ def test_package_texts_escape_names_and_add_fingerprints() -> None:
     text = import_text(result)
     assert not [ln for ln in text.splitlines() if ln.strip().startswith(FORGED)]
     assert "ef" * 8 in text and not raw_controls(text.replace("\n", ""))
+
+
+def test_failure_sentences_from_the_core_are_shown_escaped() -> None:
+    """Every error the vault thread reports goes through ``describe``: it may name a file or
+    quote a card."""
+    said = describe(InputError(f"{TITLE} is not a file."), "test")
+    assert "\\x1b[8m" in said and not raw_controls(said)
+    said = describe(FileNotFoundError(2, f"gone\x1b]52;c;eA==\x07\n{FORGED}"), "test")
+    assert not raw_controls(said) and "\n" not in said
