@@ -75,6 +75,7 @@ def _launch_gui(vault: Path | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()
+    output.log_to_stderr()
     try:
         return _dispatch(list(sys.argv[1:] if argv is None else argv))
     except ReviewStationError as exc:

@@ -12,11 +12,13 @@ surrogates) are written as ``\\uXXXX`` escapes, which decode to the same strings
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
+import traceback
 from typing import Any, TextIO
 
-from reviewstation.text import hidden, visible
+from reviewstation.text import hidden, visible, visible_lines
 
 # In JSON text, characters outside strings are ASCII (the indent's newlines included);
 # inside strings a \\uXXXX escape stands for the same character, so replacing them keeps the
@@ -72,3 +74,44 @@ def table(rows: list[list[str]], headings: list[str]) -> None:
         sys.stdout.write(
             "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() + "\n"
         )
+
+
+class VisibleFormatter(logging.Formatter):
+    """Log records on standard error (the desktop app's unexpected errors): the message is one
+    line with control characters escaped; a traceback keeps the lines of its frames (the
+    program's own), and each exception's text (which may quote a file) is one escaped line."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return visible(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        _, value, tb = ei
+        if value is None:
+            return ""
+        chunks = traceback.TracebackException(type(value), value, tb).format()
+        out = []
+        for chunk in chunks:
+            if chunk.startswith("  ") or chunk.strip() in _TRACEBACK_HEADINGS:
+                out.extend(visible_lines(chunk.rstrip("\n")))  # frames and headings
+            else:
+                out.append(visible(chunk.rstrip("\n")))  # "ValueError: <text>": one line
+        return "\n".join(out)
+
+    def formatStack(self, stack_info: str) -> str:
+        return "\n".join(visible_lines(super().formatStack(stack_info)))
+
+
+_TRACEBACK_HEADINGS = {
+    "Traceback (most recent call last):",
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+    "",
+}
+
+
+def log_to_stderr() -> None:
+    """Route warnings and errors of every logger through ``VisibleFormatter`` (a no-op when
+    logging is already configured, e.g. under a test runner)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(VisibleFormatter("reviewstation: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import subprocess
 import sys
 import unicodedata
@@ -30,7 +31,7 @@ from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists import templates
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.cli import main
-from reviewstation.cli.output import json_text
+from reviewstation.cli.output import VisibleFormatter, json_text
 from reviewstation.crypto.identity import PrivateIdentity, export_card, parse_card
 from reviewstation.errors import InputError
 from reviewstation.findings.service import add_finding, update_finding
@@ -469,3 +470,22 @@ def test_same_name_cards_are_told_apart(tmp_path: Path) -> None:
     for card in shown:
         assert any("Alice" in ln and card.fingerprint[:32] in ln for ln in listing.splitlines())
     assert person("Alice", shown[0].fingerprint) != person("Alice", shown[1].fingerprint)
+
+
+def test_log_records_on_stderr_are_visible_safe() -> None:
+    """The desktop app logs unexpected errors to standard error; their text may quote files."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(VisibleFormatter("%(message)s"))
+    log = logging.getLogger("test.terminal_injection")
+    log.addHandler(handler)
+    try:
+        try:
+            raise ValueError(f"bad {PAYLOADS['osc52-clipboard-bel']}\n{FORGED}")
+        except ValueError as exc:
+            log.error("failed on %s", PAYLOADS["newline-forges-fingerprint"], exc_info=exc)
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "failed on Mallory\\x0a" in text and "\\x1b]52" in text
+    assert not raw_controls(text) and not forged_lines(text)
