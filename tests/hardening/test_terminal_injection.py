@@ -254,6 +254,21 @@ def _file_name_in_error(w: World, key: str) -> list[Ran]:
     ]
 
 
+def _vault_header_user(w: World, key: str) -> list[Ran]:
+    """File access: a key slot's user name in ``vault.header`` rewritten (no secret needed)."""
+    folder = w.tmp / "headers" / key
+    folder.mkdir(parents=True)
+    header = json.loads((w.vault / "vault.header").read_text())
+    for slot in header["slots"]:
+        if slot.get("user") == "alice":
+            slot["user"] = PAYLOADS[key]
+    (folder / "vault.header").write_text(json.dumps(header))
+    return [
+        cli("vault", "info", str(folder)),
+        cli("finding", "list", str(folder), "--passphrase-file", str(w.pass_file)),
+    ]
+
+
 def _argument_in_error(w: World, key: str) -> list[Ran]:
     return [cli("finding", "show", *w.unlock(), PAYLOADS[key]), cli(PAYLOADS[key], "x")]
 
@@ -301,6 +316,7 @@ WHERE: dict[str, tuple[Where, Expect, bool]] = {
     "artifact file name": (_artifact_file_name, named, False),
     "artifact content (preview, inspection)": (_artifact_content, shown_or_binary, True),
     "file name in an error": (_file_name_in_error, named, False),
+    "vault header user name": (_vault_header_user, refused, False),
     "command-line argument in an error": (_argument_in_error, anything, False),
 }
 
