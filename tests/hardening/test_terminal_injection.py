@@ -505,3 +505,14 @@ def test_log_records_on_stderr_are_visible_safe() -> None:
     text = stream.getvalue()
     assert "failed on Mallory\\x0a" in text and "\\x1b]52" in text
     assert not raw_controls(text) and not forged_lines(text)
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
+    """Linux file names are bytes: one that is not UTF-8 arrives with lone surrogates
+    (``surrogateescape``), which no terminal encoding can print raw."""
+    odd = tmp_path / "card\udcff\udc9b2J.card"  # missing: the error names it
+    ran = cli("identity", "show", str(odd))
+    assert ran.code == 2 and "\\udcff" in ran.err and "\\udc9b" in ran.err
+    assert not raw_controls(ran.both)
+    data = json_text({"file": str(odd)})
+    assert not raw_controls(data) and json.loads(data) == {"file": str(odd)}
