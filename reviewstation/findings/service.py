@@ -19,6 +19,7 @@ from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef, resolve_evidence
 from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
+from reviewstation.text import check_line
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -168,7 +169,7 @@ def _clean(name: str, value: Any) -> Any:
     if name == "title":
         if not text or len(text) > MAX_TITLE:
             raise InputError(f"A finding needs a title of 1-{MAX_TITLE} characters.")
-        return text
+        return check_line("finding's title", text)
     if name == "body":
         if len(value) > MAX_BODY:
             raise InputError("The finding's body is larger than 1 MiB.")

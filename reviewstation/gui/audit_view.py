@@ -31,6 +31,7 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.vault_thread import VaultThread
 from reviewstation.gui.wording import counted
+from reviewstation.text import visible
 from reviewstation.vault import audit
 from reviewstation.vault.session import Session
 from reviewstation.vault.verify import Report
@@ -57,7 +58,9 @@ def readable(details: Any) -> str:
 
 
 def _row(entry: audit.Entry) -> tuple[str, ...]:
-    return (
+    """One line per cell: details quote names from cards and titles, so control and bidi
+    characters are shown escaped."""
+    cells = (
         str(entry.seq),
         entry.at,
         entry.user,
@@ -65,6 +68,7 @@ def _row(entry: audit.Entry) -> tuple[str, ...]:
         entry.target,
         readable(entry.details),
     )
+    return tuple(visible(c) for c in cells)
 
 
 def _fetch(after: int, text: str) -> Any:

@@ -22,6 +22,7 @@ from reviewstation.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 
@@ -37,7 +38,8 @@ def load_runs(session: Session, review_id: int) -> Runs:
     for available in library.available(session.conn):
         latest[available.template.id] = available  # sorted by version: the newest wins
     templates = [
-        (a.template.id, f"{a.template.title} (v{a.template.version})") for a in latest.values()
+        (a.template.id, f"{visible(a.template.title)} (v{a.template.version})")
+        for a in latest.values()
     ]
     return Runs(runs, templates)
 
@@ -152,7 +154,8 @@ class ChecklistsPage(QWidget):
         for run in self.runs:
             state = f", signed off by {run.signed_off_by}" if run.signed_off_by else ""
             self.run_combo.addItem(
-                f"Run {run.id}: {run.template.title} (v{run.template.version}){state}", run.id
+                visible(f"Run {run.id}: {run.template.title} (v{run.template.version}){state}"),
+                run.id,
             )
         self.run_combo.blockSignals(False)
         if not self.runs:
@@ -192,7 +195,7 @@ class ChecklistsPage(QWidget):
             return
         left = run.progress()["total"] - run.progress()["answered"]
         text = (
-            f"Sign off run {run.id} ({run.template.title}) as {self.ctx.info.user}?"
+            f"Sign off run {run.id} ({visible(run.template.title)}) as {self.ctx.info.user}?"
             " The run becomes final: no answer can change afterwards."
         )
         if left:

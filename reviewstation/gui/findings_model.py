@@ -33,6 +33,7 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.gui.vault_thread import VaultThread
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 PAGE = query.PAGE
@@ -273,7 +274,7 @@ class FindingsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return display(finding, key)
         if role == Qt.ItemDataRole.ToolTipRole and key == "title":
-            return plain_tip(f"{finding.portion_mark} {finding.title}")
+            return plain_tip(f"{finding.portion_mark} {visible(finding.title)}")
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("id", "cvss_score"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -310,7 +311,7 @@ def display(finding: FindingRow, key: str) -> str:
     if key in ("status", "kind"):
         return str(getattr(finding, key)).replace("_", " ")
     value = getattr(finding, key)
-    return "" if value is None else str(value)
+    return "" if value is None else visible(value)  # a title may come from an older vault
 
 
 def sorted_order(rows: Sequence[Row], key: str, descending: bool) -> list[int]:

@@ -22,6 +22,7 @@ from reviewstation.gui.reviews_list import ReviewsList
 from reviewstation.gui.vault_thread import SessionInfo
 from reviewstation.gui.workspace import Workspace
 from reviewstation.reviews.service import Review, list_reviews
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 MINIMUM_SIZE = (1000, 640)
@@ -97,9 +98,14 @@ class MainWindow(QMainWindow):
         self.ui.contentLayout.addWidget(split)
 
         access = "read-only" if not ctx.writable else "read-write"
-        self.user_label = QLabel(f"{info.user} ({info.role}), {access}")
+        # Names come from the vault's header: plain text, control characters shown.
+        self.user_label = QLabel()
+        self.user_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.user_label.setText(visible(f"{info.user} ({info.role}), {access}"))
         self.user_label.setAccessibleName("Unlocked user")
-        self.vault_label = QLabel(f"Vault {info.vault_id}")
+        self.vault_label = QLabel()
+        self.vault_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.vault_label.setText(visible(f"Vault {info.vault_id}"))
         self.vault_label.setAccessibleName("Vault id")
         self.message_label = QLabel()
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)

@@ -25,6 +25,7 @@ from reviewstation.gui.qt import (
 from reviewstation.gui.reviews_list import CLOCK_COLOURS, days_text
 from reviewstation.gui.theme import mark_error
 from reviewstation.reviews.service import TRANSITIONS, Review, get_review, set_status
+from reviewstation.text import visible, visible_lines
 from reviewstation.vault.session import Session
 
 
@@ -205,9 +206,11 @@ class OverviewPage(QScrollArea):
             "rationale": r.determination_rationale or "—",
         }
         for key, text in values.items():
-            self.values[key].setText(text)
+            # One line each, control and bidi characters shown; the rationale keeps its lines.
+            shown = "\n".join(visible_lines(text)) if key == "rationale" else visible(text)
+            self.values[key].setText(shown)
         lines = [
-            f"{run.title}: {run.answered} of {run.total} answered"
+            f"{visible(run.title)}: {run.answered} of {run.total} answered"
             + (f", signed off by {run.signed_off_by}" if run.signed_off_by else "")
             for run in data.runs
         ]

@@ -10,6 +10,7 @@ from typing import Any
 from reviewstation import markings
 from reviewstation.dates import parse_date, today
 from reviewstation.errors import InputError, NotFound, PermissionDenied
+from reviewstation.text import check_line
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -83,10 +84,14 @@ class Review:
         return {**asdict(self), "days_left": self.days_left(on), "clock": self.clock(on)}
 
 
-def _text(value: str, what: str, *, required: bool = True) -> str:
+def _text(value: str, what: str, *, required: bool = True, one_line: bool = True) -> str:
+    """A descriptive field; one-line fields (all but the determination rationale) refuse
+    newlines and control or bidi characters: they are shown in lists and on terminals."""
     value = value.strip()
     if required and not value:
         raise InputError(f"The review's {what} must not be empty.")
+    if one_line:
+        check_line(f"review's {what}", value)
     if len(value) > MAX_TEXT or not all(c.isprintable() or c in "\n\t" for c in value):
         raise InputError(f"The review's {what} is too long or contains control characters.")
     return value
@@ -267,7 +272,7 @@ def set_determination(
             (
                 determination,
                 _text(reference, "determination reference", required=False),
-                _text(rationale, "determination rationale", required=False),
+                _text(rationale, "determination rationale", required=False, one_line=False),
                 session.user.name,
                 audit.now(),
                 audit.now(),

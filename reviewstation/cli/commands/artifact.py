@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from reviewstation.artifacts import attest, catalog, custody, erase, export, intake, viewing
@@ -142,9 +141,9 @@ def _add(args: argparse.Namespace) -> int:
     for name in result.declared_not_received:
         output.line(f"missing: {name} is in the declared hashes but was not received")
     for artifact in result.mismatches:
-        sys.stderr.write(
+        output.error(
             f"reviewstation: WARNING: SHA-256 MISMATCH for {artifact.path}: declared"
-            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody.\n"
+            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody."
         )
     problems = result.mismatches or result.declared_not_received or not result.added
     return 1 if problems else 0
@@ -303,9 +302,7 @@ def _view(args: argparse.Namespace) -> int:
     if args.json or not isinstance(result, TextPreview):
         output.emit_json(result.to_json())
     else:
-        sys.stdout.write(result.preview)
-        if not result.preview.endswith("\n"):
-            output.line()
+        output.block(result.preview)
     return 0
 
 

@@ -16,6 +16,7 @@ from reviewstation.packages import approval
 from reviewstation.packages.export import export_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import require_review
+from reviewstation.text import person
 
 
 def cards(paths: list[Path] | None) -> list[PublicIdentity]:
@@ -118,7 +119,8 @@ def _export(args: argparse.Namespace) -> int:
             evidence=args.evidence,
             plaintext_ok=args.plaintext,
         )
-    form = f"encrypted for {', '.join(result.recipients)}" if result.encrypted else "plaintext"
+    names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
+    form = f"encrypted for {names}" if result.encrypted else "plaintext"
     output.line(
         f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
     )
@@ -134,7 +136,7 @@ def _request(args: argparse.Namespace) -> int:
         made = approval.request_export(
             session, args.review, evidence=args.evidence, recipients=recipients
         )
-    names = ", ".join(approval.shown(r["name"]) for r in made.recipients)
+    names = ", ".join(person(str(r["name"]), str(r["fingerprint"])) for r in made.recipients)
     form = f"encrypted for {names}" if names else "plaintext"
     output.line(
         f"{made.id} export request for review {made.review_id} by {made.requested_by}"
@@ -181,6 +183,7 @@ def _requests(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     if args.vault is None and not args.trust:
         raise InputError("Name the sender's card with --trust CARD, or a vault with --vault.")
+    cards(args.trust)  # a card that cannot be read is named before anything else
     if not args.file.is_file():  # cannot check: exit 2, not "invalid"
         raise InputError(f"{args.file} is not a file.")
     try:
@@ -200,7 +203,10 @@ def _verify(args: argparse.Namespace) -> int:
     signer = report["signer"]
     output.line(f"  signer  {signer['name']} ({signer['role']}) P-384 {signer['p384_fingerprint']}")
     if report["encrypted"]:
-        names = ", ".join(r["name"] for r in report["recipients"])
+        names = ", ".join(
+            person(str(r.get("name")), str(r.get("signing") or r.get("fingerprint")))
+            for r in report["recipients"]
+        )
         inside = "decrypted and checked" if report["decrypted"] else "contents not inspected"
         output.line(f"  encrypted for {names}; {inside}")
     for check in report["checks"]:
@@ -229,7 +235,8 @@ def _import(args: argparse.Namespace) -> int:
         )
         return 0
     output.line(
-        f"{result.package_id} imported from {result.signer} (sequence {result.sequence}) into"
+        f"{result.package_id} imported from {person(result.signer, result.signer_fingerprint)}"
+        f" (sequence {result.sequence}) into"
         f" review {result.review_id}: {result.findings_added} findings added,"
         f" {result.findings_updated} updated, {result.runs_added} checklist runs added,"
         f" {result.evidence_added} evidence files"
