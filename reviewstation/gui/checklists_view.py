@@ -120,7 +120,8 @@ class ChecklistsPage(QWidget):
         self.filter_combo.currentIndexChanged.connect(self._apply_filter)
         self.table.cellActivated.connect(self._on_cell_activated)
         self.walkthrough.run_changed.connect(self._on_run_changed)
-        self.start_button.setEnabled(ctx.writable)
+        for editable in (self.template_combo, self.start_button):
+            editable.setEnabled(ctx.writable)
 
     def show_review(self, review_id: int, select_run: int = 0) -> None:
         self.review_id = review_id

@@ -163,7 +163,7 @@ class PendingApprovals(QGroupBox):
     def _update(self) -> None:
         row = self.selected()
         reason = ""
-        if self.ctx.info.role == "lead" and self.ctx.info.read_only:
+        if self.ctx.info.role == "lead" and self.ctx.permissions.read_only:
             reason = "This session is read-only."
         elif not self.ctx.lead:
             reason = "Only a lead other than the requester can approve."

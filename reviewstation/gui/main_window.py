@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reviewstation.gui import theme
 from reviewstation.gui.context import Context
 from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
 from reviewstation.gui.identity_card import CardExport
@@ -33,7 +34,7 @@ def vault_name(info: SessionInfo) -> str:
 
 
 def window_title(info: SessionInfo) -> str:
-    access = ", read-only" if info.read_only else ""
+    access = ", read-only" if info.permissions.read_only else ""
     return f"ReviewStation — {vault_name(info)} — {info.user} ({info.role}{access})"
 
 
@@ -96,17 +97,23 @@ class MainWindow(QMainWindow):
         split.setSizes([300, 900])
         self.ui.contentLayout.addWidget(split)
 
-        access = "read-only" if not ctx.writable else "read-write"
-        self.user_label = QLabel(f"{info.user} ({info.role}), {access}")
+        self.user_label = QLabel(f"{info.user} ({info.role}), {ctx.permissions.access}")
         self.user_label.setAccessibleName("Unlocked user")
+        # Said once, where it stays in view, instead of a refusal after each click.
+        self.access_label = QLabel(ctx.permissions.reason or "")
+        self.access_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.access_label.setAccessibleName("Why this session is read-only")
+        self.access_label.setVisible(ctx.permissions.reason is not None)
+        theme.mark(self.access_label, "warning")
         self.vault_label = QLabel(f"Vault {info.vault_id}")
         self.vault_label.setAccessibleName("Vault id")
         self.message_label = QLabel()
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
         self.message_label.setAccessibleName("Status message")
-        for label in (self.user_label, self.vault_label, self.message_label):
+        for label in (self.user_label, self.access_label, self.vault_label, self.message_label):
             label.setContentsMargins(6, 0, 6, 0)
         self.ui.appStatusBar.addWidget(self.user_label)
+        self.ui.appStatusBar.addWidget(self.access_label)
         self.ui.appStatusBar.addWidget(self.message_label, 1)
         self.ui.appStatusBar.addPermanentWidget(self.vault_label)
 
@@ -122,6 +129,7 @@ class MainWindow(QMainWindow):
         for widget in (self.new_button,):
             widget.setEnabled(ctx.writable)
         self.ui.actionNewReview.setEnabled(ctx.writable)
+        self.ui.actionExportCard.setEnabled(ctx.permissions.can_sign)
         if not ctx.writable:
             self.empty_label.setText("No reviews yet (this session is read-only)")
         # Below this the checklist prompt and the inspector panels collapse to nothing, and a

@@ -25,6 +25,7 @@ from reviewstation.gui.failures import describe
 from reviewstation.gui.qt import QCoreApplication, QObject, QThread, Signal, Slot, is_valid
 from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
+from reviewstation.vault.permissions import Permissions, permissions
 from reviewstation.vault.session import Method, Session
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ class SessionInfo:
     marking: str
     user: str
     role: str
-    read_only: bool
+    read_only: bool  # opened without the writer lock
+    permissions: Permissions  # what the session may do, and why not: computed by the core
 
 
 def _alive(owner: QObject | None) -> bool:
@@ -111,6 +113,7 @@ class _Worker(QObject):
                 user=session.user.name,
                 role=session.user.role,
                 read_only=session.read_only,
+                permissions=permissions(session),
             )
         )
 
