@@ -240,8 +240,12 @@ class AuditPage(QWidget):
         self.model.loaded.connect(self._update_status)
         self.model.failed.connect(self.status.setText)
 
+    def vault_changed(self) -> None:
+        """The trail grew: read it again (keeping the filter) when next shown."""
+        self.loaded_once = False
+
     def show_review(self, review_id: int) -> None:
-        # The trail is the vault's, not one review's: load it once, refresh on demand.
+        # The trail is the vault's, not one review's: load it once, again after a change.
         if not self.loaded_once:
             self.loaded_once = True
             self.apply_filter()

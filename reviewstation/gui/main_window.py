@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reviewstation.app import changes
 from reviewstation.gui import theme
 from reviewstation.gui.context import Context
 from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
@@ -10,6 +11,7 @@ from reviewstation.gui.qt import (
     QCloseEvent,
     QLabel,
     QMainWindow,
+    QObject,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -17,6 +19,7 @@ from reviewstation.gui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    Slot,
 )
 from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.reviews_list import ReviewsList
@@ -126,6 +129,7 @@ class MainWindow(QMainWindow):
         self.ui.actionRefresh.triggered.connect(self.refresh)
         self.new_button.clicked.connect(self.new_review)
         self.reviews.review_selected.connect(self._on_review_selected)
+        ctx.vault.changed.connect(self._on_vault_changed)
         for widget in (self.new_button,):
             widget.setEnabled(ctx.writable)
         self.ui.actionNewReview.setEnabled(ctx.writable)
@@ -140,21 +144,29 @@ class MainWindow(QMainWindow):
 
     # -- reviews ---------------------------------------------------------------------------
 
-    def refresh(self, select: int = 0) -> None:
+    def refresh(self, select: int = 0, pages: bool = True) -> None:
+        """Read the reviews again; ``pages``: and the chosen review's pages (F5)."""
         self.ctx.vault.submit(
             _reviews,
-            lambda reviews: self._show_reviews(reviews, select),
+            lambda reviews: self._show_reviews(reviews, select, pages),
             self.show_status,
             owner=self,
         )
 
-    def _show_reviews(self, reviews: list[Review], select: int) -> None:
+    def _show_reviews(self, reviews: list[Review], select: int, pages: bool) -> None:
         before = self.reviews.current_id()
         self.reviews.set_reviews(reviews, select)
-        if self.reviews.current_id() == before:
+        if pages and self.reviews.current_id() == before:
             # The same review stays chosen: read its page again. A newly chosen review has
             # already been shown (loading it twice doubled the wait on a large review).
             self.workspace.refresh()
+
+    @Slot(object, object)
+    def _on_vault_changed(self, changed: frozenset[str], origin: QObject | None) -> None:
+        """Any write, from any page or dialog: the list and the pages show it at once."""
+        if changes.REVIEWS in changed:
+            self.refresh(pages=False)
+        self.workspace.vault_changed(changed, origin)
 
     def _on_review_selected(self, review_id: int) -> None:
         self.stack.setCurrentWidget(self.workspace if review_id else self.empty_label)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar, cast
 
+from reviewstation.app import changes
 from reviewstation.app.workspace import open_workspace
 from reviewstation.errors import VaultBusy
 from reviewstation.gui.failures import describe
@@ -70,6 +71,7 @@ class _Worker(QObject):
     locked = Signal(str)  # "" or the sentence saying what went wrong while locking
     job_finished = Signal(int, object)
     job_failed = Signal(int, str)
+    job_changed = Signal(int, object)  # before the answer: what the job changed (frozenset)
 
     def __init__(self, closing: threading.Event) -> None:
         super().__init__()
@@ -126,12 +128,33 @@ class _Worker(QObject):
         if self._session is None or self._session.closed or self._closing.is_set():
             self.job_failed.emit(job_id, LOCKED)
             return
+        session = self._session
+        before = self._mark(session)
         try:
-            result = job(self._session)
+            result = job(session)
         except Exception as exc:
+            self._report_changes(job_id, session, before)  # a failed job may have written
             self.job_failed.emit(job_id, describe(exc, "on the vault thread"))
             return
+        self._report_changes(job_id, session, before)
         self.job_finished.emit(job_id, result)
+
+    @staticmethod
+    def _mark(session: Session) -> int | None:
+        try:
+            return changes.mark(session)
+        except Exception:  # the job will meet the same problem and say it
+            return None
+
+    def _report_changes(self, job_id: int, session: Session, before: int | None) -> None:
+        if session.closed:
+            return
+        try:
+            changed = changes.ALL if before is None else changes.changed_since(session, before)
+        except Exception:
+            changed = changes.ALL  # cannot tell what changed: everything may have
+        if changed:
+            self.job_changed.emit(job_id, changed)
 
     @Slot()
     def stop(self) -> None:
@@ -162,6 +185,10 @@ class _Worker(QObject):
 class VaultThread(QObject):
     """GUI-side handle on the vault thread. Create, use and stop it on the GUI thread."""
 
+    # After every job that wrote to the vault, just before its answer: what changed (a
+    # frozenset of ``app.changes`` names, read from the audit entries the job appended) and
+    # the job's owner (or None), so a page can leave the refresh of its own work to itself.
+    changed = Signal(object, object)
     unlocked = Signal(object)  # SessionInfo
     unlock_failed = Signal(str)
     writer_busy = Signal()
@@ -198,6 +225,7 @@ class VaultThread(QObject):
         self._worker.locked.connect(self.locked)
         self._worker.job_finished.connect(self._on_job_finished)
         self._worker.job_failed.connect(self._on_job_failed)
+        self._worker.job_changed.connect(self._on_job_changed)
         self._thread.finished.connect(self._on_thread_finished)
         self._thread.start()
 
@@ -262,6 +290,12 @@ class VaultThread(QObject):
     def wait(self, milliseconds: int = 10_000) -> bool:
         """Block until the thread has ended (only after ``stop``; used at process exit)."""
         return self._thread.wait(milliseconds)
+
+    @Slot(int, object)
+    def _on_job_changed(self, job_id: int, changed: frozenset[str]) -> None:
+        callbacks = self._jobs.get(job_id)
+        owner = callbacks[2] if callbacks is not None else None
+        self.changed.emit(changed, owner if owner is not None and is_valid(owner) else None)
 
     @Slot(int, object)
     def _on_job_finished(self, job_id: int, result: object) -> None:
