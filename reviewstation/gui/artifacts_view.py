@@ -16,9 +16,11 @@ from reviewstation.artifacts.intake import IntakeResult, add_artifacts
 from reviewstation.gui.context import Context
 from reviewstation.gui.custody_panel import CustodyPanel, declared_text, human_size
 from reviewstation.gui.dialogs import ConfirmDialog, plain_tip, private_file_dialog, show_message
+from reviewstation.gui.failures import Failure
 from reviewstation.gui.inspector_panel import InspectorPanel
+from reviewstation.gui.operation import run_operation
 from reviewstation.gui.panel_parts import LOUD
-from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.progress import JobProgress
 from reviewstation.gui.qt import (
     QBrush,
     QColor,
@@ -282,11 +284,8 @@ class ArtifactsPage(QWidget):
             return
         review_id = self.review_id
         facts = Custody(self.medium_edit.text(), self.from_edit.text(), "")
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Importing artifacts…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-        def job(session: Session) -> IntakeResult:
+        def work(session: Session, progress: JobProgress) -> IntakeResult:
             return add_artifacts(
                 session,
                 review_id,
@@ -297,7 +296,6 @@ class ArtifactsPage(QWidget):
             )
 
         def done(result: IntakeResult) -> None:
-            box.finish()
             text = f"{counted(len(result.added), 'artifact')} imported."
             notes = [f"skipped {s}" for s in result.skipped]
             if result.mismatches:
@@ -305,13 +303,11 @@ class ArtifactsPage(QWidget):
             show_message(self, self.ctx.marking, "Import", text, "\n".join(map(str, notes)))
             self.show_review(self.review_id)
 
-        def failed(message: str) -> None:
-            box.finish()
-            show_message(self, self.ctx.marking, "Import", message)
+        def failed(failure: Failure) -> None:
+            show_message(self, self.ctx.marking, "Import", failure.message)
             self.show_review(self.review_id)
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        run_operation(self.ctx, self, "Importing artifacts…", work, done, failed)
 
     # -- drag and drop ---------------------------------------------------------------------
 
@@ -379,25 +375,18 @@ class ArtifactsPage(QWidget):
         confirm.open()
 
     def export(self, artifact_id: int, out: Path) -> None:
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Exporting…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def job(session: Session) -> Artifact:
+        def work(session: Session, progress: JobProgress) -> Artifact:
             return export_artifact(
                 session, artifact_id, out, progress=progress.report_stage, cancel=progress.cancel
             )
 
         def done(artifact: Artifact) -> None:
-            box.finish()
             show_message(self, self.ctx.marking, "Export", f"{artifact.path} was written to {out}.")
 
-        def failed(message: str) -> None:
-            box.finish()
-            show_message(self, self.ctx.marking, "Export", message)
+        def failed(failure: Failure) -> None:
+            show_message(self, self.ctx.marking, "Export", failure.message)
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        run_operation(self.ctx, self, "Exporting…", work, done, failed)
 
     def copy_hash(self) -> None:
         artifact = self.current()

@@ -9,7 +9,9 @@ from typing import Any
 from reviewstation.app.verify import verify_workspace
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import PassphraseDialog, plain_tip, show_message
-from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.failures import Failure
+from reviewstation.gui.operation import run_operation
+from reviewstation.gui.progress import JobProgress
 from reviewstation.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -277,12 +279,9 @@ class AuditPage(QWidget):
 
     def verify(self, secret: str) -> None:
         path, user, full = self.ctx.info.path, self.ctx.info.user, self.full_check.isChecked()
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Verifying the vault…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         secrets = [secret]  # emptied once the job has it, so only the job's frame holds it
 
-        def job(_session: Session) -> Report:
+        def work(_session: Session, progress: JobProgress) -> Report:
             phrase = secrets.pop()
             return verify_workspace(
                 path,
@@ -295,26 +294,23 @@ class AuditPage(QWidget):
             )
 
         def done(report: Report) -> None:
-            box.finish()
             self.last_report = report
             verdict = (
                 "The vault is intact."
                 if report.intact
                 else f"The vault has {counted(len(report.problems), 'problem')}."
             )
-            if progress.cancel.is_set():
+            if operation.cancel.is_set():
                 verdict += " (The content check was cancelled part way.)"
             show_message(self, self.ctx.marking, "Vault verification", verdict, report_text(report))
             self.apply_filter()
 
-        def failed(message: str) -> None:
-            box.finish()
+        def failed(failure: Failure) -> None:
             show_message(
                 self,
                 self.ctx.marking,
                 "Vault verification",
-                f"The vault could not be checked: {message}",
+                f"The vault could not be checked: {failure.message}",
             )
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        operation = run_operation(self.ctx, self, "Verifying the vault…", work, done, failed)

@@ -22,7 +22,8 @@ from typing import TypeVar, cast
 from reviewstation.app import changes
 from reviewstation.app.workspace import open_workspace
 from reviewstation.errors import VaultBusy
-from reviewstation.gui.failures import describe
+from reviewstation.gui.failures import LOCKED as LOCKED_FAILURE
+from reviewstation.gui.failures import Failure, describe, failure
 from reviewstation.gui.qt import QCoreApplication, QObject, QThread, Signal, Slot, is_valid
 from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-LOCKED = "The vault is locked; unlock it again to continue."
+LOCKED = LOCKED_FAILURE.message
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class _Worker(QObject):
     writer_busy = Signal()  # just before unlock_failed: another writer holds the vault
     locked = Signal(str)  # "" or the sentence saying what went wrong while locking
     job_finished = Signal(int, object)
-    job_failed = Signal(int, str)
+    job_failed = Signal(int, object)  # Failure
     job_changed = Signal(int, object)  # before the answer: what the job changed (frozenset)
 
     def __init__(self, closing: threading.Event) -> None:
@@ -126,7 +127,7 @@ class _Worker(QObject):
     @Slot(int, object)
     def run_job(self, job_id: int, job: Callable[[Session], object]) -> None:
         if self._session is None or self._session.closed or self._closing.is_set():
-            self.job_failed.emit(job_id, LOCKED)
+            self.job_failed.emit(job_id, LOCKED_FAILURE)
             return
         session = self._session
         before = self._mark(session)
@@ -134,7 +135,7 @@ class _Worker(QObject):
             result = job(session)
         except Exception as exc:
             self._report_changes(job_id, session, before)  # a failed job may have written
-            self.job_failed.emit(job_id, describe(exc, "on the vault thread"))
+            self.job_failed.emit(job_id, failure(exc, "on the vault thread"))
             return
         self._report_changes(job_id, session, before)
         self.job_finished.emit(job_id, result)
@@ -205,7 +206,7 @@ class VaultThread(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs: dict[
-            int, tuple[Callable[[object], None], Callable[[str], None], QObject | None]
+            int, tuple[Callable[[object], None], Callable[[Failure], None], QObject | None]
         ] = {}
         self._cancels: dict[int, threading.Event] = {}
         self._next_job = 0
@@ -267,8 +268,21 @@ class VaultThread(QObject):
         ``owner``: the object the callbacks belong to; if it has been deleted by the time
         the answer comes, the answer is dropped.
         """
+        return self.submit_typed(
+            job, on_done, lambda failed: on_error(failed.message), cancel=cancel, owner=owner
+        )
+
+    def submit_typed(
+        self,
+        job: Callable[[Session], T],
+        on_done: Callable[[T], None],
+        on_failure: Callable[[Failure], None],
+        cancel: threading.Event | None = None,
+        owner: QObject | None = None,
+    ) -> int:
+        """``submit``, with the failure as a ``Failure`` (the exception's type and sentence)."""
         self._next_job += 1
-        self._jobs[self._next_job] = (cast(Callable[[object], None], on_done), on_error, owner)
+        self._jobs[self._next_job] = (cast(Callable[[object], None], on_done), on_failure, owner)
         if cancel is not None:
             self._cancels[self._next_job] = cancel
         self._job_requested.emit(self._next_job, job)
@@ -304,12 +318,12 @@ class VaultThread(QObject):
         if callbacks is not None and _alive(callbacks[2]):
             callbacks[0](result)
 
-    @Slot(int, str)
-    def _on_job_failed(self, job_id: int, message: str) -> None:
+    @Slot(int, object)
+    def _on_job_failed(self, job_id: int, failed: Failure) -> None:
         self._cancels.pop(job_id, None)
         callbacks = self._jobs.pop(job_id, None)
         if callbacks is not None and _alive(callbacks[2]):
-            callbacks[1](message)
+            callbacks[1](failed)
 
     @Slot()
     def _on_thread_finished(self) -> None:
