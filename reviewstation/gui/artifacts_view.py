@@ -4,11 +4,10 @@ with progress and Cancel, custody and inspector panels, export to a file after c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from reviewstation.artifacts import catalog, custody
+from reviewstation.app.views import ArtifactDetails, artifact_details
+from reviewstation.artifacts import catalog
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.export import export_artifact
@@ -51,12 +50,6 @@ COLUMNS = ("Id", "Path", "Kind", "Size", "SHA-256", "Received from", "Declared h
 MISMATCH_COLOURS = LOUD
 
 
-@dataclass(frozen=True)
-class Details:
-    artifact: Artifact
-    events: list[dict[str, Any]]
-
-
 class DetailsPane(QSplitter):
     """Custody on the left, the inspection on the right."""
 
@@ -81,7 +74,7 @@ class DetailsPane(QSplitter):
         self.custody.clear(note)
         self.inspector.clear()
 
-    def show_details(self, details: Details) -> None:
+    def show_details(self, details: ArtifactDetails) -> None:
         self.custody.show_artifact(details.artifact, details.events)
         a = details.artifact
         self.inspector.show_inspection(a.id, a.inspection, details.events)
@@ -246,17 +239,16 @@ class ArtifactsPage(QWidget):
             return
         self._fetch(artifact.id, self.details.show_details)
 
-    def _fetch(self, artifact_id: int, show: Callable[[Details], None]) -> None:
-        def job(session: Session) -> Details:
-            a = catalog.get_artifact(session.conn, artifact_id)
-            return Details(a, custody.events(session.conn, a.id))
+    def _fetch(self, artifact_id: int, show: Callable[[ArtifactDetails], None]) -> None:
+        def job(session: Session) -> ArtifactDetails:
+            return artifact_details(session, artifact_id)
 
         self.ctx.vault.submit(job, show, self.details.clear, owner=self)
 
     def _refresh_custody(self, artifact_id: int) -> None:
         """After an audited view: the custody events now include it; the inspection stays."""
 
-        def show(details: Details) -> None:
+        def show(details: ArtifactDetails) -> None:
             current = self.current()
             if current is not None and current.id == details.artifact.id:
                 self.details.custody.show_artifact(details.artifact, details.events)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from reviewstation.checklists import library
-from reviewstation.checklists.runs import STATUSES, Run, list_runs, sign_off, start_run
+from reviewstation.app.views import ReviewRuns, review_runs
+from reviewstation.checklists.runs import STATUSES, Run, sign_off, start_run
 from reviewstation.gui.checklist_walkthrough import STATUS_WORDS, Walkthrough
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import ConfirmDialog, plain_tip
@@ -23,23 +21,6 @@ from reviewstation.gui.qt import (
     QWidget,
 )
 from reviewstation.vault.session import Session
-
-
-@dataclass(frozen=True)
-class Runs:
-    runs: list[Run]
-    templates: list[tuple[str, str]]  # (name for start_run, label)
-
-
-def load_runs(session: Session, review_id: int) -> Runs:
-    runs = [r for r in list_runs(session.conn, review_id) if r.superseded_by is None]
-    latest: dict[str, library.Available] = {}
-    for available in library.available(session.conn):
-        latest[available.template.id] = available  # sorted by version: the newest wins
-    templates = [
-        (a.template.id, f"{a.template.title} (v{a.template.version})") for a in latest.values()
-    ]
-    return Runs(runs, templates)
 
 
 class ChecklistsPage(QWidget):
@@ -128,8 +109,8 @@ class ChecklistsPage(QWidget):
         if not review_id:
             return
 
-        def job(session: Session) -> Runs:
-            return load_runs(session, review_id)
+        def job(session: Session) -> ReviewRuns:
+            return review_runs(session, review_id)
 
         self.ctx.vault.submit(
             job, lambda runs: self._show(runs, select_run), self._error, owner=self
@@ -139,7 +120,7 @@ class ChecklistsPage(QWidget):
         self.message.setText(message)
         self.message.setVisible(bool(message))
 
-    def _show(self, loaded: Runs, select_run: int) -> None:
+    def _show(self, loaded: ReviewRuns, select_run: int) -> None:
         self._error("")
         self.runs = loaded.runs
         current = self.template_combo.currentData()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewstation.app.identity import read_card
+from reviewstation.app.views import verify_package_here
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label, private_file_dialog
 from reviewstation.gui.export_approvals import PendingApprovals
@@ -28,10 +29,8 @@ from reviewstation.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from reviewstation.packages import trust
 from reviewstation.packages.export import ExportResult
 from reviewstation.packages.importer import ImportResult, import_package
-from reviewstation.packages.verify import verify_package
 from reviewstation.vault.session import Session
 
 CHECK = "\u2713"
@@ -239,11 +238,7 @@ class PackagesPage(QWidget):
         self.verify_result.setPlainText("Verifying…")
 
         def job(session: Session) -> dict[str, Any]:
-            cards = trust.trusted(session.conn) + [read_card(p) for p in extra]
-            revoked = trust.revoked_fingerprints(session.conn)
-            recipient = session.identity.recipient if session.identity is not None else None
-            with verify_package(path, cards, revoked=revoked, recipient=recipient) as package:
-                return package.to_json()
+            return verify_package_here(session, path, extra)
 
         def done(report: dict[str, Any]) -> None:
             self.verify_button.setEnabled(True)

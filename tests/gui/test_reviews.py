@@ -107,13 +107,13 @@ def test_opening_loads_the_overview_once(
     qtbot: QtBot, shell: Shell, demo_vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real = overview.load_overview
+    real = overview.review_overview
 
-    def counting(session: Session, review_id: int) -> overview.OverviewData:
+    def counting(session: Session, review_id: int) -> overview.ReviewOverview:
         calls.append(review_id)
         return real(session, review_id)
 
-    monkeypatch.setattr(overview, "load_overview", counting)
+    monkeypatch.setattr(overview, "review_overview", counting)
     window = open_main_window(qtbot, shell, demo_vault)
     qtbot.waitUntil(lambda: window.workspace.overview.review is not None, timeout=TIMEOUT)
     drained: list[object] = []  # the vault thread runs jobs in order: all before it are done
