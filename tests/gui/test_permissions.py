@@ -31,6 +31,8 @@ from reviewstation.gui.finding_editor import FindingEditor
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.shell import Shell
 
+from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
+
 TIMEOUT = 10_000
 
 
@@ -144,19 +146,36 @@ READING = {
 }
 
 
-def test_recovery_key_session_is_read_only_everywhere(
-    qtbot: QtBot, shell: Shell, demo_vault: Path, demo_recovery_key: str
+def assert_read_only_everywhere(
+    qtbot: QtBot, window: MainWindow, why: str, role: str, also: frozenset[str] = frozenset()
 ) -> None:
-    window = unlock_with_recovery(qtbot, shell, demo_vault, demo_recovery_key)
     reason = window.ctx.permissions.reason
-    assert reason is not None and "recovery key" in reason
+    assert reason is not None and why in reason
     assert not window.ctx.writable and not window.ctx.lead
-    assert window.windowTitle().endswith("(lead, read-only)")
+    assert window.windowTitle().endswith(f"({role}, read-only)")
     assert window.access_label.isVisibleTo(window) and window.access_label.text() == reason
     said = [label for label in window.findChildren(QLabel) if reason in label.text()]
     assert said == [window.access_label]  # once, not on every page
     live = every_live_control(qtbot, window)
-    assert live - READING == set(), "edit controls left enabled in a read-only session"
+    assert live - READING - also == set(), "edit controls left enabled in a read-only session"
+
+
+def test_recovery_key_session_is_read_only_everywhere(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, demo_recovery_key: str
+) -> None:
+    window = unlock_with_recovery(qtbot, shell, demo_vault, demo_recovery_key)
+    assert not window.ui.actionExportCard.isEnabled()  # no identity without the user's key
+    assert_read_only_everywhere(qtbot, window, "recovery key", "lead")
+
+
+def test_auditor_session_is_read_only_everywhere(
+    qtbot: QtBot, shell: Shell, demo_vault: Path
+) -> None:
+    window = open_main_window(qtbot, shell, demo_vault, AUDITOR, AUDITOR_PASSPHRASE)
+    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 1, timeout=TIMEOUT)
+    # An auditor has a key of their own: the identity card (to verify their reports) stays.
+    also = frozenset({"QAction:actionExportCard"})
+    assert_read_only_everywhere(qtbot, window, "auditor", "auditor", also)
 
 
 def test_the_same_tour_finds_the_edit_controls_of_a_writer(

@@ -69,9 +69,12 @@ def test_overview_and_audit_follow_writes_made_elsewhere(qtbot: QtBot, window: M
     qtbot.waitUntil(lambda: overview.findings.text().startswith("4 in all"), timeout=TIMEOUT)
     # A status change on the Overview reaches the reviews list and the trail.
     overview.status_button.click()
-    qtbot.waitUntil(
-        lambda: "findings_drafted" in window.reviews.topLevelItem(0).toolTip(0), timeout=TIMEOUT
-    )  # type: ignore[union-attr]
+
+    def listed_status() -> str:
+        item = window.reviews.topLevelItem(0)
+        return item.toolTip(0) if item is not None else ""
+
+    qtbot.waitUntil(lambda: "findings_drafted" in listed_status(), timeout=TIMEOUT)
     ws.setCurrentWidget(audit)
     qtbot.waitUntil(lambda: audit_count(window) == before + 2, timeout=TIMEOUT)
 
