@@ -148,12 +148,15 @@ class _Worker(QObject):
             return None
 
     def _report_changes(self, job_id: int, session: Session, before: int | None) -> None:
-        if session.closed:
+        # Without a mark the trail could not be read before the job, so the job cannot have
+        # written through ``change()`` either; and saying "everything" then would make every
+        # page read again, fail again, and say it again.
+        if session.closed or before is None:
             return
         try:
-            changed = changes.ALL if before is None else changes.changed_since(session, before)
+            changed = changes.changed_since(session, before)
         except Exception:
-            changed = changes.ALL  # cannot tell what changed: everything may have
+            changed = changes.ALL  # it wrote, but what cannot be told: everything may have
         if changed:
             self.job_changed.emit(job_id, changed)
 
