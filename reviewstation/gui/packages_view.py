@@ -13,7 +13,9 @@ from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label, private_file_dialog
 from reviewstation.gui.export_approvals import PendingApprovals
 from reviewstation.gui.export_wizard import ExportWizard
-from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.failures import Failure
+from reviewstation.gui.operation import run_operation
+from reviewstation.gui.progress import JobProgress
 from reviewstation.gui.qt import (
     QFileDialog,
     QFont,
@@ -277,24 +279,18 @@ class PackagesPage(QWidget):
         if path is None:
             return
         extra = list(self.extra_trust)
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Importing the package…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.import_button.setEnabled(False)
         self.verify_result.setPlainText("Importing…")
 
-        def job(session: Session) -> ImportResult:
+        def work(session: Session, progress: JobProgress) -> ImportResult:
             return import_into_vault(session, path, extra, cancel=progress.cancel)
 
         def done(result: ImportResult) -> None:
-            box.finish()
             self.import_button.setEnabled(self.ctx.writable)
             self.verify_result.setPlainText(import_text(result))
 
-        def failed(message: str) -> None:
-            box.finish()
+        def failed(failure: Failure) -> None:
             self.import_button.setEnabled(self.ctx.writable)
-            self.verify_result.setPlainText(f"Not imported: {visible(message)}")
+            self.verify_result.setPlainText(f"Not imported: {visible(failure.message)}")
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        run_operation(self.ctx, self, "Importing the package…", work, done, failed)

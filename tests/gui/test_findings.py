@@ -322,8 +322,15 @@ def test_f5_reads_the_findings_again(qtbot: QtBot, shell: Shell, demo_vault: Pat
         service.add_finding(session, 1, title="Written meanwhile", severity="low")
 
     done: list[object] = []
+    # A write the GUI does not hear about (another process's, seen by a read-only session):
+    # the window does not listen to the "vault changed" signal meanwhile.
+    shell.vault.changed.disconnect(window._on_vault_changed)
     shell.vault.submit(add_one, done.append, done.append)
     qtbot.waitUntil(lambda: done != [], timeout=TIMEOUT)
+    shell.vault.changed.connect(window._on_vault_changed)
     assert page.model.rowCount() == 3
     window.ui.actionRefresh.trigger()
     qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=TIMEOUT)
+    # A write through the vault thread, by any page or dialog, shows at once.
+    shell.vault.submit(add_one, done.append, done.append)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 5, timeout=TIMEOUT)

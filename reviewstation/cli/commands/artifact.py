@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from reviewstation.app.views import artifact_details
 from reviewstation.artifacts import attest, catalog, custody, erase, export, intake, viewing
 from reviewstation.artifacts.catalog import KINDS, Artifact
 from reviewstation.artifacts.inspection import (
@@ -263,8 +264,8 @@ def _print_inspection(summary: Inspection) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     with open_session(args, mode="read") as session:
-        artifact = catalog.get_artifact(session.conn, args.artifact)
-        events = custody.events(session.conn, artifact.id)
+        details = artifact_details(session, args.artifact)  # what the Artifacts tab shows
+    artifact, events = details.artifact, details.events
     if args.json:
         output.emit_json(artifact.to_json(custody=events))
         return 0
