@@ -62,7 +62,7 @@ GOOD_TEXT = "#1b7f3b"
 DOT = " \u00b7 "
 CELL_PADDING = 4.0
 CODE_PADDING = 6.0
-CODE_LINES = 20  # lines per shaded table of a code block (see code())
+CODE_LINES = 8  # lines per shaded table of a code block (see code()); a page ends that early
 SECTION_START = 90.0  # room a checklist section needs to begin on a page
 STATUS_LABELS = {
     "open": "OPEN",
@@ -146,8 +146,23 @@ class ReportBuilder:
         return Paragraph(markup, style or self.s.body)
 
     def paras(self, markup: str, style: Any = None) -> list[Flowable]:
-        """Markup that may be long (untrusted text) as paragraphs of bounded length."""
-        return [Paragraph(piece, style or self.s.body) for piece in split_markup(markup)]
+        """Markup that may be long (untrusted text) as paragraphs of bounded length, set with
+        no space between them so that they read as the one paragraph they are."""
+        style = style or self.s.body
+        pieces = split_markup(markup)
+        if len(pieces) == 1:
+            return [Paragraph(markup, style)]
+        joined = [
+            style.clone(f"{style.name}-joined-{i}", spaceBefore=before, spaceAfter=after)
+            for i, (before, after) in enumerate(
+                [(style.spaceBefore, 0), (0, 0), (0, style.spaceAfter)]
+            )
+        ]
+        last = len(pieces) - 1
+        return [
+            Paragraph(piece, joined[0 if i == 0 else 2 if i == last else 1])
+            for i, piece in enumerate(pieces)
+        ]
 
     def mono(
         self, value: str | None, width: float, size: float = 8.0, *, token: bool = False

@@ -165,7 +165,7 @@ def wrap_token(text: str, width: int, breaks: str = "./-_:#@") -> list[str]:
 # of its length (a 1 MiB one-word body took minutes). Untrusted text therefore reaches it in
 # pieces of at most this many characters, each its own paragraph, so the report costs time in
 # proportion to its input.
-PIECE = 1200
+PIECE = 3000
 _TAG = re.compile(r"<(/?)([a-zA-Z]+)[^>]*?(/?)>")
 _ENTITY = re.compile(r"&[a-zA-Z0-9#]{1,10};")
 
