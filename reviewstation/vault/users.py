@@ -137,3 +137,8 @@ def insert(
             wrapped,
         ),
     )
+
+
+def deactivate(conn: Connection, name: str) -> None:
+    """The record stays (for the audit trail); the person can no longer be assigned."""
+    conn.execute("UPDATE users SET active = 0 WHERE name = ?", (name,))
