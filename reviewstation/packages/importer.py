@@ -376,8 +376,8 @@ def _merge_finding(
         run_uid = link.get("run_uid") if isinstance(link, dict) else None
         if not isinstance(run_uid, str):
             continue  # a run that did not travel (superseded in the sending vault)
-        if conn.execute("SELECT 1 FROM checklist_runs WHERE uid = ?", (run_uid,)).fetchone():
-            links.append((run_uid, _str(link, "item")))
+        with contextlib.suppress(NotFound):
+            links.append((runs.get_run(conn, run_uid).uid, _str(link, "item")))
     revision = finding.get("revision")
     record = findings.FindingRecord(
         review_id=result.review_id,
