@@ -71,9 +71,9 @@ def strings(tree: ast.AST) -> list[str]:
                     parts.append("{}")
             found.append("".join(parts))
     for node in ast.walk(tree):
-        literal = isinstance(node, ast.Constant) and isinstance(node.value, str)
-        if literal and id(node) not in inside:
-            found.append(node.value)
+        text = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(text, str) and id(node) not in inside:
+            found.append(text)
     return found
 
 
