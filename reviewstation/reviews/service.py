@@ -199,7 +199,8 @@ def insert_review(conn: Connection, record: ReviewRecord, *, marking: str) -> in
     missing = [n for n in (*REQUIRED, "received", "deadline") if not values.get(n)]
     if missing:
         raise InputError(f"A review needs its {', '.join(missing).replace('_', ' ')}.")
-    values.setdefault("access_mode", "weights")
+    if values.get("access_mode") is None:
+        values["access_mode"] = "weights"
     _check_dates(values["received"], values["deadline"], values.get("planned_release"))
     _choice(record.status, STATUSES, "review status")
     _choice(record.determination, DETERMINATIONS, "determination")
