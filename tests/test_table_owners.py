@@ -153,3 +153,48 @@ def test_the_importer_has_no_sql_against_feature_tables() -> None:
     sql = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN)\s+([a-z_]+)")
     named = {m.group(1) for text in strings(ast.parse(source)) for m in sql.finditer(text)}
     assert named == {"package_imports", "review_sources"}
+
+
+KEYWORDS = {"insert", "or", "ignore", "replace", "abort", "fail", "rollback", "into", "delete"}
+KEYWORDS |= {"from", "update", "set"}
+
+
+HIDDEN = re.compile(
+    r"\b(?:insert\s+(?:or\s+\w+\s+)?into|delete\s+from|replace\s+into|update\s+\w+\s+set)\s",
+    re.IGNORECASE,
+)
+
+
+def hidden_writes(text: str) -> list[str]:
+    """Writes whose SQL keywords are not all upper case."""
+    return [
+        m.group(0)
+        for m in HIDDEN.finditer(text)
+        if any(w.lower() in KEYWORDS and w != w.upper() for w in m.group(0).split())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [
+        ("insert into findings (uid) values (?)", True),
+        ("Update reviews set title = ?", True),
+        ("DELETE from review_assignees WHERE 1", True),
+        ("INSERT OR ignore INTO finding_links VALUES (?)", True),
+        ("UPDATE findings SET title = ?", False),
+        ("Please update the review and set a date.", False),
+    ],
+)
+def test_the_case_check_sees_lower_case_writes(text: str, hidden: bool) -> None:
+    assert bool(hidden_writes(text)) is hidden
+
+
+def test_sql_that_writes_is_in_upper_case() -> None:
+    """The guard reads upper-case SQL; a lower- or mixed-case write would slip past it."""
+    found = [
+        f"{path.relative_to(ROOT)}: {hit!r}"
+        for path in sorted(ROOT.rglob("*.py"))
+        for text in strings(ast.parse(path.read_text(encoding="utf-8")))
+        for hit in hidden_writes(text)
+    ]
+    assert not found, found
