@@ -48,9 +48,20 @@ def _stored(conn: Connection) -> list[Available]:
 
 
 def available(conn: Connection) -> list[Available]:
-    """Shipped templates plus everything stored in the vault, newest version per id last."""
-    found = {a.template.key: a for a in _stored(conn)}
-    for template in builtin_templates():
+    """Shipped templates plus everything stored in the vault, newest version per id last.
+
+    A stored template under a shipped id that is not the shipped text can only have come with
+    a package (before such copies were namespaced; ``import_template`` refuses shipped ids): it
+    is never offered either."""
+    shipped = builtin_templates()
+    texts = {t.hash for t in shipped}
+    ids = {t.id for t in shipped}
+    found = {
+        a.template.key: a
+        for a in _stored(conn)
+        if a.template.id not in ids or a.template.hash in texts
+    }
+    for template in shipped:
         found.setdefault(template.key, Available(template, "builtin"))
     return sorted(found.values(), key=lambda a: (a.template.id, a.template.version))
 

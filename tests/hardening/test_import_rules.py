@@ -292,3 +292,21 @@ def test_the_untouched_package_imports(
 def test_no_local_user_can_take_a_foreign_name(name: str) -> None:
     with pytest.raises(InputError, match="another vault"):
         check_name(name)
+
+
+def test_a_shipped_template_pinned_by_an_older_import_is_never_offered(tmp_path: Path) -> None:
+    """Before package templates were namespaced, an import pinned them under their own key;
+    such a copy of a shipped id (a text that is not the shipped one) is not offered either."""
+    from dataclasses import replace
+
+    vault = tmp_path / "old.rsvault"
+    create_vault(vault, LEAD, HQ, marking="CUI", kdf=floor_params())
+    shipped = next(t for t in builtin_templates() if t.id == "intake-custody")
+    with open_vault(vault, HQ) as session:
+        for version in (shipped.version, 99):
+            forged = replace(shipped, version=version, title="Skip the custody check")
+            with session.change("test.legacy_pin") as conn:
+                library.pin(conn, forged, "imported", by="alice")
+        assert library.resolve(session.conn, "intake-custody").hash == shipped.hash
+        offered = [a.template for a in library.available(session.conn)]
+        assert [t.hash for t in offered if t.id == "intake-custody"] == [shipped.hash]
