@@ -42,6 +42,39 @@ def parse_ref(text: str) -> EvidenceRef:
     return EvidenceRef(artifact, sample or None)
 
 
+MAX_ARTIFACT = 200
+
+
+def check_shape(ref: EvidenceRef) -> EvidenceRef:
+    """The form of a reference, whatever its origin (typed here or carried in a package): an
+    artifact uid and sample id of bounded printable text, a sample with its SHA-384 digest.
+    Whether the artifact is in this vault is ``check_evidence``'s question."""
+    for value, what, limit in (
+        (ref.artifact_uid, "artifact", MAX_ARTIFACT),
+        (ref.sample_id, "sample id", MAX_SAMPLE_ID),
+    ):
+        if value is None and what == "sample id":
+            continue
+        if not isinstance(value, str) or not value or len(value) > limit or not value.isprintable():
+            raise InputError(f"An evidence reference has an unusable {what}.")
+    if ref.sample_id is None and ref.sample_digest is not None:
+        raise InputError("An evidence reference has a sample digest but no sample.")
+    if ref.sample_id is not None and (
+        not isinstance(ref.sample_digest, str) or not DIGEST.fullmatch(ref.sample_digest)
+    ):
+        raise InputError(f"Evidence sample {ref.sample_id!r} needs its SHA-384 digest.")
+    return ref
+
+
+def from_json(obj: object) -> EvidenceRef:
+    """A reference as ``EvidenceRef.to_json`` writes it, checked by ``check_shape``."""
+    if not isinstance(obj, dict):
+        raise InputError("An evidence reference is not an object.")
+    return check_shape(
+        EvidenceRef(obj.get("artifact"), obj.get("sample_id"), obj.get("sample_digest"))  # type: ignore[arg-type]
+    )
+
+
 def check_evidence(conn: Connection, ref: EvidenceRef) -> EvidenceRef:
     """Resolve the artifact (id or uid) to its uid; a sample needs its digest."""
     from reviewstation.artifacts.catalog import get_artifact

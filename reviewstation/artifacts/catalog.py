@@ -168,3 +168,12 @@ def insert(conn: Connection, values: dict[str, Any]) -> int:
         row,
     )
     return int(cursor.lastrowid)
+
+
+def mark_erased(conn: Connection, artifact_id: int, at: str, by: str) -> None:
+    """The record stays; its key and blob name go (the blob file is removed afterwards)."""
+    conn.execute(
+        "UPDATE artifacts SET wrapped_key = NULL, blob = NULL, erased_at = ?, erased_by = ?"
+        " WHERE id = ?",
+        (at, by, artifact_id),
+    )

@@ -37,11 +37,7 @@ def erase_artifact(session: Session, ref: int | str, reason: str) -> Artifact:
     details = {"path": artifact.path, "sha256": artifact.sha256, "reason": reason}
     session.conn.execute("PRAGMA secure_delete = ON")
     with session.change("artifact.erase", artifact.uid, details) as conn:
-        conn.execute(
-            "UPDATE artifacts SET wrapped_key = NULL, blob = NULL, erased_at = ?, erased_by = ?"
-            " WHERE id = ?",
-            (audit.now(), session.user.name, artifact.id),
-        )
+        catalog.mark_erased(conn, artifact.id, audit.now(), session.user.name)
         custody.add_event(conn, artifact.id, session.user.name, "erased", {"reason": reason})
     with contextlib.suppress(DatabaseError):
         session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

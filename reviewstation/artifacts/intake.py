@@ -5,6 +5,10 @@ and fsynced first, then all rows and their audit entries commit in one transacti
 leaves at worst orphan blobs (reported by ``vault verify``, removed at the next writable
 unlock); a cancel or an error removes what this batch wrote. Memory stays constant: a few
 chunks in flight, whatever the file size.
+
+Every byte that enters the blob store goes through ``seal_blocks``: a file here
+(``encrypt_file``), and an evidence member of a package (``seal_stream``, called by the
+package importer). ``artifact_row`` builds the catalog row for both.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import hashlib
 import os
 import stat
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +72,11 @@ def _check_part(part: str, source: Path) -> str:
     if part in ("", ".", "..") or "/" in part or "\\" in part or not part.isprintable():
         raise InputError(f"{source} has a name that cannot be recorded safely ({part[:60]!r}).")
     return part
+
+
+def check_record_path(path: str, source: str) -> str:
+    """A path as recorded for an artifact (``a/b/file``), e.g. one named by a package."""
+    return _record_path(path.split("/"), Path(source))
 
 
 def _record_path(parts: Sequence[str], source: Path) -> str:
@@ -171,6 +180,137 @@ def _declared_names(item: Planned) -> set[str]:
     return {item.path, tail}
 
 
+def seal_blocks(
+    blocks: Iterable[tuple[bytes, bool]],
+    writer: BlobWriter,
+    on_bytes: Callable[[int], None],
+    cancel: CancelFlag,
+) -> tuple[int, str, str]:
+    """Stream blocks (with a flag on the last) through SHA-256, SHA-384 and the cipher;
+    (size, sha256, sha384). A worker thread computes SHA-384 (the most expensive step) while
+    this thread computes SHA-256, encrypts and writes."""
+    sha256 = hashlib.sha256()
+    sha384 = hashlib.sha384()
+    size = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha384") as pool:
+        for block, last in blocks:
+            check_cancel(cancel, "import")
+            pending = pool.submit(sha384.update, block)
+            sha256.update(block)
+            writer.write_chunk(block, last)
+            pending.result()
+            size += len(block)
+            on_bytes(len(block))
+    return size, sha256.hexdigest(), sha384.hexdigest()
+
+
+def rechunk(chunks: Iterable[bytes], size: int) -> Iterator[tuple[bytes, bool]]:
+    """Fixed-size blocks with a flag on the last (an empty stream is one empty last block)."""
+    buffer = bytearray()
+    pending: bytes | None = None
+    for chunk in chunks:
+        buffer += chunk
+        while len(buffer) >= size:
+            if pending is not None:
+                yield pending, False
+            pending = bytes(buffer[:size])
+            del buffer[:size]
+    if buffer:
+        if pending is not None:
+            yield pending, False
+        yield bytes(buffer), True
+    else:
+        yield (pending if pending is not None else b""), True
+
+
+@dataclass
+class Sealed:
+    """One stream encrypted into the blob store: written and synced, not yet in the catalog
+    (``abort`` removes it)."""
+
+    uid: str
+    writer: BlobWriter
+    key: bytes
+    size: int
+    sha256: str
+    sha384: str
+    chunk_size: int
+
+    def ref(self, vault_id: str, path: str) -> BlobRef:
+        return BlobRef(
+            vault_id, self.uid, self.writer.name, self.size, self.chunk_size, self.key, path
+        )
+
+    def abort(self) -> None:
+        self.writer.abort()
+
+
+def seal_stream(
+    session: Session,
+    uid: str,
+    chunks: Iterable[bytes],
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    cancel: CancelFlag = None,
+) -> Sealed:
+    """Take in a stream of bytes (an evidence member of a package) under a new blob key."""
+    check_chunk_size(chunk_size)
+    key = new_key()
+    writer = BlobWriter(session.path, session.vault_id, uid, key, chunk_size)
+    try:
+        size, sha256, sha384 = seal_blocks(
+            rechunk(chunks, chunk_size), writer, lambda _n: None, cancel
+        )
+        writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+    return Sealed(uid, writer, key, size, sha256, sha384, chunk_size)
+
+
+def artifact_row(
+    session: Session,
+    sealed: Sealed,
+    *,
+    review_id: int,
+    batch: str,
+    path: str,
+    kind: str,
+    facts: Custody,
+    inspection: dict[str, object],
+    declared: str | None = None,
+    duplicate_of: str | None = None,
+) -> dict[str, object]:
+    """The catalog row of a sealed blob, by this vault's rules (path, kind, custody labels)."""
+    if kind not in KINDS:
+        raise InputError(f"Unknown artifact kind {kind!r}; choose one of {', '.join(KINDS)}.")
+    facts = facts.checked()
+    return {
+        "uid": sealed.uid,
+        "review_id": review_id,
+        "batch": batch,
+        "path": check_record_path(path, path[:80]),
+        "kind": kind,
+        "size": sealed.size,
+        "sha256": sealed.sha256,
+        "sha384": sealed.sha384,
+        "blob": sealed.writer.name,
+        "chunk_size": sealed.chunk_size,
+        "wrapped_key": wrap_key(session.master, session.vault_id, sealed.uid, sealed.key),
+        "medium": facts.medium,
+        "received_from": facts.received_from,
+        "received_at": facts.received_at,
+        "imported_at": audit.now(),
+        "imported_by": session.user.name,
+        "declared_sha256": declared,
+        "declared_match": None if declared is None else int(declared == sealed.sha256),
+        "duplicate_of": duplicate_of,
+        "inspection": canonical(inspection).decode(),
+        "erased_at": None,
+        "erased_by": None,
+    }
+
+
 def encrypt_file(
     source: Path,
     writer: BlobWriter,
@@ -178,11 +318,8 @@ def encrypt_file(
     on_bytes: Callable[[int], None],
     cancel: CancelFlag,
 ) -> tuple[int, str, str]:
-    """Stream one file through SHA-256, SHA-384 and the cipher; (size, sha256, sha384).
-
-    Three threads overlap: the read-ahead thread reads, a worker computes SHA-384 (the most
-    expensive step), and this thread computes SHA-256, encrypts and writes.
-    """
+    """Stream one file through ``seal_blocks``; (size, sha256, sha384). A read-ahead thread
+    reads while the blocks are hashed and encrypted."""
     try:
         fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError as exc:
@@ -191,20 +328,9 @@ def encrypt_file(
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"{source} is not a regular file.")
-        sha256 = hashlib.sha256()
-        sha384 = hashlib.sha384()
-        size = 0
         reader = ReadAhead(fd, chunk_size)
         try:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha384") as pool:
-                for block, last in reader:
-                    check_cancel(cancel, "import")
-                    pending = pool.submit(sha384.update, block)
-                    sha256.update(block)
-                    writer.write_chunk(block, last)
-                    pending.result()
-                    size += len(block)
-                    on_bytes(len(block))
+            size, sha256, sha384 = seal_blocks(reader, writer, on_bytes, cancel)
         finally:
             reader.close()
         after = os.fstat(fd)
@@ -216,7 +342,7 @@ def encrypt_file(
                 f"{source} changed while it was read ({info.st_size} bytes at the start,"
                 f" {after.st_size} at the end); take it in again from a stable copy."
             )
-        return size, sha256.hexdigest(), sha384.hexdigest()
+        return size, sha256, sha384
     finally:
         os.close(fd)
 
@@ -305,34 +431,24 @@ def add_artifacts(
                 )
                 continue
             seen.setdefault(sha256, uid)
-            ref = BlobRef(session.vault_id, uid, writer.name, size, chunk_size, key, item.path)
-            summary = inspectors.summarize(session.path, ref, item.path)
+            sealed = Sealed(uid, writer, key, size, sha256, sha384, chunk_size)
+            summary = inspectors.summarize(
+                session.path, sealed.ref(session.vault_id, item.path), item.path
+            )
             declared = declared_single or _declared_for(item, sums)
             rows.append(
-                {
-                    "uid": uid,
-                    "review_id": review.id,
-                    "batch": batch,
-                    "path": item.path,
-                    "kind": kind or summary.kind or "other",
-                    "size": size,
-                    "sha256": sha256,
-                    "sha384": sha384,
-                    "blob": writer.name,
-                    "chunk_size": chunk_size,
-                    "wrapped_key": wrap_key(session.master, session.vault_id, uid, key),
-                    "medium": facts.medium,
-                    "received_from": facts.received_from,
-                    "received_at": facts.received_at,
-                    "imported_at": audit.now(),
-                    "imported_by": session.user.name,
-                    "declared_sha256": declared,
-                    "declared_match": None if declared is None else int(declared == sha256),
-                    "duplicate_of": duplicate_of,
-                    "inspection": canonical(summary.to_json()).decode(),
-                    "erased_at": None,
-                    "erased_by": None,
-                }
+                artifact_row(
+                    session,
+                    sealed,
+                    review_id=review.id,
+                    batch=batch,
+                    path=item.path,
+                    kind=kind or summary.kind or "other",
+                    facts=facts,
+                    inspection=summary.to_json(),
+                    declared=declared,
+                    duplicate_of=duplicate_of,
+                )
             )
         check_cancel(cancel, "import")
         _commit(session, review.uid, batch, facts, rows, duplicates, result, total)

@@ -1,4 +1,10 @@
-"""The templates a vault can use: shipped ones and imported ones, and the copies runs pin."""
+"""The templates a vault can use: shipped ones and imported ones, and the copies runs pin.
+
+The module owns the table ``checklist_templates``. A template that arrived inside a package
+is pinned under its own key, ``package/<16 hex of the sender's fingerprint>/<id>@<version>``
+(``pin_from_package``): it serves the imported runs that use it and is never offered for new
+runs or migrations, so a package cannot shadow a shipped or local template.
+"""
 
 from __future__ import annotations
 
@@ -27,17 +33,35 @@ class Available:
     origin: str  # builtin | imported
 
 
+PACKAGE_PREFIX = "package/"
+
+
 def _stored(conn: Connection) -> list[Available]:
-    rows = conn.execute("SELECT body, origin FROM checklist_templates ORDER BY key").fetchall()
+    """The vault's own templates (copies that came with packages are not among them)."""
+    rows = conn.execute(
+        "SELECT body, origin FROM checklist_templates WHERE substr(key, 1, ?) != ? ORDER BY key",
+        (len(PACKAGE_PREFIX), PACKAGE_PREFIX),
+    ).fetchall()
     return [
         Available(from_mapping(json.loads(body), "vault copy"), origin) for body, origin in rows
     ]
 
 
 def available(conn: Connection) -> list[Available]:
-    """Shipped templates plus everything stored in the vault, newest version per id last."""
-    found = {a.template.key: a for a in _stored(conn)}
-    for template in builtin_templates():
+    """Shipped templates plus everything stored in the vault, newest version per id last.
+
+    A stored template under a shipped id that is not the shipped text can only have come with
+    a package (before such copies were namespaced; ``import_template`` refuses shipped ids): it
+    is never offered either."""
+    shipped = builtin_templates()
+    texts = {t.hash for t in shipped}
+    ids = {t.id for t in shipped}
+    found = {
+        a.template.key: a
+        for a in _stored(conn)
+        if a.template.id not in ids or a.template.hash in texts
+    }
+    for template in shipped:
         found.setdefault(template.key, Available(template, "builtin"))
     return sorted(found.values(), key=lambda a: (a.template.id, a.template.version))
 
@@ -53,11 +77,30 @@ def resolve(conn: Connection, name: str) -> Template:
     return candidates[-1]
 
 
-def pin(session: Session, template: Template, origin: str) -> None:
+def pin(conn: Connection, template: Template, origin: str, *, by: str) -> str:
     """Keep a copy of the template in the vault (inside the caller's transaction)."""
-    row = session.conn.execute(
-        "SELECT hash FROM checklist_templates WHERE key = ?", (template.key,)
-    ).fetchone()
+    _store(conn, template.key, template.id, template, origin, by)
+    return template.key
+
+
+def package_key(template: Template, sender: str) -> str:
+    return f"{PACKAGE_PREFIX}{sender[:16]}/{template.key}"
+
+
+def pin_from_package(conn: Connection, template: Template, sender: str, *, by: str) -> str:
+    """Keep a package's template under the sender's namespace; returns the key runs use.
+    ``sender`` is the signer's fingerprint. Never offered by ``available``/``resolve``."""
+    key = package_key(template, sender)
+    _store(conn, key, f"{PACKAGE_PREFIX}{sender[:16]}/{template.id}", template, "imported", by)
+    return key
+
+
+def _store(
+    conn: Connection, key: str, template_id: str, template: Template, origin: str, by: str
+) -> None:
+    if origin not in ("builtin", "imported"):
+        raise InputError(f"Unknown template origin {origin!r}.")
+    row = conn.execute("SELECT hash FROM checklist_templates WHERE key = ?", (key,)).fetchone()
     if row is not None:
         if row[0] != template.hash:
             raise InputError(
@@ -65,19 +108,19 @@ def pin(session: Session, template: Template, origin: str) -> None:
                 "give the changed template a new version number."
             )
         return
-    session.conn.execute(
+    conn.execute(
         "INSERT INTO checklist_templates (key, template_id, version, title, hash, body, origin,"
         " added, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            template.key,
-            template.id,
+            key,
+            template_id,
             template.version,
             template.title,
             template.hash,
             canonical(template.body()).decode(),
             origin,
             audit.now(),
-            session.user.name,
+            by,
         ),
     )
 
@@ -93,6 +136,6 @@ def import_template(session: Session, path: Path) -> Template:
             f"The id {template.id!r} belongs to a template shipped with ReviewStation;"
             " give a custom template its own id."
         )
-    with session.change("checklist.template_import", template.key, {"hash": template.hash}):
-        pin(session, template, "imported")
+    with session.change("checklist.template_import", template.key, {"hash": template.hash}) as conn:
+        pin(conn, template, "imported", by=session.user.name)
     return template

@@ -1,16 +1,27 @@
-"""Checklist runs: a template pinned to a review, answered item by item, signed off by a lead."""
+"""Checklist runs: a template pinned to a review, answered item by item, signed off by a lead.
+
+The module owns the tables ``checklist_runs``, ``checklist_answers`` and
+``checklist_evidence``. **Store functions** (``RunRecord``/``AnswerRecord`` checked by
+``insert_run``, ``upsert_run``, ``write_answer``, ``add_evidence``, ``write_sign_off``,
+``supersede``) validate by this vault's rules and write inside the caller's transaction.
+**Commands** (``start_run``, ``set_answer``, ``sign_off``, ``migrate_run``) check permissions and
+the workflow, open ``session.change()`` and call them.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from reviewstation.checklists import library
 from reviewstation.checklists.templates import SEVERITIES, Template, from_mapping
 from reviewstation.errors import InputError, NotFound, PermissionDenied
-from reviewstation.evidence import EvidenceRef, resolve_evidence
+from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
 from reviewstation.reviews.service import get_review, require_review
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
@@ -93,30 +104,300 @@ class Run:
         }
 
 
+# --- Store functions: validate by this vault's rules and write inside the caller's
+# transaction. They check no permission; commands and composite writes do that first.
+
+UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One item's answer to store (checked against its run's template when stored)."""
+
+    item_id: str
+    status: str = "not_reviewed"
+    note: str = ""
+    severity_override: str | None = None
+    override_justification: str = ""
+    updated: str | None = None
+    updated_by: str | None = None
+    carried_from: int | None = None
+    evidence: Sequence[EvidenceRef] = ()
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run to store: its template (already pinned under ``template_key``) and its answers
+    (``None``: every item not reviewed yet)."""
+
+    review_id: int
+    template_key: str
+    template: Template
+    started_by: str
+    uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: str | None = None
+    signed_off_by: str | None = None
+    signed_off_at: str | None = None
+    answers: Sequence[AnswerRecord] | None = None
+    added_by: str | None = None  # who is recorded as adding the answers' evidence
+
+
+def _name(value: object, what: str) -> str:
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > MAX_NAME
+        or not value.isprintable()
+        or value != value.strip()
+    ):
+        raise InputError(f"A checklist run's {what} must be 1-{MAX_NAME} printable characters.")
+    return value
+
+
+def _time(value: object, what: str) -> str:
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError(value)
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"A checklist run's {what} is not a date and time.") from None
+    return value
+
+
+def check_note(note: object, what: str = "note") -> str:
+    if not isinstance(note, str):
+        raise InputError(f"A checklist {what} must be text.")
+    if len(note) > MAX_NOTE:
+        raise InputError(f"A {what} may hold at most {MAX_NOTE} characters.")
+    if not note.isprintable() and any(not c.isprintable() and c not in "\t\n\r" for c in note):
+        raise InputError(f"A checklist {what} contains control characters.")
+    return note
+
+
+def check_answer(template: Template, answer: AnswerRecord) -> AnswerRecord:
+    """An answer by this vault's rules: an item of the template, a known status, a bounded
+    note, a severity override only with a written justification."""
+    template.item(answer.item_id)  # InputError for an unknown item
+    if answer.status not in STATUSES:
+        raise InputError(f"Unknown status {answer.status!r}; choose one of {', '.join(STATUSES)}.")
+    check_note(answer.note)
+    check_note(answer.override_justification, "justification")
+    if answer.severity_override is not None:
+        if answer.severity_override not in SEVERITIES:
+            raise InputError(f"Unknown severity {answer.severity_override!r}.")
+        if not answer.override_justification.strip():
+            raise InputError("A severity override needs a written justification.")
+    if answer.updated_by is not None:
+        _name(answer.updated_by, "answerer")
+    if answer.updated is not None:
+        _time(answer.updated, "answer time")
+    for ref in answer.evidence:
+        check_shape(ref)
+    return answer
+
+
+def _check_record(record: RunRecord) -> list[AnswerRecord]:
+    if not UID.fullmatch(record.uid):
+        raise InputError(f"A checklist run's uid {record.uid[:60]!r} is not a UUID.")
+    _name(record.started_by, "starter")
+    if record.started is not None:
+        _time(record.started, "start time")
+    items = [item.id for item in record.template.items]
+    if record.answers is None:
+        answers = [AnswerRecord(item_id) for item_id in items]
+    else:
+        answers = [check_answer(record.template, a) for a in record.answers]
+        if sorted(a.item_id for a in answers) != sorted(items):
+            raise InputError(
+                f"Checklist run {record.uid} does not answer each item of {record.template.key}"
+                " exactly once."
+            )
+    if record.signed_off_by is not None or record.signed_off_at is not None:
+        _name(record.signed_off_by, "signer")
+        _time(record.signed_off_at, "sign-off time")
+        if any(a.status == "not_reviewed" for a in answers):
+            raise InputError(f"Checklist run {record.uid} is signed off with items not reviewed.")
+    return answers
+
+
+def insert_run(conn: Connection, record: RunRecord) -> int:
+    """Check ``record`` and store the run, its answers and their evidence; returns its id."""
+    answers = _check_record(record)
+    cursor = conn.execute(
+        "INSERT INTO checklist_runs (uid, review_id, template_key, template_hash, started,"
+        " started_by, signed_off_by, signed_off_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            record.uid,
+            record.review_id,
+            record.template_key,
+            record.template.hash,
+            record.started or audit.now(),
+            record.started_by,
+            record.signed_off_by,
+            record.signed_off_at,
+        ),
+    )
+    run_id = int(cursor.lastrowid)
+    for answer in answers:
+        _write_answer_row(conn, run_id, record.template, answer)
+        add_evidence(conn, run_id, answer.item_id, answer.evidence, by=_adder(record))
+    return run_id
+
+
+def _adder(record: RunRecord) -> str:
+    return _name(record.added_by or record.started_by, "evidence adder")
+
+
+def _write_answer_row(conn: Connection, run_id: int, template: Template, a: AnswerRecord) -> None:
+    conn.execute(
+        "INSERT INTO checklist_answers (run_id, item_id, item_hash, status, note,"
+        " severity_override, override_justification, updated, updated_by, carried_from)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, item_id) DO UPDATE SET"
+        " status = excluded.status, note = excluded.note,"
+        " severity_override = excluded.severity_override,"
+        " override_justification = excluded.override_justification,"
+        " updated = excluded.updated, updated_by = excluded.updated_by",
+        (
+            run_id,
+            a.item_id,
+            template.item(a.item_id).content_hash,
+            a.status,
+            a.note,
+            a.severity_override,
+            a.override_justification,
+            a.updated,
+            a.updated_by,
+            a.carried_from,
+        ),
+    )
+
+
+def _answer_state(conn: Connection, run_id: int) -> list[tuple[Any, ...]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT item_id, status, note, severity_override, override_justification"
+            " FROM checklist_answers WHERE run_id = ? ORDER BY item_id",
+            (run_id,),
+        )
+    ]
+
+
+def upsert_run(conn: Connection, record: RunRecord) -> str:
+    """A run that arrived from elsewhere, matched by uid: stored when new ("added"), else its
+    answers, evidence and sign-off brought up to date ("updated" or "unchanged")."""
+    row = conn.execute(
+        "SELECT id, review_id, template_key, signed_off_by, signed_off_at"
+        " FROM checklist_runs WHERE uid = ?",
+        (record.uid,),
+    ).fetchone()
+    if row is None:
+        insert_run(conn, record)
+        return "added"
+    run_id = int(row[0])
+    if int(row[1]) != record.review_id:
+        raise InputError(f"The checklist run {record.uid} already belongs to another review here.")
+    if row[2] != record.template_key:
+        raise InputError(f"The checklist run {record.uid} arrived with another template.")
+    answers = _check_record(record)
+    before = (_answer_state(conn, run_id), row[3], row[4])
+    evidence = conn.execute(
+        "SELECT count(*) FROM checklist_evidence WHERE run_id = ?", (run_id,)
+    ).fetchone()[0]
+    for answer in answers:
+        _write_answer_row(conn, run_id, record.template, answer)
+        add_evidence(conn, run_id, answer.item_id, answer.evidence, by=_adder(record))
+    conn.execute(
+        "UPDATE checklist_runs SET signed_off_by = ?, signed_off_at = ? WHERE id = ?",
+        (record.signed_off_by, record.signed_off_at, run_id),
+    )
+    after = (_answer_state(conn, run_id), record.signed_off_by, record.signed_off_at)
+    more = conn.execute(
+        "SELECT count(*) FROM checklist_evidence WHERE run_id = ?", (run_id,)
+    ).fetchone()[0]
+    return "unchanged" if after == before and more == evidence else "updated"
+
+
+def write_answer(
+    conn: Connection, run: Run, item_id: str, changes: dict[str, Any], *, by: str
+) -> None:
+    """Change some fields of one answer (checked as the whole answer they make)."""
+    current = next((a for a in run.answers if a.item_id == item_id), None)
+    if current is None:
+        raise InputError(f"Template {run.template.key} has no item {item_id!r}.")
+    unknown = set(changes) - {"status", "note", "severity_override", "override_justification"}
+    if unknown:
+        raise InputError(f"Unknown answer field(s): {', '.join(sorted(unknown))}.")
+    merged = {
+        "status": current.status,
+        "note": current.note,
+        "severity_override": current.severity_override,
+        "override_justification": current.override_justification,
+        **changes,
+    }
+    check_answer(run.template, AnswerRecord(item_id, **merged, updated_by=by))
+    sets = ", ".join(f"{k} = ?" for k in changes)
+    conn.execute(
+        f"UPDATE checklist_answers SET {sets}, updated = ?, updated_by = ?"  # noqa: S608
+        " WHERE run_id = ? AND item_id = ?",
+        [*changes.values(), audit.now(), by, run.id, item_id],
+    )
+
+
+def add_evidence(
+    conn: Connection, run_id: int, item_id: str, refs: Sequence[EvidenceRef], *, by: str
+) -> None:
+    for ref in refs:
+        check_shape(ref)
+        conn.execute(
+            "INSERT OR IGNORE INTO checklist_evidence (run_id, item_id, artifact_uid,"
+            " sample_id, sample_digest, added, added_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (run_id, item_id, ref.artifact_uid, ref.sample_id, ref.sample_digest, audit.now(), by),
+        )
+
+
+def write_sign_off(conn: Connection, run: Run, *, by: str) -> None:
+    left = [a.item_id for a in run.answers if a.status == "not_reviewed"]
+    if left:
+        raise InputError(
+            f"{len(left)} item(s) are not reviewed yet (first: {left[0]}); answer them first."
+        )
+    conn.execute(
+        "UPDATE checklist_runs SET signed_off_by = ?, signed_off_at = ? WHERE id = ?",
+        (_name(by, "signer"), audit.now(), run.id),
+    )
+
+
+def carry_evidence(conn: Connection, to_run: int, from_run: int, item_id: str) -> None:
+    """Copy one item's evidence rows (as they were added) to a newer run."""
+    conn.execute(
+        "INSERT INTO checklist_evidence (run_id, item_id, artifact_uid, sample_id,"
+        " sample_digest, added, added_by) SELECT ?, item_id, artifact_uid, sample_id,"
+        " sample_digest, added, added_by FROM checklist_evidence"
+        " WHERE run_id = ? AND item_id = ?",
+        (to_run, from_run, item_id),
+    )
+
+
+def supersede(conn: Connection, old_id: int, new_id: int) -> None:
+    conn.execute("UPDATE checklist_runs SET superseded_by = ? WHERE id = ?", (new_id, old_id))
+
+
+# --- Commands: permissions and workflow, then one ``session.change()`` around store functions.
+
+
 def start_run(session: Session, review_id: int | str, template_name: str) -> Run:
     session.require_writable("start a checklist")
     review = require_review(session, review_id)
     template = library.resolve(session.conn, template_name)
     origin = "builtin" if _is_builtin(session, template) else "imported"
-    uid = str(uuid.uuid4())
+    record = RunRecord(review.id, template.key, template, session.user.name)
     details = {"review": review.uid, "template": template.key, "hash": template.hash}
-    with session.change("checklist.start", uid, details) as conn:
-        library.pin(session, template, origin)
-        run_id = _insert_run(conn, session, uid, review.id, template)
-        conn.executemany(
-            "INSERT INTO checklist_answers (run_id, item_id, item_hash) VALUES (?, ?, ?)",
-            [(run_id, item.id, item.content_hash) for item in template.items],
-        )
+    with session.change("checklist.start", record.uid, details) as conn:
+        library.pin(conn, template, origin, by=session.user.name)
+        run_id = insert_run(conn, record)
     return get_run(session.conn, run_id)
-
-
-def _insert_run(conn: Connection, session: Session, uid: str, review_id: int, t: Template) -> int:
-    cursor = conn.execute(
-        "INSERT INTO checklist_runs (uid, review_id, template_key, template_hash, started,"
-        " started_by) VALUES (?, ?, ?, ?, ?, ?)",
-        (uid, review_id, t.key, t.hash, audit.now(), session.user.name),
-    )
-    return int(cursor.lastrowid)
 
 
 def get_run(conn: Connection, run_id: int | str) -> Run:
@@ -195,9 +476,7 @@ def set_answer(
             raise InputError(f"Unknown status {status!r}; choose one of {', '.join(STATUSES)}.")
         changes["status"] = status
     if note is not None:
-        if len(note) > MAX_NOTE:
-            raise InputError(f"A note may hold at most {MAX_NOTE} characters.")
-        changes["note"] = note
+        changes["note"] = check_note(note)
     if severity_override is not None:
         if severity_override not in SEVERITIES:
             raise InputError(f"Unknown severity {severity_override!r}.")
@@ -215,26 +494,8 @@ def set_answer(
     }
     with session.change("checklist.answer", run.uid, details) as conn:
         if changes:
-            sets = ", ".join(f"{k} = ?" for k in changes)
-            conn.execute(
-                f"UPDATE checklist_answers SET {sets}, updated = ?, updated_by = ?"  # noqa: S608
-                " WHERE run_id = ? AND item_id = ?",
-                [*changes.values(), audit.now(), session.user.name, run.id, item_id],
-            )
-        for ref in refs:
-            conn.execute(
-                "INSERT OR IGNORE INTO checklist_evidence (run_id, item_id, artifact_uid,"
-                " sample_id, sample_digest, added, added_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run.id,
-                    item_id,
-                    ref.artifact_uid,
-                    ref.sample_id,
-                    ref.sample_digest,
-                    audit.now(),
-                    session.user.name,
-                ),
-            )
+            write_answer(conn, run, item_id, changes, by=session.user.name)
+        add_evidence(conn, run.id, item_id, refs, by=session.user.name)
     return get_run(session.conn, run.id)
 
 
@@ -248,10 +509,7 @@ def sign_off(session: Session, run_id: int | str) -> Run:
             f"{len(left)} item(s) are not reviewed yet (first: {left[0]}); answer them first."
         )
     with session.change("checklist.sign_off", run.uid, {"progress": run.progress()}) as conn:
-        conn.execute(
-            "UPDATE checklist_runs SET signed_off_by = ?, signed_off_at = ? WHERE id = ?",
-            (session.user.name, audit.now(), run.id),
-        )
+        write_sign_off(conn, run, by=session.user.name)
     return get_run(session.conn, run.id)
 
 
@@ -276,48 +534,35 @@ def migrate_run(session: Session, run_id: int | str, template_name: str | None =
         )
     previous = {a.item_id: a for a in old.answers}
     carried, to_review = [], []
-    uid = str(uuid.uuid4())
+    answers = []
+    for item in template.items:
+        before = previous.get(item.id)
+        if before and before.item_hash == item.content_hash and before.status != "not_reviewed":
+            carried.append(item.id)
+            answers.append(
+                AnswerRecord(
+                    item.id,
+                    before.status,
+                    before.note,
+                    before.severity_override,
+                    before.override_justification,
+                    before.updated,
+                    before.updated_by,
+                    carried_from=old.id,
+                )
+            )
+        else:
+            to_review.append(item.id)
+            answers.append(AnswerRecord(item.id))
+    record = RunRecord(old.review_id, template.key, template, session.user.name, answers=answers)
     details = {"from": old.uid, "template": template.key}
-    with session.change("checklist.migrate", uid, details) as conn:
-        library.pin(session, template, "builtin" if _is_builtin(session, template) else "imported")
-        run_id_new = _insert_run(conn, session, uid, old.review_id, template)
-        for item in template.items:
-            before = previous.get(item.id)
-            if before and before.item_hash == item.content_hash and before.status != "not_reviewed":
-                carried.append(item.id)
-                conn.execute(
-                    "INSERT INTO checklist_answers (run_id, item_id, item_hash, status, note,"
-                    " severity_override, override_justification, updated, updated_by,"
-                    " carried_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        run_id_new,
-                        item.id,
-                        item.content_hash,
-                        before.status,
-                        before.note,
-                        before.severity_override,
-                        before.override_justification,
-                        before.updated,
-                        before.updated_by,
-                        old.id,
-                    ),
-                )
-                conn.execute(
-                    "INSERT INTO checklist_evidence (run_id, item_id, artifact_uid, sample_id,"
-                    " sample_digest, added, added_by) SELECT ?, item_id, artifact_uid, sample_id,"
-                    " sample_digest, added, added_by FROM checklist_evidence"
-                    " WHERE run_id = ? AND item_id = ?",
-                    (run_id_new, old.id, item.id),
-                )
-            else:
-                to_review.append(item.id)
-                conn.execute(
-                    "INSERT INTO checklist_answers (run_id, item_id, item_hash) VALUES (?, ?, ?)",
-                    (run_id_new, item.id, item.content_hash),
-                )
-        conn.execute(
-            "UPDATE checklist_runs SET superseded_by = ? WHERE id = ?", (run_id_new, old.id)
-        )
+    with session.change("checklist.migrate", record.uid, details) as conn:
+        origin = "builtin" if _is_builtin(session, template) else "imported"
+        library.pin(conn, template, origin, by=session.user.name)
+        run_id_new = insert_run(conn, record)
+        for item_id in carried:
+            carry_evidence(conn, run_id_new, old.id, item_id)
+        supersede(conn, old.id, run_id_new)
     return Migration(get_run(session.conn, run_id_new), carried, to_review)
 
 

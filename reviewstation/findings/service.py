@@ -3,6 +3,15 @@
 Two-person rules: a finding is approved by a lead who did not write it, and the severity of an
 approved finding is lowered only by such a lead, with a written reason. Any other change to an
 approved finding sends it back to "confirmed" for approval again.
+
+The module owns the tables ``findings``, ``finding_revisions``, ``finding_evidence`` and
+``finding_links``: nothing else writes them. It has two parts. **Store functions**
+(``check_values``, ``check_state``, ``insert_finding``, ``apply_changes``, ``upsert_finding``,
+``add_links``) validate a record by this vault's rules and write it inside the caller's
+transaction; they check no permission. **Commands** (``add_finding``, ``update_finding``,
+``set_status``) check the session's permissions and the workflow, open ``session.change()`` and
+call the store functions. A composite write (the package importer) calls the store functions
+inside its own single transaction, so an imported finding obeys the same rules as a typed one.
 """
 
 from __future__ import annotations
@@ -10,13 +19,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from reviewstation import markings
 from reviewstation.checklists.runs import get_run
 from reviewstation.errors import InputError, NotFound, PermissionDenied
-from reviewstation.evidence import EvidenceRef, resolve_evidence
+from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
 from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
 from reviewstation.text import check_line
@@ -42,6 +52,8 @@ PRODUCT_ID = re.compile(r"^(pkg:[a-z][a-z0-9.+-]*/\S+|cpe:2\.3:[aho*-]:\S+)$")
 MAX_TITLE = 500
 MAX_BODY = 1024 * 1024
 MAX_FIELD = 1000
+MAX_NAME = 200  # author and approver names (a foreign name carries its sender's suffix)
+STATE = ("status", "approved_by", "author")
 EDITABLE = (
     "kind",
     "title",
@@ -173,6 +185,10 @@ def _clean(name: str, value: Any) -> Any:
     if name == "body":
         if len(value) > MAX_BODY:
             raise InputError("The finding's body is larger than 1 MiB.")
+        if not value.isprintable() and any(
+            not c.isprintable() and c not in "\t\n\r" for c in value
+        ):
+            raise InputError("The finding's body contains control characters.")
         return value
     choices = {
         "kind": KINDS,
@@ -205,11 +221,11 @@ def _clean(name: str, value: Any) -> Any:
     return text
 
 
-def _portion(session: Session, value: str) -> str:
+def _portion(marking: str, value: str) -> str:
     """A clean portion mark that this vault may hold: one above its marking is a spill,
     refused rather than recorded."""
     portion = str(_clean("portion_marking", value))
-    markings.within(portion, session.marking, "portion marking")
+    markings.within(portion, marking, "portion marking")
     return portion
 
 
@@ -222,79 +238,219 @@ def cvss_fields(vector: str | None) -> dict[str, Any]:
     return {"cvss_vector": score.vector, "cvss_score": score.base.score}
 
 
-def _check_disclosure(values: dict[str, Any]) -> None:
+def _check_disclosure(values: Mapping[str, Any]) -> None:
     if values.get("disclosure") == "cve_assigned" and not values.get("cve_id"):
         raise InputError("Disclosure 'cve_assigned' needs the CVE id.")
 
 
-def add_finding(
-    session: Session,
-    review_id: int | str,
-    *,
-    title: str,
-    severity: str,
-    kind: str = "capability",
-    body: str = "",
-    cvss_vector: str | None = None,
-    portion_marking: str | None = None,
-    evidence: list[EvidenceRef] | None = None,
-    links: list[tuple[int | str, str]] | None = None,
-    **extra: str | None,
-) -> Finding:
-    session.require_writable("add a finding")
-    review = require_review(session, review_id)
-    unknown = set(extra) - set(EDITABLE)
+# --- Store functions: validate by this vault's rules and write inside the caller's
+# transaction. They check no permission; commands and composite writes do that first.
+
+UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+REQUIRED = ("title", "severity", "kind", "portion_marking")
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    """A finding to store: its fields (names from ``EDITABLE``; ``cvss_score`` is always
+    computed here from the vector) and its state. ``insert_finding`` and ``upsert_finding``
+    check it; building one checks nothing."""
+
+    review_id: int
+    fields: Mapping[str, Any]
+    author: str
+    status: str = "draft"
+    approved_by: str | None = None
+    uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    evidence: Sequence[EvidenceRef] = ()
+    links: Sequence[tuple[int | str, str]] = ()
+
+
+def check_values(values: Mapping[str, Any], marking: str) -> dict[str, Any]:
+    """A finding's fields checked by this vault's rules: known names only, each value by its
+    kind, the portion marking not above ``marking`` (the vault's), and the CVSS score computed
+    from the vector (a score that came with the values is never taken)."""
+    unknown = set(values) - set(EDITABLE)
     if unknown:
         raise InputError(f"Unknown finding field(s): {', '.join(sorted(unknown))}.")
-    values: dict[str, Any] = {
-        name: _clean(name, value) for name, value in extra.items() if value is not None
-    }
-    values.update(
-        kind=_clean("kind", kind),
-        title=_clean("title", title),
-        body=_clean("body", body),
-        severity=_clean("severity", severity),
-        portion_marking=_portion(session, portion_marking or review.marking),
-        **cvss_fields(cvss_vector),
-    )
-    _check_disclosure(values)
-    refs = [resolve_evidence(session, ref) for ref in evidence or []]
-    checked_links = [_check_link(session.conn, review.id, run, item) for run, item in links or []]
-    now = audit.now()
-    uid = str(uuid.uuid4())
-    row = {
-        **values,
-        "uid": uid,
-        "review_id": review.id,
-        "author": session.user.name,
-        "status": "draft",
-        "created": now,
-        "updated": now,
-        "revision": 1,
-    }
-    with session.change(
-        "finding.add", uid, {"review": review.uid, "title": values["title"]}
-    ) as conn:
-        cursor = conn.execute(
-            f"INSERT INTO findings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
-            list(row.values()),
-        )
-        finding_id = int(cursor.lastrowid)
-        _add_revision(
-            conn, finding_id, 1, session.user.name, {k: [None, v] for k, v in values.items()}
-        )
-        _attach(conn, finding_id, refs, checked_links)
-    return get_finding(session.conn, finding_id)
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "cvss_vector":
+            out.update(cvss_fields(_clean(name, value) or None))
+        elif name == "portion_marking":
+            out[name] = None if value is None else _portion(marking, value)
+        else:
+            out[name] = _clean(name, value)
+    return out
 
 
-def _check_link(
+def _check_name(value: object, what: str) -> str:
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > MAX_NAME
+        or not value.isprintable()
+        or value != value.strip()
+    ):
+        raise InputError(f"The finding's {what} must be 1-{MAX_NAME} printable characters.")
+    return value
+
+
+def check_state(status: object, approved_by: object, author: object) -> None:
+    """The workflow state: a known status; an approved finding names its approver, who is not
+    its author (the two-person rule); any other finding names no approver."""
+    if status not in STATUSES:
+        raise InputError(f"Unknown finding status {status!r}; one of {', '.join(STATUSES)}.")
+    _check_name(author, "author")
+    if status == "approved":
+        if approved_by is None:
+            raise InputError("An approved finding names the lead who approved it.")
+        if _check_name(approved_by, "approver") == author:
+            raise InputError("A finding is approved by a lead other than its author.")
+    elif approved_by is not None:
+        raise InputError(f"A {status} finding has no approver.")
+
+
+def check_link(
     conn: Connection, review_id: int, run_id: int | str, item_id: str
 ) -> tuple[int, str]:
+    """A link to a checklist item of a run of the same review, as (run id, item id)."""
     run = get_run(conn, run_id)
     if run.review_id != review_id:
         raise InputError(f"Checklist run {run.id} belongs to another review.")
     run.template.item(item_id)
     return run.id, item_id
+
+
+def insert_finding(
+    conn: Connection,
+    record: FindingRecord,
+    *,
+    marking: str,
+    by: str,
+    note: Mapping[str, Any] | None = None,
+) -> int:
+    """Check ``record`` and store it as revision 1 (``by`` is the user who records it;
+    ``note`` goes into that revision, e.g. the package it came from). Returns its row id."""
+    if not UID.fullmatch(record.uid):
+        raise InputError(f"A finding's uid {record.uid[:60]!r} is not a UUID.")
+    values = check_values(record.fields, marking)
+    missing = [name for name in REQUIRED if values.get(name) is None]
+    if missing:
+        raise InputError(f"A finding needs its {', '.join(missing)}.")
+    _check_disclosure(values)
+    check_state(record.status, record.approved_by, record.author)
+    refs = [check_shape(ref) for ref in record.evidence]
+    links = [check_link(conn, record.review_id, run, item) for run, item in record.links]
+    now = audit.now()
+    state = {"author": record.author, "status": record.status, "approved_by": record.approved_by}
+    row = {
+        **{name: value for name, value in values.items() if value is not None},
+        **state,
+        "uid": record.uid,
+        "review_id": record.review_id,
+        "created": now,
+        "updated": now,
+        "revision": 1,
+    }
+    cursor = conn.execute(
+        f"INSERT INTO findings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
+        list(row.values()),
+    )
+    finding_id = int(cursor.lastrowid)
+    changes: dict[str, Any] = {k: [None, v] for k, v in values.items()}
+    if note is not None:
+        changes.update({k: [None, v] for k, v in state.items() if v not in (None, "draft")})
+        changes["imported"] = dict(note)
+    _add_revision(conn, finding_id, 1, by, changes)
+    _attach(conn, finding_id, refs, links)
+    return finding_id
+
+
+def apply_changes(
+    conn: Connection,
+    finding: Finding,
+    new: Mapping[str, Any],
+    *,
+    marking: str,
+    by: str,
+    extra: Mapping[str, Any] | None = None,
+    evidence: Sequence[EvidenceRef] = (),
+    links: Sequence[tuple[int | str, str]] = (),
+) -> int:
+    """Check ``new`` (fields and state) against the finding as it is and store it as the next
+    revision, with ``extra`` (a reason, an import note) in the revision. Returns its number."""
+    state = {k: v for k, v in new.items() if k in STATE}
+    fields = {k: v for k, v in new.items() if k not in STATE and k != "cvss_score"}
+    checked = {**check_values(fields, marking), **state}
+    merged = {**asdict(finding), **checked}
+    missing = [name for name in REQUIRED if merged.get(name) is None]
+    if missing:
+        raise InputError(f"A finding needs its {', '.join(missing)}.")
+    _check_disclosure(merged)
+    check_state(merged["status"], merged["approved_by"], merged["author"])
+    refs = [check_shape(ref) for ref in evidence]
+    checked_links = [check_link(conn, finding.review_id, run, item) for run, item in links]
+    revision = finding.revision + 1
+    diff: dict[str, Any] = {k: [getattr(finding, k), v] for k, v in checked.items()}
+    if refs:
+        diff["evidence_added"] = [r.to_json() for r in refs]
+    if checked_links:
+        diff["links_added"] = [{"run": r, "item": i} for r, i in checked_links]
+    diff.update(extra or {})
+    sets = "".join(f"{name} = ?, " for name in checked)
+    conn.execute(
+        f"UPDATE findings SET {sets}updated = ?, revision = ? WHERE id = ?",  # noqa: S608
+        [*checked.values(), audit.now(), revision, finding.id],
+    )
+    _add_revision(conn, finding.id, revision, by, diff)
+    _attach(conn, finding.id, refs, checked_links)
+    return revision
+
+
+def upsert_finding(
+    conn: Connection,
+    record: FindingRecord,
+    *,
+    marking: str,
+    by: str,
+    note: Mapping[str, Any],
+) -> str:
+    """A finding that arrived from elsewhere, matched by uid: stored when new ("added"), else
+    its differences stored as a new revision ("updated") or nothing done ("unchanged")."""
+    row = conn.execute("SELECT id FROM findings WHERE uid = ?", (record.uid,)).fetchone()
+    if row is None:
+        insert_finding(conn, record, marking=marking, by=by, note=note)
+        return "added"
+    finding = get_finding(conn, int(row[0]))
+    if finding.review_id != record.review_id:
+        raise InputError(f"The finding {record.uid} already belongs to another review here.")
+    wanted = {
+        **check_values(record.fields, marking),
+        "author": record.author,
+        "status": record.status,
+        "approved_by": record.approved_by,
+    }
+    diff = {k: v for k, v in wanted.items() if getattr(finding, k) != v}
+    refs = [check_shape(ref) for ref in record.evidence]
+    refs = [ref for ref in refs if ref not in finding.evidence]
+    links = [check_link(conn, finding.review_id, run, item) for run, item in record.links]
+    links = [link for link in links if link not in finding.links]
+    if not diff and not refs and not links:
+        return "unchanged"
+    if "cvss_score" in diff and "cvss_vector" not in diff:
+        diff.pop("cvss_score")
+    apply_changes(
+        conn,
+        finding,
+        diff,
+        marking=marking,
+        by=by,
+        extra={"imported": dict(note)},
+        evidence=refs,
+        links=links,
+    )
+    return "updated"
 
 
 def _attach(
@@ -321,6 +477,48 @@ def _add_revision(
         " VALUES (?, ?, ?, ?, ?)",
         (finding_id, revision, audit.now(), user, json.dumps(changes, sort_keys=True)),
     )
+
+
+# --- Commands: permissions and workflow, then one ``session.change()`` around store functions.
+
+
+def add_finding(
+    session: Session,
+    review_id: int | str,
+    *,
+    title: str,
+    severity: str,
+    kind: str = "capability",
+    body: str = "",
+    cvss_vector: str | None = None,
+    portion_marking: str | None = None,
+    evidence: list[EvidenceRef] | None = None,
+    links: list[tuple[int | str, str]] | None = None,
+    **extra: str | None,
+) -> Finding:
+    session.require_writable("add a finding")
+    review = require_review(session, review_id)
+    fields: dict[str, Any] = {name: value for name, value in extra.items() if value is not None}
+    fields.update(
+        kind=kind,
+        title=title,
+        body=body,
+        severity=severity,
+        portion_marking=portion_marking or review.marking,
+        cvss_vector=cvss_vector,
+    )
+    values = check_values(fields, session.marking)  # a clear error before anything is written
+    record = FindingRecord(
+        review.id,
+        fields,
+        session.user.name,
+        evidence=[resolve_evidence(session, ref) for ref in evidence or []],
+        links=[check_link(session.conn, review.id, run, item) for run, item in links or []],
+    )
+    details = {"review": review.uid, "title": values["title"]}
+    with session.change("finding.add", record.uid, details) as conn:
+        finding_id = insert_finding(conn, record, marking=session.marking, by=session.user.name)
+    return get_finding(session.conn, finding_id)
 
 
 def _is_downgrade(old: str, new: str) -> bool:
@@ -352,14 +550,16 @@ def update_finding(
             if fields["cvss_vector"] != finding.cvss_vector:
                 new.update(fields)
             continue
-        cleaned = _portion(session, value) if name == "portion_marking" else _clean(name, value)
+        cleaned = (
+            _portion(session.marking, value) if name == "portion_marking" else _clean(name, value)
+        )
         if name in ("cwe", "cve_id", "vex_status") and cleaned == "":
             cleaned = None
         if cleaned != getattr(finding, name):
             new[name] = cleaned
     _check_disclosure({**asdict(finding), **new})
     refs = [resolve_evidence(session, ref) for ref in evidence or []]
-    checked = [_check_link(session.conn, finding.review_id, r, i) for r, i in links or []]
+    checked = [check_link(session.conn, finding.review_id, r, i) for r, i in links or []]
     if not new and not refs and not checked:
         return finding
     status = finding.status
@@ -385,24 +585,20 @@ def _write(
     links: list[tuple[int, str]],
     reason: str,
 ) -> Finding:
-    revision = finding.revision + 1
-    diff: dict[str, Any] = {k: [getattr(finding, k), v] for k, v in new.items()}
-    if refs:
-        diff["evidence_added"] = [r.to_json() for r in refs]
-    if links:
-        diff["links_added"] = [{"run": r, "item": i} for r, i in links]
-    if reason.strip():
-        diff["reason"] = reason.strip()
     action = "finding.status" if set(new) <= {"status", "approved_by"} else "finding.update"
-    details = {"revision": revision, "fields": sorted(new)}
+    details = {"revision": finding.revision + 1, "fields": sorted(new)}
+    extra = {"reason": reason.strip()} if reason.strip() else {}
     with session.change(action, finding.uid, details) as conn:
-        sets = "".join(f"{name} = ?, " for name in new)
-        conn.execute(
-            f"UPDATE findings SET {sets}updated = ?, revision = ? WHERE id = ?",  # noqa: S608
-            [*new.values(), audit.now(), revision, finding.id],
+        apply_changes(
+            conn,
+            finding,
+            new,
+            marking=session.marking,
+            by=session.user.name,
+            extra=extra,
+            evidence=refs,
+            links=[(run, item) for run, item in links],
         )
-        _add_revision(conn, finding.id, revision, session.user.name, diff)
-        _attach(conn, finding.id, refs, links)
     return get_finding(session.conn, finding.id)
 
 

@@ -17,7 +17,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,6 @@ from reviewstation.packages.writer import PackageWriter, ZipBuilder
 from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.reviews.service import require_review
 from reviewstation.vault import audit
-from reviewstation.vault.header import HeaderCheckpoint
 from reviewstation.vault.session import Session
 
 MAX_RECIPIENTS = 64
@@ -198,26 +197,7 @@ def _record(
                 count,
             ),
         )
-        point = audit.make_checkpoint(
-            conn,
-            session.vault_id,
-            session.user.name,
-            session.identity.signing,
-            f"package {content.package_id}",
-        )
-        session.save_header(
-            replace(
-                session.header,
-                checkpoint=HeaderCheckpoint(
-                    point.count,
-                    point.head,
-                    point.user,
-                    point.at,
-                    point.signature.p384_der,
-                    point.signature.mldsa87,
-                ),
-            )
-        )
+        point = session.sign_checkpoint(f"package {content.package_id}")
     return point
 
 

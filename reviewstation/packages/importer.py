@@ -9,42 +9,47 @@ review, findings, checklist runs, artifact records, the import record and its au
 Imported content lives under a local review keyed by (signer, source review), so packages from
 many workstations merge without duplicates: a finding or run is matched by its uid and
 updated in place (as a new revision) when a newer package brings changes.
+
+The importer writes only its own tables (``package_imports``, ``review_sources``). Everything
+else goes through the store functions of the features that own it (reviews, findings,
+checklists, the artifact intake and catalog), inside the one transaction, so imported content
+is checked by this vault's rules exactly as typed content is: lengths, one-line fields,
+statuses, the two-person rule. Names of people from the sending vault are attributed to the
+signer (``users.foreign_name``: ``name@<16 hex of the signer's fingerprint>``) and never
+match a person here; the package's checklist templates are pinned under the signer's
+namespace and never shadow a shipped or local template. Content that breaks a rule refuses
+the whole package.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import re
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reviewstation import markings
-from reviewstation.artifacts import catalog, custody, inspectors
-from reviewstation.artifacts.blobstore import BlobRef, BlobWriter, new_key, wrap_key
+from reviewstation import evidence, markings
+from reviewstation.artifacts import catalog, custody, inspectors, intake
+from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.inspection import Inspection, with_claim
-from reviewstation.artifacts.stream import DEFAULT_CHUNK
 from reviewstation.canonical import canonical, loads_bounded
-from reviewstation.checklists import library
+from reviewstation.checklists import library, runs
 from reviewstation.checklists.templates import from_mapping
 from reviewstation.crypto.identity import PublicIdentity
-from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
-from reviewstation.findings.service import EDITABLE as FINDING_FIELDS
-from reviewstation.findings.service import cvss_fields
+from reviewstation.errors import InputError, NotFound, PermissionDenied, ReviewStationError
+from reviewstation.findings import service as findings
 from reviewstation.packages import members, trust
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.packages.zipsafe import PackageRefused
-from reviewstation.progress import CancelFlag, check_cancel
-from reviewstation.vault import audit
+from reviewstation.progress import CancelFlag
+from reviewstation.reviews import service as reviews
+from reviewstation.vault import audit, users
 from reviewstation.vault.database import Connection, DatabaseError
 from reviewstation.vault.session import Session
 
 MAX_NATIVE = 64 * 1024 * 1024
-FINDING_STATE = ("status", "approved_by", "author")
 
 
 @dataclass
@@ -150,14 +155,14 @@ def _import(
             _commit(session, package, result, findings_doc, runs_doc, blobs)
         except DatabaseError as exc:
             for blob in blobs:
-                blob.writer.abort()
+                blob.sealed.abort()
             raise PackageRefused(
                 f"The package's content does not fit this vault's records ({exc}); nothing"
                 " was imported."
             ) from exc
         except BaseException:
             for blob in blobs:
-                blob.writer.abort()
+                blob.sealed.abort()
             raise
     return result
 
@@ -172,37 +177,16 @@ def _native(package: Verified, name: str, kind: str) -> dict[str, Any]:
 @dataclass
 class _Blob:
     record: dict[str, Any]
-    writer: BlobWriter
-    key: bytes
-    size: int
-    sha256: str
-    sha384: str
+    sealed: intake.Sealed
+    path: str
     inspection: Inspection | None = None  # this vault's own inspectors
-
-
-def _rechunk(chunks: Iterable[bytes], size: int) -> Iterator[tuple[bytes, bool]]:
-    """Fixed-size blocks with a flag on the last (an empty stream is one empty last block)."""
-    buffer = bytearray()
-    pending: bytes | None = None
-    for chunk in chunks:
-        buffer += chunk
-        while len(buffer) >= size:
-            if pending is not None:
-                yield pending, False
-            pending = bytes(buffer[:size])
-            del buffer[:size]
-    if buffer:
-        if pending is not None:
-            yield pending, False
-        yield bytes(buffer), True
-    else:
-        yield (pending if pending is not None else b""), True
 
 
 def _evidence(
     session: Session, package: Verified, doc: dict[str, Any], cancel: CancelFlag
 ) -> list[_Blob]:
-    """Encrypt each new evidence member into this vault's blob store (synced, not yet listed)."""
+    """Each new evidence member through the artifact intake's stream (encrypted under a new
+    key, written and synced, not yet listed), inspected by this vault's inspectors."""
     blobs: list[_Blob] = []
     records = doc.get("artifacts")
     if not isinstance(records, list):
@@ -218,35 +202,37 @@ def _evidence(
             with contextlib.suppress(Exception):
                 catalog.get_artifact(session.conn, uid)
                 continue  # this vault already holds that artifact
-            key = new_key()
-            writer = BlobWriter(session.path, session.vault_id, uid, key, DEFAULT_CHUNK)
-            sha256, sha384, size = hashlib.sha256(), hashlib.sha384(), 0
-            try:
-                for block, last in _rechunk(package.zip.stream(member), DEFAULT_CHUNK):
-                    check_cancel(cancel, "package import")
-                    sha256.update(block)
-                    sha384.update(block)
-                    size += len(block)
-                    writer.write_chunk(block, last)
-                writer.finish()
-            except BaseException:
-                writer.abort()
-                raise
-            blobs.append(_Blob(record, writer, key, size, sha256.hexdigest(), sha384.hexdigest()))
-            if (sha256.hexdigest(), sha384.hexdigest()) != (
+            with _checked(f"evidence {uid}"):
+                path = intake.check_record_path(str(record["path"]), "package evidence")
+            sealed = intake.seal_stream(session, uid, package.zip.stream(member), cancel=cancel)
+            blobs.append(_Blob(record, sealed, path))
+            if (sealed.sha256, sealed.sha384) != (
                 record.get("sha256"),
                 record.get("sha384"),
-            ) or sha384.hexdigest() != package.listed.get(member):
+            ) or sealed.sha384 != package.listed.get(member):
                 raise PackageRefused(f"The evidence {member!r} does not match its recorded hashes.")
             # The sender's inspection is only a claim (a modified client can label a pickle
             # "safetensors"); what the panels and flags rely on comes from our own inspectors.
-            ref = BlobRef(session.vault_id, uid, writer.name, size, DEFAULT_CHUNK, key, member)
-            blobs[-1].inspection = inspectors.summarize(session.path, ref, str(record["path"]))
+            ref = sealed.ref(session.vault_id, member)
+            blobs[-1].inspection = inspectors.summarize(session.path, ref, path)
     except BaseException:
         for blob in blobs:
-            blob.writer.abort()
+            blob.sealed.abort()
         raise
     return blobs
+
+
+@contextlib.contextmanager
+def _checked(what: str) -> Iterator[None]:
+    """A rule of this vault that the package's content breaks refuses the whole package."""
+    try:
+        yield
+    except PackageRefused:
+        raise
+    except (InputError, NotFound) as exc:
+        raise PackageRefused(
+            f"The package's {what} breaks this vault's rules ({exc}); nothing was imported."
+        ) from exc
 
 
 def _commit(
@@ -268,18 +254,25 @@ def _commit(
         "sums_sha384": package.sums_sha384,
         "encrypted": package.encrypted,
     }
+
+    def foreign(name: object) -> str:
+        return users.foreign_name(name, signer.fingerprint)
+
     with session.change("package.import", result.package_id, details) as conn:
         review = findings_doc.get("review")
         if not isinstance(review, dict):
             raise PackageRefused("The package's findings.json has no review.")
-        result.review_id = _local_review(session, conn, signer.fingerprint, review)
+        with _checked("review"):
+            result.review_id = _local_review(session, conn, signer.fingerprint, review, foreign)
+        for run in _list(runs_doc, "runs"):  # first: findings link to runs
+            with _checked(f"checklist run {_uid(run, 'checklist run')}"):
+                _merge_run(session, conn, result, run, signer, foreign)
         for finding in _list(findings_doc, "findings"):
-            _merge_finding(session, conn, result, finding)
-        for run in _list(runs_doc, "runs"):
-            _merge_run(session, conn, result, run)
-        _link_findings(conn, _list(findings_doc, "findings"))
+            with _checked(f"finding {_uid(finding, 'finding')}"):
+                _merge_finding(session, conn, result, finding, foreign)
         for blob in blobs:
-            _add_artifact(session, conn, result, blob, signer)
+            with _checked(f"evidence {blob.sealed.uid}"):
+                _add_artifact(session, conn, result, blob, signer)
         conn.execute(
             "INSERT INTO package_imports (package_id, signer_fingerprint, signer_name, sequence,"
             " sums_sha384, source_vault, source_review, review_id, checkpoint, imported,"
@@ -310,20 +303,6 @@ def _uid(obj: dict[str, Any], what: str) -> str:
     return uid
 
 
-def _link_findings(conn: Connection, findings: list[dict[str, Any]]) -> None:
-    """Links from findings to checklist items, by the uids both sides share."""
-    for finding in findings:
-        for link in finding.get("links") or []:
-            if not isinstance(link, dict) or not isinstance(link.get("run_uid"), str):
-                continue
-            conn.execute(
-                "INSERT OR IGNORE INTO finding_links (finding_id, run_id, item_id)"
-                " SELECT f.id, r.id, ? FROM findings f, checklist_runs r"
-                " WHERE f.uid = ? AND r.uid = ?",
-                (str(link.get("item")), _uid(finding, "finding"), link["run_uid"]),
-            )
-
-
 def _list(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
     items = doc.get(key)
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -331,60 +310,50 @@ def _list(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return items
 
 
-def _text(obj: dict[str, Any], key: str, default: str = "") -> str:
+def _refs(obj: dict[str, Any]) -> list[evidence.EvidenceRef]:
+    refs = obj.get("evidence")
+    if refs is None:
+        return []
+    if not isinstance(refs, list):
+        raise InputError("Its evidence list is malformed.")
+    return [evidence.from_json(ref) for ref in refs]
+
+
+def _str(obj: dict[str, Any], key: str, default: str = "") -> str:
     value = obj.get(key, default)
-    return default if value is None else str(value)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise InputError(f"Its {key.replace('_', ' ')} is not text.")
+    return value
 
 
-def _within(value: object, session: Session, what: str) -> markings.Marking:
-    """A marking the package carries, refused when it is not one or is above this vault."""
-    try:
-        return markings.within(str(value), session.marking, what)
-    except InputError as exc:
-        raise PackageRefused(str(exc)) from None
-
-
-def _local_review(session: Session, conn: Connection, signer: str, review: dict[str, Any]) -> int:
-    source = _text(review, "uid")
+def _local_review(
+    session: Session,
+    conn: Connection,
+    signer: str,
+    review: dict[str, Any],
+    foreign: Callable[[object], str],
+) -> int:
+    source = _uid(review, "review")
     row = conn.execute(
         "SELECT review_id FROM review_sources WHERE signer_fingerprint = ? AND source_review = ?",
         (signer, source),
     ).fetchone()
     if row is not None:
         return int(row[0])
-    now = audit.now()
-    access = _text(review, "access_mode", "weights")
-    cursor = conn.execute(
-        "INSERT INTO reviews (uid, title, developer, developer_contact, model_name, model_version,"
-        " access_mode, received, deadline, planned_release, determination,"
-        " determination_reference, determination_rationale, determination_by, determination_at,"
-        " marking, status, created, created_by, updated) VALUES"
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_review', ?, ?, ?)",
-        (
-            str(uuid.uuid4()),
-            _text(review, "title", "Imported review"),
-            _text(review, "developer", "?"),
-            _text(review, "developer_contact"),
-            _text(review, "model_name", "?"),
-            _text(review, "model_version"),
-            access if access in ("weights", "api", "weights+api") else "weights",
-            _text(review, "received", now[:10]),
-            _text(review, "deadline", now[:10]),
-            review.get("planned_release"),
-            _text(review, "determination", "pending")
-            if review.get("determination") in ("pending", "covered", "not_covered")
-            else "pending",
-            _text(review, "determination_reference"),
-            _text(review, "determination_rationale"),
-            review.get("determination_by"),
-            review.get("determination_at"),
-            _within(_text(review, "marking", session.marking), session, "review's marking").text,
-            now,
-            session.user.name,
-            now,
-        ),
+    decided_by = review.get("determination_by")
+    record = reviews.ReviewRecord(
+        fields={name: review.get(name) for name in reviews.EDITABLE},
+        created_by=session.user.name,
+        status="in_review",
+        determination=_str(review, "determination", "pending"),
+        determination_reference=_str(review, "determination_reference"),
+        determination_rationale=_str(review, "determination_rationale"),
+        determination_by=None if decided_by is None else foreign(decided_by),
+        determination_at=review.get("determination_at"),
     )
-    review_id = int(cursor.lastrowid)
+    review_id = reviews.insert_review(conn, record, marking=session.marking)
     conn.execute(
         "INSERT INTO review_sources (review_id, signer_fingerprint, source_review)"
         " VALUES (?, ?, ?)",
@@ -394,95 +363,54 @@ def _local_review(session: Session, conn: Connection, signer: str, review: dict[
 
 
 def _merge_finding(
-    session: Session, conn: Connection, result: ImportResult, finding: dict[str, Any]
+    session: Session,
+    conn: Connection,
+    result: ImportResult,
+    finding: dict[str, Any],
+    foreign: Callable[[object], str],
 ) -> None:
-    uid = _uid(finding, "finding")
-    values = {name: finding.get(name) for name in (*FINDING_FIELDS, *FINDING_STATE)}
-    portion = _within(values["portion_marking"], session, f"portion marking of finding {uid}")
-    values["portion_marking"] = portion.portion
-    # The score is this installation's CVSS-B of the vector, never the sender's number (a
-    # package from before scores were named carries the vector's full score as its base).
-    vector = values.get("cvss_vector")
-    if vector is not None and not isinstance(vector, str):
-        raise PackageRefused(f"The package's finding {uid} has a CVSS vector that is not text.")
-    try:
-        values.update(cvss_fields(vector))
-    except InputError as exc:
-        raise PackageRefused(f"The package's finding {uid}: {exc}") from exc
-    row = conn.execute(
-        "SELECT id, review_id, revision FROM findings WHERE uid = ?", (uid,)
-    ).fetchone()
-    note = {"package": result.package_id, "source_revision": finding.get("revision")}
-    if row is None:
-        now = audit.now()
-        columns = {
-            **values,
-            "uid": uid,
-            "review_id": result.review_id,
-            "created": now,
-            "updated": now,
-            "revision": 1,
-        }
-        try:
-            cursor = conn.execute(
-                f"INSERT INTO findings ({', '.join(columns)})"  # noqa: S608
-                f" VALUES ({', '.join('?' * len(columns))})",
-                list(columns.values()),
-            )
-        except Exception as exc:
-            raise PackageRefused(f"The package's finding {uid} is invalid ({exc}).") from exc
-        finding_id = int(cursor.lastrowid)
-        changes = {k: [None, v] for k, v in values.items() if v not in (None, "")}
-        _revision(conn, finding_id, 1, session, {**changes, "imported": note})
-        result.findings_added += 1
-    else:
-        if int(row[1]) != result.review_id:
-            raise PackageRefused(f"The finding {uid} already belongs to another review here.")
-        query = f"SELECT {', '.join(values)} FROM findings WHERE id = ?"  # noqa: S608
-        current = dict(zip(values, conn.execute(query, (row[0],)).fetchone(), strict=True))
-        diff = {k: [current[k], v] for k, v in values.items() if current[k] != v}
-        if not diff:
-            return
-        revision = int(row[2]) + 1
-        sets = "".join(f"{k} = ?, " for k in diff)
-        conn.execute(
-            f"UPDATE findings SET {sets}updated = ?, revision = ? WHERE id = ?",  # noqa: S608
-            [*(v for _, v in diff.values()), audit.now(), revision, row[0]],
-        )
-        _revision(conn, int(row[0]), revision, session, {**diff, "imported": note})
-        result.findings_updated += 1
-    finding_id = int(conn.execute("SELECT id FROM findings WHERE uid = ?", (uid,)).fetchone()[0])
-    for ref in finding.get("evidence") or []:
-        if isinstance(ref, dict) and ref.get("artifact"):
-            conn.execute(
-                "INSERT OR IGNORE INTO finding_evidence (finding_id, artifact_uid, sample_id,"
-                " sample_digest) VALUES (?, ?, ?, ?)",
-                (finding_id, str(ref["artifact"]), ref.get("sample_id"), ref.get("sample_digest")),
-            )
-
-
-def _revision(
-    conn: Connection, finding_id: int, revision: int, session: Session, changes: dict[str, Any]
-) -> None:
-    conn.execute(
-        "INSERT INTO finding_revisions (finding_id, revision, at, user, changes)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (finding_id, revision, audit.now(), session.user.name, json.dumps(changes, sort_keys=True)),
+    approved_by = finding.get("approved_by")
+    links: list[tuple[int | str, str]] = []
+    raw_links = finding.get("links") or []
+    if not isinstance(raw_links, list):
+        raise InputError("Its links are malformed.")
+    for link in raw_links:
+        run_uid = link.get("run_uid") if isinstance(link, dict) else None
+        if not isinstance(run_uid, str):
+            continue  # a run that did not travel (superseded in the sending vault)
+        with contextlib.suppress(NotFound):
+            links.append((runs.get_run(conn, run_uid).uid, _str(link, "item")))
+    revision = finding.get("revision")
+    record = findings.FindingRecord(
+        review_id=result.review_id,
+        fields={name: finding.get(name) for name in findings.EDITABLE},
+        author=foreign(finding.get("author")),
+        status=finding.get("status"),  # type: ignore[arg-type]  # checked by the store
+        approved_by=None if approved_by is None else foreign(approved_by),
+        uid=_uid(finding, "finding"),
+        evidence=_refs(finding),
+        links=links,
     )
-
-
-ANSWER_FIELDS = (
-    "status",
-    "note",
-    "severity_override",
-    "override_justification",
-    "updated",
-    "updated_by",
-)
+    note = {
+        "package": result.package_id,
+        "source_revision": revision if type(revision) is int else None,
+    }
+    outcome = findings.upsert_finding(
+        conn, record, marking=session.marking, by=session.user.name, note=note
+    )
+    if outcome == "added":
+        result.findings_added += 1
+    elif outcome == "updated":
+        result.findings_updated += 1
 
 
 def _merge_run(
-    session: Session, conn: Connection, result: ImportResult, run: dict[str, Any]
+    session: Session,
+    conn: Connection,
+    result: ImportResult,
+    run: dict[str, Any],
+    signer: PublicIdentity,
+    foreign: Callable[[object], str],
 ) -> None:
     try:
         template = from_mapping(run["template_body"], "package template")
@@ -490,79 +418,40 @@ def _merge_run(
         raise PackageRefused(
             f"A checklist run in the package has an invalid template ({exc})."
         ) from exc
-    library.pin(session, template, "imported")
-    uid = _uid(run, "checklist run")
-    row = conn.execute("SELECT id, review_id FROM checklist_runs WHERE uid = ?", (uid,)).fetchone()
-    if row is None:
-        cursor = conn.execute(
-            "INSERT INTO checklist_runs (uid, review_id, template_key, template_hash, started,"
-            " started_by, signed_off_by, signed_off_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                uid,
-                result.review_id,
-                template.key,
-                template.hash,
-                _text(run, "started"),
-                _text(run, "started_by"),
-                run.get("signed_off_by"),
-                run.get("signed_off_at"),
-            ),
-        )
-        run_id = int(cursor.lastrowid)
-        result.runs_added += 1
-    else:
-        if int(row[1]) != result.review_id:
-            raise PackageRefused(f"The checklist run {uid} already belongs to another review here.")
-        run_id = int(row[0])
-        conn.execute(
-            "UPDATE checklist_runs SET signed_off_by = ?, signed_off_at = ? WHERE id = ?",
-            (run.get("signed_off_by"), run.get("signed_off_at"), run_id),
-        )
-    before = _answers(conn, run_id)
-    known = {item.id: item.content_hash for item in template.items}
+    key = library.pin_from_package(conn, template, signer.fingerprint, by=session.user.name)
+    answers = []
     for item in _list(run, "items"):
-        item_id = _text(item, "id")
-        if item_id not in known:
-            raise PackageRefused(f"Checklist item {item_id!r} is not in its template.")
-        values = [item.get(k) for k in ANSWER_FIELDS]
-        conn.execute(
-            "INSERT INTO checklist_answers (run_id, item_id, item_hash, status, note,"
-            " severity_override, override_justification, updated, updated_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, item_id) DO UPDATE SET"
-            " status = excluded.status, note = excluded.note,"
-            " severity_override = excluded.severity_override,"
-            " override_justification = excluded.override_justification,"
-            " updated = excluded.updated, updated_by = excluded.updated_by",
-            (run_id, item_id, known[item_id], *values),
+        answered_by = item.get("updated_by")
+        answers.append(
+            runs.AnswerRecord(
+                item_id=_str(item, "id"),
+                status=item.get("status"),  # type: ignore[arg-type]  # checked by the store
+                note=_str(item, "note"),
+                severity_override=item.get("severity_override"),
+                override_justification=_str(item, "override_justification"),
+                updated=item.get("updated"),
+                updated_by=None if answered_by is None else foreign(answered_by),
+                evidence=_refs(item),
+            )
         )
-        for ref in item.get("evidence") or []:
-            if isinstance(ref, dict) and ref.get("artifact"):
-                conn.execute(
-                    "INSERT OR IGNORE INTO checklist_evidence (run_id, item_id, artifact_uid,"
-                    " sample_id, sample_digest, added, added_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        run_id,
-                        item_id,
-                        str(ref["artifact"]),
-                        ref.get("sample_id"),
-                        ref.get("sample_digest"),
-                        audit.now(),
-                        session.user.name,
-                    ),
-                )
-    if row is not None and _answers(conn, run_id) != before:
+    signed_by = run.get("signed_off_by")
+    record = runs.RunRecord(
+        review_id=result.review_id,
+        template_key=key,
+        template=template,
+        started_by=foreign(run.get("started_by")),
+        uid=_uid(run, "checklist run"),
+        started=run.get("started"),
+        signed_off_by=None if signed_by is None else foreign(signed_by),
+        signed_off_at=run.get("signed_off_at"),
+        answers=answers,
+        added_by=foreign(signer.name),
+    )
+    outcome = runs.upsert_run(conn, record)
+    if outcome == "added":
+        result.runs_added += 1
+    elif outcome == "updated":
         result.runs_updated += 1
-
-
-def _answers(conn: Connection, run_id: int) -> list[tuple[Any, ...]]:
-    return [
-        tuple(r)
-        for r in conn.execute(
-            "SELECT item_id, status, note, severity_override, override_justification"
-            " FROM checklist_answers WHERE run_id = ? ORDER BY item_id",
-            (run_id,),
-        )
-    ]
 
 
 def _inspection(blob: _Blob) -> dict[str, Any]:
@@ -579,32 +468,22 @@ def _add_artifact(
     record = blob.record
     source_custody = record.get("custody") if isinstance(record.get("custody"), dict) else {}
     assert isinstance(source_custody, dict)
-    row = {
-        "uid": str(record["uid"]),
-        "review_id": result.review_id,
-        "batch": result.package_id,
-        "path": str(record.get("path")),
-        "kind": str(record.get("kind") or "other")
-        if record.get("kind") in catalog.KINDS
-        else "other",
-        "size": blob.size,
-        "sha256": blob.sha256,
-        "sha384": blob.sha384,
-        "blob": blob.writer.name,
-        "chunk_size": DEFAULT_CHUNK,
-        "wrapped_key": wrap_key(session.master, session.vault_id, str(record["uid"]), blob.key),
-        "medium": f"package {result.package_id}",
-        "received_from": f"{signer.name} ({signer.fingerprint[:16]})",
-        "received_at": _text(source_custody, "received_at"),
-        "imported_at": audit.now(),
-        "imported_by": session.user.name,
-        "declared_sha256": None,
-        "declared_match": None,
-        "duplicate_of": None,
-        "inspection": canonical(_inspection(blob)).decode(),
-        "erased_at": None,
-        "erased_by": None,
-    }
+    kind = record.get("kind")
+    received_at = source_custody.get("received_at")
+    row = intake.artifact_row(
+        session,
+        blob.sealed,
+        review_id=result.review_id,
+        batch=result.package_id,
+        path=blob.path,
+        kind=kind if isinstance(kind, str) and kind in catalog.KINDS else "other",
+        facts=Custody(
+            medium=f"package {result.package_id}",
+            received_from=f"{signer.name} ({signer.fingerprint[:16]})",
+            received_at=received_at if isinstance(received_at, str) else "",
+        ),
+        inspection=_inspection(blob),
+    )
     artifact_id = catalog.insert(conn, row)
     custody.add_event(
         conn,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from reviewstation.canonical import canonical
-from reviewstation.crypto.identity import PublicIdentity, b64
+from reviewstation.crypto.identity import PublicIdentity, b64, unb64
+from reviewstation.crypto.signing import HybridSignature
+from reviewstation.errors import InputError
 from reviewstation.package_content import PackageContent
 from reviewstation.vault.audit import Checkpoint
 
@@ -34,6 +36,24 @@ def checkpoint_json(vault_id: str, point: Checkpoint) -> dict[str, Any]:
         "sig_p384": b64(point.signature.p384_der),
         "sig_mldsa87": b64(point.signature.mldsa87),
     }
+
+
+def checkpoint_from_json(cp: Any) -> tuple[str, Checkpoint]:
+    """(source vault id, checkpoint) from the manifest's ``checkpoint`` (``checkpoint_json``'s
+    form); ``ValueError`` when it is malformed. Its signature is the caller's to check."""
+    try:
+        point = Checkpoint(
+            int(cp["count"]),
+            str(cp["head"]),
+            str(cp["user"]),
+            str(cp["at"]),
+            HybridSignature(
+                unb64(cp["sig_p384"], "checkpoint"), unb64(cp["sig_mldsa87"], "checkpoint")
+            ),
+        )
+        return str(cp["vault_id"]), point
+    except (KeyError, TypeError, ValueError, InputError) as exc:
+        raise ValueError("malformed audit checkpoint") from exc
 
 
 def recipients_json(recipients: list[PublicIdentity]) -> list[dict[str, str]]:

@@ -18,12 +18,11 @@ from typing import Any
 from reviewstation.canonical import loads_bounded
 from reviewstation.crypto.identity import PublicIdentity, unb64
 from reviewstation.crypto.recipients import RecipientPrivateKey
-from reviewstation.crypto.signing import HybridPublicKey, HybridSignature
+from reviewstation.crypto.signing import HybridPublicKey
 from reviewstation.errors import CryptoError
 from reviewstation.packages import members, payload, seal
 from reviewstation.packages.sums import parse_sums
 from reviewstation.packages.zipsafe import PackageRefused, SafeZip
-from reviewstation.vault.audit import Checkpoint
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MAX_MANIFEST = 1024 * 1024
@@ -219,19 +218,9 @@ def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -
 def _check_checkpoint(
     manifest: dict[str, Any], key: HybridPublicKey, signer: PublicIdentity
 ) -> None:
-    cp: Any = manifest.get("checkpoint")
     try:
-        point = Checkpoint(
-            int(cp["count"]),
-            str(cp["head"]),
-            str(cp["user"]),
-            str(cp["at"]),
-            HybridSignature(
-                unb64(cp["sig_p384"], "checkpoint"), unb64(cp["sig_mldsa87"], "checkpoint")
-            ),
-        )
-        vault_id = str(cp["vault_id"])
-    except (KeyError, TypeError, ValueError) as exc:
+        vault_id, point = members.checkpoint_from_json(manifest.get("checkpoint"))
+    except ValueError as exc:
         raise PackageRefused("The manifest's audit checkpoint is malformed.") from exc
     if vault_id != manifest["source_vault"] or point.user != signer.name:
         raise PackageRefused("The manifest's audit checkpoint is for another vault or signer.")

@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from reviewstation.canonical import loads_bounded
-from reviewstation.crypto.identity import unb64
-from reviewstation.crypto.signing import HybridSignature
 from reviewstation.packages import members
 from reviewstation.packages.zipsafe import PackageRefused, SafeZip
 from reviewstation.vault.audit import Checkpoint
@@ -21,16 +19,6 @@ def package_checkpoint(path: Path) -> tuple[str, Checkpoint]:
     with SafeZip(path) as archive:
         manifest = loads_bounded(archive.read(members.MANIFEST), "package manifest")
     try:
-        cp = manifest["checkpoint"]
-        point = Checkpoint(
-            int(cp["count"]),
-            str(cp["head"]),
-            str(cp["user"]),
-            str(cp["at"]),
-            HybridSignature(
-                unb64(cp["sig_p384"], "checkpoint"), unb64(cp["sig_mldsa87"], "checkpoint")
-            ),
-        )
-        return str(cp["vault_id"]), point
-    except (KeyError, TypeError, ValueError) as exc:
+        return members.checkpoint_from_json(manifest.get("checkpoint"))
+    except (AttributeError, ValueError) as exc:
         raise PackageRefused(f"{path.name} carries no readable audit checkpoint.") from exc

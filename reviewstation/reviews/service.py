@@ -1,10 +1,21 @@
-"""Create, change and read reviews. Every change is audited with the fields it touched."""
+"""Create, change and read reviews. Every change is audited with the fields it touched.
+
+The module owns the tables ``reviews`` and ``review_assignees``. **Store functions**
+(``check_values``, ``insert_review``, ``write_fields``, ``write_status``,
+``write_determination``, ``add_assignee``, ``remove_assignee``) validate by this vault's rules
+and write inside the caller's transaction. **Commands** (``create_review``, ``update_review``,
+``set_status``, ``set_determination``, ``assign``, and ``apply_update``, the whole of
+``review update`` in one transaction) check permissions and the workflow, open
+``session.change()`` and call the store functions.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from reviewstation import markings
@@ -97,9 +108,9 @@ def _text(value: str, what: str, *, required: bool = True, one_line: bool = True
     return value
 
 
-def _marking(session: Session, value: str) -> str:
+def _marking(marking: str, value: str) -> str:
     """The full form of a review's marking; never above the vault's (no silent spill)."""
-    return markings.within(value, session.marking, "review's marking").text
+    return markings.within(value, marking, "review's marking").text
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -115,55 +126,193 @@ def _check_dates(received: str, deadline: str, planned_release: str | None) -> N
         parse_date(planned_release, "planned release date")
 
 
-def create_review(
-    session: Session,
-    *,
-    title: str,
-    developer: str,
-    model_name: str,
-    received: str | None = None,
-    deadline: str | None = None,
-    model_version: str = "",
-    developer_contact: str = "",
-    access_mode: str = "weights",
-    planned_release: str | None = None,
-    marking: str | None = None,
-) -> Review:
-    session.require_writable("create a review")
-    received_date = parse_date(received, "received date") if received else today()
-    deadline_date = (
-        parse_date(deadline, "deadline")
-        if deadline
-        else received_date + dt.timedelta(days=REVIEW_DAYS)
-    )
-    values = {
-        "uid": str(uuid.uuid4()),
-        "title": _text(title, "title"),
-        "developer": _text(developer, "developer"),
-        "developer_contact": _text(developer_contact, "developer contact", required=False),
-        "model_name": _text(model_name, "model name"),
-        "model_version": _text(model_version, "model version", required=False),
-        "access_mode": _choice(access_mode, ACCESS_MODES, "access mode"),
-        "received": received_date.isoformat(),
-        "deadline": deadline_date.isoformat(),
-        "planned_release": planned_release.strip() if planned_release else None,
-        "marking": _marking(session, marking or session.marking),
+# --- Store functions: validate by this vault's rules and write inside the caller's
+# transaction. They check no permission; commands and composite writes do that first.
+
+REQUIRED = ("title", "developer", "model_name", "marking")
+UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """A review to store (``insert_review`` checks it; building one checks nothing)."""
+
+    fields: Mapping[str, Any]  # names from EDITABLE
+    created_by: str
+    uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    status: str = "intake"
+    determination: str = "pending"
+    determination_reference: str = ""
+    determination_rationale: str = ""
+    determination_by: str | None = None
+    determination_at: str | None = None
+    assignees: Sequence[str] = ()
+
+
+def check_values(values: Mapping[str, Any], marking: str) -> dict[str, Any]:
+    """A review's descriptive fields checked by this vault's rules (``marking`` is the vault's:
+    a review is never marked above it). ``None`` means "not given" and stays ``None``."""
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise InputError(f"Cannot change {', '.join(sorted(unknown))} of a review this way.")
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None:
+            out[name] = None
+            continue
+        if not isinstance(value, str):
+            raise InputError(f"The review's {name.replace('_', ' ')} must be text.")
+        if name == "access_mode":
+            out[name] = _choice(value, ACCESS_MODES, "access mode")
+        elif name in ("received", "deadline", "planned_release"):
+            out[name] = parse_date(value, name.replace("_", " ")).isoformat()
+        elif name == "marking":
+            out[name] = _marking(marking, value)
+        else:
+            out[name] = _text(value, name.replace("_", " "), required=name in REQUIRED)
+    return out
+
+
+def _check_name(value: object, what: str) -> str:
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > MAX_NAME
+        or not value.isprintable()
+        or value != value.strip()
+    ):
+        raise InputError(f"The review's {what} must be 1-{MAX_NAME} printable characters.")
+    return value
+
+
+def _check_time(value: object, what: str) -> str:
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError(value)
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"The review's {what} is not a date and time.") from None
+    return value
+
+
+def insert_review(conn: Connection, record: ReviewRecord, *, marking: str) -> int:
+    """Check ``record`` and store it with its assignees; returns its row id."""
+    if not UID.fullmatch(record.uid):
+        raise InputError(f"A review's uid {record.uid[:60]!r} is not a UUID.")
+    values = check_values(record.fields, marking)
+    missing = [n for n in (*REQUIRED, "received", "deadline") if not values.get(n)]
+    if missing:
+        raise InputError(f"A review needs its {', '.join(missing).replace('_', ' ')}.")
+    if values.get("access_mode") is None:
+        values["access_mode"] = "weights"
+    _check_dates(values["received"], values["deadline"], values.get("planned_release"))
+    _choice(record.status, STATUSES, "review status")
+    _choice(record.determination, DETERMINATIONS, "determination")
+    determination: dict[str, Any] = {
+        "determination": record.determination,
+        "determination_reference": _text(
+            record.determination_reference, "determination reference", required=False
+        ),
+        "determination_rationale": _text(
+            record.determination_rationale,
+            "determination rationale",
+            required=False,
+            one_line=False,
+        ),
+        "determination_by": None,
+        "determination_at": None,
     }
-    _check_dates(values["received"], values["deadline"], values["planned_release"])  # type: ignore[arg-type]
+    if record.determination_by is not None or record.determination_at is not None:
+        determination["determination_by"] = _check_name(record.determination_by, "decider")
+        determination["determination_at"] = _check_time(record.determination_at, "decision time")
     now = audit.now()
-    columns = [*values, "created", "created_by", "updated"]
-    row = [*values.values(), now, session.user.name, now]
-    with session.change("review.create", str(values["uid"]), {"title": values["title"]}) as conn:
-        cursor = conn.execute(
-            f"INSERT INTO reviews ({', '.join(columns)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
-            row,
-        )
-        review_id = int(cursor.lastrowid)
-        conn.execute(
-            "INSERT INTO review_assignees (review_id, user) VALUES (?, ?)",
-            (review_id, session.user.name),
-        )
-    return get_review(session.conn, review_id)
+    row = {
+        **{name: value for name, value in values.items() if value is not None},
+        **determination,
+        "uid": record.uid,
+        "status": record.status,
+        "created": now,
+        "created_by": _check_name(record.created_by, "creator"),
+        "updated": now,
+    }
+    cursor = conn.execute(
+        f"INSERT INTO reviews ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
+        list(row.values()),
+    )
+    review_id = int(cursor.lastrowid)
+    for user in record.assignees:
+        add_assignee(conn, review_id, user)
+    return review_id
+
+
+def write_fields(
+    conn: Connection, review_id: int, updates: Mapping[str, Any], *, marking: str
+) -> None:
+    """Check and store changed descriptive fields (the dates stay in order)."""
+    checked = check_values(updates, marking)
+    for name in REQUIRED:
+        if name in checked and not checked[name]:
+            raise InputError(f"The review's {name.replace('_', ' ')} must not be empty.")
+    merged = {**asdict(get_review(conn, review_id)), **checked}
+    _check_dates(merged["received"], merged["deadline"], merged["planned_release"])
+    sets = ", ".join(f"{name} = ?" for name in checked)
+    conn.execute(
+        f"UPDATE reviews SET {sets}, updated = ? WHERE id = ?",  # noqa: S608
+        [*checked.values(), audit.now(), review_id],
+    )
+
+
+def write_status(conn: Connection, review_id: int, status: str) -> None:
+    conn.execute(
+        "UPDATE reviews SET status = ?, updated = ? WHERE id = ?",
+        (_choice(status, STATUSES, "status"), audit.now(), review_id),
+    )
+
+
+def write_determination(
+    conn: Connection,
+    review_id: int,
+    determination: str,
+    reference: str,
+    rationale: str,
+    by: str,
+) -> None:
+    _choice(determination, DETERMINATIONS, "determination")
+    if determination != "pending" and not rationale.strip():
+        raise InputError("A determination needs a written rationale.")
+    conn.execute(
+        "UPDATE reviews SET determination = ?, determination_reference = ?,"
+        " determination_rationale = ?, determination_by = ?, determination_at = ?,"
+        " updated = ? WHERE id = ?",
+        (
+            determination,
+            _text(reference, "determination reference", required=False),
+            _text(rationale, "determination rationale", required=False, one_line=False),
+            _check_name(by, "decider"),
+            audit.now(),
+            audit.now(),
+            review_id,
+        ),
+    )
+
+
+def _active_user(conn: Connection, user: str) -> None:
+    exists = conn.execute("SELECT active FROM users WHERE name = ?", (user,)).fetchone()
+    if exists is None or not exists[0]:
+        raise NotFound(f"There is no active user named {user!r}.")
+
+
+def add_assignee(conn: Connection, review_id: int, user: str) -> None:
+    """Assign an active user of this vault (a name from elsewhere is nobody here)."""
+    _active_user(conn, user)
+    conn.execute(
+        "INSERT OR IGNORE INTO review_assignees (review_id, user) VALUES (?, ?)", (review_id, user)
+    )
+
+
+def remove_assignee(conn: Connection, review_id: int, user: str) -> None:
+    conn.execute("DELETE FROM review_assignees WHERE review_id = ? AND user = ?", (review_id, user))
 
 
 def _row_to_review(conn: Connection, row: Any) -> Review:
@@ -196,47 +345,96 @@ def list_reviews(conn: Connection) -> list[Review]:
     return [_row_to_review(conn, r) for r in rows]
 
 
-def update_review(session: Session, review_id: int | str, **changes: str | None) -> Review:
-    """Change descriptive fields; only the given ones. Audited with old and new values."""
-    session.require_writable("change a review")
-    review = require_review(session, review_id)
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise InputError(f"Cannot change {', '.join(sorted(unknown))} of a review this way.")
-    updates: dict[str, str | None] = {}
-    for name, value in changes.items():
-        if value is None:
-            continue
-        if name == "access_mode":
-            value = _choice(value, ACCESS_MODES, "access mode")
-        elif name in ("received", "deadline", "planned_release"):
-            value = parse_date(value, name.replace("_", " ")).isoformat()
-        elif name == "marking":
-            value = _marking(session, value)
-        else:
-            required = name in ("title", "developer", "model_name", "marking")
-            value = _text(value, name.replace("_", " "), required=required)
-        if getattr(review, name) != value:
-            updates[name] = value
-    if not updates:
+# --- Commands: permissions and workflow, then one ``session.change()`` around store functions.
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One audited part of a change to a review: its audit action and details, and its write."""
+
+    action: str
+    details: dict[str, Any]
+    write: Callable[[Connection], None]
+
+
+def _run(session: Session, review: Review, steps: list[_Step]) -> Review:
+    """Every step in one transaction, each with its own audit entry: all or nothing."""
+    if not steps:
         return review
+    first, *rest = steps
+    with session.change(first.action, review.uid, first.details) as conn:
+        first.write(conn)
+        for step in rest:
+            audit.append(
+                conn, session.vault_id, session.user.name, step.action, review.uid, step.details
+            )
+            step.write(conn)
+    return get_review(session.conn, review.id)
+
+
+def create_review(
+    session: Session,
+    *,
+    title: str,
+    developer: str,
+    model_name: str,
+    received: str | None = None,
+    deadline: str | None = None,
+    model_version: str = "",
+    developer_contact: str = "",
+    access_mode: str = "weights",
+    planned_release: str | None = None,
+    marking: str | None = None,
+) -> Review:
+    session.require_writable("create a review")
+    received_date = parse_date(received, "received date") if received else today()
+    deadline_date = (
+        parse_date(deadline, "deadline")
+        if deadline
+        else received_date + dt.timedelta(days=REVIEW_DAYS)
+    )
+    fields = {
+        "title": title,
+        "developer": developer,
+        "developer_contact": developer_contact,
+        "model_name": model_name,
+        "model_version": model_version,
+        "access_mode": access_mode,
+        "received": received_date.isoformat(),
+        "deadline": deadline_date.isoformat(),
+        "planned_release": planned_release.strip() if planned_release else None,
+        "marking": marking or session.marking,
+    }
+    values = check_values(fields, session.marking)  # a clear error before anything is written
+    _check_dates(values["received"], values["deadline"], values["planned_release"])
+    record = ReviewRecord(fields, session.user.name, assignees=[session.user.name])
+    with session.change("review.create", record.uid, {"title": values["title"]}) as conn:
+        review_id = insert_review(conn, record, marking=session.marking)
+    return get_review(session.conn, review_id)
+
+
+def _plan_fields(session: Session, review: Review, changes: Mapping[str, Any]) -> _Step | None:
+    given = {name: value for name, value in changes.items() if value is not None}
+    checked = check_values(given, session.marking)
+    for name in REQUIRED:
+        if name in checked and not checked[name]:
+            raise InputError(f"The review's {name.replace('_', ' ')} must not be empty.")
+    updates = {name: value for name, value in checked.items() if getattr(review, name) != value}
+    if not updates:
+        return None
     merged = {**asdict(review), **updates}
     _check_dates(merged["received"], merged["deadline"], merged["planned_release"])
     details = {
         name: {"from": getattr(review, name), "to": value} for name, value in updates.items()
     }
-    with session.change("review.update", review.uid, details) as conn:
-        sets = ", ".join(f"{name} = ?" for name in updates)
-        conn.execute(
-            f"UPDATE reviews SET {sets}, updated = ? WHERE id = ?",  # noqa: S608
-            [*updates.values(), audit.now(), review.id],
-        )
-    return get_review(session.conn, review.id)
+
+    def write(conn: Connection) -> None:
+        write_fields(conn, review.id, updates, marking=session.marking)
+
+    return _Step("review.update", details, write)
 
 
-def set_status(session: Session, review_id: int | str, status: str) -> Review:
-    session.require_writable("change a review's status")
-    review = get_review(session.conn, review_id)
+def _plan_status(session: Session, review: Review, status: str) -> _Step:
     _choice(status, STATUSES, "status")
     if status not in TRANSITIONS[review.status]:
         raise InputError(
@@ -245,12 +443,90 @@ def set_status(session: Session, review_id: int | str, status: str) -> Review:
         )
     if status in LEAD_ONLY_TARGETS:
         session.require_role(f"mark a review {status}", "lead")
-    with session.change("review.status", review.uid, {"from": review.status, "to": status}) as conn:
-        conn.execute(
-            "UPDATE reviews SET status = ?, updated = ? WHERE id = ?",
-            (status, audit.now(), review.id),
+    return _Step(
+        "review.status",
+        {"from": review.status, "to": status},
+        lambda conn: write_status(conn, review.id, status),
+    )
+
+
+def _plan_determination(
+    session: Session, review: Review, determination: str, reference: str, rationale: str
+) -> _Step:
+    session.require_role("record a covered-model determination", "lead")
+    _choice(determination, DETERMINATIONS, "determination")
+    if determination != "pending" and not rationale.strip():
+        raise InputError("A determination needs a written rationale.")
+    _text(reference, "determination reference", required=False)
+    _text(rationale, "determination rationale", required=False, one_line=False)
+    details = {"from": review.determination, "to": determination, "reference": reference}
+    return _Step(
+        "review.determination",
+        details,
+        lambda conn: write_determination(
+            conn, review.id, determination, reference, rationale, session.user.name
+        ),
+    )
+
+
+def _plan_assign(session: Session, review: Review, user: str, *, remove: bool) -> _Step | None:
+    session.require_role("assign reviewers", "lead")
+    _active_user(session.conn, user)
+    if remove:
+        if user not in review.assignees:
+            return None
+        return _Step(
+            "review.unassign", {"user": user}, lambda conn: remove_assignee(conn, review.id, user)
         )
-    return get_review(session.conn, review.id)
+    if user in review.assignees:
+        return None
+    return _Step("review.assign", {"user": user}, lambda conn: add_assignee(conn, review.id, user))
+
+
+def update_review(session: Session, review_id: int | str, **changes: str | None) -> Review:
+    """Change descriptive fields; only the given ones. Audited with old and new values."""
+    session.require_writable("change a review")
+    review = require_review(session, review_id)
+    step = _plan_fields(session, review, changes)
+    return _run(session, review, [step] if step else [])
+
+
+def apply_update(
+    session: Session,
+    review_id: int | str,
+    *,
+    fields: Mapping[str, str | None] | None = None,
+    assign: Sequence[str] = (),
+    unassign: Sequence[str] = (),
+    determination: str | None = None,
+    reference: str = "",
+    rationale: str = "",
+    status: str | None = None,
+) -> Review:
+    """``review update``: fields, assignees, determination and status, checked first and then
+    written in one transaction (each part with its own audit entry), so a refused part leaves
+    the review as it was."""
+    session.require_writable("change a review")
+    given = {name: value for name, value in (fields or {}).items() if value is not None}
+    content = bool(given or assign or unassign or determination is not None)
+    review = require_review(session, review_id) if content else get_review(session.conn, review_id)
+    steps = [_plan_fields(session, review, given)]
+    assigned = set(review.assignees)
+    for user, remove in [*((u, False) for u in assign), *((u, True) for u in unassign)]:
+        now = replace(review, assignees=sorted(assigned))
+        steps.append(_plan_assign(session, now, user, remove=remove))
+        (assigned.discard if remove else assigned.add)(user)
+    if determination is not None:
+        steps.append(_plan_determination(session, review, determination, reference, rationale))
+    if status is not None:
+        steps.append(_plan_status(session, review, status))
+    return _run(session, review, [step for step in steps if step is not None])
+
+
+def set_status(session: Session, review_id: int | str, status: str) -> Review:
+    session.require_writable("change a review's status")
+    review = get_review(session.conn, review_id)
+    return _run(session, review, [_plan_status(session, review, status)])
 
 
 def set_determination(
@@ -260,50 +536,16 @@ def set_determination(
     session.require_writable("record a determination")
     session.require_role("record a covered-model determination", "lead")
     review = require_review(session, review_id)
-    _choice(determination, DETERMINATIONS, "determination")
-    if determination != "pending" and not rationale.strip():
-        raise InputError("A determination needs a written rationale.")
-    details = {"from": review.determination, "to": determination, "reference": reference}
-    with session.change("review.determination", review.uid, details) as conn:
-        conn.execute(
-            "UPDATE reviews SET determination = ?, determination_reference = ?,"
-            " determination_rationale = ?, determination_by = ?, determination_at = ?,"
-            " updated = ? WHERE id = ?",
-            (
-                determination,
-                _text(reference, "determination reference", required=False),
-                _text(rationale, "determination rationale", required=False, one_line=False),
-                session.user.name,
-                audit.now(),
-                audit.now(),
-                review.id,
-            ),
-        )
-    return get_review(session.conn, review.id)
+    step = _plan_determination(session, review, determination, reference, rationale)
+    return _run(session, review, [step])
 
 
 def assign(session: Session, review_id: int | str, user: str, *, remove: bool = False) -> Review:
     session.require_writable("assign reviewers")
     session.require_role("assign reviewers", "lead")
     review = require_review(session, review_id)
-    exists = session.conn.execute("SELECT active FROM users WHERE name = ?", (user,)).fetchone()
-    if exists is None or not exists[0]:
-        raise NotFound(f"There is no active user named {user!r}.")
-    if remove:
-        if user not in review.assignees:
-            return review
-        with session.change("review.unassign", review.uid, {"user": user}) as conn:
-            conn.execute(
-                "DELETE FROM review_assignees WHERE review_id = ? AND user = ?", (review.id, user)
-            )
-    else:
-        if user in review.assignees:
-            return review
-        with session.change("review.assign", review.uid, {"user": user}) as conn:
-            conn.execute(
-                "INSERT INTO review_assignees (review_id, user) VALUES (?, ?)", (review.id, user)
-            )
-    return get_review(session.conn, review.id)
+    step = _plan_assign(session, review, user, remove=remove)
+    return _run(session, review, [step] if step else [])
 
 
 def require_review(session: Session, review_id: int | str) -> Review:

@@ -13,7 +13,7 @@ import os
 from reviewstation.crypto.identity import PrivateIdentity
 from reviewstation.crypto.kdf import Argon2Params
 from reviewstation.errors import InputError, PermissionDenied
-from reviewstation.vault import audit, users
+from reviewstation.vault import audit, keyslots, users
 from reviewstation.vault.header import KeySlot
 from reviewstation.vault.keys import USER_KEY_BYTES
 from reviewstation.vault.keyslots import (
@@ -27,10 +27,7 @@ from reviewstation.vault.users import UserRecord, check_name, check_role
 
 
 def _record_slot(session: Session, slot: KeySlot) -> None:
-    session.conn.execute(
-        "INSERT INTO key_slots (id, kind, user, created) VALUES (?, ?, ?, ?)",
-        (slot.slot_id, slot.kind, slot.user, audit.now()),
-    )
+    keyslots.record(session.conn, slot, audit.now())
 
 
 def add_user(
@@ -87,7 +84,7 @@ def change_passphrase(
         name,
         {"removed": [s.slot_id for s in old], "added": slot.slot_id},
     ) as conn:
-        conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in old])
+        keyslots.forget(conn, list(old))
         _record_slot(session, slot)
         session.save_header(session.header.with_slots([*kept, slot]))
 
@@ -101,8 +98,8 @@ def remove_user(session: Session, name: str) -> None:
         raise PermissionDenied("You cannot remove yourself; ask another lead.")
     doomed = [s for s in session.header.slots if s.user == name]
     with session.change("user.remove", name, {"slots": [s.slot_id for s in doomed]}) as conn:
-        conn.execute("UPDATE users SET active = 0 WHERE name = ?", (name,))
-        conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in doomed])
+        users.deactivate(conn, name)
+        keyslots.forget(conn, list(doomed))
         session.save_header(
             session.header.with_slots([s for s in session.header.slots if s not in doomed])
         )
@@ -118,7 +115,7 @@ def add_secret_slot(session: Session, kind: str, secret: bytes) -> KeySlot:
     old = session.header.slots_for(name, "keyring")
     kept = [s for s in session.header.slots if s not in old]
     with session.change("slot.add", slot.slot_id, {"kind": kind, "user": name}) as conn:
-        conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in old])
+        keyslots.forget(conn, list(old))
         _record_slot(session, slot)
         session.save_header(session.header.with_slots([*kept, slot]))
     return slot
@@ -138,7 +135,7 @@ def remove_slots(session: Session, kind: str) -> int:
     with session.change(
         "slot.remove", name, {"kind": kind, "slots": [s.slot_id for s in doomed]}
     ) as conn:
-        conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in doomed])
+        keyslots.forget(conn, list(doomed))
         session.save_header(
             session.header.with_slots([s for s in session.header.slots if s not in doomed])
         )

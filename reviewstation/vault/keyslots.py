@@ -9,6 +9,7 @@ import unicodedata
 from reviewstation.crypto import aead
 from reviewstation.crypto.kdf import Argon2Params, calibrate, derive_argon2, hkdf
 from reviewstation.errors import CryptoError, InputError
+from reviewstation.vault.database import Connection
 from reviewstation.vault.header import KeySlot, SlotKind
 from reviewstation.vault.keys import MASTER_KEY_BYTES, USER_KEY_BYTES
 
@@ -74,3 +75,18 @@ def open_slot(slot: KeySlot, vault_id: str, secret: bytes) -> tuple[bytes, bytes
     if len(payload) != MASTER_KEY_BYTES + USER_KEY_BYTES:
         raise CryptoError("The key slot's payload has the wrong length.")
     return payload[:MASTER_KEY_BYTES], payload[MASTER_KEY_BYTES:]
+
+
+# The ``key_slots`` table mirrors the header's slots (``vault verify`` compares them); this
+# module is its one writer.
+
+
+def record(conn: Connection, slot: KeySlot, created: str) -> None:
+    conn.execute(
+        "INSERT INTO key_slots (id, kind, user, created) VALUES (?, ?, ?, ?)",
+        (slot.slot_id, slot.kind, slot.user, created),
+    )
+
+
+def forget(conn: Connection, slots: list[KeySlot]) -> None:
+    conn.executemany("DELETE FROM key_slots WHERE id = ?", [(s.slot_id,) for s in slots])

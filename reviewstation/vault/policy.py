@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from reviewstation.errors import InputError
+from reviewstation.vault import meta
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
 
@@ -36,9 +37,5 @@ def set_export_approval(session: Session, value: str) -> bool:
     if old == value:
         return False
     with session.change("vault.policy", EXPORT_APPROVAL, {"from": old, "to": value}) as conn:
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (EXPORT_APPROVAL, value),
-        )
+        meta.write(conn, EXPORT_APPROVAL, value)
     return True

@@ -29,7 +29,7 @@ from reviewstation.errors import (
     WrongPassphrase,
 )
 from reviewstation.storage import fsync_dir, make_private_dir
-from reviewstation.vault import audit, pending, users
+from reviewstation.vault import audit, keyslots, meta, pending, users
 from reviewstation.vault.database import Connection, DatabaseError, open_database
 from reviewstation.vault.header import (
     Header,
@@ -163,34 +163,33 @@ class Session:
         self.header = save_header(self.path, header, self.master)
 
     def checkpoint(self, reason: str) -> audit.Checkpoint:
-        """Sign the chain head, record it, and mirror it into the header."""
-        if self.identity is None:
-            raise PermissionDenied(
-                "A checkpoint needs a user's signing key (unlock with a passphrase)."
-            )
+        """Sign the chain head, record it, and mirror it into the header (one transaction)."""
         self._require_open()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            point = audit.make_checkpoint(
-                self.conn, self.vault_id, self.user.name, self.identity.signing, reason
-            )
-            header = replace(
-                self.header,
-                checkpoint=HeaderCheckpoint(
-                    point.count,
-                    point.head,
-                    point.user,
-                    point.at,
-                    point.signature.p384_der,
-                    point.signature.mldsa87,
-                ),
-            )
-            self.save_header(header)
+            point = self.sign_checkpoint(reason)
             self.conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(DatabaseError):
                 self.conn.execute("ROLLBACK")
             raise
+        return point
+
+    def sign_checkpoint(self, reason: str) -> audit.Checkpoint:
+        """The one checkpoint function: sign the chain head, record the checkpoint and mirror
+        it into the header, inside the write transaction already open (``checkpoint`` opens
+        one; a package export calls this inside its ``change()``)."""
+        if self.identity is None:
+            raise PermissionDenied(
+                "A checkpoint needs a user's signing key (unlock with a passphrase)."
+            )
+        self._require_open()
+        if not self.conn.in_transaction:
+            raise VaultError("A checkpoint is signed inside a write transaction.")
+        point = audit.make_checkpoint(
+            self.conn, self.vault_id, self.user.name, self.identity.signing, reason
+        )
+        self.save_header(replace(self.header, checkpoint=header_checkpoint(point)))
         return point
 
     def close(self) -> None:
@@ -271,17 +270,12 @@ def create_vault(
         try:
             migrate(conn)
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [("vault_id", vault_id), ("marking", marking), ("created", created)],
-            )
+            for key, value in (("vault_id", vault_id), ("marking", marking), ("created", created)):
+                meta.write(conn, key, value)
             wrapped = users.wrap_identity(identity, user_key, vault_id, user)
             users.insert(conn, user, role_, created, identity, wrapped)
             for slot in slots:
-                conn.execute(
-                    "INSERT INTO key_slots (id, kind, user, created) VALUES (?, ?, ?, ?)",
-                    (slot.slot_id, slot.kind, slot.user, created),
-                )
+                keyslots.record(conn, slot, created)
             audit.append(conn, vault_id, user, "vault.init", vault_id, {"marking": marking})
             audit.append(conn, vault_id, user, "user.add", user, {"role": role_})
             for slot in slots:
@@ -291,17 +285,7 @@ def create_vault(
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
-        header = replace(
-            header,
-            checkpoint=HeaderCheckpoint(
-                point.count,
-                point.head,
-                user,
-                point.at,
-                point.signature.p384_der,
-                point.signature.mldsa87,
-            ),
-        )
+        header = replace(header, checkpoint=header_checkpoint(point))
         save_header(staging, header, master)
         os.rename(staging, path)
         fsync_dir(path.parent)
@@ -309,6 +293,18 @@ def create_vault(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return vault_id, recovery_text
+
+
+def header_checkpoint(point: audit.Checkpoint) -> HeaderCheckpoint:
+    """A signed checkpoint as the header mirrors it."""
+    return HeaderCheckpoint(
+        point.count,
+        point.head,
+        point.user,
+        point.at,
+        point.signature.p384_der,
+        point.signature.mldsa87,
+    )
 
 
 def pick_user(header: Header, user: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +17,9 @@ from reviewstation.vault.keys import identity_wrap_key
 Role = Literal["reviewer", "lead", "auditor"]
 ROLES: tuple[Role, ...] = ("reviewer", "lead", "auditor")
 MAX_NAME = 64
+MAX_FOREIGN = 183  # a foreign name with its suffix stays within the features' 200 characters
+# ``name@<16 hex>``: the form of a name from another vault (``foreign_name``).
+FOREIGN = re.compile(r".*@[0-9a-f]{16}", re.DOTALL)
 
 
 def check_name(name: str) -> str:
@@ -23,7 +27,30 @@ def check_name(name: str) -> str:
         raise InputError(
             f"A user name must be 1-{MAX_NAME} printable characters without surrounding spaces."
         )
+    if FOREIGN.fullmatch(name):
+        raise InputError(
+            f"The user name {name!r} has the form of a name from another vault (name@ and 16"
+            " hex digits); choose another."
+        )
     return name
+
+
+def foreign_name(name: object, fingerprint: str) -> str:
+    """A person named in another vault's records (a package's author, approver or signer of a
+    checklist), attributed to the package's signer: ``name@<first 16 hex of the signer's
+    fingerprint>``. No user here can have that form (``check_name``), so an imported record is
+    never credited to a local person, whatever name it carries."""
+    if (
+        not isinstance(name, str)
+        or not name
+        or len(name) > MAX_FOREIGN
+        or not name.isprintable()
+        or name != name.strip()
+    ):
+        raise InputError(
+            f"A person's name from another vault must be 1-{MAX_FOREIGN} printable characters."
+        )
+    return f"{name}@{fingerprint[:16]}"
 
 
 def check_role(role: str) -> Role:
@@ -110,3 +137,8 @@ def insert(
             wrapped,
         ),
     )
+
+
+def deactivate(conn: Connection, name: str) -> None:
+    """The record stays (for the audit trail); the person can no longer be assigned."""
+    conn.execute("UPDATE users SET active = 0 WHERE name = ?", (name,))

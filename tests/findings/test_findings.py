@@ -295,3 +295,40 @@ def test_search_within_a_review_lets_fts_walk_the_matches(vault: Path) -> None:
         plan = rita.conn.execute(sql + query.REVIEW_RESTRICTION, ("sandbox", other.id)).fetchall()
     fts_steps = [str(row[3]) for row in plan if "findings_fts" in str(row[3])]
     assert fts_steps and all(":=" not in step for step in fts_steps), fts_steps
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Heap \x1b[2J overflow", "Heap overflow\nApproved", "x" * 501, "   ", "tab\there"],
+)
+def test_a_title_is_one_printable_line(vault: Path, title: str) -> None:
+    with open_vault(vault, PASS, user="alice") as session:
+        with pytest.raises(InputError, match="title"):
+            service.add_finding(session, 1, title=title, severity="low")
+        assert query.count(session.conn) == 0
+
+
+@pytest.mark.parametrize(
+    ("state", "refusal"),
+    [
+        ({"status": "approved", "approved_by": "alice"}, "other than its author"),
+        ({"status": "approved"}, "names the lead"),
+        ({"status": "draft", "approved_by": "lena"}, "no approver"),
+        ({"status": "shipped"}, "Unknown finding status"),
+        ({"author": "alice\x1b[8m"}, "author"),
+        ({"author": ""}, "author"),
+    ],
+)
+def test_the_store_checks_every_record_it_writes(
+    vault: Path, state: dict[str, str], refusal: str
+) -> None:
+    """``insert_finding`` checks a record whoever builds it (a command or an import)."""
+    record = service.FindingRecord(
+        1,
+        {"title": "T", "severity": "low", "kind": "capability", "portion_marking": "CUI"},
+        **{"author": "alice", **state},  # type: ignore[arg-type]
+    )
+    with open_vault(vault, PASS, user="alice") as session:
+        with pytest.raises(InputError, match=refusal), session.change("test") as conn:
+            service.insert_finding(conn, record, marking=session.marking, by="alice")
+        assert query.count(session.conn) == 0

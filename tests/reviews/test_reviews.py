@@ -118,3 +118,60 @@ def test_closed_review_refuses_every_change(vault: Path) -> None:
         with pytest.raises(PermissionDenied, match="closed"):
             service.assign(session, review.id, "rita")
         assert service.get_review(session.conn, review.id).title == "T"
+
+
+@pytest.mark.parametrize(
+    ("who", "parts", "refusal"),
+    [
+        # a reviewer may change fields, but not approve: nothing of the update happens
+        ("rita", {"fields": {"title": "Renamed"}, "status": "approved"}, PermissionDenied),
+        ("rita", {"fields": {"title": "Renamed"}, "assign": ["alice"]}, PermissionDenied),
+        ("alice", {"fields": {"title": "Renamed"}, "assign": ["nobody"]}, NotFound),
+        (
+            "alice",
+            {"fields": {"title": "Renamed"}, "determination": "covered", "rationale": ""},
+            InputError,
+        ),
+        ("alice", {"fields": {"title": "Renamed"}, "status": "closed"}, InputError),
+        ("alice", {"fields": {"title": "Renamed", "deadline": "2000-01-01"}}, InputError),
+    ],
+)
+def test_review_update_is_one_transaction(
+    vault: Path, who: str, parts: dict[str, object], refusal: type[Exception]
+) -> None:
+    """``review update`` with several parts: one refused part leaves the review as it was."""
+    with open_vault(vault, PASS, user="alice") as session:
+        review = service.create_review(session, title="T", developer="D", model_name="M")
+        service.assign(session, review.id, "rita")
+        service.set_status(session, review.id, "in_review")
+        service.set_status(session, review.id, "findings_drafted")
+        before = service.get_review(session.conn, review.id)
+        entries = len(list(audit.entries(session.conn)))
+    secret = PASS if who == "alice" else RITA
+    with open_vault(vault, secret, user=who) as session:
+        with pytest.raises(refusal):
+            service.apply_update(session, review.id, **parts)  # type: ignore[arg-type]
+        assert service.get_review(session.conn, review.id) == before
+        later = [e.action for e in audit.entries(session.conn)][entries:]
+    assert not [action for action in later if action.startswith("review.")]
+
+
+def test_review_update_writes_every_part_with_its_own_entry(vault: Path) -> None:
+    with open_vault(vault, PASS, user="alice") as session:
+        review = service.create_review(session, title="T", developer="D", model_name="M")
+        service.set_status(session, review.id, "in_review")
+        service.set_status(session, review.id, "findings_drafted")
+        done = service.apply_update(
+            session,
+            review.id,
+            fields={"title": "Renamed", "model_version": None},
+            assign=["rita"],
+            determination="covered",
+            reference="REF-1",
+            rationale="Over the threshold.",
+            status="approved",
+        )
+        actions = [e.action for e in audit.entries(session.conn)][-4:]
+    assert (done.title, done.status, done.determination) == ("Renamed", "approved", "covered")
+    assert done.assignees == ["alice", "rita"] and done.determination_by == "alice"
+    assert actions == ["review.update", "review.assign", "review.determination", "review.status"]

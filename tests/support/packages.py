@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.crypto.identity import PublicIdentity
+from reviewstation.crypto.signing import HybridSigningKey
 from reviewstation.findings.service import add_finding
 from reviewstation.packages.export import ExportResult, export_package
+from reviewstation.packages.seal import sign_sums
+from reviewstation.packages.sums import build_sums, parse_sums
 from reviewstation.reviews.service import create_review
 from reviewstation.vault.session import open_vault
 from support.vaults import PASS, make_vault
@@ -74,3 +80,34 @@ def rewrite(src: Path, dst: Path, change: Callable[[dict[str, bytes]], dict[str,
         for name, data in content.items():
             archive.writestr(name, data)
     return dst
+
+
+def signing_key(vault: Path) -> HybridSigningKey:
+    """The sender's own signing key: what a trusted but modified sender holds."""
+    with open_vault(vault, PASS) as session:
+        assert session.identity is not None
+        return session.identity.signing
+
+
+def resign(
+    src: Path,
+    dst: Path,
+    key: HybridSigningKey,
+    edit: Callable[[dict[str, Any]], object],
+    member: str = "findings.json",
+) -> Path:
+    """A package as its (modified) sender would make it: one JSON member changed by ``edit``
+    (in place), the checksums list recomputed and signed again with the sender's own key, so
+    it verifies as the trusted sender's."""
+
+    def change(m: dict[str, bytes]) -> dict[str, bytes]:
+        doc = json.loads(m[member])
+        edit(doc)
+        m[member] = json.dumps(doc).encode()
+        digests = parse_sums(m["SHA384SUMS"])
+        digests[member] = hashlib.sha384(m[member]).hexdigest()
+        m["SHA384SUMS"] = build_sums(digests)
+        m.update(sign_sums(key, m["SHA384SUMS"]))
+        return m
+
+    return rewrite(src, dst, change)

@@ -142,18 +142,16 @@ def _show(args: argparse.Namespace) -> int:
 
 def _update(args: argparse.Namespace) -> int:
     with open_session(args) as session:
-        review = service.update_review(
-            session, args.id, **{name: getattr(args, name) for name in service.EDITABLE}
+        review = service.apply_update(
+            session,
+            args.id,
+            fields={name: getattr(args, name) for name in service.EDITABLE},
+            assign=args.assign,
+            unassign=args.unassign,
+            determination=args.determination,
+            reference=args.reference,
+            rationale=args.rationale,
+            status=args.status,
         )
-        for user in args.assign:
-            review = service.assign(session, review.id, user)
-        for user in args.unassign:
-            review = service.assign(session, review.id, user, remove=True)
-        if args.determination:
-            review = service.set_determination(
-                session, review.id, args.determination, args.reference, args.rationale
-            )
-        if args.status:
-            review = service.set_status(session, review.id, args.status)
     output.line(f"{review.id} review updated: {review.status}, deadline {review.deadline}")
     return 0
