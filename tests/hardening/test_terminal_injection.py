@@ -270,7 +270,11 @@ def _vault_header_user(w: World, key: str) -> list[Ran]:
 
 
 def _argument_in_error(w: World, key: str) -> list[Ran]:
-    return [cli("finding", "show", *w.unlock(), PAYLOADS[key]), cli(PAYLOADS[key], "x")]
+    return [
+        cli("finding", "list", *w.unlock(), "--review", PAYLOADS[key]),  # argparse: not an int
+        cli("review", "create", *w.unlock(), "--title", "t", "--bogus", PAYLOADS[key]),
+        cli(PAYLOADS[key], "x"),  # unknown command
+    ]
 
 
 Expect = Callable[[list[Ran], str], bool]
