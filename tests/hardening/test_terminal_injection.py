@@ -226,8 +226,12 @@ def _review_title(w: World, key: str) -> list[Ran]:
 def _finding_title(w: World, key: str) -> list[Ran]:
     return [
         w.run_cached("finding", "list", *w.unlock()),
-        cli("finding", "show", *w.unlock(), str(w.findings[key])),
+        w.run_cached("finding", "show", *w.unlock(), str(w.findings[key])),
     ]
+
+
+def _finding_body(w: World, key: str) -> list[Ran]:
+    return [w.run_cached("finding", "show", *w.unlock(), str(w.findings[key]))]
 
 
 def _checklist_note(w: World, key: str) -> list[Ran]:
@@ -290,6 +294,11 @@ def refused(runs: list[Ran], payload: str) -> bool:
     return all(r.code == 2 and "at position" in r.err for r in runs)
 
 
+def shown_by_line(runs: list[Ran], payload: str) -> bool:
+    """Multi-line text (a note): every line of it shown escaped, after a label or gutter."""
+    return all(any(visible(part) in r.out for r in runs) for part in payload.split("\n"))
+
+
 def shown_or_binary(runs: list[Ran], payload: str) -> bool:
     """File content: previewed line by line, escaped, or (with C0 controls) not taken for
     text at all."""
@@ -316,7 +325,8 @@ WHERE: dict[str, tuple[Where, Expect, bool]] = {
     "audit details": (_audit_log, shown, False),
     "review title stored earlier": (_review_title, shown, False),
     "finding title stored earlier": (_finding_title, shown, False),
-    "checklist note": (_checklist_note, shown, False),
+    "finding body (multi-line)": (_finding_body, shown_by_line, False),
+    "checklist note (multi-line)": (_checklist_note, shown_by_line, False),
     "artifact file name": (_artifact_file_name, named, False),
     "artifact content (preview, inspection)": (_artifact_content, shown_or_binary, True),
     "file name in an error": (_file_name_in_error, named, False),
