@@ -397,12 +397,13 @@ class FindingEditor(MarkedDialog):
             mark_error(self.cvss_score)
             return
         # A reviewer may rate a finding apart from its CVSS score, but should see that they did.
+        # The comparison is with the most specific score (CVSS-BT/BE/BTE when the vector sets
+        # threat or environmental metrics); every named score is shown, CVSS-B first.
         suggested = "info" if score.severity == "None" else score.severity.lower()
         chosen = self.severity_combo.currentText()
         differs = suggested != chosen
         self.cvss_score.setText(
-            f"{score.base_score:.1f} {score.severity}"
-            + (f" (the severity chosen is {chosen})" if differs else "")
+            score.summary() + (f" (the severity chosen is {chosen})" if differs else "")
         )
         mark(self.cvss_score, "warning" if differs else "")
 

@@ -49,13 +49,18 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("portion", "Mark"),
     ("title", "Title"),
     ("severity", "Severity"),
-    ("cvss_score", "CVSS"),
+    ("cvss_score", "CVSS-B"),
     ("kind", "Kind"),
     ("status", "Status"),
     ("cwe", "CWE"),
     ("author", "Author"),
     ("updated", "Updated"),
 )
+
+HEADER_TIPS = {
+    "cvss_score": "CVSS v4.0 base score (CVSS-B), from the base metrics alone. The editor"
+    " shows the threat and environmental scores (CVSS-BT, -BE, -BTE) a vector also defines.",
+}
 
 
 class FindingRow(NamedTuple):
@@ -257,6 +262,8 @@ class FindingsModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][1]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[section][0])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewstation.app.identity import read_card
+from reviewstation.app.packages import import_into_vault, verify_in_vault
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label, private_file_dialog
@@ -27,10 +28,8 @@ from reviewstation.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from reviewstation.packages import trust
 from reviewstation.packages.export import ExportResult
-from reviewstation.packages.importer import ImportResult, import_package
-from reviewstation.packages.verify import verify_package
+from reviewstation.packages.importer import ImportResult
 from reviewstation.text import people, person, visible
 from reviewstation.vault.session import Session
 
@@ -258,11 +257,7 @@ class PackagesPage(QWidget):
         self.verify_result.setPlainText("Verifying…")
 
         def job(session: Session) -> dict[str, Any]:
-            cards = trust.trusted(session.conn) + [read_card(p) for p in extra]
-            revoked = trust.revoked_fingerprints(session.conn)
-            recipient = session.identity.recipient if session.identity is not None else None
-            with verify_package(path, cards, revoked=revoked, recipient=recipient) as package:
-                return package.to_json()
+            return verify_in_vault(session, path, extra)
 
         def done(report: dict[str, Any]) -> None:
             self.verify_button.setEnabled(True)
@@ -289,8 +284,7 @@ class PackagesPage(QWidget):
         self.verify_result.setPlainText("Importing…")
 
         def job(session: Session) -> ImportResult:
-            cards = [read_card(p) for p in extra]
-            return import_package(session, path, cards, cancel=progress.cancel)
+            return import_into_vault(session, path, extra, cancel=progress.cancel)
 
         def done(result: ImportResult) -> None:
             box.finish()

@@ -34,6 +34,7 @@ from reviewstation.checklists.templates import from_mapping
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
 from reviewstation.findings.service import EDITABLE as FINDING_FIELDS
+from reviewstation.findings.service import cvss_fields
 from reviewstation.packages import members, trust
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.packages.zipsafe import PackageRefused
@@ -43,7 +44,7 @@ from reviewstation.vault.database import Connection, DatabaseError
 from reviewstation.vault.session import Session
 
 MAX_NATIVE = 64 * 1024 * 1024
-FINDING_STATE = ("status", "approved_by", "author", "cvss_score")
+FINDING_STATE = ("status", "approved_by", "author")
 
 
 @dataclass
@@ -399,6 +400,15 @@ def _merge_finding(
     values = {name: finding.get(name) for name in (*FINDING_FIELDS, *FINDING_STATE)}
     portion = _within(values["portion_marking"], session, f"portion marking of finding {uid}")
     values["portion_marking"] = portion.portion
+    # The score is this installation's CVSS-B of the vector, never the sender's number (a
+    # package from before scores were named carries the vector's full score as its base).
+    vector = values.get("cvss_vector")
+    if vector is not None and not isinstance(vector, str):
+        raise PackageRefused(f"The package's finding {uid} has a CVSS vector that is not text.")
+    try:
+        values.update(cvss_fields(vector))
+    except InputError as exc:
+        raise PackageRefused(f"The package's finding {uid}: {exc}") from exc
     row = conn.execute(
         "SELECT id, review_id, revision FROM findings WHERE uid = ?", (uid,)
     ).fetchone()

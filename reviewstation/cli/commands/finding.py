@@ -134,7 +134,7 @@ def _add(args: argparse.Namespace) -> int:
             links=_links(args.link),
             **changes,
         )
-    score = f", CVSS {finding.cvss_score}" if finding.cvss_score is not None else ""
+    score = f", {finding.cvss.summary()}" if finding.cvss else ""
     output.line(f"{finding.id} finding recorded: {finding.portion_mark} {finding.title}{score}")
     return 0
 
@@ -187,8 +187,9 @@ def _show(args: argparse.Namespace) -> int:
     output.line(
         f"  Review {finding.review_id}, {finding.kind}, {finding.severity}, {finding.status}"
     )
-    if finding.cvss_vector:
-        output.line(f"  CVSS {finding.cvss_score} {finding.cvss_vector}")
+    if finding.cvss:
+        output.line(f"  CVSS v4.0 {finding.cvss.summary()}")
+        output.line(f"  CVSS vector {finding.cvss.vector}")
     for label, value in (
         ("CWE", finding.cwe),
         ("Product", " ".join(filter(None, [finding.vendor, finding.product, finding.versions]))),

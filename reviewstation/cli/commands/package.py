@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from reviewstation.app.identity import read_card
+from reviewstation.app.packages import import_into_vault, verify_in_vault
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
 from reviewstation.packages import approval
 from reviewstation.packages.export import export_package
-from reviewstation.packages.importer import import_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import require_review
 from reviewstation.text import person
@@ -52,9 +53,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     export.set_defaults(run=_export)
 
-    verify = cmds.add_parser("verify", help="check a package (no vault needed)")
+    verify = cmds.add_parser(
+        "verify", parents=[unlock], help="check a package (with --trust, no vault needed)"
+    )
     verify.add_argument("file", type=Path, metavar="FILE")
-    verify.add_argument("--trust", action="append", type=Path, required=True, metavar="CARD")
+    verify.add_argument("--trust", action="append", type=Path, metavar="CARD")
+    verify.add_argument(
+        "--vault",
+        metavar="VAULT",
+        help="trust this vault's trust store and decrypt with the unlocked user's key",
+    )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=_verify)
 
@@ -173,12 +181,12 @@ def _requests(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    trusted = cards(args.trust)
+    if args.vault is None and not args.trust:
+        raise InputError("Name the sender's card with --trust CARD, or a vault with --vault.")
     if not args.file.is_file():  # cannot check: exit 2, not "invalid"
         raise InputError(f"{args.file} is not a file.")
     try:
-        with verify_package(args.file, trusted) as package:
-            report = package.to_json()
+        report = _verified_report(args)
     except (InputError, CryptoError) as exc:
         if args.json:
             output.emit_json({"valid": False, "reason": str(exc), "file": str(args.file)})
@@ -198,17 +206,25 @@ def _verify(args: argparse.Namespace) -> int:
             person(str(r.get("name")), str(r.get("signing") or r.get("fingerprint")))
             for r in report["recipients"]
         )
-        output.line(f"  encrypted for {names}; contents not inspected")
+        inside = "decrypted and checked" if report["decrypted"] else "contents not inspected"
+        output.line(f"  encrypted for {names}; {inside}")
     for check in report["checks"]:
         output.line(f"  ok: {check}")
     output.line("VALID")
     return 0
 
 
+def _verified_report(args: argparse.Namespace) -> dict[str, Any]:
+    if args.vault is None:
+        with verify_package(args.file, cards(args.trust)) as package:
+            return package.to_json()
+    with open_session(args, mode="read") as session:
+        return verify_in_vault(session, args.file, args.trust or [])
+
+
 def _import(args: argparse.Namespace) -> int:
-    extra = cards(args.trust)
     with open_session(args) as session:
-        result = import_package(session, args.file, extra)
+        result = import_into_vault(session, args.file, args.trust or [])
     if args.json:
         output.emit_json(result.to_json())
         return 0
