@@ -42,10 +42,12 @@ def test_verify_inside_the_receiving_vault_opens_a_package_sealed_for_its_user(
     package = str(tmp_path / "p.rspkg")
     ok("package", "export", sender, "--review", "1", "--out", package, "--recipient", str(bob))
 
+    # A person from a card is named with a fingerprint beside the name (issue 13).
+    bob_print = json.loads(ok("identity", "show", str(bob), "--json"))["fingerprints"]["p384"]
     alone = ok("package", "verify", package, "--trust", str(alice))
-    assert "encrypted for bob; contents not inspected" in alone
+    assert f"encrypted for bob [{bob_print[:16]}]; contents not inspected" in alone
     inside = ok("package", "verify", package, "--vault", receiver, "--trust", str(alice))
-    assert "encrypted for bob; decrypted and checked" in inside
+    assert f"encrypted for bob [{bob_print[:16]}]; decrypted and checked" in inside
     assert "ok: inner: all" in inside and inside.rstrip().endswith("VALID")
     report = json.loads(
         ok("package", "verify", package, "--vault", receiver, "--trust", str(alice), "--json")
