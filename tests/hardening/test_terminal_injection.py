@@ -278,7 +278,7 @@ def _vault_header_user(w: World, key: str) -> list[Ran]:
 def _argument_in_error(w: World, key: str) -> list[Ran]:
     return [
         cli("finding", "list", *w.unlock(), "--review", PAYLOADS[key]),  # argparse: not an int
-        cli("review", "create", *w.unlock(), "--title", "t", "--bogus", PAYLOADS[key]),
+        cli("review", "list", *w.unlock(), "--bogus", PAYLOADS[key]),  # echoed back
         cli(PAYLOADS[key], "x"),  # unknown command
     ]
 
@@ -334,7 +334,7 @@ WHERE: dict[str, tuple[Where, Expect, bool]] = {
     "artifact content (preview, inspection)": (_artifact_content, shown_or_binary, True),
     "file name in an error": (_file_name_in_error, named, False),
     "vault header user name": (_vault_header_user, refused, False),
-    "command-line argument in an error": (_argument_in_error, anything, False),
+    "command-line argument in an error": (_argument_in_error, shown, False),
 }
 
 
