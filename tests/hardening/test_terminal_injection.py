@@ -269,9 +269,15 @@ def _vault_header_user(w: World, key: str) -> list[Ran]:
         if slot.get("user") == "alice":
             slot["user"] = PAYLOADS[key]
     (folder / "vault.header").write_text(json.dumps(header))
+    other = w.tmp / "headers" / f"{key}-id"
+    other.mkdir()
+    header = json.loads((w.vault / "vault.header").read_text())
+    header["vault_id"] = PAYLOADS[key]
+    (other / "vault.header").write_text(json.dumps(header))
     return [
         cli("vault", "info", str(folder)),
         cli("finding", "list", str(folder), "--passphrase-file", str(w.pass_file)),
+        cli("vault", "info", str(other)),
     ]
 
 
@@ -333,7 +339,7 @@ WHERE: dict[str, tuple[Where, Expect, bool]] = {
     "artifact file name": (_artifact_file_name, named, False),
     "artifact content (preview, inspection)": (_artifact_content, shown_or_binary, True),
     "file name in an error": (_file_name_in_error, named, False),
-    "vault header user name": (_vault_header_user, refused, False),
+    "vault header user name and id": (_vault_header_user, refused, False),
     "command-line argument in an error": (_argument_in_error, shown, False),
 }
 
