@@ -39,7 +39,8 @@ def vault_name(info: SessionInfo) -> str:
 
 def window_title(info: SessionInfo) -> str:
     access = ", read-only" if info.permissions.read_only else ""
-    return f"ReviewStation — {vault_name(info)} — {info.user} ({info.role}{access})"
+    # The folder's name and the user's come from the disk: shown, never obeyed.
+    return visible(f"ReviewStation — {vault_name(info)} — {info.user} ({info.role}{access})")
 
 
 def _reviews(session: Session) -> list[Review]:

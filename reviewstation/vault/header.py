@@ -188,6 +188,8 @@ class Header:
         if not all(isinstance(v, str) for v in (vault_id, created, marking)):
             raise InputError("The vault header lacks its id, creation time or marking.")
         assert isinstance(vault_id, str) and isinstance(created, str) and isinstance(marking, str)
+        for what, value in (("id", vault_id), ("creation time", created), ("marking", marking)):
+            check_line(f"vault header's {what}", value)  # printed before any MAC is checked
         slots = tuple(KeySlot.from_json(s) for s in slots_obj)
         if len({s.slot_id for s in slots}) != len(slots):
             raise InputError("The vault header has two key slots with the same id.")
