@@ -36,11 +36,11 @@ from reviewstation.errors import InputError, PermissionDenied, ReviewStationErro
 from reviewstation.findings.service import EDITABLE as FINDING_FIELDS
 from reviewstation.packages import members, trust
 from reviewstation.packages.verify import Verified, verify_package
-from reviewstation.packages.zipsafe import PackageRefused
 from reviewstation.progress import CancelFlag, check_cancel
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection, DatabaseError
 from reviewstation.vault.session import Session
+from reviewstation.ziparchive import PackageRefused
 
 MAX_NATIVE = 64 * 1024 * 1024
 FINDING_STATE = ("status", "approved_by", "author", "cvss_score")

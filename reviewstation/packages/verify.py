@@ -22,8 +22,8 @@ from reviewstation.crypto.signing import HybridPublicKey, HybridSignature
 from reviewstation.errors import CryptoError
 from reviewstation.packages import members, payload, seal
 from reviewstation.packages.sums import parse_sums
-from reviewstation.packages.zipsafe import PackageRefused, SafeZip
 from reviewstation.vault.audit import Checkpoint
+from reviewstation.ziparchive import HostileZip, PackageRefused
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MAX_MANIFEST = 1024 * 1024
@@ -39,9 +39,9 @@ class Verified:
     sums_sha384: str
     encrypted: bool
     decrypted: bool
-    zip: SafeZip
+    zip: HostileZip
     checks: list[str] = field(default_factory=list)
-    _outer: SafeZip | None = None
+    _outer: HostileZip | None = None
     # The digests from the SHA384SUMS that was verified: later reads are checked against
     # these, never against a second read of the file (storage could answer differently).
     listed: dict[str, str] = field(default_factory=dict)
@@ -93,7 +93,7 @@ def verify_package(
     recipient: RecipientPrivateKey | None = None,
 ) -> Verified:
     """Raise a ReviewStationError naming the first failed check; else the verified package."""
-    outer = SafeZip(path)
+    outer = HostileZip(path)
     try:
         checks: list[str] = ["ZIP structure and limits"]
         manifest, signer, sums_hash, listed = _check_signed(
@@ -137,13 +137,13 @@ def verify_package(
         raise
 
 
-def _require(archive: SafeZip, names: list[str], what: str) -> None:
+def _require(archive: HostileZip, names: list[str], what: str) -> None:
     for name in names:
         if not archive.has(name):
             raise PackageRefused(f"The {what} lacks its {name} member.")
 
 
-def _hash(archive: SafeZip, name: str) -> str:
+def _hash(archive: HostileZip, name: str) -> str:
     digest = hashlib.sha384()
     for chunk in archive.stream(name):
         digest.update(chunk)
@@ -151,7 +151,7 @@ def _hash(archive: SafeZip, name: str) -> str:
 
 
 def _check_signed(
-    archive: SafeZip, trusted: list[PublicIdentity], revoked: set[str], checks: list[str]
+    archive: HostileZip, trusted: list[PublicIdentity], revoked: set[str], checks: list[str]
 ) -> tuple[dict[str, Any], PublicIdentity, str, dict[str, str]]:
     fixed = [seal.SUMS, *seal.SIGNATURES, seal.PEM_P384, seal.PEM_MLDSA, members.MANIFEST]
     _require(archive, fixed, "package")
@@ -241,7 +241,9 @@ def _check_checkpoint(
         raise PackageRefused("The manifest's audit checkpoint signature does not verify.") from exc
 
 
-def _decrypt(outer: SafeZip, manifest: dict[str, Any], recipient: RecipientPrivateKey) -> SafeZip:
+def _decrypt(
+    outer: HostileZip, manifest: dict[str, Any], recipient: RecipientPrivateKey
+) -> HostileZip:
     keys = loads_bounded(outer.read(members.RECIPIENTS), "recipient list", MAX_MANIFEST)
     mine = recipient.public_key().fingerprint()
     entries = keys.get("keys") if isinstance(keys, dict) else None
@@ -265,4 +267,4 @@ def _decrypt(outer: SafeZip, manifest: dict[str, Any], recipient: RecipientPriva
         outer.file, outer.data_offset(members.PAYLOAD), member.size, key, package_id
     )
     reader.verify_all()
-    return SafeZip(reader, label="the decrypted inner package")  # type: ignore[arg-type]
+    return HostileZip(reader, label="the decrypted inner package")  # type: ignore[arg-type]

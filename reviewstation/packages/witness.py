@@ -12,13 +12,13 @@ from reviewstation.canonical import loads_bounded
 from reviewstation.crypto.identity import unb64
 from reviewstation.crypto.signing import HybridSignature
 from reviewstation.packages import members
-from reviewstation.packages.zipsafe import PackageRefused, SafeZip
 from reviewstation.vault.audit import Checkpoint
+from reviewstation.ziparchive import HostileZip, PackageRefused
 
 
 def package_checkpoint(path: Path) -> tuple[str, Checkpoint]:
     """(source vault id, checkpoint) from a package's manifest."""
-    with SafeZip(path) as archive:
+    with HostileZip(path) as archive:
         manifest = loads_bounded(archive.read(members.MANIFEST), "package manifest")
     try:
         cp = manifest["checkpoint"]

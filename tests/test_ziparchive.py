@@ -8,6 +8,7 @@ import tarfile
 import warnings
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewstation.errors import ReviewStationError
-from reviewstation.packages.zipsafe import Limits, PackageRefused, SafeZip
+from reviewstation.ziparchive import STRICT, HostileZip, PackageRefused, Policy
 
 
 def build(entries: list[tuple[str, bytes]], method: int = zipfile.ZIP_STORED) -> bytes:
@@ -31,11 +32,11 @@ def build(entries: list[tuple[str, bytes]], method: int = zipfile.ZIP_STORED) ->
 GOOD = build([("manifest.json", b"{}"), ("evidence/u/a.bin", b"x" * 100)])
 
 
-def refused(data: bytes, tmp_path: Path, match: str, limits: Limits = Limits()) -> None:  # noqa: B008
+def refused(data: bytes, tmp_path: Path, match: str, policy: Policy = STRICT) -> None:
     path = tmp_path / "hostile.rspkg"
     path.write_bytes(data)
     with pytest.raises(PackageRefused, match=match):
-        SafeZip(path, limits).close()
+        HostileZip(path, policy).close()
 
 
 def with_info(name: str, data: bytes, tweak: Callable[[zipfile.ZipInfo], None]) -> bytes:
@@ -50,7 +51,7 @@ def with_info(name: str, data: bytes, tweak: Callable[[zipfile.ZipInfo], None]) 
 def test_a_good_archive_reads(tmp_path: Path) -> None:
     path = tmp_path / "good.rspkg"
     path.write_bytes(GOOD)
-    with SafeZip(path) as archive:
+    with HostileZip(path) as archive:
         assert archive.names() == ["manifest.json", "evidence/u/a.bin"]
         assert archive.read("evidence/u/a.bin") == b"x" * 100
 
@@ -113,18 +114,26 @@ def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
 
 
 def test_too_many_entries(tmp_path: Path) -> None:
-    refused(build([(f"m{i}", b"") for i in range(30)]), tmp_path, "members", Limits(max_members=20))
+    refused(
+        build([(f"m{i}", b"") for i in range(30)]),
+        tmp_path,
+        "members",
+        replace(STRICT, max_members=20),
+    )
 
 
 def test_member_larger_than_its_limit(tmp_path: Path) -> None:
     refused(
-        build([("big.json", b"x" * 5000)]), tmp_path, "larger than", Limits(max_member_bytes=4096)
+        build([("big.json", b"x" * 5000)]),
+        tmp_path,
+        "larger than",
+        replace(STRICT, max_member_bytes=4096),
     )
 
 
 def test_total_limit(tmp_path: Path) -> None:
     data = build([("evidence/a", b"x" * 3000), ("evidence/b", b"x" * 3000)])
-    refused(data, tmp_path, "add up", Limits(max_total_bytes=5000))
+    refused(data, tmp_path, "add up", replace(STRICT, max_total_bytes=5000))
 
 
 def test_data_before_and_after(tmp_path: Path) -> None:
@@ -192,7 +201,7 @@ def test_forged_size_in_both_headers_is_caught_while_reading(tmp_path: Path) -> 
     struct.pack_into("<I", data, directory + 24, 4)  # central: uncompressed size
     path = tmp_path / "forged.rspkg"
     path.write_bytes(bytes(data))
-    with pytest.raises(PackageRefused), SafeZip(path) as archive:
+    with pytest.raises(PackageRefused), HostileZip(path) as archive:
         archive.read("a.json")
 
 
@@ -215,8 +224,25 @@ def test_fuzzed_archives_only_raise_typed_errors(
     path = tmp_path / "fuzz.rspkg"
     path.write_bytes(bytes(data))
     try:
-        with SafeZip(path) as archive:
+        with HostileZip(path) as archive:
             for name in archive.names():
                 archive.read(name)
     except ReviewStationError:
         pass
+
+
+EVAL_LOGS = sorted((Path(__file__).parent / "fixtures" / "inspect-logs").glob("*.eval"))
+
+
+@pytest.mark.parametrize("log", EVAL_LOGS, ids=lambda p: p.name[:40])
+def test_real_inspect_logs_open_under_the_lenient_policy_only(log: Path) -> None:
+    """Evaluation logs written by inspect_ai (deflate, or Zstandard) are read whole."""
+    from reviewstation.ziparchive import LENIENT, open_zip, read_member
+
+    assert EVAL_LOGS
+    with log.open("rb") as stream:
+        archive = open_zip(stream, log.stat().st_size)
+        infos = archive.infolist()
+        assert any(i.filename == "header.json" for i in infos)
+        for info in infos:
+            assert len(read_member(archive, info, LENIENT.max_member_bytes)) == info.file_size
