@@ -26,7 +26,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -37,8 +37,47 @@ LOCAL = struct.Struct("<4sHHHHHIIIHH")  # signature .. extra length (30 bytes)
 EOCD = struct.Struct("<4sHHHHIIH")  # end of central directory (22 bytes)
 ZIP64_LOCATOR = struct.Struct("<4sIQI")  # 20 bytes
 ZIP64_END = struct.Struct("<4sQHHIIQQQQ")  # 56 bytes
+CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")  # central directory entry (46 bytes)
+DESCRIPTOR = struct.Struct("<4sIII")  # data descriptor, with its signature
+DESCRIPTOR64 = struct.Struct("<4sIQQ")  # the same with 8-byte sizes (ZIP64)
 ZSTD = 93
 READ_CHUNK = 1024 * 1024
+# What the package writer (Python's zipfile, packages/writer.py) puts in every header.
+EPOCH_DATE = (1 << 5) | 1  # 1980-01-01; the time is 00:00:00
+REGULAR_FILE = 0o100644 << 16  # external attributes: a regular file, rw-r--r--
+ZIP64_WRITE_LIMIT = (1 << 31) - 1  # beyond this zipfile writes ZIP64 fields and records
+LOCAL_FIELDS = (
+    "signature",
+    "version needed",
+    "general-purpose flags",
+    "compression method",
+    "time",
+    "date",
+    "CRC-32",
+    "compressed size",
+    "size",
+    "name length",
+    "extra field length",
+)
+CENTRAL_FIELDS = (
+    "signature",
+    "version made by",
+    "version needed",
+    "general-purpose flags",
+    "compression method",
+    "time",
+    "date",
+    "CRC-32",
+    "compressed size",
+    "size",
+    "name length",
+    "extra field length",
+    "comment length",
+    "disk number",
+    "internal attributes",
+    "external attributes",
+    "local header offset",
+)
 ZIP_ERRORS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -69,6 +108,10 @@ class Policy:
     large_prefix: str = "evidence/"
     max_total_bytes: int = 1 << 41
     max_ratio: int = 200  # uncompressed / compressed, for compressed members over 1 MiB
+    # Every byte is a member's data or a record the package writer writes, byte for byte.
+    exact: bool = False
+    # (exact) Entries carry data descriptors: written into a stream that cannot seek.
+    descriptors: bool = False
 
     def member_limit(self, name: str) -> int:
         if self.large_prefix and name.startswith(self.large_prefix):
@@ -76,9 +119,9 @@ class Policy:
         return self.max_member_bytes
 
 
-STRICT = Policy(
-    "package", frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}), max_members=10_000
-)
+STRICT = Policy("package", frozenset({zipfile.ZIP_STORED}), max_members=10_000, exact=True)
+# The inner package of the encrypted form, written into the encrypting stream.
+STRICT_INNER = replace(STRICT, name="inner package", descriptors=True)
 LENIENT = Policy(
     "ZIP container",
     frozenset(
@@ -225,15 +268,36 @@ def _read_zstd(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> b
     return data
 
 
-def _has_zip64(extra: bytes) -> bool:
-    """Whether a local header's extra field carries a ZIP64 record (8-byte sizes follow)."""
-    position = 0
-    while position + 4 <= len(extra):
-        header_id, length = struct.unpack_from("<HH", extra, position)
-        if header_id == 0x0001:
-            return True
-        position += 4 + length
-    return False
+def _encoded(name: str) -> tuple[bytes, int]:
+    """A name's bytes as the writer writes them, and its flags (bit 11: UTF-8)."""
+    try:
+        return name.encode("ascii"), 0
+    except UnicodeEncodeError:
+        return name.encode("utf-8"), 0x800
+
+
+def _extra_problem(extra: bytes, wanted: bytes) -> str:
+    """What is wrong with a header's extra field, in words (``wanted``: the writer's)."""
+    if wanted and extra.startswith(wanted):
+        extra, wanted = extra[len(wanted) :], b""
+    if len(extra) < 4:
+        return (
+            "lacks the ZIP64 field its version or sizes call for"
+            if wanted or not extra
+            else ("has a malformed extra field")
+        )
+    header_id, length = struct.unpack_from("<HH", extra)
+    if header_id == 0x7075:
+        path = extra[9 : 4 + length].decode("utf-8", "replace")
+        return f"carries a Unicode path field naming {path!r}, which no signature covers"
+    if header_id == 0x0001:
+        if wanted:
+            return "has a ZIP64 field that disagrees with its sizes"
+        return "carries a ZIP64 field it does not need"
+    return (
+        f"carries an extra field 0x{header_id:04x} ({len(extra)} bytes) that the package writer"
+        " never writes"
+    )
 
 
 def _folded(name: str) -> str:
@@ -353,86 +417,218 @@ class HostileZip:
                     info.header_offset,
                 )
             )
-        self._check_layout(members, size)
+        if self.policy.exact:
+            self._check_exact(members, size)
         return members
 
-    def _check_layout(self, members: list[Member], size: int) -> None:
-        """Local headers agree with the central directory; entries are contiguous from 0."""
+    def _check_exact(self, members: list[Member], size: int) -> None:
+        """Every byte of the file is a member's data or a record the package writer writes.
+
+        The file is walked from offset 0 without ``zipfile``: each local header (then the
+        member's data, then its data descriptor when the policy has them), the central
+        directory, the ZIP64 end records only when the writer would need them, and the end
+        record, which ends the file. Each record must equal, byte for byte, the one the
+        writer (``packages/writer.py``) writes for that member; the first difference is named.
+        """
         position = 0
-        for member in sorted(members, key=lambda m: m.offset):
+        zip64_local: list[bool] = []
+        for member in members:
             if member.offset != position:
                 raise ArchiveRefused(
                     f"The member {member.name!r} does not start where the previous one ends"
                     " (overlapping entries or hidden data)."
                 )
-            self._file.seek(member.offset)
-            raw = self._file.read(LOCAL.size)
-            if len(raw) != LOCAL.size:
-                raise ArchiveRefused(f"The local header of {member.name!r} is truncated.")
-            sig, _ver, flags, method, _t, _d, crc, csize, usize, nlen, xlen = LOCAL.unpack(raw)
-            name = self._file.read(nlen)
-            if sig != LOCAL_MAGIC or name.decode("utf-8", "replace") != member.name:
-                raise ArchiveRefused(
-                    f"The local header of {member.name!r} disagrees with the central directory."
-                )
-            if method != member.method:
-                raise ArchiveRefused(
-                    f"The local header of {member.name!r} names another compression method."
-                )
-            descriptor = bool(flags & 0x8)
-            if not descriptor and crc != member.crc:
-                raise ArchiveRefused(
-                    f"The local header of {member.name!r} disagrees with the central directory."
-                )
-            if (
-                not descriptor
-                and usize != 0xFFFFFFFF
-                and (csize, usize)
-                != (min(member.compressed, 0xFFFFFFFF), min(member.size, 0xFFFFFFFF))
-            ):
-                raise ArchiveRefused(
-                    f"The local header of {member.name!r} gives other sizes than the central"
-                    " directory."
-                )
-            extra = self._file.read(xlen)
-            position = member.offset + LOCAL.size + nlen + xlen + member.compressed
-            if descriptor:
-                position += self._descriptor_length(position, _has_zip64(extra))
-        if position != self._zip.start_dir:
-            raise ArchiveRefused("The package has data between its members and its directory.")
-        self._check_tail(size)
-
-    def _check_tail(self, size: int) -> None:
-        """The directory runs straight into the end record, which ends the file (no comment)."""
-        self._file.seek(size - EOCD.size)
-        sig, _disk, _cd_disk, _n_disk, _n, cd_size, cd_offset, comment = EOCD.unpack(
-            self._file.read(EOCD.size)
-        )
-        if sig != b"PK\x05\x06" or comment != 0:
-            raise ArchiveRefused("The package has data after its end (or a ZIP comment).")
-        directory_end = size - EOCD.size
-        if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
-            self._file.seek(size - EOCD.size - ZIP64_LOCATOR.size)
-            loc_sig, _d, record_at, _disks = ZIP64_LOCATOR.unpack(
-                self._file.read(ZIP64_LOCATOR.size)
+            position, zip64 = self._check_local(member, position)
+            zip64_local.append(zip64)
+        directory_start = position
+        if directory_start != self._zip.start_dir:
+            raise ArchiveRefused(
+                f"The {self.policy.name} has data between its members and its directory."
             )
-            if loc_sig != b"PK\x06\x07":
-                raise ArchiveRefused("The package's ZIP64 end locator is missing.")
-            self._file.seek(record_at)
-            record = self._file.read(ZIP64_END.size)
-            if len(record) != ZIP64_END.size:
-                raise ArchiveRefused("The package's ZIP64 end record is truncated.")
-            rec_sig, rec_size, *_rest, cd_size, cd_offset = ZIP64_END.unpack(record)
-            if rec_sig != b"PK\x06\x06" or record_at + 12 + rec_size != directory_end - 20:
-                raise ArchiveRefused("The package's ZIP64 end record is malformed.")
-            directory_end = record_at
-        if cd_offset != self._zip.start_dir or cd_offset + cd_size != directory_end:
-            raise ArchiveRefused("The package's central directory is not where its end says.")
-
-    def _descriptor_length(self, position: int, zip64: bool) -> int:
+        for member, zip64 in zip(members, zip64_local, strict=True):
+            position = self._check_central(member, zip64, position)
+        directory_size = position - directory_start
+        count = len(members)
+        expected = b""
+        if (
+            count > 0xFFFF
+            or directory_start > ZIP64_WRITE_LIMIT
+            or directory_size > ZIP64_WRITE_LIMIT
+        ):
+            expected += ZIP64_END.pack(
+                b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, directory_size, directory_start
+            )
+            expected += ZIP64_LOCATOR.pack(b"PK\x06\x07", 0, position, 1)
+        expected += EOCD.pack(
+            b"PK\x05\x06",
+            0,
+            0,
+            min(count, 0xFFFF),
+            min(count, 0xFFFF),
+            min(directory_size, 0xFFFFFFFF),
+            min(directory_start, 0xFFFFFFFF),
+            0,
+        )
         self._file.seek(position)
-        signed = self._file.read(4) == b"PK\x07\x08"
-        return (20 if zip64 else 12) + (4 if signed else 0)
+        actual = self._file.read(size - position + 1)
+        if actual == expected:
+            return
+        if actual[:4] == b"PK\x06\x06" and not expected.startswith(b"PK\x06\x06"):
+            raise ArchiveRefused(
+                f"The {self.policy.name} has ZIP64 end records it does not need (the writer"
+                " adds them only beyond 65,535 members or 2 GiB of offsets)."
+            )
+        found = actual[-EOCD.size :] if len(actual) >= EOCD.size else b""
+        if found[:4] == b"PK\x05\x06" and found[8:10] != expected[-EOCD.size + 8 : -EOCD.size + 10]:
+            raise ArchiveRefused(
+                f"The {self.policy.name}'s end record claims {struct.unpack('<H', found[10:12])[0]}"
+                f" entries; its directory has {count}."
+            )
+        if len(actual) > len(expected) and actual[: len(expected) - 2] == expected[:-2]:
+            raise ArchiveRefused(
+                f"The {self.policy.name} has data after its end (or a ZIP comment)."
+            )
+        raise ArchiveRefused(
+            f"The {self.policy.name}'s end records disagree with its directory (entry count,"
+            " directory size or offset, ZIP64 records or a comment)."
+        )
+
+    def _check_local(self, member: Member, position: int) -> tuple[int, bool]:
+        """The member's local header, data and descriptor: (where the next entry starts,
+        whether the local header carries a ZIP64 field)."""
+        self._file.seek(position)
+        raw = self._file.read(LOCAL.size)
+        if len(raw) != LOCAL.size or raw[:4] != LOCAL_MAGIC:
+            raise ArchiveRefused(f"The local header of {member.name!r} is missing or truncated.")
+        fields = LOCAL.unpack(raw)
+        name, extra = self._file.read(fields[9]), self._file.read(fields[10])
+        descriptor = self.policy.descriptors
+        zip64 = bool(extra[:2] == b"\x01\x00" or fields[1] == 45)
+        if member.size > ZIP64_WRITE_LIMIT or member.compressed > ZIP64_WRITE_LIMIT:
+            zip64 = True
+        crc, csize, usize = (
+            (0, 0, 0) if descriptor else (member.crc, member.compressed, member.size)
+        )
+        want_extra = struct.pack("<HHQQ", 1, 16, usize, csize) if zip64 else b""
+        if zip64:
+            csize = usize = 0xFFFFFFFF
+        encoded, flags = _encoded(member.name)
+        want = (
+            LOCAL_MAGIC,
+            45 if zip64 else 20,
+            flags | (0x8 if descriptor else 0),
+            member.method,
+            0,
+            EPOCH_DATE,
+            crc,
+            csize,
+            usize,
+            len(encoded),
+            len(want_extra),
+        )
+        self._compare("local", member.name, name, encoded, extra, want_extra, fields, want)
+        position += LOCAL.size + len(name) + len(extra) + member.compressed
+        if descriptor:
+            layout = DESCRIPTOR64 if zip64 else DESCRIPTOR
+            self._file.seek(position)
+            got = self._file.read(layout.size)
+            if got != layout.pack(b"PK\x07\x08", member.crc, member.compressed, member.size):
+                raise ArchiveRefused(
+                    f"The data descriptor of {member.name!r} is missing or disagrees with the"
+                    " central directory."
+                )
+            position += layout.size
+        return position, zip64
+
+    def _check_central(self, member: Member, zip64_local: bool, position: int) -> int:
+        self._file.seek(position)
+        raw = self._file.read(CENTRAL.size)
+        if len(raw) != CENTRAL.size or raw[:4] != b"PK\x01\x02":
+            raise ArchiveRefused(
+                f"The central directory entry of {member.name!r} is missing or truncated."
+            )
+        fields = CENTRAL.unpack(raw)
+        name, extra = self._file.read(fields[10]), self._file.read(fields[11])
+        comment = self._file.read(fields[12])
+        large: list[int] = []
+        csize, usize, offset = member.compressed, member.size, member.offset
+        if usize > ZIP64_WRITE_LIMIT or csize > ZIP64_WRITE_LIMIT:
+            large += [usize, csize]
+            csize = usize = 0xFFFFFFFF
+        if offset > ZIP64_WRITE_LIMIT:
+            large.append(offset)
+            offset = 0xFFFFFFFF
+        want_extra = struct.pack(f"<HH{len(large)}Q", 1, 8 * len(large), *large) if large else b""
+        version = 45 if (zip64_local or large) else 20
+        encoded, flags = _encoded(member.name)
+        want = (
+            b"PK\x01\x02",
+            (3 << 8) | version,
+            version,
+            flags | (0x8 if self.policy.descriptors else 0),
+            member.method,
+            0,
+            EPOCH_DATE,
+            member.crc,
+            csize,
+            usize,
+            len(encoded),
+            len(want_extra),
+            0,
+            0,
+            0,
+            REGULAR_FILE,
+            offset,
+        )
+        if comment:
+            raise ArchiveRefused(
+                f"The central directory entry of {member.name!r} carries a comment"
+                f" ({len(comment)} bytes that no signature covers)."
+            )
+        self._compare(
+            "central directory", member.name, name, encoded, extra, want_extra, fields, want
+        )
+        return position + CENTRAL.size + len(name) + len(extra) + len(comment)
+
+    def _compare(
+        self,
+        where: str,
+        member: str,
+        name: bytes,
+        encoded: bytes,
+        extra: bytes,
+        want_extra: bytes,
+        fields: tuple[Any, ...],
+        want: tuple[Any, ...],
+    ) -> None:
+        if name != encoded:
+            raise ArchiveRefused(
+                f"The {where} header of {member!r} names another file"
+                f" ({name.decode('utf-8', 'replace')!r})."
+            )
+        if extra != want_extra:
+            raise ArchiveRefused(
+                f"The {where} header of {member!r} {_extra_problem(extra, want_extra)}."
+            )
+        labels = LOCAL_FIELDS if where == "local" else CENTRAL_FIELDS
+        if (fields[3 if where != "local" else 2] ^ want[3 if where != "local" else 2]) & 0x8:
+            raise ArchiveRefused(
+                f"The {where} header of {member!r} "
+                + (
+                    "announces a data descriptor, which the package writer does not write"
+                    if not self.policy.descriptors
+                    else "lacks the data descriptor flag the writer sets"
+                )
+                + "."
+            )
+        for label, got, expected in zip(labels, fields, want, strict=True):
+            if got != expected:
+                shown = f"{got:#x}" if isinstance(got, int) else repr(got)
+                wanted = f"{expected:#x}" if isinstance(expected, int) else repr(expected)
+                raise ArchiveRefused(
+                    f"The {where} header of {member!r} has {label} {shown} where the package"
+                    f" writer writes {wanted}."
+                )
 
     def data_offset(self, name: str) -> int:
         """Where a stored member's bytes start in the file (for random access to them)."""

@@ -16,16 +16,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewstation.errors import ReviewStationError
-from reviewstation.ziparchive import STRICT, HostileZip, PackageRefused, Policy
+from reviewstation.ziparchive import LENIENT, STRICT, HostileZip, PackageRefused, Policy
+
+
+def writers_info(name: str, method: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    """A member as the package writer makes it (fixed time, regular file, stored)."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = method
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    return info
 
 
 def build(entries: list[tuple[str, bytes]], method: int = zipfile.ZIP_STORED) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # duplicate names are the point of some cases
-        with zipfile.ZipFile(buffer, "w", method) as archive:
+        with zipfile.ZipFile(buffer, "w") as archive:
             for name, data in entries:
-                archive.writestr(name, data)
+                archive.writestr(writers_info(name, method), data)
     return buffer.getvalue()
 
 
@@ -42,7 +51,7 @@ def refused(data: bytes, tmp_path: Path, match: str, policy: Policy = STRICT) ->
 def with_info(name: str, data: bytes, tweak: Callable[[zipfile.ZipInfo], None]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        info = zipfile.ZipInfo(name)
+        info = writers_info(name)
         tweak(info)
         archive.writestr(info, data)
     return buffer.getvalue()
@@ -110,7 +119,9 @@ def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
         build([("bomb.json", b"\0" * 20_000_000)], zipfile.ZIP_DEFLATED),
         tmp_path,
         "compressed beyond",
+        LENIENT,
     )
+    refused(build([("a.json", b"{}")], zipfile.ZIP_DEFLATED), tmp_path, "unsupported compression")
 
 
 def test_too_many_entries(tmp_path: Path) -> None:
@@ -144,7 +155,7 @@ def test_data_before_and_after(tmp_path: Path) -> None:
 def test_comment_is_hidden_data(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("a", b"x")
+        archive.writestr(writers_info("a"), b"x")
         archive.comment = b"hidden"
     refused(buffer.getvalue(), tmp_path, "after its end")
 
@@ -161,13 +172,13 @@ def test_tar_is_refused(tmp_path: Path) -> None:
 def test_local_header_disagrees_with_central_directory(tmp_path: Path) -> None:
     data = bytearray(GOOD)
     data[data.index(b"manifest.json")] = ord("M")  # first occurrence: the local header
-    refused(bytes(data), tmp_path, "disagrees")
+    refused(bytes(data), tmp_path, "names another file")
 
 
 def test_local_header_with_other_sizes(tmp_path: Path) -> None:
     data = bytearray(GOOD)
     struct.pack_into("<I", data, 22, 1)  # uncompressed size in the first local header
-    refused(bytes(data), tmp_path, "other sizes|disagrees")
+    refused(bytes(data), tmp_path, "has size 0x1 where the package writer writes 0x2")
 
 
 def test_overlapping_entries(tmp_path: Path) -> None:
@@ -236,7 +247,8 @@ EVAL_LOGS = sorted((Path(__file__).parent / "fixtures" / "inspect-logs").glob("*
 
 @pytest.mark.parametrize("log", EVAL_LOGS, ids=lambda p: p.name[:40])
 def test_real_inspect_logs_open_under_the_lenient_policy_only(log: Path) -> None:
-    """Evaluation logs written by inspect_ai (deflate, or Zstandard) are read whole."""
+    """Evaluation logs written by inspect_ai (deflate, or Zstandard; their own timestamps) are
+    read whole under LENIENT; the strict package policy refuses them."""
     from reviewstation.ziparchive import LENIENT, open_zip, read_member
 
     assert EVAL_LOGS
@@ -246,3 +258,5 @@ def test_real_inspect_logs_open_under_the_lenient_policy_only(log: Path) -> None
         assert any(i.filename == "header.json" for i in infos)
         for info in infos:
             assert len(read_member(archive, info, LENIENT.max_member_bytes)) == info.file_size
+    with pytest.raises(PackageRefused, match=r"compression method|where the package writer"):
+        HostileZip(log).close()

@@ -23,7 +23,7 @@ from reviewstation.errors import CryptoError
 from reviewstation.packages import members, payload, seal
 from reviewstation.packages.sums import parse_sums
 from reviewstation.vault.audit import Checkpoint
-from reviewstation.ziparchive import HostileZip, PackageRefused
+from reviewstation.ziparchive import STRICT_INNER, HostileZip, PackageRefused
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MAX_MANIFEST = 1024 * 1024
@@ -267,4 +267,4 @@ def _decrypt(
         outer.file, outer.data_offset(members.PAYLOAD), member.size, key, package_id
     )
     reader.verify_all()
-    return HostileZip(reader, label="the decrypted inner package")  # type: ignore[arg-type]
+    return HostileZip(reader, STRICT_INNER, label="the decrypted inner package")  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.findings.service import add_finding
 from reviewstation.packages.export import ExportResult, export_package
+from reviewstation.packages.writer import ZipBuilder
 from reviewstation.reviews.service import create_review
 from reviewstation.vault.session import open_vault
 from support.vaults import PASS, make_vault
@@ -69,8 +70,12 @@ def members(path: Path) -> dict[str, bytes]:
 
 
 def rewrite(src: Path, dst: Path, change: Callable[[dict[str, bytes]], dict[str, bytes]]) -> Path:
+    """The changed members, written as the package writer writes (so that only the change,
+    not the ZIP layout, is what a check can object to)."""
     content = change(members(src))
-    with zipfile.ZipFile(dst, "w") as archive:
+    with dst.open("wb") as out:
+        builder = ZipBuilder(out)
         for name, data in content.items():
-            archive.writestr(name, data)
+            builder.add(name, data, hashed=False)
+        builder.close()
     return dst
