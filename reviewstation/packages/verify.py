@@ -26,7 +26,9 @@ from reviewstation.vault.audit import Checkpoint
 from reviewstation.ziparchive import STRICT_INNER, HostileZip, PackageRefused
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+FINGERPRINT = re.compile(r"^[0-9a-f]{96}$")
 MAX_MANIFEST = 1024 * 1024
+MAX_RECIPIENTS = 64
 
 
 @dataclass
@@ -102,21 +104,35 @@ def verify_package(
         encrypted = manifest.get("encrypted") is True
         if not encrypted:
             _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
+            if manifest["recipients"] or outer.has(members.RECIPIENTS):
+                raise PackageRefused("The plaintext package names recipients it is not sealed for.")
             return Verified(
                 path, manifest, signer, sums_hash, False, False, outer, checks, listed=listed
             )
         _require(outer, [members.PAYLOAD, members.RECIPIENTS], "encrypted package")
+        wraps = _check_wraps(outer, manifest, listed)
+        checks.append(
+            f"key wrapped for exactly the {len(wraps)} recipient(s) the signed manifest names"
+        )
         if recipient is None:
             return Verified(
                 path, manifest, signer, sums_hash, True, False, outer, checks, listed=listed
             )
-        inner = _decrypt(outer, manifest, recipient)
+        inner = _decrypt(outer, manifest, wraps, recipient)
         try:
             inner_checks: list[str] = []
             inner_manifest, inner_signer, _, inner_listed = _check_signed(
                 inner, trusted, revoked or set(), inner_checks
             )
-            for key in ("package_id", "sequence", "created", "signer", "checkpoint", "marking"):
+            for key in (
+                "package_id",
+                "sequence",
+                "created",
+                "signer",
+                "checkpoint",
+                "marking",
+                "recipients",
+            ):
                 if inner_manifest.get(key) != manifest.get(key):
                     raise PackageRefused(
                         f"The inner package's {key} differs from the outer manifest."
@@ -210,8 +226,7 @@ def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -
         claimed.get("mldsa87_fingerprint"),
     ) != (key.fingerprint(), key.mldsa87_fingerprint()):
         raise PackageRefused("The manifest names another signer than the one who signed it.")
-    if not isinstance(manifest.get("recipients"), list):
-        raise PackageRefused("The manifest's recipient list is malformed.")
+    _check_named(manifest)
     _check_checkpoint(manifest, key, signer)
     return manifest
 
@@ -241,27 +256,105 @@ def _check_checkpoint(
         raise PackageRefused("The manifest's audit checkpoint signature does not verify.") from exc
 
 
-def _decrypt(
-    outer: HostileZip, manifest: dict[str, Any], recipient: RecipientPrivateKey
-) -> HostileZip:
-    keys = loads_bounded(outer.read(members.RECIPIENTS), "recipient list", MAX_MANIFEST)
-    mine = recipient.public_key().fingerprint()
-    entries = keys.get("keys") if isinstance(keys, dict) else None
-    if not isinstance(entries, list):
-        raise PackageRefused("The package's recipient list is malformed.")
-    entry = next((e for e in entries if isinstance(e, dict) and e.get("fingerprint") == mine), None)
-    if entry is None:
-        names = ", ".join(
-            f"{e.get('name')} ({str(e.get('fingerprint'))[:12]})"
-            for e in entries
-            if isinstance(e, dict)
+def _check_named(manifest: dict[str, Any]) -> None:
+    """The manifest's recipients: each ``{name, fingerprint, signing}``, no key named twice;
+    1 to 64 of them when the package is encrypted."""
+    named = manifest.get("recipients")
+    if not isinstance(named, list) or not all(
+        isinstance(r, dict)
+        and set(r) == {"name", "fingerprint", "signing"}
+        and isinstance(r["name"], str)
+        and r["name"]
+        and all(
+            isinstance(r[k], str) and FINGERPRINT.match(r[k]) for k in ("fingerprint", "signing")
         )
+        for r in named
+    ):
+        raise PackageRefused("The manifest's recipient list is malformed.")
+    seen: set[str] = set()
+    for r in named:
+        if r["fingerprint"] in seen:
+            raise PackageRefused(
+                f"The manifest names the recipient key {r['fingerprint'][:16]} twice."
+            )
+        seen.add(r["fingerprint"])
+    if manifest.get("encrypted") is True and not 1 <= len(named) <= MAX_RECIPIENTS:
+        raise PackageRefused(
+            f"An encrypted package must name 1 to {MAX_RECIPIENTS} recipients; this one names"
+            f" {len(named)}."
+        )
+
+
+def _check_wraps(
+    outer: HostileZip, manifest: dict[str, Any], listed: dict[str, str]
+) -> list[dict[str, str]]:
+    """``recipients.json`` holds one key wrap for each recipient the signed manifest names, under
+    the same name, and no other: the list verify shows is the set of people who can decrypt."""
+    data = outer.read(members.RECIPIENTS)
+    if hashlib.sha384(data).hexdigest() != listed.get(members.RECIPIENTS):
+        raise PackageRefused(f"The member {members.RECIPIENTS!r} changed after it was verified.")
+    keys = loads_bounded(data, "recipient list", MAX_MANIFEST)
+    wraps = keys.get("keys") if isinstance(keys, dict) else None
+    if (
+        not isinstance(keys, dict)
+        or set(keys) != {"keys", "suite"}
+        or not isinstance(wraps, list)
+        or not all(
+            isinstance(w, dict)
+            and set(w) == {"name", "fingerprint", "hpke"}
+            and all(isinstance(w[k], str) for k in w)
+            for w in wraps
+        )
+    ):
+        raise PackageRefused("The package's recipient list is malformed.")
+    if keys["suite"] != payload.SUITE_NAME:
+        raise PackageRefused(
+            "The package's key wraps name a cipher suite this reader does not use."
+        )
+    named = {r["fingerprint"]: r["name"] for r in manifest["recipients"]}
+    seen: set[str] = set()
+    for wrap in wraps:
+        fingerprint, name = wrap["fingerprint"], wrap["name"]
+        if fingerprint in seen:
+            raise PackageRefused(
+                f"The package wraps its key twice for the recipient key {fingerprint[:16]}."
+            )
+        seen.add(fingerprint)
+        if fingerprint not in named:
+            raise PackageRefused(
+                f"The package's key is wrapped for a recipient the signed manifest does not"
+                f" name ({name!r}, key {fingerprint[:16]})."
+            )
+        if named[fingerprint] != name:
+            raise PackageRefused(
+                f"The key wrap for {named[fingerprint]!r} (key {fingerprint[:16]}) is labelled"
+                f" {name!r}."
+            )
+    missing = [fp for fp in named if fp not in seen]
+    if missing:
+        raise PackageRefused(
+            f"The manifest names {named[missing[0]]!r} (key {missing[0][:16]}) as a recipient,"
+            " but the package holds no key for them."
+        )
+    return wraps
+
+
+def _decrypt(
+    outer: HostileZip,
+    manifest: dict[str, Any],
+    entries: list[dict[str, str]],
+    recipient: RecipientPrivateKey,
+) -> HostileZip:
+    mine = recipient.public_key().fingerprint()
+    entry = next((e for e in entries if e["fingerprint"] == mine), None)
+    if entry is None:
+        names = ", ".join(f"{e['name']} ({e['fingerprint'][:12]})" for e in entries)
         raise CryptoError(
             f"This package is encrypted for {names or 'nobody'}; your key ({mine[:12]}) is not"
             " among them."
         )
     package_id = str(manifest["package_id"])
-    key = payload.unwrap_key(unb64(entry.get("hpke"), "wrapped key"), recipient, package_id)
+    key = payload.unwrap_key(unb64(entry["hpke"], "wrapped key"), recipient, package_id)
     member = next(m for m in outer.members if m.name == members.PAYLOAD)
     reader = payload.DecryptingReader(
         outer.file, outer.data_offset(members.PAYLOAD), member.size, key, package_id

@@ -1,0 +1,234 @@
+"""Recipients that lie (issue 13, class 4), table-driven.
+
+The recipients ``package verify`` shows (the signed manifest's list) and the key wraps that
+exist (``recipients.json``) must be the same set. Each row is a package changed by a trusted
+sender with a modified client: the change is made, then ``SHA384SUMS`` is rebuilt and signed
+again with the sender's own key, so only the recipient check can object. A new variant is one
+row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.packages import Sender, export, members, rewrite, sender
+from support.vaults import PASS, make_vault
+
+from reviewstation.crypto.identity import PublicIdentity, b64, unb64
+from reviewstation.crypto.recipients import RecipientPrivateKey
+from reviewstation.errors import CryptoError, InputError
+from reviewstation.packages import payload, seal
+from reviewstation.packages.importer import import_package
+from reviewstation.packages.members import pretty
+from reviewstation.packages.sums import build_sums
+from reviewstation.packages.verify import verify_package
+from reviewstation.vault.session import open_vault
+
+
+@dataclass
+class World:
+    alice: Sender
+    bob_key: RecipientPrivateKey
+    bob: PublicIdentity
+    carol: PublicIdentity
+    carol_vault: Path
+    plain: Path
+    encrypted: Path
+
+
+def card_and_key(folder: Path, user: str) -> tuple[Path, PublicIdentity, RecipientPrivateKey]:
+    folder.mkdir()
+    vault = make_vault(folder, user=user)
+    with open_vault(vault, PASS) as session:
+        assert session.identity is not None
+        return vault, session.user.public_identity(session.vault_id), session.identity.recipient
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    folder = tmp_path_factory.mktemp("recipients")
+    alice = sender(folder)
+    _, bob, bob_key = card_and_key(folder / "bob", "bob")
+    carol_vault, carol, _ = card_and_key(folder / "carol", "carol")
+    export(alice.vault, folder / "plain.rspkg")
+    export(alice.vault, folder / "enc.rspkg", recipients=[bob])
+    return World(
+        alice, bob_key, bob, carol, carol_vault, folder / "plain.rspkg", folder / "enc.rspkg"
+    )
+
+
+def resealed(world: World, change: Callable[[dict[str, Any], dict[str, Any]], None]):  # type: ignore[no-untyped-def]
+    """The package's manifest and key wraps changed, then signed again by the sender."""
+
+    def apply(m: dict[str, bytes]) -> dict[str, bytes]:
+        manifest = json.loads(m["manifest.json"])
+        wraps = json.loads(m["recipients.json"]) if "recipients.json" in m else None
+        change(manifest, wraps if wraps is not None else {})
+        m["manifest.json"] = pretty(manifest)
+        if wraps is not None:
+            m["recipients.json"] = pretty(wraps)
+        m.update(resign(world, m))
+        return m
+
+    return apply
+
+
+def resign(world: World, m: dict[str, bytes]) -> dict[str, bytes]:
+    signed = {n: d for n, d in m.items() if n != seal.SUMS and n not in seal.SIGNATURES}
+    sums = build_sums({n: hashlib.sha384(d).hexdigest() for n, d in signed.items()})
+    with open_vault(world.alice.vault, PASS, mode="read") as session:
+        assert session.identity is not None
+        return {seal.SUMS: sums, **seal.sign_sums(session.identity.signing, sums)}
+
+
+def named(card: PublicIdentity, name: str | None = None) -> dict[str, str]:
+    return {
+        "name": name or card.name,
+        "fingerprint": card.recipient.fingerprint(),
+        "signing": card.fingerprint,
+    }
+
+
+def wrap_for(
+    world: World, manifest: dict[str, Any], wraps: dict[str, Any], card: PublicIdentity
+) -> dict[str, str]:
+    """A genuine wrap of the package's content key for ``card`` (the sender knows the key)."""
+    mine = next(
+        w for w in wraps["keys"] if w["fingerprint"] == world.bob_key.public_key().fingerprint()
+    )
+    key = payload.unwrap_key(unb64(mine["hpke"], "wrap"), world.bob_key, manifest["package_id"])
+    sealed = payload.wrap_key(key, card.recipient, manifest["package_id"])
+    return {"name": card.name, "fingerprint": card.recipient.fingerprint(), "hpke": b64(sealed)}
+
+
+Change = Callable[[World, dict[str, Any], dict[str, Any]], None]
+
+# name -> (which package, change, what the refusal says)
+LIES: dict[str, tuple[str, Change, str]] = {
+    "a wrap for a recipient the manifest does not name": (
+        "encrypted",
+        lambda w, m, k: k["keys"].append(wrap_for(w, m, k, w.carol)),
+        "wrapped for a recipient the signed manifest does not name",
+    ),
+    "the named recipient's wrap replaced by another's": (
+        "encrypted",
+        lambda w, m, k: k.update(keys=[wrap_for(w, m, k, w.carol)]),
+        "does not name",
+    ),
+    "a named recipient without a wrap": (
+        "encrypted",
+        lambda w, m, k: m["recipients"].append(named(w.carol)),
+        "holds no key for them",
+    ),
+    "two wraps for one recipient": (
+        "encrypted",
+        lambda w, m, k: k["keys"].append(dict(k["keys"][0])),
+        "wraps its key twice",
+    ),
+    "one recipient named twice": (
+        "encrypted",
+        lambda w, m, k: m["recipients"].append(dict(m["recipients"][0])),
+        "names the recipient key .* twice",
+    ),
+    "a wrap labelled with another name": (
+        "encrypted",
+        lambda w, m, k: k["keys"][0].update(name="Director"),
+        "is labelled 'Director'",
+    ),
+    "a named recipient shown under another name": (
+        "encrypted",
+        lambda w, m, k: m["recipients"][0].update(name="Director"),
+        "is labelled 'bob'",
+    ),
+    "an encrypted package that names nobody": (
+        "encrypted",
+        lambda w, m, k: (m.update(recipients=[]), k.update(keys=[])),
+        "must name 1 to 64 recipients",
+    ),
+    "a manifest recipient with an extra field": (
+        "encrypted",
+        lambda w, m, k: m["recipients"][0].update(note="also Carol"),
+        "recipient list is malformed",
+    ),
+    "a wrap with an extra field": (
+        "encrypted",
+        lambda w, m, k: k["keys"][0].update(also=k["keys"][0]["hpke"]),
+        "recipient list is malformed",
+    ),
+    "a second list of wraps": (
+        "encrypted",
+        lambda w, m, k: k.update(more=[wrap_for(w, m, k, w.carol)]),
+        "recipient list is malformed",
+    ),
+    "another cipher suite": (
+        "encrypted",
+        lambda w, m, k: k.update(suite="HPKE(X25519, HKDF-SHA256, AES-128-GCM)"),
+        "cipher suite",
+    ),
+    "a plaintext package that names a recipient": (
+        "plain",
+        lambda w, m, k: m["recipients"].append(named(w.bob)),
+        "plaintext package names recipients",
+    ),
+}
+
+
+@pytest.mark.parametrize("lie", sorted(LIES))
+def test_recipients_that_lie_are_refused(world: World, tmp_path: Path, lie: str) -> None:
+    which, change, match = LIES[lie]
+    source = world.encrypted if which == "encrypted" else world.plain
+    bad = rewrite(source, tmp_path / "bad.rspkg", resealed(world, lambda m, k: change(world, m, k)))
+    with pytest.raises(InputError, match=match) as caught:
+        verify_package(bad, [world.alice.card]).close()
+    assert "\n" not in str(caught.value)
+    if which == "encrypted":  # the named recipient's import is refused the same way
+        with pytest.raises((InputError, CryptoError), match=match):
+            verify_package(bad, [world.alice.card], recipient=world.bob_key).close()
+
+
+def test_a_plaintext_package_with_a_key_list_is_refused(world: World, tmp_path: Path) -> None:
+    wraps = {"keys": [], "suite": payload.SUITE_NAME}
+
+    def add(m: dict[str, bytes]) -> dict[str, bytes]:
+        m["recipients.json"] = pretty(wraps)
+        m.update(resign(world, m))
+        return m
+
+    bad = rewrite(world.plain, tmp_path / "bad.rspkg", add)
+    with pytest.raises(InputError, match="plaintext package names recipients"):
+        verify_package(bad, [world.alice.card]).close()
+
+
+def test_honest_packages_show_exactly_their_recipients(world: World, tmp_path: Path) -> None:
+    """The untouched packages pass; what verify shows is the set of keys that can decrypt; the
+    re-signing helper alone changes nothing verify objects to."""
+    with verify_package(world.encrypted, [world.alice.card]) as package:
+        shown = package.to_json()["recipients"]
+        assert [r["fingerprint"] for r in shown] == [world.bob.recipient.fingerprint()]
+        assert any("key wrapped for exactly the 1 recipient" in c for c in package.checks)
+    with verify_package(world.encrypted, [world.alice.card], recipient=world.bob_key) as package:
+        assert package.decrypted
+    same = rewrite(world.encrypted, tmp_path / "same.rspkg", resealed(world, lambda m, k: None))
+    verify_package(same, [world.alice.card], recipient=world.bob_key).close()
+    assert members(same)["recipients.json"] == members(world.encrypted)["recipients.json"]
+
+
+def test_carol_cannot_import_a_package_that_does_not_name_her(world: World, tmp_path: Path) -> None:
+    """Without the check, the extra wrap would let Carol decrypt a package whose signed
+    manifest (all a guard sees) names only Bob."""
+    which, change, _ = LIES["a wrap for a recipient the manifest does not name"]
+    bad = rewrite(
+        world.encrypted, tmp_path / "bad.rspkg", resealed(world, lambda m, k: change(world, m, k))
+    )
+    with (
+        open_vault(world.carol_vault, PASS) as session,
+        pytest.raises(InputError, match="does not name"),
+    ):
+        import_package(session, bad, [world.alice.card])
+    del which
