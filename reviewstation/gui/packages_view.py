@@ -4,7 +4,6 @@ verify a package file and import it into this vault."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from reviewstation.app.identity import read_card
 from reviewstation.gui.context import Context
@@ -29,7 +28,7 @@ from reviewstation.gui.qt import (
 from reviewstation.packages import trust
 from reviewstation.packages.export import ExportResult
 from reviewstation.packages.importer import ImportResult, import_package
-from reviewstation.packages.verify import verify_package
+from reviewstation.packages.verify import VerifyReport, verify_package
 from reviewstation.vault.session import Session
 
 CHECK = "\u2713"
@@ -46,16 +45,15 @@ def export_text(result: ExportResult) -> str:
     )
 
 
-def verify_text(report: dict[str, Any]) -> str:
-    signer = report["signer"]
+def verify_text(report: VerifyReport) -> str:
+    manifest, signer = report.manifest, report.signer
     lines = [
-        f"VALID: package {report['package_id']} ({report['marking']}),"
-        f" sequence {report['sequence']}",
-        f"Signer {signer['name']} ({signer['role']}) P-384 {signer['p384_fingerprint']}",
+        f"VALID: package {manifest.package_id} ({manifest.marking}), sequence {manifest.sequence}",
+        f"Signer {signer.name} ({signer.role}) P-384 {signer.fingerprint}",
     ]
-    if report["encrypted"] and not report["decrypted"]:
+    if report.encrypted and not report.decrypted:
         lines.append("Encrypted, not for this user: contents not inspected.")
-    lines.extend(f"{CHECK} {check}" for check in report["checks"])
+    lines.extend(f"{CHECK} {check}" for check in report.checks)
     return "\n".join(lines)
 
 
@@ -236,14 +234,14 @@ class PackagesPage(QWidget):
         self.verify_button.setEnabled(False)
         self.verify_result.setPlainText("Verifying…")
 
-        def job(session: Session) -> dict[str, Any]:
+        def job(session: Session) -> VerifyReport:
             cards = trust.trusted(session.conn) + [read_card(p) for p in extra]
             revoked = trust.revoked_fingerprints(session.conn)
             recipient = session.identity.recipient if session.identity is not None else None
             with verify_package(path, cards, revoked=revoked, recipient=recipient) as package:
-                return package.to_json()
+                return package.report()
 
-        def done(report: dict[str, Any]) -> None:
+        def done(report: VerifyReport) -> None:
             self.verify_button.setEnabled(True)
             self.verify_result.setPlainText(verify_text(report))
 

@@ -101,7 +101,7 @@ def _import(
             raise PackageRefused("The encrypted package could not be opened.")
         manifest = package.manifest
         signer = package.signer.fingerprint
-        marked = str(manifest["marking"])
+        marked = manifest.marking
         theirs, ours = markings.try_parse(marked), markings.try_parse(session.marking)
         if theirs is None:
             raise PackageRefused(
@@ -112,9 +112,7 @@ def _import(
                 f"The package is marked {theirs.text}, above this vault's marking"
                 f" ({session.marking}); import it into a vault cleared for it."
             )
-        result = ImportResult(
-            str(manifest["package_id"]), package.signer.name, int(manifest["sequence"]), 0
-        )
+        result = ImportResult(manifest.package_id, package.signer.name, manifest.sequence, 0)
         earlier = conn.execute(
             "SELECT sums_sha384, review_id FROM package_imports WHERE package_id = ?",
             (result.package_id,),
@@ -260,8 +258,8 @@ def _commit(
         "signer": signer.fingerprint,
         "signer_name": signer.name,
         "sequence": result.sequence,
-        "source_vault": manifest["source_vault"],
-        "checkpoint": manifest["checkpoint"]["count"],
+        "source_vault": manifest.source_vault,
+        "checkpoint": manifest.checkpoint.point.count,
         "sums_sha384": package.sums_sha384,
         "encrypted": package.encrypted,
     }
@@ -287,10 +285,10 @@ def _commit(
                 signer.name,
                 result.sequence,
                 package.sums_sha384,
-                manifest["source_vault"],
+                manifest.source_vault,
                 str(review.get("uid")),
                 result.review_id,
-                canonical(manifest["checkpoint"]).decode(),
+                canonical(manifest.checkpoint.to_json()).decode(),
                 audit.now(),
                 session.user.name,
             ),

@@ -10,7 +10,6 @@ recipient key is given, the same again for the decrypted inner package.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,17 +17,12 @@ from typing import Any
 from reviewstation.canonical import loads_bounded
 from reviewstation.crypto.identity import PublicIdentity, unb64
 from reviewstation.crypto.recipients import RecipientPrivateKey
-from reviewstation.crypto.signing import HybridPublicKey, HybridSignature
+from reviewstation.crypto.signing import HybridPublicKey
 from reviewstation.errors import CryptoError
 from reviewstation.packages import members, payload, seal
+from reviewstation.packages.manifest import MAX_MANIFEST, Manifest, parse_manifest
 from reviewstation.packages.sums import parse_sums
-from reviewstation.vault.audit import Checkpoint
 from reviewstation.ziparchive import STRICT_INNER, HostileZip, PackageRefused
-
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-FINGERPRINT = re.compile(r"^[0-9a-f]{96}$")
-MAX_MANIFEST = 1024 * 1024
-MAX_RECIPIENTS = 64
 
 
 @dataclass
@@ -36,7 +30,7 @@ class Verified:
     """A package that passed every check; ``zip`` reads its (inner, if decrypted) members."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     signer: PublicIdentity
     sums_sha384: str
     encrypted: bool
@@ -65,13 +59,40 @@ class Verified:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def report(self) -> VerifyReport:
+        return VerifyReport(
+            self.manifest,
+            self.signer,
+            self.sums_sha384,
+            self.encrypted,
+            self.decrypted,
+            tuple(self.zip.names()),
+            tuple(self.checks),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return self.report().to_json()
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What ``verify`` found, as the front ends show it (a value: the file may be closed)."""
+
+    manifest: Manifest
+    signer: PublicIdentity  # the trusted card whose keys signed
+    sums_sha384: str
+    encrypted: bool
+    decrypted: bool
+    members: tuple[str, ...]
+    checks: tuple[str, ...]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "valid": True,
-            "package_id": self.manifest["package_id"],
-            "sequence": self.manifest["sequence"],
-            "created": self.manifest["created"],
-            "marking": self.manifest["marking"],
+            "package_id": self.manifest.package_id,
+            "sequence": self.manifest.sequence,
+            "created": self.manifest.created,
+            "marking": self.manifest.marking,
             "encrypted": self.encrypted,
             "decrypted": self.decrypted,
             "signer": {
@@ -80,10 +101,10 @@ class Verified:
                 "p384_fingerprint": self.signer.fingerprint,
                 "mldsa87_fingerprint": self.signer.signing.mldsa87_fingerprint(),
             },
-            "recipients": self.manifest.get("recipients", []),
+            "recipients": [r.to_json() for r in self.manifest.recipients],
             "sums_sha384": self.sums_sha384,
-            "members": self.zip.names(),
-            "checks": self.checks,
+            "members": list(self.members),
+            "checks": list(self.checks),
         }
 
 
@@ -101,10 +122,9 @@ def verify_package(
         manifest, signer, sums_hash, listed = _check_signed(
             outer, trusted, revoked or set(), checks
         )
-        encrypted = manifest.get("encrypted") is True
-        if not encrypted:
+        if not manifest.encrypted:
             _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
-            if manifest["recipients"] or outer.has(members.RECIPIENTS):
+            if manifest.recipients or outer.has(members.RECIPIENTS):
                 raise PackageRefused("The plaintext package names recipients it is not sealed for.")
             return Verified(
                 path, manifest, signer, sums_hash, False, False, outer, checks, listed=listed
@@ -133,11 +153,11 @@ def verify_package(
                 "marking",
                 "recipients",
             ):
-                if inner_manifest.get(key) != manifest.get(key):
+                if getattr(inner_manifest, key) != getattr(manifest, key):
                     raise PackageRefused(
                         f"The inner package's {key} differs from the outer manifest."
                     )
-            if inner_manifest.get("encrypted") is not False:
+            if inner_manifest.encrypted:
                 raise PackageRefused("The decrypted inner package is not a plaintext package.")
             _require(inner, [members.FINDINGS, members.CHECKLISTS], "inner package")
             checks += ["decrypted for this recipient"] + [f"inner: {c}" for c in inner_checks]
@@ -168,7 +188,7 @@ def _hash(archive: HostileZip, name: str) -> str:
 
 def _check_signed(
     archive: HostileZip, trusted: list[PublicIdentity], revoked: set[str], checks: list[str]
-) -> tuple[dict[str, Any], PublicIdentity, str, dict[str, str]]:
+) -> tuple[Manifest, PublicIdentity, str, dict[str, str]]:
     fixed = [seal.SUMS, *seal.SIGNATURES, seal.PEM_P384, seal.PEM_MLDSA, members.MANIFEST]
     _require(archive, fixed, "package")
     sums_bytes = archive.read(seal.SUMS)
@@ -201,92 +221,27 @@ def _check_signed(
     return manifest, signer, hashlib.sha384(sums_bytes).hexdigest(), listed
 
 
-def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -> dict[str, Any]:
-    manifest = loads_bounded(data, "package manifest", MAX_MANIFEST)
-    if not isinstance(manifest, dict) or manifest.get("format") != members.FORMAT:
-        raise PackageRefused("The manifest is not a ReviewStation package manifest.")
-    if type(manifest.get("version")) is not int or manifest["version"] != members.VERSION:
-        raise PackageRefused(
-            f"Package format version {manifest.get('version')!r} is not supported."
-        )
-    package_id = manifest.get("package_id")
-    if not isinstance(package_id, str) or not UUID.match(package_id):
-        raise PackageRefused("The manifest's package id is malformed.")
-    sequence = manifest.get("sequence")
-    if type(sequence) is not int or not 1 <= sequence < 2**53:
-        raise PackageRefused("The manifest's sequence number is malformed.")
-    for key_name in ("created", "marking", "source_vault"):
-        if not isinstance(manifest.get(key_name), str) or not manifest[key_name]:
-            raise PackageRefused(f"The manifest lacks its {key_name}.")
-    if not isinstance(manifest.get("encrypted"), bool):
-        raise PackageRefused("The manifest does not say whether the package is encrypted.")
-    claimed = manifest.get("signer")
-    if not isinstance(claimed, dict) or (
-        claimed.get("p384_fingerprint"),
-        claimed.get("mldsa87_fingerprint"),
-    ) != (key.fingerprint(), key.mldsa87_fingerprint()):
+def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -> Manifest:
+    """The manifest parsed, then held against the keys that signed the package."""
+    manifest = parse_manifest(data)
+    claimed = manifest.signer
+    if (claimed.p384_fingerprint, claimed.mldsa87_fingerprint) != (
+        key.fingerprint(),
+        key.mldsa87_fingerprint(),
+    ):
         raise PackageRefused("The manifest names another signer than the one who signed it.")
-    _check_named(manifest)
-    _check_checkpoint(manifest, key, signer)
+    checkpoint = manifest.checkpoint
+    if checkpoint.vault_id != manifest.source_vault or checkpoint.point.user != signer.name:
+        raise PackageRefused("The manifest's audit checkpoint is for another vault or signer.")
+    try:
+        checkpoint.point.verify(checkpoint.vault_id, key)
+    except CryptoError as exc:
+        raise PackageRefused("The manifest's audit checkpoint signature does not verify.") from exc
     return manifest
 
 
-def _check_checkpoint(
-    manifest: dict[str, Any], key: HybridPublicKey, signer: PublicIdentity
-) -> None:
-    cp: Any = manifest.get("checkpoint")
-    try:
-        point = Checkpoint(
-            int(cp["count"]),
-            str(cp["head"]),
-            str(cp["user"]),
-            str(cp["at"]),
-            HybridSignature(
-                unb64(cp["sig_p384"], "checkpoint"), unb64(cp["sig_mldsa87"], "checkpoint")
-            ),
-        )
-        vault_id = str(cp["vault_id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PackageRefused("The manifest's audit checkpoint is malformed.") from exc
-    if vault_id != manifest["source_vault"] or point.user != signer.name:
-        raise PackageRefused("The manifest's audit checkpoint is for another vault or signer.")
-    try:
-        point.verify(vault_id, key)
-    except CryptoError as exc:
-        raise PackageRefused("The manifest's audit checkpoint signature does not verify.") from exc
-
-
-def _check_named(manifest: dict[str, Any]) -> None:
-    """The manifest's recipients: each ``{name, fingerprint, signing}``, no key named twice;
-    1 to 64 of them when the package is encrypted."""
-    named = manifest.get("recipients")
-    if not isinstance(named, list) or not all(
-        isinstance(r, dict)
-        and set(r) == {"name", "fingerprint", "signing"}
-        and isinstance(r["name"], str)
-        and r["name"]
-        and all(
-            isinstance(r[k], str) and FINGERPRINT.match(r[k]) for k in ("fingerprint", "signing")
-        )
-        for r in named
-    ):
-        raise PackageRefused("The manifest's recipient list is malformed.")
-    seen: set[str] = set()
-    for r in named:
-        if r["fingerprint"] in seen:
-            raise PackageRefused(
-                f"The manifest names the recipient key {r['fingerprint'][:16]} twice."
-            )
-        seen.add(r["fingerprint"])
-    if manifest.get("encrypted") is True and not 1 <= len(named) <= MAX_RECIPIENTS:
-        raise PackageRefused(
-            f"An encrypted package must name 1 to {MAX_RECIPIENTS} recipients; this one names"
-            f" {len(named)}."
-        )
-
-
 def _check_wraps(
-    outer: HostileZip, manifest: dict[str, Any], listed: dict[str, str]
+    outer: HostileZip, manifest: Manifest, listed: dict[str, str]
 ) -> list[dict[str, str]]:
     """``recipients.json`` holds one key wrap for each recipient the signed manifest names, under
     the same name, and no other: the list verify shows is the set of people who can decrypt."""
@@ -311,7 +266,7 @@ def _check_wraps(
         raise PackageRefused(
             "The package's key wraps name a cipher suite this reader does not use."
         )
-    named = {r["fingerprint"]: r["name"] for r in manifest["recipients"]}
+    named = {r.fingerprint: r.name for r in manifest.recipients}
     seen: set[str] = set()
     for wrap in wraps:
         fingerprint, name = wrap["fingerprint"], wrap["name"]
@@ -341,7 +296,7 @@ def _check_wraps(
 
 def _decrypt(
     outer: HostileZip,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     entries: list[dict[str, str]],
     recipient: RecipientPrivateKey,
 ) -> HostileZip:
@@ -353,7 +308,7 @@ def _decrypt(
             f"This package is encrypted for {names or 'nobody'}; your key ({mine[:12]}) is not"
             " among them."
         )
-    package_id = str(manifest["package_id"])
+    package_id = manifest.package_id
     key = payload.unwrap_key(unb64(entry["hpke"], "wrapped key"), recipient, package_id)
     member = next(m for m in outer.members if m.name == members.PAYLOAD)
     reader = payload.DecryptingReader(

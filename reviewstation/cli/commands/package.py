@@ -176,7 +176,7 @@ def _verify(args: argparse.Namespace) -> int:
         raise InputError(f"{args.file} is not a file.")
     try:
         with verify_package(args.file, trusted) as package:
-            report = package.to_json()
+            report = package.report()
     except (InputError, CryptoError) as exc:
         if args.json:
             output.emit_json({"valid": False, "reason": str(exc), "file": str(args.file)})
@@ -184,17 +184,16 @@ def _verify(args: argparse.Namespace) -> int:
             output.line(f"INVALID: {exc}")
         return 1
     if args.json:
-        output.emit_json(report)
+        output.emit_json(report.to_json())
         return 0
-    output.line(
-        f"Package {report['package_id']} ({report['marking']}), sequence {report['sequence']}"
-    )
-    signer = report["signer"]
-    output.line(f"  signer  {signer['name']} ({signer['role']}) P-384 {signer['p384_fingerprint']}")
-    if report["encrypted"]:
-        names = ", ".join(r["name"] for r in report["recipients"])
+    manifest = report.manifest
+    output.line(f"Package {manifest.package_id} ({manifest.marking}), sequence {manifest.sequence}")
+    signer = report.signer
+    output.line(f"  signer  {signer.name} ({signer.role}) P-384 {signer.fingerprint}")
+    if report.encrypted:
+        names = ", ".join(r.name for r in manifest.recipients)
         output.line(f"  encrypted for {names}; contents not inspected")
-    for check in report["checks"]:
+    for check in report.checks:
         output.line(f"  ok: {check}")
     output.line("VALID")
     return 0
