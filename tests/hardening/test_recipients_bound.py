@@ -10,7 +10,10 @@ row.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import struct
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,7 @@ from reviewstation.packages.importer import import_package
 from reviewstation.packages.members import pretty
 from reviewstation.packages.sums import build_sums
 from reviewstation.packages.verify import verify_package
+from reviewstation.packages.writer import ZipBuilder
 from reviewstation.vault.session import open_vault
 
 
@@ -63,7 +67,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     )
 
 
-def resealed(world: World, change: Callable[[dict[str, Any], dict[str, Any]], None]):  # type: ignore[no-untyped-def]
+def resealed(
+    world: World, change: Callable[[dict[str, Any], dict[str, Any]], object]
+) -> Callable[[dict[str, bytes]], dict[str, bytes]]:
     """The package's manifest and key wraps changed, then signed again by the sender."""
 
     def apply(m: dict[str, bytes]) -> dict[str, bytes]:
@@ -107,7 +113,7 @@ def wrap_for(
     return {"name": card.name, "fingerprint": card.recipient.fingerprint(), "hpke": b64(sealed)}
 
 
-Change = Callable[[World, dict[str, Any], dict[str, Any]], None]
+Change = Callable[[World, dict[str, Any], dict[str, Any]], object]
 
 # name -> (which package, change, what the refusal says)
 LIES: dict[str, tuple[str, Change, str]] = {
@@ -232,3 +238,103 @@ def test_carol_cannot_import_a_package_that_does_not_name_her(world: World, tmp_
     ):
         import_package(session, bad, [world.alice.card])
     del which
+
+
+class _Sink(io.RawIOBase):
+    """A stream that cannot seek, like the encrypting stream the inner package is written to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.data += bytes(b)
+        return len(b)
+
+
+def resealed_inner(
+    world: World,
+    change: Callable[[dict[str, bytes]], None],
+    suffix: bytes = b"",
+    extra: bytes = b"",
+) -> Callable[[dict[str, bytes]], dict[str, bytes]]:
+    """The sender's inner package changed, signed again, encrypted again under the same content
+    key, and the outer layer signed again: only the inner checks can object."""
+
+    def apply(m: dict[str, bytes]) -> dict[str, bytes]:
+        package_id = json.loads(m["manifest.json"])["package_id"]
+        wrap = json.loads(m["recipients.json"])["keys"][0]
+        key = payload.unwrap_key(unb64(wrap["hpke"], "wrap"), world.bob_key, package_id)
+        sealed = m["payload.enc"]
+        reader = payload.DecryptingReader(io.BytesIO(sealed), 0, len(sealed), key, package_id)
+        with zipfile.ZipFile(io.BytesIO(reader.read())) as archive:
+            inner = {n: archive.read(n) for n in archive.namelist()}
+        change(inner)
+        inner.update(resign(world, inner))
+        sink = _Sink()
+
+        class Builder(ZipBuilder):
+            @staticmethod
+            def _info(name: str) -> zipfile.ZipInfo:
+                info = ZipBuilder._info(name)
+                info.extra = extra
+                return info
+
+        builder = Builder(sink)
+        for name, data in inner.items():
+            builder.add(name, data, hashed=False)
+        builder.close()
+        out = io.BytesIO()
+        encrypting = payload.EncryptingWriter(out, key, package_id)
+        encrypting.write(bytes(sink.data) + suffix)
+        encrypting.close()
+        m["payload.enc"] = out.getvalue()
+        m.update(resign(world, m))
+        return m
+
+    return apply
+
+
+def _other_inner_recipients(inner: dict[str, bytes]) -> None:
+    manifest = json.loads(inner["manifest.json"])
+    manifest["recipients"] = [{**manifest["recipients"][0], "name": "Director"}]
+    inner["manifest.json"] = pretty(manifest)
+
+
+# name -> (change to the inner members, extra field in every inner header, bytes after its end)
+INNER: dict[str, tuple[Callable[[dict[str, bytes]], None], bytes, bytes, str]] = {
+    "inner recipients differ from the outer list": (
+        _other_inner_recipients,
+        b"",
+        b"",
+        "inner package's recipients differs from the outer manifest",
+    ),
+    "an extra field in the inner package": (
+        lambda i: None,
+        struct.pack("<HH", 0xCAFE, 8) + b"\0" * 8,
+        b"",
+        "extra field 0xcafe",
+    ),
+    "bytes after the inner package's end": (lambda i: None, b"", b"\0" * 64, "after its end"),
+}
+
+
+@pytest.mark.parametrize("row", sorted(INNER))
+def test_the_inner_package_is_held_to_the_same_rules(
+    world: World, tmp_path: Path, row: str
+) -> None:
+    change, extra, suffix, match = INNER[row]
+    bad = rewrite(
+        world.encrypted, tmp_path / "bad.rspkg", resealed_inner(world, change, suffix, extra)
+    )
+    verify_package(bad, [world.alice.card]).close()  # the outer layer alone is fine
+    with pytest.raises(InputError, match=match):
+        verify_package(bad, [world.alice.card], recipient=world.bob_key).close()
+
+
+def test_an_honestly_resealed_inner_package_passes(world: World, tmp_path: Path) -> None:
+    same = rewrite(world.encrypted, tmp_path / "same.rspkg", resealed_inner(world, lambda i: None))
+    verify_package(same, [world.alice.card], recipient=world.bob_key).close()

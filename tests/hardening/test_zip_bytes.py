@@ -253,7 +253,7 @@ MUTATIONS: dict[str, tuple[Callable[[Archive], object], str]] = {
     ),
 }
 # Rows that the encrypted form's outer layer must refuse in the same way.
-OUTER = {
+OUTER: dict[str, tuple[Callable[[Archive], object], str]] = {
     "extra field in the payload's header": (
         lambda a: setattr(a.entry("payload.enc"), "cextra", extra(0xCAFE, b"\0" * 64)),
         "extra field 0xcafe",
