@@ -334,7 +334,9 @@ class HostileZip:
                 raise InputError(f"Cannot read {source} ({exc.strerror or exc}).") from exc
         else:
             self.label = label or "the package"
-            self._file = source
+            # A raw stream (the decrypting view of an inner package) may answer a read with
+            # less than was asked; buffered, every read gets all it asks for short of the end.
+            self._file = io.BufferedReader(source) if isinstance(source, io.RawIOBase) else source
         try:
             self.members = self._check()
         except BaseException:
@@ -470,7 +472,7 @@ class HostileZip:
             0,
         )
         self._file.seek(position)
-        actual = self._file.read(size - position + 1)
+        actual = self._read(size - position + 1)
         if actual == expected:
             return
         if actual[:4] == b"PK\x06\x06" and not expected.startswith(b"PK\x06\x06"):
@@ -497,11 +499,11 @@ class HostileZip:
         """The member's local header, data and descriptor: (where the next entry starts,
         whether the local header carries a ZIP64 field)."""
         self._file.seek(position)
-        raw = self._file.read(LOCAL.size)
+        raw = self._read(LOCAL.size)
         if len(raw) != LOCAL.size or raw[:4] != LOCAL_MAGIC:
             raise ArchiveRefused(f"The local header of {member.name!r} is missing or truncated.")
         fields = LOCAL.unpack(raw)
-        name, extra = self._file.read(fields[9]), self._file.read(fields[10])
+        name, extra = self._read(fields[9]), self._read(fields[10])
         descriptor = self.policy.descriptors
         zip64 = bool(extra[:2] == b"\x01\x00" or fields[1] == 45)
         if member.size > ZIP64_WRITE_LIMIT or member.compressed > ZIP64_WRITE_LIMIT:
@@ -531,7 +533,7 @@ class HostileZip:
         if descriptor:
             layout = DESCRIPTOR64 if zip64 else DESCRIPTOR
             self._file.seek(position)
-            got = self._file.read(layout.size)
+            got = self._read(layout.size)
             if got != layout.pack(b"PK\x07\x08", member.crc, member.compressed, member.size):
                 raise ArchiveRefused(
                     f"The data descriptor of {member.name!r} is missing or disagrees with the"
@@ -542,14 +544,14 @@ class HostileZip:
 
     def _check_central(self, member: Member, zip64_local: bool, position: int) -> int:
         self._file.seek(position)
-        raw = self._file.read(CENTRAL.size)
+        raw = self._read(CENTRAL.size)
         if len(raw) != CENTRAL.size or raw[:4] != b"PK\x01\x02":
             raise ArchiveRefused(
                 f"The central directory entry of {member.name!r} is missing or truncated."
             )
         fields = CENTRAL.unpack(raw)
-        name, extra = self._file.read(fields[10]), self._file.read(fields[11])
-        comment = self._file.read(fields[12])
+        name, extra = self._read(fields[10]), self._read(fields[11])
+        comment = self._read(fields[12])
         large: list[int] = []
         csize, usize, offset = member.compressed, member.size, member.offset
         if usize > ZIP64_WRITE_LIMIT or csize > ZIP64_WRITE_LIMIT:
@@ -630,13 +632,25 @@ class HostileZip:
                     f" writer writes {wanted}."
                 )
 
+    def _read(self, count: int) -> bytes:
+        """``count`` bytes, fewer only at the end of the file: a raw stream (the decrypting
+        view of an inner package) may answer a read with less than was asked."""
+        parts: list[bytes] = []
+        while count > 0:
+            part = self._file.read(count)
+            if not part:
+                break
+            parts.append(part)
+            count -= len(part)
+        return b"".join(parts)
+
     def data_offset(self, name: str) -> int:
         """Where a stored member's bytes start in the file (for random access to them)."""
         member = self._by_name[name]
         if member.method != zipfile.ZIP_STORED:
             raise ArchiveRefused(f"The member {name!r} must be stored, not compressed.")
         self._file.seek(member.offset)
-        raw = self._file.read(LOCAL.size)
+        raw = self._read(LOCAL.size)
         nlen, xlen = struct.unpack("<HH", raw[-4:])
         return int(member.offset + LOCAL.size + nlen + xlen)
 

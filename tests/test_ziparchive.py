@@ -260,3 +260,35 @@ def test_real_inspect_logs_open_under_the_lenient_policy_only(log: Path) -> None
             assert len(read_member(archive, info, LENIENT.max_member_bytes)) == info.file_size
     with pytest.raises(PackageRefused, match=r"compression method|where the package writer"):
         HostileZip(log).close()
+
+
+class _Dribble(io.RawIOBase):
+    """A seekable raw stream that answers every read with at most 7 bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._data.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._data.tell()
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        piece = self._data.read(min(len(buffer), 7))
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+
+def test_short_reads_from_a_raw_stream_are_not_mistaken_for_truncation() -> None:
+    """The decrypting view of an inner package may return less than asked at a chunk edge."""
+    data = build([("manifest.json", b"{}" * 50), ("evidence/u/a.bin", b"x" * 1000)])
+    with HostileZip(_Dribble(data), label="dribble") as archive:  # type: ignore[arg-type]
+        assert archive.read("evidence/u/a.bin") == b"x" * 1000
