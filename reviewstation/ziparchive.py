@@ -387,7 +387,16 @@ class HostileZip:
             if info.flag_bits & 0x1:
                 raise ArchiveRefused(f"The member {name!r} is encrypted with ZIP encryption.")
             if info.compress_type not in self.policy.methods:
-                raise ArchiveRefused(f"The member {name!r} uses an unsupported compression method.")
+                raise ArchiveRefused(
+                    f"The member {name!r} uses an unsupported compression method"
+                    f" ({info.compress_type})"
+                    + (
+                        "; a package stores every member, so that its bytes are the signed"
+                        " bytes (export a package from an earlier version again)."
+                        if self.policy.exact
+                        else "."
+                    )
+                )
             key = _folded(name)
             if key in seen:
                 raise ArchiveRefused(

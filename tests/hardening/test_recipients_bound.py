@@ -13,6 +13,8 @@ import hashlib
 import io
 import json
 import struct
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -338,3 +340,32 @@ def test_the_inner_package_is_held_to_the_same_rules(
 def test_an_honestly_resealed_inner_package_passes(world: World, tmp_path: Path) -> None:
     same = rewrite(world.encrypted, tmp_path / "same.rspkg", resealed_inner(world, lambda i: None))
     verify_package(same, [world.alice.card], recipient=world.bob_key).close()
+
+
+def test_package_verify_on_the_command_line_shows_the_bound_recipients(
+    world: World, tmp_path: Path
+) -> None:
+    from reviewstation.app.identity import export_identity
+
+    card = tmp_path / "alice.card"
+    with open_vault(world.alice.vault, PASS) as session:
+        export_identity(session, card)
+    command = [sys.executable, "-m", "reviewstation", "package", "verify"]
+    good = subprocess.run(
+        [*command, str(world.encrypted), "--trust", str(card)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "  encrypted for bob; contents not inspected" in good.stdout
+    assert "ok: key wrapped for exactly the 1 recipient(s) the signed manifest names" in good.stdout
+    lie = LIES["a wrap for a recipient the manifest does not name"][1]
+    bad = rewrite(
+        world.encrypted, tmp_path / "bad.rspkg", resealed(world, lambda m, k: lie(world, m, k))
+    )
+    refused = subprocess.run(
+        [*command, str(bad), "--trust", str(card), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    report = json.loads(refused.stdout)
+    assert report["valid"] is False and "does not name ('carol'" in report["reason"]
