@@ -292,3 +292,24 @@ def test_short_reads_from_a_raw_stream_are_not_mistaken_for_truncation() -> None
     data = build([("manifest.json", b"{}" * 50), ("evidence/u/a.bin", b"x" * 1000)])
     with HostileZip(_Dribble(data), label="dribble") as archive:  # type: ignore[arg-type]
         assert archive.read("evidence/u/a.bin") == b"x" * 1000
+
+
+@pytest.mark.long
+def test_the_writers_zip64_records_beyond_2_gib_are_accepted(tmp_path: Path) -> None:
+    """A stored member over 2 GiB, written by the package writer: ZIP64 fields in its local
+    and central records, a ZIP64 offset for the member after it, and the ZIP64 end records:
+    each is what the strict reader expects (about 40 s, 2 GiB of disk)."""
+    from reviewstation.packages.writer import ZipBuilder
+
+    path = tmp_path / "huge.rspkg"
+    zero = bytes(1 << 20)
+    with path.open("wb") as out:
+        builder = ZipBuilder(out)
+        builder.add("manifest.json", b"{}")
+        builder.add_stream("evidence/u/big.bin", (zero for _ in range(2049)), known_sha384="0" * 96)
+        builder.add("SHA384SUMS", b"x", hashed=False)
+        builder.close()
+    with HostileZip(path) as archive:
+        assert archive.names() == ["manifest.json", "evidence/u/big.bin", "SHA384SUMS"]
+        assert archive.read("SHA384SUMS") == b"x"
+    path.unlink()
