@@ -4,13 +4,19 @@ Nothing is ever extracted to disk. Before ``zipfile`` sees a file, the end-of-ce
 record is checked against the policy's limits (entry count, directory size), so a forged
 directory cannot make it allocate without bound. Two policies:
 
-- ``STRICT`` (packages, ``HostileZip``): the whole structure is checked before any member is
-  read. Refused: data before or after the archive, TAR or anything else, encrypted or unusual
-  compression, directory, link and special entries, traversal or otherwise unsafe names,
-  duplicate names and names equal up to case or Unicode normalisation, local headers that
-  disagree with the central directory, entries that overlap, too many entries, members larger
-  than the limits or compressed beyond the allowed ratio. While a member is read, its bytes
-  are counted against its declared size.
+- ``STRICT`` (packages, ``HostileZip``): the whole file is checked before any member is read,
+  and every byte of it must be a member's stored bytes or a record exactly as the package
+  writer (``packages/writer.py``, Python's ``zipfile``) writes it for that member: local
+  header, data, central record, the ZIP64 end records only when needed, the end record last.
+  So refused, each named in one line: data before, between or after the records, comments,
+  extra fields of any kind, data descriptors, needless ZIP64 records, entry counts, times,
+  attributes or flags other than the writer's, local headers that disagree with the central
+  directory, overlapping or ghost entries; and, before that, TAR or anything else, ZIP
+  encryption, any compression, directory, link and special entries, unsafe names, duplicate
+  names and names equal up to case or Unicode normalisation, too many or too large members.
+  While a member is read, its bytes are counted against its declared size and its CRC-32 is
+  checked. ``STRICT_INNER`` is the same for the inner package of the encrypted form, whose
+  writer (a stream that cannot seek) adds a data descriptor to every entry.
 - ``LENIENT`` (evaluation logs written by Inspect, PyTorch checkpoints: ``open_zip`` and
   ``read_member``): whatever ``zipfile`` reads within the limits, including Zstandard members
   (method 93, written by recent Inspect versions, read with the ``zstandard`` package), bzip2
