@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import artifact_files as craft
 
+from reviewstation import ziparchive
 from reviewstation.artifacts.inspection import parse_inspection
 from reviewstation.artifacts.inspectors import (
     gguf,
@@ -29,7 +30,6 @@ from reviewstation.artifacts.inspectors import (
     safetensors,
     text,
     torch_zip,
-    zipsafe,
 )
 from reviewstation.errors import ReviewStationError
 
@@ -70,7 +70,7 @@ PARSERS: dict[str, Callable[[bytes], Any]] = {
     "safetensors": lambda d: safetensors.inspect(io.BytesIO(d), len(d)),
     "gguf": lambda d: gguf.inspect(io.BytesIO(d), len(d)),
     "pickle": pickle_scan.scan_bytes,
-    "torch": lambda d: torch_zip.inspect(zipsafe.open_zip(io.BytesIO(d), len(d))),
+    "torch": lambda d: torch_zip.inspect(ziparchive.open_zip(io.BytesIO(d), len(d))),
     "eval": lambda d: inspect_eval.inspect_zip(io.BytesIO(d), len(d), detail=True),
     "json-log": lambda d: inspect_eval.inspect_json(io.BytesIO(d), len(d), detail=True),
     "bundle": model_signing.summarize,

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from reviewstation import ziparchive
 from reviewstation.artifacts.inspectors import (
     gguf,
     inspect_eval,
@@ -37,7 +38,6 @@ from reviewstation.artifacts.inspectors import (
     safetensors,
     text,
     torch_zip,
-    zipsafe,
 )
 from reviewstation.artifacts.inspectors.common import clip, printable
 from reviewstation.errors import InputError
@@ -124,7 +124,7 @@ def _text(s: Sniffed) -> Summary | None:
 
 
 def _zip(s: Sniffed) -> Summary:
-    archive = zipsafe.open_zip(s.stream, s.size)
+    archive = ziparchive.open_zip(s.stream, s.size)
     names = [info.filename for info in archive.infolist()]
     if s.ext == ".eval" or "header.json" in names or "_journal/start.json" in names:
         return inspect_eval.inspect_zip(s.stream, s.size, detail=s.detail)
@@ -155,7 +155,7 @@ INSPECTORS: tuple[Inspector, ...] = (
         lambda s: safetensors.looks_like(s.head, s.size),
         lambda s: safetensors.inspect(s.stream, s.size),
     ),
-    Inspector("zip", lambda s: zipsafe.looks_like(s.head), _zip),
+    Inspector("zip", lambda s: ziparchive.looks_like(s.head), _zip),
     Inspector(
         "safetensors-header",
         lambda s: s.ext == ".safetensors" and not pickle_scan.looks_like(s.head),
@@ -203,7 +203,7 @@ def format_guess(name: str, head: bytes) -> str:
     ext = extension(name)
     if gguf.looks_like(head):
         return "gguf"
-    if zipsafe.looks_like(head):
+    if ziparchive.looks_like(head):
         return "zip"
     if pickle_scan.looks_like(head):
         return "pickle"

@@ -11,7 +11,8 @@ import zipfile
 from collections import Counter
 from typing import Any
 
-from reviewstation.artifacts.inspectors import pickle_scan, zipsafe
+from reviewstation import ziparchive
+from reviewstation.artifacts.inspectors import pickle_scan
 
 MAX_PICKLE_MEMBERS = 16
 
@@ -33,7 +34,7 @@ def inspect(archive: zipfile.ZipFile) -> dict[str, Any]:
     for info in pickles:
         try:
             result = pickle_scan.scan_bytes(
-                zipsafe.read_member(archive, info, pickle_scan.MAX_PICKLE_BYTES)
+                ziparchive.read_member(archive, info, pickle_scan.MAX_PICKLE_BYTES)
             )
         except Exception as exc:  # InputError, or anything a hostile member provokes
             scanned.append({"member": info.filename[:200], "error": str(exc)[:300]})
