@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
         self.ui.appStatusBar.addWidget(self.user_label)
         self.ui.appStatusBar.addWidget(self.message_label, 1)
         self.ui.appStatusBar.addPermanentWidget(self.vault_label)
+        if info.read_only_reason:  # why a vault asked for writing opened read-only
+            self.message_label.setText(info.read_only_reason)
+            self.user_label.setToolTip(info.read_only_reason)
 
         self.ui.actionLock.triggered.connect(self.lock_requested)
         self.ui.actionQuit.triggered.connect(self.quit_requested)

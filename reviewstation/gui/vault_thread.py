@@ -53,6 +53,7 @@ class SessionInfo:
     user: str
     role: str
     read_only: bool
+    read_only_reason: str | None = None  # a vault asked for writing that opened read-only
 
 
 def _alive(owner: QObject | None) -> bool:
@@ -111,6 +112,7 @@ class _Worker(QObject):
                 user=session.user.name,
                 role=session.user.role,
                 read_only=session.read_only,
+                read_only_reason=session.read_only_reason,
             )
         )
 

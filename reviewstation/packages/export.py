@@ -203,6 +203,11 @@ def _record(
             session.identity.signing,
             f"package {content.package_id}",
         )
+    # After the commit, never before it: a crash in between leaves the header one checkpoint
+    # behind the database (named by the next unlock, which signs over it), never ahead of it,
+    # which is what a database put back from an older copy looks like (the vault then opens
+    # read-only for good).
+    try:
         session.save_header(
             replace(
                 session.header,
@@ -216,6 +221,9 @@ def _record(
                 ),
             )
         )
+    except BaseException as exc:
+        _record_failure(session, content.package_id, exc)
+        raise
     return point
 
 
