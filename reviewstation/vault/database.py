@@ -15,6 +15,7 @@ from typing import Any
 import sqlcipher3
 
 from reviewstation.errors import VaultCorrupt, VaultError
+from reviewstation.storage import refuse_link
 
 DB_NAME = "vault.db"
 Connection = Any  # sqlcipher3 ships no type information
@@ -25,6 +26,9 @@ def open_database(
     vault: Path, key: bytes, *, create: bool = False, read_only: bool = False
 ) -> Connection:
     path = vault / DB_NAME
+    # SQLite opens these itself and would follow a link: refused by name first.
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
+        refuse_link(vault / name, "vault database file")
     if not create and not path.exists():
         raise VaultCorrupt(f"The vault's database {path} is missing.")
     if create and not path.exists():

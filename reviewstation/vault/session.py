@@ -29,7 +29,7 @@ from reviewstation.errors import (
     WrongPassphrase,
 )
 from reviewstation.storage import fsync_dir, make_private_dir
-from reviewstation.vault import audit, pending, users
+from reviewstation.vault import audit, folder, pending, users
 from reviewstation.vault.database import Connection, DatabaseError, commit, open_database
 from reviewstation.vault.header import (
     Header,
@@ -340,6 +340,7 @@ def open_vault(
 ) -> Session:
     """Unlock. Write mode takes the writer lock; read mode never writes the database."""
     selftest.ensure()  # known answers first: a broken primitive never touches a vault
+    folder.refuse_links(path)  # before anything in the folder is opened
     header = load_header(path)
     name = pick_user(header, user)
     lock = WriterLock.acquire(path, name, wait_seconds) if mode == "write" else None

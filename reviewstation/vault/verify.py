@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.signing import HybridSignature
 from reviewstation.errors import ReviewStationError, VaultCorrupt
-from reviewstation.vault import audit, pending
+from reviewstation.vault import audit, folder, pending
 from reviewstation.vault.audit import Checkpoint
 from reviewstation.vault.database import Connection, DatabaseError, open_database
 from reviewstation.vault.header import load_header
@@ -90,6 +90,9 @@ def verify_vault(
     the read-only connection (``app.verify`` adds the artifact check).
     """
     step = progress or (lambda _message: None)
+    links = folder.links(path)
+    if links:  # nothing in the folder is opened through a link, not even to check it
+        return Report(str(path), problems=[f"Vault folder: {link}" for link in links])
     header = load_header(path)
     report = Report(str(path), header.vault_id)
     name = pick_user(header, user)
