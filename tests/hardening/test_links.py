@@ -86,7 +86,7 @@ def test_a_link_in_the_vault_folder_is_refused_by_name(
     before = snapshot()
     for mode in ("write", "read"):
         with pytest.raises(VaultError) as caught:
-            open_workspace(vault, PASS, mode=mode)  # type: ignore[arg-type]
+            open_workspace(vault, PASS, mode=mode)
         text = str(caught.value)
         assert "symbolic link" in text and name in text and "\n" not in text, text
     report = verify_workspace(vault, PASS)
