@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
         self.ui.appStatusBar.addWidget(self.access_label)
         self.ui.appStatusBar.addWidget(self.message_label, 1)
         self.ui.appStatusBar.addPermanentWidget(self.vault_label)
+        if ctx.permissions.reason:  # the access label says it; the user label's tip too
+            self.user_label.setToolTip(ctx.permissions.reason)
 
         self.ui.actionLock.triggered.connect(self.lock_requested)
         self.ui.actionQuit.triggered.connect(self.quit_requested)

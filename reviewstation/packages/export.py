@@ -198,6 +198,15 @@ def _record(
             ),
         )
         point = session.sign_checkpoint(f"package {content.package_id}")
+    # After the commit, never before it: a crash in between leaves the header one checkpoint
+    # behind the database (named by the next unlock, which signs over it), never ahead of it,
+    # which is what a database put back from an older copy looks like (the vault then opens
+    # read-only for good).
+    try:
+        session.mirror_checkpoint(point)
+    except BaseException as exc:
+        _record_failure(session, content.package_id, exc)
+        raise
     return point
 
 

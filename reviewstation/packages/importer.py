@@ -50,6 +50,11 @@ from reviewstation.vault.session import Session
 from reviewstation.ziparchive import PackageRefused
 
 MAX_NATIVE = 64 * 1024 * 1024
+# A signer's sequence numbers count their exports from one vault, one by one. A package more
+# than this far above the last one imported from the same signer (or above it, for the first)
+# is refused: a re-sealed package with a number near 2^53 would otherwise make every later
+# real package "older" for good (docs/threat-model.md).
+MAX_SEQUENCE_STEP = 10_000
 
 
 @dataclass
@@ -140,6 +145,14 @@ def _import(
                 f"This package has sequence number {result.sequence} from {package.signer.name},"
                 f" but number {last} was already imported: an older package (rollback or"
                 " replay) is refused."
+            )
+        floor = int(last or 0)
+        if result.sequence > floor + MAX_SEQUENCE_STEP:
+            raise PackageRefused(
+                f"This package has sequence number {result.sequence} from {package.signer.name},"
+                f" more than {MAX_SEQUENCE_STEP:,} above the last one imported from them"
+                f" ({floor}); accepting it would refuse every real package of theirs below it,"
+                " so it is refused."
             )
         findings_doc = _native(package, members.FINDINGS, "reviewstation-findings")
         runs_doc = _native(package, members.CHECKLISTS, "reviewstation-checklists")
