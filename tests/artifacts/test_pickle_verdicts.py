@@ -22,6 +22,7 @@ import timeit
 import zipfile
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -566,3 +567,47 @@ def test_stored_summaries_cannot_hide_what_was_not_scanned() -> None:
         {"format": "pickle", "verdict": "expected", "imports": [], "not_scanned": ["x"]}
     )
     assert isinstance(typed, PickleScan) and typed.verdict == "incomplete" and typed.notes
+
+
+# -- files written by the real upstream writers (tests/fixtures/pickles/make_pickles.py) ------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pickles"
+# (file, format, verdict, a callable it must name or None)
+CORPUS: list[tuple[str, str, str | None, str | None]] = [
+    ("joblib_plain.joblib", "pickle", "expected", None),
+    ("joblib_payload_after_array.joblib", "pickle", "dangerous", "posix.system"),
+    ("joblib_object_array.joblib", "pickle", "dangerous", "builtins.eval"),
+    ("joblib_zlib.joblib", "pickle", "dangerous", "posix.system"),
+    ("joblib_gzip.joblib", "pickle", "dangerous", "posix.system"),
+    ("joblib_bz2.joblib", "pickle", "dangerous", "posix.system"),
+    ("joblib_lzma.joblib", "pickle", "dangerous", "posix.system"),
+    ("joblib_xz.joblib", "pickle", "dangerous", "posix.system"),
+    ("numpy_object.npy", "pickle", "dangerous", "builtins.eval"),
+    ("numpy_object.npz", "zip-with-pickles", "dangerous", "builtins.eval"),
+    ("numpy_array_p2.pkl", "pickle", "expected", None),
+    ("numpy_array_p5.pkl", "pickle", "expected", None),
+    ("cloudpickle_lambda.pkl", "pickle", "dangerous", "cloudpickle.cloudpickle._make_function"),
+    ("numpy_plain.npy", "binary", None, None),  # numbers only: data, not code
+    ("numpy_plain.npz", "zip", None, None),
+]
+
+
+@pytest.mark.parametrize(("file", "fmt", "verdict", "named"), CORPUS, ids=[r[0] for r in CORPUS])
+def test_files_from_the_real_writers(
+    file: str, fmt: str, verdict: str | None, named: str | None
+) -> None:
+    data = (FIXTURES / file).read_bytes()
+    summary = inspect(data, file)
+    assert (summary["format"], summary.get("verdict")) == (fmt, verdict), summary
+    if verdict is not None:
+        risks = {i["callable"]: i["risk"] for i in summary["imports"]}
+        assert summary["not_scanned"] == []
+        if named is not None:
+            assert risks[named] == "dangerous"
+        else:
+            assert set(risks.values()) == {"expected"}
+
+
+def test_the_corpus_is_complete() -> None:
+    on_disk = {p.name for p in FIXTURES.iterdir() if p.suffix not in (".py", ".txt")}
+    assert on_disk == {row[0] for row in CORPUS}

@@ -24,7 +24,7 @@ import pickletools
 import re
 import struct
 from collections import Counter
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from reviewstation.errors import InputError
 
@@ -104,6 +104,8 @@ ALLOWED = frozenset(
         "numpy._core.multiarray._reconstruct",
         "numpy.core.multiarray.scalar",
         "numpy._core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer",  # protocol 5
+        "numpy._core.numeric._frombuffer",
         "numpy.ndarray",
         "numpy.dtype",
         # joblib's stand-in for an array whose bytes follow inline (followed, not trusted).
@@ -461,7 +463,7 @@ class Scan:
         stack: list[Any] = []
         memo: dict[int, Any] = {}
         result: Any = _UNKNOWN
-        for opcode, arg, _pos in pickletools.genops(source):
+        for opcode, arg, _pos in pickletools.genops(cast(IO[bytes], source)):
             self.opcodes += 1
             if self.opcodes > MAX_OPCODES:
                 raise TooLarge(f"more than {MAX_OPCODES:,} opcodes (the scan limit)")
@@ -581,13 +583,13 @@ class Scan:
                 items = [self._pop(stack), value]
             else:
                 items = self._to_mark(stack)
-            target: Any = {} if name == "DICT" else (stack[-1] if stack else self._pop(stack))
-            if isinstance(target, dict):
+            mapping: Any = {} if name == "DICT" else (stack[-1] if stack else self._pop(stack))
+            if isinstance(mapping, dict):
                 for key, value in zip(items[::2], items[1::2], strict=False):
-                    if len(target) < MAX_ITEMS and isinstance(key, str | int | bool | None):
-                        target[key] = value
+                    if len(mapping) < MAX_ITEMS and isinstance(key, str | int | bool | None):
+                        mapping[key] = value
             if name == "DICT":
-                stack.append(target)
+                stack.append(mapping)
         elif name == "MARK":
             stack.append(_MARK)
         elif name == "POP":
