@@ -424,6 +424,24 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
         "incomplete",
         None,
     ),
+    (
+        "bytes after a compressed stream",
+        zlib.compress(pk.joblib_file()) + b"more",
+        "m.joblib",
+        "pickle",
+        "incomplete",
+        None,
+    ),
+    (
+        "protocol 0 in a zip member",
+        pk.zip_of(
+            {"notes.txt": b"hi", "x.txt": pk.p0_call("os", "system", "id")}, zipfile.ZIP_DEFLATED
+        ),
+        "a.zip",
+        "zip-with-pickles",
+        "dangerous",
+        "os.system",
+    ),
     ("npy object array", EVIL_NPY, "a.npy", "pickle", "dangerous", "builtins.eval"),
     (
         "npz object array",
@@ -611,3 +629,12 @@ def test_files_from_the_real_writers(
 def test_the_corpus_is_complete() -> None:
     on_disk = {p.name for p in FIXTURES.iterdir() if p.suffix not in (".py", ".txt")}
     assert on_disk == {row[0] for row in CORPUS}
+
+
+def test_past_the_memory_bound_what_needed_the_values_is_not_scanned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pickle_scan, "MAX_KEPT", 3)
+    for content, name in ((pk.joblib_file(), "m.joblib"), (pk.legacy_torch(), "old.pt")):
+        summary = inspect(content, name)
+        assert summary["verdict"] == "incomplete", summary

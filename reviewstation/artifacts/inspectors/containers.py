@@ -37,7 +37,7 @@ MAX_INFLATED = 1024 * 1024 * 1024
 MAX_MEMBERS = 20_000  # members sniffed in one archive, nested ones included
 MAX_NESTED = 128 * 1024 * 1024  # a ZIP inside a ZIP is read into memory
 MAX_DEPTH = 3
-SNIFF = 64 * 1024
+SNIFF = 64  # bytes of a member read to tell what it is
 PICKLE_NAMES = (".pkl", ".pickle", ".joblib", ".dill", ".pt", ".pth", ".ckpt", ".bin", ".p")
 _STORAGE = re.compile(r"(^|/)data/\d+$")
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
@@ -150,6 +150,11 @@ def scan_compressed(stream: BinaryIO, size: int, name: str, scan: Scan, where: s
     scan.containers.append(f"{kind}-compressed")
     source = InflatingSource(stream, offset, size, factory(), MAX_INFLATED)
     scan.stream(source, many=True, where=where)
+    left = source.left_over()
+    if left and not scan.not_scanned:
+        scan.not_scanned.append(
+            f"{where + ': ' if where else ''}{left:,} bytes after the compressed stream"
+        )
     return True
 
 

@@ -33,6 +33,8 @@ MAX_PICKLES = 64  # pickles back to back in one stream (legacy torch.save writes
 MAX_OPCODES = 20_000_000  # in one scan, all pickles together
 MAX_TRACKED = 100_000  # symbolic stack entries and memo slots kept
 MAX_ITEMS = 10_000  # entries kept of one symbolic list or dict
+MAX_KEPT = 2_000_000  # entries kept in symbolic tuples, lists and dicts in all (memory bound)
+MAX_STORAGES = 1_000_000  # persistent ids kept (legacy torch storages)
 MAX_NESTING = 4  # pickles inside pickles (joblib object arrays)
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 VERDICTS = ("dangerous", "unknown-imports", "incomplete", "expected")  # worst first
@@ -391,6 +393,14 @@ class InflatingSource(Source):
         self._fill(count)
         return bytes(self._buffer[:count])
 
+    def left_over(self) -> int:
+        """Compressed bytes after the end of the compressed stream (none in a joblib file)."""
+        if not getattr(self._decompressor, "eof", False):
+            return 0
+        return len(getattr(self._decompressor, "unused_data", b"")) + (
+            self._raw_end - self._raw_pos
+        )
+
     def at_end(self) -> bool:
         if self._buffer:
             return False
@@ -454,6 +464,8 @@ class Scan:
         self._persistent: list[Any] = []
         self._pending: list[Call] = []  # joblib wrappers whose bytes follow
         self._depth = 0
+        self._kept = 0
+        self.strict = False  # stop at the first malformation (deciding whether it is a pickle)
 
     # -- one pickle ------------------------------------------------------------------
 
@@ -473,6 +485,8 @@ class Scan:
                     self.malformed = True
                 break
             self._step(opcode, arg, stack, memo)
+            if self.strict and self.malformed:
+                raise ValueError("not a well-formed pickle")
             if len(stack) > MAX_TRACKED:  # hostile depth: keep the top, lose track of the rest
                 del stack[: MAX_TRACKED // 2]
                 self.untracked = True
@@ -501,6 +515,13 @@ class Scan:
             items.append(value)
         items.reverse()
         return items
+
+    def _keep(self, count: int) -> bool:
+        """Whether ``count`` more container entries may be kept. Past ``MAX_KEPT`` values
+        are forgotten (memory stays bounded); what needed them (a joblib array's size, a
+        legacy storage's type) then cannot be followed and is reported as not scanned."""
+        self._kept += count
+        return self._kept <= MAX_KEPT
 
     def _import(self, name: str) -> Global:
         self.imports[name] += 1
@@ -556,25 +577,30 @@ class Scan:
                     self._pending.append(target)
         elif name in ("BINPERSID", "PERSID"):
             pid = self._pop(stack) if name == "BINPERSID" else arg
-            if len(self._persistent) < MAX_ITEMS:
+            if len(self._persistent) < MAX_STORAGES:
                 self._persistent.append(pid)
             stack.append(Persistent(pid))
         elif name == "EMPTY_TUPLE":
             stack.append(())
         elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
             count = int(name[-1])
-            stack.append(tuple(reversed([self._pop(stack) for _ in range(count)])))
+            items = list(reversed([self._pop(stack) for _ in range(count)]))
+            stack.append(tuple(items) if self._keep(count) else _UNKNOWN)
         elif name == "TUPLE":
-            stack.append(tuple(self._to_mark(stack)))
+            items = self._to_mark(stack)
+            stack.append(tuple(items) if self._keep(len(items)) else _UNKNOWN)
         elif name == "EMPTY_LIST":
             stack.append(_List())
         elif name == "LIST":
-            stack.append(_List(self._to_mark(stack)[:MAX_ITEMS]))
+            items = self._to_mark(stack)[:MAX_ITEMS]
+            stack.append(_List(items) if self._keep(len(items)) else _UNKNOWN)
         elif name in ("APPEND", "APPENDS"):
             items = [self._pop(stack)] if name == "APPEND" else self._to_mark(stack)
             target = stack[-1] if stack else self._pop(stack)
             if isinstance(target, _List):
-                target.extend(items[: max(0, MAX_ITEMS - len(target))])
+                items = items[: max(0, MAX_ITEMS - len(target))]
+                if self._keep(len(items)):
+                    target.extend(items)
         elif name == "EMPTY_DICT":
             stack.append({})
         elif name in ("DICT", "SETITEM", "SETITEMS"):
@@ -584,7 +610,7 @@ class Scan:
             else:
                 items = self._to_mark(stack)
             mapping: Any = {} if name == "DICT" else (stack[-1] if stack else self._pop(stack))
-            if isinstance(mapping, dict):
+            if isinstance(mapping, dict) and self._keep(len(items) // 2):
                 for key, value in zip(items[::2], items[1::2], strict=False):
                     if len(mapping) < MAX_ITEMS and isinstance(key, str | int | bool | None):
                         mapping[key] = value
@@ -862,6 +888,7 @@ def source_parses(source: Source) -> bool:
     and memo use one an unpickler would accept. Text almost never does; the first bytes
     usually decide."""
     scan = Scan()
+    scan.strict = True
     try:
         scan.run(source)
     except TooLarge:
