@@ -614,6 +614,15 @@ class PickleScan(Summary):
                 f" allow; shown as {floor!r}."
             )
             verdict = floor
+        if verdict == "expected" and not_scanned is None:
+            # Written by a scanner from before not_scanned (inspector 1: a deny list, the
+            # first 16 ZIP members, silent limits): its "expected" is not this version's.
+            f.note(
+                "This summary comes from an older scanner that did not account for every"
+                " part of the file; its 'expected' is shown as 'incomplete'. Re-import the"
+                " file for a current verdict."
+            )
+            verdict = "incomplete"
         return cls(
             **common,
             verdict=verdict,

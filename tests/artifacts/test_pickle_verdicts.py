@@ -638,3 +638,10 @@ def test_past_the_memory_bound_what_needed_the_values_is_not_scanned(
     for content, name in ((pk.joblib_file(), "m.joblib"), (pk.legacy_torch(), "old.pt")):
         summary = inspect(content, name)
         assert summary["verdict"] == "incomplete", summary
+
+
+def test_an_expected_verdict_from_the_older_scanner_is_not_trusted() -> None:
+    older = {"format": "pytorch-zip", "verdict": "expected", "imports": [], "pickles": []}
+    typed = parse_inspection(older)
+    assert isinstance(typed, PickleScan) and typed.verdict == "incomplete"
+    assert any("older scanner" in note for note in typed.notes)

@@ -28,7 +28,7 @@ from reviewstation.artifacts.inspectors.registry import (
 from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.errors import ReviewStationError
 
-INSPECTOR_VERSION = 1
+INSPECTOR_VERSION = 2  # 2: allow-list-first pickle verdicts, not_scanned
 HEAD_BYTES = 64 * 1024
 WEIGHT_FORMATS = {".safetensors": "safetensors", ".gguf": "gguf"}
 

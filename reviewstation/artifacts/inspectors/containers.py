@@ -238,9 +238,10 @@ def _scan_member(
 def _scan_pickle(stream: BinaryIO, size: int, scan: Scan, where: str, head: bytes) -> bool:
     source = Source(stream, 0, size)
     scan.stream(source, many=True, where=where)
-    if scan.pickles == 0 and not scan.imports and not pickle_scan.looks_like(head):
+    sure = pickle_scan.looks_like(head) or where.endswith(".pkl")  # what torch.load unpickles
+    if scan.pickles == 0 and not scan.imports and not sure:
         scan.not_scanned.clear()
-        return False  # named like a pickle, is not one
+        return False  # named like a pickle (".bin"), is not one
     return True
 
 
