@@ -168,7 +168,9 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, i: PickleScan) -> None:
                 loud=True,
             )
         )
-    show_warnings(box, column, list(i.warnings))
+    # The boxes above already say these, loudly; the rest of the warnings follow as they are.
+    said = ("NOT SCANNED:", "CAN RUN CODE:")
+    show_warnings(box, column, [w for w in i.warnings if not w.startswith(said)])
     rows: list[tuple[str, Any]] = [("Verdict", i.verdict), ("Container", i.container)]
     if i.is_zip:
         scanned = i.members_scanned or ()
