@@ -375,6 +375,22 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
         "os.system",
     ),
     (
+        "a call, then a malformed tail",
+        pk.p0_call("os", "system", "id")[:-1] + b"h\x05.",
+        "notes",
+        "pickle",
+        "dangerous",
+        "os.system",
+    ),
+    (
+        "PROTO 1",
+        b"\x80\x01" + pk.call("os", "system", pk.text("id")) + b".",
+        "m",
+        "pickle",
+        "dangerous",
+        "os.system",
+    ),
+    (
         "protocol 1 named .json",
         dumps(Reduce(os.system, "id"), 1),
         "x.json",
@@ -545,7 +561,14 @@ def test_the_verdict_is_allow_list_first() -> None:
 
 
 def test_text_that_is_not_a_pickle_stays_text() -> None:
-    for words in (b"hello.\n", b"Notes on the model.\n", b"I think so.\n", b"(a) and (b).\n"):
+    for words in (
+        b"hello.\n",
+        b"Notes on the model.\n",
+        b"I think so.\n",
+        b"(a) and (b).\n",
+        b"config\nvalue\nmore words.\n",
+        b"include\nstdio\nand then.\n",
+    ):
         assert inspect(words, "notes")["format"] == "text", words
 
 

@@ -206,7 +206,7 @@ def risk(callable_name: str) -> str:
 def looks_like(head: bytes) -> bool:
     """Protocol 2+ pickles start with PROTO; older ones are recognised by parsing
     (``parses_as_pickle``)."""
-    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+    return len(head) >= 2 and head[0] == 0x80 and head[1] <= 5
 
 
 # -- symbolic values -----------------------------------------------------------------------
@@ -466,6 +466,7 @@ class Scan:
         self._depth = 0
         self._kept = 0
         self.strict = False  # stop at the first malformation (deciding whether it is a pickle)
+        self.ran_call = False  # a call on an imported callable, with the stack well-formed
 
     # -- one pickle ------------------------------------------------------------------
 
@@ -484,7 +485,10 @@ class Scan:
                 if stack:
                     self.malformed = True
                 break
+            calls = self.calls
             self._step(opcode, arg, stack, memo)
+            if self.calls > calls and self.imports and not self.malformed:
+                self.ran_call = True  # an unpickler would have called something by now
             if self.strict and self.malformed:
                 raise ValueError("not a well-formed pickle")
             if len(stack) > MAX_TRACKED:  # hostile depth: keep the top, lose track of the rest
@@ -884,18 +888,19 @@ def parses_as_pickle(stream: BinaryIO, size: int) -> bool:
 
 
 def source_parses(source: Source) -> bool:
-    """Whether the source starts with a well-formed pickle: a STOP reached with every stack
-    and memo use one an unpickler would accept. Text almost never does; the first bytes
-    usually decide."""
+    """Whether the source starts with a pickle: a STOP reached with every stack and memo use
+    one an unpickler would accept, or, before anything malformed, a call on an imported
+    callable (an unpickler would have run it before failing). Text almost never does; the
+    first bytes usually decide."""
     scan = Scan()
     scan.strict = True
     try:
         scan.run(source)
     except TooLarge:
-        return not scan.malformed  # well-formed as far as the limit: treat as a pickle
+        return not scan.malformed or scan.ran_call  # well-formed as far as the limit
     except Exception:
-        return False
-    return not scan.malformed
+        return scan.ran_call
+    return not scan.malformed or scan.ran_call
 
 
 def scan_bytes(data: bytes, *, many: bool = False) -> dict[str, Any]:
