@@ -68,6 +68,7 @@ _TORCH_STORAGE_ITEM = {
 }
 STORAGE_ITEM_BYTES = {f"torch.{k}Storage": v for k, v in _TORCH_STORAGE_ITEM.items()} | {
     "torch.storage.UntypedStorage": 1,
+    "torch.UntypedStorage": 1,
 }
 _TORCH_DTYPES = _words(
     "float64 float32 float16 bfloat16 float8_e4m3fn float8_e5m2 float8_e4m3fnuz"
@@ -722,6 +723,11 @@ class Scan:
         """Scan pickles from the source's position: one, or (``many``) every pickle back to
         back, following legacy torch storages and joblib arrays. Whatever is left that is
         not a readable pickle is recorded in ``not_scanned``."""
+        self._stream(source, many=many, where=where)
+        if self.untracked and not any(UNTRACKED in item for item in self.not_scanned):
+            self.not_scanned.append(f"{where + ': ' if where else ''}{UNTRACKED}")
+
+    def _stream(self, source: Source, *, many: bool, where: str) -> None:
         at = f"{where}: " if where else ""
         values: list[Any] = []
         while not source.at_end():
@@ -794,6 +800,9 @@ class Scan:
             "not_scanned": self.not_scanned[:50],
             "warnings": warnings_for(imports, self),
         }
+
+
+UNTRACKED = "part of the operand stack could not be followed (imports computed at load time)"
 
 
 class _Unfollowable(Exception):
