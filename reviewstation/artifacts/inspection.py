@@ -45,7 +45,7 @@ KINDS = (
     "other",
 )
 TEXT_FORMATS = ("text", "markdown", "json", "jsonl", "csv")
-PICKLE_FORMATS = ("pickle", "pytorch-zip", "zip-with-pickles")
+PICKLE_FORMATS = ("pickle", "pytorch-zip", "zip-with-pickles", "tar-with-pickles")
 WEIGHT_FORMATS = ("safetensors", "gguf")
 # Worst first. Only "expected" is mild: every import on the allow-list AND everything scanned.
 # "incomplete": some content was not scanned (a limit, a cut, bytes that are not a pickle).
@@ -546,7 +546,7 @@ class PickleScan(Summary):
 
     @property
     def is_zip(self) -> bool:
-        return self.format in ("pytorch-zip", "zip-with-pickles")
+        return self.format in ("pytorch-zip", "zip-with-pickles", "tar-with-pickles")
 
     @property
     def dangerous(self) -> tuple[str, ...]:

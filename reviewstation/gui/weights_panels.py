@@ -118,6 +118,7 @@ def weights_panel(box: QWidget, column: QVBoxLayout, i: SafetensorsSummary | Ggu
 _HEADINGS = {
     "pytorch-zip": "PyTorch checkpoint (ZIP with pickles)",
     "zip-with-pickles": "Archive with pickles inside (NumPy .npz, Keras, ZIP)",
+    "tar-with-pickles": "Tar archive with pickles inside (oldest torch.save format, tar)",
 }
 
 

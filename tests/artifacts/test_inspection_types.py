@@ -334,6 +334,7 @@ def test_the_order_of_the_inspectors_is_explicit() -> None:
         "gguf",
         "safetensors",
         "zip",
+        "tar",
         "safetensors-header",
         "model-signing",
         "npy",

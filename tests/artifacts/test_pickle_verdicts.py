@@ -391,6 +391,38 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
         "os.system",
     ),
     (
+        "oldest torch.save (tar)",
+        pk.torch_tar(pk.p2(EVIL)),
+        "old.pt",
+        "tar-with-pickles",
+        "dangerous",
+        "os.system",
+    ),
+    (
+        "honest oldest torch.save (tar)",
+        pk.torch_tar(STATE),
+        "old.pt",
+        "tar-with-pickles",
+        "expected",
+        None,
+    ),
+    (
+        "npz inside a tar",
+        pk.tar_of({"a/b.npz": pk.zip_of({"x.npy": EVIL_NPY})}),
+        "x.tar",
+        "tar-with-pickles",
+        "dangerous",
+        "builtins.eval",
+    ),
+    (
+        "a tar cut short",
+        pk.tar_of({"a.txt": b"x" * 2000, "p": pk.p2(EVIL)})[:1500],
+        "x.tar",
+        "tar-with-pickles",
+        "incomplete",
+        None,
+    ),
+    (
         "protocol 1 named .json",
         dumps(Reduce(os.system, "id"), 1),
         "x.json",
@@ -570,6 +602,10 @@ def test_text_that_is_not_a_pickle_stays_text() -> None:
         b"include\nstdio\nand then.\n",
     ):
         assert inspect(words, "notes")["format"] == "text", words
+
+
+def test_a_plain_tar_is_not_a_pickle() -> None:
+    assert inspect(pk.tar_of({"a.txt": b"words\n"}), "x.tar")["format"] == "binary"
 
 
 def test_a_member_budget_overrun_says_how_many_were_not_scanned(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import io
 import struct
+import tarfile
 import zipfile
 
 PROTO2 = b"\x80\x02"
@@ -204,3 +205,19 @@ def torch_zip(pickles: dict[str, bytes], storages: int = 1) -> bytes:
     members.update({f"archive/data/{i}": b"\x80\x02" + bytes(14) for i in range(storages)})
     members["archive/version"] = b"3\n"
     return zip_of(members)
+
+
+def tar_of(members: dict[str, bytes]) -> bytes:
+    """A tar written by the standard library's own writer."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def torch_tar(data: bytes) -> bytes:
+    """The oldest torch.save layout: a tar whose 'pickle' member is the data pickle."""
+    return tar_of({"sys_info": p2(EMPTY_DICT), "pickle": data, "tensors": p2(integer(0))})

@@ -3,6 +3,8 @@
 - NumPy ``.npy``: an array of objects is stored as a pickle after the header.
 - Compressed joblib (zlib, gzip, bz2, xz, lzma): decompressed with the standard library as it
   is scanned, up to ``MAX_INFLATED`` bytes; LZ4 (no standard decompressor) is not scanned.
+- tar archives (the oldest ``torch.save`` format, and any tar), walked header by header:
+  every regular file scanned as a ZIP member is.
 - ZIP archives (PyTorch checkpoints, NumPy ``.npz``, Keras ``.keras``, plain archives): every
   member is sniffed (pickle, ``.npy``, nested ZIP, compressed pickle) and every pickle found is
   scanned, streamed from the archive, never extracted. A PyTorch checkpoint's tensor storages
@@ -25,7 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from reviewstation.artifacts.inspectors import pickle_scan, zipsafe
 from reviewstation.artifacts.inspectors.pickle_scan import InflatingSource, Scan, Source
@@ -182,9 +184,9 @@ def scan_archive(
     prefix: str = "",
     depth: int = 0,
 ) -> None:
-    infos = [i for i in archive.infolist() if not i.is_dir()]
+    infos = [i for i in archive.infolist() if not i.filename.endswith("/")]
     for index, info in enumerate(infos):
-        name = prefix + info.filename[:300]
+        name = prefix + (info.filename[:300] or "<no name>")
         if torch and _STORAGE.search(info.filename) and not info.filename.endswith(".pkl"):
             continue  # a raw tensor storage: torch.load reads its bytes, never unpickles them
         if result.sniffed >= MAX_MEMBERS:
@@ -198,8 +200,14 @@ def scan_archive(
         try:
             _scan_member(archive, info, name, result, depth)
         except InputError as exc:
-            result.members.append({"member": name, "error": str(exc)[:300]})
-            result.scan.not_scanned.append(f"{name}: {str(exc)[:300]}")
+            _unscanned(result, name, str(exc))
+        except Exception as exc:  # zipfile's decompressors raise OSError, EOFError, ...
+            _unscanned(result, name, f"unreadable ({type(exc).__name__})")
+
+
+def _unscanned(result: ArchiveScan, name: str, why: str) -> None:
+    result.members.append({"member": name, "error": why[:300]})
+    result.scan.not_scanned.append(f"{name}: {why[:300]}")
 
 
 def _open(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
@@ -216,23 +224,38 @@ def _open(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
 def _scan_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, result: ArchiveScan, depth: int
 ) -> None:
-    try:
-        with _open(archive, info) as member:
-            head = member.read(SNIFF) or b""
-            member.seek(0)
-            size = info.file_size
-            if head.startswith(NPY_MAGIC):
-                _record(result, name, lambda s: scan_npy(member, size, s, name))
-            elif zipsafe.looks_like(head):
-                _nested(archive, info, name, result, depth)
-            elif pickle_scan.looks_like(head) or info.filename.lower().endswith(PICKLE_NAMES):
-                _record(result, name, lambda s: _scan_pickle(member, size, s, name, head))
-            elif compression(head) or head.startswith(LZ4_MAGIC):
-                _record(result, name, lambda s: scan_compressed(member, size, name, s, name))
-            elif pickle_scan.parses_as_pickle(member, size):
-                _record(result, name, lambda s: _scan_pickle(member, size, s, name, head))
-    except zipsafe.ZIP_ERRORS as exc:
-        raise InputError(f"unreadable ({type(exc).__name__})") from exc
+    with _open(archive, info) as member:
+
+        def nested() -> bytes:
+            return zipsafe.read_member(archive, info, MAX_NESTED)
+
+        scan_content(member, info.file_size, name, result, depth, nested)
+
+
+def scan_content(
+    member: BinaryIO,
+    size: int,
+    name: str,
+    result: ArchiveScan,
+    depth: int,
+    nested: Callable[[], bytes],
+) -> None:
+    """One member of an archive, told apart by its first bytes (and a pickle-family name)."""
+    member.seek(0)
+    head = member.read(SNIFF) or b""
+    member.seek(0)
+    if head.startswith(NPY_MAGIC):
+        _record(result, name, lambda s: scan_npy(member, size, s, name))
+    elif zipsafe.looks_like(head):
+        _nested(nested, name, result, depth)
+    elif looks_like_tar(head):
+        _nested_tar(member, size, name, result, depth)
+    elif pickle_scan.looks_like(head) or name.lower().endswith(PICKLE_NAMES):
+        _record(result, name, lambda s: _scan_pickle(member, size, s, name, head))
+    elif compression(head) or head.startswith(LZ4_MAGIC):
+        _record(result, name, lambda s: scan_compressed(member, size, name, s, name))
+    elif pickle_scan.parses_as_pickle(member, size):
+        _record(result, name, lambda s: _scan_pickle(member, size, s, name, head))
 
 
 def _scan_pickle(stream: BinaryIO, size: int, scan: Scan, where: str, head: bytes) -> bool:
@@ -268,12 +291,120 @@ def merge(into: Scan, part: Scan) -> None:
             into.containers.append(container)
 
 
-def _nested(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, result: ArchiveScan, depth: int
-) -> None:
+def _nested(read: Callable[[], bytes], name: str, result: ArchiveScan, depth: int) -> None:
     if depth + 1 >= MAX_DEPTH:
         raise InputError(f"an archive nested more than {MAX_DEPTH} deep; not scanned")
-    data = zipsafe.read_member(archive, info, MAX_NESTED)
+    data = read()
     inner = zipsafe.open_zip(io.BytesIO(data), len(data))
     names = [i.filename for i in inner.infolist()]
     scan_archive(inner, result, torch=is_torch(names), prefix=name + "/", depth=depth + 1)
+
+
+def _nested_tar(member: BinaryIO, size: int, name: str, result: ArchiveScan, depth: int) -> None:
+    if depth + 1 >= MAX_DEPTH:
+        raise InputError(f"an archive nested more than {MAX_DEPTH} deep; not scanned")
+    scan_tar(member, size, result, prefix=name + "/", depth=depth + 1)
+
+
+# -- tar archives (the oldest torch.save format, and any tar) ------------------------------
+
+TAR_BLOCK = 512
+
+
+def looks_like_tar(head: bytes) -> bool:
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+class Window:
+    """A read-only, seekable view of ``size`` bytes of a stream from ``start``."""
+
+    def __init__(self, stream: BinaryIO, start: int, size: int) -> None:
+        self._stream, self._start, self._size, self._pos = stream, start, size, 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, count: int = -1) -> bytes:
+        left = max(0, self._size - self._pos)
+        count = left if count is None or count < 0 else min(count, left)
+        self._stream.seek(self._start + self._pos)
+        data = self._stream.read(count) or b""
+        self._pos += len(data)
+        return data
+
+    def seekable(self) -> bool:
+        return True
+
+    def __enter__(self) -> Window:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _tar_number(field: bytes) -> int:
+    if field[:1] in (b"\x80", b"\xff"):  # base-256 (GNU) for large sizes
+        raise InputError("a tar header uses a base-256 size")
+    text = field.split(b"\0", 1)[0].strip() or b"0"
+    try:
+        return int(text, 8)
+    except ValueError as exc:
+        raise InputError("a tar header has a malformed number") from exc
+
+
+def scan_tar(
+    stream: BinaryIO, size: int, result: ArchiveScan, *, prefix: str = "", depth: int = 0
+) -> None:
+    """Every regular file of an uncompressed tar, walked header by header (each checksum
+    checked) and scanned in place; a header that does not add up ends the walk, and the
+    rest is reported not scanned."""
+    offset = 0
+    while offset + TAR_BLOCK <= size:
+        stream.seek(offset)
+        header = stream.read(TAR_BLOCK) or b""
+        if len(header) < TAR_BLOCK or header == bytes(TAR_BLOCK):
+            return  # the end-of-archive blocks
+        stored = header[148:156]
+        if _tar_number(stored) != sum(header[:148]) + 32 * 8 + sum(header[156:]):
+            result.scan.not_scanned.append(
+                f"{prefix}the tar content from byte {offset:,} (a header does not add up)"
+            )
+            return
+        length = _tar_number(header[124:136])
+        kind = header[156:157]
+        name = header[:100].split(b"\0", 1)[0]
+        if header[257:262] == b"ustar" and header[345:500].strip(b"\0"):
+            name = header[345:500].split(b"\0", 1)[0] + b"/" + name
+        data = offset + TAR_BLOCK
+        if data + length > size:
+            result.scan.not_scanned.append(f"{prefix}the tar member at byte {offset:,} (cut short)")
+            return
+        if kind in (b"0", b"\0", b"7"):
+            if result.sniffed >= MAX_MEMBERS:
+                result.scan.not_scanned.append(
+                    f"not scanned: the tar members from byte {offset:,} on (over the"
+                    f" {MAX_MEMBERS:,}-member budget)"
+                )
+                return
+            result.sniffed += 1
+            label = prefix + (name.decode("utf-8", "replace")[:300] or "<no name>")
+            window = Window(stream, data, length)
+
+            def nested(window: Window = window, length: int = length) -> bytes:
+                if length > MAX_NESTED:
+                    raise InputError(f"a nested archive of {length:,} bytes; not scanned")
+                window.seek(0)
+                return window.read(length)
+
+            try:
+                scan_content(cast(BinaryIO, window), length, label, result, depth, nested)
+            except InputError as exc:
+                _unscanned(result, label, str(exc))
+            except Exception as exc:  # a nested archive's decompressors: OSError, EOFError, ...
+                _unscanned(result, label, f"unreadable ({type(exc).__name__})")
+        offset = data + -(-length // TAR_BLOCK) * TAR_BLOCK

@@ -11,23 +11,26 @@ first entry that recognises the file and returns a summary wins; an entry may re
 3. ``zip``: a ZIP signature; inside, an Inspect log (``header.json`` or the journal, or the
    ``.eval`` name), a PyTorch checkpoint (``*.pkl`` members), or another archive, whose
    members are all sniffed for pickles (``.npz``, Keras): with any, ``zip-with-pickles``.
-4. ``safetensors-header``: named ``.safetensors`` but not recognised above and not a
+4. ``tar``: the ``ustar`` magic; every regular file sniffed for pickles as ZIP members are
+   (the oldest ``torch.save`` format is a tar); with any, ``tar-with-pickles``, else the
+   file falls through (a plain tar is shown as binary).
+5. ``safetensors-header``: named ``.safetensors`` but not recognised above and not a
    protocol 2+ pickle: the safetensors reader says what is wrong with the header, unless the
    content reads as an old-protocol pickle, which is scanned as one. (A protocol 2+ pickle
-   named ``.safetensors`` never gets here: entry 8 scans it by its content.)
-5. ``model-signing``: a JSON object with a ``dsseEnvelope`` in a ``*.sig`` / sigstore file.
-6. ``npy``: the ``\x93NUMPY`` magic; an object array (a pickle after the header) is
+   named ``.safetensors`` never gets here: entry 9 scans it by its content.)
+6. ``model-signing``: a JSON object with a ``dsseEnvelope`` in a ``*.sig`` / sigstore file.
+7. ``npy``: the ``\x93NUMPY`` magic; an object array (a pickle after the header) is
    scanned, plain numbers fall through (they are data).
-7. ``compressed-pickle``: a zlib / gzip / bz2 / xz / lzma stream (compressed joblib) whose
+8. ``compressed-pickle``: a zlib / gzip / bz2 / xz / lzma stream (compressed joblib) whose
    content is a pickle, decompressed as scanned within a bound; LZ4 (no standard-library
    decompressor) under a pickle name is reported unscanned.
-8. ``pickle``: the PROTO opcode or a pickle-family name, or, whatever the name, content that
+9. ``pickle``: the PROTO opcode or a pickle-family name, or, whatever the name, content that
    parses as a well-formed protocol 0/1 pickle (they have no magic); a named file that does
    not parse as a pickle falls through.
-9. ``inspect-json``: a ``.json`` file whose head has ``"eval"`` and ``"version"``.
-10. ``pdf``: ``%PDF-``.
-11. ``text``: a text extension, or a head that decodes as text.
-12. ``binary``: anything else (the first 16 bytes in hex).
+10. ``inspect-json``: a ``.json`` file whose head has ``"eval"`` and ``"version"``.
+11. ``pdf``: ``%PDF-``.
+12. ``text``: a text extension, or a head that decodes as text.
+13. ``binary``: anything else (the first 16 bytes in hex).
 """
 
 from __future__ import annotations
@@ -192,6 +195,11 @@ INSPECTORS: tuple[Inspector, ...] = (
         lambda s: safetensors.inspect(s.stream, s.size),
     ),
     Inspector("zip", lambda s: zipsafe.looks_like(s.head), _zip),
+    Inspector(
+        "tar",
+        lambda s: containers.looks_like_tar(s.head),
+        lambda s: torch_zip.inspect_tar(s.stream, s.size),
+    ),
     Inspector(
         "safetensors-header",
         lambda s: s.ext == ".safetensors" and not pickle_scan.looks_like(s.head),

@@ -11,7 +11,7 @@ Nothing is extracted or unpickled. TorchScript archives also carry Python source
 from __future__ import annotations
 
 import zipfile
-from typing import Any
+from typing import Any, BinaryIO
 
 from reviewstation.artifacts.inspectors import containers, pickle_scan
 
@@ -54,6 +54,21 @@ def inspect_other(archive: zipfile.ZipFile) -> dict[str, Any] | None:
     summary["warnings"][0] = (
         "An archive with pickles inside (as in NumPy .npz or Keras files): loading them can"
         " run arbitrary code. Nothing was loaded."
+    )
+    return summary
+
+
+def inspect_tar(stream: BinaryIO, size: int) -> dict[str, Any] | None:
+    """A tar archive (the oldest ``torch.save`` format keeps its pickles as tar members): a
+    summary if it holds pickles or could not be walked whole, else None."""
+    result = containers.ArchiveScan()
+    containers.scan_tar(stream, size, result)
+    if not result.members and not result.scan.not_scanned:
+        return None
+    summary = summarize(result, "tar-with-pickles", result.sniffed)
+    summary["warnings"][0] = (
+        "A tar archive with pickles inside (as in the oldest torch.save format): loading them"
+        " can run arbitrary code. Nothing was loaded."
     )
     return summary
 
