@@ -36,7 +36,8 @@ from reviewstation.errors import InputError
 NPY_MAGIC = b"\x93NUMPY"
 MAX_NPY_HEADER = 1024 * 1024
 MAX_INFLATED = 1024 * 1024 * 1024
-MAX_MEMBERS = 20_000  # members sniffed in one archive, nested ones included
+MAX_MEMBERS = 100_000  # members sniffed in one archive, nested ones included (zipsafe allows
+# 100,000 entries, so a top-level archive that opens at all is sniffed whole)
 MAX_NESTED = 128 * 1024 * 1024  # a ZIP inside a ZIP is read into memory
 MAX_DEPTH = 3
 SNIFF = 64  # bytes of a member read to tell what it is
