@@ -704,3 +704,34 @@ def test_an_expected_verdict_from_the_older_scanner_is_not_trusted() -> None:
     typed = parse_inspection(older)
     assert isinstance(typed, PickleScan) and typed.verdict == "incomplete"
     assert any("older scanner" in note for note in typed.notes)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "also"),
+    [
+        # 'G' (BINFLOAT) eats "GUF", the version and a byte; then '0' (POP) and a call.
+        (b"GGUF\x03\x00\x00\x00\x00" + b"0" + pk.p0_call("os", "system", "id"), "m.gguf", "gguf"),
+        (b"GGUF\x03\x00\x00\x00\x00" + b"0" + pk.p0_call("os", "system", "id"), "m.pkl", "gguf"),
+    ],
+    ids=["named gguf", "named pkl"],
+)
+def test_a_polyglot_is_a_pickle_first(content: bytes, name: str, also: str) -> None:
+    summary = inspect(content, name)
+    assert summary["format"] == "pickle" and summary["verdict"] == "dangerous", summary
+    assert any(
+        w.startswith(f"POLYGLOT: the content also reads as {also}") for w in summary["warnings"]
+    )
+
+
+def test_damaged_stored_content_is_not_mistaken_for_an_unscanned_part() -> None:
+    from reviewstation.artifacts.stream import BlobCorrupt
+
+    class Damaged(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            if self.tell() > 40:
+                raise BlobCorrupt("a chunk failed authentication", "chunk")
+            return super().read(size)
+
+    for content, name in ((pk.legacy_torch(), "old.pt"), (pk.torch_tar(STATE), "old.pt")):
+        with pytest.raises(BlobCorrupt):
+            inspect_stream(Damaged(content), len(content), name, detail=False)

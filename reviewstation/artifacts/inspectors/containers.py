@@ -31,6 +31,7 @@ from typing import Any, BinaryIO, cast
 
 from reviewstation.artifacts.inspectors import pickle_scan, zipsafe
 from reviewstation.artifacts.inspectors.pickle_scan import InflatingSource, Scan, Source
+from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.errors import InputError
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -202,6 +203,8 @@ def scan_archive(
             _scan_member(archive, info, name, result, depth)
         except InputError as exc:
             _unscanned(result, name, str(exc))
+        except BlobCorrupt:
+            raise
         except Exception as exc:  # zipfile's decompressors raise OSError, EOFError, ...
             _unscanned(result, name, f"unreadable ({type(exc).__name__})")
 
@@ -406,6 +409,8 @@ def scan_tar(
                 scan_content(cast(BinaryIO, window), length, label, result, depth, nested)
             except InputError as exc:
                 _unscanned(result, label, str(exc))
+            except BlobCorrupt:
+                raise
             except Exception as exc:  # a nested archive's decompressors: OSError, EOFError, ...
                 _unscanned(result, label, f"unreadable ({type(exc).__name__})")
         offset = data + -(-length // TAR_BLOCK) * TAR_BLOCK

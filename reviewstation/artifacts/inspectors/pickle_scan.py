@@ -26,6 +26,7 @@ import struct
 from collections import Counter
 from typing import IO, Any, BinaryIO, cast
 
+from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.errors import InputError
 
 MAX_PICKLE_BYTES = 64 * 1024 * 1024  # the opcodes of one pickle
@@ -749,6 +750,8 @@ class Scan:
             except _Unfollowable as exc:
                 self.not_scanned.append(f"{at}from byte {start:,}: {exc}")
                 return
+            except BlobCorrupt:
+                raise  # the stored content itself is damaged: not the file's fault
             except PastEnd as exc:
                 self.not_scanned.append(
                     f"{at}the pickle at byte {start:,}: "
@@ -907,9 +910,26 @@ def source_parses(source: Source) -> bool:
         scan.run(source)
     except TooLarge:
         return not scan.malformed or scan.ran_call  # well-formed as far as the limit
+    except BlobCorrupt:
+        raise
     except Exception:
         return scan.ran_call
     return not scan.malformed or scan.ran_call
+
+
+def runs_code(stream: BinaryIO, size: int) -> bool:
+    """Whether an unpickler fed this content would call an imported callable (before it
+    fails, if it fails): the test for a polyglot, a file that reads as another format and
+    as a pickle."""
+    scan = Scan()
+    scan.strict = True
+    try:
+        scan.run(Source(stream, 0, size))
+    except BlobCorrupt:
+        raise
+    except Exception:
+        return scan.ran_call  # an unpickler fails here too, after what it already called
+    return scan.ran_call
 
 
 def scan_bytes(data: bytes, *, many: bool = False) -> dict[str, Any]:
