@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from reviewstation import markings
@@ -196,10 +197,38 @@ def list_reviews(conn: Connection) -> list[Review]:
     return [_row_to_review(conn, r) for r in rows]
 
 
-def update_review(session: Session, review_id: int | str, **changes: str | None) -> Review:
-    """Change descriptive fields; only the given ones. Audited with old and new values."""
+@dataclass(frozen=True)
+class _Step:
+    """One audited change to a review: planned (validated) first, applied in a transaction."""
+
+    action: str
+    details: dict[str, Any]
+    apply: Callable[[Connection], None]
+
+
+def _open_for_change(review: Review) -> None:
+    if review.status == "closed":
+        raise PermissionDenied(f"Review {review.id} is closed; reopen it to change it.")
+
+
+def _commit(session: Session, review: Review, steps: list[_Step]) -> Review:
+    """All steps in one transaction, each with its own audit entry, in order."""
+    if not steps:
+        return review
+    first, *rest = steps
+    with session.change(first.action, review.uid, first.details) as conn:
+        first.apply(conn)
+        for step in rest:
+            audit.append(
+                conn, session.vault_id, session.user.name, step.action, review.uid, step.details
+            )
+            step.apply(conn)
+    return get_review(session.conn, review.id)
+
+
+def _fields_step(session: Session, review: Review, changes: dict[str, str | None]) -> _Step | None:
     session.require_writable("change a review")
-    review = require_review(session, review_id)
+    _open_for_change(review)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InputError(f"Cannot change {', '.join(sorted(unknown))} of a review this way.")
@@ -219,24 +248,25 @@ def update_review(session: Session, review_id: int | str, **changes: str | None)
         if getattr(review, name) != value:
             updates[name] = value
     if not updates:
-        return review
+        return None
     merged = {**asdict(review), **updates}
     _check_dates(merged["received"], merged["deadline"], merged["planned_release"])
     details = {
         name: {"from": getattr(review, name), "to": value} for name, value in updates.items()
     }
-    with session.change("review.update", review.uid, details) as conn:
+
+    def apply(conn: Connection) -> None:
         sets = ", ".join(f"{name} = ?" for name in updates)
         conn.execute(
             f"UPDATE reviews SET {sets}, updated = ? WHERE id = ?",  # noqa: S608
             [*updates.values(), audit.now(), review.id],
         )
-    return get_review(session.conn, review.id)
+
+    return _Step("review.update", details, apply)
 
 
-def set_status(session: Session, review_id: int | str, status: str) -> Review:
+def _status_step(session: Session, review: Review, status: str) -> _Step | None:
     session.require_writable("change a review's status")
-    review = get_review(session.conn, review_id)
     _choice(status, STATUSES, "status")
     if status not in TRANSITIONS[review.status]:
         raise InputError(
@@ -245,65 +275,142 @@ def set_status(session: Session, review_id: int | str, status: str) -> Review:
         )
     if status in LEAD_ONLY_TARGETS:
         session.require_role(f"mark a review {status}", "lead")
-    with session.change("review.status", review.uid, {"from": review.status, "to": status}) as conn:
+
+    def apply(conn: Connection) -> None:
         conn.execute(
             "UPDATE reviews SET status = ?, updated = ? WHERE id = ?",
             (status, audit.now(), review.id),
         )
-    return get_review(session.conn, review.id)
+
+    return _Step("review.status", {"from": review.status, "to": status}, apply)
 
 
-def set_determination(
-    session: Session, review_id: int | str, determination: str, reference: str, rationale: str
-) -> Review:
-    """The covered-model determination: who decided is the unlocked lead."""
+def _determination_step(
+    session: Session, review: Review, determination: str, reference: str, rationale: str
+) -> _Step:
     session.require_writable("record a determination")
     session.require_role("record a covered-model determination", "lead")
-    review = require_review(session, review_id)
+    _open_for_change(review)
     _choice(determination, DETERMINATIONS, "determination")
     if determination != "pending" and not rationale.strip():
         raise InputError("A determination needs a written rationale.")
+    reference = _text(reference, "determination reference", required=False)
+    rationale = _text(rationale, "determination rationale", required=False, one_line=False)
     details = {"from": review.determination, "to": determination, "reference": reference}
-    with session.change("review.determination", review.uid, details) as conn:
+
+    def apply(conn: Connection) -> None:
         conn.execute(
             "UPDATE reviews SET determination = ?, determination_reference = ?,"
             " determination_rationale = ?, determination_by = ?, determination_at = ?,"
             " updated = ? WHERE id = ?",
             (
                 determination,
-                _text(reference, "determination reference", required=False),
-                _text(rationale, "determination rationale", required=False, one_line=False),
+                reference,
+                rationale,
                 session.user.name,
                 audit.now(),
                 audit.now(),
                 review.id,
             ),
         )
-    return get_review(session.conn, review.id)
+
+    return _Step("review.determination", details, apply)
 
 
-def assign(session: Session, review_id: int | str, user: str, *, remove: bool = False) -> Review:
+def _assign_step(session: Session, review: Review, user: str, *, remove: bool) -> _Step | None:
     session.require_writable("assign reviewers")
     session.require_role("assign reviewers", "lead")
-    review = require_review(session, review_id)
+    _open_for_change(review)
     exists = session.conn.execute("SELECT active FROM users WHERE name = ?", (user,)).fetchone()
     if exists is None or not exists[0]:
         raise NotFound(f"There is no active user named {user!r}.")
     if remove:
         if user not in review.assignees:
-            return review
-        with session.change("review.unassign", review.uid, {"user": user}) as conn:
+            return None
+
+        def unassign(conn: Connection) -> None:
             conn.execute(
                 "DELETE FROM review_assignees WHERE review_id = ? AND user = ?", (review.id, user)
             )
-    else:
-        if user in review.assignees:
-            return review
-        with session.change("review.assign", review.uid, {"user": user}) as conn:
-            conn.execute(
-                "INSERT INTO review_assignees (review_id, user) VALUES (?, ?)", (review.id, user)
-            )
-    return get_review(session.conn, review.id)
+
+        return _Step("review.unassign", {"user": user}, unassign)
+    if user in review.assignees:
+        return None
+
+    def assign_(conn: Connection) -> None:
+        conn.execute(
+            "INSERT INTO review_assignees (review_id, user) VALUES (?, ?)", (review.id, user)
+        )
+
+    return _Step("review.assign", {"user": user}, assign_)
+
+
+def update_review(session: Session, review_id: int | str, **changes: str | None) -> Review:
+    """Change descriptive fields; only the given ones. Audited with old and new values."""
+    session.require_writable("change a review")
+    review = get_review(session.conn, review_id)
+    step = _fields_step(session, review, changes)
+    return _commit(session, review, [step] if step else [])
+
+
+def set_status(session: Session, review_id: int | str, status: str) -> Review:
+    session.require_writable("change a review's status")
+    review = get_review(session.conn, review_id)
+    step = _status_step(session, review, status)
+    return _commit(session, review, [step] if step else [])
+
+
+def set_determination(
+    session: Session, review_id: int | str, determination: str, reference: str, rationale: str
+) -> Review:
+    """The covered-model determination: who decided is the unlocked lead."""
+    review = get_review(session.conn, review_id)
+    step = _determination_step(session, review, determination, reference, rationale)
+    return _commit(session, review, [step])
+
+
+def assign(session: Session, review_id: int | str, user: str, *, remove: bool = False) -> Review:
+    review = get_review(session.conn, review_id)
+    step = _assign_step(session, review, user, remove=remove)
+    return _commit(session, review, [step] if step else [])
+
+
+def change_review(
+    session: Session,
+    review_id: int | str,
+    *,
+    fields: dict[str, str | None] | None = None,
+    status: str | None = None,
+    determination: tuple[str, str, str] | None = None,
+    assign: tuple[str, ...] = (),
+    unassign: tuple[str, ...] = (),
+) -> Review:
+    """Several changes at once, all or nothing, in one transaction (one audit entry each).
+
+    A reopening (closed -> in_review) goes first, so the other changes apply to the reopened
+    review; any other status change goes last, so a review can be edited and then closed.
+    Everything is validated before anything is written.
+    """
+    review = get_review(session.conn, review_id)
+    steps: list[_Step | None] = []
+    current = review
+    reopen = status is not None and review.status == "closed"
+    if status is not None and reopen:
+        steps.append(_status_step(session, review, status))
+        current = replace(review, status=status)
+    if fields:
+        steps.append(_fields_step(session, current, fields))
+    for user in assign:
+        steps.append(_assign_step(session, current, user, remove=False))
+        current = replace(current, assignees=[*current.assignees, user])
+    for user in unassign:
+        steps.append(_assign_step(session, current, user, remove=True))
+        current = replace(current, assignees=[u for u in current.assignees if u != user])
+    if determination is not None:
+        steps.append(_determination_step(session, current, *determination))
+    if status is not None and not reopen:
+        steps.append(_status_step(session, current, status))
+    return _commit(session, review, [step for step in steps if step is not None])
 
 
 def require_review(session: Session, review_id: int | str) -> Review:

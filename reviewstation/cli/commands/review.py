@@ -141,19 +141,20 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
+    determination = None
+    if args.determination:
+        determination = (args.determination, args.reference, args.rationale)
     with open_session(args) as session:
-        review = service.update_review(
-            session, args.id, **{name: getattr(args, name) for name in service.EDITABLE}
+        # One transaction: a closed review is reopened first, then changed; a review is
+        # changed first, then closed. All or nothing.
+        review = service.change_review(
+            session,
+            args.id,
+            fields={name: getattr(args, name) for name in service.EDITABLE},
+            status=args.status,
+            determination=determination,
+            assign=tuple(args.assign),
+            unassign=tuple(args.unassign),
         )
-        for user in args.assign:
-            review = service.assign(session, review.id, user)
-        for user in args.unassign:
-            review = service.assign(session, review.id, user, remove=True)
-        if args.determination:
-            review = service.set_determination(
-                session, review.id, args.determination, args.reference, args.rationale
-            )
-        if args.status:
-            review = service.set_status(session, review.id, args.status)
     output.line(f"{review.id} review updated: {review.status}, deadline {review.deadline}")
     return 0
