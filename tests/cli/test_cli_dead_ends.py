@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from support.vaults import PASS, make_vault
 
+from reviewstation.crypto.kdf import floor_params
+from reviewstation.errors import InputError
 from reviewstation.reviews import service
-from reviewstation.vault.session import open_vault
+from reviewstation.vault.session import create_vault, open_vault
 
 
 def rs(*args: str, stdin: str = PASS + "\n") -> subprocess.CompletedProcess[str]:
@@ -61,3 +64,16 @@ def test_a_refused_part_of_an_update_changes_nothing(tmp_path: Path) -> None:
     assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     shown = json.loads(ok("review", "show", str(vault), review, "--json"))
     assert shown["status"] == "closed"
+
+
+def test_a_vault_is_never_created_without_a_lead(tmp_path: Path) -> None:
+    for role in ("reviewer", "auditor"):
+        vault = tmp_path / f"{role}.rsvault"
+        refused = rs("vault", "init", str(vault), "--user", "rita", "--role", role)
+        assert refused.returncode != 0
+        (line,) = refused.stderr.strip().splitlines()
+        assert "always a lead" in line and "user add" in line
+        assert not vault.exists()
+    with pytest.raises(InputError, match="always a lead"):  # the core refuses too (the GUI's door)
+        create_vault(tmp_path / "core.rsvault", "rita", PASS, role="reviewer", kdf=floor_params())
+    assert not (tmp_path / "core.rsvault").exists()

@@ -19,6 +19,7 @@ from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
 from reviewstation.vault.permissions import permissions
 from reviewstation.vault.session import create_vault
+from reviewstation.vault.users import check_first_role
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +29,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init = cmds.add_parser("init", help="create a vault with its first user")
     init.add_argument("vault", metavar="VAULT")
     init.add_argument("--user", required=True, help="the first user's name")
-    init.add_argument("--role", default="lead", choices=["reviewer", "lead", "auditor"])
+    init.add_argument(
+        "--role",
+        default="lead",
+        metavar="lead",
+        help="always lead: only a lead can add users, so a vault whose first user is not one "
+        "could never be administered; add reviewers and auditors later with 'user add'",
+    )
     init.add_argument("--marking", default="UNCLASSIFIED", help="classification of the vault")
     init.add_argument("--passphrase-file", type=Path)
     init.set_defaults(run=_init)
@@ -94,6 +101,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
+    check_first_role(args.role)  # before any passphrase is asked for
     passphrase = secrets(args).get(f"new passphrase for {args.user}", confirm=True)
     check_new_passphrase(passphrase)
     vault_id, recovery = create_vault(
