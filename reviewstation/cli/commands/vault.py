@@ -236,11 +236,26 @@ def _verify(args: argparse.Namespace) -> int:
 def _policy(args: argparse.Namespace) -> int:
     changing = args.export_approval is not None
     with open_session(args, mode="write" if changing else "read") as session:
-        changed = changing and policy.set_export_approval(session, args.export_approval)
+        result = (
+            policy.set_export_approval(session, args.export_approval)
+            if changing
+            else policy.PolicyChange(False)
+        )
         current = policy.export_approval(session.conn)
+        proposed_by = policy.off_proposed_by(session.conn)
     if args.json:
-        output.emit_json({"export_approval": current, "changed": changed})
+        output.emit_json(
+            {
+                "export_approval": current,
+                "changed": result.changed,
+                "off_proposed_by": proposed_by,
+            }
+        )
         return 0
-    note = " (changed)" if changed else (" (unchanged)" if changing else "")
+    note = " (changed)" if result.changed else (" (unchanged)" if changing else "")
     output.line(f"export approval: {current}{note}")
+    if result.message:
+        output.line(result.message)
+    elif proposed_by and not changing:
+        output.line(f"{proposed_by} proposed turning it off; a second lead must agree.")
     return 0
