@@ -78,7 +78,7 @@ def set_export_approval(session: Session, value: str) -> PolicyChange:
     if value == "required":
         if old == "required" and proposer is None:
             return PolicyChange(False)
-        details = {"from": old, "to": value}
+        details: dict[str, str] = {"from": old, "to": value}
         if proposer is not None:
             details["withdrawn_proposal_of"] = proposer
         with session.change("vault.policy", EXPORT_APPROVAL, details) as conn:
@@ -101,7 +101,7 @@ def set_export_approval(session: Session, value: str) -> PolicyChange:
             f"Cannot turn export approval off: {proposer} proposed it, and {link}"
             f" ({proposer} is the proposer); {others}."
         )
-    details = {"from": old, "to": value, "proposed_by": proposer}
+    details = {"from": str(old), "to": value, "proposed_by": proposer}
     with session.change("vault.policy", EXPORT_APPROVAL, details) as conn:
         _set(conn, EXPORT_APPROVAL, value)
         _set(conn, EXPORT_APPROVAL_OFF_PROPOSED_BY, None)

@@ -25,7 +25,7 @@ def _eval_zip() -> bytes:
         archive.writestr("header.json", json.dumps({"version": 2, "eval": {"task": "t"}}))
         for n in range(1, COUNT + 1):
             for epoch in (1, 2):
-                record = {"id": n, "epoch": epoch, "input": "q", "messages": []}
+                record: dict[str, object] = {"id": n, "epoch": epoch, "input": "q", "messages": []}
                 archive.writestr(f"samples/{n}_epoch_{epoch}.json", json.dumps(record))
     return buffer.getvalue()
 
