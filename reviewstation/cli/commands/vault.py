@@ -94,7 +94,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pol.add_argument(
         "--export-approval",
         choices=list(policy.EXPORT_APPROVAL_VALUES),
-        help="required: every package export needs a second lead's approval (default: off)",
+        help="required: every package export needs a second lead's approval (default: off);"
+        " one lead turns it on, turning it off takes two (the first one's 'off' is a proposal)",
     )
     pol.add_argument("--json", action="store_true")
     pol.set_defaults(run=_policy)
