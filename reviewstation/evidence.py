@@ -75,11 +75,18 @@ def from_json(obj: object) -> EvidenceRef:
     )
 
 
-def check_evidence(conn: Connection, ref: EvidenceRef) -> EvidenceRef:
-    """Resolve the artifact (id or uid) to its uid; a sample needs its digest."""
+def check_evidence(conn: Connection, ref: EvidenceRef, *, review_id: int) -> EvidenceRef:
+    """Resolve the artifact (id or uid) to its uid; it must belong to ``review_id`` (evidence
+    of another review would leave a package as a dangling reference); a sample needs its
+    digest."""
     from reviewstation.artifacts.catalog import get_artifact
 
     artifact = get_artifact(conn, ref.artifact_uid)
+    if artifact.review_id != review_id:
+        raise InputError(
+            f"Artifact {artifact.id} belongs to review {artifact.review_id}, not review"
+            f" {review_id}: evidence must come from the same review (import it there)."
+        )
     if ref.sample_id is not None and (
         ref.sample_digest is None or not DIGEST.fullmatch(ref.sample_digest)
     ):
@@ -87,11 +94,12 @@ def check_evidence(conn: Connection, ref: EvidenceRef) -> EvidenceRef:
     return EvidenceRef(artifact.uid, ref.sample_id, ref.sample_digest)
 
 
-def resolve_evidence(session: Any, ref: EvidenceRef) -> EvidenceRef:
+def resolve_evidence(session: Any, ref: EvidenceRef, *, review_id: int) -> EvidenceRef:
     """``check_evidence``, computing a sample's digest from the log when none was given."""
+    check_evidence(session.conn, EvidenceRef(ref.artifact_uid), review_id=review_id)
     if ref.sample_id is not None and ref.sample_digest is None:
         from reviewstation.artifacts.samples import find_sample
 
         uid, digest = find_sample(session, ref.artifact_uid, ref.sample_id)
         ref = EvidenceRef(uid, ref.sample_id, digest)
-    return check_evidence(session.conn, ref)
+    return check_evidence(session.conn, ref, review_id=review_id)

@@ -20,6 +20,7 @@ from reviewstation.artifacts.inspectors.inspect_eval import (
     MAX_JSON_LOG_VIEW,
     MAX_SAMPLE,
     _json_member,
+    _sample_key,
     looks_like_log,
 )
 from reviewstation.canonical import loads_bounded
@@ -36,6 +37,46 @@ def _matches(sample: dict[str, Any], wanted: str, epoch: int | None) -> bool:
     if str(sample.get("id")) != wanted:
         return False
     return epoch is None or sample.get("epoch") == epoch
+
+
+def _key(sample_id: object, epoch: object) -> str | None:
+    """``ID@EPOCH`` (``ID`` without an epoch), as evidence names a sample; None without an id."""
+    if isinstance(sample_id, bool) or not isinstance(sample_id, (str, int)):
+        return None
+    return (
+        f"{sample_id}@{epoch}"
+        if isinstance(epoch, int) and not isinstance(epoch, bool)
+        else (str(sample_id))
+    )
+
+
+def sample_keys(session: Session, artifact_ref: int | str) -> list[str]:
+    """Every sample of an Inspect log in an artifact, as ``ID@EPOCH``, in the log's order.
+
+    The import summary lists only the first few; this reads the whole list, for the evidence
+    picker. A ``.eval`` ZIP is listed from its directory alone (nothing is decompressed); a
+    ``.json`` log is parsed, within the same bound as ``find_sample``."""
+    artifact = catalog.get_artifact(session.conn, artifact_ref)
+    with BlobReader(session.path, artifact.blob_ref(session.master, session.vault_id)) as stream:
+        head = stream.read(4)
+        stream.seek(0)
+        if ziparchive.looks_like(head):
+            archive = ziparchive.open_zip(stream, artifact.size)  # type: ignore[arg-type]
+            names = [i.filename for i in archive.infolist() if _SAMPLE_NAME.match(i.filename)]
+            keys = []
+            for name in sorted(names, key=_sample_key):
+                match = _SAMPLE_NAME.match(name)
+                assert match is not None
+                keys.append(f"{match.group(1)}@{int(match.group(2))}")
+            return keys
+        if artifact.size > MAX_JSON_LOG_VIEW:
+            raise InputError(f"{artifact.what} is too large to list its samples.")
+        log = loads_bounded(stream.read(artifact.size), "evaluation log", MAX_JSON_LOG_VIEW)
+    if not looks_like_log(log):
+        raise InputError(f"{artifact.what} is not an Inspect evaluation log.")
+    samples = log.get("samples") if isinstance(log, dict) else None
+    found = (_key(s.get("id"), s.get("epoch")) for s in samples or [] if isinstance(s, dict))
+    return [key for key in found if key is not None]
 
 
 def find_sample(session: Session, artifact_ref: int | str, sample_ref: str) -> tuple[str, str]:

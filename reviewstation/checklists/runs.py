@@ -484,7 +484,7 @@ def set_answer(
             raise InputError("A severity override needs a written justification.")
         changes["severity_override"] = severity_override
         changes["override_justification"] = justification.strip()  # type: ignore[union-attr]
-    refs = [resolve_evidence(session, ref) for ref in evidence or []]
+    refs = [resolve_evidence(session, ref, review_id=run.review_id) for ref in evidence or []]
     if not changes and not refs:
         raise InputError("Nothing to change: give a status, a note, a severity or evidence.")
     details = {

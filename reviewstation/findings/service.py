@@ -1,8 +1,11 @@
 """Create and change findings. Every change is a numbered revision (who, when, old and new).
 
-Two-person rules: a finding is approved by a lead who did not write it, and the severity of an
-approved finding is lowered only by such a lead, with a written reason. Any other change to an
-approved finding sends it back to "confirmed" for approval again.
+Two-person rules: a finding is approved by a lead other than the person who last changed its
+content (its author while no one else changed it), and the severity of an approved finding is
+lowered only by such a lead, with a written reason. So what is approved was always written or
+last changed by someone else, and two leads who both edited a finding can still finish: the one
+who did not change it last approves. Any other change to an approved finding sends it back to
+"confirmed" for approval again. Every refusal names the leads who could do it instead.
 
 The module owns the tables ``findings``, ``finding_revisions``, ``finding_evidence`` and
 ``finding_links``: nothing else writes them. It has two parts. **Store functions**
@@ -33,6 +36,7 @@ from reviewstation.text import check_line
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
+from reviewstation.vault.two_person import who_else
 
 KINDS = ("capability", "safeguard", "vulnerability")
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # most severe first
@@ -512,7 +516,7 @@ def add_finding(
         review.id,
         fields,
         session.user.name,
-        evidence=[resolve_evidence(session, ref) for ref in evidence or []],
+        evidence=[resolve_evidence(session, ref, review_id=review.id) for ref in evidence or []],
         links=[check_link(session.conn, review.id, run, item) for run, item in links or []],
     )
     details = {"review": review.uid, "title": values["title"]}
@@ -558,7 +562,7 @@ def update_finding(
         if cleaned != getattr(finding, name):
             new[name] = cleaned
     _check_disclosure({**asdict(finding), **new})
-    refs = [resolve_evidence(session, ref) for ref in evidence or []]
+    refs = [resolve_evidence(session, ref, review_id=finding.review_id) for ref in evidence or []]
     checked = [check_link(session.conn, finding.review_id, r, i) for r, i in links or []]
     if not new and not refs and not checked:
         return finding
@@ -602,25 +606,32 @@ def _write(
     return get_finding(session.conn, finding.id)
 
 
-def _editors_since_approval(conn: Connection, finding_id: int) -> set[str]:
-    """Who changed the finding's content after its last approval (or since it was made)."""
-    editors: set[str] = set()
-    for user, changes_text in conn.execute(
-        "SELECT user, changes FROM finding_revisions WHERE finding_id = ? ORDER BY revision",
-        (finding_id,),
-    ):
+def last_writer(conn: Connection, finding: Finding) -> tuple[str, int]:
+    """Who changed the finding's content last, and in which revision: the user of its newest
+    revision that changed a field (an import's revision records the importer, not a writer,
+    and is skipped); its author (revision 1) when there is none."""
+    rows = conn.execute(
+        "SELECT user, changes, revision FROM finding_revisions WHERE finding_id = ?"
+        " ORDER BY revision DESC",
+        (finding.id,),
+    )
+    for user, changes_text, revision in rows:
         changes = json.loads(changes_text)
-        if changes.get("status", [None, None])[1] == "approved":
-            editors.clear()
-        elif set(changes) & set(EDITABLE) and "imported" not in changes:
-            editors.add(str(user))
-    return editors
+        if set(changes) & set(EDITABLE) and "imported" not in changes:
+            return str(user), int(revision)
+    return finding.author, 1
 
 
 def _require_second_lead(session: Session, finding: Finding, what: str) -> None:
     session.require_role(what, "lead")
-    if session.user.name == finding.author:
-        raise PermissionDenied(f"Cannot {what}: a lead other than its author must do it.")
+    writer, revision = last_writer(session.conn, finding)
+    if session.user.name == writer:
+        others = who_else(session.conn, apart_from=[writer], besides=writer, links=False)
+        whose = "you wrote it" if revision == 1 else f"you changed it last (revision {revision})"
+        raise PermissionDenied(
+            f"Cannot {what}: {whose}, and a lead other than the last person who changed it"
+            f" must do it; {others}."
+        )
 
 
 def set_status(session: Session, finding_id: int | str, status: str, reason: str = "") -> Finding:
@@ -637,11 +648,6 @@ def set_status(session: Session, finding_id: int | str, status: str, reason: str
     new: dict[str, Any] = {"status": status}
     if status == "approved":
         _require_second_lead(session, finding, "approve a finding")
-        if session.user.name in _editors_since_approval(session.conn, finding.id):
-            raise PermissionDenied(
-                "Cannot approve a finding you changed since it was last approved: another lead"
-                " must approve your changes."
-            )
         new["approved_by"] = session.user.name
     elif finding.status == "approved":
         session.require_role("reopen an approved finding", "lead")

@@ -2,9 +2,11 @@
 log inside it, as evidence for a finding or a checklist answer.
 
 The picker only names the evidence; the sample's digest is computed by the core when the
-answer or finding is saved (``resolve_evidence``), on the vault thread. A sample typed
-rather than chosen from the list (the summary lists only the first few) is looked for in the
-log first, so a mistyped one is said here, not after the picker has closed.
+answer or finding is saved (``resolve_evidence``), on the vault thread. The import summary
+names only a log's first few samples: they are listed at once, and every sample of the log
+is listed as soon as it has been read (``sample_keys``, on the vault thread, once per log the
+reviewer selects). A sample typed rather than chosen is looked for in the log first, so a
+mistyped one is said here, not after the picker has closed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.inspection import Inspection, InspectLog
-from reviewstation.artifacts.samples import find_sample
+from reviewstation.artifacts.samples import find_sample, sample_keys
 from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import MarkedDialog, plain_label, plain_tip
@@ -80,6 +82,7 @@ class EvidencePicker(MarkedDialog):
         super().__init__(ctx.marking, "Add evidence", parent)
         self.ctx = ctx
         self.candidates: list[Candidate] = []
+        self.all_samples: dict[str, tuple[str, ...]] = {}  # every sample of a log, once read
         self.resize(620, 420)
         self.status = plain_label("Loading the review's artifacts…", self)
         self.status.setAccessibleName("Evidence picker status")
@@ -143,10 +146,43 @@ class EvidencePicker(MarkedDialog):
         if candidate is None:
             return
         self.sample_combo.setEnabled(candidate.is_log)
-        if candidate.is_log:
-            self.sample_combo.addItem(WHOLE, None)
-            for name in candidate.samples:
-                self.sample_combo.addItem(sample_label(name), name)
+        if not candidate.is_log:
+            return
+        self._fill_samples(self.samples_of(candidate))
+        if candidate.uid not in self.all_samples:
+            uid = candidate.uid
+            self.ctx.vault.submit(
+                lambda session: tuple(sample_keys(session, uid)),
+                lambda keys: self._all_read(uid, keys),
+                lambda _message: None,  # the summary's samples stay listed; typing still works
+                owner=self,
+            )
+
+    def samples_of(self, candidate: Candidate) -> tuple[str, ...]:
+        return self.all_samples.get(candidate.uid, candidate.samples)
+
+    def _fill_samples(self, names: tuple[str, ...]) -> None:
+        """The whole artifact, then each sample; a choice or typed text survives a refill."""
+        combo = self.sample_combo
+        text, index = combo.currentText(), combo.currentIndex()
+        typed = index >= 0 and text != combo.itemText(index)
+        keep = combo.itemData(index) if index > 0 else None
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(WHOLE, None)
+        for name in names:
+            combo.addItem(sample_label(name), name)
+        if keep is not None:
+            combo.setCurrentIndex(max(0, combo.findData(keep)))
+        if typed:
+            combo.setEditText(text)
+        combo.blockSignals(False)
+
+    def _all_read(self, uid: str, keys: tuple[str, ...]) -> None:
+        self.all_samples[uid] = keys
+        candidate = self.current()
+        if candidate is not None and candidate.uid == uid:
+            self._fill_samples(keys)
 
     def current(self) -> Candidate | None:
         row = self.list.currentRow()
@@ -168,7 +204,7 @@ class EvidencePicker(MarkedDialog):
         if ref is None or candidate is None or not self.add_button.isEnabled():
             return  # nothing chosen, or a typed sample is still being looked for
         sample = ref.sample_id
-        if sample is None or sample in candidate.samples:
+        if sample is None or sample in self.samples_of(candidate):
             self._pick(ref, candidate.path)
             return
         if len(sample) > MAX_SAMPLE_ID or not sample.isprintable():

@@ -86,6 +86,7 @@ class PendingApprovals(QGroupBox):
         self.approve_button = QPushButton("Approve re&quest…", self)
         self.refresh_button = QPushButton("Refres&h", self)
         self.why = plain_label("", self)
+        self.policy_note = ""  # what the last change of the policy did, when not a change
         buttons.addWidget(self.approve_button)
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.why, 1)
@@ -120,10 +121,14 @@ class PendingApprovals(QGroupBox):
     def _show(self, answer: OpenExportRequests) -> None:
         setting, rows = answer.policy, answer.requests
         self.policy_label.setText(
-            "This vault requires a second lead's approval of each export."
-            if setting == "required"
-            else "This vault does not require an approval of exports."
+            (
+                "This vault requires a second lead's approval of each export."
+                if setting == "required"
+                else "This vault does not require an approval of exports."
+            )
+            + (f" {self.policy_note}" if self.policy_note else "")
         )
+        self.policy_note = ""
         self.policy_check.setChecked(setting == "required")
         self.policy_check.setEnabled(self.ctx.lead)
         self.rows = rows
@@ -194,11 +199,16 @@ class PendingApprovals(QGroupBox):
         """A lead's change of the vault-wide policy; the core audits it."""
         value = "required" if required else "off"
 
-        def job(session: Session) -> bool:
+        def job(session: Session) -> policy.PolicyChange:
             return policy.set_export_approval(session, value)
 
+        def done(result: policy.PolicyChange) -> None:
+            # Turning approval off only proposes it until a second lead agrees: say so.
+            self.policy_note = result.message
+            self.refresh()
+
         self.policy_check.setEnabled(False)
-        self.ctx.vault.submit(job, lambda _changed: self.refresh(), self._policy_failed, owner=self)
+        self.ctx.vault.submit(job, done, self._policy_failed, owner=self)
 
     def _policy_failed(self, message: str) -> None:
         self.why.setText(message)

@@ -17,11 +17,12 @@ What is recorded (``export_requests``, migration 6):
   package export after the approval voids it, as does anything else that would reach the
   package (a finding edited, a status changed, a checklist answered, an artifact added).
 
-Who may approve: a lead other than the requester, whose account was not created by the
-requester and did not create the requester's account, directly or through a chain of accounts
-(the ``user.add`` entries of the audit trail). The person who adds an account chooses its first
-passphrase, so such a pair could be one person at two keyboards. What this does and does not
-guarantee is in docs/threat-model.md.
+Who may approve: a lead other than the requester who is a second person by the rules of
+``vault.two_person``: neither still has a passphrase the other chose (the person who adds an
+account chooses its first passphrase, so such a pair could be one person at two keyboards;
+the link ends when the added account changes its own passphrase). Every refusal names the
+leads who could approve instead. What this does and does not guarantee is in
+docs/threat-model.md.
 
 The approval is used when the package has been written completely: ``mark_used`` runs in the
 transaction of the export's last audit entry, after the file is in place, and re-checks the
@@ -53,6 +54,7 @@ from reviewstation.text import visible
 from reviewstation.vault import audit, policy
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
+from reviewstation.vault.two_person import related, who_else
 
 History = dict[int, list[dict[str, Any]]]
 KEYS = ("p384", "mldsa87", "recipient")  # the fingerprints of a card, as PublicIdentity names them
@@ -264,14 +266,9 @@ def approve_export(session: Session, ref: int | str) -> ExportRequest:
     session.require_role(what, "lead")
     session.require_own_keys(what)
     request = get_request(session.conn, ref)
-    if request.requested_by == session.user.name:
-        raise PermissionDenied(
-            f"Cannot {what}: request {request.id} is your own; a lead other than the requester"
-            " must approve it."
-        )
-    related = _related(session.conn, session.user.name, request.requested_by)
-    if related:
-        raise PermissionDenied(f"Cannot {what}: {related}.")
+    why = _refused_because(session.conn, session.user.name, request)
+    if why:
+        raise PermissionDenied(f"Cannot {what}: {why}.")
     if request.package_id is not None:
         raise InputError(f"Request {request.id} was already used by package {request.package_id}.")
     if request.approved_by is not None:
@@ -294,58 +291,29 @@ def approve_export(session: Session, ref: int | str) -> ExportRequest:
     return get_request(session.conn, request.id)
 
 
-def creators(conn: Connection) -> dict[str, str]:
-    """Who added each account: the ``user.add`` entries of the audit trail (the hash chain
-    authenticates them). The vault's first user added itself."""
-    made: dict[str, str] = {}
-    rows = conn.execute("SELECT user, target FROM audit WHERE action = 'user.add' ORDER BY seq")
-    for user, target in rows:
-        made.setdefault(str(target), str(user))
-    return made
-
-
-def lineage(made: dict[str, str], name: str) -> list[str]:
-    """The account that added ``name``, the one that added that one, and so on."""
-    chain: list[str] = []
-    seen = {name}
-    while (parent := made.get(name)) is not None and parent not in seen:
-        chain.append(parent)
-        seen.add(parent)
-        name = parent
-    return chain
-
-
-def _related(conn: Connection, approver: str, requester: str) -> str:
-    """Why ``approver`` and ``requester`` may be one person, as a clause; "" when they are
-    not linked by account creation in either direction."""
-    made = creators(conn)
-    if requester in lineage(made, approver):
-        return (
-            f"your account was created by {requester}, the requester (directly or through"
-            " accounts they created), who chose its first passphrase"
-        )
-    if approver in lineage(made, requester):
-        return (
-            f"you created the account of {requester}, the requester (directly or through"
-            " accounts you created), and chose its first passphrase"
-        )
-    return ""
-
-
 def refusal(session: Session, request: ExportRequest, state: str) -> str:
     """Why this session cannot approve ``request`` (of status ``state``), as a sentence for
     any front end; "" when it can. ``approve_export`` decides; this only explains early."""
     user = session.user
+    others = who_else(session.conn, apart_from=[request.requested_by], besides=user.name)
     if user.role != "lead":
-        return "Only a lead other than the requester can approve."
+        return f"Only a lead other than the requester can approve; {others}."
     if session.read_only or session.identity is None:
-        return "This session is read-only."
-    if request.requested_by == user.name:
-        return "This is your own request: another lead must approve it."
+        return f"This session is read-only; {others}."
     if state != "pending":
         return f"Request {request.id} is {state}."
-    related = _related(session.conn, user.name, request.requested_by)
-    return f"You cannot approve it: {related}." if related else ""
+    why = _refused_because(session.conn, user.name, request)
+    return f"You cannot approve it: {why}." if why else ""
+
+
+def _refused_because(conn: Connection, approver: str, request: ExportRequest) -> str:
+    """Why ``approver`` may not approve ``request`` and who may instead, as a clause; "" when
+    they may (see vault/two_person.py)."""
+    others = who_else(conn, apart_from=[request.requested_by], besides=approver)
+    if request.requested_by == approver:
+        return f"request {request.id} is your own, and a second lead must approve it; {others}"
+    link = related(conn, approver, request.requested_by)
+    return f"{link} ({request.requested_by} is the requester); {others}" if link else ""
 
 
 def _digest_now(session: Session, request: ExportRequest) -> str | None:
@@ -541,10 +509,12 @@ def require_approval(
     """For ``export_package``: the approval to use, or PermissionDenied saying what is missing."""
     state = readiness(session, content, history, recipients)
     if not state.ready:
+        others = who_else(session.conn, apart_from=[session.user.name])
         then = (
-            "a lead other than the requester approves it with 'package approve'"
+            f"a second lead approves it with 'package approve' ({others})"
             if state.waiting
-            else "make a request with 'package request' and have another lead approve it"
+            else "make a request with 'package request' and have a second lead approve it"
+            f" ({others})"
         )
         raise PermissionDenied(
             "Export refused: this vault requires a second person's approval of each export,"

@@ -509,8 +509,16 @@ def apply_update(
     session.require_writable("change a review")
     given = {name: value for name, value in (fields or {}).items() if value is not None}
     content = bool(given or assign or unassign or determination is not None)
-    review = require_review(session, review_id) if content else get_review(session.conn, review_id)
-    steps = [_plan_fields(session, review, given)]
+    review = get_review(session.conn, review_id)
+    steps: list[_Step | None] = []
+    if status is not None and review.status == "closed":
+        # Reopening goes first, so the other parts change the reopened review; any other
+        # status change goes last, so a review can be edited and closed in one command.
+        steps.append(_plan_status(session, review, status))
+        review, status = replace(review, status=status), None
+    elif content:
+        review = require_review(session, review_id)  # a closed review is not changed
+    steps.append(_plan_fields(session, review, given))
     assigned = set(review.assignees)
     for user, remove in [*((u, False) for u in assign), *((u, True) for u in unassign)]:
         now = replace(review, assignees=sorted(assigned))

@@ -50,7 +50,7 @@ from reviewstation.vault.lock import WriterLock
 from reviewstation.vault.migrations import LATEST, migrate, schema_version
 from reviewstation.vault.recovery_key import generate as generate_recovery_key
 from reviewstation.vault.recovery_key import parse as parse_recovery_key
-from reviewstation.vault.users import Role, UserRecord, check_name, check_role
+from reviewstation.vault.users import Role, UserRecord, check_name
 
 Mode = Literal["write", "read"]
 Method = Literal["passphrase", "recovery", "keyring"]
@@ -259,7 +259,7 @@ def create_vault(
     """
     selftest.ensure()  # known answers first: never seal a vault with broken primitives
     check_name(user)
-    role_ = check_role(role)
+    role_ = users.check_first_role(role)
     marking = markings.normalise(marking)  # one full form; unknown or contradictory refused
     check_new_passphrase(passphrase)
     if path.exists():

@@ -60,6 +60,20 @@ def check_role(role: str) -> Role:
     raise InputError(f"Unknown role {role!r}; choose reviewer, lead or auditor.")
 
 
+FIRST_ROLE: Role = "lead"
+
+
+def check_first_role(role: str) -> Role:
+    """A new vault's first user is a lead: only a lead adds users, so without one no one could."""
+    role_ = check_role(role)
+    if role_ != FIRST_ROLE:
+        raise InputError(
+            f"The first user of a vault is always a lead (only a lead can add users); create the "
+            f"vault as a lead, then add the {role_} with 'reviewstation user add'."
+        )
+    return role_
+
+
 @dataclass(frozen=True)
 class UserRecord:
     name: str

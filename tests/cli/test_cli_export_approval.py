@@ -60,7 +60,7 @@ def test_export_waits_for_a_second_lead(tmp_path: Path) -> None:
     )
     assert "changed" in ok("vault", "policy", vault, "--export-approval", "required")
     shown = json.loads(ok("vault", "policy", vault, "--json"))
-    assert shown == {"export_approval": "required", "changed": False}
+    assert shown == {"export_approval": "required", "changed": False, "off_proposed_by": None}
 
     out = tmp_path / "p.rspkg"
     export = ("package", "export", vault, "--review", "1", "--out", str(out))
@@ -75,7 +75,9 @@ def test_export_waits_for_a_second_lead(tmp_path: Path) -> None:
     assert "own" in refused("package", "approve", vault, request_id, user="erin")
     assert "needs the role lead" in refused("package", "approve", vault, request_id, user="dave")
     # alice added erin's account and chose its first passphrase: not a second person.
-    assert "you created the account of erin" in refused("package", "approve", vault, request_id)
+    error = refused("package", "approve", vault, request_id)
+    assert "erin's passphrase is still the one you chose" in error
+    assert error.endswith("this lead can: bob.")  # who can instead
     error = refused(*export, *wanted, user="erin")
     assert f"request {request_id} still waits" in error
 
@@ -117,7 +119,11 @@ def test_export_waits_for_a_second_lead(tmp_path: Path) -> None:
     # The approval was used: the next export is refused again, until the policy is off.
     again = tmp_path / "again.rspkg"
     refused("package", "export", vault, "--review", "1", "--out", str(again), user="erin")
-    ok("vault", "policy", vault, "--export-approval", "off", user="bob")
+    # Turning the rule off takes two leads, as an approval does: bob proposes, erin agrees.
+    proposed = ok("vault", "policy", vault, "--export-approval", "off", user="bob")
+    assert proposed.splitlines()[0] == "export approval: required (unchanged)"
+    assert "until a second lead also turns it off; this lead can: erin." in proposed
+    assert "(changed)" in ok("vault", "policy", vault, "--export-approval", "off", user="erin")
     # A CUI package without recipients leaves unencrypted only when asked for by name.
     plain = ("package", "export", vault, "--review", "1", "--out", str(again))
     assert "--plaintext" in refused(*plain, user="erin")
@@ -133,7 +139,13 @@ def test_an_account_the_requester_made_cannot_approve(tmp_path: Path) -> None:
     ok("review", "create", vault, "--title", "Model X", "--developer", "Lab A", "--model", "X-1")
     request_id = ok("package", "request", vault, "--review", "1", user="erin").split()[0]
     error = refused("package", "approve", vault, request_id, user="frank")
-    assert "your account was created by erin, the requester" in error
+    assert "your passphrase is still the one erin chose" in error and "'user passwd'" in error
+    # frank sets his own passphrase: now erin and frank are two people, and frank approves.
+    ok("user", "passwd", vault, stdin=f"{PASS}\nfrank's own passphrase\n",
+       user="frank")  # fmt: skip
+    approved = ok("package", "approve", vault, request_id, user="frank",
+                  stdin="frank's own passphrase\n")  # fmt: skip
+    assert "approved by frank" in approved.splitlines()[0]
 
 
 def test_an_auditor_cannot_export_an_artifact(tmp_path: Path) -> None:

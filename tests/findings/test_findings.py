@@ -142,7 +142,7 @@ def test_approval_and_downgrade_need_a_second_lead(vault: Path) -> None:
     with open_vault(vault, PASS, user="alice") as alice:
         finding = service.add_finding(alice, 1, title="Exploit chain", severity="critical")
         service.set_status(alice, finding.id, "confirmed")
-        with pytest.raises(PermissionDenied, match="other than its author"):
+        with pytest.raises(PermissionDenied, match="you wrote it"):
             service.set_status(alice, finding.id, "approved")
     with (
         open_vault(vault, RITA, user="rita") as rita,
@@ -153,7 +153,7 @@ def test_approval_and_downgrade_need_a_second_lead(vault: Path) -> None:
         approved = service.set_status(lena, finding.id, "approved")
         assert (approved.status, approved.approved_by) == ("approved", "lena")
     with open_vault(vault, PASS, user="alice") as alice:
-        with pytest.raises(PermissionDenied, match="other than its author"):
+        with pytest.raises(PermissionDenied, match="you wrote it"):
             service.update_finding(alice, finding.id, severity="low", reason="overstated")
         raised = service.update_finding(alice, finding.id, severity="critical")
         assert raised.status == "approved"  # unchanged: same severity, nothing to do
@@ -272,7 +272,7 @@ def test_a_lead_cannot_approve_their_own_changes(vault: Path) -> None:
         service.set_status(lena, finding.id, "approved")
         service.update_finding(lena, finding.id, body="Reworded by lena")  # back to confirmed
         service.update_finding(lena, finding.id, severity="info")  # no longer approved: allowed
-        with pytest.raises(PermissionDenied, match="another lead"):
+        with pytest.raises(PermissionDenied, match=r"you changed it last.*this lead can: alice"):
             service.set_status(lena, finding.id, "approved")
     with open_vault(vault, PASS, user="alice") as alice:
         approved = service.set_status(alice, finding.id, "approved")

@@ -73,3 +73,18 @@ def test_a_typed_sample_missing_from_the_log_is_refused_inside_the_picker(
     picker.add_button.click()
     qtbot.waitUntil(lambda: not picker.isVisible(), timeout=TIMEOUT)
     assert [r.sample_id for r in picked] == ["ctf-4"]
+
+
+def test_every_sample_of_the_log_is_listed_not_only_the_summarys_first_few(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    picker, picked = open_picker(qtbot, window)
+    combo = picker.sample_combo
+    # The demo log has 6 samples; the import summary names the first 5.
+    qtbot.waitUntil(lambda: combo.count() == 1 + 6, timeout=TIMEOUT)
+    labels = [combo.itemText(i) for i in range(1, combo.count())]
+    assert labels == [f"ctf-{n} · epoch 1" for n in range(1, 7)]
+    combo.setCurrentIndex(combo.findText("ctf-6 · epoch 1"))
+    picker.add_button.click()
+    qtbot.waitUntil(lambda: not picker.isVisible(), timeout=TIMEOUT)
+    assert [r.sample_id for r in picked] == ["ctf-6@1"]

@@ -237,13 +237,13 @@ def test_approval_required_blocks_the_export_until_a_second_lead_approves(
     wizard.reject()
     qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 1, timeout=TIMEOUT)
     assert not page.approvals.approve_button.isEnabled()  # not their own request
-    assert "your own request" in page.approvals.why.text()
+    assert "request 1 is your own" in page.approvals.why.text()
 
     # demo created erin's account: the row is there, Approve is not, and the reason says why.
     page = relock(qtbot, shell, demo_vault, "demo", DEMO_PASSPHRASE)
     qtbot.waitUntil(lambda: page.approvals.tree.topLevelItemCount() == 1, timeout=TIMEOUT)
     assert not page.approvals.approve_button.isEnabled()
-    assert "you created the account of erin" in page.approvals.why.text()
+    assert "erin's passphrase is still the one you chose" in page.approvals.why.text()
 
     # bob, a second lead, sees what he approves before he approves it.
     page = relock(qtbot, shell, demo_vault, BOB, BOB_PASSPHRASE)

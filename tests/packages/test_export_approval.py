@@ -24,7 +24,7 @@ from reviewstation.packages.export import ExportResult, export_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.packages.writer import PackageWriter
 from reviewstation.progress import CancelFlag
-from reviewstation.vault import audit, policy
+from reviewstation.vault import audit, policy, two_person
 from reviewstation.vault.accounts import add_user
 from reviewstation.vault.session import Session, open_vault
 
@@ -139,7 +139,9 @@ def test_required_approval_refuses_the_export_and_changes_nothing(
 
 def test_requester_auditor_and_reviewer_cannot_approve(alice: Sender) -> None:
     made = request(alice)
-    with pytest.raises(PermissionDenied, match="your own; a lead other than the requester"):
+    with pytest.raises(
+        PermissionDenied, match="your own, and a second lead must approve it; this lead can: bob"
+    ):
         approve(alice, made.id, REQUESTER)
     with pytest.raises(PermissionDenied, match=r"needs the role lead.*dave is a auditor"):
         approve(alice, made.id, "dave")
@@ -277,7 +279,10 @@ def test_an_account_the_requester_created_cannot_approve(alice: Sender, tmp_path
     require(alice)
     add_lead(alice, REQUESTER, "frank")  # erin chose frank's passphrase
     made = request(alice)
-    with pytest.raises(PermissionDenied, match="your account was created by erin, the requester"):
+    with pytest.raises(
+        PermissionDenied,
+        match=r"your passphrase is still the one erin chose.*erin is the requester",
+    ):
         approve(alice, made.id, "frank")
     # Nothing was recorded; bob, whom erin did not create, still may.
     with open_vault(alice.vault, PASS, user="alice", mode="read") as session:
@@ -291,11 +296,14 @@ def test_an_account_created_through_a_chain_cannot_approve(alice: Sender) -> Non
     add_lead(alice, "frank", "gina")  # erin -> frank -> gina
     made = request(alice)
     for name in ("frank", "gina"):
-        with pytest.raises(PermissionDenied, match="created by erin, the requester"):
+        with pytest.raises(
+            PermissionDenied,
+            match=r"your passphrase is still the one erin chose.*erin is the requester",
+        ):
             approve(alice, made.id, name)
     with open_vault(alice.vault, PASS, user="gina", mode="read") as session:
-        assert approval.creators(session.conn)["gina"] == "frank"
-        assert approval.lineage(approval.creators(session.conn), "gina") == [
+        assert two_person.creators(session.conn)["gina"] == "frank"
+        assert two_person.lineage(two_person.creators(session.conn), "gina") == [
             "frank",
             REQUESTER,
             "alice",
@@ -308,7 +316,7 @@ def test_the_creator_of_the_requesters_account_cannot_approve(alice: Sender) -> 
     add_lead(alice, "frank", "gina")
     made = request(alice, user="gina")
     for name in (REQUESTER, "frank", "alice"):
-        with pytest.raises(PermissionDenied, match="you created the account of gina"):
+        with pytest.raises(PermissionDenied, match="gina's passphrase is still the one you chose"):
             approve(alice, made.id, name)
     assert approve(alice, made.id, "bob").approved_by == "bob"
 
@@ -441,11 +449,12 @@ def test_the_view_shows_names_keys_evidence_marking_and_digest(alice: Sender) ->
     assert shown.to_json()["evidence_files"] == ["artifact 1: eval-notes.txt"]
     with as_user(alice) as session:
         assert approval.view(session, made, for_approval=True).refusal == (
-            "This is your own request: another lead must approve it."
+            "You cannot approve it: request 1 is your own, and a second lead must approve it;"
+            " this lead can: bob."
         )
     add_lead(alice, REQUESTER, "frank")
     with as_user(alice, "frank") as session:
-        assert "created by erin" in approval.view(session, made, for_approval=True).refusal
+        assert "the one erin chose" in approval.view(session, made, for_approval=True).refusal
 
 
 def test_an_auditor_cannot_export_an_artifact(alice: Sender, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from reviewstation.vault.session import create_vault
 PASS = "correct horse battery"
 
 
-def make_vault(tmp: Path, *, user: str = "alice", marking: str = "CUI", role: str = "lead") -> Path:
+def make_vault(tmp: Path, *, user: str = "alice", marking: str = "CUI") -> Path:
+    """A vault whose first user (always a lead) is `user`."""
     path = tmp / "case.rsvault"
-    create_vault(path, user, PASS, role=role, marking=marking, kdf=floor_params())
+    create_vault(path, user, PASS, marking=marking, kdf=floor_params())
     return path

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from support.vaults import PASS, make_vault
 
+from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import InputError, PermissionDenied, VaultCorrupt, WrongPassphrase
-from reviewstation.vault import audit
+from reviewstation.vault import accounts, audit
 from reviewstation.vault.header import load_header
 from reviewstation.vault.session import create_vault, open_vault
 
@@ -123,8 +124,10 @@ def test_lowered_kdf_parameters_make_the_slot_fail(tmp_path: Path) -> None:
 
 
 def test_auditor_session_is_read_only(tmp_path: Path) -> None:
-    vault = make_vault(tmp_path, user="audra", role="auditor")
-    with open_vault(vault, PASS) as session, pytest.raises(PermissionDenied):
+    vault = make_vault(tmp_path)
+    with open_vault(vault, PASS) as session:
+        accounts.add_user(session, "audra", "auditor", PASS, kdf=floor_params())
+    with open_vault(vault, PASS, user="audra") as session, pytest.raises(PermissionDenied):
         session.require_writable("change a finding")
 
 

@@ -20,7 +20,13 @@ def _fields(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument("--title", required=adding)
     parser.add_argument("--severity", required=adding, choices=service.SEVERITIES)
     parser.add_argument("--kind", choices=service.KINDS, default="capability" if adding else None)
-    parser.add_argument("--body-file", type=Path, metavar="F", help="Markdown body ('-': stdin)")
+    parser.add_argument(
+        "--body-file",
+        type=Path,
+        metavar="F",
+        help="Markdown body; '-' reads standard input to its end (after the passphrase line, when"
+        " the passphrase comes from standard input too)",
+    )
     parser.add_argument("--cvss", metavar="VECTOR", help="CVSS v4.0 vector")
     parser.add_argument("--cwe", metavar="CWE-N")
     parser.add_argument("--vendor")
@@ -100,12 +106,19 @@ def _links(values: list[str]) -> list[tuple[int | str, str]]:
     return links
 
 
+def _from_stdin(args: argparse.Namespace) -> bool:
+    return args.body_file is not None and str(args.body_file) == "-"
+
+
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The fields given. A body on standard input ('--body-file -') is read later, by
+    ``_stdin_body`` once the session is open: the passphrase comes first on standard input
+    (its first line, unless --passphrase-file or --keyring), the body is the rest."""
     return {
         "title": args.title,
         "severity": args.severity,
         "kind": args.kind,
-        "body": _body(args),
+        "body": None if _from_stdin(args) else _body(args),
         "cvss_vector": args.cvss,
         "cwe": args.cwe,
         "vendor": args.vendor,
@@ -119,9 +132,14 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _stdin_body(args: argparse.Namespace, changes: dict[str, Any]) -> dict[str, Any]:
+    return {**changes, "body": _body(args)} if _from_stdin(args) else changes
+
+
 def _add(args: argparse.Namespace) -> int:
     changes = _changes(args)
     with open_session(args) as session:
+        changes = _stdin_body(args, changes)
         finding = service.add_finding(
             session,
             args.review,
@@ -141,6 +159,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
+    changes = _changes(args)
     with open_session(args) as session:
         finding = service.update_finding(
             session,
@@ -148,7 +167,7 @@ def _update(args: argparse.Namespace) -> int:
             reason=args.reason,
             evidence=[parse_ref(e) for e in args.evidence],
             links=_links(args.link),
-            **_changes(args),
+            **_stdin_body(args, changes),
         )
         if args.status and args.status != finding.status:
             finding = service.set_status(session, finding.id, args.status, args.reason)
@@ -170,6 +189,8 @@ def _list(args: argparse.Namespace) -> int:
     where = query.Filter(args.review, args.status, args.severity)
     with open_session(args, mode="read") as session:
         found = query.all_findings(session.conn, where)
+        if args.json:  # with their evidence and links, as 'finding show --json' has them
+            found = query.with_attachments(session.conn, found)
     if args.json:
         output.emit_json([f.to_json() for f in found])
     else:
@@ -225,6 +246,8 @@ def _show(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace) -> int:
     with open_session(args, mode="read") as session:
         found = query.search(session.conn, args.query, review_id=args.review)
+        if args.json:
+            found = query.with_attachments(session.conn, found)
     if args.json:
         output.emit_json([f.to_json() for f in found])
     else:

@@ -19,6 +19,7 @@ from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
 from reviewstation.vault.permissions import permissions
 from reviewstation.vault.session import create_vault
+from reviewstation.vault.users import check_first_role
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +29,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init = cmds.add_parser("init", help="create a vault with its first user")
     init.add_argument("vault", metavar="VAULT")
     init.add_argument("--user", required=True, help="the first user's name")
-    init.add_argument("--role", default="lead", choices=["reviewer", "lead", "auditor"])
+    init.add_argument(
+        "--role",
+        default="lead",
+        metavar="lead",
+        help="always lead: only a lead can add users, so a vault whose first user is not one "
+        "could never be administered; add reviewers and auditors later with 'user add'",
+    )
     init.add_argument("--marking", default="UNCLASSIFIED", help="classification of the vault")
     init.add_argument("--passphrase-file", type=Path)
     init.set_defaults(run=_init)
@@ -87,13 +94,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pol.add_argument(
         "--export-approval",
         choices=list(policy.EXPORT_APPROVAL_VALUES),
-        help="required: every package export needs a second lead's approval (default: off)",
+        help="required: every package export needs a second lead's approval (default: off);"
+        " one lead turns it on, turning it off takes two (the first one's 'off' is a proposal)",
     )
     pol.add_argument("--json", action="store_true")
     pol.set_defaults(run=_policy)
 
 
 def _init(args: argparse.Namespace) -> int:
+    check_first_role(args.role)  # before any passphrase is asked for
     passphrase = secrets(args).get(f"new passphrase for {args.user}", confirm=True)
     check_new_passphrase(passphrase)
     vault_id, recovery = create_vault(
@@ -228,11 +237,26 @@ def _verify(args: argparse.Namespace) -> int:
 def _policy(args: argparse.Namespace) -> int:
     changing = args.export_approval is not None
     with open_session(args, mode="write" if changing else "read") as session:
-        changed = changing and policy.set_export_approval(session, args.export_approval)
+        result = (
+            policy.set_export_approval(session, args.export_approval)
+            if changing
+            else policy.PolicyChange(False)
+        )
         current = policy.export_approval(session.conn)
+        proposed_by = policy.off_proposed_by(session.conn)
     if args.json:
-        output.emit_json({"export_approval": current, "changed": changed})
+        output.emit_json(
+            {
+                "export_approval": current,
+                "changed": result.changed,
+                "off_proposed_by": proposed_by,
+            }
+        )
         return 0
-    note = " (changed)" if changed else (" (unchanged)" if changing else "")
+    note = " (changed)" if result.changed else (" (unchanged)" if changing else "")
     output.line(f"export approval: {current}{note}")
+    if result.message:
+        output.line(result.message)
+    elif proposed_by and not changing:
+        output.line(f"{proposed_by} proposed turning it off; a second lead must agree.")
     return 0
