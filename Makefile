@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 # Benchmarks print figures and ratios against a reference measured in the same run.
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.report_scale
 	$(BIN)/python -m benchmarks.findings_scale
 	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.gui_responsiveness $(GUI_ARGS)

@@ -90,13 +90,20 @@ def all_writes() -> dict[str, set[str]]:
     }
 
 
+# Schema migrations run before any session, in their own transactions, and are frozen history:
+# a data migration (``_v8_cvss_base_scores``) is self-contained on purpose, so that it keeps
+# doing what it did when it shipped whatever the owner's code becomes. It may write any table
+# in ``OWNERS``; it is the one exception.
+MIGRATIONS = "vault/migrations.py"
+
+
 def violations(writes: dict[str, set[str]]) -> list[str]:
     return [
         f"{module} writes {table}"
         + (f" (owner: {OWNERS[table]})" if table in OWNERS else " (a table not in OWNERS)")
         for module, tables in writes.items()
         for table in sorted(tables)
-        if OWNERS.get(table) != module
+        if OWNERS.get(table) != module and not (module == MIGRATIONS and table in OWNERS)
     ]
 
 

@@ -16,6 +16,7 @@ from reviewstation.canonical import canonical
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.errors import InputError
 from reviewstation.resources import resources_dir
+from reviewstation.text import check_line
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 TEMPLATE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -107,6 +108,18 @@ class Template:
         raise InputError(f"Template {self.key} has no item {item_id!r}.")
 
 
+# Shown as one line (headings, lists, the terminal): no newline, control or bidi character.
+ONE_LINE = ("title", "section", "prompt", "evidence")
+
+
+def _one_line(value: str, key: str, where: str, problems: list[str]) -> None:
+    if key in ONE_LINE:
+        try:
+            check_line(f"'{key}'", value.strip())
+        except InputError as exc:
+            problems.append(f"{where}: {exc}")
+
+
 def _text(
     obj: dict[str, Any], key: str, where: str, problems: list[str], required: bool = True
 ) -> str:
@@ -118,6 +131,7 @@ def _text(
         return ""
     if len(value) > MAX_TEXT:
         problems.append(f"{where}: '{key}' is longer than {MAX_TEXT} characters")
+    _one_line(value, key, where, problems)
     return value.strip()
 
 
@@ -126,6 +140,8 @@ def _strings(obj: dict[str, Any], key: str, where: str, problems: list[str]) -> 
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         problems.append(f"{where}: '{key}' must be a list of non-empty text")
         return ()
+    for v in value:
+        _one_line(v, key, where, problems)
     return tuple(v.strip() for v in value)
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewstation import __version__
+from reviewstation.cli import output
 from reviewstation.cli.commands import (
     artifact,
     audit,
@@ -23,14 +26,28 @@ from reviewstation.cli.commands import (
 )
 from reviewstation.errors import ReviewStationError, UsageError
 from reviewstation.process import disable_core_dumps
+from reviewstation.text import visible_lines
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 GROUPS = (demo, vault, user, review, artifact, checklist, finding, package, audit, identity)
 INTERNAL_ERROR = 3
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its messages (which echo arguments) made visible-safe line by line."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message:
+            stream = file or sys.stderr
+            with contextlib.suppress(AttributeError, OSError):  # as argparse: no stream, no text
+                stream.write("\n".join(visible_lines(message)))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="reviewstation",
         description="Offline workstation for confidential review of frontier AI models. "
         "Without a command, opens the desktop app.",
@@ -58,10 +75,11 @@ def _launch_gui(vault: Path | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()
+    output.log_to_stderr()
     try:
         return _dispatch(list(sys.argv[1:] if argv is None else argv))
     except ReviewStationError as exc:
-        sys.stderr.write(f"reviewstation: error: {exc}\n")
+        output.error(f"reviewstation: error: {exc}")
         return exc.exit_code
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: stop quietly with the shell's SIGPIPE status.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from reviewstation.progress import Progress
+from reviewstation.text import visible
 
 
 class Meter:
@@ -18,7 +19,8 @@ class Meter:
         percent = progress.done * 100 // progress.total
         if percent != self._last:
             self._last = percent
-            sys.stderr.write(f"\r{progress.stage}: {percent:3d}%  {progress.item[:60]:<60}")
+            item = visible(progress.item)[:60]
+            sys.stderr.write(f"\r{visible(progress.stage)}: {percent:3d}%  {item:<60}")
             sys.stderr.flush()
 
     def done(self) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reviewstation.errors import UsageError
 from reviewstation.storage import read_bounded
+from reviewstation.text import visible
 
 MAX_SECRET_FILE = 4096
 
@@ -34,7 +35,8 @@ class SecretSource:
             return data.decode("utf-8", errors="strict").splitlines()[0] if data.strip() else ""
         if not sys.stdin.isatty():
             return self._stdin_line(what)
-        value = getpass.getpass(f"{what[0].upper()}{what[1:]}: ")
-        if confirm and getpass.getpass(f"Repeat the {what}: ") != value:
+        shown = visible(what)  # names it holds come from the vault's header
+        value = getpass.getpass(f"{shown[0].upper()}{shown[1:]}: ")
+        if confirm and getpass.getpass(f"Repeat the {shown}: ") != value:
             raise UsageError(f"The two entries of the {what} differ; nothing was changed.")
         return value

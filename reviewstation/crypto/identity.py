@@ -20,6 +20,7 @@ from reviewstation.crypto.signing import (
     HybridSigningKey,
 )
 from reviewstation.errors import CryptoError, InputError
+from reviewstation.text import check_line
 
 CARD_FORMAT = "reviewstation-identity"
 CARD_VERSION = 1
@@ -132,8 +133,10 @@ def export_card(identity: PrivateIdentity, public: PublicIdentity) -> bytes:
     return canonical(card) + b"\n"
 
 
-def parse_card(data: bytes) -> PublicIdentity:
-    """Validate a card from outside: structure, key encodings, fingerprints, self-signature."""
+def parse_card(data: bytes, *, stored: bool = False) -> PublicIdentity:
+    """Validate a card from outside: structure, one-line name, role and vault id (no newline,
+    control or bidi character), key encodings, fingerprints, self-signature. ``stored``: a
+    card read back from a trust store, accepted before the one-line rule existed."""
     obj = loads_bounded(data, "identity card", MAX_CARD_BYTES)
     if not isinstance(obj, dict) or obj.get("format") != CARD_FORMAT:
         raise InputError("This file is not a ReviewStation identity card.")
@@ -145,6 +148,9 @@ def parse_card(data: bytes) -> PublicIdentity:
         sig_obj = obj["self_signature"]
         if not all(isinstance(v, str) for v in (name, role, vault_id)):
             raise InputError("The identity card's name, role or vault id is not text.")
+        if not stored:  # a card already trusted stays readable; output escapes it
+            for what, value in (("name", name), ("role", role), ("vault id", vault_id)):
+                check_line(f"identity card's {what}", value)
         if not all(isinstance(v, dict) for v in (signing_obj, recipient_obj, sig_obj)):
             raise InputError("The identity card is malformed.")
     except KeyError as exc:

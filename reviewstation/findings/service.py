@@ -27,8 +27,9 @@ from reviewstation import markings
 from reviewstation.checklists.runs import get_run
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
-from reviewstation.findings.scoring import score_cvss4
+from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
+from reviewstation.text import check_line
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -81,7 +82,7 @@ class Finding:
     body: str
     severity: str
     cvss_vector: str | None
-    cvss_score: float | None
+    cvss_score: float | None  # CVSS-B: from the vector's base metrics alone
     cwe: str | None
     vendor: str
     product: str
@@ -104,8 +105,18 @@ class Finding:
     def portion_mark(self) -> str:
         return f"({self.portion_marking})"
 
+    @property
+    def cvss(self) -> Score | None:
+        """Every named CVSS v4.0 score of the vector (CVSS-B, and CVSS-BT/BE/BTE as it sets
+        threat and environmental metrics), or None when the finding has no vector."""
+        return score_cvss4(self.cvss_vector) if self.cvss_vector else None
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        cvss = self.cvss
+        if cvss is not None:
+            data["cvss_scores"] = {r.name: r.score for r in cvss.ratings}
+            data["cvss_nomenclature"] = cvss.nomenclature
         data["evidence"] = [e.to_json() for e in self.evidence]
         data["links"] = [{"run": run, "item": item} for run, item in self.links]
         data["portion_mark"] = self.portion_mark
@@ -170,9 +181,7 @@ def _clean(name: str, value: Any) -> Any:
     if name == "title":
         if not text or len(text) > MAX_TITLE:
             raise InputError(f"A finding needs a title of 1-{MAX_TITLE} characters.")
-        if not text.isprintable():
-            raise InputError("A finding's title is one line without control characters.")
-        return text
+        return check_line("finding's title", text)
     if name == "body":
         if len(value) > MAX_BODY:
             raise InputError("The finding's body is larger than 1 MiB.")
@@ -220,11 +229,13 @@ def _portion(marking: str, value: str) -> str:
     return portion
 
 
-def _cvss_fields(vector: str | None) -> dict[str, Any]:
+def cvss_fields(vector: str | None) -> dict[str, Any]:
+    """The stored CVSS columns for a vector: the clean vector and its CVSS-B score (base
+    metrics alone; the other named scores are derived from the vector when read)."""
     if not vector:
         return {"cvss_vector": None, "cvss_score": None}
     score = score_cvss4(vector)
-    return {"cvss_vector": score.vector, "cvss_score": score.base_score}
+    return {"cvss_vector": score.vector, "cvss_score": score.base.score}
 
 
 def _check_disclosure(values: Mapping[str, Any]) -> None:
@@ -265,7 +276,7 @@ def check_values(values: Mapping[str, Any], marking: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in values.items():
         if name == "cvss_vector":
-            out.update(_cvss_fields(_clean(name, value) or None))
+            out.update(cvss_fields(_clean(name, value) or None))
         elif name == "portion_marking":
             out[name] = None if value is None else _portion(marking, value)
         else:
@@ -535,7 +546,7 @@ def update_finding(
         if value is None:
             continue
         if name == "cvss_vector":
-            fields = _cvss_fields(value.strip() or None)
+            fields = cvss_fields(value.strip() or None)
             if fields["cvss_vector"] != finding.cvss_vector:
                 new.update(fields)
             continue

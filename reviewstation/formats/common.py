@@ -61,24 +61,10 @@ def vulnerability_findings(content: PackageContent) -> list[Finding]:
     return [f for f in live_findings(content) if f.kind == "vulnerability"]
 
 
-def cvss_severity(score: float) -> str:
-    """FIRST's qualitative rating of a CVSS score."""
-    if score == 0:
-        return "None"
-    if score < 4.0:
-        return "Low"
-    if score < 7.0:
-        return "Medium"
-    if score < 9.0:
-        return "High"
-    return "Critical"
-
-
 def cvss_text(finding: Finding) -> str | None:
-    if not finding.cvss_vector or finding.cvss_score is None:
-        return None
-    score = finding.cvss_score
-    return f"{finding.cvss_vector} (base score {score:.1f}, {cvss_severity(score)})"
+    """The vector and every named score: 'CVSS:4.0/... (CVSS-B 9.3 Critical, CVSS-BT 8.1 High)'."""
+    cvss = finding.cvss
+    return f"{cvss.vector} ({cvss.summary()})" if cvss else None
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ the clearinghouse's tools read the product status machine-readably. A package wi
 vulnerability findings gets a ``csaf_base`` document that says so (the VEX profile requires
 at least one vulnerability).
 
-CSAF 2.0 scores hold only CVSS v2 and v3 objects, so a finding's CVSS v4.0 vector and base
-score travel as a vulnerability note titled "CVSS v4.0", never as a (wrong) v3 score.
+CSAF 2.0 scores hold only CVSS v2 and v3 objects, so a finding's CVSS v4.0 vector and its named
+scores (CVSS-B from the base metrics alone, and CVSS-BT/BE/BTE as the vector sets threat and
+environmental metrics) travel as a vulnerability note titled "CVSS v4.0", never as a (wrong) v3
+score. CSAF 2.1's ``cvss_v4`` object is built by formats/cvss.py.
 """
 
 from __future__ import annotations
@@ -192,11 +194,7 @@ def _vulnerability(finding: Finding, created: str) -> dict[str, Any]:
         {
             "category": "impact",
             "details": f"Severity {finding.severity}"
-            + (
-                f"; CVSS v4.0 base score {finding.cvss_score:.1f}"
-                if finding.cvss_score is not None
-                else ""
-            )
+            + (f"; CVSS v4.0 {finding.cvss.summary()}" if finding.cvss else "")
             + ".",
             "product_ids": [pid],
         }

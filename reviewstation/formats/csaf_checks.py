@@ -291,11 +291,17 @@ def _cvss3(cvss: dict[str, Any], path: str) -> Iterator[Problem]:
     except (CVSSError, ValueError, KeyError):
         yield Problem("6.1.8", f"{path}/vectorString", "the CVSS v3 vector is malformed")
         return
-    base, _, _ = parsed.scores()
-    if cvss.get("baseScore") != float(base):
-        yield Problem("6.1.9", f"{path}/baseScore", f"the vector gives base score {base}")
-    if str(cvss.get("baseSeverity", "")).upper() != parsed.severities()[0].upper():
-        yield Problem("6.1.9", f"{path}/baseSeverity", "the base severity does not match")
+    # Each score under its own name: base from the base metrics, temporal with the temporal
+    # metrics, environmental with all of them (a temporal score is never the base score).
+    scores = parsed.scores()
+    severities = parsed.severities()
+    for n, name in enumerate(("base", "temporal", "environmental")):
+        score, severity = f"{name}Score", f"{name}Severity"
+        if (n == 0 or score in cvss) and cvss.get(score) != float(scores[n]):
+            yield Problem("6.1.9", f"{path}/{score}", f"the vector gives {name} score {scores[n]}")
+        wrong = str(cvss.get(severity, "")).upper() != severities[n].upper()
+        if (n == 0 or severity in cvss) and wrong:
+            yield Problem("6.1.9", f"{path}/{severity}", f"the {name} severity does not match")
     metrics = dict(part.split(":", 1) for part in vector.split("/")[1:] if ":" in part)
     for short, (name, values) in V3_METRICS.items():
         if name in cvss and values.get(metrics.get(short, "")) != cvss[name]:

@@ -14,6 +14,7 @@ from reviewstation.formats.common import (
     OPENVEX_MEMBER,
     TOOL_NAME,
     FormatCheckError,
+    cvss_text,
     disclosure_text,
     member_uuid,
     product_of,
@@ -57,9 +58,7 @@ def _statement(finding: Finding, created: str) -> dict[str, Any]:
         statement["supplier"] = product.vendor
     notes = [
         f"{finding.portion_mark} Severity {finding.severity}",
-        f"CVSS v4.0 {finding.cvss_vector} (base score {finding.cvss_score:.1f})"
-        if finding.cvss_vector and finding.cvss_score is not None
-        else "",
+        cvss_text(finding) or "",
         f"{finding.cwe}" if finding.cwe else "",
         f"product {product.full_name}",
         f"review status {finding.status}",

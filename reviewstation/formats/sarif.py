@@ -25,6 +25,7 @@ from reviewstation.formats.common import (
     product_of,
     vex_status,
 )
+from reviewstation.formats.cvss import cvss_v4_object
 from reviewstation.package_content import PackageContent
 
 SCHEMA_URI = (
@@ -76,6 +77,16 @@ def _rule(rule: str) -> dict[str, Any]:
         "helpUri": f"https://cwe.mitre.org/data/definitions/{number}.html",
         "properties": {"tags": ["security", f"external/cwe/cwe-{number}"]},
     }
+
+
+def security_severity(findings: list[Finding]) -> str | None:
+    """GitHub's ``security-severity`` (a number 0.0-10.0 as a string): the highest of the
+    findings' most specific CVSS v4.0 scores (CVSS-BTE, -BE, -BT, else CVSS-B). The reviewers
+    set threat and environmental metrics on purpose, and FIRST's specification asks consumers
+    to rank by them rather than by the base score alone; the base score stays in
+    ``properties.cvss.baseScore``."""
+    scores = [f.cvss.overall.score for f in findings if f.cvss is not None]
+    return f"{max(scores):.1f}" if scores else None
 
 
 def _rules(findings: list[Finding]) -> list[str]:
@@ -142,12 +153,11 @@ def _properties(content: PackageContent, finding: Finding) -> dict[str, Any]:
         "portionMarking": finding.portion_marking,
         "portionMark": finding.portion_mark,
     }
-    if finding.cvss_vector and finding.cvss_score is not None:
-        props["cvss"] = {
-            "version": "4.0",
-            "vectorString": finding.cvss_vector,
-            "baseScore": finding.cvss_score,
-        }
+    cvss = finding.cvss
+    if cvss is not None:
+        props["cvss"] = cvss_v4_object(cvss)  # FIRST's schema: base/threat/environmental
+        props["cvssScore"] = {"name": cvss.nomenclature, "score": cvss.overall.score}
+        props["security-severity"] = security_severity([finding])
     if finding.cwe:
         props["cwe"] = finding.cwe
     if finding.kind == "vulnerability":
@@ -242,6 +252,10 @@ def build(content: PackageContent) -> dict[str, Any]:
     if SEMVER.match(content.tool_version):
         driver["semanticVersion"] = content.tool_version
     driver["rules"] = [_rule(rule) for rule in rules]
+    for entry in driver["rules"]:
+        severity = security_severity([f for f in findings if rule_id(f) == entry["id"]])
+        if severity is not None:
+            entry["properties"]["security-severity"] = severity
     review = content.review
     run: dict[str, Any] = {
         "tool": {"driver": driver},

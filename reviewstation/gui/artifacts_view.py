@@ -4,11 +4,10 @@ with progress and Cancel, custody and inspector panels, export to a file after c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from reviewstation.artifacts import catalog, custody
+from reviewstation.app.views import ArtifactDetails, artifact_details
+from reviewstation.artifacts import catalog
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.export import export_artifact
@@ -16,9 +15,11 @@ from reviewstation.artifacts.intake import IntakeResult, add_artifacts
 from reviewstation.gui.context import Context
 from reviewstation.gui.custody_panel import CustodyPanel, declared_text, human_size
 from reviewstation.gui.dialogs import ConfirmDialog, plain_tip, private_file_dialog, show_message
+from reviewstation.gui.failures import Failure
 from reviewstation.gui.inspector_panel import InspectorPanel
+from reviewstation.gui.operation import run_operation
 from reviewstation.gui.panel_parts import LOUD
-from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.progress import JobProgress
 from reviewstation.gui.qt import (
     QBrush,
     QColor,
@@ -49,12 +50,6 @@ COLUMNS = ("Id", "Path", "Kind", "Size", "SHA-256", "Received from", "Declared h
 MISMATCH_COLOURS = LOUD
 
 
-@dataclass(frozen=True)
-class Details:
-    artifact: Artifact
-    events: list[dict[str, Any]]
-
-
 class DetailsPane(QSplitter):
     """Custody on the left, the inspection on the right."""
 
@@ -79,7 +74,7 @@ class DetailsPane(QSplitter):
         self.custody.clear(note)
         self.inspector.clear()
 
-    def show_details(self, details: Details) -> None:
+    def show_details(self, details: ArtifactDetails) -> None:
         self.custody.show_artifact(details.artifact, details.events)
         a = details.artifact
         self.inspector.show_inspection(a.id, a.inspection, details.events)
@@ -244,17 +239,16 @@ class ArtifactsPage(QWidget):
             return
         self._fetch(artifact.id, self.details.show_details)
 
-    def _fetch(self, artifact_id: int, show: Callable[[Details], None]) -> None:
-        def job(session: Session) -> Details:
-            a = catalog.get_artifact(session.conn, artifact_id)
-            return Details(a, custody.events(session.conn, a.id))
+    def _fetch(self, artifact_id: int, show: Callable[[ArtifactDetails], None]) -> None:
+        def job(session: Session) -> ArtifactDetails:
+            return artifact_details(session, artifact_id)
 
         self.ctx.vault.submit(job, show, self.details.clear, owner=self)
 
     def _refresh_custody(self, artifact_id: int) -> None:
         """After an audited view: the custody events now include it; the inspection stays."""
 
-        def show(details: Details) -> None:
+        def show(details: ArtifactDetails) -> None:
             current = self.current()
             if current is not None and current.id == details.artifact.id:
                 self.details.custody.show_artifact(details.artifact, details.events)
@@ -282,11 +276,8 @@ class ArtifactsPage(QWidget):
             return
         review_id = self.review_id
         facts = Custody(self.medium_edit.text(), self.from_edit.text(), "")
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Importing artifacts…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-        def job(session: Session) -> IntakeResult:
+        def work(session: Session, progress: JobProgress) -> IntakeResult:
             return add_artifacts(
                 session,
                 review_id,
@@ -297,7 +288,6 @@ class ArtifactsPage(QWidget):
             )
 
         def done(result: IntakeResult) -> None:
-            box.finish()
             text = f"{counted(len(result.added), 'artifact')} imported."
             notes = [f"skipped {s}" for s in result.skipped]
             if result.mismatches:
@@ -305,13 +295,11 @@ class ArtifactsPage(QWidget):
             show_message(self, self.ctx.marking, "Import", text, "\n".join(map(str, notes)))
             self.show_review(self.review_id)
 
-        def failed(message: str) -> None:
-            box.finish()
-            show_message(self, self.ctx.marking, "Import", message)
+        def failed(failure: Failure) -> None:
+            show_message(self, self.ctx.marking, "Import", failure.message)
             self.show_review(self.review_id)
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        run_operation(self.ctx, self, "Importing artifacts…", work, done, failed)
 
     # -- drag and drop ---------------------------------------------------------------------
 
@@ -379,25 +367,18 @@ class ArtifactsPage(QWidget):
         confirm.open()
 
     def export(self, artifact_id: int, out: Path) -> None:
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Exporting…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def job(session: Session) -> Artifact:
+        def work(session: Session, progress: JobProgress) -> Artifact:
             return export_artifact(
                 session, artifact_id, out, progress=progress.report_stage, cancel=progress.cancel
             )
 
         def done(artifact: Artifact) -> None:
-            box.finish()
             show_message(self, self.ctx.marking, "Export", f"{artifact.path} was written to {out}.")
 
-        def failed(message: str) -> None:
-            box.finish()
-            show_message(self, self.ctx.marking, "Export", message)
+        def failed(failure: Failure) -> None:
+            show_message(self, self.ctx.marking, "Export", failure.message)
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        run_operation(self.ctx, self, "Exporting…", work, done, failed)
 
     def copy_hash(self) -> None:
         artifact = self.current()

@@ -4,40 +4,40 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from reviewstation.app.verify import verify_workspace
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import PassphraseDialog, plain_tip, show_message
-from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.failures import Failure
+from reviewstation.gui.operation import run_operation
+from reviewstation.gui.paged_model import Index, Page, PagedTableModel
+from reviewstation.gui.progress import JobProgress
 from reviewstation.gui.qt import (
     QAbstractItemView,
-    QAbstractTableModel,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QPushButton,
     Qt,
     QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from reviewstation.gui.vault_thread import VaultThread
 from reviewstation.gui.wording import counted
+from reviewstation.text import visible
 from reviewstation.vault import audit
 from reviewstation.vault.session import Session
 from reviewstation.vault.verify import Report
 
 PAGE = 500
 SCAN_LIMIT = 20_000  # entries read per request while filtering, so a request stays short
-Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Seq.", "When (UTC)", "User", "Action", "Target", "Details")
 
 
@@ -57,7 +57,9 @@ def readable(details: Any) -> str:
 
 
 def _row(entry: audit.Entry) -> tuple[str, ...]:
-    return (
+    """One line per cell: details quote names from cards and titles, so control and bidi
+    characters are shown escaped."""
+    cells = (
         str(entry.seq),
         entry.at,
         entry.user,
@@ -65,12 +67,13 @@ def _row(entry: audit.Entry) -> tuple[str, ...]:
         entry.target,
         readable(entry.details),
     )
+    return tuple(visible(c) for c in cells)
 
 
-def _fetch(after: int, text: str) -> Any:
+def _fetch(after: int, text: str) -> Callable[[Session], Page]:
     needle = text.casefold()
 
-    def job(session: Session) -> tuple[list[tuple[str, ...]], int, bool]:
+    def job(session: Session) -> Page:
         rows: list[tuple[str, ...]] = []
         last = after
         scanned = 0
@@ -83,87 +86,27 @@ def _fetch(after: int, text: str) -> Any:
                 if len(rows) >= PAGE:
                     break
         finished = len(rows) < PAGE and scanned < SCAN_LIMIT
-        return rows, last, finished
+        return Page(rows, last, finished)
 
     return job
 
 
-class AuditModel(QAbstractTableModel):
-    loaded = Signal()
-    failed = Signal(str)
+class AuditModel(PagedTableModel):
+    """The trail, a page of matching entries at a time (``paged_model``)."""
 
     def __init__(self, vault: VaultThread, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.vault = vault
-        self.rows: list[tuple[str, ...]] = []
+        super().__init__(vault, COLUMNS, parent)
         self.text = ""
-        self._after = 0
-        self._generation = 0
-        self._exhausted = True  # nothing is read until the page is first shown
-        self._fetching = False
 
     def set_filter(self, text: str) -> None:
-        self.beginResetModel()
-        self._generation += 1
         self.text = text
-        self.rows = []
-        self._after = 0
-        self._exhausted = False
-        self._fetching = False
-        self.endResetModel()
+        self.restart()
 
-    def complete(self) -> bool:
-        return self._exhausted
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted and not self._fetching
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        self._fetching = True
-        generation = self._generation
-        self.vault.submit(
-            _fetch(self._after, self.text),
-            lambda result: self._on_page(generation, *result),
-            lambda message: self._on_error(generation, message),
-            owner=self,
-        )
-
-    def _on_page(self, generation: int, rows: list[tuple[str, ...]], last: int, done: bool) -> None:
-        if generation != self._generation:
-            return
-        self._fetching = False
-        self._after = last
-        self._exhausted = done
-        if rows:
-            start = len(self.rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-            self.rows.extend(rows)
-            self.endInsertRows()
-        self.loaded.emit()
-
-    def _on_error(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self._fetching = False
-            self._exhausted = True
-            self.failed.emit(message)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def page_job(self, cursor: Any) -> Callable[[Session], Page]:
+        return _fetch(cursor or 0, self.text)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if not index.isValid() or index.row() >= len(self.rows):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.rows[index.row()][index.column()]
@@ -240,8 +183,12 @@ class AuditPage(QWidget):
         self.model.loaded.connect(self._update_status)
         self.model.failed.connect(self.status.setText)
 
+    def vault_changed(self) -> None:
+        """The trail grew: read it again (keeping the filter) when next shown."""
+        self.loaded_once = False
+
     def show_review(self, review_id: int) -> None:
-        # The trail is the vault's, not one review's: load it once, refresh on demand.
+        # The trail is the vault's, not one review's: load it once, again after a change.
         if not self.loaded_once:
             self.loaded_once = True
             self.apply_filter()
@@ -273,12 +220,9 @@ class AuditPage(QWidget):
 
     def verify(self, secret: str) -> None:
         path, user, full = self.ctx.info.path, self.ctx.info.user, self.full_check.isChecked()
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Verifying the vault…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         secrets = [secret]  # emptied once the job has it, so only the job's frame holds it
 
-        def job(_session: Session) -> Report:
+        def work(_session: Session, progress: JobProgress) -> Report:
             phrase = secrets.pop()
             return verify_workspace(
                 path,
@@ -291,26 +235,23 @@ class AuditPage(QWidget):
             )
 
         def done(report: Report) -> None:
-            box.finish()
             self.last_report = report
             verdict = (
                 "The vault is intact."
                 if report.intact
                 else f"The vault has {counted(len(report.problems), 'problem')}."
             )
-            if progress.cancel.is_set():
+            if operation.cancel.is_set():
                 verdict += " (The content check was cancelled part way.)"
             show_message(self, self.ctx.marking, "Vault verification", verdict, report_text(report))
             self.apply_filter()
 
-        def failed(message: str) -> None:
-            box.finish()
+        def failed(failure: Failure) -> None:
             show_message(
                 self,
                 self.ctx.marking,
                 "Vault verification",
-                f"The vault could not be checked: {message}",
+                f"The vault could not be checked: {failure.message}",
             )
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        operation = run_operation(self.ctx, self, "Verifying the vault…", work, done, failed)

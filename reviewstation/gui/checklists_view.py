@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from reviewstation.checklists import library
-from reviewstation.checklists.runs import STATUSES, Run, list_runs, sign_off, start_run
+from reviewstation.app.views import ReviewRuns, review_runs
+from reviewstation.checklists.runs import STATUSES, Run, sign_off, start_run
 from reviewstation.gui.checklist_walkthrough import STATUS_WORDS, Walkthrough
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import ConfirmDialog, plain_tip
@@ -22,24 +20,8 @@ from reviewstation.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
-
-
-@dataclass(frozen=True)
-class Runs:
-    runs: list[Run]
-    templates: list[tuple[str, str]]  # (name for start_run, label)
-
-
-def load_runs(session: Session, review_id: int) -> Runs:
-    runs = [r for r in list_runs(session.conn, review_id) if r.superseded_by is None]
-    latest: dict[str, library.Available] = {}
-    for available in library.available(session.conn):
-        latest[available.template.id] = available  # sorted by version: the newest wins
-    templates = [
-        (a.template.id, f"{a.template.title} (v{a.template.version})") for a in latest.values()
-    ]
-    return Runs(runs, templates)
 
 
 class ChecklistsPage(QWidget):
@@ -120,15 +102,16 @@ class ChecklistsPage(QWidget):
         self.filter_combo.currentIndexChanged.connect(self._apply_filter)
         self.table.cellActivated.connect(self._on_cell_activated)
         self.walkthrough.run_changed.connect(self._on_run_changed)
-        self.start_button.setEnabled(ctx.writable)
+        for editable in (self.template_combo, self.start_button):
+            editable.setEnabled(ctx.writable)
 
     def show_review(self, review_id: int, select_run: int = 0) -> None:
         self.review_id = review_id
         if not review_id:
             return
 
-        def job(session: Session) -> Runs:
-            return load_runs(session, review_id)
+        def job(session: Session) -> ReviewRuns:
+            return review_runs(session, review_id)
 
         self.ctx.vault.submit(
             job, lambda runs: self._show(runs, select_run), self._error, owner=self
@@ -138,13 +121,13 @@ class ChecklistsPage(QWidget):
         self.message.setText(message)
         self.message.setVisible(bool(message))
 
-    def _show(self, loaded: Runs, select_run: int) -> None:
+    def _show(self, loaded: ReviewRuns, select_run: int) -> None:
         self._error("")
         self.runs = loaded.runs
         current = self.template_combo.currentData()
         self.template_combo.clear()
         for name, label in loaded.templates:
-            self.template_combo.addItem(label, name)
+            self.template_combo.addItem(visible(label), name)
         if current is not None:
             self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(current)))
         self.run_combo.blockSignals(True)
@@ -152,7 +135,8 @@ class ChecklistsPage(QWidget):
         for run in self.runs:
             state = f", signed off by {run.signed_off_by}" if run.signed_off_by else ""
             self.run_combo.addItem(
-                f"Run {run.id}: {run.template.title} (v{run.template.version}){state}", run.id
+                visible(f"Run {run.id}: {run.template.title} (v{run.template.version}){state}"),
+                run.id,
             )
         self.run_combo.blockSignals(False)
         if not self.runs:
@@ -192,7 +176,7 @@ class ChecklistsPage(QWidget):
             return
         left = run.progress()["total"] - run.progress()["answered"]
         text = (
-            f"Sign off run {run.id} ({run.template.title}) as {self.ctx.info.user}?"
+            f"Sign off run {run.id} ({visible(run.template.title)}) as {self.ctx.info.user}?"
             " The run becomes final: no answer can change afterwards."
         )
         if left:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from reviewstation.gui.clipboard import SecretClipboard
 from reviewstation.gui.vault_thread import SessionInfo, VaultThread
+from reviewstation.vault.permissions import Permissions
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,15 @@ class Context:
         return self.info.marking
 
     @property
+    def permissions(self) -> Permissions:
+        return self.info.permissions
+
+    @property
     def writable(self) -> bool:
-        """False for an auditor or a read-only session: every edit action is disabled."""
-        return not self.info.read_only and self.info.role != "auditor"
+        """The core's verdict (role, unlock method, read-only): False disables every edit."""
+        return self.info.permissions.can_write
 
     @property
     def lead(self) -> bool:
-        return self.info.role == "lead" and self.writable
+        """A lead's decisions (approve, sign off, determine, policy) are open to this session."""
+        return self.info.permissions.can_approve

@@ -16,6 +16,7 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.theme import mark_error
 from reviewstation.reviews.service import DETERMINATIONS, Review, set_determination
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 
@@ -29,7 +30,7 @@ class DeterminationDialog(MarkedDialog):
         self.resize(560, 380)
         self.body.addWidget(
             plain_label(
-                f"{review.title}: the determination is recorded as yours ({ctx.info.user})"
+                f"{visible(review.title)}: the determination is recorded as yours ({ctx.info.user})"
                 " and entered in the audit trail.",
                 self,
             )

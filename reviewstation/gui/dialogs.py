@@ -22,6 +22,7 @@ from reviewstation.gui.qt import (
     QWidget,
     Signal,
 )
+from reviewstation.text import visible
 
 
 class MarkedDialog(QDialog):
@@ -134,7 +135,7 @@ class PassphraseDialog(MarkedDialog):
         self.edit = QLineEdit(self)
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit.setAccessibleName("Passphrase")
-        label = QLabel(f"&Passphrase of {user}:", self)
+        label = QLabel(f"&Passphrase of {visible(user)}:", self)
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setBuddy(self.edit)
         form.addRow(label, self.edit)

@@ -5,6 +5,7 @@ evidence files, the markings and the content digest."""
 
 from __future__ import annotations
 
+from reviewstation.app.views import OpenExportRequests, open_export_requests
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import ConfirmDialog, plain_label
 from reviewstation.gui.qt import (
@@ -29,16 +30,6 @@ from reviewstation.vault import policy
 from reviewstation.vault.session import Session
 
 Row = RequestView  # a listed request, its status and why this session may not approve it
-
-
-def _open_requests(session: Session, review_id: int) -> tuple[str, list[Row]]:
-    """The policy, and the review's requests not used yet (none without a review)."""
-    rows = [
-        approval.view(session, r, for_approval=True)
-        for r in (approval.list_requests(session.conn, review_id) if review_id else [])
-        if r.package_id is None
-    ]
-    return policy.export_approval(session.conn), rows
 
 
 class ApprovalDialog(ConfirmDialog):
@@ -121,13 +112,13 @@ class PendingApprovals(QGroupBox):
             self.tree.clear()
             self._update()
 
-        def job(session: Session) -> tuple[str, list[Row]]:
-            return _open_requests(session, review_id)
+        def job(session: Session) -> OpenExportRequests:
+            return open_export_requests(session, review_id)
 
         self.ctx.vault.submit(job, self._show, self.why.setText, owner=self)
 
-    def _show(self, answer: tuple[str, list[Row]]) -> None:
-        setting, rows = answer
+    def _show(self, answer: OpenExportRequests) -> None:
+        setting, rows = answer.policy, answer.requests
         self.policy_label.setText(
             "This vault requires a second lead's approval of each export."
             if setting == "required"
@@ -163,7 +154,7 @@ class PendingApprovals(QGroupBox):
     def _update(self) -> None:
         row = self.selected()
         reason = ""
-        if self.ctx.info.role == "lead" and self.ctx.info.read_only:
+        if self.ctx.info.role == "lead" and self.ctx.permissions.read_only:
             reason = "This session is read-only."
         elif not self.ctx.lead:
             reason = "Only a lead other than the requester can approve."

@@ -20,7 +20,9 @@ from reviewstation.gui.export_wizard_pages import (
     Page,
     RecipientsPage,
 )
-from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.failures import Failure
+from reviewstation.gui.operation import run_operation
+from reviewstation.gui.progress import JobProgress
 from reviewstation.gui.qt import (
     QAbstractItemView,
     QHBoxLayout,
@@ -296,14 +298,11 @@ class ExportWizard(MarkedDialog):
         evidence, _ = self._choices()
         cards = self.recipients.identities()
         plaintext_ok = self.recipients.plaintext_ok()
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Exporting the package…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.busy = self.exporting = True
         self._update_buttons()
         self.output.status.setText("Exporting…")
 
-        def job(session: Session) -> ExportResult:
+        def work(session: Session, progress: JobProgress) -> ExportResult:
             return export_package(
                 session,
                 review_id,
@@ -316,20 +315,17 @@ class ExportWizard(MarkedDialog):
             )
 
         def done(result: ExportResult) -> None:
-            box.finish()
             self.busy = self.exporting = False
             self.exported.emit(result)
             self.accept()
 
-        def failed(message: str) -> None:
-            box.finish()
+        def failed(failure: Failure) -> None:
             self.busy = self.exporting = False
-            self.output.status.setText(f"Not exported: {message}")
+            self.output.status.setText(f"Not exported: {failure.message}")
             # A cancelled or failed export leaves its approval usable: ask the vault again.
             self.refresh_plan(force=True)
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        run_operation(self.ctx, self, "Exporting the package…", work, done, failed)
 
     def reject(self) -> None:
         if self.exporting:

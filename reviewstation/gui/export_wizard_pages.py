@@ -32,6 +32,7 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.packages.plan import ExportPlan
+from reviewstation.text import people, person, visible
 
 
 @dataclass(frozen=True)
@@ -215,15 +216,15 @@ class RecipientsPage(Page):
             try:
                 card = read_card(path)
             except ReviewStationError as exc:
-                self.error.setText(f"{path.name}: {exc}")
+                self.error.setText(visible(f"{path.name}: {exc}"))
                 continue
             if any(c.identity.fingerprint == card.fingerprint for c in self.cards):
                 continue
             self.cards.append(Card(path, card))
             item = QListWidgetItem(
-                f"{card.name} ({card.role})  P-384 {card.fingerprint[:16]}…", self.list
+                f"{person(card.name, card.fingerprint)} ({visible(card.role)})", self.list
             )
-            item.setToolTip(plain_tip(f"{path}\nP-384 {card.fingerprint}"))
+            item.setToolTip(plain_tip(f"{visible(path)}\nP-384 {card.fingerprint}"))
         self._describe()
 
     def remove(self) -> None:
@@ -479,7 +480,8 @@ class OutputPage(Page):
         dialog.open()
 
     def show_plan(self, plan: ExportPlan) -> None:
-        form = f"encrypted for {', '.join(plan.recipients)}" if plan.encrypted else "plaintext"
+        names = people(plan.recipients, plan.recipient_fingerprints)
+        form = f"encrypted for {names}" if plan.encrypted else "plaintext"
         approved = (
             f"; approved by {plan.approval.approval.approved_by}"
             if plan.approval.approval is not None

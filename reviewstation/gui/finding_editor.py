@@ -4,10 +4,9 @@ score, evidence, status changes with a reason, and the revision history."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from reviewstation.artifacts import catalog
+from reviewstation.app.views import FindingView, finding_view
 from reviewstation.errors import InputError
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings import service
@@ -43,19 +42,6 @@ from reviewstation.vault.session import Session
 
 PREVIEW_DELAY_MS = 150
 TEXT_FIELDS = ("title", "cvss_vector", "cwe", "vendor", "product", "versions", "portion_marking")
-
-
-@dataclass(frozen=True)
-class Loaded:
-    finding: Finding
-    history: list[dict[str, Any]]
-    paths: dict[str, str]  # artifact uid -> path, to name the evidence
-
-
-def load(session: Session, finding_id: int) -> Loaded:
-    finding = service.get_finding(session.conn, finding_id)
-    paths = {a.uid: a.path for a in catalog.list_artifacts(session.conn, finding.review_id)}
-    return Loaded(finding, service.revisions(session.conn, finding.id), paths)
 
 
 def describe_change(changes: dict[str, Any]) -> str:
@@ -295,10 +281,10 @@ class FindingEditor(MarkedDialog):
 
     def _load(self, finding_id: int) -> None:
         self.ctx.vault.submit(
-            lambda s: load(s, finding_id), self._show, self.show_error, owner=self
+            lambda s: finding_view(s, finding_id), self._show, self.show_error, owner=self
         )
 
-    def _show(self, loaded: Loaded) -> None:
+    def _show(self, loaded: FindingView) -> None:
         f = loaded.finding
         self.finding = f
         self.setWindowTitle(f"Finding {f.id} — revision {f.revision}")
@@ -397,12 +383,13 @@ class FindingEditor(MarkedDialog):
             mark_error(self.cvss_score)
             return
         # A reviewer may rate a finding apart from its CVSS score, but should see that they did.
+        # The comparison is with the most specific score (CVSS-BT/BE/BTE when the vector sets
+        # threat or environmental metrics); every named score is shown, CVSS-B first.
         suggested = "info" if score.severity == "None" else score.severity.lower()
         chosen = self.severity_combo.currentText()
         differs = suggested != chosen
         self.cvss_score.setText(
-            f"{score.base_score:.1f} {score.severity}"
-            + (f" (the severity chosen is {chosen})" if differs else "")
+            score.summary() + (f" (the severity chosen is {chosen})" if differs else "")
         )
         mark(self.cvss_score, "warning" if differs else "")
 
@@ -435,7 +422,7 @@ class FindingEditor(MarkedDialog):
         existing = self.finding.id if self.finding is not None else 0
         evidence = list(self.pending)
 
-        def job(session: Session) -> Loaded:
+        def job(session: Session) -> FindingView:
             if existing:
                 finding = service.update_finding(
                     session, existing, reason=reason, evidence=evidence, **values
@@ -460,7 +447,7 @@ class FindingEditor(MarkedDialog):
                     evidence=evidence,
                     **{k: v for k, v in fields.items() if v},
                 )
-            return load(session, finding.id)
+            return finding_view(session, finding.id)
 
         self.save_button.setEnabled(False)
         self.ctx.vault.submit(job, self._on_saved, self._on_save_failed, owner=self)
@@ -513,7 +500,7 @@ class FindingEditor(MarkedDialog):
             confirm.done(QDialog.DialogCode.Rejected.value)  # a lock closes the question too
         super().done(result)
 
-    def _on_saved(self, loaded: Loaded) -> None:
+    def _on_saved(self, loaded: FindingView) -> None:
         self.show_error("")
         self.reason_edit.clear()
         self.tabs.setTabEnabled(self.tabs.indexOf(self.history), True)
@@ -532,9 +519,9 @@ class FindingEditor(MarkedDialog):
             return
         finding_id, reason = self.finding.id, self.reason_edit.text()
 
-        def job(session: Session) -> Loaded:
+        def job(session: Session) -> FindingView:
             service.set_status(session, finding_id, target, reason)
-            return load(session, finding_id)
+            return finding_view(session, finding_id)
 
         self.ctx.vault.submit(job, self._on_saved, self.show_error, owner=self)
 

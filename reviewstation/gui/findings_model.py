@@ -1,4 +1,4 @@
-"""A lazy table model of findings: pages of 200 fetched through the vault thread.
+"""The findings table: the one lazy paged model (``paged_model``), pages of 200.
 
 Rows arrive by keyset paging (``findings.query.page``, constant cost at any depth): the first
 page when the filter is set, the next ones only when the view asks for more
@@ -15,7 +15,7 @@ findings each full collection walked them all and paused the GUI thread for over
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -23,38 +23,33 @@ from typing import Any, NamedTuple
 from reviewstation.findings import query
 from reviewstation.findings.service import SEVERITIES, Finding
 from reviewstation.gui.dialogs import plain_tip
-from reviewstation.gui.qt import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from reviewstation.gui.paged_model import Index, Page, PagedTableModel, Row
+from reviewstation.gui.qt import QObject, Qt, Signal
 from reviewstation.gui.vault_thread import VaultThread
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 PAGE = query.PAGE
 SEARCH_LIMIT = 1000
-# Rows freed per turn of the event loop when a filter drops the list: freeing 100,000
-# findings at once holds the GUI thread for ~70 ms (measured in benchmarks/gui_responsiveness).
-RELEASE_BATCH = 5000
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "Id"),
     ("portion", "Mark"),
     ("title", "Title"),
     ("severity", "Severity"),
-    ("cvss_score", "CVSS"),
+    ("cvss_score", "CVSS-B"),
     ("kind", "Kind"),
     ("status", "Status"),
     ("cwe", "CWE"),
     ("author", "Author"),
     ("updated", "Updated"),
 )
+
+HEADER_TIPS = {
+    "cvss_score": "CVSS v4.0 base score (CVSS-B), from the base metrics alone. The editor"
+    " shows the threat and environmental scores (CVSS-BT, -BE, -BTE) a vector also defines.",
+}
 
 
 class FindingRow(NamedTuple):
@@ -74,7 +69,6 @@ class FindingRow(NamedTuple):
         return f"({self.portion_marking})"
 
 
-Row = tuple[Any, ...]  # a FindingRow's values, as an exact tuple
 FIELD = {name: n for n, name in enumerate(FindingRow._fields)}
 
 
@@ -101,25 +95,27 @@ class Criteria:
     text: str = ""
 
 
-def _fetch(criteria: Criteria, after_id: int) -> Any:
-    def job(session: Session) -> list[Row]:
+def _fetch(criteria: Criteria, after_id: int) -> Callable[[Session], Page]:
+    def job(session: Session) -> Page:
         if criteria.text.strip():
             found = query.search(
                 session.conn, criteria.text, limit=SEARCH_LIMIT, review_id=criteria.review_id
             )
-            return [
+            rows = [
                 row_of(f)
                 for f in found
                 if (criteria.status is None or f.status == criteria.status)
                 and (criteria.severity is None or f.severity == criteria.severity)
             ]
+            return Page(rows, None, True)  # the best matches: one answer, no more pages
         where = query.Filter(criteria.review_id, criteria.status, criteria.severity)
-        return list(map(row_of, query.page(session.conn, where, after_id=after_id, limit=PAGE)))
+        rows = list(map(row_of, query.page(session.conn, where, after_id=after_id, limit=PAGE)))
+        return Page(rows, rows[-1][FIELD["id"]] if rows else after_id, len(rows) < PAGE)
 
     return job
 
 
-def _count(criteria: Criteria) -> Any:
+def _count(criteria: Criteria) -> Callable[[Session], int]:
     def job(session: Session) -> int:
         return query.count(
             session.conn, query.Filter(criteria.review_id, criteria.status, criteria.severity)
@@ -128,135 +124,53 @@ def _count(criteria: Criteria) -> Any:
     return job
 
 
-class FindingsModel(QAbstractTableModel):
-    loaded = Signal()  # a page arrived
+class FindingsModel(PagedTableModel):
     counted = Signal(int)  # total rows matching the filter (not for searches)
-    failed = Signal(str)
 
     def __init__(self, vault: VaultThread, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.vault = vault
+        super().__init__(vault, [heading for _, heading in COLUMNS], parent)
+        tips = HEADER_TIPS
+        self.tips = {i: tips[key] for i, (key, _) in enumerate(COLUMNS) if key in tips}
         self.criteria = Criteria()
-        self.rows: list[Row] = []
-        self.requests = 0  # pages asked of the vault thread (tests read it)
-        self._generation = 0
-        self._exhausted = True
-        self._fetching = False
         self._sort: tuple[int, Qt.SortOrder] | None = None
-        self._dropped: list[list[Row]] = []
-        self._release = QTimer(self)
-        self._release.setInterval(0)
-        self._release.timeout.connect(self._release_some)
 
     # -- what the page calls ---------------------------------------------------------------
 
     def set_criteria(self, criteria: Criteria) -> None:
-        self.beginResetModel()
-        self._generation += 1
         self.criteria = criteria
-        if self.rows:
-            self._dropped.append(self.rows)
-            self._release.start()
-        self.rows = []
-        self._fetching = False
-        self._exhausted = not criteria.review_id
         self._sort = None
-        self.endResetModel()
+        generation = self.restart(active=bool(criteria.review_id))
         if criteria.review_id and not criteria.text.strip():
-            generation = self._generation
             self.vault.submit(
                 _count(criteria),
                 lambda n: self._on_count(generation, n),
                 lambda m: self._on_error(generation, m),
                 owner=self,
             )
-        # The first page is asked for here, not left to the view: a QTableView does not ask an
-        # empty model again after a reset that leaves it empty (it asks only when its geometry
-        # changes, e.g. when shown), so a review's first finding would never be fetched.
-        self.fetchMore()
 
     def reload(self) -> None:
         self.set_criteria(self.criteria)
 
-    def _release_some(self) -> None:
-        """Free dropped rows a batch at a time, so the event loop keeps turning meanwhile."""
-        while self._dropped and not self._dropped[-1]:
-            self._dropped.pop()
-        if not self._dropped:
-            self._release.stop()
-            return
-        del self._dropped[-1][-RELEASE_BATCH:]
-
     def finding(self, row: int) -> FindingRow | None:
         return FindingRow._make(self.rows[row]) if 0 <= row < len(self.rows) else None
-
-    def complete(self) -> bool:
-        return self._exhausted and not self._fetching
-
-    def fetching(self) -> bool:
-        return self._fetching
 
     def searching(self) -> bool:
         return bool(self.criteria.text.strip())
 
-    # -- lazy loading ----------------------------------------------------------------------
+    # -- paging ----------------------------------------------------------------------------
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted and not self._fetching
+    def page_job(self, cursor: Any) -> Callable[[Session], Page]:
+        return _fetch(self.criteria, cursor or 0)
 
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        self._fetching = True
-        self.requests += 1
-        generation = self._generation
-        after = self.rows[-1][FIELD["id"]] if self.rows and not self.searching() else 0
-        self.vault.submit(
-            _fetch(self.criteria, after),
-            lambda page: self._on_page(generation, page),
-            lambda m: self._on_error(generation, m),
-            owner=self,
-        )
-
-    def _on_page(self, generation: int, page: list[Row]) -> None:
-        if generation != self._generation:
-            return
-        self._fetching = False
-        self._exhausted = self.searching() or len(page) < PAGE
-        if page:
-            start = len(self.rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
-            self.rows.extend(page)
-            self.endInsertRows()
+    def page_arrived(self) -> None:
         if self._sort is not None and self._exhausted:
             self.sort(*self._sort)
-        self.loaded.emit()
 
     def _on_count(self, generation: int, total: int) -> None:
-        if generation == self._generation:
+        if self.current(generation):
             self.counted.emit(total)
 
-    def _on_error(self, generation: int, message: str) -> None:
-        if generation != self._generation:
-            return
-        self._fetching = False
-        self._exhausted = True
-        self.failed.emit(message)
-
     # -- the table -------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
@@ -266,7 +180,7 @@ class FindingsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return display(finding, key)
         if role == Qt.ItemDataRole.ToolTipRole and key == "title":
-            return plain_tip(f"{finding.portion_mark} {finding.title}")
+            return plain_tip(f"{finding.portion_mark} {visible(finding.title)}")
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("id", "cvss_score"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -303,7 +217,7 @@ def display(finding: FindingRow, key: str) -> str:
     if key in ("status", "kind"):
         return str(getattr(finding, key)).replace("_", " ")
     value = getattr(finding, key)
-    return "" if value is None else str(value)
+    return "" if value is None else visible(value)  # a title may come from an older vault
 
 
 def sorted_order(rows: Sequence[Row], key: str, descending: bool) -> list[int]:

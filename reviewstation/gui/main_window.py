@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from reviewstation.app import changes
+from reviewstation.gui import theme
 from reviewstation.gui.context import Context
 from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
 from reviewstation.gui.identity_card import CardExport
@@ -9,6 +11,7 @@ from reviewstation.gui.qt import (
     QCloseEvent,
     QLabel,
     QMainWindow,
+    QObject,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -16,12 +19,14 @@ from reviewstation.gui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    Slot,
 )
 from reviewstation.gui.review_dialog import NewReviewDialog
 from reviewstation.gui.reviews_list import ReviewsList
 from reviewstation.gui.vault_thread import SessionInfo
 from reviewstation.gui.workspace import Workspace
 from reviewstation.reviews.service import Review, list_reviews
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 MINIMUM_SIZE = (1000, 640)
@@ -33,7 +38,7 @@ def vault_name(info: SessionInfo) -> str:
 
 
 def window_title(info: SessionInfo) -> str:
-    access = ", read-only" if info.read_only else ""
+    access = ", read-only" if info.permissions.read_only else ""
     return f"ReviewStation — {vault_name(info)} — {info.user} ({info.role}{access})"
 
 
@@ -96,17 +101,28 @@ class MainWindow(QMainWindow):
         split.setSizes([300, 900])
         self.ui.contentLayout.addWidget(split)
 
-        access = "read-only" if not ctx.writable else "read-write"
-        self.user_label = QLabel(f"{info.user} ({info.role}), {access}")
+        # Names come from the vault's header: plain text, control characters shown.
+        self.user_label = QLabel()
+        self.user_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.user_label.setText(visible(f"{info.user} ({info.role}), {ctx.permissions.access}"))
         self.user_label.setAccessibleName("Unlocked user")
-        self.vault_label = QLabel(f"Vault {info.vault_id}")
+        # Said once, where it stays in view, instead of a refusal after each click.
+        self.access_label = QLabel(ctx.permissions.reason or "")
+        self.access_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.access_label.setAccessibleName("Why this session is read-only")
+        self.access_label.setVisible(ctx.permissions.reason is not None)
+        theme.mark(self.access_label, "warning")
+        self.vault_label = QLabel()
+        self.vault_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.vault_label.setText(visible(f"Vault {info.vault_id}"))
         self.vault_label.setAccessibleName("Vault id")
         self.message_label = QLabel()
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
         self.message_label.setAccessibleName("Status message")
-        for label in (self.user_label, self.vault_label, self.message_label):
+        for label in (self.user_label, self.access_label, self.vault_label, self.message_label):
             label.setContentsMargins(6, 0, 6, 0)
         self.ui.appStatusBar.addWidget(self.user_label)
+        self.ui.appStatusBar.addWidget(self.access_label)
         self.ui.appStatusBar.addWidget(self.message_label, 1)
         self.ui.appStatusBar.addPermanentWidget(self.vault_label)
 
@@ -119,9 +135,11 @@ class MainWindow(QMainWindow):
         self.ui.actionRefresh.triggered.connect(self.refresh)
         self.new_button.clicked.connect(self.new_review)
         self.reviews.review_selected.connect(self._on_review_selected)
+        ctx.vault.changed.connect(self._on_vault_changed)
         for widget in (self.new_button,):
             widget.setEnabled(ctx.writable)
         self.ui.actionNewReview.setEnabled(ctx.writable)
+        self.ui.actionExportCard.setEnabled(ctx.permissions.can_sign)
         if not ctx.writable:
             self.empty_label.setText("No reviews yet (this session is read-only)")
         # Below this the checklist prompt and the inspector panels collapse to nothing, and a
@@ -132,21 +150,29 @@ class MainWindow(QMainWindow):
 
     # -- reviews ---------------------------------------------------------------------------
 
-    def refresh(self, select: int = 0) -> None:
+    def refresh(self, select: int = 0, pages: bool = True) -> None:
+        """Read the reviews again; ``pages``: and the chosen review's pages (F5)."""
         self.ctx.vault.submit(
             _reviews,
-            lambda reviews: self._show_reviews(reviews, select),
+            lambda reviews: self._show_reviews(reviews, select, pages),
             self.show_status,
             owner=self,
         )
 
-    def _show_reviews(self, reviews: list[Review], select: int) -> None:
+    def _show_reviews(self, reviews: list[Review], select: int, pages: bool) -> None:
         before = self.reviews.current_id()
         self.reviews.set_reviews(reviews, select)
-        if self.reviews.current_id() == before:
+        if pages and self.reviews.current_id() == before:
             # The same review stays chosen: read its page again. A newly chosen review has
             # already been shown (loading it twice doubled the wait on a large review).
             self.workspace.refresh()
+
+    @Slot(object, object)
+    def _on_vault_changed(self, changed: frozenset[str], origin: QObject | None) -> None:
+        """Any write, from any page or dialog: the list and the pages show it at once."""
+        if changes.REVIEWS in changed:
+            self.refresh(pages=False)
+        self.workspace.vault_changed(changed, origin)
 
     def _on_review_selected(self, review_id: int) -> None:
         self.stack.setCurrentWidget(self.workspace if review_id else self.empty_label)

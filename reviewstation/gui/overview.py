@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from reviewstation.checklists.runs import list_runs
-from reviewstation.findings import query
-from reviewstation.findings.service import SEVERITIES
+from reviewstation.app.views import ReviewOverview, review_overview
 from reviewstation.gui import theme
 from reviewstation.gui.context import Context
 from reviewstation.gui.determination_dialog import DeterminationDialog
@@ -24,44 +20,9 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.reviews_list import CLOCK_COLOURS, days_text
 from reviewstation.gui.theme import mark_error
-from reviewstation.reviews.service import TRANSITIONS, Review, get_review, set_status
+from reviewstation.reviews.service import TRANSITIONS, Review, set_status
+from reviewstation.text import visible, visible_lines
 from reviewstation.vault.session import Session
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: int
-    title: str
-    answered: int
-    total: int
-    signed_off_by: str | None
-
-
-@dataclass(frozen=True)
-class OverviewData:
-    review: Review
-    runs: list[RunSummary]
-    severities: dict[str, int]
-
-
-def load_overview(session: Session, review_id: int) -> OverviewData:
-    review = get_review(session.conn, review_id)
-    runs = [
-        RunSummary(
-            r.id,
-            f"{r.template.title} (v{r.template.version})",
-            r.progress()["answered"],
-            r.progress()["total"],
-            r.signed_off_by,
-        )
-        for r in list_runs(session.conn, review.id)
-        if r.superseded_by is None
-    ]
-    severities = {
-        s: query.count(session.conn, query.Filter(review_id=review.id, severity=s))
-        for s in SEVERITIES
-    }
-    return OverviewData(review, runs, severities)
 
 
 def _value(parent: QWidget, name: str) -> QLabel:
@@ -158,15 +119,15 @@ class OverviewPage(QScrollArea):
         if not review_id:
             return
 
-        def job(session: Session) -> OverviewData:
-            return load_overview(session, review_id)
+        def job(session: Session) -> ReviewOverview:
+            return review_overview(session, review_id)
 
         self.ctx.vault.submit(job, self._show, self._failed, owner=self)
 
     def _failed(self, message: str) -> None:
         self.clock.setText(message)
 
-    def _show(self, data: OverviewData) -> None:
+    def _show(self, data: ReviewOverview) -> None:
         if data.review.id != self.review_id:
             return  # another review was chosen meanwhile
         r = data.review
@@ -205,9 +166,11 @@ class OverviewPage(QScrollArea):
             "rationale": r.determination_rationale or "—",
         }
         for key, text in values.items():
-            self.values[key].setText(text)
+            # One line each, control and bidi characters shown; the rationale keeps its lines.
+            shown = "\n".join(visible_lines(text)) if key == "rationale" else visible(text)
+            self.values[key].setText(shown)
         lines = [
-            f"{run.title}: {run.answered} of {run.total} answered"
+            f"{visible(run.title)}: {run.answered} of {run.total} answered"
             + (f", signed off by {run.signed_off_by}" if run.signed_off_by else "")
             for run in data.runs
         ]

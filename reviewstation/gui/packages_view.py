@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from reviewstation.app.identity import read_card
+from reviewstation.app.packages import import_into_vault, verify_in_vault
+from reviewstation.errors import ReviewStationError
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import plain_label, private_file_dialog
 from reviewstation.gui.export_approvals import PendingApprovals
 from reviewstation.gui.export_wizard import ExportWizard
-from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.failures import Failure
+from reviewstation.gui.operation import run_operation
+from reviewstation.gui.progress import JobProgress
 from reviewstation.gui.qt import (
     QFileDialog,
     QFont,
@@ -26,20 +30,20 @@ from reviewstation.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from reviewstation.packages import trust
 from reviewstation.packages.export import ExportResult
-from reviewstation.packages.importer import ImportResult, import_package
-from reviewstation.packages.verify import verify_package
+from reviewstation.packages.importer import ImportResult
+from reviewstation.text import people, person, visible
 from reviewstation.vault.session import Session
 
 CHECK = "\u2713"
 
 
 def export_text(result: ExportResult) -> str:
-    form = f"encrypted for {', '.join(result.recipients)}" if result.encrypted else "plaintext"
+    names = people(result.recipients, result.recipient_fingerprints)
+    form = f"encrypted for {names}" if result.encrypted else "plaintext"
     return "\n".join(
         [
-            f"Package {result.package_id} written to {result.path} ({form}).",
+            f"Package {result.package_id} written to {visible(result.path)} ({form}).",
             f"Sequence {result.sequence}",
             f"SHA384SUMS sha384 {result.sums_sha384}",
         ]
@@ -49,24 +53,42 @@ def export_text(result: ExportResult) -> str:
 def verify_text(report: dict[str, Any]) -> str:
     signer = report["signer"]
     lines = [
-        f"VALID: package {report['package_id']} ({report['marking']}),"
-        f" sequence {report['sequence']}",
-        f"Signer {signer['name']} ({signer['role']}) P-384 {signer['p384_fingerprint']}",
+        visible(
+            f"VALID: package {report['package_id']} ({report['marking']}),"
+            f" sequence {report['sequence']}"
+        ),
+        f"Signer {visible(signer['name'])} ({visible(signer['role'])})"
+        f" P-384 {signer['p384_fingerprint']}",
     ]
+    if report["recipients"]:
+        names = [str(r.get("name")) for r in report["recipients"]]
+        prints = [str(r.get("signing") or r.get("fingerprint")) for r in report["recipients"]]
+        lines.append(f"Recipients {people(names, prints)}")
     if report["encrypted"] and not report["decrypted"]:
         lines.append("Encrypted, not for this user: contents not inspected.")
-    lines.extend(f"{CHECK} {check}" for check in report["checks"])
+    lines.extend(f"{CHECK} {visible(check)}" for check in report["checks"])
     return "\n".join(lines)
+
+
+def trust_item(path: Path) -> str:
+    """An extra card in the trust list: who it names, told apart by fingerprint, and the
+    file; a card that cannot be read says why (verify refuses it again)."""
+    try:
+        card = read_card(path)
+    except ReviewStationError as exc:
+        return visible(f"{path.name}: not usable: {exc}")
+    return f"{person(card.name, card.fingerprint)} ({visible(card.role)}) — {visible(path)}"
 
 
 def import_text(result: ImportResult) -> str:
     if result.already:
-        return (
+        return visible(
             f"Package {result.package_id} already imported (review {result.review_id});"
             " nothing changed."
         )
     lines = [
-        f"Package {result.package_id} imported from {result.signer}"
+        f"Package {visible(result.package_id)} imported from"
+        f" {person(result.signer, result.signer_fingerprint)}"
         f" (sequence {result.sequence}) into review {result.review_id}:",
         f"  findings added: {result.findings_added}",
         f"  findings updated: {result.findings_updated}",
@@ -74,7 +96,7 @@ def import_text(result: ImportResult) -> str:
         f"  checklist runs updated: {result.runs_updated}",
         f"  evidence files added: {result.evidence_added}",
     ]
-    lines.extend(f"  note: {note}" for note in result.notes)
+    lines.extend(f"  note: {visible(note)}" for note in result.notes)
     return "\n".join(lines)
 
 
@@ -194,7 +216,7 @@ class PackagesPage(QWidget):
         for path in paths:
             if path not in self.extra_trust:
                 self.extra_trust.append(path)
-                self.trust_list.addItem(str(path))
+                self.trust_list.addItem(trust_item(path))
 
     def remove_trust(self) -> None:
         row = self.trust_list.currentRow()
@@ -237,11 +259,7 @@ class PackagesPage(QWidget):
         self.verify_result.setPlainText("Verifying…")
 
         def job(session: Session) -> dict[str, Any]:
-            cards = trust.trusted(session.conn) + [read_card(p) for p in extra]
-            revoked = trust.revoked_fingerprints(session.conn)
-            recipient = session.identity.recipient if session.identity is not None else None
-            with verify_package(path, cards, revoked=revoked, recipient=recipient) as package:
-                return package.to_json()
+            return verify_in_vault(session, path, extra)
 
         def done(report: dict[str, Any]) -> None:
             self.verify_button.setEnabled(True)
@@ -250,7 +268,7 @@ class PackagesPage(QWidget):
         def failed(message: str) -> None:
             self.verify_button.setEnabled(True)
             reason = message.splitlines()[0] if message else "unknown reason"
-            self.verify_result.setPlainText(f"INVALID: {reason}")
+            self.verify_result.setPlainText(f"INVALID: {visible(reason)}")
 
         self.ctx.vault.submit(job, done, failed, owner=self)
 
@@ -261,25 +279,18 @@ class PackagesPage(QWidget):
         if path is None:
             return
         extra = list(self.extra_trust)
-        progress = JobProgress()
-        box = ProgressDialog(self.ctx.marking, "Importing the package…", progress, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.import_button.setEnabled(False)
         self.verify_result.setPlainText("Importing…")
 
-        def job(session: Session) -> ImportResult:
-            cards = [read_card(p) for p in extra]
-            return import_package(session, path, cards, cancel=progress.cancel)
+        def work(session: Session, progress: JobProgress) -> ImportResult:
+            return import_into_vault(session, path, extra, cancel=progress.cancel)
 
         def done(result: ImportResult) -> None:
-            box.finish()
             self.import_button.setEnabled(self.ctx.writable)
             self.verify_result.setPlainText(import_text(result))
 
-        def failed(message: str) -> None:
-            box.finish()
+        def failed(failure: Failure) -> None:
             self.import_button.setEnabled(self.ctx.writable)
-            self.verify_result.setPlainText(f"Not imported: {message}")
+            self.verify_result.setPlainText(f"Not imported: {visible(failure.message)}")
 
-        self.ctx.vault.submit(job, done, failed, cancel=progress.cancel, owner=self)
-        box.open()
+        run_operation(self.ctx, self, "Importing the package…", work, done, failed)

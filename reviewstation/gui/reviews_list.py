@@ -15,6 +15,7 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.reviews.service import Review
+from reviewstation.text import visible
 
 # The clock's states have fixed colours that mean the same in every theme, each with its own
 # text colour so it stays readable: the warning tints of ``theme``, never a banner colour (a
@@ -58,11 +59,14 @@ class ReviewsList(QTreeWidget):
         self.clear()
         chosen: QTreeWidgetItem | None = None
         for review in reviews:
-            item = QTreeWidgetItem([review.title, days_text(review)])
+            item = QTreeWidgetItem([visible(review.title), days_text(review)])
             item.setData(0, Qt.ItemDataRole.UserRole, review.id)
             item.setData(1, Qt.ItemDataRole.UserRole, review.clock())
             item.setToolTip(
-                0, plain_tip(f"{review.developer} — {review.model_name}; status {review.status}")
+                0,
+                plain_tip(
+                    visible(f"{review.developer} — {review.model_name}; status {review.status}")
+                ),
             )
             item.setToolTip(1, plain_tip(f"Deadline {review.deadline}"))
             colours = CLOCK_COLOURS.get(review.clock())

@@ -19,19 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar, cast
 
+from reviewstation.app import changes
 from reviewstation.app.workspace import open_workspace
 from reviewstation.errors import VaultBusy
-from reviewstation.gui.failures import describe
+from reviewstation.gui.failures import LOCKED as LOCKED_FAILURE
+from reviewstation.gui.failures import Failure, describe, failure
 from reviewstation.gui.qt import QCoreApplication, QObject, QThread, Signal, Slot, is_valid
 from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
+from reviewstation.vault.permissions import Permissions, permissions
 from reviewstation.vault.session import Method, Session
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-LOCKED = "The vault is locked; unlock it again to continue."
+LOCKED = LOCKED_FAILURE.message
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class SessionInfo:
     marking: str
     user: str
     role: str
-    read_only: bool
+    read_only: bool  # opened without the writer lock
+    permissions: Permissions  # what the session may do, and why not: computed by the core
 
 
 def _alive(owner: QObject | None) -> bool:
@@ -67,7 +71,8 @@ class _Worker(QObject):
     writer_busy = Signal()  # just before unlock_failed: another writer holds the vault
     locked = Signal(str)  # "" or the sentence saying what went wrong while locking
     job_finished = Signal(int, object)
-    job_failed = Signal(int, str)
+    job_failed = Signal(int, object)  # Failure
+    job_changed = Signal(int, object)  # before the answer: what the job changed (frozenset)
 
     def __init__(self, closing: threading.Event) -> None:
         super().__init__()
@@ -111,6 +116,7 @@ class _Worker(QObject):
                 user=session.user.name,
                 role=session.user.role,
                 read_only=session.read_only,
+                permissions=permissions(session),
             )
         )
 
@@ -121,14 +127,38 @@ class _Worker(QObject):
     @Slot(int, object)
     def run_job(self, job_id: int, job: Callable[[Session], object]) -> None:
         if self._session is None or self._session.closed or self._closing.is_set():
-            self.job_failed.emit(job_id, LOCKED)
+            self.job_failed.emit(job_id, LOCKED_FAILURE)
+            return
+        session = self._session
+        before = self._mark(session)
+        try:
+            result = job(session)
+        except Exception as exc:
+            self._report_changes(job_id, session, before)  # a failed job may have written
+            self.job_failed.emit(job_id, failure(exc, "on the vault thread"))
+            return
+        self._report_changes(job_id, session, before)
+        self.job_finished.emit(job_id, result)
+
+    @staticmethod
+    def _mark(session: Session) -> int | None:
+        try:
+            return changes.mark(session)
+        except Exception:  # the job will meet the same problem and say it
+            return None
+
+    def _report_changes(self, job_id: int, session: Session, before: int | None) -> None:
+        # Without a mark the trail could not be read before the job, so the job cannot have
+        # written through ``change()`` either; and saying "everything" then would make every
+        # page read again, fail again, and say it again.
+        if session.closed or before is None:
             return
         try:
-            result = job(self._session)
-        except Exception as exc:
-            self.job_failed.emit(job_id, describe(exc, "on the vault thread"))
-            return
-        self.job_finished.emit(job_id, result)
+            changed = changes.changed_since(session, before)
+        except Exception:
+            changed = changes.ALL  # it wrote, but what cannot be told: everything may have
+        if changed:
+            self.job_changed.emit(job_id, changed)
 
     @Slot()
     def stop(self) -> None:
@@ -159,6 +189,10 @@ class _Worker(QObject):
 class VaultThread(QObject):
     """GUI-side handle on the vault thread. Create, use and stop it on the GUI thread."""
 
+    # After every job that wrote to the vault, just before its answer: what changed (a
+    # frozenset of ``app.changes`` names, read from the audit entries the job appended) and
+    # the job's owner (or None), so a page can leave the refresh of its own work to itself.
+    changed = Signal(object, object)
     unlocked = Signal(object)  # SessionInfo
     unlock_failed = Signal(str)
     writer_busy = Signal()
@@ -175,7 +209,7 @@ class VaultThread(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs: dict[
-            int, tuple[Callable[[object], None], Callable[[str], None], QObject | None]
+            int, tuple[Callable[[object], None], Callable[[Failure], None], QObject | None]
         ] = {}
         self._cancels: dict[int, threading.Event] = {}
         self._next_job = 0
@@ -195,6 +229,7 @@ class VaultThread(QObject):
         self._worker.locked.connect(self.locked)
         self._worker.job_finished.connect(self._on_job_finished)
         self._worker.job_failed.connect(self._on_job_failed)
+        self._worker.job_changed.connect(self._on_job_changed)
         self._thread.finished.connect(self._on_thread_finished)
         self._thread.start()
 
@@ -236,8 +271,21 @@ class VaultThread(QObject):
         ``owner``: the object the callbacks belong to; if it has been deleted by the time
         the answer comes, the answer is dropped.
         """
+        return self.submit_typed(
+            job, on_done, lambda failed: on_error(failed.message), cancel=cancel, owner=owner
+        )
+
+    def submit_typed(
+        self,
+        job: Callable[[Session], T],
+        on_done: Callable[[T], None],
+        on_failure: Callable[[Failure], None],
+        cancel: threading.Event | None = None,
+        owner: QObject | None = None,
+    ) -> int:
+        """``submit``, with the failure as a ``Failure`` (the exception's type and sentence)."""
         self._next_job += 1
-        self._jobs[self._next_job] = (cast(Callable[[object], None], on_done), on_error, owner)
+        self._jobs[self._next_job] = (cast(Callable[[object], None], on_done), on_failure, owner)
         if cancel is not None:
             self._cancels[self._next_job] = cancel
         self._job_requested.emit(self._next_job, job)
@@ -261,18 +309,24 @@ class VaultThread(QObject):
         return self._thread.wait(milliseconds)
 
     @Slot(int, object)
+    def _on_job_changed(self, job_id: int, changed: frozenset[str]) -> None:
+        callbacks = self._jobs.get(job_id)
+        owner = callbacks[2] if callbacks is not None else None
+        self.changed.emit(changed, owner if owner is not None and is_valid(owner) else None)
+
+    @Slot(int, object)
     def _on_job_finished(self, job_id: int, result: object) -> None:
         self._cancels.pop(job_id, None)
         callbacks = self._jobs.pop(job_id, None)
         if callbacks is not None and _alive(callbacks[2]):
             callbacks[0](result)
 
-    @Slot(int, str)
-    def _on_job_failed(self, job_id: int, message: str) -> None:
+    @Slot(int, object)
+    def _on_job_failed(self, job_id: int, failed: Failure) -> None:
         self._cancels.pop(job_id, None)
         callbacks = self._jobs.pop(job_id, None)
         if callbacks is not None and _alive(callbacks[2]):
-            callbacks[1](message)
+            callbacks[1](failed)
 
     @Slot()
     def _on_thread_finished(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reviewstation.app import changes
 from reviewstation.gui.artifacts_view import ArtifactsPage
 from reviewstation.gui.audit_view import AuditPage
 from reviewstation.gui.checklists_view import ChecklistsPage
@@ -9,7 +10,19 @@ from reviewstation.gui.context import Context
 from reviewstation.gui.findings_view import FindingsPage
 from reviewstation.gui.overview import OverviewPage
 from reviewstation.gui.packages_view import PackagesPage
-from reviewstation.gui.qt import QTabWidget, QWidget
+from reviewstation.gui.qt import QObject, QTabWidget, QWidget
+
+# What each page shows, in ``app.changes`` names: a change to any of them makes it stale.
+SHOWS: dict[type[QWidget], frozenset[str]] = {
+    OverviewPage: frozenset(
+        {changes.REVIEWS, changes.CHECKLISTS, changes.FINDINGS, changes.ARTIFACTS}
+    ),
+    ArtifactsPage: frozenset({changes.ARTIFACTS}),
+    ChecklistsPage: frozenset({changes.CHECKLISTS}),
+    FindingsPage: frozenset({changes.FINDINGS}),
+    AuditPage: frozenset({changes.AUDIT}),
+    PackagesPage: frozenset({changes.PACKAGES}),
+}
 
 
 class Workspace(QTabWidget):
@@ -41,7 +54,30 @@ class Workspace(QTabWidget):
         self._refresh_current()
 
     def refresh(self) -> None:
+        """F5: every page reads again (the visible one now)."""
         self._shown.clear()
+        for index in range(self.count()):
+            reset = getattr(self.widget(index), "vault_changed", None)
+            if reset is not None:
+                reset()
+        self._refresh_current()
+
+    def vault_changed(self, changed: frozenset[str], origin: QObject | None) -> None:
+        """Pages showing what changed are read again: the visible one now, others when shown.
+
+        The page whose own work made the change (``origin`` is it or inside it) is left to
+        update itself, as it does after its own work; only its neighbours are refreshed.
+        """
+        for index in range(self.count()):
+            page = self.widget(index)
+            if page is None or not SHOWS[type(page)] & changed:
+                continue
+            if _inside(origin, page):
+                continue
+            self._shown.pop(index, None)
+            reset = getattr(page, "vault_changed", None)
+            if reset is not None:
+                reset()
         self._refresh_current()
 
     def _refresh_current(self) -> None:
@@ -53,3 +89,11 @@ class Workspace(QTabWidget):
         show = getattr(page, "show_review", None)
         if show is not None:
             show(self.review_id)
+
+
+def _inside(origin: QObject | None, page: QWidget) -> bool:
+    while origin is not None:
+        if origin is page:
+            return True
+        origin = origin.parent()
+    return False

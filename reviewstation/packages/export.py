@@ -53,6 +53,7 @@ class ExportResult:
     members: list[str]
     recipients: list[str]
     approved_by: str | None = None  # the second person, when the vault's policy asked for one
+    recipient_fingerprints: tuple[str, ...] = ()  # P-384, in the order of ``recipients``
 
 
 def _next_sequence(session: Session) -> int:
@@ -140,6 +141,7 @@ def export_package(
         [*sorted(writer.builder.digests), seal.SUMS, *seal.SIGNATURES],
         [r.name for r in recipients],
         approved.approved_by if approved else None,
+        tuple(r.fingerprint for r in recipients),
     )
 
 

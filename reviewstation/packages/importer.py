@@ -65,6 +65,7 @@ class ImportResult:
     runs_updated: int = 0
     evidence_added: int = 0
     notes: list[str] = field(default_factory=list)
+    signer_fingerprint: str = ""  # P-384: two signers may share a name
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -121,6 +122,7 @@ def _import(
         result = ImportResult(
             str(manifest["package_id"]), package.signer.name, int(manifest["sequence"]), 0
         )
+        result.signer_fingerprint = signer
         earlier = conn.execute(
             "SELECT sums_sha384, review_id FROM package_imports WHERE package_id = ?",
             (result.package_id,),

@@ -72,6 +72,7 @@ class ExportPlan:
     members: list[Member]
     approval: approvals.Readiness
     open_requests: list[approvals.ExportRequest] = field(default_factory=list)
+    recipient_fingerprints: list[str] = field(default_factory=list)  # P-384, as ``recipients``
 
     @property
     def encrypted(self) -> bool:
@@ -131,6 +132,7 @@ def plan_export(
         members=_members(content, history, cards),
         approval=approvals.readiness(session, content, history, cards),
         open_requests=mine,
+        recipient_fingerprints=[c.fingerprint for c in cards],
     )
 
 

@@ -29,7 +29,7 @@ class TrustEntry:
 
 def entries(conn: Connection) -> list[TrustEntry]:
     return [
-        TrustEntry(parse_card(card.encode()), added, added_by, revoked_at)
+        TrustEntry(parse_card(card.encode(), stored=True), added, added_by, revoked_at)
         for card, added, added_by, revoked_at in conn.execute(
             "SELECT card, added, added_by, revoked_at FROM trusted_signers ORDER BY name"
         )

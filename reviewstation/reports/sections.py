@@ -47,13 +47,22 @@ from reviewstation.reports.styles import (
     STATUS_COLOURS,
     Styles,
 )
-from reviewstation.reports.text import Folder, chunk, escape, lines_of, wrap_token
+from reviewstation.reports.text import (
+    PIECE,
+    Folder,
+    chunk,
+    escape,
+    lines_of,
+    split_markup,
+    wrap_token,
+)
 
 DASH = "\u2014"
 GOOD_TEXT = "#1b7f3b"
 DOT = " \u00b7 "
 CELL_PADDING = 4.0
 CODE_PADDING = 6.0
+CODE_LINES = 8  # lines per shaded table of a code block (see code()); a page ends that early
 SECTION_START = 90.0  # room a checklist section needs to begin on a page
 STATUS_LABELS = {
     "open": "OPEN",
@@ -136,6 +145,25 @@ class ReportBuilder:
     def p(self, markup: str, style: Any = None) -> Paragraph:
         return Paragraph(markup, style or self.s.body)
 
+    def paras(self, markup: str, style: Any = None) -> list[Flowable]:
+        """Markup that may be long (untrusted text) as paragraphs of bounded length, set with
+        no space between them so that they read as the one paragraph they are."""
+        style = style or self.s.body
+        pieces = split_markup(markup)
+        if len(pieces) == 1:
+            return [Paragraph(markup, style)]
+        joined = [
+            style.clone(f"{style.name}-joined-{i}", spaceBefore=before, spaceAfter=after)
+            for i, (before, after) in enumerate(
+                [(style.spaceBefore, 0), (0, 0), (0, style.spaceAfter)]
+            )
+        ]
+        last = len(pieces) - 1
+        return [
+            Paragraph(piece, joined[0 if i == 0 else 2 if i == last else 1])
+            for i, piece in enumerate(pieces)
+        ]
+
     def mono(
         self, value: str | None, width: float, size: float = 8.0, *, token: bool = False
     ) -> str:
@@ -163,16 +191,25 @@ class ReportBuilder:
         commands: Iterable[tuple[Any, ...]] = (),
         *,
         header: bool = False,
+        joined: set[int] | None = None,
     ) -> Table:
-        style = [
+        """A ruled table; rows in ``joined`` run on into the next row with no rule between."""
+        style: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
             ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
             ("TOPPADDING", (0, 0), (-1, -1), 3),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
             ("LINEABOVE", (0, 0), (-1, 0), 0.4, RULE),
         ]
+        if joined:
+            style += [
+                ("LINEBELOW", (0, row), (-1, row), 0.4, RULE)
+                for row in range(len(rows))
+                if row not in joined
+            ]
+        else:
+            style.append(("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE))
         if header:
             style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
         style.extend(commands)
@@ -313,7 +350,7 @@ class ReportBuilder:
         )
         rows: list[tuple[str, Any]] = [
             ("Reference", self.t(review.determination_reference)),
-            ("Rationale", self.lines(review.determination_rationale)),
+            ("Rationale", self.paras(self.lines(review.determination_rationale), self.s.cell)),
             ("Decided by", self.t(review.determination_by)),
             ("Decided", self.t(review.determination_at)),
         ]
@@ -359,7 +396,7 @@ class ReportBuilder:
                     self.s.body,
                 )
             )
-            widths = [30, FRAME_WIDTH - 30 - 62 - 40 - 66, 62, 40, 66]
+            widths = [30, FRAME_WIDTH - 30 - 62 - 60 - 66, 62, 60, 66]
             rows: list[list[Any]] = [
                 self.header_cells("#", "Finding", "Severity", "CVSS", "Status")
             ]
@@ -369,7 +406,7 @@ class ReportBuilder:
                         self.p(self.t(finding.id), self.s.cell),
                         self.p(self.finding_heading(finding), self.s.cell),
                         self.p(severity_pill(finding.severity), self.s.cell),
-                        self.p(self.t(finding.cvss_score), self.s.cell),
+                        self.p(self.cvss_cell(finding, bold=False), self.s.cell),
                         self.p(self.t(_words(finding.status)), self.s.cell),
                     ]
                 )
@@ -484,27 +521,23 @@ class ReportBuilder:
         rows: list[list[Any]] = [self.header_cells("Item", "Status", "Question and answer")]
         commands: list[tuple[Any, ...]] = []
         items = {item.id: item for item in run.template.items}
-        for row, answer in enumerate(answers, start=1):
+        joined: set[int] = set()
+        for answer in answers:
             item = items.get(answer.item_id)
             background, foreground = STATUS_COLOURS.get(answer.status, ("#ffffff", "#000000"))
             label = STATUS_LABELS.get(answer.status, _words(answer.status))
             status = self.p(
                 f'<font color="{foreground}"><b>{self.t(label)}</b></font>', self.s.cell
             )
-            commands.append(("BACKGROUND", (1, row), (1, row), colors.HexColor(background)))
-            if answer.status == "open":
-                commands.append(("BACKGROUND", (0, row), (0, row), ALERT_SHADE))
-                commands.append(("BACKGROUND", (2, row), (2, row), ALERT_SHADE))
-                commands.append(("LINEBEFORE", (0, row), (0, row), 3, ALERT))
-            details: list[Flowable] = [
-                self.p(self.t(item.prompt if item else "(item not in the template)"), self.s.cell)
-            ]
+            details: list[Flowable] = self.paras(
+                self.t(item.prompt if item else "(item not in the template)"), self.s.cell
+            )
             if answer.note:
-                details.append(self.p(f"<b>Note:</b> {self.lines(answer.note)}", self.s.cell))
+                details += self.paras(f"<b>Note:</b> {self.lines(answer.note)}", self.s.cell)
             if answer.severity_override:
                 default = item.default_severity if item else None
-                details.append(
-                    self.p(
+                details.extend(
+                    self.paras(
                         f"<b>Severity override:</b> {severity_pill(answer.severity_override)}"
                         f" (template default: {self.t(default or 'none')})."
                         f" <b>Justification:</b> {self.lines(answer.override_justification)}",
@@ -522,14 +555,25 @@ class ReportBuilder:
             if who:
                 text = "; ".join(who)
                 details.append(self.p(self.t(text[:1].upper() + text[1:]), self.s.muted))
-            rows.append(
-                [
-                    self.p(self.mono(answer.item_id, id_width, 7.5, token=True), self.s.cell),
-                    status,
-                    details,
-                ]
-            )
-        table = self.table(rows, [id_width, status_width, detail_width], commands, header=True)
+            # Long details run on in rows of bounded length: ReportLab re-wraps a whole row
+            # each time it splits it across a page, so one long row costs the square of its
+            # length.
+            first = len(rows)
+            for number, part in enumerate(row_parts(details)):
+                if number:
+                    joined.add(len(rows) - 1)
+                mono = self.mono(answer.item_id, id_width, 7.5, token=True)
+                head = [self.p(mono, self.s.cell), status] if not number else ["", ""]
+                rows.append([*head, part])
+            last = len(rows) - 1
+            commands.append(("BACKGROUND", (1, first), (1, last), colors.HexColor(background)))
+            if answer.status == "open":
+                commands.append(("BACKGROUND", (0, first), (0, last), ALERT_SHADE))
+                commands.append(("BACKGROUND", (2, first), (2, last), ALERT_SHADE))
+                commands.append(("LINEBEFORE", (0, first), (0, last), 3, ALERT))
+        table = self.table(
+            rows, [id_width, status_width, detail_width], commands, header=True, joined=joined
+        )
         # Rows can be longer than a page (notes of 20,000 characters): they split inside, and a
         # repeated header would then land in the middle of a page.
         table.repeatRows = 0
@@ -579,9 +623,19 @@ class ReportBuilder:
         # Keep the heading with its table and the first lines of the description.
         return [KeepTogether([*head, *body[:1]]), *body[1:]]
 
+    def cvss_cell(self, finding: Finding, *, bold: bool = True) -> str:
+        """Every named score, one a line: 'CVSS-B 9.3 Critical', then CVSS-BT/BE/BTE."""
+        cvss = finding.cvss
+        if cvss is None:
+            return "not scored" if bold else DASH
+        lines = [escape(str(r) if bold else f"{r.name} {r.score:.1f}") for r in cvss.ratings]
+        if bold:
+            lines[0] = f"<b>{lines[0]}</b>"
+        return "<br/>".join(lines)
+
     def finding_table(self, finding: Finding) -> Table:
         label, value = 84.0, FRAME_WIDTH / 2 - 84.0
-        cvss = f"<b>{finding.cvss_score}</b>" if finding.cvss_score is not None else "not scored"
+        cvss = self.cvss_cell(finding)
         product = " ".join(p for p in (finding.vendor, finding.product, finding.versions) if p)
         vex = finding.vex_status
         approved = finding.approved_by or "not approved"
@@ -648,56 +702,74 @@ class ReportBuilder:
             return [self.p("<i>No description.</i>", self.s.muted)]
         out: list[Flowable] = []
         for block in markdown.parse(text):
-            out.append(self.block(block))
+            out.extend(self.block(block))
         return out
 
-    def block(self, block: markdown.Block) -> Flowable:
+    def block(self, block: markdown.Block) -> list[Flowable]:
         s = self.s
         if block.kind == "code":
             return self.code(block.text)
         if block.kind == "rule":
-            return HRFlowable(width="100%", thickness=0.5, color=RULE, spaceBefore=4, spaceAfter=6)
+            rule = HRFlowable(width="100%", thickness=0.5, color=RULE, spaceBefore=4, spaceAfter=6)
+            return [rule]
         try:
             if block.kind == "heading":
                 style = s.h3 if block.level <= 2 else s.h4
-                return self.p(block.text or "&nbsp;", style)
+                return self.paras(block.text or "&nbsp;", style)
             if block.kind == "item":
                 indent = 14 + 14 * block.level
                 style = s.bullet.clone(
                     f"rs-bullet-{block.level}", leftIndent=indent, bulletIndent=indent - 11
                 )
-                return Paragraph(block.text, style, bulletText=escape(block.marker))
+                first, *rest = split_markup(block.text)
+                return [
+                    Paragraph(first, style, bulletText=escape(block.marker)),
+                    *(Paragraph(piece, style) for piece in rest),
+                ]
             if block.kind == "quote":
-                return self.p(block.text, s.quote)
-            return self.p(block.text, s.body)
+                return self.paras(block.text, s.quote)
+            return self.paras(block.text, s.body)
         except ValueError:  # pragma: no cover - markup is ours; a parser surprise stays readable
             return self.code(block.text)
 
-    def code(self, text: str) -> Flowable:
-        """A monospaced block, wrapped hard at the frame width, on a shaded background."""
+    def code(self, text: str) -> list[Flowable]:
+        """A monospaced block, wrapped hard at the frame width, on a shaded background: in
+        shaded tables of at most CODE_LINES lines that join up, because ReportLab's cost of
+        splitting one cell across pages grows with the square of its length."""
         size = self.s.code.fontSize
         per_line = max(20, int((FRAME_WIDTH - 2 * CODE_PADDING) / (size * MONO_CHAR)) - 1)
         lines: list[str] = []
         for line in text.expandtabs(4).split("\n"):
             lines.extend(chunk_code(line, per_line))
+        groups = [lines[i : i + CODE_LINES] for i in range(0, len(lines), CODE_LINES)] or [[]]
+        return [
+            self.code_table(group, first=i == 0, last=i == len(groups) - 1)
+            for i, group in enumerate(groups)
+        ]
+
+    def code_table(self, lines: list[str], *, first: bool, last: bool) -> Flowable:
         pre = Preformatted("\n".join(lines) or " ", self.s.code)
+        style: list[tuple[Any, ...]] = [
+            ("BACKGROUND", (0, 0), (-1, -1), CODE_SHADE),
+            ("LINEBEFORE", (0, 0), (-1, -1), 0.4, RULE),
+            ("LINEAFTER", (0, 0), (-1, -1), 0.4, RULE),
+            ("LEFTPADDING", (0, 0), (-1, -1), CODE_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CODE_PADDING),
+            ("TOPPADDING", (0, 0), (-1, -1), 4 if first else 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5 if last else 0),
+        ]
+        if first:
+            style.append(("LINEABOVE", (0, 0), (-1, -1), 0.4, RULE))
+        if last:
+            style.append(("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE))
         return Table(
             [[pre]],
             colWidths=[FRAME_WIDTH],
-            style=TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, -1), CODE_SHADE),
-                    ("BOX", (0, 0), (-1, -1), 0.4, RULE),
-                    ("LEFTPADDING", (0, 0), (-1, -1), CODE_PADDING),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), CODE_PADDING),
-                    ("TOPPADDING", (0, 0), (-1, -1), 4),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                ]
-            ),
-            splitInRow=1,
+            style=TableStyle(style),
+            splitInRow=0,  # a piece moves whole: splitting inside one cell can loop
             hAlign="LEFT",
-            spaceBefore=2,
-            spaceAfter=7,
+            spaceBefore=2 if first else 0,
+            spaceAfter=7 if last else 0,
         )
 
     # -- custody ------------------------------------------------------------------------------
@@ -833,7 +905,7 @@ class ReportBuilder:
                     self.kv(rows),
                     Spacer(1, 8),
                     self.p(escape(intro), self.s.body),
-                    self.code(VERIFY_RECIPE),
+                    *self.code(VERIFY_RECIPE),
                     self.p(
                         escape(f"End of report{DOT}package {self.content.package_id}"),
                         self.s.muted,
@@ -841,6 +913,20 @@ class ReportBuilder:
                 ]
             )
         ]
+
+
+def row_parts(flowables: list[Flowable]) -> list[list[Flowable]]:
+    """Flowables grouped into table-row parts of at most about PIECE characters of text."""
+    parts: list[list[Flowable]] = [[]]
+    size = 0
+    for flowable in flowables:
+        length = len(flowable.getPlainText()) if isinstance(flowable, Paragraph) else 0
+        if parts[-1] and size + length > PIECE:
+            parts.append([])
+            size = 0
+        parts[-1].append(flowable)
+        size += length
+    return parts
 
 
 def chunk_code(line: str, width: int) -> list[str]:

@@ -158,3 +158,71 @@ def wrap_token(text: str, width: int, breaks: str = "./-_:#@") -> list[str]:
         text = text[cut:]
     lines.append(text)
     return lines
+
+
+# ReportLab wraps a paragraph again from its start each time it is split across a page, and
+# splits a long word one measured character at a time: a paragraph's cost grows with the square
+# of its length (a 1 MiB one-word body took minutes). Untrusted text therefore reaches it in
+# pieces of at most this many characters, each its own paragraph, so the report costs time in
+# proportion to its input.
+PIECE = 3000
+_TAG = re.compile(r"<(/?)([a-zA-Z]+)[^>]*?(/?)>")
+_ENTITY = re.compile(r"&[a-zA-Z0-9#]{1,10};")
+
+
+def split_markup(markup: str, limit: int = PIECE) -> list[str]:
+    """Cut paragraph markup into pieces of at most about ``limit`` characters of text.
+
+    Cuts fall after a space or a ``<br/>`` where there is one in the second half of a piece,
+    else anywhere between characters (a long word); never inside a tag or an entity. Tags
+    open at a cut are closed at the end of the piece and opened again at the start of the
+    next, so bold or Courier text stays so across the cut."""
+    if len(markup) <= limit:
+        return [markup]
+    pieces: list[str] = []
+    current: list[str] = []
+    opened: list[tuple[str, str]] = []  # (name, the opening tag as written)
+    count = 0
+    soft = -1  # index in ``current`` just after the last good place to cut
+    soft_opened: list[tuple[str, str]] = []
+
+    def cut(at: int, still_open: list[tuple[str, str]]) -> None:
+        nonlocal current, count, soft
+        head, tail = current[:at], current[at:]
+        pieces.append("".join(head) + "".join(f"</{name}>" for name, _ in reversed(still_open)))
+        current = [tag for _, tag in still_open] + tail
+        count = sum(1 for part in tail if not part.startswith("<"))
+        soft = -1
+
+    position = 0
+    while position < len(markup):
+        char = markup[position]
+        tag = _TAG.match(markup, position) if char == "<" else None
+        entity = _ENTITY.match(markup, position) if char == "&" else None
+        if tag is not None:
+            text, position = tag.group(0), tag.end()
+            closing, name, empty = tag.group(1), tag.group(2).lower(), tag.group(3)
+            current.append(text)
+            if empty:  # <br/>: a line ends here, a good place to cut
+                soft, soft_opened = len(current), list(opened)
+            elif closing:
+                if opened and opened[-1][0] == name:
+                    opened.pop()
+            else:
+                opened.append((name, text))
+            continue
+        text = entity.group(0) if entity is not None else char
+        position += len(text)
+        current.append(text)
+        count += 1
+        if char == " ":
+            soft, soft_opened = len(current), list(opened)
+        if count >= limit:
+            if soft > len(current) // 2:
+                cut(soft, soft_opened)
+            else:
+                cut(len(current), list(opened))
+    rest = "".join(current)
+    if rest.strip() or not pieces:
+        pieces.append(rest)
+    return pieces

@@ -21,6 +21,7 @@ from typing import Any
 from reviewstation import markings
 from reviewstation.dates import parse_date, today
 from reviewstation.errors import InputError, NotFound, PermissionDenied
+from reviewstation.text import check_line
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -94,10 +95,14 @@ class Review:
         return {**asdict(self), "days_left": self.days_left(on), "clock": self.clock(on)}
 
 
-def _text(value: str, what: str, *, required: bool = True) -> str:
+def _text(value: str, what: str, *, required: bool = True, one_line: bool = True) -> str:
+    """A descriptive field; one-line fields (all but the determination rationale) refuse
+    newlines and control or bidi characters: they are shown in lists and on terminals."""
     value = value.strip()
     if required and not value:
         raise InputError(f"The review's {what} must not be empty.")
+    if one_line:
+        check_line(f"review's {what}", value)
     if len(value) > MAX_TEXT or not all(c.isprintable() or c in "\n\t" for c in value):
         raise InputError(f"The review's {what} is too long or contains control characters.")
     return value
@@ -210,7 +215,10 @@ def insert_review(conn: Connection, record: ReviewRecord, *, marking: str) -> in
             record.determination_reference, "determination reference", required=False
         ),
         "determination_rationale": _text(
-            record.determination_rationale, "determination rationale", required=False
+            record.determination_rationale,
+            "determination rationale",
+            required=False,
+            one_line=False,
         ),
         "determination_by": None,
         "determination_at": None,
@@ -280,7 +288,7 @@ def write_determination(
         (
             determination,
             _text(reference, "determination reference", required=False),
-            _text(rationale, "determination rationale", required=False),
+            _text(rationale, "determination rationale", required=False, one_line=False),
             _check_name(by, "decider"),
             audit.now(),
             audit.now(),
@@ -450,7 +458,7 @@ def _plan_determination(
     if determination != "pending" and not rationale.strip():
         raise InputError("A determination needs a written rationale.")
     _text(reference, "determination reference", required=False)
-    _text(rationale, "determination rationale", required=False)
+    _text(rationale, "determination rationale", required=False, one_line=False)
     details = {"from": review.determination, "to": determination, "reference": reference}
     return _Step(
         "review.determination",

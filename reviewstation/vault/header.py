@@ -20,6 +20,7 @@ from reviewstation.crypto.identity import b64, unb64
 from reviewstation.crypto.kdf import Argon2Params
 from reviewstation.errors import InputError, VaultCorrupt
 from reviewstation.storage import atomic_write, read_bounded
+from reviewstation.text import check_line
 from reviewstation.vault.keys import header_mac_key
 
 HEADER_NAME = "vault.header"
@@ -78,6 +79,8 @@ class KeySlot:
                 raise InputError("The recovery slot in the vault header names a user.")
         elif not isinstance(user, str) or not user:
             raise InputError("A key slot in the vault header names no user.")
+        else:  # shown at unlock and by `vault info`: never a newline or escape sequence
+            check_line("user name in a key slot of the vault header", user)
         kdf_obj = obj.get("kdf")
         kdf = None
         if kind == "passphrase":
@@ -114,6 +117,7 @@ class HeaderCheckpoint:
                 raise InputError("The header checkpoint's entry count is invalid.")
             if not all(isinstance(v, str) for v in (head, user, at)):
                 raise InputError("The header checkpoint is malformed.")
+            check_line("user name of the header checkpoint", user)
             return cls(
                 count,
                 head,

@@ -441,6 +441,23 @@ def _v7_findings_counts(conn: Connection) -> None:
     )
 
 
+def _v8_cvss_base_scores(conn: Connection) -> None:
+    """``cvss_score`` was the score of the whole vector, so a vector with threat (E) or
+    environmental metrics stored its CVSS-BT/BE/BTE score under the name "base score". It is
+    now CVSS-B: the score of the vector's base metrics alone. The vector, the reviewers'
+    assessment, is unchanged, so no revision is recorded. Self-contained on purpose (a
+    shipped migration must not follow later changes to findings/scoring.py)."""
+    from cvss import CVSS4
+
+    base = ("AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA")
+    rows = conn.execute("SELECT id, cvss_vector FROM findings WHERE cvss_vector IS NOT NULL")
+    for finding_id, vector in rows.fetchall():
+        parts = str(vector).split("/")
+        kept = [p for p in parts[1:] if p.partition(":")[0] in base]
+        score = float(CVSS4("/".join([parts[0], *kept])).base_score)
+        conn.execute("UPDATE findings SET cvss_score = ? WHERE id = ?", (score, finding_id))
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -449,6 +466,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("packages: trusted signers, exports, imports, review sources", _v5_packages),
     ("export approval requests (two-person integrity)", _v6_export_requests),
     ("indexes for counting and filtering findings per review", _v7_findings_counts),
+    ("findings: cvss_score is CVSS-B, from the vector's base metrics alone", _v8_cvss_base_scores),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -68,6 +68,7 @@ class Session:
     identity: PrivateIdentity | None = field(repr=False)
     _lock: WriterLock | None = field(repr=False)
     closed: bool = False
+    read_only_reason: str | None = None
 
     @property
     def vault_id(self) -> str:
@@ -76,6 +77,11 @@ class Session:
     @property
     def marking(self) -> str:
         return self.header.marking
+
+    @property
+    def recovery(self) -> bool:
+        """Unlocked with the recovery key: the master key only, no user key or identity."""
+        return self._user_key is None
 
     @property
     def master(self) -> bytes:
@@ -102,8 +108,9 @@ class Session:
             raise PermissionDenied(
                 f"Cannot {what}: a session opened with the recovery key only reads and verifies."
             )
-        if self.read_only:
-            raise PermissionDenied(f"Cannot {what}: the vault is open read-only.")
+        if self.read_only or self.read_only_reason is not None:
+            why = self.read_only_reason or "the vault is open read-only."
+            raise PermissionDenied(f"Cannot {what}: {why}")
 
     def require_writable(self, what: str) -> None:
         """For changes to the vault's content: own keys, and not an auditor."""

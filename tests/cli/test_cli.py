@@ -258,3 +258,24 @@ def test_desktop_app_without_a_display_is_one_clear_line(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "graphical session" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_vault_status_says_what_the_session_may_do(tmp_path: Path) -> None:
+    path = tmp_path / "v.rsvault"
+    init = rs("vault", "init", str(path), "--user", "alice", stdin=PASS + "\n")
+    recovery = init.stdout.splitlines()[1].rsplit(": ", 1)[1]
+    lead = rs("vault", "status", str(path), "--json", stdin=PASS + "\n")
+    assert lead.returncode == 0, lead.stderr
+    facts = json.loads(lead.stdout)
+    assert facts["can_write"] and facts["can_approve"] and facts["reason"] is None
+    assert facts["access"] == "read-write" and facts["unlock"] == "own keys"
+    plain = rs("vault", "status", str(path), "--recovery", stdin=recovery + "\n")
+    assert plain.returncode == 0, plain.stderr
+    assert "Access     read-only" in plain.stdout
+    assert "unlocked with recovery key" in plain.stdout
+    why = [line for line in plain.stdout.splitlines() if line.startswith("Why")]
+    assert len(why) == 1 and "recovery key" in why[0]
+    reader = json.loads(
+        rs("vault", "status", str(path), "--read-only", "--json", stdin=PASS + "\n").stdout
+    )
+    assert not reader["can_write"] and reader["can_sign"] and "read-only" in reader["reason"]

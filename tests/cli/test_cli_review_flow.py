@@ -84,6 +84,12 @@ def test_review_checklist_finding_flow(tmp_path: Path) -> None:
         "--link",
         f"{run_id}:{item}",
     ).split()[0]
+    # ``review show`` prints the Overview's read model: checklist progress, findings by severity.
+    shown = json.loads(ok("review", "show", vault, review, "--json"))
+    assert shown["findings_by_severity"]["critical"] == 1
+    assert [(c["id"], c["answered"]) for c in shown["checklists"]] == [(int(run_id), 1)]
+    text = ok("review", "show", vault, review)
+    assert "1 critical" in text and "1/" in text.split("Checklist", 1)[1]
     detail = json.loads(ok("finding", "show", vault, finding, "--json"))
     assert detail["cvss_score"] == 9.3
     assert detail["links"] == [{"run": int(run_id), "item": item}]

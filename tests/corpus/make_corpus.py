@@ -162,6 +162,11 @@ CARDS = {
     ),
     "card-not-base64.json": card(signing={"p384": "!!!", "mldsa87": "???"}),
     "card-types.json": card(signing=[1, 2], recipient="x", name=5),
+    # Terminal injection (issue 13): one-line fields are refused before anything is shown.
+    "card-name-forges-fingerprint.json": card(name="Alice\nP-384      " + "ab" * 48),
+    "card-role-conceal.json": card(role="lead\x1b[8m"),
+    "card-vault-id-bidi.json": card(vault_id="v\u202e"),
+    "card-name-osc52.json": card(name="Eve\x1b]52;c;cm0gLXJmIH4=\x07"),
 }
 
 

@@ -22,6 +22,8 @@ RITA = "rita passphrase"
 
 # Scores published by FIRST's calculator for its specification examples, as reproduced by
 # independent implementations (cvss4-js, polycvss, cvss-rs) — not by the library under test.
+# Each is the score of the whole vector (CVSS-B, or CVSS-BT for the E:U line); the named scores
+# are checked one by one in test_cvss_first.py.
 FIRST_SCORES = [
     ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3),
     ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 10.0),
@@ -49,7 +51,7 @@ def vault(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("vector", "expected"), FIRST_SCORES)
 def test_cvss4_scores_match_first(vector: str, expected: float) -> None:
-    assert score_cvss4(vector).base_score == expected
+    assert score_cvss4(vector).overall.score == expected
 
 
 def test_stored_score_matches_the_vector(vault: Path) -> None:
@@ -60,6 +62,30 @@ def test_stored_score_matches_the_vector(vault: Path) -> None:
         )
     assert finding.cvss_score == expected
     assert finding.cvss_vector == vector
+
+
+def test_stored_score_is_cvss_b_and_the_others_are_named(vault: Path) -> None:
+    """A vector with threat or environmental metrics stores CVSS-B (base metrics alone), not
+    the vector's full score (FIRST's calculator; tests/findings/test_cvss_first.py)."""
+    base = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    with open_vault(vault, RITA, user="rita") as session:
+        finding = service.add_finding(
+            session, 1, title="t", severity="high", cvss_vector=f"{base}/E:U"
+        )
+        assert finding.cvss_score == 9.3
+        assert finding.cvss is not None
+        assert finding.cvss.summary() == "CVSS-B 9.3 Critical, CVSS-BT 8.1 High"
+        finding = service.update_finding(session, finding.id, cvss_vector=f"{base}/MAV:P/MAC:H")
+        assert finding.cvss_score == 9.3
+        assert finding.cvss is not None and str(finding.cvss.overall) == "CVSS-BE 5.4 Medium"
+        stored = service.get_finding(session.conn, finding.id)
+        assert (stored.cvss_score, stored.to_json()["cvss_scores"]) == (
+            9.3,
+            {"CVSS-B": 9.3, "CVSS-BE": 5.4},
+        )
+        finding = service.update_finding(session, finding.id, cvss_vector="")
+        assert (finding.cvss_vector, finding.cvss_score, finding.cvss) == (None, None, None)
+        assert "cvss_scores" not in finding.to_json()
 
 
 @pytest.mark.parametrize("bad", ["CVSS:4.0/AV:Q", "CVSS:3.1/AV:N/AC:L", "nonsense", "CVSS:4.0/"])

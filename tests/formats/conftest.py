@@ -32,7 +32,11 @@ PACKAGE_ID = "3b1f6c1e-8f5e-4a8e-9d7a-0c9b8e7f6a51"
 CREATED = "2026-11-23T19:20:32Z"
 CANARY = "WITHDRAWN-CANARY-7f3e"
 CVSS_CRITICAL = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"  # 9.3
-CVSS_HIGH = "CVSS:4.0/AV:L/AC:L/AT:P/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"  # 7.3
+# Threat, environmental and supplemental metrics: CVSS-B 8.5, CVSS-BT 5.9, CVSS-BTE 8.9 (FIRST's
+# calculator, tests/findings/test_cvss_first.py).
+CVSS_HIGH = (
+    "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U/MSC:H/MSI:S/MSA:S/RE:M"
+)
 CPE = "cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*"
 
 

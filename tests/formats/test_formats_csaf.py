@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -168,13 +169,19 @@ def test_ids_cve_cwe_and_cvss(built: Built) -> None:
     notes = {n["title"]: n for n in affected["notes"]}
     assert notes["Finding"]["category"] == "description"
     assert notes["Finding"]["text"].startswith("The model wrote a working exploit")
-    assert notes["CVSS v4.0"]["text"].startswith(
-        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N (base score 9.3"
+    assert notes["CVSS v4.0"]["text"] == (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N (CVSS-B 9.3 Critical)"
     )
+    assert "CVSS v4.0 CVSS-B 9.3 Critical." in affected["threats"][0]["details"]
     assert notes["Portion marking"]["text"].startswith("(CUI)")
     # CSAF 2.0 scores hold CVSS v2/v3 only; a v4.0 vector never poses as one.
     assert all("scores" not in v for v in vulns.values())
     fixed = vulns[built.uids["fixed"]]
+    # Threat and environmental metrics: the base score is CVSS-B, the others keep their names.
+    named = "CVSS-B 8.5 High, CVSS-BT 5.9 Medium, CVSS-BTE 8.9 High"
+    assert {n["title"]: n["text"] for n in fixed["notes"]}["CVSS v4.0"].endswith(f"({named})")
+    assert f"CVSS v4.0 {named}." in fixed["threats"][0]["details"]
+    assert "base score" not in json.dumps(vulns)
     assert fixed["cve"] == "CVE-2026-12345"
     assert fixed["cwe"] == {"id": "CWE-416", "name": "Use After Free"}
     # A CWE whose name ReviewStation does not know travels as a note, not with a wrong name.

@@ -294,3 +294,41 @@ def test_hostile_shapes_do_not_crash() -> None:
     ]
     for doc in docs:
         mandatory_problems(doc)
+
+
+# CVSS 3.1 with temporal metrics. Scores from FIRST's CVSS v3.1 specification formulas
+# (section 7.2/7.3): base 9.8; temporal = roundup(9.8 x 0.91 (E:U) x 0.95 (RL:O) x 1 (RC:C))
+# = 8.5; environmental with no environmental metric set = 8.5.
+V31_TEMPORAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:U/RL:O/RC:C"
+
+
+def _v31_temporal(**change: object) -> Doc:
+    doc = base()
+    doc["vulnerabilities"][0]["scores"][0]["cvss_v3"] = {
+        "version": "3.1",
+        "vectorString": V31_TEMPORAL,
+        "baseScore": 9.8,
+        "baseSeverity": "CRITICAL",
+        "temporalScore": 8.5,
+        "temporalSeverity": "HIGH",
+        "environmentalScore": 8.5,
+        "environmentalSeverity": "HIGH",
+        **change,
+    }
+    return doc
+
+
+def test_cvss31_scores_are_checked_under_their_own_names(
+    validators: dict[str, Validator],
+) -> None:
+    doc = _v31_temporal()
+    assert errors(validators["csaf"], doc) == []
+    assert mandatory_problems(doc) == []
+    for change in (
+        {"baseScore": 8.5, "baseSeverity": "HIGH"},  # the temporal score named "base"
+        {"temporalScore": 9.8, "temporalSeverity": "CRITICAL"},  # the base named "temporal"
+        {"environmentalScore": 9.8},
+        {"temporalSeverity": "CRITICAL"},
+    ):
+        found = [p for p in mandatory_problems(_v31_temporal(**change)) if p.test == "6.1.9"]
+        assert found, change

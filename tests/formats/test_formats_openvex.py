@@ -72,7 +72,13 @@ def test_vulnerability_names_and_products(built: Built) -> None:
         {"@id": "pkg:pypi/libfoo@1.2", "identifiers": {"purl": "pkg:pypi/libfoo@1.2"}}
     ]
     assert affected["supplier"] == "Foo Project"
-    assert affected["status_notes"].startswith("(CUI) Severity critical; CVSS v4.0 CVSS:4.0/")
+    assert affected["status_notes"].startswith(
+        "(CUI) Severity critical; CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+        " (CVSS-B 9.3 Critical); CWE-787"
+    )
+    fixed = statements[built.uids["fixed"]]["status_notes"]
+    assert "(CVSS-B 8.5 High, CVSS-BT 5.9 Medium, CVSS-BTE 8.9 High)" in fixed
+    assert "base score" not in fixed
     gateway = statements[built.uids["under_investigation"]]["products"][0]
     assert gateway["@id"].startswith("urn:reviewstation:product:")
     assert "identifiers" not in gateway

@@ -97,11 +97,13 @@ def test_result_message_and_properties(built: Built) -> None:
     assert props["status"] == "draft"
     assert props["portionMarking"] == "CUI"
     assert props["portionMark"] == "(CUI)"
-    assert props["cvss"] == {
-        "version": "4.0",
-        "vectorString": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
-        "baseScore": 9.3,
-    }
+    assert props["cvss"]["vectorString"] == (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    )
+    assert (props["cvss"]["baseScore"], props["cvss"]["baseSeverity"]) == (9.3, "CRITICAL")
+    assert "threatScore" not in props["cvss"] and "environmentalScore" not in props["cvss"]
+    assert props["cvssScore"] == {"name": "CVSS-B", "score": 9.3}
+    assert props["security-severity"] == "9.3"
     assert props["cwe"] == "CWE-787"
     assert props["vexStatus"] == "affected"
     assert props["product"]["identifier"] == "pkg:pypi/libfoo@1.2"
@@ -162,3 +164,21 @@ def test_self_check_catches_a_broken_log(content: PackageContent) -> None:
     log["runs"][0]["results"][0]["ruleIndex"] = 99
     with pytest.raises(FormatCheckError, match="wrong rule"):
         sarif.self_check(log)
+
+
+def test_cvss_names_and_security_severity(built: Built) -> None:
+    """Threat and environmental metrics: baseScore is CVSS-B, the vector's full score is named,
+    and security-severity is the most specific score (CVSS-BTE here), as documented."""
+    log = sarif.build(built.full)
+    props = _results(log)[built.uids["fixed"]]["properties"]
+    cvss = props["cvss"]
+    assert (cvss["baseScore"], cvss["baseSeverity"]) == (8.5, "HIGH")
+    assert (cvss["threatScore"], cvss["threatSeverity"]) == (5.9, "MEDIUM")
+    assert (cvss["environmentalScore"], cvss["environmentalSeverity"]) == (8.9, "HIGH")
+    assert cvss["exploitMaturity"] == "UNREPORTED"
+    assert cvss["modifiedSubIntegrityImpact"] == "SAFETY"
+    assert props["cvssScore"] == {"name": "CVSS-BTE", "score": 8.9}
+    assert props["security-severity"] == "8.9"
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["CWE-416"]["properties"]["security-severity"] == "8.9"
+    assert rules["CWE-787"]["properties"]["security-severity"] == "9.3"

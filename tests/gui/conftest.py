@@ -91,20 +91,33 @@ AUDITOR = "audrey"
 AUDITOR_PASSPHRASE = "auditor passphrase 1"
 
 
+DEMO_RECOVERY: dict[Path, str] = {}  # the demo template's recovery key, by its path
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo vault (sample review, checklist, findings) plus an auditor, built once."""
+    """The demo vault (sample review, checklist, findings) plus an auditor, built once.
+
+    Its recovery key is ``DEMO_RECOVERY[path]`` (see ``demo_recovery_key``).
+    """
     from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER, populate
     from reviewstation.crypto.kdf import floor_params
     from reviewstation.vault.accounts import add_user
     from reviewstation.vault.session import open_vault
 
     path = tmp_path_factory.mktemp("demo") / "Demo.rsvault"
-    create_vault(path, DEMO_USER, DEMO_PASSPHRASE, role="lead", kdf=floor_params())
+    _, DEMO_RECOVERY[path] = create_vault(
+        path, DEMO_USER, DEMO_PASSPHRASE, role="lead", kdf=floor_params()
+    )
     populate(path)
     with open_vault(path, DEMO_PASSPHRASE, user=DEMO_USER) as session:
         add_user(session, AUDITOR, "auditor", AUDITOR_PASSPHRASE, kdf=floor_params())
     return path
+
+
+@pytest.fixture
+def demo_recovery_key(demo_template: Path) -> str:
+    return DEMO_RECOVERY[demo_template]
 
 
 @pytest.fixture

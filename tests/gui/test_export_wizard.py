@@ -306,7 +306,15 @@ def test_no_review_shown_lists_no_request(qtbot: QtBot, shell: Shell, demo_vault
 
 
 def test_a_read_only_lead_session_says_so(qtbot: QtBot, window: MainWindow) -> None:
-    info = replace(window.ctx.info, read_only=True)
+    reader = replace(
+        window.ctx.permissions,
+        can_write=False,
+        can_approve=False,
+        can_export=False,
+        can_manage_own_keys=False,
+        reason="The vault is open read-only: nothing can be changed in this session.",
+    )
+    info = replace(window.ctx.info, read_only=True, permissions=reader)
     box = PendingApprovals(Context(window.ctx.vault, info, window.ctx.clipboard))
     qtbot.addWidget(box)
     assert info.role == "lead"

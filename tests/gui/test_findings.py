@@ -14,7 +14,7 @@ from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.findings import service
 from reviewstation.gui.dialogs import ConfirmDialog
 from reviewstation.gui.finding_editor import FindingEditor
-from reviewstation.gui.findings_model import PAGE
+from reviewstation.gui.findings_model import COLUMNS, PAGE
 from reviewstation.gui.findings_view import FindingsPage
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.review_dialog import NewReviewDialog
@@ -118,6 +118,8 @@ def test_search_box_filters_by_full_text(qtbot: QtBot, window: MainWindow) -> No
 def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: MainWindow) -> None:
     page = findings_page(window)
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    cvss_column = [key for key, _ in COLUMNS].index("cvss_score")
+    assert page.model.headerData(cvss_column, Qt.Orientation.Horizontal) == "CVSS-B"
     page.table.setFocus()
     page.table.setCurrentIndex(page.model.index(0, 2))
     QTest.keyClick(page.table, Qt.Key.Key_Return)
@@ -125,10 +127,10 @@ def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: Ma
     qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
     assert editor.top_banner.text() == "UNCLASSIFIED"
     # The demo finding is rated high while its vector scores Critical: shown, not hidden.
-    assert editor.cvss_score.text() == "9.3 Critical (the severity chosen is high)"
+    assert editor.cvss_score.text() == "CVSS-B 9.3 Critical (the severity chosen is high)"
     assert editor.cvss_score.property("role") == "warning"
     editor.severity_combo.setCurrentText("critical")
-    assert editor.cvss_score.text() == "9.3 Critical"
+    assert editor.cvss_score.text() == "CVSS-B 9.3 Critical"
     assert editor.cvss_score.property("role") == ""
     editor.severity_combo.setCurrentText("high")
     assert "working proof of concept" in editor.preview.toPlainText()
@@ -145,7 +147,13 @@ def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: Ma
     QTest.keyClicks(
         editor.cvss_edit, "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
     )
-    assert editor.cvss_score.text().startswith(("8.", "9."))
+    assert editor.cvss_score.text().startswith(("CVSS-B 8.", "CVSS-B 9."))
+    # Threat metrics: CVSS-B stays the base metrics' score; the severity compared with the
+    # chosen one is the most specific score's (FIRST's calculator: B 9.3, BT 8.1).
+    editor.cvss_edit.setText("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U")
+    assert editor.cvss_score.text() == "CVSS-B 9.3 Critical, CVSS-BT 8.1 High"
+    assert editor.cvss_score.property("role") == ""
+    editor.cvss_edit.setText("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
     editor.title_edit.selectAll()
     QTest.keyClicks(editor.title_edit, "Edited title")
     QTest.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
@@ -314,8 +322,15 @@ def test_f5_reads_the_findings_again(qtbot: QtBot, shell: Shell, demo_vault: Pat
         service.add_finding(session, 1, title="Written meanwhile", severity="low")
 
     done: list[object] = []
+    # A write the GUI does not hear about (another process's, seen by a read-only session):
+    # the window does not listen to the "vault changed" signal meanwhile.
+    shell.vault.changed.disconnect(window._on_vault_changed)
     shell.vault.submit(add_one, done.append, done.append)
     qtbot.waitUntil(lambda: done != [], timeout=TIMEOUT)
+    shell.vault.changed.connect(window._on_vault_changed)
     assert page.model.rowCount() == 3
     window.ui.actionRefresh.trigger()
     qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=TIMEOUT)
+    # A write through the vault thread, by any page or dialog, shows at once.
+    shell.vault.submit(add_one, done.append, done.append)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 5, timeout=TIMEOUT)

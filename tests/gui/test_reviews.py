@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from reviewstation.app import views
 from reviewstation.gui import overview
 from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.review_dialog import NewReviewDialog
@@ -107,13 +108,13 @@ def test_opening_loads_the_overview_once(
     qtbot: QtBot, shell: Shell, demo_vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real = overview.load_overview
+    real = views.review_overview
 
-    def counting(session: Session, review_id: int) -> overview.OverviewData:
+    def counting(session: Session, review_id: int) -> views.ReviewOverview:
         calls.append(review_id)
         return real(session, review_id)
 
-    monkeypatch.setattr(overview, "load_overview", counting)
+    monkeypatch.setattr(overview, "review_overview", counting)  # as the page calls it
     window = open_main_window(qtbot, shell, demo_vault)
     qtbot.waitUntil(lambda: window.workspace.overview.review is not None, timeout=TIMEOUT)
     drained: list[object] = []  # the vault thread runs jobs in order: all before it are done

@@ -24,6 +24,7 @@ from reviewstation.crypto.identity import parse_card
 from reviewstation.errors import ReviewStationError
 from reviewstation.packages.sums import parse_sums
 from reviewstation.packages.verify import verify_package
+from reviewstation.text import visible
 from reviewstation.vault.header import HEADER_NAME, Header
 from reviewstation.vault.session import open_vault
 
@@ -79,6 +80,7 @@ def test_corpus_file_only_raises_typed_errors(path: Path, tmp_path: Path) -> Non
             result = parse(path, tmp_path)
         except ReviewStationError as exc:
             assert str(exc) and "\n" not in str(exc).strip(), exc  # noqa: PT017
+            assert visible(str(exc)) == str(exc), exc  # no raw control echoed  # noqa: PT017
             refused += 1
         else:
             if hasattr(result, "close"):

@@ -150,7 +150,8 @@ def build_content(tmp: Path) -> PackageContent:
             severity="critical",
             kind="vulnerability",
             body=uaf_body(),
-            cvss_vector="CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            # CVSS-B 9.3, CVSS-BT 8.1 (FIRST's calculator; tests/findings/test_cvss_first.py)
+            cvss_vector="CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U",
             cwe="CWE-416",
             vendor="ExampleOS",
             product="kernel",

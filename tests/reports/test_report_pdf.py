@@ -151,7 +151,8 @@ def test_findings_are_ordered_by_severity_with_their_fields(pages: list[str]) ->
     uaf = pages[page_of(pages, "FINDING 1") - 1]
     for value in (
         "CRITICAL",
-        "9.3",
+        "CVSS-B 9.3 Critical",
+        "CVSS-BT 8.1 High",
         "CWE-416",
         "ExampleOS kernel 6.1 to 6.9",
         "sent to clearinghouse",
@@ -160,7 +161,8 @@ def test_findings_are_ordered_by_severity_with_their_fields(pages: list[str]) ->
         "model-card.pdf (carried in this package)",
     ):
         assert value in uaf, value
-    assert "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N" in squeeze(uaf)
+    assert "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U" in squeeze(uaf)
+    assert "base score" not in " ".join(pages).lower()
     assert "pkg:generic/exampleos-kernel@6.9" in squeeze(uaf)
 
 
@@ -297,3 +299,11 @@ def test_same_bytes_in_other_processes(content: PackageContent, pdf: bytes, tmp_
             [sys.executable, "-c", code, str(saved)], capture_output=True, check=True, env=env
         )
         assert result.stdout == pdf
+
+
+def test_summary_table_names_the_cvss_scores(pages: list[str]) -> None:
+    """The summary's CVSS cell gives CVSS-B (base metrics alone) and the vector's other named
+    scores, never one unnamed number."""
+    summary = pages[page_of(pages, f"(CUI) {UAF_TITLE}") - 1]
+    assert "CVSS-B 9.3" in summary
+    assert "CVSS-BT 8.1" in summary

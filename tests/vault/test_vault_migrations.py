@@ -167,3 +167,36 @@ def test_migration_7_indexes_findings_per_review_for_counts(tmp_path: Path) -> N
     ).fetchall()
     assert any("findings_by_review_status" in str(row[3]) for row in plan), plan
     conn.close()
+
+
+def test_migration_8_stores_cvss_b_from_the_base_metrics_alone(tmp_path: Path) -> None:
+    # Before: cvss_score was the whole vector's score (CVSS-BT 8.1 for E:U) named "base".
+    # Expected values are FIRST's calculator's (tests/findings/test_cvss_first.py).
+    base = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    rows = [
+        (f"{base}/E:U", 8.1, 9.3),
+        (f"{base}/MAV:P/MAC:H", 5.4, 9.3),
+        (f"{base}/E:U/CR:H/IR:L/AR:M/MAV:A/S:P/U:Red", 6.1, 9.3),
+        (base, 9.3, 9.3),
+        (None, None, None),
+    ]
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=7)
+    t = "2026-01-01T00:00:00Z"
+    conn.execute(
+        "INSERT INTO reviews (uid, title, developer, model_name, access_mode, received,"
+        " deadline, marking, created, created_by, updated)"
+        " VALUES ('r', 'R', 'D', 'M', 'api', ?, ?, 'U', ?, 'a', ?)",
+        (t, t, t, t),
+    )
+    for n, (vector, old, _) in enumerate(rows):
+        conn.execute(
+            "INSERT INTO findings (uid, review_id, kind, title, severity, cvss_vector,"
+            " cvss_score, portion_marking, author, created, updated)"
+            " VALUES (?, 1, 'vulnerability', 't', 'high', ?, ?, 'U', 'a', ?, ?)",
+            (f"f{n}", vector, old, t, t),
+        )
+    assert migrate(conn, target=8) == [8]
+    stored = conn.execute("SELECT cvss_vector, cvss_score, revision FROM findings ORDER BY id")
+    assert [(v, s) for v, s, _ in stored.fetchall()] == [(v, new) for v, _, new in rows]
+    conn.close()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from reviewstation.app.views import artifact_details
 from reviewstation.artifacts import attest, catalog, custody, erase, export, intake, viewing
 from reviewstation.artifacts.catalog import KINDS, Artifact
 from reviewstation.artifacts.inspection import (
@@ -142,9 +142,9 @@ def _add(args: argparse.Namespace) -> int:
     for name in result.declared_not_received:
         output.line(f"missing: {name} is in the declared hashes but was not received")
     for artifact in result.mismatches:
-        sys.stderr.write(
+        output.error(
             f"reviewstation: WARNING: SHA-256 MISMATCH for {artifact.path}: declared"
-            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody.\n"
+            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody."
         )
     problems = result.mismatches or result.declared_not_received or not result.added
     return 1 if problems else 0
@@ -264,8 +264,8 @@ def _print_inspection(summary: Inspection) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     with open_session(args, mode="read") as session:
-        artifact = catalog.get_artifact(session.conn, args.artifact)
-        events = custody.events(session.conn, artifact.id)
+        details = artifact_details(session, args.artifact)  # what the Artifacts tab shows
+    artifact, events = details.artifact, details.events
     if args.json:
         output.emit_json(artifact.to_json(custody=events))
         return 0
@@ -303,9 +303,7 @@ def _view(args: argparse.Namespace) -> int:
     if args.json or not isinstance(result, TextPreview):
         output.emit_json(result.to_json())
     else:
-        sys.stdout.write(result.preview)
-        if not result.preview.endswith("\n"):
-            output.line()
+        output.block(result.preview)
     return 0
 
 

@@ -147,7 +147,8 @@ def _show(args: argparse.Namespace) -> int:
         item = items[answer.item_id]
         if item.section != section:
             section = item.section
-            output.line(f"\n  {section}")
+            output.line()
+            output.line(f"  {section}")
         output.line(f"    [{answer.status:<14}] {answer.item_id}: {item.prompt}")
         if answer.note:
             output.line(f"        note: {answer.note}")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from reviewstation.app.views import finding_view
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.errors import InputError
@@ -134,7 +135,7 @@ def _add(args: argparse.Namespace) -> int:
             links=_links(args.link),
             **changes,
         )
-    score = f", CVSS {finding.cvss_score}" if finding.cvss_score is not None else ""
+    score = f", {finding.cvss.summary()}" if finding.cvss else ""
     output.line(f"{finding.id} finding recorded: {finding.portion_mark} {finding.title}{score}")
     return 0
 
@@ -178,8 +179,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     with open_session(args, mode="read") as session:
-        finding = service.get_finding(session.conn, args.id)
-        history = service.revisions(session.conn, finding.id)
+        view = finding_view(session, args.id)  # what the GUI's editor shows
+    finding, history = view.finding, view.history
     if args.json:
         output.emit_json({**finding.to_json(), "revisions": history})
         return 0
@@ -187,8 +188,9 @@ def _show(args: argparse.Namespace) -> int:
     output.line(
         f"  Review {finding.review_id}, {finding.kind}, {finding.severity}, {finding.status}"
     )
-    if finding.cvss_vector:
-        output.line(f"  CVSS {finding.cvss_score} {finding.cvss_vector}")
+    if finding.cvss:
+        output.line(f"  CVSS v4.0 {finding.cvss.summary()}")
+        output.line(f"  CVSS vector {finding.cvss.vector}")
     for label, value in (
         ("CWE", finding.cwe),
         ("Product", " ".join(filter(None, [finding.vendor, finding.product, finding.versions]))),
@@ -201,8 +203,11 @@ def _show(args: argparse.Namespace) -> int:
         if value:
             output.line(f"  {label:<11} {value}")
     for ref in finding.evidence:
+        name = view.paths.get(ref.artifact_uid)
         output.line(
-            f"  Evidence    {ref.artifact_uid}" + (f"#{ref.sample_id}" if ref.sample_id else "")
+            f"  Evidence    {ref.artifact_uid}"
+            + (f"#{ref.sample_id}" if ref.sample_id else "")
+            + (f" ({name})" if name else "")
         )
     for run, item in finding.links:
         output.line(f"  Checklist   run {run} item {item}")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from reviewstation.app.identity import read_card
+from reviewstation.app.packages import import_into_vault, verify_in_vault
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
 from reviewstation.packages import approval
 from reviewstation.packages.export import export_package
-from reviewstation.packages.importer import import_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import require_review
+from reviewstation.text import person
 
 
 def cards(paths: list[Path] | None) -> list[PublicIdentity]:
@@ -51,9 +53,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     export.set_defaults(run=_export)
 
-    verify = cmds.add_parser("verify", help="check a package (no vault needed)")
+    verify = cmds.add_parser(
+        "verify", parents=[unlock], help="check a package (with --trust, no vault needed)"
+    )
     verify.add_argument("file", type=Path, metavar="FILE")
-    verify.add_argument("--trust", action="append", type=Path, required=True, metavar="CARD")
+    verify.add_argument("--trust", action="append", type=Path, metavar="CARD")
+    verify.add_argument(
+        "--vault",
+        metavar="VAULT",
+        help="trust this vault's trust store and decrypt with the unlocked user's key",
+    )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=_verify)
 
@@ -110,7 +119,8 @@ def _export(args: argparse.Namespace) -> int:
             evidence=args.evidence,
             plaintext_ok=args.plaintext,
         )
-    form = f"encrypted for {', '.join(result.recipients)}" if result.encrypted else "plaintext"
+    names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
+    form = f"encrypted for {names}" if result.encrypted else "plaintext"
     output.line(
         f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
     )
@@ -126,7 +136,7 @@ def _request(args: argparse.Namespace) -> int:
         made = approval.request_export(
             session, args.review, evidence=args.evidence, recipients=recipients
         )
-    names = ", ".join(approval.shown(r["name"]) for r in made.recipients)
+    names = ", ".join(person(str(r["name"]), str(r["fingerprint"])) for r in made.recipients)
     form = f"encrypted for {names}" if names else "plaintext"
     output.line(
         f"{made.id} export request for review {made.review_id} by {made.requested_by}"
@@ -171,12 +181,13 @@ def _requests(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    trusted = cards(args.trust)
+    if args.vault is None and not args.trust:
+        raise InputError("Name the sender's card with --trust CARD, or a vault with --vault.")
+    cards(args.trust)  # a card that cannot be read is named before anything else
     if not args.file.is_file():  # cannot check: exit 2, not "invalid"
         raise InputError(f"{args.file} is not a file.")
     try:
-        with verify_package(args.file, trusted) as package:
-            report = package.to_json()
+        report = _verified_report(args)
     except (InputError, CryptoError) as exc:
         if args.json:
             output.emit_json({"valid": False, "reason": str(exc), "file": str(args.file)})
@@ -192,18 +203,29 @@ def _verify(args: argparse.Namespace) -> int:
     signer = report["signer"]
     output.line(f"  signer  {signer['name']} ({signer['role']}) P-384 {signer['p384_fingerprint']}")
     if report["encrypted"]:
-        names = ", ".join(r["name"] for r in report["recipients"])
-        output.line(f"  encrypted for {names}; contents not inspected")
+        names = ", ".join(
+            person(str(r.get("name")), str(r.get("signing") or r.get("fingerprint")))
+            for r in report["recipients"]
+        )
+        inside = "decrypted and checked" if report["decrypted"] else "contents not inspected"
+        output.line(f"  encrypted for {names}; {inside}")
     for check in report["checks"]:
         output.line(f"  ok: {check}")
     output.line("VALID")
     return 0
 
 
+def _verified_report(args: argparse.Namespace) -> dict[str, Any]:
+    if args.vault is None:
+        with verify_package(args.file, cards(args.trust)) as package:
+            return package.to_json()
+    with open_session(args, mode="read") as session:
+        return verify_in_vault(session, args.file, args.trust or [])
+
+
 def _import(args: argparse.Namespace) -> int:
-    extra = cards(args.trust)
     with open_session(args) as session:
-        result = import_package(session, args.file, extra)
+        result = import_into_vault(session, args.file, args.trust or [])
     if args.json:
         output.emit_json(result.to_json())
         return 0
@@ -213,7 +235,8 @@ def _import(args: argparse.Namespace) -> int:
         )
         return 0
     output.line(
-        f"{result.package_id} imported from {result.signer} (sequence {result.sequence}) into"
+        f"{result.package_id} imported from {person(result.signer, result.signer_fingerprint)}"
+        f" (sequence {result.sequence}) into"
         f" review {result.review_id}: {result.findings_added} findings added,"
         f" {result.findings_updated} updated, {result.runs_added} checklist runs added,"
         f" {result.evidence_added} evidence files"

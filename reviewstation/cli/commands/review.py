@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
+from reviewstation.app.views import review_overview
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.reviews import service
@@ -118,11 +120,23 @@ def _print(review: Review) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     with open_session(args, mode="read") as session:
-        review = service.get_review(session.conn, args.id)
+        overview = review_overview(session, args.id)  # what the GUI's Overview shows
+    review = overview.review
     if args.json:
-        output.emit_json(review.to_json())
-    else:
-        _print(review)
+        output.emit_json(
+            review.to_json()
+            | {
+                "checklists": [dataclasses.asdict(run) for run in overview.runs],
+                "findings_by_severity": overview.severities,
+            }
+        )
+        return 0
+    _print(review)
+    for run in overview.runs:
+        signed = f", signed off by {run.signed_off_by}" if run.signed_off_by else ""
+        output.line(f"  Checklist      {run.title}: {run.answered}/{run.total} answered{signed}")
+    counts = ", ".join(f"{n} {s}" for s, n in overview.severities.items() if n)
+    output.line(f"  Findings       {overview.findings}" + (f" ({counts})" if counts else ""))
     return 0
 
 

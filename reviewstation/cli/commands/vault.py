@@ -1,8 +1,9 @@
-"""vault init | info | verify | policy"""
+"""vault init | info | status | verify | policy"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from reviewstation.app.verify import verify_workspace
@@ -16,6 +17,7 @@ from reviewstation.storage import read_bounded
 from reviewstation.vault import policy
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
+from reviewstation.vault.permissions import permissions
 from reviewstation.vault.session import create_vault
 
 
@@ -35,6 +37,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     info.add_argument("vault", metavar="VAULT")
     info.add_argument("--json", action="store_true")
     info.set_defaults(run=_info)
+
+    status = cmds.add_parser(
+        "status",
+        parents=[unlock_options()],
+        help="unlock and say what this session may do (and why not)",
+    )
+    status.add_argument("vault", metavar="VAULT")
+    status.add_argument(
+        "--read-only", action="store_true", help="open without the writer lock, as a reader"
+    )
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=_status)
 
     verify = cmds.add_parser(
         "verify",
@@ -134,6 +148,37 @@ def _info(args: argparse.Namespace) -> int:
         output.line(
             f"Checkpoint {checkpoint.count} entries, signed by {checkpoint.user} at {checkpoint.at}"
         )
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    with open_session(args, mode="read" if args.read_only else "write") as session:
+        perms = permissions(session)
+        vault_id, marking = session.vault_id, session.marking
+    if args.json:
+        output.emit_json(
+            {"vault": str(args.vault), "vault_id": vault_id, "marking": marking}
+            | dataclasses.asdict(perms)
+            | {"access": perms.access}
+        )
+        return 0
+    output.line(f"Vault      {args.vault} ({marking})")
+    output.line(f"User       {perms.user} ({perms.role}), unlocked with {perms.unlock}")
+    output.line(f"Access     {perms.access}")
+    allowed = [
+        what
+        for what, yes in (
+            ("write", perms.can_write),
+            ("approve", perms.can_approve),
+            ("export", perms.can_export),
+            ("sign", perms.can_sign),
+            ("manage own keys", perms.can_manage_own_keys),
+        )
+        if yes
+    ]
+    output.line(f"May        {', '.join(allowed) or 'read and verify only'}")
+    if perms.reason:
+        output.line(f"Why        {perms.reason}")
     return 0
 
 

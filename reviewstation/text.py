@@ -1,0 +1,93 @@
+"""Strings that did not come from the program: made visible before display, refused at input.
+
+A name on an identity card, a finding title, a file name or an audit detail may hold bytes a
+terminal obeys (escape sequences that move the cursor, hide text or write the clipboard; a
+carriage return or backspaces that overwrite what was printed; a newline that forges a line)
+or characters that reorder or hide text (bidi overrides and isolates, zero-width and other
+format characters). ``visible`` shows each such character as a backslash escape, so what is
+printed is what is there; ordinary letters of every script are kept. ``check_line`` refuses
+them in fields that are one line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from reviewstation.errors import InputError
+
+# Unicode categories that are never shown as themselves: controls (C0, DEL, C1), format
+# characters (bidi marks, overrides and isolates, zero-width characters, tags, soft hyphen),
+# line and paragraph separators, surrogates (a lone one cannot be printed), and code points
+# not yet assigned (a newer terminal may treat them as format characters).
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Cn"})
+# Refused in one-line fields; unassigned code points stay allowed as input (a newer Unicode
+# than this Python's may assign them), they are only shown escaped.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+_ASCII_SAFE = re.compile(r"[\x20-\x7e]*")
+
+
+def escape_char(char: str) -> str:
+    """``\\x1b``, ``\\u202e`` or ``\\U000e0001``: the code point, as Python writes it."""
+    point = ord(char)
+    if point < 0x100:
+        return f"\\x{point:02x}"
+    if point < 0x10000:
+        return f"\\u{point:04x}"
+    return f"\\U{point:08x}"
+
+
+def hidden(char: str) -> bool:
+    """True for a character ``visible`` escapes."""
+    return unicodedata.category(char) in _HIDDEN_CATEGORIES
+
+
+def visible(value: object) -> str:
+    """``value`` as text a terminal or a label shows as it is: every character that could
+    act instead of appearing is written as an escape. Idempotent (an escape is printable), so
+    layers that each make text visible compose; a backslash is kept as it is, and people are
+    told apart by fingerprint (``person``), never by a name alone."""
+    text = value if isinstance(value, str) else str(value)
+    if _ASCII_SAFE.fullmatch(text):
+        return text  # the common case: printable ASCII
+    return "".join(escape_char(c) if hidden(c) else c for c in text)
+
+
+def person(name: str, fingerprint: str) -> str:
+    """A person from a card as shown everywhere: the name (visible) and the first 16 hex
+    digits of the P-384 fingerprint, so two cards with the same name are told apart."""
+    return f"{visible(name)} [{fingerprint[:16]}]"
+
+
+def people(names: list[str], fingerprints: list[str] | tuple[str, ...]) -> str:
+    """``person`` for each, comma-separated (names without a fingerprint are shown alone)."""
+    prints = list(fingerprints) + [""] * (len(names) - len(fingerprints))
+    return ", ".join(person(n, f) if f else visible(n) for n, f in zip(names, prints, strict=False))
+
+
+def visible_lines(value: object) -> list[str]:
+    """``value`` split at its own line breaks, each line made visible: for the program's own
+    multi-line text only (a foreign string is shown with ``visible``, newlines escaped)."""
+    text = value if isinstance(value, str) else str(value)
+    return [visible(part) for part in text.split("\n")]
+
+
+def first_refused(value: str) -> int | None:
+    """The index of the first character a one-line field refuses, or None."""
+    for index, char in enumerate(value):
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return index
+    return None
+
+
+def check_line(field: str, value: str) -> str:
+    """``value`` unchanged if it is one line of visible text; else one-line ``InputError``
+    naming the field and the first offending character."""
+    index = first_refused(value)
+    if index is not None:
+        raise InputError(
+            f"The {field} must be one line without control or formatting characters;"
+            f" it has {escape_char(value[index])} at position {index + 1}."
+        )
+    return value

@@ -1,0 +1,65 @@
+"""`package verify`: alone with the sender's card, or inside the receiving vault (its trust
+store, and the unlocked user's key to open a package encrypted for her)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+PASS = "correct horse battery"
+
+
+def rs(*args: str, stdin: str = PASS + "\n") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reviewstation", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def ok(*args: str) -> str:
+    result = rs(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_verify_inside_the_receiving_vault_opens_a_package_sealed_for_its_user(
+    tmp_path: Path,
+) -> None:
+    sender, receiver = str(tmp_path / "a.rsvault"), str(tmp_path / "b.rsvault")
+    ok("vault", "init", sender, "--user", "alice", "--marking", "CUI")
+    ok("vault", "init", receiver, "--user", "bob", "--marking", "CUI")
+    alice, bob = tmp_path / "alice.card", tmp_path / "bob.card"
+    ok("identity", "export", sender, "--out", str(alice))
+    ok("identity", "export", receiver, "--out", str(bob))
+    ok("review", "create", sender, "--title", "Model X", "--developer", "Lab", "--model", "X-1")
+    ok("finding", "add", sender, "--review", "1", "--title", "Heap overflow", "--severity", "high")
+    package = str(tmp_path / "p.rspkg")
+    ok("package", "export", sender, "--review", "1", "--out", package, "--recipient", str(bob))
+
+    alone = ok("package", "verify", package, "--trust", str(alice))
+    assert re.search(r"encrypted for bob \[[0-9a-f]{16}\]; contents not inspected", alone)
+    inside = ok("package", "verify", package, "--vault", receiver, "--trust", str(alice))
+    assert re.search(r"encrypted for bob \[[0-9a-f]{16}\]; decrypted and checked", inside)
+    assert "ok: inner: all" in inside and inside.rstrip().endswith("VALID")
+    report = json.loads(
+        ok("package", "verify", package, "--vault", receiver, "--trust", str(alice), "--json")
+    )
+    assert report["decrypted"] is True
+
+    # The receiving vault's trust store alone does not know alice yet: the package is refused.
+    untrusted = rs("package", "verify", package, "--vault", receiver)
+    assert untrusted.returncode == 1 and untrusted.stdout.startswith("INVALID: ")
+
+    # Neither a card nor a vault: nothing to check against, one line, exit 2.
+    nothing = rs("package", "verify", package)
+    assert nothing.returncode == 2
+    assert nothing.stderr.strip().splitlines() == [
+        "reviewstation: error: Name the sender's card with --trust CARD, or a vault with --vault."
+    ]
