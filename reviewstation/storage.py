@@ -7,6 +7,7 @@ place to fail the Nth write.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 from pathlib import Path
@@ -16,6 +17,31 @@ if TYPE_CHECKING:
     from typing_extensions import Buffer
 
 from reviewstation.errors import InputError, VaultError
+
+
+def link_refused(path: Path, what: str) -> VaultError:
+    return VaultError(
+        f"The {what} {path} is a symbolic link; ReviewStation never opens a vault file through"
+        " a link (put the real file there, or remove the link), and nothing was changed."
+    )
+
+
+def refuse_link(path: Path, what: str) -> None:
+    """A symbolic link at ``path`` (to a file, to a folder, or dangling) is refused."""
+    if os.path.islink(path):
+        raise link_refused(path, what)
+
+
+def open_nofollow(path: Path, flags: int, what: str, mode: int = 0o600) -> int:
+    """``os.open`` that never follows a symbolic link at the last component (O_NOFOLLOW): a
+    link there, dangling or not, is one sentence and nothing is created, truncated or read.
+    Other OSErrors are raised as they are, for the caller's own sentence."""
+    try:
+        return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(path):
+            raise link_refused(path, what) from exc
+        raise
 
 
 def fsync_dir(folder: Path) -> None:
@@ -37,7 +63,7 @@ def atomic_write(path: Path, data: bytes, what: str) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        fd = open_nofollow(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, what)
         try:
             write_fd_all(fd, data)
             os.fsync(fd)
@@ -61,7 +87,7 @@ def atomic_write(path: Path, data: bytes, what: str) -> None:
 def append_line(path: Path, line: bytes, what: str) -> None:
     """Append one line durably (O_APPEND: concurrent appenders never interleave a line)."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        fd = open_nofollow(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, what)
         try:
             write_fd_all(fd, line.rstrip(b"\n") + b"\n")
             os.fsync(fd)
@@ -71,10 +97,15 @@ def append_line(path: Path, line: bytes, what: str) -> None:
         raise VaultError(f"Could not write the {what} ({exc.strerror or exc}).") from exc
 
 
-def read_bounded(path: Path, limit: int, what: str) -> bytes:
-    """Read a whole small file, refusing anything larger than ``limit`` before reading it."""
+def read_bounded(path: Path, limit: int, what: str, *, follow: bool = True) -> bytes:
+    """Read a whole small file, refusing anything larger than ``limit`` before reading it.
+    ``follow=False`` for files in the vault folder: a symbolic link is refused."""
     try:
-        with open(path, "rb") as handle:
+        if follow:
+            handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
+        else:
+            handle = os.fdopen(open_nofollow(path, os.O_RDONLY, what), "rb")
+        with handle:
             data = handle.read(limit + 1)
     except FileNotFoundError as exc:
         raise InputError(f"The {what} {path} does not exist.") from exc
@@ -105,9 +136,7 @@ class StreamFile:
         self.what = what
         self.written = 0
         try:
-            self._fd: int | None = os.open(
-                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600
-            )
+            self._fd: int | None = open_nofollow(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, what)
         except FileExistsError as exc:
             raise VaultError(f"Could not create the {what}: {path} already exists.") from exc
         except OSError as exc:
@@ -240,5 +269,5 @@ class _FdRaw(io.RawIOBase):
 def open_new_stream(path: Path) -> io.BufferedWriter:
     """A new file (exclusive, mode 0600) as a buffered, seekable stream for libraries that
     write through a file object (zipfile); its writes go through ``write_fd_all``."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     return io.BufferedWriter(_FdRaw(fd), buffer_size=1 << 20)

@@ -26,6 +26,7 @@ _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Cn"})
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 _ASCII_SAFE = re.compile(r"[\x20-\x7e]*")
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")  # only these need a category look-up
 
 
 def escape_char(char: str) -> str:
@@ -51,7 +52,12 @@ def visible(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     if _ASCII_SAFE.fullmatch(text):
         return text  # the common case: printable ASCII
-    return "".join(escape_char(c) if hidden(c) else c for c in text)
+    return _NOT_PRINTABLE_ASCII.sub(_escape_if_hidden, text)
+
+
+def _escape_if_hidden(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return escape_char(char) if hidden(char) else char
 
 
 def person(name: str, fingerprint: str) -> str:

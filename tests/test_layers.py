@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "progress",
             "text",
             "archive",
+            "ziparchive",
         ),
     ),
     ("crypto", ("crypto",)),

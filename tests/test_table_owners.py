@@ -90,10 +90,9 @@ def all_writes() -> dict[str, set[str]]:
     }
 
 
-# Schema migrations run before any session, in their own transactions, and are frozen history:
-# a data migration (``_v8_cvss_base_scores``) is self-contained on purpose, so that it keeps
-# doing what it did when it shipped whatever the owner's code becomes. It may write any table
-# in ``OWNERS``; it is the one exception.
+# Schema migrations run once, at unlock, before any feature code: they may rewrite stored data
+# for a new schema (migration 8 re-scores findings), and must not import the features to do it
+# (a migration's meaning is fixed when it ships). Only tables the schema knows are allowed.
 MIGRATIONS = "vault/migrations.py"
 
 

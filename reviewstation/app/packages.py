@@ -9,23 +9,22 @@ without a vault (the receiving side's first look) stays in ``packages.verify``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from reviewstation.app.identity import read_card
 from reviewstation.packages import trust
 from reviewstation.packages.importer import ImportResult, import_package
-from reviewstation.packages.verify import verify_package
+from reviewstation.packages.verify import VerifyReport, verify_package
 from reviewstation.progress import CancelFlag
 from reviewstation.vault.session import Session
 
 
-def verify_in_vault(session: Session, path: Path, extra_cards: list[Path]) -> dict[str, Any]:
+def verify_in_vault(session: Session, path: Path, extra_cards: list[Path]) -> VerifyReport:
     """The verified package's report; raises a ReviewStationError naming the failed check."""
     cards = trust.trusted(session.conn) + [read_card(p) for p in extra_cards]
     revoked = trust.revoked_fingerprints(session.conn)
     recipient = session.identity.recipient if session.identity is not None else None
     with verify_package(path, cards, revoked=revoked, recipient=recipient) as package:
-        return package.to_json()
+        return package.report()
 
 
 def import_into_vault(

@@ -39,7 +39,7 @@ from reviewstation.crypto import aead
 from reviewstation.crypto.kdf import hkdf
 from reviewstation.errors import CryptoError, VaultError
 from reviewstation.progress import CancelFlag, check_cancel
-from reviewstation.storage import StreamFile, fsync_dir
+from reviewstation.storage import StreamFile, fsync_dir, open_nofollow, refuse_link
 
 BLOBS_DIR = "blobs"
 BLOB_SUFFIX = ".blob"
@@ -65,6 +65,7 @@ def blob_path(vault: Path, name: str) -> Path:
 
 def ensure_blobs_dir(vault: Path) -> Path:
     folder = blobs_dir(vault)
+    refuse_link(folder, "blob folder")
     if not folder.is_dir():
         try:
             folder.mkdir(mode=0o700)
@@ -213,8 +214,9 @@ def _classify_size(ref: BlobRef, actual: int) -> BlobCorrupt | None:
 def _open(vault: Path, ref: BlobRef) -> tuple[int, StreamCipher]:
     """Open and authenticate the header, then check the length against the record."""
     path = blob_path(vault, ref.name)
+    refuse_link(path.parent, "blob folder")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = open_nofollow(path, os.O_RDONLY, "blob")
     except FileNotFoundError as exc:
         raise BlobCorrupt(f"{ref.what}: its blob {ref.name} is missing.", "missing") from exc
     except OSError as exc:

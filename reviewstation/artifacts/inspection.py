@@ -45,9 +45,11 @@ KINDS = (
     "other",
 )
 TEXT_FORMATS = ("text", "markdown", "json", "jsonl", "csv")
-PICKLE_FORMATS = ("pickle", "pytorch-zip")
+PICKLE_FORMATS = ("pickle", "pytorch-zip", "zip-with-pickles", "tar-with-pickles")
 WEIGHT_FORMATS = ("safetensors", "gguf")
-VERDICTS = ("dangerous", "unknown-imports", "expected")  # worst first
+# Worst first. Only "expected" is mild: every import on the allow-list AND everything scanned.
+# "incomplete": some content was not scanned (a limit, a cut, bytes that are not a pickle).
+VERDICTS = ("dangerous", "unknown-imports", "incomplete", "expected")
 RISKS = ("dangerous", "unknown", "expected")  # worst first
 
 # Limits, each above what an inspector writes (so honest summaries round-trip) and small
@@ -519,7 +521,9 @@ class ScannedMember:
 
 @dataclass(frozen=True, kw_only=True)
 class PickleScan(Summary):
-    """A pickle, or a PyTorch ZIP checkpoint of pickles: it can run code, whatever it says."""
+    """A pickle, or an archive of pickles (a PyTorch checkpoint, an ``.npz``, a Keras file):
+    it can run code, whatever it says. ``not_scanned`` says what the scan could not read;
+    with anything there the verdict is never "expected"."""
 
     FORMATS: ClassVar[tuple[str, ...]] = PICKLE_FORMATS
 
@@ -533,6 +537,8 @@ class PickleScan(Summary):
     torchscript_code: tuple[str, ...] | None = None
     storages: int | None = None
     members: int | None = None
+    not_scanned: tuple[str, ...] | None = None  # None: a summary from before the field
+    container: str | None = None  # "joblib", "legacy torch.save", "NumPy .npy", "zlib-…"
 
     @property
     def can_run_code(self) -> bool:
@@ -540,11 +546,18 @@ class PickleScan(Summary):
 
     @property
     def is_zip(self) -> bool:
-        return self.format == "pytorch-zip"
+        return self.format in ("pytorch-zip", "zip-with-pickles", "tar-with-pickles")
 
     @property
     def dangerous(self) -> tuple[str, ...]:
         return tuple(i.callable for i in self.imports if i.risk == "dangerous")
+
+    @property
+    def incomplete(self) -> bool:
+        """Something was not scanned (listed, or a member that could not be read)."""
+        return bool(self.not_scanned) or any(
+            m.error is not None for m in self.members_scanned or ()
+        )
 
     @classmethod
     def from_json(cls, obj: object, *, claim: bool = False) -> PickleScan:
@@ -561,15 +574,6 @@ class PickleScan(Summary):
                 continue
             risk = i.choice("risk", RISKS, "unknown") or "unknown"
             imports.append(PickleImport(name, i.count("count") or 0, risk))
-        # A verdict this version does not know (a newer scanner's) is read as the worst.
-        verdict = f.choice("verdict", VERDICTS, "dangerous") or "unknown-imports"
-        worst = min((RISKS.index(i.risk) for i in imports), default=len(RISKS) - 1)
-        floor = VERDICTS[worst]
-        if VERDICTS.index(verdict) > worst:
-            f.note(
-                f"The verdict {verdict!r} is milder than the imports listed; shown as {floor!r}."
-            )
-            verdict = floor
         scanned: tuple[ScannedMember, ...] | None = None
         count: int | None = None
         raw = f.obj.get("pickles")
@@ -590,6 +594,35 @@ class PickleScan(Summary):
             scanned = tuple(members)
         else:
             count = f.count("pickles")
+        not_scanned = f.texts("not_scanned", ITEMS, TEXT)
+        # A verdict this version does not know (a newer scanner's) is read as the worst, and
+        # none is milder than what the imports and the unscanned parts allow.
+        verdict = f.choice("verdict", VERDICTS, "dangerous") or "unknown-imports"
+        risks = {i.risk for i in imports}
+        floor = (
+            "dangerous"
+            if "dangerous" in risks
+            else "unknown-imports"
+            if "unknown" in risks
+            else "incomplete"
+            if not_scanned or any(m.error is not None for m in scanned or ())
+            else "expected"
+        )
+        if VERDICTS.index(verdict) > VERDICTS.index(floor):
+            f.note(
+                f"The verdict {verdict!r} is milder than the imports and the unscanned parts"
+                f" allow; shown as {floor!r}."
+            )
+            verdict = floor
+        if verdict == "expected" and not_scanned is None:
+            # Written by a scanner from before not_scanned (inspector 1: a deny list, the
+            # first 16 ZIP members, silent limits): its "expected" is not this version's.
+            f.note(
+                "This summary comes from an older scanner that did not account for every"
+                " part of the file; its 'expected' is shown as 'incomplete'. Re-import the"
+                " file for a current verdict."
+            )
+            verdict = "incomplete"
         return cls(
             **common,
             verdict=verdict,
@@ -602,6 +635,8 @@ class PickleScan(Summary):
             torchscript_code=f.texts("torchscript_code", ITEMS, NAME),
             storages=f.count("storages"),
             members=f.count("members"),
+            not_scanned=not_scanned,
+            container=f.text("container", NAME),
             notes=tuple(f.notes),
         )
 
@@ -620,15 +655,11 @@ class PickleScan(Summary):
                     entry["verdict"] = m.verdict
                     entry["opcodes"] = m.opcodes
                 pickles.append(entry)
-            out.update(
-                {
-                    "pickles": pickles,
-                    "imports": imports,
-                    "torchscript_code": list(self.torchscript_code or ()),
-                    "storages": self.storages,
-                    "members": self.members,
-                }
-            )
+            out.update({"pickles": pickles, "imports": imports})
+            if self.torchscript_code is not None:
+                out["torchscript_code"] = list(self.torchscript_code)
+            _put(out, "storages", self.storages)
+            _put(out, "members", self.members)
         else:
             out.update(
                 {
@@ -639,6 +670,9 @@ class PickleScan(Summary):
                     "imports": imports,
                 }
             )
+        if self.not_scanned is not None:
+            out["not_scanned"] = list(self.not_scanned)
+        _put(out, "container", self.container)
         return self._finish_json(out)
 
 
@@ -1146,6 +1180,14 @@ class OtherSummary(Summary):
     @property
     def error(self) -> str | None:
         return self.failure
+
+    @property
+    def can_run_code(self) -> bool:
+        """A pickle, or a checkpoint archive, that could not be read at all: unscanned, so
+        it can run code as far as anyone here knows."""
+        return self.failure is not None and (
+            self.format in PICKLE_FORMATS or (self.format == "zip" and self.kind == "weights")
+        )
 
     @classmethod
     def from_json(cls, obj: object, *, claim: bool = False) -> OtherSummary:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reviewstation.artifacts.blobstore import blobs_dir, is_blob_name
 from reviewstation.errors import VaultError
-from reviewstation.storage import remove_file
+from reviewstation.storage import refuse_link, remove_file
 from reviewstation.vault.database import Connection, DatabaseError
 from reviewstation.vault.session import Session
 
@@ -30,6 +30,7 @@ def referenced(conn: Connection) -> set[str]:
 def scan(vault: Path, conn: Connection) -> tuple[list[str], list[str]]:
     """(orphan blob names, other unexpected entries) under ``blobs/``."""
     folder = blobs_dir(vault)
+    refuse_link(folder, "blob folder")  # never list (and clean) another folder through a link
     try:
         names = sorted(os.listdir(folder))
     except FileNotFoundError:

@@ -12,9 +12,9 @@ import hashlib
 import json
 from typing import Any
 
+from reviewstation import ziparchive
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.blobstore import BlobReader
-from reviewstation.artifacts.inspectors import zipsafe
 from reviewstation.artifacts.inspectors.inspect_eval import (
     _SAMPLE_NAME,
     MAX_JSON_LOG_VIEW,
@@ -47,8 +47,8 @@ def find_sample(session: Session, artifact_ref: int | str, sample_ref: str) -> t
         head = stream.read(4)
         stream.seek(0)
         candidates: list[dict[str, Any]] = []
-        if zipsafe.looks_like(head):
-            archive = zipsafe.open_zip(stream, artifact.size)  # type: ignore[arg-type]
+        if ziparchive.looks_like(head):
+            archive = ziparchive.open_zip(stream, artifact.size)  # type: ignore[arg-type]
             for info in archive.infolist():
                 if _SAMPLE_NAME.match(info.filename):
                     record = _json_member(archive, info.filename, MAX_SAMPLE)

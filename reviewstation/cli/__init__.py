@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from reviewstation import __version__
 from reviewstation.cli import output
@@ -26,7 +26,7 @@ from reviewstation.cli.commands import (
 )
 from reviewstation.errors import ReviewStationError, UsageError
 from reviewstation.process import disable_core_dumps
-from reviewstation.text import visible_lines
+from reviewstation.text import visible, visible_lines
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -37,7 +37,12 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with its messages (which echo arguments) made visible-safe line by line."""
+    """argparse, with its messages made visible-safe: usage and help line by line (the
+    program's own lines), an error (which echoes arguments) as one escaped line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {visible(message)}\n")
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if message:

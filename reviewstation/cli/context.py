@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from reviewstation.app.workspace import open_workspace
@@ -57,7 +58,7 @@ def resolve_unlock(args: argparse.Namespace, vault: Path) -> tuple[str, str, Met
 def open_session(args: argparse.Namespace, mode: Mode = "write") -> Session:
     vault = Path(args.vault)
     user, secret, method = resolve_unlock(args, vault)
-    return open_workspace(
+    session = open_workspace(
         vault,
         secret,
         user=user,
@@ -65,3 +66,7 @@ def open_session(args: argparse.Namespace, mode: Mode = "write") -> Session:
         method=method,
         wait_seconds=args.wait,
     )
+    if session.read_only_reason is not None:
+        # One line on stderr (stdout stays the command's data, --json included).
+        sys.stderr.write(f"reviewstation: {session.read_only_reason}\n")
+    return session

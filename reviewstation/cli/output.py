@@ -52,14 +52,15 @@ def line(text: object = "") -> None:
     sys.stdout.write(visible(text) + "\n")
 
 
-def block(text: str) -> None:
-    """Foreign multi-line text (a preview of a file): each of its lines made visible, tabs
-    expanded to spaces; a final newline is added when missing."""
+def block(text: str, prefix: str = "", first: str | None = None) -> None:
+    """Foreign multi-line text (a finding body, a note, a preview of a file): each of its lines
+    made visible, tabs expanded, and printed after ``prefix`` (``first`` on the first line), so
+    with a prefix no line of it can stand where the program's own lines stand."""
     lines = text.expandtabs().split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    for part in lines:
-        line(part)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the text's final newline; empty text is still one (empty) line
+    for number, part in enumerate(lines):
+        line((first if first is not None and number == 0 else prefix) + part)
 
 
 def error(text: object, stream: TextIO | None = None) -> None:

@@ -331,6 +331,15 @@ class InspectorPanel(QWidget):
             column.addWidget(
                 warning_label(f"The inspector could not read this file: {i.error}", box, loud=True)
             )
+        if i.can_run_code:
+            column.addWidget(
+                warning_label(
+                    "THIS FILE CAN RUN CODE WHEN LOADED: it is a pickle or a checkpoint that"
+                    " could not be scanned at all. It was not loaded here.",
+                    box,
+                    loud=True,
+                )
+            )
         show_warnings(box, column, i.warnings)
         # Kind and size are in the custody column already.
         rest = {k.replace("_", " ").capitalize(): v for k, v in i.fields.items()}

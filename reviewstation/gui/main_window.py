@@ -39,7 +39,8 @@ def vault_name(info: SessionInfo) -> str:
 
 def window_title(info: SessionInfo) -> str:
     access = ", read-only" if info.permissions.read_only else ""
-    return f"ReviewStation — {vault_name(info)} — {info.user} ({info.role}{access})"
+    # The folder's name and the user's come from the disk: shown, never obeyed.
+    return visible(f"ReviewStation — {vault_name(info)} — {info.user} ({info.role}{access})")
 
 
 def _reviews(session: Session) -> list[Review]:
@@ -125,6 +126,8 @@ class MainWindow(QMainWindow):
         self.ui.appStatusBar.addWidget(self.access_label)
         self.ui.appStatusBar.addWidget(self.message_label, 1)
         self.ui.appStatusBar.addPermanentWidget(self.vault_label)
+        if ctx.permissions.reason:  # the access label says it; the user label's tip too
+            self.user_label.setToolTip(ctx.permissions.reason)
 
         self.ui.actionLock.triggered.connect(self.lock_requested)
         self.ui.actionQuit.triggered.connect(self.quit_requested)

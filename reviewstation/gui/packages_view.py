@@ -4,7 +4,6 @@ verify a package file and import it into this vault."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from reviewstation.app.identity import read_card
 from reviewstation.app.packages import import_into_vault, verify_in_vault
@@ -32,6 +31,7 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.packages.export import ExportResult
 from reviewstation.packages.importer import ImportResult
+from reviewstation.packages.verify import VerifyReport
 from reviewstation.text import people, person, visible
 from reviewstation.vault.session import Session
 
@@ -50,23 +50,22 @@ def export_text(result: ExportResult) -> str:
     )
 
 
-def verify_text(report: dict[str, Any]) -> str:
-    signer = report["signer"]
+def verify_text(report: VerifyReport) -> str:
+    manifest, signer = report.manifest, report.signer
     lines = [
         visible(
-            f"VALID: package {report['package_id']} ({report['marking']}),"
-            f" sequence {report['sequence']}"
+            f"VALID: package {manifest.package_id} ({manifest.marking}),"
+            f" sequence {manifest.sequence}"
         ),
-        f"Signer {visible(signer['name'])} ({visible(signer['role'])})"
-        f" P-384 {signer['p384_fingerprint']}",
+        f"Signer {visible(signer.name)} ({visible(signer.role)}) P-384 {signer.fingerprint}",
     ]
-    if report["recipients"]:
-        names = [str(r.get("name")) for r in report["recipients"]]
-        prints = [str(r.get("signing") or r.get("fingerprint")) for r in report["recipients"]]
+    if manifest.recipients:
+        names = [r.name for r in manifest.recipients]
+        prints = [r.signing for r in manifest.recipients]
         lines.append(f"Recipients {people(names, prints)}")
-    if report["encrypted"] and not report["decrypted"]:
+    if report.encrypted and not report.decrypted:
         lines.append("Encrypted, not for this user: contents not inspected.")
-    lines.extend(f"{CHECK} {visible(check)}" for check in report["checks"])
+    lines.extend(f"{CHECK} {visible(check)}" for check in report.checks)
     return "\n".join(lines)
 
 
@@ -258,10 +257,10 @@ class PackagesPage(QWidget):
         self.verify_button.setEnabled(False)
         self.verify_result.setPlainText("Verifying…")
 
-        def job(session: Session) -> dict[str, Any]:
+        def job(session: Session) -> VerifyReport:
             return verify_in_vault(session, path, extra)
 
-        def done(report: dict[str, Any]) -> None:
+        def done(report: VerifyReport) -> None:
             self.verify_button.setEnabled(True)
             self.verify_result.setPlainText(verify_text(report))
 

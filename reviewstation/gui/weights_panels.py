@@ -115,10 +115,18 @@ def weights_panel(box: QWidget, column: QVBoxLayout, i: SafetensorsSummary | Ggu
         column.addStretch(1)
 
 
+_HEADINGS = {
+    "pytorch-zip": "PyTorch checkpoint (ZIP with pickles)",
+    "zip-with-pickles": "Archive with pickles inside (NumPy .npz, Keras, ZIP)",
+    "tar-with-pickles": "Tar archive with pickles inside (oldest torch.save format, tar)",
+}
+
+
 def pickle_panel(box: QWidget, column: QVBoxLayout, i: PickleScan) -> None:
-    column.addWidget(
-        heading("PyTorch checkpoint (ZIP with pickles)" if i.is_zip else "Python pickle", box)
-    )
+    heading_text = _HEADINGS.get(i.format, "Python pickle")
+    if i.container:
+        heading_text += f" ({i.container})"
+    column.addWidget(heading(heading_text, box))
     column.addWidget(
         warning_label(
             "THIS FILE CAN RUN CODE WHEN LOADED. It was not loaded here; load it only on an"
@@ -129,6 +137,7 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, i: PickleScan) -> None:
     )
     imports = sorted(i.imports, key=lambda x: (RISK_ORDER.get(x.risk, 1), x.callable))
     dangerous = [x.callable for x in imports if x.risk == "dangerous"]
+    unknown = [x.callable for x in imports if x.risk == "unknown"]
     if dangerous:
         column.addWidget(
             warning_label(
@@ -139,23 +148,38 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, i: PickleScan) -> None:
                 loud=True,
             )
         )
-    elif i.verdict == "unknown-imports":
+    if unknown:
+        # Allow-list first: anything but the tensor-rebuild helpers is code that would run.
         column.addWidget(
             warning_label(
-                "It imports callables other than the usual tensor-rebuild helpers; review them"
-                " below.",
+                "CAN RUN CODE: it imports callables outside the tensor-rebuild allow-list: "
+                + ", ".join(unknown[:10])
+                + ("…" if len(unknown) > 10 else ""),
                 box,
-                loud=False,
+                loud=True,
             )
         )
-    show_warnings(box, column, list(i.warnings))
-    rows: list[tuple[str, Any]] = [("Verdict", i.verdict)]
+    if i.incomplete:
+        column.addWidget(
+            warning_label(
+                "NOT FULLY SCANNED: what was not read may run code. Not scanned: "
+                + "; ".join((i.not_scanned or ())[:5])
+                + ("…" if len(i.not_scanned or ()) > 5 else ""),
+                box,
+                loud=True,
+            )
+        )
+    # The boxes above already say these, loudly; the rest of the warnings follow as they are.
+    said = ("NOT SCANNED:", "CAN RUN CODE:")
+    show_warnings(box, column, [w for w in i.warnings if not w.startswith(said)])
+    rows: list[tuple[str, Any]] = [("Verdict", i.verdict), ("Container", i.container)]
     if i.is_zip:
         scanned = i.members_scanned or ()
         rows += [
             ("Members", i.members),
             ("Tensor storages", i.storages),
             ("Pickles scanned", display([p.member for p in scanned])),
+            ("Not scanned", display(list(i.not_scanned)) if i.not_scanned else None),
             (
                 "TorchScript code",
                 display(list(i.torchscript_code)) if i.torchscript_code else None,
@@ -167,6 +191,7 @@ def pickle_panel(box: QWidget, column: QVBoxLayout, i: PickleScan) -> None:
             ("Pickles", i.pickle_count),
             ("Opcodes", i.opcodes),
             ("Calls", i.calls),
+            ("Not scanned", display(list(i.not_scanned)) if i.not_scanned else None),
         ]
     column.addWidget(facts(box, rows))
     column.addWidget(heading(f"Callables it would import ({len(imports):,})", box))

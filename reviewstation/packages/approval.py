@@ -49,6 +49,7 @@ from reviewstation.packages import members
 from reviewstation.packages.content import gather
 from reviewstation.packages.sums import build_sums
 from reviewstation.reviews.service import require_review
+from reviewstation.text import visible
 from reviewstation.vault import audit, policy
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -458,7 +459,7 @@ def _evidence_line(conn: Connection, uid: str) -> str:
 def shown(text: str) -> str:
     """Text from a card or a submission, one line, with control and format characters (a
     newline, a bidi override) escaped: it cannot fake a line or a fingerprint."""
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+    return visible(text)
 
 
 def readiness(

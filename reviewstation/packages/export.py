@@ -198,6 +198,15 @@ def _record(
             ),
         )
         point = session.sign_checkpoint(f"package {content.package_id}")
+    # After the commit, never before it: a crash in between leaves the header one checkpoint
+    # behind the database (named by the next unlock, which signs over it), never ahead of it,
+    # which is what a database put back from an older copy looks like (the vault then opens
+    # read-only for good).
+    try:
+        session.mirror_checkpoint(point)
+    except BaseException as exc:
+        _record_failure(session, content.package_id, exc)
+        raise
     return point
 
 
@@ -271,7 +280,7 @@ class _Inner:
         builder.add(members.ARTIFACTS, members.artifacts_member(content))
         check_cancel(self.cancel, "package export")
         for name, data in standard_members(content).items():
-            builder.add(name, data, compress=not name.endswith(".pdf"))
+            builder.add(name, data)
         self._evidence(builder)
         return _seal(builder, self.identity, self.session)
 
@@ -297,7 +306,6 @@ class _Inner:
             builder.add_stream(
                 name,
                 counted(iter_plaintext(self.session.path, ref, self.cancel)),
-                size_hint=artifact.size,
                 known_sha384=artifact.sha384,
             )
             done += artifact.size
@@ -306,11 +314,11 @@ class _Inner:
 def _seal(builder: ZipBuilder, identity: PrivateIdentity, session: Session) -> bytes:
     """Signer keys, SHA384SUMS over everything so far, then the two signatures."""
     for name, data in seal.signer_pems(identity.signing.public_key()).items():
-        builder.add(name, data, compress=False)
+        builder.add(name, data)
     sums = members_sums(builder.digests)
-    builder.add(seal.SUMS, sums, compress=False, hashed=False)
+    builder.add(seal.SUMS, sums, hashed=False)
     for name, data in seal.sign_sums(identity.signing, sums).items():
-        builder.add(name, data, compress=False, hashed=False)
+        builder.add(name, data, hashed=False)
     del session
     return sums
 

@@ -42,14 +42,19 @@ from reviewstation.errors import InputError, NotFound, PermissionDenied, ReviewS
 from reviewstation.findings import service as findings
 from reviewstation.packages import members, trust
 from reviewstation.packages.verify import Verified, verify_package
-from reviewstation.packages.zipsafe import PackageRefused
 from reviewstation.progress import CancelFlag
 from reviewstation.reviews import service as reviews
 from reviewstation.vault import audit, users
 from reviewstation.vault.database import Connection, DatabaseError
 from reviewstation.vault.session import Session
+from reviewstation.ziparchive import PackageRefused
 
 MAX_NATIVE = 64 * 1024 * 1024
+# A signer's sequence numbers count their exports from one vault, one by one. A package more
+# than this far above the last one imported from the same signer (or above it, for the first)
+# is refused: a re-sealed package with a number near 2^53 would otherwise make every later
+# real package "older" for good (docs/threat-model.md).
+MAX_SEQUENCE_STEP = 10_000
 
 
 @dataclass
@@ -108,7 +113,7 @@ def _import(
             raise PackageRefused("The encrypted package could not be opened.")
         manifest = package.manifest
         signer = package.signer.fingerprint
-        marked = str(manifest["marking"])
+        marked = manifest.marking
         theirs, ours = markings.try_parse(marked), markings.try_parse(session.marking)
         if theirs is None:
             raise PackageRefused(
@@ -119,9 +124,7 @@ def _import(
                 f"The package is marked {theirs.text}, above this vault's marking"
                 f" ({session.marking}); import it into a vault cleared for it."
             )
-        result = ImportResult(
-            str(manifest["package_id"]), package.signer.name, int(manifest["sequence"]), 0
-        )
+        result = ImportResult(manifest.package_id, package.signer.name, manifest.sequence, 0)
         result.signer_fingerprint = signer
         earlier = conn.execute(
             "SELECT sums_sha384, review_id FROM package_imports WHERE package_id = ?",
@@ -142,6 +145,14 @@ def _import(
                 f"This package has sequence number {result.sequence} from {package.signer.name},"
                 f" but number {last} was already imported: an older package (rollback or"
                 " replay) is refused."
+            )
+        floor = int(last or 0)
+        if result.sequence > floor + MAX_SEQUENCE_STEP:
+            raise PackageRefused(
+                f"This package has sequence number {result.sequence} from {package.signer.name},"
+                f" more than {MAX_SEQUENCE_STEP:,} above the last one imported from them"
+                f" ({floor}); accepting it would refuse every real package of theirs below it,"
+                " so it is refused."
             )
         findings_doc = _native(package, members.FINDINGS, "reviewstation-findings")
         runs_doc = _native(package, members.CHECKLISTS, "reviewstation-checklists")
@@ -249,8 +260,8 @@ def _commit(
         "signer": signer.fingerprint,
         "signer_name": signer.name,
         "sequence": result.sequence,
-        "source_vault": manifest["source_vault"],
-        "checkpoint": manifest["checkpoint"]["count"],
+        "source_vault": manifest.source_vault,
+        "checkpoint": manifest.checkpoint.point.count,
         "sums_sha384": package.sums_sha384,
         "encrypted": package.encrypted,
     }
@@ -283,10 +294,10 @@ def _commit(
                 signer.name,
                 result.sequence,
                 package.sums_sha384,
-                manifest["source_vault"],
+                manifest.source_vault,
                 str(review.get("uid")),
                 result.review_id,
-                canonical(manifest["checkpoint"]).decode(),
+                canonical(manifest.checkpoint.to_json()).decode(),
                 audit.now(),
                 session.user.name,
             ),

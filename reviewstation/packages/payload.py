@@ -26,7 +26,7 @@ from reviewstation.artifacts.stream import (
 )
 from reviewstation.crypto.recipients import RecipientPrivateKey, RecipientPublicKey
 from reviewstation.errors import CryptoError
-from reviewstation.packages.zipsafe import PackageRefused
+from reviewstation.ziparchive import PackageRefused
 
 CHUNK = 1024 * 1024
 SUITE_NAME = "HPKE(ML-KEM-1024+P-384, HKDF-SHA384, AES-256-GCM) + STREAM(AES-256-GCM, 1 MiB)"

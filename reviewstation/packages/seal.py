@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, mldsa
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.signing import Domain, HybridPublicKey, HybridSignature, HybridSigningKey
 from reviewstation.errors import CryptoError, InputError
-from reviewstation.packages.zipsafe import PackageRefused
+from reviewstation.ziparchive import PackageRefused
 
 SUMS = "SHA384SUMS"
 SIG_P384 = "SHA384SUMS.p384.sig"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from reviewstation.packages.zipsafe import PackageRefused, check_name
+from reviewstation.ziparchive import PackageRefused, check_name
 
 LINE = re.compile(r"([0-9a-f]{96})  ([^\n]+)")
 MAX_SUMS_BYTES = 4 * 1024 * 1024

@@ -10,7 +10,6 @@ recipient key is given, the same again for the decrypted inner package.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,9 @@ from reviewstation.crypto.recipients import RecipientPrivateKey
 from reviewstation.crypto.signing import HybridPublicKey
 from reviewstation.errors import CryptoError
 from reviewstation.packages import members, payload, seal
+from reviewstation.packages.manifest import MAX_MANIFEST, Manifest, parse_manifest
 from reviewstation.packages.sums import parse_sums
-from reviewstation.packages.zipsafe import PackageRefused, SafeZip
-
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-MAX_MANIFEST = 1024 * 1024
+from reviewstation.ziparchive import STRICT_INNER, HostileZip, PackageRefused
 
 
 @dataclass
@@ -33,14 +30,14 @@ class Verified:
     """A package that passed every check; ``zip`` reads its (inner, if decrypted) members."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     signer: PublicIdentity
     sums_sha384: str
     encrypted: bool
     decrypted: bool
-    zip: SafeZip
+    zip: HostileZip
     checks: list[str] = field(default_factory=list)
-    _outer: SafeZip | None = None
+    _outer: HostileZip | None = None
     # The digests from the SHA384SUMS that was verified: later reads are checked against
     # these, never against a second read of the file (storage could answer differently).
     listed: dict[str, str] = field(default_factory=dict)
@@ -62,13 +59,40 @@ class Verified:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def report(self) -> VerifyReport:
+        return VerifyReport(
+            self.manifest,
+            self.signer,
+            self.sums_sha384,
+            self.encrypted,
+            self.decrypted,
+            tuple(self.zip.names()),
+            tuple(self.checks),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return self.report().to_json()
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What ``verify`` found, as the front ends show it (a value: the file may be closed)."""
+
+    manifest: Manifest
+    signer: PublicIdentity  # the trusted card whose keys signed
+    sums_sha384: str
+    encrypted: bool
+    decrypted: bool
+    members: tuple[str, ...]
+    checks: tuple[str, ...]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "valid": True,
-            "package_id": self.manifest["package_id"],
-            "sequence": self.manifest["sequence"],
-            "created": self.manifest["created"],
-            "marking": self.manifest["marking"],
+            "package_id": self.manifest.package_id,
+            "sequence": self.manifest.sequence,
+            "created": self.manifest.created,
+            "marking": self.manifest.marking,
             "encrypted": self.encrypted,
             "decrypted": self.decrypted,
             "signer": {
@@ -77,10 +101,10 @@ class Verified:
                 "p384_fingerprint": self.signer.fingerprint,
                 "mldsa87_fingerprint": self.signer.signing.mldsa87_fingerprint(),
             },
-            "recipients": self.manifest.get("recipients", []),
+            "recipients": [r.to_json() for r in self.manifest.recipients],
             "sums_sha384": self.sums_sha384,
-            "members": self.zip.names(),
-            "checks": self.checks,
+            "members": list(self.members),
+            "checks": list(self.checks),
         }
 
 
@@ -92,35 +116,48 @@ def verify_package(
     recipient: RecipientPrivateKey | None = None,
 ) -> Verified:
     """Raise a ReviewStationError naming the first failed check; else the verified package."""
-    outer = SafeZip(path)
+    outer = HostileZip(path)
     try:
         checks: list[str] = ["ZIP structure and limits"]
         manifest, signer, sums_hash, listed = _check_signed(
             outer, trusted, revoked or set(), checks
         )
-        encrypted = manifest.get("encrypted") is True
-        if not encrypted:
+        if not manifest.encrypted:
             _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
+            if manifest.recipients or outer.has(members.RECIPIENTS):
+                raise PackageRefused("The plaintext package names recipients it is not sealed for.")
             return Verified(
                 path, manifest, signer, sums_hash, False, False, outer, checks, listed=listed
             )
         _require(outer, [members.PAYLOAD, members.RECIPIENTS], "encrypted package")
+        wraps = _check_wraps(outer, manifest, listed)
+        checks.append(
+            f"key wrapped for exactly the {len(wraps)} recipient(s) the signed manifest names"
+        )
         if recipient is None:
             return Verified(
                 path, manifest, signer, sums_hash, True, False, outer, checks, listed=listed
             )
-        inner = _decrypt(outer, manifest, recipient)
+        inner = _decrypt(outer, manifest, wraps, recipient)
         try:
             inner_checks: list[str] = []
             inner_manifest, inner_signer, _, inner_listed = _check_signed(
                 inner, trusted, revoked or set(), inner_checks
             )
-            for key in ("package_id", "sequence", "created", "signer", "checkpoint", "marking"):
-                if inner_manifest.get(key) != manifest.get(key):
+            for key in (
+                "package_id",
+                "sequence",
+                "created",
+                "signer",
+                "checkpoint",
+                "marking",
+                "recipients",
+            ):
+                if getattr(inner_manifest, key) != getattr(manifest, key):
                     raise PackageRefused(
                         f"The inner package's {key} differs from the outer manifest."
                     )
-            if inner_manifest.get("encrypted") is not False:
+            if inner_manifest.encrypted:
                 raise PackageRefused("The decrypted inner package is not a plaintext package.")
             _require(inner, [members.FINDINGS, members.CHECKLISTS], "inner package")
             checks += ["decrypted for this recipient"] + [f"inner: {c}" for c in inner_checks]
@@ -136,13 +173,13 @@ def verify_package(
         raise
 
 
-def _require(archive: SafeZip, names: list[str], what: str) -> None:
+def _require(archive: HostileZip, names: list[str], what: str) -> None:
     for name in names:
         if not archive.has(name):
             raise PackageRefused(f"The {what} lacks its {name} member.")
 
 
-def _hash(archive: SafeZip, name: str) -> str:
+def _hash(archive: HostileZip, name: str) -> str:
     digest = hashlib.sha384()
     for chunk in archive.stream(name):
         digest.update(chunk)
@@ -150,8 +187,8 @@ def _hash(archive: SafeZip, name: str) -> str:
 
 
 def _check_signed(
-    archive: SafeZip, trusted: list[PublicIdentity], revoked: set[str], checks: list[str]
-) -> tuple[dict[str, Any], PublicIdentity, str, dict[str, str]]:
+    archive: HostileZip, trusted: list[PublicIdentity], revoked: set[str], checks: list[str]
+) -> tuple[Manifest, PublicIdentity, str, dict[str, str]]:
     fixed = [seal.SUMS, *seal.SIGNATURES, seal.PEM_P384, seal.PEM_MLDSA, members.MANIFEST]
     _require(archive, fixed, "package")
     sums_bytes = archive.read(seal.SUMS)
@@ -184,74 +221,98 @@ def _check_signed(
     return manifest, signer, hashlib.sha384(sums_bytes).hexdigest(), listed
 
 
-def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -> dict[str, Any]:
-    manifest = loads_bounded(data, "package manifest", MAX_MANIFEST)
-    if not isinstance(manifest, dict) or manifest.get("format") != members.FORMAT:
-        raise PackageRefused("The manifest is not a ReviewStation package manifest.")
-    if type(manifest.get("version")) is not int or manifest["version"] != members.VERSION:
-        raise PackageRefused(
-            f"Package format version {manifest.get('version')!r} is not supported."
-        )
-    package_id = manifest.get("package_id")
-    if not isinstance(package_id, str) or not UUID.match(package_id):
-        raise PackageRefused("The manifest's package id is malformed.")
-    sequence = manifest.get("sequence")
-    if type(sequence) is not int or not 1 <= sequence < 2**53:
-        raise PackageRefused("The manifest's sequence number is malformed.")
-    for key_name in ("created", "marking", "source_vault"):
-        if not isinstance(manifest.get(key_name), str) or not manifest[key_name]:
-            raise PackageRefused(f"The manifest lacks its {key_name}.")
-    if not isinstance(manifest.get("encrypted"), bool):
-        raise PackageRefused("The manifest does not say whether the package is encrypted.")
-    claimed = manifest.get("signer")
-    if not isinstance(claimed, dict) or (
-        claimed.get("p384_fingerprint"),
-        claimed.get("mldsa87_fingerprint"),
-    ) != (key.fingerprint(), key.mldsa87_fingerprint()):
+def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -> Manifest:
+    """The manifest parsed, then held against the keys that signed the package."""
+    manifest = parse_manifest(data)
+    claimed = manifest.signer
+    if (claimed.p384_fingerprint, claimed.mldsa87_fingerprint) != (
+        key.fingerprint(),
+        key.mldsa87_fingerprint(),
+    ):
         raise PackageRefused("The manifest names another signer than the one who signed it.")
-    if not isinstance(manifest.get("recipients"), list):
-        raise PackageRefused("The manifest's recipient list is malformed.")
-    _check_checkpoint(manifest, key, signer)
+    checkpoint = manifest.checkpoint
+    if checkpoint.vault_id != manifest.source_vault or checkpoint.point.user != signer.name:
+        raise PackageRefused("The manifest's audit checkpoint is for another vault or signer.")
+    try:
+        checkpoint.point.verify(checkpoint.vault_id, key)
+    except CryptoError as exc:
+        raise PackageRefused("The manifest's audit checkpoint signature does not verify.") from exc
     return manifest
 
 
-def _check_checkpoint(
-    manifest: dict[str, Any], key: HybridPublicKey, signer: PublicIdentity
-) -> None:
-    try:
-        vault_id, point = members.checkpoint_from_json(manifest.get("checkpoint"))
-    except ValueError as exc:
-        raise PackageRefused("The manifest's audit checkpoint is malformed.") from exc
-    if vault_id != manifest["source_vault"] or point.user != signer.name:
-        raise PackageRefused("The manifest's audit checkpoint is for another vault or signer.")
-    try:
-        point.verify(vault_id, key)
-    except CryptoError as exc:
-        raise PackageRefused("The manifest's audit checkpoint signature does not verify.") from exc
-
-
-def _decrypt(outer: SafeZip, manifest: dict[str, Any], recipient: RecipientPrivateKey) -> SafeZip:
-    keys = loads_bounded(outer.read(members.RECIPIENTS), "recipient list", MAX_MANIFEST)
-    mine = recipient.public_key().fingerprint()
-    entries = keys.get("keys") if isinstance(keys, dict) else None
-    if not isinstance(entries, list):
-        raise PackageRefused("The package's recipient list is malformed.")
-    entry = next((e for e in entries if isinstance(e, dict) and e.get("fingerprint") == mine), None)
-    if entry is None:
-        names = ", ".join(
-            f"{e.get('name')} ({str(e.get('fingerprint'))[:12]})"
-            for e in entries
-            if isinstance(e, dict)
+def _check_wraps(
+    outer: HostileZip, manifest: Manifest, listed: dict[str, str]
+) -> list[dict[str, str]]:
+    """``recipients.json`` holds one key wrap for each recipient the signed manifest names, under
+    the same name, and no other: the list verify shows is the set of people who can decrypt."""
+    data = outer.read(members.RECIPIENTS)
+    if hashlib.sha384(data).hexdigest() != listed.get(members.RECIPIENTS):
+        raise PackageRefused(f"The member {members.RECIPIENTS!r} changed after it was verified.")
+    keys = loads_bounded(data, "recipient list", MAX_MANIFEST)
+    wraps = keys.get("keys") if isinstance(keys, dict) else None
+    if (
+        not isinstance(keys, dict)
+        or set(keys) != {"keys", "suite"}
+        or not isinstance(wraps, list)
+        or not all(
+            isinstance(w, dict)
+            and set(w) == {"name", "fingerprint", "hpke"}
+            and all(isinstance(w[k], str) for k in w)
+            for w in wraps
         )
+    ):
+        raise PackageRefused("The package's recipient list is malformed.")
+    if keys["suite"] != payload.SUITE_NAME:
+        raise PackageRefused(
+            "The package's key wraps name a cipher suite this reader does not use."
+        )
+    named = {r.fingerprint: r.name for r in manifest.recipients}
+    seen: set[str] = set()
+    for wrap in wraps:
+        fingerprint, name = wrap["fingerprint"], wrap["name"]
+        if fingerprint in seen:
+            raise PackageRefused(
+                f"The package wraps its key twice for the recipient key {fingerprint[:16]}."
+            )
+        seen.add(fingerprint)
+        if fingerprint not in named:
+            raise PackageRefused(
+                f"The package's key is wrapped for a recipient the signed manifest does not"
+                f" name ({name!r}, key {fingerprint[:16]})."
+            )
+        if named[fingerprint] != name:
+            raise PackageRefused(
+                f"The key wrap for {named[fingerprint]!r} (key {fingerprint[:16]}) is labelled"
+                f" {name!r}."
+            )
+    missing = [fp for fp in named if fp not in seen]
+    if missing:
+        raise PackageRefused(
+            f"The manifest names {named[missing[0]]!r} (key {missing[0][:16]}) as a recipient,"
+            " but the package holds no key for them."
+        )
+    return wraps
+
+
+def _decrypt(
+    outer: HostileZip,
+    manifest: Manifest,
+    entries: list[dict[str, str]],
+    recipient: RecipientPrivateKey,
+) -> HostileZip:
+    mine = recipient.public_key().fingerprint()
+    entry = next((e for e in entries if e["fingerprint"] == mine), None)
+    if entry is None:
+        names = ", ".join(f"{e['name']} ({e['fingerprint'][:12]})" for e in entries)
         raise CryptoError(
             f"This package is encrypted for {names or 'nobody'}; your key ({mine[:12]}) is not"
             " among them."
         )
-    package_id = str(manifest["package_id"])
-    key = payload.unwrap_key(unb64(entry.get("hpke"), "wrapped key"), recipient, package_id)
+    package_id = manifest.package_id
+    key = payload.unwrap_key(unb64(entry["hpke"], "wrapped key"), recipient, package_id)
     member = next(m for m in outer.members if m.name == members.PAYLOAD)
     reader = payload.DecryptingReader(
         outer.file, outer.data_offset(members.PAYLOAD), member.size, key, package_id
     )
     reader.verify_all()
-    return SafeZip(reader, label="the decrypted inner package")  # type: ignore[arg-type]
+    return HostileZip(reader, STRICT_INNER, label="the decrypted inner package")  # type: ignore[arg-type]

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewstation.canonical import loads_bounded
 from reviewstation.packages import members
-from reviewstation.packages.zipsafe import PackageRefused, SafeZip
+from reviewstation.packages.manifest import parse_manifest
 from reviewstation.vault.audit import Checkpoint
+from reviewstation.ziparchive import HostileZip, PackageRefused
 
 
 def package_checkpoint(path: Path) -> tuple[str, Checkpoint]:
     """(source vault id, checkpoint) from a package's manifest."""
-    with SafeZip(path) as archive:
-        manifest = loads_bounded(archive.read(members.MANIFEST), "package manifest")
-    try:
-        return members.checkpoint_from_json(manifest.get("checkpoint"))
-    except (AttributeError, ValueError) as exc:
-        raise PackageRefused(f"{path.name} carries no readable audit checkpoint.") from exc
+    with HostileZip(path) as archive:
+        try:
+            manifest = parse_manifest(archive.read(members.MANIFEST))
+        except PackageRefused as exc:
+            raise PackageRefused(
+                f"{path.name} carries no readable audit checkpoint ({exc})"
+            ) from exc
+    return manifest.checkpoint.vault_id, manifest.checkpoint.point

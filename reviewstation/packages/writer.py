@@ -69,21 +69,24 @@ class ZipBuilder:
         self._names: set[str] = set()
 
     @staticmethod
-    def _info(name: str, compress: bool) -> zipfile.ZipInfo:
+    def _info(name: str) -> zipfile.ZipInfo:
+        """Every member is stored: its bytes in the file are exactly the bytes SHA384SUMS
+        covers, so a package holds no unsigned encoding (a deflate stream can carry hidden
+        bytes that decompress to the same content)."""
         info = zipfile.ZipInfo(name, date_time=EPOCH)
-        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.compress_type = zipfile.ZIP_STORED
         info.create_system = 3
         info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
         return info
 
     @contextlib.contextmanager
     def open_stream(
-        self, name: str, *, compress: bool = False, hashed: bool = True, large: bool = True
+        self, name: str, *, hashed: bool = True, large: bool = True
     ) -> Iterator[_HashingSink]:
         if name in self._names:
             raise ValueError(f"member {name} written twice")
         self._names.add(name)
-        info = self._info(name, compress)
+        info = self._info(name)
         with self._zip.open(info, "w", force_zip64=large) as out:
             sink = _HashingSink(out, self._pool)
             yield sink
@@ -97,17 +100,14 @@ class ZipBuilder:
         name: str,
         chunks: Iterable[bytes],
         *,
-        compress: bool = False,
-        size_hint: int = 1 << 32,
         known_sha384: str | None = None,
     ) -> None:
         """``known_sha384``: the content's digest is already established (an artifact whose
         every chunk was just authenticated against the key it was sealed with), so it is not
         computed again; SHA-384 is the slowest step of an export. A wrong value can only make
         the receiver refuse the package, never accept altered content."""
-        large = size_hint >= 0xFFFFFFFF or not compress
         if known_sha384 is None:
-            with self.open_stream(name, compress=compress, large=large) as sink:
+            with self.open_stream(name) as sink:
                 for chunk in chunks:
                     sink.write(chunk)
             return
@@ -115,15 +115,15 @@ class ZipBuilder:
             raise ValueError(f"member {name} written twice")
         self._names.add(name)
         size = 0
-        with self._zip.open(self._info(name, compress), "w", force_zip64=large) as out:
+        with self._zip.open(self._info(name), "w", force_zip64=True) as out:
             for chunk in chunks:
                 out.write(chunk)
                 size += len(chunk)
         self.digests[name] = known_sha384
         self.sizes[name] = size
 
-    def add(self, name: str, data: bytes, *, compress: bool = True, hashed: bool = True) -> None:
-        with self.open_stream(name, compress=compress, hashed=hashed, large=False) as sink:
+    def add(self, name: str, data: bytes, *, hashed: bool = True) -> None:
+        with self.open_stream(name, hashed=hashed, large=False) as sink:
             sink.write(data)
 
     def close(self) -> None:

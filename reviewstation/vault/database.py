@@ -6,6 +6,7 @@ One connection per thread (SQLite's own rule); writes are serialized by the writ
 
 from __future__ import annotations
 
+import errno
 import os
 from os import access as os_access
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import sqlcipher3
 
 from reviewstation.errors import VaultCorrupt, VaultError
+from reviewstation.storage import refuse_link
 
 DB_NAME = "vault.db"
 Connection = Any  # sqlcipher3 ships no type information
@@ -24,6 +26,9 @@ def open_database(
     vault: Path, key: bytes, *, create: bool = False, read_only: bool = False
 ) -> Connection:
     path = vault / DB_NAME
+    # SQLite opens these itself and would follow a link: refused by name first.
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
+        refuse_link(vault / name, "vault database file")
     if not create and not path.exists():
         raise VaultCorrupt(f"The vault's database {path} is missing.")
     if create and not path.exists():
@@ -69,3 +74,32 @@ def open_database(
         conn.close()
         raise VaultError(f"Could not open the vault database ({exc}).") from exc
     return conn
+
+
+SQLITE_IOERR, SQLITE_FULL = 10, 13
+
+
+def disk_refused(exc: Exception, doing: str) -> VaultError | None:
+    """The one sentence for a database write the disk refused (full, I/O error), or None for
+    other database errors (a bug or damage, not the disk: raised as they are)."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == SQLITE_FULL:
+        cause = os.strerror(errno.ENOSPC)
+    elif code == SQLITE_IOERR:
+        cause = os.strerror(errno.EIO)
+    else:
+        return None
+    return VaultError(
+        f"Could not write to the vault database while {doing} ({cause}); nothing changed."
+    )
+
+
+def commit(conn: Connection, doing: str) -> None:
+    """COMMIT the open transaction; a refusal by the disk is one clear sentence."""
+    try:
+        conn.execute("COMMIT")
+    except sqlcipher3.DatabaseError as exc:
+        refused = disk_refused(exc, doing)
+        if refused is None:
+            raise
+        raise refused from exc

@@ -19,7 +19,7 @@ from reviewstation.crypto import aead
 from reviewstation.crypto.identity import b64, unb64
 from reviewstation.crypto.kdf import Argon2Params
 from reviewstation.errors import InputError, VaultCorrupt
-from reviewstation.storage import atomic_write, read_bounded
+from reviewstation.storage import atomic_write, read_bounded, refuse_link
 from reviewstation.text import check_line
 from reviewstation.vault.keys import header_mac_key
 
@@ -188,6 +188,8 @@ class Header:
         if not all(isinstance(v, str) for v in (vault_id, created, marking)):
             raise InputError("The vault header lacks its id, creation time or marking.")
         assert isinstance(vault_id, str) and isinstance(created, str) and isinstance(marking, str)
+        for what, value in (("id", vault_id), ("creation time", created), ("marking", marking)):
+            check_line(f"vault header's {what}", value)  # printed before any MAC is checked
         slots = tuple(KeySlot.from_json(s) for s in slots_obj)
         if len({s.slot_id for s in slots}) != len(slots):
             raise InputError("The vault header has two key slots with the same id.")
@@ -215,10 +217,11 @@ def load_header(vault: Path) -> Header:
     path = header_path(vault)
     if not vault.is_dir():
         raise InputError(f"{vault} is not a vault folder.")
+    refuse_link(path, "vault header")
     if not path.exists():
         raise InputError(f"{vault} is not a ReviewStation vault (it has no {HEADER_NAME}).")
     try:
-        return Header.from_bytes(read_bounded(path, MAX_HEADER_BYTES, "vault header"))
+        return Header.from_bytes(read_bounded(path, MAX_HEADER_BYTES, "vault header", follow=False))
     except InputError as exc:
         raise VaultCorrupt(f"The vault header is unreadable: {exc}") from exc
 

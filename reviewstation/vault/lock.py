@@ -14,7 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewstation.errors import VaultBusy, VaultError
+from reviewstation import storage
+from reviewstation.errors import ReviewStationError, VaultBusy, VaultError
+from reviewstation.storage import open_nofollow, read_bounded
 
 LOCK_NAME = "vault.lock"
 
@@ -32,9 +34,10 @@ class Holder:
 
 def read_holder(vault: Path) -> Holder | None:
     try:
-        obj = json.loads((vault / LOCK_NAME).read_text(encoding="utf-8")[:4096])
+        text = read_bounded(vault / LOCK_NAME, 4096, "vault lock", follow=False)
+        obj = json.loads(text.decode("utf-8"))
         return Holder(str(obj["user"]), int(obj["pid"]), str(obj["host"]), str(obj["since"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, ReviewStationError):
         return None
 
 
@@ -47,7 +50,7 @@ class WriterLock:
     def acquire(cls, vault: Path, user: str, wait_seconds: float = 0.0) -> WriterLock:
         path = vault / LOCK_NAME
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = open_nofollow(path, os.O_RDWR | os.O_CREAT, "vault lock")
         except PermissionError as exc:
             raise VaultError(
                 f"The vault at {vault} is read-only here; it cannot be changed."
@@ -76,7 +79,8 @@ class WriterLock:
         )
         try:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(holder.__dict__).encode(), 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            storage.write_fd_all(fd, json.dumps(holder.__dict__).encode())  # the fault seam
         except OSError as exc:  # a full disk: one clear sentence, and the lock let go
             os.close(fd)
             raise VaultError(

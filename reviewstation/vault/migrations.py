@@ -11,7 +11,7 @@ from collections.abc import Callable
 import sqlcipher3
 
 from reviewstation.errors import VaultError
-from reviewstation.vault.database import Connection
+from reviewstation.vault.database import Connection, commit
 
 Migration = Callable[[Connection], None]
 
@@ -490,7 +490,7 @@ def migrate(conn: Connection, target: int = LATEST) -> list[int]:
         try:
             step(conn)
             conn.execute(f"PRAGMA user_version = {version}")
-            conn.execute("COMMIT")
+            commit(conn, f"upgrading the schema to version {version}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise

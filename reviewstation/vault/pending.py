@@ -19,7 +19,7 @@ from typing import Any
 
 from reviewstation.canonical import loads_bounded
 from reviewstation.errors import InputError
-from reviewstation.storage import append_line
+from reviewstation.storage import append_line, open_nofollow, refuse_link
 from reviewstation.vault.audit import now
 
 PENDING_NAME = "pending-events.jsonl"
@@ -49,6 +49,7 @@ def record(
 def take(vault: Path) -> Path | None:
     """Move the file aside atomically, so events appended meanwhile start a new file."""
     source = vault / PENDING_NAME
+    refuse_link(source, "pending event log")  # a rename would move the link, not the file
     taken = vault / f".{PENDING_NAME}.{secrets.token_hex(4)}.folding"
     try:
         os.rename(source, taken)
@@ -65,10 +66,10 @@ def leftovers(vault: Path) -> list[Path]:
 def read(vault: Path, path: Path | None = None) -> list[dict[str, Any]]:
     path = path or vault / PENDING_NAME
     try:
-        with open(path, "rb") as handle:
+        with os.fdopen(open_nofollow(path, os.O_RDONLY, "pending event log"), "rb") as handle:
             data = handle.read(MAX_PENDING_BYTES)
     except OSError:
-        return []
+        return []  # a link is not an OSError here: it is refused, by name
     events = []
     for line in data.splitlines():
         try:

@@ -29,8 +29,8 @@ from reviewstation.errors import (
     WrongPassphrase,
 )
 from reviewstation.storage import fsync_dir, make_private_dir
-from reviewstation.vault import audit, keyslots, meta, pending, users
-from reviewstation.vault.database import Connection, DatabaseError, open_database
+from reviewstation.vault import audit, folder, keyslots, meta, pending, users
+from reviewstation.vault.database import Connection, DatabaseError, commit, open_database
 from reviewstation.vault.header import (
     Header,
     HeaderCheckpoint,
@@ -68,6 +68,8 @@ class Session:
     identity: PrivateIdentity | None = field(repr=False)
     _lock: WriterLock | None = field(repr=False)
     closed: bool = False
+    # Why a session asked for writing was opened read-only (the database does not carry the
+    # header's signed checkpoint: a rollback). Every write path refuses with this sentence.
     read_only_reason: str | None = None
 
     @property
@@ -101,6 +103,14 @@ class Session:
         if self.closed:
             raise VaultError("The vault is locked; unlock it again to continue.")
 
+    def refuse_if_read_only(self, what: str) -> None:
+        """PermissionDenied naming why, when nothing may be written in this session."""
+        self._require_open()
+        if self.read_only_reason is not None:
+            raise PermissionDenied(f"Cannot {what}. {self.read_only_reason}")
+        if self.read_only:
+            raise PermissionDenied(f"Cannot {what}: the vault is open read-only.")
+
     def require_own_keys(self, what: str) -> None:
         """Writable, and unlocked by the user's own secret (not the recovery key)."""
         self._require_open()
@@ -108,9 +118,7 @@ class Session:
             raise PermissionDenied(
                 f"Cannot {what}: a session opened with the recovery key only reads and verifies."
             )
-        if self.read_only or self.read_only_reason is not None:
-            why = self.read_only_reason or "the vault is open read-only."
-            raise PermissionDenied(f"Cannot {what}: {why}")
+        self.refuse_if_read_only(what)
 
     def require_writable(self, what: str) -> None:
         """For changes to the vault's content: own keys, and not an auditor."""
@@ -131,15 +139,13 @@ class Session:
         self, action: str, target: str = "", details: dict[str, Any] | None = None
     ) -> Iterator[Connection]:
         """A write transaction that commits only together with its audit entry."""
-        self._require_open()
-        if self.read_only:
-            raise PermissionDenied(f"Cannot {action}: the vault is open read-only.")
+        self.refuse_if_read_only(action)
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             # The entry goes first: if it cannot be written, the body never runs.
             audit.append(self.conn, self.vault_id, self.user.name, action, target, details)
             yield self.conn
-            self.conn.execute("COMMIT")
+            commit(self.conn, f"recording {action}")
         except BaseException:
             with contextlib.suppress(DatabaseError):
                 self.conn.execute("ROLLBACK")
@@ -160,37 +166,48 @@ class Session:
             pass
 
     def save_header(self, header: Header) -> None:
+        self.refuse_if_read_only("write the vault header")
         self.header = save_header(self.path, header, self.master)
 
     def checkpoint(self, reason: str) -> audit.Checkpoint:
-        """Sign the chain head, record it, and mirror it into the header (one transaction)."""
+        """Sign the chain head and record it (one transaction), then mirror it into the
+        header after the commit (see ``mirror_checkpoint``)."""
         self._require_open()
+        self.refuse_if_read_only("sign a checkpoint")
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             point = self.sign_checkpoint(reason)
-            self.conn.execute("COMMIT")
+            commit(self.conn, "signing a checkpoint")
         except BaseException:
             with contextlib.suppress(DatabaseError):
                 self.conn.execute("ROLLBACK")
             raise
+        self.mirror_checkpoint(point)
         return point
 
     def sign_checkpoint(self, reason: str) -> audit.Checkpoint:
-        """The one checkpoint function: sign the chain head, record the checkpoint and mirror
-        it into the header, inside the write transaction already open (``checkpoint`` opens
-        one; a package export calls this inside its ``change()``)."""
+        """The one checkpoint function: sign the chain head and record the checkpoint, inside
+        the write transaction already open (``checkpoint`` opens one; a package export calls
+        this inside its ``change()``). The caller mirrors it into the header after its commit
+        (``mirror_checkpoint``)."""
         if self.identity is None:
             raise PermissionDenied(
                 "A checkpoint needs a user's signing key (unlock with a passphrase)."
             )
         self._require_open()
+        self.refuse_if_read_only("sign a checkpoint")
         if not self.conn.in_transaction:
             raise VaultError("A checkpoint is signed inside a write transaction.")
-        point = audit.make_checkpoint(
+        return audit.make_checkpoint(
             self.conn, self.vault_id, self.user.name, self.identity.signing, reason
         )
+
+    def mirror_checkpoint(self, point: audit.Checkpoint) -> None:
+        """Write a committed checkpoint into the header. After the commit, never before it: a
+        crash in between leaves the header one checkpoint behind the database (named by the
+        next unlock, which signs over it), never ahead of it, which is what a database put
+        back from an older copy looks like (the vault would then open read-only for good)."""
         self.save_header(replace(self.header, checkpoint=header_checkpoint(point)))
-        return point
 
     def close(self) -> None:
         """Checkpoint if anything was recorded, then drop keys and the lock."""
@@ -334,6 +351,7 @@ def open_vault(
 ) -> Session:
     """Unlock. Write mode takes the writer lock; read mode never writes the database."""
     selftest.ensure()  # known answers first: a broken primitive never touches a vault
+    folder.refuse_links(path)  # before anything in the folder is opened
     header = load_header(path)
     name = pick_user(header, user)
     lock = WriterLock.acquire(path, name, wait_seconds) if mode == "write" else None
@@ -402,8 +420,20 @@ def _unlock(
         )
     conn = open_database(path, database_key(master, vault_id), read_only=mode == "read")
     try:
+        # Before anything is written: a database that does not carry the header's signed
+        # checkpoint never gets a new checkpoint signed over it (that would wash the rollback
+        # away); the session opens read-only and says why.
+        reason = history_problem(conn, header)
+        if reason is not None and mode == "write":
+            conn.close()
+            conn = open_database(path, database_key(master, vault_id), read_only=True)
+            if lock is not None:
+                lock.release()  # nothing will be written: other writers are not kept out
+            mode = "read"
         migrated = migrate(conn) if mode == "write" else []
         if schema_version(conn) < LATEST:
+            if reason is not None:
+                raise VaultCorrupt(f"{reason} (Its schema is also older; it is not upgraded.)")
             raise _NeedsUpgrade
         try:
             record = users.get(conn, name)
@@ -428,7 +458,8 @@ def _unlock(
             _master=bytearray(master),
             _user_key=bytearray(user_key) if user_key else None,
             identity=identity,
-            _lock=lock,
+            _lock=lock if mode == "write" else None,
+            read_only_reason=reason,
         )
     except BaseException:
         conn.close()
@@ -439,13 +470,71 @@ def _unlock(
             details: dict[str, Any] = {"method": method}
             if migrated:
                 details["migrated_to"] = migrated
+            behind = header_behind(conn, header)
+            if behind is not None:
+                details["header_behind"] = behind
             session.record("vault.unlock", name, details)
         else:
-            pending.record(path, name, "vault.open_read_only", method)
+            pending.record(
+                path,
+                name,
+                "vault.open_read_only",
+                method,
+                {"refused": "rollback"} if reason else {},
+            )
     except BaseException:
         session.discard()
         raise
     return session
+
+
+def history_problem(conn: Connection, header: Header) -> str | None:
+    """The sentence that keeps a vault read-only, or None when the database's audit chain
+    contains the header's signed checkpoint.
+
+    The header is authenticated (its MAC was checked), so its checkpoint says how far the
+    history reached when it was last written. A database behind it, or whose chain differs at
+    that entry, is an older or another copy of vault.db: signing a new checkpoint over it
+    would make the loss invisible. Cheap (two indexed reads), so every unlock runs it.
+    """
+    cp = header.checkpoint
+    advice = "restore the newer one and run 'vault verify'"
+    if cp is None:
+        return (
+            "This vault is open read-only: its header carries no signed checkpoint, so the"
+            " database's history cannot be checked against it; run 'vault verify'."
+        )
+    try:
+        count, _ = audit.head(conn, header.vault_id)
+        at = audit.hash_at(conn, cp.count, header.vault_id) if cp.count <= count else None
+    except DatabaseError as exc:
+        raise VaultCorrupt(
+            f"The vault's audit trail cannot be read ({exc}); run 'vault verify'."
+        ) from exc
+    if cp.count > count:
+        return (
+            "This vault is open read-only: its database is behind its header (the header's"
+            f" signed checkpoint covers {cp.count} audit entries, vault.db holds {count}), so"
+            f" an older vault.db was put back; {advice}."
+        )
+    if at is None or at.hex() != cp.head:
+        return (
+            "This vault is open read-only: its database's audit trail does not contain the"
+            f" header's signed checkpoint (entry {cp.count} differs from what was signed), so"
+            f" vault.db was replaced by another copy; {advice}."
+        )
+    return None
+
+
+def header_behind(conn: Connection, header: Header) -> dict[str, int] | None:
+    """The header's checkpoint older than the newest one the database recorded: an older
+    header was put back, or a crash fell between a commit and the header's update. Nothing of
+    the history is lost (the database holds all of it); the unlock's audit entry names it."""
+    newest = conn.execute("SELECT max(count) FROM checkpoints").fetchone()[0]
+    ours = header.checkpoint.count if header.checkpoint else 0
+    if newest is None or int(newest) <= ours:
+        return None
+    return {"header_checkpoint": ours, "newest_checkpoint": int(newest)}
 
 
 def _fold_pending(session: Session) -> None:
@@ -453,6 +542,7 @@ def _fold_pending(session: Session) -> None:
 
     Each becomes ``unverified.<action>``: the side file is not authenticated.
     """
+    session.refuse_if_read_only("fold the pending events into the audit trail")
     taken = pending.take(session.path)
     files = [*pending.leftovers(session.path)]
     if taken is not None and taken not in files:

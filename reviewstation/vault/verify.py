@@ -5,6 +5,8 @@ Never writes the database (it opens it read-only), so it can run beside an open 
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,11 +14,12 @@ from typing import Any, Protocol
 
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.signing import HybridSignature
-from reviewstation.errors import ReviewStationError, VaultCorrupt
-from reviewstation.vault import audit, pending
+from reviewstation.errors import InputError, ReviewStationError, VaultCorrupt
+from reviewstation.storage import read_bounded
+from reviewstation.vault import audit, folder, pending
 from reviewstation.vault.audit import Checkpoint
 from reviewstation.vault.database import Connection, DatabaseError, open_database
-from reviewstation.vault.header import load_header
+from reviewstation.vault.header import HEADER_NAME, MAX_HEADER_BYTES, load_header
 from reviewstation.vault.keys import database_key
 from reviewstation.vault.migrations import LATEST, schema_version
 from reviewstation.vault.session import Method, pick_user, unlock_keys
@@ -90,12 +93,53 @@ def verify_vault(
     the read-only connection (``app.verify`` adds the artifact check).
     """
     step = progress or (lambda _message: None)
+    links = folder.links(path)
+    if links:  # nothing in the folder is opened through a link, not even to check it
+        return Report(str(path), problems=[f"Vault folder: {link}" for link in links])
     header = load_header(path)
-    report = Report(str(path), header.vault_id)
     name = pick_user(header, user)
     master, _ = unlock_keys(path, header, name, secret, method)
     pending.record(path, name, "vault.verify", method)
+    for attempt in range(ATTEMPTS):
+        report, settled = _attempt(
+            path, master, trusted, witnesses or [], step, content_checks, last=attempt + 1
+        )
+        if settled:
+            break
+        time.sleep(0.05 * 3**attempt)  # a writer between its commit and its header update
+    for event in pending.read(path):
+        if event.get("action") == "vault.unlock_failed":
+            report.notes.append(
+                f"Failed unlock by {event.get('user')!r} at {event.get('at')}"
+                " not yet in the audit trail."
+            )
+    return report
 
+
+# A writer next to the check commits to vault.db and rewrites vault.header as two steps.
+# Each attempt reads the header first and then one snapshot of the database (one read
+# transaction), so the header is never newer than what it is compared with; a finding a
+# writer in the middle of its two steps can cause (the header behind, key slots differing, an
+# artifact's blob) is looked at again, and it stands when it is still there after the writer
+# has had time to finish, or when nothing changed during the attempt that saw it.
+ATTEMPTS = 4
+_TRANSIENT = ("Key slot", "Artifact")
+
+
+def _attempt(
+    path: Path,
+    master: bytes,
+    trusted: list[PublicIdentity] | None,
+    witnesses: list[Checkpoint],
+    step: Progress,
+    content_checks: Sequence[tuple[str, ContentCheck]],
+    *,
+    last: int,
+) -> tuple[Report, bool]:
+    """One consistent look: (report, whether it stands)."""
+    before = header_bytes(path)
+    header = load_header(path)
+    report = Report(str(path), header.vault_id)
     step("header")
     report.checks.append("header authentication")
     if not header.mac_valid(master):
@@ -109,27 +153,50 @@ def verify_vault(
         conn = open_database(path, database_key(master, header.vault_id), read_only=True)
     except VaultCorrupt as exc:  # anything else means it cannot be checked here (exit 2)
         report.problems.append(f"Database: {exc}")
-        return report
+        return report, last >= ATTEMPTS or header_bytes(path) == before
     try:
+        version_before = _data_version(conn)
+        conn.execute("BEGIN")  # one snapshot for every read below
         _check_database(conn, header.vault_id, header.marking, report)
         _check_audit(conn, header, report, step, trusted)
-        _check_witnesses(conn, header.vault_id, witnesses or [], report, trusted)
+        _check_witnesses(conn, header.vault_id, witnesses, report, trusted)
         _check_slots(conn, header, report)
-        for name, check in content_checks:
-            step(name)
+        for check_name, check in content_checks:
+            step(check_name)
             found = check(path, conn, master, header.vault_id)
             report.checks.extend(found.checks)
             report.problems.extend(found.problems)
             report.notes.extend(found.notes)
+        with contextlib.suppress(DatabaseError):  # a damaged file may have ended it already
+            conn.execute("COMMIT")
+        changed = _data_version(conn) != version_before or header_bytes(path) != before
     finally:
         conn.close()
-    for event in pending.read(path):
-        if event.get("action") == "vault.unlock_failed":
-            report.notes.append(
-                f"Failed unlock by {event.get('user')!r} at {event.get('at')}"
-                " not yet in the audit trail."
-            )
-    return report
+    suspect = [
+        line
+        for line in [*report.problems, *report.notes]
+        if line.startswith(_TRANSIENT) or "older header" in line
+    ]
+    if not (report.problems or suspect) or last >= ATTEMPTS:
+        return report, True
+    # Look again when something changed meanwhile, or the finding is one a writer in the
+    # middle of its two steps leaves for a moment (the first two attempts).
+    return report, not changed and not (suspect and last < 3)
+
+
+def header_bytes(path: Path) -> bytes:
+    try:
+        return read_bounded(path / HEADER_NAME, MAX_HEADER_BYTES, "vault header", follow=False)
+    except InputError:
+        return b""
+
+
+def _data_version(conn: Connection) -> int:
+    """Changes when another connection (another process) commits to the database."""
+    try:
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+    except DatabaseError:
+        return -1
 
 
 def _check_database(conn: Connection, vault_id: str, marking: str, report: Report) -> None:
@@ -222,9 +289,15 @@ def _check_audit(
     if cp is None:
         report.problems.append("Header: it carries no checkpoint.")
     elif cp.count < newest:
-        report.problems.append(
+        # The header is written after the database commits, so it may lag (a crash between
+        # the two, or a writer next to this check) but never lead. A lagging header loses
+        # nothing: the database holds the newer signed checkpoints, and the header's own one
+        # is checked against the trail below; old key slots it carries are named by the
+        # key-slot check. The next writable unlock records it and brings the header up to date.
+        report.notes.append(
             f"Header: its checkpoint ({cp.count} entries) is older than the newest recorded"
-            f" checkpoint ({newest} entries); an older header was put back."
+            f" checkpoint ({newest} entries): its update was interrupted, or an older header"
+            " was put back; nothing is missing from the database."
         )
     if cp is not None:
         check_point(

@@ -66,4 +66,5 @@ def test_a_package_is_verified_against_this_vault(demo: Path, tmp_path: Path) ->
         export_package(session, 1, package, evidence=["1"])
     with open_vault(demo, DEMO_PASSPHRASE, user=DEMO_USER, mode="read") as session:
         report = verify_in_vault(session, package, [card])
-    assert report["valid"] is True and report["signer"]["name"] == DEMO_USER
+    assert report.signer.name == DEMO_USER
+    assert report.manifest.package_id and "all" in " ".join(report.checks)

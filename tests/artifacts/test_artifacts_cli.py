@@ -126,3 +126,25 @@ def test_verify_signature_command(tmp_path: Path) -> None:
     other.write_bytes(craft.public_pem(ec.generate_private_key(ec.SECP256R1())))
     bad = rs("artifact", "verify-signature", vault, sig_id, "--public-key", other, "--json")
     assert bad.returncode == 1 and json.loads(bad.stdout)["valid"] is False
+
+
+def test_code_running_files_are_flagged_in_the_listing(tmp_path: Path) -> None:
+    vault = tmp_path / "case.rsvault"
+    assert rs("vault", "init", vault, "--user", "alice").returncode == 0
+    review = rs("review", "create", vault, "--title", "T", "--developer", "D", "--model", "M")
+    review_id = review.stdout.split()[0]
+    medium = tmp_path / "medium"
+    medium.mkdir()
+    (medium / "notes.txt").write_bytes(b"cos\nsystem\n(S'id'\ntR.")  # protocol 0: no magic
+    (medium / "state.pkl").write_bytes(b"\x80\x02ccollections\nOrderedDict\n)R.\xffmore")
+    added = rs("artifact", "add", vault, "--review", review_id, medium)
+    assert added.returncode == 0, added.stderr
+    rows = {
+        line.split()[-1].rsplit("/", 1)[-1]: line
+        for line in rs("artifact", "list", vault, "--review", review_id).stdout.splitlines()[1:]
+    }
+    assert "CAN-RUN-CODE" in rows["notes.txt"] and " pickle " in rows["notes.txt"]
+    assert "CAN-RUN-CODE,NOT-FULLY-SCANNED" in rows["state.pkl"]
+    state_id = rows["state.pkl"].split()[0]
+    shown = rs("artifact", "show", vault, state_id).stdout
+    assert "Verdict        incomplete" in shown and "Not scanned" in shown, shown

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import artifact_files as craft
+from support import pickles
 
+from reviewstation import ziparchive
 from reviewstation.artifacts.inspection import parse_inspection
 from reviewstation.artifacts.inspectors import (
     gguf,
@@ -29,8 +32,8 @@ from reviewstation.artifacts.inspectors import (
     safetensors,
     text,
     torch_zip,
-    zipsafe,
 )
+from reviewstation.artifacts.inspectors.registry import Sniffed, dispatch
 from reviewstation.errors import ReviewStationError
 
 FUZZ = settings(
@@ -57,6 +60,13 @@ SEEDS: dict[str, bytes] = {
     ).encode(),
     "bundle": craft.model_signature({"a": b"a"}, ec.generate_private_key(ec.SECP256R1())),
     "csv": b"a,b\n1,2\n",
+    # pickles inside other formats (tests/support/pickles.py)
+    "joblib": pickles.joblib_file(),
+    "joblib-zlib": zlib.compress(pickles.joblib_file()),
+    "legacy-torch": pickles.legacy_torch(),
+    "npy": pickles.npy("|O", craft.PICKLE_OS_SYSTEM),
+    "npz": pickles.zip_of({"a.npy": pickles.npy("|O", craft.PICKLE_OS_SYSTEM)}),
+    "tar": pickles.torch_tar(pickles.torch_state()),
 }
 
 
@@ -70,12 +80,22 @@ PARSERS: dict[str, Callable[[bytes], Any]] = {
     "safetensors": lambda d: safetensors.inspect(io.BytesIO(d), len(d)),
     "gguf": lambda d: gguf.inspect(io.BytesIO(d), len(d)),
     "pickle": pickle_scan.scan_bytes,
-    "torch": lambda d: torch_zip.inspect(zipsafe.open_zip(io.BytesIO(d), len(d))),
+    "torch": lambda d: torch_zip.inspect(ziparchive.open_zip(io.BytesIO(d), len(d))),
     "eval": lambda d: inspect_eval.inspect_zip(io.BytesIO(d), len(d), detail=True),
     "json-log": lambda d: inspect_eval.inspect_json(io.BytesIO(d), len(d), detail=True),
     "bundle": model_signing.summarize,
     "csv": lambda d: text.inspect(io.BytesIO(d), len(d), "x.csv", "csv", detail=True),
+    **{
+        name: (lambda n: lambda d: _intake(d, n))(name)
+        for name in ("joblib", "joblib-zlib", "legacy-torch", "npy", "npz", "tar")
+    },
 }
+
+
+def _intake(data: bytes, name: str) -> Any:
+    """The whole dispatch, as at import, with nothing caught: only typed errors may leave."""
+    sniffed = Sniffed(io.BytesIO(data), len(data), f"x.{name}", data[: 64 * 1024], False)
+    return dispatch(sniffed)[1]
 
 
 def mutations(seed: bytes) -> st.SearchStrategy[bytes]:

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 from support import artifact_files as craft
+from support import pickles
 
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.inspection import PickleScan, parse_inspection
-from reviewstation.artifacts.inspectors import inspect_eval, inspect_stream
+from reviewstation.artifacts.inspectors import inspect_eval, inspect_stream, pickle_scan
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.vault.session import Session
@@ -252,29 +253,21 @@ def test_pickle_through_the_vault(
 
 
 def test_legacy_torch_file_with_several_pickles(nothing_runs: list[str]) -> None:
-    header = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)  # dumping never runs anything
-    # Then the raw storage bytes. Starting with a byte that is no pickle opcode: random bytes
-    # that happen to start like an opcode (about 2 in 100) are scanned too, and may name an
-    # "import" (a copyreg extension), which is the safe side for a scanner to err on.
-    storage = b"\x00" + os.urandom(63)
-    data = header + pickle.dumps(1001, protocol=2) + craft.PICKLE_TORCH_STATE + storage
-    summary = inspect(data, "old.pt")
-    assert summary["pickles"] == 3
-    assert summary["verdict"] == "expected"
+    summary = inspect(pickles.legacy_torch(), "old.pt")
+    assert summary["pickles"] == 5 and summary["container"] == "legacy torch.save"
+    assert summary["verdict"] == "expected" and summary["not_scanned"] == []
     assert nothing_runs == []
 
 
-def test_storage_bytes_that_look_like_opcodes_err_on_the_safe_side() -> None:
-    header = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)
-    storage = bytes.fromhex("83d3ba4945203713") + bytes(56)  # EXT2: a copyreg extension
-    data = header + pickle.dumps(1001, protocol=2) + craft.PICKLE_TORCH_STATE + storage
+def test_storage_bytes_that_look_like_opcodes_are_passed_over() -> None:
+    # The storages are walked by their declared sizes, not read as opcodes: bytes that look
+    # like a copyreg extension (EXT2) or a pickle (PROTO) inside them name nothing.
+    honest = pickles.legacy_torch()
+    lookalike = bytes.fromhex("83d3ba4945203713") + b"\x80\x02cos\n"
+    data = honest[: -len(lookalike)] + lookalike
     summary = inspect(data, "old.pt")
-    assert summary["verdict"] == "unknown-imports"
-    assert {"callable": "<copyreg extension 47827>", "count": 1, "risk": "unknown"} in summary[
-        "imports"
-    ]
-    # Running off the end of the storage bytes is not blamed on the pickles, nor on a limit.
-    assert not any("scan limit" in w or "cut short" in w for w in summary["warnings"])
+    assert summary["verdict"] == "expected", summary
+    assert {i["callable"] for i in summary["imports"]} <= pickle_scan.ALLOWED
 
 
 def test_a_cut_pickle_says_so(nothing_runs: list[str]) -> None:
@@ -282,7 +275,7 @@ def test_a_cut_pickle_says_so(nothing_runs: list[str]) -> None:
     cut = b"\x80\x02cos\nsystem\nX\xe8\x03\x00\x00abc"
     summary = inspect(cut, "model.pkl")
     assert summary["verdict"] == "dangerous"  # what was read before the cut still counts
-    assert any("cut short at byte 0+" in w for w in summary["warnings"]), summary["warnings"]
+    assert any("byte 0: cut short" in w for w in summary["warnings"]), summary["warnings"]
     assert not any("scan limit" in w for w in summary["warnings"])
     assert nothing_runs == []
 

@@ -8,12 +8,14 @@ import io
 import json
 import pickle
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from support import artifact_files as craft
+from support import pickles
 
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.inspection import (
@@ -332,8 +334,11 @@ def test_the_order_of_the_inspectors_is_explicit() -> None:
         "gguf",
         "safetensors",
         "zip",
+        "tar",
         "safetensors-header",
         "model-signing",
+        "npy",
+        "compressed-pickle",
         "pickle",
         "inspect-json",
         "pdf",
@@ -369,6 +374,12 @@ DISPATCH: list[tuple[bytes, str, str, str]] = [
     (PROTOCOL_0, "model.pkl", "pickle", "pickle"),
     (craft.PICKLE_OS_SYSTEM, "notes", "pickle", "pickle"),  # no name needed
     (b"just some words\n", "model.pkl", "text", "text"),  # named like a pickle, is not one
+    (PROTOCOL_0, "notes", "pickle", "pickle"),  # protocol 0 has no magic: parsed to be known
+    (PROTOCOL_0, "data.npy", "pickle", "pickle"),
+    (pickles.npy("|O", craft.PICKLE_OS_SYSTEM), "a.npy", "npy", "pickle"),  # object array
+    (pickles.npy("<f4", bytes(4)), "a.npy", "binary", "binary"),  # plain numbers: data
+    (zlib.compress(craft.PICKLE_OS_SYSTEM), "m.joblib", "compressed-pickle", "pickle"),
+    (zlib.compress(b"plain words " * 20), "m.z", "binary", "binary"),  # not a pickle inside
     (INSPECT_JSON, "log.json", "inspect-json", "inspect-eval"),
     (b'{"eval": 1, "version": 2}', "log.json", "text", "json"),  # not a log after all
     (b"%PDF-1.7\n%\xe2\xe3\n", "paper", "pdf", "pdf"),

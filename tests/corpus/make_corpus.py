@@ -72,7 +72,53 @@ def disagree() -> bytes:
     return bytes(data)
 
 
+def zwriter(name: str, data: bytes, *, extra: bytes = b"", comment: bytes = b"") -> bytes:
+    """One member as the package writer writes it, plus the bytes no signature covers."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.create_system, info.external_attr = 3, 0o100644 << 16
+        info.extra, info.comment = extra, comment
+        archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+class _NoSeek(io.RawIOBase):
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: object) -> int:
+        piece = bytes(b)  # type: ignore[call-overload]
+        self.data += piece
+        return len(piece)
+
+
+def descriptor() -> bytes:
+    """A plaintext package's member written with a data descriptor (bytes after its data)."""
+    sink = _NoSeek()
+    with zipfile.ZipFile(sink, "w") as archive:
+        info = zipfile.ZipInfo("manifest.json", date_time=(1980, 1, 1, 0, 0, 0))
+        info.create_system, info.external_attr = 3, 0o100644 << 16
+        archive.writestr(info, b"{}")
+    return bytes(sink.data)
+
+
+def field(header_id: int, body: bytes) -> bytes:
+    return struct.pack("<HH", header_id, len(body)) + body
+
+
 ARCHIVES = {
+    "hidden-extra-field.zip": zwriter("a.json", b"{}", extra=field(0xCAFE, b"\0" * 1024)),
+    "hidden-unicode-path.zip": zwriter(
+        "a.json", b"{}", extra=field(0x7075, b"\x01" + struct.pack("<I", 0) + b"evil.sh")
+    ),
+    "hidden-entry-comment.zip": zwriter("a.json", b"{}", comment=b"hidden " * 100),
+    "hidden-descriptor.zip": descriptor(),
+    "hidden-deflate.zip": zbuild([("a.json", b"{}" * 100)], zipfile.ZIP_DEFLATED),
     "traversal-dotdot.zip": zbuild([("../escape.txt", b"x")]),
     "traversal-absolute.zip": zbuild([("/etc/passwd", b"x")]),
     "traversal-drive.zip": zbuild([("C:/windows/evil.txt", b"x")]),

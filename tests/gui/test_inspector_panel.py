@@ -190,6 +190,31 @@ def test_pickle_warns_that_it_runs_code_and_ranks_os_system_first(
     grab(page, "pickle")
 
 
+@pytest.mark.parametrize(
+    ("content", "banner"),
+    [
+        (
+            b"\x80\x02csklearn.svm\nSVC\n)R.",
+            "CAN RUN CODE: it imports callables outside the tensor-rebuild allow-list:"
+            " sklearn.svm.SVC",
+        ),
+        (b"\x80\x02ccollections\nOrderedDict\n)R.\xffjunk", "NOT FULLY SCANNED: "),
+    ],
+    ids=["unknown import", "not fully scanned"],
+)
+def test_a_pickle_that_is_not_plainly_expected_is_loud(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path, content: bytes, banner: str
+) -> None:
+    (tmp_path / "model.pkl").write_bytes(content)
+    add(demo_vault, tmp_path / "model.pkl")
+    page = page_of(qtbot, shell, demo_vault)
+    select(qtbot, page, "model.pkl")
+    banners = loud(page.details.inspector.content)
+    assert banners[0].startswith("THIS FILE CAN RUN CODE WHEN LOADED")
+    assert any(b.startswith(banner) for b in banners[1:]), banners
+    grab(page, "pickle-" + banner.split(":")[0].lower().replace(" ", "-"))
+
+
 def test_inspect_log_viewer_shows_a_transcript_on_request(
     qtbot: QtBot, shell: Shell, demo_vault: Path
 ) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -24,6 +25,7 @@ from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.packages_view import import_text, trust_item, verify_text
 from reviewstation.gui.shell import Shell
 from reviewstation.packages.importer import ImportResult
+from reviewstation.packages.verify import VerifyReport
 from reviewstation.text import visible
 from reviewstation.vault.session import open_vault
 
@@ -138,19 +140,24 @@ def test_recipients_with_the_same_name_are_told_apart(qtbot: QtBot, tmp_path: Pa
 
 
 def test_package_texts_escape_names_and_add_fingerprints() -> None:
-    report = {
-        "package_id": "p",
-        "marking": "CUI",
-        "sequence": 1,
-        "signer": {"name": f"Eve\n{FORGED}", "role": "lead\x1b[8m", "p384_fingerprint": "cd" * 48},
-        "encrypted": True,
-        "decrypted": False,
-        "recipients": [
-            {"name": "Bob\u202e", "fingerprint": "11" * 48, "signing": "22" * 48},
-            {"name": "Bob", "fingerprint": "33" * 48, "signing": "44" * 48},
-        ],
-        "checks": ["ok"],
-    }
+    recipients = [
+        SimpleNamespace(name="Bob\u202e", fingerprint="11" * 48, signing="22" * 48),
+        SimpleNamespace(name="Bob", fingerprint="33" * 48, signing="44" * 48),
+    ]
+    report = cast(
+        VerifyReport,
+        SimpleNamespace(
+            manifest=SimpleNamespace(
+                package_id="p", marking="CUI", sequence=1, recipients=recipients
+            ),
+            signer=SimpleNamespace(
+                name=f"Eve\n{FORGED}", role="lead\x1b[8m", fingerprint="cd" * 48
+            ),
+            encrypted=True,
+            decrypted=False,
+            checks=["ok"],
+        ),
+    )
     text = verify_text(report)
     assert not raw_controls(text.replace("\n", ""))
     assert not [ln for ln in text.splitlines() if ln.strip().startswith(FORGED)]

@@ -128,3 +128,22 @@ def test_stop_closes_an_open_session(qtbot: QtBot, vault: SampleVault) -> None:
         thread.stop()
     assert thread.wait(TIMEOUT)
     open_vault(vault.path, vault.passphrase, user=vault.user).close()
+
+
+def test_a_rolled_back_vault_unlocks_read_only_and_says_why(
+    qtbot: QtBot, vault_thread: VaultThread, vault: SampleVault
+) -> None:
+    import shutil
+
+    from reviewstation.gui.main_window import window_title
+
+    older = vault.path.parent / "older.db"
+    shutil.copy(vault.path / "vault.db", older)
+    with open_vault(vault.path, vault.passphrase) as session:
+        session.record("test.action")
+    shutil.copy(older, vault.path / "vault.db")
+    info = unlock(qtbot, vault_thread, vault)  # asked for writing
+    assert info.read_only
+    reason = info.permissions.reason
+    assert reason is not None and "behind its header" in reason and not info.permissions.can_write
+    assert "read-only" in window_title(info)

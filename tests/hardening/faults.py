@@ -324,7 +324,7 @@ def check_outputs(out: Path, vault: Path, secret: str) -> None:
             assert path.name.endswith(".partial"), path
             continue
         with verify_package(path, [card]) as verified:
-            assert verified.manifest["package_id"]
+            assert verified.manifest.package_id
 
 
 def write_figures(figures: Figures, label: str) -> None:

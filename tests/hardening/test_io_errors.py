@@ -5,6 +5,7 @@ truncated files, and the work goes on once the fault is gone."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -240,3 +241,64 @@ def test_disk_full_during_artifact_import_and_package_export(
         open_vault(vault, PASS).close()
     one_line(caught.value, "Could not", "No space left")
     assert verify_workspace(vault, PASS, full=True).intact  # ...reading and verifying still work
+
+
+# --- a nearly full disk at unlock (issue 13, class 9) --------------------------------------
+
+
+@pytest.mark.parametrize("transient", [True, False])
+def test_every_write_of_an_unlock_failing_is_one_clear_line(
+    tmp_path: Path, faults: Faults, transient: bool
+) -> None:
+    """The Nth write of a writable unlock and its close (the lock's holder, the session-end
+    checkpoint in the header) fails, for every N: a one-line VaultError, never an untyped
+    error (exit 3), and the vault still verifies and opens once the fault is gone."""
+    vault = make_vault(tmp_path)
+    total = faults.count(lambda: open_vault(vault, PASS).close())
+    assert total >= 2
+    for at in range(1, total + 1):
+        faults.arm(at, transient=transient, code=errno.ENOSPC)
+        with pytest.raises(VaultError) as caught:
+            open_vault(vault, PASS).close()
+        faults.disarm()
+        one_line(caught.value, "Could not", "No space left")
+        files_ok(vault)
+        assert verify_workspace(vault, PASS).intact
+    open_vault(vault, PASS).close()
+
+
+def fill_to_the_last_page(folder: Path) -> Path:
+    ballast = folder / "ballast"
+    fd = os.open(ballast, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for size in (1 << 20, 4096):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)
+    return ballast
+
+
+def test_nearly_full_disk_at_unlock_is_one_clear_line(small_disk: Path) -> None:
+    """For real: from no space at all to enough, in steps of a page, a writable unlock either
+    works or ends in one line naming what could not be written (the lock, the database, the
+    header); the CLI's "internal error" (exit 3, any non-ReviewStationError) never appears."""
+    vault = make_vault(small_disk)
+    with open_vault(vault, PASS) as session:
+        create_review(session, title="t", developer="d", model_name="m")
+    outcomes: dict[str, int] = {}
+    for free in range(0, 80 * 1024, 4096):
+        ballast = fill_to_the_last_page(small_disk)
+        os.truncate(ballast, max(0, ballast.stat().st_size - free))
+        try:
+            open_vault(vault, PASS).close()
+            outcome = "ok"
+        except ReviewStationError as exc:
+            one_line(exc, "Could not")
+            outcome = str(exc).split(" (")[0]
+        ballast.unlink()
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        assert verify_workspace(vault, PASS).intact, free
+    print(outcomes)
+    assert "ok" in outcomes and len(outcomes) > 1

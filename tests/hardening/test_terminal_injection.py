@@ -205,7 +205,9 @@ def _card_trust(w: World, key: str) -> list[Ran]:
 
 
 def _card_as_package_trust(w: World, key: str) -> list[Ran]:
-    return [cli("package", "verify", str(w.tmp / "none.zip"), "--trust", str(w.cards[key]))]
+    package = w.tmp / "some.rspkg"
+    package.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty ZIP: the card is read first
+    return [cli("package", "verify", str(package), "--trust", str(w.cards[key]))]
 
 
 def _trusted_list(w: World, key: str) -> list[Ran]:
@@ -226,8 +228,12 @@ def _review_title(w: World, key: str) -> list[Ran]:
 def _finding_title(w: World, key: str) -> list[Ran]:
     return [
         w.run_cached("finding", "list", *w.unlock()),
-        cli("finding", "show", *w.unlock(), str(w.findings[key])),
+        w.run_cached("finding", "show", *w.unlock(), str(w.findings[key])),
     ]
+
+
+def _finding_body(w: World, key: str) -> list[Ran]:
+    return [w.run_cached("finding", "show", *w.unlock(), str(w.findings[key]))]
 
 
 def _checklist_note(w: World, key: str) -> list[Ran]:
@@ -263,14 +269,24 @@ def _vault_header_user(w: World, key: str) -> list[Ran]:
         if slot.get("user") == "alice":
             slot["user"] = PAYLOADS[key]
     (folder / "vault.header").write_text(json.dumps(header))
+    other = w.tmp / "headers" / f"{key}-id"
+    other.mkdir()
+    header = json.loads((w.vault / "vault.header").read_text())
+    header["vault_id"] = PAYLOADS[key]
+    (other / "vault.header").write_text(json.dumps(header))
     return [
         cli("vault", "info", str(folder)),
         cli("finding", "list", str(folder), "--passphrase-file", str(w.pass_file)),
+        cli("vault", "info", str(other)),
     ]
 
 
 def _argument_in_error(w: World, key: str) -> list[Ran]:
-    return [cli("finding", "show", *w.unlock(), PAYLOADS[key]), cli(PAYLOADS[key], "x")]
+    return [
+        cli("finding", "list", *w.unlock(), "--review", PAYLOADS[key]),  # argparse: not an int
+        cli("review", "list", *w.unlock(), "--bogus", PAYLOADS[key]),  # echoed back
+        cli(PAYLOADS[key], "x"),  # unknown command
+    ]
 
 
 Expect = Callable[[list[Ran], str], bool]
@@ -282,8 +298,14 @@ def shown(runs: list[Ran], payload: str) -> bool:
 
 
 def refused(runs: list[Ran], payload: str) -> bool:
-    """Refused at input with the one-line error that names the offending character."""
-    return all(r.code == 2 and "at position" in r.err for r in runs)
+    """Refused at input with the one-line error that names the offending character (exit 2,
+    or 1 with INVALID where a verdict is asked for)."""
+    return all(r.code in (1, 2) and "at position" in r.both for r in runs)
+
+
+def shown_by_line(runs: list[Ran], payload: str) -> bool:
+    """Multi-line text (a note): every line of it shown escaped, after a label or gutter."""
+    return all(any(visible(part) in r.out for r in runs) for part in payload.split("\n"))
 
 
 def shown_or_binary(runs: list[Ran], payload: str) -> bool:
@@ -312,12 +334,13 @@ WHERE: dict[str, tuple[Where, Expect, bool]] = {
     "audit details": (_audit_log, shown, False),
     "review title stored earlier": (_review_title, shown, False),
     "finding title stored earlier": (_finding_title, shown, False),
-    "checklist note": (_checklist_note, shown, False),
+    "finding body (multi-line)": (_finding_body, shown_by_line, False),
+    "checklist note (multi-line)": (_checklist_note, shown_by_line, False),
     "artifact file name": (_artifact_file_name, named, False),
     "artifact content (preview, inspection)": (_artifact_content, shown_or_binary, True),
     "file name in an error": (_file_name_in_error, named, False),
-    "vault header user name": (_vault_header_user, refused, False),
-    "command-line argument in an error": (_argument_in_error, anything, False),
+    "vault header user name and id": (_vault_header_user, refused, False),
+    "command-line argument in an error": (_argument_in_error, shown, False),
 }
 
 

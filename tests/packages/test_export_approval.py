@@ -437,7 +437,7 @@ def test_the_view_shows_names_keys_evidence_marking_and_digest(alice: Sender) ->
     for print_ in bob.fingerprints().values():
         assert print_ in text
     # A card's name cannot add a line of its own (a fake fingerprint).
-    assert "  NIST Lab\\u000a    P-384      0000" in shown.lines()
+    assert "  NIST Lab\\x0a    P-384      0000" in shown.lines()
     assert shown.to_json()["evidence_files"] == ["artifact 1: eval-notes.txt"]
     with as_user(alice) as session:
         assert approval.view(session, made, for_approval=True).refusal == (

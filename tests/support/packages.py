@@ -18,6 +18,7 @@ from reviewstation.findings.service import add_finding
 from reviewstation.packages.export import ExportResult, export_package
 from reviewstation.packages.seal import sign_sums
 from reviewstation.packages.sums import build_sums, parse_sums
+from reviewstation.packages.writer import ZipBuilder
 from reviewstation.reviews.service import create_review
 from reviewstation.vault.session import open_vault
 from support.vaults import PASS, make_vault
@@ -75,10 +76,14 @@ def members(path: Path) -> dict[str, bytes]:
 
 
 def rewrite(src: Path, dst: Path, change: Callable[[dict[str, bytes]], dict[str, bytes]]) -> Path:
+    """The changed members, written as the package writer writes (so that only the change,
+    not the ZIP layout, is what a check can object to)."""
     content = change(members(src))
-    with zipfile.ZipFile(dst, "w") as archive:
+    with dst.open("wb") as out:
+        builder = ZipBuilder(out)
         for name, data in content.items():
-            archive.writestr(name, data)
+            builder.add(name, data, hashed=False)
+        builder.close()
     return dst
 
 

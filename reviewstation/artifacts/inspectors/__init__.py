@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from reviewstation.artifacts.blobstore import BlobReader, BlobRef
-from reviewstation.artifacts.inspection import Inspection, parse_inspection
+from reviewstation.artifacts.inspection import PICKLE_FORMATS, Inspection, parse_inspection
+from reviewstation.artifacts.inspectors import pickle_scan
 from reviewstation.artifacts.inspectors.registry import (
     Sniffed,
     dispatch,
@@ -28,7 +29,7 @@ from reviewstation.artifacts.inspectors.registry import (
 from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.errors import ReviewStationError
 
-INSPECTOR_VERSION = 1
+INSPECTOR_VERSION = 2  # 2: allow-list-first pickle verdicts, not_scanned
 HEAD_BYTES = 64 * 1024
 WEIGHT_FORMATS = {".safetensors": "safetensors", ".gguf": "gguf"}
 
@@ -62,10 +63,25 @@ def inspect_stream(stream: BinaryIO, size: int, name: str, *, detail: bool) -> d
             "kind": kind_guess(name),
             "error": f"The {guess} inspector failed ({type(exc).__name__}); nothing was inferred.",
         }
+    if result.get("format") not in PICKLE_FORMATS and pickle_scan.runs_code(stream, size):
+        result = _polyglot(stream, size, name, result)
     result.setdefault("warnings", [])
     result["bytes"] = size
     result["inspector"] = INSPECTOR_VERSION
     return result
+
+
+def _polyglot(stream: BinaryIO, size: int, name: str, other: dict[str, Any]) -> dict[str, Any]:
+    """Content that another inspector read (or failed to read) but that an unpickler would
+    also run: it is a pickle first, whatever else it is."""
+    summary = pickle_scan.inspect(stream, size)
+    summary["kind"] = kind_guess(name)
+    summary["warnings"].insert(
+        1,
+        f"POLYGLOT: the content also reads as {other.get('format', 'another format')};"
+        " loaded as a pickle it would run code.",
+    )
+    return summary
 
 
 def _dispatch(sniffed: Sniffed) -> dict[str, Any]:

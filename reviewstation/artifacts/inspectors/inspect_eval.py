@@ -13,7 +13,7 @@ import re
 import zipfile
 from typing import Any, BinaryIO
 
-from reviewstation.artifacts.inspectors import zipsafe
+from reviewstation import ziparchive
 from reviewstation.artifacts.inspectors.common import clip, clip_text
 from reviewstation.canonical import loads_bounded
 from reviewstation.errors import InputError
@@ -239,7 +239,7 @@ def _json_member(archive: zipfile.ZipFile, name: str, limit: int) -> Any:
         info = archive.getinfo(name)
     except KeyError:
         return None
-    return loads_bounded(zipsafe.read_member(archive, info, limit), f"log member {name}", limit)
+    return loads_bounded(ziparchive.read_member(archive, info, limit), f"log member {name}", limit)
 
 
 def _sample_key(name: str) -> tuple[int, str, int]:
@@ -263,7 +263,7 @@ def _summaries(archive: zipfile.ZipFile, names: list[str]) -> list[Any]:
 
 
 def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
-    archive = zipsafe.open_zip(stream, size)
+    archive = ziparchive.open_zip(stream, size)
     names = [info.filename for info in archive.infolist()]
     header = _json_member(archive, "header.json", MAX_HEADER)
     container = "eval-zip"
@@ -278,7 +278,7 @@ def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[st
     sample_names = sorted((n for n in names if _SAMPLE_NAME.match(n)), key=_sample_key)
     summary["sample_count"] = len(sample_names)
     compressed = sorted({i.compress_type for i in archive.infolist()})
-    if zipsafe.ZSTD in compressed:
+    if ziparchive.ZSTD in compressed:
         summary["compression"] = "zstd"
     if detail:
         records: list[Any] = []

@@ -9,18 +9,28 @@ first entry that recognises the file and returns a summary wins; an entry may re
 1. ``gguf``: the ``GGUF`` magic.
 2. ``safetensors``: an 8-byte header length that fits the file, then ``{``.
 3. ``zip``: a ZIP signature; inside, an Inspect log (``header.json`` or the journal, or the
-   ``.eval`` name), a PyTorch checkpoint (``*.pkl`` members), or a plain archive.
-4. ``safetensors-header``: named ``.safetensors`` but not recognised above and not a
+   ``.eval`` name), a PyTorch checkpoint (``*.pkl`` members), or another archive, whose
+   members are all sniffed for pickles (``.npz``, Keras): with any, ``zip-with-pickles``.
+4. ``tar``: the ``ustar`` magic; every regular file sniffed for pickles as ZIP members are
+   (the oldest ``torch.save`` format is a tar); with any, ``tar-with-pickles``, else the
+   file falls through (a plain tar is shown as binary).
+5. ``safetensors-header``: named ``.safetensors`` but not recognised above and not a
    protocol 2+ pickle: the safetensors reader says what is wrong with the header, unless the
    content reads as an old-protocol pickle, which is scanned as one. (A protocol 2+ pickle
-   named ``.safetensors`` never gets here: entry 6 scans it by its content.)
-5. ``model-signing``: a JSON object with a ``dsseEnvelope`` in a ``*.sig`` / sigstore file.
-6. ``pickle``: the PROTO opcode, or a pickle-family name (old protocols have no magic); a
-   named file that does not parse as a pickle falls through.
-7. ``inspect-json``: a ``.json`` file whose head has ``"eval"`` and ``"version"``.
-8. ``pdf``: ``%PDF-``.
-9. ``text``: a text extension, or a head that decodes as text.
-10. ``binary``: anything else (the first 16 bytes in hex).
+   named ``.safetensors`` never gets here: entry 9 scans it by its content.)
+6. ``model-signing``: a JSON object with a ``dsseEnvelope`` in a ``*.sig`` / sigstore file.
+7. ``npy``: the ``\x93NUMPY`` magic; an object array (a pickle after the header) is
+   scanned, plain numbers fall through (they are data).
+8. ``compressed-pickle``: a zlib / gzip / bz2 / xz / lzma stream (compressed joblib) whose
+   content is a pickle, decompressed as scanned within a bound; LZ4 (no standard-library
+   decompressor) under a pickle name is reported unscanned.
+9. ``pickle``: the PROTO opcode or a pickle-family name, or, whatever the name, content that
+   parses as a well-formed protocol 0/1 pickle (they have no magic); a named file that does
+   not parse as a pickle falls through.
+10. ``inspect-json``: a ``.json`` file whose head has ``"eval"`` and ``"version"``.
+11. ``pdf``: ``%PDF-``.
+12. ``text``: a text extension, or a head that decodes as text.
+13. ``binary``: anything else (the first 16 bytes in hex).
 """
 
 from __future__ import annotations
@@ -29,7 +39,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from reviewstation import ziparchive
 from reviewstation.artifacts.inspectors import (
+    containers,
     gguf,
     inspect_eval,
     model_signing,
@@ -37,12 +49,11 @@ from reviewstation.artifacts.inspectors import (
     safetensors,
     text,
     torch_zip,
-    zipsafe,
 )
 from reviewstation.artifacts.inspectors.common import clip, printable
 from reviewstation.errors import InputError
 
-PICKLE_EXTENSIONS = (".pkl", ".pickle", ".bin", ".pt", ".pth", ".ckpt", ".joblib")
+PICKLE_EXTENSIONS = (".pkl", ".pickle", ".bin", ".pt", ".pth", ".ckpt", ".joblib", ".dill")
 WEIGHT_EXTENSIONS = (".bin", ".pt", ".pth", ".ckpt")
 
 
@@ -98,6 +109,9 @@ def _model_signing(s: Sniffed) -> Summary:
 
 
 def _pickle(s: Sniffed) -> Summary | None:
+    named = pickle_scan.looks_like(s.head) or s.ext in PICKLE_EXTENSIONS
+    if not named and not pickle_scan.parses_as_pickle(s.stream, s.size):
+        return None  # protocols 0 and 1 have no magic: only a well-formed pickle is one
     try:
         summary = pickle_scan.inspect(s.stream, s.size)
     except InputError:
@@ -105,6 +119,28 @@ def _pickle(s: Sniffed) -> Summary | None:
             raise
         return None
     summary["kind"] = "weights" if s.ext in WEIGHT_EXTENSIONS else "other"
+    return summary
+
+
+def _npy(s: Sniffed) -> Summary | None:
+    scan = pickle_scan.Scan()
+    if not containers.scan_npy(s.stream, s.size, scan):
+        return None  # plain numbers: data, not code
+    summary = scan.summary()
+    summary["kind"] = "other"
+    summary["container"] = ", ".join(scan.containers)
+    return summary
+
+
+def _compressed(s: Sniffed) -> Summary | None:
+    scan = pickle_scan.Scan()
+    if not containers.scan_compressed(s.stream, s.size, s.name, scan):
+        return None
+    summary = scan.summary()
+    summary["kind"] = "weights" if s.ext in WEIGHT_EXTENSIONS else "other"
+    if "joblib.numpy_pickle.NumpyArrayWrapper" in scan.imports:
+        scan.containers.append("joblib")
+    summary["container"] = ", ".join(scan.containers)
     return summary
 
 
@@ -124,12 +160,15 @@ def _text(s: Sniffed) -> Summary | None:
 
 
 def _zip(s: Sniffed) -> Summary:
-    archive = zipsafe.open_zip(s.stream, s.size)
+    archive = ziparchive.open_zip(s.stream, s.size)
     names = [info.filename for info in archive.infolist()]
     if s.ext == ".eval" or "header.json" in names or "_journal/start.json" in names:
         return inspect_eval.inspect_zip(s.stream, s.size, detail=s.detail)
     if torch_zip.is_torch(names):
         return torch_zip.inspect(archive)
+    with_pickles = torch_zip.inspect_other(archive)
+    if with_pickles is not None:
+        return with_pickles
     return {
         "format": "zip",
         "kind": "other",
@@ -155,18 +194,27 @@ INSPECTORS: tuple[Inspector, ...] = (
         lambda s: safetensors.looks_like(s.head, s.size),
         lambda s: safetensors.inspect(s.stream, s.size),
     ),
-    Inspector("zip", lambda s: zipsafe.looks_like(s.head), _zip),
+    Inspector("zip", lambda s: ziparchive.looks_like(s.head), _zip),
+    Inspector(
+        "tar",
+        lambda s: containers.looks_like_tar(s.head),
+        lambda s: torch_zip.inspect_tar(s.stream, s.size),
+    ),
     Inspector(
         "safetensors-header",
         lambda s: s.ext == ".safetensors" and not pickle_scan.looks_like(s.head),
         _safetensors_header,
     ),
     Inspector("model-signing", lambda s: model_signing.looks_like(s.name, s.head), _model_signing),
+    Inspector("npy", lambda s: s.head.startswith(containers.NPY_MAGIC), _npy),
     Inspector(
-        "pickle",
-        lambda s: pickle_scan.looks_like(s.head) or s.ext in PICKLE_EXTENSIONS,
-        _pickle,
+        "compressed-pickle",
+        lambda s: (
+            containers.compression(s.head) is not None or s.head.startswith(containers.LZ4_MAGIC)
+        ),
+        _compressed,
     ),
+    Inspector("pickle", lambda s: True, _pickle),
     Inspector(
         "inspect-json",
         lambda s: s.ext == ".json" and b'"eval"' in s.head and b'"version"' in s.head,
@@ -203,7 +251,7 @@ def format_guess(name: str, head: bytes) -> str:
     ext = extension(name)
     if gguf.looks_like(head):
         return "gguf"
-    if zipsafe.looks_like(head):
+    if ziparchive.looks_like(head):
         return "zip"
     if pickle_scan.looks_like(head):
         return "pickle"

@@ -1,76 +1,92 @@
-"""PyTorch checkpoints in the ZIP layout (``torch.save`` since 1.6, TorchScript archives).
+"""ZIP archives that hold pickles: PyTorch checkpoints (``torch.save`` since 1.6, TorchScript
+archives), NumPy ``.npz``, Keras ``.keras`` and any other archive.
 
-Every ``*.pkl`` member (``data.pkl``, TorchScript's ``constants.pkl``) is read into memory and
-scanned statically; nothing is extracted or unpickled. TorchScript archives also carry
-Python source under ``code/``, which ``torch.jit.load`` compiles and runs: flagged.
+Every member is sniffed by content and every pickle in it scanned (``containers``); there is
+no cap on how many, only a bound on total work, and what that bound leaves out is listed in
+``not_scanned`` ("not scanned: N members"), which makes the verdict "incomplete" at best.
+Nothing is extracted or unpickled. TorchScript archives also carry Python source under
+``code/``, which ``torch.jit.load`` compiles and runs: flagged.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections import Counter
-from typing import Any
+from typing import Any, BinaryIO
 
-from reviewstation.artifacts.inspectors import pickle_scan, zipsafe
+from reviewstation.artifacts.inspectors import containers, pickle_scan
 
-MAX_PICKLE_MEMBERS = 16
-
-
-def is_torch(names: list[str]) -> bool:
-    return any(n.endswith(".pkl") for n in names)
+is_torch = containers.is_torch
 
 
 def inspect(archive: zipfile.ZipFile) -> dict[str, Any]:
+    """A PyTorch checkpoint (an archive with ``*.pkl`` members)."""
     infos = archive.infolist()
-    pickles = [i for i in infos if i.filename.endswith(".pkl")][:MAX_PICKLE_MEMBERS]
+    result = containers.ArchiveScan()
+    containers.scan_archive(archive, result, torch=True)
     code = [
         i.filename for i in infos if "/code/" in f"/{i.filename}" and i.filename.endswith(".py")
     ]
     data = [i for i in infos if "/data/" in f"/{i.filename}" and not i.filename.endswith("/")]
-    imports: Counter[str] = Counter()
-    scanned = []
-    warnings = ["Pickle-based checkpoint: loading it can run arbitrary code. It was not loaded."]
-    for info in pickles:
-        try:
-            result = pickle_scan.scan_bytes(
-                zipsafe.read_member(archive, info, pickle_scan.MAX_PICKLE_BYTES)
-            )
-        except Exception as exc:  # InputError, or anything a hostile member provokes
-            scanned.append({"member": info.filename[:200], "error": str(exc)[:300]})
-            warnings.append(f"{info.filename[:200]} could not be scanned; treat it as dangerous.")
-            continue
-        for item in result["imports"]:
-            imports[item["callable"]] += item["count"]
-        scanned.append(
-            {
-                "member": info.filename[:200],
-                "verdict": result["verdict"],
-                "opcodes": result["opcodes"],
-            }
-        )
-        warnings.extend(w for w in result["warnings"][1:] if w not in warnings)
-    listed = [
-        {"callable": name, "count": n, "risk": pickle_scan.risk(name)}
-        for name, n in sorted(imports.items())
-    ]
-    dangerous = any(i["risk"] == "dangerous" for i in listed) or any("error" in s for s in scanned)
-    unknown = any(i["risk"] == "unknown" for i in listed)
+    summary = summarize(result, "pytorch-zip", len(infos))
+    summary["warnings"][0] = (
+        "Pickle-based checkpoint: loading it can run arbitrary code. It was not loaded."
+    )
     if code:
-        warnings.append(
+        summary["verdict"] = "dangerous"
+        summary["warnings"].append(
             f"TorchScript archive: {len(code)} Python source files that loading would compile"
             " and run."
         )
-    return {
-        "format": "pytorch-zip",
+    summary["torchscript_code"] = [c[:200] for c in code[:50]]
+    summary["storages"] = len(data)
+    return summary
+
+
+def inspect_other(archive: zipfile.ZipFile) -> dict[str, Any] | None:
+    """Any other archive: a summary if it holds pickles (or could not be fully sniffed),
+    else None (a plain archive)."""
+    infos = archive.infolist()
+    result = containers.ArchiveScan()
+    containers.scan_archive(archive, result, torch=False)
+    if not result.members and not result.scan.not_scanned:
+        return None
+    summary = summarize(result, "zip-with-pickles", len(infos))
+    summary["warnings"][0] = (
+        "An archive with pickles inside (as in NumPy .npz or Keras files): loading them can"
+        " run arbitrary code. Nothing was loaded."
+    )
+    return summary
+
+
+def inspect_tar(stream: BinaryIO, size: int) -> dict[str, Any] | None:
+    """A tar archive (the oldest ``torch.save`` format keeps its pickles as tar members): a
+    summary if it holds pickles or could not be walked whole, else None."""
+    result = containers.ArchiveScan()
+    containers.scan_tar(stream, size, result)
+    if not result.members and not result.scan.not_scanned:
+        return None
+    summary = summarize(result, "tar-with-pickles", result.sniffed)
+    summary["warnings"][0] = (
+        "A tar archive with pickles inside (as in the oldest torch.save format): loading them"
+        " can run arbitrary code. Nothing was loaded."
+    )
+    return summary
+
+
+def summarize(result: containers.ArchiveScan, fmt: str, members: int) -> dict[str, Any]:
+    scan = result.scan
+    imports = scan.listing()
+    summary: dict[str, Any] = {
+        "format": fmt,
         "kind": "weights",
         "danger": "can-run-code",
-        "verdict": "dangerous"
-        if dangerous or code
-        else ("unknown-imports" if unknown else "expected"),
-        "pickles": scanned,
-        "imports": listed[:200],
-        "torchscript_code": [c[:200] for c in code[:50]],
-        "storages": len(data),
-        "members": len(infos),
-        "warnings": warnings,
+        "verdict": scan.verdict(),
+        "pickles": result.members[:200],
+        "imports": imports[:200],
+        "not_scanned": scan.not_scanned[:50],
+        "members": members,
+        "warnings": pickle_scan.warnings_for(imports, scan),
     }
+    if scan.containers:
+        summary["container"] = ", ".join(scan.containers)[:300]
+    return summary

@@ -161,6 +161,8 @@ def _flags(artifact: Artifact) -> str:
     summary = artifact.inspection
     if summary.can_run_code:
         flags.append("CAN-RUN-CODE")
+    if isinstance(summary, PickleScan) and summary.incomplete:
+        flags.append("NOT-FULLY-SCANNED")
     if summary.trusted is False:
         flags.append("UNTRUSTED-HEADER")
     if summary.error:
@@ -216,7 +218,11 @@ def _facts(summary: Inspection) -> list[tuple[str, object]]:
                 ("Tensor types", summary.tensor_types),
             ]
         case PickleScan():
-            return [("Verdict", summary.verdict)]
+            return [
+                ("Verdict", summary.verdict),
+                ("Container", summary.container),
+                ("Not scanned", list(summary.not_scanned or ())),
+            ]
         case InspectLog():
             return [
                 ("Task", summary.task),

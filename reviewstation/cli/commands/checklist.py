@@ -151,11 +151,10 @@ def _show(args: argparse.Namespace) -> int:
             output.line(f"  {section}")
         output.line(f"    [{answer.status:<14}] {answer.item_id}: {item.prompt}")
         if answer.note:
-            output.line(f"        note: {answer.note}")
+            output.block(answer.note, "        note: ")  # each line labelled as the note's
         if answer.severity_override:
-            output.line(
-                f"        severity {answer.severity_override}: {answer.override_justification}"
-            )
+            label = f"        severity {answer.severity_override}: "
+            output.block(answer.override_justification or "", label)
         for ref in answer.evidence:
             sample = f" sample {ref.sample_id}" if ref.sample_id else ""
             output.line(f"        evidence: {ref.artifact_uid}{sample}")

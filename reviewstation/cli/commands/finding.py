@@ -213,7 +213,7 @@ def _show(args: argparse.Namespace) -> int:
         output.line(f"  Checklist   run {run} item {item}")
     if finding.body:
         output.line("")
-        output.line(finding.body.rstrip())
+        output.block(finding.body.rstrip(), "  | ")
     output.line("")
     for rev in history:
         output.line(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from reviewstation.app.identity import read_card
 from reviewstation.app.packages import import_into_vault, verify_in_vault
@@ -14,7 +13,7 @@ from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
 from reviewstation.packages import approval
 from reviewstation.packages.export import export_package
-from reviewstation.packages.verify import verify_package
+from reviewstation.packages.verify import VerifyReport, verify_package
 from reviewstation.reviews.service import require_review
 from reviewstation.text import person
 
@@ -195,30 +194,26 @@ def _verify(args: argparse.Namespace) -> int:
             output.line(f"INVALID: {exc}")
         return 1
     if args.json:
-        output.emit_json(report)
+        output.emit_json(report.to_json())
         return 0
-    output.line(
-        f"Package {report['package_id']} ({report['marking']}), sequence {report['sequence']}"
-    )
-    signer = report["signer"]
-    output.line(f"  signer  {signer['name']} ({signer['role']}) P-384 {signer['p384_fingerprint']}")
-    if report["encrypted"]:
-        names = ", ".join(
-            person(str(r.get("name")), str(r.get("signing") or r.get("fingerprint")))
-            for r in report["recipients"]
-        )
-        inside = "decrypted and checked" if report["decrypted"] else "contents not inspected"
+    manifest = report.manifest
+    output.line(f"Package {manifest.package_id} ({manifest.marking}), sequence {manifest.sequence}")
+    signer = report.signer
+    output.line(f"  signer  {signer.name} ({signer.role}) P-384 {signer.fingerprint}")
+    if report.encrypted:
+        names = ", ".join(person(r.name, r.signing) for r in manifest.recipients)
+        inside = "decrypted and checked" if report.decrypted else "contents not inspected"
         output.line(f"  encrypted for {names}; {inside}")
-    for check in report["checks"]:
+    for check in report.checks:
         output.line(f"  ok: {check}")
     output.line("VALID")
     return 0
 
 
-def _verified_report(args: argparse.Namespace) -> dict[str, Any]:
+def _verified_report(args: argparse.Namespace) -> VerifyReport:
     if args.vault is None:
         with verify_package(args.file, cards(args.trust)) as package:
-            return package.to_json()
+            return package.report()
     with open_session(args, mode="read") as session:
         return verify_in_vault(session, args.file, args.trust or [])
 

@@ -113,7 +113,7 @@ def _print(review: Review) -> None:
         determination += f" by {review.determination_by} ({review.determination_reference})"
     output.line(f"  Determination  {determination}")
     if review.determination_rationale:
-        output.line(f"  Rationale      {review.determination_rationale}")
+        output.block(review.determination_rationale, "  Rationale      ")  # label each line
     output.line(f"  Assigned       {', '.join(review.assignees)}")
     output.line(f"  Id             {review.uid}")
 

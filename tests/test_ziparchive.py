@@ -8,6 +8,7 @@ import tarfile
 import warnings
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,33 +16,42 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewstation.errors import ReviewStationError
-from reviewstation.packages.zipsafe import Limits, PackageRefused, SafeZip
+from reviewstation.ziparchive import LENIENT, STRICT, HostileZip, PackageRefused, Policy
+
+
+def writers_info(name: str, method: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    """A member as the package writer makes it (fixed time, regular file, stored)."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = method
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    return info
 
 
 def build(entries: list[tuple[str, bytes]], method: int = zipfile.ZIP_STORED) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # duplicate names are the point of some cases
-        with zipfile.ZipFile(buffer, "w", method) as archive:
+        with zipfile.ZipFile(buffer, "w") as archive:
             for name, data in entries:
-                archive.writestr(name, data)
+                archive.writestr(writers_info(name, method), data)
     return buffer.getvalue()
 
 
 GOOD = build([("manifest.json", b"{}"), ("evidence/u/a.bin", b"x" * 100)])
 
 
-def refused(data: bytes, tmp_path: Path, match: str, limits: Limits = Limits()) -> None:  # noqa: B008
+def refused(data: bytes, tmp_path: Path, match: str, policy: Policy = STRICT) -> None:
     path = tmp_path / "hostile.rspkg"
     path.write_bytes(data)
     with pytest.raises(PackageRefused, match=match):
-        SafeZip(path, limits).close()
+        HostileZip(path, policy).close()
 
 
 def with_info(name: str, data: bytes, tweak: Callable[[zipfile.ZipInfo], None]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        info = zipfile.ZipInfo(name)
+        info = writers_info(name)
         tweak(info)
         archive.writestr(info, data)
     return buffer.getvalue()
@@ -50,7 +60,7 @@ def with_info(name: str, data: bytes, tweak: Callable[[zipfile.ZipInfo], None]) 
 def test_a_good_archive_reads(tmp_path: Path) -> None:
     path = tmp_path / "good.rspkg"
     path.write_bytes(GOOD)
-    with SafeZip(path) as archive:
+    with HostileZip(path) as archive:
         assert archive.names() == ["manifest.json", "evidence/u/a.bin"]
         assert archive.read("evidence/u/a.bin") == b"x" * 100
 
@@ -109,22 +119,32 @@ def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
         build([("bomb.json", b"\0" * 20_000_000)], zipfile.ZIP_DEFLATED),
         tmp_path,
         "compressed beyond",
+        LENIENT,
     )
+    refused(build([("a.json", b"{}")], zipfile.ZIP_DEFLATED), tmp_path, "unsupported compression")
 
 
 def test_too_many_entries(tmp_path: Path) -> None:
-    refused(build([(f"m{i}", b"") for i in range(30)]), tmp_path, "members", Limits(max_members=20))
+    refused(
+        build([(f"m{i}", b"") for i in range(30)]),
+        tmp_path,
+        "members",
+        replace(STRICT, max_members=20),
+    )
 
 
 def test_member_larger_than_its_limit(tmp_path: Path) -> None:
     refused(
-        build([("big.json", b"x" * 5000)]), tmp_path, "larger than", Limits(max_member_bytes=4096)
+        build([("big.json", b"x" * 5000)]),
+        tmp_path,
+        "larger than",
+        replace(STRICT, max_member_bytes=4096),
     )
 
 
 def test_total_limit(tmp_path: Path) -> None:
     data = build([("evidence/a", b"x" * 3000), ("evidence/b", b"x" * 3000)])
-    refused(data, tmp_path, "add up", Limits(max_total_bytes=5000))
+    refused(data, tmp_path, "add up", replace(STRICT, max_total_bytes=5000))
 
 
 def test_data_before_and_after(tmp_path: Path) -> None:
@@ -135,7 +155,7 @@ def test_data_before_and_after(tmp_path: Path) -> None:
 def test_comment_is_hidden_data(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("a", b"x")
+        archive.writestr(writers_info("a"), b"x")
         archive.comment = b"hidden"
     refused(buffer.getvalue(), tmp_path, "after its end")
 
@@ -152,13 +172,13 @@ def test_tar_is_refused(tmp_path: Path) -> None:
 def test_local_header_disagrees_with_central_directory(tmp_path: Path) -> None:
     data = bytearray(GOOD)
     data[data.index(b"manifest.json")] = ord("M")  # first occurrence: the local header
-    refused(bytes(data), tmp_path, "disagrees")
+    refused(bytes(data), tmp_path, "names another file")
 
 
 def test_local_header_with_other_sizes(tmp_path: Path) -> None:
     data = bytearray(GOOD)
     struct.pack_into("<I", data, 22, 1)  # uncompressed size in the first local header
-    refused(bytes(data), tmp_path, "other sizes|disagrees")
+    refused(bytes(data), tmp_path, "has size 0x1 where the package writer writes 0x2")
 
 
 def test_overlapping_entries(tmp_path: Path) -> None:
@@ -192,7 +212,7 @@ def test_forged_size_in_both_headers_is_caught_while_reading(tmp_path: Path) -> 
     struct.pack_into("<I", data, directory + 24, 4)  # central: uncompressed size
     path = tmp_path / "forged.rspkg"
     path.write_bytes(bytes(data))
-    with pytest.raises(PackageRefused), SafeZip(path) as archive:
+    with pytest.raises(PackageRefused), HostileZip(path) as archive:
         archive.read("a.json")
 
 
@@ -215,8 +235,81 @@ def test_fuzzed_archives_only_raise_typed_errors(
     path = tmp_path / "fuzz.rspkg"
     path.write_bytes(bytes(data))
     try:
-        with SafeZip(path) as archive:
+        with HostileZip(path) as archive:
             for name in archive.names():
                 archive.read(name)
     except ReviewStationError:
         pass
+
+
+EVAL_LOGS = sorted((Path(__file__).parent / "fixtures" / "inspect-logs").glob("*.eval"))
+
+
+@pytest.mark.parametrize("log", EVAL_LOGS, ids=lambda p: p.name[:40])
+def test_real_inspect_logs_open_under_the_lenient_policy_only(log: Path) -> None:
+    """Evaluation logs written by inspect_ai (deflate, or Zstandard; their own timestamps) are
+    read whole under LENIENT; the strict package policy refuses them."""
+    from reviewstation.ziparchive import LENIENT, open_zip, read_member
+
+    assert EVAL_LOGS
+    with log.open("rb") as stream:
+        archive = open_zip(stream, log.stat().st_size)
+        infos = archive.infolist()
+        assert any(i.filename == "header.json" for i in infos)
+        for info in infos:
+            assert len(read_member(archive, info, LENIENT.max_member_bytes)) == info.file_size
+    with pytest.raises(PackageRefused, match=r"compression method|where the package writer"):
+        HostileZip(log).close()
+
+
+class _Dribble(io.RawIOBase):
+    """A seekable raw stream that answers every read with at most 7 bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._data.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._data.tell()
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        piece = self._data.read(min(len(buffer), 7))
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+
+def test_short_reads_from_a_raw_stream_are_not_mistaken_for_truncation() -> None:
+    """The decrypting view of an inner package may return less than asked at a chunk edge."""
+    data = build([("manifest.json", b"{}" * 50), ("evidence/u/a.bin", b"x" * 1000)])
+    with HostileZip(_Dribble(data), label="dribble") as archive:  # type: ignore[arg-type]
+        assert archive.read("evidence/u/a.bin") == b"x" * 1000
+
+
+@pytest.mark.long
+def test_the_writers_zip64_records_beyond_2_gib_are_accepted(tmp_path: Path) -> None:
+    """A stored member over 2 GiB, written by the package writer: ZIP64 fields in its local
+    and central records, a ZIP64 offset for the member after it, and the ZIP64 end records:
+    each is what the strict reader expects (about 40 s, 2 GiB of disk)."""
+    from reviewstation.packages.writer import ZipBuilder
+
+    path = tmp_path / "huge.rspkg"
+    zero = bytes(1 << 20)
+    with path.open("wb") as out:
+        builder = ZipBuilder(out)
+        builder.add("manifest.json", b"{}")
+        builder.add_stream("evidence/u/big.bin", (zero for _ in range(2049)), known_sha384="0" * 96)
+        builder.add("SHA384SUMS", b"x", hashed=False)
+        builder.close()
+    with HostileZip(path) as archive:
+        assert archive.names() == ["manifest.json", "evidence/u/big.bin", "SHA384SUMS"]
+        assert archive.read("SHA384SUMS") == b"x"
+    path.unlink()
