@@ -189,10 +189,6 @@ def _clean(name: str, value: Any) -> Any:
     if name == "body":
         if len(value) > MAX_BODY:
             raise InputError("The finding's body is larger than 1 MiB.")
-        if not value.isprintable() and any(
-            not c.isprintable() and c not in "\t\n\r" for c in value
-        ):
-            raise InputError("The finding's body contains control characters.")
         return value
     choices = {
         "kind": KINDS,

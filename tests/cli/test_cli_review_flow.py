@@ -105,3 +105,20 @@ def test_review_checklist_finding_flow(tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert "you wrote it" in refused.stderr and "no other lead of this vault can" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_review_update_with_a_refused_part_changes_nothing(tmp_path: Path) -> None:
+    """``review update --title … --status …``: the status step is refused (not the next one
+    in the workflow), so the new title is not kept either; one transaction."""
+    vault = str(tmp_path / "case.rsvault")
+    ok("vault", "init", vault, "--user", "alice", "--marking", "CUI")
+    review = ok(
+        "review", "create", vault, "--title", "Model X", "--developer", "Lab", "--model", "X"
+    ).split()[0]
+    refused = rs("review", "update", vault, review, "--title", "Renamed", "--status", "closed")
+    assert refused.returncode != 0 and "cannot go from intake to closed" in refused.stderr
+    shown = json.loads(ok("review", "show", vault, review, "--json"))
+    assert (shown["title"], shown["status"]) == ("Model X", "intake")
+    ok("review", "update", vault, review, "--title", "Renamed", "--status", "in_review")
+    shown = json.loads(ok("review", "show", vault, review, "--json"))
+    assert (shown["title"], shown["status"]) == ("Renamed", "in_review")

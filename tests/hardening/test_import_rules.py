@@ -83,7 +83,6 @@ REFUSED: list[tuple[str, Edit, str]] = [
     ("finding title too long", finding(title="x" * 501), "title"),
     ("finding title with an escape sequence", finding(title="Heap \x1b[2J overflow"), "title"),
     ("finding title over two lines", finding(title="Heap overflow\nApproved: hana"), "title"),
-    ("finding body writes the clipboard", finding(body="ok \x1b]52;c;cm0gLXJm\x07"), "body"),
     ("unknown finding status", finding(status="certified"), "status"),
     ("approved by its own author", finding(status="approved", approved_by="alice"), "author"),
     ("approved by nobody", finding(status="approved", approved_by=None), "approved it"),
@@ -104,7 +103,6 @@ REFUSED: list[tuple[str, Edit, str]] = [
     ("unknown determination", review(determination="waived"), "determination"),
     ("unknown answer status", answer(status="maybe"), "status"),
     ("answer note too long", answer(note="n" * 20_001), "at most"),
-    ("answer note with an escape sequence", answer(note="ok\x1b[2K"), "control"),
     (
         "severity override without justification",
         answer(severity_override="critical", override_justification=""),
