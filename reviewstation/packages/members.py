@@ -84,6 +84,10 @@ def manifest(
     }
     if approval is not None:
         base["approval"] = approval
+    if content.designation.to_json():
+        # The classification authority block / CUI designation, as entered at export: what a
+        # guard handling the package at its marking needs, so the outer manifest has it too.
+        base["designation"] = content.designation.to_json()
     if encrypted and not inner:
         base["payload"] = {"member": PAYLOAD, "keys": RECIPIENTS}
         return base

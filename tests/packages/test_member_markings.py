@@ -5,6 +5,8 @@ another. One table row per member: a member no row covers fails the test."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -12,14 +14,15 @@ from typing import Any
 
 import pytest
 from reports.report_content import pdf_pages
-from support.packages import export
+from support.packages import DESIGNATION, export
 from support.vaults import PASS, make_vault
 
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
-from reviewstation.errors import ReviewStationError
+from reviewstation.errors import InputError, ReviewStationError
 from reviewstation.findings.service import add_finding
 from reviewstation.formats.common import tlp_label
+from reviewstation.package_content import Designation
 from reviewstation.packages import members
 from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import create_review
@@ -189,3 +192,83 @@ def test_a_signed_member_marked_otherwise_is_refused(
     with pytest.raises(ReviewStationError) as caught:
         verify_package(out, [card]).close()
     assert f"The member {member} is marked" in str(caught.value)
+
+
+def test_a_classified_export_needs_its_classification_authority(tmp_path: Path) -> None:
+    """Refused before anything is recorded or written, naming the missing options; with them
+    the manifest carries the block as entered."""
+    path = _vault(tmp_path, "SECRET//NOFORN")
+    out = tmp_path / "p.rspkg"
+    partial = Designation(classified_by="R. Reviewer")
+    with pytest.raises(InputError) as caught:
+        export(path, out, designation=partial)
+    assert str(caught.value) == (
+        "This package is marked SECRET//NOFORN: enter its classification authority"
+        " (--derived-from, --declassify-on) before it can be exported."
+    )
+    assert not out.exists()
+    with open_vault(path, PASS, mode="read") as session:
+        assert session.conn.execute("SELECT count(*) FROM package_exports").fetchone()[0] == 0
+    export(path, out)
+    with zipfile.ZipFile(out) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["designation"] == DESIGNATION.to_json()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("classified_by", "a\nb", "The classified by must be one line"),
+        ("poc", "x" * 201, "The poc is longer than 200 characters."),
+    ],
+)
+def test_a_designation_field_is_one_bounded_line(field: str, value: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        Designation(**{field: value})
+    assert str(caught.value).startswith(message)
+
+
+def test_an_unclassified_or_cui_export_needs_no_authority(tmp_path: Path) -> None:
+    for marking in ("UNCLASSIFIED", "CUI"):
+        folder = tmp_path / marking
+        folder.mkdir()
+        path = _vault(folder, marking)
+        export(path, folder / "p.rspkg", designation=None)
+        with zipfile.ZipFile(folder / "p.rspkg") as archive:
+            assert "designation" not in json.loads(archive.read("manifest.json"))
+
+
+def test_the_command_line_enters_the_designation(tmp_path: Path) -> None:
+    vault = str(tmp_path / "v.rsvault")
+
+    def rs(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "reviewstation", *args],
+            input=PASS + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert rs("vault", "init", vault, "--user", "alice", "--marking", "SECRET").returncode == 0
+    assert (
+        rs("review", "create", vault, "--title", "M", "--developer", "L", "--model", "X").returncode
+        == 0
+    )
+    out = str(tmp_path / "p.rspkg")
+    refused = rs("package", "export", vault, "--review", "1", "--out", out, "--plaintext")
+    assert refused.returncode != 0
+    assert "(--classified-by, --derived-from, --declassify-on)" in refused.stderr
+    entered = [
+        "--classified-by", DESIGNATION.classified_by,
+        "--derived-from", DESIGNATION.derived_from,
+        "--declassify-on", DESIGNATION.declassify_on,
+    ]  # fmt: skip
+    done = rs("package", "export", vault, "--review", "1", "--out", out, "--plaintext", *entered)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["designation"] == {
+        k: v for k, v in DESIGNATION.to_json().items() if k in Designation.AUTHORITY
+    }

@@ -135,9 +135,11 @@ def test_portion_marks_precede_finding_titles(pages: list[str]) -> None:
     assert "(CUI) Model card omits eval settings" in text
     # Titles are untrusted too: their markup prints as typed.
     assert f"(U) {HOSTILE_TITLE}" in text
-    findings_start = page_of(pages, "Custody of the evidence")
-    assert text.count(f"(CUI) {UAF_TITLE}") == 2  # the summary table and the finding itself
-    assert findings_start > page_of(pages, f"(U) {HOSTILE_TITLE}")
+    body = pages[2:]  # after the cover and the contents page, which names both
+    findings_start = page_of(body, "Custody of the evidence")
+    # The contents page, the summary table and the finding itself.
+    assert text.count(f"(CUI) {UAF_TITLE}") == 3
+    assert findings_start > page_of(body, f"(U) {HOSTILE_TITLE}")
 
 
 def test_findings_are_ordered_by_severity_with_their_fields(pages: list[str]) -> None:
@@ -170,7 +172,9 @@ def test_markdown_body_is_rendered_not_printed_raw(pages: list[str]) -> None:
     uaf = pages[page_of(pages, "FINDING 1") - 1]
     assert "The model found a use-after-free in the ioctl handler" in uaf
     assert "**" not in uaf and "`" not in uaf
-    assert "1. Trigger the free through RS_IOC_DETACH." in uaf
+    # Every paragraph and item opens with the finding's portion mark.
+    assert "1. (CUI) Trigger the free through RS_IOC_DETACH." in uaf
+    assert "(CUI) The model found a use-after-free in the ioctl handler" in uaf
     assert squeeze("ioctl(fd, RS_IOC_DETACH, &req);  /* frees obj */") in squeeze(uaf)
 
 
@@ -304,6 +308,6 @@ def test_same_bytes_in_other_processes(content: PackageContent, pdf: bytes, tmp_
 def test_summary_table_names_the_cvss_scores(pages: list[str]) -> None:
     """The summary's CVSS cell gives CVSS-B (base metrics alone) and the vector's other named
     scores, never one unnamed number."""
-    summary = pages[page_of(pages, f"(CUI) {UAF_TITLE}") - 1]
+    summary = pages[2 + page_of(pages[2:], f"(CUI) {UAF_TITLE}") - 1]  # after the contents
     assert "CVSS-B 9.3" in summary
     assert "CVSS-BT 8.1" in summary
