@@ -42,6 +42,7 @@ from reviewstation.reports.styles import (
     DETERMINATION_COLOURS,
     FRAME_HEIGHT,
     FRAME_WIDTH,
+    MONO,
     MONO_CHAR,
     RULE,
     SANS_BOLD,
@@ -156,7 +157,7 @@ class ReportBuilder:
     def mono(
         self, value: str | None, width: float, size: float = 8.0, *, token: bool = False
     ) -> str:
-        """Markup for an unbroken string in Courier, in lines that fit the width: a hash in
+        """Markup for an unbroken string in the mono face, in lines that fit the width: a hash in
         lines of even length, an identifier or path (``token``) after its delimiters."""
         if not value:
             return DASH
@@ -164,7 +165,7 @@ class ReportBuilder:
         text = self.fold(value)
         parts = wrap_token(text, per_line) if token else chunk(text, per_line)
         return (
-            f'<font name="Courier" size="{size}">'
+            f'<font name="{MONO}" size="{size}">'
             + "<br/>".join(escape(part) for part in parts)
             + "</font>"
         )
@@ -389,9 +390,9 @@ class ReportBuilder:
         if not fold.changed and not fold.unknown:
             return []
         text = (
-            "Some text in this package uses characters that the PDF standard fonts of this"
-            f" report cannot show: where printed, {fold.changed} were transliterated (accents"
-            f" dropped, arrows spelled out) and {fold.unknown} are shown as"
+            "Some text in this package uses characters that the fonts of this report cannot"
+            f" show: where printed, {fold.changed} were transliterated (accents dropped,"
+            f" compatibility forms used) and {fold.unknown} are shown as"
             " \u201c?\u201d. The JSON members of this package carry the exact text."
         )
         return [Spacer(1, 8), self.p(escape(text), self.s.muted)]
@@ -615,9 +616,7 @@ class ReportBuilder:
         if ref.sample_id:
             name += f", sample {self.t(ref.sample_id)}"
             if ref.sample_digest:
-                name += (
-                    f' (SHA-384 <font name="Courier">{self.t(ref.sample_digest[:16])}</font>...)'
-                )
+                name += f' (SHA-384 <font name="{MONO}">{self.t(ref.sample_digest[:16])}</font>...)'
         return name
 
     # -- findings -----------------------------------------------------------------------------
@@ -724,7 +723,7 @@ class ReportBuilder:
     def link(self, run_id: int, item_id: str) -> str:
         run = self.runs.get(run_id)
         where = f"{run.template.title} (run {run_id})" if run else f"run {run_id}"
-        return f'{self.t(where)}, item <font name="Courier">{self.t(item_id)}</font>'
+        return f'{self.t(where)}, item <font name="{MONO}">{self.t(item_id)}</font>'
 
     def body(self, source: str, mark: str = "") -> list[Flowable]:
         """A finding's Markdown body as flowables (untrusted text: escaped throughout), each
