@@ -272,3 +272,25 @@ def test_the_command_line_enters_the_designation(tmp_path: Path) -> None:
     assert manifest["designation"] == {
         k: v for k, v in DESIGNATION.to_json().items() if k in Designation.AUTHORITY
     }
+
+
+def test_the_members_inside_an_encrypted_package_carry_the_marking(tmp_path: Path) -> None:
+    """The inner package is checked the same way once decrypted (verification step 13)."""
+    path = _vault(tmp_path, "SECRET//NOFORN")
+    with open_vault(path, PASS, mode="read") as session:
+        card = session.user.public_identity(session.vault_id)
+    out = tmp_path / "p.rspkg"
+    export(path, out, recipients=[card])
+    with open_vault(path, PASS) as session:
+        assert session.identity is not None
+        key = session.identity.recipient
+    with verify_package(out, [card], recipient=key) as opened:
+        assert opened.decrypted
+        assert "every member's marking is the manifest's" in " ".join(opened.checks)
+        inner = opened.zip.names()
+        marked = [name for name in inner if name in members.MARKING_READERS]
+        assert set(marked) == set(members.MARKING_READERS)
+        for name in marked:
+            assert set(members.member_markings(name, opened.read_checked(name))) == {
+                "SECRET//NOFORN"
+            }, name
