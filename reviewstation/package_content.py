@@ -8,13 +8,15 @@ never import the package code that calls them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 
 from reviewstation import markings
 from reviewstation.checklists.runs import Run
+from reviewstation.errors import InputError
 from reviewstation.findings.service import Finding
 from reviewstation.reviews.service import Review
+from reviewstation.text import check_line
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,66 @@ class Signer:
     role: str
     p384_fingerprint: str
     mldsa87_fingerprint: str
+
+
+MAX_DESIGNATION = 200  # characters per field
+
+
+@dataclass(frozen=True)
+class Designation:
+    """What a classified or CUI reader expects beside the marking, as entered at export: the
+    classification authority block (classified by, derived from, declassify on) and the CUI
+    designation indicator (controlled by, category, dissemination control, point of contact).
+    """
+
+    classified_by: str = ""
+    derived_from: str = ""
+    declassify_on: str = ""
+    controlled_by: str = ""
+    cui_category: str = ""
+    dissemination: str = ""  # distribution statement or limited dissemination control
+    poc: str = ""  # CUI point of contact
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "classified_by": "Classified by",
+        "derived_from": "Derived from",
+        "declassify_on": "Declassify on",
+        "controlled_by": "Controlled by",
+        "cui_category": "CUI category",
+        "dissemination": "Dissemination",
+        "poc": "POC",
+    }
+    AUTHORITY: ClassVar[tuple[str, ...]] = ("classified_by", "derived_from", "declassify_on")
+    CUI: ClassVar[tuple[str, ...]] = ("controlled_by", "cui_category", "dissemination", "poc")
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            label = self.LABELS[f.name].lower()
+            if not isinstance(value, str):
+                raise InputError(f"The {label} must be text.")
+            check_line(label, value)
+            if len(value) > MAX_DESIGNATION:
+                raise InputError(f"The {label} is longer than {MAX_DESIGNATION} characters.")
+            object.__setattr__(self, f.name, value.strip())
+
+    def to_json(self) -> dict[str, str]:
+        """The fields entered (the manifest's ``designation``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def require_for(self, marking: str) -> None:
+        """A classified package (CONFIDENTIAL and above) needs its classification authority
+        block; InputError names what is missing and the options that enter it."""
+        parsed = markings.parse(marking, "package marking")
+        if parsed.level < markings.Level.CONFIDENTIAL:
+            return
+        missing = [name for name in self.AUTHORITY if not getattr(self, name)]
+        if missing:
+            options = ", ".join("--" + name.replace("_", "-") for name in missing)
+            raise InputError(
+                f"This package is marked {parsed.text}: enter its classification authority"
+                f" ({options}) before it can be exported."
+            )
 
 
 @dataclass(frozen=True)
@@ -41,6 +103,7 @@ class PackageContent:
     # travels in the package under evidence/.
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     evidence_uids: list[str] = field(default_factory=list)
+    designation: Designation = field(default_factory=Designation)
 
     def evidence_name(self, artifact: dict[str, Any]) -> str:
         """The member name of an artifact's content inside the package."""

@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from cyclonedx.model import HashAlgorithm, HashType, Property
-from cyclonedx.model.bom import Bom, BomMetaData
+from cyclonedx.model.bom import Bom, BomMetaData, DistributionConstraints, TlpClassification
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
 from cyclonedx.model.tool import ToolRepository
@@ -126,6 +126,10 @@ def _bom(content: PackageContent) -> Bom:
             # CycloneDX 1.6 has no distribution constraints (1.7 adds TLP); same mapping as CSAF.
             Property(name=f"{PREFIX}:tlp", value=tlp_label(content.marking)),
         ],
+        # Written from CycloneDX 1.7 on (metadata.distributionConstraints); 1.6 leaves it out.
+        distribution_constraints=DistributionConstraints(
+            tlp=TlpClassification(tlp_label(content.marking))
+        ),
     )
     components = [_component(content, a) for a in content.artifacts]
     bom = Bom(

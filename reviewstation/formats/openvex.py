@@ -32,7 +32,21 @@ def vulnerability_name(finding: Finding) -> str:
     return finding.cve_id or f"urn:uuid:{finding.uid}"
 
 
-def _statement(finding: Finding, created: str) -> dict[str, Any]:
+# OpenVEX 0.2.0 allows no field of its own at the top level or in a statement
+# (additionalProperties: false), so the package's overall marking opens every statement's
+# status_notes, the one free-text field each statement has: "Package marking: SECRET//NOFORN."
+MARKING_NOTE = "Package marking: "
+
+
+def statement_marking(statement: Any) -> str | None:
+    """The overall marking opening a statement's status_notes, None when there is none."""
+    notes = statement.get("status_notes") if isinstance(statement, dict) else None
+    if not isinstance(notes, str) or not notes.startswith(MARKING_NOTE):
+        return None
+    return notes[len(MARKING_NOTE) :].split(". ", 1)[0].rstrip(".")
+
+
+def _statement(finding: Finding, created: str, marking: str) -> dict[str, Any]:
     product = product_of(finding)
     vulnerability: dict[str, Any] = {
         "@id": f"urn:uuid:{finding.uid}",
@@ -63,7 +77,12 @@ def _statement(finding: Finding, created: str) -> dict[str, Any]:
         f"product {product.full_name}",
         f"review status {finding.status}",
     ]
-    statement["status_notes"] = "; ".join(n for n in notes if n) + ". " + disclosure_text(finding)
+    statement["status_notes"] = (
+        f"{MARKING_NOTE}{marking}. "
+        + "; ".join(n for n in notes if n)
+        + ". "
+        + disclosure_text(finding)
+    )
     if status == "not_affected":
         statement["impact_statement"] = (
             "The reviewers determined that this product is not affected; the reasoning is"
@@ -92,7 +111,7 @@ def build(content: PackageContent) -> dict[str, Any] | None:
         "timestamp": content.created,
         "version": 1,
         "tooling": f"{TOOL_NAME} {content.tool_version}",
-        "statements": [_statement(f, content.created) for f in findings],
+        "statements": [_statement(f, content.created, content.marking) for f in findings],
     }
 
 
@@ -114,5 +133,9 @@ def self_check(doc: dict[str, Any]) -> None:
             problems.append(f"statement {i} is affected without an action statement")
         if not statement.get("products"):
             problems.append(f"statement {i} names no product")
+    if len({statement_marking(s) for s in statements} - {None}) != 1 or any(
+        statement_marking(s) is None for s in statements
+    ):
+        problems.append("its statements do not all carry one package marking")
     if problems:
         raise FormatCheckError(f"{OPENVEX_MEMBER} failed its self-check: {problems[0]}.")

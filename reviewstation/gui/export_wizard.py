@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.catalog import Artifact
+from reviewstation.errors import ReviewStationError
 from reviewstation.gui.context import Context
 from reviewstation.gui.dialogs import MarkedDialog, plain_label
 from reviewstation.gui.export_wizard_pages import (
@@ -298,6 +299,11 @@ class ExportWizard(MarkedDialog):
         evidence, _ = self._choices()
         cards = self.recipients.identities()
         plaintext_ok = self.recipients.plaintext_ok()
+        try:
+            designation = self.marking_page.designation()
+        except ReviewStationError as exc:
+            self.output.status.setText(f"Not exported: {exc}")
+            return
         self.busy = self.exporting = True
         self._update_buttons()
         self.output.status.setText("Exporting…")
@@ -312,6 +318,7 @@ class ExportWizard(MarkedDialog):
                 progress=progress.report_stage,
                 cancel=progress.cancel,
                 plaintext_ok=plaintext_ok,
+                designation=designation,
             )
 
         def done(result: ExportResult) -> None:

@@ -17,6 +17,7 @@ from reviewstation.gui.dialogs import plain_label, plain_tip, private_file_dialo
 from reviewstation.gui.qt import (
     QCheckBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,6 +32,7 @@ from reviewstation.gui.qt import (
     QWidget,
     Signal,
 )
+from reviewstation.package_content import Designation
 from reviewstation.packages.plan import ExportPlan
 from reviewstation.text import people, person, visible
 
@@ -289,8 +291,24 @@ class MarkingPage(Page):
         self.banner.setVisible(False)
         self.confirm = QCheckBox("", self)
         self.confirm.setEnabled(False)
+        # The classification authority block (classified) or CUI designation (CUI), as the
+        # report's cover and the manifest will carry it.
+        self.level = markings.Level.UNCLASSIFIED
+        self.designation_box = QWidget(self)
+        form = QFormLayout(self.designation_box)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.fields: dict[str, QLineEdit] = {}
+        for name, label in Designation.LABELS.items():
+            edit = QLineEdit(self.designation_box)
+            edit.setAccessibleName(label)
+            edit.setMaxLength(200)
+            edit.textChanged.connect(lambda _: self.changed.emit())
+            form.addRow(label, edit)
+            self.fields[name] = edit
+        self.designation_box.setVisible(False)
         self.layout_.addWidget(self.facts)
         self.layout_.addWidget(self.banner)
+        self.layout_.addWidget(self.designation_box)
         self.layout_.addWidget(self.confirm)
         self.layout_.addStretch(1)
         self.confirm.toggled.connect(lambda _: self.changed.emit())
@@ -317,9 +335,32 @@ class MarkingPage(Page):
         self.confirm.setText(f"I have &checked that {shown} is the right marking for this package")
         self.confirm.setAccessibleName("Marking confirmed")
         self.confirm.setEnabled(True)
+        parsed = markings.try_parse(plan.package_marking)
+        self.level = parsed.level if parsed else markings.Level.TOP_SECRET
+        shown_fields = self.wanted()
+        form = self.designation_box.layout()
+        assert isinstance(form, QFormLayout)
+        for name, edit in self.fields.items():
+            form.setRowVisible(edit, name in shown_fields)
+        self.designation_box.setVisible(bool(shown_fields))
+
+    def wanted(self) -> tuple[str, ...]:
+        """The designation fields this package's marking asks for."""
+        if self.level == markings.Level.UNCLASSIFIED:
+            return ()
+        return Designation.CUI if self.level == markings.Level.CUI else Designation.AUTHORITY
+
+    def designation(self) -> Designation:
+        """What was entered (InputError for a field that is not one line)."""
+        wanted = self.wanted()
+        return Designation(**{name: self.fields[name].text() for name in wanted})
 
     def complete(self) -> bool:
-        return self.confirm.isChecked()
+        if not self.confirm.isChecked():
+            return False
+        if self.level >= markings.Level.CONFIDENTIAL:
+            return all(self.fields[name].text().strip() for name in Designation.AUTHORITY)
+        return True
 
 
 class ManifestPage(Page):

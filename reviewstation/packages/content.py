@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reviewstation.package_content import PackageContent, Signer, package_marking
+from reviewstation.package_content import Designation, PackageContent, Signer, package_marking
 
 
 def gather(
@@ -14,6 +14,7 @@ def gather(
     package_id: str,
     created: str,
     evidence: list[str] | None = None,
+    designation: Designation | None = None,
 ) -> PackageContent:
     """Read everything a package of this review carries (findings that are not withdrawn)."""
     from reviewstation import __version__
@@ -59,4 +60,5 @@ def gather(
         runs=runs,
         artifacts=artifacts,
         evidence_uids=sorted(set(chosen)),
+        designation=designation or Designation(),
     )

@@ -29,7 +29,7 @@ from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
 from reviewstation.errors import InputError, PermissionDenied, VaultError
 from reviewstation.findings.service import revisions
 from reviewstation.markings import Level
-from reviewstation.package_content import PackageContent
+from reviewstation.package_content import Designation, PackageContent
 from reviewstation.packages import approval as approvals
 from reviewstation.packages import members, payload, seal
 from reviewstation.packages.content import gather
@@ -74,10 +74,13 @@ def export_package(
     progress: ProgressCallback | None = None,
     cancel: CancelFlag = None,
     plaintext_ok: bool = True,
+    designation: Designation | None = None,
 ) -> ExportResult:
     """Seal ``review_id`` into ``out``. Both front ends pass ``plaintext_ok`` as the user's
     explicit choice: a package marked above UNCLASSIFIED then leaves unencrypted only when the
-    user said so on purpose (it is readable by anyone who holds the file)."""
+    user said so on purpose (it is readable by anyone who holds the file). ``designation`` is
+    the classification authority block and CUI designation as entered; a classified package
+    without its authority block is refused before anything is recorded."""
     session.require_writable("export a package")
     identity = session.identity
     if identity is None:
@@ -90,8 +93,14 @@ def export_package(
         raise InputError("The same recipient is named twice.")
     package_id = str(uuid.uuid4())
     content = gather(
-        session, review.id, package_id=package_id, created=audit.now(), evidence=evidence
+        session,
+        review.id,
+        package_id=package_id,
+        created=audit.now(),
+        evidence=evidence,
+        designation=designation,
     )
+    content.designation.require_for(content.marking)
     require_encryption_or_consent(content.marking, recipients, plaintext_ok)
     history = {f.id: revisions(session.conn, f.id) for f in content.findings}
     # Refused here, before any file or record, when the policy wants an approval and none fits.

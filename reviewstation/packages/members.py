@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from reviewstation.canonical import canonical
+from reviewstation import formats
+from reviewstation.canonical import canonical, loads_bounded
 from reviewstation.crypto.identity import PublicIdentity, b64, unb64
 from reviewstation.crypto.signing import HybridSignature
 from reviewstation.errors import InputError
+from reviewstation.formats import openvex
 from reviewstation.package_content import PackageContent
 from reviewstation.vault.audit import Checkpoint
+from reviewstation.ziparchive import PackageRefused
 
 FORMAT = "reviewstation-package"
 VERSION = 1
@@ -19,6 +23,8 @@ CHECKLISTS = "checklists.json"
 ARTIFACTS = "artifacts.json"
 PAYLOAD = "payload.enc"
 RECIPIENTS = "recipients.json"
+# The largest JSON member whose marking verification reads (the importer's limit).
+MAX_MARKED = 64 * 1024 * 1024
 
 
 def pretty(obj: Any) -> bytes:
@@ -98,6 +104,10 @@ def manifest(
     }
     if approval is not None:
         base["approval"] = approval
+    if content.designation.to_json():
+        # The classification authority block / CUI designation, as entered at export: what a
+        # guard handling the package at its marking needs, so the outer manifest has it too.
+        base["designation"] = content.designation.to_json()
     if encrypted and not inner:
         base["payload"] = {"member": PAYLOAD, "keys": RECIPIENTS}
         return base
@@ -138,6 +148,7 @@ def findings_member(content: PackageContent, revisions: dict[int, list[dict[str,
         {
             "format": "reviewstation-findings",
             "version": 1,
+            "marking": content.marking,
             "review": content.review.to_json(),
             "findings": [finding(f) for f in content.findings],
         }
@@ -149,6 +160,7 @@ def checklists_member(content: PackageContent) -> bytes:
         {
             "format": "reviewstation-checklists",
             "version": 1,
+            "marking": content.marking,
             "runs": [
                 {**run.to_json(), "template_body": run.template.body()} for run in content.runs
             ],
@@ -163,6 +175,7 @@ def artifacts_member(content: PackageContent) -> bytes:
         {
             "format": "reviewstation-artifacts",
             "version": 1,
+            "marking": content.marking,
             "artifacts": [_artifact_record(content, record) for record in content.artifacts],
         }
     )
@@ -178,3 +191,86 @@ def _artifact_record(content: PackageContent, record: dict[str, Any]) -> dict[st
         kept = {"format": inspection.get("format")} if isinstance(inspection, dict) else {}
         out["inspection"] = kept
     return out
+
+
+# Where each JSON member carries the package's overall marking (docs/formats/package-members.md,
+# "Markings"). A reader returns every marking the document states, in every place it states
+# one; verification refuses a member any of whose markings differs from the manifest's. A new
+# member that carries content is one row here (and one in the test table of
+# tests/packages/test_member_markings.py).
+def _get(doc: Any, *path: str | int) -> Any:
+    for step in path:
+        if isinstance(step, int):
+            doc = doc[step] if isinstance(doc, list) and len(doc) > step else None
+        else:
+            doc = doc.get(step) if isinstance(doc, dict) else None
+    return doc
+
+
+def _strings(*values: Any) -> list[str]:
+    return [v for v in values if isinstance(v, str)]
+
+
+def _top(doc: Any) -> list[str]:
+    return _strings(_get(doc, "marking"))
+
+
+def _sarif(doc: Any) -> list[str]:
+    return _strings(*(_get(run, "properties", "marking") for run in _get(doc, "runs") or []))
+
+
+def _csaf(doc: Any) -> list[str]:
+    text = _get(doc, "document", "distribution", "text")
+    notes = [
+        _get(note, "text")
+        for note in _get(doc, "document", "notes") or []
+        if _get(note, "title") == "Marking"
+    ]
+    return _strings(text.split(". ", 1)[0] if isinstance(text, str) else None, *notes)
+
+
+def _openvex(doc: Any) -> list[str]:
+    # A statement without the marking gives "": never taken for the right one.
+    return [openvex.statement_marking(s) or "" for s in _get(doc, "statements") or []]
+
+
+def _cyclonedx(doc: Any) -> list[str]:
+    return _strings(
+        *(
+            _get(p, "value")
+            for p in _get(doc, "metadata", "properties") or []
+            if _get(p, "name") == "reviewstation:marking"
+        )
+    )
+
+
+MARKING_READERS: dict[str, Callable[[Any], list[str]]] = {
+    MANIFEST: _top,
+    FINDINGS: _top,
+    CHECKLISTS: _top,
+    ARTIFACTS: _top,
+    formats.SARIF_MEMBER: _sarif,
+    formats.CSAF_MEMBER: _csaf,
+    formats.OPENVEX_MEMBER: _openvex,
+    formats.CYCLONEDX_MEMBER: _cyclonedx,
+}
+
+
+def member_markings(name: str, data: bytes) -> list[str]:
+    """Every overall marking the JSON member ``name`` states ([] for a member without one)."""
+    reader = MARKING_READERS.get(name)
+    if reader is None:
+        return []
+    return reader(loads_bounded(data, name, MAX_MARKED))
+
+
+def check_markings(names: Iterable[str], read: Callable[[str], bytes], marking: str) -> None:
+    """Refuse (one sentence) a member whose stated marking is not the manifest's ``marking``.
+    A member that states none (a package from before members carried it) is accepted."""
+    for name in sorted(set(names) & set(MARKING_READERS) - {MANIFEST}):
+        for stated in member_markings(name, read(name)):
+            if stated != marking:
+                raise PackageRefused(
+                    f"The member {name} is marked {stated!r}, not {marking!r} as the manifest"
+                    " says; refused."
+                )

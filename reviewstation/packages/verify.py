@@ -126,6 +126,7 @@ def verify_package(
             _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
             if manifest.recipients or outer.has(members.RECIPIENTS):
                 raise PackageRefused("The plaintext package names recipients it is not sealed for.")
+            _check_markings(outer, listed, manifest, checks)
             return Verified(
                 path, manifest, signer, sums_hash, False, False, outer, checks, listed=listed
             )
@@ -160,6 +161,7 @@ def verify_package(
             if inner_manifest.encrypted:
                 raise PackageRefused("The decrypted inner package is not a plaintext package.")
             _require(inner, [members.FINDINGS, members.CHECKLISTS], "inner package")
+            _check_markings(inner, inner_listed, inner_manifest, inner_checks)
             checks += ["decrypted for this recipient"] + [f"inner: {c}" for c in inner_checks]
             del inner_signer
         except BaseException:
@@ -219,6 +221,21 @@ def _check_signed(
     manifest = _check_manifest(archive.read(members.MANIFEST), key, signer)
     checks.append("manifest consistent; audit checkpoint signed by the signer")
     return manifest, signer, hashlib.sha384(sums_bytes).hexdigest(), listed
+
+
+def _check_markings(
+    archive: HostileZip, listed: dict[str, str], manifest: Manifest, checks: list[str]
+) -> None:
+    """Every member that states an overall marking states the manifest's (members.py)."""
+
+    def read(name: str) -> bytes:
+        data = archive.read(name)
+        if hashlib.sha384(data).hexdigest() != listed.get(name):
+            raise PackageRefused(f"The member {name!r} changed after it was verified.")
+        return data
+
+    members.check_markings(listed, read, manifest.marking)
+    checks.append("every member's marking is the manifest's")
 
 
 def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -> Manifest:

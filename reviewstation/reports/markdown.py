@@ -6,7 +6,7 @@ pipe tables (shown as monospaced text), and inline ``**bold**``, ``__bold__``, `
 ```code``` spans, ``[text](url)`` links (shown as "text (url)") and backslash escapes.
 
 Everything else is literal text. The output markup is built only from tags this module writes
-(``<b>``, ``<i>``, ``<font face="Courier">``, ``<br/>``); every character taken from the body
+(``<b>``, ``<i>``, ``<font face="DejaVuSansMono">``, ``<br/>``); every character taken from the body
 goes through :func:`reviewstation.reports.text.escape`, so HTML or reportlab markup in a body
 prints as the characters the author typed.
 """
@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from reviewstation.reports.fonts import MONO
 from reviewstation.reports.text import escape
 
 BlockKind = Literal["para", "heading", "item", "quote", "code", "rule"]
@@ -64,7 +65,7 @@ def inline(text: str) -> str:
             code = match.group("code_text")
             if code.startswith(" ") and code.endswith(" ") and code.strip():
                 code = code[1:-1]
-            out.append(f'<font face="Courier">{escape(code)}</font>')
+            out.append(f'<font face="{MONO}">{escape(code)}</font>')
         elif match.group("bold") is not None:
             out.append(f"<b>{inline(match.group('bold'))}</b>")
         elif match.group("bold2") is not None:
@@ -73,7 +74,7 @@ def inline(text: str) -> str:
             out.append(f"<i>{inline(match.group('italic'))}</i>")
         elif match.group("link_text") is not None:
             label = inline(match.group("link_text"))
-            out.append(f'{label} (<font face="Courier">{escape(match.group("link_url"))}</font>)')
+            out.append(f'{label} (<font face="{MONO}">{escape(match.group("link_url"))}</font>)')
         else:
             out.append(escape(match.group("escaped")))
     out.append(escape(text[position:]))

@@ -21,7 +21,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from reviewstation.errors import InputError
 from reviewstation.markings import banner_style
@@ -120,6 +120,42 @@ def decorate(canvas: Any, furniture: Furniture, *, header: bool) -> None:
     canvas.restoreState()
 
 
+def entry_form(key: str) -> str:
+    return f"rs-at-{key}"
+
+
+CONTENTS_SIZE = 9.5
+CONTENTS_INDENT = 14.0
+
+
+class ContentsLine(Flowable):  # type: ignore[misc]
+    """One line of the contents page: a heading's title and, at the right, the number of the
+    page it lands on. The number is a named form the canvas defines when the document is
+    saved (as for "Page N of M"), so the contents need no second layout pass."""
+
+    def __init__(self, title: str, key: str, level: int) -> None:
+        super().__init__()
+        self.title, self.key, self.level = title, key, level
+        self.font = SANS_BOLD if level == 0 else SANS
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        return available_width, CONTENTS_SIZE + (7 if self.level == 0 else 4)
+
+    def draw(self) -> None:
+        canvas = self.canv
+        indent = CONTENTS_INDENT * self.level
+        canvas.setFont(self.font, CONTENTS_SIZE)
+        canvas.drawString(indent, 2, fit(self.title, self.font, CONTENTS_SIZE, self.width - 60))
+        wanted = getattr(canvas, "rs_wanted", None)
+        if wanted is not None:  # a ReportCanvas: the number is filled in at save
+            wanted.add(self.key)
+            canvas.saveState()
+            canvas.translate(self.width, 2)
+            canvas.doForm(entry_form(self.key))
+            canvas.restoreState()
+
+
 def canvas_class(created: str, seed: str) -> type[Any]:
     """A reportlab canvas that writes reproducible bytes and numbers pages "N of M"."""
     date = pdf_date(created)
@@ -128,6 +164,8 @@ def canvas_class(created: str, seed: str) -> type[Any]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.pages_done = 0
+            self.rs_wanted: set[str] = set()  # contents entries drawn
+            self.rs_pages: dict[str, int] = {}  # outline key -> page number
             self.setDateFormatter(lambda *_parts: date)
             self.showOutline()
             document = self._doc
@@ -148,6 +186,11 @@ def canvas_class(created: str, seed: str) -> type[Any]:
                 self.setFont(SANS, FURNITURE_FONT_SIZE)
                 self.setFillColor(MUTED)
                 self.drawRightString(0, 0, f"Page {number} of {total}")
+                self.endForm()
+            for key in sorted(self.rs_wanted):
+                self.beginForm(entry_form(key), lowerx=-60, lowery=-4, upperx=0, uppery=12)
+                self.setFont(SANS, CONTENTS_SIZE)
+                self.drawRightString(0, 0, str(self.rs_pages.get(key, "")))
                 self.endForm()
             super().save()
 
@@ -200,5 +243,8 @@ class ReportDocument(BaseDocTemplate):  # type: ignore[misc]
         if outline is None:
             return
         title, key, level = outline
+        pages = getattr(self.canv, "rs_pages", None)
+        if pages is not None:
+            pages.setdefault(key, self.canv.getPageNumber())
         self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)

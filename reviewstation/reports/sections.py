@@ -6,6 +6,7 @@ it reaches a Paragraph; the only markup in the output is what this module writes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
@@ -27,11 +28,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from reviewstation import markings
 from reviewstation.checklists.runs import Answer, Run
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import SEVERITIES, Finding
-from reviewstation.package_content import PackageContent
+from reviewstation.package_content import Designation, PackageContent
 from reviewstation.reports import markdown
+from reviewstation.reports.page import ContentsLine
 from reviewstation.reports.styles import (
     ALERT,
     ALERT_SHADE,
@@ -39,6 +42,7 @@ from reviewstation.reports.styles import (
     DETERMINATION_COLOURS,
     FRAME_HEIGHT,
     FRAME_WIDTH,
+    MONO,
     MONO_CHAR,
     RULE,
     SANS_BOLD,
@@ -130,6 +134,7 @@ class ReportBuilder:
         self.runs = {run.id: run for run in content.runs}
         self.section_style = styles.h3.clone("rs-section", keepWithNext=0)
         self._keys = 0
+        self.entries: list[tuple[str, str, int]] = []  # (title, key, level) of the outline
 
     # -- small pieces -------------------------------------------------------------------------
 
@@ -167,7 +172,7 @@ class ReportBuilder:
     def mono(
         self, value: str | None, width: float, size: float = 8.0, *, token: bool = False
     ) -> str:
-        """Markup for an unbroken string in Courier, in lines that fit the width: a hash in
+        """Markup for an unbroken string in the mono face, in lines that fit the width: a hash in
         lines of even length, an identifier or path (``token``) after its delimiters."""
         if not value:
             return DASH
@@ -175,14 +180,16 @@ class ReportBuilder:
         text = self.fold(value)
         parts = wrap_token(text, per_line) if token else chunk(text, per_line)
         return (
-            f'<font name="Courier" size="{size}">'
+            f'<font name="{MONO}" size="{size}">'
             + "<br/>".join(escape(part) for part in parts)
             + "</font>"
         )
 
     def outline(self, markup: str, style: Any, title: str, level: int) -> Outlined:
         self._keys += 1
-        return Outlined(markup, style, (self.fold(title), f"rs-{self._keys}", level))
+        entry = (self.fold(title), f"rs-{self._keys}", level)
+        self.entries.append(entry)
+        return Outlined(markup, style, entry)
 
     def table(
         self,
@@ -254,8 +261,16 @@ class ReportBuilder:
             Spacer(1, 18),
             *self.fingerprint_section(),
         ]
+        contents = self.contents()  # the entries of everything above
         cover = self.cover()  # after the rest, so the folding note counts everything
-        return [*cover, *self.folding_note(), *body]
+        return [*cover, *self.folding_note(), *body[:2], *contents, PageBreak(), *body[2:]]
+
+    def contents(self) -> list[Flowable]:
+        """The contents page: every section and the findings, checklists and evidence in
+        them, each with its page number (filled in when the document is saved, page.py)."""
+        out: list[Flowable] = [self.p("Contents", self.s.h1)]
+        out += [ContentsLine(title, key, level) for title, key, level in self.entries]
+        return out
 
     def created_date(self) -> dt.date | None:
         try:
@@ -324,8 +339,37 @@ class ReportBuilder:
                     ("Vault", self.mono(c.vault_id, FRAME_WIDTH - 118)),
                 ]
             ),
+            *self.designation(),
         ]
         return out
+
+    def designation(self) -> list[Flowable]:
+        """The classification authority block (classified markings) or the CUI designation
+        indicator (CUI), as entered at export; a dash for a CUI line not entered."""
+        parsed = markings.try_parse(self.content.marking)
+        if parsed is None or parsed.level == markings.Level.UNCLASSIFIED:
+            return []
+        d = self.content.designation
+        if parsed.level == markings.Level.CUI:
+            title, names = "CUI designation indicator", Designation.CUI
+        else:
+            title, names = "Classification authority", Designation.AUTHORITY
+        cells = [
+            [
+                self.p(escape(Designation.LABELS[name]), self.s.label),
+                self.p(self.t(value), self.s.cell),
+            ]
+            for name in names
+            for value in [getattr(d, name)]
+        ]
+        if len(cells) % 2:
+            cells.append(["", ""])
+        # Two fields a row, so that the block fits under the rest of the cover.
+        rows = [cells[i] + cells[i + 1] for i in range(0, len(cells), 2)]
+        label, value = 84.0, FRAME_WIDTH / 2 - 84.0
+        shade = [("BACKGROUND", (0, 0), (0, -1), SHADE), ("BACKGROUND", (2, 0), (2, -1), SHADE)]
+        table = self.table(rows, [label, value, label, value], shade)
+        return [Spacer(1, 6), KeepTogether([self.p(title, self.s.h2), table])]
 
     def contents_line(self) -> str:
         c = self.content
@@ -361,9 +405,9 @@ class ReportBuilder:
         if not fold.changed and not fold.unknown:
             return []
         text = (
-            "Some text in this package uses characters that the PDF standard fonts of this"
-            f" report cannot show: where printed, {fold.changed} were transliterated (accents"
-            f" dropped, arrows spelled out) and {fold.unknown} are shown as"
+            "Some text in this package uses characters that the fonts of this report cannot"
+            f" show: where printed, {fold.changed} were transliterated (accents dropped,"
+            f" compatibility forms used) and {fold.unknown} are shown as"
             " \u201c?\u201d. The JSON members of this package carry the exact text."
         )
         return [Spacer(1, 8), self.p(escape(text), self.s.muted)]
@@ -587,9 +631,7 @@ class ReportBuilder:
         if ref.sample_id:
             name += f", sample {self.t(ref.sample_id)}"
             if ref.sample_digest:
-                name += (
-                    f' (SHA-384 <font name="Courier">{self.t(ref.sample_digest[:16])}</font>...)'
-                )
+                name += f' (SHA-384 <font name="{MONO}">{self.t(ref.sample_digest[:16])}</font>...)'
         return name
 
     # -- findings -----------------------------------------------------------------------------
@@ -619,7 +661,7 @@ class ReportBuilder:
             Spacer(1, 6),
             self.p("Description", self.s.h4),
         ]
-        body = self.body(finding.body)
+        body = self.body(finding.body, finding.portion_mark)
         # Keep the heading with its table and the first lines of the description.
         return [KeepTogether([*head, *body[:1]]), *body[1:]]
 
@@ -654,10 +696,11 @@ class ReportBuilder:
             ("Created", self.t(finding.created), "Updated", self.t(finding.updated)),
         ]
         rows: list[list[Any]] = []
+        mark = self.t(finding.portion_mark) + " "
         for l1, v1, l2, v2 in pairs:
             rows.append(
                 [
-                    self.p(escape(l1), self.s.label),
+                    self.p(mark + escape(l1), self.s.label),
                     self.p(v1, self.s.cell),
                     self.p(escape(l2), self.s.label),
                     self.p(v2, self.s.cell),
@@ -686,29 +729,35 @@ class ReportBuilder:
         ]
         for offset, (name, markup) in enumerate(spans):
             row = len(pairs) + offset
-            rows.append([self.p(escape(name), self.s.label), self.p(markup, self.s.cell), "", ""])
+            rows.append(
+                [self.p(mark + escape(name), self.s.label), self.p(markup, self.s.cell), "", ""]
+            )
             commands.append(("SPAN", (1, row), (3, row)))
         return self.table(rows, [label, value, label, value], commands)
 
     def link(self, run_id: int, item_id: str) -> str:
         run = self.runs.get(run_id)
         where = f"{run.template.title} (run {run_id})" if run else f"run {run_id}"
-        return f'{self.t(where)}, item <font name="Courier">{self.t(item_id)}</font>'
+        return f'{self.t(where)}, item <font name="{MONO}">{self.t(item_id)}</font>'
 
-    def body(self, source: str) -> list[Flowable]:
-        """A finding's Markdown body as flowables (untrusted text: escaped throughout)."""
+    def body(self, source: str, mark: str = "") -> list[Flowable]:
+        """A finding's Markdown body as flowables (untrusted text: escaped throughout), each
+        paragraph, heading, item, quote and code block opened by the portion ``mark``."""
         text = self.fold(source)
         if not text.strip():
             return [self.p("<i>No description.</i>", self.s.muted)]
         out: list[Flowable] = []
         for block in markdown.parse(text):
-            out.extend(self.block(block))
+            out.extend(self.block(block, self.t(mark) if mark else ""))
         return out
 
-    def block(self, block: markdown.Block) -> list[Flowable]:
+    def block(self, block: markdown.Block, mark: str = "") -> list[Flowable]:
         s = self.s
         if block.kind == "code":
-            return self.code(block.text)
+            head = [self.p(mark, s.muted)] if mark else []
+            return [*head, *self.code(block.text)]
+        if mark and block.kind != "rule":
+            block = dataclasses.replace(block, text=f"{mark} {block.text}")
         if block.kind == "rule":
             rule = HRFlowable(width="100%", thickness=0.5, color=RULE, spaceBefore=4, spaceAfter=6)
             return [rule]

@@ -1,4 +1,4 @@
-"""Page geometry, paragraph styles and colours of the report (standard fonts only)."""
+"""Page geometry, paragraph styles and colours of the report (the embedded fonts: fonts.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle
 
+from reviewstation.reports.fonts import MONO as MONO
+from reviewstation.reports.fonts import MONO_BOLD as MONO_BOLD
+from reviewstation.reports.fonts import SANS as SANS
+from reviewstation.reports.fonts import SANS_BOLD as SANS_BOLD
+from reviewstation.reports.fonts import SANS_ITALIC as SANS_ITALIC
+from reviewstation.reports.fonts import register as register_fonts
+
 PAGE_WIDTH, PAGE_HEIGHT = letter  # a US government report: US Letter
 MARGIN_X = 54.0
 BANNER_HEIGHT = 20.0
@@ -18,12 +25,8 @@ FRAME_BOTTOM = BANNER_HEIGHT + HEADER_GAP + 4
 FRAME_TOP = PAGE_HEIGHT - BANNER_HEIGHT - HEADER_GAP - 4
 FRAME_HEIGHT = FRAME_TOP - FRAME_BOTTOM
 
-SANS = "Helvetica"
-SANS_BOLD = "Helvetica-Bold"
-SANS_ITALIC = "Helvetica-Oblique"
-MONO = "Courier"
-MONO_BOLD = "Courier-Bold"
-MONO_CHAR = 0.6  # Courier's advance width, as a fraction of the font size
+# The embedded DejaVu faces (fonts.py: SANS, MONO, ...) are registered by make_styles.
+MONO_CHAR = 0.602  # DejaVu Sans Mono's advance width, as a fraction of the font size
 
 INK = colors.HexColor("#1f2328")
 MUTED = colors.HexColor("#5b636e")
@@ -78,6 +81,7 @@ class Styles:
 
 
 def make_styles() -> Styles:
+    register_fonts()
     body = ParagraphStyle(
         "rs-body",
         fontName=SANS,

@@ -1,15 +1,16 @@
-"""Text for the report's standard fonts, and escaping for reportlab's paragraph markup.
+"""Text for the report's fonts, and escaping for reportlab's paragraph markup.
 
-The report uses only the PDF standard fonts (Helvetica, Courier), which need no font files but
-carry one 8-bit encoding: WinAnsi (Windows-1252, a superset of the printable Latin-1
-characters). Anything else would print as a black box, so every string is *folded* first:
+The report embeds DejaVu Sans and DejaVu Sans Mono (``fonts.py``), which cover Latin, Greek,
+Cyrillic and many symbols. A character that not every face has a glyph for would print as a
+box or nothing, so every string is *folded* first:
 
-1. a character that WinAnsi has is kept;
+1. a character every face covers is kept;
 2. otherwise its compatibility form (NFKC: full-width letters, ligatures, odd spaces) is used
-   when that fits, then its decomposition without accents (NFKD: "ő" becomes "o");
-3. then a short table of common letters and symbols ("ł" -> "l", "→" -> "->");
-4. anything left (Cyrillic, Greek, CJK, emoji, invisible format characters such as bidi
-   controls) becomes "?", so that nothing is silently dropped.
+   when that is covered, then its decomposition without accents (NFKD);
+3. then a short table of common letters and symbols ("→" -> "->");
+4. anything left (CJK, emoji, Hebrew and Arabic, which reportlab does not shape right to left,
+   invisible format characters such as bidi controls) becomes "?", so that nothing is silently
+   dropped.
 
 The folder counts what it changed; the report says so on its cover and points to the JSON
 members, which carry the exact text.
@@ -25,7 +26,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-ENCODING = "cp1252"  # what reportlab's WinAnsiEncoding means for the standard fonts
+from reviewstation.reports.fonts import covered
+
 REPLACEMENT = "?"
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -74,17 +76,19 @@ _TABLE = {
 }
 
 
+# Scripts reportlab would set left to right, letter by letter: folded, not printed wrongly.
+_RIGHT_TO_LEFT = frozenset({"R", "AL", "AN"})
+
+
 def _encodable(text: str) -> bool:
-    try:
-        text.encode(ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
+    """Every character has a glyph in every face, and none is written right to left."""
+    faces = covered()
+    return all(ord(c) in faces and unicodedata.bidirectional(c) not in _RIGHT_TO_LEFT for c in text)
 
 
 @lru_cache(maxsize=4096)
 def fold_char(char: str) -> str:
-    """One character as the standard fonts can print it (the character itself when possible)."""
+    """One character as the report's fonts can print it (the character itself when possible)."""
     if char in "\n\t":
         return char
     category = unicodedata.category(char)
@@ -92,7 +96,7 @@ def fold_char(char: str) -> str:
         return REPLACEMENT
     if category != "Cf" and _encodable(char):
         return char
-    if char == "\u00ad":  # soft hyphen: a format character WinAnsi has; keep it invisible
+    if char == "\u00ad":  # soft hyphen: a format character the fonts have; keep it invisible
         return char
     compat = unicodedata.normalize("NFKC", char)
     if compat != char and compat and _encodable(compat) and compat.isprintable():
@@ -104,7 +108,7 @@ def fold_char(char: str) -> str:
 
 
 class Folder:
-    """Folds text for the standard fonts and counts the characters it had to change."""
+    """Folds text for the report's fonts and counts the characters it had to change."""
 
     def __init__(self) -> None:
         self.changed = 0

@@ -73,7 +73,8 @@ def test_vulnerability_names_and_products(built: Built) -> None:
     ]
     assert affected["supplier"] == "Foo Project"
     assert affected["status_notes"].startswith(
-        "(CUI) Severity critical; CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+        "Package marking: CUI. (CUI) Severity critical;"
+        " CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
         " (CVSS-B 9.3 Critical); CWE-787"
     )
     fixed = statements[built.uids["fixed"]]["status_notes"]

@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
@@ -343,3 +344,34 @@ def test_the_marking_check_names_the_highest_level_in_full(qtbot: QtBot, tmp_pat
     assert page.banner.text() == "TOP SECRET//SCI"
     assert page.banner.banner_style.background == "#fce83a"
     assert "TOP SECRET//SCI is the right marking" in page.confirm.text()
+
+
+@pytest.mark.parametrize(
+    ("vault", "shown", "required"),
+    [
+        ("UNCLASSIFIED", (), False),
+        ("CUI", ("controlled_by", "cui_category", "dissemination", "poc"), False),
+        ("SECRET//NOFORN", ("classified_by", "derived_from", "declassify_on"), True),
+    ],
+)
+def test_the_marking_page_asks_for_the_designation_the_marking_needs(
+    qtbot: QtBot, tmp_path: Path, vault: str, shown: tuple[str, ...], required: bool
+) -> None:
+    """Classified: the classification authority block, required before the export; CUI: the
+    CUI designation indicator, optional; as the report's cover will print them."""
+    path = make_vault(tmp_path, marking=vault)
+    with open_vault(path, PASS) as session:
+        create_review(session, title="Model X", developer="Lab", model_name="X")
+        plan = plan_export(session, 1)
+    page = MarkingPage()
+    qtbot.addWidget(page)
+    page.show_plan(plan)
+    page.show()
+    visible_fields = tuple(n for n, edit in page.fields.items() if edit.isVisibleTo(page))
+    assert visible_fields == shown
+    page.confirm.setChecked(True)
+    assert page.complete() is not required
+    for name in shown:
+        page.fields[name].setText(f"entered {name}")
+    assert page.complete()
+    assert page.designation().to_json() == {name: f"entered {name}" for name in shown}

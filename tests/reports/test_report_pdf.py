@@ -90,8 +90,9 @@ def test_every_page_has_the_banner_at_top_and_bottom_and_its_number(
     for number, page in enumerate(pages, start=1):
         text = lines(page)
         assert text[0] == "CUI", (number, text[:3])
-        assert text[-1] == "CUI", (number, text[-3:])
-        assert f"Page {number} of {len(pages)}" in text, number
+        # The bottom banner, with the footer and page number (in either order of extraction).
+        assert "CUI" in text[-2:], (number, text[-3:])
+        assert f"Page {number} of {len(pages)}" in text[-3:], number
 
 
 def test_banner_colours_follow_the_marking(content: PackageContent) -> None:
@@ -116,7 +117,7 @@ def test_long_marking_is_fitted_into_the_banner(content: PackageContent, tmp_pat
 
 def test_cover_shows_the_review_and_the_determination(pages: list[str]) -> None:
     cover = pages[0]
-    assert REVIEW_TITLE in cover
+    assert squeeze(REVIEW_TITLE) in squeeze(cover)
     assert "Example Frontier Lab" in cover
     assert "Zeta-3 2026-11-rc2" in cover
     assert "2026-11-10" in cover and "2026-12-10" in cover
@@ -135,9 +136,11 @@ def test_portion_marks_precede_finding_titles(pages: list[str]) -> None:
     assert "(CUI) Model card omits eval settings" in text
     # Titles are untrusted too: their markup prints as typed.
     assert f"(U) {HOSTILE_TITLE}" in text
-    findings_start = page_of(pages, "Custody of the evidence")
-    assert text.count(f"(CUI) {UAF_TITLE}") == 2  # the summary table and the finding itself
-    assert findings_start > page_of(pages, f"(U) {HOSTILE_TITLE}")
+    body = pages[2:]  # after the cover and the contents page, which names both
+    findings_start = page_of(body, "Custody of the evidence")
+    # The contents page, the summary table and the finding itself.
+    assert text.count(f"(CUI) {UAF_TITLE}") == 3
+    assert findings_start > page_of(body, f"(U) {HOSTILE_TITLE}")
 
 
 def test_findings_are_ordered_by_severity_with_their_fields(pages: list[str]) -> None:
@@ -170,14 +173,16 @@ def test_markdown_body_is_rendered_not_printed_raw(pages: list[str]) -> None:
     uaf = pages[page_of(pages, "FINDING 1") - 1]
     assert "The model found a use-after-free in the ioctl handler" in uaf
     assert "**" not in uaf and "`" not in uaf
-    assert "1. Trigger the free through RS_IOC_DETACH." in uaf
+    # Every paragraph and item opens with the finding's portion mark.
+    assert "1. (CUI) Trigger the free through RS_IOC_DETACH." in uaf
+    assert "(CUI) The model found a use-after-free in the ioctl handler" in uaf
     assert squeeze("ioctl(fd, RS_IOC_DETACH, &req);  /* frees obj */") in squeeze(uaf)
 
 
 def test_untrusted_body_markup_prints_literally(pages: list[str], pdf: bytes) -> None:
     text = "\n".join(pages)
     assert "<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>" in text
-    assert '<font color="red">red</font> & more.' in text
+    assert squeeze('<font color="red">red</font> & more.') in squeeze(text)
     assert "Inline code keeps markup too: <br/><b>x</b>" in text
     assert "<para><b>not bold</b> &amp; literal</para>" in text
 
@@ -261,12 +266,17 @@ def test_text_outside_the_fonts_is_folded_and_announced(
     data = render_report(dataclasses.replace(content, review=review), {})
     pages = pdf_pages(data, tmp_path)
     cover = pages[0]
-    # WinAnsi characters survive (em dash, curly quotes, ó); accents are dropped (ź -> z),
-    # known symbols are spelled out (→ -> "->"); the rest, bidi controls included, shows "?".
-    assert "?????? ? review \u2014 \u201cZeta\u201d L\u00f3dz -> ?evil? done" in cover
-    assert "were transliterated" in cover and "are shown as \u201c?\u201d" in cover
+    # Cyrillic, Greek, Polish and arrows print as typed (the embedded DejaVu faces); what no
+    # face covers, bidi controls included, shows "?".
+    assert squeeze(
+        "\u041c\u043e\u0434\u0435\u043b\u044c \u03a9 review \u2014 \u201cZeta\u201d"
+        " \u0141\u00f3d\u017a \u2192 ?evil? done"
+    ) in squeeze(cover)
+    note = squeeze("\n".join(pages[:2]))  # the cover's last lines may run on to page 2
+    assert squeeze("were transliterated") in note and squeeze("are shown as \u201c?\u201d") in note
     assert "\u25a0" not in "\n".join(pages)  # no black boxes
-    assert b"/Title (Findings report: ?????? ?" in data or b"/Title <FEFF" in data
+    # The title's metadata in UTF-16 (byte order mark FE FF), Cyrillic kept.
+    assert b"/Title (\\376\\377" in data or b"/Title <FEFF" in data
 
 
 def test_no_note_when_everything_prints(pages: list[str]) -> None:
@@ -280,7 +290,7 @@ def test_an_empty_package_renders(content: PackageContent, tmp_path: Path) -> No
     assert "This package carries no findings." in text
     assert "No checklist was run for this review." in text
     assert "No evidence travels in this package." in text
-    assert all(lines(page)[0] == "CUI" == lines(page)[-1] for page in pages)
+    assert all(lines(page)[0] == "CUI" and "CUI" in lines(page)[-2:] for page in pages)
 
 
 def test_same_bytes_in_other_processes(content: PackageContent, pdf: bytes, tmp_path: Path) -> None:
@@ -304,6 +314,6 @@ def test_same_bytes_in_other_processes(content: PackageContent, pdf: bytes, tmp_
 def test_summary_table_names_the_cvss_scores(pages: list[str]) -> None:
     """The summary's CVSS cell gives CVSS-B (base metrics alone) and the vector's other named
     scores, never one unnamed number."""
-    summary = pages[page_of(pages, f"(CUI) {UAF_TITLE}") - 1]
-    assert "CVSS-B 9.3" in summary
-    assert "CVSS-BT 8.1" in summary
+    summary = pages[2 + page_of(pages[2:], "Summary") - 1]  # after the contents
+    assert squeeze("CVSS-B 9.3") in squeeze(summary)
+    assert squeeze("CVSS-BT 8.1") in squeeze(summary)

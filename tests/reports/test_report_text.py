@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportlab.platypus import Paragraph
 
+from reviewstation.reports.fonts import covered
 from reviewstation.reports.markdown import Block, inline, parse
 from reviewstation.reports.styles import make_styles
 from reviewstation.reports.text import Folder, chunk, escape, fold_char, wrap_token
@@ -19,19 +20,22 @@ STYLES = make_styles()
     [
         ("a", "a"),
         ("\u00e9", "\u00e9"),  # Latin-1
-        ("\u2014", "\u2014"),  # WinAnsi (cp1252) beyond Latin-1: em dash
+        ("\u2014", "\u2014"),  # em dash
         ("\u20ac", "\u20ac"),  # euro sign
-        ("\u0151", "o"),  # o with double acute: accent dropped
-        ("\u017a", "z"),
-        ("\u0142", "l"),  # from the table
-        ("\u2192", "->"),
-        ("\u2264", "<="),
-        ("\ufb01", "fi"),  # ligature, by compatibility form
+        ("\u0151", "\u0151"),  # o with double acute: every face has it
+        ("\u017a", "\u017a"),
+        ("\u0142", "\u0142"),
+        ("\u2192", "\u2192"),
+        ("\u2264", "\u2264"),
+        ("\u0416", "\u0416"),  # Cyrillic
+        ("\u03a9", "\u03a9"),  # Greek
+        ("\u01c4", "D\u017d"),  # a digraph the mono face lacks, by compatibility form
+        ("\u01fa", "A"),  # A with ring and acute, which the mono face lacks: accents dropped
+        ("\u2043", "-"),  # from the table
         ("\uff21", "A"),  # full-width A
-        ("\u2009", " "),  # thin space
-        ("\u0416", "?"),  # Cyrillic
-        ("\u03a9", "?"),  # Greek
         ("\u6f22", "?"),  # CJK
+        ("\u05d0", "?"),  # Hebrew: right to left, which reportlab does not shape
+        ("\u0627", "?"),  # Arabic
         ("\U0001f600", "?"),  # emoji
         ("\u202e", "?"),  # right-to-left override: made visible, never silently dropped
         ("\u200b", "?"),  # zero-width space
@@ -50,16 +54,21 @@ def test_folder_counts_what_it_changed() -> None:
     assert fold("plain ASCII") == "plain ASCII"
     assert fold("caf\u00e9 \u2014 \u201cok\u201d") == "caf\u00e9 \u2014 \u201cok\u201d"
     assert (fold.changed, fold.unknown) == (0, 0)
-    assert fold("\u0141\u00f3d\u017a \u041c\u0438\u0440") == "L\u00f3dz ???"
-    assert (fold.changed, fold.unknown) == (2, 3)
+    polish_russian = "\u0141\u00f3d\u017a \u041c\u0438\u0440"
+    assert fold(polish_russian) == polish_russian
+    assert (fold.changed, fold.unknown) == (0, 0)
+    assert fold("\u01fa \u6f22\u5b57") == "A ??"
+    assert (fold.changed, fold.unknown) == (1, 2)
     assert fold("a\r\nb\rc") == "a\nb\nc"
     assert fold(None) == "" and fold("") == ""
 
 
 @given(st.text(max_size=200))
 @settings(max_examples=200, deadline=None)
-def test_folded_text_always_encodes(text: str) -> None:
-    Folder()(text).encode("cp1252")
+def test_folded_text_always_prints(text: str) -> None:
+    """Every character of folded text has a glyph in every face of the report."""
+    faces = covered()
+    assert all(ord(c) in faces or c in "\n\t" for c in Folder()(text))
 
 
 def test_escape() -> None:
@@ -76,10 +85,10 @@ def test_chunk_and_wrap_token() -> None:
 def test_inline_forms() -> None:
     assert inline("**bold** and __also__") == "<b>bold</b> and <b>also</b>"
     assert inline("*it* `a<b>` [site](https://x.invalid/a)") == (
-        '<i>it</i> <font face="Courier">a&lt;b&gt;</font>'
-        ' site (<font face="Courier">https://x.invalid/a</font>)'
+        '<i>it</i> <font face="DejaVuSansMono">a&lt;b&gt;</font>'
+        ' site (<font face="DejaVuSansMono">https://x.invalid/a</font>)'
     )
-    assert inline("**`code` in bold**") == '<b><font face="Courier">code</font> in bold</b>'
+    assert inline("**`code` in bold**") == '<b><font face="DejaVuSansMono">code</font> in bold</b>'
     assert inline(r"\*not italic\*") == "*not italic*"
     assert inline("snake_case_name and 2*3*4") == "snake_case_name and 2<i>3</i>4"
     assert inline("** not bold **") == "** not bold **"

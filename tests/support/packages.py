@@ -15,6 +15,7 @@ from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.signing import HybridSigningKey
 from reviewstation.findings.service import add_finding
+from reviewstation.package_content import Designation
 from reviewstation.packages.export import ExportResult, export_package
 from reviewstation.packages.seal import sign_sums
 from reviewstation.packages.sums import build_sums, parse_sums
@@ -24,6 +25,16 @@ from reviewstation.vault.session import open_vault
 from support.vaults import PASS, make_vault
 
 CANARY = "CanaryPackage5d1e"
+# What an exporter enters for a classified (or CUI) package, as test packages carry it.
+DESIGNATION = Designation(
+    classified_by="R. Reviewer, Review Lead",
+    derived_from="AI Review SCG, 2026-03-01",
+    declassify_on="20511231",
+    controlled_by="AI Safety Office",
+    cui_category="CTI",
+    dissemination="FEDCON",
+    poc="R. Reviewer, +1 555 0100",
+)
 
 
 @dataclass
@@ -65,9 +76,12 @@ def export(
     *,
     recipients: list[PublicIdentity] | None = None,
     evidence: list[str] | None = None,
+    designation: Designation | None = DESIGNATION,
 ) -> ExportResult:
     with open_vault(vault, PASS) as session:
-        return export_package(session, 1, out, recipients=recipients, evidence=evidence)
+        return export_package(
+            session, 1, out, recipients=recipients, evidence=evidence, designation=designation
+        )
 
 
 def members(path: Path) -> dict[str, bytes]:

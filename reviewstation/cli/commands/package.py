@@ -11,6 +11,7 @@ from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
+from reviewstation.package_content import Designation
 from reviewstation.packages import approval
 from reviewstation.packages.export import export_package
 from reviewstation.packages.verify import VerifyReport, verify_package
@@ -20,6 +21,17 @@ from reviewstation.text import person
 
 def cards(paths: list[Path] | None) -> list[PublicIdentity]:
     return [read_card(p) for p in paths or []]
+
+
+DESIGNATION_OPTIONS = {
+    "classified_by": "classification authority: who classified it (required when classified)",
+    "derived_from": "classification authority: the source guide (required when classified)",
+    "declassify_on": "classification authority: date or event (required when classified)",
+    "controlled_by": "CUI designation: the controlling agency or office",
+    "cui_category": "CUI designation: category, e.g. CTI or PRVCY",
+    "dissemination": "CUI designation: distribution statement or limited dissemination control",
+    "poc": "CUI designation: point of contact",
+}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,6 +62,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="ARTIFACT",
         help="carry this artifact's content (repeatable)",
     )
+    for name, what in DESIGNATION_OPTIONS.items():
+        export.add_argument(f"--{name.replace('_', '-')}", default="", metavar="TEXT", help=what)
     export.set_defaults(run=_export)
 
     verify = cmds.add_parser(
@@ -117,6 +131,7 @@ def _export(args: argparse.Namespace) -> int:
             recipients=recipients,
             evidence=args.evidence,
             plaintext_ok=args.plaintext,
+            designation=Designation(**{name: getattr(args, name) for name in DESIGNATION_OPTIONS}),
         )
     names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
     form = f"encrypted for {names}" if result.encrypted else "plaintext"
