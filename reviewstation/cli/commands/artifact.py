@@ -6,8 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from reviewstation.app.views import artifact_details
-from reviewstation.artifacts import attest, catalog, custody, erase, export, intake, viewing
+from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.catalog import KINDS, Artifact
 from reviewstation.artifacts.inspection import (
     GgufSummary,
@@ -18,7 +17,6 @@ from reviewstation.artifacts.inspection import (
     SafetensorsSummary,
     TextPreview,
 )
-from reviewstation.artifacts.signature_result import OFFLINE_LIMITS
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.cli.progress import Meter
@@ -110,6 +108,8 @@ def _size(count: int) -> str:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import intake
+
     sums = None
     if args.declared_sums is not None:
         sums = custody.parse_sums(read_bounded(args.declared_sums, MAX_SUMS_FILE, "hash list"))
@@ -263,6 +263,8 @@ def _print_inspection(summary: Inspection) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from reviewstation.app.views import artifact_details
+
     with open_session(args, mode="read") as session:
         details = artifact_details(session, args.artifact)  # what the Artifacts tab shows
     artifact, events = details.artifact, details.events
@@ -298,6 +300,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _view(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import viewing
+
     with open_session(args) as session:
         result = viewing.view_artifact(session, args.artifact)
     if args.json or not isinstance(result, TextPreview):
@@ -308,6 +312,8 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import export
+
     meter = Meter()
     with open_session(args) as session:
         try:
@@ -321,6 +327,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import erase
+
     with open_session(args) as session:
         artifact = erase.erase_artifact(session, args.artifact, args.reason)
     output.line(f"{artifact.id} artifact erased: {artifact.path} (its key is destroyed)")
@@ -328,6 +336,9 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 def _verify_signature(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import attest
+    from reviewstation.artifacts.signature_result import OFFLINE_LIMITS
+
     key = read_bounded(args.public_key, MAX_KEY_FILE, "public key")
     with open_session(args) as session:
         result = attest.verify_model_signature(session, args.artifact, key)

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from reviewstation.app.views import finding_view
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.errors import InputError
@@ -178,6 +177,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from reviewstation.app.views import finding_view
+
     with open_session(args, mode="read") as session:
         view = finding_view(session, args.id)  # what the GUI's editor shows
     finding, history = view.finding, view.history

@@ -7,14 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from reviewstation.app.identity import read_card
-from reviewstation.app.packages import import_into_vault, verify_in_vault
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
-from reviewstation.packages import approval
-from reviewstation.packages.export import export_package
-from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import require_review
 from reviewstation.text import person
 
@@ -109,6 +105,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from reviewstation.packages.export import export_package
+
     recipients = cards(args.recipient)
     with open_session(args) as session:
         result = export_package(
@@ -131,6 +129,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _request(args: argparse.Namespace) -> int:
+    from reviewstation.packages import approval
+
     recipients = cards(args.recipient)
     with open_session(args) as session:
         made = approval.request_export(
@@ -147,6 +147,8 @@ def _request(args: argparse.Namespace) -> int:
 
 
 def _approve(args: argparse.Namespace) -> int:
+    from reviewstation.packages import approval
+
     with open_session(args) as session:
         done = approval.approve_export(session, args.request)
         shown = approval.view(session, done)
@@ -161,6 +163,8 @@ def _approve(args: argparse.Namespace) -> int:
 
 
 def _requests(args: argparse.Namespace) -> int:
+    from reviewstation.packages import approval
+
     with open_session(args, mode="read") as session:
         review = None if args.review is None else require_review(session, args.review).id
         views = [approval.view(session, r) for r in approval.list_requests(session.conn, review)]
@@ -216,6 +220,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _verified_report(args: argparse.Namespace) -> dict[str, Any]:
+    from reviewstation.app.packages import verify_in_vault
+    from reviewstation.packages.verify import verify_package
+
     if args.vault is None:
         with verify_package(args.file, cards(args.trust)) as package:
             return package.to_json()
@@ -224,6 +231,8 @@ def _verified_report(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from reviewstation.app.packages import import_into_vault
+
     with open_session(args) as session:
         result = import_into_vault(session, args.file, args.trust or [])
     if args.json:

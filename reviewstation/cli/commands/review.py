@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from reviewstation.app.views import review_overview
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.reviews import service
@@ -119,6 +118,8 @@ def _print(review: Review) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from reviewstation.app.views import review_overview
+
     with open_session(args, mode="read") as session:
         overview = review_overview(session, args.id)  # what the GUI's Overview shows
     review = overview.review
