@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewstation.cli import output
-from reviewstation.cli.context import open_session, unlock_options
+from reviewstation.cli.context import add_evidence_option, open_session, unlock_options
 from reviewstation.errors import InputError
 from reviewstation.evidence import parse_ref
 from reviewstation.findings import query, service
@@ -30,7 +30,7 @@ def _fields(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument("--disclosure", choices=service.DISCLOSURES)
     parser.add_argument("--cve", metavar="CVE-ID")
     parser.add_argument("--marking", help="portion marking (default: the review's)")
-    parser.add_argument("--evidence", action="append", default=[], metavar="ARTIFACT")
+    add_evidence_option(parser)
     parser.add_argument("--link", action="append", default=[], metavar="RUN:ITEM")
 
 
