@@ -99,6 +99,7 @@ def verify_package(
         manifest, signer, sums_hash, listed = _check_signed(
             outer, trusted, revoked or set(), checks
         )
+        assert signer is not None  # a trust list was given: the signer is one of its cards
         encrypted = manifest.get("encrypted") is True
         if not encrypted:
             _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
@@ -150,9 +151,65 @@ def _hash(archive: SafeZip, name: str) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class UnknownSigner:
+    """A package that passed every check but one: no trusted card holds its signer's keys.
+    It is never ``Verified`` (nothing can be imported from it); what it shows is the keys'
+    fingerprints, for a person to compare with the sender's card, and the sender's claim."""
+
+    manifest: dict[str, Any]
+    p384_fingerprint: str
+    mldsa87_fingerprint: str
+    sums_sha384: str
+    checks: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        claimed = self.manifest.get("signer")
+        claim = claimed if isinstance(claimed, dict) else {}
+        return {
+            "valid": False,
+            "signer_known": False,
+            "signatures_valid": True,
+            "reason": "No trusted identity card holds the signer's keys.",
+            "package_id": self.manifest["package_id"],
+            "sequence": self.manifest["sequence"],
+            "created": self.manifest["created"],
+            "marking": self.manifest["marking"],
+            "encrypted": self.manifest["encrypted"],
+            "signer": {
+                "claimed_name": claim.get("name"),
+                "claimed_role": claim.get("role"),
+                "p384_fingerprint": self.p384_fingerprint,
+                "mldsa87_fingerprint": self.mldsa87_fingerprint,
+            },
+            "recipients": self.manifest.get("recipients", []),
+            "sums_sha384": self.sums_sha384,
+            "checks": self.checks,
+        }
+
+
+def check_unknown_signer(path: Path) -> UnknownSigner:
+    """Every check of ``verify_package`` except the signer's trust (the outer package only,
+    as without a recipient key); raises the first failure like it."""
+    with SafeZip(path) as outer:
+        checks: list[str] = ["ZIP structure and limits"]
+        manifest, _, sums_hash, _ = _check_signed(outer, None, set(), checks)
+        encrypted = manifest.get("encrypted") is True
+        if encrypted:
+            _require(outer, [members.PAYLOAD, members.RECIPIENTS], "encrypted package")
+        else:
+            _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
+        key = seal.load_signer(outer.read(seal.PEM_P384), outer.read(seal.PEM_MLDSA))
+        return UnknownSigner(
+            manifest, key.fingerprint(), key.mldsa87_fingerprint(), sums_hash, checks
+        )
+
+
 def _check_signed(
-    archive: SafeZip, trusted: list[PublicIdentity], revoked: set[str], checks: list[str]
-) -> tuple[dict[str, Any], PublicIdentity, str, dict[str, str]]:
+    archive: SafeZip, trusted: list[PublicIdentity] | None, revoked: set[str], checks: list[str]
+) -> tuple[dict[str, Any], PublicIdentity | None, str, dict[str, str]]:
+    """The signed package's checks; ``trusted`` None checks the signatures without asking
+    whose key it is (``check_unknown_signer``), and returns no signer."""
     fixed = [seal.SUMS, *seal.SIGNATURES, seal.PEM_P384, seal.PEM_MLDSA, members.MANIFEST]
     _require(archive, fixed, "package")
     sums_bytes = archive.read(seal.SUMS)
@@ -172,10 +229,15 @@ def _check_signed(
             f"The package's signer (P-384 {key.fingerprint()}) has been revoked here."
         )
     sigs = {name: archive.read(name) for name in seal.SIGNATURES}
-    signer = seal.check_signer(sums_bytes, sigs, key, trusted).card
-    checks.append(
-        f"signed by trusted {signer.name} ({signer.role}); ECDSA P-384 and ML-DSA-87 both verify"
-    )
+    signer = None if trusted is None else seal.check_signer(sums_bytes, sigs, key, trusted).card
+    if signer is None:
+        seal.check_signatures(sums_bytes, sigs, key)
+        checks.append("ECDSA P-384 and ML-DSA-87 both verify; the signer is not trusted here")
+    else:
+        checks.append(
+            f"signed by trusted {signer.name} ({signer.role});"
+            " ECDSA P-384 and ML-DSA-87 both verify"
+        )
     for name, expected in listed.items():
         if _hash(archive, name) != expected:
             raise PackageRefused(f"The member {name!r} does not match its SHA-384 in SHA384SUMS.")
@@ -185,7 +247,9 @@ def _check_signed(
     return manifest, signer, hashlib.sha384(sums_bytes).hexdigest(), listed
 
 
-def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -> dict[str, Any]:
+def _check_manifest(
+    data: bytes, key: HybridPublicKey, signer: PublicIdentity | None
+) -> dict[str, Any]:
     manifest = loads_bounded(data, "package manifest", MAX_MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != members.FORMAT:
         raise PackageRefused("The manifest is not a ReviewStation package manifest.")
@@ -217,7 +281,7 @@ def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -
 
 
 def _check_checkpoint(
-    manifest: dict[str, Any], key: HybridPublicKey, signer: PublicIdentity
+    manifest: dict[str, Any], key: HybridPublicKey, signer: PublicIdentity | None
 ) -> None:
     cp: Any = manifest.get("checkpoint")
     try:
@@ -233,7 +297,9 @@ def _check_checkpoint(
         vault_id = str(cp["vault_id"])
     except (KeyError, TypeError, ValueError) as exc:
         raise PackageRefused("The manifest's audit checkpoint is malformed.") from exc
-    if vault_id != manifest["source_vault"] or point.user != signer.name:
+    # Without a trusted card, the name the manifest claims (the keys are checked above).
+    name = signer.name if signer is not None else manifest["signer"].get("name")
+    if vault_id != manifest["source_vault"] or point.user != name:
         raise PackageRefused("The manifest's audit checkpoint is for another vault or signer.")
     try:
         point.verify(vault_id, key)

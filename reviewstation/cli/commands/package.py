@@ -50,7 +50,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export.set_defaults(run=_export)
 
     verify = cmds.add_parser(
-        "verify", parents=[unlock], help="check a package (with --trust, no vault needed)"
+        "verify",
+        parents=[unlock],
+        help="check a package (with --trust, no vault needed)",
+        description="Check a package against the sender's card (--trust) or a vault's trust"
+        " store (--vault). With neither, every check but the signer's identity is made, and"
+        " the signer's key fingerprints are printed to compare with the sender's card; the"
+        " exit code is then 2 (signer unknown). Exit 0: valid; 1: invalid.",
     )
     verify.add_argument("file", type=Path, metavar="FILE")
     verify.add_argument("--trust", action="append", type=Path, metavar="CARD")
@@ -184,12 +190,15 @@ def _requests(args: argparse.Namespace) -> int:
     return 0
 
 
+SIGNER_UNKNOWN = 2  # every check passed but trust: cannot say whose it is (as "cannot check")
+
+
 def _verify(args: argparse.Namespace) -> int:
-    if args.vault is None and not args.trust:
-        raise InputError("Name the sender's card with --trust CARD, or a vault with --vault.")
     cards(args.trust)  # a card that cannot be read is named before anything else
     if not args.file.is_file():  # cannot check: exit 2, not "invalid"
         raise InputError(f"{args.file} is not a file.")
+    if args.vault is None and not args.trust:
+        return _verify_unknown_signer(args)
     try:
         report = _verified_report(args)
     except (InputError, CryptoError) as exc:
@@ -217,6 +226,43 @@ def _verify(args: argparse.Namespace) -> int:
         output.line(f"  ok: {check}")
     output.line("VALID")
     return 0
+
+
+def _verify_unknown_signer(args: argparse.Namespace) -> int:
+    """No card and no vault: every check but the signer's trust, and the keys' fingerprints
+    for a person to compare with the sender's card."""
+    from reviewstation.packages.verify import check_unknown_signer
+
+    try:
+        found = check_unknown_signer(args.file)
+    except (InputError, CryptoError) as exc:
+        if args.json:
+            output.emit_json({"valid": False, "reason": str(exc), "file": str(args.file)})
+        else:
+            output.line(f"INVALID: {exc}")
+        return 1
+    report = found.to_json()
+    if args.json:
+        output.emit_json(report)
+        return SIGNER_UNKNOWN
+    output.line(
+        f"Package {report['package_id']} ({report['marking']}), sequence {report['sequence']}"
+    )
+    signer = report["signer"]
+    output.line(
+        f"  signer  UNKNOWN; the package claims {signer['claimed_name']}"
+        f" ({signer['claimed_role']}), which nothing here confirms"
+    )
+    output.line(f"  P-384      {signer['p384_fingerprint']}")
+    output.line(f"  ML-DSA-87  {signer['mldsa87_fingerprint']}")
+    for check in report["checks"]:
+        output.line(f"  ok: {check}")
+    output.line(
+        "SIGNER UNKNOWN: both signatures are valid, but no trusted card holds this key. Compare"
+        " the fingerprints with the sender's card ('identity show CARD'), then verify with"
+        " --trust CARD or --vault VAULT."
+    )
+    return SIGNER_UNKNOWN
 
 
 def _verified_report(args: argparse.Namespace) -> dict[str, Any]:
