@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -51,6 +52,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--follow-links",
         action="store_true",
         help="inside folders, take in the files that links point to (never linked folders)",
+    )
+    add.add_argument(
+        "--json",
+        action="store_true",
+        help="print the added artifacts, the files skipped and the declared names not received",
     )
     add.set_defaults(run=_add)
 
@@ -130,6 +136,21 @@ def _add(args: argparse.Namespace) -> int:
             )
         finally:
             meter.done()
+    for artifact in result.mismatches:
+        output.error(
+            f"reviewstation: WARNING: SHA-256 MISMATCH for {artifact.path}: declared"
+            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody."
+        )
+    problems = result.mismatches or result.declared_not_received or not result.added
+    if args.json:
+        output.emit_json(
+            {
+                "added": [a.to_json() for a in result.added],
+                "skipped": [dataclasses.asdict(s) for s in result.skipped],
+                "declared_not_received": result.declared_not_received,
+            }
+        )
+        return 1 if problems else 0
     for artifact in result.added:
         flag = "  DECLARED SHA-256 MISMATCH" if artifact.declared_mismatch else ""
         output.line(
@@ -141,12 +162,6 @@ def _add(args: argparse.Namespace) -> int:
         output.line(f"skipped: {skipped.path}: {skipped.reason}{extra}")
     for name in result.declared_not_received:
         output.line(f"missing: {name} is in the declared hashes but was not received")
-    for artifact in result.mismatches:
-        output.error(
-            f"reviewstation: WARNING: SHA-256 MISMATCH for {artifact.path}: declared"
-            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody."
-        )
-    problems = result.mismatches or result.declared_not_received or not result.added
     return 1 if problems else 0
 
 

@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start.add_argument("vault", metavar="VAULT")
     start.add_argument("--review", required=True, metavar="ID")
     start.add_argument("--template", required=True, metavar="TEMPLATE", help="id or id@version")
+    start.add_argument("--json", action="store_true", help="print the created record as JSON")
     start.set_defaults(run=_start)
 
     answer = cmds.add_parser("set", parents=[unlock], help="answer one item")
@@ -125,6 +126,9 @@ def _import(args: argparse.Namespace) -> int:
 def _start(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         run = runs.start_run(session, args.review, args.template)
+    if args.json:
+        output.emit_json(run.to_json())
+        return 0
     output.line(f"{run.id} checklist run of {run.template.key} for review {run.review_id}")
     return 0
 

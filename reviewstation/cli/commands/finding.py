@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("vault", metavar="VAULT")
     add.add_argument("--review", required=True, metavar="ID")
     _fields(add, adding=True)
+    add.add_argument("--json", action="store_true", help="print the created record as JSON")
     add.set_defaults(run=_add)
 
     update = cmds.add_parser("update", parents=[unlock], help="change a finding or its status")
@@ -134,6 +135,9 @@ def _add(args: argparse.Namespace) -> int:
             links=_links(args.link),
             **changes,
         )
+    if args.json:
+        output.emit_json(finding.to_json())
+        return 0
     score = f", {finding.cvss.summary()}" if finding.cvss else ""
     output.line(f"{finding.id} finding recorded: {finding.portion_mark} {finding.title}{score}")
     return 0

@@ -92,6 +92,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     request.add_argument(
         "--evidence", action="append", default=[], metavar="ARTIFACT", help="as for export"
     )
+    request.add_argument("--json", action="store_true", help="print the created record as JSON")
     request.set_defaults(run=_request)
 
     approve = cmds.add_parser(
@@ -142,6 +143,9 @@ def _request(args: argparse.Namespace) -> int:
         made = approval.request_export(
             session, args.review, evidence=args.evidence, recipients=recipients
         )
+    if args.json:
+        output.emit_json(made.to_json())
+        return 0
     names = ", ".join(person(str(r["name"]), str(r["fingerprint"])) for r in made.recipients)
     form = f"encrypted for {names}" if names else "plaintext"
     output.line(

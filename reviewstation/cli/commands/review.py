@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--deadline", metavar="DATE", help="default: received + 30 days")
     create.add_argument("--planned-release", metavar="DATE")
     create.add_argument("--marking", help="default: the vault's marking")
+    create.add_argument("--json", action="store_true", help="print the created record as JSON")
     create.set_defaults(run=_create)
 
     listing = cmds.add_parser("list", parents=[unlock], help="reviews with their clocks")
@@ -70,6 +71,9 @@ def _create(args: argparse.Namespace) -> int:
             planned_release=args.planned_release,
             marking=args.marking,
         )
+    if args.json:
+        output.emit_json(review.to_json())
+        return 0
     output.line(f"{review.id} review created: {review.title} (deadline {review.deadline})")
     return 0
 
