@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 # Benchmarks print figures and ratios against a reference measured in the same run.
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.cli_startup
 	$(BIN)/python -m benchmarks.report_scale
 	$(BIN)/python -m benchmarks.findings_scale
 	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)

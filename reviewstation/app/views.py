@@ -3,24 +3,26 @@
 Each is a frozen dataclass built by one function of the session; the GUI runs that function
 on its vault thread and renders the result, and the CLI prints the same one where it shows
 the same thing (``review show``, ``finding show``, ``artifact show``). Nothing here writes.
+What only one view needs (the artifact catalog, export approvals) is imported in it, so a
+command that shows one view does not load the others' modules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reviewstation.artifacts import catalog, custody
-from reviewstation.artifacts.catalog import Artifact
 from reviewstation.checklists import library
 from reviewstation.checklists.runs import Run, list_runs
 from reviewstation.findings import query, service
 from reviewstation.findings.service import SEVERITIES, Finding
-from reviewstation.packages import approval
-from reviewstation.packages.approval import RequestView
 from reviewstation.reviews.service import Review, get_review
 from reviewstation.vault import policy
 from reviewstation.vault.session import Session
+
+if TYPE_CHECKING:
+    from reviewstation.artifacts.catalog import Artifact
+    from reviewstation.packages.approval import RequestView
 
 # -- a review at a glance (the Overview tab, ``review show``) ---------------------------------
 
@@ -98,6 +100,8 @@ class FindingView:
 
 
 def finding_view(session: Session, finding_id: int) -> FindingView:
+    from reviewstation.artifacts import catalog
+
     finding = service.get_finding(session.conn, finding_id)
     paths = {a.uid: a.path for a in catalog.list_artifacts(session.conn, finding.review_id)}
     return FindingView(finding, service.revisions(session.conn, finding.id), paths)
@@ -114,6 +118,8 @@ class ArtifactDetails:
 
 def artifact_details(session: Session, artifact: int | str) -> ArtifactDetails:
     """By id, or by anything ``catalog.get_artifact`` accepts (``artifact show``)."""
+    from reviewstation.artifacts import catalog, custody
+
     found = catalog.get_artifact(session.conn, artifact)
     return ArtifactDetails(found, custody.events(session.conn, found.id))
 
@@ -129,6 +135,8 @@ class OpenExportRequests:
 
 def open_export_requests(session: Session, review_id: int) -> OpenExportRequests:
     """The policy, and the review's requests not used yet (none without a review)."""
+    from reviewstation.packages import approval
+
     rows = [
         approval.view(session, r, for_approval=True)
         for r in (approval.list_requests(session.conn, review_id) if review_id else [])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewstation.artifacts.orphans import clean as clean_orphan_blobs
 from reviewstation.vault.session import Method, Mode, Session, open_vault
 
 
@@ -28,6 +27,9 @@ def open_workspace(
     )
     try:
         if not session.read_only:
+            # imported here: a read-only session (most commands) needs none of the blob store
+            from reviewstation.artifacts.orphans import clean as clean_orphan_blobs
+
             clean_orphan_blobs(session)
     except BaseException:
         session.discard()

@@ -455,6 +455,28 @@ def _open_run(session: Session, run_id: int | str, what: str) -> Run:
     return run
 
 
+@dataclass(frozen=True)
+class AnswerChange:
+    """One answer to set: what ``checklist set`` takes, or one entry of an answers file.
+    ``where`` (e.g. "answers.txt line 7") starts any error about it."""
+
+    item_id: str
+    status: str | None = None
+    note: str | None = None
+    severity_override: str | None = None
+    justification: str | None = None
+    evidence: tuple[EvidenceRef, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    item_id: str
+    changes: dict[str, Any]
+    refs: list[EvidenceRef]
+    details: dict[str, Any]  # the checklist.answer audit entry's
+
+
 def set_answer(
     session: Session,
     run_id: int | str,
@@ -467,6 +489,58 @@ def set_answer(
     evidence: list[EvidenceRef] | None = None,
 ) -> Run:
     run = _open_run(session, run_id, "answer a checklist item")
+    change = AnswerChange(
+        item_id, status, note, severity_override, justification, tuple(evidence or ())
+    )
+    checked = _check_answer(session, run, change)
+    with session.change("checklist.answer", run.uid, checked.details) as conn:
+        _write_answer(conn, session, run, checked)
+    return get_run(session.conn, run.id)
+
+
+def set_answers(session: Session, run_id: int | str, batch: Sequence[AnswerChange]) -> Run:
+    """Several answers in one transaction, all or none: every one is checked before anything
+    is written, and the first bad one is refused with its ``where``. One ``checklist.answers``
+    audit entry names the items; each answer is also its own ``checklist.answer`` entry, as if
+    set one by one."""
+    run = _open_run(session, run_id, "answer checklist items")
+    if not batch:
+        raise InputError("There are no answers to apply.")
+    checked: list[_Checked] = []
+    first: dict[str, str] = {}
+    for change in batch:
+        where = change.where or f"item {change.item_id}"
+        try:
+            if change.item_id in first:
+                raise InputError(
+                    f"item {change.item_id} is answered twice (first at {first[change.item_id]})"
+                )
+            first[change.item_id] = where
+            checked.append(_check_answer(session, run, change))
+        except NotFound as exc:
+            raise NotFound(f"{where}: {exc}") from exc
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from exc
+    items = [c.item_id for c in checked]
+    with session.change("checklist.answers", run.uid, {"items": items}) as conn:
+        for answer in checked:
+            audit.append(
+                conn,
+                session.vault_id,
+                session.user.name,
+                "checklist.answer",
+                run.uid,
+                answer.details,
+            )
+            _write_answer(conn, session, run, answer)
+    return get_run(session.conn, run.id)
+
+
+def _check_answer(session: Session, run: Run, change: AnswerChange) -> _Checked:
+    """The change as written to the vault, or InputError/NotFound; writes nothing."""
+    item_id, status, note = change.item_id, change.status, change.note
+    severity_override, justification = change.severity_override, change.justification
+    evidence = change.evidence
     run.template.item(item_id)  # InputError for an unknown item
     current = next(a for a in run.answers if a.item_id == item_id)
     changes: dict[str, Any] = {}
@@ -491,11 +565,13 @@ def set_answer(
         **{k: {"from": getattr(current, k), "to": v} for k, v in changes.items()},
         **({"evidence": [r.to_json() for r in refs]} if refs else {}),
     }
-    with session.change("checklist.answer", run.uid, details) as conn:
-        if changes:
-            write_answer(conn, run, item_id, changes, by=session.user.name)
-        add_evidence(conn, run.id, item_id, refs, by=session.user.name)
-    return get_run(session.conn, run.id)
+    return _Checked(item_id, changes, refs, details)
+
+
+def _write_answer(conn: Connection, session: Session, run: Run, checked: _Checked) -> None:
+    if checked.changes:
+        write_answer(conn, run, checked.item_id, checked.changes, by=session.user.name)
+    add_evidence(conn, run.id, checked.item_id, checked.refs, by=session.user.name)
 
 
 def sign_off(session: Session, run_id: int | str) -> Run:

@@ -7,7 +7,6 @@ run moves to a newer template version, an answer is carried over only if that ha
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,6 +220,8 @@ def from_mapping(data: dict[str, Any], origin: str) -> Template:
 def parse_template(data: bytes, origin: str) -> Template:
     if len(data) > MAX_TEMPLATE_BYTES:
         raise TemplateError(origin, [f"larger than {MAX_TEMPLATE_BYTES} bytes"])
+    import tomllib  # here: reading the stored runs (most commands) parses no TOML
+
     try:
         parsed = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

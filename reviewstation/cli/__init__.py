@@ -1,9 +1,17 @@
-"""The ``reviewstation`` command line: a thin front end over the same services as the GUI."""
+"""The ``reviewstation`` command line: a thin front end over the same services as the GUI.
+
+Start-up is part of every command's cost, so this module imports nothing heavy: the command
+groups are named in ``COMMANDS`` and a group's module (``reviewstation.cli.commands.<name>``)
+is imported only when its command runs (or its help is asked for); the other groups are listed
+by name and summary alone. The modules import the libraries only their actions need inside
+those actions. ``tests/cli/test_cli_startup.py`` guards both rules.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -12,18 +20,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 from reviewstation import __version__
 from reviewstation.cli import output
-from reviewstation.cli.commands import (
-    artifact,
-    audit,
-    checklist,
-    demo,
-    finding,
-    identity,
-    package,
-    review,
-    user,
-    vault,
-)
 from reviewstation.errors import ReviewStationError, UsageError
 from reviewstation.process import disable_core_dumps
 from reviewstation.text import visible, visible_lines
@@ -31,7 +27,20 @@ from reviewstation.text import visible, visible_lines
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-GROUPS = (demo, vault, user, review, artifact, checklist, finding, package, audit, identity)
+# Each group: its one-line summary in `reviewstation --help`, which must equal the help its
+# module's register() gives it (a test compares them).
+COMMANDS: dict[str, str] = {
+    "demo": "build a demo vault, export and verify a package",
+    "vault": "create, describe and verify vaults",
+    "user": "people, roles and key slots",
+    "review": "submitted models under review",
+    "artifact": "submitted files: intake, custody, inspection, export",
+    "checklist": "checklist templates and runs",
+    "finding": "findings of reviews",
+    "package": "sealed findings packages",
+    "audit": "the audit trail",
+    "identity": "public identity cards",
+}
 INTERNAL_ERROR = 3
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
@@ -51,7 +60,9 @@ class Parser(argparse.ArgumentParser):
                 stream.write("\n".join(visible_lines(message)))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (``only``) one group in full and the others by name and summary,
+    which parses that group's command lines the same and imports one command module."""
     parser = Parser(
         prog="reviewstation",
         description="Offline workstation for confidential review of frontier AI models. "
@@ -59,8 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reviewstation {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in GROUPS:
-        group.register(sub)
+    for name, summary in COMMANDS.items():
+        if only is None or name == only:
+            module = importlib.import_module(f"reviewstation.cli.commands.{name}")
+            module.register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
@@ -105,12 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args_list: list[str]) -> int:
-    parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr,arg-type]
-    if not args_list or (args_list[0] not in commands and not args_list[0].startswith("-")):
+    first = args_list[0] if args_list else ""
+    parser = build_parser(first if first in COMMANDS else "")
+    if not args_list or (first not in COMMANDS and not first.startswith("-")):
         if len(args_list) > 1:
-            parser.error(f"unknown command {args_list[0]!r}")
-        return _launch_gui(Path(args_list[0]) if args_list else None)
+            parser.error(f"unknown command {first!r}")
+        return _launch_gui(Path(first) if args_list else None)
     args = parser.parse_args(args_list)
     if args.command is None:
         return _launch_gui(None)

@@ -12,6 +12,19 @@ from reviewstation.vault import keyring_slot
 from reviewstation.vault.header import load_header
 from reviewstation.vault.session import Method, Mode, Session, pick_user
 
+EVIDENCE_HELP = (
+    "evidence to attach, repeatable: ARTIFACT (an artifact's id or uid), or ARTIFACT#SAMPLE for"
+    " one sample of the Inspect evaluation log in it (ARTIFACT#SAMPLE@EPOCH for one epoch); a"
+    " sample's SHA-384 is computed from the log and stored with the reference"
+)
+
+
+def add_evidence_option(parser: argparse.ArgumentParser) -> None:
+    """``--evidence``, the same everywhere an answer or a finding takes evidence."""
+    parser.add_argument(
+        "--evidence", action="append", default=[], metavar="ARTIFACT", help=EVIDENCE_HELP
+    )
+
 
 def unlock_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)

@@ -16,9 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cvss import CVSS4
-from cvss.exceptions import CVSSError
-
 from reviewstation.errors import InputError
 
 MAX_VECTOR = 300
@@ -103,6 +100,8 @@ def _metrics(clean: str) -> list[tuple[str, str]]:
 
 
 def _rate(name: str, metrics: list[tuple[str, str]], groups: tuple[str, ...]) -> Rating:
+    from cvss import CVSS4
+
     vector = "/".join([PREFIX, *(f"{m}:{v}" for m, v in metrics if m in groups)])
     value = float(CVSS4(vector).base_score)  # the package's name for "the vector's score"
     return Rating(name, value, cvss_severity(value))
@@ -111,6 +110,9 @@ def _rate(name: str, metrics: list[tuple[str, str]], groups: tuple[str, ...]) ->
 @lru_cache(maxsize=4096)
 def score_cvss4(vector: str) -> Score:
     """Every named score of a CVSS v4.0 vector; a clear InputError if it is not one."""
+    from cvss import CVSS4  # here: commands that score nothing need not load it
+    from cvss.exceptions import CVSSError
+
     text = vector.strip()
     if not text.startswith(f"{PREFIX}/") or len(text) > MAX_VECTOR:
         raise InputError(f"{vector!r} is not a CVSS v4.0 vector (it starts with CVSS:4.0/).")

@@ -83,8 +83,14 @@ def check_signer(
             " trust the signer's identity card if you know it is theirs (--trust on the command"
             " line, Add cards… in the app)."
         )
+    check_signatures(sums, sigs, key)
+    return SignerCheck(key, card)
+
+
+def check_signatures(sums: bytes, sigs: dict[str, bytes], key: HybridPublicKey) -> None:
+    """Both signatures over ``SHA384SUMS`` verify with ``key`` (which says nothing of whose
+    key it is: ``check_signer`` also requires a trusted card)."""
     for name in SIGNATURES:
         if not sigs.get(name) or len(sigs[name]) > MAX_SIG_BYTES:
             raise CryptoError(f"The package's signature {name} is missing or malformed.")
     key.verify(Domain.PACKAGE, sums, HybridSignature(sigs[SIG_P384], sigs[SIG_MLDSA]))
-    return SignerCheck(key, card)

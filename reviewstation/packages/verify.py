@@ -122,6 +122,7 @@ def verify_package(
         manifest, signer, sums_hash, listed = _check_signed(
             outer, trusted, revoked or set(), checks
         )
+        assert signer is not None  # a trust list was given: the signer is one of its cards
         if not manifest.encrypted:
             _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
             if manifest.recipients or outer.has(members.RECIPIENTS):
@@ -188,9 +189,73 @@ def _hash(archive: HostileZip, name: str) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class UnknownSigner:
+    """A package that passed every check but one: no trusted card holds its signer's keys.
+    It is never ``Verified`` (nothing can be imported from it); what it shows is the keys'
+    fingerprints, for a person to compare with the sender's card, and the sender's claim."""
+
+    manifest: Manifest
+    p384_fingerprint: str
+    mldsa87_fingerprint: str
+    sums_sha384: str
+    checks: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.manifest
+        return {
+            "valid": False,
+            "signer_known": False,
+            "signatures_valid": True,
+            "reason": "No trusted identity card holds the signer's keys.",
+            "package_id": m.package_id,
+            "sequence": m.sequence,
+            "created": m.created,
+            "marking": m.marking,
+            "encrypted": m.encrypted,
+            "signer": {
+                "claimed_name": m.signer.name,
+                "claimed_role": m.signer.role,
+                "p384_fingerprint": self.p384_fingerprint,
+                "mldsa87_fingerprint": self.mldsa87_fingerprint,
+            },
+            "recipients": [r.to_json() for r in m.recipients],
+            "sums_sha384": self.sums_sha384,
+            "checks": self.checks,
+        }
+
+
+def check_unknown_signer(path: Path) -> UnknownSigner:
+    """Every check of ``verify_package`` except the signer's trust (the outer package only,
+    as without a recipient key); raises the first failure like it."""
+    with HostileZip(path) as outer:
+        checks: list[str] = ["ZIP structure and limits"]
+        manifest, _, sums_hash, listed = _check_signed(outer, None, set(), checks)
+        if manifest.encrypted:
+            _require(outer, [members.PAYLOAD, members.RECIPIENTS], "encrypted package")
+            wraps = _check_wraps(outer, manifest, listed)
+            checks.append(
+                f"key wrapped for exactly the {len(wraps)} recipient(s) the signed manifest names"
+            )
+        else:
+            _require(outer, [members.FINDINGS, members.CHECKLISTS], "plaintext package")
+            if manifest.recipients or outer.has(members.RECIPIENTS):
+                raise PackageRefused("The plaintext package names recipients it is not sealed for.")
+            _check_markings(outer, listed, manifest, checks)
+        key = seal.load_signer(outer.read(seal.PEM_P384), outer.read(seal.PEM_MLDSA))
+        return UnknownSigner(
+            manifest, key.fingerprint(), key.mldsa87_fingerprint(), sums_hash, checks
+        )
+
+
 def _check_signed(
-    archive: HostileZip, trusted: list[PublicIdentity], revoked: set[str], checks: list[str]
-) -> tuple[Manifest, PublicIdentity, str, dict[str, str]]:
+    archive: HostileZip,
+    trusted: list[PublicIdentity] | None,
+    revoked: set[str],
+    checks: list[str],
+) -> tuple[Manifest, PublicIdentity | None, str, dict[str, str]]:
+    """The signed package's checks; ``trusted`` None checks the signatures without asking
+    whose key it is (``check_unknown_signer``), and returns no signer."""
     fixed = [seal.SUMS, *seal.SIGNATURES, seal.PEM_P384, seal.PEM_MLDSA, members.MANIFEST]
     _require(archive, fixed, "package")
     sums_bytes = archive.read(seal.SUMS)
@@ -210,10 +275,15 @@ def _check_signed(
             f"The package's signer (P-384 {key.fingerprint()}) has been revoked here."
         )
     sigs = {name: archive.read(name) for name in seal.SIGNATURES}
-    signer = seal.check_signer(sums_bytes, sigs, key, trusted).card
-    checks.append(
-        f"signed by trusted {signer.name} ({signer.role}); ECDSA P-384 and ML-DSA-87 both verify"
-    )
+    signer = None if trusted is None else seal.check_signer(sums_bytes, sigs, key, trusted).card
+    if signer is None:
+        seal.check_signatures(sums_bytes, sigs, key)
+        checks.append("ECDSA P-384 and ML-DSA-87 both verify; the signer is not trusted here")
+    else:
+        checks.append(
+            f"signed by trusted {signer.name} ({signer.role});"
+            " ECDSA P-384 and ML-DSA-87 both verify"
+        )
     for name, expected in listed.items():
         if _hash(archive, name) != expected:
             raise PackageRefused(f"The member {name!r} does not match its SHA-384 in SHA384SUMS.")
@@ -238,7 +308,7 @@ def _check_markings(
     checks.append("every member's marking is the manifest's")
 
 
-def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -> Manifest:
+def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity | None) -> Manifest:
     """The manifest parsed, then held against the keys that signed the package."""
     manifest = parse_manifest(data)
     claimed = manifest.signer
@@ -248,7 +318,9 @@ def _check_manifest(data: bytes, key: HybridPublicKey, signer: PublicIdentity) -
     ):
         raise PackageRefused("The manifest names another signer than the one who signed it.")
     checkpoint = manifest.checkpoint
-    if checkpoint.vault_id != manifest.source_vault or checkpoint.point.user != signer.name:
+    # Without a trusted card, the name the manifest claims (its keys are checked above).
+    name = signer.name if signer is not None else claimed.name
+    if checkpoint.vault_id != manifest.source_vault or checkpoint.point.user != name:
         raise PackageRefused("The manifest's audit checkpoint is for another vault or signer.")
     try:
         checkpoint.point.verify(checkpoint.vault_id, key)

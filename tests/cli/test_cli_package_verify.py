@@ -58,9 +58,35 @@ def test_verify_inside_the_receiving_vault_opens_a_package_sealed_for_its_user(
     untrusted = rs("package", "verify", package, "--vault", receiver)
     assert untrusted.returncode == 1 and untrusted.stdout.startswith("INVALID: ")
 
-    # Neither a card nor a vault: nothing to check against, one line, exit 2.
-    nothing = rs("package", "verify", package)
-    assert nothing.returncode == 2
-    assert nothing.stderr.strip().splitlines() == [
-        "reviewstation: error: Name the sender's card with --trust CARD, or a vault with --vault."
-    ]
+    # Neither a card nor a vault: every check but the signer's identity, the key fingerprints
+    # to compare with the sender's card, and exit 2 (signer unknown), never 0.
+    unknown = rs("package", "verify", package)
+    assert unknown.returncode == 2, unknown.stderr
+    prints = json.loads(ok("identity", "show", str(alice), "--json"))["fingerprints"]
+    lines = unknown.stdout.splitlines()
+    assert (
+        "  signer  UNKNOWN; the package claims alice (lead), which nothing here confirms" in lines
+    )
+    assert f"  P-384      {prints['p384']}" in lines
+    assert f"  ML-DSA-87  {prints['mldsa87']}" in lines
+    assert "  ok: ECDSA P-384 and ML-DSA-87 both verify; the signer is not trusted here" in lines
+    assert lines[-1].startswith("SIGNER UNKNOWN: both signatures are valid")
+    assert "VALID" not in lines and unknown.stderr == ""
+    as_json = rs("package", "verify", package, "--json")
+    assert as_json.returncode == 2
+    report = json.loads(as_json.stdout)
+    assert (report["valid"], report["signer_known"], report["signatures_valid"]) == (
+        False,
+        False,
+        True,
+    )
+    assert report["signer"]["p384_fingerprint"] == prints["p384"]
+    assert report["signer"]["mldsa87_fingerprint"] == prints["mldsa87"]
+
+    # A package that fails any other check is still INVALID (exit 1) without a card.
+    broken = tmp_path / "broken.rspkg"
+    data = bytearray(Path(package).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    broken.write_bytes(bytes(data))
+    invalid = rs("package", "verify", str(broken))
+    assert invalid.returncode == 1 and invalid.stdout.startswith("INVALID: ")

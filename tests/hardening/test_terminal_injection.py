@@ -29,6 +29,7 @@ from support.vaults import PASS, make_vault
 
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists import templates
+from reviewstation.checklists.library import import_template
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.cli import main
 from reviewstation.cli.output import VisibleFormatter, json_text
@@ -117,6 +118,7 @@ class World:
     pass_file: Path
     review: int
     run: int
+    guided_run: int  # a run of an imported template whose guidance holds the payloads
     findings: dict[str, int]
     artifacts: dict[str, str]
     cards: dict[str, Path]
@@ -130,6 +132,26 @@ class World:
 
     def unlock(self) -> tuple[str, ...]:
         return (str(self.vault), "--passphrase-file", str(self.pass_file))
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: what TOML must escape escaped, the rest raw."""
+    escaped = "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or c in '"\\\x7f' else c for c in text)
+    return f'"{escaped}"'
+
+
+def _guided_template(folder: Path) -> Path:
+    """An imported template with one item per payload in its guidance (multi-line text, which
+    ``checklist show`` prints under each item)."""
+    items = "".join(
+        f'[[items]]\nid = "g.{n}"\nsection = "S"\nprompt = "P{n}?"\n'
+        f'guidance = {_toml_string(f"guidance {payload} end")}\nevidence = ["e"]\n'
+        for n, payload in enumerate(PAYLOADS.values())
+    )
+    path = folder / "guided.toml"
+    head = '[template]\nid = "guided"\nversion = 1\ntitle = "G"\ndescription = "d"\n'
+    path.write_text(head + items, encoding="utf-8")
+    return path
 
 
 def _store_old_content(session: Session, review: int, key: str, payload: str) -> int:
@@ -174,6 +196,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
                 (" | ".join(PAYLOADS.values()), review.id),
             )
         run = start_run(session, review.id, "intake-custody")
+        import_template(session, _guided_template(tmp))
+        guided = start_run(session, review.id, "guided")
         items = run.template.items
         for index, (key, payload) in enumerate(PAYLOADS.items()):
             findings[key] = _store_old_content(session, review.id, key, payload)
@@ -189,7 +213,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
             set_answer(session, run.id, item_id, note=" | ".join(said))
         added = add_artifacts(session, review.id, sorted(files.iterdir()))
     artifacts = {a.path.removesuffix(".md"): str(a.id) for a in added.added}
-    return World(tmp, vault, pass_file, review.id, run.id, findings, artifacts, cards, {})
+    return World(
+        tmp, vault, pass_file, review.id, run.id, guided.id, findings, artifacts, cards, {}
+    )
 
 
 # where the string enters -> the commands that show it (each must be safe)
@@ -238,6 +264,10 @@ def _finding_body(w: World, key: str) -> list[Ran]:
 
 def _checklist_note(w: World, key: str) -> list[Ran]:
     return [w.run_cached("checklist", "show", *w.unlock(), str(w.run))]
+
+
+def _checklist_guidance(w: World, key: str) -> list[Ran]:
+    return [w.run_cached("checklist", "show", *w.unlock(), str(w.guided_run))]
 
 
 def _artifact_file_name(w: World, key: str) -> list[Ran]:
@@ -336,6 +366,7 @@ WHERE: dict[str, tuple[Where, Expect, bool]] = {
     "finding title stored earlier": (_finding_title, shown, False),
     "finding body (multi-line)": (_finding_body, shown_by_line, False),
     "checklist note (multi-line)": (_checklist_note, shown_by_line, False),
+    "checklist guidance of an imported template": (_checklist_guidance, shown, False),
     "artifact file name": (_artifact_file_name, named, False),
     "artifact content (preview, inspection)": (_artifact_content, shown_or_binary, True),
     "file name in an error": (_file_name_in_error, named, False),

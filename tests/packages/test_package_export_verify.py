@@ -16,7 +16,7 @@ from support.vaults import PASS
 from reviewstation.crypto.identity import PrivateIdentity
 from reviewstation.crypto.signing import Domain
 from reviewstation.errors import CryptoError, InputError
-from reviewstation.packages.verify import verify_package
+from reviewstation.packages.verify import check_unknown_signer, verify_package
 from reviewstation.vault import audit
 from reviewstation.vault.session import open_vault
 from reviewstation.vault.verify import verify_vault
@@ -116,6 +116,29 @@ def test_independent_mldsa_implementation_verifies_the_package(
 def _refused(path: Path, trusted: list, match: str) -> None:  # type: ignore[type-arg]
     with pytest.raises((InputError, CryptoError), match=match):
         verify_package(path, trusted).close()
+    if match != "untrusted key":  # without any card, every other check refuses it the same
+        with pytest.raises((InputError, CryptoError), match=match):
+            check_unknown_signer(path)
+
+
+def test_without_a_card_every_check_but_trust_passes_and_names_the_keys(
+    alice: Sender, package: Path
+) -> None:
+    found = check_unknown_signer(package)
+    assert (found.p384_fingerprint, found.mldsa87_fingerprint) == (
+        alice.card.fingerprint,
+        alice.card.signing.mldsa87_fingerprint(),
+    )
+    report = found.to_json()
+    assert (report["valid"], report["signer_known"], report["signatures_valid"]) == (
+        False,
+        False,
+        True,
+    )
+    assert report["signer"]["claimed_name"] == alice.card.name
+    with verify_package(package, [alice.card]) as verified:
+        assert report["sums_sha384"] == verified.sums_sha384
+        assert len(found.checks) == len(verified.checks)
 
 
 def test_tampered_member_is_refused(alice: Sender, package: Path, tmp_path: Path) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
-from reviewstation.app.views import artifact_details
-from reviewstation.artifacts import attest, catalog, custody, erase, export, intake, viewing
+from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.catalog import KINDS, Artifact
 from reviewstation.artifacts.inspection import (
     GgufSummary,
@@ -18,7 +18,6 @@ from reviewstation.artifacts.inspection import (
     SafetensorsSummary,
     TextPreview,
 )
-from reviewstation.artifacts.signature_result import OFFLINE_LIMITS
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.cli.progress import Meter
@@ -53,6 +52,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--follow-links",
         action="store_true",
         help="inside folders, take in the files that links point to (never linked folders)",
+    )
+    add.add_argument(
+        "--json",
+        action="store_true",
+        help="print the added artifacts, the files skipped and the declared names not received",
     )
     add.set_defaults(run=_add)
 
@@ -110,6 +114,8 @@ def _size(count: int) -> str:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import intake
+
     sums = None
     if args.declared_sums is not None:
         sums = custody.parse_sums(read_bounded(args.declared_sums, MAX_SUMS_FILE, "hash list"))
@@ -130,6 +136,21 @@ def _add(args: argparse.Namespace) -> int:
             )
         finally:
             meter.done()
+    for artifact in result.mismatches:
+        output.error(
+            f"reviewstation: WARNING: SHA-256 MISMATCH for {artifact.path}: declared"
+            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody."
+        )
+    problems = result.mismatches or result.declared_not_received or not result.added
+    if args.json:
+        output.emit_json(
+            {
+                "added": [a.to_json() for a in result.added],
+                "skipped": [dataclasses.asdict(s) for s in result.skipped],
+                "declared_not_received": result.declared_not_received,
+            }
+        )
+        return 1 if problems else 0
     for artifact in result.added:
         flag = "  DECLARED SHA-256 MISMATCH" if artifact.declared_mismatch else ""
         output.line(
@@ -141,12 +162,6 @@ def _add(args: argparse.Namespace) -> int:
         output.line(f"skipped: {skipped.path}: {skipped.reason}{extra}")
     for name in result.declared_not_received:
         output.line(f"missing: {name} is in the declared hashes but was not received")
-    for artifact in result.mismatches:
-        output.error(
-            f"reviewstation: WARNING: SHA-256 MISMATCH for {artifact.path}: declared"
-            f" {artifact.declared_sha256}, received {artifact.sha256}. Recorded in custody."
-        )
-    problems = result.mismatches or result.declared_not_received or not result.added
     return 1 if problems else 0
 
 
@@ -269,6 +284,8 @@ def _print_inspection(summary: Inspection) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from reviewstation.app.views import artifact_details
+
     with open_session(args, mode="read") as session:
         details = artifact_details(session, args.artifact)  # what the Artifacts tab shows
     artifact, events = details.artifact, details.events
@@ -304,6 +321,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _view(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import viewing
+
     with open_session(args) as session:
         result = viewing.view_artifact(session, args.artifact)
     if args.json or not isinstance(result, TextPreview):
@@ -314,6 +333,8 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import export
+
     meter = Meter()
     with open_session(args) as session:
         try:
@@ -327,6 +348,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import erase
+
     with open_session(args) as session:
         artifact = erase.erase_artifact(session, args.artifact, args.reason)
     output.line(f"{artifact.id} artifact erased: {artifact.path} (its key is destroyed)")
@@ -334,6 +357,9 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 def _verify_signature(args: argparse.Namespace) -> int:
+    from reviewstation.artifacts import attest
+    from reviewstation.artifacts.signature_result import OFFLINE_LIMITS
+
     key = read_bounded(args.public_key, MAX_KEY_FILE, "public key")
     with open_session(args) as session:
         result = attest.verify_model_signature(session, args.artifact, key)

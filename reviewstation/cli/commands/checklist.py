@@ -1,4 +1,4 @@
-"""checklist templates | import | start | set | show | list | signoff | migrate"""
+"""checklist templates | import | start | set | answer-file | show | list | signoff | migrate"""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 from reviewstation.checklists import library, runs
 from reviewstation.cli import output
-from reviewstation.cli.context import open_session, unlock_options
+from reviewstation.cli.context import add_evidence_option, open_session, unlock_options
 from reviewstation.evidence import parse_ref
+from reviewstation.storage import read_bounded
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start.add_argument("vault", metavar="VAULT")
     start.add_argument("--review", required=True, metavar="ID")
     start.add_argument("--template", required=True, metavar="TEMPLATE", help="id or id@version")
+    start.add_argument("--json", action="store_true", help="print the created record as JSON")
     start.set_defaults(run=_start)
 
     answer = cmds.add_parser("set", parents=[unlock], help="answer one item")
@@ -38,20 +40,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     answer.add_argument("item", metavar="ITEM")
     answer.add_argument("--status", choices=runs.STATUSES)
     answer.add_argument("--note")
-    answer.add_argument(
-        "--evidence",
-        action="append",
-        default=[],
-        metavar="ARTIFACT",
-        help="an artifact id or uid (repeatable)",
-    )
+    add_evidence_option(answer)
     answer.add_argument("--severity", choices=("critical", "high", "medium", "low", "info"))
     answer.add_argument("--justification", help="why the severity is overridden")
     answer.set_defaults(run=_set)
 
-    show = cmds.add_parser("show", parents=[unlock], help="a run with every answer")
+    batch = cmds.add_parser(
+        "answer-file",
+        parents=[unlock],
+        help="answer many items from a file, in one unlock, all or none",
+        description="Apply every answer in FILE to run RUN in one transaction: if any line is "
+        "wrong, nothing is changed and the error names the line. FILE is a line file, one "
+        "answer a line, 'ITEM STATUS [EVIDENCE...] [-- NOTE]' (STATUS '-' keeps the status; "
+        "everything after '--' is the note; '#' starts a comment line), or a JSON array of "
+        '{"item", "status", "note", "evidence": [...], "severity", "justification"} objects. '
+        "EVIDENCE as for 'checklist set --evidence'. See docs/formats/checklists.md.",
+    )
+    batch.add_argument("vault", metavar="VAULT")
+    batch.add_argument("run_id", metavar="RUN")
+    batch.add_argument("file", type=Path, metavar="FILE")
+    batch.set_defaults(run=_answer_file)
+
+    show = cmds.add_parser(
+        "show",
+        parents=[unlock],
+        help="a run with every answer, and each item's guidance and expected evidence",
+    )
     show.add_argument("vault", metavar="VAULT")
     show.add_argument("run_id", metavar="RUN")
+    show.add_argument(
+        "--brief", action="store_true", help="the answers only, without guidance and evidence"
+    )
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_show)
 
@@ -107,6 +126,9 @@ def _import(args: argparse.Namespace) -> int:
 def _start(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         run = runs.start_run(session, args.review, args.template)
+    if args.json:
+        output.emit_json(run.to_json())
+        return 0
     output.line(f"{run.id} checklist run of {run.template.key} for review {run.review_id}")
     return 0
 
@@ -128,11 +150,33 @@ def _set(args: argparse.Namespace) -> int:
     return 0
 
 
+def _answer_file(args: argparse.Namespace) -> int:
+    from reviewstation.checklists.answers_file import MAX_ANSWERS_FILE, parse_answers
+
+    data = read_bounded(args.file, MAX_ANSWERS_FILE, "answers file")
+    batch = parse_answers(data, args.file.name)  # checked before the unlock
+    with open_session(args) as session:
+        run = runs.set_answers(session, args.run_id, batch)
+    progress = run.progress()
+    saved = f"{len(batch)} answer" + ("" if len(batch) == 1 else "s")
+    output.line(
+        f"{run.id} {saved} saved from {args.file.name};"
+        f" {progress['answered']}/{progress['total']} answered"
+    )
+    return 0
+
+
 def _show(args: argparse.Namespace) -> int:
     with open_session(args, mode="read") as session:
         run = runs.get_run(session.conn, args.run_id)
+    items = {item.id: item for item in run.template.items}
     if args.json:
-        output.emit_json(run.to_json())
+        shown = run.to_json()
+        for entry in shown["items"]:  # what the template asks, next to each answer
+            item = items[entry["id"]]
+            entry["guidance"] = item.guidance
+            entry["expected_evidence"] = list(item.evidence)
+        output.emit_json(shown)
         return 0
     progress = run.progress()
     output.line(f"Run {run.id}: {run.template.title} ({run.template.key}), review {run.review_id}")
@@ -142,7 +186,6 @@ def _show(args: argparse.Namespace) -> int:
     if run.superseded_by:
         output.line(f"  Superseded by run {run.superseded_by}")
     section = None
-    items = {item.id: item for item in run.template.items}
     for answer in run.answers:
         item = items[answer.item_id]
         if item.section != section:
@@ -150,6 +193,9 @@ def _show(args: argparse.Namespace) -> int:
             output.line()
             output.line(f"  {section}")
         output.line(f"    [{answer.status:<14}] {answer.item_id}: {item.prompt}")
+        if not args.brief:
+            output.line(f"        guidance: {item.guidance}")  # one line, breaks escaped
+            output.line(f"        expected evidence: {'; '.join(item.evidence)}")
         if answer.note:
             output.block(answer.note, "        note: ")  # each line labelled as the note's
         if answer.severity_override:

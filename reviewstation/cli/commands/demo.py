@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER, build_demo
 from reviewstation.cli import output
 
 
@@ -16,6 +15,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER, build_demo
+
     built = build_demo(args.dir)
     output.line(f"{built.vault} demo vault (user {DEMO_USER}, passphrase {DEMO_PASSPHRASE})")
     output.line(f"Package   {built.package}")

@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from reviewstation.app.views import finding_view
 from reviewstation.cli import output
-from reviewstation.cli.context import open_session, unlock_options
+from reviewstation.cli.context import add_evidence_option, open_session, unlock_options
 from reviewstation.errors import InputError
 from reviewstation.evidence import parse_ref
 from reviewstation.findings import query, service
@@ -37,7 +36,7 @@ def _fields(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument("--disclosure", choices=service.DISCLOSURES)
     parser.add_argument("--cve", metavar="CVE-ID")
     parser.add_argument("--marking", help="portion marking (default: the review's)")
-    parser.add_argument("--evidence", action="append", default=[], metavar="ARTIFACT")
+    add_evidence_option(parser)
     parser.add_argument("--link", action="append", default=[], metavar="RUN:ITEM")
 
 
@@ -50,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("vault", metavar="VAULT")
     add.add_argument("--review", required=True, metavar="ID")
     _fields(add, adding=True)
+    add.add_argument("--json", action="store_true", help="print the created record as JSON")
     add.set_defaults(run=_add)
 
     update = cmds.add_parser("update", parents=[unlock], help="change a finding or its status")
@@ -153,6 +153,9 @@ def _add(args: argparse.Namespace) -> int:
             links=_links(args.link),
             **changes,
         )
+    if args.json:
+        output.emit_json(finding.to_json())
+        return 0
     score = f", {finding.cvss.summary()}" if finding.cvss else ""
     output.line(f"{finding.id} finding recorded: {finding.portion_mark} {finding.title}{score}")
     return 0
@@ -199,6 +202,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from reviewstation.app.views import finding_view
+
     with open_session(args, mode="read") as session:
         view = finding_view(session, args.id)  # what the GUI's editor shows
     finding, history = view.finding, view.history

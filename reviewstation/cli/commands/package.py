@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewstation.app.identity import read_card
-from reviewstation.app.packages import import_into_vault, verify_in_vault
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
-from reviewstation.package_content import Designation
-from reviewstation.packages import approval
-from reviewstation.packages.export import export_package
-from reviewstation.packages.verify import VerifyReport, verify_package
 from reviewstation.reviews.service import require_review
 from reviewstation.text import person
+
+if TYPE_CHECKING:
+    from reviewstation.packages.verify import VerifyReport
 
 
 def cards(paths: list[Path] | None) -> list[PublicIdentity]:
@@ -67,7 +66,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export.set_defaults(run=_export)
 
     verify = cmds.add_parser(
-        "verify", parents=[unlock], help="check a package (with --trust, no vault needed)"
+        "verify",
+        parents=[unlock],
+        help="check a package (with --trust, no vault needed)",
+        description="Check a package against the sender's card (--trust) or a vault's trust"
+        " store (--vault). With neither, every check but the signer's identity is made, and"
+        " the signer's key fingerprints are printed to compare with the sender's card; the"
+        " exit code is then 2 (signer unknown). Exit 0: valid; 1: invalid.",
     )
     verify.add_argument("file", type=Path, metavar="FILE")
     verify.add_argument("--trust", action="append", type=Path, metavar="CARD")
@@ -103,6 +108,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     request.add_argument(
         "--evidence", action="append", default=[], metavar="ARTIFACT", help="as for export"
     )
+    request.add_argument("--json", action="store_true", help="print the created record as JSON")
     request.set_defaults(run=_request)
 
     approve = cmds.add_parser(
@@ -122,6 +128,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from reviewstation.package_content import Designation
+    from reviewstation.packages.export import export_package
+
     recipients = cards(args.recipient)
     with open_session(args) as session:
         result = export_package(
@@ -145,11 +154,16 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _request(args: argparse.Namespace) -> int:
+    from reviewstation.packages import approval
+
     recipients = cards(args.recipient)
     with open_session(args) as session:
         made = approval.request_export(
             session, args.review, evidence=args.evidence, recipients=recipients
         )
+    if args.json:
+        output.emit_json(made.to_json())
+        return 0
     names = ", ".join(person(str(r["name"]), str(r["fingerprint"])) for r in made.recipients)
     form = f"encrypted for {names}" if names else "plaintext"
     output.line(
@@ -161,6 +175,8 @@ def _request(args: argparse.Namespace) -> int:
 
 
 def _approve(args: argparse.Namespace) -> int:
+    from reviewstation.packages import approval
+
     with open_session(args) as session:
         done = approval.approve_export(session, args.request)
         shown = approval.view(session, done)
@@ -175,6 +191,8 @@ def _approve(args: argparse.Namespace) -> int:
 
 
 def _requests(args: argparse.Namespace) -> int:
+    from reviewstation.packages import approval
+
     with open_session(args, mode="read") as session:
         review = None if args.review is None else require_review(session, args.review).id
         views = [approval.view(session, r) for r in approval.list_requests(session.conn, review)]
@@ -194,12 +212,15 @@ def _requests(args: argparse.Namespace) -> int:
     return 0
 
 
+SIGNER_UNKNOWN = 2  # every check passed but trust: cannot say whose it is (as "cannot check")
+
+
 def _verify(args: argparse.Namespace) -> int:
-    if args.vault is None and not args.trust:
-        raise InputError("Name the sender's card with --trust CARD, or a vault with --vault.")
     cards(args.trust)  # a card that cannot be read is named before anything else
     if not args.file.is_file():  # cannot check: exit 2, not "invalid"
         raise InputError(f"{args.file} is not a file.")
+    if args.vault is None and not args.trust:
+        return _verify_unknown_signer(args)
     try:
         report = _verified_report(args)
     except (InputError, CryptoError) as exc:
@@ -225,7 +246,47 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify_unknown_signer(args: argparse.Namespace) -> int:
+    """No card and no vault: every check but the signer's trust, and the keys' fingerprints
+    for a person to compare with the sender's card."""
+    from reviewstation.packages.verify import check_unknown_signer
+
+    try:
+        found = check_unknown_signer(args.file)
+    except (InputError, CryptoError) as exc:
+        if args.json:
+            output.emit_json({"valid": False, "reason": str(exc), "file": str(args.file)})
+        else:
+            output.line(f"INVALID: {exc}")
+        return 1
+    report = found.to_json()
+    if args.json:
+        output.emit_json(report)
+        return SIGNER_UNKNOWN
+    output.line(
+        f"Package {report['package_id']} ({report['marking']}), sequence {report['sequence']}"
+    )
+    signer = report["signer"]
+    output.line(
+        f"  signer  UNKNOWN; the package claims {signer['claimed_name']}"
+        f" ({signer['claimed_role']}), which nothing here confirms"
+    )
+    output.line(f"  P-384      {signer['p384_fingerprint']}")
+    output.line(f"  ML-DSA-87  {signer['mldsa87_fingerprint']}")
+    for check in report["checks"]:
+        output.line(f"  ok: {check}")
+    output.line(
+        "SIGNER UNKNOWN: both signatures are valid, but no trusted card holds this key. Compare"
+        " the fingerprints with the sender's card ('identity show CARD'), then verify with"
+        " --trust CARD or --vault VAULT."
+    )
+    return SIGNER_UNKNOWN
+
+
 def _verified_report(args: argparse.Namespace) -> VerifyReport:
+    from reviewstation.app.packages import verify_in_vault
+    from reviewstation.packages.verify import verify_package
+
     if args.vault is None:
         with verify_package(args.file, cards(args.trust)) as package:
             return package.report()
@@ -234,6 +295,8 @@ def _verified_report(args: argparse.Namespace) -> VerifyReport:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from reviewstation.app.packages import import_into_vault
+
     with open_session(args) as session:
         result = import_into_vault(session, args.file, args.trust or [])
     if args.json:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from reviewstation.app.views import review_overview
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.reviews import service
@@ -29,6 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--deadline", metavar="DATE", help="default: received + 30 days")
     create.add_argument("--planned-release", metavar="DATE")
     create.add_argument("--marking", help="default: the vault's marking")
+    create.add_argument("--json", action="store_true", help="print the created record as JSON")
     create.set_defaults(run=_create)
 
     listing = cmds.add_parser("list", parents=[unlock], help="reviews with their clocks")
@@ -71,6 +71,9 @@ def _create(args: argparse.Namespace) -> int:
             planned_release=args.planned_release,
             marking=args.marking,
         )
+    if args.json:
+        output.emit_json(review.to_json())
+        return 0
     output.line(f"{review.id} review created: {review.title} (deadline {review.deadline})")
     return 0
 
@@ -119,6 +122,8 @@ def _print(review: Review) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from reviewstation.app.views import review_overview
+
     with open_session(args, mode="read") as session:
         overview = review_overview(session, args.id)  # what the GUI's Overview shows
     review = overview.review

@@ -6,13 +6,11 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from reviewstation.app.verify import verify_workspace
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, resolve_unlock, secrets, unlock_options
 from reviewstation.cli.progress import Meter
 from reviewstation.crypto.identity import MAX_CARD_BYTES, parse_card
 from reviewstation.errors import InputError
-from reviewstation.packages.witness import package_checkpoint
 from reviewstation.storage import read_bounded
 from reviewstation.vault import policy
 from reviewstation.vault.header import load_header
@@ -192,6 +190,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from reviewstation.app.verify import verify_workspace
+    from reviewstation.packages.witness import package_checkpoint
+
     vault = Path(args.vault)
     trusted = (
         [parse_card(read_bounded(card, MAX_CARD_BYTES, "identity card")) for card in args.trust]
