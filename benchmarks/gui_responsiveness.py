@@ -184,7 +184,7 @@ class Diagnostics:
     they hold the GIL, so the GUI thread waits for them too)."""
 
     def __init__(self) -> None:
-        from reviewstation.gui.vault_thread import VaultThread
+        from reviewstation.gui.runtime.vault_thread import VaultThread
 
         self.jobs: list[tuple[str, float, float]] = []  # (name, start, seconds)
         self.collections: list[tuple[int, float, float]] = []  # (generation, start, seconds)
@@ -307,7 +307,7 @@ def open_window(work: Path, vault: Path, user: str, secret: str) -> tuple[Any, A
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtTest import QTest
 
-    from reviewstation.gui.autolock import SETTING
+    from reviewstation.gui.runtime.autolock import SETTING
     from reviewstation.gui.shell import Shell
 
     settings = QSettings(str(work / "bench.ini"), QSettings.Format.IniFormat)
@@ -348,8 +348,8 @@ def bench_import(work: Path, size_mib: int, profiler: Profiler) -> dict[str, Any
     from reviewstation.artifacts.blobstore import iter_plaintext
     from reviewstation.artifacts.stream import DEFAULT_CHUNK
     from reviewstation.crypto.kdf import floor_params
-    from reviewstation.gui.dialogs import MessageDialog
-    from reviewstation.gui.progress import ProgressDialog
+    from reviewstation.gui.runtime.progress import ProgressDialog
+    from reviewstation.gui.widgets.dialogs import MessageDialog
     from reviewstation.reviews.service import create_review
     from reviewstation.vault.session import create_vault, open_vault
 
@@ -518,7 +518,7 @@ def core_references(
     search still running after ``limit`` seconds is interrupted (None)."""
     from reviewstation.findings import query
     from reviewstation.findings.service import Finding
-    from reviewstation.gui.findings_model import (
+    from reviewstation.gui.pages.findings.findings_model import (
         PAGE,
         SEARCH_LIMIT,
         row_of,

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER, populate
 from reviewstation.crypto.kdf import floor_params
-from reviewstation.gui import theme
-from reviewstation.gui.export_wizard import ExportWizard
-from reviewstation.gui.finding_editor import FindingEditor
+from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.packages.export_wizard import ExportWizard
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets import theme
 from reviewstation.vault.session import create_vault
 
 SIZE = (1280, 820)

@@ -11,11 +11,6 @@ from pathlib import Path
 
 from reviewstation.app.demo import ensure_demo_vault
 from reviewstation.errors import ReviewStationError
-from reviewstation.gui import theme
-from reviewstation.gui.autolock import IdleLock, LockKey, configured_minutes
-from reviewstation.gui.clipboard import SecretClipboard
-from reviewstation.gui.context import Context
-from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.qt import (
     QApplication,
     QDialog,
@@ -26,10 +21,15 @@ from reviewstation.gui.qt import (
     Signal,
     Slot,
 )
-from reviewstation.gui.recent import RecentVaults
-from reviewstation.gui.settings_dialog import SettingsDialog
-from reviewstation.gui.unlock_dialog import UnlockDialog
-from reviewstation.gui.vault_thread import SessionInfo, UnlockRequest, VaultThread
+from reviewstation.gui.runtime.autolock import IdleLock, LockKey, configured_minutes
+from reviewstation.gui.runtime.clipboard import SecretClipboard
+from reviewstation.gui.runtime.context import Context
+from reviewstation.gui.runtime.recent import RecentVaults
+from reviewstation.gui.runtime.vault_thread import SessionInfo, UnlockRequest, VaultThread
+from reviewstation.gui.widgets import theme
+from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.settings_dialog import SettingsDialog
+from reviewstation.gui.windows.unlock_dialog import UnlockDialog
 
 
 class Shell(QObject):

@@ -16,8 +16,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from pytestqt.qtbot import QtBot
 
 from reviewstation.app.demo import DEMO_PASSPHRASE
-from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.vault.session import create_vault
 
 PASSPHRASE = "passphrase-1"

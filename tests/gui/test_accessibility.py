@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from reviewstation.gui.determination_dialog import DeterminationDialog
-from reviewstation.gui.evidence_picker import EvidencePicker
-from reviewstation.gui.finding_editor import FindingEditor
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.settings_dialog import SettingsDialog
+from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
+from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.reviews.determination_dialog import DeterminationDialog
+from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.settings_dialog import SettingsDialog
 
 INPUTS = (QLineEdit, QComboBox, QPlainTextEdit, QTextEdit, QAbstractItemView, QAbstractSpinBox)
 

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from reviewstation.app.demo import DEMO_NAME, DEMO_PASSPHRASE, DEMO_USER
 from reviewstation.gui.app import NOWHERE, run
 from reviewstation.gui.shell import Shell
-from reviewstation.gui.unlock_dialog import UnlockDialog
+from reviewstation.gui.windows.unlock_dialog import UnlockDialog
 
 from .conftest import SampleVault
 

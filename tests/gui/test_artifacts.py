@@ -10,10 +10,10 @@ from pytestqt.qtbot import QtBot
 
 from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.artifacts.intake import add_artifacts
-from reviewstation.gui.artifacts_view import ArtifactsPage
-from reviewstation.gui.dialogs import ConfirmDialog, MessageDialog
-from reviewstation.gui.progress import ProgressDialog
+from reviewstation.gui.pages.artifacts.artifacts_view import ArtifactsPage
+from reviewstation.gui.runtime.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets.dialogs import ConfirmDialog, MessageDialog
 from reviewstation.vault.session import open_vault
 
 from .conftest import open_main_window

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
-from reviewstation.gui.banner import NO_MARKING, ClassificationBanner
+from reviewstation.gui.widgets.banner import NO_MARKING, ClassificationBanner
 from reviewstation.markings import banner_style
 
 

@@ -10,14 +10,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
-from reviewstation.gui.autolock import SETTING, configured_minutes
-from reviewstation.gui.clipboard import SECRET_HINT, SecretClipboard
-from reviewstation.gui.finding_editor import FindingEditor
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.review_dialog import NewReviewDialog
-from reviewstation.gui.settings_dialog import SettingsDialog
+from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
+from reviewstation.gui.runtime.autolock import SETTING, configured_minutes
+from reviewstation.gui.runtime.clipboard import SECRET_HINT, SecretClipboard
+from reviewstation.gui.runtime.vault_thread import LOCKED
 from reviewstation.gui.shell import Shell
-from reviewstation.gui.vault_thread import LOCKED
+from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.settings_dialog import SettingsDialog
 from reviewstation.vault.session import Session
 
 TIMEOUT = 10_000

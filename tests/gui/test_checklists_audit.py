@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from reviewstation.app.demo import DEMO_PASSPHRASE
-from reviewstation.gui.dialogs import MessageDialog, PassphraseDialog
-from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.widgets.dialogs import MessageDialog, PassphraseDialog
+from reviewstation.gui.windows.main_window import MainWindow
 
 TIMEOUT = 10_000
 
@@ -95,7 +95,7 @@ def test_verify_with_a_wrong_passphrase_says_so(qtbot: QtBot, window: MainWindow
 
 
 def test_audit_details_read_as_key_value_pairs() -> None:
-    from reviewstation.gui.audit_view import readable
+    from reviewstation.gui.pages.audit.audit_view import readable
 
     assert readable({"to": "in_review", "from": "intake"}) == "from: intake; to: in_review"
     assert readable({"evidence": [{"artifact": "a1"}]}) == 'evidence: [{"artifact": "a1"}]'

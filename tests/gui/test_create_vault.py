@@ -22,11 +22,11 @@ from support.keyrings import MemoryKeyring, PlaintextKeyring
 
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import VaultError
-from reviewstation.gui import create_vault_wizard
-from reviewstation.gui.create_vault_wizard import CreateVaultWizard
-from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.shell import Shell
-from reviewstation.gui.unlock_dialog import UnlockDialog
+from reviewstation.gui.windows import create_vault_wizard
+from reviewstation.gui.windows.create_vault_wizard import CreateVaultWizard
+from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.unlock_dialog import UnlockDialog
 from reviewstation.vault import accounts, keyring_slot
 from reviewstation.vault.header import header_path, load_header
 from reviewstation.vault.lock import WriterLock

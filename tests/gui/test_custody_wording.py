@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from reviewstation.gui.custody_panel import NO_EVENTS
+from reviewstation.gui.pages.artifacts.custody_panel import NO_EVENTS
 from reviewstation.gui.shell import Shell
 
 from .test_inspector_panel import page_of, select, texts

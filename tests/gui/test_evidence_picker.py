@@ -8,8 +8,8 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from reviewstation.evidence import EvidenceRef
-from reviewstation.gui.evidence_picker import WHOLE, EvidencePicker, sample_label
-from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.pages.checklists.evidence_picker import WHOLE, EvidencePicker, sample_label
+from reviewstation.gui.windows.main_window import MainWindow
 
 TIMEOUT = 10_000
 

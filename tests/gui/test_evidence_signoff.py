@@ -14,12 +14,12 @@ from pytestqt.qtbot import QtBot
 
 from reviewstation.app.demo import _eval_log
 from reviewstation.artifacts.samples import digest
-from reviewstation.gui.determination_dialog import DeterminationDialog
-from reviewstation.gui.dialogs import ConfirmDialog
-from reviewstation.gui.evidence_picker import WHOLE, EvidencePicker
-from reviewstation.gui.finding_editor import FindingEditor
-from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.pages.checklists.evidence_picker import WHOLE, EvidencePicker
+from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.reviews.determination_dialog import DeterminationDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets.dialogs import ConfirmDialog
+from reviewstation.gui.windows.main_window import MainWindow
 
 from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
 

@@ -20,15 +20,15 @@ from reviewstation.artifacts import catalog
 from reviewstation.crypto.identity import parse_card
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.findings.service import add_finding
-from reviewstation.gui.context import Context
-from reviewstation.gui.dialogs import ConfirmDialog
-from reviewstation.gui.export_approvals import ApprovalDialog, PendingApprovals
-from reviewstation.gui.export_wizard import ExportWizard
-from reviewstation.gui.export_wizard_pages import MarkingPage
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.packages_view import PackagesPage
-from reviewstation.gui.progress import ProgressDialog
+from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog, PendingApprovals
+from reviewstation.gui.pages.packages.export_wizard import ExportWizard
+from reviewstation.gui.pages.packages.export_wizard_pages import MarkingPage
+from reviewstation.gui.pages.packages.packages_view import PackagesPage
+from reviewstation.gui.runtime.context import Context
+from reviewstation.gui.runtime.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets.dialogs import ConfirmDialog
+from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.packages.approval import request_export
 from reviewstation.packages.plan import plan_export
 from reviewstation.packages.verify import verify_package

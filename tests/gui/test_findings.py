@@ -12,13 +12,13 @@ from pytestqt.qtbot import QtBot
 
 from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.findings import service
-from reviewstation.gui.dialogs import ConfirmDialog
-from reviewstation.gui.finding_editor import FindingEditor
-from reviewstation.gui.findings_model import COLUMNS, PAGE
-from reviewstation.gui.findings_view import FindingsPage
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.review_dialog import NewReviewDialog
+from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.findings.findings_model import COLUMNS, PAGE
+from reviewstation.gui.pages.findings.findings_view import FindingsPage
+from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets.dialogs import ConfirmDialog
+from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.vault.session import Session, open_vault
 
 from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window

@@ -9,8 +9,13 @@ import sys
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from reviewstation.gui.findings_model import COLUMNS, FindingRow, sort_key, sorted_order
-from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.pages.findings.findings_model import (
+    COLUMNS,
+    FindingRow,
+    sort_key,
+    sorted_order,
+)
+from reviewstation.gui.windows.main_window import MainWindow
 
 TIMEOUT = 10_000
 

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from reviewstation.crypto.identity import parse_card
-from reviewstation.gui.dialogs import MarkedDialog, MessageDialog
-from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.widgets.dialogs import MarkedDialog, MessageDialog
+from reviewstation.gui.windows.main_window import MainWindow
 
 from .test_artifacts import visible
 

@@ -35,12 +35,12 @@ from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.inspection import parse_inspection
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.artifacts.viewing import view_artifact
-from reviewstation.gui.artifacts_view import ArtifactsPage
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.panel_parts import LOUD
-from reviewstation.gui.progress import ProgressDialog
+from reviewstation.gui.pages.artifacts.artifacts_view import ArtifactsPage
+from reviewstation.gui.runtime.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
-from reviewstation.gui.theme import ICON
+from reviewstation.gui.widgets.panel_parts import LOUD
+from reviewstation.gui.widgets.theme import ICON
+from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.vault.session import Session, open_vault
 
 from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
@@ -260,7 +260,9 @@ def test_inspect_log_viewer_shows_a_refusal_in_one_line(
         finally:
             session.read_only = False
 
-    monkeypatch.setattr("reviewstation.gui.inspect_log_viewer.view_artifact", read_only_view)
+    monkeypatch.setattr(
+        "reviewstation.gui.pages.artifacts.inspect_log_viewer.view_artifact", read_only_view
+    )
     page = page_of(qtbot, shell, demo_vault)
     select(qtbot, page, "demo-ctf.json")
     viewer = page.details.inspector.log_viewer
@@ -709,7 +711,7 @@ def test_a_longer_preview_is_decrypted_once_however_often_it_is_clicked(
         finally:
             session.read_only = False
 
-    monkeypatch.setattr("reviewstation.gui.inspector_panel.view_artifact", counted)
+    monkeypatch.setattr("reviewstation.gui.pages.artifacts.inspector_panel.view_artifact", counted)
     long_notes = tmp_path / "long.txt"
     long_notes.write_text("a line of notes\n" * 20_000, encoding="utf-8")
     add(demo_vault, long_notes)

@@ -14,12 +14,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from reviewstation.crypto.identity import export_card
-from reviewstation.gui.dialogs import MessageDialog, PassphraseDialog
-from reviewstation.gui.evidence_picker import EvidencePicker
-from reviewstation.gui.finding_editor import FindingEditor
-from reviewstation.gui.progress import ProgressDialog
-from reviewstation.gui.review_dialog import NewReviewDialog
+from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
+from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
+from reviewstation.gui.runtime.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets.dialogs import MessageDialog, PassphraseDialog
 from reviewstation.vault.session import open_vault
 
 from .test_create_vault import STRONG, open_wizard

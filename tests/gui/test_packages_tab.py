@@ -10,9 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.crypto.identity import export_card, parse_card
-from reviewstation.gui.export_wizard import ExportWizard
-from reviewstation.gui.packages_view import CHECK, PackagesPage
-from reviewstation.gui.progress import ProgressDialog
+from reviewstation.gui.pages.packages.export_wizard import ExportWizard
+from reviewstation.gui.pages.packages.packages_view import CHECK, PackagesPage
+from reviewstation.gui.runtime.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
 from reviewstation.packages.export import export_package
 from reviewstation.packages.verify import verify_package

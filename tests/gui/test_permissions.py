@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from reviewstation.app.demo import DEMO_USER
-from reviewstation.gui.finding_editor import FindingEditor
-from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.pages.findings.finding_editor import FindingEditor
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.windows.main_window import MainWindow
 
 from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
 

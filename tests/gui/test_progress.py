@@ -9,10 +9,10 @@ import time
 from pytestqt.qtbot import QtBot
 
 from reviewstation.errors import Cancelled, NotFound
-from reviewstation.gui.failures import Failure
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.operation import run_operation
-from reviewstation.gui.progress import JobProgress, ProgressDialog
+from reviewstation.gui.runtime.failures import Failure
+from reviewstation.gui.runtime.operation import run_operation
+from reviewstation.gui.runtime.progress import JobProgress, ProgressDialog
+from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.progress import check_cancel
 from reviewstation.vault.session import Session
 

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from reviewstation.app import views
-from reviewstation.gui import overview
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.review_dialog import NewReviewDialog
-from reviewstation.gui.reviews_list import CLOCK_COLOURS
+from reviewstation.gui.pages.reviews import overview
+from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
+from reviewstation.gui.pages.reviews.reviews_list import CLOCK_COLOURS
 from reviewstation.gui.shell import Shell
-from reviewstation.gui.theme import ICON
+from reviewstation.gui.widgets.theme import ICON
+from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.vault.session import Session
 
 from .conftest import open_main_window
@@ -96,7 +96,14 @@ def test_overdue_review_is_red_and_errors_stay_in_the_dialog(
     dialog.received_edit.setDate(QDate(received.year, received.month, received.day))
     assert dialog.deadline_edit.date() == dialog.received_edit.date().addDays(30)
     dialog.create_button.click()
-    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
+    # The list is read again twice (the vault-changed signal, then the dialog's own refresh
+    # that chooses the new review): wait for the new review to be the chosen one.
+    qtbot.waitUntil(
+        lambda: (
+            (item := window.reviews.currentItem()) is not None and item.text(0) == "Late review"
+        ),
+        timeout=TIMEOUT,
+    )
     late = window.reviews.currentItem()
     assert late is not None and late.text(1) == f"{ICON} 10 d overdue"
     assert late.background(1).color().name() == CLOCK_COLOURS["overdue"][0]

@@ -19,11 +19,11 @@ from pytestqt.qtbot import QtBot
 from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.crypto.identity import PrivateIdentity, export_card, parse_card
 from reviewstation.errors import InputError
-from reviewstation.gui.export_wizard_pages import RecipientsPage
-from reviewstation.gui.failures import describe
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.packages_view import import_text, trust_item, verify_text
+from reviewstation.gui.pages.packages.export_wizard_pages import RecipientsPage
+from reviewstation.gui.pages.packages.packages_view import import_text, trust_item, verify_text
+from reviewstation.gui.runtime.failures import describe
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.packages.importer import ImportResult
 from reviewstation.packages.verify import VerifyReport
 from reviewstation.text import visible

@@ -11,10 +11,10 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from reviewstation.gui import theme
-from reviewstation.gui.main_window import MainWindow
-from reviewstation.gui.settings_dialog import SettingsDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets import theme
+from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.settings_dialog import SettingsDialog
 
 TIMEOUT = 10_000
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHeaderView
 from pytestqt.qtbot import QtBot
 
 from reviewstation.artifacts.inspection import EvalSample
-from reviewstation.gui.inspect_log_viewer import InspectLogPanel
+from reviewstation.gui.pages.artifacts.inspect_log_viewer import InspectLogPanel
 from reviewstation.gui.shell import Shell
 
 from .test_inspector_panel import INSPECT_LOG, LOGS, TIMEOUT, add, page_of, select

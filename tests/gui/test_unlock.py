@@ -10,9 +10,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from reviewstation.gui.main_window import MainWindow
 from reviewstation.gui.shell import Shell
-from reviewstation.gui.unlock_dialog import UnlockDialog
+from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.unlock_dialog import UnlockDialog
 from reviewstation.vault.session import create_vault, open_vault
 
 from .conftest import SampleVault

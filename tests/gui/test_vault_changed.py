@@ -13,10 +13,10 @@ from reviewstation.app.demo import DEMO_PASSPHRASE
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import list_runs, set_answer
 from reviewstation.findings.service import add_finding
-from reviewstation.gui.checklist_walkthrough import STATUS_WORDS
-from reviewstation.gui.main_window import MainWindow
+from reviewstation.gui.pages.checklists.checklist_walkthrough import STATUS_WORDS
 from reviewstation.gui.shell import Shell
-from reviewstation.gui.workspace import SHOWS, Workspace
+from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.workspace import SHOWS, Workspace
 from reviewstation.packages.export import export_package
 from reviewstation.reviews.service import set_status
 from reviewstation.vault.policy import set_export_approval

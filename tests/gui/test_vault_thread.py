@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from reviewstation.errors import NotFound
-from reviewstation.gui.vault_thread import LOCKED, SessionInfo, UnlockRequest, VaultThread
+from reviewstation.gui.runtime.vault_thread import LOCKED, SessionInfo, UnlockRequest, VaultThread
 from reviewstation.vault.session import Session, open_vault
 
 from .conftest import SampleVault
@@ -96,7 +96,7 @@ def test_job_errors_arrive_as_one_sentence(
         raise ZeroDivisionError("secret detail")
 
     assert run_job(qtbot, vault_thread, missing).error == "There is no review 7."
-    with caplog.at_level(logging.ERROR, logger="reviewstation.gui.failures"):
+    with caplog.at_level(logging.ERROR, logger="reviewstation.gui.runtime.failures"):
         message = run_job(qtbot, vault_thread, broken).error
     assert "internal error (ZeroDivisionError)" in message
     assert "secret detail" not in message
@@ -135,7 +135,7 @@ def test_a_rolled_back_vault_unlocks_read_only_and_says_why(
 ) -> None:
     import shutil
 
-    from reviewstation.gui.main_window import window_title
+    from reviewstation.gui.windows.main_window import window_title
 
     older = vault.path.parent / "older.db"
     shutil.copy(vault.path / "vault.db", older)

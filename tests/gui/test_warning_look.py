@@ -15,8 +15,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from reviewstation import markings
-from reviewstation.gui import panel_parts, reviews_list, theme
+from reviewstation.gui.pages.reviews import reviews_list
 from reviewstation.gui.qt import QWidget
+from reviewstation.gui.widgets import panel_parts, theme
 
 ROOT = Path(__file__).resolve().parents[2] / "reviewstation"
 BANNERS = [*(s.background for s in markings._STYLES.values()), markings.TS_SCI.background]

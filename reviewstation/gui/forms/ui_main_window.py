@@ -19,7 +19,7 @@ from PySide6.QtGui import (QAction, QBrush, QColor, QConicalGradient,
 from PySide6.QtWidgets import (QApplication, QMainWindow, QMenu, QMenuBar,
     QSizePolicy, QStatusBar, QVBoxLayout, QWidget)
 
-from reviewstation.gui.banner import ClassificationBanner
+from reviewstation.gui.widgets.banner import ClassificationBanner
 
 class Ui_MainWindow(object):
     def setupUi(self, MainWindow):

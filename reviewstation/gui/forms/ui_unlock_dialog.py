@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog,
     QProgressBar, QPushButton, QSizePolicy, QSpacerItem,
     QVBoxLayout, QWidget)
 
-from reviewstation.gui.banner import ClassificationBanner
+from reviewstation.gui.widgets.banner import ClassificationBanner
 
 class Ui_UnlockDialog(object):
     def setupUi(self, UnlockDialog):

@@ -1,0 +1,1 @@
+"""One subpackage per tab of the main window."""

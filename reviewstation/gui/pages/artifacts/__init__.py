@@ -1,0 +1,1 @@
+"""Artifacts, custody and the inspectors' panels."""

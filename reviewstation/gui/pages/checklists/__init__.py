@@ -1,0 +1,1 @@
+"""Checklist runs and the walkthrough."""

@@ -1,0 +1,1 @@
+"""Sealed packages: export wizard, approvals, verify and import."""

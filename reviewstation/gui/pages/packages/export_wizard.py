@@ -1,0 +1,340 @@
+"""The export wizard: contents, evidence, recipients, marking check, manifest preview,
+approval (when the vault's policy requires one), then the export itself with progress and
+Cancel. Every look at the vault is a job on the vault thread; the preview writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewstation.artifacts import catalog
+from reviewstation.artifacts.catalog import Artifact
+from reviewstation.errors import ReviewStationError
+from reviewstation.gui.pages.packages.export_wizard_pages import (
+    ApprovalPage,
+    ContentsPage,
+    EvidencePage,
+    ManifestPage,
+    MarkingPage,
+    OutputPage,
+    Page,
+    RecipientsPage,
+)
+from reviewstation.gui.qt import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    Qt,
+    QWidget,
+    Signal,
+)
+from reviewstation.gui.runtime.context import Context
+from reviewstation.gui.runtime.failures import Failure
+from reviewstation.gui.runtime.operation import run_operation
+from reviewstation.gui.runtime.progress import JobProgress
+from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
+from reviewstation.packages.approval import request_export
+from reviewstation.packages.export import ExportResult, export_package
+from reviewstation.packages.plan import ExportPlan, plan_export
+from reviewstation.vault.session import Session
+
+
+class ExportWizard(MarkedDialog):
+    """Emits ``exported`` with the result and closes when the package is written."""
+
+    exported = Signal(object)  # ExportResult
+    requested = Signal()  # an approval request was recorded
+
+    def __init__(self, ctx: Context, review_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(ctx.marking, "Export a package", parent)
+        self.ctx = ctx
+        self.review_id = review_id
+        self.plan: ExportPlan | None = None
+        self._planned_for: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self._generation = 0
+        self.busy = False  # a plan or an export is being worked out
+        self.exporting = False
+
+        self.contents = ContentsPage(self)
+        self.evidence = EvidencePage(self)
+        self.recipients = RecipientsPage(ctx.marking, self)
+        self.marking_page = MarkingPage(self)
+        self.manifest = ManifestPage(self)
+        self.approval = ApprovalPage(ctx.writable, self)
+        self.output = OutputPage(self)
+        self.all_pages: list[Page] = [
+            self.contents,
+            self.evidence,
+            self.recipients,
+            self.marking_page,
+            self.manifest,
+            self.approval,
+            self.output,
+        ]
+        self.pages: list[Page] = [p for p in self.all_pages if p is not self.approval]
+
+        # A map of the way, not a way to skip the checks: no focus, no selection.
+        self.steps = QListWidget(self)
+        self.steps.setAccessibleName("Steps")
+        self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.steps.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.steps.setMaximumWidth(180)
+        self.stack = QStackedWidget(self)
+        for page in self.all_pages:
+            self.stack.addWidget(page)
+            page.changed.connect(self._update_buttons)
+        middle = QHBoxLayout()
+        middle.addWidget(self.steps)
+        middle.addWidget(self.stack, 1)
+        self.body.addLayout(middle, 1)
+        self.status = plain_label("", self)
+        self.status.setAccessibleName("Wizard status")
+        self.body.addWidget(self.status)
+
+        buttons = QHBoxLayout()
+        self.back_button = QPushButton("< &Back", self)
+        self.next_button = QPushButton("&Next >", self)
+        self.export_button = QPushButton("E&xport", self)
+        self.cancel_button = QPushButton("Cancel", self)
+        buttons.addStretch(1)
+        for button in (self.back_button, self.next_button, self.export_button):
+            buttons.addWidget(button)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.cancel_button)
+        self.body.addLayout(buttons)
+
+        self.back_button.clicked.connect(self.back)
+        self.next_button.clicked.connect(self.next)
+        self.export_button.clicked.connect(self.export)
+        self.cancel_button.clicked.connect(self.reject)
+        self.approval.request.connect(self.request_approval)
+        self.approval.recheck.connect(lambda: self.refresh_plan(force=True))
+        self.resize(940, 580)
+        self._fill_steps()
+        self.go(0)
+        self._load()
+
+    # -- navigation ------------------------------------------------------------------------
+
+    @property
+    def page(self) -> Page:
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, Page)
+        return widget
+
+    def index(self) -> int:
+        return self.pages.index(self.page)
+
+    def _fill_steps(self) -> None:
+        self.steps.clear()
+        for number, page in enumerate(self.pages, start=1):
+            item = QListWidgetItem(f"{number}. {page.title}", self.steps)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        self._mark_step()
+
+    def _mark_step(self) -> None:
+        """The current step in bold; the list's own selection stays off."""
+        current = self.pages.index(self.page) if self.page in self.pages else -1
+        for row in range(self.steps.count()):
+            item = self.steps.item(row)
+            font = item.font()
+            font.setBold(row == current)
+            item.setFont(font)
+            item.setForeground(self.palette().text() if row <= current else self.palette().mid())
+
+    def go(self, index: int) -> None:
+        page = self.pages[index]
+        self.stack.setCurrentWidget(page)
+        self._mark_step()
+        if page in (self.marking_page, self.manifest, self.approval, self.output):
+            self.refresh_plan()
+        self._update_buttons()
+        self._focus(page)
+
+    def _focus(self, page: Page) -> None:
+        focus = {
+            self.evidence: self.evidence.list,
+            self.recipients: self.recipients.list,
+            self.marking_page: self.marking_page.confirm,
+            self.manifest: self.manifest.tree,
+            self.output: self.output.edit,
+        }.get(page, self.next_button)
+        focus.setFocus()
+
+    def next(self) -> None:
+        if self.next_button.isEnabled() and self.index() + 1 < len(self.pages):
+            self.go(self.index() + 1)
+
+    def back(self) -> None:
+        if self.index() > 0:
+            self.go(self.index() - 1)
+
+    def _update_buttons(self) -> None:
+        index = self.index()
+        last = index == len(self.pages) - 1
+        ready = not self.busy and self._plan_fits() and self.page.complete()
+        self.back_button.setEnabled(index > 0 and not self.busy)
+        self.next_button.setVisible(not last)
+        self.next_button.setEnabled(not last and ready)
+        self.export_button.setVisible(last)
+        self.export_button.setEnabled(last and ready and self._may_export())
+        default = self.export_button if last else self.next_button
+        default.setDefault(True)
+
+    def _plan_fits(self) -> bool:
+        """The checks from the marking on need a plan of exactly the current choices."""
+        if self.page in (self.evidence, self.recipients):
+            return True
+        if self.page is self.contents:
+            return self.plan is not None
+        return self.plan is not None and self._planned_for == self._choices()
+
+    def _may_export(self) -> bool:
+        return (
+            self.ctx.writable
+            and self.plan is not None
+            and self.plan.approval.ready
+            and self.marking_page.complete()
+        )
+
+    # -- the plan ----------------------------------------------------------------------------
+
+    def _choices(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (
+            tuple(self.evidence.chosen()),
+            tuple(r.fingerprint for r in self.recipients.identities()),
+        )
+
+    def _load(self) -> None:
+        review_id = self.review_id
+
+        def job(session: Session) -> list[Artifact]:
+            return catalog.list_artifacts(session.conn, review_id)
+
+        self.ctx.vault.submit(job, self.evidence.show_artifacts, self._failed, owner=self)
+        self.refresh_plan()
+
+    def refresh_plan(self, force: bool = False) -> None:
+        """Work the plan out again when the choices changed since the last one."""
+        choices = self._choices()
+        if not force and self.plan is not None and self._planned_for == choices:
+            return
+        self._generation += 1
+        generation = self._generation
+        review_id = self.review_id
+        evidence = list(choices[0])
+        cards = self.recipients.identities()
+        self.busy = True
+        self.status.setText("Working out the package…")
+        self._update_buttons()
+
+        def job(session: Session) -> ExportPlan:
+            return plan_export(session, review_id, evidence=evidence, recipients=cards)
+
+        def done(plan: ExportPlan) -> None:
+            if generation != self._generation:
+                return  # an older answer: a newer plan is on its way
+            self.busy = False
+            self.plan = plan
+            self._planned_for = choices
+            self.status.clear()
+            self._place_approval(plan.approval.required)
+            for page in self.all_pages:
+                page.show_plan(plan)
+            self._update_buttons()
+
+        def failed(message: str) -> None:
+            if generation == self._generation:
+                self.busy = False
+                self._failed(message)
+
+        self.ctx.vault.submit(job, done, failed, owner=self)
+
+    def _place_approval(self, required: bool) -> None:
+        """The Approval step exists only when the vault's policy requires one."""
+        if required == (self.approval in self.pages):
+            return
+        current = self.page
+        if required:
+            self.pages.insert(self.pages.index(self.output), self.approval)
+        else:
+            self.pages.remove(self.approval)
+        self._fill_steps()
+        self.stack.setCurrentWidget(current if current in self.pages else self.output)
+        self._mark_step()
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(message)
+        self._update_buttons()
+
+    # -- approval ----------------------------------------------------------------------------
+
+    def request_approval(self) -> None:
+        if not self.ctx.writable:
+            return
+        review_id = self.review_id
+        evidence, _ = self._choices()
+        cards = self.recipients.identities()
+        self.approval.request_button.setEnabled(False)
+
+        def job(session: Session) -> int:
+            return request_export(session, review_id, evidence=list(evidence), recipients=cards).id
+
+        def done(number: int) -> None:
+            self.requested.emit()
+            self.refresh_plan(force=True)
+            self.status.setText(f"Request {number} recorded; a second lead must approve it.")
+
+        self.ctx.vault.submit(job, done, self._failed, owner=self)
+
+    # -- export ------------------------------------------------------------------------------
+
+    def export(self) -> None:
+        if not self.export_button.isEnabled():
+            return
+        out = Path(self.output.edit.text().strip())
+        review_id = self.review_id
+        evidence, _ = self._choices()
+        cards = self.recipients.identities()
+        plaintext_ok = self.recipients.plaintext_ok()
+        try:
+            designation = self.marking_page.designation()
+        except ReviewStationError as exc:
+            self.output.status.setText(f"Not exported: {exc}")
+            return
+        self.busy = self.exporting = True
+        self._update_buttons()
+        self.output.status.setText("Exporting…")
+
+        def work(session: Session, progress: JobProgress) -> ExportResult:
+            return export_package(
+                session,
+                review_id,
+                out,
+                recipients=cards,
+                evidence=list(evidence),
+                progress=progress.report_stage,
+                cancel=progress.cancel,
+                plaintext_ok=plaintext_ok,
+                designation=designation,
+            )
+
+        def done(result: ExportResult) -> None:
+            self.busy = self.exporting = False
+            self.exported.emit(result)
+            self.accept()
+
+        def failed(failure: Failure) -> None:
+            self.busy = self.exporting = False
+            self.output.status.setText(f"Not exported: {failure.message}")
+            # A cancelled or failed export leaves its approval usable: ask the vault again.
+            self.refresh_plan(force=True)
+
+        run_operation(self.ctx, self, "Exporting the package…", work, done, failed)
+
+    def reject(self) -> None:
+        if self.exporting:
+            return  # the progress dialog's Cancel stops an export under way
+        super().reject()

@@ -1,0 +1,1 @@
+"""The reviews list and a review's overview."""

@@ -1,0 +1,1 @@
+"""The GUI's machinery: the vault thread, long operations, failures, session context."""

@@ -1,0 +1,1 @@
+"""Shared widgets and looks: theme, banners, dialogs, the paged table model."""
