@@ -227,6 +227,8 @@ def split_markup(markup: str, limit: int = PIECE) -> list[str]:
             else:
                 cut(len(current), list(opened))
     rest = "".join(current)
-    if rest.strip() or not pieces:
+    if pieces and not _TAG.sub("", rest).strip():
+        pieces[-1] += rest  # trailing spaces (and the tags around them) stay with the text
+    else:
         pieces.append(rest)
     return pieces

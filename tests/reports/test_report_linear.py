@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Preformatted, Table
 
@@ -90,6 +90,7 @@ PARTS = ["word ", "W", "&amp;", "<b>", "</b>", "<br/>", "  "]
 
 
 @given(st.lists(st.sampled_from(PARTS), max_size=400))
+@example(["word "] * 16 + ["  "])  # found by hypothesis: trailing spaces were dropped
 def test_split_markup_keeps_every_character_and_balances_tags(parts: list[str]) -> None:
     markup = "".join(parts)
     # Only balanced markup reaches the splitter (markdown.inline and lines_of write it).
@@ -105,7 +106,8 @@ def test_split_markup_keeps_every_character_and_balances_tags(parts: list[str]) 
     assert "".join(TAGS.sub("", p) for p in pieces) == TAGS.sub("", markup)
     for piece in pieces:
         Paragraph(piece, STYLES.body)  # ReportLab parses each piece: tags balanced
-        assert len(re.sub(r"&[a-z]+;", "x", TAGS.sub("", piece))) <= 40 + 1
+        # trailing spaces stay with the text before them; they never make a piece grow
+        assert len(re.sub(r"&[a-z]+;", "x", TAGS.sub("", piece)).rstrip()) <= 40 + 1
 
 
 def test_short_text_is_one_paragraph_as_written() -> None:
