@@ -225,3 +225,15 @@ def test_a_huge_chat_template_is_cut_with_a_note() -> None:
     assert shown.startswith(text[:CHAT_TEMPLATE_CHARS])
     assert shown.endswith(f"… [{CHAT_TEMPLATE_CHARS} more characters]")
     assert any("only the first 100,000" in w for w in summary["warnings"])
+
+
+def test_cli_prints_the_chat_template_line_by_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from reviewstation.cli.commands.artifact import _print_inspection
+
+    meta = [("tokenizer.chat_template", STRING, TEMPLATE)]
+    summary = parse_inspection(inspect(craft.gguf(meta, []), "m.gguf"))
+    _print_inspection(summary)
+    out = capsys.readouterr().out
+    assert "Chat template  tokenizer.chat_template (" in out
+    assert "    | <|{{ message['role'] }}|>\n" in out  # its own line, behind the prefix
+    assert "\x07" not in out and "\ufffd" in out  # a control character never reaches the tty
