@@ -56,6 +56,7 @@ RISKS = ("dangerous", "unknown", "expected")  # worst first
 # enough that a hostile stored summary or claim cannot grow a panel without bound.
 TEXT = 4_000  # characters of an ordinary string field
 LONG_TEXT = 250_000  # a preview or a transcript message (the view keeps 200,000 + a note)
+TEMPLATE = 100_200  # a GGUF chat template (the inspector cuts at 100,000 plus a note)
 NAME = 400  # a name, path, key or short label
 ITEMS = 200  # entries of an ordinary list
 MAX_WARNINGS = 200
@@ -442,6 +443,8 @@ class GgufSummary(Summary):
     quantization_version: int | None = None
     tensor_types: dict[str, int] | None = None
     metadata: dict[str, JsonValue] | None = None
+    # tokenizer.chat_template[.<name>]: whole text, newlines kept (the inspector cuts it)
+    chat_templates: dict[str, str] | None = None
     problems: tuple[str, ...] | None = None
 
     @property
@@ -472,6 +475,7 @@ class GgufSummary(Summary):
             quantization_version=f.integer("quantization_version"),
             tensor_types=f.tally("tensor_types"),
             metadata=f.mapping("metadata"),
+            chat_templates=_templates(f, "chat_templates"),
             problems=f.texts("problems", ITEMS),
             notes=tuple(f.notes),
         )
@@ -494,9 +498,21 @@ class GgufSummary(Summary):
                 "metadata": self.metadata,
             }
         )
+        _put(out, "chat_templates", self.chat_templates)
         if self.problems is not None:
             out["problems"] = list(self.problems)
         return self._finish_json(out)
+
+
+def _templates(f: _Fields, key: str) -> dict[str, str] | None:
+    """A mapping of template names to template text, each kept up to TEMPLATE characters."""
+    value = f.mapping(key, text=TEMPLATE)
+    if value is None:
+        return None
+    out = {k: v for k, v in value.items() if isinstance(v, str)}
+    if len(out) != len(value):
+        f.note(f"'{_cut(f.name(key), 100)}' has entries that are not text; left out.")
+    return out
 
 
 # -- pickles -----------------------------------------------------------------------------

@@ -43,7 +43,7 @@ HONEST = craft.safetensors(
     {
         "embed.weight": ("F32", [2, 3], bytes(24)),
         "norm.weight": ("BF16", [4], bytes(8)),
-        "scale": ("F4", [3], bytes(2)),  # sub-byte dtype: 12 bits round up to 2 bytes
+        "scale": ("F4", [4], bytes(2)),  # sub-byte dtype: 4 x 4 bits = 2 bytes
     },
     {"format": "pt", "license": "test"},
     pad=5,
@@ -55,7 +55,7 @@ def test_honest_safetensors() -> None:
     assert summary["format"] == "safetensors" and summary["kind"] == "weights"
     assert summary["trusted"] is True
     assert summary["tensor_count"] == 3
-    assert summary["parameter_count"] == 6 + 4 + 3
+    assert summary["parameter_count"] == 6 + 4 + 4
     assert summary["dtypes"] == {"BF16": 1, "F32": 1, "F4": 1}
     assert summary["metadata"] == {"format": "pt", "license": "test"}
     assert "problems" not in summary

@@ -21,6 +21,7 @@ from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTabWidget,
@@ -303,6 +304,7 @@ def test_gguf_summary_names_architecture_quantisation_and_metadata(
                 ("general.file_type", 4, 7),
                 ("general.quantization_version", 4, 2),
                 ("tokenizer.ggml.tokens", 9, (8, tokens)),
+                ("tokenizer.chat_template", 8, TEMPLATE),
             ],
             [("tok.weight", [4, 8], 0, 0)],
             data=bytes(128),
@@ -320,7 +322,18 @@ def test_gguf_summary_names_architecture_quantisation_and_metadata(
     assert loud(panel) == []
     metadata = dict((k, v) for k, v in cells(table_named(panel, "Metadata")))
     assert metadata["tokenizer.ggml.tokens"].startswith("10 items of string: <s>, </s>, a")
+    # The chat template: whole, its newlines kept, in its own tab.
+    (template,) = [
+        w for w in panel.findChildren(QPlainTextEdit) if "Chat template" in w.accessibleName()
+    ]
+    assert template.toPlainText() == TEMPLATE
     grab(page, "gguf")
+
+
+TEMPLATE = "".join(
+    f"{{% if messages[{n}] %}}\n<|user|>\n{{{{ messages[{n}]['content'] }}}}\n{{% endif %}}\n"
+    for n in range(100)
+)
 
 
 def test_model_signature_shows_the_check_and_signer_fingerprint(

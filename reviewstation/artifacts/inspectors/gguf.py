@@ -37,42 +37,48 @@ _SCALARS = {
 }
 STRING, ARRAY = 8, 9
 
-# ggml tensor types: name, elements per block, bytes per block (None: size not checked).
-GGML_TYPES: dict[int, tuple[str, int, int | None]] = {
+# ggml tensor types: name, elements per block, bytes per block. From ggml's enum ggml_type and
+# gguf-py's GGML_QUANT_SIZES (llama.cpp gguf-py/gguf/constants.py); gaps are types removed from
+# GGUF files. A type not listed is shown by number and its tensors' sizes are not checked.
+QK_K = 256
+GGML_TYPES: dict[int, tuple[str, int, int]] = {
     0: ("F32", 1, 4),
     1: ("F16", 1, 2),
-    2: ("Q4_0", 32, 18),
-    3: ("Q4_1", 32, 20),
-    6: ("Q5_0", 32, 22),
-    7: ("Q5_1", 32, 24),
-    8: ("Q8_0", 32, 34),
-    9: ("Q8_1", 32, 36),
-    10: ("Q2_K", 256, 84),
-    11: ("Q3_K", 256, 110),
-    12: ("Q4_K", 256, 144),
-    13: ("Q5_K", 256, 176),
-    14: ("Q6_K", 256, 210),
-    15: ("Q8_K", 256, 292),
-    16: ("IQ2_XXS", 256, None),
-    17: ("IQ2_XS", 256, None),
-    18: ("IQ3_XXS", 256, None),
-    19: ("IQ1_S", 256, None),
-    20: ("IQ4_NL", 32, None),
-    21: ("IQ3_S", 256, None),
-    22: ("IQ2_S", 256, None),
-    23: ("IQ4_XS", 256, None),
+    2: ("Q4_0", 32, 2 + 16),
+    3: ("Q4_1", 32, 2 + 2 + 16),
+    6: ("Q5_0", 32, 2 + 4 + 16),
+    7: ("Q5_1", 32, 2 + 2 + 4 + 16),
+    8: ("Q8_0", 32, 2 + 32),
+    9: ("Q8_1", 32, 2 + 2 + 32),  # sizeof(block_q8_1) in ggml (gguf-py still says 4 + 4 + 32)
+    10: ("Q2_K", QK_K, 2 + 2 + QK_K // 16 + QK_K // 4),
+    11: ("Q3_K", QK_K, 2 + QK_K // 4 + QK_K // 8 + 12),
+    12: ("Q4_K", QK_K, 2 + 2 + QK_K // 2 + 12),
+    13: ("Q5_K", QK_K, 2 + 2 + QK_K // 2 + QK_K // 8 + 12),
+    14: ("Q6_K", QK_K, 2 + QK_K // 2 + QK_K // 4 + QK_K // 16),
+    15: ("Q8_K", QK_K, 4 + QK_K + QK_K // 8),
+    16: ("IQ2_XXS", QK_K, 2 + QK_K // 4),
+    17: ("IQ2_XS", QK_K, 2 + QK_K // 4 + QK_K // 32),
+    18: ("IQ3_XXS", QK_K, 2 + QK_K // 4 + QK_K // 8),
+    19: ("IQ1_S", QK_K, 2 + QK_K // 8 + QK_K // 16),
+    20: ("IQ4_NL", 32, 2 + 16),
+    21: ("IQ3_S", QK_K, 2 + QK_K // 4 + QK_K // 8 + QK_K // 32 + 4),
+    22: ("IQ2_S", QK_K, 2 + QK_K // 4 + QK_K // 16),
+    23: ("IQ4_XS", QK_K, 2 + 2 + QK_K // 2 + QK_K // 64),
     24: ("I8", 1, 1),
     25: ("I16", 1, 2),
     26: ("I32", 1, 4),
     27: ("I64", 1, 8),
     28: ("F64", 1, 8),
-    29: ("IQ1_M", 256, None),
+    29: ("IQ1_M", QK_K, QK_K // 8 + QK_K // 16 + QK_K // 32),
     30: ("BF16", 1, 2),
-    34: ("TQ1_0", 256, None),
-    35: ("TQ2_0", 256, None),
-    39: ("MXFP4", 32, None),
+    34: ("TQ1_0", QK_K, 2 + 4 * 13),
+    35: ("TQ2_0", QK_K, 2 + 64),
+    39: ("MXFP4", 32, 1 + 16),
+    40: ("NVFP4", 64, 4 + 32),
+    41: ("Q1_0", 128, 2 + 16),
 }
 
+# general.file_type: llama.cpp's llama_ftype (LlamaFileType in gguf-py); 4 is ggml's name.
 FILE_TYPES = {
     0: "ALL_F32",
     1: "MOSTLY_F16",
@@ -107,7 +113,16 @@ FILE_TYPES = {
     32: "MOSTLY_BF16",
     36: "MOSTLY_TQ1_0",
     37: "MOSTLY_TQ2_0",
+    38: "MOSTLY_MXFP4_MOE",
+    39: "MOSTLY_NVFP4",
+    40: "MOSTLY_Q1_0",
+    1024: "GUESSED",
 }
+
+# Chat templates (tokenizer.chat_template, tokenizer.chat_template.<name>) are shown whole, with
+# their newlines, up to this many characters; a longer one is cut with a note saying so.
+CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
+CHAT_TEMPLATE_CHARS = 100_000
 
 
 def looks_like(head: bytes) -> bool:
@@ -214,15 +229,26 @@ def inspect(stream: BinaryIO, size: int) -> dict[str, Any]:
             f" (limits {MAX_TENSORS} and {MAX_KV})."
         )
     metadata: dict[str, Any] = {}
+    templates: dict[str, str] = {}
+    warnings: list[str] = []
     for _ in range(kv_count):
         key = printable(cursor.string(wide, "metadata key", 65_536), 200)
         kind = cursor.unpack("I", "metadata type")
-        value = _value(cursor, kind, wide)
+        if kind == STRING and _is_template_key(key):
+            raw = cursor.string(wide, "chat template")
+            value = clip_text(printable(raw, 4000), 1000)
+            if len(templates) < 20:
+                templates[key], note = _template(key, raw)
+                warnings.extend(note)
+        else:
+            value = _value(cursor, kind, wide)
         if len(metadata) < 200:
             metadata[key] = value
     types: Counter[str] = Counter()
     parameters = 0
     extents: list[tuple[str, int, int | None]] = []
+    unknown: set[int] = set()
+    misfits: list[str] = []
     for _ in range(tensor_count):
         name = printable(cursor.string(wide, "tensor name", 65_536), 200)
         dims_count = cursor.unpack("I", "tensor dimensions")
@@ -233,16 +259,27 @@ def inspect(stream: BinaryIO, size: int) -> dict[str, Any]:
         offset = cursor.unpack("Q", "tensor offset")
         elements = math.prod(dims)
         parameters += elements
-        type_name, block, block_bytes = GGML_TYPES.get(ggml_type, (f"type-{ggml_type}", 1, None))
+        known = GGML_TYPES.get(ggml_type)
+        nbytes: int | None = None
+        if known is None:
+            type_name = f"type-{ggml_type}"
+            unknown.add(ggml_type)
+        else:
+            type_name, block, block_bytes = known
+            if dims and dims[0] % block:
+                misfits.append(
+                    f"Tensor {name!r} is {type_name} with rows of {dims[0]} elements,"
+                    f" not a multiple of its block of {block}."
+                )
+            nbytes = -(-elements // block) * block_bytes
         types[type_name] += 1
-        nbytes = None if block_bytes is None else -(-elements // block) * block_bytes
         extents.append((name, offset, nbytes))
     alignment = metadata.get("general.alignment", 32)
     if type(alignment) is not int or alignment <= 0 or alignment & (alignment - 1):
         alignment = 32
     data_start = -(-cursor.pos // alignment) * alignment
     data_size = max(0, size - data_start)
-    problems = []
+    problems = misfits[:50]
     for name, offset, nbytes in extents:
         end = offset + (nbytes or 0)
         if offset % alignment:
@@ -274,7 +311,34 @@ def inspect(stream: BinaryIO, size: int) -> dict[str, Any]:
         "tensor_types": dict(sorted(types.items())),
         "metadata": metadata,
     }
+    if templates:
+        summary["chat_templates"] = templates
+    if unknown:
+        numbers = ", ".join(str(n) for n in sorted(unknown)[:20])
+        warnings.append(
+            f"Tensor type(s) {numbers} are unknown to this inspector (shown as type-N);"
+            " the sizes of those tensors are not checked."
+        )
     if problems:
         summary["problems"] = problems
-        summary["warnings"] = ["Tensor extents do not match the file; figures are not trusted."]
+        warnings.insert(0, "Tensor extents do not match the file; figures are not trusted.")
+    if warnings:
+        summary["warnings"] = warnings
     return summary
+
+
+def _is_template_key(key: str) -> bool:
+    return key == CHAT_TEMPLATE_KEY or key.startswith(CHAT_TEMPLATE_KEY + ".")
+
+
+def _template(key: str, raw: bytes) -> tuple[str, list[str]]:
+    """The template as display text: newlines and tabs kept, other control characters
+    replaced, cut at CHAT_TEMPLATE_CHARS with a note."""
+    text = raw.decode("utf-8", errors="replace")
+    shown = "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)
+    if len(shown) <= CHAT_TEMPLATE_CHARS:
+        return shown, []
+    return clip_text(shown, CHAT_TEMPLATE_CHARS), [
+        f"The chat template {key!r} has {len(shown):,} characters; only the first"
+        f" {CHAT_TEMPLATE_CHARS:,} are shown."
+    ]

@@ -20,17 +20,21 @@ MAX_HEADER = 100 * 1024 * 1024  # the reference implementation's own limit
 MAX_TENSORS = 1_000_000
 MAX_DIMS = 16
 MAX_PROBLEMS = 50
-# Bits per element. Sub-byte types (F4, F6) pack elements; their byte size rounds up.
+# Bits per element, for every dtype of the safetensors Dtype enum (upstream order). Sub-byte
+# types (F4, F6_*) pack elements; as upstream, a tensor whose bits do not fill whole bytes is
+# malformed ("misaligned"), and the byte size is bits / 8 exactly.
 DTYPE_BITS = {
     "BOOL": 8,
+    "F4": 4,
+    "F6_E2M3": 6,
+    "F6_E3M2": 6,
     "U8": 8,
     "I8": 8,
     "F8_E5M2": 8,
     "F8_E4M3": 8,
     "F8_E8M0": 8,
-    "F4": 4,
-    "F6_E2M3": 6,
-    "F6_E3M2": 6,
+    "F8_E4M3FNUZ": 8,
+    "F8_E5M2FNUZ": 8,
     "I16": 16,
     "U16": 16,
     "F16": 16,
@@ -144,7 +148,10 @@ def _check_tensor(name: str, info: Any, data_size: int) -> str | None:
         return f"{label} ends (byte {end}) before it begins (byte {begin})."
     if end > data_size:
         return f"{label} claims bytes {begin}-{end} but the data area has only {data_size} bytes."
-    expected = -(-math.prod(shape) * DTYPE_BITS[dtype] // 8)
+    bits = math.prod(shape) * DTYPE_BITS[dtype]
+    if bits % 8:
+        return f"{label} is {dtype} {shape} ({bits} bits), which does not end on a byte boundary."
+    expected = bits // 8
     if end - begin != expected:
         return (
             f"{label} is {dtype} {shape} ({expected} bytes) but its offsets span"

@@ -263,6 +263,10 @@ def _print_inspection(summary: Inspection) -> None:
     if isinstance(summary, InspectLog):
         for metric in summary.metrics[:20]:
             output.line(f"  Metric         {metric.scorer}/{metric.metric} = {metric.value}")
+    if isinstance(summary, GgufSummary):
+        for key, text in (summary.chat_templates or {}).items():
+            output.line(f"  Chat template  {key} ({len(text):,} characters):")
+            output.block(text, "    | ")
     if isinstance(summary, PickleScan):
         for item in summary.imports[:30]:
             output.line(f"  Imports        {item.callable} ({item.risk})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from reviewstation.artifacts.inspection import GgufSummary, PickleScan, SafetensorsSummary
-from reviewstation.gui.qt import QTabWidget, QVBoxLayout, QWidget
+from reviewstation.gui.qt import QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
 from reviewstation.gui.widgets.dialogs import plain_label
 from reviewstation.gui.widgets.panel_parts import (
     CAUTION,
@@ -21,6 +21,7 @@ from reviewstation.gui.widgets.panel_parts import (
     display,
     facts,
     fit_height,
+    fixed_font,
     heading,
     key_values,
     paint_row,
@@ -107,6 +108,16 @@ def weights_panel(box: QWidget, column: QVBoxLayout, i: SafetensorsSummary | Ggu
         tabs.addTab(table(tabs, ("Name", "Type", "Shape"), rows_t, "Tensors", stretch=0), shown)
     if i.metadata:
         tabs.addTab(key_values(tabs, i.metadata, "Metadata"), "M&etadata")
+    templates = i.chat_templates if isinstance(i, GgufSummary) else None
+    for key, text in (templates or {}).items():
+        # Shown whole, newlines kept (the inspector cut a huge one, with a warning).
+        view = QPlainTextEdit(tabs)
+        view.setReadOnly(True)
+        view.setFont(fixed_font())
+        view.setAccessibleName(f"Chat template {key}")
+        view.setPlainText(text)
+        suffix = key.removeprefix("tokenizer.chat_template").lstrip(".")
+        tabs.addTab(view, f"&Chat template ({suffix})" if suffix else "&Chat template")
     if tabs.count():
         column.addWidget(tabs, 1)
     else:
