@@ -97,3 +97,10 @@ def check_line(field: str, value: str) -> str:
             f" it has {escape_char(value[index])} at position {index + 1}."
         )
     return value
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count with its noun in agreement: ``counted(1, "finding")`` is "1 finding",
+    ``counted(3, "finding")`` "3 findings", ``counted(2, "best match", "best matches")``
+    "2 best matches". The one helper for CLI and GUI messages that count things."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
