@@ -322,7 +322,12 @@ def test_a_path_still_opens_the_desktop_app(
     from reviewstation import cli
 
     opened: list[Path | None] = []
-    monkeypatch.setattr(cli, "_launch_gui", lambda vault: opened.append(vault) or 0)
+
+    def launch(vault: Path | None) -> int:
+        opened.append(vault)
+        return 0
+
+    monkeypatch.setattr(cli, "_launch_gui", launch)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "folder").mkdir()
     assert cli.main([name]) == 0
