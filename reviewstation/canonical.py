@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from reviewstation.errors import InputError
+from reviewstation.text import looks_like
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -100,6 +101,10 @@ def loads_bounded(data: bytes, what: str, max_bytes: int = MAX_JSON_BYTES) -> An
     except InputError:
         raise
     except (ValueError, RecursionError) as exc:
-        raise InputError(f"The {what} is not valid JSON.") from exc
+        seems = looks_like(data)
+        if not seems.startswith("JSON"):  # a file of another kind: say which
+            raise InputError(f"The {what} should be JSON but looks like {seems}.") from exc
+        where = f" ({exc.msg}, line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise InputError(f"The {what} is not valid JSON{where}.") from exc
     _check_tree(obj, what)
     return obj

@@ -97,3 +97,65 @@ def check_line(field: str, value: str) -> str:
             f" it has {escape_char(value[index])} at position {index + 1}."
         )
     return value
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count with its noun in agreement: ``counted(1, "finding")`` is "1 finding",
+    ``counted(3, "finding")`` "3 findings", ``counted(2, "best match", "best matches")``
+    "2 best matches". The one helper for CLI and GUI messages that count things."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+# What a file of the wrong kind looks like, for errors that name it ("should be JSON but looks
+# like Markdown"): signatures of common binary formats, then the shape of the text.
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"-----BEGIN ", "a PEM key or certificate"),
+)
+_TOML_LINE = re.compile(r'^\s*(\[\[?[\w.\-" ]+\]\]?\s*(#.*)?|[\w.\-"]+\s*=\s*\S.*)$')
+_MARKDOWN_LINE = re.compile(r"^(#{1,6} \S|\s*[-*+] \S|\s*\d+\. \S|```|>\s)")
+_YAML_LINE = re.compile(r"^(---\s*$|[\w\-]+:(\s|$))")
+
+
+def looks_like(data: bytes) -> str:
+    """What ``data`` appears to be, in a few words with its first line quoted: "Markdown
+    (first line '# Checklist')", "a ZIP archive", "an empty file". A guess for messages only,
+    never for deciding how to read a file."""
+    if not data.strip():
+        return "an empty file"
+    for magic, name in _MAGIC:
+        if data.startswith(magic):
+            return name
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "binary data, not UTF-8 text"
+    if "\x00" in text:
+        return "binary data"
+    lines = [line for line in text.splitlines()[:200] if line.strip()]
+    if not lines:  # Unicode spaces and separators only
+        return "an empty file"
+    first = lines[0].strip()
+    shown = f"first line {visible(first[:40] + ('…' if len(first) > 40 else ''))!r}"
+    code = [line for line in lines if not line.lstrip().startswith("#")]
+    toml = [line for line in code[:200] if _TOML_LINE.match(line)]
+    keys = sum(1 for line in toml if not line.lstrip().startswith("["))
+    if keys and (keys * 2 >= min(len(code), 20) or len(toml) > keys):
+        kind = "TOML"  # mostly TOML keys, or tables holding keys
+    elif first.startswith(("{", "[")):
+        kind = "JSON"
+    elif first.startswith("<"):
+        kind = "XML or HTML"
+    elif _YAML_LINE.match(first) or (code and _YAML_LINE.match(code[0]) and first[:1] != "#"):
+        kind = "YAML"
+    elif any(_MARKDOWN_LINE.match(line) for line in lines):
+        kind = "Markdown"
+    else:
+        kind = "plain text"
+    return f"{kind} ({shown})"

@@ -34,6 +34,7 @@ from reviewstation.canonical import loads_bounded
 from reviewstation.checklists.runs import STATUSES, AnswerChange
 from reviewstation.errors import InputError
 from reviewstation.evidence import EvidenceRef, parse_ref
+from reviewstation.text import looks_like
 
 MAX_ANSWERS_FILE = 16 * 1024 * 1024
 KEEP = "-"  # the status that keeps the item's status
@@ -48,9 +49,19 @@ def parse_answers(data: bytes, origin: str) -> list[AnswerChange]:
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{origin} is not UTF-8 text (byte {exc.start}).") from exc
+        seems = looks_like(data)
+        raise InputError(f"{origin} is not UTF-8 text (byte {exc.start}): {seems}.") from exc
     is_json = text.lstrip().startswith(("[", "{"))
-    answers = _json_answers(data, origin) if is_json else _lines(text, origin)
+    try:
+        answers = _json_answers(data, origin) if is_json else _lines(text, origin)
+    except InputError as exc:
+        seems = looks_like(data)
+        if is_json or seems.startswith("plain text"):
+            raise
+        raise InputError(
+            f"{origin} should hold answer lines (ITEM STATUS -- note) or a JSON array but looks"
+            f" like {seems}; first problem: {exc}"
+        ) from exc
     if not answers:
         raise InputError(f"{origin} holds no answers.")
     return answers

@@ -15,7 +15,7 @@ from reviewstation.canonical import canonical
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.errors import InputError
 from reviewstation.resources import resources_dir
-from reviewstation.text import check_line
+from reviewstation.text import check_line, counted, looks_like
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 TEMPLATE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -31,7 +31,8 @@ class TemplateError(InputError):
     def __init__(self, origin: str, problems: list[str]) -> None:
         self.problems = problems
         shown = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
-        super().__init__(f"The checklist template {origin} has {len(problems)} problem(s): {shown}")
+        many = counted(len(problems), "problem")
+        super().__init__(f"The checklist template {origin} has {many}: {shown}")
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,11 @@ def parse_template(data: bytes, origin: str) -> Template:
     try:
         parsed = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        seems = looks_like(data)
+        if not seems.startswith(("TOML", "plain text")):  # a file of another kind: say which
+            raise InputError(
+                f"The checklist template {origin} should be TOML but looks like {seems}."
+            ) from exc
         raise TemplateError(origin, [f"not valid TOML ({exc})"]) from exc
     return from_mapping(parsed, origin)
 

@@ -59,6 +59,20 @@ class Parser(argparse.ArgumentParser):
             with contextlib.suppress(AttributeError, OSError):  # as argparse: no stream, no text
                 stream.write("\n".join(visible_lines(message)))
 
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        """argparse's "invalid choice" error, naming the closest choice when one is close."""
+        if action.choices is None or value in action.choices:
+            return
+        import difflib  # only on this error path: start-up stays light
+
+        choices = [str(choice) for choice in action.choices]
+        named = ", ".join(repr(choice) for choice in choices)
+        message = f"invalid choice: {value!r} (choose from {named})"
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.7)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        raise argparse.ArgumentError(action, message)
+
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (``only``) one group in full and the others by name and summary,
@@ -119,14 +133,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERNAL_ERROR
 
 
+def _names_a_vault(argument: str) -> bool:
+    """Whether ``reviewstation ARGUMENT`` opens the app on a vault: an existing path, or one
+    ending in ``.rsvault``. Anything else is a command, perhaps mistyped."""
+    return argument.lower().endswith(".rsvault") or Path(argument).exists()
+
+
 def _dispatch(args_list: list[str]) -> int:
     first = args_list[0] if args_list else ""
     parser = build_parser(first if first in COMMANDS else "")
-    if not args_list or (first not in COMMANDS and not first.startswith("-")):
-        if len(args_list) > 1:
-            parser.error(f"unknown command {first!r}")
-        return _launch_gui(Path(first) if args_list else None)
-    args = parser.parse_args(args_list)
+    if not args_list:
+        return _launch_gui(None)
+    if len(args_list) == 1 and first not in COMMANDS and _names_a_vault(first):
+        return _launch_gui(Path(first))
+    args = parser.parse_args(args_list)  # a mistyped command: "invalid choice", exit 2
     if args.command is None:
         return _launch_gui(None)
     result = args.run(args)

@@ -16,6 +16,7 @@ from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.signing import HybridSignature
 from reviewstation.errors import InputError, ReviewStationError, VaultCorrupt
 from reviewstation.storage import read_bounded
+from reviewstation.text import counted
 from reviewstation.vault import audit, folder, pending
 from reviewstation.vault.audit import Checkpoint
 from reviewstation.vault.database import Connection, DatabaseError, open_database
@@ -295,8 +296,9 @@ def _check_audit(
         # is checked against the trail below; old key slots it carries are named by the
         # key-slot check. The next writable unlock records it and brings the header up to date.
         report.notes.append(
-            f"Header: its checkpoint ({cp.count} entries) is older than the newest recorded"
-            f" checkpoint ({newest} entries): its update was interrupted, or an older header"
+            f"Header: its checkpoint ({counted(cp.count, 'entry', 'entries')}) is older than"
+            f" the newest recorded checkpoint ({counted(newest, 'entry', 'entries')}): its update"
+            " was interrupted, or an older header"
             " was put back; nothing is missing from the database."
         )
     if cp is not None:
@@ -354,7 +356,7 @@ def _check_witnesses(
         report.problems.append(f"Package checkpoints: the vault cannot be read ({exc}).")
         return
     for point in witnesses:
-        where = f"Package checkpoint ({point.count} entries, {point.at})"
+        where = f"Package checkpoint ({counted(point.count, 'entry', 'entries')}, {point.at})"
         key = keys.get(point.user)
         if key is None or not point.valid(vault_id, key):
             report.problems.append(f"{where}: not signed by a user of this vault.")

@@ -279,3 +279,56 @@ def test_vault_status_says_what_the_session_may_do(tmp_path: Path) -> None:
         rs("vault", "status", str(path), "--read-only", "--json", stdin=PASS + "\n").stdout
     )
     assert not reader["can_write"] and reader["can_sign"] and "read-only" in reader["reason"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "wrong", "suggestion"),
+    [
+        (["reveiw", "list"], "'reveiw'", "did you mean 'review'?"),
+        (["reveiw"], "'reveiw'", "did you mean 'review'?"),
+        (["fnding", "list", "x.rsvault"], "'fnding'", "did you mean 'finding'?"),
+        (["vault", "inf", "X"], "'inf'", "did you mean 'info'?"),
+        (["artifact", "lsit"], "'lsit'", "did you mean 'list'?"),
+        (["zzz"], "'zzz'", None),
+    ],
+)
+def test_a_mistyped_command_is_a_usage_error_not_the_desktop_app(
+    argv: list[str],
+    wrong: str,
+    suggestion: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from reviewstation.cli import main
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no file named like the mistyped word
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "graphical session" not in err
+    error = err.strip().splitlines()[-1]
+    assert f"invalid choice: {wrong}" in error
+    assert error.endswith(suggestion) if suggestion else "did you mean" not in error
+
+
+@pytest.mark.parametrize("name", ["folder", "new.rsvault", "case.RSVAULT"])
+def test_a_path_still_opens_the_desktop_app(
+    name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from reviewstation import cli
+
+    opened: list[Path | None] = []
+
+    def launch(vault: Path | None) -> int:
+        opened.append(vault)
+        return 0
+
+    monkeypatch.setattr(cli, "_launch_gui", launch)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    assert cli.main([name]) == 0
+    assert opened == [Path(name)]

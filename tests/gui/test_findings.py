@@ -108,7 +108,7 @@ def test_search_box_filters_by_full_text(qtbot: QtBot, window: MainWindow) -> No
     QTest.keyClick(page.search_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=TIMEOUT)
     assert "heap overflow" in page.model.finding(0).title  # type: ignore[union-attr]
-    assert page.status_label.text() == "1 best matches"
+    assert page.status_label.text() == "1 best match"
     page.search_edit.clear()
     QTest.keyClicks(page.search_edit, "nothingmatchesthis")
     QTest.keyClick(page.search_edit, Qt.Key.Key_Return)

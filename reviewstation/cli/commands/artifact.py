@@ -23,6 +23,7 @@ from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.cli.progress import Meter
 from reviewstation.reviews.service import get_review
 from reviewstation.storage import read_bounded
+from reviewstation.text import counted
 
 MAX_SUMS_FILE = 16 * 1024 * 1024
 MAX_KEY_FILE = 64 * 1024
@@ -373,7 +374,8 @@ def _verify_signature(args: argparse.Namespace) -> int:
         counts = result.counts
         output.line(
             f"Model signature {result.verdict}: signer {result.signer.fingerprint_sha256}"
-            f" ({result.signer.curve}); {counts.match} of {counts.listed} files match,"
+            f" ({result.signer.curve}); of {counted(counts.listed, 'listed file')}:"
+            f" {counts.match} match,"
             f" {counts.mismatch} differ, {counts.missing} missing,"
             f" {counts.unlisted} imported but not signed."
         )

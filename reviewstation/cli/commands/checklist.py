@@ -10,6 +10,7 @@ from reviewstation.cli import output
 from reviewstation.cli.context import add_evidence_option, open_session, unlock_options
 from reviewstation.evidence import parse_ref
 from reviewstation.storage import read_bounded
+from reviewstation.text import counted
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -119,7 +120,8 @@ def _templates(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         template = library.import_template(session, args.file)
-    output.line(f"{template.key} imported: {template.title} ({len(template.items)} items)")
+    items = counted(len(template.items), "item")
+    output.line(f"{template.key} imported: {template.title} ({items})")
     return 0
 
 
@@ -240,8 +242,8 @@ def _migrate(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         moved = runs.migrate_run(session, args.run_id, args.template)
     output.line(
-        f"{moved.run.id} run of {moved.run.template.key}: {len(moved.carried)} answers carried"
-        f" over, {len(moved.to_review)} to review again"
+        f"{moved.run.id} run of {moved.run.template.key}: {counted(len(moved.carried), 'answer')}"
+        f" carried over, {len(moved.to_review)} to review again"
     )
     for item in moved.to_review:
         output.line(f"  review again: {item}")

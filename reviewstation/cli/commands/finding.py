@@ -13,6 +13,7 @@ from reviewstation.evidence import parse_ref
 from reviewstation.findings import query, service
 from reviewstation.findings.service import Finding
 from reviewstation.storage import read_bounded
+from reviewstation.text import looks_like
 
 
 def _fields(parser: argparse.ArgumentParser, *, adding: bool) -> None:
@@ -93,7 +94,10 @@ def _body(args: argparse.Namespace) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"The body file {args.body_file} is not UTF-8 text.") from exc
+        raise InputError(
+            f"The body file {args.body_file} should be Markdown text but looks like"
+            f" {looks_like(data)}."
+        ) from exc
 
 
 def _links(values: list[str]) -> list[tuple[int | str, str]]:

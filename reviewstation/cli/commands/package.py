@@ -12,7 +12,7 @@ from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
 from reviewstation.reviews.service import require_review
-from reviewstation.text import person
+from reviewstation.text import counted, person
 
 if TYPE_CHECKING:
     from reviewstation.packages.verify import VerifyReport
@@ -168,7 +168,8 @@ def _request(args: argparse.Namespace) -> int:
     form = f"encrypted for {names}" if names else "plaintext"
     output.line(
         f"{made.id} export request for review {made.review_id} by {made.requested_by}"
-        f" ({form}, {len(made.evidence)} evidence files); waiting for another lead's approval"
+        f" ({form}, {counted(len(made.evidence), 'evidence file')});"
+        " waiting for another lead's approval"
     )
     output.line(f"content sha384 {made.content_sha384}")
     return 0
@@ -310,8 +311,8 @@ def _import(args: argparse.Namespace) -> int:
     output.line(
         f"{result.package_id} imported from {person(result.signer, result.signer_fingerprint)}"
         f" (sequence {result.sequence}) into"
-        f" review {result.review_id}: {result.findings_added} findings added,"
-        f" {result.findings_updated} updated, {result.runs_added} checklist runs added,"
-        f" {result.evidence_added} evidence files"
+        f" review {result.review_id}: {counted(result.findings_added, 'finding')} added,"
+        f" {result.findings_updated} updated, {counted(result.runs_added, 'checklist run')} added,"
+        f" {counted(result.evidence_added, 'evidence file')}"
     )
     return 0

@@ -12,6 +12,7 @@ from reviewstation.cli.progress import Meter
 from reviewstation.crypto.identity import MAX_CARD_BYTES, parse_card
 from reviewstation.errors import InputError
 from reviewstation.storage import read_bounded
+from reviewstation.text import counted
 from reviewstation.vault import policy
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
@@ -153,7 +154,8 @@ def _info(args: argparse.Namespace) -> int:
         )
     if checkpoint:
         output.line(
-            f"Checkpoint {checkpoint.count} entries, signed by {checkpoint.user} at {checkpoint.at}"
+            f"Checkpoint {counted(checkpoint.count, 'entry', 'entries')},"
+            f" signed by {checkpoint.user} at {checkpoint.at}"
         )
     return 0
 

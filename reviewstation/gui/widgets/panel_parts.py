@@ -31,6 +31,7 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.widgets import theme
 from reviewstation.gui.widgets.dialogs import plain_label, plain_tip
+from reviewstation.gui.widgets.wording import counted
 
 # Table rows are filled with both a background and a text colour, so they read the same in
 # either theme: dark red on a red tint for what must not be missed (bold), dark on amber for
@@ -146,7 +147,8 @@ def display(value: Any, depth: int = 0) -> str:
             length = value["length"]
             more = "…" if not isinstance(length, int) or length > len(items) else ""
             shown = _items([display(v, depth + 1) for v in items[:MAX_ITEMS]], len(items))
-            return clip(f"{display(length)} items of {display(value['array_of'])}: {shown}{more}")
+            count = counted(length, "item") if isinstance(length, int) else display(length)
+            return clip(f"{count} of {display(value['array_of'])}: {shown}{more}")
         pairs = [f"{k}: {display(v, depth + 1)}" for k, v in list(value.items())[:MAX_ITEMS]]
         return clip(_items(pairs, len(value), "; "))
     if isinstance(value, list | tuple):

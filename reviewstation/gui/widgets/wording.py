@@ -1,8 +1,10 @@
-"""Small wording helpers, so that messages read as sentences ("1 artifact", "3 artifacts")."""
+"""Small wording helpers, so that messages read as sentences ("1 artifact", "3 artifacts").
+
+``counted`` lives in the base layer (``reviewstation.text``) so the command line uses the same
+one; the GUI imports it from here."""
 
 from __future__ import annotations
 
+from reviewstation.text import counted
 
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """``counted(1, "artifact")`` is "1 artifact"; ``counted(3, "artifact")`` "3 artifacts"."""
-    return f"{n:,} {one if n == 1 else many or one + 's'}"
+__all__ = ["counted"]

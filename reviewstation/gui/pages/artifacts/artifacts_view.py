@@ -208,7 +208,7 @@ class ArtifactsPage(QWidget):
                     if cell is not None:
                         cell.setBackground(QBrush(QColor(MISMATCH_COLOURS[0])))
                         cell.setForeground(QBrush(QColor(MISMATCH_COLOURS[1])))
-        text = f"{len(artifacts)} artifacts"
+        text = counted(len(artifacts), "artifact")
         if mismatches:
             text += f" — {mismatches} DO NOT MATCH THEIR DECLARED SHA-256: do not rely on them"
         elif self.ctx.writable:

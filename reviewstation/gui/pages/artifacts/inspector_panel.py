@@ -51,6 +51,7 @@ from reviewstation.gui.widgets.panel_parts import (
     table,
     warning_label,
 )
+from reviewstation.gui.widgets.wording import counted
 from reviewstation.vault.session import Session
 
 # Keys that differ between two honest inspections of the same bytes.
@@ -180,11 +181,11 @@ class InspectorPanel(QWidget):
             if info.parsed:
                 shape = display(info.type)
                 if info.key_count is not None:
-                    shape += f" with {display(info.key_count)} keys: " + one_line(
+                    shape += f" with {counted(info.key_count, 'key')}: " + one_line(
                         display(list(info.keys or ())), 200
                     )
                 elif info.length is not None:
-                    shape += f" of {display(info.length)} items"
+                    shape += f" of {counted(info.length, 'item')}"
                 rows.append(("JSON", shape))
             else:
                 rows.append(("JSON", f"not parsed ({display(info.reason)})"))

@@ -24,6 +24,7 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.widgets.dialogs import show_message
+from reviewstation.gui.widgets.wording import counted
 
 SEARCH_DELAY_MS = 300
 
@@ -180,7 +181,11 @@ class FindingsPage(QWidget):
     def _update_status(self) -> None:
         shown = self.model.rowCount()
         if self.model.searching():
-            text = f"{shown} best matches" if shown else "No finding matches the search."
+            text = (
+                counted(shown, "best match", "best matches")
+                if shown
+                else "No finding matches the search."
+            )
         elif self.total is None:
             text = f"{shown} loaded"
         else:

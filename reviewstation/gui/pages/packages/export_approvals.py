@@ -24,6 +24,7 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.widgets.dialogs import ConfirmDialog, plain_label
+from reviewstation.gui.widgets.wording import counted
 from reviewstation.packages import approval
 from reviewstation.packages.approval import ExportRequest, RequestView
 from reviewstation.vault import policy
@@ -184,7 +185,8 @@ class PendingApprovals(QGroupBox):
             self.ctx.marking,
             "Approve an export",
             f"Approve request {r.id} of {r.requested_by}? They may then export review"
-            f" {r.review_id} once, as it stands now, with {len(r.evidence)} evidence files,"
+            f" {r.review_id} once, as it stands now, with"
+            f" {counted(len(r.evidence), 'evidence file')},"
             f" {form}. Check each recipient's fingerprints against a card you trust, not just"
             " its name. Any later change to the review voids the approval.",
             "&Approve",

@@ -32,6 +32,7 @@ from reviewstation.gui.qt import (
 from reviewstation.gui.widgets import theme
 from reviewstation.gui.widgets.banner import ClassificationBanner
 from reviewstation.gui.widgets.dialogs import plain_label, plain_tip, private_file_dialog
+from reviewstation.gui.widgets.wording import counted
 from reviewstation.package_content import Designation
 from reviewstation.packages.plan import ExportPlan
 from reviewstation.text import people, person, visible
@@ -412,10 +413,11 @@ class ManifestPage(Page):
         inner = len(plan.members) - outer
         self.note.setText(
             (
-                f"Encrypted: {outer} members outside; payload.enc holds the {inner} members of"
+                f"Encrypted: {counted(outer, 'member')} outside; payload.enc holds the"
+                f" {counted(inner, 'member')} of"
                 " the signed package."
                 if plan.encrypted
-                else f"Plaintext: {outer} members."
+                else f"Plaintext: {counted(outer, 'member')}."
             )
             + " Sizes left blank are known only once the package is sealed."
         )
@@ -530,7 +532,8 @@ class OutputPage(Page):
         )
         self.summary.setText(
             f"Review {plan.review_id}, marked {plan.package_marking}, {form},"
-            f" {len(plan.evidence)} evidence files, {len(plan.members)} members{approved}."
+            f" {counted(len(plan.evidence), 'evidence file')},"
+            f" {counted(len(plan.members), 'member')}{approved}."
         )
 
     def complete(self) -> bool:
