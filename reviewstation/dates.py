@@ -16,3 +16,14 @@ def parse_date(text: str, what: str) -> dt.date:
 
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+def check_time(value: object, what: str) -> str:
+    """An ISO 8601 date and time as a record stores it; ``what`` names it."""
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError(value)
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"The {what} is not a date and time.") from None
+    return value

@@ -159,3 +159,17 @@ def looks_like(data: bytes) -> str:
     else:
         kind = "plain text"
     return f"{kind} ({shown})"
+
+
+def check_name(value: object, what: str, limit: int = 200) -> str:
+    """A person's name as a record stores it (author, signer, decider...): 1-``limit``
+    printable characters with no surrounding space. ``what`` names it, e.g. "review's decider"."""
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > limit
+        or not value.isprintable()
+        or value != value.strip()
+    ):
+        raise InputError(f"The {what} must be 1-{limit} printable characters.")
+    return value

@@ -10,7 +10,6 @@ the workflow, open ``session.change()`` and call them.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import uuid
@@ -20,9 +19,11 @@ from typing import Any
 
 from reviewstation.checklists import library
 from reviewstation.checklists.templates import SEVERITIES, Template, from_mapping
+from reviewstation.dates import check_time
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
 from reviewstation.reviews.service import get_review, require_review
+from reviewstation.text import check_name
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -143,28 +144,6 @@ class RunRecord:
     added_by: str | None = None  # who is recorded as adding the answers' evidence
 
 
-def _name(value: object, what: str) -> str:
-    if (
-        not isinstance(value, str)
-        or not value
-        or len(value) > MAX_NAME
-        or not value.isprintable()
-        or value != value.strip()
-    ):
-        raise InputError(f"A checklist run's {what} must be 1-{MAX_NAME} printable characters.")
-    return value
-
-
-def _time(value: object, what: str) -> str:
-    try:
-        if not isinstance(value, str) or len(value) > 40:
-            raise ValueError(value)
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"A checklist run's {what} is not a date and time.") from None
-    return value
-
-
 def check_note(note: object, what: str = "note") -> str:
     """A note is text of several lines; what it holds is shown visible-safe, not refused."""
     if not isinstance(note, str):
@@ -188,9 +167,9 @@ def check_answer(template: Template, answer: AnswerRecord) -> AnswerRecord:
         if not answer.override_justification.strip():
             raise InputError("A severity override needs a written justification.")
     if answer.updated_by is not None:
-        _name(answer.updated_by, "answerer")
+        check_name(answer.updated_by, "checklist run's answerer", MAX_NAME)
     if answer.updated is not None:
-        _time(answer.updated, "answer time")
+        check_time(answer.updated, "checklist run's answer time")
     for ref in answer.evidence:
         check_shape(ref)
     return answer
@@ -199,9 +178,9 @@ def check_answer(template: Template, answer: AnswerRecord) -> AnswerRecord:
 def _check_record(record: RunRecord) -> list[AnswerRecord]:
     if not UID.fullmatch(record.uid):
         raise InputError(f"A checklist run's uid {record.uid[:60]!r} is not a UUID.")
-    _name(record.started_by, "starter")
+    check_name(record.started_by, "checklist run's starter", MAX_NAME)
     if record.started is not None:
-        _time(record.started, "start time")
+        check_time(record.started, "checklist run's start time")
     items = [item.id for item in record.template.items]
     if record.answers is None:
         answers = [AnswerRecord(item_id) for item_id in items]
@@ -213,8 +192,8 @@ def _check_record(record: RunRecord) -> list[AnswerRecord]:
                 " exactly once."
             )
     if record.signed_off_by is not None or record.signed_off_at is not None:
-        _name(record.signed_off_by, "signer")
-        _time(record.signed_off_at, "sign-off time")
+        check_name(record.signed_off_by, "checklist run's signer", MAX_NAME)
+        check_time(record.signed_off_at, "checklist run's sign-off time")
         if any(a.status == "not_reviewed" for a in answers):
             raise InputError(f"Checklist run {record.uid} is signed off with items not reviewed.")
     return answers
@@ -245,7 +224,9 @@ def insert_run(conn: Connection, record: RunRecord) -> int:
 
 
 def _adder(record: RunRecord) -> str:
-    return _name(record.added_by or record.started_by, "evidence adder")
+    return check_name(
+        record.added_by or record.started_by, "checklist run's evidence adder", MAX_NAME
+    )
 
 
 def _write_answer_row(conn: Connection, run_id: int, template: Template, a: AnswerRecord) -> None:
@@ -364,7 +345,7 @@ def write_sign_off(conn: Connection, run: Run, *, by: str) -> None:
         )
     conn.execute(
         "UPDATE checklist_runs SET signed_off_by = ?, signed_off_at = ? WHERE id = ?",
-        (_name(by, "signer"), audit.now(), run.id),
+        (check_name(by, "checklist run's signer", MAX_NAME), audit.now(), run.id),
     )
 
 

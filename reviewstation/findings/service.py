@@ -32,7 +32,7 @@ from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
 from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
-from reviewstation.text import check_line
+from reviewstation.text import check_line, check_name
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -284,28 +284,16 @@ def check_values(values: Mapping[str, Any], marking: str) -> dict[str, Any]:
     return out
 
 
-def _check_name(value: object, what: str) -> str:
-    if (
-        not isinstance(value, str)
-        or not value
-        or len(value) > MAX_NAME
-        or not value.isprintable()
-        or value != value.strip()
-    ):
-        raise InputError(f"The finding's {what} must be 1-{MAX_NAME} printable characters.")
-    return value
-
-
 def check_state(status: object, approved_by: object, author: object) -> None:
     """The workflow state: a known status; an approved finding names its approver, who is not
     its author (the two-person rule); any other finding names no approver."""
     if status not in STATUSES:
         raise InputError(f"Unknown finding status {status!r}; one of {', '.join(STATUSES)}.")
-    _check_name(author, "author")
+    check_name(author, "finding's author", MAX_NAME)
     if status == "approved":
         if approved_by is None:
             raise InputError("An approved finding names the lead who approved it.")
-        if _check_name(approved_by, "approver") == author:
+        if check_name(approved_by, "finding's approver", MAX_NAME) == author:
             raise InputError("A finding is approved by a lead other than its author.")
     elif approved_by is not None:
         raise InputError(f"A {status} finding has no approver.")

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from reviewstation import markings
-from reviewstation.dates import parse_date, today
+from reviewstation.dates import check_time, parse_date, today
 from reviewstation.errors import InputError, NotFound, PermissionDenied
-from reviewstation.text import check_line
+from reviewstation.text import check_line, check_name
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -174,28 +174,6 @@ def check_values(values: Mapping[str, Any], marking: str) -> dict[str, Any]:
     return out
 
 
-def _check_name(value: object, what: str) -> str:
-    if (
-        not isinstance(value, str)
-        or not value
-        or len(value) > MAX_NAME
-        or not value.isprintable()
-        or value != value.strip()
-    ):
-        raise InputError(f"The review's {what} must be 1-{MAX_NAME} printable characters.")
-    return value
-
-
-def _check_time(value: object, what: str) -> str:
-    try:
-        if not isinstance(value, str) or len(value) > 40:
-            raise ValueError(value)
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"The review's {what} is not a date and time.") from None
-    return value
-
-
 def insert_review(conn: Connection, record: ReviewRecord, *, marking: str) -> int:
     """Check ``record`` and store it with its assignees; returns its row id."""
     if not UID.fullmatch(record.uid):
@@ -224,8 +202,12 @@ def insert_review(conn: Connection, record: ReviewRecord, *, marking: str) -> in
         "determination_at": None,
     }
     if record.determination_by is not None or record.determination_at is not None:
-        determination["determination_by"] = _check_name(record.determination_by, "decider")
-        determination["determination_at"] = _check_time(record.determination_at, "decision time")
+        determination["determination_by"] = check_name(
+            record.determination_by, "review's decider", MAX_NAME
+        )
+        determination["determination_at"] = check_time(
+            record.determination_at, "review's decision time"
+        )
     now = audit.now()
     row = {
         **{name: value for name, value in values.items() if value is not None},
@@ -233,7 +215,7 @@ def insert_review(conn: Connection, record: ReviewRecord, *, marking: str) -> in
         "uid": record.uid,
         "status": record.status,
         "created": now,
-        "created_by": _check_name(record.created_by, "creator"),
+        "created_by": check_name(record.created_by, "review's creator", MAX_NAME),
         "updated": now,
     }
     cursor = conn.execute(
@@ -289,7 +271,7 @@ def write_determination(
             determination,
             _text(reference, "determination reference", required=False),
             _text(rationale, "determination rationale", required=False, one_line=False),
-            _check_name(by, "decider"),
+            check_name(by, "review's decider", MAX_NAME),
             audit.now(),
             audit.now(),
             review_id,
