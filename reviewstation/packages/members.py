@@ -264,11 +264,21 @@ def member_markings(name: str, data: bytes) -> list[str]:
     return reader(loads_bounded(data, name, MAX_MARKED))
 
 
+# The native members always state the overall marking at their top level. (The standard
+# formats state it where their schemas allow: an OpenVEX document without statements has no
+# place for it.) Packages from before members carried markings are refused anyway: their
+# members were compressed.
+MUST_STATE_MARKING = frozenset({FINDINGS, CHECKLISTS, ARTIFACTS})
+
+
 def check_markings(names: Iterable[str], read: Callable[[str], bytes], marking: str) -> None:
-    """Refuse (one sentence) a member whose stated marking is not the manifest's ``marking``.
-    A member that states none (a package from before members carried it) is accepted."""
+    """Refuse (one sentence) a member whose stated marking is not the manifest's ``marking``,
+    or a native member that states none."""
     for name in sorted(set(names) & set(MARKING_READERS) - {MANIFEST}):
-        for stated in member_markings(name, read(name)):
+        stated_all = member_markings(name, read(name))
+        if not stated_all and name in MUST_STATE_MARKING:
+            raise PackageRefused(f"The member {name} carries no marking; refused.")
+        for stated in stated_all:
             if stated != marking:
                 raise PackageRefused(
                     f"The member {name} is marked {stated!r}, not {marking!r} as the manifest"

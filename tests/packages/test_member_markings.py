@@ -194,6 +194,31 @@ def test_a_signed_member_marked_otherwise_is_refused(
     assert f"The member {member} is marked" in str(caught.value)
 
 
+@pytest.mark.parametrize("member", sorted(members.MUST_STATE_MARKING))
+def test_a_signed_native_member_without_its_marking_is_refused(
+    tmp_path: Path, member: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signer's own package, signed, but a native member leaves its marking out."""
+    path = _vault(tmp_path, "SECRET//NOFORN")
+    real = members.pretty
+
+    def unmarked(obj: Any) -> bytes:
+        if isinstance(obj, dict) and str(obj.get("format", "")).endswith(
+            member.removesuffix(".json")
+        ):
+            obj = {k: v for k, v in obj.items() if k != "marking"}
+        return real(obj)
+
+    monkeypatch.setattr(members, "pretty", unmarked)
+    out = tmp_path / "p.rspkg"
+    export(path, out)
+    with open_vault(path, PASS, mode="read") as session:
+        card = session.user.public_identity(session.vault_id)
+    with pytest.raises(ReviewStationError) as caught:
+        verify_package(out, [card]).close()
+    assert f"The member {member} carries no marking" in str(caught.value)
+
+
 def test_a_classified_export_needs_its_classification_authority(tmp_path: Path) -> None:
     """Refused before anything is recorded or written, naming the missing options; with them
     the manifest carries the block as entered."""
