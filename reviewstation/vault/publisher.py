@@ -58,7 +58,8 @@ def vault_urn(vault_id: str) -> str:
 def unset_note(vault_id: str) -> str:
     return (
         "The vault names no publisher namespace; the advisories are published under"
-        f" {vault_urn(vault_id)}. A lead sets one with 'vault publisher --namespace'."
+        f" {vault_urn(vault_id)}. A lead sets one with 'vault settings --publisher-namespace'"
+        " (GUI: Vault settings)."
     )
 
 
