@@ -218,8 +218,8 @@ def _clean(name: str, value: Any) -> Any:
         "disclosure": DISCLOSURES,
         "justification": JUSTIFICATIONS,
     }
-    if name == "justification" and not text:
-        return None
+    if name in ("vex_status", "justification") and not text:
+        return None  # not assessed; no justification
     if name in ("affected_versions", "fixed_versions"):
         return vers.check(text, name.replace("_", " "))
     if name == "action_statement":
