@@ -1,13 +1,20 @@
-"""The finding editor's VEX fields: status, justification, vers ranges, action statement."""
+"""The finding editor's VEX fields (status, justification, vers ranges, action statement) and
+the vault settings' publisher."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from reviewstation.gui.shell import Shell
 from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.vault_settings_dialog import VaultSettingsDialog
 
+from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
 from .test_findings import TIMEOUT, findings_page, open_editor
 
 
@@ -62,3 +69,49 @@ def test_editor_edits_what_a_vex_statement_needs(qtbot: QtBot, window: MainWindo
     qtbot.waitUntil(
         lambda: editor.finding.justification == "component_not_present", timeout=TIMEOUT
     )  # type: ignore[union-attr]
+
+
+def _vault_settings(qtbot: QtBot, window: MainWindow) -> VaultSettingsDialog:
+    window.vault_settings_action.trigger()
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, VaultSettingsDialog) and w.isVisible()
+            for w in QApplication.topLevelWidgets()
+        ),
+        timeout=TIMEOUT,
+    )
+    (dialog,) = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, VaultSettingsDialog) and w.isVisible()
+    ]
+    return dialog
+
+
+def test_vault_settings_set_the_publisher(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = _vault_settings(qtbot, window)
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=TIMEOUT)
+    assert dialog.namespace_edit.text() == ""
+    dialog.name_edit.setText("Example AISI")
+    dialog.namespace_edit.setText("urn:reviewstation")  # the namespace everyone once shared
+    dialog.save_button.click()
+    qtbot.waitUntil(dialog.error_label.isVisible, timeout=TIMEOUT)
+    assert "every installation shared" in dialog.error_label.text()
+    dialog.namespace_edit.setText("https://aisi.example")
+    dialog.contact_edit.setText("psirt@aisi.example")
+    with qtbot.waitSignal(dialog.saved, timeout=TIMEOUT) as saved:
+        dialog.save_button.click()
+    assert saved.args[0].namespace == "https://aisi.example"
+    again = _vault_settings(qtbot, window)
+    qtbot.waitUntil(lambda: again.namespace_edit.text() == "https://aisi.example", timeout=TIMEOUT)
+    assert again.name_edit.text() == "Example AISI"
+    again.reject()
+
+
+def test_only_a_lead_edits_the_publisher(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+    window = open_main_window(qtbot, shell, demo_vault, AUDITOR, AUDITOR_PASSPHRASE)
+    dialog = _vault_settings(qtbot, window)
+    qtbot.wait(200)
+    assert not dialog.save_button.isEnabled()
+    assert not dialog.namespace_edit.isEnabled()
+    dialog.reject()
