@@ -56,6 +56,7 @@ def test_re_export_is_version_2_with_both_revisions(tmp_path: Path) -> None:
         ]
         plan = plan_export(session, 1)
     assert plan.advisory.endswith("version 3, status draft")
+    assert any("names no publisher namespace" in note for note in plan.notes)
 
 
 def test_publisher_is_set_by_a_lead_and_used(tmp_path: Path) -> None:
