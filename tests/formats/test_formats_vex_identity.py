@@ -198,3 +198,53 @@ def test_secvisogram_mandatory_and_optional_tests(built: Built, tmp_path: Path) 
         assert [(t["name"], t["errors"]) for t in results if t["errors"]] == []
         warned = {t["name"] for t in results if t["warnings"]}
         assert warned <= UNAVOIDABLE, [t for t in results if t["warnings"]]
+
+
+def test_only_the_unavoidable_optional_warnings(built: Built) -> None:
+    """ReviewStation's own subset of the optional tests: what remains is 6.2.3 (no CVSS v3
+    score) and 6.2.16 for the product nobody recorded a purl or CPE for."""
+    from reviewstation.formats.csaf_checks import optional_problems
+
+    for content in (built.full, built.capability_only, built.empty):
+        problems = optional_problems(csaf.build(content))
+        assert {p.test for p in problems} <= {"6.2.3", "6.2.16"}, problems
+    helperless = [p for p in optional_problems(csaf.build(built.full)) if p.test == "6.2.16"]
+    assert len(helperless) == 2  # the unnamed product and Contoso Gateway: no purl or CPE
+
+
+OPTIONAL_CASES = [
+    ("6.2.1", lambda d: d["product_tree"]["full_product_names"].append(
+        {"name": "spare", "product_id": "CSAFPID-SPARE"})),
+    ("6.2.2", lambda d: d["vulnerabilities"][0].pop("remediations")),
+    ("6.2.7", lambda d: d["vulnerabilities"][0]["involvements"][0].pop("date")),
+    ("6.2.10", lambda d: d["document"]["distribution"].pop("tlp")),
+    ("6.2.13", lambda d: d["document"].update({"aaa_first": 1})),
+    ("6.2.17", lambda d: d["vulnerabilities"][0]["ids"].append(
+        {"system_name": "x", "text": "CVE-2026-0001"})),
+    ("6.2.18", lambda d: next(
+        b for _, b in _walk_branches(d) if b["category"] == "product_version_range"
+    ).update({"name": ">=1.0|<1.3"})),
+]  # fmt: skip
+
+
+def _walk_branches(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+
+    def walk(branches: list[dict[str, Any]]) -> None:
+        for branch in branches:
+            out.append(("", branch))
+            walk(branch.get("branches", []))
+
+    walk(doc["product_tree"]["branches"])
+    return out
+
+
+@pytest.mark.parametrize(("test", "spoil"), OPTIONAL_CASES, ids=[c[0] for c in OPTIONAL_CASES])
+def test_each_optional_check_sees_its_warning(built: Built, test: str, spoil: Any) -> None:
+    from reviewstation.formats.csaf_checks import optional_problems
+
+    doc = json.loads(json.dumps(csaf.build(built.full)))
+    before = {p.test for p in optional_problems(doc)}
+    assert test not in before
+    spoil(doc)
+    assert test in {p.test for p in optional_problems(doc)}
