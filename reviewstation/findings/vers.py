@@ -157,7 +157,7 @@ class Interval:
 
 
 def _less(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
-    return a < b  # type: ignore[operator]
+    return a < b
 
 
 def _inside(key: tuple[object, ...], interval: Interval) -> bool:

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.packages import DESIGNATION, export, members, sender
 from support.vaults import PASS
 
-from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.errors import Cancelled, InputError, PermissionDenied
 from reviewstation.packages.export import export_package, review_exports
 from reviewstation.packages.plan import plan_export
-from reviewstation.progress import Cancelled
 from reviewstation.vault import publisher
 from reviewstation.vault.session import open_vault
 
 
-def _csaf(path: Path) -> dict:  # type: ignore[type-arg]
-    return json.loads(members(path)["vulnerabilities.csaf.json"])
+def _csaf(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(members(path)["vulnerabilities.csaf.json"])
+    return doc
 
 
 def test_re_export_is_version_2_with_both_revisions(tmp_path: Path) -> None:
