@@ -100,7 +100,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     check.add_argument("vault", metavar="VAULT")
     check.add_argument("artifact", metavar="SIGNATURE", help="the imported model.sig artifact")
-    check.add_argument("--public-key", required=True, type=Path, metavar="PEM")
+    given = check.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--public-key", type=Path, metavar="PEM", help="the signer's EC or ML-DSA public key"
+    )
+    given.add_argument(
+        "--certificates",
+        type=Path,
+        metavar="PEM",
+        help="CA (or signing) certificates the bundle's certificate chain must lead to",
+    )
     check.add_argument("--json", action="store_true")
     check.set_defaults(run=_verify_signature)
 
@@ -365,7 +374,10 @@ def _verify_signature(args: argparse.Namespace) -> int:
     from reviewstation.artifacts import attest
     from reviewstation.artifacts.signature_result import OFFLINE_LIMITS
 
-    key = read_bounded(args.public_key, MAX_KEY_FILE, "public key")
+    if args.public_key is not None:
+        key = read_bounded(args.public_key, MAX_KEY_FILE, "public key")
+    else:
+        key = read_bounded(args.certificates, MAX_KEY_FILE, "certificates")
     with open_session(args) as session:
         result = attest.verify_model_signature(session, args.artifact, key)
     if args.json:
@@ -379,6 +391,11 @@ def _verify_signature(args: argparse.Namespace) -> int:
             f" {counts.mismatch} differ, {counts.missing} missing,"
             f" {counts.unlisted} imported but not signed."
         )
+        if result.signer.trust_anchor is not None:
+            output.line(
+                f"Signing certificate: {result.signer.certificate_subject}; its chain leads to"
+                f" {result.signer.trust_anchor}."
+            )
         for reason in result.reasons:
             output.line(f"PROBLEM: {reason}")
         for entry in result.files:
