@@ -43,7 +43,7 @@ def _blake3() -> Callable[[], Any] | None:
         from blake3 import blake3  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
-    return blake3  # type: ignore[no-any-return]
+    return blake3  # type: ignore[no-any-return,unused-ignore]
 
 
 def hasher(content: str) -> Callable[[], Any] | None:
