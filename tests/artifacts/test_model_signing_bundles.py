@@ -369,3 +369,17 @@ def test_chain_to_an_unrelated_ca_names_the_signing_certificate(
     assert result.verdict is Verdict.INVALID and not result.signature_verified
     assert "does not lead to a certificate you supplied" in result.reasons[0]
     assert result.signer.fingerprint_sha256 is None
+
+
+def test_der_key_ending_in_a_whitespace_byte_is_read_whole() -> None:
+    for _ in range(5000):
+        public = ec.generate_private_key(ec.SECP256R1()).public_key()
+        der = public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        if der[-1:] in (b"\n", b" ", b"\t", b"\r"):
+            break
+    else:
+        pytest.skip("no key ended in a whitespace byte")
+    key = model_signing.load_public_key(der)
+    assert model_signing.fingerprint(key) == hashlib.sha256(der).hexdigest()

@@ -338,7 +338,7 @@ def load_public_key(data: bytes) -> PublicKey:
     if len(blocks) > 1:
         raise InputError("The file holds more than one public key; supply the one to check.")
     try:
-        key: Any = serialization.load_der_public_key(blocks[0] if blocks else data.strip())
+        key: Any = serialization.load_der_public_key(blocks[0] if blocks else data)
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise InputError("The public key is not a PEM or DER public key.") from exc
     if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in _CURVE_HASH:
