@@ -380,6 +380,7 @@ def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
     keep = VIEW_SAMPLES if detail else SUMMARY_SAMPLES
     kept: list[tuple[tuple[Any, ...], int, dict[str, Any]]] = []
     count = 0
+    worst: tuple[Any, ...] | None = None  # the last view kept, once ``keep`` are kept
     skipped: list[str] = []
     for part in json_stream.read_object(
         stream, size, field_limit=MAX_HEADER, item_limit=MAX_SAMPLE, streamed="samples"
@@ -401,10 +402,13 @@ def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
             order: tuple[Any, ...] = ((), part.index)
         else:
             order = sample_order(part.value)
+            if worst is not None and (order, part.index) > worst:
+                continue  # after the first ``keep``: not shown, so not resolved
             view = _safe_view(part.value, part.index, detail)
         kept.append((order, part.index, view))
         if len(kept) >= 2 * keep:
             kept = _trim(kept, keep)
+            worst = (kept[-1][0], kept[-1][1]) if len(kept) == keep else None
     if not looks_like_log(log):
         raise InputError("The JSON file is not an Inspect evaluation log.")
     kept = _trim(kept, keep)

@@ -25,7 +25,8 @@ MAX_DEPTH = 64
 MAX_KEY = 4096
 _SPACE = b" \t\r\n"
 _STRING_STOP = re.compile(rb'["\\]')
-_STRUCTURE = re.compile(rb'["{}\[\]]')
+# Text without brackets, whole strings included (a string cut by the buffer's end stops it).
+_RUN = re.compile(rb'[^"{}\[\]]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"{}\[\]]*)*', re.DOTALL)
 _SCALAR_END = re.compile(rb"[,\]}\s]")
 _CLOSE = {ord("}"): ord("{"), ord("]"): ord("[")}
 
@@ -131,9 +132,11 @@ class _Reader:
             keep(self.pos)
             return b"".join(kept) if kept is not None else None
         stack = bytearray()
-        in_string = False
+        in_string = first == ord('"')
+        if in_string:
+            self.pos += 1
         while True:
-            if in_string:
+            if in_string:  # a string that did not end within the buffer when it was met
                 match = _STRING_STOP.search(self.buf, self.pos)
                 if not match:
                     self.pos = len(self.buf)
@@ -151,17 +154,13 @@ class _Reader:
                 if not stack:
                     break
                 continue
-            if self.pos == start and not stack and first == ord('"'):
-                self.pos += 1
-                in_string = True
-                continue
-            match = _STRUCTURE.search(self.buf, self.pos)
-            if not match:
-                self.pos = len(self.buf)
+            # Everything up to the next bracket, whole strings included, in one step.
+            self.pos = _RUN.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos >= len(self.buf):
                 advance()
                 continue
-            byte = self.buf[match.start()]
-            self.pos = match.end()
+            byte = self.buf[self.pos]
+            self.pos += 1
             if byte == ord('"'):
                 in_string = True
             elif byte in b"{[":
