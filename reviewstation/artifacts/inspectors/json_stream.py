@@ -27,7 +27,7 @@ _SPACE = b" \t\r\n"
 _STRING_STOP = re.compile(rb'["\\]')
 # Text without brackets, whole strings included (a string cut by the buffer's end stops it).
 _RUN = re.compile(rb'[^"{}\[\]]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"{}\[\]]*)*', re.DOTALL)
-_SCALAR_END = re.compile(rb"[,\]}\s]")
+_SCALAR_END = re.compile(rb"[,:\]}\s]")
 _CLOSE = {ord("}"): ord("{"), ord("]"): ord("[")}
 
 
@@ -97,6 +97,8 @@ class _Reader:
         first = self.skip_space()
         if first is None:
             raise self.fail("the file ends where a value should be")
+        if first in b",:]}":
+            raise self.fail("expected a value")
         kept: list[bytes] | None = []
         held = 0
         start = self.pos
@@ -188,6 +190,8 @@ def read_object(
         reader.pos += 1
     else:
         while True:
+            if reader.skip_space() != ord('"'):
+                raise reader.fail("expected a field name")
             raw_key = reader.value(MAX_KEY)
             key = loads_bounded(raw_key, "log field name", MAX_KEY) if raw_key else None
             if not isinstance(key, str):
