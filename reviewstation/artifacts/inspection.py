@@ -701,6 +701,7 @@ class EvalMetric:
     name: str | None
     metric: str | None
     value: int | float | str | None
+    reducer: str | None = None  # how epochs were reduced, when the log says
 
 
 @dataclass(frozen=True)
@@ -747,6 +748,8 @@ class EvalSample:
     messages: tuple[EvalMessage, ...] | None = None  # the detailed view only
     metadata: JsonValue = None
     has_metadata: bool = False
+    digest: str | None = None  # the detailed view: SHA-384 of the resolved record
+    notes: tuple[str, ...] = ()  # the detailed view: references left unresolved
 
     @property
     def key(self) -> str:
@@ -773,6 +776,10 @@ class EvalSample:
             out["messages"] = [_message_json(m) for m in self.messages]
         if self.has_metadata:
             out["metadata"] = self.metadata
+        if self.digest is not None:
+            out["digest"] = self.digest
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out
 
 
@@ -785,6 +792,13 @@ class UnreadableSample:
 
     def to_json(self) -> dict[str, Any]:
         return {"member": self.member, "error": self.error}
+
+
+def _metric_json(m: EvalMetric) -> dict[str, Any]:
+    out: dict[str, Any] = {"scorer": m.scorer, "name": m.name, "metric": m.metric, "value": m.value}
+    if m.reducer is not None:
+        out["reducer"] = m.reducer
+    return out
 
 
 def _plain(value: JsonValue) -> str:
@@ -872,6 +886,8 @@ def _sample(f: _Fields) -> EvalSample | UnreadableSample:
         messages=_messages(f),
         metadata=f.json("metadata"),
         has_metadata="metadata" in f.obj,
+        digest=f.text("digest", 96),
+        notes=f.texts("notes", 20, TEXT) or (),
     )
 
 
@@ -926,7 +942,11 @@ class InspectLog(Summary):
                 value = _cut(value, NAME)
             metrics.append(
                 EvalMetric(
-                    m.text("scorer", NAME), m.text("name", NAME), m.text("metric", NAME), value
+                    m.text("scorer", NAME),
+                    m.text("name", NAME),
+                    m.text("metric", NAME),
+                    value,
+                    m.text("reducer", NAME),
                 )
             )
         samples: list[EvalSample | UnreadableSample] = []
@@ -984,10 +1004,7 @@ class InspectLog(Summary):
                 },
                 "solvers": list(self.solvers),
                 "scorers": list(self.scorers),
-                "metrics": [
-                    {"scorer": m.scorer, "name": m.name, "metric": m.metric, "value": m.value}
-                    for m in self.metrics
-                ],
+                "metrics": [_metric_json(m) for m in self.metrics],
                 "total_samples": self.total_samples,
                 "completed_samples": self.completed_samples,
                 "started_at": self.started_at,

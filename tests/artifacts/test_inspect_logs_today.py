@@ -1,0 +1,179 @@
+"""Inspect logs as inspect_ai writes them today, summarised as inspect_ai's own reader reads them.
+
+The logs in ``fixtures/inspect-logs/current`` were written by inspect_ai 0.3.285 with its mock
+model (``generate.py`` there); ``expected.json`` is what its ``read_eval_log`` returned then,
+also for the older logs of other evaluations one folder up. inspect_ai is not a test
+dependency: the comparison is against that record.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reviewstation.artifacts.inspection import parse_inspection
+from reviewstation.artifacts.inspectors import inspect_eval, inspect_records, inspect_stream
+from reviewstation.artifacts.inspectors.inspect_records import natural_key
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inspect-logs"
+CURRENT = FIXTURES / "current"
+EXPECTED: dict[str, dict[str, Any]] = json.loads((CURRENT / "expected.json").read_text())["logs"]
+SAME_SAMPLES = (
+    "tool-use.eval",
+    "tool-use-chunked.eval",
+    "tool-use-mixed.eval",
+    "tool-use-converted.json",
+)
+
+
+def inspect(path: Path, *, detail: bool) -> dict[str, Any]:
+    data = path.read_bytes()
+    summary = inspect_stream(io.BytesIO(data), len(data), path.name, detail=detail)
+    typed = parse_inspection(json.loads(json.dumps(summary)))
+    assert typed.notes == () and typed.to_json() == json.loads(json.dumps(summary))
+    return summary
+
+
+def natural_order(sample_key: str) -> tuple[Any, ...]:
+    ident, _, epoch = sample_key.rpartition("@")
+    return natural_key(ident), int(epoch)
+
+
+def key(sample: dict[str, Any]) -> str:
+    return f"{sample['id']}@{sample['epoch']}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_summary_is_what_inspect_ais_reader_says(name: str) -> None:
+    expected = EXPECTED[name]
+    path = CURRENT / name
+    summary = inspect(path, detail=False)
+    view = inspect(path, detail=True)
+    for got in (summary, view):
+        assert (got["task"], got["model"], got["status"]) == (
+            expected["task"],
+            expected["model"],
+            expected["status"],
+        )
+        assert got["sample_count"] == expected["sample_count"]
+        assert got["total_samples"] == expected["total_samples"]
+        assert got["completed_samples"] == expected["completed_samples"]
+        metrics = [
+            (m["scorer"], m["name"], m["metric"], m.get("reducer"), m["value"])
+            for m in got["metrics"]
+        ]
+        assert metrics == [
+            (m["scorer"], m["name"], m["metric"], m["reducer"], m["value"])
+            for m in expected["metrics"]
+        ]
+    # Every sample, in natural order (inspect_ai orders by epoch, then id as text).
+    samples = view["samples"]
+    assert [key(s) for s in samples] == sorted(expected["samples"], key=natural_order)
+    assert {key(s): s["scores"] for s in samples} == expected["scores"]
+    # The import summary shows the first few of the same, with the same scores.
+    first = [key(s) for s in summary["samples"]]
+    assert first == [key(s) for s in samples][: len(first)]
+    assert all(s["scores"] == expected["scores"][key(s)] for s in summary["samples"])
+    if name.endswith(".eval") and not name.startswith("../"):
+        assert summary["compression"] == "zstd"  # ZIP method 93, the release's default
+
+
+def test_samples_are_in_natural_order() -> None:
+    view = inspect(CURRENT / "tool-use-mixed.eval", detail=True)
+    ids = [s["id"] for s in view["samples"] if s["epoch"] == 1]
+    assert ids == [f"t{n}" for n in range(1, 12)]  # t2 before t10
+    arithmetic = inspect(CURRENT / "arithmetic.eval", detail=False)
+    assert [key(s) for s in arithmetic["samples"]] == ["1@1", "1@2", "2@1", "2@2", "3@1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("cancelled.eval", "was cancelled"),
+        ("killed.eval", "did not finish"),
+        ("error.eval", "ended with an error"),
+        ("error.json", "ended with an error"),
+    ],
+)
+def test_unfinished_evaluations_say_so(name: str, says: str) -> None:
+    summary = inspect(CURRENT / name, detail=False)
+    assert any(says in w for w in summary["warnings"]), summary["warnings"]
+    if name == "cancelled.eval":
+        assert any("Only 4 of 12 samples completed" in w for w in summary["warnings"])
+
+
+def digests(name: str) -> dict[str, str]:
+    return {key(s): s["digest"] for s in inspect(CURRENT / name, detail=True)["samples"]}
+
+
+def test_one_sample_has_one_digest_whatever_the_shape() -> None:
+    """The same 22 samples: one member each (pooled, with attachments), folders of parts,
+    both in one log, and a .json log: the digests are equal."""
+    first = digests(SAME_SAMPLES[0])
+    assert len(first) == 22 and len(set(first.values())) == 22
+    for name in SAME_SAMPLES[1:]:
+        assert digests(name) == first, name
+    # ... and differ from a hash of the stored bytes, which do differ between the shapes.
+    with (
+        zipfile.ZipFile(CURRENT / "tool-use.eval") as one,
+        zipfile.ZipFile(CURRENT / "tool-use-chunked.eval") as parts,
+    ):
+        assert "samples/t2_epoch_1.json" in one.namelist()
+        assert "samples/t2_epoch_1.json" not in parts.namelist()
+        assert "samples/t2_epoch_1/messages/0.json" in parts.namelist()
+
+
+def test_the_digest_covers_the_resolved_record() -> None:
+    """Resolved: no pools, no attachment table, no references left; nothing else changed."""
+    with zipfile.ZipFile(CURRENT / "tool-use.eval") as archive:
+        (stored,) = [
+            s for s in inspect_records.stored_samples(archive.namelist()) if s.key == "t3@2"
+        ]
+        record = inspect_records.read_stored(archive, stored)
+    assert record["events_data"]["messages"] and record["attachments"]
+    assert any(e.get("input_refs") for e in record["events"])
+    resolved, notes = inspect_records.resolve(record)
+    assert notes == []
+    text = json.dumps(resolved)
+    assert "events_data" not in resolved and "attachments" not in resolved
+    assert "attachment://" not in text and "input_refs" not in text and "call_refs" not in text
+    models = [e for e in resolved["events"] if e["event"] == "model"]
+    assert models and all(e["input"] for e in models)
+    assert resolved["messages"][0]["content"].startswith("Context paragraph.")
+    assert digests("tool-use.eval")["t3@2"] == inspect_records.digest(resolved)
+
+
+def test_a_large_json_log_is_streamed_like_a_small_one_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = CURRENT / "tool-use-converted.json"
+    parsed = inspect(path, detail=True)
+    monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG_VIEW", 1000)
+    monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG", 1000)
+    streamed = inspect(path, detail=True)
+    assert streamed["container"] == "json-streamed"
+    assert streamed == {**parsed, "container": "json-streamed"}
+    summary = inspect(path, detail=False)
+    assert summary["sample_count"] == 22 and len(summary["samples"]) == 5
+
+
+def test_a_json_log_over_32_mib_is_read_whole(tmp_path: Path) -> None:
+    """Over the limit for parsing whole: every sample counted, the first shown, bounded."""
+    log = json.loads((CURRENT / "tool-use-converted.json").read_text())
+    template = log["samples"][0]
+    body = json.dumps(template)
+    copies = (33 * 1024 * 1024) // len(body) + 1
+    log["samples"] = [{**template, "id": f"s{n}"} for n in reversed(range(copies))]
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(log))
+    assert path.stat().st_size > 32 * 1024 * 1024
+    summary = inspect(path, detail=False)
+    assert summary["container"] == "json-streamed"
+    assert summary["sample_count"] == copies
+    assert [s["id"] for s in summary["samples"]] == ["s0", "s1", "s2", "s3", "s4"]
+    assert summary["task"] == "tool_use" and summary["status"] == "success"
