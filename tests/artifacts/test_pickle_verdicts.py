@@ -664,8 +664,8 @@ CORPUS: list[tuple[str, str, str | None, str | None]] = [
     ("numpy_array_p2.pkl", "pickle", "expected", None),
     ("numpy_array_p5.pkl", "pickle", "expected", None),
     ("cloudpickle_lambda.pkl", "pickle", "dangerous", "cloudpickle.cloudpickle._make_function"),
-    ("numpy_plain.npy", "binary", None, None),  # numbers only: data, not code
-    ("numpy_plain.npz", "zip", None, None),
+    ("numpy_plain.npy", "npy", None, None),  # numbers only: data, not code
+    ("numpy_plain.npz", "npz", None, None),
 ]
 
 

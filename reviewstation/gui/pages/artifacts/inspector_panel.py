@@ -333,10 +333,14 @@ class InspectorPanel(QWidget):
                 warning_label(f"The inspector could not read this file: {i.error}", box, loud=True)
             )
         if i.can_run_code:
+            why = (
+                "it is a pickle or a checkpoint that could not be scanned at all"
+                if i.error
+                else "see the warnings below"
+            )
             column.addWidget(
                 warning_label(
-                    "THIS FILE CAN RUN CODE WHEN LOADED: it is a pickle or a checkpoint that"
-                    " could not be scanned at all. It was not loaded here.",
+                    f"THIS FILE CAN RUN CODE WHEN LOADED: {why}. It was not loaded here.",
                     box,
                     loud=True,
                 )

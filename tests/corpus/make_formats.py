@@ -1,0 +1,209 @@
+"""Generate the model-format corpus with the real upstream writers (run once; the files are
+committed in tests/corpus/formats/, versions in tests/corpus/FORMATS.md).
+
+    python3 -m venv /work/tools/fmt-venv
+    /work/tools/fmt-venv/bin/pip install numpy onnx keras jax scipy h5py huggingface_hub safetensors
+    KERAS_BACKEND=jax /work/tools/fmt-venv/bin/python tests/corpus/make_formats.py
+
+Nothing here is a dependency of ReviewStation: the inspectors never import these libraries.
+Every file is a few KB. Malicious files are written by the same writers (``np.save`` of an
+object array, a Keras ``Lambda`` layer, an ONNX model whose tensors point outside its folder);
+nothing in them is ever run, here or in the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import numpy as np  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "formats"
+
+
+class Reduce:
+    """Pickled as ``func(*args)``; pickling never calls it."""
+
+    def __init__(self, func: object, *args: object) -> None:
+        self.func, self.args = func, args
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.func, self.args)
+
+
+# -- NumPy --------------------------------------------------------------------------------
+
+
+def numpy_files() -> None:
+    np.save(OUT / "npy_f32.npy", np.arange(6, dtype="<f4").reshape(2, 3))
+    np.save(OUT / "npy_fortran_i2.npy", np.asfortranarray(np.arange(6, dtype=">i2").reshape(3, 2)))
+    structured = np.zeros(3, dtype=[("a", "<i4"), ("b", "<f8", (2,))])
+    np.save(OUT / "npy_structured.npy", structured)
+    np.save(OUT / "npy_unicode.npy", np.array(["ab", "cdefg"], dtype="<U5"))
+    np.save(OUT / "npy_scalar_bool.npy", np.array(True))
+    with open(OUT / "npy_v2.npy", "wb") as f:
+        np.lib.format.write_array(f, np.ones((2, 2), dtype="<u8"), version=(2, 0))
+    evil = np.empty(2, dtype=object)
+    evil[0], evil[1] = 1, Reduce(os.system, "id")
+    np.save(OUT / "npy_object_os_system.npy", evil, allow_pickle=True)
+    np.savez(OUT / "npz_plain.npz", weights=np.arange(4, dtype="<f8"), mask=np.zeros((2, 2), "?"))
+    np.savez_compressed(OUT / "npz_compressed.npz", a=np.arange(10, dtype="<i8"))
+    np.savez(OUT / "npz_object_member.npz", ok=np.arange(3), evil=evil)
+
+
+# -- ONNX ---------------------------------------------------------------------------------
+
+
+def onnx_files() -> None:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.ones((4, 3), dtype=np.float32), "W")
+    b = numpy_helper.from_array(np.zeros(3, dtype=np.float32), "b")
+    graph = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["x", "W"], ["xw"], name="matmul"),
+            helper.make_node("Add", ["xw", "b"], ["xwb"], name="add"),
+            helper.make_node("Relu", ["xwb"], ["y"], name="relu"),
+        ],
+        "tiny_mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])],
+        [w, b],
+    )
+    model = helper.make_model(
+        graph, producer_name="reviewstation-corpus", opset_imports=[helper.make_opsetid("", 17)]
+    )
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save_model(model, OUT / "onnx_mlp.onnx")
+
+    # The same model with its tensors in a file beside it (the writer's own external data).
+    external = onnx.load_model(OUT / "onnx_mlp.onnx")
+    onnx.save_model(
+        external,
+        OUT / "onnx_external.onnx",
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="onnx_external.data",
+        size_threshold=0,
+    )
+
+    # Tensors whose external data points outside the model's folder.
+    hostile = onnx.load_model(OUT / "onnx_mlp.onnx", load_external_data=False)
+    escapes = ["../../secret.bin", "/etc/passwd", "sub/../../outside.bin", "C:\\Windows\\x.bin"]
+    for index, location in enumerate(escapes):
+        tensor = numpy_helper.from_array(np.zeros(2, dtype=np.float32), f"t{index}")
+        onnx.external_data_helper.set_external_data(tensor, location=location, offset=0, length=8)
+        tensor.data_location = TensorProto.EXTERNAL
+        tensor.ClearField("raw_data")
+        hostile.graph.initializer.append(tensor)
+    onnx.save_model(hostile, OUT / "onnx_external_escape.onnx")
+
+    # A custom-domain op, and an If whose branches hold nodes of their own.
+    then_graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["t"])],
+        "then",
+        [],
+        [helper.make_tensor_value_info("t", TensorProto.FLOAT, [1])],
+    )
+    else_graph = helper.make_graph(
+        [helper.make_node("Neg", ["x"], ["e"])],
+        "else",
+        [],
+        [helper.make_tensor_value_info("e", TensorProto.FLOAT, [1])],
+    )
+    custom = helper.make_graph(
+        [
+            helper.make_node("RunShell", ["x"], ["c"], domain="com.example.evil"),
+            helper.make_node("If", ["cond"], ["z"], then_branch=then_graph, else_branch=else_graph),
+        ],
+        "custom",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]),
+            helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+        ],
+        [
+            helper.make_tensor_value_info("c", TensorProto.FLOAT, [1]),
+            helper.make_tensor_value_info("z", TensorProto.FLOAT, [1]),
+        ],
+    )
+    model = helper.make_model(
+        custom,
+        producer_name="reviewstation-corpus",
+        opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example.evil", 1)],
+    )
+    model.ir_version = 8
+    onnx.save_model(model, OUT / "onnx_custom_domain.onnx")
+
+
+# -- Keras --------------------------------------------------------------------------------
+
+
+def keras_files() -> None:
+    import keras
+
+    benign = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dense(1)],
+        name="tiny",
+    )
+    benign.save(OUT / "keras_dense.keras")
+
+    lam = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(1)],
+        name="with_lambda",
+    )
+    lam.save(OUT / "keras_lambda.keras")
+    lam.save(OUT / "keras_lambda_legacy.h5")
+
+    @keras.saving.register_keras_serializable(package="outside")
+    class Scale(keras.layers.Layer):
+        def call(self, x: object) -> object:
+            return x
+
+    custom = keras.Sequential([keras.Input((4,)), Scale(), keras.layers.Dense(1)], name="custom")
+    custom.save(OUT / "keras_custom_object.keras")
+
+
+# -- sharded checkpoints ------------------------------------------------------------------
+
+
+def sharded_files() -> None:
+    from huggingface_hub import split_state_dict_into_shards_factory
+    from safetensors.numpy import save_file
+
+    state = {f"layer{i}.weight": np.full((8, 8), i, dtype=np.float32) for i in range(4)}
+    folder = OUT / "sharded"
+    folder.mkdir(exist_ok=True)
+    split = split_state_dict_into_shards_factory(
+        state,
+        get_storage_size=lambda t: t.nbytes,
+        filename_pattern="model{suffix}.safetensors",
+        max_shard_size=600,
+    )
+    for filename, names in split.filename_to_tensors.items():
+        save_file({n: state[n] for n in names}, folder / filename)
+    index = {"metadata": split.metadata, "weight_map": split.tensor_to_filename}
+    (folder / "model.safetensors.index.json").write_text(json.dumps(index, indent=2))
+
+
+def versions() -> str:
+    import importlib.metadata as md
+
+    names = ("numpy", "onnx", "protobuf", "keras", "jax", "h5py", "huggingface_hub", "safetensors")
+    lines = [f"- python {sys.version.split()[0]}"]
+    lines += [f"- {n} {md.version(n)}" for n in names]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    OUT.mkdir(exist_ok=True)
+    numpy_files()
+    onnx_files()
+    keras_files()
+    sharded_files()
+    print(versions())
