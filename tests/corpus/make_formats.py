@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 OUT = Path(__file__).resolve().parent / "formats"
 
@@ -191,6 +191,107 @@ def sharded_files() -> None:
     (folder / "model.safetensors.index.json").write_text(json.dumps(index, indent=2))
 
 
+# -- what the upstream readers say (the tests compare the inspectors' summaries with it) -----
+
+
+def expected() -> dict[str, dict[str, object]]:
+    import collections
+
+    import onnx
+    from onnx import TensorProto
+
+    out: dict[str, dict[str, object]] = {}
+    for path in sorted(OUT.glob("*.npy")):
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran, dtype = read(f)
+        if dtype.hasobject:
+            continue
+        text = dtype.str if dtype.names is None else f"structured ({len(dtype.descr)} fields)"
+        out[path.name] = {"dtype": text, "shape": list(shape), "fortran_order": fortran}
+    for path in sorted(OUT.glob("*.npz")):
+        with np.load(path, allow_pickle=False) as archive:
+            try:
+                out[path.name] = {
+                    "arrays": [
+                        {"name": k, "dtype": archive[k].dtype.str, "shape": list(archive[k].shape)}
+                        for k in archive.files
+                    ]
+                }
+            except ValueError:  # an object array: allow_pickle=False refuses it
+                continue
+
+    def ops(graph: onnx.GraphProto, counts: collections.Counter[str]) -> int:
+        total = 0
+        for node in graph.node:
+            total += 1
+            domain = node.domain if node.domain not in ("", "ai.onnx") else ""
+            counts[f"{domain}::{node.op_type}" if domain else node.op_type] += 1
+            for attribute in node.attribute:
+                subgraphs = [attribute.g] if attribute.HasField("g") else []
+                for sub in [*subgraphs, *attribute.graphs]:
+                    total += ops(sub, counts)
+        return total
+
+    def value(info: onnx.ValueInfoProto) -> dict[str, object]:
+        tensor = info.type.tensor_type
+        dims = [d.dim_param if d.HasField("dim_param") else d.dim_value for d in tensor.shape.dim]
+        return {
+            "name": info.name,
+            "type": TensorProto.DataType.Name(tensor.elem_type),
+            "shape": dims,
+        }
+
+    for path in sorted(OUT.glob("*.onnx")):
+        model = onnx.load(path, load_external_data=False)
+        counts: collections.Counter[str] = collections.Counter()
+        total = ops(model.graph, counts)
+        out[path.name] = {
+            "ir_version": model.ir_version,
+            "producer": model.producer_name,
+            "opsets": {o.domain: o.version for o in model.opset_import},
+            "graph_name": model.graph.name,
+            "nodes": len(model.graph.node),
+            "nodes_total": total,
+            "op_types": dict(counts),
+            "inputs": [value(i) for i in model.graph.input],
+            "outputs": [value(o) for o in model.graph.output],
+            "initializers": len(model.graph.initializer),
+            "external_locations": sorted(
+                {
+                    e.value
+                    for t in model.graph.initializer
+                    for e in t.external_data
+                    if e.key == "location"
+                }
+            ),
+        }
+    for path in sorted(OUT.glob("*.keras")):
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+            metadata = json.loads(archive.read("metadata.json"))
+        out[path.name] = {
+            "keras_version": metadata["keras_version"],
+            "model_class": config["class_name"],
+            "model_name": config["config"]["name"],
+            "layers": len(config["config"]["layers"]),
+            "layer_classes": [layer["class_name"] for layer in config["config"]["layers"]],
+        }
+    index = json.loads((OUT / "sharded" / "model.safetensors.index.json").read_text())
+    out["sharded/model.safetensors.index.json"] = {
+        "total_size": index["metadata"]["total_size"],
+        "shards": dict(collections.Counter(index["weight_map"].values())),
+    }
+    return out
+
+
 def versions() -> str:
     import importlib.metadata as md
 
@@ -206,4 +307,5 @@ if __name__ == "__main__":
     onnx_files()
     keras_files()
     sharded_files()
+    (OUT.parent / "formats-expected.json").write_text(json.dumps(expected(), indent=1) + "\n")
     print(versions())

@@ -179,17 +179,19 @@ def _zip(s: Sniffed) -> Summary:
     names = [info.filename for info in archive.infolist()]
     if s.ext == ".eval" or "header.json" in names or "_journal/start.json" in names:
         return inspect_eval.inspect_zip(s.stream, s.size, detail=s.detail)
-    if torch_zip.is_torch(names):
-        return torch_zip.inspect(archive)
-    with_pickles = torch_zip.inspect_other(archive)
     if keras.looks_like_keras(names, s.ext):
+        with_pickles = torch_zip.inspect_other(archive)
         if with_pickles is None:
             return keras.inspect_keras(archive)
         return _with_container(with_pickles, "Keras .keras", _keras_warnings(archive))
     if numpy_files.looks_like_npz(names, s.ext):
+        with_pickles = torch_zip.inspect_other(archive)
         if with_pickles is None:
             return numpy_files.inspect_npz(archive)
         return _with_container(with_pickles, "NumPy .npz", [])
+    if torch_zip.is_torch(names):
+        return torch_zip.inspect(archive)
+    with_pickles = torch_zip.inspect_other(archive)
     if with_pickles is not None:
         return with_pickles
     return {
