@@ -286,7 +286,7 @@ def _nested_graphs(depth: int) -> bytes:
     return b"\x08\x08" + b"\x3a" + _varint(len(graph)) + graph
 
 
-def _index(weight_map: Any, total: Any = 8) -> bytes:
+def _index_json(weight_map: Any, total: Any = 8) -> bytes:
     return json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}).encode()
 
 
@@ -329,20 +329,25 @@ HOSTILE: list[tuple[str, bytes, str, str]] = [
     ("npz cut in half", *_cut("npz_plain.npz", 0.5), "not-run-code"),
     (
         "index shard outside the folder",
-        _index({"w": "../../etc/passwd"}),
+        _index_json({"w": "../../etc/passwd"}),
         "model.safetensors.index.json",
         "untrusted",
     ),
     (
         "index absolute shard",
-        _index({"w": "/data/model.safetensors"}),
+        _index_json({"w": "/data/model.safetensors"}),
         "m.bin.index.json",
         "untrusted",
     ),
-    ("index weight_map not a mapping", _index(["a"]), "model.safetensors.index.json", "untrusted"),
+    (
+        "index weight_map not a mapping",
+        _index_json(["a"]),
+        "model.safetensors.index.json",
+        "untrusted",
+    ),
     (
         "index total_size not a number",
-        _index({"w": "a.safetensors"}, "big"),
+        _index_json({"w": "a.safetensors"}, "big"),
         "x.index.json",
         "untrusted",
     ),

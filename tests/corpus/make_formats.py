@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import numpy as np
+import numpy as np  # type: ignore[import-not-found]
 
 OUT = Path(__file__).resolve().parent / "formats"
 
@@ -59,7 +59,7 @@ def numpy_files() -> None:
 
 
 def onnx_files() -> None:
-    import onnx
+    import onnx  # type: ignore[import-not-found]
     from onnx import TensorProto, helper, numpy_helper
 
     w = numpy_helper.from_array(np.ones((4, 3), dtype=np.float32), "W")
@@ -145,7 +145,7 @@ def onnx_files() -> None:
 
 
 def keras_files() -> None:
-    import keras
+    import keras  # type: ignore[import-not-found]
 
     benign = keras.Sequential(
         [keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dense(1)],
@@ -161,7 +161,7 @@ def keras_files() -> None:
     lam.save(OUT / "keras_lambda_legacy.h5")
 
     @keras.saving.register_keras_serializable(package="outside")
-    class Scale(keras.layers.Layer):
+    class Scale(keras.layers.Layer):  # type: ignore[misc]
         def call(self, x: object) -> object:
             return x
 
@@ -173,8 +173,8 @@ def keras_files() -> None:
 
 
 def sharded_files() -> None:
-    from huggingface_hub import split_state_dict_into_shards_factory
-    from safetensors.numpy import save_file
+    from huggingface_hub import split_state_dict_into_shards_factory  # type: ignore[import-not-found]
+    from safetensors.numpy import save_file  # type: ignore[import-not-found]
 
     state = {f"layer{i}.weight": np.full((8, 8), i, dtype=np.float32) for i in range(4)}
     folder = OUT / "sharded"

@@ -115,11 +115,12 @@ def inspect_npy(stream: BinaryIO, size: int) -> dict[str, Any] | None:
     header = containers.npy_header(stream.read(min(size, containers.MAX_NPY_HEADER + 16)) or b"")
     if header.has_object:
         return None
-    summary = {"format": "npy", "kind": "other", "version": header.version}
-    summary.update(describe(header, size))
+    described = describe(header, size)
+    summary: dict[str, Any] = {"format": "npy", "kind": "other", "version": header.version}
+    summary.update(described)
     summary["header_bytes"] = header.data_offset
     summary["warnings"] = ["NumPy array of plain values: data, not code."] + [
-        f"Header problem: {p}." for p in summary["problems"]
+        f"Header problem: {p}." for p in described["problems"]
     ]
     return summary
 

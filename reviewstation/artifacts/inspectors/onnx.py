@@ -148,7 +148,8 @@ class Wire:
         if kind != 2:
             return []
         start, length = value
-        out, pos = [], start
+        out: list[int] = []
+        pos = start
         while pos < start + length and len(out) <= MAX_DIMS:
             number, pos = self.varint(pos, start + length)
             out.append(_signed(number))
