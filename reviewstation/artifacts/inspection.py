@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from typing import Any, ClassVar, TypeAlias
 
 from reviewstation.errors import InputError
@@ -1252,6 +1253,51 @@ class OtherSummary(Summary):
         return self._finish_json(out)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ModelFileSummary(OtherSummary):
+    """ONNX models, Keras files (``.keras`` without pickles, legacy HDF5), plain NumPy arrays
+    and ``.npz`` archives, sharded checkpoint indexes: read structurally, shown as bounded
+    fields. Two fields carry meaning beyond display: ``danger`` ("can-run-code": a Keras
+    Lambda layer or custom object) and ``trusted`` / ``problems`` (a header that does not add
+    up, paths that leave the file's folder)."""
+
+    FORMATS: ClassVar[tuple[str, ...]] = ("onnx", "keras", "hdf5", "npy", "npz", "sharded-index")
+
+    @property
+    def can_run_code(self) -> bool:
+        return super().can_run_code or self.fields.get("danger") == "can-run-code"
+
+    @property
+    def trusted(self) -> bool | None:
+        value = self.fields.get("trusted")
+        return value if isinstance(value, bool) else None
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        raw = self.fields.get("problems")
+        return tuple(p for p in raw if isinstance(p, str)) if isinstance(raw, list) else ()
+
+    @classmethod
+    def from_json(cls, obj: object, *, claim: bool = False) -> ModelFileSummary:
+        base = OtherSummary.from_json(obj, claim=claim)
+        notes = list(base.notes)
+        fields = dict(base.fields)
+        danger = fields.get("danger")
+        if danger is not None and danger != "can-run-code":
+            notes.append("'danger' is not 'can-run-code'; shown as 'can-run-code'.")
+            fields["danger"] = "can-run-code"  # an unknown danger is read as the worst
+        trusted = fields.get("trusted")
+        if trusted is not None and not isinstance(trusted, bool):
+            notes.append("'trusted' is not true or false; shown as false.")
+            fields["trusted"] = False
+        if trusted is True and fields.get("problems"):
+            notes.append("'trusted' is true beside listed problems; shown as false.")
+            fields["trusted"] = False
+        values = {f.name: getattr(base, f.name) for f in dataclass_fields(OtherSummary)}
+        values.update(fields=fields, notes=tuple(notes))
+        return cls(**values)
+
+
 Inspection: TypeAlias = (
     SafetensorsSummary
     | GgufSummary
@@ -1259,6 +1305,7 @@ Inspection: TypeAlias = (
     | InspectLog
     | TextPreview
     | ModelSignatureSummary
+    | ModelFileSummary
     | OtherSummary
 )
 _BY_FORMAT: dict[str, Any] = {
@@ -1270,6 +1317,7 @@ _BY_FORMAT: dict[str, Any] = {
         InspectLog,
         TextPreview,
         ModelSignatureSummary,
+        ModelFileSummary,
     )
     for fmt in kind.FORMATS
 }

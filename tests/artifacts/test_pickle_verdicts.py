@@ -628,6 +628,20 @@ def test_a_pickle_over_the_size_limit_is_loud(monkeypatch: pytest.MonkeyPatch, n
     assert summary["verdict"] == "incomplete"
     assert any("1,024-byte scan limit" in item for item in summary["not_scanned"]), summary
     assert any(w.startswith("NOT SCANNED") for w in summary["warnings"])
+    assert parse_inspection(summary).can_run_code
+
+
+@pytest.mark.parametrize("name", ["m.pkl", "m.npy", "model"])
+def test_a_real_pickle_over_64_mib_is_flagged_not_scanned(name: str) -> None:
+    """At the real limit (no monkeypatch): nothing before it quietly drops a large file."""
+    body = pk.text("x" * (pickle_scan.MAX_PICKLE_BYTES + 1024)) + pk.POP + EVIL
+    content = pk.p2(body)
+    if name == "m.npy":
+        content = pk.npy("|O", content)
+    summary = inspect(content, name)
+    assert (summary["format"], summary["verdict"]) == ("pickle", "incomplete"), summary
+    assert any("67,108,864-byte scan limit" in item for item in summary["not_scanned"])
+    assert parse_inspection(summary).can_run_code
 
 
 def test_a_decompression_bomb_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -664,8 +678,8 @@ CORPUS: list[tuple[str, str, str | None, str | None]] = [
     ("numpy_array_p2.pkl", "pickle", "expected", None),
     ("numpy_array_p5.pkl", "pickle", "expected", None),
     ("cloudpickle_lambda.pkl", "pickle", "dangerous", "cloudpickle.cloudpickle._make_function"),
-    ("numpy_plain.npy", "binary", None, None),  # numbers only: data, not code
-    ("numpy_plain.npz", "zip", None, None),
+    ("numpy_plain.npy", "npy", None, None),  # numbers only: data, not code
+    ("numpy_plain.npz", "npz", None, None),
 ]
 
 

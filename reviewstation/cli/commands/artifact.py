@@ -13,11 +13,13 @@ from reviewstation.artifacts.inspection import (
     GgufSummary,
     Inspection,
     InspectLog,
+    ModelFileSummary,
     ModelSignatureSummary,
     PickleScan,
     SafetensorsSummary,
     TextPreview,
 )
+from reviewstation.artifacts.references import ReferenceCheck
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.cli.progress import Meter
@@ -225,6 +227,38 @@ def _value(value: object) -> str:
     return text[:200]
 
 
+_MODEL_FILE_FACTS = {
+    "onnx": (
+        "ir_version",
+        "producer",
+        "opsets",
+        "graph_name",
+        "nodes_total",
+        "op_types",
+        "custom_ops",
+        "inputs",
+        "outputs",
+        "initializers",
+        "initializer_bytes",
+        "external_tensors",
+    ),
+    "keras": (
+        "keras_version",
+        "model_class",
+        "model_name",
+        "layers",
+        "classes",
+        "lambda_layers",
+        "custom_objects",
+        "external_models",
+    ),
+    "hdf5": ("model_class", "model_name", "layers", "lambda_layers", "custom_objects"),
+    "npy": ("dtype", "shape", "fortran_order", "data_bytes"),
+    "npz": ("array_count", "arrays"),
+    "sharded-index": ("checkpoint", "shard_count", "tensor_count", "total_size"),
+}
+
+
 def _facts(summary: Inspection) -> list[tuple[str, object]]:
     """The main facts of a summary, by format (empty ones are left out when printed)."""
     match summary:
@@ -261,6 +295,9 @@ def _facts(summary: Inspection) -> list[tuple[str, object]]:
             return [("Resources", summary.resources), ("Model name", summary.model_name)]
         case TextPreview():
             return [("Headings", None if summary.headings is None else list(summary.headings))]
+        case ModelFileSummary():
+            keys = _MODEL_FILE_FACTS.get(summary.format, ())
+            return [(k.replace("_", " ").capitalize(), summary.fields.get(k)) for k in keys]
         case _:
             return []
 
@@ -284,7 +321,10 @@ def _print_inspection(summary: Inspection) -> None:
         output.line(f"  NOT INSPECTED: {summary.error}")
     problems = (
         summary.problems or ()
-        if isinstance(summary, SafetensorsSummary | GgufSummary | ModelSignatureSummary)
+        if isinstance(
+            summary,
+            SafetensorsSummary | GgufSummary | ModelSignatureSummary | ModelFileSummary,
+        )
         else ()
     )
     for problem in problems[:30]:
@@ -331,7 +371,20 @@ def _show(args: argparse.Namespace) -> int:
         output.line(f"  Custody        {event['at']} {event['user']} {event['event']}")
     output.line(f"  Id             {artifact.uid}")
     _print_inspection(artifact.inspection)
+    _print_references(details.references)
     return 0
+
+
+def _print_references(check: ReferenceCheck | None) -> None:
+    """The shards or external-data files the artifact names, as found in the vault."""
+    if check is None:
+        return
+    for ref in check.references[:200]:
+        where = f" artifact {ref.artifact_id}, {ref.size} bytes, sha256 {ref.sha256}"
+        said = where if ref.status == "present" else f" ({'; '.join(ref.problems)})"
+        output.line(f"  {check.what.capitalize():<15}{ref.name}: {ref.status.upper()}{said}")
+    for problem in check.problems[:50]:
+        output.line(f"  PROBLEM: {problem}")
 
 
 def _view(args: argparse.Namespace) -> int:
