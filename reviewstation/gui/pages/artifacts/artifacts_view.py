@@ -149,6 +149,8 @@ class ArtifactsPage(QWidget):
             self.table.setColumnWidth(column, width)
         self.details = DetailsPane(ctx, split)
         self.details.inspector.viewed.connect(self._refresh_custody)
+        self.details.inspector.viewed.connect(self._make_room)
+        self.split = split
         # The details are what is read; the table needs only a few rows to choose from.
         split.setChildrenCollapsible(False)
         split.setStretchFactor(0, 2)
@@ -249,6 +251,14 @@ class ArtifactsPage(QWidget):
             return artifact_details(session, artifact_id)
 
         self.ctx.vault.submit(job, show, self.details.clear, owner=self)
+
+    def _make_room(self, _artifact_id: int) -> None:
+        """Transcripts are being read: the table keeps four rows, the reader gets the rest."""
+        rows = self.table.verticalHeader().defaultSectionSize() * 4
+        wanted = self.table.horizontalHeader().height() + rows + 2 * self.table.frameWidth()
+        total = sum(self.split.sizes())
+        if self.split.sizes()[0] > wanted:
+            self.split.setSizes([wanted, total - wanted])
 
     def _refresh_custody(self, artifact_id: int) -> None:
         """After an audited view: the custody events now include it; the inspection stays."""

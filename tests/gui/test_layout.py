@@ -1,0 +1,48 @@
+"""Layout and keyboard at the sizes reviewers use (1280x800, and 1024x700 for small screens)."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from reviewstation.gui.windows.main_window import MainWindow
+
+TIMEOUT = 10_000
+
+
+def test_findings_titles_are_shown_whole_at_1280x800(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(1280, 800)
+    page = window.workspace.findings
+    window.workspace.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    qtbot.wait(50)
+    metrics = page.table.fontMetrics()
+    for row in range(page.model.rowCount()):
+        title = page.model.index(row, 2).data()
+        assert metrics.horizontalAdvance(title) + 12 <= page.table.columnWidth(2), title
+    # Every other column still shows its header whole.
+    header = page.table.horizontalHeader()
+    for column in range(page.model.columnCount()):
+        text = page.model.headerData(column, header.orientation())
+        assert header.fontMetrics().horizontalAdvance(text) + 8 <= header.sectionSize(column)
+
+
+def test_transcript_shows_twenty_lines_at_1280x800(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(1280, 800)
+    page = window.workspace.artifacts
+    window.workspace.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 3, timeout=TIMEOUT)
+    row = next(r for r in range(3) if page.table.item(r, 1).text().endswith(".json"))
+    page.table.setCurrentCell(row, 1)
+    viewer = page.details.inspector
+    qtbot.waitUntil(lambda: viewer.log_viewer is not None, timeout=TIMEOUT)
+    log = viewer.log_viewer
+    assert log is not None and log.facts.isVisible()
+    log.open_button.click()
+    qtbot.waitUntil(lambda: log.detailed, timeout=TIMEOUT)
+    qtbot.wait(50)
+    text = log.transcript
+    lines = text.viewport().height() // text.fontMetrics().lineSpacing()
+    assert lines >= 20, lines
+    assert not log.facts.isVisible()  # folded away, one click brings the facts back
+    log.facts_button.click()
+    assert log.facts.isVisible()
