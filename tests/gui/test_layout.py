@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from reviewstation.gui.windows.main_window import MainWindow
@@ -36,7 +38,8 @@ def test_transcript_shows_twenty_lines_at_1280x800(qtbot: QtBot, window: MainWin
     viewer = page.details.inspector
     qtbot.waitUntil(lambda: viewer.log_viewer is not None, timeout=TIMEOUT)
     log = viewer.log_viewer
-    assert log is not None and log.facts.isVisible()
+    assert log is not None
+    qtbot.waitUntil(log.facts.isVisible, timeout=TIMEOUT)
     log.open_button.click()
     qtbot.waitUntil(lambda: log.detailed, timeout=TIMEOUT)
     qtbot.wait(50)
@@ -46,3 +49,26 @@ def test_transcript_shows_twenty_lines_at_1280x800(qtbot: QtBot, window: MainWin
     assert not log.facts.isVisible()  # folded away, one click brings the facts back
     log.facts_button.click()
     assert log.facts.isVisible()
+
+
+def test_audit_entry_is_read_in_full_by_keyboard(qtbot: QtBot, window: MainWindow) -> None:
+    """The chosen entry is shown whole in a pane below the trail, reached by Tab."""
+    window.resize(1280, 800)
+    page = window.workspace.audit
+    window.workspace.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 10, timeout=TIMEOUT)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    row = next(r for r in range(page.model.rowCount()) if page.model.rows[r][3] == "review.create")
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(row, 0))
+    details = page.model.rows[row][5]
+    cell = page.table.visualRect(page.model.index(row, 5)).width()
+    assert page.table.fontMetrics().horizontalAdvance(details) > cell  # elided in the table
+    text = page.entry.toPlainText()
+    assert "title: DEMO: Orion-2 pre-release cyber review" in text
+    assert "Action: review.create" in text
+    QTest.keyClick(page.table, Qt.Key.Key_Tab)
+    assert page.entry.hasFocus()
+    QTest.keyClick(page.table, Qt.Key.Key_Down)  # the next entry replaces it
+    assert page.entry.toPlainText() != text
