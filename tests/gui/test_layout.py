@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from reviewstation.gui.windows.main_window import MainWindow
@@ -72,3 +73,41 @@ def test_audit_entry_is_read_in_full_by_keyboard(qtbot: QtBot, window: MainWindo
     assert page.entry.hasFocus()
     QTest.keyClick(page.table, Qt.Key.Key_Down)  # the next entry replaces it
     assert page.entry.toPlainText() != text
+
+
+def test_keys_answer_at_once_after_switching_to_checklists(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Alt+C from another page (focus in its search field): 2 answers Open, no Tab needed."""
+    findings, page = window.workspace.findings, window.workspace.checklists
+    window.workspace.setCurrentWidget(findings)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    findings.search_edit.setFocus()
+    QTest.keyClick(findings.search_edit, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    assert window.workspace.currentWidget() is page
+    walk = page.walkthrough
+    qtbot.waitUntil(lambda: walk.run is not None and walk.editable(), timeout=TIMEOUT)
+    assert walk.isAncestorOf(QApplication.focusWidget()) or walk.hasFocus()
+    assert walk.run is not None
+    before = walk.run.progress()["answered"]
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_2)
+    qtbot.waitUntil(
+        lambda: walk.run is not None and walk.run.progress()["answered"] == before + 1,
+        timeout=TIMEOUT,
+    )
+    assert findings.search_edit.text() == ""
+
+
+def test_arrowing_along_the_tabs_keeps_the_focus_on_the_tabs(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    bar = window.workspace.tabBar()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    window.workspace.setCurrentIndex(0)
+    bar.setFocus()
+    for _ in range(window.workspace.count() - 1):
+        QTest.keyClick(bar, Qt.Key.Key_Right)
+        assert bar.hasFocus()
+    assert window.workspace.currentIndex() == window.workspace.count() - 1
