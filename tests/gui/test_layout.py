@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
+from reviewstation.gui.widgets import theme
 from reviewstation.gui.windows.main_window import MainWindow
 
 TIMEOUT = 10_000
@@ -60,15 +63,19 @@ def test_audit_entry_is_read_in_full_by_keyboard(qtbot: QtBot, window: MainWindo
     qtbot.waitUntil(lambda: page.model.rowCount() > 10, timeout=TIMEOUT)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
-    row = next(r for r in range(page.model.rowCount()) if page.model.rows[r][3] == "review.create")
+    rows = page.model.rows
+    row = max(range(len(rows)), key=lambda r: len(rows[r][5]))  # the longest details
     page.table.setFocus()
     page.table.setCurrentIndex(page.model.index(row, 0))
-    details = page.model.rows[row][5]
+    details = rows[row][5]
     cell = page.table.visualRect(page.model.index(row, 5)).width()
     assert page.table.fontMetrics().horizontalAdvance(details) > cell  # elided in the table
     text = page.entry.toPlainText()
-    assert "title: DEMO: Orion-2 pre-release cyber review" in text
-    assert "Action: review.create" in text
+    assert f"Action: {rows[row][3]}" in text
+    for part in details.split("; "):  # every key and its whole value, on a line of its own
+        key, value = part.split(": ", 1)
+        assert f"{key}: " in text
+        assert value.replace(" ", "") in text.replace(" ", "").replace("\n", "")
     QTest.keyClick(page.table, Qt.Key.Key_Tab)
     assert page.entry.hasFocus()
     QTest.keyClick(page.table, Qt.Key.Key_Down)  # the next entry replaces it
@@ -111,3 +118,31 @@ def test_arrowing_along_the_tabs_keeps_the_focus_on_the_tabs(
         QTest.keyClick(bar, Qt.Key.Key_Right)
         assert bar.hasFocus()
     assert window.workspace.currentIndex() == window.workspace.count() - 1
+
+
+@pytest.mark.parametrize("mode", ["dark", "light"])
+def test_current_answer_stands_out_in_both_themes(
+    qtbot: QtBot, qapp: QApplication, window: MainWindow, mode: str
+) -> None:
+    """The checked answer: a fill at 3:1 or more against its neighbours, and a tick."""
+    theme.apply(qapp, mode)
+    try:
+        page = window.workspace.checklists
+        window.workspace.setCurrentWidget(page)
+        walk = page.walkthrough
+        qtbot.waitUntil(lambda: walk.run is not None, timeout=TIMEOUT)
+        walk.go_to(0)  # the demo answers item 1 Open
+        qtbot.wait(50)
+        chosen, other = walk.status_buttons["open"], walk.status_buttons["not_a_finding"]
+        assert chosen.isChecked() and chosen.text().startswith(theme.TICK)
+        assert not other.text().startswith(theme.TICK)
+
+        def fill(button: QPushButton) -> QColor:
+            image = button.grab().toImage()
+            return image.pixelColor(6, image.height() // 2)
+
+        assert theme.contrast(fill(chosen), fill(other)) >= 3, (mode, fill(chosen).name())
+        walk.go_to(1)
+        assert not chosen.text().startswith(theme.TICK)
+    finally:
+        theme.apply(qapp, "light")

@@ -21,6 +21,7 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.gui.runtime.context import Context
+from reviewstation.gui.widgets import theme
 from reviewstation.gui.widgets.dialogs import plain_label
 from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.vault.session import Session
@@ -90,6 +91,7 @@ class Walkthrough(QWidget):
             button.setAccessibleName(STATUS_WORDS[status])
             button.setToolTip(f"Mark {STATUS_WORDS[status].lower()} (key {KEYS[status]})")
             button.setCheckable(True)
+            theme.mark(button, "choice")  # the current answer stands out in either theme
             button.clicked.connect(lambda _checked=False, s=status: self.set_status(s))
             shortcut = QShortcut(QKeySequence(KEYS[status]), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -226,6 +228,9 @@ class Walkthrough(QWidget):
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
             self.progress.setFormat("")  # no run, no count (not "0 of 1")
+            for button in self.status_buttons.values():
+                button.setChecked(False)
+                button.setText(theme.choice_text(button.text(), False))
             return
         answer = run.answers[self.index]
         item = run.template.item(answer.item_id)
@@ -241,6 +246,7 @@ class Walkthrough(QWidget):
         self.status.setText(f"Status: {STATUS_WORDS[answer.status]}{who}")
         for status, button in self.status_buttons.items():
             button.setChecked(status == answer.status)
+            button.setText(theme.choice_text(button.text(), status == answer.status))
         self.note.setPlainText(answer.note)
         self._saved_note = answer.note
         names = [describe(ref, self.paths) for ref in answer.evidence]
