@@ -146,3 +146,37 @@ def test_current_answer_stands_out_in_both_themes(
         assert not chosen.text().startswith(theme.TICK)
     finally:
         theme.apply(qapp, "light")
+
+
+@pytest.mark.parametrize("mode", ["dark", "light"])
+def test_export_wizard_steps_read_in_both_themes(
+    qtbot: QtBot, qapp: QApplication, window: MainWindow, mode: str
+) -> None:
+    """Every step, done, current or ahead, reads at 4.5:1 on the list's ground."""
+    from reviewstation.gui.pages.packages.export_wizard import ExportWizard
+
+    theme.apply(qapp, mode)
+    try:
+        page = window.workspace.packages
+        window.workspace.setCurrentWidget(page)
+        qtbot.waitUntil(page.export_button.isEnabled, timeout=TIMEOUT)
+        page.export_button.click()
+        qtbot.waitUntil(
+            lambda: any(isinstance(w, ExportWizard) for w in QApplication.topLevelWidgets()),
+            timeout=TIMEOUT,
+        )
+        (wizard,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, ExportWizard)]
+        qtbot.waitUntil(wizard.next_button.isEnabled, timeout=TIMEOUT)
+        wizard.next_button.click()  # step 2: one done, one current, the rest ahead
+        qtbot.waitUntil(lambda: wizard.index() == 1, timeout=TIMEOUT)
+        ground = wizard.steps.palette().base().color()
+        for row in range(wizard.steps.count()):
+            item = wizard.steps.item(row)
+            ratio = theme.contrast(item.foreground().color(), ground)
+            assert ratio >= theme.AA, (mode, item.text(), ratio)
+        current = wizard.steps.item(1)
+        assert current.font().bold()
+        assert current.data(Qt.ItemDataRole.AccessibleDescriptionRole) == "current step"
+        wizard.reject()
+    finally:
+        theme.apply(qapp, "light")
