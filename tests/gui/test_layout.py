@@ -180,3 +180,45 @@ def test_export_wizard_steps_read_in_both_themes(
         wizard.reject()
     finally:
         theme.apply(qapp, "light")
+
+
+def test_cvss_score_line_never_moves_the_form(qtbot: QtBot, window: MainWindow) -> None:
+    """Scores, long errors and the severity warning all fit one line: nothing below moves."""
+    from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+
+    editor = FindingEditor(window.ctx, 1, 1, window)
+    editor.resize(900, 700)
+    editor.show()
+    qtbot.waitExposed(editor)
+    qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+    vector = editor.cvss_edit.text()
+    assert vector
+    score = editor.cvss_score
+
+    def where() -> tuple[int, int]:
+        qtbot.wait(20)
+        return score.height(), editor.cwe_edit.mapTo(editor, editor.cwe_edit.rect().topLeft()).y()
+
+    first = where()
+    texts: dict[str, str] = {}  # score line by vector typed
+    for typed in (
+        vector + "/E:U",  # a threat score too: a longer summary
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/XX:Y/ZZ:Q" * 3,
+        "",
+        vector,
+    ):
+        editor.cvss_edit.setText(typed)
+        texts[score.text()] = typed
+        assert where() == first, (typed, score.text())
+        assert "\n" not in score.text()
+    editor.resize(editor.minimumSizeHint().width(), 700)  # narrow: the error is cut
+    longest = max(texts, key=len)
+    editor.cvss_edit.setText(texts[longest])
+    qtbot.wait(20)
+    assert score.fontMetrics().horizontalAdvance(score.text()) > score.contentsRect().width()
+    assert score.elided().endswith("…") and "\n" not in score.elided()
+    assert score.height() == first[0]
+    assert score.text() == longest  # read whole by a screen reader
+    assert "Invalid metric key" in score.toolTip()  # and by the mouse
+    editor.done(0)
+    editor.deleteLater()

@@ -36,6 +36,7 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.widgets.dialogs import ConfirmDialog, MarkedDialog, plain_label, plain_tip
+from reviewstation.gui.widgets.elided_label import ElidedLabel
 from reviewstation.gui.widgets.markdown_preview import MarkdownPreview
 from reviewstation.gui.widgets.theme import mark, mark_error
 from reviewstation.vault.session import Session
@@ -101,7 +102,9 @@ class FindingEditor(MarkedDialog):
         self.cvss_edit.setPlaceholderText(
             "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
         )
-        self.cvss_score = plain_label("", page)
+        # One line under the vector, cut with "…" when long (the tooltip has it whole): the
+        # form never jumps as the score or the error changes at each keystroke.
+        self.cvss_score = ElidedLabel("", page)
         self.cvss_score.setAccessibleName("CVSS score")
         bold = self.cvss_score.font()
         bold.setBold(True)
@@ -132,10 +135,11 @@ class FindingEditor(MarkedDialog):
         versions_label.setBuddy(self.versions_edit)
         product.addWidget(versions_label)
         product.addWidget(self.versions_edit)
-        cvss = QHBoxLayout()
-        cvss.addWidget(self.cvss_edit, 1)
+        cvss = QVBoxLayout()
+        cvss.setSpacing(2)
+        cvss.addWidget(self.cvss_edit)
         cvss.addWidget(self.cvss_score)
-        rows: tuple[tuple[str, QWidget, QHBoxLayout | None], ...] = (
+        rows: tuple[tuple[str, QWidget, QHBoxLayout | QVBoxLayout | None], ...] = (
             ("&Title:", self.title_edit, None),
             ("&Kind:", self.kind_combo, top),
             ("CVSS v&4.0:", self.cvss_edit, cvss),
