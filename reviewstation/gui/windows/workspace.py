@@ -56,6 +56,8 @@ class Workspace(QTabWidget):
         self.addTab(self.findings, "F&indings")
         self.addTab(self.audit, "A&udit")
         self.addTab(self.packages, "&Packages")
+        for index in range(self.count()):  # a page is named as its tab
+            self.widget(index).setAccessibleName(self.tabText(index).replace("&", "") + " page")
         self._shown: dict[int, int] = {}
         self.currentChanged.connect(self._refresh_current)
         self.currentChanged.connect(self._focus_page)

@@ -65,8 +65,12 @@ class DetailsPane(QSplitter):
         self.custody = CustodyPanel()
         self.inspector = InspectorPanel(ctx)
         # Scrolled rather than squeezed when the window is small.
-        for panel, width in ((self.custody, 320), (self.inspector, 420)):
+        for panel, width, name in (
+            (self.custody, 320, "Custody"),
+            (self.inspector, 420, "Inspection"),
+        ):
             scroll = QScrollArea(self)
+            scroll.setAccessibleName(name)
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(panel)

@@ -54,6 +54,8 @@ class Walkthrough(QWidget):
         self.paths: dict[str, str] = {}  # artifact uid -> path, to name evidence
         self._paths_review = 0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Checklist walkthrough")
+        self.setAccessibleDescription("Keys 1 to 4 answer the item shown")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 

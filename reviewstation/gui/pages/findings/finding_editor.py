@@ -84,6 +84,7 @@ class FindingEditor(MarkedDialog):
         self.resize(980, 720)
         tabs = QTabWidget(self)
         self.tabs = tabs
+        tabs.setAccessibleName("Finding parts")
         self.body.addWidget(tabs, 1)
 
         # -- the finding --------------------------------------------------------------------
