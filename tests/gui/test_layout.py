@@ -222,3 +222,59 @@ def test_cvss_score_line_never_moves_the_form(qtbot: QtBot, window: MainWindow) 
     assert "Invalid metric key" in score.toolTip()  # and by the mouse
     editor.done(0)
     editor.deleteLater()
+
+
+def test_ctrl_s_keeps_the_caret_in_the_walkthrough_note(qtbot: QtBot, window: MainWindow) -> None:
+    page = window.workspace.checklists
+    window.workspace.setCurrentWidget(page)
+    walk = page.walkthrough
+    qtbot.waitUntil(lambda: walk.run is not None and walk.editable(), timeout=TIMEOUT)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    walk.note.setFocus()
+    walk.note.insertPlainText("first line\nsecond line")
+    cursor = walk.note.textCursor()
+    cursor.setPosition(5)
+    walk.note.setTextCursor(cursor)
+    run = walk.run
+    assert run is not None
+    item = run.answers[walk.index].item_id
+    QTest.keyClick(walk.note, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(walk.note, "X")  # typed while the save is under way
+    qtbot.waitUntil(
+        lambda: (
+            walk.run is not None and walk.run.answers[walk.index].note == "first line\nsecond line"
+        ),
+        timeout=TIMEOUT,
+    )
+    assert walk.run.answers[walk.index].item_id == item
+    assert walk.note.toPlainText() == "firstX line\nsecond line"  # nothing typed was lost
+    assert walk.note.textCursor().position() == 6  # the caret where it was
+
+
+def test_ctrl_s_keeps_the_caret_in_the_finding_editor(qtbot: QtBot, window: MainWindow) -> None:
+    from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+
+    editor = FindingEditor(window.ctx, window.workspace.review_id, 1, window)
+    editor.show()
+    qtbot.waitExposed(editor)
+    qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=TIMEOUT)
+    revision = editor.finding.revision if editor.finding else 0
+    editor.body_edit.setFocus()
+    editor.body_edit.setPlainText(editor.body_edit.toPlainText() + "\n\nOne more paragraph.")
+    cursor = editor.body_edit.textCursor()
+    cursor.setPosition(7)
+    editor.body_edit.setTextCursor(cursor)
+    editor.title_edit.setCursorPosition(3)
+    QTest.keyClick(editor.body_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(
+        lambda: editor.finding is not None and editor.finding.revision == revision + 1,
+        timeout=TIMEOUT,
+    )
+    assert editor.body_edit.textCursor().position() == 7
+    assert editor.title_edit.cursorPosition() == 3
+    assert editor.body_edit.hasFocus()
+    editor.done(0)
+    editor.deleteLater()
