@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.stack)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([300, 900])
+        split.setSizes([260, 1020])  # the workspace gets what the findings titles need
         self.ui.contentLayout.addWidget(split)
 
         # Names come from the vault's header: plain text, control characters shown.

@@ -139,7 +139,8 @@ class InspectLogPanel(QWidget):
                 )
             )
         show_warnings(self, layout, list(inspection.warnings))
-        layout.addWidget(facts(self, self._facts(inspection)))
+        self.facts = facts(self, self._facts(inspection))
+        layout.addWidget(self.facts)
 
         bar = QHBoxLayout()
         samples_label = QLabel(self)
@@ -157,9 +158,19 @@ class InspectLogPanel(QWidget):
         # A log too large to list at import (no count) may still be read by the viewer.
         self.open_button.setEnabled(inspection.sample_count != 0)
         bar.addWidget(self.open_button)
+        # Once the transcripts are shown the log's facts fold away, so the transcript gets the
+        # height (about 20 lines at 1280x800); this button brings them back.
+        self.facts_button = QPushButton(self)
+        self.facts_button.setText("Log facts")
+        self.facts_button.setAccessibleName("Show the log's facts")
+        self.facts_button.setCheckable(True)
+        self.facts_button.setVisible(False)
+        self.facts_button.toggled.connect(self.facts.setVisible)
+        bar.addWidget(self.facts_button)
         layout.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
+        self.split = split
         self.table = table(split, SAMPLE_COLUMNS, [], "Samples", stretch=INPUT)
         samples_label.setBuddy(self.table)
         self.transcript = QPlainTextEdit(split)
@@ -169,7 +180,7 @@ class InspectLogPanel(QWidget):
             "Press Show transcripts, then choose a sample to read its messages."
         )
         split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 3)
         layout.addWidget(split, 1)
         self._fill()
         self.open_button.clicked.connect(self.open_viewer)
@@ -263,6 +274,11 @@ class InspectLogPanel(QWidget):
         self.samples = list(view.samples) if isinstance(view, InspectLog) else []
         self.detailed = True
         self._fill()
+        self.facts_button.setChecked(False)
+        self.facts.hide()
+        self.facts_button.show()
+        rows = self.table.verticalHeader().defaultSectionSize()
+        self.split.setSizes([rows * 5, max(self.split.height() - rows * 5, rows * 10)])
         notes = [w for w in view.warnings if w.startswith("Only the first")]
         self.status.setText(
             f"transcripts of {plural(len(self.samples), 'sample')};"

@@ -36,7 +36,9 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.widgets.dialogs import ConfirmDialog, MarkedDialog, plain_label, plain_tip
+from reviewstation.gui.widgets.elided_label import ElidedLabel
 from reviewstation.gui.widgets.markdown_preview import MarkdownPreview
+from reviewstation.gui.widgets.text_fields import keep_caret
 from reviewstation.gui.widgets.theme import mark, mark_error
 from reviewstation.vault.session import Session
 
@@ -83,6 +85,7 @@ class FindingEditor(MarkedDialog):
         self.resize(980, 720)
         tabs = QTabWidget(self)
         self.tabs = tabs
+        tabs.setAccessibleName("Finding parts")
         self.body.addWidget(tabs, 1)
 
         # -- the finding --------------------------------------------------------------------
@@ -101,7 +104,9 @@ class FindingEditor(MarkedDialog):
         self.cvss_edit.setPlaceholderText(
             "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
         )
-        self.cvss_score = plain_label("", page)
+        # One line under the vector, cut with "…" when long (the tooltip has it whole): the
+        # form never jumps as the score or the error changes at each keystroke.
+        self.cvss_score = ElidedLabel("", page)
         self.cvss_score.setAccessibleName("CVSS score")
         bold = self.cvss_score.font()
         bold.setBold(True)
@@ -132,10 +137,11 @@ class FindingEditor(MarkedDialog):
         versions_label.setBuddy(self.versions_edit)
         product.addWidget(versions_label)
         product.addWidget(self.versions_edit)
-        cvss = QHBoxLayout()
-        cvss.addWidget(self.cvss_edit, 1)
+        cvss = QVBoxLayout()
+        cvss.setSpacing(2)
+        cvss.addWidget(self.cvss_edit)
         cvss.addWidget(self.cvss_score)
-        rows: tuple[tuple[str, QWidget, QHBoxLayout | None], ...] = (
+        rows: tuple[tuple[str, QWidget, QHBoxLayout | QVBoxLayout | None], ...] = (
             ("&Title:", self.title_edit, None),
             ("&Kind:", self.kind_combo, top),
             ("CVSS v&4.0:", self.cvss_edit, cvss),
@@ -288,16 +294,17 @@ class FindingEditor(MarkedDialog):
         f = loaded.finding
         self.finding = f
         self.setWindowTitle(f"Finding {f.id} — revision {f.revision}")
-        self.title_edit.setText(f.title)
+        # After a save the same values come back: the caret stays where the user left it.
+        keep_caret(self.title_edit, f.title)
         self.kind_combo.setCurrentText(f.kind)
         self.severity_combo.setCurrentText(f.severity)
-        self.marking_edit.setText(f.portion_marking)
-        self.cvss_edit.setText(f.cvss_vector or "")
-        self.cwe_edit.setText(f.cwe or "")
-        self.vendor_edit.setText(f.vendor)
-        self.product_edit.setText(f.product)
-        self.versions_edit.setText(f.versions)
-        self.body_edit.setPlainText(f.body)
+        keep_caret(self.marking_edit, f.portion_marking)
+        keep_caret(self.cvss_edit, f.cvss_vector or "")
+        keep_caret(self.cwe_edit, f.cwe or "")
+        keep_caret(self.vendor_edit, f.vendor)
+        keep_caret(self.product_edit, f.product)
+        keep_caret(self.versions_edit, f.versions)
+        keep_caret(self.body_edit, f.body)
         self.update_preview()
         self.update_score()
         approved = f" by {f.approved_by}" if f.approved_by else ""
