@@ -29,6 +29,7 @@ SARIF_MEMBER = "findings.sarif"
 CSAF_MEMBER = "vulnerabilities.csaf.json"
 OPENVEX_MEMBER = "vulnerabilities.openvex.json"
 CYCLONEDX_MEMBER = "artifacts.cdx.json"
+CVE_DIR = "cve/"  # one CVE record per eligible vulnerability finding: cve/<finding uid>.json
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
