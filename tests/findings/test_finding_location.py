@@ -184,3 +184,56 @@ def test_command_line_add_show_and_update(vault: Path) -> None:
     rs("finding", "update", str(vault), "1", "--end-line", "", "--line", "121")
     detail = json.loads(rs("finding", "show", str(vault), "1", "--json").stdout)
     assert (detail["start_line"], detail["end_line"]) == (121, None)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "refused"),
+    [
+        (None, None),
+        ({"file_path": "../../etc/passwd"}, "'..' segment"),
+        ({"start_line": 0}, "from 1"),
+        ({"end_line": 1}, "before the start line"),
+        ({"commit_id": "not-a-commit"}, "7 to 64 hexadecimal"),
+    ],
+)
+def test_a_package_carries_the_location_and_the_importer_checks_it(
+    tmp_path: Path, tamper: dict[str, Any] | None, refused: str | None
+) -> None:
+    """Exported with the finding, imported through the same store checks: a trusted sender's
+    package whose location breaks them is refused, and nothing is imported."""
+    from support.packages import export, resign, sender, signing_key
+
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.findings import query
+    from reviewstation.packages.importer import import_package
+    from reviewstation.vault.session import create_vault
+
+    alice = sender(tmp_path)
+    with open_vault(alice.vault, PASS) as session:
+        service.update_finding(
+            session, 1, file_path="src/parser.c", start_line="120", end_line="134",
+            function_name="parse_header", commit_id=COMMIT,
+            repository="https://example.org/libfoo.git",
+        )  # fmt: skip
+    package = tmp_path / "p.rspkg"
+    export(alice.vault, package)
+    if tamper is not None:
+
+        def edit(doc: dict[str, Any]) -> None:
+            doc["findings"][0].update(tamper)
+
+        package = resign(package, tmp_path / "q.rspkg", signing_key(alice.vault), edit)
+    hq = tmp_path / "hq.rsvault"
+    create_vault(hq, "hana", "headquarters passphrase", marking="CUI", kdf=floor_params())
+    with open_vault(hq, "headquarters passphrase") as session:
+        if refused is not None:
+            with pytest.raises(InputError, match=re.escape(refused)):
+                import_package(session, package, [alice.card])
+            assert query.count(session.conn) == 0
+            return
+        import_package(session, package, [alice.card])
+        (finding,) = query.all_findings(session.conn)
+        finding = service.get_finding(session.conn, finding.id)
+    assert (finding.file_path, finding.start_line, finding.end_line) == ("src/parser.c", 120, 134)
+    assert (finding.function_name, finding.commit_id) == ("parse_header", COMMIT)
+    assert finding.repository == "https://example.org/libfoo.git"
