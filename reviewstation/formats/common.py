@@ -1,4 +1,4 @@
-"""What the four standard-format writers share: ordering, products, CWE names, stable ids.
+"""What the standard-format writers share: ordering, products, CWE names, stable ids.
 
 Everything here is a pure function of a :class:`PackageContent`: no clock, no randomness, no
 database. Identifiers are derived from uids and the package id, so the same content always

@@ -1,4 +1,4 @@
-"""All four members together: determinism, purity, no key material, no withdrawn findings."""
+"""All standard-format members together: determinism, purity, no key material, no withdrawn findings."""
 
 from __future__ import annotations
 
