@@ -42,7 +42,8 @@ SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 PACKAGE_ROOT = "PACKAGEROOT"
-SOURCE_ROOT = "SRCROOT"
+# CodeQL's spelling, which GitHub's tooling and other consumers resolve as the repository root.
+SOURCE_ROOT = "%SRCROOT%"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # The fingerprint's name: "<method>/v<version>", the form DefectDojo's parser reads.
 FINGERPRINT = "reviewstationFinding/v1"
@@ -176,13 +177,14 @@ def _function(finding: Finding) -> dict[str, Any] | None:
 
 def source_roots(findings: list[Finding]) -> dict[str, str]:
     """Repository URI ("" for none recorded) -> the uriBaseId its files are relative to:
-    ``SRCROOT`` while the findings name at most one repository, else ``SRCROOT1``, ``SRCROOT2``
-    ... in repository order (files without a repository stay under ``SRCROOT``)."""
+    ``%SRCROOT%`` while the findings name at most one repository, else ``%SRCROOT1%``,
+    ``%SRCROOT2%`` ... in repository order (files without a repository stay under
+    ``%SRCROOT%``)."""
     repositories = sorted({f.repository or "" for f in findings if f.file_path})
     named = [r for r in repositories if r]
     if len(named) <= 1:
         return dict.fromkeys(repositories, SOURCE_ROOT)
-    roots = {r: f"{SOURCE_ROOT}{n}" for n, r in enumerate(named, start=1)}
+    roots = {r: f"%SRCROOT{n}%" for n, r in enumerate(named, start=1)}
     if "" in repositories:
         roots[""] = SOURCE_ROOT
     return roots

@@ -1,4 +1,4 @@
-"""All standard-format members together: determinism, purity, no key material, no withdrawn findings."""
+"""The standard-format members together: determinism, purity, no keys, no withdrawn findings."""
 
 from __future__ import annotations
 

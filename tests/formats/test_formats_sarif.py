@@ -203,7 +203,7 @@ WHERE: list[tuple[str, dict[str, Any] | None, str | None]] = [
     (
         "affected",
         {
-            "artifactLocation": {"uri": "src/parse%20r/h%C3%A9ap.c", "uriBaseId": "SRCROOT"},
+            "artifactLocation": {"uri": "src/parse%20r/h%C3%A9ap.c", "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": 120, "endLine": 134},
         },
         "parse_header",
@@ -211,7 +211,7 @@ WHERE: list[tuple[str, dict[str, Any] | None, str | None]] = [
     (
         "fixed",
         {
-            "artifactLocation": {"uri": "widget/free.c", "uriBaseId": "SRCROOT"},
+            "artifactLocation": {"uri": "widget/free.c", "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": 77},
         },
         None,
@@ -239,9 +239,9 @@ def test_version_control_provenance(built: Built) -> None:
     # The affected finding names repository and commit; the fixed one a commit alone, which
     # SARIF cannot carry without a repository: it stays in the result's properties.
     assert run["versionControlProvenance"] == [
-        {"repositoryUri": REPOSITORY, "revisionId": COMMIT, "mappedTo": {"uriBaseId": "SRCROOT"}}
+        {"repositoryUri": REPOSITORY, "revisionId": COMMIT, "mappedTo": {"uriBaseId": "%SRCROOT%"}}
     ]
-    assert set(run["originalUriBaseIds"]) == {"PACKAGEROOT", "SRCROOT"}
+    assert set(run["originalUriBaseIds"]) == {"PACKAGEROOT", "%SRCROOT%"}
     fixed = _results(log)[built.uids["fixed"]]["properties"]["location"]
     assert fixed == {"file": "widget/free.c", "startLine": 77, "commit": "abc1234"}
     # Two repositories: each gets its own base id, and its files point at it.
@@ -251,11 +251,11 @@ def test_version_control_provenance(built: Built) -> None:
     mapped = [
         (v["repositoryUri"], v["mappedTo"]["uriBaseId"]) for v in run["versionControlProvenance"]
     ]
-    assert mapped == [(other, "SRCROOT1"), (REPOSITORY, "SRCROOT2")]
+    assert mapped == [(other, "%SRCROOT1%"), (REPOSITORY, "%SRCROOT2%")]
     results = _results(two)
     base = results[built.uids["fixed"]]["locations"][0]["physicalLocation"]["artifactLocation"]
-    assert base["uriBaseId"] == "SRCROOT1"
-    assert other in run["originalUriBaseIds"]["SRCROOT1"]["description"]["text"]
+    assert base["uriBaseId"] == "%SRCROOT1%"
+    assert other in run["originalUriBaseIds"]["%SRCROOT1%"]["description"]["text"]
 
 
 @pytest.mark.parametrize(
