@@ -307,3 +307,14 @@ def test_self_check_refuses_a_record_without_its_marking(built: Built) -> None:
 
 def test_deterministic(built: Built) -> None:
     assert formats.render(built.full) == formats.render(built.full)
+
+
+@pytest.mark.parametrize("marking", ["UNCLASSIFIED", "CUI", "SECRET//NOFORN", "TOP SECRET//SCI"])
+def test_records_at_every_marking_stay_valid_and_say_it(
+    built: Built, validators: dict[str, Validator], marking: str
+) -> None:
+    content = replace(built.full, marking=marking)
+    for name, record in cve.build(content).items():
+        assert errors(validators["cve"], record) == [], name
+        assert _cna(record)["x_marking"] == marking
+        assert members.member_markings(name, formats.dumps(record)) == [marking]

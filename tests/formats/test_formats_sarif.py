@@ -389,3 +389,12 @@ def test_sarif_multitool_sarif_and_github_rules_report_no_errors(
         if r.get("level", "warning") == "error"
     ]
     assert found == []
+
+
+@pytest.mark.parametrize("marking", ["UNCLASSIFIED", "SECRET//NOFORN", "TOP SECRET//SCI"])
+def test_valid_at_every_marking(
+    built: Built, validators: dict[str, Validator], marking: str
+) -> None:
+    log = sarif.build(replace(built.full, marking=marking))
+    assert errors(validators["sarif"], log) == []
+    assert log["runs"][0]["properties"]["marking"] == marking
