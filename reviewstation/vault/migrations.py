@@ -458,6 +458,23 @@ def _v8_cvss_base_scores(conn: Connection) -> None:
         conn.execute("UPDATE findings SET cvss_score = ? WHERE id = ?", (score, finding_id))
 
 
+def _v9_finding_locations(conn: Connection) -> None:
+    """Where in the product's source a finding lies (findings/location.py checks the values):
+    a file relative to the repository root, its lines, the function, the commit and the
+    repository. All optional; NULL is "not recorded"."""
+    _run(
+        conn,
+        """
+        ALTER TABLE findings ADD COLUMN file_path TEXT;
+        ALTER TABLE findings ADD COLUMN start_line INTEGER CHECK (start_line >= 1);
+        ALTER TABLE findings ADD COLUMN end_line INTEGER CHECK (end_line >= start_line);
+        ALTER TABLE findings ADD COLUMN function_name TEXT;
+        ALTER TABLE findings ADD COLUMN commit_id TEXT;
+        ALTER TABLE findings ADD COLUMN repository TEXT;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -467,6 +484,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("export approval requests (two-person integrity)", _v6_export_requests),
     ("indexes for counting and filtering findings per review", _v7_findings_counts),
     ("findings: cvss_score is CVSS-B, from the vector's base metrics alone", _v8_cvss_base_scores),
+    ("findings: where in the source (file, lines, function, commit)", _v9_finding_locations),
 ]
 LATEST = len(MIGRATIONS)
 

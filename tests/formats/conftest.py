@@ -38,6 +38,8 @@ CVSS_HIGH = (
     "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U/MSC:H/MSI:S/MSA:S/RE:M"
 )
 CPE = "cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*"
+COMMIT = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+REPOSITORY = "https://git.example.org/foo/libfoo.git"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,12 @@ def _build(tmp: Path) -> Built:
             disclosure="sent_to_clearinghouse",
             evidence=[EvidenceRef(uids["log"])],
             links=[(run.id, "ctf.cybench")],
+            file_path="src/parse r/héap.c",
+            start_line="120",
+            end_line="134",
+            function_name="parse_header",
+            commit_id=COMMIT,
+            repository=REPOSITORY,
         )
         vuln(
             "fixed",
@@ -111,6 +119,9 @@ def _build(tmp: Path) -> Built:
             vex_status="fixed",
             disclosure="cve_assigned",
             cve_id="CVE-2026-12345",
+            file_path="widget/free.c",
+            start_line="77",
+            commit_id="abc1234",
         )
         vuln(
             "not_affected",
@@ -125,6 +136,7 @@ def _build(tmp: Path) -> Built:
             vex_status="not_affected",
             disclosure="vendor_notified",
             portion_marking="U",
+            function_name="convert_type",
         )
         vuln(
             "under_investigation",

@@ -141,12 +141,15 @@ class FindingEditor(MarkedDialog):
         cvss.setSpacing(2)
         cvss.addWidget(self.cvss_edit)
         cvss.addWidget(self.cvss_score)
+        where, source = self._location_rows(page)
         rows: tuple[tuple[str, QWidget, QHBoxLayout | QVBoxLayout | None], ...] = (
             ("&Title:", self.title_edit, None),
             ("&Kind:", self.kind_combo, top),
             ("CVSS v&4.0:", self.cvss_edit, cvss),
             ("C&WE:", self.cwe_edit, None),
             ("Ve&ndor:", self.vendor_edit, product),
+            ("Fi&le:", self.file_edit, where),
+            ("C&ommit:", self.commit_edit, source),
         )
         for text, widget, layout in rows:
             label = QLabel(text, page)
@@ -162,6 +165,12 @@ class FindingEditor(MarkedDialog):
             self.vendor_edit: "Vendor",
             self.product_edit: "Product",
             self.versions_edit: "Affected versions",
+            self.file_edit: "Affected file",
+            self.line_edit: "Line",
+            self.end_line_edit: "End line",
+            self.function_edit: "Function",
+            self.commit_edit: "Commit",
+            self.repository_edit: "Repository",
         }
         for widget, name in names.items():
             widget.setAccessibleName(name)
@@ -283,6 +292,38 @@ class FindingEditor(MarkedDialog):
             self.tabs.setTabEnabled(self.tabs.indexOf(self.history), False)
         self.title_edit.setFocus()
 
+    def _location_rows(self, page: QWidget) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """Where in the product's source: file, lines and function; commit and repository."""
+        self.file_edit = QLineEdit(page)
+        self.file_edit.setPlaceholderText("src/parser.c (from the repository root)")
+        self.line_edit = QLineEdit(page)
+        self.end_line_edit = QLineEdit(page)
+        for edit in (self.line_edit, self.end_line_edit):
+            edit.setMaximumWidth(90)
+        self.function_edit = QLineEdit(page)
+        self.commit_edit = QLineEdit(page)
+        self.commit_edit.setPlaceholderText("git commit id")
+        self.repository_edit = QLineEdit(page)
+        self.repository_edit.setPlaceholderText("https://example.org/project.git")
+        where = QHBoxLayout()
+        where.addWidget(self.file_edit, 2)
+        for text, edit in (
+            ("Line:", self.line_edit),
+            ("to:", self.end_line_edit),
+            ("F&unction:", self.function_edit),
+        ):
+            label = QLabel(text, page)
+            label.setBuddy(edit)
+            where.addWidget(label)
+            where.addWidget(edit, 1 if edit is self.function_edit else 0)
+        source = QHBoxLayout()
+        source.addWidget(self.commit_edit, 1)
+        label = QLabel("Repository:", page)
+        label.setBuddy(self.repository_edit)
+        source.addWidget(label)
+        source.addWidget(self.repository_edit, 2)
+        return where, source
+
     # -- loading ---------------------------------------------------------------------------
 
     def _load(self, finding_id: int) -> None:
@@ -304,6 +345,15 @@ class FindingEditor(MarkedDialog):
         keep_caret(self.vendor_edit, f.vendor)
         keep_caret(self.product_edit, f.product)
         keep_caret(self.versions_edit, f.versions)
+        for edit, value in (
+            (self.file_edit, f.file_path),
+            (self.line_edit, f.start_line),
+            (self.end_line_edit, f.end_line),
+            (self.function_edit, f.function_name),
+            (self.commit_edit, f.commit_id),
+            (self.repository_edit, f.repository),
+        ):
+            keep_caret(edit, "" if value is None else str(value))
         keep_caret(self.body_edit, f.body)
         self.update_preview()
         self.update_score()
@@ -336,6 +386,12 @@ class FindingEditor(MarkedDialog):
             self.vendor_edit,
             self.product_edit,
             self.versions_edit,
+            self.file_edit,
+            self.line_edit,
+            self.end_line_edit,
+            self.function_edit,
+            self.commit_edit,
+            self.repository_edit,
         ):
             edit.setReadOnly(not editable)
         self.body_edit.setReadOnly(not editable)
@@ -417,6 +473,12 @@ class FindingEditor(MarkedDialog):
             "vendor": self.vendor_edit.text(),
             "product": self.product_edit.text(),
             "versions": self.versions_edit.text(),
+            "file_path": self.file_edit.text().strip(),
+            "start_line": self.line_edit.text().strip(),
+            "end_line": self.end_line_edit.text().strip(),
+            "function_name": self.function_edit.text().strip(),
+            "commit_id": self.commit_edit.text().strip(),
+            "repository": self.repository_edit.text().strip(),
             "body": self.body_edit.toPlainText(),
         }
 
