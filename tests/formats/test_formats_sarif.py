@@ -276,7 +276,7 @@ def test_version_control_provenance(built: Built) -> None:
 def test_suppressions_for_not_affected_and_fixed(
     built: Built, label: str, status: str, expected: tuple[str, str] | None
 ) -> None:
-    """Accepted once a second person confirmed or approved the finding; under review before."""
+    """Accepted once the finding is confirmed or approved; under review while draft or disputed."""
     approver = "lena" if status == "approved" else None
     content = _with(built.full, {label: built.uids[label]}, status=status, approved_by=approver)
     result = _results(sarif.build(content))[built.uids[label]]
