@@ -77,8 +77,8 @@ SUPPRESSED = {
     "not_affected": "Not affected: the reviewers determined that the product is not affected.",
     "fixed": "Fixed: the reviewers determined that the product is no longer affected.",
 }
-# A suppression is accepted once a second person confirmed or approved the finding; before
-# that it is the author's claim alone, under review.
+# A suppression is accepted once the finding is confirmed or approved; while it is a draft or
+# disputed, the claim is still under review.
 ACCEPTED = ("confirmed", "approved")
 _GUID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
