@@ -70,7 +70,10 @@ def reachable(widget: QWidget, top: QWidget) -> bool:
 
 
 def _inside_compound(widget: QWidget) -> bool:
-    """Parts Qt builds inside a combo box, spin box or scroll area's corner."""
+    """Parts Qt builds inside a combo box or spin box; not the line edit of an editable
+    combo box, which a screen reader meets as a text field of its own."""
+    if isinstance(widget, QLineEdit) and isinstance(widget.parentWidget(), QComboBox):
+        return False
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QComboBox | QAbstractSpinBox):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -9,6 +11,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
+from reviewstation.app.demo import DEMO_PASSPHRASE
+from reviewstation.gui.shell import Shell
 from reviewstation.gui.widgets import theme
 from reviewstation.gui.windows.main_window import MainWindow
 
@@ -278,3 +282,42 @@ def test_ctrl_s_keeps_the_caret_in_the_finding_editor(qtbot: QtBot, window: Main
     assert editor.body_edit.hasFocus()
     editor.done(0)
     editor.deleteLater()
+
+
+def test_lock_keeps_window_size_review_and_tab_in_memory(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, private_home: Path
+) -> None:
+    from reviewstation.reviews.service import create_review
+    from reviewstation.vault.session import open_vault
+
+    from .conftest import open_main_window
+
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        second = create_review(session, title="Second review", developer="Lab", model_name="m")
+    window = open_main_window(qtbot, shell, demo_vault)
+    qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
+    window.resize(1100, 720)
+    window.reviews.setCurrentItem(
+        next(
+            window.reviews.topLevelItem(i)
+            for i in range(2)
+            if window.reviews.topLevelItem(i).text(0) == "Second review"
+        )
+    )
+    qtbot.waitUntil(lambda: window.reviews.current_id() == second.id, timeout=TIMEOUT)
+    window.workspace.setCurrentWidget(window.workspace.findings)
+    qtbot.wait(50)
+    size = window.size()
+
+    shell.lock()
+    qtbot.waitUntil(shell.dialog.isVisible, timeout=TIMEOUT)
+    again = open_main_window(qtbot, shell, demo_vault)
+    qtbot.waitUntil(lambda: again.reviews.current_id() == second.id, timeout=TIMEOUT)
+    assert again.size() == size
+    assert again.workspace.currentWidget() is again.workspace.findings
+    assert again.workspace.review_id == second.id
+    # Kept in memory only: nothing under the settings or data folders names the vault.
+    for path in private_home.rglob("*"):
+        if path.is_file() and "Demo.rsvault" not in path.parts:
+            assert b"Second review" not in path.read_bytes()
+            assert b"geometry" not in path.read_bytes().lower(), path
