@@ -80,6 +80,7 @@ def _onnx(summary: dict[str, Any], want: dict[str, Any]) -> None:
     assert summary["op_types"] == want["op_types"]
     assert (summary["inputs"], summary["outputs"]) == (want["inputs"], want["outputs"])
     assert summary["initializers"] == want["initializers"]
+    assert summary["functions"] == want["functions"]
     located = sorted({e["location"] for e in summary["external_data"]})
     assert located == want["external_locations"]
 
@@ -141,6 +142,8 @@ MALICIOUS: list[tuple[str, str, bool, bool | None, str]] = [
     ("onnx_external_escape.onnx", "onnx", False, False, "sub/../../outside.bin"),
     ("onnx_external_escape.onnx", "onnx", False, False, "C:\\\\Windows\\\\x.bin"),
     ("onnx_custom_domain.onnx", "onnx", False, True, "CUSTOM OPS: com.example.evil::RunShell"),
+    ("onnx_function.onnx", "onnx", False, True, "CUSTOM OPS: com.example.hidden::Beacon."),
+    ("onnx_function.onnx", "onnx", False, True, "functions inside the model: com.local::Double."),
 ]
 
 
