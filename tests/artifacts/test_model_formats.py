@@ -409,6 +409,38 @@ def test_the_onnx_reader_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert any("NOT FULLY READ" in w for w in summary["warnings"])
 
 
+LEGACY = (FORMATS / "keras_lambda_legacy.h5").read_bytes()
+SEQUENTIAL = b'{"class_name": "Sequential", "config": {'
+BENIGN = {"class_name": "Sequential", "config": {"name": "m", "layers": [{"class_name": "Dense"}]}}
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        # the writer's config with its keys reordered: the model's start is not found; the
+        # layers inside it are read on their own
+        (LEGACY.replace(SEQUENTIAL, b'{"config": {"class_name": 0, '), "Lambda layer '/lambda'"),
+        # a benign config read first, a Lambda's marks kept elsewhere in the file
+        (b"\x89HDF\r\n\x1a\n" + json.dumps(BENIGN).encode() + b'"Lambda" "__lambda__"',
+         '1 occurrence(s) of "Lambda" in the file outside any Keras config'),
+    ],
+    ids=["keys reordered", "a second, hidden Lambda"],
+)  # fmt: skip
+def test_a_lambda_the_hdf5_search_does_not_read_is_still_flagged(
+    content: bytes, named: str
+) -> None:
+    result = typed(inspect(content, "m.h5"))
+    assert result.can_run_code, result
+    assert any(w.startswith("CAN RUN CODE") and named in w for w in result.warnings), result
+
+
+def test_the_hdf5_search_sees_across_chunk_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = typed(inspect(LEGACY, "m.h5"))
+    for chunk in (64, 97, 1000):
+        monkeypatch.setattr(keras, "H5_CHUNK", chunk)
+        assert typed(inspect(LEGACY, "m.h5")) == whole, chunk  # nothing counted twice or lost
+
+
 def test_the_hdf5_search_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keras, "H5_SCAN", 1024)
     data = b"\x89HDF\r\n\x1a\n" + bytes(4096) + (FORMATS / "keras_lambda_legacy.h5").read_bytes()
