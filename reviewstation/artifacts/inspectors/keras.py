@@ -376,6 +376,11 @@ def inspect_hdf5(stream: BinaryIO, size: int) -> dict[str, Any]:
                 f" {mark.decode()} in the file outside any Keras config that could be read",
             )
     warnings += warnings_for(found)
+    if found.lambdas:
+        warnings.append(
+            "Keras 2 (tf.keras) loads a legacy .h5 file's Lambda layers with no safe mode at"
+            " all: their bytecode runs on load."
+        )
     if found.runs_code or found.cut:
         summary["danger"] = "can-run-code"
     summary["warnings"] = warnings
