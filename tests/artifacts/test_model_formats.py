@@ -291,11 +291,19 @@ def _nested_graphs(depth: int) -> bytes:
     return b"\x08\x08" + b"\x3a" + _varint(len(graph)) + graph
 
 
+def _tensor_dims(count: int) -> bytes:
+    """A graph whose one initializer repeats its dims field ``count`` times."""
+    tensor = b"\x08\xff\xff\xff\xff\x07" * count + b"\x10\x01"  # dims, data_type FLOAT
+    graph = b"\x2a" + _varint(len(tensor)) + tensor  # GraphProto.initializer
+    return b"\x08\x08" + b"\x3a" + _varint(len(graph)) + graph
+
+
 def _index_json(weight_map: Any, total: Any = 8) -> bytes:
     return json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}).encode()
 
 
-# (id, content, name, what the summary must say: "error", "untrusted", or "not-run-code")
+# (id, content, name, what the summary must say: "error", "untrusted", "unscanned",
+# "not-inspected" or "not-run-code")
 HOSTILE: list[tuple[str, bytes, str, str]] = [
     ("onnx cut in half", *_cut("onnx_mlp.onnx", 0.5), "error"),
     ("onnx cut at the end", *_cut("onnx_mlp.onnx", 0.97), "error"),
@@ -332,6 +340,9 @@ HOSTILE: list[tuple[str, bytes, str, str]] = [
         "untrusted",
     ),
     ("npz cut in half", *_cut("npz_plain.npz", 0.5), "not-run-code"),
+    # a member the pickle scan cannot read is "not scanned": can run code, as far as known
+    ("npz member that is only the magic", pk.zip_of({"a.npy": b"\x93NUMPY"}), "a.npz", "unscanned"),
+    ("onnx tensor of 100,000 dims", _tensor_dims(100_000), "m.onnx", "untrusted"),
     (
         "index shard outside the folder",
         _index_json({"w": "../../etc/passwd"}),
@@ -380,6 +391,9 @@ def test_hostile_input_gets_a_clear_verdict(content: bytes, name: str, says: str
     elif says == "untrusted":
         assert result.error is None and result.trusted is False, summary
         assert isinstance(result, ModelFileSummary) and result.problems
+    elif says == "unscanned":
+        assert isinstance(result, PickleScan) and result.verdict == "incomplete", summary
+        assert result.can_run_code and result.not_scanned
     elif says == "not-inspected":
         assert any(w.startswith("NOT INSPECTED") for w in result.warnings), summary
     else:

@@ -186,11 +186,6 @@ class Model:
     not_read: list[str] = field(default_factory=list)
 
 
-def looks_like(head: bytes) -> bool:
-    """ModelProto's first field is nearly always ir_version (field 1, varint): ``0x08``."""
-    return len(head) >= 2 and head[0] == 0x08 and 1 <= head[1] <= 0x7F
-
-
 def inspect(stream: BinaryIO, size: int) -> dict[str, Any]:
     wire = Wire(stream, size)
     model = Model()
@@ -339,7 +334,7 @@ def _tensor(wire: Wire, model: Model, span: tuple[int, int], *, initializer: boo
     data_type, name, location_kind = 0, "", 0
     external: dict[str, str] = {}
     for number, kind, value in wire.message(span[0], span[0] + span[1]):
-        if number == 1:
+        if number == 1 and len(dims) <= MAX_DIMS:
             dims.extend(wire.ints(kind, value))
         elif number == 2 and kind == 0:
             data_type = value
@@ -353,7 +348,9 @@ def _tensor(wire: Wire, model: Model, span: tuple[int, int], *, initializer: boo
     if initializer:
         model.initializers += 1
         bits = DATA_TYPES.get(data_type, ("", None))[1]
-        if bits is not None and all(d >= 0 for d in dims):
+        if len(dims) > MAX_DIMS and len(model.problems) < MAX_LISTED:
+            model.problems.append(f"tensor {name[:100]!r} has more than {MAX_DIMS} dimensions")
+        elif bits is not None and all(d >= 0 for d in dims):
             count = 1
             for d in dims:
                 count *= d
