@@ -595,6 +595,10 @@ def test_artifact_show_lists_the_shards_and_what_is_missing(tmp_path: Path) -> N
         for line in lines
     ), shown.stdout
     assert any(line.strip().startswith("PROBLEM: shard 'model-00002") for line in lines)
+    as_json = json.loads(rs("artifact", "show", vault, index_id, "--json").stdout)
+    references = as_json["references"]
+    assert (references["what"], references["complete"]) == ("shards", False)
+    assert [f["status"] for f in references["files"]] == ["present", "missing"]
 
 
 def _structured(descr: list[Any], body: bytes) -> bytes:

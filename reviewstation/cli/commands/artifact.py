@@ -335,7 +335,10 @@ def _show(args: argparse.Namespace) -> int:
         details = artifact_details(session, args.artifact)  # what the Artifacts tab shows
     artifact, events = details.artifact, details.events
     if args.json:
-        output.emit_json(artifact.to_json(custody=events))
+        shown = artifact.to_json(custody=events)
+        if details.references is not None:
+            shown["references"] = details.references.to_json()
+        output.emit_json(shown)
         return 0
     output.line(f"Artifact {artifact.id}: {artifact.path}")
     if artifact.declared_mismatch:
