@@ -630,3 +630,23 @@ def test_structured_arrays_are_data_unless_they_hold_objects(
     else:
         assert summary["verdict"] == "dangerous"
         assert any(i["callable"] == "os.system" for i in summary["imports"])
+
+
+def test_a_pytorch_index_names_pickle_shards(session: Session, review: int, tmp_path: Path) -> None:
+    """The layout transformers writes for ``pytorch_model.bin.index.json`` (made by hand: the
+    writer needs torch)."""
+    folder = tmp_path / "pt"
+    folder.mkdir()
+    weight_map = {"a.weight": "pytorch_model-00001-of-00001.bin"}
+    (folder / "pytorch_model.bin.index.json").write_bytes(_index_json(weight_map, 16))
+    (folder / "pytorch_model-00001-of-00001.bin").write_bytes(
+        pk.torch_zip({"archive/data.pkl": pk.torch_state()})
+    )
+    ids = _import(session, review, folder)
+    index = artifact_details(session, ids["pt/pytorch_model.bin.index.json"])
+    summary = index.artifact.inspection
+    assert isinstance(summary, ModelFileSummary) and summary.fields["checkpoint"] == "pytorch"
+    assert any("pickle shards can run code" in w for w in summary.warnings)
+    assert index.references is not None and index.references.complete  # total_size unknown
+    shard = artifact_details(session, ids["pt/pytorch_model-00001-of-00001.bin"]).artifact
+    assert shard.inspection.can_run_code  # each shard scanned on its own
