@@ -94,6 +94,9 @@ class Wire:
         return data[:count]
 
     def varint(self, pos: int, end: int) -> tuple[int, int]:
+        rel = pos - self._start
+        if 0 <= rel < len(self._buf) and pos < end and self._buf[rel] < 0x80:
+            return self._buf[rel], pos + 1  # one byte: most keys, lengths and small numbers
         chunk = self.get(pos, min(10, end - pos))
         value = 0
         for index, byte in enumerate(chunk):
