@@ -24,6 +24,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.inspection import ModelFileSummary, SafetensorsSummary
@@ -53,6 +54,26 @@ class ReferenceCheck:
     @property
     def complete(self) -> bool:
         return not self.problems and all(r.status == "present" for r in self.references)
+
+    def to_json(self) -> dict[str, Any]:
+        """As ``artifact show --json`` prints it."""
+        return {
+            "what": self.what,
+            "complete": self.complete,
+            "files": [
+                {
+                    "name": r.name,
+                    "status": r.status,
+                    "path": r.path,
+                    "artifact": r.artifact_id,
+                    "size": r.size,
+                    "sha256": r.sha256,
+                    "problems": list(r.problems),
+                }
+                for r in self.references
+            ],
+            "problems": list(self.problems),
+        }
 
 
 def check_references(artifacts: Sequence[Artifact], artifact: Artifact) -> ReferenceCheck | None:

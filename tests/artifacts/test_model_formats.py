@@ -80,6 +80,7 @@ def _onnx(summary: dict[str, Any], want: dict[str, Any]) -> None:
     assert summary["op_types"] == want["op_types"]
     assert (summary["inputs"], summary["outputs"]) == (want["inputs"], want["outputs"])
     assert summary["initializers"] == want["initializers"]
+    assert summary["functions"] == want["functions"]
     located = sorted({e["location"] for e in summary["external_data"]})
     assert located == want["external_locations"]
 
@@ -141,6 +142,8 @@ MALICIOUS: list[tuple[str, str, bool, bool | None, str]] = [
     ("onnx_external_escape.onnx", "onnx", False, False, "sub/../../outside.bin"),
     ("onnx_external_escape.onnx", "onnx", False, False, "C:\\\\Windows\\\\x.bin"),
     ("onnx_custom_domain.onnx", "onnx", False, True, "CUSTOM OPS: com.example.evil::RunShell"),
+    ("onnx_function.onnx", "onnx", False, True, "CUSTOM OPS: com.example.hidden::Beacon."),
+    ("onnx_function.onnx", "onnx", False, True, "functions inside the model: com.local::Double."),
 ]
 
 
@@ -288,11 +291,19 @@ def _nested_graphs(depth: int) -> bytes:
     return b"\x08\x08" + b"\x3a" + _varint(len(graph)) + graph
 
 
+def _tensor_dims(count: int) -> bytes:
+    """A graph whose one initializer repeats its dims field ``count`` times."""
+    tensor = b"\x08\xff\xff\xff\xff\x07" * count + b"\x10\x01"  # dims, data_type FLOAT
+    graph = b"\x2a" + _varint(len(tensor)) + tensor  # GraphProto.initializer
+    return b"\x08\x08" + b"\x3a" + _varint(len(graph)) + graph
+
+
 def _index_json(weight_map: Any, total: Any = 8) -> bytes:
     return json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}).encode()
 
 
-# (id, content, name, what the summary must say: "error", "untrusted", or "not-run-code")
+# (id, content, name, what the summary must say: "error", "untrusted", "unscanned",
+# "not-inspected" or "not-run-code")
 HOSTILE: list[tuple[str, bytes, str, str]] = [
     ("onnx cut in half", *_cut("onnx_mlp.onnx", 0.5), "error"),
     ("onnx cut at the end", *_cut("onnx_mlp.onnx", 0.97), "error"),
@@ -329,6 +340,9 @@ HOSTILE: list[tuple[str, bytes, str, str]] = [
         "untrusted",
     ),
     ("npz cut in half", *_cut("npz_plain.npz", 0.5), "not-run-code"),
+    # a member the pickle scan cannot read is "not scanned": can run code, as far as known
+    ("npz member that is only the magic", pk.zip_of({"a.npy": b"\x93NUMPY"}), "a.npz", "unscanned"),
+    ("onnx tensor of 100,000 dims", _tensor_dims(100_000), "m.onnx", "untrusted"),
     (
         "index shard outside the folder",
         _index_json({"w": "../../etc/passwd"}),
@@ -377,6 +391,9 @@ def test_hostile_input_gets_a_clear_verdict(content: bytes, name: str, says: str
     elif says == "untrusted":
         assert result.error is None and result.trusted is False, summary
         assert isinstance(result, ModelFileSummary) and result.problems
+    elif says == "unscanned":
+        assert isinstance(result, PickleScan) and result.verdict == "incomplete", summary
+        assert result.can_run_code and result.not_scanned
     elif says == "not-inspected":
         assert any(w.startswith("NOT INSPECTED") for w in result.warnings), summary
     else:
@@ -404,6 +421,38 @@ def test_the_onnx_reader_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     summary = inspect((FORMATS / "onnx_mlp.onnx").read_bytes(), "m.onnx")
     assert summary["trusted"] is False
     assert any("NOT FULLY READ" in w for w in summary["warnings"])
+
+
+LEGACY = (FORMATS / "keras_lambda_legacy.h5").read_bytes()
+SEQUENTIAL = b'{"class_name": "Sequential", "config": {'
+BENIGN = {"class_name": "Sequential", "config": {"name": "m", "layers": [{"class_name": "Dense"}]}}
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        # the writer's config with its keys reordered: the model's start is not found; the
+        # layers inside it are read on their own
+        (LEGACY.replace(SEQUENTIAL, b'{"config": {"class_name": 0, '), "Lambda layer '/lambda'"),
+        # a benign config read first, a Lambda's marks kept elsewhere in the file
+        (b"\x89HDF\r\n\x1a\n" + json.dumps(BENIGN).encode() + b'"Lambda" "__lambda__"',
+         '1 occurrence(s) of "Lambda" in the file outside any Keras config'),
+    ],
+    ids=["keys reordered", "a second, hidden Lambda"],
+)  # fmt: skip
+def test_a_lambda_the_hdf5_search_does_not_read_is_still_flagged(
+    content: bytes, named: str
+) -> None:
+    result = typed(inspect(content, "m.h5"))
+    assert result.can_run_code, result
+    assert any(w.startswith("CAN RUN CODE") and named in w for w in result.warnings), result
+
+
+def test_the_hdf5_search_sees_across_chunk_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = typed(inspect(LEGACY, "m.h5"))
+    for chunk in (64, 97, 1000):
+        monkeypatch.setattr(keras, "H5_CHUNK", chunk)
+        assert typed(inspect(LEGACY, "m.h5")) == whole, chunk  # nothing counted twice or lost
 
 
 def test_the_hdf5_search_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -546,6 +595,10 @@ def test_artifact_show_lists_the_shards_and_what_is_missing(tmp_path: Path) -> N
         for line in lines
     ), shown.stdout
     assert any(line.strip().startswith("PROBLEM: shard 'model-00002") for line in lines)
+    as_json = json.loads(rs("artifact", "show", vault, index_id, "--json").stdout)
+    references = as_json["references"]
+    assert (references["what"], references["complete"]) == ("shards", False)
+    assert [f["status"] for f in references["files"]] == ["present", "missing"]
 
 
 def _structured(descr: list[Any], body: bytes) -> bytes:
@@ -577,3 +630,23 @@ def test_structured_arrays_are_data_unless_they_hold_objects(
     else:
         assert summary["verdict"] == "dangerous"
         assert any(i["callable"] == "os.system" for i in summary["imports"])
+
+
+def test_a_pytorch_index_names_pickle_shards(session: Session, review: int, tmp_path: Path) -> None:
+    """The layout transformers writes for ``pytorch_model.bin.index.json`` (made by hand: the
+    writer needs torch)."""
+    folder = tmp_path / "pt"
+    folder.mkdir()
+    weight_map = {"a.weight": "pytorch_model-00001-of-00001.bin"}
+    (folder / "pytorch_model.bin.index.json").write_bytes(_index_json(weight_map, 16))
+    (folder / "pytorch_model-00001-of-00001.bin").write_bytes(
+        pk.torch_zip({"archive/data.pkl": pk.torch_state()})
+    )
+    ids = _import(session, review, folder)
+    index = artifact_details(session, ids["pt/pytorch_model.bin.index.json"])
+    summary = index.artifact.inspection
+    assert isinstance(summary, ModelFileSummary) and summary.fields["checkpoint"] == "pytorch"
+    assert any("pickle shards can run code" in w for w in summary.warnings)
+    assert index.references is not None and index.references.complete  # total_size unknown
+    shard = artifact_details(session, ids["pt/pytorch_model-00001-of-00001.bin"]).artifact
+    assert shard.inspection.can_run_code  # each shard scanned on its own

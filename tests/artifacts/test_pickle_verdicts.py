@@ -726,8 +726,10 @@ def test_an_expected_verdict_from_the_older_scanner_is_not_trusted() -> None:
         # 'G' (BINFLOAT) eats "GUF", the version and a byte; then '0' (POP) and a call.
         (b"GGUF\x03\x00\x00\x00\x00" + b"0" + pk.p0_call("os", "system", "id"), "m.gguf", "gguf"),
         (b"GGUF\x03\x00\x00\x00\x00" + b"0" + pk.p0_call("os", "system", "id"), "m.pkl", "gguf"),
+        # protocol 0 has no magic: the ONNX reader refuses it, the pickle scan does not
+        (pk.p0_call("os", "system", "id"), "model.onnx", "onnx"),
     ],
-    ids=["named gguf", "named pkl"],
+    ids=["named gguf", "named pkl", "named onnx"],
 )
 def test_a_polyglot_is_a_pickle_first(content: bytes, name: str, also: str) -> None:
     summary = inspect(content, name)

@@ -140,6 +140,38 @@ def onnx_files() -> None:
     model.ir_version = 8
     onnx.save_model(model, OUT / "onnx_custom_domain.onnx")
 
+    # A model-local function (com.local::Double, defined by standard ops) and a custom op
+    # used only inside a function body.
+    double = helper.make_function(
+        "com.local",
+        "Double",
+        ["a"],
+        ["b"],
+        [
+            helper.make_node("Add", ["a", "a"], ["s"]),
+            helper.make_node("Beacon", ["s"], ["b"], domain="com.example.hidden"),
+        ],
+        [helper.make_opsetid("", 17), helper.make_opsetid("com.example.hidden", 1)],
+    )
+    graph = helper.make_graph(
+        [helper.make_node("Double", ["x"], ["y"], domain="com.local")],
+        "uses_function",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    )
+    model = helper.make_model(
+        graph,
+        producer_name="reviewstation-corpus",
+        opset_imports=[
+            helper.make_opsetid("", 17),
+            helper.make_opsetid("com.local", 1),
+            helper.make_opsetid("com.example.hidden", 1),
+        ],
+        functions=[double],
+    )
+    model.ir_version = 8
+    onnx.save_model(model, OUT / "onnx_function.onnx")
+
 
 # -- Keras --------------------------------------------------------------------------------
 
@@ -262,6 +294,7 @@ def expected() -> dict[str, dict[str, object]]:
             "inputs": [value(i) for i in model.graph.input],
             "outputs": [value(o) for o in model.graph.output],
             "initializers": len(model.graph.initializer),
+            "functions": [f"{f.domain}::{f.name}" for f in model.functions],
             "external_locations": sorted(
                 {
                     e.value

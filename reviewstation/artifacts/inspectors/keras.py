@@ -279,33 +279,71 @@ def _json_end(data: bytes, start: int) -> int | None:
     return None
 
 
-def _configs(stream: BinaryIO, size: int) -> tuple[list[Any], bool]:
-    """JSON configs found as text in the file, and whether the whole file was searched."""
-    found: list[Any] = []
-    pos, tries = 0, 0
+# Text that only a Keras config with code in it holds: counted across the whole file, so a
+# Lambda kept somewhere other than the config that was read (a second attribute, a config
+# whose keys are reordered so its start is not found) still shows.
+TRIPWIRES = (b"__lambda__", b'"Lambda"', b'"TFSMLayer"')
+MAX_MARKS = 1000  # hits of one tripwire counted
+
+
+@dataclass
+class _Search:
+    configs: list[Any] = field(default_factory=list)
+    in_configs: Counter[bytes] = field(default_factory=Counter)  # tripwires inside them
+    marks: Counter[bytes] = field(default_factory=Counter)  # tripwires in the whole file
+    whole: bool = True
+
+
+def _search(stream: BinaryIO, size: int) -> _Search:
+    """One pass over the file (up to ``H5_SCAN``) in overlapping chunks: Keras configs found
+    as JSON text (``H5_TRIES`` starts tried, ``H5_CONFIGS`` kept) and tripwire counts."""
+    found = _Search(whole=size <= H5_SCAN)
     limit = min(size, H5_SCAN)
-    while pos < limit and len(found) < H5_CONFIGS and tries < H5_TRIES:
+    overlap = max(len(m) for m in (*TRIPWIRES, _CONFIG_START)) - 1
+    pos, done, tries = 0, 0, 0  # done: hits before this offset were counted already
+    inside = 0  # the end of the last config read: the layers nested in it are not re-read
+    while pos < limit:
         stream.seek(pos)
         chunk = stream.read(min(H5_CHUNK, limit - pos)) or b""
         if not chunk:
             break
-        hit = chunk.find(_CONFIG_START)
-        if hit < 0:
-            pos += max(1, len(chunk) - len(_CONFIG_START))
-            continue
-        tries += 1
-        stream.seek(pos + hit)
-        text = stream.read(min(H5_CONFIG, size - pos - hit)) or b""
-        end = _json_end(text, 0)
-        if end is not None:
-            with contextlib.suppress(ValueError, RecursionError):
-                found.append(json.loads(text[:end]))
-        pos += hit + (end or len(_CONFIG_START))
-    return found, size <= H5_SCAN
+        for mark in TRIPWIRES:
+            at = chunk.find(mark)
+            while at >= 0 and found.marks[mark] < MAX_MARKS:
+                if pos + at >= done:
+                    found.marks[mark] += 1
+                at = chunk.find(mark, at + 1)
+        at = chunk.find(_CONFIG_START)
+        while at >= 0 and tries < H5_TRIES and len(found.configs) < H5_CONFIGS:
+            if pos + at >= max(done, inside):
+                tries += 1
+                inside = _read_config(stream, pos + at, size, found)
+            at = chunk.find(_CONFIG_START, at + 1)
+        last = pos + len(chunk) >= limit
+        done = pos + len(chunk) if last else pos + len(chunk) - overlap
+        pos = done
+    return found
+
+
+def _read_config(stream: BinaryIO, start: int, size: int, found: _Search) -> int:
+    """Read the JSON object at ``start`` into ``found``; where it ends (``start`` if it
+    does not parse)."""
+    stream.seek(start)
+    text = stream.read(min(H5_CONFIG, size - start)) or b""
+    end = _json_end(text, 0)
+    if end is None:
+        return start
+    with contextlib.suppress(ValueError, RecursionError):
+        found.configs.append(json.loads(text[:end]))
+        for mark in TRIPWIRES:
+            found.in_configs[mark] += text[:end].count(mark)
+        return start + end
+    return start
 
 
 def inspect_hdf5(stream: BinaryIO, size: int) -> dict[str, Any]:
-    configs, whole = _configs(stream, size)
+    search = _search(stream, size)
+    configs, whole = search.configs, search.whole
     found = Findings()
     summary: dict[str, Any] = {"format": "hdf5", "kind": "weights", "hdf5_parsed": False}
     for config in configs:
@@ -329,7 +367,20 @@ def inspect_hdf5(stream: BinaryIO, size: int) -> dict[str, Any]:
         )
     if not whole:
         warnings.append(f"NOT FULLY SEARCHED: only the first {H5_SCAN:,} bytes were searched.")
+    for mark in TRIPWIRES:
+        extra = search.marks[mark] - search.in_configs[mark]
+        if extra > 0:
+            _add(
+                found.external if mark == b'"TFSMLayer"' else found.lambdas,
+                f"{extra}{'+' if search.marks[mark] >= MAX_MARKS else ''} occurrence(s) of"
+                f" {mark.decode()} in the file outside any Keras config that could be read",
+            )
     warnings += warnings_for(found)
+    if found.lambdas:
+        warnings.append(
+            "Keras 2 (tf.keras) loads a legacy .h5 file's Lambda layers with no safe mode at"
+            " all: their bytecode runs on load."
+        )
     if found.runs_code or found.cut:
         summary["danger"] = "can-run-code"
     summary["warnings"] = warnings

@@ -178,7 +178,7 @@ def _member_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         ]
     with archive.open(info) as member:
         head = member.read(12)
-        if not head.startswith(containers.NPY_MAGIC):
+        if not head.startswith(containers.NPY_MAGIC) or len(head) < 12:
             raise InputError("not a NumPy array")
         length = int.from_bytes(head[8:10] if head[6] == 1 else head[8:12], "little")
         return head + member.read(min(length, containers.MAX_NPY_HEADER + 4))

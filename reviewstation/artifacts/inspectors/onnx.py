@@ -94,6 +94,9 @@ class Wire:
         return data[:count]
 
     def varint(self, pos: int, end: int) -> tuple[int, int]:
+        rel = pos - self._start
+        if 0 <= rel < len(self._buf) and pos < end and self._buf[rel] < 0x80:
+            return self._buf[rel], pos + 1  # one byte: most keys, lengths and small numbers
         chunk = self.get(pos, min(10, end - pos))
         value = 0
         for index, byte in enumerate(chunk):
@@ -186,11 +189,6 @@ class Model:
     not_read: list[str] = field(default_factory=list)
 
 
-def looks_like(head: bytes) -> bool:
-    """ModelProto's first field is nearly always ir_version (field 1, varint): ``0x08``."""
-    return len(head) >= 2 and head[0] == 0x08 and 1 <= head[1] <= 0x7F
-
-
 def inspect(stream: BinaryIO, size: int) -> dict[str, Any]:
     wire = Wire(stream, size)
     model = Model()
@@ -230,7 +228,11 @@ def _model(wire: Wire, model: Model) -> None:
             key, text = _entry(wire, value)
             if len(model.metadata) < MAX_LISTED:
                 model.metadata[key] = text
-        elif number == 20 and kind == 2:
+        elif number == 20 and kind == 2:  # TrainingInfoProto: initialization, algorithm
+            for n, k, v in wire.message(value[0], value[0] + value[1]):
+                if n in (1, 2) and k == 2:
+                    _graph(wire, model, v, 1, main=False, counted=False)
+        elif number == 25 and kind == 2:
             _function(wire, model, value)
 
 
@@ -245,17 +247,31 @@ def _entry(wire: Wire, span: tuple[int, int]) -> tuple[str, str]:
 
 
 def _function(wire: Wire, model: Model, span: tuple[int, int]) -> None:
+    """A model-local function: its name, and the ops its body uses (custom ones named; the
+    op histogram counts the graphs only)."""
     name = domain = ""
     for n, k, v in wire.message(span[0], span[0] + span[1]):
         if n == 1 and k == 2:
             name = wire.text(v)
         elif n == 10 and k == 2:
             domain = wire.text(v)
+        elif n == 7 and k == 2:
+            _node(wire, model, v, 1, counted=False)
     if len(model.functions) < MAX_LISTED:
         model.functions.append(f"{domain}::{name}" if domain else name)
 
 
-def _graph(wire: Wire, model: Model, span: tuple[int, int], depth: int, *, main: bool) -> None:
+def _graph(
+    wire: Wire,
+    model: Model,
+    span: tuple[int, int],
+    depth: int,
+    *,
+    main: bool,
+    counted: bool = True,
+) -> None:
+    """A graph's nodes (``counted``: in the op histogram; training graphs are not), its
+    tensors and, for the main graph, its name, inputs and outputs."""
     if depth >= MAX_DEPTH:
         model.not_read.append(f"graphs nested deeper than {MAX_DEPTH} levels")
         return
@@ -264,10 +280,10 @@ def _graph(wire: Wire, model: Model, span: tuple[int, int], depth: int, *, main:
         if kind != 2:
             continue
         if number == 1:
-            model.nodes_total += 1
-            if main:
-                model.nodes += 1
-            _node(wire, model, value, depth)
+            if counted:
+                model.nodes_total += 1
+                model.nodes += main
+            _node(wire, model, value, depth, counted=counted)
         elif number == 2 and main:
             model.graph_name = wire.text(value)
         elif number == 5:
@@ -282,7 +298,9 @@ def _graph(wire: Wire, model: Model, span: tuple[int, int], depth: int, *, main:
                 listed.append(_value_info(wire, value))
 
 
-def _node(wire: Wire, model: Model, span: tuple[int, int], depth: int) -> None:
+def _node(
+    wire: Wire, model: Model, span: tuple[int, int], depth: int, *, counted: bool = True
+) -> None:
     op, domain = "", ""
     for number, kind, value in wire.message(span[0], span[0] + span[1]):
         if kind != 2:
@@ -292,19 +310,20 @@ def _node(wire: Wire, model: Model, span: tuple[int, int], depth: int) -> None:
         elif number == 7:
             domain = wire.text(value)
         elif number == 5:
-            _attribute(wire, model, value, depth)
+            _attribute(wire, model, value, depth, counted)
     name = f"{domain}::{op}" if domain and domain != "ai.onnx" else op
-    model.ops[name[:200]] += 1
+    if counted:
+        model.ops[name[:200]] += 1
     if domain not in STANDARD_DOMAINS:
         model.custom_ops[name[:200]] += 1
 
 
-def _attribute(wire: Wire, model: Model, span: tuple[int, int], depth: int) -> None:
+def _attribute(wire: Wire, model: Model, span: tuple[int, int], depth: int, counted: bool) -> None:
     for number, kind, value in wire.message(span[0], span[0] + span[1]):
         if kind != 2:
             continue
         if number in (6, 11):  # g, graphs
-            _graph(wire, model, value, depth + 1, main=False)
+            _graph(wire, model, value, depth + 1, main=False, counted=counted)
         elif number in (5, 10):  # t, tensors (a Constant's value may be external too)
             _tensor(wire, model, value, initializer=False)
         elif number in (22, 23):  # sparse_tensor(s)
@@ -318,7 +337,7 @@ def _tensor(wire: Wire, model: Model, span: tuple[int, int], *, initializer: boo
     data_type, name, location_kind = 0, "", 0
     external: dict[str, str] = {}
     for number, kind, value in wire.message(span[0], span[0] + span[1]):
-        if number == 1:
+        if number == 1 and len(dims) <= MAX_DIMS:
             dims.extend(wire.ints(kind, value))
         elif number == 2 and kind == 0:
             data_type = value
@@ -332,7 +351,9 @@ def _tensor(wire: Wire, model: Model, span: tuple[int, int], *, initializer: boo
     if initializer:
         model.initializers += 1
         bits = DATA_TYPES.get(data_type, ("", None))[1]
-        if bits is not None and all(d >= 0 for d in dims):
+        if len(dims) > MAX_DIMS and len(model.problems) < MAX_LISTED:
+            model.problems.append(f"tensor {name[:100]!r} has more than {MAX_DIMS} dimensions")
+        elif bits is not None and all(d >= 0 for d in dims):
             count = 1
             for d in dims:
                 count *= d
@@ -403,14 +424,16 @@ def _summary(model: Model) -> dict[str, Any]:
     warnings = [
         "ONNX model: a computation graph run by an ONNX runtime. Nothing was loaded or run."
     ]
-    if model.custom_ops:
-        local = any(op in model.functions for op in model.custom_ops)
-        named = ", ".join(sorted(model.custom_ops)[:20])
+    local = sorted(op for op in model.custom_ops if op in model.functions)
+    outside = sorted(op for op in model.custom_ops if op not in model.functions)
+    if outside:
         warnings.append(
-            f"CUSTOM OPS: {named}. Ops outside the standard ONNX domains need code from"
-            " outside the model (a custom-op library) to run; find out what provides them."
-            + (" Some are defined by functions inside the model." if local else "")
+            f"CUSTOM OPS: {', '.join(outside[:20])}. Ops outside the standard ONNX domains need"
+            " code from outside the model (a custom-op library) to run; find out what provides"
+            " them."
         )
+    if local:
+        warnings.append(f"Ops defined by functions inside the model: {', '.join(local[:20])}.")
     if model.problems:
         warnings.append(
             "EXTERNAL DATA OUTSIDE THE MODEL'S FOLDER: loading this model would read files the"

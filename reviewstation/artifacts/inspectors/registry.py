@@ -220,13 +220,13 @@ def _with_container(summary: Summary, container: str, warnings: list[str]) -> Su
 
 def _hdf5(s: Sniffed) -> Summary:
     summary = keras.inspect_hdf5(s.stream, s.size)
-    summary["kind"] = "weights" if s.ext in (".h5", ".hdf5", ".keras") else "other"
+    summary["kind"] = kind_guess(s.name)
     return summary
 
 
 def kind_guess(name: str) -> str:
     ext = extension(name)
-    if ext in (".safetensors", ".gguf", *WEIGHT_EXTENSIONS):
+    if ext in (".safetensors", ".gguf", ".onnx", ".keras", ".h5", *WEIGHT_EXTENSIONS):
         return "weights"
     if ext == ".eval":
         return "eval_log"

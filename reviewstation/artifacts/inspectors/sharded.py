@@ -97,7 +97,7 @@ def inspect(stream: BinaryIO, size: int, name: str) -> dict[str, Any] | None:
     )
     return {
         "format": "sharded-index",
-        "kind": "weights",
+        "kind": "config",
         "checkpoint": checkpoint,
         "shards": [
             {"name": shard[:400], "tensors": count}

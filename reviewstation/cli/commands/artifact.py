@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.catalog import KINDS, Artifact
@@ -19,13 +20,15 @@ from reviewstation.artifacts.inspection import (
     SafetensorsSummary,
     TextPreview,
 )
-from reviewstation.artifacts.references import ReferenceCheck
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.cli.progress import Meter
 from reviewstation.reviews.service import get_review
 from reviewstation.storage import read_bounded
 from reviewstation.text import counted
+
+if TYPE_CHECKING:
+    from reviewstation.artifacts.references import ReferenceCheck
 
 MAX_SUMS_FILE = 16 * 1024 * 1024
 MAX_KEY_FILE = 64 * 1024
@@ -344,7 +347,10 @@ def _show(args: argparse.Namespace) -> int:
         details = artifact_details(session, args.artifact)  # what the Artifacts tab shows
     artifact, events = details.artifact, details.events
     if args.json:
-        output.emit_json(artifact.to_json(custody=events))
+        shown = artifact.to_json(custody=events)
+        if details.references is not None:
+            shown["references"] = details.references.to_json()
+        output.emit_json(shown)
         return 0
     output.line(f"Artifact {artifact.id}: {artifact.path}")
     if artifact.declared_mismatch:
