@@ -1,7 +1,7 @@
 """Inspect logs as inspect_ai writes them today, summarised as inspect_ai's own reader reads them.
 
 The logs in ``fixtures/inspect-logs/current`` were written by inspect_ai 0.3.285 with its mock
-model (``generate.py`` there); ``expected.json`` is what its ``read_eval_log`` returned then,
+model (``make_logs.py`` there); ``expected.json`` is what its ``read_eval_log`` returned then,
 also for the older logs of other evaluations one folder up. inspect_ai is not a test
 dependency: the comparison is against that record.
 """

@@ -66,7 +66,7 @@ GENUINE = [
     Case(UPSTREAM / "v1.1.0-certificate", UPSTREAM_KEY, "secp384r1"),
     Case(UPSTREAM / "v1.1.0-elliptic-key", UPSTREAM_KEY, "secp384r1"),
     Case(UPSTREAM / "v1.1.0-sigstore", FULCIO, "secp256r1"),
-    # written by model_signing 1.1.1 (tests/fixtures/model-signing/generate.py)
+    # written by model_signing 1.1.1 (tests/fixtures/model-signing/make_bundles.py)
     Case(GENERATED / "files-sha256-p521", GENERATED / "keys/p521.pub.pem", "secp521r1", listed=4),
     Case(GENERATED / "files-blake2-p256", GENERATED / "keys/p256.pub.pem", "secp256r1", listed=4),
     Case(GENERATED / "files-blake3-p256", GENERATED / "keys/p256.pub.pem", "secp256r1", listed=4),
