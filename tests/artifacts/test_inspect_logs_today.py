@@ -2,14 +2,16 @@
 
 The logs in ``fixtures/inspect-logs/current`` were written by inspect_ai 0.3.285 with its mock
 model (``generate.py`` there); ``expected.json`` is what its ``read_eval_log`` returned then,
-also for the older logs of other evaluations one folder up. inspect_ai is not a test
-dependency: the comparison is against that record.
+also for the older logs of other evaluations one folder up and in ``other/`` (inspect_ai's
+own test logs). inspect_ai is not a test dependency: the comparison is against that record.
+``REVIEWSTATION_INSPECT_LOGS=FOLDER`` adds any folder described by ``generate.py --describe``.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,19 @@ from reviewstation.artifacts.inspectors.inspect_records import natural_key
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inspect-logs"
 CURRENT = FIXTURES / "current"
-EXPECTED: dict[str, dict[str, Any]] = json.loads((CURRENT / "expected.json").read_text())["logs"]
+
+
+def _expected(folder: Path) -> dict[Path, dict[str, Any]]:
+    logs = json.loads((folder / "expected.json").read_text())["logs"]
+    return {folder / name: view for name, view in logs.items()}
+
+
+# Ours, and logs of other evaluations (inspect_ai's own test logs, 2024 to 2025).
+EXPECTED = {**_expected(CURRENT), **_expected(FIXTURES / "other")}
+# Logs of any other evaluations, described by inspect_ai (``generate.py --describe FOLDER``).
+OTHER = os.environ.get("REVIEWSTATION_INSPECT_LOGS")
+if OTHER:
+    EXPECTED.update(_expected(Path(OTHER)))
 SAME_SAMPLES = (
     "tool-use.eval",
     "tool-use-chunked.eval",
@@ -48,10 +62,12 @@ def key(sample: dict[str, Any]) -> str:
     return f"{sample['id']}@{sample['epoch']}"
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_summary_is_what_inspect_ais_reader_says(name: str) -> None:
-    expected = EXPECTED[name]
-    path = CURRENT / name
+@pytest.mark.parametrize(
+    "path", sorted(EXPECTED), ids=[str(p.relative_to(p.parents[1])) for p in sorted(EXPECTED)]
+)
+def test_summary_is_what_inspect_ais_reader_says(path: Path) -> None:
+    expected = EXPECTED[path]
+    name = path.name
     summary = inspect(path, detail=False)
     view = inspect(path, detail=True)
     for got in (summary, view):
@@ -79,7 +95,7 @@ def test_summary_is_what_inspect_ais_reader_says(name: str) -> None:
     first = [key(s) for s in summary["samples"]]
     assert first == [key(s) for s in samples][: len(first)]
     assert all(s["scores"] == expected["scores"][key(s)] for s in summary["samples"])
-    if name.endswith(".eval") and not name.startswith("../"):
+    if name.endswith(".eval") and path.parent == CURRENT:
         assert summary["compression"] == "zstd"  # ZIP method 93, the release's default
 
 

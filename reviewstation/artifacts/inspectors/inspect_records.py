@@ -15,7 +15,8 @@ inspect_ai stores one sample (``ID`` in epoch ``N``) in one of two shapes, chose
 Either record may be *pooled*: model events name their input as ``input_refs`` and their wire
 request's messages as ``call.call_refs`` (``[start, end)`` ranges into ``events_data``'s
 ``messages`` and ``calls``), and strings may be ``attachment://KEY`` references into
-``attachments`` (a hash in the one-member shape, an index in the parts shape).
+``attachments`` (a hash in the one-member shape, an index in the parts shape). Some logs
+of 2025 development versions keep the pools as top-level ``message_pool`` and ``call_pool``.
 
 **The resolved record** is what the sample says once all that is undone: parts assembled,
 every range replaced by the items it names, every reference by its text, the pools and the
@@ -52,6 +53,7 @@ PART = re.compile(r"^samples/([^/]+)_epoch_(\d+)/(.+)$")
 SEQUENCES = ("messages", "events", "calls", "attachments")
 _CHUNK = re.compile(r"^(messages|events|calls|attachments)/(\d+)\.json$")
 ATTACHMENT = "attachment://"
+POOLS = ("events_data", "attachments", "message_pool", "call_pool")  # dropped once resolved
 _OLD_ATTACHMENT = "tc://"  # what inspect_ai wrote before "attachment://"
 _NUMBER = re.compile(r"(\d+)")
 
@@ -211,6 +213,11 @@ class _Resolver:
         pools = record.get("events_data")
         pools = pools if isinstance(pools, dict) else {}
         messages, calls = pools.get("messages"), pools.get("calls")
+        # Logs written during 2025 by development versions kept the pools at the top level.
+        if messages is None:
+            messages = record.get("message_pool")
+        if calls is None:
+            calls = record.get("call_pool")
         self.messages: list[Any] = messages if isinstance(messages, list) else []
         self.calls: list[Any] = calls if isinstance(calls, list) else []
         attachments = record.get("attachments")
@@ -293,7 +300,7 @@ class _Resolver:
 def resolve(record: dict[str, Any], where: str = "sample") -> tuple[dict[str, Any], list[str]]:
     """The resolved record (see the module's text) and notes on references left unresolved."""
     resolver = _Resolver(record, where)
-    out = {k: v for k, v in record.items() if k not in ("events_data", "attachments")}
+    out = {k: v for k, v in record.items() if k not in POOLS}
     if isinstance(out.get("events"), list):
         out["events"] = [resolver.event(event) for event in out["events"]]
     resolved = resolver.walk(out)
