@@ -193,3 +193,16 @@ def test_a_json_log_over_32_mib_is_read_whole(tmp_path: Path) -> None:
     assert summary["sample_count"] == copies
     assert [s["id"] for s in summary["samples"]] == ["s0", "s1", "s2", "s3", "s4"]
     assert summary["task"] == "tool_use" and summary["status"] == "success"
+
+
+def test_the_command_line_shows_status_and_each_reducer(capsys: pytest.CaptureFixture[str]) -> None:
+    from reviewstation.cli.commands.artifact import _print_inspection
+
+    _print_inspection(parse_inspection(inspect(CURRENT / "arithmetic.eval", detail=False)))
+    out = capsys.readouterr().out
+    assert "match/accuracy (mean of epochs) = 0.0" in out
+    assert "includes/accuracy (max of epochs) = 0.0" in out
+    _print_inspection(parse_inspection(inspect(CURRENT / "killed.eval", detail=False)))
+    out = capsys.readouterr().out
+    assert "Status         started" in out and "Sample count   4" in out
+    assert "WARNING: The evaluation did not finish" in out
