@@ -248,7 +248,7 @@ def stream(data: bytes, *, item_limit: int = 1 << 20) -> list[Any]:
         (b'{"a": "unterminated', "ends inside a value"),
         (b'{"s": ["abc', "ends inside a value"),
         (b'{"a": [1, 2}', "brackets do not match"),
-        (b'{"a": ' + b"[" * 100 + b"]" * 100 + b"}", "nested deeper than 64"),
+        (b'{"a": ' + b"[" * 100 + b"]" * 100 + b"}", "nested too deeply"),
         (b'{"s": [' + b"{" * 100, "nested deeper than 64"),
         (b'{"a": 1} trailing', "text follows the object"),
         (b'{"a": 1 "b": 2}', "expected ',' or '}'"),
@@ -288,10 +288,16 @@ def _random_json(rng: random.Random, depth: int = 0) -> Any:
     return {str(_random_json(rng, 9)) + str(n): _random_json(rng, depth + 1) for n in range(3)}
 
 
+@pytest.mark.parametrize("whole", [True, False], ids=["decoder", "scanner"])
 def test_valid_json_cut_into_tiny_chunks_reads_as_json_loads_does(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, whole: bool
 ) -> None:
+    """Both ways of finding a value's end: the C decoder on a growing window (from 2 bytes
+    here), and the scanner it falls back to (here for every value)."""
     monkeypatch.setattr(json_stream, "CHUNK", 3)
+    monkeypatch.setattr(json_stream, "WINDOW", 2)
+    if not whole:
+        monkeypatch.setattr(json_stream._Reader, "_whole", lambda self, limit: None)
     rng = random.Random(7)
     for _ in range(300):
         obj = {
@@ -313,6 +319,7 @@ def test_mutated_json_logs_streamed_give_a_summary_or_a_verdict(
 ) -> None:
     monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG", 0)
     monkeypatch.setattr(json_stream, "CHUNK", 64)
+    monkeypatch.setattr(json_stream, "WINDOW", 64)
     log = json.loads((CURRENT / "error.json").read_text())
     log["samples"] = log["samples"][:2]
     original = json.dumps(log).encode()
