@@ -206,3 +206,25 @@ def test_the_command_line_shows_status_and_each_reducer(capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "Status         started" in out and "Sample count   4" in out
     assert "WARNING: The evaluation did not finish" in out
+
+
+def test_evidence_pins_the_same_digest_whatever_the_shape(tmp_path: Path) -> None:
+    """Through the vault, as evidence is made: the picker's list and the digest recorded."""
+    from support.vaults import PASS, make_vault
+
+    from reviewstation.artifacts.intake import add_artifacts
+    from reviewstation.artifacts.samples import find_sample, sample_keys
+    from reviewstation.reviews.service import create_review
+    from reviewstation.vault.session import open_vault
+
+    shown = digests("tool-use.eval")
+    with open_vault(make_vault(tmp_path), PASS) as session:
+        create_review(session, title="T", developer="D", model_name="M")
+        added = add_artifacts(session, 1, [CURRENT / name for name in SAME_SAMPLES]).added
+        assert len(added) == len(SAME_SAMPLES)
+        for artifact in added:
+            keys = sample_keys(session, artifact.id)
+            assert keys == sorted(shown, key=natural_order), artifact.path
+            for wanted in ("t2@1", "t10@2"):
+                uid, digest = find_sample(session, artifact.id, wanted)
+                assert (uid, digest) == (artifact.uid, shown[wanted])

@@ -2,8 +2,10 @@
 
 For ``.json`` evaluation logs too large to parse whole: the top-level fields are parsed one at
 a time (each within a limit), and the items of the ``samples`` list are handed out one by one,
-so memory stays bounded by the largest item read, not by the file. The scanner only finds
-where each value ends (strings, escapes, bracket nesting); each value found is then parsed by
+so memory stays bounded by the largest item read, not by the file. Only where each value ends
+is found here: by the standard library's C decoder on a window of the bytes that doubles until
+the value fits (``_whole``), or, when it does not fit or is not valid, by a small scanner
+(strings, escapes, bracket nesting). Each value found is then parsed by
 ``canonical.loads_bounded``, which checks it fully. An item over its limit is skipped without
 being held in memory and reported as too large. Anything malformed (a value that does not
 end, brackets that do not match, nesting deeper than ``MAX_DEPTH``, text after the object) is
