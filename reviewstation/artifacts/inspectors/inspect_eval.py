@@ -2,8 +2,11 @@
 
 Read defensively, without the ``inspect_ai`` package: every field is optional, unknown fields
 are ignored, types are checked before use, and sizes are bounded. The summary (stored at
-import) names the task, model, dataset, solvers, scorers, status, metrics and sample count;
-the detailed view adds per-sample input, target, scores and the message transcript.
+import) names the task, model, dataset, solvers, scorers, status, metrics and sample count,
+and the first samples in natural order; the detailed view adds per-sample input, target,
+scores, the message transcript and the sample's evidence digest. Samples are read in either
+shape and resolved by ``inspect_records``; ``.json`` logs too large to parse whole are
+streamed by ``json_stream``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from reviewstation.errors import InputError
 
 MAX_HEADER = 16 * 1024 * 1024
 MAX_SUMMARIES = 4 * 1024 * 1024  # summaries.json, read at import for the first few samples
-MAX_JSON_LOG = 8 * 1024 * 1024  # parsed whole at import; larger: header fields only
+MAX_JSON_LOG = 8 * 1024 * 1024  # parsed whole at import; larger: streamed
 MAX_JSON_LOG_VIEW = 32 * 1024 * 1024  # parsed whole for the viewer
 STREAM_VIEW_BUDGET = 64 * 1024 * 1024  # characters of sample views kept from a streamed log
 SUMMARY_SAMPLES = 5
@@ -338,7 +341,7 @@ def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[st
     return summary
 
 
-def _from_log(log: Any, size: int, detail: bool) -> dict[str, Any]:
+def _from_log(log: Any, detail: bool) -> dict[str, Any]:
     if not looks_like_log(log):
         raise InputError("The JSON file is not an Inspect evaluation log.")
     summary = summarize_log(log, "json")
@@ -367,7 +370,7 @@ def inspect_json(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[s
     limit = MAX_JSON_LOG_VIEW if detail else MAX_JSON_LOG
     if size <= limit:
         log = loads_bounded(stream.read(size) or b"", "evaluation log", limit)
-        return _from_log(log, size, detail)
+        return _from_log(log, detail)
     return _streamed(stream, size, detail)
 
 
