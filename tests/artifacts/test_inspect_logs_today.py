@@ -228,3 +228,18 @@ def test_evidence_pins_the_same_digest_whatever_the_shape(tmp_path: Path) -> Non
             for wanted in ("t2@1", "t10@2"):
                 uid, digest = find_sample(session, artifact.id, wanted)
                 assert (uid, digest) == (artifact.uid, shown[wanted])
+
+
+def test_summaries_over_their_limit_give_way_to_the_samples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A log of 200k samples has summaries too large to read at import: the first samples
+    themselves are summarised instead, the same ones with the same scores."""
+    path = CURRENT / "tool-use-mixed.eval"
+    before = inspect(path, detail=False)
+    monkeypatch.setattr(inspect_eval, "MAX_SUMMARIES", 100)
+    after = inspect(path, detail=False)
+    assert any("Sample summaries were not read" in w for w in after["warnings"])
+    assert [(key(s), s["scores"]) for s in after["samples"]] == [
+        (key(s), s["scores"]) for s in before["samples"]
+    ]

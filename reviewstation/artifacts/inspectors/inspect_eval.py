@@ -333,11 +333,19 @@ def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[st
             summary["warnings"].append(f"Only the first {VIEW_SAMPLES} samples are shown.")
         return summary
     try:
-        records = _summaries(archive, names)
+        summary["samples"] = [_sample(r, False) for r in _summaries(archive, names)]
     except InputError as exc:
-        records = []
-        summary["warnings"].append(f"Sample summaries were not read: {exc}")
-    summary["samples"] = [_sample(r, False) for r in records]
+        # A large log's summaries can pass their limit: the first samples themselves are read.
+        summary["warnings"].append(
+            f"Sample summaries were not read ({exc}); the first samples were."
+        )
+        summary["samples"] = []
+        for sample in stored[:SUMMARY_SAMPLES]:
+            try:
+                record = inspect_records.read_stored(archive, sample)
+                summary["samples"].append(_view(record, sample.key, False))
+            except InputError as error:
+                summary["samples"].append({"member": sample.name, "error": str(error)})
     return summary
 
 
