@@ -175,6 +175,9 @@ def test_cyclic_attachments_resolve_once_and_end() -> None:
     assert resolved["input"] == "attachment://b" and notes == []
     assert resolved["messages"][0]["content"] == "attachment://a"
     assert inspect_records.sample_digest(record) == inspect_records.sample_digest(record)
+    # A reference to nothing is kept exactly as written, in either spelling.
+    resolved, notes = inspect_records.resolve({"id": 1, "input": "tc://zz", "attachments": {}})
+    assert resolved["input"] == "tc://zz" and "(zz)" in notes[0]
 
 
 def test_references_that_multiply_a_sample_are_refused() -> None:

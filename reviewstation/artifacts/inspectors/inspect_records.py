@@ -174,6 +174,7 @@ def _assemble(archive: zipfile.ZipFile, sample: StoredSample) -> dict[str, Any]:
             items.extend(chunk)
         sequences[sequence] = items
     refs = record.pop("message_refs", [])
+    record.pop("sequences", None)  # a description of the parts, dropped as inspect_ai's viewer does
     record["messages"] = _expand(refs, sequences["messages"], f"sample {sample.key}'s messages")
     record["events"] = sequences["events"]
     record["events_data"] = {"messages": sequences["messages"], "calls": sequences["calls"]}
@@ -261,11 +262,12 @@ class _Resolver:
         return event
 
     def text(self, value: str) -> str:
-        if value.startswith(_OLD_ATTACHMENT):
-            value = ATTACHMENT + value[len(_OLD_ATTACHMENT) :]
-        if not value.startswith(ATTACHMENT):
+        if value.startswith(ATTACHMENT):
+            key = value[len(ATTACHMENT) :]
+        elif value.startswith(_OLD_ATTACHMENT):
+            key = value[len(_OLD_ATTACHMENT) :]
+        else:
             return value
-        key = value[len(ATTACHMENT) :]
         found = self.attachments.get(key)
         if not isinstance(found, str):
             self.dangling.add(key[:100])
