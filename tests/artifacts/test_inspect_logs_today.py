@@ -243,3 +243,22 @@ def test_summaries_over_their_limit_give_way_to_the_samples(
     assert [(key(s), s["scores"]) for s in after["samples"]] == [
         (key(s), s["scores"]) for s in before["samples"]
     ]
+
+
+def test_evidence_from_a_streamed_json_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``.json`` log over the whole-parse limit is listed and searched sample by sample,
+    from the encrypted store, with the same keys and digests."""
+    from support.vaults import PASS, make_vault
+
+    from reviewstation.artifacts import samples
+    from reviewstation.artifacts.intake import add_artifacts
+    from reviewstation.reviews.service import create_review
+    from reviewstation.vault.session import open_vault
+
+    shown = digests("tool-use.eval")
+    monkeypatch.setattr(samples, "MAX_JSON_LOG_VIEW", 1000)
+    with open_vault(make_vault(tmp_path), PASS) as session:
+        create_review(session, title="T", developer="D", model_name="M")
+        (artifact,) = add_artifacts(session, 1, [CURRENT / "tool-use-converted.json"]).added
+        assert samples.sample_keys(session, artifact.id) == sorted(shown, key=natural_order)
+        assert samples.find_sample(session, artifact.id, "t11@2")[1] == shown["t11@2"]
