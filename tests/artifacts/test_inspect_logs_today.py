@@ -262,3 +262,35 @@ def test_evidence_from_a_streamed_json_log(tmp_path: Path, monkeypatch: pytest.M
         (artifact,) = add_artifacts(session, 1, [CURRENT / "tool-use-converted.json"]).added
         assert samples.sample_keys(session, artifact.id) == sorted(shown, key=natural_order)
         assert samples.find_sample(session, artifact.id, "t11@2")[1] == shown["t11@2"]
+
+
+def test_a_streamed_log_is_read_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Peak memory stays near one sample and one read chunk, not the file's size."""
+    import tracemalloc
+
+    log = json.loads((CURRENT / "tool-use-converted.json").read_text())
+    template = log["samples"][0]
+    log["samples"] = [{**template, "id": f"s{n}"} for n in range(500)]
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(log))
+    size = path.stat().st_size
+    assert size > 7 * 1024 * 1024
+    monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG", 1000)
+    monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG_VIEW", 1000)
+    monkeypatch.setattr(inspect_eval, "STREAM_VIEW_BUDGET", 200_000)
+    for detail in (False, True):
+        with path.open("rb") as stream:
+            tracemalloc.start()
+            try:
+                summary = inspect_eval.inspect_json(stream, size, detail=detail)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+        assert summary["sample_count"] == 500
+        assert peak < 5 * 1024 * 1024, peak  # the file: over 7 MiB
+    # The view kept what its budget allows, in order, and says so.
+    shown = summary["samples"]
+    assert 0 < len(shown) < 100 and [s["id"] for s in shown] == [f"s{n}" for n in range(len(shown))]
+    assert f"Only the first {len(shown)} samples are shown." in summary["warnings"]

@@ -386,12 +386,14 @@ def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
     """A log too large to parse whole, read field by field and sample by sample.
 
     Memory holds one sample at a time plus the views kept: the first samples in natural
-    order, within ``STREAM_VIEW_BUDGET`` characters."""
+    order, within ``STREAM_VIEW_BUDGET`` characters (twice that between trims). Once the
+    views are cut, a later sample that sorts after the last one kept is not resolved."""
     log: dict[str, Any] = {}
     keep = VIEW_SAMPLES if detail else SUMMARY_SAMPLES
-    kept: list[tuple[tuple[Any, ...], int, dict[str, Any]]] = []
+    kept: list[_Kept] = []
+    held = 0  # characters of the views in ``kept``
     count = 0
-    worst: tuple[Any, ...] | None = None  # the last view kept, once ``keep`` are kept
+    worst: tuple[Any, ...] | None = None  # the last view kept, once views were cut
     skipped: list[str] = []
     for part in json_stream.read_object(
         stream, size, field_limit=MAX_HEADER, item_limit=MAX_SAMPLE, streamed="samples"
@@ -414,18 +416,22 @@ def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
         else:
             order = sample_order(part.value)
             if worst is not None and (order, part.index) > worst:
-                continue  # after the first ``keep``: not shown, so not resolved
+                continue  # sorts after every view kept: not shown, so not resolved
             view = _safe_view(part.value, part.index, detail)
-        kept.append((order, part.index, view))
-        if len(kept) >= 2 * keep:
-            kept = _trim(kept, keep)
-            worst = (kept[-1][0], kept[-1][1]) if len(kept) == keep else None
+        chars = len(json.dumps(view, ensure_ascii=False))
+        kept.append((order, part.index, view, chars))
+        held += chars
+        if len(kept) >= 2 * keep or held > 2 * STREAM_VIEW_BUDGET:
+            kept, cut = _trim(kept, keep)
+            held = sum(k[3] for k in kept)
+            if cut:
+                worst = (kept[-1][0], kept[-1][1])
     if not looks_like_log(log):
         raise InputError("The JSON file is not an Inspect evaluation log.")
-    kept = _trim(kept, keep)
+    kept, _ = _trim(kept, keep)
     summary = summarize_log(log, "json")
     summary["sample_count"] = count
-    summary["samples"] = [view for _, _, view in kept]
+    summary["samples"] = [k[2] for k in kept]
     summary["container"] = "json-streamed"
     summary["warnings"].extend(skipped)
     if detail and len(kept) < count:
@@ -433,14 +439,16 @@ def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
     return summary
 
 
-def _trim(
-    kept: list[tuple[tuple[Any, ...], int, dict[str, Any]]], keep: int
-) -> list[tuple[tuple[Any, ...], int, dict[str, Any]]]:
-    """The first ``keep`` views in natural order, within ``STREAM_VIEW_BUDGET`` characters."""
-    kept = sorted(kept, key=lambda k: (k[0], k[1]))[:keep]
+_Kept = tuple[tuple[Any, ...], int, dict[str, Any], int]  # order, index, view, characters
+
+
+def _trim(kept: list[_Kept], keep: int) -> tuple[list[_Kept], bool]:
+    """The first ``keep`` views in natural order within ``STREAM_VIEW_BUDGET`` characters
+    (at least one), and whether any was cut."""
+    ordered = sorted(kept, key=lambda k: (k[0], k[1]))
     total = 0
-    for index, (_, _, view) in enumerate(kept):
-        total += len(json.dumps(view, ensure_ascii=False))
+    for index, item in enumerate(ordered[:keep]):
+        total += item[3]
         if total > STREAM_VIEW_BUDGET and index > 0:
-            return kept[:index]
-    return kept
+            return ordered[:index], True
+    return ordered[:keep], len(ordered) > keep
