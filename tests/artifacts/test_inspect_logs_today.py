@@ -294,3 +294,16 @@ def test_a_streamed_log_is_read_in_bounded_memory(
     shown = summary["samples"]
     assert 0 < len(shown) < 100 and [s["id"] for s in shown] == [f"s{n}" for n in range(len(shown))]
     assert f"Only the first {len(shown)} samples are shown." in summary["warnings"]
+
+
+def test_journal_summaries_are_read_within_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A killed run has only its journal; past the budget its first samples are read."""
+    path = CURRENT / "killed.eval"
+    before = inspect(path, detail=False)
+    assert [key(s) for s in before["samples"]] == ["1@1", "2@1", "3@1", "4@1"]
+    monkeypatch.setattr(inspect_eval, "MAX_SUMMARIES", 2000)
+    after = inspect(path, detail=False)
+    assert any("journal's summaries add up to over 2000" in w for w in after["warnings"])
+    assert [(key(s), s["scores"]) for s in after["samples"]] == [
+        (key(s), s["scores"]) for s in before["samples"]
+    ]

@@ -262,7 +262,11 @@ def _summaries(archive: zipfile.ZipFile, names: list[str]) -> list[dict[str, Any
     if not isinstance(records, list):
         records = []
         journal = [n for n in names if n.startswith("_journal/summaries/")]
-        for name in sorted(journal, key=natural_key)[:1000]:
+        budget = MAX_SUMMARIES  # for all of them together: the order needs every one
+        for name in sorted(journal, key=natural_key):
+            budget -= archive.getinfo(name).file_size
+            if budget < 0:
+                raise InputError(f"the journal's summaries add up to over {MAX_SUMMARIES} bytes")
             records.extend(_list(_json_member(archive, name, MAX_SUMMARIES)))
     found = [r for r in records if isinstance(r, dict)]
     return sorted(found, key=sample_order)[:SUMMARY_SAMPLES]
