@@ -307,3 +307,21 @@ def test_journal_summaries_are_read_within_one_budget(monkeypatch: pytest.Monkey
     assert [(key(s), s["scores"]) for s in after["samples"]] == [
         (key(s), s["scores"]) for s in before["samples"]
     ]
+
+
+def test_a_sample_too_large_to_read_whole_still_shows_its_conversation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stored as parts, a sample over the limit (one of 337k events has been seen) is shown
+    without its events and calls, said so, and without a digest, which needs all of it."""
+    path = CURRENT / "tool-use-chunked.eval"
+    whole = {key(s): s for s in inspect(path, detail=True)["samples"]}
+    monkeypatch.setattr(inspect_records, "MAX_SAMPLE", 6000)  # events/0.json is 9,479 bytes
+    light = {key(s): s for s in inspect(path, detail=True)["samples"]}
+    assert light.keys() == whole.keys()
+    for sample_key, sample in light.items():
+        assert "digest" not in sample
+        assert sample["messages"] == whole[sample_key]["messages"] and sample["messages"]
+        assert sample["scores"] == whole[sample_key]["scores"]
+        assert "events and model calls were not read" in sample["notes"][-1]
+        assert "add up to more than 6000 bytes" in sample["notes"][-1]

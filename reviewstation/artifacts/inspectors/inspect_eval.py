@@ -296,15 +296,40 @@ def _status(summary: dict[str, Any], log: dict[str, Any]) -> None:
         summary["warnings"].append("The log is marked invalidated.")
 
 
-def _view(record: dict[str, Any], key: str, detail: bool) -> dict[str, Any]:
-    """A sample for display, from its resolved record (pools and attachments undone)."""
+def _view(record: dict[str, Any], key: str, detail: bool, *, whole: bool = True) -> dict[str, Any]:
+    """A sample for display, from its resolved record (pools and attachments undone); with
+    its digest when the record is ``whole``."""
     resolved, notes = inspect_records.resolve(record, f"sample {key}")
     out = _sample(resolved, detail)
     if detail:
-        out["digest"] = inspect_records.digest(resolved)
+        if whole:
+            out["digest"] = inspect_records.digest(resolved)
         if notes:
             out["notes"] = notes
     return out
+
+
+def _stored_view(archive: zipfile.ZipFile, sample: inspect_records.StoredSample) -> dict[str, Any]:
+    """The detailed view of one stored sample, or what could not be read of it."""
+    try:
+        return _view(inspect_records.read_stored(archive, sample), sample.key, True)
+    except inspect_records.TooLarge as exc:
+        if sample.member is not None:
+            return {"member": sample.name, "error": str(exc)}
+        # Stored as parts: its conversation can still be shown without its events.
+        try:
+            record = inspect_records.read_stored(archive, sample, without=("events", "calls"))
+            view = _view(record, sample.key, True, whole=False)
+        except InputError:
+            return {"member": sample.name, "error": str(exc)}
+        view["notes"] = [
+            *view.get("notes", []),
+            f"{exc} Its events and model calls were not read: the messages are shown, and"
+            " it has no evidence digest here.",
+        ]
+        return view
+    except InputError as exc:
+        return {"member": sample.name, "error": str(exc)}
 
 
 def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
@@ -327,11 +352,7 @@ def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[st
     if detail:
         samples: list[dict[str, Any]] = []
         for sample in stored[:VIEW_SAMPLES]:
-            try:
-                record = inspect_records.read_stored(archive, sample)
-                samples.append(_view(record, sample.key, True))
-            except InputError as exc:
-                samples.append({"member": sample.name, "error": str(exc)})
+            samples.append(_stored_view(archive, sample))
         summary["samples"] = samples
         if len(stored) > VIEW_SAMPLES:
             summary["warnings"].append(f"Only the first {VIEW_SAMPLES} samples are shown.")

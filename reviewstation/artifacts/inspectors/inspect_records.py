@@ -120,22 +120,39 @@ def _json(archive: zipfile.ZipFile, name: str, limit: int) -> Any:
     return loads_bounded(ziparchive.read_member(archive, info, limit), f"log member {name}", limit)
 
 
-def read_stored(archive: zipfile.ZipFile, sample: StoredSample) -> dict[str, Any]:
-    """The sample's record as stored: the member, or the parts assembled into one record."""
+class TooLarge(InputError):
+    """A sample (its member, or its parts together) over ``MAX_SAMPLE``."""
+
+
+def read_stored(
+    archive: zipfile.ZipFile, sample: StoredSample, *, without: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The sample's record as stored: the member, or the parts assembled into one record.
+
+    ``without`` names sequences of a sample stored as parts that are left unread (empty):
+    for showing the conversation of a sample too large to read whole. Such a record is
+    not the sample, and has no digest."""
     if sample.member is not None:
+        info = archive.getinfo(sample.member)
+        if info.file_size > MAX_SAMPLE:
+            raise TooLarge(
+                f"The sample {sample.key} is {info.file_size} bytes (limit {MAX_SAMPLE})."
+            )
         record = _json(archive, sample.member, MAX_SAMPLE)
         if not isinstance(record, dict):
             raise InputError(f"The sample {sample.key} is not a JSON object.")
         return record
-    return _assemble(archive, sample)
+    return _assemble(archive, sample, without)
 
 
-def _assemble(archive: zipfile.ZipFile, sample: StoredSample) -> dict[str, Any]:
+def _assemble(
+    archive: zipfile.ZipFile, sample: StoredSample, without: tuple[str, ...]
+) -> dict[str, Any]:
     prefix = sample.name
     chunks: dict[str, list[tuple[int, str]]] = {sequence: [] for sequence in SEQUENCES}
     for name in sample.parts:
         match = _CHUNK.match(name[len(prefix) :])
-        if match:
+        if match and match.group(1) not in without:
             chunks[match.group(1)].append((int(match.group(2)), name))
     if sum(len(found) for found in chunks.values()) > MAX_PARTS:
         raise InputError(f"The sample {sample.key} has more than {MAX_PARTS} parts.")
@@ -144,7 +161,7 @@ def _assemble(archive: zipfile.ZipFile, sample: StoredSample) -> dict[str, Any]:
     def part(name: str) -> Any:
         info = archive.getinfo(name)
         if info.file_size > budget[0]:
-            raise InputError(
+            raise TooLarge(
                 f"The parts of sample {sample.key} add up to more than {MAX_SAMPLE} bytes."
             )
         budget[0] -= info.file_size
