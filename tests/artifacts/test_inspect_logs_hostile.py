@@ -348,3 +348,20 @@ def test_mutated_json_logs_streamed_give_a_summary_or_a_verdict(
     assert all("\n" not in m for m in messages)
     verdicts = len(messages)
     assert 0 < verdicts < 300
+
+
+def test_odd_ids_and_epochs_in_names_cost_nothing() -> None:
+    """Digit runs of any length order without conversion; an epoch past 9 digits is not a
+    sample name; non-ASCII digits are text."""
+    long = "9" * 5000
+    names = [
+        f"samples/{long}_epoch_1.json",
+        "samples/10_epoch_1.json",
+        "samples/2_epoch_1.json",
+        "samples/002_epoch_1.json",
+        "samples/x²_epoch_1.json",
+        "samples/1_epoch_" + "1" * 5000 + ".json",
+        "samples/3_epoch_1/sample.json",
+    ]
+    keys = [s.key for s in inspect_records.stored_samples(names)]
+    assert keys == ["002@1", "2@1", "3@1", "10@1", f"{long}@1", "x²@1"]

@@ -48,23 +48,27 @@ from reviewstation.errors import InputError
 MAX_SAMPLE = 32 * 1024 * 1024  # one member, or all parts of one sample together
 MAX_PARTS = 10_000  # chunks of one sample
 MAX_RESOLVED = 256 * 1024 * 1024  # characters a record may grow by when resolved
-MEMBER = re.compile(r"^samples/([^/]+)_epoch_(\d+)\.json$")
-PART = re.compile(r"^samples/([^/]+)_epoch_(\d+)/(.+)$")
+MEMBER = re.compile(r"^samples/([^/]+)_epoch_([0-9]{1,9})\.json$")
+PART = re.compile(r"^samples/([^/]+)_epoch_([0-9]{1,9})/(.+)$")
 SEQUENCES = ("messages", "events", "calls", "attachments")
 _CHUNK = re.compile(r"^(messages|events|calls|attachments)/(\d+)\.json$")
 ATTACHMENT = "attachment://"
 POOLS = ("events_data", "attachments", "message_pool", "call_pool")  # dropped once resolved
 _OLD_ATTACHMENT = "tc://"  # what inspect_ai wrote before "attachment://"
-_NUMBER = re.compile(r"(\d+)")
+_NUMBER = re.compile(r"([0-9]+)")  # ASCII digits only: "²" is text
 
 
-def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
-    """Order ids as people count: ``1, 2, …, 10`` and ``t2`` before ``t10``."""
-    return tuple(
-        (0, int(part), part) if part.isdigit() else (1, 0, part)
-        for part in _NUMBER.split(text)
-        if part
-    )
+def natural_key(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """Order ids as people count: ``1, 2, …, 10`` and ``t2`` before ``t10``. Numbers compare
+    by their digits (length, then text), so a run of any length costs no conversion."""
+    key = []
+    for part in _NUMBER.split(text):
+        if part.isascii() and part.isdigit():
+            digits = part.lstrip("0") or "0"
+            key.append((0, len(digits), digits, part))
+        elif part:
+            key.append((1, 0, part, ""))
+    return tuple(key)
 
 
 @dataclass(frozen=True)
