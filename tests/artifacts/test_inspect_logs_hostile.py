@@ -175,6 +175,9 @@ def test_cyclic_attachments_resolve_once_and_end() -> None:
     assert resolved["input"] == "attachment://b" and notes == []
     assert resolved["messages"][0]["content"] == "attachment://a"
     assert inspect_records.sample_digest(record) == inspect_records.sample_digest(record)
+    # A reference to nothing is kept exactly as written, in either spelling.
+    resolved, notes = inspect_records.resolve({"id": 1, "input": "tc://zz", "attachments": {}})
+    assert resolved["input"] == "tc://zz" and "(zz)" in notes[0]
 
 
 def test_references_that_multiply_a_sample_are_refused() -> None:
@@ -248,7 +251,7 @@ def stream(data: bytes, *, item_limit: int = 1 << 20) -> list[Any]:
         (b'{"a": "unterminated', "ends inside a value"),
         (b'{"s": ["abc', "ends inside a value"),
         (b'{"a": [1, 2}', "brackets do not match"),
-        (b'{"a": ' + b"[" * 100 + b"]" * 100 + b"}", "nested deeper than 64"),
+        (b'{"a": ' + b"[" * 100 + b"]" * 100 + b"}", "nested too deeply"),
         (b'{"s": [' + b"{" * 100, "nested deeper than 64"),
         (b'{"a": 1} trailing', "text follows the object"),
         (b'{"a": 1 "b": 2}', "expected ',' or '}'"),
@@ -288,10 +291,16 @@ def _random_json(rng: random.Random, depth: int = 0) -> Any:
     return {str(_random_json(rng, 9)) + str(n): _random_json(rng, depth + 1) for n in range(3)}
 
 
+@pytest.mark.parametrize("whole", [True, False], ids=["decoder", "scanner"])
 def test_valid_json_cut_into_tiny_chunks_reads_as_json_loads_does(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, whole: bool
 ) -> None:
+    """Both ways of finding a value's end: the C decoder on a growing window (from 2 bytes
+    here), and the scanner it falls back to (here for every value)."""
     monkeypatch.setattr(json_stream, "CHUNK", 3)
+    monkeypatch.setattr(json_stream, "WINDOW", 2)
+    if not whole:
+        monkeypatch.setattr(json_stream._Reader, "_whole", lambda self, limit: None)
     rng = random.Random(7)
     for _ in range(300):
         obj = {
@@ -313,6 +322,7 @@ def test_mutated_json_logs_streamed_give_a_summary_or_a_verdict(
 ) -> None:
     monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG", 0)
     monkeypatch.setattr(json_stream, "CHUNK", 64)
+    monkeypatch.setattr(json_stream, "WINDOW", 64)
     log = json.loads((CURRENT / "error.json").read_text())
     log["samples"] = log["samples"][:2]
     original = json.dumps(log).encode()
@@ -338,3 +348,20 @@ def test_mutated_json_logs_streamed_give_a_summary_or_a_verdict(
     assert all("\n" not in m for m in messages)
     verdicts = len(messages)
     assert 0 < verdicts < 300
+
+
+def test_odd_ids_and_epochs_in_names_cost_nothing() -> None:
+    """Digit runs of any length order without conversion; an epoch past 9 digits is not a
+    sample name; non-ASCII digits are text."""
+    long = "9" * 5000
+    names = [
+        f"samples/{long}_epoch_1.json",
+        "samples/10_epoch_1.json",
+        "samples/2_epoch_1.json",
+        "samples/002_epoch_1.json",
+        "samples/x²_epoch_1.json",
+        "samples/1_epoch_" + "1" * 5000 + ".json",
+        "samples/3_epoch_1/sample.json",
+    ]
+    keys = [s.key for s in inspect_records.stored_samples(names)]
+    assert keys == ["002@1", "2@1", "3@1", "10@1", f"{long}@1", "x²@1"]

@@ -2,8 +2,11 @@
 
 Read defensively, without the ``inspect_ai`` package: every field is optional, unknown fields
 are ignored, types are checked before use, and sizes are bounded. The summary (stored at
-import) names the task, model, dataset, solvers, scorers, status, metrics and sample count;
-the detailed view adds per-sample input, target, scores and the message transcript.
+import) names the task, model, dataset, solvers, scorers, status, metrics and sample count,
+and the first samples in natural order; the detailed view adds per-sample input, target,
+scores, the message transcript and the sample's evidence digest. Samples are read in either
+shape and resolved by ``inspect_records``; ``.json`` logs too large to parse whole are
+streamed by ``json_stream``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from reviewstation.errors import InputError
 
 MAX_HEADER = 16 * 1024 * 1024
 MAX_SUMMARIES = 4 * 1024 * 1024  # summaries.json, read at import for the first few samples
-MAX_JSON_LOG = 8 * 1024 * 1024  # parsed whole at import; larger: header fields only
+MAX_JSON_LOG = 8 * 1024 * 1024  # parsed whole at import; larger: streamed
 MAX_JSON_LOG_VIEW = 32 * 1024 * 1024  # parsed whole for the viewer
 STREAM_VIEW_BUDGET = 64 * 1024 * 1024  # characters of sample views kept from a streamed log
 SUMMARY_SAMPLES = 5
@@ -259,7 +262,11 @@ def _summaries(archive: zipfile.ZipFile, names: list[str]) -> list[dict[str, Any
     if not isinstance(records, list):
         records = []
         journal = [n for n in names if n.startswith("_journal/summaries/")]
-        for name in sorted(journal, key=natural_key)[:1000]:
+        budget = MAX_SUMMARIES  # for all of them together: the order needs every one
+        for name in sorted(journal, key=natural_key):
+            budget -= archive.getinfo(name).file_size
+            if budget < 0:
+                raise InputError(f"the journal's summaries add up to over {MAX_SUMMARIES} bytes")
             records.extend(_list(_json_member(archive, name, MAX_SUMMARIES)))
     found = [r for r in records if isinstance(r, dict)]
     return sorted(found, key=sample_order)[:SUMMARY_SAMPLES]
@@ -289,15 +296,40 @@ def _status(summary: dict[str, Any], log: dict[str, Any]) -> None:
         summary["warnings"].append("The log is marked invalidated.")
 
 
-def _view(record: dict[str, Any], key: str, detail: bool) -> dict[str, Any]:
-    """A sample for display, from its resolved record (pools and attachments undone)."""
+def _view(record: dict[str, Any], key: str, detail: bool, *, whole: bool = True) -> dict[str, Any]:
+    """A sample for display, from its resolved record (pools and attachments undone); with
+    its digest when the record is ``whole``."""
     resolved, notes = inspect_records.resolve(record, f"sample {key}")
     out = _sample(resolved, detail)
     if detail:
-        out["digest"] = inspect_records.digest(resolved)
+        if whole:
+            out["digest"] = inspect_records.digest(resolved)
         if notes:
             out["notes"] = notes
     return out
+
+
+def _stored_view(archive: zipfile.ZipFile, sample: inspect_records.StoredSample) -> dict[str, Any]:
+    """The detailed view of one stored sample, or what could not be read of it."""
+    try:
+        return _view(inspect_records.read_stored(archive, sample), sample.key, True)
+    except inspect_records.TooLarge as exc:
+        if sample.member is not None:
+            return {"member": sample.name, "error": str(exc)}
+        # Stored as parts: its conversation can still be shown without its events.
+        try:
+            record = inspect_records.read_stored(archive, sample, without=("events", "calls"))
+            view = _view(record, sample.key, True, whole=False)
+        except InputError:
+            return {"member": sample.name, "error": str(exc)}
+        view["notes"] = [
+            *view.get("notes", []),
+            f"{exc} Its events and model calls were not read: the messages are shown, and"
+            " it has no evidence digest here.",
+        ]
+        return view
+    except InputError as exc:
+        return {"member": sample.name, "error": str(exc)}
 
 
 def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
@@ -320,25 +352,29 @@ def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[st
     if detail:
         samples: list[dict[str, Any]] = []
         for sample in stored[:VIEW_SAMPLES]:
-            try:
-                record = inspect_records.read_stored(archive, sample)
-                samples.append(_view(record, sample.key, True))
-            except InputError as exc:
-                samples.append({"member": sample.name, "error": str(exc)})
+            samples.append(_stored_view(archive, sample))
         summary["samples"] = samples
         if len(stored) > VIEW_SAMPLES:
             summary["warnings"].append(f"Only the first {VIEW_SAMPLES} samples are shown.")
         return summary
     try:
-        records = _summaries(archive, names)
+        summary["samples"] = [_sample(r, False) for r in _summaries(archive, names)]
     except InputError as exc:
-        records = []
-        summary["warnings"].append(f"Sample summaries were not read: {exc}")
-    summary["samples"] = [_sample(r, False) for r in records]
+        # A large log's summaries can pass their limit: the first samples themselves are read.
+        summary["warnings"].append(
+            f"Sample summaries were not read ({exc}); the first samples were."
+        )
+        summary["samples"] = []
+        for sample in stored[:SUMMARY_SAMPLES]:
+            try:
+                record = inspect_records.read_stored(archive, sample)
+                summary["samples"].append(_view(record, sample.key, False))
+            except InputError as error:
+                summary["samples"].append({"member": sample.name, "error": str(error)})
     return summary
 
 
-def _from_log(log: Any, size: int, detail: bool) -> dict[str, Any]:
+def _from_log(log: Any, detail: bool) -> dict[str, Any]:
     if not looks_like_log(log):
         raise InputError("The JSON file is not an Inspect evaluation log.")
     summary = summarize_log(log, "json")
@@ -367,7 +403,7 @@ def inspect_json(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[s
     limit = MAX_JSON_LOG_VIEW if detail else MAX_JSON_LOG
     if size <= limit:
         log = loads_bounded(stream.read(size) or b"", "evaluation log", limit)
-        return _from_log(log, size, detail)
+        return _from_log(log, detail)
     return _streamed(stream, size, detail)
 
 
@@ -375,12 +411,14 @@ def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
     """A log too large to parse whole, read field by field and sample by sample.
 
     Memory holds one sample at a time plus the views kept: the first samples in natural
-    order, within ``STREAM_VIEW_BUDGET`` characters."""
+    order, within ``STREAM_VIEW_BUDGET`` characters (twice that between trims). Once the
+    views are cut, a later sample that sorts after the last one kept is not resolved."""
     log: dict[str, Any] = {}
     keep = VIEW_SAMPLES if detail else SUMMARY_SAMPLES
-    kept: list[tuple[tuple[Any, ...], int, dict[str, Any]]] = []
+    kept: list[_Kept] = []
+    held = 0  # characters of the views in ``kept``
     count = 0
-    worst: tuple[Any, ...] | None = None  # the last view kept, once ``keep`` are kept
+    worst: tuple[Any, ...] | None = None  # the last view kept, once views were cut
     skipped: list[str] = []
     for part in json_stream.read_object(
         stream, size, field_limit=MAX_HEADER, item_limit=MAX_SAMPLE, streamed="samples"
@@ -403,18 +441,22 @@ def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
         else:
             order = sample_order(part.value)
             if worst is not None and (order, part.index) > worst:
-                continue  # after the first ``keep``: not shown, so not resolved
+                continue  # sorts after every view kept: not shown, so not resolved
             view = _safe_view(part.value, part.index, detail)
-        kept.append((order, part.index, view))
-        if len(kept) >= 2 * keep:
-            kept = _trim(kept, keep)
-            worst = (kept[-1][0], kept[-1][1]) if len(kept) == keep else None
+        chars = len(json.dumps(view, ensure_ascii=False))
+        kept.append((order, part.index, view, chars))
+        held += chars
+        if len(kept) >= 2 * keep or held > 2 * STREAM_VIEW_BUDGET:
+            kept, cut = _trim(kept, keep)
+            held = sum(k[3] for k in kept)
+            if cut:
+                worst = (kept[-1][0], kept[-1][1])
     if not looks_like_log(log):
         raise InputError("The JSON file is not an Inspect evaluation log.")
-    kept = _trim(kept, keep)
+    kept, _ = _trim(kept, keep)
     summary = summarize_log(log, "json")
     summary["sample_count"] = count
-    summary["samples"] = [view for _, _, view in kept]
+    summary["samples"] = [k[2] for k in kept]
     summary["container"] = "json-streamed"
     summary["warnings"].extend(skipped)
     if detail and len(kept) < count:
@@ -422,14 +464,16 @@ def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
     return summary
 
 
-def _trim(
-    kept: list[tuple[tuple[Any, ...], int, dict[str, Any]]], keep: int
-) -> list[tuple[tuple[Any, ...], int, dict[str, Any]]]:
-    """The first ``keep`` views in natural order, within ``STREAM_VIEW_BUDGET`` characters."""
-    kept = sorted(kept, key=lambda k: (k[0], k[1]))[:keep]
+_Kept = tuple[tuple[Any, ...], int, dict[str, Any], int]  # order, index, view, characters
+
+
+def _trim(kept: list[_Kept], keep: int) -> tuple[list[_Kept], bool]:
+    """The first ``keep`` views in natural order within ``STREAM_VIEW_BUDGET`` characters
+    (at least one), and whether any was cut."""
+    ordered = sorted(kept, key=lambda k: (k[0], k[1]))
     total = 0
-    for index, (_, _, view) in enumerate(kept):
-        total += len(json.dumps(view, ensure_ascii=False))
+    for index, item in enumerate(ordered[:keep]):
+        total += item[3]
         if total > STREAM_VIEW_BUDGET and index > 0:
-            return kept[:index]
-    return kept
+            return ordered[:index], True
+    return ordered[:keep], len(ordered) > keep

@@ -15,7 +15,8 @@ inspect_ai stores one sample (``ID`` in epoch ``N``) in one of two shapes, chose
 Either record may be *pooled*: model events name their input as ``input_refs`` and their wire
 request's messages as ``call.call_refs`` (``[start, end)`` ranges into ``events_data``'s
 ``messages`` and ``calls``), and strings may be ``attachment://KEY`` references into
-``attachments`` (a hash in the one-member shape, an index in the parts shape).
+``attachments`` (a hash in the one-member shape, an index in the parts shape). Some logs
+of 2025 development versions keep the pools as top-level ``message_pool`` and ``call_pool``.
 
 **The resolved record** is what the sample says once all that is undone: parts assembled,
 every range replaced by the items it names, every reference by its text, the pools and the
@@ -47,22 +48,27 @@ from reviewstation.errors import InputError
 MAX_SAMPLE = 32 * 1024 * 1024  # one member, or all parts of one sample together
 MAX_PARTS = 10_000  # chunks of one sample
 MAX_RESOLVED = 256 * 1024 * 1024  # characters a record may grow by when resolved
-MEMBER = re.compile(r"^samples/([^/]+)_epoch_(\d+)\.json$")
-PART = re.compile(r"^samples/([^/]+)_epoch_(\d+)/(.+)$")
+MEMBER = re.compile(r"^samples/([^/]+)_epoch_([0-9]{1,9})\.json$")
+PART = re.compile(r"^samples/([^/]+)_epoch_([0-9]{1,9})/(.+)$")
 SEQUENCES = ("messages", "events", "calls", "attachments")
 _CHUNK = re.compile(r"^(messages|events|calls|attachments)/(\d+)\.json$")
 ATTACHMENT = "attachment://"
+POOLS = ("events_data", "attachments", "message_pool", "call_pool")  # dropped once resolved
 _OLD_ATTACHMENT = "tc://"  # what inspect_ai wrote before "attachment://"
-_NUMBER = re.compile(r"(\d+)")
+_NUMBER = re.compile(r"([0-9]+)")  # ASCII digits only: "²" is text
 
 
-def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
-    """Order ids as people count: ``1, 2, …, 10`` and ``t2`` before ``t10``."""
-    return tuple(
-        (0, int(part), part) if part.isdigit() else (1, 0, part)
-        for part in _NUMBER.split(text)
-        if part
-    )
+def natural_key(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """Order ids as people count: ``1, 2, …, 10`` and ``t2`` before ``t10``. Numbers compare
+    by their digits (length, then text), so a run of any length costs no conversion."""
+    key = []
+    for part in _NUMBER.split(text):
+        if part.isascii() and part.isdigit():
+            digits = part.lstrip("0") or "0"
+            key.append((0, len(digits), digits, part))
+        elif part:
+            key.append((1, 0, part, ""))
+    return tuple(key)
 
 
 @dataclass(frozen=True)
@@ -118,22 +124,39 @@ def _json(archive: zipfile.ZipFile, name: str, limit: int) -> Any:
     return loads_bounded(ziparchive.read_member(archive, info, limit), f"log member {name}", limit)
 
 
-def read_stored(archive: zipfile.ZipFile, sample: StoredSample) -> dict[str, Any]:
-    """The sample's record as stored: the member, or the parts assembled into one record."""
+class TooLarge(InputError):
+    """A sample (its member, or its parts together) over ``MAX_SAMPLE``."""
+
+
+def read_stored(
+    archive: zipfile.ZipFile, sample: StoredSample, *, without: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The sample's record as stored: the member, or the parts assembled into one record.
+
+    ``without`` names sequences of a sample stored as parts that are left unread (empty):
+    for showing the conversation of a sample too large to read whole. Such a record is
+    not the sample, and has no digest."""
     if sample.member is not None:
+        info = archive.getinfo(sample.member)
+        if info.file_size > MAX_SAMPLE:
+            raise TooLarge(
+                f"The sample {sample.key} is {info.file_size} bytes (limit {MAX_SAMPLE})."
+            )
         record = _json(archive, sample.member, MAX_SAMPLE)
         if not isinstance(record, dict):
             raise InputError(f"The sample {sample.key} is not a JSON object.")
         return record
-    return _assemble(archive, sample)
+    return _assemble(archive, sample, without)
 
 
-def _assemble(archive: zipfile.ZipFile, sample: StoredSample) -> dict[str, Any]:
+def _assemble(
+    archive: zipfile.ZipFile, sample: StoredSample, without: tuple[str, ...]
+) -> dict[str, Any]:
     prefix = sample.name
     chunks: dict[str, list[tuple[int, str]]] = {sequence: [] for sequence in SEQUENCES}
     for name in sample.parts:
         match = _CHUNK.match(name[len(prefix) :])
-        if match:
+        if match and match.group(1) not in without:
             chunks[match.group(1)].append((int(match.group(2)), name))
     if sum(len(found) for found in chunks.values()) > MAX_PARTS:
         raise InputError(f"The sample {sample.key} has more than {MAX_PARTS} parts.")
@@ -142,7 +165,7 @@ def _assemble(archive: zipfile.ZipFile, sample: StoredSample) -> dict[str, Any]:
     def part(name: str) -> Any:
         info = archive.getinfo(name)
         if info.file_size > budget[0]:
-            raise InputError(
+            raise TooLarge(
                 f"The parts of sample {sample.key} add up to more than {MAX_SAMPLE} bytes."
             )
         budget[0] -= info.file_size
@@ -172,6 +195,7 @@ def _assemble(archive: zipfile.ZipFile, sample: StoredSample) -> dict[str, Any]:
             items.extend(chunk)
         sequences[sequence] = items
     refs = record.pop("message_refs", [])
+    record.pop("sequences", None)  # a description of the parts, dropped as inspect_ai's viewer does
     record["messages"] = _expand(refs, sequences["messages"], f"sample {sample.key}'s messages")
     record["events"] = sequences["events"]
     record["events_data"] = {"messages": sequences["messages"], "calls": sequences["calls"]}
@@ -211,6 +235,11 @@ class _Resolver:
         pools = record.get("events_data")
         pools = pools if isinstance(pools, dict) else {}
         messages, calls = pools.get("messages"), pools.get("calls")
+        # Logs written during 2025 by development versions kept the pools at the top level.
+        if messages is None:
+            messages = record.get("message_pool")
+        if calls is None:
+            calls = record.get("call_pool")
         self.messages: list[Any] = messages if isinstance(messages, list) else []
         self.calls: list[Any] = calls if isinstance(calls, list) else []
         attachments = record.get("attachments")
@@ -254,11 +283,12 @@ class _Resolver:
         return event
 
     def text(self, value: str) -> str:
-        if value.startswith(_OLD_ATTACHMENT):
-            value = ATTACHMENT + value[len(_OLD_ATTACHMENT) :]
-        if not value.startswith(ATTACHMENT):
+        if value.startswith(ATTACHMENT):
+            key = value[len(ATTACHMENT) :]
+        elif value.startswith(_OLD_ATTACHMENT):
+            key = value[len(_OLD_ATTACHMENT) :]
+        else:
             return value
-        key = value[len(ATTACHMENT) :]
         found = self.attachments.get(key)
         if not isinstance(found, str):
             self.dangling.add(key[:100])
@@ -293,7 +323,7 @@ class _Resolver:
 def resolve(record: dict[str, Any], where: str = "sample") -> tuple[dict[str, Any], list[str]]:
     """The resolved record (see the module's text) and notes on references left unresolved."""
     resolver = _Resolver(record, where)
-    out = {k: v for k, v in record.items() if k not in ("events_data", "attachments")}
+    out = {k: v for k, v in record.items() if k not in POOLS}
     if isinstance(out.get("events"), list):
         out["events"] = [resolver.event(event) for event in out["events"]]
     resolved = resolver.walk(out)

@@ -2,8 +2,10 @@
 
 For ``.json`` evaluation logs too large to parse whole: the top-level fields are parsed one at
 a time (each within a limit), and the items of the ``samples`` list are handed out one by one,
-so memory stays bounded by the largest item read, not by the file. The scanner only finds
-where each value ends (strings, escapes, bracket nesting); each value found is then parsed by
+so memory stays bounded by the largest item read, not by the file. Only where each value ends
+is found here: by the standard library's C decoder on a window of the bytes that doubles until
+the value fits (``_whole``), or, when it does not fit or is not valid, by a small scanner
+(strings, escapes, bracket nesting). Each value found is then parsed by
 ``canonical.loads_bounded``, which checks it fully. An item over its limit is skipped without
 being held in memory and reported as too large. Anything malformed (a value that does not
 end, brackets that do not match, nesting deeper than ``MAX_DEPTH``, text after the object) is
@@ -12,6 +14,7 @@ an ``InputError`` naming the byte offset.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from reviewstation.canonical import loads_bounded
 from reviewstation.errors import InputError
 
 CHUNK = 1024 * 1024
+WINDOW = 64 * 1024  # the first try at a whole value
 MAX_DEPTH = 64
 MAX_KEY = 4096
 _SPACE = b" \t\r\n"
@@ -29,6 +33,7 @@ _STRING_STOP = re.compile(rb'["\\]')
 _RUN = re.compile(rb'[^"{}\[\]]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"{}\[\]]*)*', re.DOTALL)
 _SCALAR_END = re.compile(rb"[,:\]}\s]")
 _CLOSE = {ord("}"): ord("{"), ord("]"): ord("[")}
+_DECODER = json.JSONDecoder()
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,13 @@ class _Reader:
     def fail(self, what: str) -> InputError:
         return InputError(f"The JSON log is malformed at byte {self.offset}: {what}.")
 
-    def more(self) -> bool:
-        """Drop what was consumed and read the next chunk; False at the end of the file."""
+    def more(self, amount: int = 0) -> bool:
+        """Drop what was consumed and read the next chunk (at least ``amount`` bytes when
+        the file has them); False at the end of the file."""
         if self.base + len(self.buf) >= self.size:
             return False
-        data = self.stream.read(min(CHUNK, self.size - self.base - len(self.buf))) or b""
+        wanted = min(max(CHUNK, amount), self.size - self.base - len(self.buf))
+        data = self.stream.read(wanted) or b""
         if not data:
             return False
         self.base += self.pos
@@ -92,6 +99,30 @@ class _Reader:
             raise self.fail(f"expected {byte.decode()!r}")
         self.pos += 1
 
+    def _whole(self, limit: int) -> bytes | None:
+        """The next object, list or string found by the C decoder, consumed; None (nothing
+        consumed) when it does not end within ``limit`` bytes or is not valid: the scanner
+        below then decides. The bytes are decoded as Latin-1, one character per byte, so the
+        end index is a byte offset (UTF-8 never puts JSON's ASCII syntax inside a character);
+        the value's real parse, as UTF-8, is ``loads_bounded``'s."""
+        window = WINDOW
+        while True:  # the window doubles: the attempts cost at most twice the last
+            window = min(window, limit)
+            if len(self.buf) - self.pos < window:
+                self.more(window - (len(self.buf) - self.pos))
+            text = self.buf[self.pos : self.pos + window].decode("latin-1")
+            try:
+                end = _DECODER.raw_decode(text)[1]
+            except (ValueError, RecursionError):
+                end = None
+            if end is not None:
+                raw = self.buf[self.pos : self.pos + end]
+                self.pos += end
+                return raw
+            if window >= limit or len(text) < window:  # over the limit, or the file ended
+                return None
+            window *= 2
+
     def value(self, limit: int) -> bytes | None:
         """The raw bytes of the next value, consumed; None (still consumed) if over ``limit``."""
         first = self.skip_space()
@@ -99,6 +130,10 @@ class _Reader:
             raise self.fail("the file ends where a value should be")
         if first in b",:]}":
             raise self.fail("expected a value")
+        if first in b'{["':
+            raw = self._whole(limit)
+            if raw is not None:
+                return raw
         kept: list[bytes] | None = []
         held = 0
         start = self.pos

@@ -312,7 +312,10 @@ def _print_inspection(summary: Inspection) -> None:
             output.line(f"  {name:<15}{_value(value)}")
     if isinstance(summary, InspectLog):
         for metric in summary.metrics[:20]:
-            output.line(f"  Metric         {metric.scorer}/{metric.metric} = {metric.value}")
+            name = f"{metric.scorer}/{metric.metric}"
+            if metric.reducer:
+                name += f" ({metric.reducer} of epochs)"
+            output.line(f"  Metric         {name} = {metric.value}")
     if isinstance(summary, GgufSummary):
         for key, text in (summary.chat_templates or {}).items():
             output.line(f"  Chat template  {key} ({len(text):,} characters):")
