@@ -383,3 +383,20 @@ def test_der_key_ending_in_a_whitespace_byte_is_read_whole() -> None:
         pytest.skip("no key ended in a whitespace byte")
     key = model_signing.load_public_key(der)
     assert model_signing.fingerprint(key) == hashlib.sha256(der).hexdigest()
+
+
+def test_fixtures_are_unedited() -> None:
+    """Every fixture file is as copied or generated (tests/fixtures/model-signing/SHA256SUMS)."""
+    listed = {}
+    for line in (FIXTURES / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        listed[name] = digest
+    present = {
+        str(p.relative_to(FIXTURES))
+        for folder in ("upstream", "generated", "sigstore")
+        for p in (FIXTURES / folder).rglob("*")
+        if p.is_file()
+    }
+    assert present == set(listed)
+    for name, digest in listed.items():
+        assert hashlib.sha256((FIXTURES / name).read_bytes()).hexdigest() == digest, name
