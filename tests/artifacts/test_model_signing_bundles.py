@@ -320,6 +320,8 @@ def _shard(start: int, end: int, size: int | None = 64) -> Resource:
         (140, [(0, 64), (64, 128)], "bytes 128..140 are not covered"),
         (140, [(0, 64), (60, 128), (128, 140)], "shards overlap at byte 60"),
         (140, [(0, 32), (32, 96), (96, 140)], "shard 0:32 is not 64 bytes long"),
+        (140, [(0, 140)], "shard 0:140 is not 64 bytes long"),
+        (140, [(0, 64), (64, 140)], "shard 64:140 is not 64 bytes long"),
         (140, [(0, 64), (64, 128), (128, 140), (128, 140)], "shards overlap at byte 128"),
     ],
 )
