@@ -242,6 +242,7 @@ class Run:
     import_rss: float
     export_s: float
     export_rss: float
+    export_cpu: float = 0.0
 
     @property
     def dd(self) -> float:
@@ -357,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                 rss_in,
                 float(str(exported["seconds"])),
                 rss_out,
+                float(str(exported["cpu"])),
             )
             rows.append(run)
             print(
@@ -369,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
                 f" {run.export_s:.2f} s = {run.export_ratio:.2f}x of dd (peak RSS"
                 f" {rss_out:.0f} MB)\n"
                 f"  CPU seconds (load-independent): import {run.import_cpu:.1f} (its child, with"
-                f" start-up and unlock), pipeline {run.pipeline_cpu:.1f}",
+                f" start-up and unlock), pipeline {run.pipeline_cpu:.1f}, export"
+                f" {run.export_cpu:.1f} (its child)",
                 flush=True,
             )
     finally:
