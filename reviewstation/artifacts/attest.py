@@ -116,7 +116,10 @@ def shard_gaps(size: int, shards: list[Resource]) -> str | None:
                 if start > position
                 else (f"shards overlap at byte {start}")
             )
-        if shard_size is not None and end - start != shard_size and end != size:
+        length = end - start
+        if shard_size is not None and (
+            length > shard_size or (length != shard_size and end != size)
+        ):
             return f"shard {start}:{end} is not {shard_size} bytes long"
         position = end
     if position != size:

@@ -320,6 +320,8 @@ def _shard(start: int, end: int, size: int | None = 64) -> Resource:
         (140, [(0, 64), (64, 128)], "bytes 128..140 are not covered"),
         (140, [(0, 64), (60, 128), (128, 140)], "shards overlap at byte 60"),
         (140, [(0, 32), (32, 96), (96, 140)], "shard 0:32 is not 64 bytes long"),
+        (140, [(0, 140)], "shard 0:140 is not 64 bytes long"),
+        (140, [(0, 64), (64, 140)], "shard 64:140 is not 64 bytes long"),
         (140, [(0, 64), (64, 128), (128, 140), (128, 140)], "shards overlap at byte 128"),
     ],
 )
@@ -383,3 +385,20 @@ def test_der_key_ending_in_a_whitespace_byte_is_read_whole() -> None:
         pytest.skip("no key ended in a whitespace byte")
     key = model_signing.load_public_key(der)
     assert model_signing.fingerprint(key) == hashlib.sha256(der).hexdigest()
+
+
+def test_fixtures_are_unedited() -> None:
+    """Every fixture file is as copied or generated (tests/fixtures/model-signing/SHA256SUMS)."""
+    listed = {}
+    for line in (FIXTURES / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        listed[name] = digest
+    present = {
+        str(p.relative_to(FIXTURES))
+        for folder in ("upstream", "generated", "sigstore")
+        for p in (FIXTURES / folder).rglob("*")
+        if p.is_file()
+    }
+    assert present == set(listed)
+    for name, digest in listed.items():
+        assert hashlib.sha256((FIXTURES / name).read_bytes()).hexdigest() == digest, name
