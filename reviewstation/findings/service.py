@@ -30,7 +30,7 @@ from reviewstation import markings
 from reviewstation.checklists.runs import get_run
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
-from reviewstation.findings import vers
+from reviewstation.findings import location, vers
 from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
 from reviewstation.text import check_line, check_name
@@ -88,6 +88,7 @@ EDITABLE = (
     "disclosure",
     "cve_id",
     "portion_marking",
+    *location.FIELDS,  # where in the product's source: file, lines, function, commit, repo
 )
 # Text columns stored as "" when empty (an older package's finding arrives without them).
 EMPTY_TEXT = ("affected_versions", "fixed_versions", "action_statement")
@@ -117,6 +118,12 @@ class Finding:
     disclosure: str
     cve_id: str | None
     portion_marking: str
+    file_path: str | None  # location.py: relative to the repository root
+    start_line: int | None
+    end_line: int | None
+    function_name: str | None
+    commit_id: str | None
+    repository: str | None
     author: str
     status: str
     approved_by: str | None
@@ -198,6 +205,8 @@ def revisions(conn: Connection, finding_id: int) -> list[dict[str, Any]]:
 
 def _clean(name: str, value: Any) -> Any:
     """Validate one field's new value; InputError naming the field."""
+    if name in location.FIELDS:
+        return location.clean(name, value)
     if value is None:
         return None
     if not isinstance(value, str):
@@ -272,8 +281,10 @@ def cvss_fields(vector: str | None) -> dict[str, Any]:
 
 
 def _check_disclosure(values: Mapping[str, Any]) -> None:
+    """Checks across fields of a finding's whole (merged) state."""
     if values.get("disclosure") == "cve_assigned" and not values.get("cve_id"):
         raise InputError("Disclosure 'cve_assigned' needs the CVE id.")
+    location.check(values)
 
 
 def check_vex(values: Mapping[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""What the four standard-format writers share: ordering, products, CWE names, stable ids.
+"""What the standard-format writers share: ordering, products, CWE names, stable ids.
 
 Everything here is a pure function of a :class:`PackageContent`: no clock, no randomness, no
 database. Identifiers are derived from uids and the package id, so the same content always
@@ -30,6 +30,7 @@ SARIF_MEMBER = "findings.sarif"
 CSAF_MEMBER = "vulnerabilities.csaf.json"
 OPENVEX_MEMBER = "vulnerabilities.openvex.json"
 CYCLONEDX_MEMBER = "artifacts.cdx.json"
+CVE_DIR = "cve/"  # one CVE record per eligible vulnerability finding: cve/<finding uid>.json
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"

@@ -27,7 +27,7 @@ from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.runtime.recent import RecentVaults
 from reviewstation.gui.runtime.vault_thread import SessionInfo, UnlockRequest, VaultThread
 from reviewstation.gui.widgets import theme
-from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.main_window import MainWindow, Place
 from reviewstation.gui.windows.settings_dialog import SettingsDialog
 from reviewstation.gui.windows.unlock_dialog import UnlockDialog
 
@@ -49,6 +49,9 @@ class Shell(QObject):
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.apply_theme)
         self.dialog = UnlockDialog(clipboard=self.clipboard)
         self.main_window: MainWindow | None = None
+        # Where each (vault, user) was at its last lock: window geometry, review, tab. In
+        # memory for this run only, never in the settings: no vault's name reaches the disk.
+        self.places: dict[tuple[str, str], Place] = {}
         self.done = False  # the session is closed and the vault thread has ended
         self._quitting = False
 
@@ -86,6 +89,8 @@ class Shell(QObject):
         self.idle.stop()
         self.lock_key.stop()
         self._close_dialogs()
+        window = self.main_window
+        self.places[(str(window.info.path), window.info.user)] = window.place()
         self._drop_main_window()
         self.clipboard.clear_if_ours()
         self.vault.lock()
@@ -166,6 +171,9 @@ class Shell(QObject):
         self.dialog.reset_after_unlock()
         self.dialog.hide()
         window = MainWindow(Context(self.vault, info, self.clipboard))
+        place = self.places.get((str(info.path), info.user))
+        if place is not None:
+            window.restore(place)  # as it was when locked
         window.lock_requested.connect(self.lock)
         window.quit_requested.connect(self.quit)
         window.settings_requested.connect(self.open_settings)

@@ -198,9 +198,7 @@ def _members(
         ),
     ]
     rendered = formats.render(content)
-    body.extend(
-        Member(name, STANDARD.get(name, name), len(data)) for name, data in rendered.items()
-    )
+    body.extend(Member(name, _standard(name), len(data)) for name, data in rendered.items())
     body.append(Member(REPORT, f"the report for people, marked {content.marking} on every page"))
     body.extend(
         Member(
@@ -224,6 +222,12 @@ def _members(
         *_sealing(),
     ]
     return outer + [Member(m.name, m.what, m.size, inner=True) for m in body]
+
+
+def _standard(name: str) -> str:
+    if name.startswith(formats.CVE_DIR):
+        return "a CVE JSON 5.1.1 record (CNA container) for one vulnerability finding"
+    return STANDARD.get(name, name)
 
 
 def _count(n: int, word: str) -> str:

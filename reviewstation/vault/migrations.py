@@ -458,7 +458,24 @@ def _v8_cvss_base_scores(conn: Connection) -> None:
         conn.execute("UPDATE findings SET cvss_score = ? WHERE id = ?", (score, finding_id))
 
 
-def _v9_vex_statements(conn: Connection) -> None:
+def _v9_finding_locations(conn: Connection) -> None:
+    """Where in the product's source a finding lies (findings/location.py checks the values):
+    a file relative to the repository root, its lines, the function, the commit and the
+    repository. All optional; NULL is "not recorded"."""
+    _run(
+        conn,
+        """
+        ALTER TABLE findings ADD COLUMN file_path TEXT;
+        ALTER TABLE findings ADD COLUMN start_line INTEGER CHECK (start_line >= 1);
+        ALTER TABLE findings ADD COLUMN end_line INTEGER CHECK (end_line >= start_line);
+        ALTER TABLE findings ADD COLUMN function_name TEXT;
+        ALTER TABLE findings ADD COLUMN commit_id TEXT;
+        ALTER TABLE findings ADD COLUMN repository TEXT;
+        """,
+    )
+
+
+def _v10_vex_statements(conn: Connection) -> None:
     _run(
         conn,
         """
@@ -477,7 +494,7 @@ def _v9_vex_statements(conn: Connection) -> None:
     )
 
 
-def _v10_exports_written(conn: Connection) -> None:
+def _v11_exports_written(conn: Connection) -> None:
     _run(
         conn,
         """
@@ -502,8 +519,9 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("export approval requests (two-person integrity)", _v6_export_requests),
     ("indexes for counting and filtering findings per review", _v7_findings_counts),
     ("findings: cvss_score is CVSS-B, from the vector's base metrics alone", _v8_cvss_base_scores),
-    ("findings: VEX ranges, justification and action statement", _v9_vex_statements),
-    ("package exports: when each was written (advisory revisions)", _v10_exports_written),
+    ("findings: where in the source (file, lines, function, commit)", _v9_finding_locations),
+    ("findings: VEX ranges, justification and action statement", _v10_vex_statements),
+    ("package exports: when each was written (advisory revisions)", _v11_exports_written),
 ]
 LATEST = len(MIGRATIONS)
 

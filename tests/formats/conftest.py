@@ -40,6 +40,8 @@ CVSS_HIGH = (
     "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U/MSC:H/MSI:S/MSA:S/RE:M"
 )
 CPE = "cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*"
+COMMIT = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+REPOSITORY = "https://git.example.org/foo/libfoo.git"
 AFFECTED_RANGE = "vers:pypi/>=1.0|<1.3"
 ACTION = "Do not parse untrusted archives with libfoo until a fix is released."
 LEAD2 = "second lead passphrase"
@@ -110,6 +112,12 @@ def _build(tmp: Path) -> Built:
             disclosure="sent_to_clearinghouse",
             evidence=[EvidenceRef(uids["log"])],
             links=[(run.id, "ctf.cybench")],
+            file_path="src/parse r/héap.c",
+            start_line="120",
+            end_line="134",
+            function_name="parse_header",
+            commit_id=COMMIT,
+            repository=REPOSITORY,
         )
         vuln(
             "fixed",
@@ -124,6 +132,9 @@ def _build(tmp: Path) -> Built:
             fixed_versions="vers:generic/>=3.1.1",
             disclosure="cve_assigned",
             cve_id="CVE-2026-12345",
+            file_path="widget/free.c",
+            start_line="77",
+            commit_id="abc1234",
         )
         vuln(
             "not_affected",
@@ -139,6 +150,7 @@ def _build(tmp: Path) -> Built:
             justification="vulnerable_code_not_in_execute_path",
             disclosure="vendor_notified",
             portion_marking="U",
+            function_name="convert_type",
         )
         vuln(
             "under_investigation",

@@ -141,6 +141,7 @@ READING = {
     "QPushButton:Op&en…",  # opens the finding editor, which then only shows
     "QPushButton:Refres&h",
     "QPushButton:Show &transcripts",
+    "QPushButton:Show the log's facts",
     "editor/QPushButton:Close",
     "editor/QPushButton:Cop&y text",
 }

@@ -164,7 +164,7 @@ def test_recovery_key_unlocks(qtbot: QtBot, shell: Shell, vault: SampleVault) ->
     qtbot.waitUntil(lambda: bool(dialog.error_text()), timeout=TIMEOUT)
     dialog.ui.recoveryCheck.click()
     assert dialog.error_text() == ""  # the passphrase's message does not stay
-    assert dialog.ui.secretLabel.text() == "Recovery &key:"
+    assert dialog.ui.secretLabel.text() == "R&ecovery key:"
     assert dialog.ui.secretEdit.accessibleName() == "Recovery key"
     type_secret_and_enter(dialog, vault.recovery_key)
     qtbot.waitUntil(lambda: shell.main_window is not None, timeout=TIMEOUT)

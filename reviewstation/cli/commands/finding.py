@@ -61,6 +61,13 @@ def _fields(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument("--disclosure", choices=service.DISCLOSURES)
     parser.add_argument("--cve", metavar="CVE-ID")
     parser.add_argument("--marking", help="portion marking (default: the review's)")
+    where = parser.add_argument_group("where in the product's source (empty text clears)")
+    where.add_argument("--file", metavar="PATH", help="affected file, relative to the repo root")
+    where.add_argument("--line", metavar="N", help="line in that file (from 1)")
+    where.add_argument("--end-line", metavar="N", help="last line of the affected region")
+    where.add_argument("--function", metavar="NAME", help="affected function or method")
+    where.add_argument("--commit", metavar="SHA", help="git commit id the location refers to")
+    where.add_argument("--repository", metavar="URI", help="the repository's URI")
     add_evidence_option(parser)
     parser.add_argument("--link", action="append", default=[], metavar="RUN:ITEM")
 
@@ -161,6 +168,12 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         "disclosure": args.disclosure,
         "cve_id": args.cve,
         "portion_marking": args.marking,
+        "file_path": args.file,
+        "start_line": args.line,
+        "end_line": args.end_line,
+        "function_name": args.function,
+        "commit_id": args.commit,
+        "repository": args.repository,
     }
 
 
@@ -253,6 +266,8 @@ def _show(args: argparse.Namespace) -> int:
         ("CWE", finding.cwe),
         ("Product", " ".join(filter(None, [finding.vendor, finding.product, finding.versions]))),
         ("Product id", finding.product_id),
+        ("Location", _where(finding)),
+        ("Commit", " ".join(filter(None, [finding.repository, finding.commit_id]))),
         ("VEX", finding.vex_status),
         ("Affected", finding.affected_versions),
         ("Fixed in", finding.fixed_versions),
@@ -282,6 +297,18 @@ def _show(args: argparse.Namespace) -> int:
             f"  r{rev['revision']} {rev['at']} {rev['user']}: {', '.join(sorted(rev['changes']))}"
         )
     return 0
+
+
+def _where(finding: Finding) -> str:
+    """'src/parser.c:120-134 in parse_header' (what is recorded of it)."""
+    where = finding.file_path or ""
+    if finding.start_line is not None:
+        where += f":{finding.start_line}"
+        if finding.end_line is not None and finding.end_line != finding.start_line:
+            where += f"-{finding.end_line}"
+    if finding.function_name:
+        where = f"{where} in {finding.function_name}" if where else finding.function_name
+    return where
 
 
 def _search(args: argparse.Namespace) -> int:

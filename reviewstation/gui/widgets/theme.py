@@ -47,7 +47,42 @@ DANGER = {
 DANGER_FILL = DANGER["light"]
 CAUTION_FILL = CAUTION["light"]
 ICON = "\u26a0"  # ⚠, in every font the app ships with (DejaVu); never a banner's look
-ROLES = ("error", "warning", "ok", "caution", "danger")
+# The chosen one of a set of checkable buttons (the walkthrough's current answer): the theme's
+# selection colours, bold, a border, and a tick in its text (not told by colour alone).
+ROLES = ("error", "warning", "ok", "caution", "danger", "choice")
+# Its fill and text: 3:1 or more against an unchecked button beside it (WCAG 1.4.11), so dark
+# takes a light fill (the selection blue is too close to a dark grey in lightness).
+CHOICE = {"light": ("#2a6fb5", "#ffffff"), "dark": ("#9cc3ff", "#101820")}
+TICK = "\u2713"  # ✓
+
+# Every pair of palette roles Qt's Fusion style draws text with: foreground, background.
+# Each must read at WCAG 2.1 AA (4.5:1) in both themes, active and inactive windows
+# (tests/gui/test_contrast.py). Disabled text is exempt in WCAG (an inactive control), and
+# BrightText is not drawn by Fusion.
+_R = QPalette.ColorRole
+TEXT_PAIRS: tuple[tuple[QPalette.ColorRole, QPalette.ColorRole], ...] = (
+    (_R.WindowText, _R.Window),
+    (_R.WindowText, _R.Base),
+    (_R.Text, _R.Base),
+    (_R.Text, _R.AlternateBase),
+    (_R.Text, _R.Window),
+    (_R.ButtonText, _R.Button),
+    (_R.ToolTipText, _R.ToolTipBase),
+    (_R.HighlightedText, _R.Highlight),
+    (_R.PlaceholderText, _R.Base),
+    (_R.PlaceholderText, _R.AlternateBase),
+    (_R.Link, _R.Base),
+    (_R.LinkVisited, _R.Base),
+)
+AA = 4.5  # WCAG 2.1 AA, normal text
+# Where the light theme leaves Fusion's standard palette, each for contrast: its selection
+# (#308cc6, 3.7:1 under white), visited links (#ff00ff, 3.1:1) and placeholders (half-
+# transparent black, 3.9:1).
+LIGHT_CHANGES = {
+    _R.Highlight: "#2a6fb5",
+    _R.LinkVisited: "#8e24aa",
+    _R.PlaceholderText: "#6b6b6b",
+}
 
 
 def configured(settings: QSettings) -> str:
@@ -73,7 +108,7 @@ def dark_palette() -> QPalette:
         role.AlternateBase: "#3d3d3d",
         role.ToolTipBase: "#3a3a3a",
         role.ToolTipText: "#f0f0f0",
-        role.PlaceholderText: "#9a9a9a",
+        role.PlaceholderText: "#aaaaaa",
         role.Text: "#e8e8e8",
         role.Button: "#3a3a3a",
         role.ButtonText: "#e8e8e8",
@@ -83,7 +118,7 @@ def dark_palette() -> QPalette:
         role.Mid: "#303030",
         role.Dark: "#202020",
         role.Shadow: "#000000",
-        role.Highlight: "#3d7bd9",
+        role.Highlight: "#2f67c4",
         role.HighlightedText: "#ffffff",
         role.Link: "#8ab4f8",
         role.LinkVisited: "#c58af9",
@@ -101,15 +136,90 @@ def apply(app: QApplication, choice: str) -> str:
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     mode = effective(choice)
-    app.setPalette(dark_palette() if mode == "dark" else app.style().standardPalette())
+    app.setPalette(palette(mode))
     app.setStyleSheet(style_sheet(mode))
     return mode
+
+
+def light_palette() -> QPalette:
+    """Fusion's standard palette, with the changes LIGHT_CHANGES makes for contrast."""
+    if QApplication.style().name().lower() != "fusion":
+        QApplication.setStyle("Fusion")  # the app's style in either theme (see ``apply``)
+    result = QPalette(QApplication.style().standardPalette())
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        for role, colour in LIGHT_CHANGES.items():
+            result.setColor(group, role, QColor(colour))
+    return result
+
+
+def palette(mode: str) -> QPalette:
+    """The palette of ``mode`` (light or dark)."""
+    return dark_palette() if mode == "dark" else light_palette()
+
+
+def luminance(colour: QColor) -> float:
+    """WCAG 2.1 relative luminance of an opaque colour."""
+    channels = (colour.redF(), colour.greenF(), colour.blueF())
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def over(colour: QColor, ground: QColor) -> QColor:
+    """``colour`` as painted on ``ground`` (a half-transparent placeholder, say)."""
+    a = colour.alphaF()
+    return QColor.fromRgbF(
+        colour.redF() * a + ground.redF() * (1 - a),
+        colour.greenF() * a + ground.greenF() * (1 - a),
+        colour.blueF() * a + ground.blueF() * (1 - a),
+    )
+
+
+def contrast(foreground: QColor | str, background: QColor | str) -> float:
+    """WCAG 2.1 contrast ratio (1 to 21) of text in ``foreground`` on ``background``."""
+    back = QColor(background)
+    back = over(back, QColor("#ffffff")) if back.alphaF() < 1 else back
+    high, low = sorted((luminance(over(QColor(foreground), back)), luminance(back)))[::-1]
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_pairs(mode: str) -> list[tuple[str, str, str]]:
+    """Every text colour on its ground in ``mode``: (what, foreground, background).
+
+    The palette's TEXT_PAIRS (active and inactive), the signal colours on every ground they
+    are shown on, the boxed notes and the fills that set both colours.
+    """
+    pal = palette(mode)
+    pairs = []
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        for fore, back in TEXT_PAIRS:
+            back_colour = pal.color(group, back)
+            pairs.append(
+                (
+                    f"{group.name} {fore.name} on {back.name}",
+                    over(pal.color(group, fore), back_colour).name(),
+                    back_colour.name(),
+                )
+            )
+    grounds = (_R.Window, _R.Base, _R.AlternateBase, _R.Button)
+    for name, colours in (("error", ERROR), ("warning", WARNING), ("ok", OK)):
+        for ground in grounds:
+            pairs.append((f"{name} on {ground.name}", colours[mode], pal.color(ground).name()))
+    for name, (back, text, _border) in (("caution", CAUTION[mode]), ("danger", DANGER[mode])):
+        pairs.append((f"{name} box", text, back))
+    pairs.append(("current answer", CHOICE[mode][1], CHOICE[mode][0]))
+    for name, (back, text, _border) in (
+        ("caution fill", CAUTION_FILL),
+        ("danger fill", DANGER_FILL),
+    ):
+        pairs.append((name, text, back))
+    return pairs
 
 
 def style_sheet(mode: str) -> str:
     """The application style sheet that colours each ``role`` in ``mode``."""
     back, text, border = CAUTION[mode]
     d_back, d_text, d_border = DANGER[mode]
+    c_back, c_text = CHOICE[mode]
     return "\n".join(
         (
             f'*[role="error"] {{ color: {ERROR[mode]}; font-weight: bold; }}',
@@ -120,6 +230,9 @@ def style_sheet(mode: str) -> str:
             f'*[role="danger"] {{ background: {d_back}; color: {d_text};'
             f" border: 2px solid {d_border}; border-radius: 6px; padding: 5px;"
             " font-weight: bold; }",
+            f'QPushButton[role="choice"]:checked {{ background: {c_back}; color: {c_text};'
+            " font-weight: bold; border: 2px solid palette(window-text); border-radius: 3px;"
+            " padding: 3px; }",
         )
     )
 
@@ -148,6 +261,12 @@ def mark_loud(widget: QWidget) -> None:
     """Danger: the theme's bordered, rounded red-tinted box (never a banner's full red fill);
     the text should start with ``ICON`` (see ``alert``)."""
     mark(widget, "danger")
+
+
+def choice_text(text: str, chosen: bool) -> str:
+    """A checkable button's text: led by TICK when it is the chosen one."""
+    plain = text.removeprefix(f"{TICK} ")
+    return f"{TICK} {plain}" if chosen else plain
 
 
 def alert(text: str) -> str:

@@ -173,6 +173,7 @@ class CreateVaultWizard(MarkedDialog):
         line = self.marking_combo.lineEdit()
         assert line is not None  # the combo is editable
         line.setPlaceholderText("Choose, or type e.g. SECRET//NOFORN")
+        line.setAccessibleName("Marking")  # a screen reader meets the typing field apart
         self.marking_note = plain_label("", page)
         self.marking_note.setAccessibleName("About the marking")
         form.addRow(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from reviewstation.app import changes
 from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
 from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
@@ -46,6 +48,14 @@ def window_title(info: SessionInfo) -> str:
 
 def _reviews(session: Session) -> list[Review]:
     return list_reviews(session.conn)
+
+
+@dataclass(frozen=True)
+class Place:
+    size: tuple[int, int]  # the normal (not maximised) size
+    maximized: bool
+    review_id: int
+    tab: int
 
 
 class MainWindow(QMainWindow):
@@ -100,7 +110,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.stack)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([300, 900])
+        split.setSizes([260, 1020])  # the workspace gets what the findings titles need
         self.ui.contentLayout.addWidget(split)
 
         # Names come from the vault's header: plain text, control characters shown.
@@ -156,9 +166,29 @@ class MainWindow(QMainWindow):
         # reviewer could answer items without seeing them.
         self.setMinimumSize(MINIMUM_SIZE[0], MINIMUM_SIZE[1])
         self.resize(1280, 800)
+        self._wanted_review = 0  # the review to choose when the list is first read
         self.refresh()
 
     # -- reviews ---------------------------------------------------------------------------
+
+    def place(self) -> Place:
+        """Where the reviewer is: kept in memory across a lock (``Shell.places``)."""
+        normal = self.normalGeometry() if self.isMaximized() else self.geometry()
+        return Place(
+            (normal.width(), normal.height()),
+            self.isMaximized(),
+            self.reviews.current_id(),
+            self.workspace.currentIndex(),
+        )
+
+    def restore(self, place: Place) -> None:
+        """Back where ``place`` was: size and position, the review (once the list is read),
+        the tab."""
+        self.resize(*place.size)
+        if place.maximized:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        self._wanted_review = place.review_id
+        self.workspace.setCurrentIndex(place.tab)
 
     def refresh(self, select: int = 0, pages: bool = True) -> None:
         """Read the reviews again; ``pages``: and the chosen review's pages (F5)."""
@@ -171,6 +201,7 @@ class MainWindow(QMainWindow):
 
     def _show_reviews(self, reviews: list[Review], select: int, pages: bool) -> None:
         before = self.reviews.current_id()
+        select, self._wanted_review = select or self._wanted_review, 0
         self.reviews.set_reviews(reviews, select)
         if pages and self.reviews.current_id() == before:
             # The same review stays chosen: read its page again. A newly chosen review has

@@ -263,7 +263,8 @@ class UnlockDialog(QDialog):
         self.wizard = None
 
     def _on_method_toggled(self, recovery: bool) -> None:
-        self.ui.secretLabel.setText("Recovery &key:" if recovery else "&Passphrase:")
+        # Alt+K stays the tick's ("Use the recovery &key instead"), so the label takes E.
+        self.ui.secretLabel.setText("R&ecovery key:" if recovery else "&Passphrase:")
         self.ui.secretEdit.setAccessibleName("Recovery key" if recovery else "Passphrase")
         self.ui.secretEdit.clear()
         self.show_error("")  # an old message about the other method would mislead

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from reviewstation.app import changes
 from reviewstation.gui.pages.artifacts.artifacts_view import ArtifactsPage
 from reviewstation.gui.pages.audit.audit_view import AuditPage
@@ -9,7 +12,7 @@ from reviewstation.gui.pages.checklists.checklists_view import ChecklistsPage
 from reviewstation.gui.pages.findings.findings_view import FindingsPage
 from reviewstation.gui.pages.packages.packages_view import PackagesPage
 from reviewstation.gui.pages.reviews.overview import OverviewPage
-from reviewstation.gui.qt import QObject, QTabWidget, QWidget
+from reviewstation.gui.qt import QObject, Qt, QTabWidget, QWidget
 from reviewstation.gui.runtime.context import Context
 
 # What each page shows, in ``app.changes`` names: a change to any of them makes it stale.
@@ -22,6 +25,15 @@ SHOWS: dict[type[QWidget], frozenset[str]] = {
     FindingsPage: frozenset({changes.FINDINGS}),
     AuditPage: frozenset({changes.AUDIT}),
     PackagesPage: frozenset({changes.PACKAGES}),
+}
+
+# Where the keyboard lands when a page is shown (by Alt+letter, a click, or the program): the
+# part worked in, so the walkthrough's keys 1-4 and a table's arrows work without any Tab.
+FOCUS: dict[type[QWidget], Callable[[Any], QWidget]] = {
+    ArtifactsPage: lambda page: page.table,
+    ChecklistsPage: lambda page: page.walkthrough,
+    FindingsPage: lambda page: page.table,
+    AuditPage: lambda page: page.table,
 }
 
 
@@ -44,8 +56,11 @@ class Workspace(QTabWidget):
         self.addTab(self.findings, "F&indings")
         self.addTab(self.audit, "A&udit")
         self.addTab(self.packages, "&Packages")
+        for index in range(self.count()):  # a page is named as its tab
+            self.widget(index).setAccessibleName(self.tabText(index).replace("&", "") + " page")
         self._shown: dict[int, int] = {}
         self.currentChanged.connect(self._refresh_current)
+        self.currentChanged.connect(self._focus_page)
 
     def show_review(self, review_id: int) -> None:
         """Tell the visible page now; the others when they are next shown (lazy)."""
@@ -79,6 +94,14 @@ class Workspace(QTabWidget):
             if reset is not None:
                 reset()
         self._refresh_current()
+
+    def _focus_page(self, index: int) -> None:
+        page = self.widget(index)
+        if page is None or self.tabBar().hasFocus():  # arrowing along the tabs: stay there
+            return
+        target = FOCUS.get(type(page))
+        if target is not None:
+            target(page).setFocus(Qt.FocusReason.TabFocusReason)
 
     def _refresh_current(self) -> None:
         index = self.currentIndex()

@@ -65,8 +65,12 @@ class DetailsPane(QSplitter):
         self.custody = CustodyPanel()
         self.inspector = InspectorPanel(ctx)
         # Scrolled rather than squeezed when the window is small.
-        for panel, width in ((self.custody, 320), (self.inspector, 420)):
+        for panel, width, name in (
+            (self.custody, 320, "Custody"),
+            (self.inspector, 420, "Inspection"),
+        ):
             scroll = QScrollArea(self)
+            scroll.setAccessibleName(name)
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(panel)
@@ -83,6 +87,7 @@ class DetailsPane(QSplitter):
         self.custody.show_artifact(details.artifact, details.events)
         a = details.artifact
         self.inspector.show_inspection(a.id, a.inspection, details.events)
+        self.inspector.show_references(details.references)
 
     def toPlainText(self) -> str:
         """What the pane shows, as plain text."""
@@ -149,6 +154,8 @@ class ArtifactsPage(QWidget):
             self.table.setColumnWidth(column, width)
         self.details = DetailsPane(ctx, split)
         self.details.inspector.viewed.connect(self._refresh_custody)
+        self.details.inspector.viewed.connect(self._make_room)
+        self.split = split
         # The details are what is read; the table needs only a few rows to choose from.
         split.setChildrenCollapsible(False)
         split.setStretchFactor(0, 2)
@@ -249,6 +256,14 @@ class ArtifactsPage(QWidget):
             return artifact_details(session, artifact_id)
 
         self.ctx.vault.submit(job, show, self.details.clear, owner=self)
+
+    def _make_room(self, _artifact_id: int) -> None:
+        """Transcripts are being read: the table keeps four rows, the reader gets the rest."""
+        rows = self.table.verticalHeader().defaultSectionSize() * 4
+        wanted = self.table.horizontalHeader().height() + rows + 2 * self.table.frameWidth()
+        total = sum(self.split.sizes())
+        if self.split.sizes()[0] > wanted:
+            self.split.setSizes([wanted, total - wanted])
 
     def _refresh_custody(self, artifact_id: int) -> None:
         """After an audited view: the custody events now include it; the inspection stays."""

@@ -57,7 +57,14 @@ RULE = "─" * 8
 def metrics_text(metrics: Sequence[EvalMetric]) -> str:
     if not metrics:
         return "—"
-    return display([f"{m.scorer or '?'} {m.metric or '?'} {display(m.value)}" for m in metrics])
+    return display(
+        [
+            f"{m.scorer or '?'} {m.metric or '?'}"
+            + (f" ({m.reducer} of epochs)" if m.reducer else "")
+            + f" {display(m.value)}"
+            for m in metrics
+        ]
+    )
 
 
 def scores_text(scores: dict[str, JsonValue]) -> str:
@@ -100,6 +107,13 @@ def transcript(sample: EvalSample | UnreadableSample) -> str:
     if isinstance(metadata, dict) and metadata:
         lines += ["", f"{RULE} Metadata {RULE}"]
         lines += [f"{k}: {display(v)}" for k, v in metadata.items()]
+    if sample.digest:
+        lines += ["", f"{RULE} Evidence digest {RULE}"]
+        lines.append(
+            f"SHA-384 {sample.digest} of this sample's resolved record (its content, however"
+            " the log stored it)."
+        )
+    lines += [f"Note: {note}" for note in sample.notes]
     return "\n".join(lines)
 
 
@@ -139,7 +153,8 @@ class InspectLogPanel(QWidget):
                 )
             )
         show_warnings(self, layout, list(inspection.warnings))
-        layout.addWidget(facts(self, self._facts(inspection)))
+        self.facts = facts(self, self._facts(inspection))
+        layout.addWidget(self.facts)
 
         bar = QHBoxLayout()
         samples_label = QLabel(self)
@@ -157,9 +172,19 @@ class InspectLogPanel(QWidget):
         # A log too large to list at import (no count) may still be read by the viewer.
         self.open_button.setEnabled(inspection.sample_count != 0)
         bar.addWidget(self.open_button)
+        # Once the transcripts are shown the log's facts fold away, so the transcript gets the
+        # height (about 20 lines at 1280x800); this button brings them back.
+        self.facts_button = QPushButton(self)
+        self.facts_button.setText("Log facts")
+        self.facts_button.setAccessibleName("Show the log's facts")
+        self.facts_button.setCheckable(True)
+        self.facts_button.setVisible(False)
+        self.facts_button.toggled.connect(self.facts.setVisible)
+        bar.addWidget(self.facts_button)
         layout.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
+        self.split = split
         self.table = table(split, SAMPLE_COLUMNS, [], "Samples", stretch=INPUT)
         samples_label.setBuddy(self.table)
         self.transcript = QPlainTextEdit(split)
@@ -169,7 +194,7 @@ class InspectLogPanel(QWidget):
             "Press Show transcripts, then choose a sample to read its messages."
         )
         split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 3)
         layout.addWidget(split, 1)
         self._fill()
         self.open_button.clicked.connect(self.open_viewer)
@@ -200,7 +225,7 @@ class InspectLogPanel(QWidget):
     def _count_text(i: InspectLog) -> str:
         count = i.sample_count
         shown = len(i.samples)
-        if count is None:
+        if count is None:  # summaries stored before large logs were streamed
             return "not listed at import (a large log); Show transcripts reads them"
         return (
             f"{count:,} in the log; the first {shown} summarised below"
@@ -263,6 +288,11 @@ class InspectLogPanel(QWidget):
         self.samples = list(view.samples) if isinstance(view, InspectLog) else []
         self.detailed = True
         self._fill()
+        self.facts_button.setChecked(False)
+        self.facts.hide()
+        self.facts_button.show()
+        rows = self.table.verticalHeader().defaultSectionSize()
+        self.split.setSizes([rows * 5, max(self.split.height() - rows * 5, rows * 10)])
         notes = [w for w in view.warnings if w.startswith("Only the first")]
         self.status.setText(
             f"transcripts of {plural(len(self.samples), 'sample')};"

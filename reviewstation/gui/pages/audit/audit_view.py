@@ -16,7 +16,9 @@ from reviewstation.gui.qt import (
     QLabel,
     QLineEdit,
     QObject,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     Qt,
     QTableView,
     QTimer,
@@ -56,9 +58,23 @@ def readable(details: Any) -> str:
     return "; ".join(parts)
 
 
+def full_text(details: Any) -> str:
+    """The whole of ``details`` for the entry pane: one key a line, nested values indented."""
+    if not isinstance(details, dict):
+        return json.dumps(details, sort_keys=True, ensure_ascii=False, indent=2)
+    lines = []
+    for key, value in sorted(details.items()):
+        if isinstance(value, str):
+            lines.append(f"{key}: {visible(value)}")
+        else:
+            nested = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2)
+            lines.append(f"{key}: " + "\n".join(visible(line) for line in nested.splitlines()))
+    return "\n".join(lines)
+
+
 def _row(entry: audit.Entry) -> tuple[str, ...]:
     """One line per cell: details quote names from cards and titles, so control and bidi
-    characters are shown escaped."""
+    characters are shown escaped. After the table's cells, the entry pane's text (DETAIL)."""
     cells = (
         str(entry.seq),
         entry.at,
@@ -67,7 +83,12 @@ def _row(entry: audit.Entry) -> tuple[str, ...]:
         entry.target,
         readable(entry.details),
     )
-    return tuple(visible(c) for c in cells)
+    shown = tuple(visible(c) for c in cells)
+    head = (f"{name}: {value}" for name, value in zip(COLUMNS[:-1], shown, strict=False))
+    return (*shown, "\n".join((*head, "", full_text(entry.details))))
+
+
+DETAIL = len(COLUMNS)  # the entry pane's text, after the cells of a row
 
 
 def _fetch(after: int, text: str) -> Callable[[Session], Page]:
@@ -162,16 +183,39 @@ class AuditPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the trail for the entry pane
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 60), (1, 160), (2, 80), (3, 150), (4, 260)):
             self.table.setColumnWidth(column, width)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        layout.addWidget(self.table, 1)
+        # The chosen entry in full, below the table: read by keyboard (Tab from the table),
+        # not only in a mouse tooltip.
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.table)
+        pane = QWidget(split)
+        pane_layout = QVBoxLayout(pane)
+        pane_layout.setContentsMargins(0, 0, 0, 0)
+        entry_label = QLabel("&Entry:", pane)
+        self.entry = QPlainTextEdit(pane)
+        self.entry.setReadOnly(True)
+        self.entry.setAccessibleName("Audit entry")
+        self.entry.setPlaceholderText("Choose an entry to read it in full.")
+        self.entry.setTabChangesFocus(True)
+        entry_label.setBuddy(self.entry)
+        pane_layout.addWidget(entry_label)
+        pane_layout.addWidget(self.entry, 1)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([450, 150])
+        layout.addWidget(split, 1)
         self.status = QLabel(self)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setAccessibleName("Audit status")
         layout.addWidget(self.status)
+        self.table.selectionModel().currentRowChanged.connect(self._show_entry)
+        self.model.modelReset.connect(self.entry.clear)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -182,6 +226,11 @@ class AuditPage(QWidget):
         self.verify_button.clicked.connect(self.ask_passphrase)
         self.model.loaded.connect(self._update_status)
         self.model.failed.connect(self.status.setText)
+
+    def _show_entry(self, current: Index, _previous: Index) -> None:
+        row = current.row()
+        rows = self.model.rows
+        self.entry.setPlainText(rows[row][DETAIL] if 0 <= row < len(rows) else "")
 
     def vault_changed(self) -> None:
         """The trail grew: read it again (keeping the filter) when next shown."""

@@ -21,7 +21,9 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.gui.runtime.context import Context
+from reviewstation.gui.widgets import theme
 from reviewstation.gui.widgets.dialogs import plain_label
+from reviewstation.gui.widgets.text_fields import keep_caret
 from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.vault.session import Session
 
@@ -50,9 +52,12 @@ class Walkthrough(QWidget):
         self.run: Run | None = None
         self.index = 0
         self._saved_note = ""
+        self._shown: tuple[int, str] | None = None  # (run, item) whose note is in the editor
         self.paths: dict[str, str] = {}  # artifact uid -> path, to name evidence
         self._paths_review = 0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Checklist walkthrough")
+        self.setAccessibleDescription("Keys 1 to 4 answer the item shown")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -90,6 +95,7 @@ class Walkthrough(QWidget):
             button.setAccessibleName(STATUS_WORDS[status])
             button.setToolTip(f"Mark {STATUS_WORDS[status].lower()} (key {KEYS[status]})")
             button.setCheckable(True)
+            theme.mark(button, "choice")  # the current answer stands out in either theme
             button.clicked.connect(lambda _checked=False, s=status: self.set_status(s))
             shortcut = QShortcut(QKeySequence(KEYS[status]), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -223,9 +229,13 @@ class Walkthrough(QWidget):
             self.evidence.setText("")
             self.note.setPlainText("")
             self._saved_note = ""
+            self._shown = None
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
             self.progress.setFormat("")  # no run, no count (not "0 of 1")
+            for button in self.status_buttons.values():
+                button.setChecked(False)
+                button.setText(theme.choice_text(button.text(), False))
             return
         answer = run.answers[self.index]
         item = run.template.item(answer.item_id)
@@ -241,7 +251,14 @@ class Walkthrough(QWidget):
         self.status.setText(f"Status: {STATUS_WORDS[answer.status]}{who}")
         for status, button in self.status_buttons.items():
             button.setChecked(status == answer.status)
-        self.note.setPlainText(answer.note)
+            button.setText(theme.choice_text(button.text(), status == answer.status))
+        shown = (run.id, answer.item_id)
+        if shown != self._shown:  # another item: its note
+            self.note.setPlainText(answer.note)
+            self._shown = shown
+        elif self.note.toPlainText() == self._saved_note:  # read again, nothing typed since
+            keep_caret(self.note, answer.note)
+        # Otherwise the same item after its save (Ctrl+S) with more typed since: left as is.
         self._saved_note = answer.note
         names = [describe(ref, self.paths) for ref in answer.evidence]
         self.evidence.setText("Evidence: " + ("; ".join(names) if names else "none"))

@@ -99,6 +99,9 @@ class EvidencePicker(MarkedDialog):
         # A typed sample must not become an item: its data would be None, "the whole artifact".
         self.sample_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.sample_combo.setAccessibleName("Sample")
+        sample_edit = self.sample_combo.lineEdit()
+        assert sample_edit is not None  # the combo is editable
+        sample_edit.setAccessibleName("Sample")  # a screen reader meets it apart
         self.sample_combo.setToolTip(
             "For an evaluation log: one sample. Choose a listed one, or type another as ID or"
             " ID@EPOCH (it is looked for in the log before the picker closes)."

@@ -36,7 +36,9 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.widgets.dialogs import ConfirmDialog, MarkedDialog, plain_label, plain_tip
+from reviewstation.gui.widgets.elided_label import ElidedLabel
 from reviewstation.gui.widgets.markdown_preview import MarkdownPreview
+from reviewstation.gui.widgets.text_fields import keep_caret
 from reviewstation.gui.widgets.theme import mark, mark_error
 from reviewstation.vault.session import Session
 
@@ -83,6 +85,7 @@ class FindingEditor(MarkedDialog):
         self.resize(980, 720)
         tabs = QTabWidget(self)
         self.tabs = tabs
+        tabs.setAccessibleName("Finding parts")
         self.body.addWidget(tabs, 1)
 
         # -- the finding --------------------------------------------------------------------
@@ -101,7 +104,9 @@ class FindingEditor(MarkedDialog):
         self.cvss_edit.setPlaceholderText(
             "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
         )
-        self.cvss_score = plain_label("", page)
+        # One line under the vector, cut with "…" when long (the tooltip has it whole): the
+        # form never jumps as the score or the error changes at each keystroke.
+        self.cvss_score = ElidedLabel("", page)
         self.cvss_score.setAccessibleName("CVSS score")
         bold = self.cvss_score.font()
         bold.setBold(True)
@@ -132,17 +137,21 @@ class FindingEditor(MarkedDialog):
         versions_label.setBuddy(self.versions_edit)
         product.addWidget(versions_label)
         product.addWidget(self.versions_edit)
-        cvss = QHBoxLayout()
-        cvss.addWidget(self.cvss_edit, 1)
+        cvss = QVBoxLayout()
+        cvss.setSpacing(2)
+        cvss.addWidget(self.cvss_edit)
         cvss.addWidget(self.cvss_score)
+        where, source = self._location_rows(page)
         vex, ranges = self._vex_rows(page)
-        rows: tuple[tuple[str, QWidget, QHBoxLayout | None], ...] = (
+        rows: tuple[tuple[str, QWidget, QHBoxLayout | QVBoxLayout | None], ...] = (
             ("&Title:", self.title_edit, None),
             ("&Kind:", self.kind_combo, top),
             ("CVSS v&4.0:", self.cvss_edit, cvss),
             ("C&WE:", self.cwe_edit, None),
             ("Ve&ndor:", self.vendor_edit, product),
-            ("VEX stat&us:", self.vex_combo, vex),
+            ("Fi&le:", self.file_edit, where),
+            ("C&ommit:", self.commit_edit, source),
+            ("VE&X status:", self.vex_combo, vex),
             ("Affected ran&ge:", self.affected_edit, ranges),
             ("A&ction statement:", self.action_edit, None),
         )
@@ -160,6 +169,12 @@ class FindingEditor(MarkedDialog):
             self.vendor_edit: "Vendor",
             self.product_edit: "Product",
             self.versions_edit: "Affected versions",
+            self.file_edit: "Affected file",
+            self.line_edit: "Line",
+            self.end_line_edit: "End line",
+            self.function_edit: "Function",
+            self.commit_edit: "Commit",
+            self.repository_edit: "Repository",
         }
         for widget, name in names.items():
             widget.setAccessibleName(name)
@@ -281,6 +296,38 @@ class FindingEditor(MarkedDialog):
             self.tabs.setTabEnabled(self.tabs.indexOf(self.history), False)
         self.title_edit.setFocus()
 
+    def _location_rows(self, page: QWidget) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """Where in the product's source: file, lines and function; commit and repository."""
+        self.file_edit = QLineEdit(page)
+        self.file_edit.setPlaceholderText("src/parser.c (from the repository root)")
+        self.line_edit = QLineEdit(page)
+        self.end_line_edit = QLineEdit(page)
+        for edit in (self.line_edit, self.end_line_edit):
+            edit.setMaximumWidth(90)
+        self.function_edit = QLineEdit(page)
+        self.commit_edit = QLineEdit(page)
+        self.commit_edit.setPlaceholderText("git commit id")
+        self.repository_edit = QLineEdit(page)
+        self.repository_edit.setPlaceholderText("https://example.org/project.git")
+        where = QHBoxLayout()
+        where.addWidget(self.file_edit, 2)
+        for text, edit in (
+            ("Line:", self.line_edit),
+            ("to:", self.end_line_edit),
+            ("F&unction:", self.function_edit),
+        ):
+            label = QLabel(text, page)
+            label.setBuddy(edit)
+            where.addWidget(label)
+            where.addWidget(edit, 1 if edit is self.function_edit else 0)
+        source = QHBoxLayout()
+        source.addWidget(self.commit_edit, 1)
+        label = QLabel("Repository:", page)
+        label.setBuddy(self.repository_edit)
+        source.addWidget(label)
+        source.addWidget(self.repository_edit, 2)
+        return where, source
+
     def _vex_rows(self, page: QWidget) -> tuple[QHBoxLayout, QHBoxLayout]:
         """What a VEX statement needs: status, justification (not_affected only), the vers
         ranges of the affected and the fixing versions, and the action statement."""
@@ -292,6 +339,12 @@ class FindingEditor(MarkedDialog):
         self.justification_combo.addItem("(none)", "")
         for value in JUSTIFICATIONS:
             self.justification_combo.addItem(value.replace("_", " "), value)
+        for combo in (self.vex_combo, self.justification_combo):
+            # The long justifications must not widen the whole form: the list shows them whole.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         self.affected_edit = QLineEdit(page)
         self.affected_edit.setPlaceholderText("vers:semver/>=1.0.0|<1.4.0")
         self.fixed_edit = QLineEdit(page)
@@ -308,7 +361,7 @@ class FindingEditor(MarkedDialog):
         vex.addWidget(self.justification_combo, 1)
         ranges = QHBoxLayout()
         ranges.addWidget(self.affected_edit, 1)
-        fixed = QLabel("Fi&xed in:", page)
+        fixed = QLabel("Fixed in:", page)
         fixed.setBuddy(self.fixed_edit)
         ranges.addWidget(fixed)
         ranges.addWidget(self.fixed_edit, 1)
@@ -342,23 +395,33 @@ class FindingEditor(MarkedDialog):
         f = loaded.finding
         self.finding = f
         self.setWindowTitle(f"Finding {f.id} — revision {f.revision}")
-        self.title_edit.setText(f.title)
+        # After a save the same values come back: the caret stays where the user left it.
+        keep_caret(self.title_edit, f.title)
         self.kind_combo.setCurrentText(f.kind)
         self.severity_combo.setCurrentText(f.severity)
-        self.marking_edit.setText(f.portion_marking)
-        self.cvss_edit.setText(f.cvss_vector or "")
-        self.cwe_edit.setText(f.cwe or "")
-        self.vendor_edit.setText(f.vendor)
-        self.product_edit.setText(f.product)
-        self.versions_edit.setText(f.versions)
+        keep_caret(self.marking_edit, f.portion_marking)
+        keep_caret(self.cvss_edit, f.cvss_vector or "")
+        keep_caret(self.cwe_edit, f.cwe or "")
+        keep_caret(self.vendor_edit, f.vendor)
+        keep_caret(self.product_edit, f.product)
+        keep_caret(self.versions_edit, f.versions)
+        for edit, value in (
+            (self.file_edit, f.file_path),
+            (self.line_edit, f.start_line),
+            (self.end_line_edit, f.end_line),
+            (self.function_edit, f.function_name),
+            (self.commit_edit, f.commit_id),
+            (self.repository_edit, f.repository),
+        ):
+            keep_caret(edit, "" if value is None else str(value))
         self.vex_combo.setCurrentIndex(max(0, self.vex_combo.findData(f.vex_status or "")))
         self.justification_combo.setCurrentIndex(
             max(0, self.justification_combo.findData(f.justification or ""))
         )
-        self.affected_edit.setText(f.affected_versions)
-        self.fixed_edit.setText(f.fixed_versions)
-        self.action_edit.setText(f.action_statement)
-        self.body_edit.setPlainText(f.body)
+        keep_caret(self.affected_edit, f.affected_versions)
+        keep_caret(self.fixed_edit, f.fixed_versions)
+        keep_caret(self.action_edit, f.action_statement)
+        keep_caret(self.body_edit, f.body)
         self.update_preview()
         self.update_score()
         approved = f" by {f.approved_by}" if f.approved_by else ""
@@ -390,6 +453,12 @@ class FindingEditor(MarkedDialog):
             self.vendor_edit,
             self.product_edit,
             self.versions_edit,
+            self.file_edit,
+            self.line_edit,
+            self.end_line_edit,
+            self.function_edit,
+            self.commit_edit,
+            self.repository_edit,
             self.affected_edit,
             self.fixed_edit,
             self.action_edit,
@@ -478,6 +547,12 @@ class FindingEditor(MarkedDialog):
             "vendor": self.vendor_edit.text(),
             "product": self.product_edit.text(),
             "versions": self.versions_edit.text(),
+            "file_path": self.file_edit.text().strip(),
+            "start_line": self.line_edit.text().strip(),
+            "end_line": self.end_line_edit.text().strip(),
+            "function_name": self.function_edit.text().strip(),
+            "commit_id": self.commit_edit.text().strip(),
+            "repository": self.repository_edit.text().strip(),
             "vex_status": self.vex_combo.currentData() or "",
             "justification": self.justification_combo.currentData() or "",
             "affected_versions": self.affected_edit.text().strip(),

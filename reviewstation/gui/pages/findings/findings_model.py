@@ -43,7 +43,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
     ("cwe", "CWE"),
     ("author", "Author"),
-    ("updated", "Updated"),
+    ("updated", "Updated (UTC)"),
 )
 
 HEADER_TIPS = {
@@ -181,6 +181,8 @@ class FindingsModel(PagedTableModel):
             return display(finding, key)
         if role == Qt.ItemDataRole.ToolTipRole and key == "title":
             return plain_tip(f"{finding.portion_mark} {visible(finding.title)}")
+        if role == Qt.ItemDataRole.ToolTipRole and key == "updated":
+            return plain_tip(visible(finding.updated))
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("id", "cvss_score"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -216,6 +218,8 @@ def display(finding: FindingRow, key: str) -> str:
         return "" if finding.cvss_score is None else f"{finding.cvss_score:.1f}"
     if key in ("status", "kind"):
         return str(getattr(finding, key)).replace("_", " ")
+    if key == "updated":  # to the minute, in UTC as stored; the tooltip has the second
+        return visible(finding.updated[:16].replace("T", " "))
     value = getattr(finding, key)
     return "" if value is None else visible(value)  # a title may come from an older vault
 

@@ -27,6 +27,18 @@ from reviewstation.gui.widgets.dialogs import show_message
 from reviewstation.gui.widgets.wording import counted
 
 SEARCH_DELAY_MS = 300
+# The widest text a column usually holds (its header or a typical value), by column number.
+COLUMN_SAMPLES = {
+    0: "Id 999",
+    1: "(CUI)",
+    3: "Severity",
+    4: "CVSS-B",
+    5: "vulnerability",
+    6: "confirmed",
+    7: "CWE-1234",
+    8: "Author",
+    9: "2026-12-07 15:43",
+}
 
 
 def _combo(parent: QWidget, name: str, everything: str, values: tuple[str, ...]) -> QComboBox:
@@ -97,17 +109,11 @@ class FindingsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in (
-            (0, 60),
-            (1, 110),
-            (3, 80),
-            (4, 50),
-            (5, 100),
-            (6, 90),
-            (7, 80),
-            (9, 160),
-        ):
-            self.table.setColumnWidth(column, width)
+        # Every other column as wide as its longest usual text (in this font, so it scales),
+        # leaving the title most of the width: at 1280x800 it shows whole titles.
+        metrics = self.table.fontMetrics()
+        for column, sample in COLUMN_SAMPLES.items():
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 14)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         layout.addWidget(self.table, 1)
         self.status_label = QLabel(self)

@@ -1,0 +1,161 @@
+"""Every window and dialog of the app, in each state that changes what it shows.
+
+One row per state: a name and an opener that shows it over an unlocked demo vault's main
+window and returns the top-level widget, ready. The mnemonic table and the accessibility
+walks (``test_a11y_walk.py``) go through the same rows, so a new dialog is one more row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
+from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
+from reviewstation.gui.pages.packages.export_wizard import ExportWizard
+from reviewstation.gui.pages.reviews.determination_dialog import DeterminationDialog
+from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
+from reviewstation.gui.runtime.progress import JobProgress, ProgressDialog
+from reviewstation.gui.widgets.dialogs import ConfirmDialog, MessageDialog, PassphraseDialog
+from reviewstation.gui.windows.create_vault_wizard import CreateVaultWizard
+from reviewstation.gui.windows.main_window import MainWindow
+from reviewstation.gui.windows.settings_dialog import SettingsDialog
+from reviewstation.gui.windows.unlock_dialog import UnlockDialog
+
+TIMEOUT = 10_000
+Opener = Callable[[QtBot, MainWindow], QWidget]
+
+
+def shown(qtbot: QtBot, widget: QWidget) -> QWidget:
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.wait(30)
+    return widget
+
+
+def main_tab(index: int) -> Opener:
+    def open_(qtbot: QtBot, window: MainWindow) -> QWidget:
+        window.workspace.setCurrentIndex(index)
+        page = window.workspace.currentWidget()
+        ready = {
+            window.workspace.checklists: lambda: window.workspace.checklists.walkthrough.run,
+            window.workspace.findings: lambda: window.workspace.findings.model.rowCount(),
+            window.workspace.audit: lambda: window.workspace.audit.model.rowCount(),
+            window.workspace.artifacts: lambda: window.workspace.artifacts.table.rowCount(),
+        }.get(page)
+        if ready is not None:
+            qtbot.waitUntil(lambda: bool(ready()), timeout=TIMEOUT)
+        qtbot.wait(200)  # the page's buttons enabled by what it shows
+        return window
+
+    return open_
+
+
+def unlock(recovery: bool) -> Opener:
+    def open_(qtbot: QtBot, window: MainWindow) -> QWidget:
+        dialog = UnlockDialog(clipboard=window.ctx.clipboard)
+        shown(qtbot, dialog)
+        dialog.ui.recoveryCheck.setChecked(recovery)
+        return dialog
+
+    return open_
+
+
+def new_vault(step: int) -> Opener:
+    def open_(qtbot: QtBot, window: MainWindow) -> QWidget:
+        wizard = CreateVaultWizard(window.ctx.clipboard, Path.home(), None)
+        wizard._show_page(step)
+        return shown(qtbot, wizard)
+
+    return open_
+
+
+def finding_editor(finding_id: int, tab: int) -> Opener:
+    def open_(qtbot: QtBot, window: MainWindow) -> QWidget:
+        editor = FindingEditor(window.ctx, window.workspace.review_id, finding_id, window)
+        shown(qtbot, editor)
+        if finding_id:
+            qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+        editor.tabs.setCurrentIndex(tab)
+        qtbot.wait(30)
+        return editor
+
+    return open_
+
+
+def export_wizard(steps: int) -> Opener:
+    def open_(qtbot: QtBot, window: MainWindow) -> QWidget:
+        wizard = ExportWizard(window.ctx, window.workspace.review_id, window)
+        shown(qtbot, wizard)
+        for _ in range(steps):
+            qtbot.waitUntil(lambda: not wizard.busy, timeout=TIMEOUT)
+            if wizard.page is wizard.marking_page:
+                wizard.marking_page.confirm.setChecked(True)
+            qtbot.waitUntil(wizard.next_button.isEnabled, timeout=TIMEOUT)
+            wizard.next_button.click()
+        qtbot.waitUntil(lambda: not wizard.busy, timeout=TIMEOUT)
+        qtbot.wait(30)
+        return wizard
+
+    return open_
+
+
+def simple(make: Callable[[MainWindow], QWidget]) -> Opener:
+    return lambda qtbot, window: shown(qtbot, make(window))
+
+
+def _determination(window: MainWindow) -> QWidget:
+    review = window.workspace.overview.review
+    assert review is not None
+    return DeterminationDialog(window.ctx, review, window)
+
+
+STATES: list[tuple[str, Opener]] = [
+    ("Unlock", unlock(False)),
+    ("Unlock, recovery key", unlock(True)),
+    *[(f"New vault, step {n + 1}", new_vault(n)) for n in range(3)],
+    *[
+        (f"Main window, {name} tab", main_tab(i))
+        for i, name in enumerate(
+            ("Overview", "Artifacts", "Checklists", "Findings", "Audit", "Packages")
+        )
+    ],
+    *[(f"New finding, tab {t + 1}", finding_editor(0, t)) for t in range(2)],
+    *[(f"Finding 1, tab {t + 1}", finding_editor(1, t)) for t in range(3)],
+    *[(f"Export wizard, step {n + 1}", export_wizard(n)) for n in range(5)],
+    ("New review", simple(lambda w: NewReviewDialog(w.ctx, w))),
+    ("Determination", simple(_determination)),
+    ("Evidence picker", simple(lambda w: EvidencePicker(w.ctx, w.workspace.review_id, w))),
+    ("Settings", simple(lambda w: SettingsDialog(w.ctx.marking, QSettings(), w))),
+    (
+        "Message",
+        simple(lambda w: MessageDialog(w.ctx.marking, "Result", "Done.", "details", w)),
+    ),
+    (
+        "Confirm",
+        simple(lambda w: ConfirmDialog(w.ctx.marking, "Close", "Close the review?", "&Close", w)),
+    ),
+    (
+        "Approval",
+        simple(
+            lambda w: ApprovalDialog(w.ctx.marking, "Approve", "Approve?", "&Approve", ["a"], w)
+        ),
+    ),
+    ("Passphrase", simple(lambda w: PassphraseDialog(w.ctx.marking, "demo", "Again.", w))),
+    ("Progress", simple(lambda w: ProgressDialog(w.ctx.marking, "Working…", JobProgress(), w))),
+]
+
+
+def close(widget: QWidget, window: MainWindow) -> None:
+    if widget is window:
+        return
+    widget.hide()
+    widget.deleteLater()
+    for top in QApplication.topLevelWidgets():  # anything the state opened on top
+        if top is not window and top.isVisible() and top is not widget:
+            top.hide()
