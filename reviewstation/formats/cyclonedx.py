@@ -27,7 +27,7 @@ from reviewstation.formats.common import (
     CYCLONEDX_MEMBER,
     TOOL_NAME,
     FormatCheckError,
-    member_uuid,
+    review_uuid,
     tlp_label,
 )
 from reviewstation.package_content import PackageContent
@@ -133,8 +133,9 @@ def _bom(content: PackageContent) -> Bom:
     )
     components = [_component(content, a) for a in content.artifacts]
     bom = Bom(
-        serial_number=member_uuid(content.package_id, CYCLONEDX_MEMBER),
-        version=1,
+        # The same serial number in every export of the review; version counts the exports.
+        serial_number=review_uuid(content, CYCLONEDX_MEMBER),
+        version=content.version,
         metadata=metadata,
         components=components,
     )

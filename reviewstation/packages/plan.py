@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 
 from reviewstation import formats
 from reviewstation.crypto.identity import PublicIdentity
+from reviewstation.errors import InputError
+from reviewstation.findings.service import require_assertable
+from reviewstation.formats.common import document_status
 from reviewstation.package_content import PackageContent, highest_marking
 from reviewstation.packages import approval as approvals
 from reviewstation.packages import members, seal
 from reviewstation.packages.content import gather
+from reviewstation.packages.export import review_exports
+from reviewstation.reviews.service import require_review
 from reviewstation.vault import audit
+from reviewstation.vault.publisher import unset_note
 from reviewstation.vault.session import Session
 
 REPORT = "report.pdf"
@@ -73,6 +79,10 @@ class ExportPlan:
     approval: approvals.Readiness
     open_requests: list[approvals.ExportRequest] = field(default_factory=list)
     recipient_fingerprints: list[str] = field(default_factory=list)  # P-384, as ``recipients``
+    # The advisories' identity ("RS-REVIEW-... version 2, status interim") and what the
+    # exporter should know first (no publisher namespace; a finding that cannot be asserted).
+    advisory: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def encrypted(self) -> bool:
@@ -88,8 +98,14 @@ def plan_export(
 ) -> ExportPlan:
     cards = list(recipients or [])
     # A stand-in id and time: the standard formats need both, and neither changes a size.
+    review_ref = require_review(session, review_id)
     content = gather(
-        session, review_id, package_id=str(uuid.uuid4()), created=audit.now(), evidence=evidence
+        session,
+        review_ref.id,
+        package_id=str(uuid.uuid4()),
+        created=audit.now(),
+        evidence=evidence,
+        earlier=review_exports(session.conn, review_ref.id),
     )
     history = approvals.history_of(session, content)
     review = content.review
@@ -133,7 +149,22 @@ def plan_export(
         approval=approvals.readiness(session, content, history, cards),
         open_requests=mine,
         recipient_fingerprints=[c.fingerprint for c in cards],
+        advisory=f"{content.tracking_id} version {content.version},"
+        f" status {document_status(content)}",
+        notes=export_notes(content),
     )
+
+
+def export_notes(content: PackageContent) -> list[str]:
+    """What an exporter is told before and after an export (both front ends show them)."""
+    notes = []
+    if content.publisher is None or not content.publisher.configured:
+        notes.append(unset_note(content.vault_id))
+    try:
+        require_assertable(content.findings)
+    except InputError as exc:
+        notes.append(str(exc))
+    return notes
 
 
 def _members(

@@ -14,7 +14,7 @@ from reviewstation.formats import cyclonedx
 from reviewstation.formats.common import NAMESPACE, FormatCheckError
 from reviewstation.package_content import PackageContent
 
-from .conftest import PACKAGE_ID, Built
+from .conftest import Built
 
 
 def _validate(bom: dict[str, Any]) -> None:
@@ -40,7 +40,8 @@ def test_bom_header(content: PackageContent) -> None:
     assert bom["bomFormat"] == "CycloneDX"
     assert bom["specVersion"] == "1.6"
     assert bom["version"] == 1
-    expected = uuid.uuid5(NAMESPACE, f"{PACKAGE_ID}/artifacts.cdx.json")
+    # The same serial number in every export of the review; version counts the exports.
+    expected = uuid.uuid5(NAMESPACE, f"review/{content.review.uid}/artifacts.cdx.json")
     assert bom["serialNumber"] == f"urn:uuid:{expected}"
     metadata = bom["metadata"]
     assert metadata["timestamp"] == "2026-11-23T19:20:32+00:00"

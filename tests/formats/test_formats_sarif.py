@@ -99,7 +99,7 @@ def test_result_message_and_properties(built: Built) -> None:
     assert result["message"] == {"text": "Heap overflow in libfoo's parser"}
     props = result["properties"]
     assert props["severity"] == "critical"
-    assert props["status"] == "draft"
+    assert props["status"] == "approved"
     assert props["portionMarking"] == "CUI"
     assert props["portionMark"] == "(CUI)"
     assert props["cvss"]["vectorString"] == (

@@ -34,6 +34,30 @@ def _fields(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument("--versions")
     parser.add_argument("--product-id", metavar="PURL|CPE")
     parser.add_argument("--vex", choices=service.VEX_STATUSES)
+    parser.add_argument(
+        "--affected-versions",
+        metavar="VERS",
+        help="vers range of the vulnerable versions, e.g. 'vers:semver/>=1.0.0|<1.4.0' ('' clears)",
+    )
+    parser.add_argument(
+        "--fixed-versions",
+        metavar="VERS",
+        help="vers range of the versions that fix it, e.g. 'vers:semver/>=1.4.0' (needed for"
+        " --vex fixed; may not overlap the affected range)",
+    )
+    parser.add_argument(
+        "--justification",
+        choices=[*service.JUSTIFICATIONS, ""],
+        metavar="JUSTIFICATION",
+        help="why not_affected (needed for --vex not_affected): "
+        + ", ".join(service.JUSTIFICATIONS),
+    )
+    parser.add_argument(
+        "--action-statement",
+        metavar="TEXT",
+        help="what users of an affected product should do (needed before an affected finding"
+        " is approved and exported)",
+    )
     parser.add_argument("--disclosure", choices=service.DISCLOSURES)
     parser.add_argument("--cve", metavar="CVE-ID")
     parser.add_argument("--marking", help="portion marking (default: the review's)")
@@ -137,6 +161,10 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         "versions": args.versions,
         "product_id": args.product_id,
         "vex_status": args.vex,
+        "affected_versions": args.affected_versions,
+        "fixed_versions": args.fixed_versions,
+        "justification": args.justification,
+        "action_statement": args.action_statement,
         "disclosure": args.disclosure,
         "cve_id": args.cve,
         "portion_marking": args.marking,
@@ -241,6 +269,10 @@ def _show(args: argparse.Namespace) -> int:
         ("Location", _where(finding)),
         ("Commit", " ".join(filter(None, [finding.repository, finding.commit_id]))),
         ("VEX", finding.vex_status),
+        ("Affected", finding.affected_versions),
+        ("Fixed in", finding.fixed_versions),
+        ("Why not", finding.justification),
+        ("Action", finding.action_statement),
         ("Disclosure", finding.disclosure + (f" {finding.cve_id}" if finding.cve_id else "")),
         ("Author", finding.author),
         ("Approved by", finding.approved_by),

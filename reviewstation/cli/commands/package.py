@@ -148,8 +148,11 @@ def _export(args: argparse.Namespace) -> int:
         f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
     )
     output.line(f"SHA384SUMS sha384 {result.sums_sha384}")
+    output.line(f"advisories at version {result.advisory_version} for this review")
     if result.approved_by:
         output.line(f"approved by {result.approved_by}")
+    for note in result.notes:
+        output.line(f"note: {note}")
     return 0
 
 
