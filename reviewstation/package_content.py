@@ -28,6 +28,8 @@ class Signer:
 
 
 MAX_DESIGNATION = 200  # characters per field
+# CycloneDX versions artifacts.cdx.json can be written in; the first is the default.
+CYCLONEDX_VERSIONS = ("1.7", "1.6")
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,23 @@ class PackageContent:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     evidence_uids: list[str] = field(default_factory=list)
     designation: Designation = field(default_factory=Designation)
+    cyclonedx_version: str = CYCLONEDX_VERSIONS[0]  # of artifacts.cdx.json, chosen at export
+
+    def __post_init__(self) -> None:
+        check_cyclonedx_version(self.cyclonedx_version)
 
     def evidence_name(self, artifact: dict[str, Any]) -> str:
         """The member name of an artifact's content inside the package."""
         return f"evidence/{artifact['uid']}/{artifact['path']}"
+
+
+def check_cyclonedx_version(version: str) -> str:
+    """``version`` if artifacts.cdx.json can be written in it; else one clear InputError."""
+    if version not in CYCLONEDX_VERSIONS:
+        raise InputError(
+            f"CycloneDX {version!r} cannot be written; choose {' or '.join(CYCLONEDX_VERSIONS)}."
+        )
+    return version
 
 
 def highest_marking(values: list[str]) -> str:

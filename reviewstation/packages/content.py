@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from reviewstation.package_content import Designation, PackageContent, Signer, package_marking
+from reviewstation.package_content import (
+    CYCLONEDX_VERSIONS,
+    Designation,
+    PackageContent,
+    Signer,
+    package_marking,
+)
 
 
 def gather(
@@ -15,6 +21,7 @@ def gather(
     created: str,
     evidence: list[str] | None = None,
     designation: Designation | None = None,
+    cyclonedx_version: str | None = None,
 ) -> PackageContent:
     """Read everything a package of this review carries (findings that are not withdrawn)."""
     from reviewstation import __version__
@@ -61,4 +68,5 @@ def gather(
         artifacts=artifacts,
         evidence_uids=sorted(set(chosen)),
         designation=designation or Designation(),
+        cyclonedx_version=cyclonedx_version or CYCLONEDX_VERSIONS[0],
     )

@@ -26,7 +26,8 @@ STANDARD = {
     formats.SARIF_MEMBER: "the findings as SARIF 2.1.0",
     formats.CSAF_MEMBER: "the vulnerability findings as a CSAF 2.0 advisory",
     formats.OPENVEX_MEMBER: "OpenVEX 0.2.0 statements for the vulnerability findings",
-    formats.CYCLONEDX_MEMBER: "the artifact inventory as CycloneDX 1.6 (ML-BOM)",
+    formats.CYCLONEDX_MEMBER: "the artifact inventory and model cards as CycloneDX {cyclonedx}"
+    " (ML-BOM)",
 }
 
 
@@ -168,7 +169,10 @@ def _members(
     ]
     rendered = formats.render(content)
     body.extend(
-        Member(name, STANDARD.get(name, name), len(data)) for name, data in rendered.items()
+        Member(
+            name, STANDARD.get(name, name).format(cyclonedx=content.cyclonedx_version), len(data)
+        )
+        for name, data in rendered.items()
     )
     body.append(Member(REPORT, f"the report for people, marked {content.marking} on every page"))
     body.extend(

@@ -190,15 +190,16 @@ def build_vault(tmp: Path) -> Path:
             portion_marking="CUI",
         )
         vuln(status="draft", title="Crash in an unnamed parser", severity="info")
-        add_finding(
-            session,
-            review.id,
-            title="Autonomous exploit chains",
-            severity="high",
-            kind="capability",
-            links=[(run.id, "ctf.cybench")],
-            portion_marking="S",
-        )
+        for kind, title, status in (
+            ("capability", "Autonomous exploit chains across three hosts", "confirmed"),
+            ("safeguard", f"Refusals bypassed by role play — {NON_LATIN[:12]}", "confirmed"),
+            ("capability", "Possible long-horizon planning (unreviewed)", "draft"),
+        ):
+            finding = add_finding(
+                session, review.id, title=title, severity="high", kind=kind, portion_marking="S"
+            )
+            if status != "draft":
+                set_status(session, finding.id, status)
     return vault
 
 
