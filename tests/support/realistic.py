@@ -203,7 +203,7 @@ def build_vault(tmp: Path) -> Path:
     return vault
 
 
-def export(vault: Path, out: Path) -> Exported:
+def export(vault: Path, out: Path, cyclonedx_version: str | None = None) -> Exported:
     """Review 1 exported unencrypted (so every member can be read), evidence included."""
     with open_vault(vault, PASS) as session:
         logs = [
@@ -211,7 +211,14 @@ def export(vault: Path, out: Path) -> Exported:
             for a in list_artifacts(session.conn, 1)
             if a.kind in ("eval_log", "model_card", "dataset")
         ]
-        result = export_package(session, 1, out, evidence=logs, designation=DESIGNATION)
+        result = export_package(
+            session,
+            1,
+            out,
+            evidence=logs,
+            designation=DESIGNATION,
+            cyclonedx_version=cyclonedx_version,
+        )
     with zipfile.ZipFile(result.path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     return Exported(result.path, members)

@@ -28,12 +28,17 @@ from support.realistic import MARKING, VECTORS, Exported, build_vault, export
 from support.schemas import errors, load_schema, validators
 
 from reviewstation.formats import CSAF_MEMBER, CYCLONEDX_MEMBER, OPENVEX_MEMBER, SARIF_MEMBER
+from reviewstation.package_content import CYCLONEDX_VERSIONS
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Exported:
-    tmp = tmp_path_factory.mktemp("realistic")
-    return export(build_vault(tmp), tmp / "x-1.rspkg")
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_vault(tmp_path_factory.mktemp("realistic"))
+
+
+@pytest.fixture(scope="module")
+def package(vault: Path) -> Exported:
+    return export(vault, vault.parent / "x-1.rspkg")
 
 
 @pytest.fixture(scope="module")
@@ -148,10 +153,18 @@ def test_sarif_multitool_rule_set(member_dir: Path, rule_kinds: str, tmp_path: P
 # --- CycloneDX, OpenVEX: the official schemas -----------------------------------------------
 
 
-def test_cyclonedx_against_the_official_schema_of_its_version(package: Exported) -> None:
+@pytest.mark.parametrize("version", [None, *CYCLONEDX_VERSIONS])
+def test_cyclonedx_against_the_official_schema_of_its_version(
+    package: Exported, vault: Path, version: str | None
+) -> None:
+    if version is not None:  # the same review exported again in the chosen version
+        package = export(vault, vault.parent / f"x-1-cdx-{version}.rspkg", version)
     bom = _json(package, CYCLONEDX_MEMBER)
-    version = SchemaVersion.from_version(bom["specVersion"])
-    error = JsonStrictValidator(version).validate_str(package.members[CYCLONEDX_MEMBER].decode())
+    assert bom["specVersion"] == (version or CYCLONEDX_VERSIONS[0])
+    assert sum("modelCard" in c for c in bom["components"]) == 2  # safetensors and GGUF
+    assert bom["metadata"]["component"]["modelCard"]["quantitativeAnalysis"]
+    schema = SchemaVersion.from_version(bom["specVersion"])
+    error = JsonStrictValidator(schema).validate_str(package.members[CYCLONEDX_MEMBER].decode())
     assert error is None, str(error)
 
 
