@@ -59,7 +59,7 @@ def _install_hint() -> str:
 
 
 def csaf_validator(document: Path) -> dict[str, dict[str, Any]]:
-    """Test name -> {kind: schema|mandatory|optional, errors: [...], warnings: [...]}."""
+    """Test name -> {kind: schema|mandatory|optional, valid, errors: [...], warnings: [...]}."""
     modules = npm_modules()
     lib = modules / "@secvisogram" / "csaf-validator-lib"
     require("@secvisogram/csaf-validator-lib", lib.is_dir(), _install_hint())
