@@ -58,22 +58,23 @@ def _install_hint() -> str:
     return "npm ci --prefix .ci/validators, as .ci/run does, or set REVIEWSTATION_NPM_PREFIX"
 
 
-def csaf_validator(document: Path) -> dict[str, dict[str, Any]]:
-    """Test name -> {kind: schema|mandatory|optional, valid, errors: [...], warnings: [...]}."""
+def csaf_validator(*documents: Path) -> list[dict[str, dict[str, Any]]]:
+    """For each document: test name -> {kind: schema|mandatory|optional, valid, errors: [...],
+    warnings: [...]}. One node process for all of them."""
     modules = npm_modules()
     lib = modules / "@secvisogram" / "csaf-validator-lib"
     require("@secvisogram/csaf-validator-lib", lib.is_dir(), _install_hint())
     result = subprocess.run(
-        [node(), str(HERE / "csaf.mjs"), str(modules), str(document)],
+        [node(), str(HERE / "csaf.mjs"), str(modules), *map(str, documents)],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert isinstance(report, dict)
-    return report
+    reports = json.loads(result.stdout)
+    assert isinstance(reports, list) and len(reports) == len(documents)
+    return reports
 
 
 def sarif_multitool(log: Path, rule_kinds: str, out: Path) -> list[dict[str, Any]]:

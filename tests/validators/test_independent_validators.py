@@ -80,8 +80,26 @@ def test_the_package_is_what_the_clearinghouse_gets(package: Exported) -> None:
 
 
 @pytest.fixture(scope="module")
-def csaf_report(member_dir: Path) -> dict[str, dict[str, Any]]:
-    return external.csaf_validator(member_dir / CSAF_MEMBER)
+def csaf_reports(member_dir: Path) -> list[dict[str, dict[str, Any]]]:
+    """The exported advisory, and a copy spoilt the way a consumer would refuse (a product
+    status naming a product that is not defined, mandatory test 6.1.1): the harness must see
+    that, or its silence about the real one proves nothing. One node run for both."""
+    spoilt = json.loads((member_dir / CSAF_MEMBER).read_text(encoding="utf-8"))
+    spoilt["vulnerabilities"][0]["product_status"]["known_affected"] = ["CSAFPID-NOWHERE"]
+    (member_dir / "spoilt.csaf.json").write_text(json.dumps(spoilt), encoding="utf-8")
+    return external.csaf_validator(member_dir / CSAF_MEMBER, member_dir / "spoilt.csaf.json")
+
+
+@pytest.fixture(scope="module")
+def csaf_report(csaf_reports: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    return csaf_reports[0]
+
+
+def test_the_csaf_validator_reports_an_undefined_product(
+    csaf_reports: list[dict[str, dict[str, Any]]],
+) -> None:
+    failed = {name for name, v in csaf_reports[1].items() if v["errors"]}
+    assert "mandatoryTest_6_1_1" in failed
 
 
 def test_csaf_schema_and_every_mandatory_test(csaf_report: dict[str, dict[str, Any]]) -> None:
@@ -129,12 +147,19 @@ def test_csaf_optional_test(csaf_report: dict[str, dict[str, Any]], test_name: s
 # --- SARIF: Microsoft SARIF multitool -------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def sarif_results(member_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
+    """Both rule sets in one run (the multitool takes seconds to start)."""
+    out = tmp_path_factory.mktemp("sarif") / "validation.sarif"
+    return external.sarif_multitool(member_dir / SARIF_MEMBER, "Sarif;Gh", out)
+
+
 @pytest.mark.parametrize(
-    "rule_kinds",
+    "prefix",
     [
-        "Sarif",
+        "SARIF",
         pytest.param(
-            "Gh",
+            "GH",
             marks=pytest.mark.xfail(
                 reason="issue 14 item 4 (SARIF writer): GH2012, rules lack fullDescription"
                 " and help, which GitHub code scanning requires",
@@ -144,10 +169,21 @@ def test_csaf_optional_test(csaf_report: dict[str, dict[str, Any]], test_name: s
         ),
     ],
 )
-def test_sarif_multitool_rule_set(member_dir: Path, rule_kinds: str, tmp_path: Path) -> None:
-    results = external.sarif_multitool(member_dir / SARIF_MEMBER, rule_kinds, tmp_path / "v.sarif")
-    errors_found = [r for r in results if r["level"] == "error"]
-    assert errors_found == []
+def test_sarif_multitool_rule_set(sarif_results: list[dict[str, Any]], prefix: str) -> None:
+    assert any(r["rule"].startswith("SARIF") for r in sarif_results)  # the rules did run
+    errors_found = [r for r in sarif_results if r["level"] == "error"]
+    assert [r for r in errors_found if not r["rule"].startswith(("SARIF", "GH"))] == []
+    assert [r for r in errors_found if r["rule"].startswith(prefix)] == []
+
+
+def test_the_sarif_multitool_reports_a_rule_index_out_of_range(
+    package: Exported, tmp_path: Path
+) -> None:
+    log = json.loads(package.members[SARIF_MEMBER])
+    log["runs"][0]["results"][0]["ruleIndex"] = 999
+    (tmp_path / "spoilt.sarif").write_text(json.dumps(log), encoding="utf-8")
+    results = external.sarif_multitool(tmp_path / "spoilt.sarif", "Sarif", tmp_path / "v.sarif")
+    assert {r["rule"] for r in results if r["level"] == "error"} == {"SARIF1009"}
 
 
 # --- CycloneDX, OpenVEX: the official schemas -----------------------------------------------
@@ -166,6 +202,20 @@ def test_cyclonedx_against_the_official_schema_of_its_version(
     schema = SchemaVersion.from_version(bom["specVersion"])
     error = JsonStrictValidator(schema).validate_str(package.members[CYCLONEDX_MEMBER].decode())
     assert error is None, str(error)
+
+
+@pytest.mark.parametrize("version", CYCLONEDX_VERSIONS)
+def test_the_cyclonedx_schema_refuses_a_wrong_model_card(package: Exported, version: str) -> None:
+    bom = _json(package, CYCLONEDX_MEMBER)
+    bom["specVersion"] = version
+    bom.pop("$schema")
+    if version == "1.6":
+        bom["metadata"].pop("distributionConstraints")
+    validator = JsonStrictValidator(SchemaVersion.from_version(version))
+    assert validator.validate_str(json.dumps(bom)) is None
+    card = bom["metadata"]["component"]["modelCard"]
+    card["quantitativeAnalysis"]["performanceMetrics"][0]["value"] = 1.0  # must be a string
+    assert validator.validate_str(json.dumps(bom)) is not None
 
 
 def test_openvex_against_the_official_schema(package: Exported) -> None:
@@ -191,6 +241,11 @@ def test_cve_records_against_the_official_schema(package: Exported) -> None:
 # --- CVSS v4.0: FIRST's calculator ----------------------------------------------------------
 
 SCORE_FIELDS = {"B": "baseScore", "BT": "threatScore", "BE": "environmentalScore"}
+
+
+def test_first_calculator_is_what_the_issue_quotes(tmp_path: Path) -> None:
+    vector = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U"
+    assert external.first_cvss([vector], tmp_path)[vector] == {"B": 9.3, "BT": 8.1}
 
 
 def test_every_stated_score_is_first_calculators(package: Exported, tmp_path: Path) -> None:
