@@ -347,3 +347,21 @@ def test_the_model_cards_are_the_same_in_both_versions(realistic: PackageContent
         c.get("modelCard") for c in old["components"]
     ]
     assert copy.deepcopy(new["dependencies"]) == old["dependencies"]
+
+
+def test_model_cards_carry_no_content_of_artifacts_left_behind(
+    realistic: PackageContent,
+) -> None:
+    """No artifact is evidence here: the cards state facts (names, counts, metric values),
+    never a sample, a transcript or a preview, which leave only with chosen evidence."""
+    assert realistic.evidence_uids == []
+    log = json.loads(Path(INSPECT_LOG).read_text(encoding="utf-8"))
+    samples = log["samples"]
+    text = json.dumps(cyclonedx.build(realistic), ensure_ascii=False)
+    assert samples
+    for sample in samples:
+        for message in sample["input"]:
+            assert message["content"] not in text
+        assert sample["output"]["choices"][0]["message"]["content"] not in text
+    assert "# X-1" not in text  # the model card file's preview
+    assert "Explain CVE triage" not in text  # the dataset's first record
