@@ -136,17 +136,17 @@ def test_component_types_and_custody(built: Built) -> None:
 def test_the_model_depends_on_its_weights_not_on_its_evidence(
     built: Built, realistic: PackageContent, version: str
 ) -> None:
+    assert "config" in {a["kind"] for a in realistic.artifacts}
     for content in (built.full, realistic):
         bom = cyclonedx.build(_in(content, version))
         root = bom["metadata"]["component"]["bom-ref"]
         assert root == f"review:{content.review.uid}"
         dependencies = {d["ref"]: d.get("dependsOn", []) for d in bom["dependencies"]}
         kinds = {a["uid"]: a["kind"] for a in content.artifacts}
-        assert sorted(dependencies[root]) == sorted(
-            uid for uid, kind in kinds.items() if kind == "weights"
-        )
+        parts = {uid for uid, kind in kinds.items() if kind in ("weights", "config")}
+        assert sorted(dependencies[root]) == sorted(parts)
         # No one depends on an evaluation log, a dataset or a card: they are evidence.
-        evidence = {uid for uid, kind in kinds.items() if kind != "weights"}
+        evidence = set(kinds) - parts
         assert evidence and not evidence & {d for deps in dependencies.values() for d in deps}
         for component in bom["components"]:
             related = _props(component).get("reviewstation:evidence_for")

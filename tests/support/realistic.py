@@ -89,13 +89,22 @@ def _media(folder: Path) -> dict[str, Path]:
             data=b"\x00" * 128,
         )
     )
+    config = folder / "config.json"
+    config.write_text('{"architectures": ["LlamaForCausalLM"], "model_type": "llama"}\n')
     dataset = folder / "prompts.jsonl"
     dataset.write_text('{"prompt": "Explain CVE triage."}\n', encoding="utf-8")
     card = folder / "MODEL_CARD.md"
     card.write_text(f"# X-1\n\n{NON_LATIN}\n", encoding="utf-8")
     log = folder / INSPECT_LOG.name
     log.write_bytes(INSPECT_LOG.read_bytes())
-    return {"weights": weights, "gguf": quantised, "dataset": dataset, "card": card, "log": log}
+    return {
+        "weights": weights,
+        "gguf": quantised,
+        "config": config,
+        "dataset": dataset,
+        "card": card,
+        "log": log,
+    }
 
 
 def build_vault(tmp: Path) -> Path:
@@ -117,6 +126,7 @@ def build_vault(tmp: Path) -> Path:
         for label, kind in (
             ("weights", "weights"),
             ("gguf", "weights"),
+            ("config", "config"),
             ("dataset", "dataset"),
             ("card", "model_card"),
             ("log", "eval_log"),
