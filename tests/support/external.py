@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,10 @@ def csaf_validator(*documents: Path) -> list[dict[str, dict[str, Any]]]:
 def sarif_multitool(log: Path, rule_kinds: str, out: Path) -> list[dict[str, Any]]:
     """The multitool's ``validate`` results (rule id, level, message) for ``log`` with the
     rule sets ``rule_kinds`` (``Sarif``, ``Gh``, ``Sarif;Gh``)."""
-    package = npm_modules() / "@microsoft" / "sarif-multitool-linux"
-    binary = package / "Sarif.Multitool"
+    # The npm package installs the self-contained binary of this platform beside it.
+    system = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(sys.platform, "linux")
+    package = npm_modules() / "@microsoft" / f"sarif-multitool-{system}"
+    binary = package / ("Sarif.Multitool.exe" if system == "win32" else "Sarif.Multitool")
     require("@microsoft/sarif-multitool", binary.is_file(), _install_hint())
     # The npm wrapper (bin.js) runs the binary through a shell, which would split "Sarif;Gh"
     # at the semicolon; the binary is called directly. npm may not have made it executable.
