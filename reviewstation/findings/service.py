@@ -30,8 +30,7 @@ from reviewstation import markings
 from reviewstation.checklists.runs import get_run
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
-from reviewstation.findings import location
-from reviewstation.findings import vers
+from reviewstation.findings import location, vers
 from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
 from reviewstation.text import check_line, check_name

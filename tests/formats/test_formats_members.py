@@ -137,7 +137,7 @@ def test_each_writer_is_reachable_alone(content: PackageContent) -> None:
     assert sarif.build(content)["version"] == "2.1.0"
     assert csaf.build(content)["document"]["csaf_version"] == "2.0"
     assert openvex.build(content) is not None
-    assert cyclonedx.build(content)["specVersion"] == "1.6"
+    assert cyclonedx.build(content)["specVersion"] == "1.7"
 
 
 def test_products_from_identifiers(built: Built) -> None:
