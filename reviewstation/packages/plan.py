@@ -199,7 +199,9 @@ def _members(
         ),
     ]
     rendered = formats.render(content)
-    body.extend(Member(name, _standard(name, content), len(data)) for name, data in rendered.items())
+    body.extend(
+        Member(name, _standard(name, content), len(data)) for name, data in rendered.items()
+    )
     body.append(Member(REPORT, f"the report for people, marked {content.marking} on every page"))
     body.extend(
         Member(
