@@ -39,7 +39,7 @@ def _in(content: PackageContent, version: str) -> PackageContent:
 def realistic(tmp_path_factory: pytest.TempPathFactory) -> PackageContent:
     """Safetensors and GGUF weights, a dataset, an Inspect log, reviewed and draft findings."""
     vault = build_vault(tmp_path_factory.mktemp("realistic"))
-    with open_vault(vault, PASS) as session:
+    with open_vault(vault, PASS, user="alice") as session:
         return gather(session, 1, package_id=PACKAGE_ID, created=CREATED)
 
 

@@ -18,14 +18,18 @@ from reviewstation.artifacts.catalog import list_artifacts
 from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
+from reviewstation.crypto.kdf import floor_params
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import add_finding, set_status
 from reviewstation.packages.export import export_package
 from reviewstation.reviews.service import create_review
+from reviewstation.vault import accounts
 from reviewstation.vault.session import open_vault
 from support.artifact_files import gguf, safetensors
 from support.packages import DESIGNATION
 from support.vaults import PASS, make_vault
+
+LEAD2 = "second lead passphrase"
 
 MARKING = "TOP SECRET//SCI"
 INSPECT_LOG = (
@@ -136,10 +140,14 @@ def build_vault(tmp: Path) -> Path:
         run = start_run(session, review.id, "cyber-capability")
         set_answer(session, run.id, "ctf.cybench", status="open", note=f"Solved 3. {NON_LATIN}")
 
+        approve: list[int] = []  # by a second lead below: their VEX statuses are asserted
+
         def vuln(status: str = "confirmed", **fields: Any) -> None:
             finding = add_finding(session, review.id, kind="vulnerability", **fields)
             if status != "draft":
                 set_status(session, finding.id, status)
+            if fields.get("vex_status") in ("affected", "fixed", "not_affected"):
+                approve.append(finding.id)
 
         vuln(
             title=LONG_TITLE,
@@ -152,6 +160,8 @@ def build_vault(tmp: Path) -> Path:
             versions="3.1",
             product_id="cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*",
             vex_status="affected",
+            affected_versions="vers:semver/>=3.0.0|<3.2.0",
+            action_statement="Do not open untrusted widget archives until Acme ships 3.2.",
             disclosure="sent_to_clearinghouse",
             portion_marking="TS//SCI",
             evidence=[EvidenceRef(added["log"])],
@@ -168,6 +178,8 @@ def build_vault(tmp: Path) -> Path:
             versions="1.2",
             product_id="pkg:pypi/libfoo@1.2",
             vex_status="fixed",
+            affected_versions="vers:pypi/<1.3",
+            fixed_versions="vers:pypi/>=1.3",
             disclosure="cve_assigned",
             cve_id="CVE-2026-12345",
             portion_marking="S//NF",
@@ -183,6 +195,7 @@ def build_vault(tmp: Path) -> Path:
             versions="4.0",
             product_id="pkg:npm/libbar@4.0.0",
             vex_status="not_affected",
+            justification="vulnerable_code_not_in_execute_path",
             disclosure="vendor_notified",
             portion_marking="U",
         )
@@ -210,12 +223,16 @@ def build_vault(tmp: Path) -> Path:
             )
             if status != "draft":
                 set_status(session, finding.id, status)
+        accounts.add_user(session, "lena", "lead", LEAD2, kdf=floor_params())
+    with open_vault(vault, LEAD2, user="lena") as lena:
+        for finding_id in approve:
+            set_status(lena, finding_id, "approved")
     return vault
 
 
 def export(vault: Path, out: Path, cyclonedx_version: str | None = None) -> Exported:
     """Review 1 exported unencrypted (so every member can be read), evidence included."""
-    with open_vault(vault, PASS) as session:
+    with open_vault(vault, PASS, user="alice") as session:
         logs = [
             a.uid
             for a in list_artifacts(session.conn, 1)
