@@ -302,8 +302,9 @@ def _index_json(weight_map: Any, total: Any = 8) -> bytes:
     return json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}).encode()
 
 
-# (id, content, name, what the summary must say: "error", "untrusted", "unscanned",
-# "not-inspected" or "not-run-code")
+# (id, content, name, what the summary must say: "error", "untrusted", "unread" (a Keras
+# config not read: can run code as far as known), "unscanned", "not-inspected" or
+# "not-run-code")
 HOSTILE: list[tuple[str, bytes, str, str]] = [
     ("onnx cut in half", *_cut("onnx_mlp.onnx", 0.5), "error"),
     ("onnx cut at the end", *_cut("onnx_mlp.onnx", 0.97), "error"),
@@ -312,7 +313,8 @@ HOSTILE: list[tuple[str, bytes, str, str]] = [
     ("onnx length past the end", b"\x08\x08\x3a\xff\xff\xff\x0f", "m.onnx", "error"),
     ("onnx graphs nested 40 deep", _nested_graphs(40), "m.onnx", "untrusted"),
     ("keras cut in half", *_cut("keras_lambda.keras", 0.5), "not-run-code"),
-    ("keras config not JSON", _keras_zip(b"{["), "m.keras", "untrusted"),
+    ("keras config not JSON", _keras_zip(b"{["), "m.keras", "unread"),
+    ("keras config with NaN", _keras_zip(b'{"a": NaN}'), "m.keras", "unread"),
     (
         "npy header says more than the file",
         _npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (100,), }"),
@@ -388,9 +390,10 @@ def test_hostile_input_gets_a_clear_verdict(content: bytes, name: str, says: str
     assert result.to_json() == summary
     if says == "error":
         assert result.error and "\n" not in result.error, summary
-    elif says == "untrusted":
+    elif says in ("untrusted", "unread"):
         assert result.error is None and result.trusted is False, summary
         assert isinstance(result, ModelFileSummary) and result.problems
+        assert result.can_run_code == (says == "unread"), summary
     elif says == "unscanned":
         assert isinstance(result, PickleScan) and result.verdict == "incomplete", summary
         assert result.can_run_code and result.not_scanned

@@ -64,6 +64,7 @@ class Findings:
     external: list[str] = field(default_factory=list)
     walked: int = 0
     cut: bool = False
+    unread: str | None = None  # why a config that is there could not be read
 
     @property
     def runs_code(self) -> bool:
@@ -178,6 +179,9 @@ def keras_facts(archive: zipfile.ZipFile) -> tuple[dict[str, Any], Findings]:
         walk(config, found)
     elif config is not None:
         problems.append("config.json is not a JSON object")
+    elif "config.json" in archive.namelist() and problems:
+        # Keras's own JSON reader may accept what ours refused: not ruled out, so loud.
+        found.unread = problems[0]
     names = archive.namelist()
     facts["weights_member"] = "model.weights.h5" in names
     facts["members"] = clip([n[:300] for n in names], items=MAX_LISTED)
@@ -221,6 +225,11 @@ def warnings_for(found: Findings) -> list[str]:
         )
     if found.external:
         out.append("CAN RUN CODE: " + "; ".join(found.external[:10]) + ".")
+    if found.unread:
+        out.append(
+            f"NOT INSPECTED: the model config could not be read ({found.unread}); Lambda"
+            " layers or custom objects cannot be ruled out, so it may run code when loaded."
+        )
     if found.cut:
         out.append(
             f"NOT FULLY READ: the config is larger or deeper than the limits ({MAX_NODES:,}"
@@ -235,7 +244,7 @@ def inspect_keras(archive: zipfile.ZipFile) -> dict[str, Any]:
     summary: dict[str, Any] = {"format": "keras", "kind": "weights"}
     summary.update(facts)
     summary.update(findings_json(found))
-    if found.runs_code or found.cut:
+    if found.runs_code or found.cut or found.unread:
         summary["danger"] = "can-run-code"
     summary["trusted"] = not facts["problems"] and not found.cut
     summary["warnings"] = (
