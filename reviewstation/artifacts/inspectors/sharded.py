@@ -30,8 +30,8 @@ def inspect(stream: BinaryIO, size: int, name: str) -> dict[str, Any] | None:
     if size > MAX_INDEX:
         raise InputError(f"The checkpoint index is larger than {MAX_INDEX:,} bytes.")
     try:
-        raw = read_at(stream, 0, size, size, "index")
-        index, strict = loader_json(raw, "checkpoint index", MAX_INDEX)
+        data = read_at(stream, 0, size, size, "index")
+        index, strict = loader_json(data, "checkpoint index", MAX_INDEX)
     except InputError:
         return None  # not JSON to any reader: the text inspector shows it
     if not isinstance(index, dict) or "weight_map" not in index:
