@@ -293,7 +293,7 @@ def summarize(data: bytes) -> dict[str, Any]:
         "problems": problems,
         "warnings": [
             "Not verified yet: check it with 'artifact verify-signature' and the developer's"
-            " public key."
+            " public key or the CA certificates its chain leads to."
         ],
     }
 
