@@ -458,6 +458,67 @@ def _v8_cvss_base_scores(conn: Connection) -> None:
         conn.execute("UPDATE findings SET cvss_score = ? WHERE id = ?", (score, finding_id))
 
 
+def _v9_findings_search_fields(conn: Connection) -> None:
+    """Search finds a finding by its CWE, CVE id, vendor and product as well as by its title
+    and text: the full-text index gets those columns and is rebuilt from the findings."""
+    _run(
+        conn,
+        """
+        DROP TRIGGER findings_fts_insert;
+        DROP TRIGGER findings_fts_delete;
+        DROP TRIGGER findings_fts_update;
+        DROP TABLE findings_fts;
+        CREATE VIRTUAL TABLE findings_fts USING fts5(
+            title, body, cwe, cve_id, vendor, product, content='findings', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER findings_fts_insert AFTER INSERT ON findings BEGIN
+            INSERT INTO findings_fts (rowid, title, body, cwe, cve_id, vendor, product)
+                VALUES (new.id, new.title, new.body, new.cwe, new.cve_id, new.vendor,
+                        new.product);
+        END;
+        CREATE TRIGGER findings_fts_delete AFTER DELETE ON findings BEGIN
+            INSERT INTO findings_fts (findings_fts, rowid, title, body, cwe, cve_id, vendor,
+                                      product)
+                VALUES ('delete', old.id, old.title, old.body, old.cwe, old.cve_id, old.vendor,
+                        old.product);
+        END;
+        CREATE TRIGGER findings_fts_update
+            AFTER UPDATE OF title, body, cwe, cve_id, vendor, product ON findings BEGIN
+            INSERT INTO findings_fts (findings_fts, rowid, title, body, cwe, cve_id, vendor,
+                                      product)
+                VALUES ('delete', old.id, old.title, old.body, old.cwe, old.cve_id, old.vendor,
+                        old.product);
+            INSERT INTO findings_fts (rowid, title, body, cwe, cve_id, vendor, product)
+                VALUES (new.id, new.title, new.body, new.cwe, new.cve_id, new.vendor,
+                        new.product);
+        END;
+        INSERT INTO findings_fts (findings_fts) VALUES ('rebuild');
+        """,
+    )
+
+
+def _v10_retired_keys(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- A lead's passphrase reset gives the person a new signing identity (nobody else can
+        -- open the old one); the old public keys stay here so the checkpoints they signed
+        -- still verify. Append-only.
+        CREATE TABLE retired_keys (
+            name           TEXT NOT NULL REFERENCES users (name),
+            sig_p384_spki  BLOB NOT NULL,
+            sig_mldsa87    BLOB NOT NULL,
+            retired        TEXT NOT NULL
+        ) STRICT;
+        CREATE TRIGGER retired_keys_no_update BEFORE UPDATE ON retired_keys
+            BEGIN SELECT RAISE(ABORT, 'retired keys are append-only'); END;
+        CREATE TRIGGER retired_keys_no_delete BEFORE DELETE ON retired_keys
+            BEGIN SELECT RAISE(ABORT, 'retired keys are append-only'); END;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -467,6 +528,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("export approval requests (two-person integrity)", _v6_export_requests),
     ("indexes for counting and filtering findings per review", _v7_findings_counts),
     ("findings: cvss_score is CVSS-B, from the vector's base metrics alone", _v8_cvss_base_scores),
+    ("findings search: CWE, CVE id, vendor and product in the index", _v9_findings_search_fields),
+    ("retired signing keys (a passphrase reset by a lead)", _v10_retired_keys),
 ]
 LATEST = len(MIGRATIONS)
 

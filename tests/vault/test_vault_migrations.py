@@ -200,3 +200,37 @@ def test_migration_8_stores_cvss_b_from_the_base_metrics_alone(tmp_path: Path) -
     stored = conn.execute("SELECT cvss_vector, cvss_score, revision FROM findings ORDER BY id")
     assert [(v, s) for v, s, _ in stored.fetchall()] == [(v, new) for v, _, new in rows]
     conn.close()
+
+
+def _version_of(name: str) -> int:
+    """A migration's number found by its description (the lead renumbers at merges)."""
+    return next(n for n, (text, _) in enumerate(MIGRATIONS, 1) if text.startswith(name))
+
+
+def test_findings_search_migration_indexes_existing_findings_by_cwe_cve_and_vendor(
+    tmp_path: Path,
+) -> None:
+    version = _version_of("findings search: CWE")
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=version - 1)
+    conn.execute("PRAGMA foreign_keys = OFF")  # a finding alone is enough for the index
+    conn.execute(
+        "INSERT INTO findings (uid, review_id, kind, title, body, severity, cwe, vendor,"
+        " product, disclosure, cve_id, portion_marking, author, created, updated)"
+        " VALUES ('u', 1, 'vulnerability', 'Old', '', 'high', 'CWE-787', 'Acme', 'libw',"
+        " 'cve_assigned', 'CVE-2026-1111', 'U', 'alice', 'now', 'now')"
+    )
+    match = "SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?"
+    assert conn.execute(match, ('"CWE-787"',)).fetchall() == []
+    assert migrate(conn, target=version) == [version]
+    for words in ('"CWE-787"', '"CVE-2026-1111"', '"acme"', '"libw"', '"old"'):
+        assert conn.execute(match, (words,)).fetchall() == [(1,)], words
+    conn.close()
+
+
+def test_retired_keys_migration_keeps_the_table_append_only(tmp_path: Path) -> None:
+    version = _version_of("retired signing keys")
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=version)
+    assert {"retired_keys", "retired_keys_no_update", "retired_keys_no_delete"} <= tables(conn)
+    conn.close()

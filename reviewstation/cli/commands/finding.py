@@ -75,7 +75,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_show)
 
-    search = cmds.add_parser("search", parents=[unlock], help="full-text search")
+    search = cmds.add_parser(
+        "search",
+        parents=[unlock],
+        help="search titles, text, CWE, CVE ids, vendors and products",
+    )
     search.add_argument("vault", metavar="VAULT")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--review", metavar="ID", type=int)
