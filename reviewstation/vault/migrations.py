@@ -515,6 +515,20 @@ def _v10_retired_keys(conn: Connection) -> None:
             BEGIN SELECT RAISE(ABORT, 'retired keys are append-only'); END;
         CREATE TRIGGER retired_keys_no_delete BEFORE DELETE ON retired_keys
             BEGIN SELECT RAISE(ABORT, 'retired keys are append-only'); END;
+        -- A name never changes; public keys change only once the old signing keys are
+        -- retired above, so every checkpoint a person signed stays checkable.
+        DROP TRIGGER IF EXISTS users_keys_fixed;  -- absent in vaults from before it shipped
+        CREATE TRIGGER users_name_fixed BEFORE UPDATE OF name ON users
+            BEGIN SELECT RAISE(ABORT, 'a user''s name never changes'); END;
+        CREATE TRIGGER users_keys_retired_first BEFORE UPDATE
+            OF sig_p384_spki, sig_mldsa87, rcpt_mlkem1024, rcpt_p384_spki ON users
+            WHEN NOT EXISTS (
+                SELECT 1 FROM retired_keys WHERE name = old.name
+                AND sig_p384_spki = old.sig_p384_spki AND sig_mldsa87 = old.sig_mldsa87)
+            BEGIN
+                SELECT RAISE(ABORT, 'a user''s public keys change only after the old ones'
+                    || ' are retired');
+            END;
         """,
     )
 

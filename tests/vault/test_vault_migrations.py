@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reviewstation.errors import VaultError
-from reviewstation.vault.database import open_database
+from reviewstation.vault.database import DatabaseError, open_database
 from reviewstation.vault.migrations import LATEST, MIGRATIONS, migrate, schema_version
 
 KEY = bytes(range(32))
@@ -233,4 +233,22 @@ def test_retired_keys_migration_keeps_the_table_append_only(tmp_path: Path) -> N
     conn = open_database(tmp_path, KEY, create=True)
     migrate(conn, target=version)
     assert {"retired_keys", "retired_keys_no_update", "retired_keys_no_delete"} <= tables(conn)
+    key = b"k" * 8
+    conn.execute(
+        "INSERT INTO users (name, role, created, sig_p384_spki, sig_mldsa87, rcpt_mlkem1024,"
+        " rcpt_p384_spki, wrapped_identity) VALUES ('bob', 'lead', 'now', ?, ?, ?, ?, ?)",
+        (key, key, key, key, key),
+    )
+    with pytest.raises(DatabaseError, match="only after the old ones are retired"):
+        conn.execute("UPDATE users SET sig_p384_spki = X'00' WHERE name = 'bob'")
+    with pytest.raises(DatabaseError, match="name never changes"):
+        conn.execute("UPDATE users SET name = 'eve' WHERE name = 'bob'")
+    conn.execute(
+        "INSERT INTO retired_keys (name, sig_p384_spki, sig_mldsa87, retired)"
+        " VALUES ('bob', ?, ?, 'now')",
+        (key, key),
+    )
+    conn.execute("UPDATE users SET sig_p384_spki = X'00', sig_mldsa87 = X'00' WHERE name = 'bob'")
+    with pytest.raises(DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM retired_keys")
     conn.close()
