@@ -175,6 +175,11 @@ def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: Ma
     assert editor.finding is not None and editor.finding.title == "Edited title"
     latest = editor.history.topLevelItem(0)
     assert latest is not None and "title: " in latest.text(3)
+    # Each changed field has its own row: old → new, the whole values in its tooltip.
+    rows = {latest.child(i).text(3) for i in range(latest.childCount())}
+    assert "title: DEMO: heap overflow found by the model in libdemo → Edited title" in rows
+    assert any(r.startswith("cvss_vector: CVSS:4.0/AV:N/AC:L") for r in rows), rows
+    assert latest.isExpanded()
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: page.model.finding(0).title == "Edited title", timeout=TIMEOUT)  # type: ignore[union-attr]
 

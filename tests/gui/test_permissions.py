@@ -121,6 +121,7 @@ READING = {
     "QAction:actionQuit",
     "QAction:actionRefresh",
     "QAction:actionSettings",
+    "QAction:actionUsers",  # the list of people; each change is enabled by its own rule
     "QCheckBox:&Decrypt every artifact",  # an option of Verify vault
     "QComboBox:Checklist run",
     "QComboBox:Item status filter",

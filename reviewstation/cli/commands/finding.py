@@ -1,4 +1,4 @@
-"""finding add | update | list | show | search"""
+"""finding add | update | list | show | history | search"""
 
 from __future__ import annotations
 
@@ -74,6 +74,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("id", metavar="ID")
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_show)
+
+    history = cmds.add_parser(
+        "history", parents=[unlock], help="every change: who, when, field, old and new value"
+    )
+    history.add_argument("vault", metavar="VAULT")
+    history.add_argument("id", metavar="ID")
+    history.add_argument("--json", action="store_true")
+    history.set_defaults(run=_history)
 
     search = cmds.add_parser(
         "search",
@@ -253,6 +261,19 @@ def _show(args: argparse.Namespace) -> int:
         output.line(
             f"  r{rev['revision']} {rev['at']} {rev['user']}: {', '.join(sorted(rev['changes']))}"
         )
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from reviewstation.app.history import finding_history
+
+    with open_session(args, mode="read") as session:
+        rows = finding_history(session, args.id)
+    if args.json:
+        output.emit_json([row.to_json() for row in rows])
+        return 0
+    for row in rows:
+        output.line(f"r{row.revision:<3} {row.at}  {row.user:<12} {row.line()}")
     return 0
 
 
