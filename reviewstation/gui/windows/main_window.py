@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         self.ui.actionRefresh.triggered.connect(self.refresh)
         self.new_button.clicked.connect(self.new_review)
         self.reviews.review_selected.connect(self._on_review_selected)
+        self.workspace.review_chosen.connect(lambda review_id: self.refresh(review_id))
         ctx.vault.changed.connect(self._on_vault_changed)
         for widget in (self.new_button,):
             widget.setEnabled(ctx.writable)
