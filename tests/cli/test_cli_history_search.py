@@ -3,6 +3,7 @@ CWE, CVE id, vendor and product."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -78,3 +79,41 @@ def test_history_lists_each_field_with_its_old_and_new_value(vault: Path) -> Non
 def test_search_matches_cwe_cve_vendor_and_product(vault: Path, words: str, ids: list[int]) -> None:
     found = json.loads(ok("finding", "search", str(vault), words, "--json"))
     assert [f["id"] for f in found] == ids
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reviewstation", *args],
+        input=PASS + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_package_import_records_the_custody_given_on_the_command_line(tmp_path: Path) -> None:
+    sender, receiver = str(tmp_path / "a.rsvault"), str(tmp_path / "b.rsvault")
+    ok("vault", "init", sender, "--user", "alice", "--marking", "CUI")
+    ok("vault", "init", receiver, "--user", "bob", "--marking", "CUI")
+    card = str(tmp_path / "alice.card")
+    ok("identity", "export", sender, "--out", card)
+    ok("review", "create", sender, "--title", "Model X", "--developer", "Lab", "--model", "X-1")
+    package = tmp_path / "p.rspkg"
+    ok("package", "export", sender, "--review", "1", "--out", str(package), "--plaintext")
+    actual = hashlib.sha256(package.read_bytes()).hexdigest()
+    common = ("package", "import", receiver, str(package), "--trust", card)
+    bad_date = run(*common, "--received-at", "24/11/2026")
+    assert bad_date.returncode == 2 and "is not like 2026-11-23" in bad_date.stderr
+    wrong = run(*common, "--declared-sha256", "0" * 64)
+    assert wrong.returncode != 0 and "not the declared" in wrong.stderr
+    ok(*common, "--medium", "DVD #2", "--received-from", "K. Ng", "--declared-sha256", actual)
+    trail = json.loads(ok("audit", "log", receiver, "--json"))
+    (entry,) = [e for e in trail if e["action"] == "package.import"]
+    assert entry["details"]["custody"] == {
+        "medium": "DVD #2",
+        "received_from": "K. Ng",
+        "sha256": actual,
+        "declared_sha256": actual,
+    }
+    assert [e["action"] for e in trail].count("package.import_refused") == 1

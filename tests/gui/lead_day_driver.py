@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 import reviewstation.gui.app as gui_app
@@ -159,12 +159,16 @@ class Driver:
         text = box.text_label.text()
         box.accept()
         page = self.window().workspace.artifacts
-        yield from self.until(
-            lambda: any(page.table.item(r, 1).text() == name for r in range(page.table.rowCount())),
-            "the new artifact",
-        )
-        row = next(r for r in range(page.table.rowCount()) if page.table.item(r, 1).text() == name)
-        page.table.setCurrentCell(row, 1)
+
+        def row_of() -> int:
+            for row in range(page.table.rowCount()):
+                item = page.table.item(row, 1)
+                if item is not None and item.text() == name:
+                    return row
+            return -1
+
+        yield from self.until(lambda: row_of() >= 0, "the new artifact")
+        page.table.setCurrentCell(row_of(), 1)
         yield from self.until(lambda: name in page.details.custody.plain_text(), "its custody")
         self.answer(f"OK {text} {page.details.custody.plain_text()}")
 
@@ -219,7 +223,7 @@ class Driver:
         for title in titles:
             yield from self.until(wizard.next_button.isEnabled, f"Next before {title}")
             wizard.next_button.click()
-            yield from self.until(lambda t=title: wizard.page.title == t, title)
+            yield from self.until(lambda: wizard.page.title == title, title)  # noqa: B023
             yield from self.until(lambda: not wizard.busy, f"{title} to be read")
             if title == "Marking check":
                 wizard.marking_page.confirm.setChecked(True)
@@ -250,11 +254,13 @@ class Driver:
         assert isinstance(dialog, ApprovalDialog)
         asked = dialog.text_label.text()
         dialog.ok_button.click()
+
+        def status() -> str:
+            first = approvals.tree.topLevelItem(0)
+            return first.text(5) if first is not None else ""
+
         yield from self.until(
-            lambda: (
-                approvals.tree.topLevelItem(0) is not None
-                and approvals.tree.topLevelItem(0).text(5) == "approved"
-            ),
+            lambda: status() == "approved",
             "the approval",
         )
         self.answer(f"OK {asked}")
@@ -283,11 +289,11 @@ def main() -> int:
     driver = Driver()
 
     class Recorded(Shell):
-        def __init__(self, *args: object) -> None:
-            super().__init__(*args)  # type: ignore[arg-type]
+        def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+            super().__init__(settings, parent)
             driver.shell = self
 
-    gui_app.Shell = Recorded  # type: ignore[misc]
+    gui_app.Shell = Recorded  # type: ignore[attr-defined]
     return gui_app.run(vault)
 
 

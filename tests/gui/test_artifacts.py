@@ -140,7 +140,7 @@ def test_import_asks_for_custody_and_records_every_field(
     assert box.text_label.text() == "1 artifact imported. 1 DO NOT MATCH their declared SHA-256."
     box.accept()
     qtbot.waitUntil(lambda: page.table.rowCount() == 4, timeout=TIMEOUT)
-    row = next(r for r in range(4) if page.table.item(r, 1).text() == "weights-2.bin")
+    row = next(r for r in range(4) if page.table.item(r, 1).text() == "weights-2.bin")  # type: ignore[union-attr]
     page.table.setCurrentCell(row, 1)
     qtbot.waitUntil(lambda: "weights-2.bin" in page.details.toPlainText(), timeout=TIMEOUT)
     text = page.details.custody.plain_text()

@@ -176,7 +176,7 @@ def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: Ma
     latest = editor.history.topLevelItem(0)
     assert latest is not None and "title: " in latest.text(3)
     # Each changed field has its own row: old → new, the whole values in its tooltip.
-    rows = {latest.child(i).text(3) for i in range(latest.childCount())}
+    rows = {latest.child(i).text(3) for i in range(latest.childCount())}  # type: ignore[union-attr]
     assert "title: DEMO: heap overflow found by the model in libdemo → Edited title" in rows
     assert any(r.startswith("cvss_vector: CVSS:4.0/AV:N/AC:L") for r in rows), rows
     assert latest.isExpanded()
