@@ -31,12 +31,14 @@ def _record_slot(session: Session, slot: KeySlot) -> None:
 
 
 def require_lead(session: Session, what: str) -> None:
-    """Managing people is a lead's; a refusal names the leads who can do it instead."""
-    session.require_writable(what)
+    """Managing people is a lead's; a refusal names the leads who can do it instead (an
+    auditor included: the role is checked before the auditor's read-only rule)."""
+    session.require_own_keys(what)
     if session.user.role != "lead":
         others = two_person.who_else(session.conn, apart_from=[], links=False)
         raise PermissionDenied(
-            f"Cannot {what}: only a lead can, and {session.user.name} is a {session.user.role};"
+            f"Cannot {what}: only a lead can, and {session.user.name} is"
+            f" {'an' if session.user.role[0] in 'aeiou' else 'a'} {session.user.role};"
             f" {others}."
         )
 

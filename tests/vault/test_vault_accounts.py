@@ -154,19 +154,20 @@ PEOPLE_ACTIONS: dict[str, Callable[[Session], object]] = {
 
 
 @pytest.mark.parametrize(
-    ("who", "secret", "action", "match"),
+    ("who", "secret", "action", "match", "role"),
     [
-        ("bob", BOB, "reset", r"only a lead can.*this lead can: alice"),
-        ("bob", BOB, "add", r"only a lead can.*this lead can: alice"),
-        ("bob", BOB, "remove", r"only a lead can.*this lead can: alice"),
-        ("alice", PASS, "reset", r"change your own with 'user passwd'"),
-        ("alice", PASS, "remove", r"another lead must: no other lead"),
+        ("bob", BOB, "reset", r"only a lead can.*this lead can: alice", "reviewer"),
+        ("bob", BOB, "add", r"only a lead can.*this lead can: alice", "reviewer"),
+        ("bob", BOB, "remove", r"only a lead can.*this lead can: alice", "reviewer"),
+        ("bob", BOB, "add", r"only a lead can, and bob is an auditor.*can: alice", "auditor"),
+        ("alice", PASS, "reset", r"change your own with 'user passwd'", "reviewer"),
+        ("alice", PASS, "remove", r"another lead must: no other lead", "reviewer"),
     ],
 )
 def test_people_refusals_say_who_can_instead(
-    tmp_path: Path, who: str, secret: str, action: str, match: str
+    tmp_path: Path, who: str, secret: str, action: str, match: str, role: str
 ) -> None:
-    vault = with_bob(tmp_path)
+    vault = with_bob(tmp_path, role)
     before = load_header(vault).slots
     with open_vault(vault, secret, user=who) as session:
         with pytest.raises(PermissionDenied, match=match):

@@ -36,7 +36,6 @@ from reviewstation.gui.runtime.failures import Failure
 from reviewstation.gui.runtime.operation import run_operation
 from reviewstation.gui.runtime.progress import JobProgress
 from reviewstation.gui.widgets.custody_fields import (
-    CustodyDialog,
     package_dialog,
     package_summary,
 )
@@ -125,7 +124,6 @@ class PackagesPage(QWidget):
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.confirmation: CustodyDialog | None = None
         self.review_id = 0
         self.extra_trust: list[Path] = []
         layout = QVBoxLayout(self)
@@ -318,7 +316,6 @@ class PackagesPage(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.submitted.connect(lambda form: self.import_with(path, extra, form))
         dialog.rejected.connect(lambda: self.verify_result.setPlainText("Import cancelled."))
-        self.confirmation = dialog
         dialog.open()
 
     def import_with(self, path: Path, extra: list[Path], form: CustodyForm) -> None:
