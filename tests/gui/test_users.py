@@ -24,6 +24,7 @@ from reviewstation.vault.header import load_header
 from reviewstation.vault.session import open_vault
 
 from .conftest import AUDITOR, AUDITOR_PASSPHRASE, open_main_window
+from .test_accessibility import clashes, unnamed_inputs
 
 TIMEOUT = 15_000
 STRONG = "violet anchor trombone glacier"
@@ -176,3 +177,20 @@ def test_store_and_forget_the_passphrase_in_the_keyring(
     )
     assert memory_keyring.store == {}
     qtbot.waitUntil(lambda: shell.dialog.ui.keyringButton.isHidden(), timeout=TIMEOUT)
+
+
+def test_the_new_dialogs_are_named_and_their_alt_letters_do_not_clash(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    users = users_dialog(qtbot, window)
+    select(users, AUDITOR)
+    page = window.workspace.artifacts
+    window.workspace.setCurrentWidget(page)
+    custody = page.import_paths([tmp_path])
+    assert custody is not None
+    for dialog in (users, users.open_add(), users.open_reset(), users.open_passwd(), custody):
+        assert dialog is not None
+        qtbot.waitExposed(dialog)
+        assert unnamed_inputs(dialog) == [], type(dialog).__name__
+        assert clashes(dialog) == {}, type(dialog).__name__
+        dialog.reject()

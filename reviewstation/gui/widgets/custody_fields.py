@@ -146,7 +146,7 @@ def package_dialog(
     marking: str, preview: ImportPreview, form: CustodyForm, parent: QWidget
 ) -> CustodyDialog:
     dialog = CustodyDialog(
-        marking, "Import this package?", package_summary(preview), form, "I&mport", parent
+        marking, "Import this package?", package_summary(preview), form, "&Import", parent
     )
     dialog.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return dialog

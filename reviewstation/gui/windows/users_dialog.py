@@ -74,7 +74,7 @@ class NewPassphrase(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         self.edit = _password_edit("New passphrase", self)
         self.confirm = _password_edit("Confirm new passphrase", self)
-        form.addRow(_buddy("&New passphrase:", self.edit, self), self.edit)
+        form.addRow(_buddy("New &passphrase:", self.edit, self), self.edit)
         form.addRow(_buddy("Con&firm:", self.confirm, self), self.confirm)
         self.context: list[str] = []
 

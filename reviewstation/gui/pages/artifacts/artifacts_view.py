@@ -277,7 +277,7 @@ class ArtifactsPage(QWidget):
             "Custody of the import",
             artifacts_summary([p.name or str(p) for p in paths]),
             replace(self.custody_form, declared=""),  # hashes belong to one delivery
-            "I&mport",
+            "&Import",
             self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
