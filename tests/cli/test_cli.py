@@ -351,6 +351,8 @@ def test_user_reset_by_a_lead_and_the_refusal_names_who_can(vault: Path) -> None
     assert old.returncode != 0
     new = rs("user", "list", str(vault), "--user", "bob", "--json", stdin="bob pass 2\n")
     assert new.returncode == 0, new.stderr
+    listed = {u["name"]: u["passphrase_chosen_by"] for u in json.loads(new.stdout)}
+    assert listed == {"alice": None, "bob": "alice"}  # alice chose bob's passphrase
     trail = rs("audit", "log", str(vault), "--json", "--user", "alice", stdin=PASS + "\n")
     assert any(
         e["action"] == "user.reset" and e["target"] == "bob" for e in json.loads(trail.stdout)

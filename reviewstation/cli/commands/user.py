@@ -62,27 +62,29 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from reviewstation.app.people import people
+
     with open_session(args, mode="read") as session:
-        records = users.all_users(session.conn)
+        found = people(session)
     rows: list[dict[str, Any]] = [
         {
-            "name": r.name,
-            "role": r.role,
-            "active": r.active,
-            "created": r.created,
-            "fingerprint": r.signing.fingerprint(),
+            "name": p.name,
+            "role": p.role,
+            "active": p.active,
+            "created": p.created,
+            "fingerprint": p.fingerprint,
+            "keyring": p.keyring,
+            # who chose the passphrase in use, until its owner changes it (two-person rules)
+            "passphrase_chosen_by": p.chosen_by or None,
         }
-        for r in records
+        for p in found
     ]
     if args.json:
         output.emit_json(rows)
     else:
         output.table(
-            [
-                [r["name"], r["role"], "yes" if r["active"] else "removed", r["created"]]
-                for r in rows
-            ],
-            ["NAME", "ROLE", "ACTIVE", "CREATED"],
+            [[p.name, p.role, p.status, "yes" if p.keyring else "", p.created] for p in found],
+            ["NAME", "ROLE", "PASSPHRASE", "KEYRING", "CREATED"],
         )
     return 0
 
