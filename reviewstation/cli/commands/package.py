@@ -101,6 +101,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="CARD",
         help="also trust this card (the vault's trust store always applies)",
     )
+    imp.add_argument("--medium", default="", metavar="LABEL", help="how the package arrived")
+    imp.add_argument("--received-from", default="", metavar="WHO")
+    imp.add_argument("--received-at", default="", metavar="DATE", help="YYYY-MM-DD[THH:MM]")
+    imp.add_argument(
+        "--declared-sha256",
+        default="",
+        metavar="HEX",
+        help="the package file's SHA-256 as the sender gave it (a difference refuses the import)",
+    )
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(run=_import)
 
@@ -307,10 +316,13 @@ def _verified_report(args: argparse.Namespace) -> VerifyReport:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from reviewstation.app.custody import CustodyForm
     from reviewstation.app.packages import import_into_vault
 
+    form = CustodyForm(args.medium, args.received_from, args.received_at, args.declared_sha256)
+    form.check()  # a malformed date or hash is named before the passphrase is asked
     with open_session(args) as session:
-        result = import_into_vault(session, args.file, args.trust or [])
+        result = import_into_vault(session, args.file, args.trust or [], custody=form)
     if args.json:
         output.emit_json(result.to_json())
         return 0
