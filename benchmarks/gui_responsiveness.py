@@ -9,7 +9,7 @@ idle event loop, the same import done headless by the core in a child process, a
 queries behind every Findings step on a fresh session (what the GUI adds on top).
 
 The window is a real ``MainWindow`` opened through the shell's unlock dialog on a vault made by
-the core; actions go through the pages' own paths (``ArtifactsPage.import_paths`` with its
+the core; actions go through the pages' own paths (``ArtifactsPage.import_with`` with its
 progress dialog, keys and header clicks on the findings table), dialogs are answered as they
 appear. The vaults use Argon2id at its floor (as tests do, ``REVIEWSTATION_KDF_MS=0``), which
 only makes unlocking fast; no figure includes an unlock.
@@ -344,6 +344,7 @@ def visible(kind: type) -> list[Any]:
 
 def bench_import(work: Path, size_mib: int, profiler: Profiler) -> dict[str, Any]:
     from benchmarks.intake import PASS, child, make_source
+    from reviewstation.app.custody import CustodyForm
     from reviewstation.artifacts import catalog
     from reviewstation.artifacts.blobstore import iter_plaintext
     from reviewstation.artifacts.stream import DEFAULT_CHUNK
@@ -394,7 +395,7 @@ def bench_import(work: Path, size_mib: int, profiler: Profiler) -> dict[str, Any
     cpu_before = cpu_seconds()
     start = time.perf_counter()
     with profiler.step("GUI import"):
-        page.import_paths([source])
+        page.import_with([source], CustodyForm("benchmark"))  # past the custody dialog
         boxes = visible(ProgressDialog)
         assert len(boxes) == 1, "the import did not show its progress dialog"
         bar = boxes[0].bar

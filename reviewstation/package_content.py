@@ -29,6 +29,8 @@ class Signer:
 
 
 MAX_DESIGNATION = 200  # characters per field
+# CycloneDX versions artifacts.cdx.json can be written in; the first is the default.
+CYCLONEDX_VERSIONS = ("1.7", "1.6")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class PackageContent:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     evidence_uids: list[str] = field(default_factory=list)
     designation: Designation = field(default_factory=Designation)
+    cyclonedx_version: str = CYCLONEDX_VERSIONS[0]  # of artifacts.cdx.json, chosen at export
     # The vault's publisher settings (None: as a vault that set none) and the review's earlier
     # exports whose files were written, oldest first: this export is the next revision.
     publisher: Publisher | None = None
@@ -141,9 +144,21 @@ class PackageContent:
             return self.publisher.namespace
         return vault_urn(self.vault_id)
 
+    def __post_init__(self) -> None:
+        check_cyclonedx_version(self.cyclonedx_version)
+
     def evidence_name(self, artifact: dict[str, Any]) -> str:
         """The member name of an artifact's content inside the package."""
         return f"evidence/{artifact['uid']}/{artifact['path']}"
+
+
+def check_cyclonedx_version(version: str) -> str:
+    """``version`` if artifacts.cdx.json can be written in it; else one clear InputError."""
+    if version not in CYCLONEDX_VERSIONS:
+        raise InputError(
+            f"CycloneDX {version!r} cannot be written; choose {' or '.join(CYCLONEDX_VERSIONS)}."
+        )
+    return version
 
 
 def highest_marking(values: list[str]) -> str:

@@ -20,6 +20,7 @@ OWNERS: dict[str, str] = {
     # vault/
     "meta": "vault/meta.py",
     "users": "vault/users.py",
+    "retired_keys": "vault/users.py",
     "key_slots": "vault/keyslots.py",
     "audit": "vault/audit.py",
     "checkpoints": "vault/audit.py",

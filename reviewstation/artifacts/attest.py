@@ -195,6 +195,12 @@ def verify_model_signature(
     statement_notes = [NO_BLAKE3] if blake3_missing else []
     prefix = f"{base}/" if base else ""
     unlisted = sorted(a.path for a in live if a.id not in covered and a.path.startswith(prefix))
+    skipped = model_signing.ignored_paths(bundle)
+    excluded = tuple(
+        path
+        for path in unlisted
+        if any(path[len(prefix) :] == p or path[len(prefix) :].startswith(p + "/") for p in skipped)
+    )
     counts = Counts(
         match=sum(1 for f in files if f.result == "match"),
         mismatch=sum(1 for f in files if f.result == "mismatch"),
@@ -233,6 +239,7 @@ def verify_model_signature(
         model_name=bundle.model_name(),
         files=tuple(files),
         unlisted=tuple(unlisted[:1000]),
+        excluded_by_signer=excluded[:1000],
         counts=counts,
         reasons=tuple(reasons),
     )

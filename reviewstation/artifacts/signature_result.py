@@ -160,6 +160,7 @@ class SignatureResult:
     unlisted: tuple[str, ...]  # imported beside it but not covered
     counts: Counts
     reasons: tuple[str, ...]  # why the verdict is not VALID (empty when it is)
+    excluded_by_signer: tuple[str, ...] = ()  # of ``unlisted``: in the bundle's ignore_paths
 
     @property
     def valid(self) -> bool:
@@ -195,6 +196,7 @@ class SignatureResult:
             "problems": list(self.reasons),
             "files": [f.to_json() for f in self.files],
             "unlisted": list(self.unlisted),
+            "excluded_by_signer": list(self.excluded_by_signer),
             "offline_limits": OFFLINE_LIMITS,
         }
 

@@ -12,7 +12,11 @@ from reviewstation.vault.database import Connection
 
 PAGE = 200
 MAX_QUERY = 500
-_WORD = re.compile(r"\w+\*?", re.UNICODE)
+# A word, or words joined by hyphens or dots (CWE-79, CVE-2025-12345, 1.4.2), which is
+# searched as a phrase: its parts next to each other, in that order.
+_WORD = re.compile(r"\w+(?:[-.]\w+)*\*?", re.UNICODE)
+# bm25 weights of the index's columns: title, body, cwe, cve_id, vendor, product.
+WEIGHTS = "5.0, 1.0, 3.0, 3.0, 2.0, 2.0"
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ def all_findings(conn: Connection, where: Filter = Filter()) -> list[Finding]:
 
 
 def fts_query(text: str) -> str:
-    """The user's words as an FTS5 query: every word must match (a trailing * for prefixes).
+    """The user's words as an FTS5 query: every word must match (a trailing * for prefixes),
+    in the title, the text, the CWE, the CVE id, the vendor or the product.
 
     Words are quoted, so FTS5 operators and column filters in the input are never interpreted.
     """
@@ -100,7 +105,8 @@ REVIEW_RESTRICTION = " AND +rowid IN (SELECT id FROM findings WHERE review_id = 
 def search(
     conn: Connection, text: str, *, limit: int = PAGE, review_id: int | None = None
 ) -> list[Finding]:
-    """Best matches first (bm25, the title weighted above the body).
+    """Best matches first (bm25: the title weighted above the CWE and CVE id, those above
+    the vendor and product, and those above the body).
 
     bm25 reads every match's length record, so its cost grows with the number of matches.
     When more than ``RANK_LIMIT`` findings match, a ranking means little anyway: they come
@@ -118,7 +124,7 @@ def search(
         ).fetchone()[0]
         > RANK_LIMIT
     )
-    order = "rowid DESC" if many else "bm25(findings_fts, 5.0, 1.0), rowid DESC"
+    order = "rowid DESC" if many else f"bm25(findings_fts, {WEIGHTS}), rowid DESC"
     ranked = conn.execute(
         f"SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?{review}"  # noqa: S608
         f" ORDER BY {order} LIMIT ?",

@@ -29,6 +29,7 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import (
+    QAction,
     QBrush,
     QCloseEvent,
     QColor,
@@ -91,6 +92,7 @@ from shiboken6 import isValid as is_valid  # whether a Qt object still exists
 __all__ = [
     "QAbstractItemView",
     "QAbstractTableModel",
+    "QAction",
     "QApplication",
     "QBrush",
     "QCheckBox",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reviewstation.app import changes
 from reviewstation.app.demo import ensure_demo_vault
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui.qt import (
@@ -63,6 +64,7 @@ class Shell(QObject):
         self.vault.unlock_failed.connect(self._on_unlock_failed)
         self.vault.locked.connect(self._on_locked)
         self.vault.stopped.connect(self._on_stopped)
+        self.vault.changed.connect(self._on_vault_changed)
 
     def start(self, vault: Path | None) -> None:
         """Show the unlock dialog with ``vault``, else the latest vault, else the demo vault."""
@@ -189,11 +191,18 @@ class Shell(QObject):
         self.dialog.set_busy(False)
         self.dialog.show_error(message)
 
+    @Slot(object, object)
+    def _on_vault_changed(self, changed: frozenset[str], _origin: QObject | None) -> None:
+        """People or key slots changed: the unlock window lists who can unlock now."""
+        if changes.USERS in changed and not self._quitting:
+            self.dialog.reload()
+
     @Slot(str)
     def _on_locked(self, message: str) -> None:
         if self._quitting:
             return
         self.dialog.set_recent(self.recent.paths())
+        self.dialog.reload()  # another process may have changed the people meanwhile
         self.dialog.set_busy(False)
         self.dialog.show_error(message)
         self._present(self.dialog)

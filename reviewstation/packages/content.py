@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reviewstation.package_content import Designation, PackageContent, Signer, package_marking
+from reviewstation.package_content import (
+    CYCLONEDX_VERSIONS,
+    Designation,
+    PackageContent,
+    Signer,
+    package_marking,
+)
 
 
 def gather(
@@ -17,6 +23,7 @@ def gather(
     evidence: list[str] | None = None,
     designation: Designation | None = None,
     earlier: Sequence[tuple[str, str]] = (),
+    cyclonedx_version: str | None = None,
 ) -> PackageContent:
     """Read everything a package of this review carries (findings that are not withdrawn).
     ``earlier``: the review's earlier written exports (``export.review_exports``), which
@@ -68,4 +75,5 @@ def gather(
         designation=designation or Designation(),
         publisher=read_publisher(conn),
         earlier=tuple(earlier),
+        cyclonedx_version=cyclonedx_version or CYCLONEDX_VERSIONS[0],
     )

@@ -92,12 +92,14 @@ def export_package(
     cancel: CancelFlag = None,
     plaintext_ok: bool = True,
     designation: Designation | None = None,
+    cyclonedx_version: str | None = None,
 ) -> ExportResult:
     """Seal ``review_id`` into ``out``. Both front ends pass ``plaintext_ok`` as the user's
     explicit choice: a package marked above UNCLASSIFIED then leaves unencrypted only when the
     user said so on purpose (it is readable by anyone who holds the file). ``designation`` is
     the classification authority block and CUI designation as entered; a classified package
-    without its authority block is refused before anything is recorded."""
+    without its authority block is refused before anything is recorded. ``cyclonedx_version``
+    chooses the CycloneDX version of artifacts.cdx.json (default: the newest written)."""
     session.require_writable("export a package")
     identity = session.identity
     if identity is None:
@@ -117,6 +119,7 @@ def export_package(
         evidence=evidence,
         designation=designation,
         earlier=review_exports(session.conn, review.id),
+        cyclonedx_version=cyclonedx_version,
     )
     content.designation.require_for(content.marking)
     require_assertable(content.findings)

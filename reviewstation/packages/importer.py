@@ -82,10 +82,14 @@ def import_package(
     extra_trust: list[PublicIdentity] | None = None,
     *,
     cancel: CancelFlag = None,
+    custody: dict[str, str] | None = None,
 ) -> ImportResult:
+    """``custody``: how the package file arrived (medium, received from, received at, its
+    declared and actual SHA-256), recorded in the import's audit entry and in each evidence
+    file's ``imported_from_package`` custody event."""
     session.require_writable("import a package")
     try:
-        return _import(session, path, extra_trust, cancel)
+        return _import(session, path, extra_trust, cancel, custody or {})
     except ReviewStationError as exc:
         # A refused package is itself an event the auditor should see.
         with contextlib.suppress(Exception):
@@ -98,6 +102,7 @@ def _import(
     path: Path,
     extra_trust: list[PublicIdentity] | None,
     cancel: CancelFlag,
+    arrival: dict[str, str],
 ) -> ImportResult:
     if session.identity is None:
         raise PermissionDenied("Importing needs your passphrase (your decryption key).")
@@ -163,7 +168,7 @@ def _import(
         )
         blobs = _evidence(session, package, artifacts_doc, cancel)
         try:
-            _commit(session, package, result, findings_doc, runs_doc, blobs)
+            _commit(session, package, result, findings_doc, runs_doc, blobs, arrival)
         except DatabaseError as exc:
             for blob in blobs:
                 blob.sealed.abort()
@@ -253,10 +258,11 @@ def _commit(
     findings_doc: dict[str, Any],
     runs_doc: dict[str, Any],
     blobs: list[_Blob],
+    arrival: dict[str, str],
 ) -> None:
     manifest = package.manifest
     signer = package.signer
-    details = {
+    details: dict[str, Any] = {
         "signer": signer.fingerprint,
         "signer_name": signer.name,
         "sequence": result.sequence,
@@ -265,6 +271,8 @@ def _commit(
         "sums_sha384": package.sums_sha384,
         "encrypted": package.encrypted,
     }
+    if arrival:
+        details["custody"] = dict(arrival)
 
     def foreign(name: object) -> str:
         return users.foreign_name(name, signer.fingerprint)
@@ -283,7 +291,7 @@ def _commit(
                 _merge_finding(session, conn, result, finding, foreign)
         for blob in blobs:
             with _checked(f"evidence {blob.sealed.uid}"):
-                _add_artifact(session, conn, result, blob, signer)
+                _add_artifact(session, conn, result, blob, signer, arrival)
         conn.execute(
             "INSERT INTO package_imports (package_id, signer_fingerprint, signer_name, sequence,"
             " sums_sha384, source_vault, source_review, review_id, checkpoint, imported,"
@@ -474,7 +482,12 @@ def _inspection(blob: _Blob) -> dict[str, Any]:
 
 
 def _add_artifact(
-    session: Session, conn: Connection, result: ImportResult, blob: _Blob, signer: PublicIdentity
+    session: Session,
+    conn: Connection,
+    result: ImportResult,
+    blob: _Blob,
+    signer: PublicIdentity,
+    arrival: dict[str, str],
 ) -> None:
     record = blob.record
     source_custody = record.get("custody") if isinstance(record.get("custody"), dict) else {}
@@ -505,6 +518,7 @@ def _add_artifact(
             "package": result.package_id,
             "signer": signer.fingerprint,
             "source_custody": source_custody,
+            **({"package_custody": dict(arrival)} if arrival else {}),
         },
     )
     result.evidence_added += 1

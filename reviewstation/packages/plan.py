@@ -32,7 +32,8 @@ STANDARD = {
     formats.SARIF_MEMBER: "the findings as SARIF 2.1.0",
     formats.CSAF_MEMBER: "the vulnerability findings as a CSAF 2.0 advisory",
     formats.OPENVEX_MEMBER: "OpenVEX 0.2.0 statements for the vulnerability findings",
-    formats.CYCLONEDX_MEMBER: "the artifact inventory as CycloneDX 1.6 (ML-BOM)",
+    formats.CYCLONEDX_MEMBER: "the artifact inventory and model cards as CycloneDX {cyclonedx}"
+    " (ML-BOM)",
 }
 
 
@@ -198,7 +199,9 @@ def _members(
         ),
     ]
     rendered = formats.render(content)
-    body.extend(Member(name, _standard(name), len(data)) for name, data in rendered.items())
+    body.extend(
+        Member(name, _standard(name, content), len(data)) for name, data in rendered.items()
+    )
     body.append(Member(REPORT, f"the report for people, marked {content.marking} on every page"))
     body.extend(
         Member(
@@ -224,10 +227,10 @@ def _members(
     return outer + [Member(m.name, m.what, m.size, inner=True) for m in body]
 
 
-def _standard(name: str) -> str:
+def _standard(name: str, content: PackageContent) -> str:
     if name.startswith(formats.CVE_DIR):
         return "a CVE JSON 5.1.1 record (CNA container) for one vulnerability finding"
-    return STANDARD.get(name, name)
+    return STANDARD.get(name, name).format(cyclonedx=content.cyclonedx_version)
 
 
 def _count(n: int, word: str) -> str:

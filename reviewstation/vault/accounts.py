@@ -13,7 +13,7 @@ import os
 from reviewstation.crypto.identity import PrivateIdentity
 from reviewstation.crypto.kdf import Argon2Params
 from reviewstation.errors import InputError, PermissionDenied
-from reviewstation.vault import audit, keyslots, users
+from reviewstation.vault import audit, keyslots, two_person, users
 from reviewstation.vault.header import KeySlot
 from reviewstation.vault.keys import USER_KEY_BYTES
 from reviewstation.vault.keyslots import (
@@ -30,12 +30,24 @@ def _record_slot(session: Session, slot: KeySlot) -> None:
     keyslots.record(session.conn, slot, audit.now())
 
 
+def require_lead(session: Session, what: str) -> None:
+    """Managing people is a lead's; a refusal names the leads who can do it instead (an
+    auditor included: the role is checked before the auditor's read-only rule)."""
+    session.require_own_keys(what)
+    if session.user.role != "lead":
+        others = two_person.who_else(session.conn, apart_from=[], links=False)
+        raise PermissionDenied(
+            f"Cannot {what}: only a lead can, and {session.user.name} is"
+            f" {'an' if session.user.role[0] in 'aeiou' else 'a'} {session.user.role};"
+            f" {others}."
+        )
+
+
 def add_user(
     session: Session, name: str, role: str, passphrase: str, kdf: Argon2Params | None = None
 ) -> UserRecord:
     """A lead adds a person with their own passphrase slot and their own signing identity."""
-    session.require_writable("add a user")
-    session.require_role("add a user", "lead")
+    require_lead(session, "add a user")
     check_name(name)
     role_ = check_role(role)
     check_new_passphrase(passphrase)
@@ -91,11 +103,15 @@ def change_passphrase(
 
 def remove_user(session: Session, name: str) -> None:
     """A lead removes a person: every slot of theirs goes; their record stays for the audit."""
-    session.require_writable("remove a user")
-    session.require_role("remove a user", "lead")
+    require_lead(session, "remove a user")
     target = users.get(session.conn, name)
     if target.name == session.user.name:
-        raise PermissionDenied("You cannot remove yourself; ask another lead.")
+        others = two_person.who_else(
+            session.conn, apart_from=[], besides=session.user.name, links=False
+        )
+        raise PermissionDenied(f"You cannot remove yourself; another lead must: {others}.")
+    if not target.active:
+        raise InputError(f"{name} was already removed.")
     doomed = [s for s in session.header.slots if s.user == name]
     with session.change("user.remove", name, {"slots": [s.slot_id for s in doomed]}) as conn:
         users.deactivate(conn, name)
@@ -103,6 +119,53 @@ def remove_user(session: Session, name: str) -> None:
         session.save_header(
             session.header.with_slots([s for s in session.header.slots if s not in doomed])
         )
+
+
+def reset_passphrase(
+    session: Session, name: str, new_passphrase: str, kdf: Argon2Params | None = None
+) -> UserRecord:
+    """A lead gives another person a new passphrase (they forgot theirs).
+
+    No one but the holder can open a person's signing identity, so the reset makes a new one:
+    the old public keys are kept as retired (what they signed still verifies), every slot of
+    the person's goes (passphrase and keyring), and one slot for the new passphrase comes. Until
+    the person changes the passphrase the lead chose, the two are linked for the two-person
+    rules (``two_person.creators``), as for an account the lead added."""
+    require_lead(session, "reset another person's passphrase")
+    target = users.get(session.conn, name)
+    if target.name == session.user.name:
+        raise PermissionDenied(
+            "A reset is for someone else's passphrase; change your own with 'user passwd'"
+            " (in the app: Users, Change my passphrase)."
+        )
+    if not target.active:
+        raise InputError(f"{name} was removed; add them again instead of resetting.")
+    check_new_passphrase(new_passphrase)
+    identity = PrivateIdentity.generate()
+    user_key = os.urandom(USER_KEY_BYTES)
+    slot = make_slot(
+        session.vault_id,
+        "passphrase",
+        name,
+        encode_passphrase(new_passphrase),
+        session.master + user_key,
+        kdf or default_kdf(),
+    )
+    wrapped = users.wrap_identity(identity, user_key, session.vault_id, name)
+    doomed = [s for s in session.header.slots if s.user == name]
+    details = {
+        "removed": [s.slot_id for s in doomed],
+        "added": slot.slot_id,
+        "retired": target.signing.fingerprint(),
+        "fingerprint": identity.signing.public_key().fingerprint(),
+    }
+    with session.change("user.reset", name, details) as conn:
+        users.replace_identity(conn, name, identity, wrapped, audit.now())
+        keyslots.forget(conn, doomed)
+        _record_slot(session, slot)
+        kept = [s for s in session.header.slots if s not in doomed]
+        session.save_header(session.header.with_slots([*kept, slot]))
+    return users.get(session.conn, name)
 
 
 def add_secret_slot(session: Session, kind: str, secret: bytes) -> KeySlot:

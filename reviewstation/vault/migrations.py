@@ -510,6 +510,81 @@ def _v11_exports_written(conn: Connection) -> None:
     )
 
 
+def _v12_findings_search_fields(conn: Connection) -> None:
+    """Search finds a finding by its CWE, CVE id, vendor and product as well as by its title
+    and text: the full-text index gets those columns and is rebuilt from the findings."""
+    _run(
+        conn,
+        """
+        DROP TRIGGER findings_fts_insert;
+        DROP TRIGGER findings_fts_delete;
+        DROP TRIGGER findings_fts_update;
+        DROP TABLE findings_fts;
+        CREATE VIRTUAL TABLE findings_fts USING fts5(
+            title, body, cwe, cve_id, vendor, product, content='findings', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER findings_fts_insert AFTER INSERT ON findings BEGIN
+            INSERT INTO findings_fts (rowid, title, body, cwe, cve_id, vendor, product)
+                VALUES (new.id, new.title, new.body, new.cwe, new.cve_id, new.vendor,
+                        new.product);
+        END;
+        CREATE TRIGGER findings_fts_delete AFTER DELETE ON findings BEGIN
+            INSERT INTO findings_fts (findings_fts, rowid, title, body, cwe, cve_id, vendor,
+                                      product)
+                VALUES ('delete', old.id, old.title, old.body, old.cwe, old.cve_id, old.vendor,
+                        old.product);
+        END;
+        CREATE TRIGGER findings_fts_update
+            AFTER UPDATE OF title, body, cwe, cve_id, vendor, product ON findings BEGIN
+            INSERT INTO findings_fts (findings_fts, rowid, title, body, cwe, cve_id, vendor,
+                                      product)
+                VALUES ('delete', old.id, old.title, old.body, old.cwe, old.cve_id, old.vendor,
+                        old.product);
+            INSERT INTO findings_fts (rowid, title, body, cwe, cve_id, vendor, product)
+                VALUES (new.id, new.title, new.body, new.cwe, new.cve_id, new.vendor,
+                        new.product);
+        END;
+        INSERT INTO findings_fts (findings_fts) VALUES ('rebuild');
+        """,
+    )
+
+
+def _v13_retired_keys(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- A lead's passphrase reset gives the person a new signing identity (nobody else can
+        -- open the old one); the old public keys stay here so the checkpoints they signed
+        -- still verify. Append-only.
+        CREATE TABLE retired_keys (
+            name           TEXT NOT NULL REFERENCES users (name),
+            sig_p384_spki  BLOB NOT NULL,
+            sig_mldsa87    BLOB NOT NULL,
+            retired        TEXT NOT NULL
+        ) STRICT;
+        CREATE TRIGGER retired_keys_no_update BEFORE UPDATE ON retired_keys
+            BEGIN SELECT RAISE(ABORT, 'retired keys are append-only'); END;
+        CREATE TRIGGER retired_keys_no_delete BEFORE DELETE ON retired_keys
+            BEGIN SELECT RAISE(ABORT, 'retired keys are append-only'); END;
+        -- A name never changes; public keys change only once the old signing keys are
+        -- retired above, so every checkpoint a person signed stays checkable.
+        DROP TRIGGER IF EXISTS users_keys_fixed;  -- absent in vaults from before it shipped
+        CREATE TRIGGER users_name_fixed BEFORE UPDATE OF name ON users
+            BEGIN SELECT RAISE(ABORT, 'a user''s name never changes'); END;
+        CREATE TRIGGER users_keys_retired_first BEFORE UPDATE
+            OF sig_p384_spki, sig_mldsa87, rcpt_mlkem1024, rcpt_p384_spki ON users
+            WHEN NOT EXISTS (
+                SELECT 1 FROM retired_keys WHERE name = old.name
+                AND sig_p384_spki = old.sig_p384_spki AND sig_mldsa87 = old.sig_mldsa87)
+            BEGIN
+                SELECT RAISE(ABORT, 'a user''s public keys change only after the old ones'
+                    || ' are retired');
+            END;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -522,6 +597,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("findings: where in the source (file, lines, function, commit)", _v9_finding_locations),
     ("findings: VEX ranges, justification and action statement", _v10_vex_statements),
     ("package exports: when each was written (advisory revisions)", _v11_exports_written),
+    ("findings search: CWE, CVE id, vendor and product in the index", _v12_findings_search_fields),
+    ("retired signing keys (a passphrase reset by a lead)", _v13_retired_keys),
 ]
 LATEST = len(MIGRATIONS)
 

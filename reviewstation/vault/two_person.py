@@ -3,13 +3,13 @@
 A two-person rule (an export approval, turning export approval off, a finding's approval)
 needs two different leads who are not, as far as the vault can tell, one person at two
 keyboards. The vault can tell one thing: whoever adds an account chooses its first passphrase.
-So an account is *linked* to the account that added it for as long as it still has that
-passphrase, and links chain (alice added frank, frank added gina: gina is linked to alice while
-both still have the passphrases chosen for them). When an account changes its own passphrase
-(``user passwd``; audited as ``slot.passphrase_changed`` by that user), the link to whoever
-added it ends: from then on only its holder knows the passphrase. A normal team is then never
-stuck: the lead who set up the vault adds the others, each sets their own passphrase, and any
-two of them form a pair.
+So an account is *linked* to the account that added it (or, after a lead's reset, to that
+lead) for as long as it still has that passphrase, and links chain (alice added frank, frank
+added gina: gina is linked to alice while both still have the passphrases chosen for them).
+When an account changes its own passphrase (``user passwd``; audited as
+``slot.passphrase_changed`` by that user), the link to whoever added it ends: from then on
+only its holder knows the passphrase. A normal team is then never stuck: the lead who set up
+the vault adds the others, each sets their own passphrase, and any two of them form a pair.
 
 Every refusal names the leads who could do it instead (``candidates``), or says that no one
 can and what would change that. What this does and does not guarantee: docs/threat-model.md.
@@ -21,19 +21,23 @@ from reviewstation.vault.database import Connection
 
 
 def creators(conn: Connection) -> dict[str, str]:
-    """Each account whose passphrase was chosen by another: that account's creator.
+    """Each account whose passphrase was chosen by another: that account's creator (or the
+    lead who last reset it).
 
-    From the ``user.add`` entries of the audit trail (the hash chain authenticates them); an
-    account drops out once it changed its own passphrase. The first user added itself."""
+    From the ``user.add`` and ``user.reset`` entries of the audit trail (the hash chain
+    authenticates them); an account drops out once it changed its own passphrase. The first
+    user added itself."""
     made: dict[str, str] = {}
     rows = conn.execute(
         "SELECT user, action, target FROM audit"
-        " WHERE action IN ('user.add', 'slot.passphrase_changed') ORDER BY seq"
+        " WHERE action IN ('user.add', 'user.reset', 'slot.passphrase_changed') ORDER BY seq"
     )
     for user, action, target in rows:
         if action == "user.add":
             if str(user) != str(target):
                 made.setdefault(str(target), str(user))
+        elif action == "user.reset":
+            made[str(target)] = str(user)  # the lead who reset it chose the passphrase now
         elif str(user) == str(target):
             made.pop(str(target), None)
     return made

@@ -153,6 +153,49 @@ def insert(
     )
 
 
+def replace_identity(
+    conn: Connection, name: str, identity: PrivateIdentity, wrapped: bytes, at: str
+) -> None:
+    """A new signing identity for ``name`` (a lead's passphrase reset: no one else can open
+    the old one). The old public keys go to ``retired_keys``, so what they signed (the
+    checkpoints) still verifies."""
+    old = get(conn, name)
+    conn.execute(
+        "INSERT INTO retired_keys (name, sig_p384_spki, sig_mldsa87, retired) VALUES (?, ?, ?, ?)",
+        (name, old.signing.p384_spki_der(), old.signing.mldsa87_raw(), at),
+    )
+    public = identity.public(name, old.role, "")
+    conn.execute(
+        "UPDATE users SET sig_p384_spki = ?, sig_mldsa87 = ?, rcpt_mlkem1024 = ?,"
+        " rcpt_p384_spki = ?, wrapped_identity = ? WHERE name = ?",
+        (
+            public.signing.p384_spki_der(),
+            public.signing.mldsa87_raw(),
+            public.recipient.mlkem_raw(),
+            public.recipient.p384_spki_der(),
+            wrapped,
+            name,
+        ),
+    )
+
+
+def signing_keys(conn: Connection) -> dict[str, list[HybridPublicKey]]:
+    """Every user's signing keys: the current one first, then the retired ones, oldest
+    first (a vault not yet migrated has no retired keys)."""
+    keys = {u.name: [u.signing] for u in all_users(conn)}
+    has_retired = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'retired_keys'"
+    ).fetchone()
+    if has_retired:
+        for name, p384, mldsa in conn.execute(
+            "SELECT name, sig_p384_spki, sig_mldsa87 FROM retired_keys ORDER BY rowid"
+        ):
+            keys.setdefault(str(name), []).append(
+                HybridPublicKey.from_bytes(bytes(p384), bytes(mldsa))
+            )
+    return keys
+
+
 def deactivate(conn: Connection, name: str) -> None:
     """The record stays (for the audit trail); the person can no longer be assigned."""
     conn.execute("UPDATE users SET active = 0 WHERE name = ?", (name,))

@@ -24,7 +24,7 @@ from reviewstation.vault.header import HEADER_NAME, MAX_HEADER_BYTES, load_heade
 from reviewstation.vault.keys import database_key
 from reviewstation.vault.migrations import LATEST, schema_version
 from reviewstation.vault.session import Method, pick_user, unlock_keys
-from reviewstation.vault.users import all_users
+from reviewstation.vault.users import signing_keys
 
 Progress = Callable[[str], None]
 
@@ -245,7 +245,7 @@ def _check_audit(
     try:
         count, _, problems = audit.verify_chain(conn, vault_id)
         total = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
-        keys = {u.name: u.signing for u in all_users(conn)}
+        keys = signing_keys(conn)  # a user's retired keys too: what they signed still verifies
         points = audit.checkpoints(conn)
     except (DatabaseError, ReviewStationError) as exc:
         report.problems.append(f"Audit trail: it cannot be read ({exc}).")
@@ -254,16 +254,20 @@ def _check_audit(
     trusted_keys = {card.signing for card in trusted or []}  # both halves must match a card
     for name in sorted({p.user for p in points}):
         if name in keys:
-            report.notes.append(f"Checkpoints signed by {name}, P-384 {keys[name].fingerprint()}.")
+            report.notes.append(
+                f"Checkpoints signed by {name}, P-384 {keys[name][0].fingerprint()}"
+                + (f" (and {len(keys[name]) - 1} retired key(s))." if len(keys[name]) > 1 else ".")
+            )
     report.problems.extend(problems)
 
     def check_point(point: Checkpoint, where: str) -> None:
-        key = keys.get(point.user)
-        if key is None:
+        known = keys.get(point.user)
+        key = next((k for k in known or [] if point.valid(vault_id, k)), None)
+        if known is None:
             report.problems.append(
                 f"{where}: signed by {point.user!r}, who is not a user of this vault."
             )
-        elif not point.valid(vault_id, key):
+        elif key is None:
             report.problems.append(f"{where}: its signature does not verify.")
         elif trusted is not None and key not in trusted_keys:
             report.problems.append(
@@ -350,15 +354,15 @@ def _check_witnesses(
         return
     report.checks.append("rollback against checkpoints carried in packages")
     try:
-        keys = {u.name: u.signing for u in all_users(conn)}
+        keys = signing_keys(conn)
         total = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
     except (DatabaseError, ReviewStationError) as exc:
         report.problems.append(f"Package checkpoints: the vault cannot be read ({exc}).")
         return
     for point in witnesses:
         where = f"Package checkpoint ({counted(point.count, 'entry', 'entries')}, {point.at})"
-        key = keys.get(point.user)
-        if key is None or not point.valid(vault_id, key):
+        key = next((k for k in keys.get(point.user, []) if point.valid(vault_id, k)), None)
+        if key is None:
             report.problems.append(f"{where}: not signed by a user of this vault.")
         elif trusted is not None and key not in {card.signing for card in trusted}:
             report.problems.append(f"{where}: signed by {point.user!r}, not on the trusted list.")

@@ -302,8 +302,9 @@ def _index_json(weight_map: Any, total: Any = 8) -> bytes:
     return json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}).encode()
 
 
-# (id, content, name, what the summary must say: "error", "untrusted", "unscanned",
-# "not-inspected" or "not-run-code")
+# (id, content, name, what the summary must say: "error", "untrusted", "unread" (a Keras
+# config not read: can run code as far as known), "unscanned", "not-inspected" or
+# "not-run-code")
 HOSTILE: list[tuple[str, bytes, str, str]] = [
     ("onnx cut in half", *_cut("onnx_mlp.onnx", 0.5), "error"),
     ("onnx cut at the end", *_cut("onnx_mlp.onnx", 0.97), "error"),
@@ -312,7 +313,14 @@ HOSTILE: list[tuple[str, bytes, str, str]] = [
     ("onnx length past the end", b"\x08\x08\x3a\xff\xff\xff\x0f", "m.onnx", "error"),
     ("onnx graphs nested 40 deep", _nested_graphs(40), "m.onnx", "untrusted"),
     ("keras cut in half", *_cut("keras_lambda.keras", 0.5), "not-run-code"),
-    ("keras config not JSON", _keras_zip(b"{["), "m.keras", "untrusted"),
+    ("keras config not JSON", _keras_zip(b"{["), "m.keras", "untrusted"),  # Keras fails too
+    ("keras config with NaN", _keras_zip(b'{"a": NaN}'), "m.keras", "untrusted"),
+    (
+        "index with NaN",
+        b'{"weight_map": {"w": "a.bin"}, "metadata": {"x": NaN}}',
+        "x.index.json",
+        "untrusted",
+    ),
     (
         "npy header says more than the file",
         _npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (100,), }"),
@@ -388,9 +396,10 @@ def test_hostile_input_gets_a_clear_verdict(content: bytes, name: str, says: str
     assert result.to_json() == summary
     if says == "error":
         assert result.error and "\n" not in result.error, summary
-    elif says == "untrusted":
+    elif says in ("untrusted", "unread"):
         assert result.error is None and result.trusted is False, summary
         assert isinstance(result, ModelFileSummary) and result.problems
+        assert result.can_run_code == (says == "unread"), summary
     elif says == "unscanned":
         assert isinstance(result, PickleScan) and result.verdict == "incomplete", summary
         assert result.can_run_code and result.not_scanned
@@ -414,6 +423,31 @@ def test_paths_a_loader_would_follow_out_of_the_folder() -> None:
         ("a\x00b", "control"),
     ):
         assert why in (path_problem(bad, "the model") or ""), bad
+
+
+# JSON the strict reader refuses but Python's json module (Keras, transformers) reads: read
+# as the loader reads it, so what it hides is still found
+LENIENT_LAMBDA = b'{"class_name": "Sequential", "config": {"name": "m", "layers": [{"class_name":'
+LENIENT_LAMBDA += b' "Dense", "class_name": "Lambda", "config": {"name": "x", "w": NaN}}]}}'
+
+
+def test_json_only_the_loader_accepts_is_read_as_the_loader_reads_it() -> None:
+    keras_result = typed(inspect(_keras_zip(LENIENT_LAMBDA), "m.keras"))
+    assert keras_result.can_run_code and keras_result.trusted is False
+    assert any("Lambda layer '/m/x'" in w for w in keras_result.warnings)
+    assert any("not strict JSON" in p for p in keras_result.problems)
+    index = b'{"weight_map": {"w": "a.bin", "w": "../../x.bin"}, "m": NaN}'  # the last wins
+    index_result = typed(inspect(index, "model.safetensors.index.json"))
+    assert any("../../x.bin" in p and "escapes" in p for p in index_result.problems)
+
+
+def test_a_keras_config_over_the_bound_is_not_inspected_and_can_run_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(keras, "MAX_CONFIG", 64)
+    result = typed(inspect((FORMATS / "keras_dense.keras").read_bytes(), "m.keras"))
+    assert result.can_run_code and result.trusted is False
+    assert any(w.startswith("NOT INSPECTED: the model config") for w in result.warnings)
 
 
 def test_the_onnx_reader_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

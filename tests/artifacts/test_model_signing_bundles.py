@@ -106,6 +106,13 @@ def test_genuine_bundle_is_valid(session: Session, review: int, src: Path, case:
     assert result.counts.listed == case.listed == result.counts.match
     assert result.signer.curve == case.algorithm
     assert result.signer.legacy_encoding is case.legacy
+    if (case.folder / "ignore-me").exists():  # unsigned on purpose: listed in ignore_paths
+        ignore = f"{case.folder.name}/ignore-me"
+        assert result.unlisted == (ignore,)
+        if case.folder.name.startswith("v1.1"):
+            assert result.excluded_by_signer == (ignore,)
+    else:
+        assert result.unlisted == result.excluded_by_signer == ()
     if case.key.name.endswith(".pub.pem") or case.key == UPSTREAM_KEY:
         assert result.signer.trust_anchor is None
     else:

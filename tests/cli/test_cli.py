@@ -111,7 +111,9 @@ def test_user_add_reads_second_line_and_enforces_roles(vault: Path) -> None:
         "bob",
         stdin="bob passphrase\ncarol passphrase\n",
     )
-    assert "needs the role lead" in assert_one_line_error(denied)
+    assert "only a lead can, and bob is a reviewer; this lead can: alice" in assert_one_line_error(
+        denied
+    )
     several = rs("audit", "log", str(vault), stdin=PASS + "\n")
     assert "--user" in assert_one_line_error(several)
 
@@ -332,3 +334,26 @@ def test_a_path_still_opens_the_desktop_app(
     (tmp_path / "folder").mkdir()
     assert cli.main([name]) == 0
     assert opened == [Path(name)]
+
+
+def test_user_reset_by_a_lead_and_the_refusal_names_who_can(vault: Path) -> None:
+    added = rs(
+        "user", "add", str(vault), "bob", "--role", "reviewer", stdin=f"{PASS}\nbob pass 1\n"
+    )
+    assert added.returncode == 0, added.stderr
+    denied = rs("user", "reset", str(vault), "alice", "--user", "bob", stdin="bob pass 1\nx" * 9)
+    line = assert_one_line_error(denied, denied.returncode)
+    assert "only a lead can" in line and "this lead can: alice" in line
+    reset = rs("user", "reset", str(vault), "bob", "--user", "alice", stdin=f"{PASS}\nbob pass 2\n")
+    assert reset.returncode == 0, reset.stderr
+    assert reset.stdout.startswith("Passphrase reset for bob; new signing key ")
+    old = rs("user", "list", str(vault), "--user", "bob", stdin="bob pass 1\n")
+    assert old.returncode != 0
+    new = rs("user", "list", str(vault), "--user", "bob", "--json", stdin="bob pass 2\n")
+    assert new.returncode == 0, new.stderr
+    listed = {u["name"]: u["passphrase_chosen_by"] for u in json.loads(new.stdout)}
+    assert listed == {"alice": None, "bob": "alice"}  # alice chose bob's passphrase
+    trail = rs("audit", "log", str(vault), "--json", "--user", "alice", stdin=PASS + "\n")
+    assert any(
+        e["action"] == "user.reset" and e["target"] == "bob" for e in json.loads(trail.stdout)
+    )

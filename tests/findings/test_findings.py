@@ -332,3 +332,49 @@ def test_the_store_checks_every_record_it_writes(
         with pytest.raises(InputError, match=refusal), session.change("test") as conn:
             service.insert_finding(conn, record, marking=session.marking, by="alice")
         assert query.count(session.conn) == 0
+
+
+SEARCHABLE = {
+    "title": "Heap overflow",
+    "severity": "high",
+    "kind": "vulnerability",
+    "cwe": "CWE-787",
+    "vendor": "Acme Widgets",
+    "product": "libwidget",
+    "disclosure": "cve_assigned",
+    "cve_id": "CVE-2026-4242",
+    "body": "Found with a harness.",
+}
+
+
+@pytest.mark.parametrize(
+    ("words", "hit"),
+    [
+        ("CWE-787", True),
+        ("cwe-787", True),
+        ("CWE-78", False),  # a CWE id is a phrase, not a prefix of another id
+        ("CWE-78*", True),
+        ("CVE-2026-4242", True),
+        ("CVE-2026-4243", False),
+        ("acme", True),
+        ("Acme Widgets", True),
+        ("libwidget", True),
+        ("libwidget CWE-787", True),
+        ("libwidget CWE-79", False),
+        ("harness", True),
+    ],
+)
+def test_search_matches_cwe_cve_vendor_and_product(vault: Path, words: str, hit: bool) -> None:
+    with open_vault(vault, RITA, user="rita") as rita:
+        service.add_finding(rita, 1, **SEARCHABLE)  # type: ignore[arg-type]
+        service.add_finding(rita, 1, title="Unrelated", severity="low", cwe="CWE-79")
+        found = [f.title for f in query.search(rita.conn, words)]
+    assert found == (["Heap overflow"] if hit else [])
+
+
+def test_search_follows_a_changed_cwe(vault: Path) -> None:
+    with open_vault(vault, RITA, user="rita") as rita:
+        finding = service.add_finding(rita, 1, title="Overflow", severity="high", cwe="CWE-787")
+        service.update_finding(rita, finding.id, cwe="CWE-125", vendor="Initech")
+        assert query.search(rita.conn, "CWE-787") == []
+        assert [f.id for f in query.search(rita.conn, "CWE-125 initech")] == [finding.id]

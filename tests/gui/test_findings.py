@@ -115,6 +115,20 @@ def test_search_box_filters_by_full_text(qtbot: QtBot, window: MainWindow) -> No
     qtbot.waitUntil(lambda: "No finding matches" in page.status_label.text(), timeout=TIMEOUT)
 
 
+@pytest.mark.parametrize("words", ["CWE-787", "libdemo", "Demo Project"])
+def test_search_box_matches_cwe_vendor_and_product(
+    qtbot: QtBot, window: MainWindow, words: str
+) -> None:
+    """The demo's vulnerability is found by its CWE, product and vendor, none of which is in
+    its title or text."""
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    QTest.keyClicks(page.search_edit, words)
+    QTest.keyClick(page.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=TIMEOUT)
+    assert page.model.finding(0).cwe == "CWE-787"  # type: ignore[union-attr]
+
+
 def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: MainWindow) -> None:
     page = findings_page(window)
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
@@ -161,6 +175,11 @@ def test_editor_previews_scores_saves_and_keeps_history(qtbot: QtBot, window: Ma
     assert editor.finding is not None and editor.finding.title == "Edited title"
     latest = editor.history.topLevelItem(0)
     assert latest is not None and "title: " in latest.text(3)
+    # Each changed field has its own row: old → new, the whole values in its tooltip.
+    rows = {latest.child(i).text(3) for i in range(latest.childCount())}  # type: ignore[union-attr]
+    assert "title: DEMO: heap overflow found by the model in libdemo → Edited title" in rows
+    assert any(r.startswith("cvss_vector: CVSS:4.0/AV:N/AC:L") for r in rows), rows
+    assert latest.isExpanded()
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: page.model.finding(0).title == "Edited title", timeout=TIMEOUT)  # type: ignore[union-attr]
 

@@ -39,6 +39,7 @@ from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.gui.pages.artifacts.artifacts_view import ArtifactsPage
 from reviewstation.gui.runtime.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets.custody_fields import CustodyDialog
 from reviewstation.gui.widgets.panel_parts import LOUD
 from reviewstation.gui.widgets.theme import ICON
 from reviewstation.gui.windows.main_window import MainWindow
@@ -422,10 +423,13 @@ def test_drop_files_and_folders_imports_them(
     box.accept()
     assert page.table.rowCount() == 3
 
-    page.medium_edit.setText("USB #12")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(log)), QUrl.fromLocalFile(str(folder))])
     assert drag(page, mime) == (True, True)
+    (custody,) = visible(CustodyDialog)  # a drop, too, asks how the files arrived
+    assert isinstance(custody, CustodyDialog)
+    custody.fields.medium_edit.setText("USB #12")
+    custody.ok_button.click()
     assert len(visible(ProgressDialog)) == 1
     box = message(qtbot)
     assert box.text_label.text() == "3 artifacts imported."

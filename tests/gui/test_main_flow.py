@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from reviewstation.app.custody import CustodyForm
 from reviewstation.crypto.identity import export_card
 from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
@@ -102,8 +103,7 @@ def test_create_review_import_check_find_export_verify_lock(
 
     # 4. The submission, imported with progress.
     work.setCurrentWidget(work.artifacts)
-    work.artifacts.medium_edit.setText("USB #9")
-    work.artifacts.import_paths([submission])
+    work.artifacts.import_with([submission], CustodyForm("USB #9"))
     qtbot.waitUntil(lambda: work.artifacts.table.rowCount() == 2, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not one_or_none(ProgressDialog), timeout=TIMEOUT)
     done = one(MessageDialog, qtbot)

@@ -3,6 +3,7 @@ auditors read only."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -14,8 +15,10 @@ from reviewstation.gui.pages.packages.export_wizard import ExportWizard
 from reviewstation.gui.pages.packages.packages_view import CHECK, PackagesPage
 from reviewstation.gui.runtime.progress import ProgressDialog
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets.custody_fields import CustodyDialog
 from reviewstation.packages.export import export_package
 from reviewstation.packages.verify import verify_package
+from reviewstation.vault import audit
 from reviewstation.vault.session import open_vault
 
 from .conftest import AUDITOR, AUDITOR_PASSPHRASE, SampleVault, open_main_window
@@ -118,12 +121,64 @@ def test_import_into_a_second_vault(
     page = window.workspace.packages
     page.package_edit.setText(str(package))
     page.add_trust([card])
+    assert window.reviews.topLevelItemCount() == 0
     page.import_button.click()
+    # First a confirmation: what the verified package brings, and how it arrived.
+    qtbot.waitUntil(lambda: len(visible(CustodyDialog)) == 1, timeout=TIMEOUT)
+    assert not visible(ProgressDialog)
+    (confirm,) = visible(CustodyDialog)
+    assert isinstance(confirm, CustodyDialog)
+    summary = confirm.summary.text()
+    assert "Signed by demo [" in summary and "signature and checksums valid" in summary
+    assert "marked UNCLASSIFIED" in summary and "Review: DEMO: Orion-2" in summary
+    assert "Brings 3 findings, 1 checklist run, 1 evidence file" in summary
+    assert confirm.top_banner.text() == "SECRET"
+    confirm.fields.medium_edit.setText("DVD #2")
+    confirm.fields.from_edit.setText("Courier K. Ng")
+    confirm.fields.at_edit.setText("2026-11-24")
+    confirm.fields.declared_edit.setPlainText(hashlib.sha256(package.read_bytes()).hexdigest())
+    confirm.ok_button.click()
     (progress,) = visible(ProgressDialog)
     assert isinstance(progress, ProgressDialog)
     assert progress.top_banner.text() == "SECRET"
     qtbot.waitUntil(lambda: "imported from" in page.verify_result.toPlainText(), timeout=TIMEOUT)
     assert "evidence files added: 1" in page.verify_result.toPlainText()
+    # The imported review is shown at once: chosen in the list, its overview in front.
+    qtbot.waitUntil(lambda: window.reviews.current_id() != 0, timeout=TIMEOUT)
+    assert window.workspace.currentWidget() is window.workspace.overview
+    assert window.workspace.review_id == window.reviews.current_id()
+    with open_vault(vault.path, vault.passphrase, user=vault.user, mode="read") as session:
+        (entry,) = [e for e in audit.entries(session.conn, 0) if e.action == "package.import"]
+    assert entry.details["custody"]["medium"] == "DVD #2"
+    assert entry.details["custody"]["declared_sha256"] == entry.details["custody"]["sha256"]
+
+    window.workspace.setCurrentWidget(page)
     page.import_button.click()
+    qtbot.waitUntil(lambda: len(visible(CustodyDialog)) == 1, timeout=TIMEOUT)
+    (again,) = visible(CustodyDialog)
+    assert isinstance(again, CustodyDialog)
+    assert "Already imported into review" in again.summary.text()
+    again.ok_button.click()
     qtbot.waitUntil(lambda: "already imported" in page.verify_result.toPlainText(), timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not visible(ProgressDialog), timeout=TIMEOUT)
+
+
+def test_cancelling_the_confirmation_imports_nothing(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, vault: SampleVault, tmp_path: Path
+) -> None:
+    card = demo_card(demo_vault, tmp_path / "demo.card")
+    package = tmp_path / "review.rspkg"
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        export_package(session, 1, package)
+    window = open_main_window(qtbot, shell, vault.path, vault.user, vault.passphrase)
+    page = window.workspace.packages
+    page.package_edit.setText(str(package))
+    page.add_trust([card])
+    page.import_button.click()
+    qtbot.waitUntil(lambda: len(visible(CustodyDialog)) == 1, timeout=TIMEOUT)
+    (confirm,) = visible(CustodyDialog)
+    assert isinstance(confirm, CustodyDialog)
+    confirm.reject()
+    assert page.verify_result.toPlainText() == "Import cancelled."
+    qtbot.wait(100)
+    assert window.reviews.topLevelItemCount() == 0

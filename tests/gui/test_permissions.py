@@ -121,6 +121,7 @@ READING = {
     "QAction:actionQuit",
     "QAction:actionRefresh",
     "QAction:actionSettings",
+    "QAction:actionUsers",  # the list of people; each change is enabled by its own rule
     "QCheckBox:&Decrypt every artifact",  # an option of Verify vault
     "QComboBox:Checklist run",
     "QComboBox:Item status filter",
@@ -192,7 +193,7 @@ def test_the_same_tour_finds_the_edit_controls_of_a_writer(
         "QPushButton:&New review…",
         "QComboBox:Template",
         "QPushButton:I&mport",
-        "QLineEdit:Source medium",
+        "QPushButton:Import fi&les…",  # the custody is asked in the import dialog
         "QPlainTextEdit:Note",
         "QPushButton:Not a finding",
         "QPushButton:Si&gn off…",

@@ -7,11 +7,14 @@ Needs Debian's xvfb, xdotool and imagemagick (``.ci/run`` installs them); skippe
 
 from __future__ import annotations
 
+import json
 import os
+import select
 import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,3 +121,180 @@ def test_keyboard_unlock_in_a_real_window(display: str, tmp_path: Path) -> None:
                 app.terminate()
                 app.wait(10)
     assert log.read_text(errors="replace") == ""
+
+
+# -- a lead's day -----------------------------------------------------------------------------
+
+DRIVER = Path(__file__).with_name("lead_day_driver.py")
+SECOND = "marc"
+SECOND_PASSPHRASE = "marc's own passphrase 7"
+
+
+def day_vault(folder: Path) -> Path:
+    """The demo's review (artifacts, a checklist run, findings) kept by two leads: demo set
+    the vault up and added marc, who then chose his own passphrase (two people by the vault's
+    two-person rules); exports need a second lead's approval."""
+    from reviewstation.app.demo import DEMO_USER, populate
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.vault import accounts, policy
+    from reviewstation.vault.session import create_vault, open_vault
+
+    path = folder / "Day.rsvault"
+    create_vault(path, DEMO_USER, DEMO_PASSPHRASE, role="lead", kdf=floor_params())
+    populate(path)
+    with open_vault(path, DEMO_PASSPHRASE, user=DEMO_USER) as session:
+        accounts.add_user(session, SECOND, "lead", "chosen by demo 1", kdf=floor_params())
+        policy.set_export_approval(session, "required")
+    with open_vault(path, "chosen by demo 1", user=SECOND) as session:
+        accounts.change_passphrase(session, SECOND_PASSPHRASE, kdf=floor_params())
+    return path
+
+
+class Helper:
+    """The driver's command line: one command, one answer."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+
+    def __call__(self, command: str, timeout: float = 60) -> str:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        assert ready, f"no answer to {command!r}"
+        answer = self.process.stdout.readline().strip()
+        assert answer.startswith("OK"), f"{command}: {answer}"
+        return answer
+
+
+def test_a_leads_day_in_a_real_window(display: str, tmp_path: Path) -> None:
+    """Unlock, the review, an import with its custody, checklist answers by keyboard, a new
+    finding, an export request, the second lead's approval, the export, lock and quit.
+
+    xdotool types what a person types (passphrases, custody details, the keys 1-4, a title,
+    Ctrl+S, Ctrl+L, Escape) into the windows of the real app; the driver
+    (``lead_day_driver.py``) opens the page each step starts on, gives it the focus, clicks
+    through the wizard and the approval, and reads back what the windows show."""
+    vault = day_vault(tmp_path)
+    submission = tmp_path / "late-eval.json"
+    submission.write_text('{"note": "arrived late"}\n', encoding="utf-8")
+    package = tmp_path / "day.rspkg"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("QT_QPA_PLATFORM", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
+    }
+    home = tmp_path / "home"
+    env.update(
+        DISPLAY=display,
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_RUNTIME_DIR=str(tmp_path / "run"),
+        PYTHONPATH=os.pathsep.join([str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]),
+    )
+    (tmp_path / "run").mkdir(mode=0o700)
+    errors = tmp_path / "stderr.log"
+
+    def keys(*names: str) -> None:
+        x(display, "xdotool", "key", "--delay", "40", *names)
+
+    def typed(text: str) -> None:
+        x(display, "xdotool", "type", "--delay", "15", text)
+
+    with errors.open("wb") as err:
+        app = subprocess.Popen(
+            [sys.executable, str(DRIVER), str(vault)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+        helper = Helper(app)
+        try:
+            # 1. Unlock as demo, by keyboard; the review is shown.
+            helper("user demo")
+            focus_window(display, "Unlock")
+            typed(DEMO_PASSPHRASE)
+            keys("Return")
+            assert "Day — demo (lead)" in helper("main demo")
+
+            # 2. A late file, imported with its custody typed into the dialog.
+            helper(f"import {submission}")
+            typed("USB stick #7 (SN 4471)")
+            keys("Tab")
+            typed("Courier K. Ng")
+            keys("Tab")
+            typed("2026-11-24T09:30")
+            keys("Return")
+            shown = helper("imported late-eval.json")
+            assert "1 artifact imported." in shown
+            for fact in ("USB stick #7 (SN 4471)", "Courier K. Ng", "2026-11-24T09:30"):
+                assert fact in shown, shown
+
+            # 3. Checklist items answered with the keys 1-4 (each answer moves on).
+            helper("checklist")
+            before = dict(pair.split("=") for pair in helper("answers").split()[1:])
+
+            def changed(count: int) -> list[str]:
+                deadline = time.monotonic() + 30
+                while True:
+                    after = dict(pair.split("=") for pair in helper("answers").split()[1:])
+                    found = [after[i] for i in after if after[i] != before[i]]
+                    if len(found) >= count or time.monotonic() > deadline:
+                        return found
+                    time.sleep(0.2)
+
+            keys("3")  # not a finding, then the next item
+            assert changed(1) == ["not_a_finding"]
+            keys("4")  # not applicable
+            assert changed(2) == ["not_a_finding", "not_applicable"]
+
+            # 4. A new finding: title typed, Ctrl+S.
+            helper("finding")
+            typed("DEMO: late eval shows tool misuse")
+            keys("ctrl+s")
+            assert "saved" in helper("saved DEMO: late eval shows tool misuse")
+
+            # 5. The export needs a second lead: demo asks for the approval.
+            assert "waits for another lead" in helper("request")
+
+            # 6. Lock (Ctrl+L); marc unlocks and approves.
+            keys("ctrl+l")
+            helper(f"user {SECOND}")
+            focus_window(display, "Unlock")
+            typed(SECOND_PASSPHRASE)
+            keys("Return")
+            helper(f"main {SECOND}")
+            assert "Approve request 1 of demo" in helper("approve")
+
+            # 7. demo again: the export goes out with marc's approval.
+            keys("ctrl+l")
+            helper("user demo")
+            focus_window(display, "Unlock")
+            typed(DEMO_PASSPHRASE)
+            keys("Return")
+            helper("main demo")
+            assert "APPROVED by marc" in helper(f"export {package}")
+            assert package.is_file()
+
+            # 8. Lock, and quit from the unlock window.
+            keys("ctrl+l")
+            focus_window(display, "Unlock")
+            keys("Escape")
+            assert app.wait(30) == 0
+        finally:
+            if app.poll() is None:
+                app.terminate()
+                app.wait(10)
+            for pipe in (app.stdin, app.stdout):
+                if pipe is not None:
+                    pipe.close()
+    assert errors.read_text(errors="replace") == ""
+    with zipfile.ZipFile(package) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert (manifest["approval"]["requested_by"], manifest["approval"]["approved_by"]) == (
+        "demo",
+        SECOND,
+    )

@@ -15,6 +15,7 @@ from reviewstation.checklists.runs import list_runs, set_answer
 from reviewstation.findings.service import add_finding
 from reviewstation.gui.pages.checklists.checklist_walkthrough import STATUS_WORDS
 from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets.custody_fields import CustodyDialog
 from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.gui.windows.workspace import SHOWS, Workspace
 from reviewstation.packages.export import export_package
@@ -23,6 +24,7 @@ from reviewstation.vault.policy import set_export_approval
 from reviewstation.vault.session import Session, open_vault
 
 from .conftest import SampleVault, open_main_window
+from .test_artifacts import visible
 from .test_packages_tab import demo_card
 
 TIMEOUT = 10_000
@@ -45,8 +47,12 @@ def test_a_package_imported_in_the_gui_is_in_the_reviews_list_at_once(
     page = window.workspace.packages
     page.package_edit.setText(str(package))
     page.add_trust([card])
+    page.import_button.click()  # verified first, then confirmed: nothing written before
+    qtbot.waitUntil(lambda: len(visible(CustodyDialog)) == 1, timeout=TIMEOUT)
+    (confirm,) = visible(CustodyDialog)
+    assert isinstance(confirm, CustodyDialog)
     with qtbot.waitSignal(window.ctx.vault.changed, timeout=TIMEOUT) as signal:
-        page.import_button.click()
+        confirm.ok_button.click()
     changed, origin = signal.args
     assert changes.REVIEWS in changed and changes.FINDINGS in changed
     assert origin is page

@@ -28,7 +28,7 @@ def test_exported_members_validate_against_the_official_schemas(tmp_path: Path) 
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
-    problem = JsonStrictValidator(SchemaVersion.V1_6).validate_str(
+    problem = JsonStrictValidator(SchemaVersion.V1_7).validate_str(
         content["artifacts.cdx.json"].decode()
     )
     assert problem is None, problem

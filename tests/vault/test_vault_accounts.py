@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,9 @@ from support.vaults import PASS, make_vault
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.crypto.signing import Domain
 from reviewstation.errors import CryptoError, InputError, PermissionDenied, WrongPassphrase
-from reviewstation.vault import accounts, audit, users
+from reviewstation.vault import accounts, audit, two_person, users
 from reviewstation.vault.header import load_header
-from reviewstation.vault.session import open_vault
+from reviewstation.vault.session import Session, open_vault
 from reviewstation.vault.verify import verify_vault
 
 BOB = "bob's own passphrase"
@@ -117,3 +118,59 @@ def test_recovery_key_opens_the_vault(tmp_path: Path) -> None:
     assert actions[-1] == "vault.unlock"
     with pytest.raises(InputError, match="typo"):
         open_vault(vault, recovery[:-1] + ("0" if recovery[-1] != "0" else "1"), method="recovery")
+
+
+NEW = "chosen by alice for bob"
+
+
+def test_a_lead_resets_a_forgotten_passphrase_with_a_new_identity(tmp_path: Path) -> None:
+    vault = with_bob(tmp_path, role="lead")
+    with open_vault(vault, BOB, user="bob") as bob:  # bob signs a checkpoint on close
+        old_print = bob.user.signing.fingerprint()
+    with open_vault(vault, PASS, user="alice") as alice:
+        record = accounts.reset_passphrase(alice, "bob", NEW, kdf=floor_params())
+        (entry,) = [e for e in audit.entries(alice.conn, 0) if e.action == "user.reset"]
+        assert (entry.user, entry.target, entry.details["retired"]) == ("alice", "bob", old_print)
+    assert record.signing.fingerprint() != old_print
+    with pytest.raises(WrongPassphrase):
+        open_vault(vault, BOB, user="bob")
+    with open_vault(vault, NEW, user="bob") as bob:
+        assert bob.identity is not None
+        assert bob.identity.signing.public_key().fingerprint() == record.signing.fingerprint()
+        # The passphrase is alice's choice until bob changes it: they are not two people.
+        assert two_person.related(bob.conn, "bob", "alice")
+        accounts.change_passphrase(bob, "only bob knows this", kdf=floor_params())
+        assert not two_person.related(bob.conn, "bob", "alice")
+    # Checkpoints bob signed with the old key still verify; the trail is whole.
+    report = verify_vault(vault, PASS, user="alice")
+    assert report.intact, report.problems
+
+
+PEOPLE_ACTIONS: dict[str, Callable[[Session], object]] = {
+    "reset": lambda s: accounts.reset_passphrase(s, "alice", NEW, kdf=floor_params()),
+    "add": lambda s: accounts.add_user(s, "carol", "reviewer", NEW, kdf=floor_params()),
+    "remove": lambda s: accounts.remove_user(s, "alice"),
+}
+
+
+@pytest.mark.parametrize(
+    ("who", "secret", "action", "match", "role"),
+    [
+        ("bob", BOB, "reset", r"only a lead can.*this lead can: alice", "reviewer"),
+        ("bob", BOB, "add", r"only a lead can.*this lead can: alice", "reviewer"),
+        ("bob", BOB, "remove", r"only a lead can.*this lead can: alice", "reviewer"),
+        ("bob", BOB, "add", r"only a lead can, and bob is an auditor.*can: alice", "auditor"),
+        ("alice", PASS, "reset", r"change your own with 'user passwd'", "reviewer"),
+        ("alice", PASS, "remove", r"another lead must: no other lead", "reviewer"),
+    ],
+)
+def test_people_refusals_say_who_can_instead(
+    tmp_path: Path, who: str, secret: str, action: str, match: str, role: str
+) -> None:
+    vault = with_bob(tmp_path, role)
+    before = load_header(vault).slots
+    with open_vault(vault, secret, user=who) as session:
+        with pytest.raises(PermissionDenied, match=match):
+            PEOPLE_ACTIONS[action](session)
+        assert [e.action for e in audit.entries(session.conn, 0)][-1] != f"user.{action}"
+    assert load_header(vault).slots == before

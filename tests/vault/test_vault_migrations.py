@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reviewstation.errors import VaultError
-from reviewstation.vault.database import open_database
+from reviewstation.vault.database import DatabaseError, open_database
 from reviewstation.vault.migrations import LATEST, MIGRATIONS, migrate, schema_version
 
 KEY = bytes(range(32))
@@ -199,4 +199,56 @@ def test_migration_8_stores_cvss_b_from_the_base_metrics_alone(tmp_path: Path) -
     assert migrate(conn, target=8) == [8]
     stored = conn.execute("SELECT cvss_vector, cvss_score, revision FROM findings ORDER BY id")
     assert [(v, s) for v, s, _ in stored.fetchall()] == [(v, new) for v, _, new in rows]
+    conn.close()
+
+
+def _version_of(name: str) -> int:
+    """A migration's number found by its description (the lead renumbers at merges)."""
+    return next(n for n, (text, _) in enumerate(MIGRATIONS, 1) if text.startswith(name))
+
+
+def test_findings_search_migration_indexes_existing_findings_by_cwe_cve_and_vendor(
+    tmp_path: Path,
+) -> None:
+    version = _version_of("findings search: CWE")
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=version - 1)
+    conn.execute("PRAGMA foreign_keys = OFF")  # a finding alone is enough for the index
+    conn.execute(
+        "INSERT INTO findings (uid, review_id, kind, title, body, severity, cwe, vendor,"
+        " product, disclosure, cve_id, portion_marking, author, created, updated)"
+        " VALUES ('u', 1, 'vulnerability', 'Old', '', 'high', 'CWE-787', 'Acme', 'libw',"
+        " 'cve_assigned', 'CVE-2026-1111', 'U', 'alice', 'now', 'now')"
+    )
+    match = "SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?"
+    assert conn.execute(match, ('"CWE-787"',)).fetchall() == []
+    assert migrate(conn, target=version) == [version]
+    for words in ('"CWE-787"', '"CVE-2026-1111"', '"acme"', '"libw"', '"old"'):
+        assert conn.execute(match, (words,)).fetchall() == [(1,)], words
+    conn.close()
+
+
+def test_retired_keys_migration_keeps_the_table_append_only(tmp_path: Path) -> None:
+    version = _version_of("retired signing keys")
+    conn = open_database(tmp_path, KEY, create=True)
+    migrate(conn, target=version)
+    assert {"retired_keys", "retired_keys_no_update", "retired_keys_no_delete"} <= tables(conn)
+    key = b"k" * 8
+    conn.execute(
+        "INSERT INTO users (name, role, created, sig_p384_spki, sig_mldsa87, rcpt_mlkem1024,"
+        " rcpt_p384_spki, wrapped_identity) VALUES ('bob', 'lead', 'now', ?, ?, ?, ?, ?)",
+        (key, key, key, key, key),
+    )
+    with pytest.raises(DatabaseError, match="only after the old ones are retired"):
+        conn.execute("UPDATE users SET sig_p384_spki = X'00' WHERE name = 'bob'")
+    with pytest.raises(DatabaseError, match="name never changes"):
+        conn.execute("UPDATE users SET name = 'eve' WHERE name = 'bob'")
+    conn.execute(
+        "INSERT INTO retired_keys (name, sig_p384_spki, sig_mldsa87, retired)"
+        " VALUES ('bob', ?, ?, 'now')",
+        (key, key),
+    )
+    conn.execute("UPDATE users SET sig_p384_spki = X'00', sig_mldsa87 = X'00' WHERE name = 'bob'")
+    with pytest.raises(DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM retired_keys")
     conn.close()

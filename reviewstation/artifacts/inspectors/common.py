@@ -7,9 +7,11 @@ they return is JSON-able and clipped, so a summary stays small whatever the arti
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, BinaryIO
 
+from reviewstation.canonical import loads_bounded
 from reviewstation.errors import InputError
 
 MAX_TEXT = 2000  # characters of one string in a summary
@@ -84,3 +86,19 @@ def path_problem(location: str | None, owner: str) -> str | None:
                 return f"location {location[:200]!r} escapes {owner}'s folder"
         return f"location {location[:200]!r} uses '..'"
     return None
+
+
+def loader_json(data: bytes, what: str, limit: int) -> tuple[Any, str | None]:
+    """JSON as the loader that will read it does (Python's ``json`` module, as Keras and
+    transformers use), and why the strict reader refused it, if it did. Only what neither
+    reads raises ``InputError``: a file the loader accepts is never left unread because the
+    strict reader is stricter (``NaN``, a deep nesting, a long number)."""
+    try:
+        return loads_bounded(data, what, limit), None
+    except InputError as strict:
+        if len(data) > limit:
+            raise
+        try:
+            return json.loads(data.decode("utf-8")), str(strict)
+        except (ValueError, RecursionError) as exc:
+            raise InputError(str(strict)) from exc

@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from reviewstation import ziparchive
-from reviewstation.artifacts.inspectors.common import clip
-from reviewstation.canonical import loads_bounded
+from reviewstation.artifacts.inspectors.common import clip, loader_json
 from reviewstation.errors import InputError
 
 MAX_CONFIG = 64 * 1024 * 1024
@@ -64,6 +63,7 @@ class Findings:
     external: list[str] = field(default_factory=list)
     walked: int = 0
     cut: bool = False
+    unread: str | None = None  # why a config that is there could not be read
 
     @property
     def runs_code(self) -> bool:
@@ -146,7 +146,7 @@ def looks_like_keras(names: list[str], ext: str) -> bool:
     return "config.json" in names and ("metadata.json" in names or ext == ".keras")
 
 
-def _read_json(archive: zipfile.ZipFile, name: str, problems: list[str]) -> Any:
+def _read_json(archive: zipfile.ZipFile, name: str, problems: list[str], unread: list[str]) -> Any:
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -154,19 +154,29 @@ def _read_json(archive: zipfile.ZipFile, name: str, problems: list[str]) -> Any:
         return None
     try:
         data = ziparchive.read_member(archive, info, MAX_CONFIG)
-        return loads_bounded(data, f"Keras {name}", MAX_CONFIG)
-    except InputError as exc:
+    except InputError as exc:  # over the bound: Keras would still read it
+        unread.append(f"{name}: {exc}")
         problems.append(f"{name}: {exc}")
+        return None
     except ziparchive.ZIP_ERRORS as exc:
         problems.append(f"{name}: unreadable ({type(exc).__name__})")
-    return None
+        return None
+    try:
+        value, strict = loader_json(data, f"Keras {name}", MAX_CONFIG)
+    except InputError as exc:  # Keras cannot read it either
+        problems.append(f"{name}: {exc}")
+        return None
+    if strict:
+        problems.append(f"{name} is not strict JSON ({strict}); read as Keras reads it")
+    return value
 
 
 def keras_facts(archive: zipfile.ZipFile) -> tuple[dict[str, Any], Findings]:
     """What a ``.keras`` archive's config and metadata say."""
     problems: list[str] = []
-    config = _read_json(archive, "config.json", problems)
-    metadata = _read_json(archive, "metadata.json", problems)
+    unread: list[str] = []
+    config = _read_json(archive, "config.json", problems, unread)
+    metadata = _read_json(archive, "metadata.json", problems, [])
     found = Findings()
     facts: dict[str, Any] = {}
     if isinstance(metadata, dict):
@@ -178,6 +188,8 @@ def keras_facts(archive: zipfile.ZipFile) -> tuple[dict[str, Any], Findings]:
         walk(config, found)
     elif config is not None:
         problems.append("config.json is not a JSON object")
+    if unread:  # Keras would read what the bound left out: not ruled out, so loud
+        found.unread = unread[0]
     names = archive.namelist()
     facts["weights_member"] = "model.weights.h5" in names
     facts["members"] = clip([n[:300] for n in names], items=MAX_LISTED)
@@ -221,6 +233,11 @@ def warnings_for(found: Findings) -> list[str]:
         )
     if found.external:
         out.append("CAN RUN CODE: " + "; ".join(found.external[:10]) + ".")
+    if found.unread:
+        out.append(
+            f"NOT INSPECTED: the model config could not be read ({found.unread}); Lambda"
+            " layers or custom objects cannot be ruled out, so it may run code when loaded."
+        )
     if found.cut:
         out.append(
             f"NOT FULLY READ: the config is larger or deeper than the limits ({MAX_NODES:,}"
@@ -235,7 +252,7 @@ def inspect_keras(archive: zipfile.ZipFile) -> dict[str, Any]:
     summary: dict[str, Any] = {"format": "keras", "kind": "weights"}
     summary.update(facts)
     summary.update(findings_json(found))
-    if found.runs_code or found.cut:
+    if found.runs_code or found.cut or found.unread:
         summary["danger"] = "can-run-code"
     summary["trusted"] = not facts["problems"] and not found.cut
     summary["warnings"] = (

@@ -272,6 +272,16 @@ def resources(bundle: Bundle) -> tuple[list[Resource], list[str]]:
     return out, problems
 
 
+def ignored_paths(bundle: Bundle) -> tuple[str, ...]:
+    """The paths the signer left out on purpose (``serialization.ignore_paths``, v1.1+)."""
+    predicate = bundle.statement.get("predicate")
+    described = predicate.get("serialization") if isinstance(predicate, dict) else None
+    paths = described.get("ignore_paths") if isinstance(described, dict) else None
+    if not isinstance(paths, list):
+        return ()
+    return tuple(p.strip("/") for p in paths[:1000] if isinstance(p, str) and p.strip("/"))
+
+
 def summarize(data: bytes) -> dict[str, Any]:
     bundle = parse_bundle(data)
     listed, problems = resources(bundle)
@@ -293,7 +303,7 @@ def summarize(data: bytes) -> dict[str, Any]:
         "problems": problems,
         "warnings": [
             "Not verified yet: check it with 'artifact verify-signature' and the developer's"
-            " public key."
+            " public key or the CA certificates its chain leads to."
         ],
     }
 

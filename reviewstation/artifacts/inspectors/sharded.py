@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, BinaryIO
 
-from reviewstation.artifacts.inspectors.common import clip, path_problem, read_at
-from reviewstation.canonical import loads_bounded
+from reviewstation.artifacts.inspectors.common import clip, loader_json, path_problem, read_at
 from reviewstation.errors import InputError
 
 MAX_INDEX = 64 * 1024 * 1024
@@ -31,14 +30,15 @@ def inspect(stream: BinaryIO, size: int, name: str) -> dict[str, Any] | None:
     if size > MAX_INDEX:
         raise InputError(f"The checkpoint index is larger than {MAX_INDEX:,} bytes.")
     try:
-        index = loads_bounded(
-            read_at(stream, 0, size, size, "index"), "checkpoint index", MAX_INDEX
-        )
+        data = read_at(stream, 0, size, size, "index")
+        index, strict = loader_json(data, "checkpoint index", MAX_INDEX)
     except InputError:
-        return None  # not JSON: the text inspector shows it
+        return None  # not JSON to any reader: the text inspector shows it
     if not isinstance(index, dict) or "weight_map" not in index:
         return None
     problems: list[str] = []
+    if strict:
+        problems.append(f"the index is not strict JSON ({strict}); read as transformers reads it")
     weight_map = index["weight_map"]
     shards: Counter[str] = Counter()
     if not isinstance(weight_map, dict):

@@ -464,6 +464,9 @@ def _verify_signature(args: argparse.Namespace) -> int:
             if entry.result != "match":
                 output.line(f"{entry.result.upper()}: {entry.name}")
         for path in result.unlisted:
-            output.line(f"NOT SIGNED: {path}")
+            if path in result.excluded_by_signer:
+                output.line(f"NOT SIGNED (the signer left it out): {path}")
+            else:
+                output.line(f"NOT SIGNED: {path}")
         output.line(OFFLINE_LIMITS)
     return 0 if result.valid else 1

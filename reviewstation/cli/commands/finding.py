@@ -1,4 +1,4 @@
-"""finding add | update | list | show | search"""
+"""finding add | update | list | show | history | search"""
 
 from __future__ import annotations
 
@@ -106,7 +106,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_show)
 
-    search = cmds.add_parser("search", parents=[unlock], help="full-text search")
+    history = cmds.add_parser(
+        "history", parents=[unlock], help="every change: who, when, field, old and new value"
+    )
+    history.add_argument("vault", metavar="VAULT")
+    history.add_argument("id", metavar="ID")
+    history.add_argument("--json", action="store_true")
+    history.set_defaults(run=_history)
+
+    search = cmds.add_parser(
+        "search",
+        parents=[unlock],
+        help="search titles, text, CWE, CVE ids, vendors and products",
+    )
     search.add_argument("vault", metavar="VAULT")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--review", metavar="ID", type=int)
@@ -309,6 +321,19 @@ def _where(finding: Finding) -> str:
     if finding.function_name:
         where = f"{where} in {finding.function_name}" if where else finding.function_name
     return where
+
+
+def _history(args: argparse.Namespace) -> int:
+    from reviewstation.app.history import finding_history
+
+    with open_session(args, mode="read") as session:
+        rows = finding_history(session, args.id)
+    if args.json:
+        output.emit_json([row.to_json() for row in rows])
+        return 0
+    for row in rows:
+        output.line(f"r{row.revision:<3} {row.at}  {row.user:<12} {row.line()}")
+    return 0
 
 
 def _search(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
+from reviewstation.package_content import CYCLONEDX_VERSIONS
 from reviewstation.reviews.service import require_review
 from reviewstation.text import counted, person
 
@@ -63,6 +64,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     for name, what in DESIGNATION_OPTIONS.items():
         export.add_argument(f"--{name.replace('_', '-')}", default="", metavar="TEXT", help=what)
+    export.add_argument(
+        "--cyclonedx-version",
+        choices=CYCLONEDX_VERSIONS,
+        default=CYCLONEDX_VERSIONS[0],
+        help=f"CycloneDX version of artifacts.cdx.json (default {CYCLONEDX_VERSIONS[0]})",
+    )
     export.set_defaults(run=_export)
 
     verify = cmds.add_parser(
@@ -93,6 +100,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=Path,
         metavar="CARD",
         help="also trust this card (the vault's trust store always applies)",
+    )
+    imp.add_argument("--medium", default="", metavar="LABEL", help="how the package arrived")
+    imp.add_argument("--received-from", default="", metavar="WHO")
+    imp.add_argument("--received-at", default="", metavar="DATE", help="YYYY-MM-DD[THH:MM]")
+    imp.add_argument(
+        "--declared-sha256",
+        default="",
+        metavar="HEX",
+        help="the package file's SHA-256 as the sender gave it (a difference refuses the import)",
     )
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(run=_import)
@@ -141,6 +157,7 @@ def _export(args: argparse.Namespace) -> int:
             evidence=args.evidence,
             plaintext_ok=args.plaintext,
             designation=Designation(**{name: getattr(args, name) for name in DESIGNATION_OPTIONS}),
+            cyclonedx_version=args.cyclonedx_version,
         )
     names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
     form = f"encrypted for {names}" if result.encrypted else "plaintext"
@@ -299,10 +316,13 @@ def _verified_report(args: argparse.Namespace) -> VerifyReport:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from reviewstation.app.custody import CustodyForm
     from reviewstation.app.packages import import_into_vault
 
+    form = CustodyForm(args.medium, args.received_from, args.received_at, args.declared_sha256)
+    form.check()  # a malformed date or hash is named before the passphrase is asked
     with open_session(args) as session:
-        result = import_into_vault(session, args.file, args.trust or [])
+        result = import_into_vault(session, args.file, args.trust or [], custody=form)
     if args.json:
         output.emit_json(result.to_json())
         return 0

@@ -1,4 +1,4 @@
-"""user add | list | passwd | remove | keyring"""
+"""user add | list | passwd | reset | remove | keyring"""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from reviewstation.cli import output
 from reviewstation.cli.context import open_session, secrets, unlock_options
 from reviewstation.errors import UsageError
-from reviewstation.vault import accounts, keyring_slot, users
+from reviewstation.vault import accounts, users
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +30,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     passwd = cmds.add_parser("passwd", parents=[unlock], help="change your passphrase")
     passwd.add_argument("vault", metavar="VAULT")
     passwd.set_defaults(run=_passwd)
+
+    reset = cmds.add_parser(
+        "reset", parents=[unlock], help="give a person a new passphrase (leads only)"
+    )
+    reset.add_argument("vault", metavar="VAULT")
+    reset.add_argument("name", metavar="USER")
+    reset.set_defaults(run=_reset)
 
     remove = cmds.add_parser("remove", parents=[unlock], help="remove a person's key slots")
     remove.add_argument("vault", metavar="VAULT")
@@ -55,27 +62,29 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from reviewstation.app.people import people
+
     with open_session(args, mode="read") as session:
-        records = users.all_users(session.conn)
+        found = people(session)
     rows: list[dict[str, Any]] = [
         {
-            "name": r.name,
-            "role": r.role,
-            "active": r.active,
-            "created": r.created,
-            "fingerprint": r.signing.fingerprint(),
+            "name": p.name,
+            "role": p.role,
+            "active": p.active,
+            "created": p.created,
+            "fingerprint": p.fingerprint,
+            "keyring": p.keyring,
+            # who chose the passphrase in use, until its owner changes it (two-person rules)
+            "passphrase_chosen_by": p.chosen_by or None,
         }
-        for r in records
+        for p in found
     ]
     if args.json:
         output.emit_json(rows)
     else:
         output.table(
-            [
-                [r["name"], r["role"], "yes" if r["active"] else "removed", r["created"]]
-                for r in rows
-            ],
-            ["NAME", "ROLE", "ACTIVE", "CREATED"],
+            [[p.name, p.role, p.status, "yes" if p.keyring else "", p.created] for p in found],
+            ["NAME", "ROLE", "PASSPHRASE", "KEYRING", "CREATED"],
         )
     return 0
 
@@ -85,6 +94,20 @@ def _passwd(args: argparse.Namespace) -> int:
         new = secrets(args).get(f"new passphrase for {session.user.name}", confirm=True)
         accounts.change_passphrase(session, new)
         output.line(f"Passphrase changed for {session.user.name}.")
+    return 0
+
+
+def _reset(args: argparse.Namespace) -> int:
+    from reviewstation.app.people import reset_passphrase
+
+    with open_session(args) as session:
+        new = secrets(args).get(f"new passphrase for {args.name}", confirm=True)
+        person = reset_passphrase(session, args.name, new)
+        output.line(
+            f"Passphrase reset for {person.name}; new signing key {person.fingerprint} (their"
+            " earlier checkpoints still verify; they should export a new identity card and"
+            " change this passphrase with 'user passwd')."
+        )
     return 0
 
 
@@ -98,17 +121,13 @@ def _remove(args: argparse.Namespace) -> int:
 def _keyring(args: argparse.Namespace) -> int:
     if args.keyring and args.enable:
         raise UsageError("Unlock with your passphrase to enable the keyring slot.")
+    from reviewstation.app.people import forget_keyring, store_in_keyring
+
     with open_session(args) as session:
         if args.enable:
-            secret = keyring_slot.store_new_secret(session.vault_id, session.user.name)
-            try:
-                slot = accounts.add_secret_slot(session, "keyring", secret)
-            except BaseException:
-                keyring_slot.forget_secret(session.vault_id, session.user.name)
-                raise
+            slot = store_in_keyring(session)
             output.line(f"{slot.slot_id} keyring slot added for {session.user.name}")
         else:
-            removed = accounts.remove_slots(session, "keyring")
-            keyring_slot.forget_secret(session.vault_id, session.user.name)
+            removed = forget_keyring(session)
             output.line(f"{removed} keyring slot(s) removed for {session.user.name}")
     return 0

@@ -9,6 +9,7 @@ from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
 from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
 from reviewstation.gui.pages.reviews.reviews_list import ReviewsList
 from reviewstation.gui.qt import (
+    QAction,
     QCloseEvent,
     QLabel,
     QMainWindow,
@@ -26,6 +27,7 @@ from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.runtime.vault_thread import SessionInfo
 from reviewstation.gui.widgets import theme
 from reviewstation.gui.windows.identity_card import CardExport
+from reviewstation.gui.windows.users_dialog import UsersDialog
 from reviewstation.gui.windows.vault_settings_dialog import VaultSettingsDialog
 from reviewstation.gui.windows.workspace import Workspace
 from reviewstation.reviews.service import Review, list_reviews
@@ -151,10 +153,19 @@ class MainWindow(QMainWindow):
         self.vault_settings_action.triggered.connect(self.open_vault_settings)
         self.card_export = CardExport(ctx, self)
         self.ui.actionExportCard.triggered.connect(self.card_export.choose)
+        self.action_users = QAction("&Users and passphrases…", self)
+        self.action_users.setObjectName("actionUsers")
+        self.action_users.setToolTip(
+            "People in this vault; add, remove or reset them (leads); change your passphrase"
+            " or keep it in the system keyring"
+        )
+        self.action_users.triggered.connect(self.open_users)
+        self.ui.menuFile.insertAction(self.ui.actionExportCard, self.action_users)
         self.ui.actionNewReview.triggered.connect(self.new_review)
         self.ui.actionRefresh.triggered.connect(self.refresh)
         self.new_button.clicked.connect(self.new_review)
         self.reviews.review_selected.connect(self._on_review_selected)
+        self.workspace.review_chosen.connect(lambda review_id: self.refresh(review_id))
         ctx.vault.changed.connect(self._on_vault_changed)
         for widget in (self.new_button,):
             widget.setEnabled(ctx.writable)
@@ -232,6 +243,12 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.created.connect(lambda review: self.refresh(review.id))
         dialog.open()
+
+    def open_users(self) -> UsersDialog:
+        dialog = UsersDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def show_status(self, message: str) -> None:
         self.message_label.setText(message)

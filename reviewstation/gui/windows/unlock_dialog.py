@@ -107,6 +107,17 @@ class UnlockDialog(QDialog):
                 self.ui.userCombo.setCurrentIndex(index)
         self._focus_first_empty()
 
+    def reload(self) -> None:
+        """Read the chosen vault's header again (people were added, removed or reset, or a
+        keyring slot changed), keeping the chosen user while they can still unlock."""
+        if self._path is None:
+            return
+        user = self.ui.userCombo.currentText()
+        self._load(self._path)
+        index = self.ui.userCombo.findText(user) if user else -1
+        if index >= 0:
+            self.ui.userCombo.setCurrentIndex(index)
+
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         for widget in (

@@ -12,7 +12,7 @@ from reviewstation.gui.pages.checklists.checklists_view import ChecklistsPage
 from reviewstation.gui.pages.findings.findings_view import FindingsPage
 from reviewstation.gui.pages.packages.packages_view import PackagesPage
 from reviewstation.gui.pages.reviews.overview import OverviewPage
-from reviewstation.gui.qt import QObject, Qt, QTabWidget, QWidget
+from reviewstation.gui.qt import QObject, Qt, QTabWidget, QWidget, Signal
 from reviewstation.gui.runtime.context import Context
 
 # What each page shows, in ``app.changes`` names: a change to any of them makes it stale.
@@ -38,6 +38,8 @@ FOCUS: dict[type[QWidget], Callable[[Any], QWidget]] = {
 
 
 class Workspace(QTabWidget):
+    review_chosen = Signal(int)  # a page asks for another review (an imported package's)
+
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -61,6 +63,12 @@ class Workspace(QTabWidget):
         self._shown: dict[int, int] = {}
         self.currentChanged.connect(self._refresh_current)
         self.currentChanged.connect(self._focus_page)
+        self.packages.imported.connect(self._show_imported)
+
+    def _show_imported(self, review_id: int) -> None:
+        """The imported review, at once: chosen in the list, its overview in front."""
+        self.setCurrentWidget(self.overview)
+        self.review_chosen.emit(review_id)
 
     def show_review(self, review_id: int) -> None:
         """Tell the visible page now; the others when they are next shown (lazy)."""

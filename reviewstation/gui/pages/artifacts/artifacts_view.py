@@ -4,14 +4,15 @@ with progress and Cancel, custody and inspector panels, export to a file after c
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+from reviewstation.app.custody import CustodyForm, import_artifacts
 from reviewstation.app.views import ArtifactDetails, artifact_details
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.catalog import Artifact
-from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.export import export_artifact
-from reviewstation.artifacts.intake import IntakeResult, add_artifacts
+from reviewstation.artifacts.intake import IntakeResult
 from reviewstation.gui.pages.artifacts.custody_panel import CustodyPanel, declared_text, human_size
 from reviewstation.gui.pages.artifacts.inspector_panel import InspectorPanel
 from reviewstation.gui.qt import (
@@ -25,7 +26,6 @@ from reviewstation.gui.qt import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMimeData,
     QPushButton,
     QScrollArea,
@@ -40,6 +40,7 @@ from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.runtime.failures import Failure
 from reviewstation.gui.runtime.operation import run_operation
 from reviewstation.gui.runtime.progress import JobProgress
+from reviewstation.gui.widgets.custody_fields import CustodyDialog, artifacts_summary
 from reviewstation.gui.widgets.dialogs import (
     ConfirmDialog,
     plain_tip,
@@ -114,23 +115,14 @@ class ArtifactsPage(QWidget):
         self.artifacts: list[Artifact] = []
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.medium_edit = QLineEdit(self)
-        self.medium_edit.setAccessibleName("Source medium")
-        self.medium_edit.setPlaceholderText("e.g. USB stick #4 (serial)")
-        medium_label = QLabel("&Medium:", self)
-        medium_label.setBuddy(self.medium_edit)
-        self.from_edit = QLineEdit(self)
-        self.from_edit.setAccessibleName("Received from")
-        self.from_edit.setPlaceholderText("person or courier")
-        from_label = QLabel("Recei&ved from:", self)
-        from_label.setBuddy(self.from_edit)
+        # What the last import declared: the next one starts from it (same medium, courier).
+        self.custody_form = CustodyForm()
         self.files_button = QPushButton("Import fi&les…", self)
         self.folder_button = QPushButton("Import fol&der…", self)
         self.export_button = QPushButton("E&xport…", self)
         self.copy_button = QPushButton("Copy &hash", self)
         self.copy_button.setToolTip("Copy the SHA-256 (cleared from the clipboard after 30 s)")
-        for widget in (medium_label, self.medium_edit, from_label, self.from_edit):
-            bar.addWidget(widget)
+        bar.addStretch(1)
         for button in (self.files_button, self.folder_button, self.export_button, self.copy_button):
             bar.addWidget(button)
         layout.addLayout(bar)
@@ -168,7 +160,7 @@ class ArtifactsPage(QWidget):
         self.export_button.clicked.connect(self.choose_export)
         self.copy_button.clicked.connect(self.copy_hash)
         self.table.currentCellChanged.connect(self._on_current)
-        for editable in (self.files_button, self.folder_button, self.medium_edit, self.from_edit):
+        for editable in (self.files_button, self.folder_button):
             editable.setEnabled(ctx.writable)
         self.export_button.setEnabled(ctx.writable)
         # Files and folders dropped on the page go through the same import as the buttons.
@@ -291,18 +283,35 @@ class ArtifactsPage(QWidget):
         dialog.fileSelected.connect(lambda name: self.import_paths([Path(name)]))
         dialog.open()
 
-    def import_paths(self, paths: list[Path]) -> None:
+    def import_paths(self, paths: list[Path]) -> CustodyDialog | None:
+        """Ask how the files arrived (custody), then import them."""
+        if not paths or not self.review_id or not self.ctx.writable:
+            return None
+        dialog = CustodyDialog(
+            self.ctx.marking,
+            "Custody of the import",
+            artifacts_summary([p.name or str(p) for p in paths]),
+            replace(self.custody_form, declared=""),  # hashes belong to one delivery
+            "&Import",
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(lambda form: self.import_with(paths, form))
+        dialog.open()
+        return dialog
+
+    def import_with(self, paths: list[Path], form: CustodyForm) -> None:
         if not paths or not self.review_id or not self.ctx.writable:
             return
         review_id = self.review_id
-        facts = Custody(self.medium_edit.text(), self.from_edit.text(), "")
+        self.custody_form = form
 
         def work(session: Session, progress: JobProgress) -> IntakeResult:
-            return add_artifacts(
+            return import_artifacts(
                 session,
                 review_id,
                 paths,
-                custody=facts,
+                form,
                 progress=progress.report_stage,
                 cancel=progress.cancel,
             )

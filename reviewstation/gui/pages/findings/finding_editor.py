@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reviewstation.app.history import field_changes
 from reviewstation.app.views import FindingView, finding_view
 from reviewstation.errors import InputError
 from reviewstation.evidence import EvidenceRef
@@ -40,6 +41,7 @@ from reviewstation.gui.widgets.elided_label import ElidedLabel
 from reviewstation.gui.widgets.markdown_preview import MarkdownPreview
 from reviewstation.gui.widgets.text_fields import keep_caret
 from reviewstation.gui.widgets.theme import mark, mark_error
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 PREVIEW_DELAY_MS = 150
@@ -64,6 +66,15 @@ def describe_change(changes: dict[str, Any]) -> str:
     if "reason" in changes:
         parts.append(f"reason: {changes['reason']}")
     return "; ".join(parts)
+
+
+def _old_and_new(old: Any, new: Any) -> str:
+    def text(value: Any) -> str:
+        if value is None:
+            return "(none)"
+        return value if isinstance(value, str) else json.dumps(value, indent=1, sort_keys=True)
+
+    return f"Old:\n{text(old)}\n\nNew:\n{text(new)}"
 
 
 def _holds(refs: list[EvidenceRef], ref: EvidenceRef) -> bool:
@@ -151,7 +162,7 @@ class FindingEditor(MarkedDialog):
             ("Ve&ndor:", self.vendor_edit, product),
             ("Fi&le:", self.file_edit, where),
             ("C&ommit:", self.commit_edit, source),
-            ("VE&X status:", self.vex_combo, vex),
+            ("VEX stat&us:", self.vex_combo, vex),
             ("Affected ran&ge:", self.affected_edit, ranges),
             ("A&ction statement:", self.action_edit, None),
         )
@@ -250,7 +261,7 @@ class FindingEditor(MarkedDialog):
         # -- history ------------------------------------------------------------------------
         self.history = QTreeWidget(tabs)
         self.history.setHeaderLabels(["Rev.", "When", "Who", "Changes"])
-        self.history.setRootIsDecorated(False)
+        self.history.setRootIsDecorated(True)  # a revision, then a row per changed field
         self.history.setAccessibleName("Revision history")
         self.history.setColumnWidth(0, 50)
         self.history.setColumnWidth(1, 170)
@@ -314,7 +325,7 @@ class FindingEditor(MarkedDialog):
         for text, edit in (
             ("Line:", self.line_edit),
             ("to:", self.end_line_edit),
-            ("F&unction:", self.function_edit),
+            ("Function:", self.function_edit),
         ):
             label = QLabel(text, page)
             label.setBuddy(edit)
@@ -361,7 +372,7 @@ class FindingEditor(MarkedDialog):
         vex.addWidget(self.justification_combo, 1)
         ranges = QHBoxLayout()
         ranges.addWidget(self.affected_edit, 1)
-        fixed = QLabel("Fixed in:", page)
+        fixed = QLabel("Fi&xed in:", page)
         fixed.setBuddy(self.fixed_edit)
         ranges.addWidget(fixed)
         ranges.addWidget(self.fixed_edit, 1)
@@ -435,7 +446,13 @@ class FindingEditor(MarkedDialog):
                 [str(rev["revision"]), rev["at"], rev["user"], describe_change(rev["changes"])]
             )
             item.setToolTip(3, plain_tip(json.dumps(rev["changes"], indent=1, sort_keys=True)))
+            # One row per field: old → new, the whole values in the row's tooltip.
+            for change in field_changes(rev):
+                row = QTreeWidgetItem(["", "", "", visible(change.line())])
+                row.setToolTip(3, plain_tip(_old_and_new(change.old, change.new)))
+                item.addChild(row)
             self.history.addTopLevelItem(item)
+            item.setExpanded(True)
         self.paths = loaded.paths
         self.pending = [p for p in self.pending if not _holds(f.evidence, p)]
         self._saved_values = self.values()

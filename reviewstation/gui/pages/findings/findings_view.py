@@ -61,7 +61,9 @@ class FindingsPage(QWidget):
 
         bar = QHBoxLayout()
         self.search_edit = QLineEdit(self)
-        self.search_edit.setPlaceholderText("Search titles and text (Ctrl+F)")
+        self.search_edit.setPlaceholderText(
+            "Search titles, text, CWE, CVE, vendor, product (Ctrl+F)"
+        )
         self.search_edit.setAccessibleName("Search findings")
         self.search_edit.setClearButtonEnabled(True)
         search_label = QLabel("&Search:", self)

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reviewstation.app.custody import CustodyForm
 from reviewstation.app.identity import read_card
-from reviewstation.app.packages import import_into_vault, verify_in_vault
+from reviewstation.app.packages import (
+    ImportPreview,
+    import_into_vault,
+    preview_import,
+    verify_in_vault,
+)
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui.pages.packages.export_approvals import PendingApprovals
 from reviewstation.gui.pages.packages.export_wizard import ExportWizard
@@ -23,11 +29,16 @@ from reviewstation.gui.qt import (
     Qt,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.runtime.failures import Failure
 from reviewstation.gui.runtime.operation import run_operation
 from reviewstation.gui.runtime.progress import JobProgress
+from reviewstation.gui.widgets.custody_fields import (
+    package_dialog,
+    package_summary,
+)
 from reviewstation.gui.widgets.dialogs import plain_label, private_file_dialog
 from reviewstation.packages.export import ExportResult
 from reviewstation.packages.importer import ImportResult
@@ -108,6 +119,8 @@ def _result_box(name: str, parent: QWidget) -> QPlainTextEdit:
 
 
 class PackagesPage(QWidget):
+    imported = Signal(int)  # the local review a package was imported into
+
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -272,6 +285,8 @@ class PackagesPage(QWidget):
         self.ctx.vault.submit(job, done, failed, owner=self)
 
     def import_(self) -> None:
+        """Verify first and show what would come in (signer, review, counts, marking) with
+        the custody form; only the confirmation imports."""
         if not self.ctx.writable:
             return
         path = self._package()
@@ -279,14 +294,41 @@ class PackagesPage(QWidget):
             return
         extra = list(self.extra_trust)
         self.import_button.setEnabled(False)
+        self.verify_result.setPlainText("Verifying before the import…")
+
+        def job(session: Session) -> ImportPreview:
+            return preview_import(session, path, extra)
+
+        def done(preview: ImportPreview) -> None:
+            self.import_button.setEnabled(self.ctx.writable)
+            self.verify_result.setPlainText(package_summary(preview))
+            self.confirm_import(path, extra, preview)
+
+        def failed(message: str) -> None:
+            self.import_button.setEnabled(self.ctx.writable)
+            reason = message.splitlines()[0] if message else "unknown reason"
+            self.verify_result.setPlainText(f"Not imported: {visible(reason)}")
+
+        self.ctx.vault.submit(job, done, failed, owner=self)
+
+    def confirm_import(self, path: Path, extra: list[Path], preview: ImportPreview) -> None:
+        dialog = package_dialog(self.ctx.marking, preview, CustodyForm(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(lambda form: self.import_with(path, extra, form))
+        dialog.rejected.connect(lambda: self.verify_result.setPlainText("Import cancelled."))
+        dialog.open()
+
+    def import_with(self, path: Path, extra: list[Path], form: CustodyForm) -> None:
+        self.import_button.setEnabled(False)
         self.verify_result.setPlainText("Importing…")
 
         def work(session: Session, progress: JobProgress) -> ImportResult:
-            return import_into_vault(session, path, extra, cancel=progress.cancel)
+            return import_into_vault(session, path, extra, cancel=progress.cancel, custody=form)
 
         def done(result: ImportResult) -> None:
             self.import_button.setEnabled(self.ctx.writable)
             self.verify_result.setPlainText(import_text(result))
+            self.imported.emit(result.review_id)  # shown at once, chosen in the reviews list
 
         def failed(failure: Failure) -> None:
             self.import_button.setEnabled(self.ctx.writable)
