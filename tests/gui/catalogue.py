@@ -42,14 +42,16 @@ def main_tab(index: int) -> Opener:
     def open_(qtbot: QtBot, window: MainWindow) -> QWidget:
         window.workspace.setCurrentIndex(index)
         page = window.workspace.currentWidget()
-        ready = {
-            window.workspace.checklists: lambda: window.workspace.checklists.walkthrough.run,
-            window.workspace.findings: lambda: window.workspace.findings.model.rowCount(),
-            window.workspace.audit: lambda: window.workspace.audit.model.rowCount(),
-            window.workspace.artifacts: lambda: window.workspace.artifacts.table.rowCount(),
-        }.get(page)
-        if ready is not None:
-            qtbot.waitUntil(lambda: bool(ready()), timeout=TIMEOUT)
+        work = window.workspace
+        ready: dict[QWidget, Callable[[], object]] = {
+            work.checklists: lambda: work.checklists.walkthrough.run,
+            work.findings: lambda: work.findings.model.rowCount(),
+            work.audit: lambda: work.audit.model.rowCount(),
+            work.artifacts: lambda: work.artifacts.table.rowCount(),
+        }
+        if page in ready:
+            check = ready[page]
+            qtbot.waitUntil(lambda: bool(check()), timeout=TIMEOUT)
         qtbot.wait(200)  # the page's buttons enabled by what it shows
         return window
 

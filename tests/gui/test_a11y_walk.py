@@ -113,9 +113,10 @@ def tab_chain(top: QWidget) -> list[QWidget]:
     start = focusable[0]
     chain, widget = [start], start
     for _ in range(2000):
-        widget = widget.nextInFocusChain()
-        if widget is start:
+        following = widget.nextInFocusChain()
+        if following is None or following is start:
             break
+        widget = following
         if widget in focusable and widget not in chain:
             chain.append(widget)
     return chain

@@ -41,7 +41,8 @@ def test_transcript_shows_twenty_lines_at_1280x800(qtbot: QtBot, window: MainWin
     page = window.workspace.artifacts
     window.workspace.setCurrentWidget(page)
     qtbot.waitUntil(lambda: page.table.rowCount() == 3, timeout=TIMEOUT)
-    row = next(r for r in range(3) if page.table.item(r, 1).text().endswith(".json"))
+    paths = [page.table.model().index(r, 1).data() for r in range(3)]
+    row = next(r for r, path in enumerate(paths) if path.endswith(".json"))
     page.table.setCurrentCell(row, 1)
     viewer = page.details.inspector
     qtbot.waitUntil(lambda: viewer.log_viewer is not None, timeout=TIMEOUT)
@@ -99,10 +100,11 @@ def test_keys_answer_at_once_after_switching_to_checklists(
     assert window.workspace.currentWidget() is page
     walk = page.walkthrough
     qtbot.waitUntil(lambda: walk.run is not None and walk.editable(), timeout=TIMEOUT)
-    assert walk.isAncestorOf(QApplication.focusWidget()) or walk.hasFocus()
+    focused = QApplication.focusWidget()
+    assert focused is not None and (walk.isAncestorOf(focused) or walk.hasFocus())
     assert walk.run is not None
     before = walk.run.progress()["answered"]
-    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_2)
+    QTest.keyClick(focused, Qt.Key.Key_2)
     qtbot.waitUntil(
         lambda: walk.run is not None and walk.run.progress()["answered"] == before + 1,
         timeout=TIMEOUT,
@@ -251,7 +253,7 @@ def test_ctrl_s_keeps_the_caret_in_the_walkthrough_note(qtbot: QtBot, window: Ma
         ),
         timeout=TIMEOUT,
     )
-    assert walk.run.answers[walk.index].item_id == item
+    assert walk.run is not None and walk.run.answers[walk.index].item_id == item
     assert walk.note.toPlainText() == "firstX line\nsecond line"  # nothing typed was lost
     assert walk.note.textCursor().position() == 6  # the caret where it was
 
@@ -297,13 +299,9 @@ def test_lock_keeps_window_size_review_and_tab_in_memory(
     window = open_main_window(qtbot, shell, demo_vault)
     qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
     window.resize(1100, 720)
-    window.reviews.setCurrentItem(
-        next(
-            window.reviews.topLevelItem(i)
-            for i in range(2)
-            if window.reviews.topLevelItem(i).text(0) == "Second review"
-        )
-    )
+    items = [window.reviews.topLevelItem(i) for i in range(2)]
+    (chosen,) = [i for i in items if i is not None and i.text(0) == "Second review"]
+    window.reviews.setCurrentItem(chosen)
     qtbot.waitUntil(lambda: window.reviews.current_id() == second.id, timeout=TIMEOUT)
     window.workspace.setCurrentWidget(window.workspace.findings)
     qtbot.wait(50)
