@@ -139,6 +139,8 @@ def take(screens: Screens, shell: Shell, vault: Path) -> list[Path]:
     editor = screens.top(FindingEditor)
     assert isinstance(editor, FindingEditor)
     screens.wait("the finding", lambda: editor.finding is not None)
+    # As on a screen of the window's size (the offscreen screen is 800x800).
+    editor.resize(min(980, screens.size[0]), min(720, screens.size[1] - 40))
     screens.shot("06-finding-editor", editor)
     editor.reject()
 

@@ -330,3 +330,21 @@ def test_lock_keeps_window_size_review_and_tab_in_memory(
         if path.is_file() and "Demo.rsvault" not in path.parts:
             assert b"Second review" not in path.read_bytes()
             assert b"geometry" not in path.read_bytes().lower(), path
+
+
+def test_finding_editor_fits_a_1024x700_screen(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QRect
+
+    from reviewstation.gui.pages.findings import finding_editor
+    from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+
+    small = SimpleNamespace(availableGeometry=lambda: QRect(0, 0, 1024, 700))
+    monkeypatch.setattr(FindingEditor, "screen", lambda self: small)
+    editor = FindingEditor(window.ctx, window.workspace.review_id, 1, window)
+    qtbot.addWidget(editor)
+    assert editor.width() <= 1024
+    assert editor.height() + finding_editor.TITLE_BAR <= 700
