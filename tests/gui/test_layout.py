@@ -348,3 +348,19 @@ def test_finding_editor_fits_a_1024x700_screen(
     qtbot.addWidget(editor)
     assert editor.width() <= 1024
     assert editor.height() + finding_editor.TITLE_BAR <= 700
+
+
+def test_manifest_sizes_are_shown_whole_and_right_aligned(qtbot: QtBot, window: MainWindow) -> None:
+    from .catalogue import close, export_wizard
+
+    wizard = export_wizard(4)(qtbot, window)
+    tree = wizard.manifest.tree  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() > 0, timeout=TIMEOUT)
+    width = tree.columnWidth(2)
+    items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert any(item is not None and item.text(2) for item in items)
+    for item in items:
+        assert item is not None
+        assert tree.fontMetrics().horizontalAdvance(item.text(2)) + 12 <= width, item.text(2)
+        assert item.textAlignment(2) & Qt.AlignmentFlag.AlignRight
+    close(wizard, window)
