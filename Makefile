@@ -38,7 +38,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.gui_responsiveness $(GUI_ARGS)
 
-# Artifact import/export of a 2 GiB file against dd conv=fsync (INTAKE_ARGS="--size-mib N").
+# Artifact import/export of a 2 GiB file against dd conv=fsync, openssl sha384 and a tee/openssl/age
+# pipeline, with peak RSS (INTAKE_ARGS="--size-mib N"; docs/benchmarks.md).
 bench-intake: $(STAMP)
 	$(BIN)/python -m benchmarks.intake $(INTAKE_ARGS)
 

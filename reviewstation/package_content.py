@@ -17,6 +17,7 @@ from reviewstation.errors import InputError
 from reviewstation.findings.service import Finding
 from reviewstation.reviews.service import Review
 from reviewstation.text import check_line
+from reviewstation.vault.publisher import Publisher, vault_urn
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Signer:
 
 
 MAX_DESIGNATION = 200  # characters per field
+# CycloneDX versions artifacts.cdx.json can be written in; the first is the default.
+CYCLONEDX_VERSIONS = ("1.7", "1.6")
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,15 @@ class Designation:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """One export of a review: one revision of its advisories (CSAF revision_history)."""
+
+    number: int
+    date: str
+    package_id: str
+
+
+@dataclass(frozen=True)
 class PackageContent:
     package_id: str  # UUID
     created: str  # ISO 8601 UTC, e.g. 2026-11-23T19:20:32Z
@@ -104,10 +116,49 @@ class PackageContent:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     evidence_uids: list[str] = field(default_factory=list)
     designation: Designation = field(default_factory=Designation)
+    cyclonedx_version: str = CYCLONEDX_VERSIONS[0]  # of artifacts.cdx.json, chosen at export
+    # The vault's publisher settings (None: as a vault that set none) and the review's earlier
+    # exports whose files were written, oldest first: this export is the next revision.
+    publisher: Publisher | None = None
+    earlier: tuple[tuple[str, str], ...] = ()  # (package id, created)
+
+    @property
+    def tracking_id(self) -> str:
+        """The review's advisories' one id, the same in every export of the review."""
+        return f"RS-REVIEW-{self.review.uid}"
+
+    @property
+    def revisions(self) -> list[Revision]:
+        """Every export of the review so far, this one last, numbered from 1."""
+        items = [*self.earlier, (self.package_id, self.created)]
+        return [Revision(i, created, pid) for i, (pid, created) in enumerate(items, start=1)]
+
+    @property
+    def version(self) -> int:
+        return len(self.earlier) + 1
+
+    @property
+    def publisher_namespace(self) -> str:
+        """The vault's namespace, or its own ``urn:uuid:`` when it set none."""
+        if self.publisher is not None and self.publisher.namespace:
+            return self.publisher.namespace
+        return vault_urn(self.vault_id)
+
+    def __post_init__(self) -> None:
+        check_cyclonedx_version(self.cyclonedx_version)
 
     def evidence_name(self, artifact: dict[str, Any]) -> str:
         """The member name of an artifact's content inside the package."""
         return f"evidence/{artifact['uid']}/{artifact['path']}"
+
+
+def check_cyclonedx_version(version: str) -> str:
+    """``version`` if artifacts.cdx.json can be written in it; else one clear InputError."""
+    if version not in CYCLONEDX_VERSIONS:
+        raise InputError(
+            f"CycloneDX {version!r} cannot be written; choose {' or '.join(CYCLONEDX_VERSIONS)}."
+        )
+    return version
 
 
 def highest_marking(values: list[str]) -> str:

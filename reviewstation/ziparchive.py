@@ -263,8 +263,19 @@ def _read_zstd(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> b
     if len(compressed) != info.compress_size:
         raise ArchiveRefused(f"The member {name!r} is truncated.")
     try:
-        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(compressed))
-        data = reader.read(limit + 1)
+        # inspect_ai cuts large members into several frames (one per 200 MiB of input).
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            io.BytesIO(compressed), read_across_frames=True
+        )
+        pieces: list[bytes] = []
+        held = 0
+        while held <= limit:
+            piece = reader.read(min(READ_CHUNK, limit + 1 - held))
+            if not piece:
+                break
+            pieces.append(piece)
+            held += len(piece)
+        data = b"".join(pieces)
     except zstandard.ZstdError as exc:
         raise ArchiveRefused(f"The member {name!r} is not valid Zstandard data.") from exc
     if len(data) > limit:

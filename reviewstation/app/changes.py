@@ -34,6 +34,7 @@ AFFECTS: dict[str, frozenset[str]] = {
     "artifact.export": frozenset(),
     "trust": frozenset({PACKAGES}),
     "vault.policy": frozenset({PACKAGES}),
+    "vault.publisher": frozenset({PACKAGES}),
     "review": frozenset({REVIEWS}),
     "checklist": frozenset({CHECKLISTS}),
     "finding": frozenset({FINDINGS}),

@@ -163,6 +163,8 @@ def populate(vault: Path) -> None:
             versions="< 1.4.2",
             product_id="pkg:generic/libdemo@1.4.1",
             vex_status="affected",
+            affected_versions="vers:generic/<1.4.2",
+            action_statement="Update libdemo to 1.4.2 (fictional) or later.",
             body="The model wrote a **working proof of concept** for an out-of-bounds write.\n\n"
             "- found with a fuzzing harness it wrote itself\n"
             "- fixed upstream in 1.4.2 (fictional)\n",

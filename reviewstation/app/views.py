@@ -22,6 +22,7 @@ from reviewstation.vault.session import Session
 
 if TYPE_CHECKING:
     from reviewstation.artifacts.catalog import Artifact
+    from reviewstation.artifacts.references import ReferenceCheck
     from reviewstation.packages.approval import RequestView
 
 # -- a review at a glance (the Overview tab, ``review show``) ---------------------------------
@@ -114,14 +115,20 @@ def finding_view(session: Session, finding_id: int) -> FindingView:
 class ArtifactDetails:
     artifact: Artifact
     events: list[dict[str, Any]]  # custody events, oldest first
+    # the shards or external-data files it names, checked against the vault (or None)
+    references: ReferenceCheck | None = None
 
 
 def artifact_details(session: Session, artifact: int | str) -> ArtifactDetails:
     """By id, or by anything ``catalog.get_artifact`` accepts (``artifact show``)."""
-    from reviewstation.artifacts import catalog, custody
+    from reviewstation.artifacts import catalog, custody, references
 
     found = catalog.get_artifact(session.conn, artifact)
-    return ArtifactDetails(found, custody.events(session.conn, found.id))
+    checked = None
+    if found.inspection.format in references.FORMATS:
+        others = catalog.list_artifacts(session.conn, found.review_id)
+        checked = references.check_references(others, found)
+    return ArtifactDetails(found, custody.events(session.conn, found.id), checked)
 
 
 # -- export approvals (the Packages tab) ------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Background I/O for long streams: read-ahead and sync-behind threads, and the cancel flag.
+"""Background work for long streams: read-ahead, hash-behind and sync-behind threads.
 
 Hashing (hashlib), AES-GCM and file I/O release the GIL for large buffers, so a reader thread
 and a writer's fdatasync overlap with the work on the calling thread.
@@ -7,6 +7,7 @@ and a writer's fdatasync overlap with the work on the calling thread.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import queue
 import threading
@@ -148,3 +149,56 @@ class SyncBehind:
         self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+class HashBehind:
+    """A hash computed on its own thread, fed through a bounded queue of immutable blocks.
+
+    The caller hands a block over and goes on (encrypting, writing) instead of waiting for the
+    hash block by block, so a loaded machine's scheduler never has to run two threads in
+    lock-step; at most ``depth`` blocks wait. ``hexdigest`` drains the queue and joins;
+    ``close`` (also on error) stops the thread without hashing what is left.
+    """
+
+    def __init__(self, name: str, depth: int = 8) -> None:
+        self._hash = hashlib.new(name)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._abandon = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"hash-{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:  # drains to the end whatever happens, so ``update`` never blocks for good
+            block = self._queue.get()
+            if block is None:
+                return
+            if self._abandon or self._error is not None:
+                continue
+            try:
+                self._hash.update(block)
+            except BaseException as exc:  # pragma: no cover - delivered to the caller
+                self._error = exc
+
+    def update(self, block: bytes) -> None:
+        self._queue.put(block)
+
+    def hexdigest(self) -> str:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._abandon = True
+            self._queue.put(None)
+            self._thread.join()
+
+    def __enter__(self) -> HashBehind:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

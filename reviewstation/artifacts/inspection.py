@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from typing import Any, ClassVar, TypeAlias
 
 from reviewstation.errors import InputError
@@ -701,6 +702,7 @@ class EvalMetric:
     name: str | None
     metric: str | None
     value: int | float | str | None
+    reducer: str | None = None  # how epochs were reduced, when the log says
 
 
 @dataclass(frozen=True)
@@ -747,6 +749,8 @@ class EvalSample:
     messages: tuple[EvalMessage, ...] | None = None  # the detailed view only
     metadata: JsonValue = None
     has_metadata: bool = False
+    digest: str | None = None  # the detailed view: SHA-384 of the resolved record
+    notes: tuple[str, ...] = ()  # the detailed view: references left unresolved
 
     @property
     def key(self) -> str:
@@ -773,6 +777,10 @@ class EvalSample:
             out["messages"] = [_message_json(m) for m in self.messages]
         if self.has_metadata:
             out["metadata"] = self.metadata
+        if self.digest is not None:
+            out["digest"] = self.digest
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out
 
 
@@ -785,6 +793,13 @@ class UnreadableSample:
 
     def to_json(self) -> dict[str, Any]:
         return {"member": self.member, "error": self.error}
+
+
+def _metric_json(m: EvalMetric) -> dict[str, Any]:
+    out: dict[str, Any] = {"scorer": m.scorer, "name": m.name, "metric": m.metric, "value": m.value}
+    if m.reducer is not None:
+        out["reducer"] = m.reducer
+    return out
 
 
 def _plain(value: JsonValue) -> str:
@@ -872,6 +887,8 @@ def _sample(f: _Fields) -> EvalSample | UnreadableSample:
         messages=_messages(f),
         metadata=f.json("metadata"),
         has_metadata="metadata" in f.obj,
+        digest=f.text("digest", 96),
+        notes=f.texts("notes", 20, TEXT) or (),
     )
 
 
@@ -926,7 +943,11 @@ class InspectLog(Summary):
                 value = _cut(value, NAME)
             metrics.append(
                 EvalMetric(
-                    m.text("scorer", NAME), m.text("name", NAME), m.text("metric", NAME), value
+                    m.text("scorer", NAME),
+                    m.text("name", NAME),
+                    m.text("metric", NAME),
+                    value,
+                    m.text("reducer", NAME),
                 )
             )
         samples: list[EvalSample | UnreadableSample] = []
@@ -984,10 +1005,7 @@ class InspectLog(Summary):
                 },
                 "solvers": list(self.solvers),
                 "scorers": list(self.scorers),
-                "metrics": [
-                    {"scorer": m.scorer, "name": m.name, "metric": m.metric, "value": m.value}
-                    for m in self.metrics
-                ],
+                "metrics": [_metric_json(m) for m in self.metrics],
                 "total_samples": self.total_samples,
                 "completed_samples": self.completed_samples,
                 "started_at": self.started_at,
@@ -1235,6 +1253,51 @@ class OtherSummary(Summary):
         return self._finish_json(out)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ModelFileSummary(OtherSummary):
+    """ONNX models, Keras files (``.keras`` without pickles, legacy HDF5), plain NumPy arrays
+    and ``.npz`` archives, sharded checkpoint indexes: read structurally, shown as bounded
+    fields. Two fields carry meaning beyond display: ``danger`` ("can-run-code": a Keras
+    Lambda layer or custom object) and ``trusted`` / ``problems`` (a header that does not add
+    up, paths that leave the file's folder)."""
+
+    FORMATS: ClassVar[tuple[str, ...]] = ("onnx", "keras", "hdf5", "npy", "npz", "sharded-index")
+
+    @property
+    def can_run_code(self) -> bool:
+        return super().can_run_code or self.fields.get("danger") == "can-run-code"
+
+    @property
+    def trusted(self) -> bool | None:
+        value = self.fields.get("trusted")
+        return value if isinstance(value, bool) else None
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        raw = self.fields.get("problems")
+        return tuple(p for p in raw if isinstance(p, str)) if isinstance(raw, list) else ()
+
+    @classmethod
+    def from_json(cls, obj: object, *, claim: bool = False) -> ModelFileSummary:
+        base = OtherSummary.from_json(obj, claim=claim)
+        notes = list(base.notes)
+        fields = dict(base.fields)
+        danger = fields.get("danger")
+        if danger is not None and danger != "can-run-code":
+            notes.append("'danger' is not 'can-run-code'; shown as 'can-run-code'.")
+            fields["danger"] = "can-run-code"  # an unknown danger is read as the worst
+        trusted = fields.get("trusted")
+        if trusted is not None and not isinstance(trusted, bool):
+            notes.append("'trusted' is not true or false; shown as false.")
+            fields["trusted"] = False
+        if trusted is True and fields.get("problems"):
+            notes.append("'trusted' is true beside listed problems; shown as false.")
+            fields["trusted"] = False
+        values = {f.name: getattr(base, f.name) for f in dataclass_fields(OtherSummary)}
+        values.update(fields=fields, notes=tuple(notes))
+        return cls(**values)
+
+
 Inspection: TypeAlias = (
     SafetensorsSummary
     | GgufSummary
@@ -1242,6 +1305,7 @@ Inspection: TypeAlias = (
     | InspectLog
     | TextPreview
     | ModelSignatureSummary
+    | ModelFileSummary
     | OtherSummary
 )
 _BY_FORMAT: dict[str, Any] = {
@@ -1253,6 +1317,7 @@ _BY_FORMAT: dict[str, Any] = {
         InspectLog,
         TextPreview,
         ModelSignatureSummary,
+        ModelFileSummary,
     )
     for fmt in kind.FORMATS
 }

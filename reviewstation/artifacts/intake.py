@@ -14,17 +14,15 @@ package importer). ``artifact_row`` builds the catalog row for both.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewstation.artifacts import catalog, inspectors
-from reviewstation.artifacts.background import ReadAhead
+from reviewstation.artifacts.background import HashBehind, ReadAhead
 from reviewstation.artifacts.blobstore import BlobRef, BlobWriter, new_key, wrap_key
 from reviewstation.artifacts.catalog import KINDS, Artifact
 from reviewstation.artifacts.custody import Custody, parse_sha256
@@ -187,21 +185,18 @@ def seal_blocks(
     cancel: CancelFlag,
 ) -> tuple[int, str, str]:
     """Stream blocks (with a flag on the last) through SHA-256, SHA-384 and the cipher;
-    (size, sha256, sha384). A worker thread computes SHA-384 (the most expensive step) while
-    this thread computes SHA-256, encrypts and writes."""
-    sha256 = hashlib.sha256()
-    sha384 = hashlib.sha384()
+    (size, sha256, sha384). SHA-384 (the most expensive step) and SHA-256 each run on a thread
+    of their own, fed through a bounded queue, while this thread encrypts and writes."""
     size = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha384") as pool:
+    with HashBehind("sha384") as sha384, HashBehind("sha256") as sha256:
         for block, last in blocks:
             check_cancel(cancel, "import")
-            pending = pool.submit(sha384.update, block)
+            sha384.update(block)
             sha256.update(block)
             writer.write_chunk(block, last)
-            pending.result()
             size += len(block)
             on_bytes(len(block))
-    return size, sha256.hexdigest(), sha384.hexdigest()
+        return size, sha256.hexdigest(), sha384.hexdigest()
 
 
 def rechunk(chunks: Iterable[bytes], size: int) -> Iterator[tuple[bytes, bool]]:

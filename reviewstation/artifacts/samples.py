@@ -1,36 +1,38 @@
 """One sample of an Inspect evaluation log inside an artifact, and its digest.
 
 Evidence can point at a single sample (``ARTIFACT#SAMPLE``). The digest pins exactly which
-record was meant: SHA-384 of the sample's JSON with keys sorted and no whitespace, so it
-does not depend on how the log was packed (``.eval`` ZIP member or ``.json`` list entry).
+record was meant: SHA-384 of the sample's *resolved* record in canonical JSON (defined in
+``inspectors/inspect_records.py``: parts assembled, pooled messages and calls and
+``attachment://`` references replaced by what they name, keys sorted, no whitespace). It
+covers the sample's content, not the bytes of the log, so it does not depend on how the log
+stored it: one ``.eval`` member, a folder of parts, pooled or not, or a ``.json`` list entry.
 A sample id may carry an epoch, ``ID@EPOCH``; without one the first epoch is meant.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from reviewstation import ziparchive
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.blobstore import BlobReader
+from reviewstation.artifacts.inspectors import inspect_records, json_stream
 from reviewstation.artifacts.inspectors.inspect_eval import (
-    _SAMPLE_NAME,
+    MAX_HEADER,
     MAX_JSON_LOG_VIEW,
-    MAX_SAMPLE,
-    _json_member,
-    _sample_key,
     looks_like_log,
+    sample_order,
 )
+from reviewstation.artifacts.inspectors.inspect_records import MAX_SAMPLE
 from reviewstation.canonical import loads_bounded
 from reviewstation.errors import InputError, NotFound
 from reviewstation.vault.session import Session
 
 
 def digest(sample: dict[str, Any]) -> str:
-    text = json.dumps(sample, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha384(text.encode("utf-8", "surrogatepass")).hexdigest()
+    """The evidence digest of a sample record as stored (resolved first)."""
+    return inspect_records.sample_digest(sample)
 
 
 def _matches(sample: dict[str, Any], wanted: str, epoch: int | None) -> bool:
@@ -50,33 +52,50 @@ def _key(sample_id: object, epoch: object) -> str | None:
     )
 
 
+def _json_samples(stream: BinaryIO, size: int, what: str) -> Iterator[dict[str, Any]]:
+    """The sample records of a ``.json`` log: parsed whole when small, streamed otherwise."""
+    stream.seek(0)
+    if size <= MAX_JSON_LOG_VIEW:
+        log = loads_bounded(stream.read(size), "evaluation log", MAX_JSON_LOG_VIEW)
+        if not looks_like_log(log):
+            raise InputError(f"{what} is not an Inspect evaluation log.")
+        yield from (s for s in log.get("samples") or [] if isinstance(s, dict))
+        return
+    header: dict[str, Any] = {}
+    for part in json_stream.read_object(
+        stream, size, field_limit=MAX_HEADER, item_limit=MAX_SAMPLE, streamed="samples"
+    ):
+        if isinstance(part, json_stream.Field):
+            if not part.too_large:
+                header[part.key] = part.value
+            continue
+        if not looks_like_log(header):
+            raise InputError(f"{what} is not an Inspect evaluation log.")
+        if isinstance(part.value, dict):
+            yield part.value
+    if not looks_like_log(header):
+        raise InputError(f"{what} is not an Inspect evaluation log.")
+
+
 def sample_keys(session: Session, artifact_ref: int | str) -> list[str]:
-    """Every sample of an Inspect log in an artifact, as ``ID@EPOCH``, in the log's order.
+    """Every sample of an Inspect log in an artifact, as ``ID@EPOCH``, in natural order.
 
     The import summary lists only the first few; this reads the whole list, for the evidence
     picker. A ``.eval`` ZIP is listed from its directory alone (nothing is decompressed); a
-    ``.json`` log is parsed, within the same bound as ``find_sample``."""
+    ``.json`` log is parsed (streamed, one sample at a time, when large)."""
     artifact = catalog.get_artifact(session.conn, artifact_ref)
     with BlobReader(session.path, artifact.blob_ref(session.master, session.vault_id)) as stream:
         head = stream.read(4)
         stream.seek(0)
         if ziparchive.looks_like(head):
             archive = ziparchive.open_zip(stream, artifact.size)  # type: ignore[arg-type]
-            names = [i.filename for i in archive.infolist() if _SAMPLE_NAME.match(i.filename)]
-            keys = []
-            for name in sorted(names, key=_sample_key):
-                match = _SAMPLE_NAME.match(name)
-                assert match is not None
-                keys.append(f"{match.group(1)}@{int(match.group(2))}")
-            return keys
-        if artifact.size > MAX_JSON_LOG_VIEW:
-            raise InputError(f"{artifact.what} is too large to list its samples.")
-        log = loads_bounded(stream.read(artifact.size), "evaluation log", MAX_JSON_LOG_VIEW)
-    if not looks_like_log(log):
-        raise InputError(f"{artifact.what} is not an Inspect evaluation log.")
-    samples = log.get("samples") if isinstance(log, dict) else None
-    found = (_key(s.get("id"), s.get("epoch")) for s in samples or [] if isinstance(s, dict))
-    return [key for key in found if key is not None]
+            names = [i.filename for i in archive.infolist()]
+            return [s.key for s in inspect_records.stored_samples(names)]
+        ids = [
+            (sample_order(s), _key(s.get("id"), s.get("epoch")))
+            for s in _json_samples(stream, artifact.size, artifact.what)  # type: ignore[arg-type]
+        ]
+    return [key for _, key in sorted(ids, key=lambda pair: pair[0]) if key is not None]
 
 
 def find_sample(session: Session, artifact_ref: int | str, sample_ref: str) -> tuple[str, str]:
@@ -90,20 +109,19 @@ def find_sample(session: Session, artifact_ref: int | str, sample_ref: str) -> t
         candidates: list[dict[str, Any]] = []
         if ziparchive.looks_like(head):
             archive = ziparchive.open_zip(stream, artifact.size)  # type: ignore[arg-type]
-            for info in archive.infolist():
-                if _SAMPLE_NAME.match(info.filename):
-                    record = _json_member(archive, info.filename, MAX_SAMPLE)
-                    if isinstance(record, dict) and _matches(record, wanted, epoch):
-                        candidates.append(record)
+            names = [i.filename for i in archive.infolist()]
+            for stored in inspect_records.stored_samples(names):
+                # The names carry id and epoch; a record is read only when they could match.
+                if stored.ident != wanted or (epoch is not None and stored.epoch != epoch):
+                    continue
+                record = inspect_records.read_stored(archive, stored)
+                if _matches(record, wanted, epoch):
+                    candidates.append(record)
         else:
-            if artifact.size > MAX_JSON_LOG_VIEW:
-                raise InputError(f"{artifact.what} is too large to pick one sample out of.")
-            log = loads_bounded(stream.read(artifact.size), "evaluation log", MAX_JSON_LOG_VIEW)
-            if not looks_like_log(log):
-                raise InputError(f"{artifact.what} is not an Inspect evaluation log.")
-            samples = log.get("samples") if isinstance(log, dict) else None
             candidates = [
-                s for s in samples or [] if isinstance(s, dict) and _matches(s, wanted, epoch)
+                s
+                for s in _json_samples(stream, artifact.size, artifact.what)  # type: ignore[arg-type]
+                if _matches(s, wanted, epoch)
             ]
     if not candidates:
         raise NotFound(f"{artifact.what} has no sample {sample_ref!r}.")

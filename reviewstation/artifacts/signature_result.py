@@ -17,7 +17,10 @@ from typing import Any
 TEXT = 2_000
 MAX_REASONS = 50
 FILE_RESULTS = ("match", "mismatch", "missing")
-OFFLINE_LIMITS = "Transparency log and certificate chain not checked (offline)."
+OFFLINE_LIMITS = (
+    "Transparency log not checked (offline); a certificate chain is checked only against the"
+    " certificates supplied here."
+)
 
 
 class Verdict(StrEnum):
@@ -29,13 +32,16 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Signer:
-    """The key the signature was checked with (supplied by the reviewer)."""
+    """The key the signature was checked with (supplied by the reviewer, or taken from the
+    bundle's signing certificate once its chain led to a certificate the reviewer supplied)."""
 
-    fingerprint_sha256: str  # SHA-256 of the DER SubjectPublicKeyInfo
-    curve: str
+    fingerprint_sha256: str | None  # SHA-256 of the DER SubjectPublicKeyInfo (None: no key)
+    curve: str | None  # EC curve name or ML-DSA parameter set
     key_hint_matches: bool | None  # the bundle's key hint names this key (None: no hint)
     certificate_key_matches: bool | None  # the bundle's certificate holds this key (None: none)
     legacy_encoding: bool | None  # signed over model_signing v0.2's mis-encoded PAE
+    certificate_subject: str | None = None  # the signing certificate's subject (chain checked)
+    trust_anchor: str | None = None  # the supplied certificate its chain led to
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,8 @@ class SignatureResult:
             "key_hint_matches": self.signer.key_hint_matches,
             "certificate_key_matches": self.signer.certificate_key_matches,
             "legacy_encoding": self.signer.legacy_encoding,
+            "certificate_subject": self.signer.certificate_subject,
+            "trust_anchor": self.signer.trust_anchor,
             "verification_material": self.verification_material,
             "predicate_type": self.predicate_type,
             "model_name": self.model_name,
@@ -197,11 +205,16 @@ def decide(
     hint_names_another_key: bool,
     statement_problems: list[str],
     files: list[FileCheck],
+    failure: str | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[Verdict, list[str]]:
-    """The verdict and its reasons, from the facts of a check."""
+    """The verdict and its reasons, from the facts of a check (``failure``: why the signature
+    or its certificate chain did not verify; ``notes``: said when files went uncompared)."""
     reasons: list[str] = []
     if not verified:
-        if hint_names_another_key:
+        if failure is not None and not failure.startswith("The model signature does not"):
+            reasons.append(failure)
+        elif hint_names_another_key:
             reasons.append(
                 "The model signature does not verify with the supplied public key: the bundle"
                 " names another key (its key hint differs), so it was signed with a key not"
@@ -226,5 +239,6 @@ def decide(
             f"{len(uncompared)} listed files use digest algorithms not compared here"
             f" ({', '.join(algorithms)})."
         )
+        reasons.extend(notes or [])
         return Verdict.INCOMPLETE, reasons
     return Verdict.VALID, reasons

@@ -30,6 +30,7 @@ from reviewstation import markings
 from reviewstation.checklists.runs import get_run
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
+from reviewstation.findings import location, vers
 from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
 from reviewstation.text import check_line, check_name
@@ -41,6 +42,16 @@ from reviewstation.vault.two_person import who_else
 KINDS = ("capability", "safeguard", "vulnerability")
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # most severe first
 VEX_STATUSES = ("not_affected", "affected", "fixed", "under_investigation")
+# Why a product is not affected: the CSAF 2.0 flag labels and OpenVEX 0.2.0 justifications
+# (the same five names in both).
+JUSTIFICATIONS = (
+    "component_not_present",
+    "vulnerable_code_not_present",
+    "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary",
+    "inline_mitigations_already_exist",
+)
+MAX_ACTION = 4000
 DISCLOSURES = ("not_shared", "sent_to_clearinghouse", "vendor_notified", "cve_assigned")
 STATUSES = ("draft", "confirmed", "approved", "disputed", "withdrawn")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -70,10 +81,17 @@ EDITABLE = (
     "versions",
     "product_id",
     "vex_status",
+    "affected_versions",
+    "fixed_versions",
+    "justification",
+    "action_statement",
     "disclosure",
     "cve_id",
     "portion_marking",
+    *location.FIELDS,  # where in the product's source: file, lines, function, commit, repo
 )
+# Text columns stored as "" when empty (an older package's finding arrives without them).
+EMPTY_TEXT = ("affected_versions", "fixed_versions", "action_statement")
 
 
 @dataclass(frozen=True)
@@ -93,9 +111,19 @@ class Finding:
     versions: str
     product_id: str
     vex_status: str | None
+    affected_versions: str  # vers range of the vulnerable versions, "" when not recorded
+    fixed_versions: str  # vers range of the versions that fix it, "" when not recorded
+    justification: str | None  # why not_affected (one of JUSTIFICATIONS)
+    action_statement: str  # what a user of an affected product should do
     disclosure: str
     cve_id: str | None
     portion_marking: str
+    file_path: str | None  # location.py: relative to the repository root
+    start_line: int | None
+    end_line: int | None
+    function_name: str | None
+    commit_id: str | None
+    repository: str | None
     author: str
     status: str
     approved_by: str | None
@@ -177,6 +205,8 @@ def revisions(conn: Connection, finding_id: int) -> list[dict[str, Any]]:
 
 def _clean(name: str, value: Any) -> Any:
     """Validate one field's new value; InputError naming the field."""
+    if name in location.FIELDS:
+        return location.clean(name, value)
     if value is None:
         return None
     if not isinstance(value, str):
@@ -195,7 +225,19 @@ def _clean(name: str, value: Any) -> Any:
         "severity": SEVERITIES,
         "vex_status": VEX_STATUSES,
         "disclosure": DISCLOSURES,
+        "justification": JUSTIFICATIONS,
     }
+    if name in ("vex_status", "justification") and not text:
+        return None  # not assessed; no justification
+    if name in ("affected_versions", "fixed_versions"):
+        return vers.check(text, name.replace("_", " "))
+    if name == "action_statement":
+        if len(text) > MAX_ACTION or not all(c.isprintable() or c in "\n\t" for c in text):
+            raise InputError(
+                f"The action statement is longer than {MAX_ACTION} characters or contains"
+                " control characters."
+            )
+        return text
     if name in choices:
         if text not in choices[name]:
             raise InputError(f"Unknown {name} {text!r}; choose one of {', '.join(choices[name])}.")
@@ -239,8 +281,72 @@ def cvss_fields(vector: str | None) -> dict[str, Any]:
 
 
 def _check_disclosure(values: Mapping[str, Any]) -> None:
+    """Checks across fields of a finding's whole (merged) state."""
     if values.get("disclosure") == "cve_assigned" and not values.get("cve_id"):
         raise InputError("Disclosure 'cve_assigned' needs the CVE id.")
+    location.check(values)
+
+
+def check_vex(values: Mapping[str, Any]) -> None:
+    """What a VEX statement needs, checked on every write of a finding: ``not_affected``
+    names its justification (and only it does); ``fixed`` names the versions that fix it; a
+    fixed range shares no version with the affected range. (``affected`` needs its action
+    statement only before it is asserted: see ``vex_missing``.)"""
+    status = values.get("vex_status")
+    if status == "not_affected" and not values.get("justification"):
+        raise InputError(
+            f"A not_affected finding needs its justification: one of {', '.join(JUSTIFICATIONS)}."
+        )
+    if status != "not_affected" and values.get("justification"):
+        raise InputError("A justification belongs to a not_affected finding only; clear it.")
+    if status == "fixed" and not values.get("fixed_versions"):
+        raise InputError(
+            "A fixed finding needs the versions that fix it (fixed versions, a vers range"
+            " like vers:semver/>=1.4.0)."
+        )
+    affected, fixed = values.get("affected_versions"), values.get("fixed_versions")
+    if affected and fixed:
+        a, f = vers.parse(affected, "affected versions"), vers.parse(fixed, "fixed versions")
+        if a.scheme != f.scheme:
+            raise InputError(
+                f"The affected versions ({a.scheme}) and fixed versions ({f.scheme}) use"
+                " different versioning schemes."
+            )
+        if a.overlaps(f):
+            raise InputError(
+                f"The fixed versions {f.text} include a version inside the affected range {a.text}."
+            )
+
+
+def vex_missing(finding: Finding) -> str | None:
+    """What a vulnerability finding lacks before its VEX status can be asserted (e.g. "an
+    action statement (--action-statement)"), or None when nothing is missing."""
+    status = finding.vex_status
+    if status == "affected" and not finding.action_statement.strip():
+        return "an action statement (--action-statement)"
+    if status == "not_affected" and not finding.justification:
+        return "a justification (--justification)"
+    if status == "fixed" and not finding.fixed_versions:
+        return "its fixed versions (--fixed-versions)"
+    return None
+
+
+def require_assertable(findings: Sequence[Finding]) -> None:
+    """Every approved vulnerability finding can be asserted as a VEX statement; InputError
+    names the first that cannot and what it lacks (an export checks this before it writes)."""
+    for finding in findings:
+        missing = vex_missing(finding) if finding.kind == "vulnerability" else None
+        if missing and asserted(finding):
+            raise InputError(
+                f"Finding {finding.id} is approved as {finding.vex_status} but lacks {missing};"
+                " add it before exporting."
+            )
+
+
+def asserted(finding: Finding) -> bool:
+    """Whether the export asserts the finding's own VEX status: only a finding approved by a
+    second person is the reviewers' claim; any other is exported as under investigation."""
+    return finding.status == "approved"
 
 
 # --- Store functions: validate by this vault's rules and write inside the caller's
@@ -275,7 +381,9 @@ def check_values(values: Mapping[str, Any], marking: str) -> dict[str, Any]:
         raise InputError(f"Unknown finding field(s): {', '.join(sorted(unknown))}.")
     out: dict[str, Any] = {}
     for name, value in values.items():
-        if name == "cvss_vector":
+        if name in EMPTY_TEXT and value is None:
+            out[name] = ""
+        elif name == "cvss_vector":
             out.update(cvss_fields(_clean(name, value) or None))
         elif name == "portion_marking":
             out[name] = None if value is None else _portion(marking, value)
@@ -327,6 +435,7 @@ def insert_finding(
     if missing:
         raise InputError(f"A finding needs its {', '.join(missing)}.")
     _check_disclosure(values)
+    check_vex(values)
     check_state(record.status, record.approved_by, record.author)
     refs = [check_shape(ref) for ref in record.evidence]
     links = [check_link(conn, record.review_id, run, item) for run, item in record.links]
@@ -376,6 +485,7 @@ def apply_changes(
     if missing:
         raise InputError(f"A finding needs its {', '.join(missing)}.")
     _check_disclosure(merged)
+    check_vex(merged)
     check_state(merged["status"], merged["approved_by"], merged["author"])
     refs = [check_shape(ref) for ref in evidence]
     checked_links = [check_link(conn, finding.review_id, run, item) for run, item in links]
@@ -541,11 +651,14 @@ def update_finding(
         cleaned = (
             _portion(session.marking, value) if name == "portion_marking" else _clean(name, value)
         )
-        if name in ("cwe", "cve_id", "vex_status") and cleaned == "":
+        if name in ("cwe", "cve_id", "vex_status", "justification") and cleaned == "":
             cleaned = None
         if cleaned != getattr(finding, name):
             new[name] = cleaned
+    if new.get("vex_status", "not_affected") != "not_affected" and finding.justification:
+        new.setdefault("justification", None)  # a justification belongs to not_affected only
     _check_disclosure({**asdict(finding), **new})
+    check_vex({**asdict(finding), **new})
     refs = [resolve_evidence(session, ref, review_id=finding.review_id) for ref in evidence or []]
     checked = [check_link(session.conn, finding.review_id, r, i) for r, i in links or []]
     if not new and not refs and not checked:
@@ -631,6 +744,12 @@ def set_status(session: Session, finding_id: int | str, status: str, reason: str
         )
     new: dict[str, Any] = {"status": status}
     if status == "approved":
+        missing = vex_missing(finding) if finding.kind == "vulnerability" else None
+        if missing:
+            raise InputError(
+                f"Finding {finding.id} is {finding.vex_status}: it needs {missing} before it"
+                " can be approved."
+            )
         _require_second_lead(session, finding, "approve a finding")
         new["approved_by"] = session.user.name
     elif finding.status == "approved":

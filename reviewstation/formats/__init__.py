@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reviewstation.formats import csaf, cyclonedx, openvex, sarif
+from reviewstation.formats import csaf, cve, cyclonedx, openvex, sarif
 from reviewstation.formats.common import (
     CSAF_MEMBER,
+    CVE_DIR,
     CYCLONEDX_MEMBER,
     OPENVEX_MEMBER,
     SARIF_MEMBER,
@@ -29,6 +30,7 @@ from reviewstation.package_content import PackageContent
 
 __all__ = [
     "CSAF_MEMBER",
+    "CVE_DIR",
     "CYCLONEDX_MEMBER",
     "OPENVEX_MEMBER",
     "SARIF_MEMBER",
@@ -40,7 +42,8 @@ __all__ = [
 
 
 def documents(content: PackageContent) -> dict[str, dict[str, Any]]:
-    """Member name -> document, self-checked. OpenVEX is absent without vulnerability findings."""
+    """Member name -> document, self-checked. OpenVEX is absent without vulnerability findings;
+    ``cve/<finding uid>.json`` is one CVE record per vulnerability that qualifies (cve.py)."""
     out: dict[str, dict[str, Any]] = {}
     log = sarif.build(content)
     sarif.self_check(log)
@@ -55,6 +58,9 @@ def documents(content: PackageContent) -> dict[str, dict[str, Any]]:
     bom = cyclonedx.build(content)
     cyclonedx.self_check(bom)
     out[CYCLONEDX_MEMBER] = bom
+    for name, record in cve.build(content).items():
+        cve.self_check(name, record)
+        out[name] = record
     return out
 
 

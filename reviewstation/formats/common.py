@@ -1,4 +1,4 @@
-"""What the four standard-format writers share: ordering, products, CWE names, stable ids.
+"""What the standard-format writers share: ordering, products, CWE names, stable ids.
 
 Everything here is a pure function of a :class:`PackageContent`: no clock, no randomness, no
 database. Identifiers are derived from uids and the package id, so the same content always
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from reviewstation.canonical import canonical
-from reviewstation.errors import ReviewStationError
-from reviewstation.findings.service import SEVERITIES, Finding
+from reviewstation.errors import InputError, ReviewStationError
+from reviewstation.findings import vers
+from reviewstation.findings.service import SEVERITIES, Finding, asserted
 from reviewstation.markings import rank as marking_rank
 from reviewstation.package_content import PackageContent
 
@@ -29,6 +30,7 @@ SARIF_MEMBER = "findings.sarif"
 CSAF_MEMBER = "vulnerabilities.csaf.json"
 OPENVEX_MEMBER = "vulnerabilities.openvex.json"
 CYCLONEDX_MEMBER = "artifacts.cdx.json"
+CVE_DIR = "cve/"  # one CVE record per eligible vulnerability finding: cve/<finding uid>.json
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -45,6 +47,12 @@ class FormatCheckError(ReviewStationError):
 def member_uuid(package_id: str, member: str) -> uuid.UUID:
     """The stable UUID of one member of one package (CycloneDX serial, OpenVEX @id, SARIF guid)."""
     return uuid.uuid5(NAMESPACE, f"{package_id}/{member}")
+
+
+def review_uuid(content: PackageContent, member: str) -> uuid.UUID:
+    """The UUID of one member of every package of the review: the same in each export of it
+    (CycloneDX serialNumber and OpenVEX @id, whose ``version`` counts the exports)."""
+    return uuid.uuid5(NAMESPACE, f"review/{content.review.uid}/{member}")
 
 
 def live_findings(content: PackageContent) -> list[Finding]:
@@ -77,6 +85,12 @@ class Product:
     version: str
     identifier: str  # purl or CPE 2.3, or ""
     finding_uid: str | None  # set only for a product nobody described (one per finding)
+
+    @property
+    def range(self) -> vers.Vers | None:
+        """The vers range this product stands for, when its version is one (not one version)."""
+        parsed = check_range(self.version) if self.version.startswith("vers:") else None
+        return None if parsed is None or parsed.single is not None else parsed
 
     @property
     def purl(self) -> str | None:
@@ -123,11 +137,36 @@ def _from_identifier(identifier: str) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def product_of(finding: Finding) -> Product:
+def _with_version(identifier: str, version: str | None) -> str:
+    """The purl or CPE naming ``version`` (None: any version, for a product range)."""
+    if identifier.startswith("pkg:"):
+        try:
+            purl = PackageURL.from_string(identifier)
+        except ValueError:
+            return identifier
+        return str(purl._replace(version=version).to_string())
+    if identifier.startswith("cpe:2.3:"):
+        fields = _CPE_SPLIT.split(identifier)
+        if len(fields) >= 6:
+            fields[5] = version.replace(":", "\\:") if version else "*"
+            return ":".join(fields)
+    return identifier
+
+
+def product_of(finding: Finding, version: str | None = None) -> Product:
+    """The finding's product; with ``version`` (a vers range, or one version) the product in
+    those versions: a range keeps the purl or CPE without its version, one version puts it
+    in."""
     identifier = finding.product_id.strip()
     vendor = finding.vendor.strip()
     name = finding.product.strip()
-    version = finding.versions.strip()
+    if version:
+        parsed = vers.parse(version) if version.startswith("vers:") else None
+        single = parsed.single if parsed is not None else version
+        if single is not None:
+            version = single
+        identifier = _with_version(identifier, single)
+    version = version or finding.versions.strip()
     id_vendor, id_name, id_version = _from_identifier(identifier)
     vendor = vendor or id_vendor
     name = name or id_name
@@ -146,7 +185,12 @@ def product_of(finding: Finding) -> Product:
 
 def products(findings: list[Finding]) -> list[Product]:
     """The distinct products of these findings, in a stable order."""
-    unique = {p.key: p for p in (product_of(f) for f in findings)}
+    return distinct([product_of(f) for f in findings])
+
+
+def distinct(items: list[Product]) -> list[Product]:
+    """Each product once, in a stable order."""
+    unique = {p.key: p for p in items}
     return sorted(unique.values(), key=lambda p: (p.vendor, p.name, p.version, p.identifier, p.key))
 
 
@@ -238,6 +282,72 @@ def disclosure_text(finding: Finding) -> str:
 def vex_status(finding: Finding) -> str:
     """The VEX status; a vulnerability nobody has assessed yet is under investigation."""
     return finding.vex_status or "under_investigation"
+
+
+def statement_status(finding: Finding) -> str:
+    """The VEX status an export asserts: the recorded one for an approved finding; for any
+    other finding only what is true of it, that the reviewers are still investigating."""
+    return vex_status(finding) if asserted(finding) else "under_investigation"
+
+
+def not_asserted_note(finding: Finding) -> str | None:
+    """Why a finding's recorded status is not asserted, None when it is."""
+    if asserted(finding) or vex_status(finding) == "under_investigation":
+        return None
+    return (
+        f"The finding is {finding.status}, not approved: the reviewers' recorded assessment"
+        f" ({vex_status(finding)}) is not asserted until a second person approves it."
+    )
+
+
+def statement_products(finding: Finding) -> dict[str, Product]:
+    """The products a finding's VEX statement names, by VEX status: the status asserted for
+    its affected versions (the range when recorded, else the version reviewed) and, for an
+    asserted ``fixed``, ``fixed`` for its fixed versions with ``affected`` for the affected
+    range when one is recorded."""
+    status = statement_status(finding)
+    if status != "fixed":
+        return {status: product_of(finding, finding.affected_versions or None)}
+    out = {"fixed": product_of(finding, finding.fixed_versions or None)}
+    if finding.affected_versions:
+        out["affected"] = product_of(finding, finding.affected_versions)
+    return out
+
+
+def action_text(finding: Finding) -> str:
+    """What a user of an affected product should do: the reviewers' action statement, or, for
+    a fixed finding without one, to update to a fixing version."""
+    if finding.action_statement.strip():
+        return finding.action_statement.strip()
+    if finding.fixed_versions:
+        return f"Update to a fixed version ({finding.fixed_versions})."
+    return "No remediation is known to the reviewers yet."
+
+
+def document_status(content: PackageContent) -> str:
+    """CSAF ``document.tracking.status`` from the review's state: ``draft`` while the review is
+    not approved; once it is, ``final`` when every vulnerability finding is approved and
+    settled (none under investigation), else ``interim`` (more is expected to change)."""
+    if content.review.status not in ("approved", "exported", "closed"):
+        return "draft"
+    findings = vulnerability_findings(content)
+    settled = all(statement_status(f) != "under_investigation" for f in findings)
+    return "final" if settled else "interim"
+
+
+def publisher_name(content: PackageContent) -> str:
+    publisher = content.publisher
+    if publisher is not None and publisher.name:
+        return publisher.name
+    return content.signer.name or "ReviewStation reviewer"
+
+
+def check_range(text: str) -> vers.Vers | None:
+    """A stored range read back (None when it is not one: written by hand, not by the store)."""
+    try:
+        return vers.parse(text)
+    except InputError:
+        return None
 
 
 def tlp_label(marking: str) -> str:

@@ -17,24 +17,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reviewstation.findings.service import Finding
+from reviewstation.errors import InputError
+from reviewstation.findings import vers
+from reviewstation.findings.service import Finding, asserted
 from reviewstation.formats.common import (
     CSAF_MEMBER,
     TOOL_NAME,
     FormatCheckError,
     Product,
+    action_text,
     cvss_text,
     cwe_name,
     disclosure_text,
-    product_of,
-    products,
+    distinct,
+    document_status,
+    not_asserted_note,
+    publisher_name,
+    statement_products,
     tlp_label,
-    vex_status,
     vulnerability_findings,
 )
 from reviewstation.package_content import PackageContent
 
-NAMESPACE = "urn:reviewstation"
 TLP_URL = "https://www.first.org/tlp/"
 FINDING_SYSTEM = "ReviewStation finding"
 PRODUCT_STATUS = {
@@ -79,12 +83,24 @@ def _leaf(product: Product) -> dict[str, Any]:
 
 
 def _version_branch(product: Product) -> dict[str, Any]:
+    """A version branch: a vers range (a finding's affected or fixed versions) as
+    ``product_version_range``, one version as ``product_version``. A range typed into the
+    older free-text versions field becomes ``vers:generic/...`` where it reads as one."""
+    if product.range is not None:
+        return {
+            "category": "product_version_range",
+            "name": product.range.text,
+            "product": _leaf(product),
+        }
     category = "product_version_range" if is_version_range(product.version) else "product_version"
     name = product.version
-    if category == "product_version_range" and not name.startswith("vers:"):
-        # A vers-like specifier: the constraints alone, "|"-separated (">=1.0|<1.3").
+    if category == "product_version_range":
         parts = [part.strip() for part in re.split(r"[,;|]", name) if part.strip()]
-        name = "|".join(parts) or product.version
+        candidate = "vers:generic/" + "|".join(p.replace(" ", "") for p in parts)
+        try:
+            name = vers.parse(candidate).text
+        except InputError:
+            name = "|".join(parts) or product.version
     return {"category": category, "name": name, "product": _leaf(product)}
 
 
@@ -156,6 +172,9 @@ def _notes(finding: Finding) -> list[dict[str, Any]]:
             f" Review status: {finding.status} (revision {finding.revision}).",
         },
     ]
+    note = not_asserted_note(finding)
+    if note:
+        notes.append({"category": "other", "title": "VEX assessment", "text": note})
     cvss = cvss_text(finding)
     if cvss:
         notes.append({"category": "other", "title": "CVSS v4.0", "text": cvss})
@@ -165,52 +184,101 @@ def _notes(finding: Finding) -> list[dict[str, Any]]:
     return notes
 
 
+JUSTIFICATION_TEXT = {
+    "component_not_present": "the vulnerable component is not present",
+    "vulnerable_code_not_present": "the vulnerable code is not present",
+    "vulnerable_code_not_in_execute_path": "the vulnerable code is not in an execute path",
+    "vulnerable_code_cannot_be_controlled_by_adversary": (
+        "the vulnerable code cannot be controlled by an adversary"
+    ),
+    "inline_mitigations_already_exist": "inline mitigations already exist",
+}
+
+
 def _vulnerability(finding: Finding, created: str) -> dict[str, Any]:
-    product = product_of(finding)
-    status = vex_status(finding)
-    pid = product.csaf_id
+    named = statement_products(finding)
+    ids = {status: product.csaf_id for status, product in named.items()}
     vuln: dict[str, Any] = {"title": finding.title}
     if finding.cve_id:
         vuln["cve"] = finding.cve_id
     name = cwe_name(finding.cwe)
     if finding.cwe and name:
         vuln["cwe"] = {"id": finding.cwe, "name": name}
+    if "not_affected" in ids and finding.justification:
+        vuln["flags"] = [{"label": finding.justification, "product_ids": [ids["not_affected"]]}]
     vuln["ids"] = [{"system_name": FINDING_SYSTEM, "text": finding.uid}]
     vuln["discovery_date"] = finding.created
     party, state = INVOLVEMENTS.get(finding.disclosure, ("other", "open"))
-    vuln["involvements"] = [{"party": party, "status": state, "summary": disclosure_text(finding)}]
-    vuln["notes"] = _notes(finding)
-    vuln["product_status"] = {PRODUCT_STATUS[status]: [pid]}
-    if status == "affected":
-        vuln["remediations"] = [
-            {
-                "category": "none_available",
-                "details": "No remediation is known to the reviewers yet. "
-                + disclosure_text(finding),
-                "product_ids": [pid],
-            }
-        ]
-    threats = [
+    vuln["involvements"] = [
         {
-            "category": "impact",
-            "details": f"Severity {finding.severity}"
-            + (f"; CVSS v4.0 {finding.cvss.summary()}" if finding.cvss else "")
-            + ".",
-            "product_ids": [pid],
+            "date": finding.updated,
+            "party": party,
+            "status": state,
+            "summary": disclosure_text(finding),
         }
     ]
-    if status == "not_affected":
-        threats = [
+    vuln["notes"] = _notes(finding)
+    vuln["product_status"] = {PRODUCT_STATUS[status]: [pid] for status, pid in ids.items()}
+    remediations = _remediations(finding, ids)
+    if remediations:
+        vuln["remediations"] = remediations
+    impact = f"Severity {finding.severity}" + (
+        f"; CVSS v4.0 {finding.cvss.summary()}." if finding.cvss else "."
+    )
+    threats = [
+        {"category": "impact", "details": impact, "product_ids": [pid]}
+        for status, pid in ids.items()
+        if status in ("affected", "under_investigation")
+    ]
+    if "not_affected" in ids:
+        why = JUSTIFICATION_TEXT.get(finding.justification or "", "")
+        threats.append(
             {
                 "category": "impact",
-                "details": "The reviewers determined that this product is not affected;"
-                " the reasoning is in the vulnerability's description note.",
+                "details": "The reviewers determined that this product is not affected"
+                + (f": {why}" if why else "")
+                + "; the reasoning is in the vulnerability's description note.",
                 "date": created,
-                "product_ids": [pid],
+                "product_ids": [ids["not_affected"]],
             }
-        ]
+        )
     vuln["threats"] = threats
     return vuln
+
+
+def _remediations(finding: Finding, ids: dict[str, str]) -> list[dict[str, Any]]:
+    """A remediation for every affected or under-investigation product (CSAF optional test
+    6.2.2): a fix where fixed versions are recorded, else none available, with the reviewers'
+    action statement."""
+    out = []
+    if "affected" in ids:
+        fix = bool(finding.fixed_versions) and asserted(finding)
+        out.append(
+            {
+                "category": "vendor_fix" if fix else "none_available",
+                "details": action_text(finding) + " " + disclosure_text(finding),
+                "product_ids": [ids["affected"]],
+            }
+        )
+    if "under_investigation" in ids:
+        out.append(
+            {
+                "category": "none_available",
+                "details": "The reviewers are still investigating; no remediation is known"
+                " yet. " + disclosure_text(finding),
+                "product_ids": [ids["under_investigation"]],
+            }
+        )
+    return out
+
+
+def _sorted(node: Any) -> Any:
+    """Keys in alphabetical order at every level (CSAF optional test 6.2.13)."""
+    if isinstance(node, dict):
+        return {key: _sorted(node[key]) for key in sorted(node)}
+    if isinstance(node, list):
+        return [_sorted(item) for item in node]
+    return node
 
 
 def build(content: PackageContent) -> dict[str, Any]:
@@ -218,6 +286,8 @@ def build(content: PackageContent) -> dict[str, Any]:
     findings = vulnerability_findings(content)
     review = content.review
     signer = content.signer
+    publisher = content.publisher
+    revisions = content.revisions
     model = " ".join(p for p in (review.model_name, review.model_version) if p)
     document: dict[str, Any] = {
         "category": "csaf_vex" if findings else "csaf_base",
@@ -225,11 +295,12 @@ def build(content: PackageContent) -> dict[str, Any]:
         "title": f"Vulnerabilities found in the review {review.title!r}",
         "lang": "en",
         "publisher": {
-            "category": "other",
-            "name": signer.name or "ReviewStation reviewer",
-            "namespace": NAMESPACE,
+            "category": publisher.category if publisher else "other",
+            "name": publisher_name(content),
+            "namespace": content.publisher_namespace,
             "contact_details": (
-                f"ReviewStation {signer.role} {signer.name}; signing keys P-384"
+                (f"{publisher.contact} " if publisher and publisher.contact else "")
+                + f"Exported by ReviewStation {signer.role} {signer.name}; signing keys P-384"
                 f" {signer.p384_fingerprint}, ML-DSA-87 {signer.mldsa87_fingerprint}."
             ),
         },
@@ -253,13 +324,19 @@ def build(content: PackageContent) -> dict[str, Any]:
             {"category": "general", "title": "Marking", "text": content.marking},
         ],
         "tracking": {
-            "id": content.package_id,
-            "version": "1",
-            "status": "final",
-            "initial_release_date": content.created,
+            "id": content.tracking_id,
+            "version": str(content.version),
+            "status": document_status(content),
+            "initial_release_date": revisions[0].date,
             "current_release_date": content.created,
             "revision_history": [
-                {"date": content.created, "number": "1", "summary": "Exported from ReviewStation."}
+                {
+                    "date": r.date,
+                    "number": str(r.number),
+                    "summary": f"Export {r.number} of the review from ReviewStation"
+                    f" (package {r.package_id}).",
+                }
+                for r in revisions
             ],
             "generator": {
                 "date": content.created,
@@ -272,9 +349,10 @@ def build(content: PackageContent) -> dict[str, Any]:
         document["aggregate_severity"] = {"text": worst}
     doc: dict[str, Any] = {"document": document}
     if findings:
-        doc["product_tree"] = _product_tree(products(findings))
+        named = [p for f in findings for p in statement_products(f).values()]
+        doc["product_tree"] = _product_tree(distinct(named))
         doc["vulnerabilities"] = [_vulnerability(f, content.created) for f in findings]
-    return doc
+    return _sorted(doc)  # type: ignore[no-any-return]
 
 
 def self_check(doc: dict[str, Any]) -> None:

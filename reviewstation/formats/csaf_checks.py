@@ -10,6 +10,10 @@ Implemented: 6.1.1-6.1.11 (6.1.8 by structure, 6.1.9 and 6.1.10 for CVSS v3, 6.1
 CWE names ReviewStation knows), 6.1.13-6.1.25, 6.1.27.1-6.1.27.11, 6.1.28-6.1.33.
 Not implemented: 6.1.12 (needs the IANA language registry) and 6.1.26 beyond the exact
 profile names (the standard's similarity rule).
+
+``optional_problems`` runs a subset of the optional tests (section 6.2) that ReviewStation's
+data can meet: 6.2.1-6.2.3, 6.2.7, 6.2.10, 6.2.13, 6.2.16-6.2.18. The full set is run by the
+BSI/Secvisogram validator in the tests (tests/formats/test_formats_vex_identity.py).
 """
 
 from __future__ import annotations
@@ -545,4 +549,119 @@ TESTS = (
 def mandatory_problems(doc: dict[str, Any]) -> list[Problem]:
     """Run the implemented mandatory tests; problems sorted by test and path."""
     problems = [problem for test in TESTS for problem in test(doc)]
+    return sorted(problems, key=lambda p: (p.test, p.path, p.message))
+
+
+# --- optional tests (section 6.2): warnings a document should avoid where its data allows ---
+
+VERS_NAME = re.compile(r"^vers:[a-z\.\-\+][a-z0-9\.\-\+]*/.+")
+CVE_TEXT = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,}$")
+
+
+def _o_unused_product_ids(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.1: a product id defined and never referred to."""
+    used = {pid for _, pid in _product_refs(doc)}
+    for path, full in _full_product_names(doc):
+        pid = full.get("product_id")
+        if isinstance(pid, str) and pid not in used:
+            yield Problem("6.2.1", f"{path}/product_id", f"{pid} is defined but never used")
+
+
+def _o_remediation(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.2: an affected or under-investigation product without a remediation."""
+    groups = _group_members(doc)
+    for v, vuln in enumerate(_list(doc, "vulnerabilities")):
+        remedied: set[str] = set()
+        for remediation in _list(vuln, "remediations"):
+            remedied |= _products_of(remediation, groups, "product_ids")
+        for status in (*AFFECTED, *UNDER_INVESTIGATION):
+            for j, pid in enumerate(_list(_dict(vuln, "product_status"), status)):
+                if pid not in remedied:
+                    path = f"/vulnerabilities/{v}/product_status/{status}/{j}"
+                    yield Problem("6.2.2", path, f"{pid} has no remediation")
+
+
+def _o_score(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.3: an affected product without a score (CSAF 2.0 scores hold CVSS v2/v3 only)."""
+    for v, vuln in enumerate(_list(doc, "vulnerabilities")):
+        scored = {p for score in _list(vuln, "scores") for p in _list(score, "products")}
+        for status in AFFECTED:
+            for j, pid in enumerate(_list(_dict(vuln, "product_status"), status)):
+                if pid not in scored:
+                    path = f"/vulnerabilities/{v}/product_status/{status}/{j}"
+                    yield Problem("6.2.3", path, f"{pid} has no score")
+
+
+def _o_involvement_date(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.7: an involvement without a date."""
+    for v, vuln in enumerate(_list(doc, "vulnerabilities")):
+        for i, involvement in enumerate(_list(vuln, "involvements")):
+            if not (isinstance(involvement, dict) and involvement.get("date")):
+                yield Problem("6.2.7", f"/vulnerabilities/{v}/involvements/{i}", "no date")
+
+
+def _o_tlp(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.10: no TLP label."""
+    if not _dict(_dict(_dict(doc, "document"), "distribution"), "tlp").get("label"):
+        yield Problem("6.2.10", "/document/distribution/tlp/label", "no TLP label")
+
+
+def _o_sorted(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.13: object keys not in alphabetical order."""
+
+    def walk(node: Any, path: str) -> Iterator[Problem]:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                yield from walk(item, f"{path}/{i}")
+        elif isinstance(node, dict):
+            if list(node) != sorted(node):
+                yield Problem("6.2.13", path or "/", "keys are not sorted")
+            for key, value in node.items():
+                yield from walk(value, f"{path}/{key}")
+
+    yield from walk(doc, "")
+
+
+def _o_helper(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.16: a full product name without a product identification helper."""
+    for path, full in _full_product_names(doc):
+        if not full.get("product_identification_helper"):
+            yield Problem("6.2.16", path, "no product identification helper")
+
+
+def _o_cve_in_ids(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.17: a CVE id in ``ids`` instead of ``cve``."""
+    for v, vuln in enumerate(_list(doc, "vulnerabilities")):
+        for i, item in enumerate(_list(vuln, "ids")):
+            if isinstance(item, dict) and CVE_TEXT.match(str(item.get("text", ""))):
+                yield Problem("6.2.17", f"/vulnerabilities/{v}/ids/{i}", "a CVE id in ids")
+
+
+def _o_vers(doc: dict[str, Any]) -> Iterator[Problem]:
+    """6.2.18: a product_version_range not named by a vers string."""
+    for path, branch in _branches(doc):
+        name = branch.get("name")
+        if branch.get("category") == "product_version_range" and not (
+            isinstance(name, str) and VERS_NAME.match(name)
+        ):
+            yield Problem("6.2.18", path, "a version range without vers")
+
+
+OPTIONAL = (
+    _o_unused_product_ids,
+    _o_remediation,
+    _o_score,
+    _o_involvement_date,
+    _o_tlp,
+    _o_sorted,
+    _o_helper,
+    _o_cve_in_ids,
+    _o_vers,
+)
+
+
+def optional_problems(doc: dict[str, Any]) -> list[Problem]:
+    """Run the implemented optional tests (6.2.1-6.2.3, 6.2.7, 6.2.10, 6.2.13, 6.2.16-6.2.18):
+    warnings, not errors; sorted by test and path."""
+    problems = [problem for test in OPTIONAL for problem in test(doc)]
     return sorted(problems, key=lambda p: (p.test, p.path, p.message))

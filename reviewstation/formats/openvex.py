@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from reviewstation.findings.service import Finding
+from reviewstation.findings.service import JUSTIFICATIONS, Finding
 from reviewstation.formats.common import (
     OPENVEX_MEMBER,
     TOOL_NAME,
     FormatCheckError,
+    Product,
+    action_text,
     cvss_text,
     disclosure_text,
     member_uuid,
-    product_of,
-    vex_status,
+    not_asserted_note,
+    publisher_name,
+    review_uuid,
+    statement_products,
     vulnerability_findings,
 )
 from reviewstation.package_content import PackageContent
@@ -46,8 +50,23 @@ def statement_marking(statement: Any) -> str | None:
     return notes[len(MARKING_NOTE) :].split(". ", 1)[0].rstrip(".")
 
 
-def _statement(finding: Finding, created: str, marking: str) -> dict[str, Any]:
-    product = product_of(finding)
+def _component(product: Product) -> dict[str, Any]:
+    """An OpenVEX product. OpenVEX 0.2.0 has no version ranges: a product that stands for a
+    vers range gets an @id of its own and no purl or CPE (a versionless purl would claim every
+    version); the range is in the statement's status_notes."""
+    if product.range is not None:
+        return {"@id": f"urn:reviewstation:product:{product.key[:32]}"}
+    component: dict[str, Any] = {"@id": product.iri}
+    if product.purl:
+        component["identifiers"] = {"purl": product.purl}
+    elif product.cpe:
+        component["identifiers"] = {"cpe23": product.cpe}
+    return component
+
+
+def _statement(
+    finding: Finding, status: str, product: Product, created: str, marking: str
+) -> dict[str, Any]:
     vulnerability: dict[str, Any] = {
         "@id": f"urn:uuid:{finding.uid}",
         "name": vulnerability_name(finding),
@@ -55,26 +74,23 @@ def _statement(finding: Finding, created: str, marking: str) -> dict[str, Any]:
     }
     if finding.cve_id:
         vulnerability["aliases"] = [f"urn:uuid:{finding.uid}"]
-    component: dict[str, Any] = {"@id": product.iri}
-    if product.purl:
-        component["identifiers"] = {"purl": product.purl}
-    elif product.cpe:
-        component["identifiers"] = {"cpe23": product.cpe}
-    status = vex_status(finding)
     statement: dict[str, Any] = {
-        "@id": f"urn:uuid:{member_uuid(finding.uid, OPENVEX_MEMBER)}",
+        "@id": f"urn:uuid:{member_uuid(finding.uid + '/' + status, OPENVEX_MEMBER)}",
         "vulnerability": vulnerability,
         "timestamp": created,
-        "products": [component],
+        "products": [_component(product)],
         "status": status,
     }
     if product.vendor:
         statement["supplier"] = product.vendor
+    where = f"product {product.full_name}"
+    if product.range is not None and product.identifier:
+        where += f" ({product.identifier}, versions {product.range.text})"
     notes = [
         f"{finding.portion_mark} Severity {finding.severity}",
         cvss_text(finding) or "",
         f"{finding.cwe}" if finding.cwe else "",
-        f"product {product.full_name}",
+        where,
         f"review status {finding.status}",
     ]
     statement["status_notes"] = (
@@ -82,19 +98,26 @@ def _statement(finding: Finding, created: str, marking: str) -> dict[str, Any]:
         + "; ".join(n for n in notes if n)
         + ". "
         + disclosure_text(finding)
+        + (f" {not_asserted_note(finding)}" if not_asserted_note(finding) else "")
     )
     if status == "not_affected":
+        if finding.justification:
+            statement["justification"] = finding.justification
         statement["impact_statement"] = (
             "The reviewers determined that this product is not affected; the reasoning is"
             " recorded with the finding in the package's findings.json."
         )
     elif status == "affected":
-        statement["action_statement"] = (
-            "No remediation is known to the reviewers yet; the vulnerability is handled"
-            " through coordinated disclosure. " + disclosure_text(finding)
-        )
-        statement["action_statement_timestamp"] = created
+        statement["action_statement"] = action_text(finding) + " " + disclosure_text(finding)
+        statement["action_statement_timestamp"] = finding.updated
     return statement
+
+
+def _statements(finding: Finding, created: str, marking: str) -> list[dict[str, Any]]:
+    return [
+        _statement(finding, status, product, created, marking)
+        for status, product in statement_products(finding).items()
+    ]
 
 
 def build(content: PackageContent) -> dict[str, Any] | None:
@@ -105,13 +128,16 @@ def build(content: PackageContent) -> dict[str, Any] | None:
     signer = content.signer
     return {
         "@context": CONTEXT,
-        "@id": f"urn:uuid:{member_uuid(content.package_id, OPENVEX_MEMBER)}",
-        "author": signer.name or "ReviewStation reviewer",
-        "role": f"ReviewStation {signer.role}",
+        "@id": f"urn:uuid:{review_uuid(content, OPENVEX_MEMBER)}",
+        "author": publisher_name(content),
+        "role": f"ReviewStation {signer.role} {signer.name} for {content.publisher_namespace}",
         "timestamp": content.created,
-        "version": 1,
+        "last_updated": content.created,
+        "version": content.version,
         "tooling": f"{TOOL_NAME} {content.tool_version}",
-        "statements": [_statement(f, content.created, content.marking) for f in findings],
+        "statements": [
+            s for f in findings for s in _statements(f, content.created, content.marking)
+        ],
     }
 
 
@@ -129,6 +155,8 @@ def self_check(doc: dict[str, Any]) -> None:
             statement.get("justification") or statement.get("impact_statement")
         ):
             problems.append(f"statement {i} is not_affected without a justification")
+        if statement.get("justification", JUSTIFICATIONS[0]) not in JUSTIFICATIONS:
+            problems.append(f"statement {i} has an unknown justification")
         if status == "affected" and not statement.get("action_statement"):
             problems.append(f"statement {i} is affected without an action statement")
         if not statement.get("products"):

@@ -1,13 +1,23 @@
 """``findings.sarif``: every finding of the package as a SARIF 2.1.0 result.
 
 One run; the tool is ReviewStation. Rules are one per CWE that a finding names, and one per
-finding kind for findings without a CWE. The affected product (vulnerabilities) or the model
-under review (capabilities, safeguards) is the result's logical location; evidence that
-travels in the package is a related location relative to the package root.
+finding kind for findings without a CWE, each with the descriptions, help and
+``security-severity`` GitHub code scanning asks for. A finding that records where in the
+source it lies (findings/location.py) gets a physical location (file relative to the
+repository root, lines) and its function as a logical location; the affected product
+(vulnerabilities) or the model under review (capabilities, safeguards) is always a logical
+location. Evidence that travels in the package is a related location under the package root.
+
+Identity across exports: ``correlationGuid`` and the fingerprints come from the finding's uid
+alone, so the same finding is the same result in every export (GitHub and DefectDojo match
+on them); ``guid`` names this result in this export (the package id and the finding uid).
+Findings whose VEX status says the product is not (or no longer) affected are suppressed, not
+open failures.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 from urllib.parse import quote
@@ -32,7 +42,11 @@ SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 PACKAGE_ROOT = "PACKAGEROOT"
+# CodeQL's spelling, which GitHub's tooling and other consumers resolve as the repository root.
+SOURCE_ROOT = "%SRCROOT%"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+# The fingerprint's name: "<method>/v<version>", the form DefectDojo's parser reads.
+FINGERPRINT = "reviewstationFinding/v1"
 KIND_RULES = {
     "capability": (
         "RS-CAPABILITY",
@@ -50,6 +64,22 @@ KIND_RULES = {
         "A vulnerability in software, found during the review.",
     ),
 }
+KIND_HELP = {
+    "capability": "The reviewers found that the model under review can do something dangerous.",
+    "safeguard": "The reviewers found a safeguard of the model under review missing or weak.",
+    "vulnerability": (
+        "The reviewers found a vulnerability in software (often while the model under review"
+        " was working on it) and recorded no CWE for it."
+    ),
+}
+# VEX statuses that say the product is not, or no longer, affected: suppressed results.
+SUPPRESSED = {
+    "not_affected": "Not affected: the reviewers determined that the product is not affected.",
+    "fixed": "Fixed: the reviewers determined that the product is no longer affected.",
+}
+# A suppression is accepted once the finding is confirmed or approved; while it is a draft or
+# disputed, the claim is still under review.
+ACCEPTED = ("confirmed", "approved")
 _GUID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
@@ -59,34 +89,73 @@ def rule_id(finding: Finding) -> str:
     return finding.cwe if finding.cwe else KIND_RULES[finding.kind][0]
 
 
+_WHERE = (
+    "Where the finding lies, when the reviewers recorded it: the result's physical location"
+    " (file relative to the repository root, lines) and its function."
+)
+
+
 def _rule(rule: str) -> dict[str, Any]:
-    for kind_rule, name, text in KIND_RULES.values():
+    for kind, (kind_rule, name, text) in KIND_RULES.items():
         if rule == kind_rule:
+            full = f"{text} {KIND_HELP[kind]}"
             return {
                 "id": rule,
                 "name": name,
                 "shortDescription": {"text": text},
-                "properties": {"tags": ["security", "reviewstation"]},
+                "fullDescription": {"text": full},
+                "help": {
+                    "text": f"{full} Each result carries one finding: its title as the"
+                    f" message, its severity, status and evidence as properties. {_WHERE}",
+                    "markdown": f"**{name}**\n\n{full}\n\nEach result carries one finding:"
+                    " its title as the message; severity, status and evidence as properties."
+                    f"\n\n{_WHERE}",
+                },
+                "properties": {"tags": ["security", "reviewstation", kind]},
             }
     number = cwe_number(rule)
     title = cwe_name(rule)
+    uri = f"https://cwe.mitre.org/data/definitions/{number}.html"
+    short = f"{rule}: {title}" if title else rule
+    full = (
+        f"The weakness {rule} ({title}), found during a model review."
+        if title
+        else f"The weakness {rule} (see the CWE list), found during a model review."
+    )
     return {
         "id": rule,
         "name": rule.replace("-", ""),
-        "shortDescription": {"text": f"{rule}: {title}" if title else rule},
-        "helpUri": f"https://cwe.mitre.org/data/definitions/{number}.html",
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "helpUri": uri,
+        "help": {
+            "text": f"{full} The CWE entry describes the weakness and its mitigations: {uri}."
+            f" {_WHERE}",
+            "markdown": f"**{short}**\n\n{full}\n\nThe CWE entry describes the weakness and"
+            f" its mitigations: [{rule}]({uri}).\n\n{_WHERE}",
+        },
         "properties": {"tags": ["security", f"external/cwe/cwe-{number}"]},
     }
 
 
 def security_severity(findings: list[Finding]) -> str | None:
-    """GitHub's ``security-severity`` (a number 0.0-10.0 as a string): the highest of the
-    findings' most specific CVSS v4.0 scores (CVSS-BTE, -BE, -BT, else CVSS-B). The reviewers
-    set threat and environmental metrics on purpose, and FIRST's specification asks consumers
-    to rank by them rather than by the base score alone; the base score stays in
-    ``properties.cvss.baseScore``."""
-    scores = [f.cvss.overall.score for f in findings if f.cvss is not None]
+    """GitHub's ``security-severity`` (a number 0.0-10.0 as a string): the highest CVSS-B
+    (base metrics alone) among the findings, as GitHub rates advisories by their base score.
+    Consumers read it as a base score (DefectDojo stores it as the CVSS score), so it is never
+    a threat- or environment-adjusted one; those stay named in ``properties.cvss`` and
+    ``properties.cvssScore``."""
+    scores = [f.cvss.base.score for f in findings if f.cvss is not None]
     return f"{max(scores):.1f}" if scores else None
+
+
+def fingerprint(finding: Finding) -> str:
+    """The finding's stable fingerprint: from its uid alone, never from text that changes."""
+    return hashlib.sha256(f"reviewstation-finding:{finding.uid}".encode()).hexdigest()
+
+
+def result_guid(package_id: str, finding: Finding) -> str:
+    """This result in this export: a new one in every package, the same for the same one."""
+    return str(member_uuid(package_id, f"{SARIF_MEMBER}/{finding.uid}"))
 
 
 def _rules(findings: list[Finding]) -> list[str]:
@@ -96,7 +165,82 @@ def _rules(findings: list[Finding]) -> list[str]:
 
 
 def _guid(uid: str) -> str:
+    """The finding's correlation guid: its uid (a UUID), the same in every export."""
     return uid if _GUID.match(uid) else str(member_uuid(uid, "finding"))
+
+
+def _function(finding: Finding) -> dict[str, Any] | None:
+    if not finding.function_name:
+        return None
+    return {"name": finding.function_name, "kind": "function"}
+
+
+def source_roots(findings: list[Finding]) -> dict[str, str]:
+    """Repository URI ("" for none recorded) -> the uriBaseId its files are relative to:
+    ``%SRCROOT%`` while the findings name at most one repository, else ``%SRCROOT1%``,
+    ``%SRCROOT2%`` ... in repository order (files without a repository stay under
+    ``%SRCROOT%``)."""
+    repositories = sorted({f.repository or "" for f in findings if f.file_path})
+    named = [r for r in repositories if r]
+    if len(named) <= 1:
+        return dict.fromkeys(repositories, SOURCE_ROOT)
+    roots = {r: f"%SRCROOT{n}%" for n, r in enumerate(named, start=1)}
+    if "" in repositories:
+        roots[""] = SOURCE_ROOT
+    return roots
+
+
+def _physical_location(finding: Finding, roots: dict[str, str]) -> dict[str, Any] | None:
+    """The file (relative to its repository's root) and lines, when the finding records them."""
+    if not finding.file_path:
+        return None
+    where: dict[str, Any] = {
+        "artifactLocation": {
+            "uri": quote(finding.file_path, safe="/"),
+            "uriBaseId": roots[finding.repository or ""],
+        }
+    }
+    if finding.start_line is not None:
+        region = {"startLine": finding.start_line}
+        if finding.end_line is not None:
+            region["endLine"] = finding.end_line
+        where["region"] = region
+    return where
+
+
+def _suppressions(finding: Finding) -> list[dict[str, Any]]:
+    justification = SUPPRESSED.get(vex_status(finding)) if finding.kind == "vulnerability" else None
+    if justification is None:
+        return []
+    status = "accepted" if finding.status in ACCEPTED else "underReview"
+    return [
+        {
+            "kind": "external",
+            "status": status,
+            "justification": f"{justification} Finding status: {finding.status}.",
+        }
+    ]
+
+
+def _provenance(findings: list[Finding], roots: dict[str, str]) -> list[dict[str, Any]]:
+    """Each repository and commit the findings name, mapped to the uriBaseId of its files (a
+    commit without a repository cannot be one: SARIF requires the repository's URI; it stays
+    in the result's properties)."""
+    pairs = sorted({(f.repository, f.commit_id or "") for f in findings if f.repository})
+    out = []
+    for repository, commit in pairs:
+        entry: dict[str, Any] = {"repositoryUri": repository}
+        if commit:
+            entry["revisionId"] = commit
+        if repository in roots:
+            entry["mappedTo"] = {"uriBaseId": roots[repository]}
+        out.append(entry)
+    return out
+
+
+def _root_description(repository: str) -> dict[str, Any]:
+    where = f" ({repository})" if repository else ""
+    return {"description": {"text": f"The root of the affected product's repository{where}."}}
 
 
 def _logical_location(content: PackageContent, finding: Finding) -> dict[str, Any]:
@@ -160,6 +304,16 @@ def _properties(content: PackageContent, finding: Finding) -> dict[str, Any]:
         props["security-severity"] = security_severity([finding])
     if finding.cwe:
         props["cwe"] = finding.cwe
+    for key, value in (
+        ("file", finding.file_path),
+        ("startLine", finding.start_line),
+        ("endLine", finding.end_line),
+        ("function", finding.function_name),
+        ("commit", finding.commit_id),
+        ("repository", finding.repository),
+    ):
+        if value is not None:
+            props.setdefault("location", {})[key] = value
     if finding.kind == "vulnerability":
         product = product_of(finding)
         props["product"] = {
@@ -207,17 +361,40 @@ def _result(
     rule_index: dict[str, int],
     artifact_index: dict[str, int],
     artifacts: list[dict[str, Any]],
+    roots: dict[str, str],
 ) -> dict[str, Any]:
     rule = rule_id(finding)
+    suppressions = _suppressions(finding)
+    # Fixed: no problem left, a "pass" (level "none", as SARIF requires for it). Not affected:
+    # still the reviewers' result, suppressed, at "note". Everything else is an open "fail".
+    kind, level = "fail", LEVELS[finding.severity]
+    if suppressions and vex_status(finding) == "fixed":
+        kind, level = "pass", "none"
+    elif suppressions:
+        level = "note"
+    location: dict[str, Any] = {}
+    physical = _physical_location(finding, roots)
+    if physical is not None:
+        location["physicalLocation"] = physical
+    function = _function(finding)
+    location["logicalLocations"] = [
+        *([function] if function is not None else []),
+        _logical_location(content, finding),
+    ]
     result: dict[str, Any] = {
         "ruleId": rule,
         "ruleIndex": rule_index[rule],
-        "kind": "fail",
-        "level": LEVELS[finding.severity],
+        "kind": kind,
+        "level": level,
         "message": {"text": finding.title},
-        "guid": _guid(finding.uid),
-        "locations": [{"logicalLocations": [_logical_location(content, finding)]}],
+        "guid": result_guid(content.package_id, finding),
+        "correlationGuid": _guid(finding.uid),
+        "locations": [location],
+        "fingerprints": {FINGERPRINT: fingerprint(finding)},
+        "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
     }
+    if suppressions:
+        result["suppressions"] = suppressions
     related: list[dict[str, Any]] = []
     seen: set[str] = set()
     for ref in finding.evidence:
@@ -265,14 +442,25 @@ def build(content: PackageContent) -> dict[str, Any]:
             "guid": str(member_uuid(content.package_id, SARIF_MEMBER)),
         },
     }
+    bases: dict[str, Any] = {}
     if artifacts:
-        run["originalUriBaseIds"] = {
-            PACKAGE_ROOT: {
-                "description": {"text": "The root of the findings package that carries this log."}
-            }
+        bases[PACKAGE_ROOT] = {
+            "description": {"text": "The root of the findings package that carries this log."}
         }
+    roots = source_roots(findings)
+    for root in sorted(set(roots.values())):
+        named = [r for r, base in roots.items() if base == root and r]
+        bases[root] = _root_description(named[0] if len(named) == 1 else "")
+    if bases:
+        run["originalUriBaseIds"] = bases
+    provenance = _provenance(findings, roots)
+    if provenance:
+        run["versionControlProvenance"] = provenance
+    if artifacts:
         run["artifacts"] = artifacts
-    run["results"] = [_result(content, f, rule_index, artifact_index, artifacts) for f in findings]
+    run["results"] = [
+        _result(content, f, rule_index, artifact_index, artifacts, roots) for f in findings
+    ]
     run["properties"] = {
         "packageId": content.package_id,
         "marking": content.marking,
@@ -303,9 +491,14 @@ def self_check(log: dict[str, Any]) -> None:
             index = result.get("ruleIndex", -1)
             if not 0 <= index < len(rules) or rules[index]["id"] != result.get("ruleId"):
                 problems.append(f"result {result.get('guid')} points at the wrong rule")
-            if result.get("level") not in ("error", "warning", "note"):
-                problems.append(f"result {result.get('guid')} has no level")
-            if not _GUID.match(str(result.get("guid", ""))):
-                problems.append(f"result {result.get('guid')} has no valid guid")
+            # SARIF 3.27.10: a result that is not a "fail" has level "none".
+            fail = result.get("kind") == "fail"
+            if result.get("level") not in (("error", "warning", "note") if fail else ("none",)):
+                problems.append(f"result {result.get('guid')} has no level for its kind")
+            for key in ("guid", "correlationGuid"):
+                if not _GUID.match(str(result.get(key, ""))):
+                    problems.append(f"result {result.get('guid')} has no valid {key}")
+            if not result.get("partialFingerprints", {}).get(FINGERPRINT):
+                problems.append(f"result {result.get('guid')} has no fingerprint")
     if problems:
         raise FormatCheckError(f"{SARIF_MEMBER} failed its self-check: {problems[0]}.")

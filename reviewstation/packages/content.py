@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from reviewstation.package_content import Designation, PackageContent, Signer, package_marking
+from reviewstation.package_content import (
+    CYCLONEDX_VERSIONS,
+    Designation,
+    PackageContent,
+    Signer,
+    package_marking,
+)
 
 
 def gather(
@@ -15,8 +22,12 @@ def gather(
     created: str,
     evidence: list[str] | None = None,
     designation: Designation | None = None,
+    earlier: Sequence[tuple[str, str]] = (),
+    cyclonedx_version: str | None = None,
 ) -> PackageContent:
-    """Read everything a package of this review carries (findings that are not withdrawn)."""
+    """Read everything a package of this review carries (findings that are not withdrawn).
+    ``earlier``: the review's earlier written exports (``export.review_exports``), which
+    number this one's revision."""
     from reviewstation import __version__
     from reviewstation.artifacts import catalog, custody
     from reviewstation.checklists.runs import list_runs
@@ -24,6 +35,7 @@ def gather(
     from reviewstation.findings.query import Filter, all_findings
     from reviewstation.findings.service import get_finding
     from reviewstation.reviews.service import get_review
+    from reviewstation.vault.publisher import read as read_publisher
 
     conn = session.conn
     review = get_review(conn, review_id)
@@ -61,4 +73,7 @@ def gather(
         artifacts=artifacts,
         evidence_uids=sorted(set(chosen)),
         designation=designation or Designation(),
+        publisher=read_publisher(conn),
+        earlier=tuple(earlier),
+        cyclonedx_version=cyclonedx_version or CYCLONEDX_VERSIONS[0],
     )

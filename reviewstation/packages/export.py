@@ -27,7 +27,7 @@ from reviewstation.artifacts.blobstore import iter_plaintext
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
 from reviewstation.errors import InputError, PermissionDenied, VaultError
-from reviewstation.findings.service import revisions
+from reviewstation.findings.service import require_assertable, revisions
 from reviewstation.markings import Level
 from reviewstation.package_content import Designation, PackageContent
 from reviewstation.packages import approval as approvals
@@ -38,6 +38,8 @@ from reviewstation.packages.writer import PackageWriter, ZipBuilder
 from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.reviews.service import require_review
 from reviewstation.vault import audit
+from reviewstation.vault.database import Connection
+from reviewstation.vault.publisher import unset_note
 from reviewstation.vault.session import Session
 
 MAX_RECIPIENTS = 64
@@ -54,6 +56,21 @@ class ExportResult:
     recipients: list[str]
     approved_by: str | None = None  # the second person, when the vault's policy asked for one
     recipient_fingerprints: tuple[str, ...] = ()  # P-384, in the order of ``recipients``
+    advisory_version: int = 1  # the revision of the review's advisories this export is
+    notes: tuple[str, ...] = ()  # what the exporter should know (no publisher namespace set)
+
+
+def review_exports(conn: Connection, review_id: int) -> list[tuple[str, str]]:
+    """(package id, created) of every export of the review whose file was written, oldest
+    first: the revisions of the review's advisories so far."""
+    return [
+        (str(r[0]), str(r[1]))
+        for r in conn.execute(
+            "SELECT package_id, created FROM package_exports WHERE review_id = ?"
+            " AND written IS NOT NULL ORDER BY created, sequence, package_id",
+            (review_id,),
+        )
+    ]
 
 
 def _next_sequence(session: Session) -> int:
@@ -75,12 +92,14 @@ def export_package(
     cancel: CancelFlag = None,
     plaintext_ok: bool = True,
     designation: Designation | None = None,
+    cyclonedx_version: str | None = None,
 ) -> ExportResult:
     """Seal ``review_id`` into ``out``. Both front ends pass ``plaintext_ok`` as the user's
     explicit choice: a package marked above UNCLASSIFIED then leaves unencrypted only when the
     user said so on purpose (it is readable by anyone who holds the file). ``designation`` is
     the classification authority block and CUI designation as entered; a classified package
-    without its authority block is refused before anything is recorded."""
+    without its authority block is refused before anything is recorded. ``cyclonedx_version``
+    chooses the CycloneDX version of artifacts.cdx.json (default: the newest written)."""
     session.require_writable("export a package")
     identity = session.identity
     if identity is None:
@@ -99,8 +118,11 @@ def export_package(
         created=audit.now(),
         evidence=evidence,
         designation=designation,
+        earlier=review_exports(session.conn, review.id),
+        cyclonedx_version=cyclonedx_version,
     )
     content.designation.require_for(content.marking)
+    require_assertable(content.findings)
     require_encryption_or_consent(content.marking, recipients, plaintext_ok)
     history = {f.id: revisions(session.conn, f.id) for f in content.findings}
     # Refused here, before any file or record, when the policy wants an approval and none fits.
@@ -151,6 +173,10 @@ def export_package(
         [r.name for r in recipients],
         approved.approved_by if approved else None,
         tuple(r.fingerprint for r in recipients),
+        content.version,
+        ()
+        if content.publisher and content.publisher.configured
+        else (unset_note(session.vault_id),),
     )
 
 
@@ -234,6 +260,10 @@ def _written(
         details["approval"] = approved.uid
     try:
         with session.change("package.written", content.package_id, details) as conn:
+            conn.execute(
+                "UPDATE package_exports SET written = ? WHERE package_id = ?",
+                (audit.now(), content.package_id),
+            )
             if approved is not None:
                 approvals.mark_used(conn, approved, content.package_id)
             for uid in content.evidence_uids:

@@ -234,6 +234,10 @@ def _openvex(doc: Any) -> list[str]:
     return [openvex.statement_marking(s) or "" for s in _get(doc, "statements") or []]
 
 
+def _cve(doc: Any) -> list[str]:
+    return _strings(_get(doc, "containers", "cna", "x_marking"))
+
+
 def _cyclonedx(doc: Any) -> list[str]:
     return _strings(
         *(
@@ -253,12 +257,22 @@ MARKING_READERS: dict[str, Callable[[Any], list[str]]] = {
     formats.CSAF_MEMBER: _csaf,
     formats.OPENVEX_MEMBER: _openvex,
     formats.CYCLONEDX_MEMBER: _cyclonedx,
+    formats.CVE_DIR: _cve,  # a folder: every member under it
 }
+
+
+def _reader_key(name: str) -> str | None:
+    """The MARKING_READERS row of a member: its name, or the folder ("cve/") it is in."""
+    if name in MARKING_READERS:
+        return name
+    folder = name.split("/", 1)[0] + "/" if "/" in name else None
+    return folder if folder in MARKING_READERS else None
 
 
 def member_markings(name: str, data: bytes) -> list[str]:
     """Every overall marking the JSON member ``name`` states ([] for a member without one)."""
-    reader = MARKING_READERS.get(name)
+    key = _reader_key(name)
+    reader = MARKING_READERS[key] if key is not None else None
     if reader is None:
         return []
     return reader(loads_bounded(data, name, MAX_MARKED))
@@ -268,15 +282,15 @@ def member_markings(name: str, data: bytes) -> list[str]:
 # formats state it where their schemas allow: an OpenVEX document without statements has no
 # place for it.) Packages from before members carried markings are refused anyway: their
 # members were compressed.
-MUST_STATE_MARKING = frozenset({FINDINGS, CHECKLISTS, ARTIFACTS})
+MUST_STATE_MARKING = frozenset({FINDINGS, CHECKLISTS, ARTIFACTS, formats.CVE_DIR})
 
 
 def check_markings(names: Iterable[str], read: Callable[[str], bytes], marking: str) -> None:
     """Refuse (one sentence) a member whose stated marking is not the manifest's ``marking``,
     or a native member that states none."""
-    for name in sorted(set(names) & set(MARKING_READERS) - {MANIFEST}):
+    for name in sorted(n for n in set(names) if _reader_key(n) not in (None, MANIFEST)):
         stated_all = member_markings(name, read(name))
-        if not stated_all and name in MUST_STATE_MARKING:
+        if not stated_all and _reader_key(name) in MUST_STATE_MARKING:
             raise PackageRefused(f"The member {name} carries no marking; refused.")
         for stated in stated_all:
             if stated != marking:

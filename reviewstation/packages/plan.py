@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 
 from reviewstation import formats
 from reviewstation.crypto.identity import PublicIdentity
+from reviewstation.errors import InputError
+from reviewstation.findings.service import require_assertable
+from reviewstation.formats.common import document_status
 from reviewstation.package_content import PackageContent, highest_marking
 from reviewstation.packages import approval as approvals
 from reviewstation.packages import members, seal
 from reviewstation.packages.content import gather
+from reviewstation.packages.export import review_exports
+from reviewstation.reviews.service import require_review
 from reviewstation.vault import audit
+from reviewstation.vault.publisher import unset_note
 from reviewstation.vault.session import Session
 
 REPORT = "report.pdf"
@@ -26,7 +32,8 @@ STANDARD = {
     formats.SARIF_MEMBER: "the findings as SARIF 2.1.0",
     formats.CSAF_MEMBER: "the vulnerability findings as a CSAF 2.0 advisory",
     formats.OPENVEX_MEMBER: "OpenVEX 0.2.0 statements for the vulnerability findings",
-    formats.CYCLONEDX_MEMBER: "the artifact inventory as CycloneDX 1.6 (ML-BOM)",
+    formats.CYCLONEDX_MEMBER: "the artifact inventory and model cards as CycloneDX {cyclonedx}"
+    " (ML-BOM)",
 }
 
 
@@ -73,6 +80,10 @@ class ExportPlan:
     approval: approvals.Readiness
     open_requests: list[approvals.ExportRequest] = field(default_factory=list)
     recipient_fingerprints: list[str] = field(default_factory=list)  # P-384, as ``recipients``
+    # The advisories' identity ("RS-REVIEW-... version 2, status interim") and what the
+    # exporter should know first (no publisher namespace; a finding that cannot be asserted).
+    advisory: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def encrypted(self) -> bool:
@@ -88,8 +99,14 @@ def plan_export(
 ) -> ExportPlan:
     cards = list(recipients or [])
     # A stand-in id and time: the standard formats need both, and neither changes a size.
+    review_ref = require_review(session, review_id)
     content = gather(
-        session, review_id, package_id=str(uuid.uuid4()), created=audit.now(), evidence=evidence
+        session,
+        review_ref.id,
+        package_id=str(uuid.uuid4()),
+        created=audit.now(),
+        evidence=evidence,
+        earlier=review_exports(session.conn, review_ref.id),
     )
     history = approvals.history_of(session, content)
     review = content.review
@@ -133,7 +150,22 @@ def plan_export(
         approval=approvals.readiness(session, content, history, cards),
         open_requests=mine,
         recipient_fingerprints=[c.fingerprint for c in cards],
+        advisory=f"{content.tracking_id} version {content.version},"
+        f" status {document_status(content)}",
+        notes=export_notes(content),
     )
+
+
+def export_notes(content: PackageContent) -> list[str]:
+    """What an exporter is told before and after an export (both front ends show them)."""
+    notes = []
+    if content.publisher is None or not content.publisher.configured:
+        notes.append(unset_note(content.vault_id))
+    try:
+        require_assertable(content.findings)
+    except InputError as exc:
+        notes.append(str(exc))
+    return notes
 
 
 def _members(
@@ -168,7 +200,7 @@ def _members(
     ]
     rendered = formats.render(content)
     body.extend(
-        Member(name, STANDARD.get(name, name), len(data)) for name, data in rendered.items()
+        Member(name, _standard(name, content), len(data)) for name, data in rendered.items()
     )
     body.append(Member(REPORT, f"the report for people, marked {content.marking} on every page"))
     body.extend(
@@ -193,6 +225,12 @@ def _members(
         *_sealing(),
     ]
     return outer + [Member(m.name, m.what, m.size, inner=True) for m in body]
+
+
+def _standard(name: str, content: PackageContent) -> str:
+    if name.startswith(formats.CVE_DIR):
+        return "a CVE JSON 5.1.1 record (CNA container) for one vulnerability finding"
+    return STANDARD.get(name, name).format(cyclonedx=content.cyclonedx_version)
 
 
 def _count(n: int, word: str) -> str:

@@ -85,12 +85,21 @@ PROGRESS_COLOURS = {
     "open": "#b00020",
     "not_reviewed": "#e3e6ea",
 }
-VERIFY_RECIPE = (
-    "openssl dgst -sha384 -verify signer-p384.pem \\\n"
-    "    -signature SHA384SUMS.p384.sig SHA384SUMS\n"
-    "sha384sum -c SHA384SUMS\n"
-    "openssl pkey -pubin -in signer-p384.pem -outform DER | sha384sum"
-)
+# The verification recipe with standard tools, printed in every report. The README's
+# "Verifying a package with standard tools" shows the same commands (with comments);
+# tests/reports/test_verify_recipe.py compares the two and runs this one on a real package.
+# PACKAGE.rspkg stands for the package file; the recipe runs in a new empty folder.
+VERIFY_RECIPE = """\
+mkdir check && cd check
+unzip -tq ../PACKAGE.rspkg
+unzip -q ../PACKAGE.rspkg
+openssl dgst -sha384 -verify signer-p384.pem -signature SHA384SUMS.p384.sig SHA384SUMS
+sha384sum -c --strict SHA384SUMS
+unzip -Z1 ../PACKAGE.rspkg | LC_ALL=C sort > ../members.txt
+{ cut -c 99- SHA384SUMS; printf '%s\\n' SHA384SUMS SHA384SUMS.p384.sig SHA384SUMS.mldsa87.sig; } \\
+    | LC_ALL=C sort | diff - ../members.txt && echo "no unlisted members"
+openssl pkey -pubin -in signer-p384.pem -outform DER | sha384sum
+sed '1d;$d' signer-mldsa87.pem | openssl base64 -d | tail -c 2592 | sha384sum"""
 
 
 def _words(value: str | None) -> str:
@@ -945,7 +954,11 @@ class ReportBuilder:
             "Compare these fingerprints with the ones the signer gave you through another"
             " channel; trust comes from your own list of known signers, never from the package."
             " A package is valid only when both its P-384 and its ML-DSA-87 signatures verify."
-            " With standard tools alone:"
+            " With standard tools alone, in an empty folder (PACKAGE.rspkg is the package file):"
+            " the signature must say Verified OK, every line of sha384sum OK, the listing must"
+            " show no unlisted members, and the two hashes must be the signer's two fingerprints"
+            " above. The ML-DSA-87 signature needs a post-quantum verifier (OpenSSL 3.5 or"
+            " later), or reviewstation package verify, which checks both."
         )
         return [
             KeepTogether(

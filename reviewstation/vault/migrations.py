@@ -458,6 +458,58 @@ def _v8_cvss_base_scores(conn: Connection) -> None:
         conn.execute("UPDATE findings SET cvss_score = ? WHERE id = ?", (score, finding_id))
 
 
+def _v9_finding_locations(conn: Connection) -> None:
+    """Where in the product's source a finding lies (findings/location.py checks the values):
+    a file relative to the repository root, its lines, the function, the commit and the
+    repository. All optional; NULL is "not recorded"."""
+    _run(
+        conn,
+        """
+        ALTER TABLE findings ADD COLUMN file_path TEXT;
+        ALTER TABLE findings ADD COLUMN start_line INTEGER CHECK (start_line >= 1);
+        ALTER TABLE findings ADD COLUMN end_line INTEGER CHECK (end_line >= start_line);
+        ALTER TABLE findings ADD COLUMN function_name TEXT;
+        ALTER TABLE findings ADD COLUMN commit_id TEXT;
+        ALTER TABLE findings ADD COLUMN repository TEXT;
+        """,
+    )
+
+
+def _v10_vex_statements(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- What a VEX statement needs beyond its status (reviewstation/findings/service.py):
+        -- vers ranges of the affected and fixing versions, why a product is not affected, and
+        -- what a user of an affected one should do. Empty for every finding so far.
+        ALTER TABLE findings ADD COLUMN affected_versions TEXT NOT NULL DEFAULT '';
+        ALTER TABLE findings ADD COLUMN fixed_versions TEXT NOT NULL DEFAULT '';
+        ALTER TABLE findings ADD COLUMN justification TEXT CHECK (justification IN (
+            'component_not_present', 'vulnerable_code_not_present',
+            'vulnerable_code_not_in_execute_path',
+            'vulnerable_code_cannot_be_controlled_by_adversary',
+            'inline_mitigations_already_exist'));
+        ALTER TABLE findings ADD COLUMN action_statement TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
+def _v11_exports_written(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- When an export's file was complete and in place (its 'package.written' audit entry):
+        -- a review's advisories count only these as revisions, never an export that failed
+        -- or was cancelled after it was recorded. Filled in from the audit trail.
+        ALTER TABLE package_exports ADD COLUMN written TEXT;
+        UPDATE package_exports SET written = (
+            SELECT at FROM audit WHERE action = 'package.written'
+                AND target = package_exports.package_id ORDER BY seq LIMIT 1);
+        CREATE INDEX package_exports_by_review ON package_exports (review_id, created);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -467,6 +519,9 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("export approval requests (two-person integrity)", _v6_export_requests),
     ("indexes for counting and filtering findings per review", _v7_findings_counts),
     ("findings: cvss_score is CVSS-B, from the vector's base metrics alone", _v8_cvss_base_scores),
+    ("findings: where in the source (file, lines, function, commit)", _v9_finding_locations),
+    ("findings: VEX ranges, justification and action statement", _v10_vex_statements),
+    ("package exports: when each was written (advisory revisions)", _v11_exports_written),
 ]
 LATEST = len(MIGRATIONS)
 

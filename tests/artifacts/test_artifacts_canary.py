@@ -3,6 +3,7 @@ folder, nor in any temporary file written during the test."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import uuid
@@ -21,7 +22,9 @@ from reviewstation.vault.session import open_vault
 
 def files_containing(root: Path, needle: bytes, since: float, skip: set[Path]) -> list[Path]:
     found = []
-    for path in root.rglob("*"):
+    # os.walk, not rglob: another process's folder vanishing mid-walk is skipped, not raised.
+    paths = (Path(d) / f for d, _, files in os.walk(root) for f in files)
+    for path in paths:
         try:
             if not path.is_file() or path.is_symlink() or path in skip:
                 continue

@@ -128,6 +128,24 @@ def test_verify_signature_command(tmp_path: Path) -> None:
     assert bad.returncode == 1 and json.loads(bad.stdout)["valid"] is False
 
 
+def test_verify_signature_with_certificates(tmp_path: Path) -> None:
+    """An upstream certificate bundle against the CA its chain leads to."""
+    upstream = Path(__file__).resolve().parents[1] / "fixtures" / "model-signing" / "upstream"
+    vault = tmp_path / "case.rsvault"
+    rs("vault", "init", vault, "--user", "alice")
+    rs("review", "create", vault, "--title", "T", "--developer", "D", "--model", "M")
+    added = rs("artifact", "add", vault, "--review", "1", upstream / "v1.1.0-certificate")
+    sig_id = next(line.split()[0] for line in added.stdout.splitlines() if "model.sig" in line)
+    ca = upstream / "keys" / "ca-cert.pem"
+    good = rs("artifact", "verify-signature", vault, sig_id, "--certificates", ca)
+    assert good.returncode == 0 and good.stdout.startswith("Model signature VALID"), good.stdout
+    assert "its chain leads to CN=root-ca" in good.stdout
+    both = rs(
+        "artifact", "verify-signature", vault, sig_id, "--certificates", ca, "--public-key", ca
+    )
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
 def test_code_running_files_are_flagged_in_the_listing(tmp_path: Path) -> None:
     vault = tmp_path / "case.rsvault"
     assert rs("vault", "init", vault, "--user", "alice").returncode == 0

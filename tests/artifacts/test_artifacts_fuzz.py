@@ -43,6 +43,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inspect-logs"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "formats"
 EVAL = next(iter(sorted(FIXTURES.glob("*.eval"))), None) if FIXTURES.is_dir() else None
 
 SEEDS: dict[str, bytes] = {
@@ -67,6 +68,14 @@ SEEDS: dict[str, bytes] = {
     "npy": pickles.npy("|O", craft.PICKLE_OS_SYSTEM),
     "npz": pickles.zip_of({"a.npy": pickles.npy("|O", craft.PICKLE_OS_SYSTEM)}),
     "tar": pickles.torch_tar(pickles.torch_state()),
+    # the model formats, as their upstream writers wrote them (tests/corpus/make_formats.py)
+    "onnx": (CORPUS / "onnx_custom_domain.onnx").read_bytes(),
+    "external.onnx": (CORPUS / "onnx_external_escape.onnx").read_bytes(),
+    "keras": (CORPUS / "keras_lambda.keras").read_bytes(),
+    "h5": (CORPUS / "keras_lambda_legacy.h5").read_bytes(),
+    "plain.npy": (CORPUS / "npy_structured.npy").read_bytes(),
+    "plain.npz": (CORPUS / "npz_plain.npz").read_bytes(),
+    "index.json": (CORPUS / "sharded" / "model.safetensors.index.json").read_bytes(),
 }
 
 
@@ -87,7 +96,10 @@ PARSERS: dict[str, Callable[[bytes], Any]] = {
     "csv": lambda d: text.inspect(io.BytesIO(d), len(d), "x.csv", "csv", detail=True),
     **{
         name: (lambda n: lambda d: _intake(d, n))(name)
-        for name in ("joblib", "joblib-zlib", "legacy-torch", "npy", "npz", "tar")
+        for name in (
+            *("joblib", "joblib-zlib", "legacy-torch", "npy", "npz", "tar", "onnx"),
+            *("external.onnx", "keras", "h5", "plain.npy", "plain.npz", "index.json"),
+        )
     },
 }
 
@@ -147,7 +159,10 @@ def test_fuzz_random_bytes(name: str) -> None:
 @given(
     st.sampled_from(list(SEEDS)).flatmap(lambda key: mutations(SEEDS[key])),
     st.sampled_from(
-        ["m.safetensors", "m.gguf", "m.pt", "log.eval", "log.json", "model.sig", "a.csv", "x"]
+        [
+            *("m.safetensors", "m.gguf", "m.pt", "log.eval", "log.json", "model.sig", "a.csv"),
+            *("x", "m.onnx", "m.keras", "m.h5", "a.npy", "a.npz", "model.bin.index.json"),
+        ]
     ),
 )
 def test_fuzz_dispatcher_never_raises(data: bytes, name: str) -> None:

@@ -385,19 +385,21 @@ def test_unknown_and_mistyped_fields_are_tolerated() -> None:
     assert any("error" in w for w in summary["warnings"])
 
 
-def test_large_json_log_reads_only_its_header(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_json_log_is_streamed_sample_by_sample(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG", 1000)
     log = {
         "version": 2,
         "status": "success",
         "eval": {"task": "big", "model": "m"},
         "results": {"total_samples": 500},
-        "samples": [{"id": i, "input": "x" * 50} for i in range(500)],
+        "samples": [{"id": i, "input": "x" * 50} for i in reversed(range(500))],
+        "reductions": [],
     }
     summary = inspect(json.dumps(log).encode(), "big.json")
     assert summary["task"] == "big" and summary["total_samples"] == 500
-    assert summary["sample_count"] is None
-    assert any("only its header" in w for w in summary["warnings"])
+    assert summary["container"] == "json-streamed" and summary["sample_count"] == 500
+    assert [s["id"] for s in summary["samples"]] == [0, 1, 2, 3, 4]  # natural order
+    assert not summary["warnings"]
 
 
 def test_zip_bombs_and_hostile_directories_are_refused() -> None:

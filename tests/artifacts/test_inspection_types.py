@@ -338,8 +338,11 @@ def test_the_order_of_the_inspectors_is_explicit() -> None:
         "safetensors-header",
         "model-signing",
         "npy",
+        "hdf5",
+        "onnx",
         "compressed-pickle",
         "pickle",
+        "sharded-index",
         "inspect-json",
         "pdf",
         "text",
@@ -355,6 +358,9 @@ def _eval_zip() -> bytes:
 
 
 SAFETENSORS = craft.safetensors({"w": ("F32", [2], bytes(8))}, {})
+FORMATS = Path(__file__).resolve().parents[1] / "corpus" / "formats"
+BAD_ONNX = b"\x08\x08" + bytes(8)
+INDEX = json.dumps({"metadata": {"total_size": 8}, "weight_map": {"w": "a.safetensors"}}).encode()
 PROTOCOL_0 = pickle.dumps({"a": 1}, protocol=0)
 INSPECT_JSON = json.dumps({"version": 2, "eval": {"task": "t"}, "samples": []}).encode()
 BUNDLE = craft.model_signature({"w.bin": b"w"}, ec.generate_private_key(ec.SECP256R1()))
@@ -377,7 +383,17 @@ DISPATCH: list[tuple[bytes, str, str, str]] = [
     (PROTOCOL_0, "notes", "pickle", "pickle"),  # protocol 0 has no magic: parsed to be known
     (PROTOCOL_0, "data.npy", "pickle", "pickle"),
     (pickles.npy("|O", craft.PICKLE_OS_SYSTEM), "a.npy", "npy", "pickle"),  # object array
-    (pickles.npy("<f4", bytes(4)), "a.npy", "binary", "binary"),  # plain numbers: data
+    (pickles.npy("<f4", bytes(4)), "a.npy", "npy", "npy"),  # plain numbers: data
+    (FORMATS.joinpath("onnx_mlp.onnx").read_bytes(), "m.onnx", "onnx", "onnx"),
+    (craft.PICKLE_OS_SYSTEM, "model.onnx", "pickle", "pickle"),  # a disguise
+    (BAD_ONNX, "model.onnx", "onnx", "onnx"),  # recognised, unreadable: the error says why
+    (FORMATS.joinpath("keras_dense.keras").read_bytes(), "m.keras", "zip", "keras"),
+    (FORMATS.joinpath("keras_dense.keras").read_bytes(), "m.zip", "zip", "keras"),
+    (FORMATS.joinpath("npz_plain.npz").read_bytes(), "a.npz", "zip", "npz"),
+    (FORMATS.joinpath("npz_object_member.npz").read_bytes(), "a.npz", "zip", "zip-with-pickles"),
+    (FORMATS.joinpath("keras_lambda_legacy.h5").read_bytes(), "m.h5", "hdf5", "hdf5"),
+    (INDEX, "model.safetensors.index.json", "sharded-index", "sharded-index"),
+    (b'{"a": 1}', "x.index.json", "text", "json"),  # no weight_map: not an index
     (zlib.compress(craft.PICKLE_OS_SYSTEM), "m.joblib", "compressed-pickle", "pickle"),
     (zlib.compress(b"plain words " * 20), "m.z", "binary", "binary"),  # not a pickle inside
     (INSPECT_JSON, "log.json", "inspect-json", "inspect-eval"),
@@ -398,11 +414,11 @@ def test_the_content_decides_which_inspector_reads_a_file(
     data: bytes, name: str, inspector: str, fmt: str
 ) -> None:
     sniffed = Sniffed(io.BytesIO(data), len(data), name, data[: 64 * 1024], False)
-    if fmt == "safetensors" and inspector == "safetensors-header":
+    if (fmt == "safetensors" and inspector == "safetensors-header") or data == BAD_ONNX:
         with pytest.raises(InputError):  # recognised, unreadable: inspect_stream says why
             dispatch(sniffed)
         summary = inspect_stream(io.BytesIO(data), len(data), name, detail=False)
-        assert summary["format"] == "safetensors" and summary["error"]
+        assert summary["format"] == fmt and summary["error"]
         return
     chosen, summary = dispatch(sniffed)
     assert (chosen.name, summary["format"]) == (inspector, fmt)

@@ -628,6 +628,20 @@ def test_a_pickle_over_the_size_limit_is_loud(monkeypatch: pytest.MonkeyPatch, n
     assert summary["verdict"] == "incomplete"
     assert any("1,024-byte scan limit" in item for item in summary["not_scanned"]), summary
     assert any(w.startswith("NOT SCANNED") for w in summary["warnings"])
+    assert parse_inspection(summary).can_run_code
+
+
+@pytest.mark.parametrize("name", ["m.pkl", "m.npy", "model"])
+def test_a_real_pickle_over_64_mib_is_flagged_not_scanned(name: str) -> None:
+    """At the real limit (no monkeypatch): nothing before it quietly drops a large file."""
+    body = pk.text("x" * (pickle_scan.MAX_PICKLE_BYTES + 1024)) + pk.POP + EVIL
+    content = pk.p2(body)
+    if name == "m.npy":
+        content = pk.npy("|O", content)
+    summary = inspect(content, name)
+    assert (summary["format"], summary["verdict"]) == ("pickle", "incomplete"), summary
+    assert any("67,108,864-byte scan limit" in item for item in summary["not_scanned"])
+    assert parse_inspection(summary).can_run_code
 
 
 def test_a_decompression_bomb_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -664,8 +678,8 @@ CORPUS: list[tuple[str, str, str | None, str | None]] = [
     ("numpy_array_p2.pkl", "pickle", "expected", None),
     ("numpy_array_p5.pkl", "pickle", "expected", None),
     ("cloudpickle_lambda.pkl", "pickle", "dangerous", "cloudpickle.cloudpickle._make_function"),
-    ("numpy_plain.npy", "binary", None, None),  # numbers only: data, not code
-    ("numpy_plain.npz", "zip", None, None),
+    ("numpy_plain.npy", "npy", None, None),  # numbers only: data, not code
+    ("numpy_plain.npz", "npz", None, None),
 ]
 
 
@@ -712,8 +726,10 @@ def test_an_expected_verdict_from_the_older_scanner_is_not_trusted() -> None:
         # 'G' (BINFLOAT) eats "GUF", the version and a byte; then '0' (POP) and a call.
         (b"GGUF\x03\x00\x00\x00\x00" + b"0" + pk.p0_call("os", "system", "id"), "m.gguf", "gguf"),
         (b"GGUF\x03\x00\x00\x00\x00" + b"0" + pk.p0_call("os", "system", "id"), "m.pkl", "gguf"),
+        # protocol 0 has no magic: the ONNX reader refuses it, the pickle scan does not
+        (pk.p0_call("os", "system", "id"), "model.onnx", "onnx"),
     ],
-    ids=["named gguf", "named pkl"],
+    ids=["named gguf", "named pkl", "named onnx"],
 )
 def test_a_polyglot_is_a_pickle_first(content: bytes, name: str, also: str) -> None:
     summary = inspect(content, name)

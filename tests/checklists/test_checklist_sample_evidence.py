@@ -6,6 +6,7 @@ import hashlib
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.vaults import PASS, make_vault
@@ -21,10 +22,25 @@ from reviewstation.vault.session import open_vault
 LOG = Path(__file__).resolve().parents[1] / "fixtures" / "inspect-logs" / "log_read_sample.eval"
 
 
+def _resolved(value: Any, attachments: dict[str, str]) -> Any:
+    """The documented resolution, written out again here (this log has no pools)."""
+    if isinstance(value, dict):
+        return {k: _resolved(v, attachments) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_resolved(v, attachments) for v in value]
+    if isinstance(value, str) and value.startswith("attachment://"):
+        return attachments.get(value.removeprefix("attachment://"), value)
+    return value
+
+
 def independent_digest() -> str:
     with zipfile.ZipFile(LOG) as archive:
         record = json.loads(archive.read("samples/1_epoch_1.json"))
+    attachments = record.pop("attachments")
+    assert attachments and "events_data" not in record
+    record = _resolved(record, attachments)
     text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert "attachment://" not in text
     return hashlib.sha384(text.encode()).hexdigest()
 
 

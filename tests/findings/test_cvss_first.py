@@ -12,13 +12,10 @@ group, so the score does not exist under that name.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from support import external
 
 from reviewstation.errors import InputError
 from reviewstation.findings.scoring import (
@@ -216,33 +213,16 @@ def test_malformed_vectors_are_one_clear_error(bad: str) -> None:
         score_cvss4(bad)
 
 
-FIRST_DIR = os.environ.get("RS_FIRST_CVSS4_DIR", "")
-
-
-@pytest.mark.skipif(
-    not (FIRST_DIR and shutil.which("node")),
-    reason="set RS_FIRST_CVSS4_DIR to a checkout of FIRSTdotorg/cvss-v4-calculator (needs node)",
-)
 def test_the_table_is_what_first_calculator_says_now(tmp_path: Path) -> None:
-    """Runs the recipe of docs/formats/cvss.md (FIRST's JavaScript under node) on every vector
-    of the table: the table and the documented recipe agree with FIRST's calculator."""
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "formats" / "cvss.md").read_text()
-    script = doc.split("cat > first.js <<'JS'\n", 1)[1].split("\nJS\n", 1)[0]
-    for name in Path(FIRST_DIR).glob("*.js"):
-        shutil.copy(name, tmp_path / name.name)
-    (tmp_path / "first.js").write_text(script)
-    result = subprocess.run(
-        ["node", "first.js"],
-        cwd=tmp_path,
-        input="\n".join(PREFIX + row[0] for row in EXPECTED) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    got = [json.loads(line.split(" ", 1)[1]) for line in result.stdout.splitlines()]
-    want = [
-        {k: v for k, v in zip(("B", "BT", "BE", "BTE"), row[1:], strict=True) if v is not None}
+    """Runs the recipe of docs/formats/cvss.md (FIRST's JavaScript, vendored in
+    tests/fixtures/first-cvss-v4-calculator, under node) on every vector of the table: the
+    table and the documented recipe agree with FIRST's calculator. Skipped without node,
+    except in CI (REVIEWSTATION_REQUIRE_VALIDATORS=1)."""
+    got = external.first_cvss([PREFIX + row[0] for row in EXPECTED], tmp_path)
+    want = {
+        PREFIX + row[0]: {
+            k: v for k, v in zip(("B", "BT", "BE", "BTE"), row[1:], strict=True) if v is not None
+        }
         for row in EXPECTED
-    ]
+    }
     assert got == want

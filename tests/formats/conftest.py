@@ -21,11 +21,13 @@ from support.vaults import PASS, make_vault
 from reviewstation.artifacts.custody import Custody
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
+from reviewstation.crypto.kdf import floor_params
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import add_finding, set_status
 from reviewstation.package_content import PackageContent
 from reviewstation.packages.content import gather
-from reviewstation.reviews.service import create_review
+from reviewstation.reviews.service import create_review, get_review
+from reviewstation.vault import accounts
 from reviewstation.vault.session import open_vault
 
 PACKAGE_ID = "3b1f6c1e-8f5e-4a8e-9d7a-0c9b8e7f6a51"
@@ -38,6 +40,13 @@ CVSS_HIGH = (
     "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U/MSC:H/MSI:S/MSA:S/RE:M"
 )
 CPE = "cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*"
+COMMIT = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+REPOSITORY = "https://git.example.org/foo/libfoo.git"
+AFFECTED_RANGE = "vers:pypi/>=1.0|<1.3"
+ACTION = "Do not parse untrusted archives with libfoo until a fix is released."
+LEAD2 = "second lead passphrase"
+# Approved by a second lead: the findings whose recorded VEX status an export asserts.
+APPROVED = ("affected", "fixed", "not_affected")
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ def _build(tmp: Path) -> Built:
     (media / "model card.md").write_text("# Model X-1\n", encoding="utf-8")
     (media / "run.jsonl").write_text('{"sample": 1}\n', encoding="utf-8")
     uids: dict[str, str] = {}
+    uids_review: list[int] = []
     with open_vault(vault, PASS) as session:
         review = create_review(
             session,
@@ -74,6 +84,7 @@ def _build(tmp: Path) -> Built:
         ).added[0]
         card = add_artifacts(session, review.id, [media / "model card.md"], kind="model_card")
         logs = add_artifacts(session, review.id, [media / "run.jsonl"], kind="eval_log")
+        uids_review.append(review.id)
         uids["weights"] = weights.uid
         uids["card"] = card.added[0].uid
         uids["log"] = logs.added[0].uid
@@ -96,9 +107,17 @@ def _build(tmp: Path) -> Built:
             versions="1.2",
             product_id="pkg:pypi/libfoo@1.2",
             vex_status="affected",
+            affected_versions=AFFECTED_RANGE,
+            action_statement=ACTION,
             disclosure="sent_to_clearinghouse",
             evidence=[EvidenceRef(uids["log"])],
             links=[(run.id, "ctf.cybench")],
+            file_path="src/parse r/héap.c",
+            start_line="120",
+            end_line="134",
+            function_name="parse_header",
+            commit_id=COMMIT,
+            repository=REPOSITORY,
         )
         vuln(
             "fixed",
@@ -109,8 +128,13 @@ def _build(tmp: Path) -> Built:
             cwe="CWE-416",
             product_id=CPE,
             vex_status="fixed",
+            affected_versions="vers:generic/<3.1.1",
+            fixed_versions="vers:generic/>=3.1.1",
             disclosure="cve_assigned",
             cve_id="CVE-2026-12345",
+            file_path="widget/free.c",
+            start_line="77",
+            commit_id="abc1234",
         )
         vuln(
             "not_affected",
@@ -123,8 +147,10 @@ def _build(tmp: Path) -> Built:
             versions="1.2",
             product_id="pkg:pypi/libfoo@1.2",
             vex_status="not_affected",
+            justification="vulnerable_code_not_in_execute_path",
             disclosure="vendor_notified",
             portion_marking="U",
+            function_name="convert_type",
         )
         vuln(
             "under_investigation",
@@ -136,6 +162,7 @@ def _build(tmp: Path) -> Built:
             vex_status="under_investigation",
         )
         vuln("unassessed", title="Crash in an unnamed parser", severity="info")
+        accounts.add_user(session, "lena", "lead", LEAD2, kdf=floor_params())
         capability = add_finding(
             session,
             review.id,
@@ -165,6 +192,12 @@ def _build(tmp: Path) -> Built:
             disclosure="cve_assigned",
         )
         set_status(session, withdrawn.id, "withdrawn", reason="Duplicate of another report.")
+    with open_vault(vault, LEAD2, user="lena") as lena:
+        for label in APPROVED:
+            set_status(lena, uids[label], "confirmed")
+            set_status(lena, uids[label], "approved")
+    with open_vault(vault, PASS, user="alice") as session:
+        review = get_review(session.conn, uids_review[0])
         full = gather(
             session, review.id, package_id=PACKAGE_ID, created=CREATED, evidence=[uids["log"]]
         )

@@ -13,7 +13,7 @@ from reviewstation.formats.common import FormatCheckError, tlp_label
 from reviewstation.formats.csaf_checks import mandatory_problems
 from reviewstation.package_content import PackageContent
 
-from .conftest import CPE, CREATED, PACKAGE_ID, Built, errors
+from .conftest import ACTION, CPE, CREATED, PACKAGE_ID, Built, errors
 
 
 def _vulns(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -38,7 +38,10 @@ def _products(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _status(vuln: dict[str, Any]) -> tuple[str, str]:
-    ((status, (pid,)),) = vuln["product_status"].items()
+    """The finding's own status and product (a fixed finding also names its affected range)."""
+    items = vuln["product_status"]
+    status = "fixed" if "fixed" in items else next(iter(items))
+    (pid,) = items[status]
     return status, pid
 
 
@@ -58,16 +61,21 @@ def test_document(content: PackageContent) -> None:
     document = csaf.build(content)["document"]
     assert document["category"] == "csaf_vex"
     assert document["csaf_version"] == "2.0"
-    assert document["publisher"]["category"] == "other"
-    assert document["publisher"]["namespace"] == "urn:reviewstation"
+    # A vault that set no publisher: its own urn, never a namespace shared by installations.
+    assert document["publisher"]["category"] == "discoverer"
+    assert document["publisher"]["namespace"] == f"urn:uuid:{content.vault_id}"
     assert document["publisher"]["name"] == content.signer.name
     tracking = document["tracking"]
-    assert tracking["id"] == PACKAGE_ID
+    assert tracking["id"] == f"RS-REVIEW-{content.review.uid}"
     assert tracking["version"] == "1"
-    assert tracking["status"] == "final"
+    assert tracking["status"] == "draft"  # the review is not approved
     assert tracking["initial_release_date"] == tracking["current_release_date"] == CREATED
     assert tracking["revision_history"] == [
-        {"date": CREATED, "number": "1", "summary": "Exported from ReviewStation."}
+        {
+            "date": CREATED,
+            "number": "1",
+            "summary": f"Export 1 of the review from ReviewStation (package {PACKAGE_ID}).",
+        }
     ]
     assert document["distribution"]["text"].startswith("CUI.")
     assert document["distribution"]["tlp"]["label"] == "AMBER"
@@ -122,40 +130,79 @@ def test_affected_has_an_action_statement_and_not_affected_an_impact(built: Buil
     _, pid = _status(affected)
     assert affected["remediations"][0]["category"] == "none_available"
     assert affected["remediations"][0]["product_ids"] == [pid]
+    assert affected["remediations"][0]["details"].startswith(ACTION)
     not_affected = vulns[built.uids["not_affected"]]
     _, pid = _status(not_affected)
     impact = [t for t in not_affected["threats"] if t["category"] == "impact"]
     assert impact[0]["product_ids"] == [pid]
-    assert "not affected" in impact[0]["details"]
+    assert "not affected: the vulnerable code is not in an execute path" in impact[0]["details"]
+    assert not_affected["flags"] == [
+        {"label": "vulnerable_code_not_in_execute_path", "product_ids": [pid]}
+    ]
+
+
+def test_fixed_names_its_fixed_and_its_affected_versions(built: Built) -> None:
+    doc = csaf.build(built.full)
+    fixed = _vulns(doc)[built.uids["fixed"]]
+    products = _products(doc)
+    (fixed_pid,) = fixed["product_status"]["fixed"]
+    (affected_pid,) = fixed["product_status"]["known_affected"]
+    assert fixed_pid != affected_pid
+    # Each is a product_version_range branch holding the vers range; the CPE names no version.
+    ranges = {b["product"]["product_id"]: b["name"] for _, b in _branches(doc)}
+    assert ranges[fixed_pid] == "vers:generic/>=3.1.1"
+    assert ranges[affected_pid] == "vers:generic/<3.1.1"
+    helper = products[fixed_pid]["product_identification_helper"]
+    assert helper == {"cpe": "cpe:2.3:a:acme:widget:*:*:*:*:*:*:*:*"}
+    (remedy,) = fixed["remediations"]
+    assert remedy["category"] == "vendor_fix"
+    assert remedy["product_ids"] == [affected_pid]
+    assert "vers:generic/>=3.1.1" in remedy["details"]
+
+
+def _branches(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+
+    def walk(branches: list[dict[str, Any]], path: str) -> None:
+        for branch in branches:
+            if "product" in branch:
+                out.append((path, branch))
+            walk(branch.get("branches", []), f"{path}/{branch['name']}")
+
+    walk(doc.get("product_tree", {}).get("branches", []), "")
+    return out
 
 
 def test_products(built: Built) -> None:
     doc = csaf.build(built.full)
     vulns = _vulns(doc)
     products = _products(doc)
-    # The same product (two findings about libfoo 1.2) is defined once.
-    _, libfoo = _status(vulns[built.uids["affected"]])
-    assert _status(vulns[built.uids["not_affected"]])[1] == libfoo
+    # The affected finding names its vers range: a range branch, a purl without a version.
+    _, libfoo_range = _status(vulns[built.uids["affected"]])
+    assert products[libfoo_range]["product_identification_helper"] == {"purl": "pkg:pypi/libfoo"}
+    assert products[libfoo_range]["name"] == "Foo Project libfoo vers:pypi/>=1.0|<1.3"
+    # The not_affected one names the version reviewed.
+    _, libfoo = _status(vulns[built.uids["not_affected"]])
     assert products[libfoo]["product_identification_helper"] == {"purl": "pkg:pypi/libfoo@1.2"}
     assert products[libfoo]["name"] == "Foo Project libfoo 1.2"
-    # A CPE names the vendor, product and version when the finding does not.
+    # A CPE names the vendor and product when the finding does not (the range, the versions).
     _, widget = _status(vulns[built.uids["fixed"]])
-    assert products[widget]["product_identification_helper"] == {"cpe": CPE}
-    assert products[widget]["name"] == "acme widget 3.1"
+    assert products[widget]["product_identification_helper"] == {"cpe": CPE.replace("3.1", "*")}
+    assert products[widget]["name"] == "acme widget vers:generic/>=3.1.1"
     vendors = {b["name"]: b for b in doc["product_tree"]["branches"]}
     assert set(vendors) == {"Contoso", "Foo Project", "acme"}
     libfoo_branch = vendors["Foo Project"]["branches"][0]
     assert libfoo_branch["category"] == "product_name"
-    assert libfoo_branch["branches"][0]["category"] == "product_version"
-    assert libfoo_branch["branches"][0]["name"] == "1.2"
-    # A version range is a product_version_range with a vers-like specifier.
+    versions = {b["name"]: b["category"] for b in libfoo_branch["branches"]}
+    assert versions == {"1.2": "product_version", "vers:pypi/>=1.0|<1.3": "product_version_range"}
+    # A range typed into the older free-text field becomes a generic vers range.
     gateway = vendors["Contoso"]["branches"][0]["branches"][0]
     assert gateway["category"] == "product_version_range"
-    assert gateway["name"] == ">=2.0|<2.4"
+    assert gateway["name"] == "vers:generic/>=2.0|<2.4"
     # A finding that names no product still has one, flat and labelled as such.
     _, unnamed = _status(vulns[built.uids["unassessed"]])
     assert products[unnamed]["name"].startswith("Product not recorded")
-    assert len(products) == 4
+    assert len(products) == 6
 
 
 def test_ids_cve_cwe_and_cvss(built: Built) -> None:

@@ -12,11 +12,16 @@ from reviewstation.formats import openvex
 from reviewstation.formats.common import FormatCheckError
 from reviewstation.package_content import PackageContent
 
-from .conftest import CPE, CREATED, PACKAGE_ID, Built, errors
+from .conftest import ACTION, CPE, CREATED, PACKAGE_ID, Built, errors
 
 
 def _statements(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["vulnerability"]["@id"].removeprefix("urn:uuid:"): s for s in doc["statements"]}
+    """Finding uid -> its first statement (a fixed finding's second one is for its affected
+    range)."""
+    out: dict[str, dict[str, Any]] = {}
+    for s in doc["statements"]:
+        out.setdefault(s["vulnerability"]["@id"].removeprefix("urn:uuid:"), s)
+    return out
 
 
 def test_valid_against_the_schema(
@@ -34,7 +39,7 @@ def test_document(content: PackageContent) -> None:
     doc_id = uuid.UUID(doc["@id"].removeprefix("urn:uuid:"))
     assert doc_id.version == 5
     assert doc["author"] == content.signer.name
-    assert doc["timestamp"] == CREATED
+    assert doc["timestamp"] == doc["last_updated"] == CREATED
     assert doc["version"] == 1
     assert doc["tooling"] == f"ReviewStation {content.tool_version}"
 
@@ -44,12 +49,16 @@ def test_statuses_and_their_statements(built: Built) -> None:
     assert doc is not None
     statements = _statements(doc)
     assert len(statements) == 5  # vulnerability findings only, the withdrawn one left out
+    assert len(doc["statements"]) == 6  # the fixed finding also names its affected range
     assert statements[built.uids["affected"]]["status"] == "affected"
-    assert statements[built.uids["affected"]]["action_statement"]
+    assert statements[built.uids["affected"]]["action_statement"].startswith(ACTION)
     assert statements[built.uids["fixed"]]["status"] == "fixed"
     assert statements[built.uids["not_affected"]]["status"] == "not_affected"
     assert statements[built.uids["not_affected"]]["impact_statement"]
-    assert "justification" not in statements[built.uids["not_affected"]]
+    assert (
+        statements[built.uids["not_affected"]]["justification"]
+        == "vulnerable_code_not_in_execute_path"
+    )
     assert statements[built.uids["under_investigation"]]["status"] == "under_investigation"
     assert statements[built.uids["unassessed"]]["status"] == "under_investigation"
     for label in ("fixed", "under_investigation"):
@@ -64,11 +73,20 @@ def test_vulnerability_names_and_products(built: Built) -> None:
     fixed = statements[built.uids["fixed"]]
     assert fixed["vulnerability"]["name"] == "CVE-2026-12345"
     assert fixed["vulnerability"]["aliases"] == [f"urn:uuid:{built.uids['fixed']}"]
-    assert fixed["products"] == [{"@id": CPE, "identifiers": {"cpe23": CPE}}]
+    # A vers range has no OpenVEX form: its own @id, no purl or CPE claiming every version,
+    # and the range in the notes.
+    (fixed_product,) = fixed["products"]
+    assert fixed_product["@id"].startswith("urn:reviewstation:product:")
+    assert "identifiers" not in fixed_product
+    assert (
+        f"({CPE.replace(':3.1:', ':*:')}, versions vers:generic/>=3.1.1)" in (fixed["status_notes"])
+    )
     affected = statements[built.uids["affected"]]
     assert affected["vulnerability"]["name"] == f"urn:uuid:{built.uids['affected']}"
     assert affected["vulnerability"]["description"] == "Heap overflow in libfoo's parser"
-    assert affected["products"] == [
+    assert "vers:pypi/>=1.0|<1.3" in affected["status_notes"]
+    libfoo = statements[built.uids["not_affected"]]
+    assert libfoo["products"] == [
         {"@id": "pkg:pypi/libfoo@1.2", "identifiers": {"purl": "pkg:pypi/libfoo@1.2"}}
     ]
     assert affected["supplier"] == "Foo Project"

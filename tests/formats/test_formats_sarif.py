@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +17,7 @@ from reviewstation.formats import sarif
 from reviewstation.formats.common import FormatCheckError
 from reviewstation.package_content import PackageContent
 
-from .conftest import CREATED, PACKAGE_ID, Built, errors
+from .conftest import COMMIT, CREATED, PACKAGE_ID, REPOSITORY, Built, errors
 
 
 def _results(log: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -43,25 +49,24 @@ def test_one_result_per_finding_most_severe_first(built: Built) -> None:
     severities = [r["properties"]["severity"] for r in results]
     order = ["critical", "high", "medium", "low", "info"]
     assert severities == sorted(severities, key=order.index)
-    assert {r["guid"] for r in results} == {f.uid for f in live}
+    assert {r["correlationGuid"] for r in results} == {f.uid for f in live}
 
 
 @pytest.mark.parametrize(
-    ("label", "level"),
+    ("label", "kind", "level"),
     [
-        ("affected", "error"),  # critical
-        ("fixed", "error"),  # high
-        ("not_affected", "warning"),  # medium
-        ("under_investigation", "note"),  # low
-        ("unassessed", "note"),  # info
-        ("capability", "error"),  # high
-        ("safeguard", "warning"),  # medium
+        ("affected", "fail", "error"),  # critical
+        ("fixed", "pass", "none"),  # high, but fixed: no problem left (suppressed too)
+        ("not_affected", "fail", "note"),  # medium, but not affected: suppressed
+        ("under_investigation", "fail", "note"),  # low
+        ("unassessed", "fail", "note"),  # info
+        ("capability", "fail", "error"),  # high
+        ("safeguard", "fail", "warning"),  # medium
     ],
 )
-def test_level_from_severity(built: Built, label: str, level: str) -> None:
+def test_kind_and_level(built: Built, label: str, kind: str, level: str) -> None:
     result = _results(sarif.build(built.full))[built.uids[label]]
-    assert result["level"] == level
-    assert result["kind"] == "fail"
+    assert (result["kind"], result["level"]) == (kind, level)
 
 
 def test_rules_per_cwe_and_per_kind(built: Built) -> None:
@@ -94,7 +99,7 @@ def test_result_message_and_properties(built: Built) -> None:
     assert result["message"] == {"text": "Heap overflow in libfoo's parser"}
     props = result["properties"]
     assert props["severity"] == "critical"
-    assert props["status"] == "draft"
+    assert props["status"] == "approved"
     assert props["portionMarking"] == "CUI"
     assert props["portionMark"] == "(CUI)"
     assert props["cvss"]["vectorString"] == (
@@ -125,7 +130,7 @@ def test_result_message_and_properties(built: Built) -> None:
 def test_locations(built: Built) -> None:
     log = sarif.build(built.full)
     results = _results(log)
-    product = results[built.uids["affected"]]["locations"][0]["logicalLocations"][0]
+    product = results[built.uids["affected"]]["locations"][0]["logicalLocations"][-1]
     assert product == {
         "name": "libfoo",
         "fullyQualifiedName": "pkg:pypi/libfoo@1.2",
@@ -168,7 +173,7 @@ def test_self_check_catches_a_broken_log(content: PackageContent) -> None:
 
 def test_cvss_names_and_security_severity(built: Built) -> None:
     """Threat and environmental metrics: baseScore is CVSS-B, the vector's full score is named,
-    and security-severity is the most specific score (CVSS-BTE here), as documented."""
+    and security-severity is CVSS-B (consumers read it as a base score), as documented."""
     log = sarif.build(built.full)
     props = _results(log)[built.uids["fixed"]]["properties"]
     cvss = props["cvss"]
@@ -178,7 +183,229 @@ def test_cvss_names_and_security_severity(built: Built) -> None:
     assert cvss["exploitMaturity"] == "UNREPORTED"
     assert cvss["modifiedSubIntegrityImpact"] == "SAFETY"
     assert props["cvssScore"] == {"name": "CVSS-BTE", "score": 8.9}
-    assert props["security-severity"] == "8.9"
+    assert props["security-severity"] == "8.5"
     rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
-    assert rules["CWE-416"]["properties"]["security-severity"] == "8.9"
+    assert rules["CWE-416"]["properties"]["security-severity"] == "8.5"
     assert rules["CWE-787"]["properties"]["security-severity"] == "9.3"
+
+
+def _with(content: PackageContent, label_uids: dict[str, str], **changes: Any) -> PackageContent:
+    """The content with the findings named by uid changed (a pure-function variant)."""
+    chosen = set(label_uids.values())
+    return replace(
+        content,
+        findings=[replace(f, **changes) if f.uid in chosen else f for f in content.findings],
+    )
+
+
+# label -> (physicalLocation or None, function logical location or None)
+WHERE: list[tuple[str, dict[str, Any] | None, str | None]] = [
+    (
+        "affected",
+        {
+            "artifactLocation": {"uri": "src/parse%20r/h%C3%A9ap.c", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 120, "endLine": 134},
+        },
+        "parse_header",
+    ),
+    (
+        "fixed",
+        {
+            "artifactLocation": {"uri": "widget/free.c", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 77},
+        },
+        None,
+    ),
+    ("not_affected", None, "convert_type"),
+    ("capability", None, None),
+    ("unassessed", None, None),
+]
+
+
+@pytest.mark.parametrize(("label", "physical", "function"), WHERE)
+def test_physical_and_function_locations(
+    built: Built, label: str, physical: dict[str, Any] | None, function: str | None
+) -> None:
+    location = _results(sarif.build(built.full))[built.uids[label]]["locations"][0]
+    assert location.get("physicalLocation") == physical
+    functions = [x for x in location["logicalLocations"] if x["kind"] == "function"]
+    assert functions == ([{"name": function, "kind": "function"}] if function else [])
+    assert location["logicalLocations"][-1]["kind"] in ("module", "resource")
+
+
+def test_version_control_provenance(built: Built) -> None:
+    log = sarif.build(built.full)
+    run = log["runs"][0]
+    # The affected finding names repository and commit; the fixed one a commit alone, which
+    # SARIF cannot carry without a repository: it stays in the result's properties.
+    assert run["versionControlProvenance"] == [
+        {"repositoryUri": REPOSITORY, "revisionId": COMMIT, "mappedTo": {"uriBaseId": "%SRCROOT%"}}
+    ]
+    assert set(run["originalUriBaseIds"]) == {"PACKAGEROOT", "%SRCROOT%"}
+    fixed = _results(log)[built.uids["fixed"]]["properties"]["location"]
+    assert fixed == {"file": "widget/free.c", "startLine": 77, "commit": "abc1234"}
+    # Two repositories: each gets its own base id, and its files point at it.
+    other = "https://git.example.org/acme/widget.git"
+    two = sarif.build(_with(built.full, {"fixed": built.uids["fixed"]}, repository=other))
+    run = two["runs"][0]
+    mapped = [
+        (v["repositoryUri"], v["mappedTo"]["uriBaseId"]) for v in run["versionControlProvenance"]
+    ]
+    assert mapped == [(other, "%SRCROOT1%"), (REPOSITORY, "%SRCROOT2%")]
+    results = _results(two)
+    base = results[built.uids["fixed"]]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert base["uriBaseId"] == "%SRCROOT1%"
+    assert other in run["originalUriBaseIds"]["%SRCROOT1%"]["description"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("label", "status", "expected"),
+    [
+        ("affected", "draft", None),
+        ("under_investigation", "approved", None),
+        ("unassessed", "confirmed", None),
+        ("capability", "approved", None),
+        ("not_affected", "draft", ("underReview", "Not affected:")),
+        ("not_affected", "confirmed", ("accepted", "Not affected:")),
+        ("not_affected", "approved", ("accepted", "Not affected:")),
+        ("not_affected", "disputed", ("underReview", "Not affected:")),
+        ("fixed", "draft", ("underReview", "Fixed:")),
+        ("fixed", "approved", ("accepted", "Fixed:")),
+    ],
+)
+def test_suppressions_for_not_affected_and_fixed(
+    built: Built, label: str, status: str, expected: tuple[str, str] | None
+) -> None:
+    """Accepted once the finding is confirmed or approved; under review while draft or disputed."""
+    approver = "lena" if status == "approved" else None
+    content = _with(built.full, {label: built.uids[label]}, status=status, approved_by=approver)
+    result = _results(sarif.build(content))[built.uids[label]]
+    if expected is None:
+        assert "suppressions" not in result
+        return
+    (suppression,) = result["suppressions"]
+    assert suppression["kind"] == "external"
+    assert suppression["status"] == expected[0]
+    assert suppression["justification"].startswith(expected[1])
+    assert f"Finding status: {status}." in suppression["justification"]
+
+
+def test_identity_is_stable_across_exports_and_guids_are_not(built: Built) -> None:
+    first = _results(sarif.build(built.full))
+    other_package = replace(built.full, package_id="0f0e0d0c-0b0a-4909-8807-060504030201")
+    retitled = _with(other_package, built.uids, title="Changed title", body="Changed body")
+    second = _results(sarif.build(retitled))
+    assert first.keys() == second.keys()
+    for uid, result in first.items():
+        again = second[uid]
+        assert again["correlationGuid"] == result["correlationGuid"] == uid
+        assert again["partialFingerprints"] == result["partialFingerprints"]
+        assert again["fingerprints"] == result["fingerprints"]
+        (value,) = result["partialFingerprints"].values()
+        assert len(value) == 64 and uid not in value
+        assert again["guid"] != result["guid"]
+    assert len({r["guid"] for r in first.values()} | {r["guid"] for r in second.values()}) == 14
+    # DefectDojo reads "<method>/v<n>" keys; every result has the same key.
+    assert {k for r in first.values() for k in r["partialFingerprints"]} == {
+        "reviewstationFinding/v1"
+    }
+    # The same content gives the same log, byte for byte.
+    assert sarif.build(built.full) == sarif.build(built.full)
+
+
+def test_rules_carry_what_code_scanning_shows(built: Built) -> None:
+    rules = sarif.build(built.full)["runs"][0]["tool"]["driver"]["rules"]
+    for rule in rules:
+        assert rule["shortDescription"]["text"]
+        assert rule["fullDescription"]["text"] != rule["shortDescription"]["text"]
+        assert rule["help"]["text"] and rule["help"]["markdown"]
+        assert "security" in rule["properties"]["tags"]
+    by_id = {r["id"]: r for r in rules}
+    assert (
+        "[CWE-787](https://cwe.mitre.org/data/definitions/787.html)"
+        in (by_id["CWE-787"]["help"]["markdown"])
+    )
+    assert "Out-of-bounds Write" in by_id["CWE-787"]["fullDescription"]["text"]
+    assert by_id["RS-CAPABILITY"]["properties"]["tags"] == [
+        "security",
+        "reviewstation",
+        "capability",
+    ]
+    # security-severity: a number 0.0-10.0 as a string, CVSS-B, only where a finding has a vector.
+    assert by_id["CWE-787"]["properties"]["security-severity"] == "9.3"
+    assert "security-severity" not in by_id["RS-CAPABILITY"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("kind",), "fail", "no level for its kind"),  # a fixed result: pass with level none
+        (("level",), "error", "no level for its kind"),
+        (("correlationGuid",), "not-a-guid", "no valid correlationGuid"),
+        (("partialFingerprints",), {}, "no fingerprint"),
+    ],
+)
+def test_self_check_catches_identity_and_level_mistakes(
+    built: Built, path: tuple[str, ...], value: Any, message: str
+) -> None:
+    log = sarif.build(built.full)
+    result = next(r for r in log["runs"][0]["results"] if r["kind"] == "pass")
+    result[path[0]] = value
+    with pytest.raises(FormatCheckError, match=message):
+        sarif.self_check(log)
+
+
+def _multitool() -> str | None:
+    """The SARIF multitool: ``RS_SARIF_MULTITOOL`` (the native ``Sarif.Multitool`` or npm's
+    ``node_modules/.bin/sarif-multitool``), else either on PATH."""
+    return (
+        os.environ.get("RS_SARIF_MULTITOOL")
+        or shutil.which("Sarif.Multitool")
+        or shutil.which("sarif-multitool")
+    )
+
+
+def _rule_kinds(tool: str) -> str:
+    """``Sarif;Gh``; quoted for npm's wrapper, which passes its arguments through a shell."""
+    with open(tool, "rb") as head:
+        wrapper = head.read(2) == b"#!"
+    return '"Sarif;Gh"' if wrapper else "Sarif;Gh"
+
+
+@pytest.mark.skipif(_multitool() is None, reason="set RS_SARIF_MULTITOOL to the SARIF multitool")
+@pytest.mark.parametrize("which", ["full", "capability_only", "empty"])
+def test_sarif_multitool_sarif_and_github_rules_report_no_errors(
+    built: Built, which: str, tmp_path: Path
+) -> None:
+    from reviewstation import formats
+
+    log_path = tmp_path / "findings.sarif"
+    log_path.write_bytes(formats.dumps(sarif.build(getattr(built, which))))
+    out = tmp_path / "validation.sarif"
+    tool = _multitool()
+    assert tool is not None
+    done = subprocess.run(
+        [tool, "validate", "--rule-kind", _rule_kinds(tool), str(log_path), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(out.read_text(encoding="utf-8-sig"))
+    found = [
+        f"{r['ruleId']}: {r['message'].get('text', r['message'])}"
+        for run in report["runs"]
+        for r in run.get("results", [])
+        if r.get("level", "warning") == "error"
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("marking", ["UNCLASSIFIED", "SECRET//NOFORN", "TOP SECRET//SCI"])
+def test_valid_at_every_marking(
+    built: Built, validators: dict[str, Validator], marking: str
+) -> None:
+    log = sarif.build(replace(built.full, marking=marking))
+    assert errors(validators["sarif"], log) == []
+    assert log["runs"][0]["properties"]["marking"] == marking

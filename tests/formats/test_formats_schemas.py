@@ -22,6 +22,9 @@ PINNED = {
     "openvex-0.2.0/openvex_json_schema.json": (
         "9373597734ed1d3ea5161a8b46d3866c4a8cfe76fd632fdd16aef01fb34b3238"
     ),
+    "cve-5.1.1/CVE_JSON_bundled_5.1.1.json": (
+        "c5f31c951a2934858e0925d40eec81006c9daad554cad133e00bc181ca578c74"
+    ),
 }
 
 

@@ -334,3 +334,39 @@ def test_f5_reads_the_findings_again(qtbot: QtBot, shell: Shell, demo_vault: Pat
     # A write through the vault thread, by any page or dialog, shows at once.
     shell.vault.submit(add_one, done.append, done.append)
     qtbot.waitUntil(lambda: page.model.rowCount() == 5, timeout=TIMEOUT)
+
+
+def test_editor_records_where_in_the_source(qtbot: QtBot, window: MainWindow) -> None:
+    page = findings_page(window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=TIMEOUT)
+    page.new_button.click()
+    editor = open_editor(qtbot)
+    QTest.keyClicks(editor.title_edit, "Heap overflow in the parser")
+    QTest.keyClicks(editor.marking_edit, "U")
+    QTest.keyClicks(editor.file_edit, "src/../parser.c")
+    QTest.keyClicks(editor.line_edit, "120")
+    editor.save_button.click()
+    qtbot.waitUntil(editor.error_label.isVisible, timeout=TIMEOUT)
+    assert "'..' segment" in editor.error_label.text()
+    assert editor.windowTitle() == "New finding"  # nothing was written
+    editor.file_edit.setText("src/parser.c")
+    QTest.keyClicks(editor.end_line_edit, "134")
+    QTest.keyClicks(editor.function_edit, "parse_header")
+    QTest.keyClicks(editor.commit_edit, "ABCDEF1234567")
+    QTest.keyClicks(editor.repository_edit, "https://example.org/libfoo.git")
+    editor.save_button.click()
+    qtbot.waitUntil(lambda: editor.finding is not None, timeout=TIMEOUT)
+    f = editor.finding
+    assert f is not None
+    assert (f.file_path, f.start_line, f.end_line, f.function_name) == (
+        "src/parser.c",
+        120,
+        134,
+        "parse_header",
+    )
+    assert (f.commit_id, f.repository) == ("abcdef1234567", "https://example.org/libfoo.git")
+    assert editor.commit_edit.text() == "abcdef1234567"  # shown as stored
+    editor.end_line_edit.clear()
+    editor.save_button.click()
+    qtbot.waitUntil(lambda: editor.finding.end_line is None, timeout=TIMEOUT)  # type: ignore[union-attr]
+    QTest.keyClick(editor, Qt.Key.Key_Escape)

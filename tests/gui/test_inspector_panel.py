@@ -355,7 +355,7 @@ def test_model_signature_shows_the_check_and_signer_fingerprint(
     panel = page.details.inspector.content
     shown = texts(panel)
     assert "Verified on" in shown
-    assert outcome.signer.fingerprint_sha256 in shown
+    assert outcome.signer.fingerprint_sha256 and outcome.signer.fingerprint_sha256 in shown
     assert "Verdict:\nVALID" in shown or "VALID" in shown
     assert "demo-model" in shown
     assert cells(table_named(panel, "Signed files")) == [["w.bin"]]
@@ -468,12 +468,17 @@ FORMATS = (
     "csv",
     "model-signing",
     "zip",
+    "onnx",
+    "keras",
+    "npz",
+    "sharded-index",
     HOSTILE,
 )
 # Every top-level field a panel reads.
 FIELDS = [
     "kind",
     "warnings",
+    "danger",
     "trusted",
     "problems",
     "tensor_count",
@@ -764,3 +769,35 @@ def test_what_the_constructor_refused_is_said_in_one_amber_line(
     assert line.text().startswith(f"{ICON} The stored summary is partly malformed: 'tensor_count'")
     assert "-3" not in texts(panel)  # the refused value is not shown as a count
     assert loud(panel) == []
+
+
+MODEL_FILES = Path(__file__).resolve().parents[1] / "corpus" / "formats"
+
+
+def test_a_keras_lambda_is_loud_and_a_missing_shard_is_named(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    shutil.copy(MODEL_FILES / "keras_lambda.keras", tmp_path / "lambda.keras")
+    model = tmp_path / "sharded"
+    shutil.copytree(MODEL_FILES / "sharded", model)
+    (model / "model-00002-of-00002.safetensors").unlink()
+    add(demo_vault, tmp_path / "lambda.keras", model)
+    page = page_of(qtbot, shell, demo_vault)
+
+    select(qtbot, page, "lambda.keras")
+    banners = loud(page.details.inspector.content)
+    assert banners[0].startswith("THIS FILE CAN RUN CODE WHEN LOADED: see the warnings")
+    assert any("Lambda layer '/with_lambda/lambda'" in b for b in banners[1:]), banners
+
+    select(qtbot, page, "model.safetensors.index.json")
+    panel = page.details.inspector.content
+    (banner,) = loud(panel)
+    assert banner.startswith("SHARDS DO NOT CHECK OUT")
+    assert "model-00002-of-00002.safetensors': not taken in beside it" in banner
+    rows = cells(table_named(panel, "Shards"))
+    assert [r[:2] for r in rows] == [
+        ["model-00001-of-00002.safetensors", "present"],
+        ["model-00002-of-00002.safetensors", "missing"],
+    ]
+    assert "PROBLEM: shard 'model-00002" in page.details.inspector.plain_text()
+    grab(page, "sharded-missing")

@@ -48,6 +48,10 @@ def test_the_chosen_sample_shows_its_messages_as_soon_as_the_view_arrives(
     text = viewer.transcript.toPlainText()
     assert "press Show transcripts" not in text
     assert "[assistant]\nYo, fam! So, in February, International Falls" in text
+    # The digest evidence would record for this sample, and what it covers.
+    sample = viewer.samples[0]
+    assert isinstance(sample, EvalSample) and sample.digest
+    assert f"SHA-384 {sample.digest} of this sample's resolved record" in text
 
 
 def test_the_chosen_sample_stays_chosen_among_the_full_list(

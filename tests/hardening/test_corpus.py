@@ -62,6 +62,12 @@ PARSERS: dict[str, list[Callable[[Path, Path], Any]]] = {
     "cards": [lambda p, t: parse_card(p.read_bytes())],
     "headers": [lambda p, t: Header.from_bytes(p.read_bytes()), _vault_with_header],
     "models": [_model],
+    # files written by the upstream writers (make_formats.py): the dispatcher reads them all
+    "formats": [
+        lambda p, t: inspect_stream(
+            io.BytesIO(p.read_bytes()), p.stat().st_size, p.name, detail=True
+        )
+    ],
 }
 
 

@@ -59,6 +59,10 @@ def _openvex(data: bytes, marking: str, tmp: Path) -> list[str]:
     return [s["status_notes"][len(prefix) :].split(". ", 1)[0] for s in statements]
 
 
+def _cve(data: bytes, marking: str, tmp: Path) -> list[str]:
+    return [_json(data)["containers"]["cna"]["x_marking"]]
+
+
 def _cyclonedx(data: bytes, marking: str, tmp: Path) -> list[str]:
     metadata = _json(data)["metadata"]
     found = {p["name"]: p["value"] for p in metadata["properties"]}
@@ -87,6 +91,7 @@ TABLE: dict[str, Reader | str] = {
     "vulnerabilities.csaf.json": _csaf,
     "vulnerabilities.openvex.json": _openvex,
     "artifacts.cdx.json": _cyclonedx,
+    "cve/": _cve,
     "report.pdf": _report,
     "evidence/": "the exact bytes of an artifact; artifacts.json records it, marked",
     "signer-p384.pem": "a public key",
@@ -137,9 +142,9 @@ def test_every_content_member_carries_the_package_marking(tmp_path: Path, markin
     export(path, out, evidence=[uid])
     with zipfile.ZipFile(out) as archive:
         names = archive.namelist()
-        assert "vulnerabilities.openvex.json" in names and any(
-            n.startswith("evidence/") for n in names
-        )
+        assert "vulnerabilities.openvex.json" in names
+        assert any(n.startswith("evidence/") for n in names)
+        assert any(n.startswith("cve/") for n in names)
         for name in names:
             row = _row(name)
             if isinstance(row, str):
@@ -147,7 +152,7 @@ def test_every_content_member_carries_the_package_marking(tmp_path: Path, markin
             stated = row(archive.read(name), marking, tmp_path)
             assert stated and set(stated) == {marking}, (name, stated)
             # The readers verification uses agree with this table.
-            if name in members.MARKING_READERS:
+            if name in members.MARKING_READERS or name.startswith("cve/"):
                 assert members.member_markings(name, archive.read(name)) == stated, name
     assert set(members.MARKING_READERS) <= {n for n, r in TABLE.items() if not isinstance(r, str)}
 
@@ -194,7 +199,7 @@ def test_a_signed_member_marked_otherwise_is_refused(
     assert f"The member {member} is marked" in str(caught.value)
 
 
-@pytest.mark.parametrize("member", sorted(members.MUST_STATE_MARKING))
+@pytest.mark.parametrize("member", sorted(members.MUST_STATE_MARKING - {"cve/"}))
 def test_a_signed_native_member_without_its_marking_is_refused(
     tmp_path: Path, member: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,6 +222,44 @@ def test_a_signed_native_member_without_its_marking_is_refused(
     with pytest.raises(ReviewStationError) as caught:
         verify_package(out, [card]).close()
     assert f"The member {member} carries no marking" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda cna: cna.pop("x_marking"), "carries no marking"),
+        (lambda cna: cna.update(x_marking="UNCLASSIFIED"), "is marked 'UNCLASSIFIED'"),
+    ],
+)
+def test_a_signed_cve_record_without_its_marking_is_refused(
+    tmp_path: Path,
+    change: Callable[[dict[str, Any]], Any],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CVE record always states the marking (containers.cna.x_marking): a signed one that
+    leaves it out or states another is refused, naming the member."""
+    from reviewstation.packages import standard
+
+    path = _vault(tmp_path, "SECRET//NOFORN")
+    original = standard.standard_members
+
+    def altered(content: Any) -> dict[str, bytes]:
+        out = original(content)
+        for name in [n for n in out if n.startswith("cve/")]:
+            record = json.loads(out[name])
+            change(record["containers"]["cna"])
+            out[name] = json.dumps(record).encode()
+        return out
+
+    monkeypatch.setattr("reviewstation.packages.export.standard_members", altered)
+    out = tmp_path / "p.rspkg"
+    export(path, out)
+    with open_vault(path, PASS, mode="read") as session:
+        card = session.user.public_identity(session.vault_id)
+    with pytest.raises(ReviewStationError) as caught:
+        verify_package(out, [card]).close()
+    assert "The member cve/" in str(caught.value) and message in str(caught.value)
 
 
 def test_a_classified_export_needs_its_classification_authority(tmp_path: Path) -> None:
@@ -313,8 +356,10 @@ def test_the_members_inside_an_encrypted_package_carry_the_marking(tmp_path: Pat
         assert opened.decrypted
         assert "every member's marking is the manifest's" in " ".join(opened.checks)
         inner = opened.zip.names()
-        marked = [name for name in inner if name in members.MARKING_READERS]
-        assert set(marked) == set(members.MARKING_READERS)
+        marked = [n for n in inner if n in members.MARKING_READERS or n.startswith("cve/")]
+        assert {n if n in members.MARKING_READERS else "cve/" for n in marked} == set(
+            members.MARKING_READERS
+        )
         for name in marked:
             assert set(members.member_markings(name, opened.read_checked(name))) == {
                 "SECRET//NOFORN"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker
+from jsonschema import Draft4Validator, Draft7Validator, Draft202012Validator, FormatChecker
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT7
@@ -43,6 +43,9 @@ def validators() -> dict[str, Validator]:
         "csaf": _csaf_validator(),
         "openvex": Draft202012Validator(
             load_schema("openvex-0.2.0/openvex_json_schema.json"), format_checker=FormatChecker()
+        ),
+        "cve": Draft7Validator(
+            load_schema("cve-5.1.1/CVE_JSON_bundled_5.1.1.json"), format_checker=FormatChecker()
         ),
     }
 

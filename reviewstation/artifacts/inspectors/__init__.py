@@ -29,7 +29,8 @@ from reviewstation.artifacts.inspectors.registry import (
 from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.errors import ReviewStationError
 
-INSPECTOR_VERSION = 2  # 2: allow-list-first pickle verdicts, not_scanned
+# 2: allow-list-first pickle verdicts, not_scanned; 3: ONNX, Keras, NumPy, sharded indexes
+INSPECTOR_VERSION = 3
 HEAD_BYTES = 64 * 1024
 WEIGHT_FORMATS = {".safetensors": "safetensors", ".gguf": "gguf"}
 

@@ -7,6 +7,7 @@ they return is JSON-able and clipped, so a summary stays small whatever the arti
 
 from __future__ import annotations
 
+import re
 from typing import Any, BinaryIO
 
 from reviewstation.errors import InputError
@@ -14,6 +15,7 @@ from reviewstation.errors import InputError
 MAX_TEXT = 2000  # characters of one string in a summary
 MAX_ITEMS = 50  # entries of one list or mapping in a summary
 MAX_DEPTH = 6
+_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 def read_at(stream: BinaryIO, offset: int, length: int, size: int, what: str) -> bytes:
@@ -61,3 +63,24 @@ def printable(data: bytes, limit: int = 200) -> str:
     """Bytes from a file as safe display text (for names and keys inside binary formats)."""
     text = data[:limit].decode("utf-8", errors="replace")
     return "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
+def path_problem(location: str | None, owner: str) -> str | None:
+    """Why a path that a file names beside itself (ONNX external data, a checkpoint shard)
+    must not be followed, or None. A safe path is relative and stays inside ``owner``'s
+    folder, with no ``..``, control characters or NUL."""
+    if not location:
+        return "names no location"
+    if any(not c.isprintable() for c in location):
+        return f"location {printable(location.encode(), 100)!r} holds control characters"
+    if location.startswith(("/", "\\")) or _DRIVE.match(location):
+        return f"location {location[:200]!r} is an absolute path"
+    parts = re.split(r"[\\/]", location)
+    if ".." in parts:
+        depth = 0
+        for part in parts:
+            depth = depth - 1 if part == ".." else depth + (part not in ("", "."))
+            if depth < 0:
+                return f"location {location[:200]!r} escapes {owner}'s folder"
+        return f"location {location[:200]!r} uses '..'"
+    return None

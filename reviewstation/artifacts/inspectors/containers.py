@@ -56,6 +56,8 @@ class NpyHeader:
     descr: Any
     shape: Any
     data_offset: int
+    fortran_order: Any = False
+    version: int = 1
 
     @property
     def has_object(self) -> bool:
@@ -63,12 +65,19 @@ class NpyHeader:
 
 
 def _descr_has_object(descr: Any, depth: int) -> bool:
+    """Whether a NumPy ``descr`` holds objects: a type string (``'|O'``), or a structured
+    list of ``(name, descr[, shape])`` fields; what is neither is taken as objects."""
     if depth > 16:
         return True  # too deep to tell: the safe side
     if isinstance(descr, str):
         return descr.lstrip("<>|=").startswith("O")
-    if isinstance(descr, list | tuple):
-        return any(_descr_has_object(item, depth + 1) for item in descr)
+    if isinstance(descr, list) and descr:
+        for item in descr:
+            if not isinstance(item, tuple) or len(item) not in (2, 3):
+                return True
+            if _descr_has_object(item[1], depth + 1):
+                return True
+        return False
     return True
 
 
@@ -92,7 +101,9 @@ def npy_header(head: bytes) -> NpyHeader:
         raise InputError("The NumPy header is not a literal dictionary.") from exc
     if not isinstance(fields, dict) or "descr" not in fields:
         raise InputError("The NumPy header has no 'descr'.")
-    return NpyHeader(fields["descr"], fields.get("shape"), start + length)
+    return NpyHeader(
+        fields["descr"], fields.get("shape"), start + length, fields.get("fortran_order"), major
+    )
 
 
 def scan_npy(stream: BinaryIO, size: int, scan: Scan, where: str = "") -> bool:

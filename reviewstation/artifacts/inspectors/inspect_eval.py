@@ -2,32 +2,34 @@
 
 Read defensively, without the ``inspect_ai`` package: every field is optional, unknown fields
 are ignored, types are checked before use, and sizes are bounded. The summary (stored at
-import) names the task, model, dataset, solvers, scorers, status, metrics and sample count;
-the detailed view adds per-sample input, target, scores and the message transcript.
+import) names the task, model, dataset, solvers, scorers, status, metrics and sample count,
+and the first samples in natural order; the detailed view adds per-sample input, target,
+scores, the message transcript and the sample's evidence digest. Samples are read in either
+shape and resolved by ``inspect_records``; ``.json`` logs too large to parse whole are
+streamed by ``json_stream``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 from typing import Any, BinaryIO
 
 from reviewstation import ziparchive
+from reviewstation.artifacts.inspectors import inspect_records, json_stream
 from reviewstation.artifacts.inspectors.common import clip, clip_text
+from reviewstation.artifacts.inspectors.inspect_records import MAX_SAMPLE, natural_key
 from reviewstation.canonical import loads_bounded
 from reviewstation.errors import InputError
 
 MAX_HEADER = 16 * 1024 * 1024
-MAX_SAMPLE = 32 * 1024 * 1024
 MAX_SUMMARIES = 4 * 1024 * 1024  # summaries.json, read at import for the first few samples
-MAX_JSON_LOG = 8 * 1024 * 1024  # parsed whole at import; larger: header fields only
+MAX_JSON_LOG = 8 * 1024 * 1024  # parsed whole at import; larger: streamed
 MAX_JSON_LOG_VIEW = 32 * 1024 * 1024  # parsed whole for the viewer
-JSON_PREFIX = 8 * 1024 * 1024
+STREAM_VIEW_BUDGET = 64 * 1024 * 1024  # characters of sample views kept from a streamed log
 SUMMARY_SAMPLES = 5
 VIEW_SAMPLES = 500
 VIEW_TEXT = 20_000
-_SAMPLE_NAME = re.compile(r"^samples/(.+)_epoch_(\d+)\.json$")
 _ATTACHMENT = "attachment://"
 
 
@@ -65,14 +67,16 @@ def _metrics(
         for key, metric in items[:50]:
             metric = _dict(metric)
             value = metric.get("value")
-            metrics.append(
-                {
-                    "scorer": scorer,
-                    "name": _str(score.get("name"), 200),
-                    "metric": _str(metric.get("name"), 200) or _str(key, 200),
-                    "value": value if isinstance(value, int | float | str | None) else None,
-                }
-            )
+            entry = {
+                "scorer": scorer,
+                "name": _str(score.get("name"), 200),
+                "metric": _str(metric.get("name"), 200) or _str(key, 200),
+                "value": value if isinstance(value, int | float | str | None) else None,
+            }
+            reducer = _str(score.get("reducer"), 200)
+            if reducer is not None:  # epochs reduced this way (several reducers, one metric each)
+                entry["reducer"] = reducer
+            metrics.append(entry)
     for scorer_spec in _list(spec.get("scorers"))[:50]:
         name = _str(_dict(scorer_spec).get("name"), 200)
         if name and name not in scorers:
@@ -138,8 +142,7 @@ def summarize_log(log: dict[str, Any], container: str) -> dict[str, Any]:
     if error:
         summary["error"] = _str(error.get("message"), 2000)
         summary["warnings"].append("The evaluation ended with an error.")
-    if summary["status"] not in (None, "success"):
-        summary["warnings"].append(f"The evaluation's status is {summary['status']!r}.")
+    _status(summary, log)
     return summary
 
 
@@ -242,24 +245,91 @@ def _json_member(archive: zipfile.ZipFile, name: str, limit: int) -> Any:
     return loads_bounded(ziparchive.read_member(archive, info, limit), f"log member {name}", limit)
 
 
-def _sample_key(name: str) -> tuple[int, str, int]:
-    match = _SAMPLE_NAME.match(name)
-    assert match is not None
-    sample_id = match.group(1)
-    return (int(sample_id) if sample_id.isdigit() else 1 << 62, sample_id, int(match.group(2)))
+def sample_order(sample: dict[str, Any]) -> tuple[Any, ...]:
+    """Natural order of sample records: by id as people count (1, 2, …, 10), then epoch."""
+    epoch = sample.get("epoch")
+    ident = sample.get("id")
+    return (
+        natural_key(ident if isinstance(ident, str) else json.dumps(ident)),
+        epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else 0,
+    )
 
 
-def _summaries(archive: zipfile.ZipFile, names: list[str]) -> list[Any]:
-    """The first sample summaries: summaries.json, or the journal of an unfinished run."""
+def _summaries(archive: zipfile.ZipFile, names: list[str]) -> list[dict[str, Any]]:
+    """The first sample summaries in natural order: summaries.json, or the journal of an
+    unfinished run."""
     records = _json_member(archive, "summaries.json", MAX_SUMMARIES)
-    if isinstance(records, list):
-        return records[:SUMMARY_SAMPLES]
-    out: list[Any] = []
-    for name in sorted(n for n in names if n.startswith("_journal/summaries/")):
-        out.extend(_list(_json_member(archive, name, MAX_SUMMARIES)))
-        if len(out) >= SUMMARY_SAMPLES:
-            break
-    return out[:SUMMARY_SAMPLES]
+    if not isinstance(records, list):
+        records = []
+        journal = [n for n in names if n.startswith("_journal/summaries/")]
+        budget = MAX_SUMMARIES  # for all of them together: the order needs every one
+        for name in sorted(journal, key=natural_key):
+            budget -= archive.getinfo(name).file_size
+            if budget < 0:
+                raise InputError(f"the journal's summaries add up to over {MAX_SUMMARIES} bytes")
+            records.extend(_list(_json_member(archive, name, MAX_SUMMARIES)))
+    found = [r for r in records if isinstance(r, dict)]
+    return sorted(found, key=sample_order)[:SUMMARY_SAMPLES]
+
+
+STATUS_WARNINGS = {
+    "started": "The evaluation did not finish before this log was last written (it was still"
+    " running, or was killed): results are missing and only the samples written so far are"
+    " here.",
+    "cancelled": "The evaluation was cancelled before it finished: its results cover only"
+    " the samples completed.",
+    "error": "The evaluation ended with an error.",
+}
+
+
+def _status(summary: dict[str, Any], log: dict[str, Any]) -> None:
+    """Warnings for a log that is not a finished, valid evaluation."""
+    status = summary["status"]
+    if status in STATUS_WARNINGS and not (status == "error" and summary.get("error")):
+        summary["warnings"].append(STATUS_WARNINGS[status])
+    elif status not in (None, "success", "error", "cancelled", "started"):
+        summary["warnings"].append(f"The evaluation's status is {status!r}.")
+    total, done = summary.get("total_samples"), summary.get("completed_samples")
+    if isinstance(total, int) and isinstance(done, int) and done < total:
+        summary["warnings"].append(f"Only {done} of {total} samples completed.")
+    if log.get("invalidated") is True:
+        summary["warnings"].append("The log is marked invalidated.")
+
+
+def _view(record: dict[str, Any], key: str, detail: bool, *, whole: bool = True) -> dict[str, Any]:
+    """A sample for display, from its resolved record (pools and attachments undone); with
+    its digest when the record is ``whole``."""
+    resolved, notes = inspect_records.resolve(record, f"sample {key}")
+    out = _sample(resolved, detail)
+    if detail:
+        if whole:
+            out["digest"] = inspect_records.digest(resolved)
+        if notes:
+            out["notes"] = notes
+    return out
+
+
+def _stored_view(archive: zipfile.ZipFile, sample: inspect_records.StoredSample) -> dict[str, Any]:
+    """The detailed view of one stored sample, or what could not be read of it."""
+    try:
+        return _view(inspect_records.read_stored(archive, sample), sample.key, True)
+    except inspect_records.TooLarge as exc:
+        if sample.member is not None:
+            return {"member": sample.name, "error": str(exc)}
+        # Stored as parts: its conversation can still be shown without its events.
+        try:
+            record = inspect_records.read_stored(archive, sample, without=("events", "calls"))
+            view = _view(record, sample.key, True, whole=False)
+        except InputError:
+            return {"member": sample.name, "error": str(exc)}
+        view["notes"] = [
+            *view.get("notes", []),
+            f"{exc} Its events and model calls were not read: the messages are shown, and"
+            " it has no evidence digest here.",
+        ]
+        return view
+    except InputError as exc:
+        return {"member": sample.name, "error": str(exc)}
 
 
 def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
@@ -267,85 +337,65 @@ def inspect_zip(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[st
     names = [info.filename for info in archive.infolist()]
     header = _json_member(archive, "header.json", MAX_HEADER)
     container = "eval-zip"
-    warnings: list[str] = []
     if not isinstance(header, dict):
         header = _json_member(archive, "_journal/start.json", MAX_HEADER)
         if not isinstance(header, dict):
             raise InputError("The .eval file has neither header.json nor _journal/start.json.")
-        warnings.append("No header.json: the evaluation did not finish; results are missing.")
+        # As inspect_ai reads it: a log with only its journal is one that has started.
+        header = {"status": "started", **header}
     summary = summarize_log(header, container)
-    summary["warnings"].extend(warnings)
-    sample_names = sorted((n for n in names if _SAMPLE_NAME.match(n)), key=_sample_key)
-    summary["sample_count"] = len(sample_names)
+    stored = inspect_records.stored_samples(names)
+    summary["sample_count"] = len(stored)
     compressed = sorted({i.compress_type for i in archive.infolist()})
     if ziparchive.ZSTD in compressed:
         summary["compression"] = "zstd"
     if detail:
-        records: list[Any] = []
-    else:
-        try:
-            records = _summaries(archive, names)
-        except InputError as exc:
-            records = []
-            summary["warnings"].append(f"Sample summaries were not read: {exc}")
-    if detail:
-        samples = []
-        for name in sample_names[:VIEW_SAMPLES]:
-            try:
-                record = _json_member(archive, name, MAX_SAMPLE)
-            except InputError as exc:
-                samples.append({"member": name, "error": str(exc)})
-                continue
-            samples.append(_sample(_dict(record), True))
+        samples: list[dict[str, Any]] = []
+        for sample in stored[:VIEW_SAMPLES]:
+            samples.append(_stored_view(archive, sample))
         summary["samples"] = samples
-        if len(sample_names) > VIEW_SAMPLES:
+        if len(stored) > VIEW_SAMPLES:
             summary["warnings"].append(f"Only the first {VIEW_SAMPLES} samples are shown.")
-    else:
-        summary["samples"] = [_sample(_dict(r), False) for r in records[:SUMMARY_SAMPLES]]
+        return summary
+    try:
+        summary["samples"] = [_sample(r, False) for r in _summaries(archive, names)]
+    except InputError as exc:
+        # A large log's summaries can pass their limit: the first samples themselves are read.
+        summary["warnings"].append(
+            f"Sample summaries were not read ({exc}); the first samples were."
+        )
+        summary["samples"] = []
+        for sample in stored[:SUMMARY_SAMPLES]:
+            try:
+                record = inspect_records.read_stored(archive, sample)
+                summary["samples"].append(_view(record, sample.key, False))
+            except InputError as error:
+                summary["samples"].append({"member": sample.name, "error": str(error)})
     return summary
 
 
-def _top_level_prefix(data: bytes) -> dict[str, Any]:
-    """Top-level fields of a JSON object from a prefix of it, stopping at ``samples``.
+def _from_log(log: Any, detail: bool) -> dict[str, Any]:
+    if not looks_like_log(log):
+        raise InputError("The JSON file is not an Inspect evaluation log.")
+    summary = summarize_log(log, "json")
+    samples = sorted((_dict(s) for s in _list(log.get("samples"))), key=sample_order)
+    summary["sample_count"] = len(samples)
+    shown = samples[:VIEW_SAMPLES] if detail else samples[:SUMMARY_SAMPLES]
+    summary["samples"] = [_safe_view(s, index, detail) for index, s in enumerate(shown)]
+    if detail and len(samples) > VIEW_SAMPLES:
+        summary["warnings"].append(f"Only the first {VIEW_SAMPLES} samples are shown.")
+    return summary
 
-    For .json logs too large to parse whole: Inspect writes the header fields first.
-    """
+
+def _safe_view(record: dict[str, Any], index: int, detail: bool) -> dict[str, Any]:
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(data) - 4:
-            raise InputError("The log is not UTF-8 JSON.") from exc
-        text = data[: exc.start].decode("utf-8")
-    decoder = json.JSONDecoder()
-    out: dict[str, Any] = {}
+        return _view(record, _sample_key(record), detail)
+    except InputError as exc:
+        return {"member": f"samples[{index}]", "error": str(exc)}
 
-    def skip(at: int) -> int:
-        while text[at : at + 1].isspace():
-            at += 1
-        return at
 
-    index = skip(0)
-    if text[index : index + 1] != "{":
-        raise InputError("The log is not a JSON object.")
-    index += 1
-    try:
-        while True:
-            index = skip(index)
-            if text[index : index + 1] != '"':
-                break
-            key, index = decoder.raw_decode(text, index)
-            index = skip(index)
-            if text[index : index + 1] != ":" or key in ("samples", "reductions"):
-                break
-            value, index = decoder.raw_decode(text, skip(index + 1))
-            out[key] = value
-            index = skip(index)
-            if text[index : index + 1] != ",":
-                break
-            index += 1
-    except (ValueError, RecursionError):
-        pass  # the prefix ends inside a value: what was read so far stands
-    return out
+def _sample_key(sample: dict[str, Any]) -> str:
+    return f"{clip(sample.get('id'), text=200)}@{sample.get('epoch')}"
 
 
 def inspect_json(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[str, Any]:
@@ -353,23 +403,77 @@ def inspect_json(stream: BinaryIO, size: int, *, detail: bool = False) -> dict[s
     limit = MAX_JSON_LOG_VIEW if detail else MAX_JSON_LOG
     if size <= limit:
         log = loads_bounded(stream.read(size) or b"", "evaluation log", limit)
+        return _from_log(log, detail)
+    return _streamed(stream, size, detail)
+
+
+def _streamed(stream: BinaryIO, size: int, detail: bool) -> dict[str, Any]:
+    """A log too large to parse whole, read field by field and sample by sample.
+
+    Memory holds one sample at a time plus the views kept: the first samples in natural
+    order, within ``STREAM_VIEW_BUDGET`` characters (twice that between trims). Once the
+    views are cut, a later sample that sorts after the last one kept is not resolved."""
+    log: dict[str, Any] = {}
+    keep = VIEW_SAMPLES if detail else SUMMARY_SAMPLES
+    kept: list[_Kept] = []
+    held = 0  # characters of the views in ``kept``
+    count = 0
+    worst: tuple[Any, ...] | None = None  # the last view kept, once views were cut
+    skipped: list[str] = []
+    for part in json_stream.read_object(
+        stream, size, field_limit=MAX_HEADER, item_limit=MAX_SAMPLE, streamed="samples"
+    ):
+        if isinstance(part, json_stream.Field):
+            if part.too_large:
+                skipped.append(f"The log field {part.key[:100]!r} is over {MAX_HEADER} bytes.")
+            else:
+                log[part.key] = part.value
+            continue
         if not looks_like_log(log):
             raise InputError("The JSON file is not an Inspect evaluation log.")
-        summary = summarize_log(log, "json")
-        samples = [_dict(s) for s in _list(log.get("samples"))]
-        summary["sample_count"] = len(samples)
-        shown = samples[:VIEW_SAMPLES] if detail else samples[:SUMMARY_SAMPLES]
-        summary["samples"] = [_sample(s, detail) for s in shown]
-        if detail and len(samples) > VIEW_SAMPLES:
-            summary["warnings"].append(f"Only the first {VIEW_SAMPLES} samples are shown.")
-        return summary
-    log = _top_level_prefix(stream.read(JSON_PREFIX) or b"")
+        count += 1
+        if part.error is not None or not isinstance(part.value, dict):
+            view: dict[str, Any] = {
+                "member": f"samples[{part.index}]",
+                "error": part.error or "not a JSON object",
+            }
+            order: tuple[Any, ...] = ((), part.index)
+        else:
+            order = sample_order(part.value)
+            if worst is not None and (order, part.index) > worst:
+                continue  # sorts after every view kept: not shown, so not resolved
+            view = _safe_view(part.value, part.index, detail)
+        chars = len(json.dumps(view, ensure_ascii=False))
+        kept.append((order, part.index, view, chars))
+        held += chars
+        if len(kept) >= 2 * keep or held > 2 * STREAM_VIEW_BUDGET:
+            kept, cut = _trim(kept, keep)
+            held = sum(k[3] for k in kept)
+            if cut:
+                worst = (kept[-1][0], kept[-1][1])
     if not looks_like_log(log):
         raise InputError("The JSON file is not an Inspect evaluation log.")
-    summary = summarize_log(clip(log, items=1000, depth=12), "json")
-    summary["sample_count"] = None
-    summary["samples"] = []
-    summary["warnings"].append(
-        f"The log is {size} bytes; only its header fields were read, not its samples."
-    )
+    kept, _ = _trim(kept, keep)
+    summary = summarize_log(log, "json")
+    summary["sample_count"] = count
+    summary["samples"] = [k[2] for k in kept]
+    summary["container"] = "json-streamed"
+    summary["warnings"].extend(skipped)
+    if detail and len(kept) < count:
+        summary["warnings"].append(f"Only the first {len(kept)} samples are shown.")
     return summary
+
+
+_Kept = tuple[tuple[Any, ...], int, dict[str, Any], int]  # order, index, view, characters
+
+
+def _trim(kept: list[_Kept], keep: int) -> tuple[list[_Kept], bool]:
+    """The first ``keep`` views in natural order within ``STREAM_VIEW_BUDGET`` characters
+    (at least one), and whether any was cut."""
+    ordered = sorted(kept, key=lambda k: (k[0], k[1]))
+    total = 0
+    for index, item in enumerate(ordered[:keep]):
+        total += item[3]
+        if total > STREAM_VIEW_BUDGET and index > 0:
+            return ordered[:index], True
+    return ordered[:keep], len(ordered) > keep

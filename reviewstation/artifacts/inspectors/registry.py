@@ -10,31 +10,42 @@ first entry that recognises the file and returns a summary wins; an entry may re
 2. ``safetensors``: an 8-byte header length that fits the file, then ``{``.
 3. ``zip``: a ZIP signature; inside, an Inspect log (``header.json`` or the journal, or the
    ``.eval`` name), a PyTorch checkpoint (``*.pkl`` members), or another archive, whose
-   members are all sniffed for pickles (``.npz``, Keras): with any, ``zip-with-pickles``.
+   members are all sniffed for pickles: with any, ``zip-with-pickles`` (a Keras ``.keras``
+   or NumPy ``.npz`` says so in ``container``); without, a Keras archive (``config.json`` and
+   ``metadata.json``) is ``keras``, an archive of ``.npy`` members ``npz``, else ``zip``.
 4. ``tar``: the ``ustar`` magic; every regular file sniffed for pickles as ZIP members are
    (the oldest ``torch.save`` format is a tar); with any, ``tar-with-pickles``, else the
    file falls through (a plain tar is shown as binary).
 5. ``safetensors-header``: named ``.safetensors`` but not recognised above and not a
    protocol 2+ pickle: the safetensors reader says what is wrong with the header, unless the
    content reads as an old-protocol pickle, which is scanned as one. (A protocol 2+ pickle
-   named ``.safetensors`` never gets here: entry 9 scans it by its content.)
+   named ``.safetensors`` never gets here: entry 11 scans it by its content.)
 6. ``model-signing``: a JSON object with a ``dsseEnvelope`` in a ``*.sig`` / sigstore file.
 7. ``npy``: the ``\x93NUMPY`` magic; an object array (a pickle after the header) is
-   scanned, plain numbers fall through (they are data).
-8. ``compressed-pickle``: a zlib / gzip / bz2 / xz / lzma stream (compressed joblib) whose
+   scanned as a pickle, plain values are ``npy`` (header checked against the size).
+8. ``hdf5``: the HDF5 signature (legacy Keras ``.h5``): the Keras config found as text in
+   it is read; without one, the file is reported not inspected.
+9. ``onnx``: named ``.onnx`` (protobuf has no magic) and not a protocol 2+ pickle: the
+   ModelProto read from the wire.
+10. ``compressed-pickle``: a zlib / gzip / bz2 / xz / lzma stream (compressed joblib) whose
    content is a pickle, decompressed as scanned within a bound; LZ4 (no standard-library
    decompressor) under a pickle name is reported unscanned.
-9. ``pickle``: the PROTO opcode or a pickle-family name, or, whatever the name, content that
+11. ``pickle``: the PROTO opcode or a pickle-family name, or, whatever the name, content that
    parses as a well-formed protocol 0/1 pickle (they have no magic); a named file that does
    not parse as a pickle falls through.
-10. ``inspect-json``: a ``.json`` file whose head has ``"eval"`` and ``"version"``.
-11. ``pdf``: ``%PDF-``.
-12. ``text``: a text extension, or a head that decodes as text.
-13. ``binary``: anything else (the first 16 bytes in hex).
+12. ``sharded-index``: named ``*.index.json`` with a ``weight_map``: a sharded checkpoint.
+13. ``inspect-json``: a ``.json`` file whose head has ``"eval"`` and ``"version"``.
+14. ``pdf``: ``%PDF-``.
+15. ``text``: a text extension, or a head that decodes as text.
+16. ``binary``: anything else (the first 16 bytes in hex).
+
+Whatever an entry returns, content that an unpickler would run is reported as a pickle
+first (``inspectors.inspect_stream``: the polyglot check).
 """
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -44,9 +55,13 @@ from reviewstation.artifacts.inspectors import (
     containers,
     gguf,
     inspect_eval,
+    keras,
     model_signing,
+    numpy_files,
+    onnx,
     pickle_scan,
     safetensors,
+    sharded,
     text,
     torch_zip,
 )
@@ -125,7 +140,7 @@ def _pickle(s: Sniffed) -> Summary | None:
 def _npy(s: Sniffed) -> Summary | None:
     scan = pickle_scan.Scan()
     if not containers.scan_npy(s.stream, s.size, scan):
-        return None  # plain numbers: data, not code
+        return numpy_files.inspect_npy(s.stream, s.size)  # plain values: data, not code
     summary = scan.summary()
     summary["kind"] = "other"
     summary["container"] = ", ".join(scan.containers)
@@ -164,6 +179,16 @@ def _zip(s: Sniffed) -> Summary:
     names = [info.filename for info in archive.infolist()]
     if s.ext == ".eval" or "header.json" in names or "_journal/start.json" in names:
         return inspect_eval.inspect_zip(s.stream, s.size, detail=s.detail)
+    if keras.looks_like_keras(names, s.ext):
+        with_pickles = torch_zip.inspect_other(archive)
+        if with_pickles is None:
+            return keras.inspect_keras(archive)
+        return _with_container(with_pickles, "Keras .keras", _keras_warnings(archive))
+    if numpy_files.looks_like_npz(names, s.ext):
+        with_pickles = torch_zip.inspect_other(archive)
+        if with_pickles is None:
+            return numpy_files.inspect_npz(archive)
+        return _with_container(with_pickles, "NumPy .npz", [])
     if torch_zip.is_torch(names):
         return torch_zip.inspect(archive)
     with_pickles = torch_zip.inspect_other(archive)
@@ -178,9 +203,30 @@ def _zip(s: Sniffed) -> Summary:
     }
 
 
+def _keras_warnings(archive: zipfile.ZipFile) -> list[str]:
+    """A Keras archive with pickles inside is a pickle container first; what its config
+    says (Lambda layers, custom objects) goes with it as warnings."""
+    facts, found = keras.keras_facts(archive)
+    model = facts.get("model_class")
+    said = [f"Keras model ({model}, {found.layers} layers)." if model else "Keras archive."]
+    return said + keras.warnings_for(found)
+
+
+def _with_container(summary: Summary, container: str, warnings: list[str]) -> Summary:
+    summary["container"] = ", ".join(p for p in (container, summary.get("container")) if p)[:300]
+    summary["warnings"].extend(warnings)
+    return summary
+
+
+def _hdf5(s: Sniffed) -> Summary:
+    summary = keras.inspect_hdf5(s.stream, s.size)
+    summary["kind"] = kind_guess(s.name)
+    return summary
+
+
 def kind_guess(name: str) -> str:
     ext = extension(name)
-    if ext in (".safetensors", ".gguf", *WEIGHT_EXTENSIONS):
+    if ext in (".safetensors", ".gguf", ".onnx", ".keras", ".h5", *WEIGHT_EXTENSIONS):
         return "weights"
     if ext == ".eval":
         return "eval_log"
@@ -207,6 +253,12 @@ INSPECTORS: tuple[Inspector, ...] = (
     ),
     Inspector("model-signing", lambda s: model_signing.looks_like(s.name, s.head), _model_signing),
     Inspector("npy", lambda s: s.head.startswith(containers.NPY_MAGIC), _npy),
+    Inspector("hdf5", lambda s: keras.looks_like_hdf5(s.head), _hdf5),
+    Inspector(
+        "onnx",
+        lambda s: s.ext == ".onnx" and not pickle_scan.looks_like(s.head),
+        lambda s: onnx.inspect(s.stream, s.size),
+    ),
     Inspector(
         "compressed-pickle",
         lambda s: (
@@ -215,6 +267,11 @@ INSPECTORS: tuple[Inspector, ...] = (
         _compressed,
     ),
     Inspector("pickle", lambda s: True, _pickle),
+    Inspector(
+        "sharded-index",
+        lambda s: sharded.looks_like(s.name),
+        lambda s: sharded.inspect(s.stream, s.size, s.name),
+    ),
     Inspector(
         "inspect-json",
         lambda s: s.ext == ".json" and b'"eval"' in s.head and b'"version"' in s.head,
@@ -257,6 +314,8 @@ def format_guess(name: str, head: bytes) -> str:
         return "pickle"
     if ext == ".safetensors":
         return "safetensors"
+    if ext == ".onnx":
+        return "onnx"
     if ext in PICKLE_EXTENSIONS:
         return "pickle"
     return text.EXTENSIONS.get(ext, "binary")

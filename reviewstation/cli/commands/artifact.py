@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.catalog import KINDS, Artifact
@@ -13,6 +14,7 @@ from reviewstation.artifacts.inspection import (
     GgufSummary,
     Inspection,
     InspectLog,
+    ModelFileSummary,
     ModelSignatureSummary,
     PickleScan,
     SafetensorsSummary,
@@ -24,6 +26,9 @@ from reviewstation.cli.progress import Meter
 from reviewstation.reviews.service import get_review
 from reviewstation.storage import read_bounded
 from reviewstation.text import counted
+
+if TYPE_CHECKING:
+    from reviewstation.artifacts.references import ReferenceCheck
 
 MAX_SUMS_FILE = 16 * 1024 * 1024
 MAX_KEY_FILE = 64 * 1024
@@ -100,7 +105,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     check.add_argument("vault", metavar="VAULT")
     check.add_argument("artifact", metavar="SIGNATURE", help="the imported model.sig artifact")
-    check.add_argument("--public-key", required=True, type=Path, metavar="PEM")
+    given = check.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--public-key", type=Path, metavar="PEM", help="the signer's EC or ML-DSA public key"
+    )
+    given.add_argument(
+        "--certificates",
+        type=Path,
+        metavar="PEM",
+        help="CA (or signing) certificates the bundle's certificate chain must lead to",
+    )
     check.add_argument("--json", action="store_true")
     check.set_defaults(run=_verify_signature)
 
@@ -216,6 +230,38 @@ def _value(value: object) -> str:
     return text[:200]
 
 
+_MODEL_FILE_FACTS = {
+    "onnx": (
+        "ir_version",
+        "producer",
+        "opsets",
+        "graph_name",
+        "nodes_total",
+        "op_types",
+        "custom_ops",
+        "inputs",
+        "outputs",
+        "initializers",
+        "initializer_bytes",
+        "external_tensors",
+    ),
+    "keras": (
+        "keras_version",
+        "model_class",
+        "model_name",
+        "layers",
+        "classes",
+        "lambda_layers",
+        "custom_objects",
+        "external_models",
+    ),
+    "hdf5": ("model_class", "model_name", "layers", "lambda_layers", "custom_objects"),
+    "npy": ("dtype", "shape", "fortran_order", "data_bytes"),
+    "npz": ("array_count", "arrays"),
+    "sharded-index": ("checkpoint", "shard_count", "tensor_count", "total_size"),
+}
+
+
 def _facts(summary: Inspection) -> list[tuple[str, object]]:
     """The main facts of a summary, by format (empty ones are left out when printed)."""
     match summary:
@@ -252,6 +298,9 @@ def _facts(summary: Inspection) -> list[tuple[str, object]]:
             return [("Resources", summary.resources), ("Model name", summary.model_name)]
         case TextPreview():
             return [("Headings", None if summary.headings is None else list(summary.headings))]
+        case ModelFileSummary():
+            keys = _MODEL_FILE_FACTS.get(summary.format, ())
+            return [(k.replace("_", " ").capitalize(), summary.fields.get(k)) for k in keys]
         case _:
             return []
 
@@ -263,7 +312,10 @@ def _print_inspection(summary: Inspection) -> None:
             output.line(f"  {name:<15}{_value(value)}")
     if isinstance(summary, InspectLog):
         for metric in summary.metrics[:20]:
-            output.line(f"  Metric         {metric.scorer}/{metric.metric} = {metric.value}")
+            name = f"{metric.scorer}/{metric.metric}"
+            if metric.reducer:
+                name += f" ({metric.reducer} of epochs)"
+            output.line(f"  Metric         {name} = {metric.value}")
     if isinstance(summary, GgufSummary):
         for key, text in (summary.chat_templates or {}).items():
             output.line(f"  Chat template  {key} ({len(text):,} characters):")
@@ -275,7 +327,10 @@ def _print_inspection(summary: Inspection) -> None:
         output.line(f"  NOT INSPECTED: {summary.error}")
     problems = (
         summary.problems or ()
-        if isinstance(summary, SafetensorsSummary | GgufSummary | ModelSignatureSummary)
+        if isinstance(
+            summary,
+            SafetensorsSummary | GgufSummary | ModelSignatureSummary | ModelFileSummary,
+        )
         else ()
     )
     for problem in problems[:30]:
@@ -295,7 +350,10 @@ def _show(args: argparse.Namespace) -> int:
         details = artifact_details(session, args.artifact)  # what the Artifacts tab shows
     artifact, events = details.artifact, details.events
     if args.json:
-        output.emit_json(artifact.to_json(custody=events))
+        shown = artifact.to_json(custody=events)
+        if details.references is not None:
+            shown["references"] = details.references.to_json()
+        output.emit_json(shown)
         return 0
     output.line(f"Artifact {artifact.id}: {artifact.path}")
     if artifact.declared_mismatch:
@@ -322,7 +380,20 @@ def _show(args: argparse.Namespace) -> int:
         output.line(f"  Custody        {event['at']} {event['user']} {event['event']}")
     output.line(f"  Id             {artifact.uid}")
     _print_inspection(artifact.inspection)
+    _print_references(details.references)
     return 0
+
+
+def _print_references(check: ReferenceCheck | None) -> None:
+    """The shards or external-data files the artifact names, as found in the vault."""
+    if check is None:
+        return
+    for ref in check.references[:200]:
+        where = f" artifact {ref.artifact_id}, {ref.size} bytes, sha256 {ref.sha256}"
+        said = where if ref.status == "present" else f" ({'; '.join(ref.problems)})"
+        output.line(f"  {check.what.capitalize():<15}{ref.name}: {ref.status.upper()}{said}")
+    for problem in check.problems[:50]:
+        output.line(f"  PROBLEM: {problem}")
 
 
 def _view(args: argparse.Namespace) -> int:
@@ -365,7 +436,10 @@ def _verify_signature(args: argparse.Namespace) -> int:
     from reviewstation.artifacts import attest
     from reviewstation.artifacts.signature_result import OFFLINE_LIMITS
 
-    key = read_bounded(args.public_key, MAX_KEY_FILE, "public key")
+    if args.public_key is not None:
+        key = read_bounded(args.public_key, MAX_KEY_FILE, "public key")
+    else:
+        key = read_bounded(args.certificates, MAX_KEY_FILE, "certificates")
     with open_session(args) as session:
         result = attest.verify_model_signature(session, args.artifact, key)
     if args.json:
@@ -379,6 +453,11 @@ def _verify_signature(args: argparse.Namespace) -> int:
             f" {counts.mismatch} differ, {counts.missing} missing,"
             f" {counts.unlisted} imported but not signed."
         )
+        if result.signer.trust_anchor is not None:
+            output.line(
+                f"Signing certificate: {result.signer.certificate_subject}; its chain leads to"
+                f" {result.signer.trust_anchor}."
+            )
         for reason in result.reasons:
             output.line(f"PROBLEM: {reason}")
         for entry in result.files:

@@ -34,9 +34,40 @@ def _fields(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument("--versions")
     parser.add_argument("--product-id", metavar="PURL|CPE")
     parser.add_argument("--vex", choices=service.VEX_STATUSES)
+    parser.add_argument(
+        "--affected-versions",
+        metavar="VERS",
+        help="vers range of the vulnerable versions, e.g. 'vers:semver/>=1.0.0|<1.4.0' ('' clears)",
+    )
+    parser.add_argument(
+        "--fixed-versions",
+        metavar="VERS",
+        help="vers range of the versions that fix it, e.g. 'vers:semver/>=1.4.0' (needed for"
+        " --vex fixed; may not overlap the affected range)",
+    )
+    parser.add_argument(
+        "--justification",
+        choices=[*service.JUSTIFICATIONS, ""],
+        metavar="JUSTIFICATION",
+        help="why not_affected (needed for --vex not_affected): "
+        + ", ".join(service.JUSTIFICATIONS),
+    )
+    parser.add_argument(
+        "--action-statement",
+        metavar="TEXT",
+        help="what users of an affected product should do (needed before an affected finding"
+        " is approved and exported)",
+    )
     parser.add_argument("--disclosure", choices=service.DISCLOSURES)
     parser.add_argument("--cve", metavar="CVE-ID")
     parser.add_argument("--marking", help="portion marking (default: the review's)")
+    where = parser.add_argument_group("where in the product's source (empty text clears)")
+    where.add_argument("--file", metavar="PATH", help="affected file, relative to the repo root")
+    where.add_argument("--line", metavar="N", help="line in that file (from 1)")
+    where.add_argument("--end-line", metavar="N", help="last line of the affected region")
+    where.add_argument("--function", metavar="NAME", help="affected function or method")
+    where.add_argument("--commit", metavar="SHA", help="git commit id the location refers to")
+    where.add_argument("--repository", metavar="URI", help="the repository's URI")
     add_evidence_option(parser)
     parser.add_argument("--link", action="append", default=[], metavar="RUN:ITEM")
 
@@ -130,9 +161,19 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         "versions": args.versions,
         "product_id": args.product_id,
         "vex_status": args.vex,
+        "affected_versions": args.affected_versions,
+        "fixed_versions": args.fixed_versions,
+        "justification": args.justification,
+        "action_statement": args.action_statement,
         "disclosure": args.disclosure,
         "cve_id": args.cve,
         "portion_marking": args.marking,
+        "file_path": args.file,
+        "start_line": args.line,
+        "end_line": args.end_line,
+        "function_name": args.function,
+        "commit_id": args.commit,
+        "repository": args.repository,
     }
 
 
@@ -225,7 +266,13 @@ def _show(args: argparse.Namespace) -> int:
         ("CWE", finding.cwe),
         ("Product", " ".join(filter(None, [finding.vendor, finding.product, finding.versions]))),
         ("Product id", finding.product_id),
+        ("Location", _where(finding)),
+        ("Commit", " ".join(filter(None, [finding.repository, finding.commit_id]))),
         ("VEX", finding.vex_status),
+        ("Affected", finding.affected_versions),
+        ("Fixed in", finding.fixed_versions),
+        ("Why not", finding.justification),
+        ("Action", finding.action_statement),
         ("Disclosure", finding.disclosure + (f" {finding.cve_id}" if finding.cve_id else "")),
         ("Author", finding.author),
         ("Approved by", finding.approved_by),
@@ -250,6 +297,18 @@ def _show(args: argparse.Namespace) -> int:
             f"  r{rev['revision']} {rev['at']} {rev['user']}: {', '.join(sorted(rev['changes']))}"
         )
     return 0
+
+
+def _where(finding: Finding) -> str:
+    """'src/parser.c:120-134 in parse_header' (what is recorded of it)."""
+    where = finding.file_path or ""
+    if finding.start_line is not None:
+        where += f":{finding.start_line}"
+        if finding.end_line is not None and finding.end_line != finding.start_line:
+            where += f"-{finding.end_line}"
+    if finding.function_name:
+        where = f"{where} in {finding.function_name}" if where else finding.function_name
+    return where
 
 
 def _search(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import CryptoError, InputError
+from reviewstation.package_content import CYCLONEDX_VERSIONS
 from reviewstation.reviews.service import require_review
 from reviewstation.text import counted, person
 
@@ -63,6 +64,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     for name, what in DESIGNATION_OPTIONS.items():
         export.add_argument(f"--{name.replace('_', '-')}", default="", metavar="TEXT", help=what)
+    export.add_argument(
+        "--cyclonedx-version",
+        choices=CYCLONEDX_VERSIONS,
+        default=CYCLONEDX_VERSIONS[0],
+        help=f"CycloneDX version of artifacts.cdx.json (default {CYCLONEDX_VERSIONS[0]})",
+    )
     export.set_defaults(run=_export)
 
     verify = cmds.add_parser(
@@ -141,6 +148,7 @@ def _export(args: argparse.Namespace) -> int:
             evidence=args.evidence,
             plaintext_ok=args.plaintext,
             designation=Designation(**{name: getattr(args, name) for name in DESIGNATION_OPTIONS}),
+            cyclonedx_version=args.cyclonedx_version,
         )
     names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
     form = f"encrypted for {names}" if result.encrypted else "plaintext"
@@ -148,8 +156,11 @@ def _export(args: argparse.Namespace) -> int:
         f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
     )
     output.line(f"SHA384SUMS sha384 {result.sums_sha384}")
+    output.line(f"advisories at version {result.advisory_version} for this review")
     if result.approved_by:
         output.line(f"approved by {result.approved_by}")
+    for note in result.notes:
+        output.line(f"note: {note}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""vault init | info | status | verify | policy"""
+"""vault init | info | status | verify | policy | settings"""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from reviewstation.crypto.identity import MAX_CARD_BYTES, parse_card
 from reviewstation.errors import InputError
 from reviewstation.storage import read_bounded
 from reviewstation.text import counted
-from reviewstation.vault import policy
+from reviewstation.vault import policy, publisher
 from reviewstation.vault.header import load_header
 from reviewstation.vault.keyslots import check_new_passphrase
 from reviewstation.vault.permissions import permissions
@@ -98,6 +98,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     pol.add_argument("--json", action="store_true")
     pol.set_defaults(run=_policy)
+
+    settings = cmds.add_parser(
+        "settings",
+        parents=[unlock_options()],
+        help="show or change the vault's publisher of advisories (leads change it)",
+    )
+    settings.add_argument("vault", metavar="VAULT")
+    settings.add_argument("--publisher-name", metavar="ORG", help="organisation issuing advisories")
+    settings.add_argument(
+        "--publisher-namespace",
+        metavar="URI",
+        help="your organisation's https URL or a URN (CSAF publisher namespace); '' clears it",
+    )
+    settings.add_argument("--publisher-contact", metavar="TEXT", help="how to reach it")
+    settings.add_argument("--publisher-category", choices=publisher.CATEGORIES)
+    settings.add_argument("--json", action="store_true")
+    settings.set_defaults(run=_settings)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -262,4 +279,38 @@ def _policy(args: argparse.Namespace) -> int:
         output.line(result.message)
     elif proposed_by and not changing:
         output.line(f"{proposed_by} proposed turning it off; a second lead must agree.")
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> int:
+    given = {
+        "name": args.publisher_name,
+        "namespace": args.publisher_namespace,
+        "contact": args.publisher_contact,
+        "category": args.publisher_category,
+    }
+    changing = any(value is not None for value in given.values())
+    with open_session(args, mode="write" if changing else "read") as session:
+        before = publisher.read(session.conn)
+        current = publisher.set_publisher(session, **given) if changing else before
+        vault_id = session.vault_id
+    namespace = current.namespace or publisher.vault_urn(vault_id)
+    if args.json:
+        output.emit_json(
+            {
+                "publisher": current.to_json(),
+                "namespace_used": namespace,
+                "changed": current != before,
+            }
+        )
+        return 0
+    output.line(f"Publisher  {current.name or '(not set: the exporting user)'}")
+    output.line(
+        f"Namespace  {namespace}"
+        + ("" if current.namespace else " (not set: this vault's own urn)")
+    )
+    output.line(f"Contact    {current.contact or '(not set)'}")
+    output.line(f"Category   {current.category}")
+    if changing:
+        output.line("changed" if current != before else "unchanged")
     return 0

@@ -26,6 +26,7 @@ from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.runtime.vault_thread import SessionInfo
 from reviewstation.gui.widgets import theme
 from reviewstation.gui.windows.identity_card import CardExport
+from reviewstation.gui.windows.vault_settings_dialog import VaultSettingsDialog
 from reviewstation.gui.windows.workspace import Workspace
 from reviewstation.reviews.service import Review, list_reviews
 from reviewstation.text import visible
@@ -142,6 +143,12 @@ class MainWindow(QMainWindow):
         self.ui.actionLock.triggered.connect(self.lock_requested)
         self.ui.actionQuit.triggered.connect(self.quit_requested)
         self.ui.actionSettings.triggered.connect(self.settings_requested)
+        # Beside Settings (this computer's); the vault's own settings apply to all its users.
+        self.vault_settings_action = self.ui.menuFile.addAction("&Vault settings…")
+        self.ui.menuFile.removeAction(self.vault_settings_action)
+        self.ui.menuFile.insertAction(self.ui.actionExportCard, self.vault_settings_action)
+        self.vault_settings_action.setToolTip("The publisher of this vault's advisories")
+        self.vault_settings_action.triggered.connect(self.open_vault_settings)
         self.card_export = CardExport(ctx, self)
         self.ui.actionExportCard.triggered.connect(self.card_export.choose)
         self.ui.actionNewReview.triggered.connect(self.new_review)
@@ -212,6 +219,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.workspace if review_id else self.empty_label)
         if review_id:
             self.workspace.show_review(review_id)
+
+    def open_vault_settings(self) -> None:
+        dialog = VaultSettingsDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def new_review(self) -> None:
         if not self.ctx.writable:

@@ -87,6 +87,7 @@ class DetailsPane(QSplitter):
         self.custody.show_artifact(details.artifact, details.events)
         a = details.artifact
         self.inspector.show_inspection(a.id, a.inspection, details.events)
+        self.inspector.show_references(details.references)
 
     def toPlainText(self) -> str:
         """What the pane shows, as plain text."""

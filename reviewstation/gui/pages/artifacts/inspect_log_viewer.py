@@ -57,7 +57,14 @@ RULE = "─" * 8
 def metrics_text(metrics: Sequence[EvalMetric]) -> str:
     if not metrics:
         return "—"
-    return display([f"{m.scorer or '?'} {m.metric or '?'} {display(m.value)}" for m in metrics])
+    return display(
+        [
+            f"{m.scorer or '?'} {m.metric or '?'}"
+            + (f" ({m.reducer} of epochs)" if m.reducer else "")
+            + f" {display(m.value)}"
+            for m in metrics
+        ]
+    )
 
 
 def scores_text(scores: dict[str, JsonValue]) -> str:
@@ -100,6 +107,13 @@ def transcript(sample: EvalSample | UnreadableSample) -> str:
     if isinstance(metadata, dict) and metadata:
         lines += ["", f"{RULE} Metadata {RULE}"]
         lines += [f"{k}: {display(v)}" for k, v in metadata.items()]
+    if sample.digest:
+        lines += ["", f"{RULE} Evidence digest {RULE}"]
+        lines.append(
+            f"SHA-384 {sample.digest} of this sample's resolved record (its content, however"
+            " the log stored it)."
+        )
+    lines += [f"Note: {note}" for note in sample.notes]
     return "\n".join(lines)
 
 
@@ -211,7 +225,7 @@ class InspectLogPanel(QWidget):
     def _count_text(i: InspectLog) -> str:
         count = i.sample_count
         shown = len(i.samples)
-        if count is None:
+        if count is None:  # summaries stored before large logs were streamed
             return "not listed at import (a large log); Show transcripts reads them"
         return (
             f"{count:,} in the log; the first {shown} summarised below"

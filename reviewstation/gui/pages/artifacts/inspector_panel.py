@@ -28,6 +28,7 @@ from reviewstation.artifacts.inspection import (
     SafetensorsSummary,
     TextPreview,
 )
+from reviewstation.artifacts.references import ReferenceCheck
 from reviewstation.artifacts.signature_result import SignatureCheck
 from reviewstation.artifacts.viewing import view_artifact
 from reviewstation.gui.pages.artifacts.inspect_log_viewer import InspectLogPanel
@@ -88,6 +89,40 @@ class InspectorPanel(QWidget):
         self.log_viewer = None
         self.preview = None
         self._layout.addWidget(content)
+
+    def show_references(self, check: ReferenceCheck | None) -> None:
+        """Below the inspection: the shards or external-data files the artifact names, as
+        found in the vault (``reviewstation.artifacts.references``)."""
+        column = self.content.layout()
+        if check is None or not isinstance(column, QVBoxLayout):
+            return
+        box = self.content
+        title = "Shards" if check.what == "shards" else "External data files"
+        column.addWidget(heading(title, box))
+        if not check.complete:
+            column.addWidget(
+                warning_label(
+                    f"{title.upper()} DO NOT CHECK OUT: "
+                    + "; ".join(check.problems[:5] or ("some are missing",)),
+                    box,
+                    loud=True,
+                )
+            )
+        rows = [
+            [
+                r.name,
+                r.status,
+                r.path or "",
+                "" if r.size is None else f"{r.size:,}",
+                r.sha256 or "",
+            ]
+            for r in check.references
+        ]
+        column.addWidget(
+            table(box, ("Named", "Status", "In the vault as", "Bytes", "SHA-256"), rows, title), 1
+        )
+        self._text += f"\n{title}\n" + "\n".join(f"  {r[0]}: {r[1]}" for r in rows)
+        self._text += "".join(f"\n  PROBLEM: {p}" for p in check.problems)
 
     def show_inspection(
         self, artifact_id: int, inspection: Inspection, events: list[dict[str, Any]]
@@ -333,15 +368,23 @@ class InspectorPanel(QWidget):
                 warning_label(f"The inspector could not read this file: {i.error}", box, loud=True)
             )
         if i.can_run_code:
+            why = (
+                "it is a pickle or a checkpoint that could not be scanned at all"
+                if i.error
+                else "see the warnings below"
+            )
             column.addWidget(
                 warning_label(
-                    "THIS FILE CAN RUN CODE WHEN LOADED: it is a pickle or a checkpoint that"
-                    " could not be scanned at all. It was not loaded here.",
+                    f"THIS FILE CAN RUN CODE WHEN LOADED: {why}. It was not loaded here.",
                     box,
                     loud=True,
                 )
             )
-        show_warnings(box, column, i.warnings)
+        # A warning led by capitals ("CAN RUN CODE:", "EXTERNAL DATA OUTSIDE ...:") is loud.
+        urgent = [w for w in i.warnings if w.split(":", 1)[0].isupper()]
+        for text in urgent[:10]:
+            column.addWidget(warning_label(one_line(display(text), 500), box, loud=True))
+        show_warnings(box, column, [w for w in i.warnings if w not in urgent])
         # Kind and size are in the custody column already.
         rest = {k.replace("_", " ").capitalize(): v for k, v in i.fields.items()}
         if rest:

@@ -11,7 +11,7 @@ from reviewstation.errors import InputError
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings import service
 from reviewstation.findings.scoring import score_cvss4
-from reviewstation.findings.service import KINDS, SEVERITIES, Finding
+from reviewstation.findings.service import JUSTIFICATIONS, KINDS, SEVERITIES, VEX_STATUSES, Finding
 from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker, describe
 from reviewstation.gui.qt import (
     QComboBox,
@@ -144,12 +144,19 @@ class FindingEditor(MarkedDialog):
         cvss.setSpacing(2)
         cvss.addWidget(self.cvss_edit)
         cvss.addWidget(self.cvss_score)
+        where, source = self._location_rows(page)
+        vex, ranges = self._vex_rows(page)
         rows: tuple[tuple[str, QWidget, QHBoxLayout | QVBoxLayout | None], ...] = (
             ("&Title:", self.title_edit, None),
             ("&Kind:", self.kind_combo, top),
             ("CVSS v&4.0:", self.cvss_edit, cvss),
             ("C&WE:", self.cwe_edit, None),
             ("Ve&ndor:", self.vendor_edit, product),
+            ("Fi&le:", self.file_edit, where),
+            ("C&ommit:", self.commit_edit, source),
+            ("VEX stat&us:", self.vex_combo, vex),
+            ("Affected ran&ge:", self.affected_edit, ranges),
+            ("A&ction statement:", self.action_edit, None),
         )
         for text, widget, layout in rows:
             label = QLabel(text, page)
@@ -165,6 +172,12 @@ class FindingEditor(MarkedDialog):
             self.vendor_edit: "Vendor",
             self.product_edit: "Product",
             self.versions_edit: "Affected versions",
+            self.file_edit: "Affected file",
+            self.line_edit: "Line",
+            self.end_line_edit: "End line",
+            self.function_edit: "Function",
+            self.commit_edit: "Commit",
+            self.repository_edit: "Repository",
         }
         for widget, name in names.items():
             widget.setAccessibleName(name)
@@ -286,6 +299,88 @@ class FindingEditor(MarkedDialog):
             self.tabs.setTabEnabled(self.tabs.indexOf(self.history), False)
         self.title_edit.setFocus()
 
+    def _location_rows(self, page: QWidget) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """Where in the product's source: file, lines and function; commit and repository."""
+        self.file_edit = QLineEdit(page)
+        self.file_edit.setPlaceholderText("src/parser.c (from the repository root)")
+        self.line_edit = QLineEdit(page)
+        self.end_line_edit = QLineEdit(page)
+        for edit in (self.line_edit, self.end_line_edit):
+            edit.setMaximumWidth(90)
+        self.function_edit = QLineEdit(page)
+        self.commit_edit = QLineEdit(page)
+        self.commit_edit.setPlaceholderText("git commit id")
+        self.repository_edit = QLineEdit(page)
+        self.repository_edit.setPlaceholderText("https://example.org/project.git")
+        where = QHBoxLayout()
+        where.addWidget(self.file_edit, 2)
+        for text, edit in (
+            ("Line:", self.line_edit),
+            ("to:", self.end_line_edit),
+            ("Function:", self.function_edit),
+        ):
+            label = QLabel(text, page)
+            label.setBuddy(edit)
+            where.addWidget(label)
+            where.addWidget(edit, 1 if edit is self.function_edit else 0)
+        source = QHBoxLayout()
+        source.addWidget(self.commit_edit, 1)
+        label = QLabel("Repository:", page)
+        label.setBuddy(self.repository_edit)
+        source.addWidget(label)
+        source.addWidget(self.repository_edit, 2)
+        return where, source
+
+    def _vex_rows(self, page: QWidget) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """What a VEX statement needs: status, justification (not_affected only), the vers
+        ranges of the affected and the fixing versions, and the action statement."""
+        self.vex_combo = QComboBox(page)
+        self.vex_combo.addItem("(not assessed)", "")
+        for status in VEX_STATUSES:
+            self.vex_combo.addItem(status.replace("_", " "), status)
+        self.justification_combo = QComboBox(page)
+        self.justification_combo.addItem("(none)", "")
+        for value in JUSTIFICATIONS:
+            self.justification_combo.addItem(value.replace("_", " "), value)
+        self.affected_edit = QLineEdit(page)
+        self.affected_edit.setPlaceholderText("vers:semver/>=1.0.0|<1.4.0")
+        self.fixed_edit = QLineEdit(page)
+        self.fixed_edit.setPlaceholderText("vers:semver/>=1.4.0")
+        self.action_edit = QLineEdit(page)
+        self.action_edit.setPlaceholderText(
+            "What users of an affected product should do (needed to approve 'affected')"
+        )
+        vex = QHBoxLayout()
+        vex.addWidget(self.vex_combo)
+        why = QLabel("&Justification:", page)
+        why.setBuddy(self.justification_combo)
+        vex.addWidget(why)
+        vex.addWidget(self.justification_combo, 1)
+        ranges = QHBoxLayout()
+        ranges.addWidget(self.affected_edit, 1)
+        fixed = QLabel("Fi&xed in:", page)
+        fixed.setBuddy(self.fixed_edit)
+        ranges.addWidget(fixed)
+        ranges.addWidget(self.fixed_edit, 1)
+        for widget, name in (
+            (self.vex_combo, "VEX status"),
+            (self.justification_combo, "Justification for not affected"),
+            (self.affected_edit, "Affected version range (vers)"),
+            (self.fixed_edit, "Fixed version range (vers)"),
+            (self.action_edit, "Action statement"),
+        ):
+            widget.setAccessibleName(name)
+        self.vex_combo.currentIndexChanged.connect(lambda _i: self._vex_changed())
+        self._vex_changed()
+        return vex, ranges
+
+    def _vex_changed(self) -> None:
+        """A justification belongs to not_affected alone."""
+        not_affected = self.vex_combo.currentData() == "not_affected"
+        self.justification_combo.setEnabled(not_affected and self.ctx.writable)
+        if not not_affected:
+            self.justification_combo.setCurrentIndex(0)
+
     # -- loading ---------------------------------------------------------------------------
 
     def _load(self, finding_id: int) -> None:
@@ -307,6 +402,22 @@ class FindingEditor(MarkedDialog):
         keep_caret(self.vendor_edit, f.vendor)
         keep_caret(self.product_edit, f.product)
         keep_caret(self.versions_edit, f.versions)
+        for edit, value in (
+            (self.file_edit, f.file_path),
+            (self.line_edit, f.start_line),
+            (self.end_line_edit, f.end_line),
+            (self.function_edit, f.function_name),
+            (self.commit_edit, f.commit_id),
+            (self.repository_edit, f.repository),
+        ):
+            keep_caret(edit, "" if value is None else str(value))
+        self.vex_combo.setCurrentIndex(max(0, self.vex_combo.findData(f.vex_status or "")))
+        self.justification_combo.setCurrentIndex(
+            max(0, self.justification_combo.findData(f.justification or ""))
+        )
+        keep_caret(self.affected_edit, f.affected_versions)
+        keep_caret(self.fixed_edit, f.fixed_versions)
+        keep_caret(self.action_edit, f.action_statement)
         keep_caret(self.body_edit, f.body)
         self.update_preview()
         self.update_score()
@@ -339,9 +450,22 @@ class FindingEditor(MarkedDialog):
             self.vendor_edit,
             self.product_edit,
             self.versions_edit,
+            self.file_edit,
+            self.line_edit,
+            self.end_line_edit,
+            self.function_edit,
+            self.commit_edit,
+            self.repository_edit,
+            self.affected_edit,
+            self.fixed_edit,
+            self.action_edit,
         ):
             edit.setReadOnly(not editable)
         self.body_edit.setReadOnly(not editable)
+        self.vex_combo.setEnabled(editable)
+        self.justification_combo.setEnabled(
+            editable and self.vex_combo.currentData() == "not_affected"
+        )
         self.kind_combo.setEnabled(editable)
         self.severity_combo.setEnabled(editable)
         self.save_button.setEnabled(editable)
@@ -420,6 +544,17 @@ class FindingEditor(MarkedDialog):
             "vendor": self.vendor_edit.text(),
             "product": self.product_edit.text(),
             "versions": self.versions_edit.text(),
+            "file_path": self.file_edit.text().strip(),
+            "start_line": self.line_edit.text().strip(),
+            "end_line": self.end_line_edit.text().strip(),
+            "function_name": self.function_edit.text().strip(),
+            "commit_id": self.commit_edit.text().strip(),
+            "repository": self.repository_edit.text().strip(),
+            "vex_status": self.vex_combo.currentData() or "",
+            "justification": self.justification_combo.currentData() or "",
+            "affected_versions": self.affected_edit.text().strip(),
+            "fixed_versions": self.fixed_edit.text().strip(),
+            "action_statement": self.action_edit.text().strip(),
             "body": self.body_edit.toPlainText(),
         }
 

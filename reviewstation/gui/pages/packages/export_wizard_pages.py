@@ -108,6 +108,9 @@ class ContentsPage(Page):
             state = f"signed off by {run.signed_off_by}" if run.signed_off_by else "in progress"
             lines.append(f"  {run.title}: {run.answered} of {run.total} answered, {state}")
         lines.append(f"Artifact records: {plan.artifacts} (hashes and custody, not content)")
+        if plan.advisory:
+            lines.append(f"Advisories: {plan.advisory}")
+        lines.extend(f"Note: {note}" for note in plan.notes)
         lines.append("")
         lines.append("Next, choose which artifacts' content travels as evidence.")
         self.summary.setText("\n".join(lines))
