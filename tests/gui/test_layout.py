@@ -228,15 +228,18 @@ def test_cvss_score_line_never_moves_the_form(qtbot: QtBot, window: MainWindow) 
         texts[score.text()] = typed
         assert where() == first, (typed, score.text())
         assert "\n" not in score.text()
-    editor.resize(editor.minimumSizeHint().width(), 700)  # narrow: the error is cut
+    editor.resize(editor.minimumSizeHint().width(), 700)  # narrow
     longest = max(texts, key=len)
     editor.cvss_edit.setText(texts[longest])
     qtbot.wait(20)
+    assert where() == first
+    assert score.text() == longest  # read whole by a screen reader
+    assert "Invalid metric key" in score.toolTip()  # and by the mouse
+    # Longer than the line: cut with "…", one line, the same height.
+    score.setText(longest * 4)
     assert score.fontMetrics().horizontalAdvance(score.text()) > score.contentsRect().width()
     assert score.elided().endswith("…") and "\n" not in score.elided()
     assert score.height() == first[0]
-    assert score.text() == longest  # read whole by a screen reader
-    assert "Invalid metric key" in score.toolTip()  # and by the mouse
     editor.done(0)
     editor.deleteLater()
 

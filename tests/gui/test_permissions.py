@@ -121,6 +121,7 @@ READING = {
     "QAction:actionQuit",
     "QAction:actionRefresh",
     "QAction:actionSettings",
+    "QAction:&Vault settings…",  # the publisher, shown read-only to whoever may not change it
     "QCheckBox:&Decrypt every artifact",  # an option of Verify vault
     "QComboBox:Checklist run",
     "QComboBox:Item status filter",
