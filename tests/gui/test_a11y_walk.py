@@ -195,7 +195,7 @@ def test_every_dialog_class_is_in_the_catalogue() -> None:
         importlib.import_module(module.name)
 
     def subclasses(cls: type) -> set[type]:
-        found = set(cls.__subclasses__())
+        found: set[type] = set(cls.__subclasses__())
         for sub in list(found):
             found |= subclasses(sub)
         return found
