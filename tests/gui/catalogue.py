@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from reviewstation.app.custody import CustodyForm
 from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
 from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
@@ -21,11 +22,17 @@ from reviewstation.gui.pages.packages.export_wizard import ExportWizard
 from reviewstation.gui.pages.reviews.determination_dialog import DeterminationDialog
 from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
 from reviewstation.gui.runtime.progress import JobProgress, ProgressDialog
+from reviewstation.gui.widgets.custody_fields import CustodyDialog
 from reviewstation.gui.widgets.dialogs import ConfirmDialog, MessageDialog, PassphraseDialog
 from reviewstation.gui.windows.create_vault_wizard import CreateVaultWizard
 from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.gui.windows.settings_dialog import SettingsDialog
 from reviewstation.gui.windows.unlock_dialog import UnlockDialog
+from reviewstation.gui.windows.users_dialog import (
+    AddPersonDialog,
+    PassphraseChangeDialog,
+    UsersDialog,
+)
 from reviewstation.gui.windows.vault_settings_dialog import VaultSettingsDialog
 
 TIMEOUT = 10_000
@@ -152,6 +159,20 @@ STATES: list[tuple[str, Opener]] = [
     ),
     ("Passphrase", simple(lambda w: PassphraseDialog(w.ctx.marking, "demo", "Again.", w))),
     ("Progress", simple(lambda w: ProgressDialog(w.ctx.marking, "Working…", JobProgress(), w))),
+    ("Users", simple(lambda w: UsersDialog(w.ctx, w))),
+    ("Add a person", simple(lambda w: AddPersonDialog(w.ctx.marking, w))),
+    (
+        "Change a passphrase",
+        simple(lambda w: PassphraseChangeDialog(w.ctx.marking, "Passphrase", "demo", True, w)),
+    ),
+    (
+        "Custody",
+        simple(
+            lambda w: CustodyDialog(
+                w.ctx.marking, "Custody", "2 files", CustodyForm(), "&Import", w
+            )
+        ),
+    ),
 ]
 
 
@@ -172,8 +193,12 @@ COVERED = {
     ApprovalDialog,
     PassphraseDialog,
     ProgressDialog,
+    UsersDialog,
+    AddPersonDialog,
+    PassphraseChangeDialog,
+    CustodyDialog,
 }
-NOT_WINDOWS = {"MarkedDialog", "_FramedChooser"}
+NOT_WINDOWS = {"MarkedDialog", "_FramedChooser", "_FormDialog"}
 
 
 def close(widget: QWidget, window: MainWindow) -> None:
