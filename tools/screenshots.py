@@ -1,6 +1,7 @@
 """Render the main screens of the desktop app into PNG files (offscreen, on a demo vault).
 
     python -m tools.screenshots [--out docs/screenshots] [--theme light|dark|both]
+                                [--size 1280x800]
 
 Everything happens under a temporary folder (vault, settings, data): nothing of the
 reviewer's own setup is read or changed. The demo vault holds only invented content.
@@ -30,11 +31,14 @@ from reviewstation.gui.shell import Shell
 from reviewstation.gui.widgets import theme
 from reviewstation.vault.session import create_vault
 
-SIZE = (1280, 820)
+SIZE = (1280, 800)  # the size the layout is checked at (tests/gui/test_layout.py)
 
 
 class Screens:
-    def __init__(self, app: QApplication, out: Path, suffix: str) -> None:
+    def __init__(
+        self, app: QApplication, out: Path, suffix: str, size: tuple[int, int] = SIZE
+    ) -> None:
+        self.size = size
         self.app = app
         self.out = out
         self.suffix = suffix
@@ -71,10 +75,15 @@ def demo_vault(folder: Path) -> Path:
     return path
 
 
-def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[Path]:
+def render(
+    app: QApplication, out: Path, theme_choice: str, home: Path, size: tuple[int, int] = SIZE
+) -> list[Path]:
     settings = QSettings(str(home / f"settings-{theme_choice}.ini"), QSettings.Format.IniFormat)
     settings.setValue(theme.SETTING, theme_choice)
-    screens = Screens(app, out, "" if theme_choice == "light" else f"-{theme_choice}")
+    suffix = "" if theme_choice == "light" else f"-{theme_choice}"
+    if size != SIZE:
+        suffix += f"-{size[0]}x{size[1]}"
+    screens = Screens(app, out, suffix, size)
     vault = demo_vault(Path(tempfile.mkdtemp(dir=home)))
     shell = Shell(settings)
     try:
@@ -94,7 +103,7 @@ def take(screens: Screens, shell: Shell, vault: Path) -> list[Path]:
     screens.wait("the main window", lambda: shell.main_window is not None)
     window = shell.main_window
     assert window is not None
-    window.resize(*SIZE)
+    window.resize(*screens.size)
     screens.wait("the reviews", lambda: window.reviews.topLevelItemCount() == 1)
     work = window.workspace
     screens.wait("the overview", lambda: work.overview.review is not None)
@@ -130,11 +139,14 @@ def take(screens: Screens, shell: Shell, vault: Path) -> list[Path]:
     editor = screens.top(FindingEditor)
     assert isinstance(editor, FindingEditor)
     screens.wait("the finding", lambda: editor.finding is not None)
+    # As on a screen of the window's size (the offscreen screen is 800x800).
+    editor.resize(min(980, screens.size[0]), min(720, screens.size[1] - 40))
     screens.shot("06-finding-editor", editor)
     editor.reject()
 
     work.setCurrentWidget(work.audit)
     screens.wait("the audit trail", lambda: work.audit.model.rowCount() > 10)
+    work.audit.table.selectRow(5)  # its entry in full in the pane below
     screens.shot("07-audit", window)
 
     work.setCurrentWidget(work.packages)
@@ -161,7 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--theme", choices=("light", "dark", "both"), default="both")
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="window size, WxH")
     args = parser.parse_args(argv)
+    try:
+        width, height = (int(n) for n in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size must be WIDTHxHEIGHT, e.g. 1024x700, not {args.size!r}")
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rs-screens-") as tmp:
         home = Path(tmp)
@@ -172,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("ReviewStation")
         themes = ("light", "dark") if args.theme == "both" else (args.theme,)
-        written = [p for t in themes for p in render(app, args.out, t, home)]
+        written = [p for t in themes for p in render(app, args.out, t, home, (width, height))]
     for path in written:
         print(path)
     return 0

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from catalogue import STATES, close
+from catalogue import STATES, close  # type: ignore[import-not-found]
 
 from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER
 from reviewstation.gui.shell import Shell
@@ -55,7 +55,12 @@ def main(vault: str, settings_file: str) -> int:
     app = QApplication(sys.argv[:1])
     bot = Bot(app)
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in sys.stdin], daemon=True).start()
+
+    def read() -> None:
+        for line in sys.stdin:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
     shell = Shell(QSettings(settings_file, QSettings.Format.IniFormat))
     shell.start(Path(vault))
     bot.waitExposed(shell.dialog)
@@ -67,7 +72,7 @@ def main(vault: str, settings_file: str) -> int:
     assert window is not None
     bot.waitUntil(lambda: window.workspace.overview.review is not None)
     for name, open_ in STATES:
-        top = open_(bot, window)  # type: ignore[arg-type]
+        top = open_(bot, window)
         bot.wait(150)  # the bridge announces new objects asynchronously
         print(json.dumps({"state": name, "title": top.windowTitle()}), flush=True)
         # The event loop keeps running while the walker asks: the answers come from it.

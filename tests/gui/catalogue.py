@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from reviewstation.app.custody import CustodyForm
 from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
 from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
@@ -21,11 +22,18 @@ from reviewstation.gui.pages.packages.export_wizard import ExportWizard
 from reviewstation.gui.pages.reviews.determination_dialog import DeterminationDialog
 from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
 from reviewstation.gui.runtime.progress import JobProgress, ProgressDialog
+from reviewstation.gui.widgets.custody_fields import CustodyDialog
 from reviewstation.gui.widgets.dialogs import ConfirmDialog, MessageDialog, PassphraseDialog
 from reviewstation.gui.windows.create_vault_wizard import CreateVaultWizard
 from reviewstation.gui.windows.main_window import MainWindow
 from reviewstation.gui.windows.settings_dialog import SettingsDialog
 from reviewstation.gui.windows.unlock_dialog import UnlockDialog
+from reviewstation.gui.windows.users_dialog import (
+    AddPersonDialog,
+    PassphraseChangeDialog,
+    UsersDialog,
+)
+from reviewstation.gui.windows.vault_settings_dialog import VaultSettingsDialog
 
 TIMEOUT = 10_000
 Opener = Callable[[QtBot, MainWindow], QWidget]
@@ -42,14 +50,16 @@ def main_tab(index: int) -> Opener:
     def open_(qtbot: QtBot, window: MainWindow) -> QWidget:
         window.workspace.setCurrentIndex(index)
         page = window.workspace.currentWidget()
-        ready = {
-            window.workspace.checklists: lambda: window.workspace.checklists.walkthrough.run,
-            window.workspace.findings: lambda: window.workspace.findings.model.rowCount(),
-            window.workspace.audit: lambda: window.workspace.audit.model.rowCount(),
-            window.workspace.artifacts: lambda: window.workspace.artifacts.table.rowCount(),
-        }.get(page)
-        if ready is not None:
-            qtbot.waitUntil(lambda: bool(ready()), timeout=TIMEOUT)
+        work = window.workspace
+        ready: dict[QWidget, Callable[[], object]] = {
+            work.checklists: lambda: work.checklists.walkthrough.run,
+            work.findings: lambda: work.findings.model.rowCount(),
+            work.audit: lambda: work.audit.model.rowCount(),
+            work.artifacts: lambda: work.artifacts.table.rowCount(),
+        }
+        if page in ready:
+            check = ready[page]
+            qtbot.waitUntil(lambda: bool(check()), timeout=TIMEOUT)
         qtbot.wait(200)  # the page's buttons enabled by what it shows
         return window
 
@@ -132,6 +142,7 @@ STATES: list[tuple[str, Opener]] = [
     ("Determination", simple(_determination)),
     ("Evidence picker", simple(lambda w: EvidencePicker(w.ctx, w.workspace.review_id, w))),
     ("Settings", simple(lambda w: SettingsDialog(w.ctx.marking, QSettings(), w))),
+    ("Vault settings", simple(lambda w: VaultSettingsDialog(w.ctx, w))),
     (
         "Message",
         simple(lambda w: MessageDialog(w.ctx.marking, "Result", "Done.", "details", w)),
@@ -148,7 +159,46 @@ STATES: list[tuple[str, Opener]] = [
     ),
     ("Passphrase", simple(lambda w: PassphraseDialog(w.ctx.marking, "demo", "Again.", w))),
     ("Progress", simple(lambda w: ProgressDialog(w.ctx.marking, "Working…", JobProgress(), w))),
+    ("Users", simple(lambda w: UsersDialog(w.ctx, w))),
+    ("Add a person", simple(lambda w: AddPersonDialog(w.ctx.marking, w))),
+    (
+        "Change a passphrase",
+        simple(lambda w: PassphraseChangeDialog(w.ctx.marking, "Passphrase", "demo", True, w)),
+    ),
+    (
+        "Custody",
+        simple(
+            lambda w: CustodyDialog(
+                w.ctx.marking, "Custody", "2 files", CustodyForm(), "&Import", w
+            )
+        ),
+    ),
 ]
+
+
+# Every dialog class the rows above open (test_a11y_walk checks no class of the app is left
+# out); the bases and Qt's own file dialog are not windows of their own.
+COVERED = {
+    UnlockDialog,
+    CreateVaultWizard,
+    FindingEditor,
+    ExportWizard,
+    NewReviewDialog,
+    DeterminationDialog,
+    EvidencePicker,
+    SettingsDialog,
+    VaultSettingsDialog,
+    MessageDialog,
+    ConfirmDialog,
+    ApprovalDialog,
+    PassphraseDialog,
+    ProgressDialog,
+    UsersDialog,
+    AddPersonDialog,
+    PassphraseChangeDialog,
+    CustodyDialog,
+}
+NOT_WINDOWS = {"MarkedDialog", "_FramedChooser", "_FormDialog"}
 
 
 def close(widget: QWidget, window: MainWindow) -> None:

@@ -194,6 +194,7 @@ def test_every_window_and_dialog_through_atspi(
     assert app.stdin and app.stdout
     table: list[str] = []
     walked: dict[str, int] = {}
+    roles: set[str] = set()
     try:
         while True:
             line = app.stdout.readline()
@@ -212,6 +213,7 @@ def test_every_window_and_dialog_through_atspi(
             answer = json.loads(walker.stdout)
             table += problems(shown["state"], answer)
             walked[shown["state"]] = len(answer.get("nodes", []))
+            roles |= {str(node["role"]) for node in answer.get("nodes", [])}
             app.stdin.write("next\n")
             app.stdin.flush()
         assert app.wait(30) == 0
@@ -229,6 +231,9 @@ def test_every_window_and_dialog_through_atspi(
 
     assert set(walked) == {name for name, _ in STATES}
     assert all(count >= 3 for count in walked.values()), walked
+    # Each kind of control reaches the screen reader with its own role, not as a generic one.
+    kinds = {"push button", "check box", "combo box", "text", "table", "page tab", "label"}
+    assert kinds <= roles, kinds - roles
     assert elapsed < BUDGET_S
     stderr = errors.read_text()
     assert "Traceback" not in stderr, stderr

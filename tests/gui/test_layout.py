@@ -29,11 +29,22 @@ def test_findings_titles_are_shown_whole_at_1280x800(qtbot: QtBot, window: MainW
     for row in range(page.model.rowCount()):
         title = page.model.index(row, 2).data()
         assert metrics.horizontalAdvance(title) + 12 <= page.table.columnWidth(2), title
-    # Every other column still shows its header whole.
+    # Every other column is shown, with its header whole.
     header = page.table.horizontalHeader()
     for column in range(page.model.columnCount()):
+        assert not page.table.isColumnHidden(column)
         text = page.model.headerData(column, header.orientation())
         assert header.fontMetrics().horizontalAdvance(text) + 8 <= header.sectionSize(column)
+
+    # A small screen: Author and Updated give way (the editor has them), the title keeps 30%.
+    window.resize(1024, 700)
+    qtbot.wait(50)
+    hidden = [c for c in range(page.model.columnCount()) if page.table.isColumnHidden(c)]
+    assert hidden == [8, 9]
+    assert page.table.columnWidth(2) >= 0.3 * page.table.viewport().width()
+    window.resize(1280, 800)
+    qtbot.wait(50)
+    assert not any(page.table.isColumnHidden(c) for c in range(page.model.columnCount()))
 
 
 def test_transcript_shows_twenty_lines_at_1280x800(qtbot: QtBot, window: MainWindow) -> None:
@@ -41,7 +52,8 @@ def test_transcript_shows_twenty_lines_at_1280x800(qtbot: QtBot, window: MainWin
     page = window.workspace.artifacts
     window.workspace.setCurrentWidget(page)
     qtbot.waitUntil(lambda: page.table.rowCount() == 3, timeout=TIMEOUT)
-    row = next(r for r in range(3) if page.table.item(r, 1).text().endswith(".json"))
+    paths = [page.table.model().index(r, 1).data() for r in range(3)]
+    row = next(r for r, path in enumerate(paths) if path.endswith(".json"))
     page.table.setCurrentCell(row, 1)
     viewer = page.details.inspector
     qtbot.waitUntil(lambda: viewer.log_viewer is not None, timeout=TIMEOUT)
@@ -99,10 +111,11 @@ def test_keys_answer_at_once_after_switching_to_checklists(
     assert window.workspace.currentWidget() is page
     walk = page.walkthrough
     qtbot.waitUntil(lambda: walk.run is not None and walk.editable(), timeout=TIMEOUT)
-    assert walk.isAncestorOf(QApplication.focusWidget()) or walk.hasFocus()
+    focused = QApplication.focusWidget()
+    assert focused is not None and (walk.isAncestorOf(focused) or walk.hasFocus())
     assert walk.run is not None
     before = walk.run.progress()["answered"]
-    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_2)
+    QTest.keyClick(focused, Qt.Key.Key_2)
     qtbot.waitUntil(
         lambda: walk.run is not None and walk.run.progress()["answered"] == before + 1,
         timeout=TIMEOUT,
@@ -215,15 +228,18 @@ def test_cvss_score_line_never_moves_the_form(qtbot: QtBot, window: MainWindow) 
         texts[score.text()] = typed
         assert where() == first, (typed, score.text())
         assert "\n" not in score.text()
-    editor.resize(editor.minimumSizeHint().width(), 700)  # narrow: the error is cut
+    editor.resize(editor.minimumSizeHint().width(), 700)  # narrow
     longest = max(texts, key=len)
     editor.cvss_edit.setText(texts[longest])
     qtbot.wait(20)
+    assert where() == first
+    assert score.text() == longest  # read whole by a screen reader
+    assert "Invalid metric key" in score.toolTip()  # and by the mouse
+    # Longer than the line: cut with "…", one line, the same height.
+    score.setText(longest * 4)
     assert score.fontMetrics().horizontalAdvance(score.text()) > score.contentsRect().width()
     assert score.elided().endswith("…") and "\n" not in score.elided()
     assert score.height() == first[0]
-    assert score.text() == longest  # read whole by a screen reader
-    assert "Invalid metric key" in score.toolTip()  # and by the mouse
     editor.done(0)
     editor.deleteLater()
 
@@ -251,7 +267,7 @@ def test_ctrl_s_keeps_the_caret_in_the_walkthrough_note(qtbot: QtBot, window: Ma
         ),
         timeout=TIMEOUT,
     )
-    assert walk.run.answers[walk.index].item_id == item
+    assert walk.run is not None and walk.run.answers[walk.index].item_id == item
     assert walk.note.toPlainText() == "firstX line\nsecond line"  # nothing typed was lost
     assert walk.note.textCursor().position() == 6  # the caret where it was
 
@@ -297,13 +313,9 @@ def test_lock_keeps_window_size_review_and_tab_in_memory(
     window = open_main_window(qtbot, shell, demo_vault)
     qtbot.waitUntil(lambda: window.reviews.topLevelItemCount() == 2, timeout=TIMEOUT)
     window.resize(1100, 720)
-    window.reviews.setCurrentItem(
-        next(
-            window.reviews.topLevelItem(i)
-            for i in range(2)
-            if window.reviews.topLevelItem(i).text(0) == "Second review"
-        )
-    )
+    items = [window.reviews.topLevelItem(i) for i in range(2)]
+    (chosen,) = [i for i in items if i is not None and i.text(0) == "Second review"]
+    window.reviews.setCurrentItem(chosen)
     qtbot.waitUntil(lambda: window.reviews.current_id() == second.id, timeout=TIMEOUT)
     window.workspace.setCurrentWidget(window.workspace.findings)
     qtbot.wait(50)
@@ -321,3 +333,37 @@ def test_lock_keeps_window_size_review_and_tab_in_memory(
         if path.is_file() and "Demo.rsvault" not in path.parts:
             assert b"Second review" not in path.read_bytes()
             assert b"geometry" not in path.read_bytes().lower(), path
+
+
+def test_finding_editor_fits_a_1024x700_screen(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QRect
+
+    from reviewstation.gui.pages.findings import finding_editor
+    from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+
+    small = SimpleNamespace(availableGeometry=lambda: QRect(0, 0, 1024, 700))
+    monkeypatch.setattr(FindingEditor, "screen", lambda self: small)
+    editor = FindingEditor(window.ctx, window.workspace.review_id, 1, window)
+    qtbot.addWidget(editor)
+    assert editor.width() <= 1024
+    assert editor.height() + finding_editor.TITLE_BAR <= 700
+
+
+def test_manifest_sizes_are_shown_whole_and_right_aligned(qtbot: QtBot, window: MainWindow) -> None:
+    from .catalogue import close, export_wizard
+
+    wizard = export_wizard(4)(qtbot, window)
+    tree = wizard.manifest.tree  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() > 0, timeout=TIMEOUT)
+    width = tree.columnWidth(2)
+    items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert any(item is not None and item.text(2) for item in items)
+    for item in items:
+        assert item is not None
+        assert tree.fontMetrics().horizontalAdvance(item.text(2)) + 12 <= width, item.text(2)
+        assert item.textAlignment(2) & Qt.AlignmentFlag.AlignRight
+    close(wizard, window)

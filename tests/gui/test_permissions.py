@@ -122,6 +122,7 @@ READING = {
     "QAction:actionRefresh",
     "QAction:actionSettings",
     "QAction:actionUsers",  # the list of people; each change is enabled by its own rule
+    "QAction:&Vault settings…",  # the publisher, shown read-only to whoever may not change it
     "QCheckBox:&Decrypt every artifact",  # an option of Verify vault
     "QComboBox:Checklist run",
     "QComboBox:Item status filter",

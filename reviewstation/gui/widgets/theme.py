@@ -201,17 +201,18 @@ def text_pairs(mode: str) -> list[tuple[str, str, str]]:
                 )
             )
     grounds = (_R.Window, _R.Base, _R.AlternateBase, _R.Button)
-    for name, colours in (("error", ERROR), ("warning", WARNING), ("ok", OK)):
+    for signal, colours in (("error", ERROR), ("warning", WARNING), ("ok", OK)):
         for ground in grounds:
-            pairs.append((f"{name} on {ground.name}", colours[mode], pal.color(ground).name()))
-    for name, (back, text, _border) in (("caution", CAUTION[mode]), ("danger", DANGER[mode])):
-        pairs.append((f"{name} box", text, back))
+            pairs.append((f"{signal} on {ground.name}", colours[mode], pal.color(ground).name()))
+    boxes = {
+        "caution box": CAUTION[mode][:2],
+        "danger box": DANGER[mode][:2],
+        "caution fill": CAUTION_FILL[:2],
+        "danger fill": DANGER_FILL[:2],
+    }
+    for box, (back_fill, text) in boxes.items():
+        pairs.append((box, text, back_fill))
     pairs.append(("current answer", CHOICE[mode][1], CHOICE[mode][0]))
-    for name, (back, text, _border) in (
-        ("caution fill", CAUTION_FILL),
-        ("danger fill", DANGER_FILL),
-    ):
-        pairs.append((name, text, back))
     return pairs
 
 

@@ -58,8 +58,8 @@ class Workspace(QTabWidget):
         self.addTab(self.findings, "F&indings")
         self.addTab(self.audit, "A&udit")
         self.addTab(self.packages, "&Packages")
-        for index in range(self.count()):  # a page is named as its tab
-            self.widget(index).setAccessibleName(self.tabText(index).replace("&", "") + " page")
+        for index, page in enumerate(self.pages()):  # a page is named as its tab
+            page.setAccessibleName(self.tabText(index).replace("&", "") + " page")
         self._shown: dict[int, int] = {}
         self.currentChanged.connect(self._refresh_current)
         self.currentChanged.connect(self._focus_page)
@@ -69,6 +69,16 @@ class Workspace(QTabWidget):
         """The imported review, at once: chosen in the list, its overview in front."""
         self.setCurrentWidget(self.overview)
         self.review_chosen.emit(review_id)
+
+    def pages(self) -> list[QWidget]:
+        return [
+            self.overview,
+            self.artifacts,
+            self.checklists,
+            self.findings,
+            self.audit,
+            self.packages,
+        ]
 
     def show_review(self, review_id: int) -> None:
         """Tell the visible page now; the others when they are next shown (lazy)."""

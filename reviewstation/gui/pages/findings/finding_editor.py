@@ -45,6 +45,7 @@ from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 PREVIEW_DELAY_MS = 150
+TITLE_BAR = 40  # pixels a window manager's title bar may take above a dialog
 TEXT_FIELDS = ("title", "cvss_vector", "cwe", "vendor", "product", "versions", "portion_marking")
 
 
@@ -93,7 +94,9 @@ class FindingEditor(MarkedDialog):
         self.ctx = ctx
         self.review_id = review_id
         self.finding: Finding | None = None
-        self.resize(980, 720)
+        # Within the screen, title bar included (a 1024x700 screen is 700 high, not 720).
+        area = self.screen().availableGeometry()
+        self.resize(min(980, area.width()), min(720, area.height() - TITLE_BAR))
         tabs = QTabWidget(self)
         self.tabs = tabs
         tabs.setAccessibleName("Finding parts")

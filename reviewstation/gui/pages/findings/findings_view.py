@@ -8,12 +8,14 @@ from reviewstation.gui.pages.findings.findings_model import Criteria, FindingRow
 from reviewstation.gui.qt import (
     QAbstractItemView,
     QComboBox,
+    QEvent,
     QHBoxLayout,
     QHeaderView,
     QKeySequence,
     QLabel,
     QLineEdit,
     QModelIndex,
+    QObject,
     QPushButton,
     QShortcut,
     Qt,
@@ -39,6 +41,10 @@ COLUMN_SAMPLES = {
     8: "Author",
     9: "2026-12-07 15:43",
 }
+# On a narrow screen these columns give way, in this order, until the title has TITLE_SHARE
+# of the table's width (the editor shows them; 1024x700 hides Author and Updated).
+YIELDING = (8, 9)
+TITLE_SHARE = 0.3
 
 
 def _combo(parent: QWidget, name: str, everything: str, values: tuple[str, ...]) -> QComboBox:
@@ -51,6 +57,23 @@ def _combo(parent: QWidget, name: str, everything: str, values: tuple[str, ...])
 
 
 class FindingsPage(QWidget):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        width = self.table.viewport().width()
+        hidden = set()
+        for column in (None, *YIELDING):
+            if column is not None:
+                hidden.add(column)
+            others = sum(w for c, w in self.widths.items() if c not in hidden)
+            if width - others >= TITLE_SHARE * width:
+                break
+        for column in YIELDING:
+            self.table.setColumnHidden(column, column in hidden)
+
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -114,9 +137,11 @@ class FindingsPage(QWidget):
         # Every other column as wide as its longest usual text (in this font, so it scales),
         # leaving the title most of the width: at 1280x800 it shows whole titles.
         metrics = self.table.fontMetrics()
-        for column, sample in COLUMN_SAMPLES.items():
-            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 14)
+        self.widths = {c: metrics.horizontalAdvance(s) + 14 for c, s in COLUMN_SAMPLES.items()}
+        for column, width in self.widths.items():
+            self.table.setColumnWidth(column, width)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.viewport().installEventFilter(self)  # its width decides YIELDING columns
         layout.addWidget(self.table, 1)
         self.status_label = QLabel(self)
         self.status_label.setAccessibleName("Findings shown")

@@ -385,9 +385,12 @@ class ManifestPage(Page):
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.setStretchLastSection(False)
         self.tree.setColumnWidth(0, 250)
+        # Sizes right-aligned in a column as wide as the widest ("1023 bytes") plus a margin,
+        # so the last digit never touches the frame.
+        self.tree.setColumnWidth(2, self.tree.fontMetrics().horizontalAdvance("1023 bytes") + 24)
         label.setBuddy(self.tree)
         self.note = plain_label("", self)
         self.layout_.addWidget(label)
@@ -405,6 +408,7 @@ class ManifestPage(Page):
                 self.tree.addTopLevelItem(item)
             item.setToolTip(0, plain_tip(member.name))
             item.setToolTip(1, plain_tip(member.what))
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if member.name == "payload.enc":
                 payload = item
         if payload is not None:
