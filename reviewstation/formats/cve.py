@@ -35,8 +35,9 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from reviewstation.findings import vers
 from reviewstation.findings.scoring import Score
-from reviewstation.findings.service import Finding
+from reviewstation.findings.service import Finding, asserted
 from reviewstation.formats.common import (
     CVE_DIR,
     FormatCheckError,
@@ -89,12 +90,9 @@ _CWE_ID = re.compile(r"^CWE-[1-9][0-9]*$")
 
 
 def eligible(finding: Finding) -> bool:
-    """A vulnerability the reviewers hold established: affected or fixed, not disputed."""
-    return (
-        finding.kind == "vulnerability"
-        and vex_status(finding) in STATUS
-        and finding.status not in ("disputed", "withdrawn")
-    )
+    """A vulnerability the reviewers hold established: affected or fixed, and approved by a
+    second person (the rule every VEX claim of a package follows: formats.common.asserted)."""
+    return finding.kind == "vulnerability" and vex_status(finding) in STATUS and asserted(finding)
 
 
 def member_name(finding: Finding) -> str:
@@ -109,9 +107,59 @@ def _title(title: str) -> str:
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
 
 
+# vers scheme -> CVE versionType.
+SCHEME_TYPES = {"pypi": "python", "maven": "maven", **{s: "semver" for s in vers.SEMVER_SCHEMES}}
+
+
+def _range_entries(text: str, status: str) -> list[dict[str, Any]] | None:
+    """CVE ``versions`` entries for a vers range; None when the range uses what a CVE entry
+    cannot say (an excluded version, an exclusive lower bound), so the caller falls back."""
+    rng = vers.parse(text)
+    kind = SCHEME_TYPES.get(rng.scheme, "custom")
+    if any(c.comparator in ("!=", ">") for c in rng):
+        return None
+    if not rng.constraints:
+        return [{"version": "0", "lessThan": "*", "status": status, "versionType": kind}]
+    out: list[dict[str, Any]] = []
+    bounds = [c for c in rng if c.comparator != "="]
+    out.extend({"version": c.version, "status": status} for c in rng if c.comparator == "=")
+    i = 0
+    while i < len(bounds):
+        low = bounds[i] if bounds[i].comparator == ">=" else None
+        high = bounds[i + 1] if low is not None and i + 1 < len(bounds) else None
+        if low is None:  # "<X" or "<=X" first: from the start
+            high = bounds[i]
+        entry: dict[str, Any] = {
+            "version": low.version if low is not None else "0",
+            "status": status,
+            "versionType": kind,
+        }
+        if high is None:
+            entry["lessThan"] = "*"
+        elif high.comparator == "<":
+            entry["lessThan"] = high.version
+        else:
+            entry["lessThanOrEqual"] = high.version
+        out.append(entry)
+        i += 1 if low is None or high is None else 2
+    return out
+
+
 def _versions(finding: Finding, product: Product, purl: PackageURL | None) -> dict[str, Any]:
-    """``versions`` (and ``defaultStatus``) for the recorded version text."""
+    """``versions`` (and ``defaultStatus``): from the finding's vers ranges (affected, and the
+    fixing versions as unaffected) when recorded, else from the recorded version text."""
     status = STATUS[vex_status(finding)]
+    if finding.affected_versions or finding.fixed_versions:
+        entries: list[dict[str, Any]] | None = []
+        for text, state in (
+            (finding.affected_versions, "affected"),
+            (finding.fixed_versions, "unaffected"),
+        ):
+            if text and entries is not None:
+                more = _range_entries(text, state)
+                entries = None if more is None else entries + more
+        if entries:
+            return {"defaultStatus": "unknown", "versions": entries}
     text = product.version.strip()
     if text and _SINGLE.match(text):
         return {"defaultStatus": "unknown", "versions": [{"version": text, "status": status}]}

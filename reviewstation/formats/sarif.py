@@ -22,7 +22,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from reviewstation.findings.service import KINDS, Finding
+from reviewstation.findings.service import KINDS, Finding, asserted
 from reviewstation.formats.common import (
     SARIF_MEMBER,
     SEMVER,
@@ -33,6 +33,7 @@ from reviewstation.formats.common import (
     live_findings,
     member_uuid,
     product_of,
+    statement_status,
     vex_status,
 )
 from reviewstation.formats.cvss import cvss_v4_object
@@ -77,9 +78,8 @@ SUPPRESSED = {
     "not_affected": "Not affected: the reviewers determined that the product is not affected.",
     "fixed": "Fixed: the reviewers determined that the product is no longer affected.",
 }
-# A suppression is accepted once the finding is confirmed or approved; while it is a draft or
-# disputed, the claim is still under review.
-ACCEPTED = ("confirmed", "approved")
+# A suppression is accepted only when the export asserts the finding's VEX status (approved by
+# a second person, formats.common.asserted); before that, the claim is still under review.
 _GUID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
@@ -212,7 +212,9 @@ def _suppressions(finding: Finding) -> list[dict[str, Any]]:
     justification = SUPPRESSED.get(vex_status(finding)) if finding.kind == "vulnerability" else None
     if justification is None:
         return []
-    status = "accepted" if finding.status in ACCEPTED else "underReview"
+    status = "accepted" if asserted(finding) else "underReview"
+    if finding.justification:  # the CSAF/OpenVEX justification code, for not_affected
+        justification = f"{justification} Justification: {finding.justification}."
     return [
         {
             "kind": "external",
@@ -368,7 +370,7 @@ def _result(
     # Fixed: no problem left, a "pass" (level "none", as SARIF requires for it). Not affected:
     # still the reviewers' result, suppressed, at "note". Everything else is an open "fail".
     kind, level = "fail", LEVELS[finding.severity]
-    if suppressions and vex_status(finding) == "fixed":
+    if suppressions and statement_status(finding) == "fixed":
         kind, level = "pass", "none"
     elif suppressions:
         level = "note"

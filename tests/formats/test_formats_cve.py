@@ -36,10 +36,12 @@ def _cna(record: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("label", "status", "exported"),
     [
-        ("affected", "draft", True),
+        ("affected", "draft", False),  # a claim only once a second person approved it
+        ("affected", "confirmed", False),
         ("affected", "approved", True),
         ("affected", "disputed", False),  # the reviewers do not agree it is one
-        ("fixed", "confirmed", True),
+        ("fixed", "confirmed", False),
+        ("fixed", "approved", True),
         ("not_affected", "approved", False),  # no vulnerability of the product
         ("under_investigation", "approved", False),  # not established yet
         ("unassessed", "approved", False),  # no VEX status: under investigation
@@ -147,14 +149,19 @@ def test_the_affected_product_and_where_it_lies(built: Built) -> None:
         "programFiles": ["src/parse r/héap.c"],
         "repo": REPOSITORY,
         "defaultStatus": "unknown",
-        "versions": [{"version": "1.2", "status": "affected"}],
+        "versions": [  # from the affected vers range, vers:pypi/>=1.0|<1.3
+            {"version": "1.0", "status": "affected", "versionType": "python", "lessThan": "1.3"}
+        ],
     }
     fixed = cve.build(built.full)[f"cve/{built.uids['fixed']}.json"]
     (product,) = _cna(fixed)["affected"]
     assert product["cpes"] == ["cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*"]
     assert (product["vendor"], product["product"]) == ("acme", "widget")
-    # VEX fixed: the recorded version is the one no longer affected.
-    assert product["versions"] == [{"version": "3.1", "status": "unaffected"}]
+    # VEX fixed: the affected range, and the fixing versions as unaffected.
+    assert product["versions"] == [
+        {"version": "0", "status": "affected", "versionType": "custom", "lessThan": "3.1.1"},
+        {"version": "3.1.1", "status": "unaffected", "versionType": "custom", "lessThan": "*"},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -192,7 +199,14 @@ def test_versions_say_no_more_than_was_recorded(
     built: Built, versions: str, product_id: str, expected: list[dict[str, Any]] | None
 ) -> None:
     uid = built.uids["affected"]
-    content, _ = _only(built.full, uid, versions=versions, product_id=product_id)
+    content, _ = _only(
+        built.full,
+        uid,
+        versions=versions,
+        product_id=product_id,
+        affected_versions="",  # no vers range recorded: the version text is all there is
+        fixed_versions="",
+    )
     (product,) = _cna(cve.build(content)[f"cve/{uid}.json"])["affected"]
     assert product["defaultStatus"] == "unknown"  # other versions: not known
     assert product.get("versions") == expected
@@ -318,3 +332,70 @@ def test_records_at_every_marking_stay_valid_and_say_it(
         assert errors(validators["cve"], record) == [], name
         assert _cna(record)["x_marking"] == marking
         assert members.member_markings(name, formats.dumps(record)) == [marking]
+
+
+AFFECTED = {"status": "affected"}
+
+
+@pytest.mark.parametrize(
+    ("affected", "fixed", "expected"),
+    [
+        ("vers:pypi/1.2.0", "", [{"version": "1.2.0", **AFFECTED}]),
+        (
+            "vers:npm/>=2.0.0|<2.4.0",
+            "",
+            [{"version": "2.0.0", **AFFECTED, "versionType": "semver", "lessThan": "2.4.0"}],
+        ),
+        (
+            "vers:maven/<=3.1",
+            "",
+            [{"version": "0", **AFFECTED, "versionType": "maven", "lessThanOrEqual": "3.1"}],
+        ),
+        (
+            "vers:generic/*",
+            "",
+            [{"version": "0", **AFFECTED, "versionType": "custom", "lessThan": "*"}],
+        ),
+        (
+            "vers:semver/>=1.0.0|<1.2.0|>=2.0.0|<2.1.0",
+            "",
+            [
+                {"version": "1.0.0", **AFFECTED, "versionType": "semver", "lessThan": "1.2.0"},
+                {"version": "2.0.0", **AFFECTED, "versionType": "semver", "lessThan": "2.1.0"},
+            ],
+        ),
+        (
+            "vers:pypi/<1.3",
+            "vers:pypi/>=1.3",
+            [
+                {"version": "0", **AFFECTED, "versionType": "python", "lessThan": "1.3"},
+                {
+                    "version": "1.3",
+                    "status": "unaffected",
+                    "versionType": "python",
+                    "lessThan": "*",
+                },
+            ],
+        ),
+        # What a CVE entry cannot say (an excluded version, an exclusive lower bound): the
+        # version text as recorded, never a wider or narrower claim.
+        ("vers:semver/>1.0.0|<2.0.0", "", [{"version": "1.2", **AFFECTED}]),
+        ("vers:semver/!=1.0.0", "", [{"version": "1.2", **AFFECTED}]),
+    ],
+)
+def test_vers_ranges_become_version_entries(
+    built: Built,
+    validators: dict[str, Validator],
+    affected: str,
+    fixed: str,
+    expected: list[dict[str, Any]],
+) -> None:
+    uid = built.uids["affected"]
+    status = "fixed" if fixed else "affected"
+    content, _ = _only(
+        built.full, uid, affected_versions=affected, fixed_versions=fixed, vex_status=status
+    )
+    record = cve.build(content)[f"cve/{uid}.json"]
+    (product,) = _cna(record)["affected"]
+    assert product["versions"] == expected
+    assert errors(validators["cve"], record) == []

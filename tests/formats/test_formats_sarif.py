@@ -263,7 +263,7 @@ def test_version_control_provenance(built: Built) -> None:
         ("unassessed", "confirmed", None),
         ("capability", "approved", None),
         ("not_affected", "draft", ("underReview", "Not affected:")),
-        ("not_affected", "confirmed", ("accepted", "Not affected:")),
+        ("not_affected", "confirmed", ("underReview", "Not affected:")),  # not yet approved
         ("not_affected", "approved", ("accepted", "Not affected:")),
         ("not_affected", "disputed", ("underReview", "Not affected:")),
         ("fixed", "draft", ("underReview", "Fixed:")),
@@ -273,7 +273,8 @@ def test_version_control_provenance(built: Built) -> None:
 def test_suppressions_for_not_affected_and_fixed(
     built: Built, label: str, status: str, expected: tuple[str, str] | None
 ) -> None:
-    """Accepted once the finding is confirmed or approved; under review while draft or disputed."""
+    """Accepted once a second person approved the finding (the export asserts its VEX status);
+    under review before that."""
     approver = "lena" if status == "approved" else None
     content = _with(built.full, {label: built.uids[label]}, status=status, approved_by=approver)
     result = _results(sarif.build(content))[built.uids[label]]
@@ -285,6 +286,12 @@ def test_suppressions_for_not_affected_and_fixed(
     assert suppression["status"] == expected[0]
     assert suppression["justification"].startswith(expected[1])
     assert f"Finding status: {status}." in suppression["justification"]
+    # Only an asserted "fixed" is a pass; one not yet approved is still an open result.
+    fixed = label == "fixed" and status == "approved"
+    assert result["kind"] == ("pass" if fixed else "fail")
+    if label == "not_affected":  # the CSAF/OpenVEX justification code travels with it
+        finding = next(f for f in built.full.findings if f.uid == built.uids[label])
+        assert f"Justification: {finding.justification}." in suppression["justification"]
 
 
 def test_identity_is_stable_across_exports_and_guids_are_not(built: Built) -> None:

@@ -19,14 +19,18 @@ from support.vaults import PASS, make_vault
 
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
+from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import InputError, ReviewStationError
-from reviewstation.findings.service import add_finding
+from reviewstation.findings.service import add_finding, set_status
 from reviewstation.formats.common import tlp_label
 from reviewstation.package_content import Designation
 from reviewstation.packages import members
 from reviewstation.packages.verify import verify_package
 from reviewstation.reviews.service import create_review
+from reviewstation.vault import accounts
 from reviewstation.vault.session import open_vault
+
+LEAD2 = "second lead passphrase"
 
 MARKINGS = ["UNCLASSIFIED", "CUI", "SECRET//NOFORN", "TOP SECRET//SCI"]
 
@@ -125,11 +129,20 @@ def _vault(tmp: Path, marking: str) -> Path:
             body="Found by fuzzing.",
             product_id="pkg:pypi/libfoo@1.2",
             vex_status="affected",
+            action_statement="Update libfoo.",
         )
         add_finding(session, 1, title="Autonomy", severity="medium", kind="capability")
         run = start_run(session, 1, "intake-custody")
         set_answer(session, run.id, run.template.items[0].id, status="open", note="n")
         add_artifacts(session, 1, [notes])
+        set_status(session, 1, "confirmed")
+        accounts.add_user(session, "lena", "lead", LEAD2, kdf=floor_params())
+    # A second lead approves the vulnerability (only an approved one gets a CVE record), then
+    # leaves: the vault has one user again, as the rest of this file expects.
+    with open_vault(path, LEAD2, user="lena") as lena:
+        set_status(lena, 1, "approved")
+    with open_vault(path, PASS, user="alice") as session:
+        accounts.remove_user(session, "lena")
     return path
 
 
