@@ -11,11 +11,15 @@
 
 from __future__ import annotations
 
+import array
 import math
 import random
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
+from operator import is_not
 
 from reviewstation.errors import InputError
 
@@ -48,7 +52,11 @@ def mcnemar_exact_fraction(b: int, c: int) -> Fraction:
     n = b + c
     if n == 0:
         return Fraction(1)
-    tail = sum(math.comb(n, i) for i in range(min(b, c) + 1))
+    # sum_{i <= min(b, c)} C(n, i), each term from the last: C(n, i + 1) = C(n, i) (n - i) / (i + 1)
+    term = tail = 1
+    for i in range(min(b, c)):
+        term = term * (n - i) // (i + 1)
+        tail += term
     return min(Fraction(1), Fraction(2 * tail, 2**n))
 
 
@@ -77,25 +85,37 @@ def _check(resamples: int, level: float) -> None:
         raise InputError(f"The confidence level must be between 0 and 1 (got {level}).")
 
 
-def _means(values: Sequence[float], rng: random.Random, resamples: int) -> list[float]:
-    """``resamples`` means of ``len(values)`` draws with replacement.
+_SLOTS = 1 << 16
+_REJECT = object()
+_kept = partial(is_not, _REJECT)
 
-    Values that repeat (scores such as 0, 0.5, 1) are drawn as indexes into the distinct
-    values with their counts as weights: the same distribution, fewer objects touched."""
+
+def _means(values: Sequence[float], rng: random.Random, resamples: int) -> list[float]:
+    """``resamples`` means of ``len(values)`` draws with replacement, uniform and exact.
+
+    Up to 65,536 values, the draws are 16-bit numbers from ``rng.randbytes`` looked up in a
+    table that holds each value the same number of times (``65536 // n``), the remaining slots
+    rejected (rejection sampling: every value equally likely, no modulo bias); the work per
+    draw stays in C. More values: ``rng.choices``."""
     n = len(values)
-    distinct = sorted(set(values))
-    if len(distinct) * 8 < n:
-        counts = {v: 0 for v in distinct}
-        for v in values:
-            counts[v] += 1
-        weights = [counts[v] for v in distinct]
-        cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
-        return [
-            math.fsum(rng.choices(distinct, cum_weights=cumulative, k=n)) / n
-            for _ in range(resamples)
-        ]
-    pool = list(values)
-    return [math.fsum(rng.choices(pool, k=n)) / n for _ in range(resamples)]
+    if n > _SLOTS:
+        pool = list(values)
+        return [sum(rng.choices(pool, k=n)) / n for _ in range(resamples)]
+    usable = (_SLOTS // n) * n
+    table: list[object] = [values[slot % n] for slot in range(usable)]
+    table += [_REJECT] * (_SLOTS - usable)
+    lookup = table.__getitem__
+    batch = n * _SLOTS // usable + n // 50 + 16  # enough draws for n kept, almost always
+    means = []
+    for _ in range(resamples):
+        kept: list[float] = []
+        while len(kept) < n:
+            draws = array.array("H", rng.randbytes(2 * batch))
+            if sys.byteorder == "big":  # the same draws on every machine
+                draws.byteswap()
+            kept.extend(filter(_kept, map(lookup, draws)))  # type: ignore[arg-type]
+        means.append(sum(kept[:n]) / n)
+    return means
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
