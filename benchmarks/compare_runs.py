@@ -7,7 +7,7 @@ exact McNemar), and the same for a numeric scorer (adds the seeded bootstraps). 
 in the same run: decompressing and ``json.loads`` of the two ``summaries.json`` members alone,
 the floor for anything that reads the scores.
 
-    python -m benchmarks.compare_runs [--samples N] [--messages N] [--repeats N]
+    python -m benchmarks.compare_runs [--samples N] [--messages N] [--repeats N] [--resamples N]
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
     args = parser.parse_args()
     logs = [
         make_log(args.samples, args.messages, rate, seed) for rate, seed in ((0.4, 1), (0.5, 2))
@@ -102,7 +103,7 @@ def main() -> None:
                 Run(label, label, label, runs.read_rows(io.BytesIO(d), len(d)))
                 for label, d in zip("AB", logs, strict=True)
             ]
-            return comparison.compare(loaded, Options(scorer=scorer))
+            return comparison.compare(loaded, Options(scorer=scorer, resamples=args.resamples))
 
         return run
 
@@ -110,7 +111,7 @@ def main() -> None:
     print(f"reference: unzip + json.loads of both summaries.json, median {ref:.3f} s")
     for scorer, what in (
         ("includes", "pass/fail (Wilson, exact McNemar)"),
-        ("partial", "numeric (+ bootstraps, 1000 resamples)"),
+        ("partial", f"numeric (+ 3 bootstraps, {args.resamples} resamples)"),
     ):
         times = timed(compare(scorer), args.repeats)
         median = statistics.median(times)

@@ -132,7 +132,9 @@ def _pattern(flags: Sequence[bool | None]) -> str:
     return "".join("-" if f is None else ("1" if f else "0") for f in flags)
 
 
-def _keep(sample: SampleComparison, wanted: str) -> bool:
+def keeps(sample: SampleComparison, wanted: str) -> bool:
+    """Whether the filter ``wanted`` (one of ``FILTERS``; A and B are the first two runs) keeps
+    ``sample``."""
     a, b = sample.solved[0], sample.solved[1]
     if wanted == "all":
         return True
@@ -232,7 +234,7 @@ def compare(runs: Sequence[Run], options: Options | None = None) -> Comparison:
         matrix=dict(sorted(matrix.items(), reverse=True)),
         tests=tests,
         filter=options.filter,
-        samples=[s for s in samples if _keep(s, options.filter)],
+        samples=[s for s in samples if keeps(s, options.filter)],
     )
 
 
@@ -342,3 +344,63 @@ def labels(count: int) -> list[str]:
     if not 1 <= count <= MAX_RUNS:
         raise InputError(f"Compare between 2 and {MAX_RUNS} runs (got {count}).")
     return [chr(ord("A") + i) for i in range(count)]
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _ci(interval: Interval | None, percent: bool) -> str:
+    if interval is None:
+        return ""
+    if percent:
+        return f" [{_pct(interval.low)}, {_pct(interval.high)}]"
+    return f" [{interval.low:+.4f}, {interval.high:+.4f}]"
+
+
+def summary_lines(result: Comparison) -> list[str]:
+    """The comparison for people, one line each (the command line and the GUI show these)."""
+    lines = [
+        f"Scorer {result.scorer} (shared: {', '.join(result.scorers)});"
+        f" solved when >= {result.threshold:g}; {result.aligned} samples in every run;"
+        f" intervals at {100 * result.level:g}%"
+    ]
+    for run in result.runs:
+        lines.append(
+            f"{run.label}  {run.name}  ({run.model or '?'}, task {run.task or '?'})"
+            f"  solved {run.solved}/{run.scored} = {_pct(run.accuracy)}"
+            f"{_ci(run.accuracy_ci, True)} (Wilson)"
+            f"  errors {run.errors}, limits {run.limits}, not in every run {run.only_here}"
+        )
+        if run.mean_ci is not None and run.mean is not None:
+            lines.append(f"   mean score {run.mean:.4f}{_ci(run.mean_ci, False)} (bootstrap)")
+    for test in result.tests:
+        base, other, diff = test.base, test.other, test.accuracy_difference
+        lines.append(
+            f"{other} vs {base}: {test.pairs} pairs; both {test.both}, neither {test.neither},"
+            f" {base} only {test.base_only}, {other} only {test.other_only};"
+            f" difference {'-' if diff is None else f'{100 * diff:+.1f} points'};"
+            f" exact McNemar p = {test.mcnemar_p:.4g}"
+        )
+        if test.bootstrap_ci is not None and test.mean_difference is not None:
+            lines.append(
+                f"   mean score difference {test.mean_difference:+.4f}"
+                f"{_ci(test.bootstrap_ci, False)}, paired bootstrap p = {test.bootstrap_p:.4g}"
+                f" (seed {result.seed}, {result.resamples} resamples)"
+            )
+    labels = "".join(run.label for run in result.runs)
+    cells = ", ".join(f"{pattern} {count}" for pattern, count in result.matrix.items())
+    lines.append(f"Solved ({labels}; 1 solved, 0 not, - unscored): {cells}")
+    return lines
+
+
+def sample_line(result: Comparison, sample: SampleComparison) -> str:
+    """One sample's values in every run, with its errors and limits."""
+    labels = [run.label for run in result.runs]
+    values = "  ".join(
+        f"{label}={value!r}" + (" error" if error else "") + (f" limit:{limit}" if limit else "")
+        for label, value, error, limit in zip(
+            labels, sample.values, sample.errors, sample.limits, strict=True
+        )
+    )
+    return f"{sample.key}  {values}"

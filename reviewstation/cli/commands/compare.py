@@ -10,7 +10,7 @@ from reviewstation.cli import output
 from reviewstation.cli.context import open_session, unlock_options
 
 if TYPE_CHECKING:
-    from reviewstation.analysis.comparison import Comparison, Interval
+    from reviewstation.analysis.comparison import Comparison
     from reviewstation.analysis.transcripts import TranscriptPair
 
 FILTERS = ("all", "a-only", "b-only", "both", "neither", "differ", "errors", "limits")
@@ -77,63 +77,15 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _ci(interval: Interval | None, percent: bool) -> str:
-    if interval is None:
-        return ""
-    if percent:
-        return f" [{_pct(interval.low)}, {_pct(interval.high)}]"
-    return f" [{interval.low:+.4f}, {interval.high:+.4f}]"
-
-
 def _print(result: Comparison, *, listed: bool) -> None:
-    shared = ", ".join(result.scorers)
-    output.line(
-        f"Scorer {result.scorer} (shared: {shared}); solved when >= {result.threshold:g};"
-        f" {result.aligned} samples in every run; intervals at {100 * result.level:g}%"
-    )
-    for run in result.runs:
-        output.line(
-            f"{run.label}  {run.name}  ({run.model or '?'}, task {run.task or '?'})"
-            f"  solved {run.solved}/{run.scored} = {_pct(run.accuracy)}"
-            f"{_ci(run.accuracy_ci, True)} (Wilson)"
-            f"  errors {run.errors}, limits {run.limits}, not in every run {run.only_here}"
-        )
-        if run.mean_ci is not None and run.mean is not None:
-            output.line(f"   mean score {run.mean:.4f}{_ci(run.mean_ci, False)} (bootstrap)")
-    for test in result.tests:
-        base, other = test.base, test.other
-        diff = test.accuracy_difference
-        output.line(
-            f"{other} vs {base}: {test.pairs} pairs; both {test.both}, neither {test.neither},"
-            f" {base} only {test.base_only}, {other} only {test.other_only};"
-            f" difference {'-' if diff is None else f'{100 * diff:+.1f} points'};"
-            f" exact McNemar p = {test.mcnemar_p:.4g}"
-        )
-        if test.bootstrap_ci is not None and test.mean_difference is not None:
-            output.line(
-                f"   mean score difference {test.mean_difference:+.4f}"
-                f"{_ci(test.bootstrap_ci, False)}, paired bootstrap p = {test.bootstrap_p:.4g}"
-                f" (seed {result.seed}, {result.resamples} resamples)"
-            )
-    labels = "".join(run.label for run in result.runs)
-    cells = ", ".join(f"{pattern} {count}" for pattern, count in result.matrix.items())
-    output.line(f"Solved ({labels}; 1 solved, 0 not, - unscored): {cells}")
+    from reviewstation.analysis import comparison
+
+    for text in comparison.summary_lines(result):
+        output.line(text)
     if listed:
         output.line(f"Samples ({result.filter}): {len(result.samples)}")
         for sample in result.samples:
-            values = "  ".join(
-                f"{label}={value!r}"
-                + (" error" if error else "")
-                + (f" limit:{lim}" if lim else "")
-                for label, value, error, lim in zip(
-                    labels, sample.values, sample.errors, sample.limits, strict=True
-                )
-            )
-            output.line(f"  {sample.key}  {values}")
+            output.line("  " + comparison.sample_line(result, sample))
 
 
 def _print_pair(pair: TranscriptPair) -> None:
