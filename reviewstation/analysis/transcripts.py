@@ -100,6 +100,14 @@ def load_sample(stream: BinaryIO, size: int, key: str) -> dict[str, Any]:
     return resolved
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else "?"
+
+
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 
@@ -137,7 +145,7 @@ def messages(record: dict[str, Any]) -> list[Message]:
     for message in (raw if isinstance(raw, list) else [])[:MAX_ITEMS]:
         if not isinstance(message, dict):
             continue
-        role = message.get("role") if isinstance(message.get("role"), str) else "?"
+        role = _str(message.get("role"))
         calls = message.get("tool_calls")
         out.append(
             Message(
@@ -150,12 +158,11 @@ def messages(record: dict[str, Any]) -> list[Message]:
 
 
 def _event_line(event: dict[str, Any]) -> str:
-    kind = event.get("event") if isinstance(event.get("event"), str) else "?"
+    kind = _str(event.get("event"))
     if kind == "model":
-        output = event.get("output") if isinstance(event.get("output"), dict) else {}
-        choices = output.get("choices") if isinstance(output.get("choices"), list) else []
-        first = choices[0] if choices and isinstance(choices[0], dict) else {}
-        message = first.get("message") if isinstance(first.get("message"), dict) else {}
+        choices = _dict(event.get("output")).get("choices")
+        first = _dict(choices[0]) if isinstance(choices, list) and choices else {}
+        message = _dict(first.get("message"))
         detail = _content(message.get("content"))
         calls = message.get("tool_calls")
         if isinstance(calls, list) and calls:
@@ -163,8 +170,8 @@ def _event_line(event: dict[str, Any]) -> str:
     elif kind == "tool":
         detail = f"{_call(event)} -> {_content(event.get('result'))}"
     elif kind == "score":
-        score = event.get("score") if isinstance(event.get("score"), dict) else {}
-        detail = json.dumps(score.get("value"), sort_keys=True, ensure_ascii=False)
+        value = _dict(event.get("score")).get("value")
+        detail = json.dumps(value, sort_keys=True, ensure_ascii=False)
     elif kind in ("error", "sample_limit", "info", "logger"):
         detail = json.dumps(
             {k: v for k, v in event.items() if k in ("error", "type", "message", "data")},

@@ -37,6 +37,12 @@ def _logs(tmp_path: Path) -> tuple[Path, Path]:
     return run("a", A_VALUES), run("b", B_VALUES)
 
 
+def cell(dialog: CompareDialog, row: int, column: int) -> str:
+    item = dialog.table.item(row, column)
+    assert item is not None
+    return item.text()
+
+
 def _ids(dialog: CompareDialog) -> dict[str, int]:
     out = {}
     for row in range(dialog.logs.count()):
@@ -61,8 +67,8 @@ def test_compare_two_runs_and_open_a_sample(
     assert dialog.compare_button.isEnabled()
 
     dialog.compare_button.click()
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=TIMEOUT)
-    result = dialog.result
+    qtbot.waitUntil(lambda: dialog.comparison is not None, timeout=TIMEOUT)
+    result = dialog.comparison
     assert result is not None and result.aligned == 8
     test = result.tests[0]
     assert (test.base_only, test.other_only) == (1, 2)
@@ -72,13 +78,10 @@ def test_compare_two_runs_and_open_a_sample(
     assert dialog.table.rowCount() == 8
 
     dialog.filter.setCurrentIndex(dialog.filter.findData("b-only"))
-    assert [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())] == [
-        "4@1",
-        "6@1",
-    ]
+    assert [cell(dialog, r, 0) for r in range(dialog.table.rowCount())] == ["4@1", "6@1"]
     dialog.filter.setCurrentIndex(dialog.filter.findData("limits"))
     assert dialog.table.rowCount() == 1
-    assert dialog.table.item(0, 4).text() == "B: token limit"
+    assert cell(dialog, 0, 4) == "B: token limit"
 
     dialog.filter.setCurrentIndex(dialog.filter.findData("all"))
     dialog.table.setCurrentCell(1, 0)
@@ -102,5 +105,5 @@ def test_a_bad_threshold_is_refused_in_the_dialog(
     dialog.threshold.setText("lots")
     dialog.compare_button.click()
     assert dialog.status.text() == "The threshold must be a number, for example 1.0 or 0.5."
-    assert dialog.result is None
+    assert dialog.comparison is None
     dialog.close()

@@ -70,7 +70,7 @@ class CompareDialog(MarkedDialog):
         self.ctx = ctx
         self.first = first
         self.order: list[int] = []  # artifact ids in the order ticked: A, B, ...
-        self.result: Comparison | None = None
+        self.comparison: Comparison | None = None
         self.shown: list[SampleComparison] = []
         self.pair: TranscriptPair | None = None
 
@@ -224,7 +224,7 @@ class CompareDialog(MarkedDialog):
         self._update_button()
 
     def _show_result(self, result: Comparison) -> None:
-        self.result = result
+        self.comparison = result
         self._update_button()
         self.status.setText(
             f"{result.aligned} samples compared by scorer {result.scorer}"
@@ -241,7 +241,7 @@ class CompareDialog(MarkedDialog):
         self._fill()
 
     def _fill(self, *_: object) -> None:
-        result = self.result
+        result = self.comparison
         if result is None:
             return
         wanted = str(self.filter.currentData())
@@ -275,7 +275,7 @@ class CompareDialog(MarkedDialog):
         )
 
     def _on_sample(self, row: int, *_: int) -> None:
-        if self.result is None or not 0 <= row < len(self.shown) or len(self.order) < 2:
+        if self.comparison is None or not 0 <= row < len(self.shown) or len(self.order) < 2:
             return
         key = self.shown[row].key
         first, second = self.order[0], self.order[1]
