@@ -3,8 +3,9 @@
 Any artifact of any review can be compared: an unlocked session reads every review of its
 vault (``reviewstation.vault.permissions`` limits writes, not reads), so this only reads. An
 artifact must be an Inspect evaluation log whose content still exists (an erased one is
-refused by name). Alignment reads each log's sample summaries, never its transcripts; one
-sample's transcripts are read only when ``transcripts`` asks for that sample.
+refused by name). Alignment reads each log's sample summaries (ids, scores, errors, limits),
+never its transcripts, and records nothing; one sample's transcripts are read only when
+``transcript_pair`` asks for that sample, and that view is audited as the log viewer's is.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from collections.abc import Sequence
 from reviewstation.analysis import comparison, runs, transcripts
 from reviewstation.analysis.comparison import Comparison, Options, Run
 from reviewstation.analysis.transcripts import TranscriptPair
-from reviewstation.artifacts import catalog
+from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.blobstore import BlobReader
 from reviewstation.artifacts.catalog import Artifact
+from reviewstation.artifacts.export import require_audited
 from reviewstation.artifacts.inspection import InspectLog
 from reviewstation.errors import InputError
 from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
@@ -80,12 +82,24 @@ def transcript_pair(
 ) -> TranscriptPair:
     """Sample ``ID@EPOCH`` in two logs, side by side, with where the transcripts diverge.
 
-    Reads that one sample's record from each log, nothing else."""
+    Reads that one sample's record from each log, nothing else. A transcript is an artifact's
+    content, so this is a view like the log viewer's: refused in a session that cannot record
+    it, and recorded (audit entry ``artifact.view`` and a custody event ``viewed``, both naming
+    the sample) for each log before anything is returned."""
+    require_audited(session, "view sample transcripts")
     sides = []
+    artifacts = []
     for label, ref in (("A", ref_a), ("B", ref_b)):
         artifact = inspect_log(session, ref)
         blob = artifact.blob_ref(session.master, session.vault_id)
         with BlobReader(session.path, blob) as stream:
             record = transcripts.load_sample(stream, artifact.size, sample)  # type: ignore[arg-type]
         sides.append(transcripts.side(label, sample, record))
+        artifacts.append(artifact)
+    for artifact in artifacts:
+        details = {"path": artifact.path, "sample": sample[:200]}
+        with session.change("artifact.view", artifact.uid, details) as conn:
+            custody.add_event(
+                conn, artifact.id, session.user.name, "viewed", {"sample": sample[:200]}
+            )
     return transcripts.pair(sample, sides[0], sides[1])

@@ -13,11 +13,13 @@ from support.vaults import PASS, make_vault
 
 from reviewstation.analysis import comparison, stats
 from reviewstation.app import compare as app_compare
+from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.erase import erase_artifact
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.cli.commands import compare as cli_compare
-from reviewstation.errors import InputError
+from reviewstation.errors import InputError, PermissionDenied
 from reviewstation.reviews.service import create_review
+from reviewstation.vault import audit
 from reviewstation.vault.session import open_vault
 
 
@@ -89,13 +91,40 @@ def test_compare_text_lists_the_filtered_samples(vault: Path) -> None:
     assert "  2@1  A='C'  B='I'" in text and "  3@1  A='C'  B='I'" in text
 
 
+def _views(vault: Path) -> list[tuple[str, dict[str, object]]]:
+    with open_vault(vault, PASS, mode="read") as session:
+        return [
+            (e.target, e.details)
+            for e in audit.entries(session.conn)
+            if e.action == "artifact.view"
+        ]
+
+
 def test_compare_one_sample_side_by_side(vault: Path) -> None:
+    before = _views(vault)
     pair = json.loads(rs("compare", str(vault), "1", "3", "--sample", "2", "--json").stdout)
     assert pair["message_divergence"] == 1
     assert [m["text"] for m in pair["b"]["messages"]] == ["q", "b1"]
-    assert (
-        "first differing message #1" in rs("compare", str(vault), "1", "3", "--sample", "2").stdout
-    )
+    text = rs("compare", str(vault), "1", "3", "--sample", "2").stdout
+    assert "first differing message #1" in text
+    # A transcript is content: each look is recorded for both logs, naming the sample.
+    with open_vault(vault, PASS, mode="read") as session:
+        uids = [catalog.get_artifact(session.conn, ref).uid for ref in (1, 3)]
+        viewed = [e for e in custody.events(session.conn, 3) if e["event"] == "viewed"]
+    one_look = [
+        (uid, {"path": path, "sample": "2"})
+        for uid, path in zip(uids, ["a.eval", "b.eval"], strict=True)
+    ]
+    assert _views(vault)[len(before) :] == one_look * 2
+    assert viewed[-1]["details"] == {"sample": "2"}
+    # Scores alone are not content views: comparing records nothing.
+    rs("compare", str(vault), "1", "3", "--json")
+    assert len(_views(vault)) == len(before) + 4
+
+
+def test_transcripts_are_refused_where_the_view_cannot_be_recorded(vault: Path) -> None:
+    with open_vault(vault, PASS, mode="read") as session, pytest.raises(PermissionDenied):
+        app_compare.transcript_pair(session, 1, 3, "2")
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if len(args.artifacts) < 2:
         raise UsageError("compare needs at least two artifacts.")
-    with open_session(args, mode="read") as session:
+    # Scores are read in a read-only session; a sample's transcripts are a recorded view.
+    with open_session(args, mode="read" if args.sample is None else "write") as session:
         if args.sample is not None:
             pair = compare.transcript_pair(
                 session, args.artifacts[0], args.artifacts[1], args.sample
