@@ -179,6 +179,7 @@ def compare(runs: Sequence[Run], options: Options | None = None) -> Comparison:
     if options.filter not in FILTERS:
         raise InputError(f"Unknown filter {options.filter!r} (one of {', '.join(FILTERS)}).")
     threshold = outcomes.check_threshold(options.threshold)
+    stats.check_settings(options.resamples, options.level)
     scorer, common = choose_scorer(runs, options.scorer)
     indexed = [{(str(r.id), r.epoch): r for r in run.rows.rows} for run in runs]
     first = runs[0].rows.rows
@@ -209,8 +210,13 @@ def compare(runs: Sequence[Run], options: Options | None = None) -> Comparison:
             )
         )
     numeric = any(n not in (0.0, 1.0) for column in columns for n in column if n is not None)
+    boot = (
+        stats.joint_bootstrap(columns, seed=options.seed, resamples=options.resamples)
+        if numeric
+        else None
+    )
     summaries = [
-        _summary(run, index, column, samples, aligned, options, threshold, numeric)
+        _summary(run, index, column, samples, aligned, options, threshold, boot)
         for index, (run, column) in enumerate(zip(runs, columns, strict=True))
     ]
     matrix: dict[str, int] = {}
@@ -218,7 +224,7 @@ def compare(runs: Sequence[Run], options: Options | None = None) -> Comparison:
         pattern = _pattern(sample.solved)
         matrix[pattern] = matrix.get(pattern, 0) + 1
     tests = [
-        _pair(runs, 0, other, columns, threshold, options, numeric) for other in range(1, len(runs))
+        _pair(runs, 0, other, columns, threshold, options, boot) for other in range(1, len(runs))
     ]
     return Comparison(
         schema=SCHEMA,
@@ -246,7 +252,7 @@ def _summary(
     aligned: set[tuple[str, int]],
     options: Options,
     threshold: float,
-    numeric: bool,
+    boot: stats.JointBootstrap | None,
 ) -> RunSummary:
     scored = [n for n in column if n is not None]
     solved = sum(1 for n in scored if n >= threshold)
@@ -254,11 +260,8 @@ def _summary(
         _interval(*stats.wilson(solved, len(scored), _z(options.level))) if scored else None
     )
     mean_ci = None
-    if numeric and scored:
-        boot = stats.bootstrap_mean(
-            scored, seed=options.seed, resamples=options.resamples, level=options.level
-        )
-        mean_ci = _interval(boot.low, boot.high)
+    if boot is not None and boot.run_means[index]:
+        mean_ci = _interval(*stats.percentile_interval(boot.run_means[index], options.level))
     return RunSummary(
         label=run.label,
         artifact=run.artifact,
@@ -302,7 +305,7 @@ def _pair(
     columns: list[list[float | None]],
     threshold: float,
     options: Options,
-    numeric: bool,
+    boot: stats.JointBootstrap | None,
 ) -> PairTest:
     pairs = [
         (a, b)
@@ -314,15 +317,8 @@ def _pair(
         counts[(a >= threshold, b >= threshold)] += 1
     b_only, c_only = counts[(True, False)], counts[(False, True)]
     mean_difference = math.fsum(b - a for a, b in pairs) / len(pairs) if pairs else None
-    boot = None
-    if numeric and pairs:
-        boot = stats.paired_bootstrap(
-            [a for a, _ in pairs],
-            [b for _, b in pairs],
-            seed=options.seed,
-            resamples=options.resamples,
-            level=options.level,
-        )
+    drawn = boot.differences[other - 1] if boot is not None and pairs else []
+    interval = stats.percentile_interval(drawn, options.level) if drawn else None
     return PairTest(
         base=runs[base].label,
         other=runs[other].label,
@@ -334,8 +330,10 @@ def _pair(
         accuracy_difference=(c_only - b_only) / len(pairs) if pairs else None,
         mcnemar_p=stats.mcnemar_exact(b_only, c_only),
         mean_difference=mean_difference,
-        bootstrap_ci=_interval(boot.low, boot.high) if boot else None,
-        bootstrap_p=boot.p_value if boot else None,
+        bootstrap_ci=_interval(*interval) if interval else None,
+        bootstrap_p=stats.centred_p(drawn, mean_difference)
+        if drawn and mean_difference is not None
+        else None,
     )
 
 

@@ -78,7 +78,7 @@ class Bootstrap:
     level: float
 
 
-def _check(resamples: int, level: float) -> None:
+def check_settings(resamples: int, level: float) -> None:
     if not 1 <= resamples <= MAX_RESAMPLES:
         raise InputError(f"Resamples must be between 1 and {MAX_RESAMPLES} (got {resamples}).")
     if not 0 < level < 1:
@@ -90,32 +90,61 @@ _REJECT = object()
 _kept = partial(is_not, _REJECT)
 
 
-def _means(values: Sequence[float], rng: random.Random, resamples: int) -> list[float]:
-    """``resamples`` means of ``len(values)`` draws with replacement, uniform and exact.
+class Indexes:
+    """Uniform, independent indexes into ``n`` samples, ``n`` at a time (one resample).
 
-    Up to 65,536 values, the draws are 16-bit numbers from ``rng.randbytes`` looked up in a
-    table that holds each value the same number of times (``65536 // n``), the remaining slots
-    rejected (rejection sampling: every value equally likely, no modulo bias); the work per
-    draw stays in C. More values: ``rng.choices``."""
-    n = len(values)
-    if n > _SLOTS:
-        pool = list(values)
-        return [sum(rng.choices(pool, k=n)) / n for _ in range(resamples)]
-    usable = (_SLOTS // n) * n
-    table: list[object] = [values[slot % n] for slot in range(usable)]
-    table += [_REJECT] * (_SLOTS - usable)
-    lookup = table.__getitem__
-    batch = n * _SLOTS // usable + n // 50 + 16  # enough draws for n kept, almost always
-    means = []
-    for _ in range(resamples):
-        kept: list[float] = []
+    Up to 65,536 samples the draws are 16-bit numbers from ``rng.randbytes`` looked up in a
+    table that holds each index the same number of times (``65536 // n``), the remaining
+    slots rejected: rejection sampling, so every index is equally likely (no modulo bias),
+    and the work per draw stays in C. More samples: ``rng.choices``."""
+
+    def __init__(self, n: int, rng: random.Random) -> None:
+        if n < 1:
+            raise InputError("A bootstrap needs at least one value.")
+        self.n = n
+        self.rng = rng
+        if n <= _SLOTS:
+            usable = (_SLOTS // n) * n
+            table: list[object] = [slot % n for slot in range(usable)]
+            self.lookup = (table + [_REJECT] * (_SLOTS - usable)).__getitem__
+            self.batch = n * _SLOTS // usable + n // 50 + 16  # n kept, almost always
+
+    def draw(self) -> list[int]:
+        n = self.n
+        if n > _SLOTS:
+            return self.rng.choices(range(n), k=n)
+        kept: list[int] = []
         while len(kept) < n:
-            draws = array.array("H", rng.randbytes(2 * batch))
+            draws = array.array("H", self.rng.randbytes(2 * self.batch))
             if sys.byteorder == "big":  # the same draws on every machine
                 draws.byteswap()
-            kept.extend(filter(_kept, map(lookup, draws)))  # type: ignore[arg-type]
-        means.append(sum(kept[:n]) / n)
-    return means
+            kept.extend(filter(_kept, map(self.lookup, draws)))  # type: ignore[arg-type]
+        del kept[n:]
+        return kept
+
+
+def _means(values: Sequence[float], rng: random.Random, resamples: int) -> list[float]:
+    """``resamples`` means of ``len(values)`` draws with replacement."""
+    n = len(values)
+    indexes = Indexes(n, rng)
+    lookup = list(values).__getitem__
+    return [sum(map(lookup, indexes.draw())) / n for _ in range(resamples)]
+
+
+def percentile_interval(means: list[float], level: float) -> tuple[float, float]:
+    """The percentile interval of resampled statistics (sorted here) at ``level``."""
+    ordered = sorted(means)
+    tail = (1 - level) / 2
+    return _percentile(ordered, tail), _percentile(ordered, 1 - tail)
+
+
+def centred_p(means: Sequence[float], observed: float) -> float:
+    """Two-sided bootstrap p against zero: resampled statistics shifted by the observed one
+    (centred on zero) at least as far from zero as it, counting it: (1 + hits) / (1 + B)."""
+    if observed == 0:
+        return 1.0
+    hits = sum(1 for m in means if abs(m - observed) >= abs(observed))
+    return (1 + hits) / (1 + len(means))
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -130,7 +159,7 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 def _draw(
     values: Sequence[float], seed: int, resamples: int, level: float
 ) -> tuple[float, list[float]]:
-    _check(resamples, level)
+    check_settings(resamples, level)
     if not values:
         raise InputError("A bootstrap needs at least one value.")
     mean = math.fsum(values) / len(values)
@@ -179,3 +208,77 @@ def paired_bootstrap(
         hits = sum(1 for m in means if abs(m - mean) >= observed)
         p_value = (1 + hits) / (1 + resamples)
     return Bootstrap(mean, low, high, p_value, seed, resamples, level)
+
+
+@dataclass(frozen=True)
+class JointBootstrap:
+    """One set of resamples of the aligned samples, shared by every statistic of a comparison:
+    each run's mean score (over the resampled samples it scored) and each run's mean difference
+    from the first run (over the resampled samples both scored)."""
+
+    run_means: list[list[float]]  # per run: the resampled means
+    differences: list[list[float]]  # per run after the first: the resampled mean differences
+    seed: int
+    resamples: int
+
+
+def _masked(column: Sequence[float | None]) -> tuple[list[float], list[int] | None]:
+    values = [0.0 if v is None else v for v in column]
+    if all(v is not None for v in column):
+        return values, None
+    return values, [0 if v is None else 1 for v in column]
+
+
+def joint_bootstrap(
+    columns: Sequence[Sequence[float | None]],
+    *,
+    seed: int = DEFAULT_SEED,
+    resamples: int = DEFAULT_RESAMPLES,
+) -> JointBootstrap:
+    """Resample the aligned samples (None: unscored in that run) ``resamples`` times.
+
+    Each resample draws sample indexes once (``Indexes``, from ``random.Random(seed)``) and
+    every statistic is computed from those draws, so the figures are coherent and reproduce
+    with the seed. A resample in which a run (or a pair of runs) scored nothing gives that
+    statistic no value; its interval is taken over the others. For a run that scored every
+    sample, its resampled means are exactly ``bootstrap_mean``'s with the same seed."""
+    check_settings(resamples, 0.95)
+    if not columns or any(len(c) != len(columns[0]) for c in columns):
+        raise InputError("A joint bootstrap needs columns of equal length.")
+    n = len(columns[0])
+    indexes = Indexes(n, random.Random(seed))  # noqa: S311 - reproducible, not secrecy
+    runs = [_masked(c) for c in columns]
+    first_values, first_mask = runs[0]
+    pairs: list[tuple[list[float], list[int]] | None] = []
+    for column, (values, mask) in zip(columns[1:], runs[1:], strict=True):
+        if mask is None and first_mask is None:
+            pairs.append(None)  # every sample scored in both: the difference of the means
+            continue
+        both = [
+            int(a is not None and b is not None) for a, b in zip(columns[0], column, strict=True)
+        ]
+        diffs = [b - a if ok else 0.0 for a, b, ok in zip(first_values, values, both, strict=True)]
+        pairs.append((diffs, both))
+    run_means: list[list[float]] = [[] for _ in columns]
+    differences: list[list[float]] = [[] for _ in columns[1:]]
+    for _ in range(resamples):
+        drawn = indexes.draw()
+        means: list[float | None] = []
+        for (values, mask), out in zip(runs, run_means, strict=True):
+            total = sum(map(values.__getitem__, drawn))
+            count = n if mask is None else sum(map(mask.__getitem__, drawn))
+            mean = total / count if count else None
+            means.append(mean)
+            if mean is not None:
+                out.append(mean)
+        for index, (pair, out) in enumerate(zip(pairs, differences, strict=True)):
+            if pair is None:
+                base, other = means[0], means[index + 1]
+                if base is not None and other is not None:
+                    out.append(other - base)
+                continue
+            diffs, both = pair
+            count = sum(map(both.__getitem__, drawn))
+            if count:
+                out.append(sum(map(diffs.__getitem__, drawn)) / count)
+    return JointBootstrap(run_means, differences, seed, resamples)

@@ -112,3 +112,31 @@ def test_paired_bootstrap() -> None:
 def test_bootstrap_refuses_bad_settings(resamples: int, level: float) -> None:
     with pytest.raises(InputError):
         stats.bootstrap_mean([1.0], resamples=resamples, level=level)
+
+
+def test_joint_bootstrap_shares_its_draws() -> None:
+    draw = random.Random(11)
+    a = [round(draw.random(), 2) for _ in range(300)]
+    b = [round(min(1.0, x + draw.random() / 4), 2) for x in a]
+    joint = stats.joint_bootstrap([a, b], seed=8, resamples=400)
+    # A run that scored every sample: exactly bootstrap_mean's resamples, same seed.
+    alone = stats.bootstrap_mean(a, seed=8, resamples=400)
+    assert stats.percentile_interval(joint.run_means[0], 0.95) == (alone.low, alone.high)
+    # The differences: paired_bootstrap's, up to rounding (B - A of sums, not sum of B - A).
+    paired = stats.paired_bootstrap(a, b, seed=8, resamples=400)
+    low, high = stats.percentile_interval(joint.differences[0], 0.95)
+    assert (low, high) == pytest.approx((paired.low, paired.high), abs=1e-12)
+    assert stats.centred_p(joint.differences[0], paired.estimate) == paired.p_value
+
+
+def test_joint_bootstrap_with_unscored_samples() -> None:
+    a: list[float | None] = [1.0, 0.5, None, 0.0] * 25
+    b: list[float | None] = [None] * 100
+    c: list[float | None] = [0.5, None, 1.0, 1.0] * 25
+    joint = stats.joint_bootstrap([a, b, c], seed=3, resamples=200)
+    assert len(joint.run_means[0]) == 200 and not joint.run_means[1]
+    assert all(0.0 <= m <= 1.0 for m in joint.run_means[0])
+    assert not joint.differences[0]  # no sample scored in both A and B
+    # A and C share samples 1 and 4 of each four: differences -0.5 and +1.0.
+    assert all(-0.5 <= d <= 1.0 for d in joint.differences[1])
+    assert joint == stats.joint_bootstrap([a, b, c], seed=3, resamples=200)
