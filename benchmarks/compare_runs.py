@@ -3,7 +3,7 @@
 Two ``.eval`` logs are written as inspect_ai writes them (header, ``summaries.json``, one
 member per sample with a transcript of ``--messages`` messages), A and B with known solve
 rates. Measured: reading both logs' rows and comparing them (pass/fail scorer: Wilson and
-exact McNemar), and the same for a numeric scorer (adds the seeded bootstraps). Reference,
+exact McNemar), and the same for a numeric scorer (adds the seeded joint bootstrap). Reference,
 in the same run: decompressing and ``json.loads`` of the two ``summaries.json`` members alone,
 the floor for anything that reads the scores.
 
@@ -111,7 +111,7 @@ def main() -> None:
     print(f"reference: unzip + json.loads of both summaries.json, median {ref:.3f} s")
     for scorer, what in (
         ("includes", "pass/fail (Wilson, exact McNemar)"),
-        ("partial", f"numeric (+ 3 bootstraps, {args.resamples} resamples)"),
+        ("partial", f"numeric (+ joint bootstrap, {args.resamples} resamples)"),
     ):
         times = timed(compare(scorer), args.repeats)
         median = statistics.median(times)
