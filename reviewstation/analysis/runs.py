@@ -2,9 +2,10 @@
 
 Alignment needs only these, so no transcript is read: a ``.eval`` ZIP gives them from
 ``summaries.json`` (or, for a run that did not finish, the journal's summary parts), one
-member for the whole log; only a log with neither falls back to reading each sample's member.
-A ``.json`` log holds its samples inline: parsed whole when small, streamed one sample at a
-time otherwise, and only the light fields are kept.
+member for the whole log. A sample stored in the ZIP that no summary names (all of them, in a
+log with neither) is read from its own member, so every stored sample has a row. A ``.json``
+log holds its samples inline: parsed whole when small, streamed one sample at a time
+otherwise, and only the light fields are kept.
 """
 
 from __future__ import annotations
@@ -139,18 +140,32 @@ def read_zip(stream: BinaryIO, size: int, cancel: CancelFlag = None) -> RunRows:
         records, source = [], "journal"
         for name in journal:
             records.extend(_list(_member(archive, name, MAX_SUMMARIES)))
-        if not journal:
-            records, source = list(_stored_records(archive, names, cancel)), "samples"
+    # A sample stored in the log but missing from the summaries (none at all, or a writer that
+    # summarised only some) is read from its own record: every stored sample gets a row.
+    summarised = {_ident(r) for r in records}
+    missing = [
+        stored
+        for stored in inspect_records.stored_samples(names)
+        if (stored.ident, stored.epoch) not in summarised
+    ]
+    if missing:
+        source = "samples" if not records else f"{source}+samples"
+        records.extend(_stored_records(archive, missing, cancel))
     rows, scorers = _rows(records, cancel)
     return RunRows(_text(spec.get("task")), _text(spec.get("model")), rows, scorers, source)
 
 
+def _ident(record: Any) -> tuple[str, int] | None:
+    row = row_of(record)
+    return None if row is None else (str(row.id), row.epoch)
+
+
 def _stored_records(
-    archive: zipfile.ZipFile, names: list[str], cancel: CancelFlag
+    archive: zipfile.ZipFile, stored: list[inspect_records.StoredSample], cancel: CancelFlag
 ) -> Iterator[dict[str, Any]]:
-    for stored in inspect_records.stored_samples(names):
+    for sample in stored:
         check_cancel(cancel, "Reading the log's samples")
-        yield inspect_records.read_stored(archive, stored)
+        yield inspect_records.read_stored(archive, sample)
 
 
 def _text(value: Any) -> str | None:

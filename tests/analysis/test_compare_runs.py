@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,21 @@ def test_rows_without_summaries_read_the_samples() -> None:
     without = runs.read_rows(io.BytesIO(data), len(data))
     assert (with_summaries.source, without.source) == ("summaries", "samples")
     assert with_summaries.rows == without.rows
+    # Summaries that name only some samples: the others are read from their members.
+    partial = _partial_summaries(records[:2], records)
+    some = runs.read_rows(io.BytesIO(partial), len(partial))
+    assert some.source == "summaries+samples" and some.rows == with_summaries.rows
+
+
+def _partial_summaries(summarised: list[dict[str, Any]], stored: list[dict[str, Any]]) -> bytes:
+    full = zipfile.ZipFile(io.BytesIO(eval_bytes(stored)))
+    head = zipfile.ZipFile(io.BytesIO(eval_bytes(summarised)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in full.infolist():
+            source = head if info.filename == "summaries.json" else full
+            archive.writestr(info.filename, source.read(info.filename))
+    return out.getvalue()
 
 
 def _expected() -> dict[str, Any]:
