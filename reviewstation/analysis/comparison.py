@@ -348,12 +348,13 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def _ci(interval: Interval | None, percent: bool) -> str:
+def _ci(interval: Interval | None, style: str) -> str:
+    """`` [low, high]`` as percentages (``%``), numbers (``.4f``) or signed numbers (``+.4f``)."""
     if interval is None:
         return ""
-    if percent:
+    if style == "%":
         return f" [{_pct(interval.low)}, {_pct(interval.high)}]"
-    return f" [{interval.low:+.4f}, {interval.high:+.4f}]"
+    return f" [{interval.low:{style}}, {interval.high:{style}}]"
 
 
 def summary_lines(result: Comparison) -> list[str]:
@@ -367,11 +368,11 @@ def summary_lines(result: Comparison) -> list[str]:
         lines.append(
             f"{run.label}  {run.name}  ({run.model or '?'}, task {run.task or '?'})"
             f"  solved {run.solved}/{run.scored} = {_pct(run.accuracy)}"
-            f"{_ci(run.accuracy_ci, True)} (Wilson)"
+            f"{_ci(run.accuracy_ci, '%')} (Wilson)"
             f"  errors {run.errors}, limits {run.limits}, not in every run {run.only_here}"
         )
         if run.mean_ci is not None and run.mean is not None:
-            lines.append(f"   mean score {run.mean:.4f}{_ci(run.mean_ci, False)} (bootstrap)")
+            lines.append(f"   mean score {run.mean:.4f}{_ci(run.mean_ci, '.4f')} (bootstrap)")
     for test in result.tests:
         base, other, diff = test.base, test.other, test.accuracy_difference
         lines.append(
@@ -383,7 +384,7 @@ def summary_lines(result: Comparison) -> list[str]:
         if test.bootstrap_ci is not None and test.mean_difference is not None:
             lines.append(
                 f"   mean score difference {test.mean_difference:+.4f}"
-                f"{_ci(test.bootstrap_ci, False)}, paired bootstrap p = {test.bootstrap_p:.4g}"
+                f"{_ci(test.bootstrap_ci, '+.4f')}, paired bootstrap p = {test.bootstrap_p:.4g}"
                 f" (seed {result.seed}, {result.resamples} resamples)"
             )
     labels = "".join(run.label for run in result.runs)

@@ -107,6 +107,9 @@ def test_scorer_choice_and_threshold() -> None:
     )
     assert again.canonical_json() == f1.canonical_json()
     assert json.loads(f1.canonical_json())["seed"] == 9
+    lines = comparison.summary_lines(f1)
+    assert lines[2].startswith("   mean score 0.6250 [")
+    assert "paired bootstrap p = " in lines[-2] and "(seed 9, 1000 resamples)" in lines[-2]
     with pytest.raises(InputError, match="scorer 'nope'"):
         comparison.compare(
             [_run("A", eval_bytes(a)), _run("B", eval_bytes(b))], Options(scorer="nope")
