@@ -65,6 +65,10 @@ def test_compare_two_runs_and_open_a_sample(
     assert not dialog.compare_button.isEnabled()
     dialog.tick(ids["run-b.eval"])
     assert dialog.compare_button.isEnabled()
+    assert (
+        dialog.status.text()
+        == f"Runs: A = #{ids['run-a.eval']}, B = #{ids['run-b.eval']}. Press Compare."
+    )
 
     dialog.compare_button.click()
     qtbot.waitUntil(lambda: dialog.comparison is not None, timeout=TIMEOUT)
@@ -106,4 +110,10 @@ def test_a_bad_threshold_is_refused_in_the_dialog(
     dialog.compare_button.click()
     assert dialog.status.text() == "The threshold must be a number, for example 1.0 or 0.5."
     assert dialog.comparison is None
+    # The demo's own log shares nothing with these runs: the core's sentence, in the dialog.
+    dialog.threshold.setText("1.0")
+    dialog.tick(_ids(dialog)["orion-2-submission/demo-ctf.json"])
+    dialog.compare_button.click()
+    qtbot.waitUntil(lambda: "share no" in dialog.status.text(), timeout=TIMEOUT)
+    assert dialog.comparison is None and dialog.compare_button.isEnabled()
     dialog.close()

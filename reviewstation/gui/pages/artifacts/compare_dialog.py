@@ -32,6 +32,9 @@ from reviewstation.gui.qt import (
     QWidget,
 )
 from reviewstation.gui.runtime.context import Context
+from reviewstation.gui.runtime.failures import Failure
+from reviewstation.gui.runtime.operation import run_operation
+from reviewstation.gui.runtime.progress import JobProgress
 from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
 from reviewstation.vault.session import Session
 
@@ -184,9 +187,12 @@ class CompareDialog(MarkedDialog):
         elif item.checkState() != Qt.CheckState.Checked and artifact_id in self.order:
             self.order.remove(artifact_id)
         self._update_button()
+        self._name_runs()
 
     def _update_button(self) -> None:
         self.compare_button.setEnabled(len(self.order) >= 2)
+
+    def _name_runs(self) -> None:
         if len(self.order) >= 2:
             named = ", ".join(
                 f"{chr(65 + i)} = #{artifact}" for i, artifact in enumerate(self.order)
@@ -214,13 +220,15 @@ class CompareDialog(MarkedDialog):
         self.status.setText("Comparing…")
         self.compare_button.setEnabled(False)
 
-        def job(session: Session) -> Comparison:
-            return compare.compare_artifacts(session, refs, options)
+        def work(session: Session, progress: JobProgress) -> Comparison:
+            return compare.compare_artifacts(
+                session, refs, options, progress=progress.report_stage, cancel=progress.cancel
+            )
 
-        self.ctx.vault.submit(job, self._show_result, self._refused, owner=self)
+        run_operation(self.ctx, self, "Comparing runs…", work, self._show_result, self._refused)
 
-    def _refused(self, message: str) -> None:
-        self.status.setText(message)
+    def _refused(self, failure: Failure) -> None:
+        self.status.setText("Comparison stopped." if failure.cancelled else failure.message)
         self._update_button()
 
     def _show_result(self, result: Comparison) -> None:
