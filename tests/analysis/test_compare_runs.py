@@ -227,3 +227,31 @@ def test_transcripts_diverge_where_they_differ() -> None:
     assert transcripts.first_divergence([1, 2], [1, 2, 3]) == 2
     with pytest.raises(NotFound, match="no sample"):
         transcripts.load_sample(io.BytesIO(a), len(a), "1@2")
+
+
+def test_a_large_json_log_is_streamed_to_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = CURRENT / "tool-use-converted.json"
+    data = path.read_bytes()
+    whole = runs.read_rows(io.BytesIO(data), len(data))
+    whole_record = transcripts.load_sample(io.BytesIO(data), len(data), "t4@2")
+    monkeypatch.setattr(runs, "MAX_JSON_WHOLE", 1000)  # this log is "large" now
+    monkeypatch.setattr(transcripts, "MAX_JSON_WHOLE", 1000)
+    streamed = runs.read_rows(io.BytesIO(data), len(data))
+    assert streamed == whole and len(streamed.rows) == 22
+    assert transcripts.load_sample(io.BytesIO(data), len(data), "t4@2") == whole_record
+    with pytest.raises(NotFound):
+        transcripts.load_sample(io.BytesIO(data), len(data), "t99")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"samples": []}', "not an Inspect evaluation log"),
+        (b"[1, 2]", "not an Inspect evaluation log"),
+        (eval_bytes([sample(1, "C")])[:-40], "no end-of-directory record"),  # a cut ZIP
+    ],
+    ids=["json-no-eval", "json-list", "cut-zip"],
+)
+def test_what_is_not_a_log_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        runs.read_rows(io.BytesIO(data), len(data))
