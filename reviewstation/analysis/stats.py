@@ -103,22 +103,32 @@ class Indexes:
             raise InputError("A bootstrap needs at least one value.")
         self.n = n
         self.rng = rng
-        if n <= _SLOTS:
-            usable = (_SLOTS // n) * n
-            table: list[object] = [slot % n for slot in range(usable)]
-            self.lookup = (table + [_REJECT] * (_SLOTS - usable)).__getitem__
-            self.batch = n * _SLOTS // usable + n // 50 + 16  # n kept, almost always
+        self.usable = (_SLOTS // n) * n if n <= _SLOTS else 0
+        self.batch = n * _SLOTS // self.usable + n // 50 + 16 if self.usable else 0
+        self.index_table = self.table(range(n)) if self.usable else []
+
+    def table(self, items: Sequence[object]) -> list[object]:
+        """A lookup from 16-bit draws to ``items`` (one per sample), rejected slots marked."""
+        n = self.n
+        return [items[slot % n] for slot in range(self.usable)] + [_REJECT] * (_SLOTS - self.usable)
 
     def draw(self) -> list[int]:
+        """One resample: ``n`` uniform indexes."""
+        if self.n > _SLOTS:
+            return self.rng.choices(range(self.n), k=self.n)
+        return self.draw_from(self.index_table)  # type: ignore[return-value]
+
+    def draw_from(self, table: list[object]) -> list[object]:
+        """One resample, each drawn index looked up in ``table`` (from ``self.table``) on the
+        way: the same draws as ``draw``, one lookup fewer."""
         n = self.n
-        if n > _SLOTS:
-            return self.rng.choices(range(n), k=n)
-        kept: list[int] = []
+        lookup = table.__getitem__
+        kept: list[object] = []
         while len(kept) < n:
             draws = array.array("H", self.rng.randbytes(2 * self.batch))
             if sys.byteorder == "big":  # the same draws on every machine
                 draws.byteswap()
-            kept.extend(filter(_kept, map(self.lookup, draws)))  # type: ignore[arg-type]
+            kept.extend(filter(_kept, map(lookup, draws)))
         del kept[n:]
         return kept
 
@@ -261,6 +271,17 @@ def joint_bootstrap(
         pairs.append((diffs, both))
     run_means: list[list[float]] = [[] for _ in columns]
     differences: list[list[float]] = [[] for _ in columns[1:]]
+    if len(columns) == 2 and pairs == [None] and indexes.usable:
+        # Two runs that scored every sample: both sums from one lookup per draw, the pair of
+        # scores held as one complex number (real: A, imaginary: B; summed exactly as floats).
+        table = indexes.table([complex(a, b) for a, b in zip(runs[0][0], runs[1][0], strict=True)])
+        for _ in range(resamples):
+            total = sum(indexes.draw_from(table))  # type: ignore[arg-type]
+            mean_a, mean_b = total.real / n, total.imag / n
+            run_means[0].append(mean_a)
+            run_means[1].append(mean_b)
+            differences[0].append(mean_b - mean_a)
+        return JointBootstrap(run_means, differences, seed, resamples)
     for _ in range(resamples):
         drawn = indexes.draw()
         means: list[float | None] = []
