@@ -276,8 +276,8 @@ def joint_bootstrap(
         # scores held as one complex number (real: A, imaginary: B; summed exactly as floats).
         table = indexes.table([complex(a, b) for a, b in zip(runs[0][0], runs[1][0], strict=True)])
         for _ in range(resamples):
-            total = sum(indexes.draw_from(table))  # type: ignore[arg-type]
-            mean_a, mean_b = total.real / n, total.imag / n
+            sums: complex = sum(indexes.draw_from(table))  # type: ignore[arg-type]
+            mean_a, mean_b = sums.real / n, sums.imag / n
             run_means[0].append(mean_a)
             run_means[1].append(mean_b)
             differences[0].append(mean_b - mean_a)
