@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("crypto", ("crypto",)),
     ("vault", ("vault",)),
-    ("features", ("reviews", "checklists", "findings", "artifacts", "evidence")),
+    ("features", ("reviews", "checklists", "findings", "artifacts", "evidence", "analysis")),
     ("contracts", ("package_content",)),
     ("writers", ("formats", "reports")),
     ("packages", ("packages",)),

@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "package": "sealed findings packages",
     "audit": "the audit trail",
     "identity": "public identity cards",
+    "compare": "compare Inspect runs sample by sample",
 }
 INTERNAL_ERROR = 3
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer

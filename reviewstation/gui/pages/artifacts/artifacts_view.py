@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewstation.app.custody import CustodyForm, import_artifacts
 from reviewstation.app.views import ArtifactDetails, artifact_details
@@ -51,6 +52,9 @@ from reviewstation.gui.widgets.panel_parts import LOUD
 from reviewstation.gui.widgets.theme import alert, mark, mark_loud
 from reviewstation.gui.widgets.wording import counted
 from reviewstation.vault.session import Session
+
+if TYPE_CHECKING:
+    from reviewstation.gui.pages.artifacts.compare_dialog import CompareDialog
 
 COLUMNS = ("Id", "Path", "Kind", "Size", "SHA-256", "Received from", "Declared hash")
 MISMATCH_COLOURS = LOUD
@@ -122,8 +126,16 @@ class ArtifactsPage(QWidget):
         self.export_button = QPushButton("E&xport…", self)
         self.copy_button = QPushButton("Copy &hash", self)
         self.copy_button.setToolTip("Copy the SHA-256 (cleared from the clipboard after 30 s)")
+        self.compare_button = QPushButton("Compar&e runs…", self)
+        self.compare_button.setToolTip("Compare Inspect logs of any review, sample by sample")
         bar.addStretch(1)
-        for button in (self.files_button, self.folder_button, self.export_button, self.copy_button):
+        for button in (
+            self.files_button,
+            self.folder_button,
+            self.export_button,
+            self.copy_button,
+            self.compare_button,
+        ):
             bar.addWidget(button)
         layout.addLayout(bar)
         self.summary = QLabel(self)
@@ -159,12 +171,23 @@ class ArtifactsPage(QWidget):
         self.folder_button.clicked.connect(self.choose_folder)
         self.export_button.clicked.connect(self.choose_export)
         self.copy_button.clicked.connect(self.copy_hash)
+        self.compare_button.clicked.connect(self.open_compare)
         self.table.currentCellChanged.connect(self._on_current)
         for editable in (self.files_button, self.folder_button):
             editable.setEnabled(ctx.writable)
         self.export_button.setEnabled(ctx.writable)
         # Files and folders dropped on the page go through the same import as the buttons.
         self.setAcceptDrops(ctx.writable)
+
+    def open_compare(self) -> CompareDialog:
+        """The comparison dialog, the selected artifact ticked as run A when it is a log."""
+        from reviewstation.gui.pages.artifacts.compare_dialog import CompareDialog
+
+        current = self.current()
+        dialog = CompareDialog(self.ctx, current.id if current is not None else None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # -- listing ---------------------------------------------------------------------------
 

@@ -1,0 +1,100 @@
+"""Render the Compare runs dialog into PNG files (offscreen): the two runs inspect_ai wrote in
+tests/fixtures/compare-logs, compared on a fresh demo vault, one sample's transcripts open.
+
+    python -m tools.screenshot_compare [--out docs/screenshots] [--theme light|dark|both]
+
+Kept apart from ``tools.screenshots`` (the main screens) so it needs nothing of the demo
+vault's own content; everything happens under a temporary folder, as there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER
+from reviewstation.artifacts.intake import add_artifacts
+from reviewstation.gui.pages.artifacts.compare_dialog import CompareDialog
+from reviewstation.gui.shell import Shell
+from reviewstation.gui.widgets import theme
+from reviewstation.vault.session import open_vault
+from tools.screenshots import SIZE, Screens, demo_vault
+
+LOGS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "compare-logs"
+RUNS = ("model-a.eval", "model-b.eval")
+
+
+def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[Path]:
+    settings = QSettings(str(home / f"settings-{theme_choice}.ini"), QSettings.Format.IniFormat)
+    settings.setValue(theme.SETTING, theme_choice)
+    screens = Screens(app, out, "" if theme_choice == "light" else f"-{theme_choice}")
+    vault = demo_vault(Path(tempfile.mkdtemp(dir=home)))
+    with open_vault(vault, DEMO_PASSPHRASE, user=DEMO_USER) as session:
+        added = add_artifacts(session, 1, [LOGS / name for name in RUNS]).added
+    shell = Shell(settings)
+    try:
+        shell.start(vault)
+        dialog = shell.dialog
+        screens.wait("the unlock dialog", dialog.isVisible)
+        QTest.keyClicks(dialog.ui.secretEdit, DEMO_PASSPHRASE)
+        QTest.keyClick(dialog.ui.secretEdit, Qt.Key.Key_Return)
+        screens.wait("the main window", lambda: shell.main_window is not None)
+        window = shell.main_window
+        assert window is not None
+        window.resize(*SIZE)
+        work = window.workspace
+        screens.wait("the reviews", lambda: window.reviews.topLevelItemCount() == 1)
+        work.setCurrentWidget(work.artifacts)
+        page = work.artifacts
+        screens.wait("the artifacts", lambda: page.table.rowCount() >= len(RUNS))
+        page.table.setCurrentCell([a.id for a in page.artifacts].index(added[0].id), 1)
+        compare = page.open_compare()
+        assert isinstance(compare, CompareDialog)
+        compare.resize(1200, 860)
+        screens.wait("the logs", lambda: compare.logs.count() >= len(RUNS))
+        compare.tick(added[1].id)
+        compare.compare_button.click()
+        screens.wait("the comparison", lambda: compare.comparison is not None)
+        compare.filter.setCurrentIndex(compare.filter.findData("b-only"))
+        compare.table.setCurrentCell(0, 0)
+        screens.wait("the transcripts", lambda: compare.pair is not None)
+        screens.shot("10-compare-runs", compare)
+        compare.close()
+        return screens.written
+    finally:
+        shell.quit()
+        screens.wait("the vault to close", lambda: shell.done)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--theme", choices=("light", "dark", "both"), default="both")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rs-screens-") as tmp:
+        home = Path(tmp)
+        for name in ("config", "data"):
+            (home / name).mkdir()
+        os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+        os.environ["XDG_DATA_HOME"] = str(home / "data")
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("ReviewStation")
+        themes = ("light", "dark") if args.theme == "both" else (args.theme,)
+        written = [p for t in themes for p in render(app, args.out, t, home)]
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
