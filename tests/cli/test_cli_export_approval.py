@@ -108,7 +108,7 @@ def test_export_waits_for_a_second_lead(tmp_path: Path) -> None:
     assert ": approved" in ok("package", "requests", vault).splitlines()[0]
 
     exported = ok(*export, *wanted, user="erin")
-    assert exported.splitlines()[-1] == "approved by bob"
+    assert "approved by bob" in exported.splitlines()
     assert out.is_file()
     entries = json.loads(ok("audit", "log", vault, "--json"))
     export_entry = next(e for e in entries if e["action"] == "package.export")

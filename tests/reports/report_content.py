@@ -158,6 +158,7 @@ def build_content(tmp: Path) -> PackageContent:
             versions="6.1 to 6.9",
             product_id="pkg:generic/exampleos-kernel@6.9",
             vex_status="affected",
+            action_statement="Update the ExampleOS kernel past 6.9.",
             disclosure="sent_to_clearinghouse",
             portion_marking="CUI",
             evidence=[EvidenceRef(card.uid)],

@@ -62,6 +62,7 @@ def sender(tmp: Path) -> Sender:
             cwe="CWE-787",
             product_id="pkg:pypi/libfoo@1.2",
             vex_status="affected",
+            action_statement="Update libfoo.",
         )
         run = start_run(session, 1, "intake-custody")
         set_answer(session, run.id, run.template.items[0].id, status="open", note=CANARY)
