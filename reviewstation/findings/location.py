@@ -13,7 +13,8 @@ a writer never meets a path that climbs out of the repository root or a line 0:
 - ``commit_id``: a git commit id, 7-64 hex digits (abbreviated or full, SHA-1 or SHA-256),
   stored in lower case.
 - ``repository``: the repository's URI (https, http, ssh, git or file scheme), one line, no
-  spaces; scp-like ``git@host:path`` is refused in favour of ``ssh://git@host/path``.
+  spaces, no password (a user name is fine); scp-like ``git@host:path`` is refused in favour
+  of ``ssh://git@host/path``.
 
 An empty value clears the field (None).
 """
@@ -109,10 +110,20 @@ def _repository(text: str) -> str:
     if any(c.isspace() for c in text):
         raise InputError(f"The repository {text!r} must be a URI without spaces.")
     parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = parts._replace(scheme="")
     if parts.scheme.lower() not in SCHEMES or not (parts.netloc or parts.scheme == "file"):
         raise InputError(
             f"The repository {text!r} should be a URI like https://example.org/project.git"
             " or ssh://git@example.org/project.git."
+        )
+    if parts.password is not None:
+        # It would travel in every SARIF log and CVE record the finding goes into.
+        raise InputError(
+            "The repository's URI holds a password; give it without one"
+            " (like https://example.org/project.git)."
         )
     return text
 

@@ -33,7 +33,7 @@ from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
 from reviewstation.findings import location, vers
 from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
-from reviewstation.text import check_line, check_name
+from reviewstation.text import check_line, check_name, check_text
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -219,7 +219,7 @@ def _clean(name: str, value: Any) -> Any:
     if name == "body":
         if len(value) > MAX_BODY:
             raise InputError("The finding's body is larger than 1 MiB.")
-        return value
+        return check_text("finding's body", value)
     choices = {
         "kind": KINDS,
         "severity": SEVERITIES,
@@ -249,6 +249,9 @@ def _clean(name: str, value: Any) -> Any:
             raise InputError(f"The {name.replace('_', ' ')} {text!r} should look {example}.")
         return text or None
     if name == "product_id":
+        if len(text) > MAX_FIELD:
+            raise InputError(f"The product id is longer than {MAX_FIELD} characters.")
+        check_line("product id", text)
         if text and not PRODUCT_ID.match(text):
             raise InputError(f"The product id {text!r} is neither a purl (pkg:...) nor a CPE 2.3.")
         return text

@@ -87,6 +87,43 @@ def test_bad_values_are_refused_in_one_line(name: str, value: Any, message: str)
     assert "\n" not in str(err.value)
 
 
+# The other text fields that writers copy into SARIF, CVE, CSAF and CycloneDX: hostile values
+# (terminal escapes, bidi controls, overlong identifiers, credentials in a URI) are refused by
+# the store's one check (service.check_values), for every way a finding is written or imported.
+FIELD_BAD: list[tuple[str, Any, str]] = [
+    ("product_id", "pkg:npm/x\x1b[31m@1", "control or formatting"),
+    ("product_id", "pkg:pypi/libfoo\u202e@1.2", "control or formatting"),
+    ("product_id", "cpe:2.3:a:acme:w\x7f:1:*:*:*:*:*:*:*", "control or formatting"),
+    ("product_id", "pkg:pypi/" + "a" * 1000, "longer than 1000"),
+    ("body", "Heap overflow\x1b]52;c;ZWNobw==\x07 in libfoo", "control or formatting"),
+    ("body", "see line 1\rApproved by lead", "control or formatting"),
+    ("body", "The function \u202eevil\u202c() overflows", "control or formatting"),
+    ("body", "two\u2028lines", "control or formatting"),
+    ("vendor", "Foo\u202e Project", "control characters"),
+    ("action_statement", "Upgrade\u2066 now", "control characters"),
+    ("repository", "https://alice:s3cret@git.example.org/foo.git", "password"),
+    ("repository", "https://git.example.org:notaport/foo.git", "should be a URI"),
+]
+FIELD_GOOD: list[tuple[str, Any, Any]] = [
+    ("body", "Line one\n\tindented\r\nline three", "Line one\n\tindented\nline three"),
+    ("body", "Der Überlauf in 解析器 — مرحبا", "Der Überlauf in 解析器 — مرحبا"),
+    ("product_id", " pkg:npm/%40acme/lib@1.0 ", "pkg:npm/%40acme/lib@1.0"),
+    ("repository", "ssh://git@example.org/foo.git", "ssh://git@example.org/foo.git"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), FIELD_BAD)
+def test_hostile_finding_text_is_refused_in_one_line(name: str, value: Any, message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)) as err:
+        service.check_values({name: value}, "CUI")
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), FIELD_GOOD)
+def test_odd_but_legitimate_finding_text_is_kept(name: str, value: Any, expected: Any) -> None:
+    assert service.check_values({name: value}, "CUI")[name] == expected
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
