@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import FormatChecker
 from support.vaults import PASS, make_vault
 
 from reviewstation.errors import InputError
@@ -72,12 +73,20 @@ BAD: list[tuple[str, Any, str]] = [
     ("repository", "example.org/foo", "should be a URI"),
     ("repository", "javascript:alert(1)", "should be a URI"),
     ("repository", "https://exa mple.org/x", "without spaces"),
+    ("repository", "https://例え.jp/x.git", "host in ASCII"),
+    ("repository", "https://x.org{a}/x.git", "host in ASCII"),
 ]
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), GOOD)
 def test_good_values_are_kept_clean(name: str, value: Any, expected: Any) -> None:
     assert location.clean(name, value) == expected
+
+
+def test_every_kept_repository_is_an_rfc_3986_uri() -> None:
+    checker = FormatChecker()
+    kept = [location.clean(n, v) for n, v, _ in GOOD if n == "repository" and v]
+    assert kept and all(checker.conforms(uri, "uri") for uri in kept), kept
 
 
 @pytest.mark.parametrize(("name", "value", "message"), BAD)
@@ -109,6 +118,13 @@ FIELD_GOOD: list[tuple[str, Any, Any]] = [
     ("body", "Der Überlauf in 解析器 — مرحبا", "Der Überlauf in 解析器 — مرحبا"),
     ("product_id", " pkg:npm/%40acme/lib@1.0 ", "pkg:npm/%40acme/lib@1.0"),
     ("repository", "ssh://git@example.org/foo.git", "ssh://git@example.org/foo.git"),
+    # Legitimate but not RFC 3986 as typed: percent-encoded as a browser sends it, so SARIF's
+    # repositoryUri and the CVE record's repo stay valid URIs.
+    ("repository", "https://git.example.org/ü/x.git", "https://git.example.org/%C3%BC/x.git"),
+    ("repository", "https://x.org/a[1]{2}|x", "https://x.org/a%5B1%5D%7B2%7D%7Cx"),
+    ("repository", "https://x.org/a%20b/100%", "https://x.org/a%20b/100%25"),
+    ("repository", "https://[2001:db8::1]:8443/x.git", "https://[2001:db8::1]:8443/x.git"),
+    ("repository", "https://x.org/p?q=ü#frag", "https://x.org/p?q=%C3%BC#frag"),
 ]
 
 
