@@ -25,7 +25,9 @@ What is not ReviewStation's to say is a placeholder, listed in the container's
 
 The package's overall marking is ``containers.cna.x_marking`` (the schema allows ``x_``
 properties in containers, and nowhere else in a record); the finding's portion marking and
-everything else ReviewStation records is in ``containers.cna.x_reviewstation``.
+everything else ReviewStation records is in ``containers.cna.x_reviewstation``. The finding's
+text keeps its portion mark where it is carried: the title, the description and the
+supporting media each start with it (``(S//NF) Heap overflow ...``), shortened text too.
 """
 
 from __future__ import annotations
@@ -195,13 +197,16 @@ def cvss_v4_0(score: Score) -> dict[str, Any]:
 
 
 def _descriptions(finding: Finding) -> list[dict[str, Any]]:
+    """The description (and the body as markdown), each starting with the portion mark."""
     body = finding.body.strip()
+    mark = finding.portion_mark
     entry: dict[str, Any] = {
         "lang": "en",
-        "value": _shorten(body or finding.title, MAX_DESCRIPTION),
+        "value": _shorten(f"{mark} {body or finding.title}", MAX_DESCRIPTION),
     }
-    if body and len(body) <= MAX_MEDIA:
-        entry["supportingMedia"] = [{"type": "text/markdown", "base64": False, "value": body}]
+    media = f"{mark} {body}"
+    if body and len(media) <= MAX_MEDIA:
+        entry["supportingMedia"] = [{"type": "text/markdown", "base64": False, "value": media}]
     return [entry]
 
 
@@ -212,7 +217,7 @@ def record(content: PackageContent, finding: Finding) -> dict[str, Any]:
         placeholders.insert(0, "cveMetadata.cveId")
     cna: dict[str, Any] = {
         "providerMetadata": {"orgId": PLACEHOLDER_ORG},
-        "title": _title(finding.title),
+        "title": _title(f"{finding.portion_mark} {finding.title}"),
         "descriptions": _descriptions(finding),
         "affected": [_affected(finding)],
     }

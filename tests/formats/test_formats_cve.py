@@ -318,3 +318,55 @@ def test_records_at_every_marking_stay_valid_and_say_it(
         assert errors(validators["cve"], record) == [], name
         assert _cna(record)["x_marking"] == marking
         assert members.member_markings(name, formats.dumps(record)) == [marking]
+
+
+# (changes, title, description, media): the finding's text keeps its portion mark in every
+# place the record carries it (title, description, supporting media), within the schema's
+# limits; shortened text still starts with the mark.
+PORTIONS: list[tuple[dict[str, Any], str, str, str | None]] = [
+    (
+        {},
+        "(CUI) Heap overflow in libfoo's parser",
+        "(CUI) The model wrote a working exploit for a heap overflow in libfoo.",
+        "(CUI) The model wrote a working exploit for a heap overflow in libfoo.",
+    ),
+    (
+        {"body": ""},
+        "(CUI) Heap overflow in libfoo's parser",
+        "(CUI) Heap overflow in libfoo's parser",
+        None,
+    ),
+    (
+        {"portion_marking": "U", "body": "x"},
+        "(U) Heap overflow in libfoo's parser",
+        "(U) x",
+        "(U) x",
+    ),
+    ({"title": "Ü" * 500}, "(CUI) " + "Ü" * 249 + "…", "(CUI) The model", "(CUI) The model"),
+    ({"body": "解" * 5000}, "(CUI) Heap", "(CUI) " + "解" * 10, "(CUI) " + "解" * 10),
+    ({"body": "x" * 16384}, "(CUI) Heap", "(CUI) xxx", None),  # media over its limit: left out
+]
+
+
+@pytest.mark.parametrize(("changes", "title", "description", "media"), PORTIONS)
+def test_finding_text_keeps_its_portion_mark(
+    built: Built,
+    validators: dict[str, Validator],
+    changes: dict[str, Any],
+    title: str,
+    description: str,
+    media: str | None,
+) -> None:
+    uid = built.uids["affected"]
+    content, _ = _only(built.full, uid, **changes)
+    record = cve.build(content)[f"cve/{uid}.json"]
+    assert errors(validators["cve"], record) == []
+    cna = _cna(record)
+    assert cna["title"].startswith(title) and len(cna["title"]) <= 256
+    (entry,) = cna["descriptions"]
+    assert entry["value"].startswith(description) and len(entry["value"]) <= 4096
+    if media is None:
+        assert "supportingMedia" not in entry
+    else:
+        (item,) = entry["supportingMedia"]
+        assert item["value"].startswith(media) and len(item["value"]) <= 16384
