@@ -37,6 +37,7 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from reviewstation.findings import vers
 from reviewstation.findings.scoring import Score
 from reviewstation.findings.service import Finding
 from reviewstation.formats.common import (
@@ -81,6 +82,13 @@ COLLECTIONS = {
 }
 # purl type -> versionType for a range (the schema's examples); anything else is "custom".
 VERSION_TYPES = {"pypi": "python", "maven": "maven", "npm": "semver", "cargo": "semver"}
+# vers scheme -> versionType; another scheme is named as it is (deb, rpm, gem, ...).
+VERS_TYPES = {
+    **VERSION_TYPES,
+    "semver": "semver",
+    "golang": "semver",
+    "generic": "custom",
+}
 # Ranges written as ">=A, <B", "<B", "<=B", ">=A <=B" (what reviewers type); anything else
 # stays text (x_reviewstation.versions) with defaultStatus "unknown".
 _RANGE = re.compile(
@@ -111,8 +119,56 @@ def _title(title: str) -> str:
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
 
 
+def _vers_entries(text: str, status: str) -> list[dict[str, Any]] | None:
+    """A recorded vers range as CVE version entries of ``status``: one version each for
+    ``=``, ``version``/``lessThan(OrEqual)`` for each interval (``0`` for no lower bound,
+    ``lessThan: "*"`` for no upper one). None when CVE cannot say it exactly (an exclusive
+    lower bound ``>``, an excluded version ``!=``): left out, never widened."""
+    parsed = vers.parse(text)
+    kind = VERS_TYPES.get(parsed.scheme, parsed.scheme)
+    if any(c.comparator in (">", "!=") for c in parsed):
+        return None
+
+    def entry(version: str, high: vers.Constraint | None) -> dict[str, Any]:
+        limit = "lessThanOrEqual" if high is not None and high.comparator == "<=" else "lessThan"
+        return {
+            "version": version,
+            "status": status,
+            "versionType": kind,
+            limit: "*" if high is None else high.version,
+        }
+
+    if not parsed.constraints:
+        return [entry("0", None)]
+    out = [{"version": c.version, "status": status} for c in parsed if c.comparator == "="]
+    bounds = [c for c in parsed if c.comparator != "="]
+    start = 0
+    if bounds and bounds[0].comparator != ">=":
+        out.append(entry("0", bounds[0]))
+        start = 1
+    for i in range(start, len(bounds), 2):
+        out.append(entry(bounds[i].version, bounds[i + 1] if i + 1 < len(bounds) else None))
+    return out
+
+
+def _ranges(finding: Finding) -> dict[str, Any]:
+    """``versions`` from the recorded vers ranges: affected, then fixed (unaffected)."""
+    entries: list[dict[str, Any]] = []
+    for text, status in (
+        (finding.affected_versions, "affected"),
+        (finding.fixed_versions, "unaffected"),
+    ):
+        if text:
+            entries.extend(_vers_entries(text, status) or [])
+    return {"defaultStatus": "unknown", **({"versions": entries} if entries else {})}
+
+
 def _versions(finding: Finding, product: Product, purl: PackageURL | None) -> dict[str, Any]:
-    """``versions`` (and ``defaultStatus``) for the recorded version text."""
+    """``versions`` (and ``defaultStatus``): the recorded vers ranges when there are any
+    (the version text then stays in ``x_reviewstation.versions``: a version seen is not a
+    statement about a range), else the recorded version text."""
+    if finding.affected_versions or finding.fixed_versions:
+        return _ranges(finding)
     status = STATUS[vex_status(finding)]
     text = product.version.strip()
     if text and _SINGLE.match(text):
@@ -261,6 +317,10 @@ def record(content: PackageContent, finding: Finding) -> dict[str, Any]:
     }
     if product.version:
         extra["versions"] = product.version
+    if finding.affected_versions:
+        extra["affectedVersions"] = finding.affected_versions
+    if finding.fixed_versions:
+        extra["fixedVersions"] = finding.fixed_versions
     if product.identifier:
         extra["productId"] = product.identifier
     if cvss is not None:

@@ -147,14 +147,21 @@ def test_the_affected_product_and_where_it_lies(built: Built) -> None:
         "programFiles": ["src/parse r/héap.c"],
         "repo": REPOSITORY,
         "defaultStatus": "unknown",
-        "versions": [{"version": "1.2", "status": "affected"}],
+        # The affected range as recorded (vers:pypi/>=1.0|<1.3), not only the version seen.
+        "versions": [
+            {"version": "1.0", "status": "affected", "versionType": "python", "lessThan": "1.3"}
+        ],
     }
     fixed = cve.build(built.full)[f"cve/{built.uids['fixed']}.json"]
     (product,) = _cna(fixed)["affected"]
     assert product["cpes"] == ["cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*"]
     assert (product["vendor"], product["product"]) == ("acme", "widget")
-    # VEX fixed: the recorded version is the one no longer affected.
-    assert product["versions"] == [{"version": "3.1", "status": "unaffected"}]
+    # VEX fixed, recorded as vers ranges (<3.1.1 affected, >=3.1.1 fixed): the record says
+    # exactly those, never "3.1 unaffected" from the CPE's version (3.1 is < 3.1.1).
+    assert product["versions"] == [
+        {"version": "0", "status": "affected", "versionType": "custom", "lessThan": "3.1.1"},
+        {"version": "3.1.1", "status": "unaffected", "versionType": "custom", "lessThan": "*"},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -192,7 +199,9 @@ def test_versions_say_no_more_than_was_recorded(
     built: Built, versions: str, product_id: str, expected: list[dict[str, Any]] | None
 ) -> None:
     uid = built.uids["affected"]
-    content, _ = _only(built.full, uid, versions=versions, product_id=product_id)
+    content, _ = _only(
+        built.full, uid, versions=versions, product_id=product_id, affected_versions=""
+    )
     (product,) = _cna(cve.build(content)[f"cve/{uid}.json"])["affected"]
     assert product["defaultStatus"] == "unknown"  # other versions: not known
     assert product.get("versions") == expected
@@ -370,3 +379,61 @@ def test_finding_text_keeps_its_portion_mark(
     else:
         (item,) = entry["supportingMedia"]
         assert item["value"].startswith(media) and len(item["value"]) <= 16384
+
+
+def _v(version: str, status: str = "affected", kind: str = "semver", **limit: str) -> Any:
+    entry: dict[str, Any] = {"version": version, "status": status}
+    if limit:
+        entry["versionType"] = kind
+        entry.update(limit)
+    return entry
+
+
+# (affected vers, fixed vers, CVE versions): the recorded ranges, each in CVE's terms; what
+# CVE cannot say (an exclusive lower bound, an excluded version) is left out, never widened.
+RANGES: list[tuple[str, str, list[dict[str, Any]] | None]] = [
+    ("vers:semver/>=1.0.0|<1.3.0", "", [_v("1.0.0", lessThan="1.3.0")]),
+    (
+        "vers:semver/<1.3.0",
+        "vers:semver/>=1.3.0",
+        [_v("0", lessThan="1.3.0"), _v("1.3.0", "unaffected", lessThan="*")],
+    ),
+    (
+        "vers:semver/1.2.0|1.4.0|>=2.0.0|<=2.1.0",
+        "",
+        [_v("1.2.0"), _v("1.4.0"), _v("2.0.0", lessThanOrEqual="2.1.0")],
+    ),
+    (
+        "vers:semver/<1.0.0|>=1.2.0|<1.3.0|>=2.0.0",
+        "",
+        [_v("0", lessThan="1.0.0"), _v("1.2.0", lessThan="1.3.0"), _v("2.0.0", lessThan="*")],
+    ),
+    ("vers:npm/*", "", [_v("0", lessThan="*")]),
+    ("vers:maven/>=2.0|<2.4", "", [_v("2.0", kind="maven", lessThan="2.4")]),
+    ("vers:deb/>=1.0|<1.1", "", [_v("1.0", kind="deb", lessThan="1.1")]),
+    ("vers:semver/>1.0.0", "", None),
+    ("vers:semver/!=1.5.0", "", None),
+    ("", "vers:semver/>=1.3.0", [_v("1.3.0", "unaffected", lessThan="*")]),
+]
+
+
+@pytest.mark.parametrize(("affected", "fixed", "expected"), RANGES)
+def test_recorded_vers_ranges_become_cve_versions(
+    built: Built,
+    validators: dict[str, Validator],
+    affected: str,
+    fixed: str,
+    expected: list[dict[str, Any]] | None,
+) -> None:
+    uid = built.uids["fixed"]
+    content, _ = _only(built.full, uid, affected_versions=affected, fixed_versions=fixed)
+    record = cve.build(content)[f"cve/{uid}.json"]
+    assert errors(validators["cve"], record) == []
+    (product,) = _cna(record)["affected"]
+    assert product["defaultStatus"] == "unknown"
+    assert product.get("versions") == expected
+    extra = _cna(record)["x_reviewstation"]
+    assert (extra.get("affectedVersions"), extra.get("fixedVersions")) == (
+        affected or None,
+        fixed or None,
+    )
