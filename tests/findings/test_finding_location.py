@@ -104,6 +104,11 @@ FIELD_BAD: list[tuple[str, Any, str]] = [
     ("product_id", "pkg:pypi/libfoo\u202e@1.2", "control or formatting"),
     ("product_id", "cpe:2.3:a:acme:w\x7f:1:*:*:*:*:*:*:*", "control or formatting"),
     ("product_id", "pkg:pypi/" + "a" * 1000, "longer than 1000"),
+    # What the CVE schema's cpes and every purl reader would refuse or misread.
+    ("product_id", "cpe:2.3:a:acme:widget", "not a well-formed CPE 2.3"),
+    ("product_id", "cpe:2.3:a:acme:wid!get:1:*:*:*:*:*:*:*", "not a well-formed CPE 2.3"),
+    ("product_id", "cpe:2.3:a:acme:widget:1:*:*:*:*:*:*:*:x", "not a well-formed CPE 2.3"),
+    ("product_id", "pkg:pypi/@1.2", "not a valid purl"),
     ("body", "Heap overflow\x1b]52;c;ZWNobw==\x07 in libfoo", "control or formatting"),
     ("body", "see line 1\rApproved by lead", "control or formatting"),
     ("body", "The function \u202eevil\u202c() overflows", "control or formatting"),
@@ -117,6 +122,12 @@ FIELD_GOOD: list[tuple[str, Any, Any]] = [
     ("body", "Line one\n\tindented\r\nline three", "Line one\n\tindented\nline three"),
     ("body", "Der Überlauf in 解析器 — مرحبا", "Der Überlauf in 解析器 — مرحبا"),
     ("product_id", " pkg:npm/%40acme/lib@1.0 ", "pkg:npm/%40acme/lib@1.0"),
+    (
+        "product_id",
+        "cpe:2.3:a:ac\\:me:widget\\!:3.1:*:*:*:*:*:*:*",
+        "cpe:2.3:a:ac\\:me:widget\\!:3.1:*:*:*:*:*:*:*",
+    ),
+    ("product_id", "pkg:huggingface/org/model@abc123", "pkg:huggingface/org/model@abc123"),
     ("repository", "ssh://git@example.org/foo.git", "ssh://git@example.org/foo.git"),
     # Legitimate but not RFC 3986 as typed: percent-encoded as a browser sends it, so SARIF's
     # repositoryUri and the CVE record's repo stay valid URIs.
