@@ -215,8 +215,8 @@ def _affected(finding: Finding) -> dict[str, Any]:
         out["programRoutines"] = [{"name": finding.function_name}]
     if finding.file_path:
         out["programFiles"] = [finding.file_path]
-    if finding.repository:
-        out["repo"] = finding.repository
+    if finding.repository and not finding.repository.lower().startswith("file:"):
+        out["repo"] = finding.repository  # a local file: URI is no place a CNA can reach
     out.update(_versions(finding, product, purl))
     return out
 
@@ -325,6 +325,8 @@ def record(content: PackageContent, finding: Finding) -> dict[str, Any]:
         extra["productId"] = product.identifier
     if cvss is not None:
         extra["cvss"] = {rating.name: rating.score for rating in cvss.ratings}
+    if finding.repository:
+        extra["repository"] = finding.repository
     if finding.commit_id:
         extra["commit"] = finding.commit_id
     if finding.start_line is not None:

@@ -437,3 +437,22 @@ def test_recorded_vers_ranges_become_cve_versions(
         affected or None,
         fixed or None,
     )
+
+
+@pytest.mark.parametrize(
+    ("repository", "repo"),
+    [
+        (REPOSITORY, REPOSITORY),
+        ("ssh://git@git.example.org/foo.git", "ssh://git@git.example.org/foo.git"),
+        # A local path means nothing to a CNA and names the reviewers' machines: not the
+        # record's repo, only in x_reviewstation.
+        ("file:///home/alice/src/libfoo.git", None),
+    ],
+)
+def test_the_repo_is_one_a_cna_can_reach(built: Built, repository: str, repo: str | None) -> None:
+    uid = built.uids["affected"]
+    content, _ = _only(built.full, uid, repository=repository)
+    cna = _cna(cve.build(content)[f"cve/{uid}.json"])
+    (product,) = cna["affected"]
+    assert product.get("repo") == repo
+    assert cna["x_reviewstation"]["repository"] == repository
