@@ -99,6 +99,22 @@ def check_line(field: str, value: str) -> str:
     return value
 
 
+def check_text(field: str, value: str) -> str:
+    """``value`` with Windows line ends made ``\\n`` if it is text of several lines (tabs and
+    line breaks allowed, nothing else ``check_line`` refuses: no escape sequence, lone
+    carriage return or bidi control reaches a terminal or another tool); else one-line
+    ``InputError`` naming the field, the character and its line."""
+    text = value.replace("\r\n", "\n")
+    for number, line in enumerate(text.split("\n"), start=1):
+        index = first_refused(line.replace("\t", " "))
+        if index is not None:
+            raise InputError(
+                f"The {field} must be text without control or formatting characters (tabs and"
+                f" line breaks are fine); it has {escape_char(line[index])} on line {number}."
+            )
+    return text
+
+
 def counted(n: int, one: str, many: str | None = None) -> str:
     """A count with its noun in agreement: ``counted(1, "finding")`` is "1 finding",
     ``counted(3, "finding")`` "3 findings", ``counted(2, "best match", "best matches")``

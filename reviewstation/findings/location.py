@@ -13,7 +13,9 @@ a writer never meets a path that climbs out of the repository root or a line 0:
 - ``commit_id``: a git commit id, 7-64 hex digits (abbreviated or full, SHA-1 or SHA-256),
   stored in lower case.
 - ``repository``: the repository's URI (https, http, ssh, git or file scheme), one line, no
-  spaces; scp-like ``git@host:path`` is refused in favour of ``ssh://git@host/path``.
+  spaces, no password (a user name is fine); scp-like ``git@host:path`` is refused in favour
+  of ``ssh://git@host/path``. The host is ASCII (``xn--`` for an international name); other
+  text in the path, query or fragment is percent-encoded so the value is an RFC 3986 URI.
 
 An empty value clears the field (None).
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from reviewstation.errors import InputError
 from reviewstation.text import check_line
@@ -42,6 +44,11 @@ LABELS = {
 _COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _SCHEME_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 SCHEMES = ("https", "http", "ssh", "git", "file")
+# RFC 3986: what a URI's path, query and fragment keep as they are (besides unreserved
+# characters and "/" "?"), and an authority of ASCII user, host (or [IPv6]) and port.
+_URI_SAFE = ":@!$&'()*+,;=%"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_NETLOC = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:%@-]*(\[[0-9A-Fa-f:.]+\])?(:[0-9]*)?$")
 
 
 def clean(name: str, value: Any) -> str | int | None:
@@ -109,12 +116,42 @@ def _repository(text: str) -> str:
     if any(c.isspace() for c in text):
         raise InputError(f"The repository {text!r} must be a URI without spaces.")
     parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = parts._replace(scheme="")
     if parts.scheme.lower() not in SCHEMES or not (parts.netloc or parts.scheme == "file"):
         raise InputError(
             f"The repository {text!r} should be a URI like https://example.org/project.git"
             " or ssh://git@example.org/project.git."
         )
-    return text
+    if parts.password is not None:
+        # It would travel in every SARIF log and CVE record the finding goes into.
+        raise InputError(
+            "The repository's URI holds a password; give it without one"
+            " (like https://example.org/project.git)."
+        )
+    if not _NETLOC.match(parts.netloc):
+        raise InputError(
+            f"The repository {text!r} should name its host in ASCII (an international"
+            " domain name in its xn-- form)."
+        )
+    # SARIF's repositoryUri and the CVE record's repo must be RFC 3986 URIs: what a browser
+    # shows as text (ü, [, {, a lone %) is percent-encoded, as the browser sends it.
+    return urlunsplit(
+        (
+            parts.scheme,
+            parts.netloc,
+            _encode(parts.path, "/"),
+            _encode(parts.query, "/?"),
+            _encode(parts.fragment, "/?"),
+        )
+    )
+
+
+def _encode(part: str, safe: str) -> str:
+    part = _LONE_PERCENT.sub("%25", part)
+    return quote(part, safe=safe + _URI_SAFE)
 
 
 def check(values: Mapping[str, Any]) -> None:

@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from packageurl import PackageURL
+
 from reviewstation import markings
 from reviewstation.checklists.runs import get_run
 from reviewstation.errors import InputError, NotFound, PermissionDenied
@@ -33,7 +35,7 @@ from reviewstation.evidence import EvidenceRef, check_shape, resolve_evidence
 from reviewstation.findings import location, vers
 from reviewstation.findings.scoring import Score, score_cvss4
 from reviewstation.reviews.service import require_review
-from reviewstation.text import check_line, check_name
+from reviewstation.text import check_line, check_name, check_text
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
@@ -64,6 +66,16 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 CWE = re.compile(r"^CWE-[1-9][0-9]{0,5}$")
 CVE = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,9}$")
 PRODUCT_ID = re.compile(r"^(pkg:[a-z][a-z0-9.+-]*/\S+|cpe:2\.3:[aho*-]:\S+)$")
+# A CPE 2.3 formatted string (NISTIR 7695, the pattern the CVE and CSAF schemas use): 13
+# components, special characters escaped.
+_CPE_PART = (
+    r"(((\?*|\*?)([a-zA-Z0-9\-._]|(\\[\\*?!\"#$%&'()+,/:;<=>@\[\]^`{|}~]))+(\?*|\*?))|[*\-])"
+)
+CPE23 = re.compile(
+    rf"^cpe:2\.3:[aho*\-](:{_CPE_PART}){{5}}"
+    r"(:(([a-zA-Z]{2,3}(-([a-zA-Z]{2}|[0-9]{3}))?)|[*\-]))"
+    rf"(:{_CPE_PART}){{4}}$"
+)
 MAX_TITLE = 500
 MAX_BODY = 1024 * 1024
 MAX_FIELD = 1000
@@ -219,7 +231,7 @@ def _clean(name: str, value: Any) -> Any:
     if name == "body":
         if len(value) > MAX_BODY:
             raise InputError("The finding's body is larger than 1 MiB.")
-        return value
+        return check_text("finding's body", value)
     choices = {
         "kind": KINDS,
         "severity": SEVERITIES,
@@ -249,9 +261,12 @@ def _clean(name: str, value: Any) -> Any:
             raise InputError(f"The {name.replace('_', ' ')} {text!r} should look {example}.")
         return text or None
     if name == "product_id":
+        if len(text) > MAX_FIELD:
+            raise InputError(f"The product id is longer than {MAX_FIELD} characters.")
+        check_line("product id", text)
         if text and not PRODUCT_ID.match(text):
             raise InputError(f"The product id {text!r} is neither a purl (pkg:...) nor a CPE 2.3.")
-        return text
+        return _product_id(text)
     if name == "portion_marking":
         # Stored in the portion form (S//NF), whatever was typed (secret//noforn); compared by
         # level against the vault's marking in _portion.
@@ -260,6 +275,22 @@ def _clean(name: str, value: Any) -> Any:
         return markings.parse(text, "portion marking").portion
     if len(text) > MAX_FIELD or not text.isprintable():
         raise InputError(f"The finding's {name} is too long or contains control characters.")
+    return text
+
+
+def _product_id(text: str) -> str:
+    """A purl that package-url's parser reads, or a well-formed CPE 2.3 string: what the
+    writers copy into SARIF, CSAF, OpenVEX, CycloneDX and CVE records as an identifier."""
+    if text.startswith("pkg:"):
+        try:
+            PackageURL.from_string(text)
+        except ValueError as exc:
+            raise InputError(f"The product id {text!r} is not a valid purl: {exc}.") from None
+    elif text and not CPE23.match(text):
+        raise InputError(
+            f"The product id {text!r} is not a well-formed CPE 2.3 name (13 parts, like"
+            " cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*, special characters escaped with \\)."
+        )
     return text
 
 

@@ -207,7 +207,7 @@ def parse(text: str, what: str = "version range") -> Vers:
     for part in body.split("|"):
         comparator = next((c for c in COMPARATORS if part.startswith(c)), "=")
         version = unquote(part[len(comparator) :] if part.startswith(comparator) else part)
-        if not version or version == "*" or any(c in version for c in "<>=!|"):
+        if not _plain(version):
             raise InputError(f"The {what} {value[:60]!r} has an empty or odd constraint {part!r}.")
         constraints.append(Constraint(comparator, version))
     keys = [version_key(scheme, c.version) for c in constraints]
@@ -223,6 +223,18 @@ def parse(text: str, what: str = "version range") -> Vers:
                 " write each range as >=low|<high."
             )
     return Vers(scheme, ordered)
+
+
+def _plain(version: str) -> bool:
+    """A version as it was percent-decoded is one printable token: no comparator or
+    separator, no space, control or format character, and no ``%`` (the stored text would
+    decode again to another version)."""
+    return (
+        bool(version)
+        and version != "*"
+        and version.isprintable()
+        and not any(c.isspace() or c in "<>=!|%" for c in version)
+    )
 
 
 def check(text: str | None, what: str) -> str:

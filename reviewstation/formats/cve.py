@@ -25,7 +25,9 @@ What is not ReviewStation's to say is a placeholder, listed in the container's
 
 The package's overall marking is ``containers.cna.x_marking`` (the schema allows ``x_``
 properties in containers, and nowhere else in a record); the finding's portion marking and
-everything else ReviewStation records is in ``containers.cna.x_reviewstation``.
+everything else ReviewStation records is in ``containers.cna.x_reviewstation``. The finding's
+text keeps its portion mark where it is carried: the title, the description and the
+supporting media each start with it (``(S//NF) Heap overflow ...``), shortened text too.
 """
 
 from __future__ import annotations
@@ -80,6 +82,13 @@ COLLECTIONS = {
 }
 # purl type -> versionType for a range (the schema's examples); anything else is "custom".
 VERSION_TYPES = {"pypi": "python", "maven": "maven", "npm": "semver", "cargo": "semver"}
+# vers scheme -> versionType; another scheme is named as it is (deb, rpm, gem, ...).
+VERS_TYPES = {
+    **VERSION_TYPES,
+    "semver": "semver",
+    "golang": "semver",
+    "generic": "custom",
+}
 # Ranges written as ">=A, <B", "<B", "<=B", ">=A <=B" (what reviewers type); anything else
 # stays text (x_reviewstation.versions) with defaultStatus "unknown".
 _RANGE = re.compile(
@@ -107,59 +116,57 @@ def _title(title: str) -> str:
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
 
 
-# vers scheme -> CVE versionType.
-SCHEME_TYPES = {"pypi": "python", "maven": "maven", **{s: "semver" for s in vers.SEMVER_SCHEMES}}
-
-
-def _range_entries(text: str, status: str) -> list[dict[str, Any]] | None:
-    """CVE ``versions`` entries for a vers range; None when the range uses what a CVE entry
-    cannot say (an excluded version, an exclusive lower bound), so the caller falls back."""
-    rng = vers.parse(text)
-    kind = SCHEME_TYPES.get(rng.scheme, "custom")
-    if any(c.comparator in ("!=", ">") for c in rng):
+def _vers_entries(text: str, status: str) -> list[dict[str, Any]] | None:
+    """A recorded vers range as CVE version entries of ``status``: one version each for
+    ``=``, ``version``/``lessThan(OrEqual)`` for each interval (``0`` for no lower bound,
+    ``lessThan: "*"`` for no upper one). None when CVE cannot say it exactly (an exclusive
+    lower bound ``>``, an excluded version ``!=``): left out, never widened."""
+    parsed = vers.parse(text)
+    kind = VERS_TYPES.get(parsed.scheme, parsed.scheme)
+    if any(c.comparator in (">", "!=") for c in parsed):
         return None
-    if not rng.constraints:
-        return [{"version": "0", "lessThan": "*", "status": status, "versionType": kind}]
-    out: list[dict[str, Any]] = []
-    bounds = [c for c in rng if c.comparator != "="]
-    out.extend({"version": c.version, "status": status} for c in rng if c.comparator == "=")
-    i = 0
-    while i < len(bounds):
-        low = bounds[i] if bounds[i].comparator == ">=" else None
-        high = bounds[i + 1] if low is not None and i + 1 < len(bounds) else None
-        if low is None:  # "<X" or "<=X" first: from the start
-            high = bounds[i]
-        entry: dict[str, Any] = {
-            "version": low.version if low is not None else "0",
+
+    def entry(version: str, high: vers.Constraint | None) -> dict[str, Any]:
+        limit = "lessThanOrEqual" if high is not None and high.comparator == "<=" else "lessThan"
+        return {
+            "version": version,
             "status": status,
             "versionType": kind,
+            limit: "*" if high is None else high.version,
         }
-        if high is None:
-            entry["lessThan"] = "*"
-        elif high.comparator == "<":
-            entry["lessThan"] = high.version
-        else:
-            entry["lessThanOrEqual"] = high.version
-        out.append(entry)
-        i += 1 if low is None or high is None else 2
+
+    if not parsed.constraints:
+        return [entry("0", None)]
+    out = [{"version": c.version, "status": status} for c in parsed if c.comparator == "="]
+    bounds = [c for c in parsed if c.comparator != "="]
+    start = 0
+    if bounds and bounds[0].comparator != ">=":
+        out.append(entry("0", bounds[0]))
+        start = 1
+    for i in range(start, len(bounds), 2):
+        out.append(entry(bounds[i].version, bounds[i + 1] if i + 1 < len(bounds) else None))
     return out
 
 
+def _ranges(finding: Finding) -> dict[str, Any]:
+    """``versions`` from the recorded vers ranges: affected, then fixed (unaffected)."""
+    entries: list[dict[str, Any]] = []
+    for text, status in (
+        (finding.affected_versions, "affected"),
+        (finding.fixed_versions, "unaffected"),
+    ):
+        if text:
+            entries.extend(_vers_entries(text, status) or [])
+    return {"defaultStatus": "unknown", **({"versions": entries} if entries else {})}
+
+
 def _versions(finding: Finding, product: Product, purl: PackageURL | None) -> dict[str, Any]:
-    """``versions`` (and ``defaultStatus``): from the finding's vers ranges (affected, and the
-    fixing versions as unaffected) when recorded, else from the recorded version text."""
-    status = STATUS[vex_status(finding)]
+    """``versions`` (and ``defaultStatus``): the recorded vers ranges when there are any
+    (the version text then stays in ``x_reviewstation.versions``: a version seen is not a
+    statement about a range), else the recorded version text."""
     if finding.affected_versions or finding.fixed_versions:
-        entries: list[dict[str, Any]] | None = []
-        for text, state in (
-            (finding.affected_versions, "affected"),
-            (finding.fixed_versions, "unaffected"),
-        ):
-            if text and entries is not None:
-                more = _range_entries(text, state)
-                entries = None if more is None else entries + more
-        if entries:
-            return {"defaultStatus": "unknown", "versions": entries}
+        return _ranges(finding)
+    status = STATUS[vex_status(finding)]
     text = product.version.strip()
     if text and _SINGLE.match(text):
         return {"defaultStatus": "unknown", "versions": [{"version": text, "status": status}]}
@@ -205,8 +212,8 @@ def _affected(finding: Finding) -> dict[str, Any]:
         out["programRoutines"] = [{"name": finding.function_name}]
     if finding.file_path:
         out["programFiles"] = [finding.file_path]
-    if finding.repository:
-        out["repo"] = finding.repository
+    if finding.repository and not finding.repository.lower().startswith("file:"):
+        out["repo"] = finding.repository  # a local file: URI is no place a CNA can reach
     out.update(_versions(finding, product, purl))
     return out
 
@@ -243,13 +250,16 @@ def cvss_v4_0(score: Score) -> dict[str, Any]:
 
 
 def _descriptions(finding: Finding) -> list[dict[str, Any]]:
+    """The description (and the body as markdown), each starting with the portion mark."""
     body = finding.body.strip()
+    mark = finding.portion_mark
     entry: dict[str, Any] = {
         "lang": "en",
-        "value": _shorten(body or finding.title, MAX_DESCRIPTION),
+        "value": _shorten(f"{mark} {body or finding.title}", MAX_DESCRIPTION),
     }
-    if body and len(body) <= MAX_MEDIA:
-        entry["supportingMedia"] = [{"type": "text/markdown", "base64": False, "value": body}]
+    media = f"{mark} {body}"
+    if body and len(media) <= MAX_MEDIA:
+        entry["supportingMedia"] = [{"type": "text/markdown", "base64": False, "value": media}]
     return [entry]
 
 
@@ -260,7 +270,7 @@ def record(content: PackageContent, finding: Finding) -> dict[str, Any]:
         placeholders.insert(0, "cveMetadata.cveId")
     cna: dict[str, Any] = {
         "providerMetadata": {"orgId": PLACEHOLDER_ORG},
-        "title": _title(finding.title),
+        "title": _title(f"{finding.portion_mark} {finding.title}"),
         "descriptions": _descriptions(finding),
         "affected": [_affected(finding)],
     }
@@ -304,10 +314,16 @@ def record(content: PackageContent, finding: Finding) -> dict[str, Any]:
     }
     if product.version:
         extra["versions"] = product.version
+    if finding.affected_versions:
+        extra["affectedVersions"] = finding.affected_versions
+    if finding.fixed_versions:
+        extra["fixedVersions"] = finding.fixed_versions
     if product.identifier:
         extra["productId"] = product.identifier
     if cvss is not None:
         extra["cvss"] = {rating.name: rating.score for rating in cvss.ratings}
+    if finding.repository:
+        extra["repository"] = finding.repository
     if finding.commit_id:
         extra["commit"] = finding.commit_id
     if finding.start_line is not None:

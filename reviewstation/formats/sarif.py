@@ -13,6 +13,10 @@ alone, so the same finding is the same result in every export (GitHub and Defect
 on them); ``guid`` names this result in this export (the package id and the finding uid).
 Findings whose VEX status says the product is not (or no longer) affected are suppressed, not
 open failures.
+
+A result's message is the finding's title after its portion mark (``(S//NF) Heap overflow``).
+Every message text is plain text as SARIF reads it (``plain_text``): finding text cannot
+become an embedded link or a placeholder in a viewer.
 """
 
 from __future__ import annotations
@@ -83,6 +87,33 @@ SUPPRESSED = {
 _GUID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
+
+
+# The properties whose value is a SARIF message object (3.11): its "text" is plain text.
+MESSAGE_KEYS = ("message", "shortDescription", "fullDescription", "help", "description")
+_LINK_CHARS = re.compile(r"(\\*)([\[\]])")
+
+
+def plain_text(text: str) -> str:
+    """``text`` as a SARIF plain-text message says it: a literal ``[`` or ``]`` escaped with
+    a backslash (and a backslash before one doubled), so no viewer makes an embedded link of
+    ``[label](javascript:...)`` (3.11.6); literal braces doubled, so ``{0}`` is not taken
+    for a placeholder (3.11.5)."""
+    text = _LINK_CHARS.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), text)
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _escape_messages(node: Any) -> None:
+    """Every message object's ``text`` in ``node``, made plain text (``markdown`` is the
+    program's own)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in MESSAGE_KEYS and isinstance(value, dict) and "text" in value:
+                value["text"] = plain_text(value["text"])
+            _escape_messages(value)
+    elif isinstance(node, list):
+        for item in node:
+            _escape_messages(item)
 
 
 def rule_id(finding: Finding) -> str:
@@ -388,7 +419,7 @@ def _result(
         "ruleIndex": rule_index[rule],
         "kind": kind,
         "level": level,
-        "message": {"text": finding.title},
+        "message": {"text": f"{finding.portion_mark} {finding.title}"},
         "guid": result_guid(content.package_id, finding),
         "correlationGuid": _guid(finding.uid),
         "locations": [location],
@@ -472,6 +503,7 @@ def build(content: PackageContent) -> dict[str, Any]:
         "model": review.model_name,
         "modelVersion": review.model_version,
     }
+    _escape_messages(run)
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

@@ -278,11 +278,22 @@ def member_markings(name: str, data: bytes) -> list[str]:
     return reader(loads_bounded(data, name, MAX_MARKED))
 
 
-# The native members always state the overall marking at their top level. (The standard
-# formats state it where their schemas allow: an OpenVEX document without statements has no
-# place for it.) Packages from before members carried markings are refused anyway: their
-# members were compressed.
-MUST_STATE_MARKING = frozenset({FINDINGS, CHECKLISTS, ARTIFACTS, formats.CVE_DIR})
+# The native members always state the overall marking at their top level, and so do the
+# standard formats that always have a place for it (SARIF run properties, CSAF distribution
+# and notes, CycloneDX metadata properties, the CVE container); only an OpenVEX document
+# without statements has none. Packages from before members carried markings are refused
+# anyway: their members were compressed.
+MUST_STATE_MARKING = frozenset(
+    {
+        FINDINGS,
+        CHECKLISTS,
+        ARTIFACTS,
+        formats.CVE_DIR,
+        formats.SARIF_MEMBER,
+        formats.CSAF_MEMBER,
+        formats.CYCLONEDX_MEMBER,
+    }
+)
 
 
 def check_markings(names: Iterable[str], read: Callable[[str], bytes], marking: str) -> None:

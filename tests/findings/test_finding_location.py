@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import FormatChecker
 from support.vaults import PASS, make_vault
 
 from reviewstation.errors import InputError
@@ -72,6 +73,8 @@ BAD: list[tuple[str, Any, str]] = [
     ("repository", "example.org/foo", "should be a URI"),
     ("repository", "javascript:alert(1)", "should be a URI"),
     ("repository", "https://exa mple.org/x", "without spaces"),
+    ("repository", "https://例え.jp/x.git", "host in ASCII"),
+    ("repository", "https://x.org{a}/x.git", "host in ASCII"),
 ]
 
 
@@ -80,11 +83,72 @@ def test_good_values_are_kept_clean(name: str, value: Any, expected: Any) -> Non
     assert location.clean(name, value) == expected
 
 
+def test_every_kept_repository_is_an_rfc_3986_uri() -> None:
+    checker = FormatChecker()
+    kept = [location.clean(n, v) for n, v, _ in GOOD if n == "repository" and v]
+    assert kept and all(checker.conforms(uri, "uri") for uri in kept), kept
+
+
 @pytest.mark.parametrize(("name", "value", "message"), BAD)
 def test_bad_values_are_refused_in_one_line(name: str, value: Any, message: str) -> None:
     with pytest.raises(InputError, match=re.escape(message)) as err:
         location.clean(name, value)
     assert "\n" not in str(err.value)
+
+
+# The other text fields that writers copy into SARIF, CVE, CSAF and CycloneDX: hostile values
+# (terminal escapes, bidi controls, overlong identifiers, credentials in a URI) are refused by
+# the store's one check (service.check_values), for every way a finding is written or imported.
+FIELD_BAD: list[tuple[str, Any, str]] = [
+    ("product_id", "pkg:npm/x\x1b[31m@1", "control or formatting"),
+    ("product_id", "pkg:pypi/libfoo\u202e@1.2", "control or formatting"),
+    ("product_id", "cpe:2.3:a:acme:w\x7f:1:*:*:*:*:*:*:*", "control or formatting"),
+    ("product_id", "pkg:pypi/" + "a" * 1000, "longer than 1000"),
+    # What the CVE schema's cpes and every purl reader would refuse or misread.
+    ("product_id", "cpe:2.3:a:acme:widget", "not a well-formed CPE 2.3"),
+    ("product_id", "cpe:2.3:a:acme:wid!get:1:*:*:*:*:*:*:*", "not a well-formed CPE 2.3"),
+    ("product_id", "cpe:2.3:a:acme:widget:1:*:*:*:*:*:*:*:x", "not a well-formed CPE 2.3"),
+    ("product_id", "pkg:pypi/@1.2", "not a valid purl"),
+    ("body", "Heap overflow\x1b]52;c;ZWNobw==\x07 in libfoo", "control or formatting"),
+    ("body", "see line 1\rApproved by lead", "control or formatting"),
+    ("body", "The function \u202eevil\u202c() overflows", "control or formatting"),
+    ("body", "two\u2028lines", "control or formatting"),
+    ("vendor", "Foo\u202e Project", "control characters"),
+    ("action_statement", "Upgrade\u2066 now", "control characters"),
+    ("repository", "https://alice:s3cret@git.example.org/foo.git", "password"),
+    ("repository", "https://git.example.org:notaport/foo.git", "should be a URI"),
+]
+FIELD_GOOD: list[tuple[str, Any, Any]] = [
+    ("body", "Line one\n\tindented\r\nline three", "Line one\n\tindented\nline three"),
+    ("body", "Der Überlauf in 解析器 — مرحبا", "Der Überlauf in 解析器 — مرحبا"),
+    ("product_id", " pkg:npm/%40acme/lib@1.0 ", "pkg:npm/%40acme/lib@1.0"),
+    (
+        "product_id",
+        "cpe:2.3:a:ac\\:me:widget\\!:3.1:*:*:*:*:*:*:*",
+        "cpe:2.3:a:ac\\:me:widget\\!:3.1:*:*:*:*:*:*:*",
+    ),
+    ("product_id", "pkg:huggingface/org/model@abc123", "pkg:huggingface/org/model@abc123"),
+    ("repository", "ssh://git@example.org/foo.git", "ssh://git@example.org/foo.git"),
+    # Legitimate but not RFC 3986 as typed: percent-encoded as a browser sends it, so SARIF's
+    # repositoryUri and the CVE record's repo stay valid URIs.
+    ("repository", "https://git.example.org/ü/x.git", "https://git.example.org/%C3%BC/x.git"),
+    ("repository", "https://x.org/a[1]{2}|x", "https://x.org/a%5B1%5D%7B2%7D%7Cx"),
+    ("repository", "https://x.org/a%20b/100%", "https://x.org/a%20b/100%25"),
+    ("repository", "https://[2001:db8::1]:8443/x.git", "https://[2001:db8::1]:8443/x.git"),
+    ("repository", "https://x.org/p?q=ü#frag", "https://x.org/p?q=%C3%BC#frag"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), FIELD_BAD)
+def test_hostile_finding_text_is_refused_in_one_line(name: str, value: Any, message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)) as err:
+        service.check_values({name: value}, "CUI")
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), FIELD_GOOD)
+def test_odd_but_legitimate_finding_text_is_kept(name: str, value: Any, expected: Any) -> None:
+    assert service.check_values({name: value}, "CUI")[name] == expected
 
 
 @pytest.mark.parametrize(

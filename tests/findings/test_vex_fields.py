@@ -49,6 +49,13 @@ def test_vers_ranges_are_normalised(text: str, normalised: str) -> None:
         ("vers:semver/<1.0.0|<=1.2.0", "two upper bounds in a row"),
         ("vers:semver/1.0.0|=1.0.0", "names one version twice"),
         ("vers:pypi/>=", "empty or odd constraint"),
+        # Percent-decoded versions are checked too: no escapes, bidi controls or spaces
+        # smuggled in, and nothing a second decoding would change (the stored text re-parses
+        # to the same range).
+        ("vers:pypi/1.0%1b[31m", "empty or odd constraint"),
+        ("vers:pypi/1.0%E2%80%AE", "empty or odd constraint"),
+        ("vers:pypi/>=1.0%20beta", "empty or odd constraint"),
+        ("vers:pypi/1.0%2525", "empty or odd constraint"),
     ],
 )
 def test_bad_vers_ranges_are_refused(text: str, error: str) -> None:

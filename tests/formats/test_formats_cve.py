@@ -149,7 +149,8 @@ def test_the_affected_product_and_where_it_lies(built: Built) -> None:
         "programFiles": ["src/parse r/héap.c"],
         "repo": REPOSITORY,
         "defaultStatus": "unknown",
-        "versions": [  # from the affected vers range, vers:pypi/>=1.0|<1.3
+        # The affected range as recorded (vers:pypi/>=1.0|<1.3), not only the version seen.
+        "versions": [
             {"version": "1.0", "status": "affected", "versionType": "python", "lessThan": "1.3"}
         ],
     }
@@ -157,7 +158,8 @@ def test_the_affected_product_and_where_it_lies(built: Built) -> None:
     (product,) = _cna(fixed)["affected"]
     assert product["cpes"] == ["cpe:2.3:a:acme:widget:3.1:*:*:*:*:*:*:*"]
     assert (product["vendor"], product["product"]) == ("acme", "widget")
-    # VEX fixed: the affected range, and the fixing versions as unaffected.
+    # VEX fixed, recorded as vers ranges (<3.1.1 affected, >=3.1.1 fixed): the record says
+    # exactly those, never "3.1 unaffected" from the CPE's version (3.1 is < 3.1.1).
     assert product["versions"] == [
         {"version": "0", "status": "affected", "versionType": "custom", "lessThan": "3.1.1"},
         {"version": "3.1.1", "status": "unaffected", "versionType": "custom", "lessThan": "*"},
@@ -334,68 +336,130 @@ def test_records_at_every_marking_stay_valid_and_say_it(
         assert members.member_markings(name, formats.dumps(record)) == [marking]
 
 
-AFFECTED = {"status": "affected"}
+# (changes, title, description, media): the finding's text keeps its portion mark in every
+# place the record carries it (title, description, supporting media), within the schema's
+# limits; shortened text still starts with the mark.
+PORTIONS: list[tuple[dict[str, Any], str, str, str | None]] = [
+    (
+        {},
+        "(CUI) Heap overflow in libfoo's parser",
+        "(CUI) The model wrote a working exploit for a heap overflow in libfoo.",
+        "(CUI) The model wrote a working exploit for a heap overflow in libfoo.",
+    ),
+    (
+        {"body": ""},
+        "(CUI) Heap overflow in libfoo's parser",
+        "(CUI) Heap overflow in libfoo's parser",
+        None,
+    ),
+    (
+        {"portion_marking": "U", "body": "x"},
+        "(U) Heap overflow in libfoo's parser",
+        "(U) x",
+        "(U) x",
+    ),
+    ({"title": "Ü" * 500}, "(CUI) " + "Ü" * 249 + "…", "(CUI) The model", "(CUI) The model"),
+    ({"body": "解" * 5000}, "(CUI) Heap", "(CUI) " + "解" * 10, "(CUI) " + "解" * 10),
+    ({"body": "x" * 16384}, "(CUI) Heap", "(CUI) xxx", None),  # media over its limit: left out
+]
 
 
-@pytest.mark.parametrize(
-    ("affected", "fixed", "expected"),
-    [
-        ("vers:pypi/1.2.0", "", [{"version": "1.2.0", **AFFECTED}]),
-        (
-            "vers:npm/>=2.0.0|<2.4.0",
-            "",
-            [{"version": "2.0.0", **AFFECTED, "versionType": "semver", "lessThan": "2.4.0"}],
-        ),
-        (
-            "vers:maven/<=3.1",
-            "",
-            [{"version": "0", **AFFECTED, "versionType": "maven", "lessThanOrEqual": "3.1"}],
-        ),
-        (
-            "vers:generic/*",
-            "",
-            [{"version": "0", **AFFECTED, "versionType": "custom", "lessThan": "*"}],
-        ),
-        (
-            "vers:semver/>=1.0.0|<1.2.0|>=2.0.0|<2.1.0",
-            "",
-            [
-                {"version": "1.0.0", **AFFECTED, "versionType": "semver", "lessThan": "1.2.0"},
-                {"version": "2.0.0", **AFFECTED, "versionType": "semver", "lessThan": "2.1.0"},
-            ],
-        ),
-        (
-            "vers:pypi/<1.3",
-            "vers:pypi/>=1.3",
-            [
-                {"version": "0", **AFFECTED, "versionType": "python", "lessThan": "1.3"},
-                {
-                    "version": "1.3",
-                    "status": "unaffected",
-                    "versionType": "python",
-                    "lessThan": "*",
-                },
-            ],
-        ),
-        # What a CVE entry cannot say (an excluded version, an exclusive lower bound): the
-        # version text as recorded, never a wider or narrower claim.
-        ("vers:semver/>1.0.0|<2.0.0", "", [{"version": "1.2", **AFFECTED}]),
-        ("vers:semver/!=1.0.0", "", [{"version": "1.2", **AFFECTED}]),
-    ],
-)
-def test_vers_ranges_become_version_entries(
+@pytest.mark.parametrize(("changes", "title", "description", "media"), PORTIONS)
+def test_finding_text_keeps_its_portion_mark(
+    built: Built,
+    validators: dict[str, Validator],
+    changes: dict[str, Any],
+    title: str,
+    description: str,
+    media: str | None,
+) -> None:
+    uid = built.uids["affected"]
+    content, _ = _only(built.full, uid, **changes)
+    record = cve.build(content)[f"cve/{uid}.json"]
+    assert errors(validators["cve"], record) == []
+    cna = _cna(record)
+    assert cna["title"].startswith(title) and len(cna["title"]) <= 256
+    (entry,) = cna["descriptions"]
+    assert entry["value"].startswith(description) and len(entry["value"]) <= 4096
+    if media is None:
+        assert "supportingMedia" not in entry
+    else:
+        (item,) = entry["supportingMedia"]
+        assert item["value"].startswith(media) and len(item["value"]) <= 16384
+
+
+def _v(version: str, status: str = "affected", kind: str = "semver", **limit: str) -> Any:
+    entry: dict[str, Any] = {"version": version, "status": status}
+    if limit:
+        entry["versionType"] = kind
+        entry.update(limit)
+    return entry
+
+
+# (affected vers, fixed vers, CVE versions): the recorded ranges, each in CVE's terms; what
+# CVE cannot say (an exclusive lower bound, an excluded version) is left out, never widened.
+RANGES: list[tuple[str, str, list[dict[str, Any]] | None]] = [
+    ("vers:semver/>=1.0.0|<1.3.0", "", [_v("1.0.0", lessThan="1.3.0")]),
+    (
+        "vers:semver/<1.3.0",
+        "vers:semver/>=1.3.0",
+        [_v("0", lessThan="1.3.0"), _v("1.3.0", "unaffected", lessThan="*")],
+    ),
+    (
+        "vers:semver/1.2.0|1.4.0|>=2.0.0|<=2.1.0",
+        "",
+        [_v("1.2.0"), _v("1.4.0"), _v("2.0.0", lessThanOrEqual="2.1.0")],
+    ),
+    (
+        "vers:semver/<1.0.0|>=1.2.0|<1.3.0|>=2.0.0",
+        "",
+        [_v("0", lessThan="1.0.0"), _v("1.2.0", lessThan="1.3.0"), _v("2.0.0", lessThan="*")],
+    ),
+    ("vers:npm/*", "", [_v("0", lessThan="*")]),
+    ("vers:maven/>=2.0|<2.4", "", [_v("2.0", kind="maven", lessThan="2.4")]),
+    ("vers:deb/>=1.0|<1.1", "", [_v("1.0", kind="deb", lessThan="1.1")]),
+    ("vers:semver/>1.0.0", "", None),
+    ("vers:semver/!=1.5.0", "", None),
+    ("", "vers:semver/>=1.3.0", [_v("1.3.0", "unaffected", lessThan="*")]),
+]
+
+
+@pytest.mark.parametrize(("affected", "fixed", "expected"), RANGES)
+def test_recorded_vers_ranges_become_cve_versions(
     built: Built,
     validators: dict[str, Validator],
     affected: str,
     fixed: str,
-    expected: list[dict[str, Any]],
+    expected: list[dict[str, Any]] | None,
 ) -> None:
-    uid = built.uids["affected"]
-    status = "fixed" if fixed else "affected"
-    content, _ = _only(
-        built.full, uid, affected_versions=affected, fixed_versions=fixed, vex_status=status
-    )
+    uid = built.uids["fixed"]
+    content, _ = _only(built.full, uid, affected_versions=affected, fixed_versions=fixed)
     record = cve.build(content)[f"cve/{uid}.json"]
-    (product,) = _cna(record)["affected"]
-    assert product["versions"] == expected
     assert errors(validators["cve"], record) == []
+    (product,) = _cna(record)["affected"]
+    assert product["defaultStatus"] == "unknown"
+    assert product.get("versions") == expected
+    extra = _cna(record)["x_reviewstation"]
+    assert (extra.get("affectedVersions"), extra.get("fixedVersions")) == (
+        affected or None,
+        fixed or None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("repository", "repo"),
+    [
+        (REPOSITORY, REPOSITORY),
+        ("ssh://git@git.example.org/foo.git", "ssh://git@git.example.org/foo.git"),
+        # A local path means nothing to a CNA and names the reviewers' machines: not the
+        # record's repo, only in x_reviewstation.
+        ("file:///home/alice/src/libfoo.git", None),
+    ],
+)
+def test_the_repo_is_one_a_cna_can_reach(built: Built, repository: str, repo: str | None) -> None:
+    uid = built.uids["affected"]
+    content, _ = _only(built.full, uid, repository=repository)
+    cna = _cna(cve.build(content)[f"cve/{uid}.json"])
+    (product,) = cna["affected"]
+    assert product.get("repo") == repo
+    assert cna["x_reviewstation"]["repository"] == repository

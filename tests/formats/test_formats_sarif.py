@@ -93,7 +93,7 @@ def test_rules_per_cwe_and_per_kind(built: Built) -> None:
 
 def test_result_message_and_properties(built: Built) -> None:
     result = _results(sarif.build(built.full))[built.uids["affected"]]
-    assert result["message"] == {"text": "Heap overflow in libfoo's parser"}
+    assert result["message"] == {"text": "(CUI) Heap overflow in libfoo's parser"}
     props = result["properties"]
     assert props["severity"] == "critical"
     assert props["status"] == "approved"
@@ -380,3 +380,37 @@ def test_valid_at_every_marking(
     log = sarif.build(replace(built.full, marking=marking))
     assert errors(validators["sarif"], log) == []
     assert log["runs"][0]["properties"]["marking"] == marking
+
+
+# (title as recorded, message text): every message carries the finding's portion mark, and
+# finding text is plain text as SARIF 2.1.0 reads it: a literal [ or ] is escaped so a viewer
+# makes no embedded link of it (3.11.6), and literal braces are doubled so none is taken for a
+# placeholder (3.11.5).
+MESSAGES = [
+    ("Heap overflow", "(CUI) Heap overflow"),
+    ("See [here](javascript:alert(1))", "(CUI) See \\[here\\](javascript:alert(1))"),
+    ("Click [1](1) now", "(CUI) Click \\[1\\](1) now"),
+    ("Overflow in {0} and {{x}}", "(CUI) Overflow in {{0}} and {{{{x}}}}"),
+    ("Path a\\[b]", "(CUI) Path a\\\\\\[b\\]"),
+    ("Überlauf 解析器 <script>", "(CUI) Überlauf 解析器 <script>"),
+]
+
+
+@pytest.mark.parametrize(("title", "text"), MESSAGES)
+def test_messages_are_portion_marked_plain_text(built: Built, title: str, text: str) -> None:
+    uid = built.uids["affected"]
+    findings = [replace(f, title=title) if f.uid == uid else f for f in built.full.findings]
+    log = sarif.build(replace(built.full, findings=findings))
+    assert _results(log)[uid]["message"] == {"text": text}
+
+
+def test_every_message_object_is_escaped(built: Built) -> None:
+    """Not only the result message: every SARIF message object (descriptions of the source
+    roots, which name the repository) is escaped the same way."""
+    uid = built.uids["affected"]
+    ipv6 = "https://[2001:db8::1]:8443/x.git"
+    findings = [replace(f, repository=ipv6) if f.uid == uid else f for f in built.full.findings]
+    log = sarif.build(replace(built.full, findings=findings))
+    bases = log["runs"][0]["originalUriBaseIds"]
+    text = next(b["description"]["text"] for b in bases.values() if "2001" in str(b))
+    assert "\\[2001:db8::1\\]" in text

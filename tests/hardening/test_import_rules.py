@@ -88,6 +88,21 @@ REFUSED: list[tuple[str, Edit, str]] = [
     ("approved by nobody", finding(status="approved", approved_by=None), "approved it"),
     ("an approver on a draft", finding(approved_by=LEAD), "no approver"),
     ("author with control characters", finding(author="hana\x1b[8m"), "name"),
+    # What the package's SARIF, CVE and CSAF members would carry to other tools unescaped.
+    ("finding body with an OSC 52 clipboard write", finding(body="x\x1b]52;c;AAAA\x07"), "body"),
+    ("finding body with a bidi override", finding(body="call \u202eevil()"), "body"),
+    ("product id with an escape sequence", finding(product_id="pkg:npm/x\x1b[2J@1"), "product id"),
+    ("product id that is no CPE 2.3 name", finding(product_id="cpe:2.3:a:acme:w"), "CPE 2.3"),
+    (
+        "repository URI with a password",
+        finding(repository="https://u:pw@git.example.org/x"),
+        "password",
+    ),
+    (
+        "vers range smuggling an escape",
+        finding(affected_versions="vers:pypi/1.0%1b[2J"),
+        "odd constraint",
+    ),
     ("author name too long", finding(author="a" * 300), "name"),
     ("portion marked above the vault", finding(portion_marking="S"), "cannot hold SECRET"),
     ("unknown finding kind", finding(kind="backdoor"), "kind"),

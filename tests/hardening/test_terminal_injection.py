@@ -155,11 +155,15 @@ def _guided_template(folder: Path) -> Path:
 
 
 def _store_old_content(session: Session, review: int, key: str, payload: str) -> int:
-    """A title stored before the one-line rule (or by an older version): today's input
-    refuses it, so it is written the way such a vault holds it."""
+    """A title and body stored before the rules that refuse control and format characters
+    in them (or by an older version): today's input refuses them, so they are written the
+    way such a vault holds them."""
     finding = add_finding(session, review, title=f"finding {key}", severity="low")
     with session.change("test.old_content", key) as conn:
-        conn.execute("UPDATE findings SET title = ? WHERE id = ?", (payload, finding.id))
+        conn.execute(
+            "UPDATE findings SET title = ?, body = ? WHERE id = ?",
+            (payload, f"body {payload} end", finding.id),
+        )
     return finding.id
 
 
@@ -201,7 +205,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         items = run.template.items
         for index, (key, payload) in enumerate(PAYLOADS.items()):
             findings[key] = _store_old_content(session, review.id, key, payload)
-            update_finding(session, findings[key], body=f"body {payload} end")
             notes.setdefault(items[index % len(items)].id, []).append(payload)
             _trust_old_card(session, payload)
             (files / f"{key}.md").write_text(f"# heading {payload}\n\n{payload}\n")

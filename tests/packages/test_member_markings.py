@@ -212,7 +212,7 @@ def test_a_signed_member_marked_otherwise_is_refused(
     assert f"The member {member} is marked" in str(caught.value)
 
 
-@pytest.mark.parametrize("member", sorted(members.MUST_STATE_MARKING - {"cve/"}))
+@pytest.mark.parametrize("member", [members.FINDINGS, members.CHECKLISTS, members.ARTIFACTS])
 def test_a_signed_native_member_without_its_marking_is_refused(
     tmp_path: Path, member: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,6 +273,57 @@ def test_a_signed_cve_record_without_its_marking_is_refused(
     with pytest.raises(ReviewStationError) as caught:
         verify_package(out, [card]).close()
     assert "The member cve/" in str(caught.value) and message in str(caught.value)
+
+
+def _drop_cyclonedx_marking(doc: dict[str, Any]) -> None:
+    props = doc["metadata"]["properties"]
+    props[:] = [p for p in props if p["name"] != "reviewstation:marking"]
+
+
+def _drop_csaf_marking(doc: dict[str, Any]) -> None:
+    doc["document"]["distribution"].pop("text", None)
+    doc["document"]["notes"] = [n for n in doc["document"]["notes"] if n["title"] != "Marking"]
+
+
+# Each standard member that always has a place for the marking (OpenVEX without statements
+# has none): signed, but with the marking left out, it is refused like a native member.
+UNMARKED_STANDARD = [
+    ("findings.sarif", lambda doc: doc["runs"][0]["properties"].pop("marking")),
+    ("artifacts.cdx.json", _drop_cyclonedx_marking),
+    ("vulnerabilities.csaf.json", _drop_csaf_marking),
+]
+
+
+@pytest.mark.parametrize(
+    ("member", "strip"), UNMARKED_STANDARD, ids=[m for m, _ in UNMARKED_STANDARD]
+)
+def test_a_signed_standard_member_without_its_marking_is_refused(
+    tmp_path: Path,
+    member: str,
+    strip: Callable[[dict[str, Any]], Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reviewstation.packages import standard
+
+    assert member in members.MARKING_READERS
+    path = _vault(tmp_path, "SECRET//NOFORN")
+    original = standard.standard_members
+
+    def altered(content: Any) -> dict[str, bytes]:
+        out = original(content)
+        doc = json.loads(out[member])
+        strip(doc)
+        out[member] = json.dumps(doc).encode()
+        return out
+
+    monkeypatch.setattr("reviewstation.packages.export.standard_members", altered)
+    out = tmp_path / "p.rspkg"
+    export(path, out)
+    with open_vault(path, PASS, mode="read") as session:
+        card = session.user.public_identity(session.vault_id)
+    with pytest.raises(ReviewStationError) as caught:
+        verify_package(out, [card]).close()
+    assert f"The member {member} carries no marking" in str(caught.value)
 
 
 def test_a_classified_export_needs_its_classification_authority(tmp_path: Path) -> None:

@@ -166,9 +166,17 @@ def build_vault(tmp: Path) -> Path:
             portion_marking="TS//SCI",
             evidence=[EvidenceRef(added["log"])],
             links=[(run.id, "ctf.cybench")],
+            # Legitimate but odd: a non-Latin folder with a space, brackets and a % in the
+            # file name, a C++ operator as the function, a non-ASCII path in the repository.
+            file_path="src/http/分块 decoder/chunk[1]_100%.cc",
+            start_line="1200",
+            end_line="1234",
+            function_name="Decoder::operator()<Chunk>",
+            commit_id="9FCEB02D0AE598E95DC970B74767F19372D61AF8",
+            repository="https://git.acme.example/widget/ü.git",
         )
         vuln(
-            title="Use after free in libfoo's tokenizer",
+            title="Use after free in libfoo's tokenizer (see [1] and {token})",
             body="Fixed upstream in 1.3 before the review ended.",
             severity="high",
             cvss_vector=VECTORS["threat"],
@@ -183,6 +191,10 @@ def build_vault(tmp: Path) -> Path:
             disclosure="cve_assigned",
             cve_id="CVE-2026-12345",
             portion_marking="S//NF",
+            file_path="libfoo/tokenizer.py",
+            start_line="77",
+            commit_id="abc1234",
+            repository="ssh://git@[2001:db8::7]:2222/foo/libfoo.git",
         )
         vuln(
             title="Suspected type confusion in libbar",
