@@ -541,6 +541,38 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
         "os.system",
     ),
     ("a cut honest pickle", STATE[:-6], "m.pkl", "pickle", "incomplete", None),
+    # -- object dtypes NumPy accepts in a header, spelled other than "|O" -----------------
+    *(
+        (
+            f"npy descr {descr!r} as {name}",
+            pk.npy(descr, pk.p2(EVIL)),
+            name,
+            "pickle",
+            "dangerous",
+            "os.system",
+        )
+        for descr in ("object", "object_", "(1,)O", "i4,O", "O,i4")
+        for name in ("a.npy", "x")
+    ),
+    *(
+        (
+            f"npz member descr {descr!r}",
+            pk.zip_of({"a.npy": pk.npy(descr, pk.p2(EVIL))}),
+            "a.npz",
+            "zip-with-pickles",
+            "dangerous",
+            "os.system",
+        )
+        for descr in ("object", "(2,)O")
+    ),
+    (
+        "npz object field named like a plain type",
+        pk.zip_of({"a.npy": pk.npy([("a", "<f4"), ("b", "object")], pk.p2(EVIL))}),  # type: ignore[arg-type]
+        "a.npz",
+        "zip-with-pickles",
+        "dangerous",
+        "os.system",
+    ),
     (
         "a disguise",
         pk.gadget("os", "system"),

@@ -64,13 +64,19 @@ class NpyHeader:
         return _descr_has_object(self.descr, 0)
 
 
+# The only type strings NumPy writes for plain values (``'<f4'``, ``'|b1'``, ``'<M8[ns]'``).
+PLAIN_DESCR = re.compile(r"^[<>|=]?([biufcSUVMm?])(\d*)(\[[A-Za-z0-9]+\])?$")
+
+
 def _descr_has_object(descr: Any, depth: int) -> bool:
-    """Whether a NumPy ``descr`` holds objects: a type string (``'|O'``), or a structured
-    list of ``(name, descr[, shape])`` fields; what is neither is taken as objects."""
+    """Whether a NumPy ``descr`` may hold objects. Allow-list first: only a plain type
+    string NumPy writes, or a structured list of ``(name, descr[, shape])`` fields that are
+    all plain, is data; anything else NumPy also accepts (``'object'``, ``'(2,)O'``,
+    ``'i4,O'``, a tuple, a dict) is taken as objects, and scanned as a pickle."""
     if depth > 16:
         return True  # too deep to tell: the safe side
     if isinstance(descr, str):
-        return descr.lstrip("<>|=").startswith("O")
+        return PLAIN_DESCR.match(descr) is None
     if isinstance(descr, list) and descr:
         for item in descr:
             if not isinstance(item, tuple) or len(item) not in (2, 3):
@@ -115,6 +121,11 @@ def scan_npy(stream: BinaryIO, size: int, scan: Scan, where: str = "") -> bool:
         return False
     scan.containers.append("NumPy .npy (object array)")
     scan.stream(Source(stream, header.data_offset, size), many=False, where=where)
+    if scan.pickles == 0 and not scan.not_scanned:
+        scan.not_scanned.append(
+            f"{where + ': ' if where else ''}the array data: the header's dtype"
+            f" {str(header.descr)[:80]!r} is not a plain one NumPy writes, and no pickle follows"
+        )
     return True
 
 
