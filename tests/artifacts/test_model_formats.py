@@ -460,6 +460,26 @@ def test_the_onnx_reader_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 LEGACY = (FORMATS / "keras_lambda_legacy.h5").read_bytes()
 SEQUENTIAL = b'{"class_name": "Sequential", "config": {'
 BENIGN = {"class_name": "Sequential", "config": {"name": "m", "layers": [{"class_name": "Dense"}]}}
+HDF5 = b"\x89HDF\r\n\x1a\n"
+# A Lambda config json.loads reads as usual, with no byte sequence the search looks for: keys
+# reordered, names escaped (no JSON writer escapes plain ASCII letters).
+HIDDEN = (
+    b'{"config": {"name": "m", "layers": [{"config": {"name": "l", "function": {"config":'
+    b' "YmFk", "\\u0063lass_name": "\\u005f_lambda__"}}, "\\u0063lass_name":'
+    b' "\\u004cambda"}]}, "\\u0063lass_name": "Sequential"}'
+)
+assert json.loads(HIDDEN)["config"]["layers"][0]["class_name"] == "Lambda"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [HDF5 + bytes(64), HDF5 + b'{"config": {"layers": []}, "class_name": "Sequential"}'],
+    ids=["no config", "a config whose start is not found"],
+)
+def test_an_hdf5_file_whose_config_is_not_read_can_run_code(content: bytes) -> None:
+    result = typed(inspect(content, "m.h5"))
+    assert result.can_run_code, result
+    assert any(w.startswith("NOT INSPECTED") for w in result.warnings), result
 
 
 @pytest.mark.parametrize(
@@ -471,8 +491,11 @@ BENIGN = {"class_name": "Sequential", "config": {"name": "m", "layers": [{"class
         # a benign config read first, a Lambda's marks kept elsewhere in the file
         (b"\x89HDF\r\n\x1a\n" + json.dumps(BENIGN).encode() + b'"Lambda" "__lambda__"',
          '1 occurrence(s) of "Lambda" in the file outside any Keras config'),
+        # a benign decoy read first; the real config reordered and its names escaped
+        (HDF5 + json.dumps(BENIGN).encode() + bytes(16) + HIDDEN, "escaped as \\u00XX"),
+        (HDF5 + HIDDEN, "escaped as \\u00XX"),  # the escaped config alone
     ],
-    ids=["keys reordered", "a second, hidden Lambda"],
+    ids=["keys reordered", "a second, hidden Lambda", "decoy + escaped", "escaped alone"],
 )  # fmt: skip
 def test_a_lambda_the_hdf5_search_does_not_read_is_still_flagged(
     content: bytes, named: str

@@ -61,13 +61,14 @@ class Findings:
     lambdas: list[str] = field(default_factory=list)
     custom: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)  # config text no search can read
     walked: int = 0
     cut: bool = False
     unread: str | None = None  # why a config that is there could not be read
 
     @property
     def runs_code(self) -> bool:
-        return bool(self.lambdas or self.custom or self.external)
+        return bool(self.lambdas or self.custom or self.external or self.hidden)
 
 
 def _keras_module(module: Any) -> bool:
@@ -213,6 +214,7 @@ def findings_json(found: Findings) -> dict[str, Any]:
         "lambda_layers": found.lambdas,
         "custom_objects": found.custom,
         "external_models": found.external,
+        "hidden_text": found.hidden,
     }
 
 
@@ -233,6 +235,12 @@ def warnings_for(found: Findings) -> list[str]:
         )
     if found.external:
         out.append("CAN RUN CODE: " + "; ".join(found.external[:10]) + ".")
+    if found.hidden:
+        out.append(
+            "CAN RUN CODE: text a Keras loader reads but no search here can: "
+            + "; ".join(found.hidden[:10])
+            + ". It can spell a Lambda layer or a custom object that was not seen."
+        )
     if found.unread:
         out.append(
             f"NOT INSPECTED: the model config could not be read ({found.unread}); Lambda"
@@ -301,6 +309,11 @@ def _json_end(data: bytes, start: int) -> int | None:
 # whose keys are reordered so its start is not found) still shows.
 TRIPWIRES = (b"__lambda__", b'"Lambda"', b'"TFSMLayer"')
 MAX_MARKS = 1000  # hits of one tripwire counted
+# A JSON escape of a printable ASCII character: no JSON writer emits one (json.dumps, h5py
+# escape only control and non-ASCII characters), but json.loads decodes it, so it can spell
+# "Lambda" or "class_name" without those bytes appearing anywhere. Counted like a tripwire.
+ESCAPED = re.compile(rb"\\u00[2-7][0-9A-Fa-f]")
+ESCAPED_MARK = b"\\u00XX"
 
 
 @dataclass
@@ -330,6 +343,11 @@ def _search(stream: BinaryIO, size: int) -> _Search:
                 if pos + at >= done:
                     found.marks[mark] += 1
                 at = chunk.find(mark, at + 1)
+        for hit in ESCAPED.finditer(chunk):
+            if found.marks[ESCAPED_MARK] >= MAX_MARKS:
+                break
+            if pos + hit.start() >= done:
+                found.marks[ESCAPED_MARK] += 1
         at = chunk.find(_CONFIG_START)
         while at >= 0 and tries < H5_TRIES and len(found.configs) < H5_CONFIGS:
             if pos + at >= max(done, inside):
@@ -354,6 +372,7 @@ def _read_config(stream: BinaryIO, start: int, size: int, found: _Search) -> int
         found.configs.append(json.loads(text[:end]))
         for mark in TRIPWIRES:
             found.in_configs[mark] += text[:end].count(mark)
+        found.in_configs[ESCAPED_MARK] += len(ESCAPED.findall(text[:end]))  # decoded, read
         return start + end
     return start
 
@@ -384,6 +403,13 @@ def inspect_hdf5(stream: BinaryIO, size: int) -> dict[str, Any]:
         )
     if not whole:
         warnings.append(f"NOT FULLY SEARCHED: only the first {H5_SCAN:,} bytes were searched.")
+    escaped = search.marks[ESCAPED_MARK] - search.in_configs[ESCAPED_MARK]
+    if escaped > 0:
+        _add(
+            found.hidden,
+            f"{escaped}{'+' if search.marks[ESCAPED_MARK] >= MAX_MARKS else ''} place(s) where"
+            " text is escaped as \\u00XX outside any Keras config that could be read",
+        )
     for mark in TRIPWIRES:
         extra = search.marks[mark] - search.in_configs[mark]
         if extra > 0:
@@ -398,7 +424,8 @@ def inspect_hdf5(stream: BinaryIO, size: int) -> dict[str, Any]:
             "Keras 2 (tf.keras) loads a legacy .h5 file's Lambda layers with no safe mode at"
             " all: their bytecode runs on load."
         )
-    if found.runs_code or found.cut:
+    if found.runs_code or found.cut or not configs or not whole:
+        # Not read, or not all searched: Lambda layers cannot be ruled out (allow-list first).
         summary["danger"] = "can-run-code"
     summary["warnings"] = warnings
     return summary
