@@ -339,6 +339,12 @@ HOSTILE: list[tuple[str, bytes, str, str]] = [
         "a.npy",
         "unscanned",  # not a plain dtype: allow-list first, so treated as a possible pickle
     ),
+    (
+        "hdf5 config starts that never end",  # each start was walked byte by byte, 16 MiB each
+        b"\x89HDF\r\n\x1a\n" + (b'{"class_name": ' + b"{" * (1 << 20)) * 24,
+        "m.h5",
+        "not-inspected",
+    ),
     ("npy header that is code", _npy_header("__import__('os').system('id')"), "a.npy", "error"),
     ("npy header length past the end", b"\x93NUMPY\x01\x00\xff\xff{", "a.npy", "error"),
     (

@@ -278,30 +278,18 @@ def looks_like_hdf5(head: bytes) -> bool:
     return head.startswith(HDF5_MAGIC)
 
 
-_JSON_SIGNIFICANT = re.compile(rb'["\\{}]')
+# Finds where a JSON value ends at C speed (a byte-by-byte walk took minutes on a file of
+# config starts that never close). Read as latin-1 so character offsets are byte offsets.
+_DECODER = json.JSONDecoder()
 
 
-def _json_end(data: bytes, start: int) -> int | None:
-    """The end of the JSON object that starts at ``start`` (strings and escapes honoured)."""
-    depth, in_string, skip = 0, False, -1
-    for match in _JSON_SIGNIFICANT.finditer(data, start):
-        index = match.start()
-        if index == skip:
-            continue
-        byte = data[index]
-        if byte == 0x5C:
-            skip = index + 1  # the escaped character
-        elif byte == 0x22:
-            in_string = not in_string
-        elif in_string:
-            continue
-        elif byte == 0x7B:
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return None
+def _json_end(data: bytes) -> int | None:
+    """The end of the JSON object ``data`` starts with, or None if it is not one."""
+    try:
+        value, end = _DECODER.raw_decode(data.decode("latin-1"))
+    except (ValueError, RecursionError):
+        return None
+    return end if isinstance(value, dict) else None
 
 
 # Text that only a Keras config with code in it holds: counted across the whole file, so a
@@ -365,7 +353,7 @@ def _read_config(stream: BinaryIO, start: int, size: int, found: _Search) -> int
     does not parse)."""
     stream.seek(start)
     text = stream.read(min(H5_CONFIG, size - start)) or b""
-    end = _json_end(text, 0)
+    end = _json_end(text)
     if end is None:
         return start
     with contextlib.suppress(ValueError, RecursionError):
