@@ -541,6 +541,15 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
         "os.system",
     ),
     ("a cut honest pickle", STATE[:-6], "m.pkl", "pickle", "incomplete", None),
+    (
+        # torch.load reads data/0 as raw bytes, but np.load of the same ZIP unpickles it
+        "object npy named like a torch storage",
+        pk.zip_of({"archive/data.pkl": STATE, "archive/data/0": pk.npy("|O", pk.p2(EVIL))}),
+        "model.pt",
+        "pytorch-zip",
+        "dangerous",
+        "os.system",
+    ),
     # -- object dtypes NumPy accepts in a header, spelled other than "|O" -----------------
     *(
         (

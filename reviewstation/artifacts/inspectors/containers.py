@@ -212,7 +212,7 @@ def scan_archive(
     infos = [i for i in archive.infolist() if not i.filename.endswith("/")]
     for index, info in enumerate(infos):
         name = prefix + (info.filename[:300] or "<no name>")
-        if torch and _STORAGE.search(info.filename) and not info.filename.endswith(".pkl"):
+        if torch and _STORAGE.search(info.filename) and not _npy_inside(archive, info):
             continue  # a raw tensor storage: torch.load reads its bytes, never unpickles them
         if result.sniffed >= MAX_MEMBERS:
             left = len(infos) - index
@@ -230,6 +230,23 @@ def scan_archive(
             raise
         except Exception as exc:  # zipfile's decompressors raise OSError, EOFError, ...
             _unscanned(result, name, f"unreadable ({type(exc).__name__})")
+
+
+def _npy_inside(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a member named like a tensor storage is a ``.npy`` (or a ``.pkl``): torch.load
+    reads a storage as raw bytes, but ``np.load`` of the same ZIP reads any member that starts
+    with the NumPy magic as an array, unpickling an object array. Only the magic is read."""
+    if info.filename.endswith(".pkl"):
+        return True
+    if info.file_size < len(NPY_MAGIC):
+        return False
+    try:
+        with _open(archive, info) as member:
+            return (member.read(len(NPY_MAGIC)) or b"") == NPY_MAGIC
+    except BlobCorrupt:
+        raise
+    except Exception:  # unreadable: scanning it says so
+        return True
 
 
 def _unscanned(result: ArchiveScan, name: str, why: str) -> None:
