@@ -225,6 +225,20 @@ KERAS_ROWS: list[tuple[str, dict[str, Any], str]] = [
         _model(_layer("Dense", {"name": "d", "activation": _function("keras.utils", "get_file")})),
         "downloads a file",
     ),
+    *(
+        # Keras functions the gadget names do not list: only activations, losses, metrics,
+        # initializers, regularizers, constraints and ops are data-like references
+        (
+            f"Keras function {module}.{name}",
+            _model(_layer("Dense", {"name": "d", "activation": _function(module, name)})),
+            f"{module}.{name}",
+        )
+        for module, name in (
+            ("keras.src.legacy.saving.legacy_h5_format", "load_model_from_hdf5"),
+            ("keras.src.utils.file_utils", "extract_archive"),
+            ("keras.src.saving.saving_lib", "load_weights_only"),
+        )
+    ),
     (
         "TFSMLayer loading a SavedModel",
         _model(_layer("TFSMLayer", {"name": "t", "filepath": "/tmp/evil"})),
@@ -248,6 +262,17 @@ def test_keras_configs_that_run_code(config: dict[str, Any], named: str) -> None
     result = typed(summary)
     assert result.format == "keras" and result.can_run_code, summary
     assert any(w.startswith("CAN RUN CODE") and named in w for w in result.warnings), summary
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [("keras.activations", "relu"), ("keras.src.activations.activations", "gelu"),
+     ("keras.losses", "mean_squared_error"), ("keras.src.ops.nn", "silu")],
+)  # fmt: skip
+def test_keras_references_to_activations_and_losses_are_data(module: str, name: str) -> None:
+    config = _model(_layer("Dense", {"name": "d", "activation": _function(module, name)}))
+    result = typed(inspect(_keras_zip(config), "m.keras"))
+    assert result.format == "keras" and not result.can_run_code, result
 
 
 def test_a_keras_archive_with_a_pickle_is_a_pickle_container_first() -> None:

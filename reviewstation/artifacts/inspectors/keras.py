@@ -51,6 +51,22 @@ KERAS_GADGETS = {
     "get_file": "downloads a file",
     "load_model": "loads another model",
 }
+# Where the functions an honest config references live (a layer's activation, a loss): any
+# other function a config names is one loading looks up and calls, so it is flagged
+# (allow-list first: the gadget names above only say what a known one does).
+DATA_FUNCTIONS = tuple(
+    f"keras.{src}{area}"
+    for src in ("", "src.")
+    for area in (
+        "activations",
+        "losses",
+        "metrics",
+        "initializers",
+        "regularizers",
+        "constraints",
+        "ops",
+    )
+)
 _CONFIG_START = b'{"class_name": '
 
 
@@ -120,10 +136,23 @@ def _object(node: dict[str, Any], cls: str, where: str, parent: str, found: Find
             found.custom,
             f"{str(module)[:200]}.{inner} (at {where[:200]!r}): {KERAS_GADGETS[inner]}",
         )
+    elif cls == "function" and _keras_module(module) and not _data_function(module):
+        _add(
+            found.custom,
+            f"{str(module)[:200]}.{str(inner)[:200]} (at {where[:200]!r}): a Keras function"
+            " outside activations, losses, metrics, initializers, regularizers, constraints"
+            " and ops, which loading looks up and calls",
+        )
     if not _keras_module(module):
         _add(found.custom, f"{str(module)[:200]}.{cls[:200]} (at {where[:200]!r})")
     elif isinstance(registered, str) and ">" in registered and not registered.startswith("keras"):
         _add(found.custom, f"registered object {registered[:200]!r} (at {where[:200]!r})")
+
+
+def _data_function(module: Any) -> bool:
+    return isinstance(module, str) and any(
+        module == area or module.startswith(area + ".") for area in DATA_FUNCTIONS
+    )
 
 
 def _function_kind(function: Any) -> str:
