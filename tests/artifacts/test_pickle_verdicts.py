@@ -550,6 +550,19 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
         "dangerous",
         "os.system",
     ),
+    # -- numbers the unpickler reads with int(x, 0) but pickletools.genops refuses ----------
+    *(
+        (
+            f"protocol 0 led by {lead!r} as {name}",
+            lead + b"0cposix\nsystem\n(S'true'\ntR.",
+            name,
+            "pickle",
+            "dangerous",
+            "posix.system",
+        )
+        for lead in (b"I0x1\n", b"L0o7L\n", b"I0b1\n")
+        for name in ("model.pkl", "notes.txt", "model")
+    ),
     # -- object dtypes NumPy accepts in a header, spelled other than "|O" -----------------
     *(
         (

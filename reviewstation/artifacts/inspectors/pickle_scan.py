@@ -24,7 +24,7 @@ import pickletools
 import re
 import struct
 from collections import Counter
-from typing import IO, Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.errors import InputError
@@ -179,6 +179,65 @@ _MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
 _MARK = object()
 _UNKNOWN = object()
 _DTYPE = re.compile(r"^[<>|=]?([biufcOSUVMmaT?])(\d*)")
+
+
+# -- the opcodes, read as the unpickler reads them -------------------------------------------
+# pickletools.genops parses a few protocol-0 arguments more strictly than pickle.Unpickler:
+# INT and LONG with int(x) where the unpickler uses int(x, 0) ("I0x1" loads, genops refuses),
+# GLOBAL and INST names escape-decoded as ASCII where the unpickler decodes UTF-8. A pickle led
+# by such an opcode ran when loaded but read here as "not a pickle". These readers follow
+# Lib/pickle.py (load_int, load_long, load_global, load_inst) exactly.
+
+
+def _read_int_nl(f: Any) -> int | bool:
+    data = f.readline()
+    if data == b"00\n":
+        return False
+    if data == b"01\n":
+        return True
+    return int(data, 0)
+
+
+def _read_long_nl(f: Any) -> int:
+    data = f.readline()[:-1]
+    if data and data[-1] == ord("L"):
+        data = data[:-1]
+    return int(data, 0)
+
+
+def _read_name_pair(f: Any) -> str:
+    module = f.readline()[:-1].decode("utf-8")
+    name = f.readline()[:-1].decode("utf-8")
+    return f"{module} {name}"
+
+
+def _as_unpickler(op: pickletools.OpcodeInfo) -> pickletools.OpcodeInfo:
+    reader = {"INT": _read_int_nl, "LONG": _read_long_nl, "GLOBAL": _read_name_pair}.get(
+        "GLOBAL" if op.name == "INST" else op.name
+    )
+    if reader is None or op.arg is None:
+        return op
+    arg = pickletools.ArgumentDescriptor(op.arg.name, op.arg.n, reader, op.arg.doc)
+    return pickletools.OpcodeInfo(
+        op.name, op.code, arg, op.stack_before, op.stack_after, op.proto, op.doc
+    )
+
+
+_OPCODES = {op.code.encode("latin-1"): _as_unpickler(op) for op in pickletools.opcodes}
+
+
+def genops(source: Any) -> Any:
+    """``pickletools.genops`` with the unpickler's own argument parsing (above)."""
+    while True:
+        pos = source.tell()
+        code = source.read(1)
+        opcode = _OPCODES.get(code)
+        if opcode is None:
+            raise ValueError(f"unknown opcode {code!r} at byte {pos}")
+        arg = None if opcode.arg is None else opcode.arg.reader(source)
+        yield opcode, arg, pos
+        if code == b".":
+            return
 
 
 def canonical(callable_name: str) -> str:
@@ -478,7 +537,7 @@ class Scan:
         stack: list[Any] = []
         memo: dict[int, Any] = {}
         result: Any = _UNKNOWN
-        for opcode, arg, _pos in pickletools.genops(cast(IO[bytes], source)):
+        for opcode, arg, _pos in genops(source):
             self.opcodes += 1
             if self.opcodes > MAX_OPCODES:
                 raise TooLarge(f"more than {MAX_OPCODES:,} opcodes (the scan limit)")
