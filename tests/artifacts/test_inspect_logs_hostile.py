@@ -234,6 +234,25 @@ def test_a_sample_in_both_shapes_is_read_once_from_its_member() -> None:
     assert len(samples) == 22 and "notes" not in samples["t2@1"]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    ["samples/t2_epoch_01.json", "samples/t2_epoch_001.json", "samples/t2_epoch_01/sample.json"],
+)
+def test_a_second_record_under_an_epoch_spelled_with_zeros_is_not_hidden(extra: str) -> None:
+    """inspect_ai reads every ``samples/*.json`` member by its name: a second record of t2
+    under epoch "01" is a sample of the log, and must be counted and shown, not merged."""
+    files = members("tool-use.eval")
+    record = json.loads(files["samples/t2_epoch_1.json"])
+    record["scores"] = {"hidden": {"value": "C"}}
+    files[extra] = json.dumps(record).encode()
+    data = craft.zstd_zip(files)
+    summary = inspect_eval.inspect_zip(io.BytesIO(data), len(data), detail=True)
+    assert summary["sample_count"] == 23, summary["sample_count"]
+    assert len(summary["samples"]) == 23
+    names = [s.name for s in inspect_records.stored_samples(files)]
+    assert len(set(names)) == len(names) == 23  # each sample read from its own place
+
+
 # --- the streaming JSON reader -------------------------------------------------------------
 
 
