@@ -18,6 +18,7 @@ import os
 import pickle
 import pkgutil
 import pydoc
+import time
 import timeit
 import zipfile
 import zlib
@@ -635,6 +636,22 @@ def test_every_hiding_place(
     assert typed.to_json() == summary  # the stored form round-trips
 
 
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [(zipfile.ZIP_DEFLATED, "m.pkl"), (zipfile.ZIP_BZIP2, "m.pkl"), (zipfile.ZIP_DEFLATED, "m")],
+)
+def test_a_long_protocol_0_member_is_scanned_in_linear_time(method: int, name: str) -> None:
+    """Each protocol-0 line was peeked and then re-read by seeking back, and a compressed ZIP
+    member seeks back by decompressing again from its start: a 256 KiB member of short lines
+    (a 400-byte ZIP) took minutes."""
+    body = b"(lp0\n" + b"I1\na" * 64_000 + b"cposix\nsystem\n(S'true'\ntR."
+    data = pk.zip_of({name: body}, method)
+    start = time.monotonic()
+    summary = inspect(data, "x.zip")
+    assert time.monotonic() - start < 3
+    assert summary.get("verdict") == "dangerous", summary
+
+
 def test_the_verdict_is_allow_list_first() -> None:
     """Every allowed name is expected; any other name is at least unknown, and a gadget
     matches on every dotted prefix."""
@@ -793,8 +810,12 @@ def test_a_polyglot_is_a_pickle_first(content: bytes, name: str, also: str) -> N
     )
 
 
-def test_damaged_stored_content_is_not_mistaken_for_an_unscanned_part() -> None:
+def test_damaged_stored_content_is_not_mistaken_for_an_unscanned_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from reviewstation.artifacts.stream import BlobCorrupt
+
+    monkeypatch.setattr(pickle_scan.Source, "BUFFER", 16)  # reads small enough to reach byte 40
 
     class Damaged(io.BytesIO):
         def read(self, size: int | None = -1) -> bytes:

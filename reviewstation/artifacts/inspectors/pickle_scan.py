@@ -322,7 +322,13 @@ class PastEnd(Exception):
 
 class Source:
     """What genops reads from: a window of a seekable stream. Refuses a read before
-    allocating it when it would pass the end, or the current pickle's byte limit."""
+    allocating it when it would pass the end, or the current pickle's byte limit.
+
+    Reads go through a read-ahead buffer and the stream only ever moves forward: a ZIP
+    member's stream seeks back by decompressing again from its start, so peeking at each
+    protocol-0 line and seeking back made a scan quadratic in the member's size."""
+
+    BUFFER = 64 * 1024
 
     def __init__(self, stream: BinaryIO, start: int, end: int) -> None:
         self._stream = stream
@@ -331,6 +337,8 @@ class Source:
         self._pos = start
         self._pickle_start = start
         self._synced = -1  # where the stream is, when we put it there (saves a seek a read)
+        self._buf = b""
+        self._buf_at = start  # the stream offset of self._buf[0]
 
     def begin_pickle(self) -> None:
         self._pickle_start = self._pos
@@ -351,23 +359,45 @@ class Source:
         if self._pos + count > self._end:
             raise PastEnd
 
+    def _from_stream(self, at: int, count: int) -> bytes:
+        if count <= 0:
+            return b""
+        if self._synced != at:
+            self._stream.seek(at)
+        data = self._stream.read(count) or b""
+        self._synced = at + len(data)
+        return data
+
+    def _buffered(self, count: int) -> bytes:
+        """Up to ``count`` bytes at the position, without moving it."""
+        rel = self._pos - self._buf_at
+        if rel >= 0 and rel + count <= len(self._buf):
+            return self._buf[rel : rel + count]
+        if 0 <= rel <= len(self._buf):  # keep what is left, read on from where the stream is
+            keep, at = self._buf[rel:], self._buf_at + len(self._buf)
+        else:  # past the buffer (after a skip): forward from the position
+            keep, at = b"", self._pos
+        want = min(max(count, self.BUFFER), self._end - self._pos) - len(keep)
+        self._buf = keep + self._from_stream(at, want)
+        self._buf_at = self._pos
+        return self._buf[:count]
+
     def read(self, count: int = -1) -> bytes:
         if count < 0:
             raise PastEnd
         self._check(count)
-        self._seek()
-        data = self._stream.read(count) or b""
+        if count <= self.BUFFER:
+            data = self._buffered(count)
+        else:  # a large operand: what is buffered, then straight from the stream
+            rel = self._pos - self._buf_at
+            head = self._buf[rel:] if 0 <= rel <= len(self._buf) else b""
+            at = self._pos + len(head)
+            data = head + self._from_stream(at, count - len(head))
+            self._buf, self._buf_at = b"", self._pos + len(data)
         if len(data) != count:
-            self._synced = -1
             raise PastEnd
         self._pos += count
-        self._synced = self._pos
         return data
-
-    def _seek(self) -> None:
-        if self._synced != self._pos:
-            self._stream.seek(self._pos)
-            self._synced = self._pos
 
     def readline(self) -> bytes:
         out = bytearray()
@@ -384,9 +414,7 @@ class Source:
     def _peek(self, count: int) -> bytes:
         count = min(count, self._end - self._pos)
         self._check(max(count, 1) if count else 0)
-        self._seek()
-        self._synced = -1
-        return self._stream.read(count) or b""
+        return self._buffered(count)
 
     def skip(self, count: int) -> None:
         """Pass over raw bytes (an inline array, a storage) without reading them."""
