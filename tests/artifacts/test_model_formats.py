@@ -191,7 +191,13 @@ def _function(module: str, name: str) -> dict[str, Any]:
     return {"module": module, "class_name": "function", "config": name, "registered_name": name}
 
 
-KERAS_ROWS: list[tuple[str, dict[str, Any], str]] = [
+LAMBDA_MODEL = _model(_layer("Lambda", {"name": "l", "function": {"class_name": "__lambda__"}}))
+KERAS_ROWS: list[tuple[str, dict[str, Any] | bytes, str]] = [
+    *(
+        # Keras reads config.json with json.loads(bytes), which detects these encodings
+        (f"config.json in {encoding}", json.dumps(LAMBDA_MODEL).encode(encoding), "Lambda layer")
+        for encoding in ("utf-16", "utf-16-be", "utf-32", "utf-8-sig")
+    ),
     (
         "Lambda calling os.system by reference",
         _model(_layer("Lambda", {"name": "l", "function": _function("os", "system")})),
@@ -257,7 +263,7 @@ KERAS_ROWS: list[tuple[str, dict[str, Any], str]] = [
 @pytest.mark.parametrize(
     ("config", "named"), [r[1:] for r in KERAS_ROWS], ids=[r[0] for r in KERAS_ROWS]
 )
-def test_keras_configs_that_run_code(config: dict[str, Any], named: str) -> None:
+def test_keras_configs_that_run_code(config: dict[str, Any] | bytes, named: str) -> None:
     summary = inspect(_keras_zip(config), "m.keras")
     result = typed(summary)
     assert result.format == "keras" and result.can_run_code, summary

@@ -192,7 +192,7 @@ def _read_json(archive: zipfile.ZipFile, name: str, problems: list[str], unread:
         problems.append(f"{name}: unreadable ({type(exc).__name__})")
         return None
     try:
-        value, strict = loader_json(data, f"Keras {name}", MAX_CONFIG)
+        value, strict = loader_json(data, f"Keras {name}", MAX_CONFIG, from_bytes=True)
     except InputError as exc:  # Keras cannot read it either
         problems.append(f"{name}: {exc}")
         return None
