@@ -281,11 +281,29 @@ def stream(data: bytes, *, item_limit: int = 1 << 20) -> list[Any]:
         (b"", "expected '{'"),
         (b'{"a": }', "expected a value"),
         (b'{"a": tru}', "should be JSON"),
+        # json.loads keeps the last of a repeated key: streamed items cannot be taken back
+        (b'{"s": [1], "s": [1, 2]}', "a second 's'"),
+        (b'{"s": [1], "s": null}', "a second 's'"),
+        (b'{"s": null, "s": [1]}', "a second 's'"),
     ],
 )
 def test_malformed_json_gets_a_verdict_with_its_offset(data: bytes, verdict: str) -> None:
     with pytest.raises(InputError, match=verdict.replace("(", r"\(").replace("[", r"\[")):
         stream(data)
+
+
+def test_a_large_log_with_two_samples_lists_is_refused_not_miscounted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """inspect_ai (json.loads) counts the last "samples" list; streaming counted both."""
+    log = json.loads((CURRENT / "tool-use-converted.json").read_bytes())
+    samples = log.pop("samples")
+    head = json.dumps(log)[:-1]
+    data = f'{head}, "samples": {json.dumps(samples[:1])}, "samples": {json.dumps(samples)}}}'
+    assert len(json.loads(data)["samples"]) == 22
+    monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG", 1024)  # streamed
+    with pytest.raises(InputError, match="a second 'samples'"):
+        inspect_eval.inspect_json(io.BytesIO(data.encode()), len(data.encode()))
 
 
 def test_an_item_over_its_limit_is_skipped_unheld() -> None:
