@@ -18,6 +18,7 @@ import os
 import pickle
 import pkgutil
 import pydoc
+import tarfile
 import time
 import timeit
 import zipfile
@@ -84,6 +85,23 @@ STATE = pk.torch_state()
 LONG_LINE = b"S'" + b"a" * 200_000 + b"'\np0\n."  # one protocol-0 pickle, one long line
 EVIL_NPY = pk.npy("|O", pk.p2(pk.glob("builtins", "eval") + pk.tup(pk.text("1")) + pk.REDUCE))
 SEVENTEEN = {f"m{i}/data.pkl": STATE for i in range(16)} | {"m16/data.pkl": pk.p2(EVIL)}
+
+
+def _base256_sizes(tar: bytes) -> bytes:
+    """Every member header's size rewritten in GNU base-256 (checksums fixed up)."""
+    data, offset = bytearray(tar), 0
+    while offset + 512 <= len(data) and any(data[offset : offset + 512]):
+        header = data[offset : offset + 512]
+        size = int(bytes(header[124:136]).split(b"\0", 1)[0].strip() or b"0", 8)
+        header[124:136] = b"\x80" + size.to_bytes(11, "big")
+        header[148:156] = b" " * 8
+        header[148:156] = b"%06o\0 " % sum(header)
+        data[offset : offset + 512] = header
+        offset += 512 + -(-size // 512) * 512
+    with tarfile.open(fileobj=io.BytesIO(bytes(data))) as check:
+        assert check.getnames()  # tarfile reads it
+    return bytes(data)
+
 
 # (id, content, name, format, verdict, the callable it must name, or None)
 ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
@@ -394,6 +412,15 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
     (
         "oldest torch.save (tar)",
         pk.torch_tar(pk.p2(EVIL)),
+        "old.pt",
+        "tar-with-pickles",
+        "dangerous",
+        "os.system",
+    ),
+    (
+        # GNU base-256 sizes, which Python's tarfile (torch.load's tar path) reads
+        "oldest torch.save (tar), base-256 sizes",
+        _base256_sizes(pk.torch_tar(pk.p2(EVIL))),
         "old.pt",
         "tar-with-pickles",
         "dangerous",

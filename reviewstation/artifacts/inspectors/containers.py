@@ -392,8 +392,10 @@ class Window:
 
 
 def _tar_number(field: bytes) -> int:
-    if field[:1] in (b"\x80", b"\xff"):  # base-256 (GNU) for large sizes
-        raise InputError("a tar header uses a base-256 size")
+    if field[:1] == b"\x80":  # GNU base-256, for large sizes: Python's tarfile reads it
+        return int.from_bytes(field[1:], "big")
+    if field[:1] == b"\xff":
+        raise InputError("a tar header has a negative base-256 number")
     text = field.split(b"\0", 1)[0].strip() or b"0"
     try:
         return int(text, 8)
