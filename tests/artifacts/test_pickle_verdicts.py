@@ -103,6 +103,38 @@ def _base256_sizes(tar: bytes) -> bytes:
     return bytes(data)
 
 
+def _tar_header(name: bytes, size: int, kind: bytes = b"0") -> bytes:
+    header = bytearray(512)
+    header[: len(name)] = name
+    header[100:108] = b"0000644\0"
+    header[124:136] = b"%011o\0" % size
+    header[156:157] = kind
+    header[257:265] = b"ustar\x0000"
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return bytes(header)
+
+
+def _padded(data: bytes) -> bytes:
+    return data + bytes(-len(data) % 512)
+
+
+def _pax_size_tar(evil: bytes) -> bytes:
+    """A tar whose 'pickle' member has size 0 in its header but a pax ``size`` record, as
+    tarfile reads it: its data is a decoy header whose *name* is the pickle. A walk that
+    ignores pax sees the decoy member (benign bytes); tarfile hands torch.load the header."""
+    benign = pk.p2(pk.EMPTY_DICT)
+    decoy = _tar_header(evil, len(benign)) + _padded(benign)
+    record = b" size=%d\n" % len(decoy)
+    record = b"%d%s" % (len(record) + len(str(len(record) + 2)), record)
+    pax = _tar_header(b"PaxHeader/pickle", len(record), b"x") + _padded(record)
+    out = pax + _tar_header(b"pickle", 0) + decoy + bytes(1024)
+    with tarfile.open(fileobj=io.BytesIO(out)) as check:
+        member = check.getmember("pickle")
+        assert check.extractfile(member).read().startswith(evil)  # type: ignore[union-attr]
+    return out
+
+
 # (id, content, name, format, verdict, the callable it must name, or None)
 ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
     # -- known gadgets, named --------------------------------------------------------------
@@ -421,6 +453,14 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
         # GNU base-256 sizes, which Python's tarfile (torch.load's tar path) reads
         "oldest torch.save (tar), base-256 sizes",
         _base256_sizes(pk.torch_tar(pk.p2(EVIL))),
+        "old.pt",
+        "tar-with-pickles",
+        "dangerous",
+        "os.system",
+    ),
+    (
+        "tar member sized by a pax record",
+        _pax_size_tar(pk.p2(EVIL)),
         "old.pt",
         "tar-with-pickles",
         "dangerous",

@@ -403,6 +403,37 @@ def _tar_number(field: bytes) -> int:
         raise InputError("a tar header has a malformed number") from exc
 
 
+MAX_PAX = 1024 * 1024  # bytes of pax records read
+
+
+_PAX_RECORD = re.compile(rb"(\d+) ([^=]+)=")  # tarfile's own
+
+
+def _pax_size(records: bytes, length: int) -> int | None:
+    """The ``size`` a block of pax records sets (the last one, as tarfile keeps), if any,
+    the records walked by their lengths exactly as tarfile walks them."""
+    if length > MAX_PAX:
+        raise InputError(f"a tar pax header of {length:,} bytes")
+    found, pos = None, 0
+    while True:
+        match = _PAX_RECORD.match(records, pos)
+        if match is None:
+            break  # as tarfile: the records end here
+        if int(match.group(1)) < 1:
+            raise InputError("a tar pax header is malformed")
+        end = match.start(1) + int(match.group(1))
+        if match.group(2) == b"size":
+            value = records[match.end(2) + 1 : end - 1]
+            try:
+                found = int(value)
+            except ValueError:
+                found = 0  # as tarfile does with a size it cannot read
+        pos = end
+    if found is not None and found < 0:
+        raise InputError("a tar pax header sets a negative size")
+    return found
+
+
 def scan_tar(
     stream: BinaryIO, size: int, result: ArchiveScan, *, prefix: str = "", depth: int = 0
 ) -> None:
@@ -410,6 +441,8 @@ def scan_tar(
     checked) and scanned in place; a header that does not add up ends the walk, and the
     rest is reported not scanned."""
     offset = 0
+    local: int | None = None  # a pax header's size for the next member only
+    global_size: int | None = None  # a global pax header's, for every later member
     while offset + TAR_BLOCK <= size:
         stream.seek(offset)
         header = stream.read(TAR_BLOCK) or b""
@@ -430,6 +463,27 @@ def scan_tar(
         if data + length > size:
             result.scan.not_scanned.append(f"{prefix}the tar member at byte {offset:,} (cut short)")
             return
+        if kind in (b"x", b"g"):
+            # pax records: tarfile (torch.load's tar path) takes a member's size from a
+            # "size" record over its header's, and finds the next member by it.
+            stream.seek(data)
+            found = _pax_size(stream.read(min(length, MAX_PAX)) or b"", length)
+            if kind == b"x":
+                local = found
+            else:
+                global_size = found if found is not None else global_size
+            offset = data + -(-length // TAR_BLOCK) * TAR_BLOCK
+            continue
+        if kind not in (b"L", b"K"):  # GNU long names: the member after them takes the size
+            override = local if local is not None else global_size
+            local = None
+            if override is not None:
+                length = override
+                if data + length > size:
+                    result.scan.not_scanned.append(
+                        f"{prefix}the tar member at byte {offset:,} (cut short)"
+                    )
+                    return
         if kind in (b"0", b"\0", b"7"):
             if result.sniffed >= MAX_MEMBERS:
                 result.scan.not_scanned.append(
