@@ -234,6 +234,25 @@ def test_a_sample_in_both_shapes_is_read_once_from_its_member() -> None:
     assert len(samples) == 22 and "notes" not in samples["t2@1"]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    ["samples/t2_epoch_01.json", "samples/t2_epoch_001.json", "samples/t2_epoch_01/sample.json"],
+)
+def test_a_second_record_under_an_epoch_spelled_with_zeros_is_not_hidden(extra: str) -> None:
+    """inspect_ai reads every ``samples/*.json`` member by its name: a second record of t2
+    under epoch "01" is a sample of the log, and must be counted and shown, not merged."""
+    files = members("tool-use.eval")
+    record = json.loads(files["samples/t2_epoch_1.json"])
+    record["scores"] = {"hidden": {"value": "C"}}
+    files[extra] = json.dumps(record).encode()
+    data = craft.zstd_zip(files)
+    summary = inspect_eval.inspect_zip(io.BytesIO(data), len(data), detail=True)
+    assert summary["sample_count"] == 23, summary["sample_count"]
+    assert len(summary["samples"]) == 23
+    names = [s.name for s in inspect_records.stored_samples(files)]
+    assert len(set(names)) == len(names) == 23  # each sample read from its own place
+
+
 # --- the streaming JSON reader -------------------------------------------------------------
 
 
@@ -262,11 +281,29 @@ def stream(data: bytes, *, item_limit: int = 1 << 20) -> list[Any]:
         (b"", "expected '{'"),
         (b'{"a": }', "expected a value"),
         (b'{"a": tru}', "should be JSON"),
+        # json.loads keeps the last of a repeated key: streamed items cannot be taken back
+        (b'{"s": [1], "s": [1, 2]}', "a second 's'"),
+        (b'{"s": [1], "s": null}', "a second 's'"),
+        (b'{"s": null, "s": [1]}', "a second 's'"),
     ],
 )
 def test_malformed_json_gets_a_verdict_with_its_offset(data: bytes, verdict: str) -> None:
     with pytest.raises(InputError, match=verdict.replace("(", r"\(").replace("[", r"\[")):
         stream(data)
+
+
+def test_a_large_log_with_two_samples_lists_is_refused_not_miscounted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """inspect_ai (json.loads) counts the last "samples" list; streaming counted both."""
+    log = json.loads((CURRENT / "tool-use-converted.json").read_bytes())
+    samples = log.pop("samples")
+    head = json.dumps(log)[:-1]
+    data = f'{head}, "samples": {json.dumps(samples[:1])}, "samples": {json.dumps(samples)}}}'
+    assert len(json.loads(data)["samples"]) == 22
+    monkeypatch.setattr(inspect_eval, "MAX_JSON_LOG", 1024)  # streamed
+    with pytest.raises(InputError, match="a second 'samples'"):
+        inspect_eval.inspect_json(io.BytesIO(data.encode()), len(data.encode()))
 
 
 def test_an_item_over_its_limit_is_skipped_unheld() -> None:

@@ -191,7 +191,13 @@ def _function(module: str, name: str) -> dict[str, Any]:
     return {"module": module, "class_name": "function", "config": name, "registered_name": name}
 
 
-KERAS_ROWS: list[tuple[str, dict[str, Any], str]] = [
+LAMBDA_MODEL = _model(_layer("Lambda", {"name": "l", "function": {"class_name": "__lambda__"}}))
+KERAS_ROWS: list[tuple[str, dict[str, Any] | bytes, str]] = [
+    *(
+        # Keras reads config.json with json.loads(bytes), which detects these encodings
+        (f"config.json in {encoding}", json.dumps(LAMBDA_MODEL).encode(encoding), "Lambda layer")
+        for encoding in ("utf-16", "utf-16-be", "utf-32", "utf-8-sig")
+    ),
     (
         "Lambda calling os.system by reference",
         _model(_layer("Lambda", {"name": "l", "function": _function("os", "system")})),
@@ -225,6 +231,20 @@ KERAS_ROWS: list[tuple[str, dict[str, Any], str]] = [
         _model(_layer("Dense", {"name": "d", "activation": _function("keras.utils", "get_file")})),
         "downloads a file",
     ),
+    *(
+        # Keras functions the gadget names do not list: only activations, losses, metrics,
+        # initializers, regularizers, constraints and ops are data-like references
+        (
+            f"Keras function {module}.{name}",
+            _model(_layer("Dense", {"name": "d", "activation": _function(module, name)})),
+            f"{module}.{name}",
+        )
+        for module, name in (
+            ("keras.src.legacy.saving.legacy_h5_format", "load_model_from_hdf5"),
+            ("keras.src.utils.file_utils", "extract_archive"),
+            ("keras.src.saving.saving_lib", "load_weights_only"),
+        )
+    ),
     (
         "TFSMLayer loading a SavedModel",
         _model(_layer("TFSMLayer", {"name": "t", "filepath": "/tmp/evil"})),
@@ -243,11 +263,22 @@ KERAS_ROWS: list[tuple[str, dict[str, Any], str]] = [
 @pytest.mark.parametrize(
     ("config", "named"), [r[1:] for r in KERAS_ROWS], ids=[r[0] for r in KERAS_ROWS]
 )
-def test_keras_configs_that_run_code(config: dict[str, Any], named: str) -> None:
+def test_keras_configs_that_run_code(config: dict[str, Any] | bytes, named: str) -> None:
     summary = inspect(_keras_zip(config), "m.keras")
     result = typed(summary)
     assert result.format == "keras" and result.can_run_code, summary
     assert any(w.startswith("CAN RUN CODE") and named in w for w in result.warnings), summary
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [("keras.activations", "relu"), ("keras.src.activations.activations", "gelu"),
+     ("keras.losses", "mean_squared_error"), ("keras.src.ops.nn", "silu")],
+)  # fmt: skip
+def test_keras_references_to_activations_and_losses_are_data(module: str, name: str) -> None:
+    config = _model(_layer("Dense", {"name": "d", "activation": _function(module, name)}))
+    result = typed(inspect(_keras_zip(config), "m.keras"))
+    assert result.format == "keras" and not result.can_run_code, result
 
 
 def test_a_keras_archive_with_a_pickle_is_a_pickle_container_first() -> None:
@@ -337,7 +368,13 @@ HOSTILE: list[tuple[str, bytes, str, str]] = [
         "npy unknown dtype",
         _npy_header("{'descr': '<q9', 'fortran_order': False, 'shape': (0,), }"),
         "a.npy",
-        "untrusted",
+        "unscanned",  # not a plain dtype: allow-list first, so treated as a possible pickle
+    ),
+    (
+        "hdf5 config starts that never end",  # each start was walked byte by byte, 16 MiB each
+        b"\x89HDF\r\n\x1a\n" + (b'{"class_name": ' + b"{" * (1 << 20)) * 24,
+        "m.h5",
+        "not-inspected",
     ),
     ("npy header that is code", _npy_header("__import__('os').system('id')"), "a.npy", "error"),
     ("npy header length past the end", b"\x93NUMPY\x01\x00\xff\xff{", "a.npy", "error"),
@@ -460,6 +497,26 @@ def test_the_onnx_reader_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 LEGACY = (FORMATS / "keras_lambda_legacy.h5").read_bytes()
 SEQUENTIAL = b'{"class_name": "Sequential", "config": {'
 BENIGN = {"class_name": "Sequential", "config": {"name": "m", "layers": [{"class_name": "Dense"}]}}
+HDF5 = b"\x89HDF\r\n\x1a\n"
+# A Lambda config json.loads reads as usual, with no byte sequence the search looks for: keys
+# reordered, names escaped (no JSON writer escapes plain ASCII letters).
+HIDDEN = (
+    b'{"config": {"name": "m", "layers": [{"config": {"name": "l", "function": {"config":'
+    b' "YmFk", "\\u0063lass_name": "\\u005f_lambda__"}}, "\\u0063lass_name":'
+    b' "\\u004cambda"}]}, "\\u0063lass_name": "Sequential"}'
+)
+assert json.loads(HIDDEN)["config"]["layers"][0]["class_name"] == "Lambda"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [HDF5 + bytes(64), HDF5 + b'{"config": {"layers": []}, "class_name": "Sequential"}'],
+    ids=["no config", "a config whose start is not found"],
+)
+def test_an_hdf5_file_whose_config_is_not_read_can_run_code(content: bytes) -> None:
+    result = typed(inspect(content, "m.h5"))
+    assert result.can_run_code, result
+    assert any(w.startswith("NOT INSPECTED") for w in result.warnings), result
 
 
 @pytest.mark.parametrize(
@@ -471,8 +528,11 @@ BENIGN = {"class_name": "Sequential", "config": {"name": "m", "layers": [{"class
         # a benign config read first, a Lambda's marks kept elsewhere in the file
         (b"\x89HDF\r\n\x1a\n" + json.dumps(BENIGN).encode() + b'"Lambda" "__lambda__"',
          '1 occurrence(s) of "Lambda" in the file outside any Keras config'),
+        # a benign decoy read first; the real config reordered and its names escaped
+        (HDF5 + json.dumps(BENIGN).encode() + bytes(16) + HIDDEN, "escaped as \\u00XX"),
+        (HDF5 + HIDDEN, "escaped as \\u00XX"),  # the escaped config alone
     ],
-    ids=["keys reordered", "a second, hidden Lambda"],
+    ids=["keys reordered", "a second, hidden Lambda", "decoy + escaped", "escaped alone"],
 )  # fmt: skip
 def test_a_lambda_the_hdf5_search_does_not_read_is_still_flagged(
     content: bytes, named: str

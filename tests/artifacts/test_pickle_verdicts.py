@@ -18,6 +18,8 @@ import os
 import pickle
 import pkgutil
 import pydoc
+import tarfile
+import time
 import timeit
 import zipfile
 import zlib
@@ -83,6 +85,55 @@ STATE = pk.torch_state()
 LONG_LINE = b"S'" + b"a" * 200_000 + b"'\np0\n."  # one protocol-0 pickle, one long line
 EVIL_NPY = pk.npy("|O", pk.p2(pk.glob("builtins", "eval") + pk.tup(pk.text("1")) + pk.REDUCE))
 SEVENTEEN = {f"m{i}/data.pkl": STATE for i in range(16)} | {"m16/data.pkl": pk.p2(EVIL)}
+
+
+def _base256_sizes(tar: bytes) -> bytes:
+    """Every member header's size rewritten in GNU base-256 (checksums fixed up)."""
+    data, offset = bytearray(tar), 0
+    while offset + 512 <= len(data) and any(data[offset : offset + 512]):
+        header = data[offset : offset + 512]
+        size = int(bytes(header[124:136]).split(b"\0", 1)[0].strip() or b"0", 8)
+        header[124:136] = b"\x80" + size.to_bytes(11, "big")
+        header[148:156] = b" " * 8
+        header[148:156] = b"%06o\0 " % sum(header)
+        data[offset : offset + 512] = header
+        offset += 512 + -(-size // 512) * 512
+    with tarfile.open(fileobj=io.BytesIO(bytes(data))) as check:
+        assert check.getnames()  # tarfile reads it
+    return bytes(data)
+
+
+def _tar_header(name: bytes, size: int, kind: bytes = b"0") -> bytes:
+    header = bytearray(512)
+    header[: len(name)] = name
+    header[100:108] = b"0000644\0"
+    header[124:136] = b"%011o\0" % size
+    header[156:157] = kind
+    header[257:265] = b"ustar\x0000"
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return bytes(header)
+
+
+def _padded(data: bytes) -> bytes:
+    return data + bytes(-len(data) % 512)
+
+
+def _pax_size_tar(evil: bytes) -> bytes:
+    """A tar whose 'pickle' member has size 0 in its header but a pax ``size`` record, as
+    tarfile reads it: its data is a decoy header whose *name* is the pickle. A walk that
+    ignores pax sees the decoy member (benign bytes); tarfile hands torch.load the header."""
+    benign = pk.p2(pk.EMPTY_DICT)
+    decoy = _tar_header(evil, len(benign)) + _padded(benign)
+    record = b" size=%d\n" % len(decoy)
+    record = b"%d%s" % (len(record) + len(str(len(record) + 2)), record)
+    pax = _tar_header(b"PaxHeader/pickle", len(record), b"x") + _padded(record)
+    out = pax + _tar_header(b"pickle", 0) + decoy + bytes(1024)
+    with tarfile.open(fileobj=io.BytesIO(out)) as check:
+        member = check.getmember("pickle")
+        assert check.extractfile(member).read().startswith(evil)  # type: ignore[union-attr]
+    return out
+
 
 # (id, content, name, format, verdict, the callable it must name, or None)
 ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
@@ -399,6 +450,23 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
         "os.system",
     ),
     (
+        # GNU base-256 sizes, which Python's tarfile (torch.load's tar path) reads
+        "oldest torch.save (tar), base-256 sizes",
+        _base256_sizes(pk.torch_tar(pk.p2(EVIL))),
+        "old.pt",
+        "tar-with-pickles",
+        "dangerous",
+        "os.system",
+    ),
+    (
+        "tar member sized by a pax record",
+        _pax_size_tar(pk.p2(EVIL)),
+        "old.pt",
+        "tar-with-pickles",
+        "dangerous",
+        "os.system",
+    ),
+    (
         "honest oldest torch.save (tar)",
         pk.torch_tar(STATE),
         "old.pt",
@@ -542,6 +610,60 @@ ROWS: list[tuple[str, bytes, str, str, str, str | None]] = [
     ),
     ("a cut honest pickle", STATE[:-6], "m.pkl", "pickle", "incomplete", None),
     (
+        # torch.load reads data/0 as raw bytes, but np.load of the same ZIP unpickles it
+        "object npy named like a torch storage",
+        pk.zip_of({"archive/data.pkl": STATE, "archive/data/0": pk.npy("|O", pk.p2(EVIL))}),
+        "model.pt",
+        "pytorch-zip",
+        "dangerous",
+        "os.system",
+    ),
+    # -- numbers the unpickler reads with int(x, 0) but pickletools.genops refuses ----------
+    *(
+        (
+            f"protocol 0 led by {lead!r} as {name}",
+            lead + b"0cposix\nsystem\n(S'true'\ntR.",
+            name,
+            "pickle",
+            "dangerous",
+            "posix.system",
+        )
+        for lead in (b"I0x1\n", b"L0o7L\n", b"I0b1\n")
+        for name in ("model.pkl", "notes.txt", "model")
+    ),
+    # -- object dtypes NumPy accepts in a header, spelled other than "|O" -----------------
+    *(
+        (
+            f"npy descr {descr!r} as {name}",
+            pk.npy(descr, pk.p2(EVIL)),
+            name,
+            "pickle",
+            "dangerous",
+            "os.system",
+        )
+        for descr in ("object", "object_", "(1,)O", "i4,O", "O,i4")
+        for name in ("a.npy", "x")
+    ),
+    *(
+        (
+            f"npz member descr {descr!r}",
+            pk.zip_of({"a.npy": pk.npy(descr, pk.p2(EVIL))}),
+            "a.npz",
+            "zip-with-pickles",
+            "dangerous",
+            "os.system",
+        )
+        for descr in ("object", "(2,)O")
+    ),
+    (
+        "npz object field named like a plain type",
+        pk.zip_of({"a.npy": pk.npy([("a", "<f4"), ("b", "object")], pk.p2(EVIL))}),  # type: ignore[arg-type]
+        "a.npz",
+        "zip-with-pickles",
+        "dangerous",
+        "os.system",
+    ),
+    (
         "a disguise",
         pk.gadget("os", "system"),
         "model.safetensors",
@@ -579,6 +701,22 @@ def test_every_hiding_place(
     typed = parse_inspection(summary)
     assert isinstance(typed, PickleScan) and typed.verdict == verdict and not typed.notes
     assert typed.to_json() == summary  # the stored form round-trips
+
+
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [(zipfile.ZIP_DEFLATED, "m.pkl"), (zipfile.ZIP_BZIP2, "m.pkl"), (zipfile.ZIP_DEFLATED, "m")],
+)
+def test_a_long_protocol_0_member_is_scanned_in_linear_time(method: int, name: str) -> None:
+    """Each protocol-0 line was peeked and then re-read by seeking back, and a compressed ZIP
+    member seeks back by decompressing again from its start: a 256 KiB member of short lines
+    (a 400-byte ZIP) took minutes."""
+    body = b"(lp0\n" + b"I1\na" * 64_000 + b"cposix\nsystem\n(S'true'\ntR."
+    data = pk.zip_of({name: body}, method)
+    start = time.monotonic()
+    summary = inspect(data, "x.zip")
+    assert time.monotonic() - start < 3
+    assert summary.get("verdict") == "dangerous", summary
 
 
 def test_the_verdict_is_allow_list_first() -> None:
@@ -739,8 +877,12 @@ def test_a_polyglot_is_a_pickle_first(content: bytes, name: str, also: str) -> N
     )
 
 
-def test_damaged_stored_content_is_not_mistaken_for_an_unscanned_part() -> None:
+def test_damaged_stored_content_is_not_mistaken_for_an_unscanned_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from reviewstation.artifacts.stream import BlobCorrupt
+
+    monkeypatch.setattr(pickle_scan.Source, "BUFFER", 16)  # reads small enough to reach byte 40
 
     class Damaged(io.BytesIO):
         def read(self, size: int | None = -1) -> bytes:

@@ -88,17 +88,21 @@ def path_problem(location: str | None, owner: str) -> str | None:
     return None
 
 
-def loader_json(data: bytes, what: str, limit: int) -> tuple[Any, str | None]:
+def loader_json(
+    data: bytes, what: str, limit: int, *, from_bytes: bool = False
+) -> tuple[Any, str | None]:
     """JSON as the loader that will read it does (Python's ``json`` module, as Keras and
     transformers use), and why the strict reader refused it, if it did. Only what neither
     reads raises ``InputError``: a file the loader accepts is never left unread because the
-    strict reader is stricter (``NaN``, a deep nesting, a long number)."""
+    strict reader is stricter (``NaN``, a deep nesting, a long number). ``from_bytes``: the
+    loader hands ``json.loads`` the bytes (Keras), which detects UTF-16, UTF-32 and a BOM;
+    otherwise it decodes UTF-8 first (transformers)."""
     try:
         return loads_bounded(data, what, limit), None
     except InputError as strict:
         if len(data) > limit:
             raise
         try:
-            return json.loads(data.decode("utf-8")), str(strict)
+            return json.loads(data if from_bytes else data.decode("utf-8")), str(strict)
         except (ValueError, RecursionError) as exc:
             raise InputError(str(strict)) from exc

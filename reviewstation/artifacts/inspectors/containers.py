@@ -64,13 +64,19 @@ class NpyHeader:
         return _descr_has_object(self.descr, 0)
 
 
+# The only type strings NumPy writes for plain values (``'<f4'``, ``'|b1'``, ``'<M8[ns]'``).
+PLAIN_DESCR = re.compile(r"^[<>|=]?([biufcSUVMm?])(\d*)(\[[A-Za-z0-9]+\])?$")
+
+
 def _descr_has_object(descr: Any, depth: int) -> bool:
-    """Whether a NumPy ``descr`` holds objects: a type string (``'|O'``), or a structured
-    list of ``(name, descr[, shape])`` fields; what is neither is taken as objects."""
+    """Whether a NumPy ``descr`` may hold objects. Allow-list first: only a plain type
+    string NumPy writes, or a structured list of ``(name, descr[, shape])`` fields that are
+    all plain, is data; anything else NumPy also accepts (``'object'``, ``'(2,)O'``,
+    ``'i4,O'``, a tuple, a dict) is taken as objects, and scanned as a pickle."""
     if depth > 16:
         return True  # too deep to tell: the safe side
     if isinstance(descr, str):
-        return descr.lstrip("<>|=").startswith("O")
+        return PLAIN_DESCR.match(descr) is None
     if isinstance(descr, list) and descr:
         for item in descr:
             if not isinstance(item, tuple) or len(item) not in (2, 3):
@@ -115,6 +121,11 @@ def scan_npy(stream: BinaryIO, size: int, scan: Scan, where: str = "") -> bool:
         return False
     scan.containers.append("NumPy .npy (object array)")
     scan.stream(Source(stream, header.data_offset, size), many=False, where=where)
+    if scan.pickles == 0 and not scan.not_scanned:
+        scan.not_scanned.append(
+            f"{where + ': ' if where else ''}the array data: the header's dtype"
+            f" {str(header.descr)[:80]!r} is not a plain one NumPy writes, and no pickle follows"
+        )
     return True
 
 
@@ -201,7 +212,7 @@ def scan_archive(
     infos = [i for i in archive.infolist() if not i.filename.endswith("/")]
     for index, info in enumerate(infos):
         name = prefix + (info.filename[:300] or "<no name>")
-        if torch and _STORAGE.search(info.filename) and not info.filename.endswith(".pkl"):
+        if torch and _STORAGE.search(info.filename) and not _npy_inside(archive, info):
             continue  # a raw tensor storage: torch.load reads its bytes, never unpickles them
         if result.sniffed >= MAX_MEMBERS:
             left = len(infos) - index
@@ -219,6 +230,23 @@ def scan_archive(
             raise
         except Exception as exc:  # zipfile's decompressors raise OSError, EOFError, ...
             _unscanned(result, name, f"unreadable ({type(exc).__name__})")
+
+
+def _npy_inside(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a member named like a tensor storage is a ``.npy`` (or a ``.pkl``): torch.load
+    reads a storage as raw bytes, but ``np.load`` of the same ZIP reads any member that starts
+    with the NumPy magic as an array, unpickling an object array. Only the magic is read."""
+    if info.filename.endswith(".pkl"):
+        return True
+    if info.file_size < len(NPY_MAGIC):
+        return False
+    try:
+        with _open(archive, info) as member:
+            return (member.read(len(NPY_MAGIC)) or b"") == NPY_MAGIC
+    except BlobCorrupt:
+        raise
+    except Exception:  # unreadable: scanning it says so
+        return True
 
 
 def _unscanned(result: ArchiveScan, name: str, why: str) -> None:
@@ -364,13 +392,46 @@ class Window:
 
 
 def _tar_number(field: bytes) -> int:
-    if field[:1] in (b"\x80", b"\xff"):  # base-256 (GNU) for large sizes
-        raise InputError("a tar header uses a base-256 size")
+    if field[:1] == b"\x80":  # GNU base-256, for large sizes: Python's tarfile reads it
+        return int.from_bytes(field[1:], "big")
+    if field[:1] == b"\xff":
+        raise InputError("a tar header has a negative base-256 number")
     text = field.split(b"\0", 1)[0].strip() or b"0"
     try:
         return int(text, 8)
     except ValueError as exc:
         raise InputError("a tar header has a malformed number") from exc
+
+
+MAX_PAX = 1024 * 1024  # bytes of pax records read
+
+
+_PAX_RECORD = re.compile(rb"(\d+) ([^=]+)=")  # tarfile's own
+
+
+def _pax_size(records: bytes, length: int) -> int | None:
+    """The ``size`` a block of pax records sets (the last one, as tarfile keeps), if any,
+    the records walked by their lengths exactly as tarfile walks them."""
+    if length > MAX_PAX:
+        raise InputError(f"a tar pax header of {length:,} bytes")
+    found, pos = None, 0
+    while True:
+        match = _PAX_RECORD.match(records, pos)
+        if match is None:
+            break  # as tarfile: the records end here
+        if int(match.group(1)) < 1:
+            raise InputError("a tar pax header is malformed")
+        end = match.start(1) + int(match.group(1))
+        if match.group(2) == b"size":
+            value = records[match.end(2) + 1 : end - 1]
+            try:
+                found = int(value)
+            except ValueError:
+                found = 0  # as tarfile does with a size it cannot read
+        pos = end
+    if found is not None and found < 0:
+        raise InputError("a tar pax header sets a negative size")
+    return found
 
 
 def scan_tar(
@@ -380,6 +441,8 @@ def scan_tar(
     checked) and scanned in place; a header that does not add up ends the walk, and the
     rest is reported not scanned."""
     offset = 0
+    local: int | None = None  # a pax header's size for the next member only
+    global_size: int | None = None  # a global pax header's, for every later member
     while offset + TAR_BLOCK <= size:
         stream.seek(offset)
         header = stream.read(TAR_BLOCK) or b""
@@ -400,6 +463,27 @@ def scan_tar(
         if data + length > size:
             result.scan.not_scanned.append(f"{prefix}the tar member at byte {offset:,} (cut short)")
             return
+        if kind in (b"x", b"g"):
+            # pax records: tarfile (torch.load's tar path) takes a member's size from a
+            # "size" record over its header's, and finds the next member by it.
+            stream.seek(data)
+            found = _pax_size(stream.read(min(length, MAX_PAX)) or b"", length)
+            if kind == b"x":
+                local = found
+            else:
+                global_size = found if found is not None else global_size
+            offset = data + -(-length // TAR_BLOCK) * TAR_BLOCK
+            continue
+        if kind not in (b"L", b"K"):  # GNU long names: the member after them takes the size
+            override = local if local is not None else global_size
+            local = None
+            if override is not None:
+                length = override
+                if data + length > size:
+                    result.scan.not_scanned.append(
+                        f"{prefix}the tar member at byte {offset:,} (cut short)"
+                    )
+                    return
         if kind in (b"0", b"\0", b"7"):
             if result.sniffed >= MAX_MEMBERS:
                 result.scan.not_scanned.append(

@@ -79,40 +79,46 @@ class StoredSample:
     epoch: int
     member: str | None  # the one-member shape
     parts: tuple[str, ...] = ()  # the parts shape: every name under the sample's folder
+    # The epoch as the name spells it: "01" and "1" are two members, two samples to
+    # inspect_ai (it reads every member by name), so two here, never one hiding the other.
+    epoch_text: str = ""
 
     @property
     def key(self) -> str:
-        return f"{self.ident}@{self.epoch}"
+        return f"{self.ident}@{self.epoch_text or self.epoch}"
 
     @property
     def name(self) -> str:
-        return self.member or f"samples/{self.ident}_epoch_{self.epoch}/"
+        return self.member or f"samples/{self.ident}_epoch_{self.epoch_text or self.epoch}/"
 
     @property
     def shape(self) -> str:
         return "member" if self.member else "parts"
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (natural_key(self.ident), self.epoch)
+        return (natural_key(self.ident), self.epoch, self.epoch_text)
 
 
 def stored_samples(names: Iterable[str]) -> list[StoredSample]:
     """Every sample named in a ZIP directory, in natural order (id, then epoch).
 
     When a sample appears in both shapes, the one member wins, as in inspect_ai."""
-    members: dict[tuple[str, int], str] = {}
-    parts: dict[tuple[str, int], list[str]] = {}
+    members: dict[tuple[str, str], str] = {}
+    parts: dict[tuple[str, str], list[str]] = {}
     for name in names:
         match = MEMBER.match(name)
         if match:
-            members[(match.group(1), int(match.group(2)))] = name
+            members[(match.group(1), match.group(2))] = name
             continue
         match = PART.match(name)
         if match:
-            parts.setdefault((match.group(1), int(match.group(2))), []).append(name)
-    found = [StoredSample(ident, epoch, member) for (ident, epoch), member in members.items()]
+            parts.setdefault((match.group(1), match.group(2)), []).append(name)
+    found = [
+        StoredSample(ident, int(epoch), member, epoch_text=epoch)
+        for (ident, epoch), member in members.items()
+    ]
     found += [
-        StoredSample(ident, epoch, None, tuple(names))
+        StoredSample(ident, int(epoch), None, tuple(names), epoch_text=epoch)
         for (ident, epoch), names in parts.items()
         if (ident, epoch) not in members
     ]

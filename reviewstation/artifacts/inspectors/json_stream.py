@@ -220,6 +220,7 @@ def read_object(
     """Each top-level member of the JSON object in ``stream`` (in file order) as a ``Field``,
     except the list under ``streamed``, whose items come one by one as ``Item``s."""
     reader = _Reader(stream, size)
+    seen_streamed = False
     reader.expect(b"{")
     if reader.skip_space() == ord("}"):
         reader.pos += 1
@@ -232,6 +233,12 @@ def read_object(
             if not isinstance(key, str):
                 raise reader.fail("expected a field name")
             reader.expect(b":")
+            if key == streamed:
+                # json.loads (and so inspect_ai) keeps the last of a repeated key; items
+                # already handed out cannot be taken back, so a repeat is refused.
+                if seen_streamed:
+                    raise reader.fail(f"a second {streamed[:40]!r} member (only the last counts)")
+                seen_streamed = True
             if key == streamed and reader.skip_space() == ord("["):
                 yield from _items(reader, item_limit)
             else:

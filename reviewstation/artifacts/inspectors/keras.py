@@ -51,6 +51,22 @@ KERAS_GADGETS = {
     "get_file": "downloads a file",
     "load_model": "loads another model",
 }
+# Where the functions an honest config references live (a layer's activation, a loss): any
+# other function a config names is one loading looks up and calls, so it is flagged
+# (allow-list first: the gadget names above only say what a known one does).
+DATA_FUNCTIONS = tuple(
+    f"keras.{src}{area}"
+    for src in ("", "src.")
+    for area in (
+        "activations",
+        "losses",
+        "metrics",
+        "initializers",
+        "regularizers",
+        "constraints",
+        "ops",
+    )
+)
 _CONFIG_START = b'{"class_name": '
 
 
@@ -61,13 +77,14 @@ class Findings:
     lambdas: list[str] = field(default_factory=list)
     custom: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)  # config text no search can read
     walked: int = 0
     cut: bool = False
     unread: str | None = None  # why a config that is there could not be read
 
     @property
     def runs_code(self) -> bool:
-        return bool(self.lambdas or self.custom or self.external)
+        return bool(self.lambdas or self.custom or self.external or self.hidden)
 
 
 def _keras_module(module: Any) -> bool:
@@ -119,10 +136,23 @@ def _object(node: dict[str, Any], cls: str, where: str, parent: str, found: Find
             found.custom,
             f"{str(module)[:200]}.{inner} (at {where[:200]!r}): {KERAS_GADGETS[inner]}",
         )
+    elif cls == "function" and _keras_module(module) and not _data_function(module):
+        _add(
+            found.custom,
+            f"{str(module)[:200]}.{str(inner)[:200]} (at {where[:200]!r}): a Keras function"
+            " outside activations, losses, metrics, initializers, regularizers, constraints"
+            " and ops, which loading looks up and calls",
+        )
     if not _keras_module(module):
         _add(found.custom, f"{str(module)[:200]}.{cls[:200]} (at {where[:200]!r})")
     elif isinstance(registered, str) and ">" in registered and not registered.startswith("keras"):
         _add(found.custom, f"registered object {registered[:200]!r} (at {where[:200]!r})")
+
+
+def _data_function(module: Any) -> bool:
+    return isinstance(module, str) and any(
+        module == area or module.startswith(area + ".") for area in DATA_FUNCTIONS
+    )
 
 
 def _function_kind(function: Any) -> str:
@@ -162,7 +192,7 @@ def _read_json(archive: zipfile.ZipFile, name: str, problems: list[str], unread:
         problems.append(f"{name}: unreadable ({type(exc).__name__})")
         return None
     try:
-        value, strict = loader_json(data, f"Keras {name}", MAX_CONFIG)
+        value, strict = loader_json(data, f"Keras {name}", MAX_CONFIG, from_bytes=True)
     except InputError as exc:  # Keras cannot read it either
         problems.append(f"{name}: {exc}")
         return None
@@ -213,6 +243,7 @@ def findings_json(found: Findings) -> dict[str, Any]:
         "lambda_layers": found.lambdas,
         "custom_objects": found.custom,
         "external_models": found.external,
+        "hidden_text": found.hidden,
     }
 
 
@@ -233,6 +264,12 @@ def warnings_for(found: Findings) -> list[str]:
         )
     if found.external:
         out.append("CAN RUN CODE: " + "; ".join(found.external[:10]) + ".")
+    if found.hidden:
+        out.append(
+            "CAN RUN CODE: text a Keras loader reads but no search here can: "
+            + "; ".join(found.hidden[:10])
+            + ". It can spell a Lambda layer or a custom object that was not seen."
+        )
     if found.unread:
         out.append(
             f"NOT INSPECTED: the model config could not be read ({found.unread}); Lambda"
@@ -270,30 +307,18 @@ def looks_like_hdf5(head: bytes) -> bool:
     return head.startswith(HDF5_MAGIC)
 
 
-_JSON_SIGNIFICANT = re.compile(rb'["\\{}]')
+# Finds where a JSON value ends at C speed (a byte-by-byte walk took minutes on a file of
+# config starts that never close). Read as latin-1 so character offsets are byte offsets.
+_DECODER = json.JSONDecoder()
 
 
-def _json_end(data: bytes, start: int) -> int | None:
-    """The end of the JSON object that starts at ``start`` (strings and escapes honoured)."""
-    depth, in_string, skip = 0, False, -1
-    for match in _JSON_SIGNIFICANT.finditer(data, start):
-        index = match.start()
-        if index == skip:
-            continue
-        byte = data[index]
-        if byte == 0x5C:
-            skip = index + 1  # the escaped character
-        elif byte == 0x22:
-            in_string = not in_string
-        elif in_string:
-            continue
-        elif byte == 0x7B:
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return None
+def _json_end(data: bytes) -> int | None:
+    """The end of the JSON object ``data`` starts with, or None if it is not one."""
+    try:
+        value, end = _DECODER.raw_decode(data.decode("latin-1"))
+    except (ValueError, RecursionError):
+        return None
+    return end if isinstance(value, dict) else None
 
 
 # Text that only a Keras config with code in it holds: counted across the whole file, so a
@@ -301,6 +326,11 @@ def _json_end(data: bytes, start: int) -> int | None:
 # whose keys are reordered so its start is not found) still shows.
 TRIPWIRES = (b"__lambda__", b'"Lambda"', b'"TFSMLayer"')
 MAX_MARKS = 1000  # hits of one tripwire counted
+# A JSON escape of a printable ASCII character: no JSON writer emits one (json.dumps, h5py
+# escape only control and non-ASCII characters), but json.loads decodes it, so it can spell
+# "Lambda" or "class_name" without those bytes appearing anywhere. Counted like a tripwire.
+ESCAPED = re.compile(rb"\\u00[2-7][0-9A-Fa-f]")
+ESCAPED_MARK = b"\\u00XX"
 
 
 @dataclass
@@ -330,6 +360,11 @@ def _search(stream: BinaryIO, size: int) -> _Search:
                 if pos + at >= done:
                     found.marks[mark] += 1
                 at = chunk.find(mark, at + 1)
+        for hit in ESCAPED.finditer(chunk):
+            if found.marks[ESCAPED_MARK] >= MAX_MARKS:
+                break
+            if pos + hit.start() >= done:
+                found.marks[ESCAPED_MARK] += 1
         at = chunk.find(_CONFIG_START)
         while at >= 0 and tries < H5_TRIES and len(found.configs) < H5_CONFIGS:
             if pos + at >= max(done, inside):
@@ -347,13 +382,14 @@ def _read_config(stream: BinaryIO, start: int, size: int, found: _Search) -> int
     does not parse)."""
     stream.seek(start)
     text = stream.read(min(H5_CONFIG, size - start)) or b""
-    end = _json_end(text, 0)
+    end = _json_end(text)
     if end is None:
         return start
     with contextlib.suppress(ValueError, RecursionError):
         found.configs.append(json.loads(text[:end]))
         for mark in TRIPWIRES:
             found.in_configs[mark] += text[:end].count(mark)
+        found.in_configs[ESCAPED_MARK] += len(ESCAPED.findall(text[:end]))  # decoded, read
         return start + end
     return start
 
@@ -384,6 +420,13 @@ def inspect_hdf5(stream: BinaryIO, size: int) -> dict[str, Any]:
         )
     if not whole:
         warnings.append(f"NOT FULLY SEARCHED: only the first {H5_SCAN:,} bytes were searched.")
+    escaped = search.marks[ESCAPED_MARK] - search.in_configs[ESCAPED_MARK]
+    if escaped > 0:
+        _add(
+            found.hidden,
+            f"{escaped}{'+' if search.marks[ESCAPED_MARK] >= MAX_MARKS else ''} place(s) where"
+            " text is escaped as \\u00XX outside any Keras config that could be read",
+        )
     for mark in TRIPWIRES:
         extra = search.marks[mark] - search.in_configs[mark]
         if extra > 0:
@@ -398,7 +441,8 @@ def inspect_hdf5(stream: BinaryIO, size: int) -> dict[str, Any]:
             "Keras 2 (tf.keras) loads a legacy .h5 file's Lambda layers with no safe mode at"
             " all: their bytecode runs on load."
         )
-    if found.runs_code or found.cut:
+    if found.runs_code or found.cut or not configs or not whole:
+        # Not read, or not all searched: Lambda layers cannot be ruled out (allow-list first).
         summary["danger"] = "can-run-code"
     summary["warnings"] = warnings
     return summary

@@ -10,7 +10,6 @@ scan) and say CAN-RUN-CODE with the callables named.
 
 from __future__ import annotations
 
-import re
 import zipfile
 from typing import Any, BinaryIO
 
@@ -21,7 +20,7 @@ from reviewstation.errors import InputError
 
 MAX_ARRAYS = 10_000  # npz members whose headers are read
 MAX_LISTED = 200
-_SIMPLE = re.compile(r"^[<>|=]?([biufcSUVMm?])(\d*)(\[[A-Za-z0-9]+\])?$")
+_SIMPLE = containers.PLAIN_DESCR
 
 
 def itemsize(descr: Any, depth: int = 0) -> int | None:

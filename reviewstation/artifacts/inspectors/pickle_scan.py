@@ -24,7 +24,7 @@ import pickletools
 import re
 import struct
 from collections import Counter
-from typing import IO, Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from reviewstation.artifacts.stream import BlobCorrupt
 from reviewstation.errors import InputError
@@ -181,6 +181,65 @@ _UNKNOWN = object()
 _DTYPE = re.compile(r"^[<>|=]?([biufcOSUVMmaT?])(\d*)")
 
 
+# -- the opcodes, read as the unpickler reads them -------------------------------------------
+# pickletools.genops parses a few protocol-0 arguments more strictly than pickle.Unpickler:
+# INT and LONG with int(x) where the unpickler uses int(x, 0) ("I0x1" loads, genops refuses),
+# GLOBAL and INST names escape-decoded as ASCII where the unpickler decodes UTF-8. A pickle led
+# by such an opcode ran when loaded but read here as "not a pickle". These readers follow
+# Lib/pickle.py (load_int, load_long, load_global, load_inst) exactly.
+
+
+def _read_int_nl(f: Any) -> int | bool:
+    data = f.readline()
+    if data == b"00\n":
+        return False
+    if data == b"01\n":
+        return True
+    return int(data, 0)
+
+
+def _read_long_nl(f: Any) -> int:
+    data = f.readline()[:-1]
+    if data and data[-1] == ord("L"):
+        data = data[:-1]
+    return int(data, 0)
+
+
+def _read_name_pair(f: Any) -> str:
+    module = f.readline()[:-1].decode("utf-8")
+    name = f.readline()[:-1].decode("utf-8")
+    return f"{module} {name}"
+
+
+def _as_unpickler(op: pickletools.OpcodeInfo) -> pickletools.OpcodeInfo:
+    reader = {"INT": _read_int_nl, "LONG": _read_long_nl, "GLOBAL": _read_name_pair}.get(
+        "GLOBAL" if op.name == "INST" else op.name
+    )
+    if reader is None or op.arg is None:
+        return op
+    arg = pickletools.ArgumentDescriptor(op.arg.name, op.arg.n, reader, op.arg.doc)
+    return pickletools.OpcodeInfo(
+        op.name, op.code, arg, op.stack_before, op.stack_after, op.proto, op.doc
+    )
+
+
+_OPCODES = {op.code.encode("latin-1"): _as_unpickler(op) for op in pickletools.opcodes}
+
+
+def genops(source: Any) -> Any:
+    """``pickletools.genops`` with the unpickler's own argument parsing (above)."""
+    while True:
+        pos = source.tell()
+        code = source.read(1)
+        opcode = _OPCODES.get(code)
+        if opcode is None:
+            raise ValueError(f"unknown opcode {code!r} at byte {pos}")
+        arg = None if opcode.arg is None else opcode.arg.reader(source)
+        yield opcode, arg, pos
+        if code == b".":
+            return
+
+
 def canonical(callable_name: str) -> str:
     """The name the unpickler would import: Python 2 names mapped as ``fix_imports`` does."""
     module, _, name = callable_name.rpartition(".")
@@ -263,7 +322,13 @@ class PastEnd(Exception):
 
 class Source:
     """What genops reads from: a window of a seekable stream. Refuses a read before
-    allocating it when it would pass the end, or the current pickle's byte limit."""
+    allocating it when it would pass the end, or the current pickle's byte limit.
+
+    Reads go through a read-ahead buffer and the stream only ever moves forward: a ZIP
+    member's stream seeks back by decompressing again from its start, so peeking at each
+    protocol-0 line and seeking back made a scan quadratic in the member's size."""
+
+    BUFFER = 64 * 1024
 
     def __init__(self, stream: BinaryIO, start: int, end: int) -> None:
         self._stream = stream
@@ -272,6 +337,8 @@ class Source:
         self._pos = start
         self._pickle_start = start
         self._synced = -1  # where the stream is, when we put it there (saves a seek a read)
+        self._buf = b""
+        self._buf_at = start  # the stream offset of self._buf[0]
 
     def begin_pickle(self) -> None:
         self._pickle_start = self._pos
@@ -292,23 +359,45 @@ class Source:
         if self._pos + count > self._end:
             raise PastEnd
 
+    def _from_stream(self, at: int, count: int) -> bytes:
+        if count <= 0:
+            return b""
+        if self._synced != at:
+            self._stream.seek(at)
+        data = self._stream.read(count) or b""
+        self._synced = at + len(data)
+        return data
+
+    def _buffered(self, count: int) -> bytes:
+        """Up to ``count`` bytes at the position, without moving it."""
+        rel = self._pos - self._buf_at
+        if rel >= 0 and rel + count <= len(self._buf):
+            return self._buf[rel : rel + count]
+        if 0 <= rel <= len(self._buf):  # keep what is left, read on from where the stream is
+            keep, at = self._buf[rel:], self._buf_at + len(self._buf)
+        else:  # past the buffer (after a skip): forward from the position
+            keep, at = b"", self._pos
+        want = min(max(count, self.BUFFER), self._end - self._pos) - len(keep)
+        self._buf = keep + self._from_stream(at, want)
+        self._buf_at = self._pos
+        return self._buf[:count]
+
     def read(self, count: int = -1) -> bytes:
         if count < 0:
             raise PastEnd
         self._check(count)
-        self._seek()
-        data = self._stream.read(count) or b""
+        if count <= self.BUFFER:
+            data = self._buffered(count)
+        else:  # a large operand: what is buffered, then straight from the stream
+            rel = self._pos - self._buf_at
+            head = self._buf[rel:] if 0 <= rel <= len(self._buf) else b""
+            at = self._pos + len(head)
+            data = head + self._from_stream(at, count - len(head))
+            self._buf, self._buf_at = b"", self._pos + len(data)
         if len(data) != count:
-            self._synced = -1
             raise PastEnd
         self._pos += count
-        self._synced = self._pos
         return data
-
-    def _seek(self) -> None:
-        if self._synced != self._pos:
-            self._stream.seek(self._pos)
-            self._synced = self._pos
 
     def readline(self) -> bytes:
         out = bytearray()
@@ -325,9 +414,7 @@ class Source:
     def _peek(self, count: int) -> bytes:
         count = min(count, self._end - self._pos)
         self._check(max(count, 1) if count else 0)
-        self._seek()
-        self._synced = -1
-        return self._stream.read(count) or b""
+        return self._buffered(count)
 
     def skip(self, count: int) -> None:
         """Pass over raw bytes (an inline array, a storage) without reading them."""
@@ -478,7 +565,7 @@ class Scan:
         stack: list[Any] = []
         memo: dict[int, Any] = {}
         result: Any = _UNKNOWN
-        for opcode, arg, _pos in pickletools.genops(cast(IO[bytes], source)):
+        for opcode, arg, _pos in genops(source):
             self.opcodes += 1
             if self.opcodes > MAX_OPCODES:
                 raise TooLarge(f"more than {MAX_OPCODES:,} opcodes (the scan limit)")
