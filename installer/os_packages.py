@@ -414,37 +414,28 @@ def build_rpm(
 
 
 def sign_checksums(out: Path, artifacts: list[Path], key: Path | None, epoch: int) -> None:
-    """SHA384SUMS (sha384sum format), its ECDSA P-384 signature, and the public key beside it."""
+    """SHA384SUMS (sha384sum format), its ECDSA P-384 signature, and the public key beside it.
+
+    All three are made and verified in a temporary folder first: a bad key changes nothing."""
     lines = [f"{hashlib.sha384(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(artifacts)]
-    sums = out / "SHA384SUMS"
-    sums.write_text("".join(lines), encoding="ascii")
+    names = ("SHA384SUMS", "SHA384SUMS.sig", "release-key.pub.pem")
     with tempfile.TemporaryDirectory() as tmp:
+        sums, sig, pub = (Path(tmp) / name for name in names)
+        sums.write_text("".join(lines), encoding="ascii")
         if key is None:
             key = Path(tmp) / "ephemeral.pem"
-            run(
-                "openssl",
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-384",
-                "-out",
-                key,
-            )
-        run("openssl", "pkey", "-in", key, "-pubout", "-out", out / "release-key.pub.pem")
-        run("openssl", "dgst", "-sha384", "-sign", key, "-out", out / "SHA384SUMS.sig", sums)
-    run(
-        "openssl",
-        "dgst",
-        "-sha384",
-        "-verify",
-        out / "release-key.pub.pem",
-        "-signature",
-        out / "SHA384SUMS.sig",
-        sums,
-    )
-    for path in [sums, out / "SHA384SUMS.sig", out / "release-key.pub.pem"]:
-        os.utime(path, (epoch, epoch))
+            curve = "ec_paramgen_curve:P-384"
+            run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", curve, "-out", key)
+        elif not key.is_file():
+            raise PackageError(f"no release key at {key}")
+        if "secp384r1" not in run("openssl", "pkey", "-in", key, "-noout", "-text_pub"):
+            raise PackageError(f"the release key {key} is not an EC P-384 (secp384r1) key")
+        run("openssl", "pkey", "-in", key, "-pubout", "-out", pub)
+        run("openssl", "dgst", "-sha384", "-sign", key, "-out", sig, sums)
+        run("openssl", "dgst", "-sha384", "-verify", pub, "-signature", sig, sums)
+        for path in (sums, sig, pub):
+            os.utime(path, (epoch, epoch))
+            shutil.copy2(path, out / path.name)
 
 
 def build(

@@ -230,3 +230,42 @@ def test_rpm_installs_runs_and_removes(builds: tuple[Path, Path], tmp_path: Path
     assert remove.returncode == 0, remove.stderr
     # Directories the package does not own (/usr/bin, /opt...) stay, as on a real system.
     assert leftovers(root, "var/lib/rpm") == []
+
+
+def test_checksums_signed_with_a_given_key(tmp_path: Path) -> None:
+    """`make packages RELEASE_KEY=...`: that key signs, and its public half is published."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    packages = load_script()
+    out = tmp_path / "out"
+    out.mkdir()
+    artifacts = [out / "b.deb", out / "a.rpm"]
+    for path in artifacts:
+        path.write_bytes(path.name.encode() * 1000)
+    key = tmp_path / "release.pem"
+    generate = ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]
+    subprocess.run([*generate, "-out", str(key)], check=True)
+    packages.sign_checksums(out, artifacts, key, 1_700_000_000)
+    assert [line.split()[1] for line in (out / "SHA384SUMS").read_text().splitlines()] == [
+        "a.rpm",
+        "b.deb",
+    ]
+    public = subprocess.run(
+        ["openssl", "pkey", "-in", str(key), "-pubout"], capture_output=True, check=True
+    ).stdout
+    assert (out / "release-key.pub.pem").read_bytes() == public
+    verify = ["openssl", "dgst", "-sha384", "-verify", "release-key.pub.pem"]
+    verify += ["-signature", "SHA384SUMS.sig", "SHA384SUMS"]
+    assert subprocess.run(verify, cwd=out, capture_output=True).returncode == 0
+    assert (out / "SHA384SUMS").stat().st_mtime == 1_700_000_000
+    # A missing key, or one of another kind, is a one-line error and changes nothing.
+    before = {name: (out / name).read_bytes() for name in ("SHA384SUMS", "SHA384SUMS.sig")}
+    (out / "a.rpm").write_bytes(b"changed")
+    with pytest.raises(packages.PackageError, match="no release key"):
+        packages.sign_checksums(out, artifacts, tmp_path / "missing.pem", 1_700_000_000)
+    other = tmp_path / "p256.pem"
+    generate[-1] = "ec_paramgen_curve:P-256"
+    subprocess.run([*generate, "-out", str(other)], check=True)
+    with pytest.raises(packages.PackageError, match="not an EC P-384"):
+        packages.sign_checksums(out, artifacts, other, 1_700_000_000)
+    assert {name: (out / name).read_bytes() for name in before} == before
