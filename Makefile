@@ -56,7 +56,7 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # The frozen app and the air-gapped install kit (installer/README.md).
-.PHONY: dist test-frozen repro lock kit test-kit
+.PHONY: dist test-frozen repro lock kit test-kit packages
 
 # One-folder PyInstaller bundle: dist/reviewstation/reviewstation (+ SBOM, licence notices).
 dist: $(STAMP)
@@ -66,7 +66,14 @@ dist: $(STAMP)
 test-frozen: dist
 	$(BIN)/python -m pytest -q -m frozen tests/installer
 	$(BIN)/ruff check installer tests/installer
-	$(BIN)/mypy --strict installer/build.py installer/repro.py installer/launcher.py
+	$(BIN)/mypy --strict installer/build.py installer/repro.py installer/launcher.py \
+		installer/os_packages.py
+
+# .deb and .rpm of the bundle (/opt/reviewstation), their SBOMs and a signed SHA384SUMS, in
+# dist/packages/ (needs dpkg-deb and rpmbuild: apt-get install rpm). RELEASE_KEY=<EC P-384 PEM>
+# signs with the organisation's key; without it an ephemeral key signs (installer/README.md).
+packages: dist
+	$(BIN)/python installer/os_packages.py $(if $(RELEASE_KEY),--key $(RELEASE_KEY))
 
 # Builds HEAD twice from two clones and compares every file (report in build/repro/).
 repro: $(STAMP)
