@@ -14,7 +14,7 @@ and of every artifact it covers.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reviewstation.artifacts import catalog, custody
@@ -132,12 +132,15 @@ def verify_model_signature(
     ref: int | str,
     public_key: bytes,
     *,
+    ignore: Sequence[str] = (),
     progress: ProgressCallback | None = None,
     cancel: CancelFlag = None,
 ) -> SignatureResult:
     """Check the signature with ``public_key`` (a public key, or certificates the bundle's
     chain must lead to) against the imported files; the outcome goes into the custody record
-    of the signature and of every artifact it covers."""
+    of the signature and of every artifact it covers. ``ignore``: paths in the model's folder
+    the reviewer leaves out on purpose (upstream's ``--ignore-paths``); any other file beside
+    the signed ones that the signature does not cover makes the verdict INCOMPLETE."""
     require_audited(session, "record a signature check")
     signature = catalog.get_artifact(session.conn, ref)
     supplied = model_signing.load_supplied(public_key)
@@ -201,6 +204,12 @@ def verify_model_signature(
         for path in unlisted
         if any(path[len(prefix) :] == p or path[len(prefix) :].startswith(p + "/") for p in skipped)
     )
+    wanted = [p.strip("/") for p in ignore if p.strip("/")]
+    ignored = {
+        path
+        for path in unlisted
+        if any(path[len(prefix) :] == p or path[len(prefix) :].startswith(p + "/") for p in wanted)
+    }
     counts = Counts(
         match=sum(1 for f in files if f.result == "match"),
         mismatch=sum(1 for f in files if f.result == "mismatch"),
@@ -220,6 +229,9 @@ def verify_model_signature(
         files=files,
         failure=failure,
         notes=statement_notes,
+        uncovered=[
+            p for p in unlisted if p not in excluded and p not in ignored and p != signature.path
+        ],
     )
     outcome = SignatureResult(
         signature=signature.uid,

@@ -10,6 +10,7 @@ written before verdicts existed are read too: the verdict is derived from ``vali
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -209,9 +210,13 @@ def decide(
     files: list[FileCheck],
     failure: str | None = None,
     notes: list[str] | None = None,
+    uncovered: Sequence[str] = (),
 ) -> tuple[Verdict, list[str]]:
     """The verdict and its reasons, from the facts of a check (``failure``: why the signature
-    or its certificate chain did not verify; ``notes``: said when files went uncompared)."""
+    or its certificate chain did not verify; ``notes``: said when files went uncompared;
+    ``uncovered``: files imported beside the signed ones that the signature neither covers
+    nor was told to leave out; as upstream's verifier refuses such a folder, they make a
+    verified signature INCOMPLETE: a loader may read or run them, e.g. remote code)."""
     reasons: list[str] = []
     if not verified:
         if failure is not None and not failure.startswith("The model signature does not"):
@@ -235,6 +240,13 @@ def decide(
         return (Verdict.UNKNOWN_KEY if hint_names_another_key else Verdict.INVALID), reasons
     if statement_problems or differ:
         return Verdict.INVALID, reasons
+    if uncovered:
+        shown = ", ".join(path[:200] for path in uncovered[:5])
+        more = f" and {len(uncovered) - 5} more" if len(uncovered) > 5 else ""
+        reasons.append(
+            f"{len(uncovered)} files beside the signed model are not covered by the signature"
+            f" ({shown}{more}): a loader may read or run them."
+        )
     if uncompared:
         algorithms = sorted({f.algorithm[:20] for f in uncompared})
         reasons.append(
@@ -242,5 +254,6 @@ def decide(
             f" ({', '.join(algorithms)})."
         )
         reasons.extend(notes or [])
+    if uncompared or uncovered:
         return Verdict.INCOMPLETE, reasons
     return Verdict.VALID, reasons

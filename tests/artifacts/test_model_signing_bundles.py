@@ -100,7 +100,10 @@ def take_in(session: Session, review: int, src: Path, folder: Path) -> tuple[int
 @pytest.mark.parametrize("case", GENUINE, ids=lambda c: c.id)
 def test_genuine_bundle_is_valid(session: Session, review: int, src: Path, case: Case) -> None:
     sig_id, _ = take_in(session, review, src, case.folder)
-    result = verify_model_signature(session, sig_id, case.key.read_bytes())
+    # v1.0 bundles do not record their ignored file; upstream verifies them with
+    # --ignore-paths ignore-me, as a reviewer does here.
+    unsigned = ["ignore-me"] if (case.folder / "ignore-me").exists() else []
+    result = verify_model_signature(session, sig_id, case.key.read_bytes(), ignore=unsigned)
     assert result.reasons == ()
     assert result.verdict is Verdict.VALID and result.signature_verified
     assert result.counts.listed == case.listed == result.counts.match
@@ -409,3 +412,30 @@ def test_fixtures_are_unedited() -> None:
     assert present == set(listed)
     for name, digest in listed.items():
         assert hashlib.sha256((FIXTURES / name).read_bytes()).hexdigest() == digest, name
+
+
+@pytest.mark.parametrize(
+    ("extra", "ignore", "verdict"),
+    [
+        ("modeling_evil.py", [], Verdict.INCOMPLETE),  # remote code beside a signed model
+        ("sub/evil.py", [], Verdict.INCOMPLETE),
+        ("modeling_evil.py", ["modeling_evil.py"], Verdict.VALID),  # left out on purpose
+        ("sub/evil.py", ["sub"], Verdict.VALID),
+        ("sub/evil.py", ["su"], Verdict.INCOMPLETE),  # a prefix is not a folder
+    ],
+)
+def test_a_file_the_signature_does_not_cover_is_named(
+    session: Session, review: int, src: Path, extra: str, ignore: list[str], verdict: Verdict
+) -> None:
+    """As upstream's verifier refuses a folder with unsigned files it was not told to ignore,
+    a verified signature with such a file beside it is INCOMPLETE, naming the file."""
+    case = next(c for c in GENUINE if not (c.folder / "ignore-me").exists())
+    folder = src / "staging" / case.folder.name
+    shutil.copytree(case.folder, folder)
+    (folder / extra).parent.mkdir(parents=True, exist_ok=True)
+    (folder / extra).write_text("import os\n", encoding="utf-8")
+    sig_id, _ = take_in(session, review, src, folder)
+    result = verify_model_signature(session, sig_id, case.key.read_bytes(), ignore=ignore)
+    assert result.verdict is verdict
+    if verdict is Verdict.INCOMPLETE:
+        assert any(extra in reason and "not covered" in reason for reason in result.reasons)

@@ -115,6 +115,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PEM",
         help="CA (or signing) certificates the bundle's certificate chain must lead to",
     )
+    check.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a file or folder in the model's folder left unsigned on purpose (repeatable);"
+        " any other file the signature does not cover makes the verdict INCOMPLETE",
+    )
     check.add_argument("--json", action="store_true")
     check.set_defaults(run=_verify_signature)
 
@@ -441,7 +449,7 @@ def _verify_signature(args: argparse.Namespace) -> int:
     else:
         key = read_bounded(args.certificates, MAX_KEY_FILE, "certificates")
     with open_session(args) as session:
-        result = attest.verify_model_signature(session, args.artifact, key)
+        result = attest.verify_model_signature(session, args.artifact, key, ignore=args.ignore)
     if args.json:
         output.emit_json(result.to_json())
     else:
