@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from reviewstation.app.custody import CustodyForm
+from reviewstation.gui.pages.artifacts.compare_dialog import CompareDialog
 from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
 from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
@@ -143,6 +144,7 @@ STATES: list[tuple[str, Opener]] = [
     ("Evidence picker", simple(lambda w: EvidencePicker(w.ctx, w.workspace.review_id, w))),
     ("Settings", simple(lambda w: SettingsDialog(w.ctx.marking, QSettings(), w))),
     ("Vault settings", simple(lambda w: VaultSettingsDialog(w.ctx, w))),
+    ("Compare runs", simple(lambda w: CompareDialog(w.ctx, 1, w))),
     (
         "Message",
         simple(lambda w: MessageDialog(w.ctx.marking, "Result", "Done.", "details", w)),
@@ -188,6 +190,7 @@ COVERED = {
     EvidencePicker,
     SettingsDialog,
     VaultSettingsDialog,
+    CompareDialog,
     MessageDialog,
     ConfirmDialog,
     ApprovalDialog,

@@ -367,3 +367,21 @@ def test_manifest_sizes_are_shown_whole_and_right_aligned(qtbot: QtBot, window: 
         assert tree.fontMetrics().horizontalAdvance(item.text(2)) + 12 <= width, item.text(2)
         assert item.textAlignment(2) & Qt.AlignmentFlag.AlignRight
     close(wizard, window)
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 700)])
+def test_audit_details_keep_a_quarter_of_the_width(
+    qtbot: QtBot, window: MainWindow, size: tuple[int, int]
+) -> None:
+    window.resize(*size)
+    page = window.workspace.audit
+    window.workspace.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 10, timeout=TIMEOUT)
+    qtbot.wait(50)
+    viewport = page.table.viewport().width()
+    assert page.table.columnWidth(5) >= 0.25 * viewport - 2
+    metrics = page.table.fontMetrics()
+    for column in range(4):  # sequence, time, user, action: whole
+        cells = [page.model.rows[r][column] for r in range(page.model.rowCount())]
+        widest = max(metrics.horizontalAdvance(cell) for cell in cells)
+        assert widest <= page.table.columnWidth(column), column

@@ -11,6 +11,7 @@ from reviewstation.app.verify import verify_workspace
 from reviewstation.gui.qt import (
     QAbstractItemView,
     QCheckBox,
+    QEvent,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,6 +42,16 @@ from reviewstation.vault.verify import Report
 PAGE = 500
 SCAN_LIMIT = 20_000  # entries read per request while filtering, so a request stays short
 COLUMNS = ("Seq.", "When (UTC)", "User", "Action", "Target", "Details")
+COLUMN_SAMPLES = {
+    0: "99999",
+    1: "2026-12-07T15:43:03Z",
+    2: "reviewer",
+    3: "checklist.answer",
+    4: "864cdb72-46c9-4c48-85c7-32ff91ebb486",
+}
+TARGET = 4
+MIN_TARGET = 120
+DETAILS_SHARE = 0.25
 
 
 def readable(details: Any) -> str:
@@ -186,8 +197,15 @@ class AuditPage(QWidget):
         self.table.setTabKeyNavigation(False)  # Tab leaves the trail for the entry pane
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 60), (1, 160), (2, 80), (3, 150), (4, 260)):
+        # Each column as wide as its usual text in this font; the target (a long id) gives
+        # way on a small screen so that the details keep DETAILS_SHARE of the width, and is
+        # cut in the middle, where an id is least read.
+        metrics = self.table.fontMetrics()
+        self.widths = {c: metrics.horizontalAdvance(s) + 14 for c, s in COLUMN_SAMPLES.items()}
+        for column, width in self.widths.items():
             self.table.setColumnWidth(column, width)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.viewport().installEventFilter(self)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         # The chosen entry in full, below the table: read by keyboard (Tab from the table),
         # not only in a mouse tooltip.
@@ -226,6 +244,14 @@ class AuditPage(QWidget):
         self.verify_button.clicked.connect(self.ask_passphrase)
         self.model.loaded.connect(self._update_status)
         self.model.failed.connect(self.status.setText)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            width = self.table.viewport().width()
+            fixed = sum(w for c, w in self.widths.items() if c != TARGET)
+            room = width - fixed - int(DETAILS_SHARE * width)
+            self.table.setColumnWidth(TARGET, max(MIN_TARGET, min(self.widths[TARGET], room)))
+        return super().eventFilter(watched, event)
 
     def _show_entry(self, current: Index, _previous: Index) -> None:
         row = current.row()
