@@ -143,6 +143,7 @@ READING = {
     "QPushButton:Op&en…",  # opens the finding editor, which then only shows
     "QPushButton:Refres&h",
     "QPushButton:Show &transcripts",
+    "QPushButton:Compar&e runs…",  # reads logs side by side, as Show transcripts does
     "QPushButton:Show the log's facts",
     "editor/QPushButton:Close",
     "editor/QPushButton:Cop&y text",
