@@ -314,6 +314,12 @@ def statement_products(finding: Finding) -> dict[str, Product]:
     return out
 
 
+def marked(finding: Finding, text: str) -> str:
+    """A finding's text as a member carries it: after the finding's portion mark,
+    ``(S//NF) Heap overflow``, so the mark stays on the text wherever it is read."""
+    return f"{finding.portion_mark} {text}"
+
+
 def action_text(finding: Finding) -> str:
     """What a user of an affected product should do: the reviewers' action statement, or, for
     a fixed finding without one, to update to a fixing version."""

@@ -31,6 +31,7 @@ from reviewstation.formats.common import (
     disclosure_text,
     distinct,
     document_status,
+    marked,
     not_asserted_note,
     publisher_name,
     statement_products,
@@ -157,30 +158,43 @@ def _notes(finding: Finding) -> list[dict[str, Any]]:
         {
             "category": "description",
             "title": "Finding",
-            "text": finding.body.strip() or finding.title,
+            "text": marked(finding, finding.body.strip() or finding.title),
         },
         {
             "category": "other",
             "title": "Portion marking",
-            "text": f"{finding.portion_mark} The title and notes of this vulnerability are"
-            f" marked {finding.portion_marking}.",
+            "text": marked(
+                finding,
+                f"The title and notes of this vulnerability are marked {finding.portion_marking}.",
+            ),
         },
         {
             "category": "other",
             "title": "Severity",
-            "text": f"Severity recorded by the reviewers: {finding.severity}."
-            f" Review status: {finding.status} (revision {finding.revision}).",
+            "text": marked(
+                finding,
+                f"Severity recorded by the reviewers: {finding.severity}."
+                f" Review status: {finding.status} (revision {finding.revision}).",
+            ),
         },
     ]
     note = not_asserted_note(finding)
     if note:
-        notes.append({"category": "other", "title": "VEX assessment", "text": note})
+        notes.append(
+            {"category": "other", "title": "VEX assessment", "text": marked(finding, note)}
+        )
     cvss = cvss_text(finding)
     if cvss:
-        notes.append({"category": "other", "title": "CVSS v4.0", "text": cvss})
+        notes.append({"category": "other", "title": "CVSS v4.0", "text": marked(finding, cvss)})
     if finding.cwe and not cwe_name(finding.cwe):
-        notes.append({"category": "other", "title": "CWE", "text": finding.cwe})
-    notes.append({"category": "other", "title": "Disclosure", "text": disclosure_text(finding)})
+        notes.append({"category": "other", "title": "CWE", "text": marked(finding, finding.cwe)})
+    notes.append(
+        {
+            "category": "other",
+            "title": "Disclosure",
+            "text": marked(finding, disclosure_text(finding)),
+        }
+    )
     return notes
 
 
@@ -198,7 +212,7 @@ JUSTIFICATION_TEXT = {
 def _vulnerability(finding: Finding, created: str) -> dict[str, Any]:
     named = statement_products(finding)
     ids = {status: product.csaf_id for status, product in named.items()}
-    vuln: dict[str, Any] = {"title": finding.title}
+    vuln: dict[str, Any] = {"title": marked(finding, finding.title)}
     if finding.cve_id:
         vuln["cve"] = finding.cve_id
     name = cwe_name(finding.cwe)
@@ -214,7 +228,7 @@ def _vulnerability(finding: Finding, created: str) -> dict[str, Any]:
             "date": finding.updated,
             "party": party,
             "status": state,
-            "summary": disclosure_text(finding),
+            "summary": marked(finding, disclosure_text(finding)),
         }
     ]
     vuln["notes"] = _notes(finding)
@@ -226,7 +240,7 @@ def _vulnerability(finding: Finding, created: str) -> dict[str, Any]:
         f"; CVSS v4.0 {finding.cvss.summary()}." if finding.cvss else "."
     )
     threats = [
-        {"category": "impact", "details": impact, "product_ids": [pid]}
+        {"category": "impact", "details": marked(finding, impact), "product_ids": [pid]}
         for status, pid in ids.items()
         if status in ("affected", "under_investigation")
     ]
@@ -235,9 +249,12 @@ def _vulnerability(finding: Finding, created: str) -> dict[str, Any]:
         threats.append(
             {
                 "category": "impact",
-                "details": "The reviewers determined that this product is not affected"
-                + (f": {why}" if why else "")
-                + "; the reasoning is in the vulnerability's description note.",
+                "details": marked(
+                    finding,
+                    "The reviewers determined that this product is not affected"
+                    + (f": {why}" if why else "")
+                    + "; the reasoning is in the vulnerability's description note.",
+                ),
                 "date": created,
                 "product_ids": [ids["not_affected"]],
             }
@@ -256,7 +273,7 @@ def _remediations(finding: Finding, ids: dict[str, str]) -> list[dict[str, Any]]
         out.append(
             {
                 "category": "vendor_fix" if fix else "none_available",
-                "details": action_text(finding) + " " + disclosure_text(finding),
+                "details": marked(finding, action_text(finding) + " " + disclosure_text(finding)),
                 "product_ids": [ids["affected"]],
             }
         )
@@ -264,8 +281,11 @@ def _remediations(finding: Finding, ids: dict[str, str]) -> list[dict[str, Any]]
         out.append(
             {
                 "category": "none_available",
-                "details": "The reviewers are still investigating; no remediation is known"
-                " yet. " + disclosure_text(finding),
+                "details": marked(
+                    finding,
+                    "The reviewers are still investigating; no remediation is known yet. "
+                    + disclosure_text(finding),
+                ),
                 "product_ids": [ids["under_investigation"]],
             }
         )

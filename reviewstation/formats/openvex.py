@@ -18,6 +18,7 @@ from reviewstation.formats.common import (
     action_text,
     cvss_text,
     disclosure_text,
+    marked,
     member_uuid,
     not_asserted_note,
     publisher_name,
@@ -39,6 +40,8 @@ def vulnerability_name(finding: Finding) -> str:
 # OpenVEX 0.2.0 allows no field of its own at the top level or in a statement
 # (additionalProperties: false), so the package's overall marking opens every statement's
 # status_notes, the one free-text field each statement has: "Package marking: SECRET//NOFORN."
+# The finding's own text follows it after the finding's portion mark, as it opens the
+# vulnerability's description, the action statement and the impact statement.
 MARKING_NOTE = "Package marking: "
 
 
@@ -70,7 +73,7 @@ def _statement(
     vulnerability: dict[str, Any] = {
         "@id": f"urn:uuid:{finding.uid}",
         "name": vulnerability_name(finding),
-        "description": finding.title,
+        "description": marked(finding, finding.title),
     }
     if finding.cve_id:
         vulnerability["aliases"] = [f"urn:uuid:{finding.uid}"]
@@ -103,12 +106,15 @@ def _statement(
     if status == "not_affected":
         if finding.justification:
             statement["justification"] = finding.justification
-        statement["impact_statement"] = (
+        statement["impact_statement"] = marked(
+            finding,
             "The reviewers determined that this product is not affected; the reasoning is"
-            " recorded with the finding in the package's findings.json."
+            " recorded with the finding in the package's findings.json.",
         )
     elif status == "affected":
-        statement["action_statement"] = action_text(finding) + " " + disclosure_text(finding)
+        statement["action_statement"] = marked(
+            finding, action_text(finding) + " " + disclosure_text(finding)
+        )
         statement["action_statement_timestamp"] = finding.updated
     return statement
 

@@ -106,7 +106,8 @@ def test_only_vulnerability_findings(built: Built) -> None:
         for k in ("affected", "fixed", "not_affected", "under_investigation", "unassessed")
     }
     titles = [v["title"] for v in doc["vulnerabilities"]]
-    assert "Autonomous exploit chains" not in titles
+    assert "(CUI) Heap overflow in libfoo's parser" in titles
+    assert not [t for t in titles if "Autonomous exploit chains" in t]
 
 
 @pytest.mark.parametrize(
@@ -130,7 +131,7 @@ def test_affected_has_an_action_statement_and_not_affected_an_impact(built: Buil
     _, pid = _status(affected)
     assert affected["remediations"][0]["category"] == "none_available"
     assert affected["remediations"][0]["product_ids"] == [pid]
-    assert affected["remediations"][0]["details"].startswith(ACTION)
+    assert affected["remediations"][0]["details"].startswith(f"(CUI) {ACTION}")
     not_affected = vulns[built.uids["not_affected"]]
     _, pid = _status(not_affected)
     impact = [t for t in not_affected["threats"] if t["category"] == "impact"]
@@ -215,9 +216,10 @@ def test_ids_cve_cwe_and_cvss(built: Built) -> None:
     assert affected["cwe"] == {"id": "CWE-787", "name": "Out-of-bounds Write"}
     notes = {n["title"]: n for n in affected["notes"]}
     assert notes["Finding"]["category"] == "description"
-    assert notes["Finding"]["text"].startswith("The model wrote a working exploit")
+    assert notes["Finding"]["text"].startswith("(CUI) The model wrote a working exploit")
     assert notes["CVSS v4.0"]["text"] == (
-        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N (CVSS-B 9.3 Critical)"
+        "(CUI) CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+        " (CVSS-B 9.3 Critical)"
     )
     assert "CVSS v4.0 CVSS-B 9.3 Critical." in affected["threats"][0]["details"]
     assert notes["Portion marking"]["text"].startswith("(CUI)")
@@ -234,7 +236,7 @@ def test_ids_cve_cwe_and_cvss(built: Built) -> None:
     # A CWE whose name ReviewStation does not know travels as a note, not with a wrong name.
     odd = vulns[built.uids["not_affected"]]
     assert "cwe" not in odd
-    assert {"category": "other", "title": "CWE", "text": "CWE-99999"} in odd["notes"]
+    assert {"category": "other", "title": "CWE", "text": "(U) CWE-99999"} in odd["notes"]
     assert {n["title"]: n for n in odd["notes"]}["Portion marking"]["text"].startswith("(U)")
 
 

@@ -51,7 +51,7 @@ def test_statuses_and_their_statements(built: Built) -> None:
     assert len(statements) == 5  # vulnerability findings only, the withdrawn one left out
     assert len(doc["statements"]) == 6  # the fixed finding also names its affected range
     assert statements[built.uids["affected"]]["status"] == "affected"
-    assert statements[built.uids["affected"]]["action_statement"].startswith(ACTION)
+    assert statements[built.uids["affected"]]["action_statement"].startswith(f"(CUI) {ACTION}")
     assert statements[built.uids["fixed"]]["status"] == "fixed"
     assert statements[built.uids["not_affected"]]["status"] == "not_affected"
     assert statements[built.uids["not_affected"]]["impact_statement"]
@@ -83,7 +83,7 @@ def test_vulnerability_names_and_products(built: Built) -> None:
     )
     affected = statements[built.uids["affected"]]
     assert affected["vulnerability"]["name"] == f"urn:uuid:{built.uids['affected']}"
-    assert affected["vulnerability"]["description"] == "Heap overflow in libfoo's parser"
+    assert affected["vulnerability"]["description"] == "(CUI) Heap overflow in libfoo's parser"
     assert "vers:pypi/>=1.0|<1.3" in affected["status_notes"]
     libfoo = statements[built.uids["not_affected"]]
     assert libfoo["products"] == [
