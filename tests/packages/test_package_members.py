@@ -21,10 +21,9 @@ def test_exported_members_validate_against_the_official_schemas(tmp_path: Path) 
         ("vulnerabilities.openvex.json", "openvex"),
     ):
         assert errors(check[schema], json.loads(content[name])) == [], name
-    records = [name for name in content if name.startswith("cve/")]
-    assert records  # the sender's vault has an affected vulnerability
-    for name in records:
-        assert errors(check["cve"], json.loads(content[name])) == [], name
+    # The sender's affected vulnerability is not approved by a second person: no CVE record
+    # claims it (records are validated in tests/formats/test_formats_cve.py and tests/validators).
+    assert [name for name in content if name.startswith("cve/")] == []
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
