@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import rs
 
 from reviewstation.checklists.templates import Item, builtin_templates
 from reviewstation.cli import build_parser
 from reviewstation.cli.context import EVIDENCE_HELP
-
-PASS = "correct horse battery"
-
-
-def rs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reviewstation", *args],
-        input=PASS + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -4,25 +4,11 @@ matching ``show --json`` prints afterwards), so a script needs no second command
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-PASS = "correct horse battery"
-
-
-def rs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reviewstation", *args],
-        input=PASS + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from support.cli import rs
 
 
 def ok_json(*args: str) -> Any:

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-
-PASS = "correct horse battery"
-
-
-def rs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reviewstation", *args],
-        input=PASS + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from support.cli import rs
 
 
 @pytest.fixture(scope="module")

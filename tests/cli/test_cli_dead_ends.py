@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import ok, rs
 from support.vaults import PASS, make_vault
 
 from reviewstation.artifacts.intake import add_artifacts
@@ -18,23 +17,6 @@ from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import add_finding
 from reviewstation.reviews import service
 from reviewstation.vault.session import create_vault, open_vault
-
-
-def rs(*args: str, stdin: str = PASS + "\n") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reviewstation", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(*args: str, stdin: str = PASS + "\n") -> str:
-    result = rs(*args, stdin=stdin)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def _closed_review(vault: Path) -> int:

@@ -4,28 +4,9 @@ store, and the unlocked user's key to open a package encrypted for her)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-PASS = "correct horse battery"
-
-
-def rs(*args: str, stdin: str = PASS + "\n") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reviewstation", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(*args: str) -> str:
-    result = rs(*args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+from support.cli import ok, rs
 
 
 def test_verify_inside_the_receiving_vault_opens_a_package_sealed_for_its_user(

@@ -3,28 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-PASS = "correct horse battery"
-
-
-def rs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reviewstation", *args],
-        input=PASS + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(*args: str) -> str:
-    result = rs(*args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+from support.cli import ok, rs
 
 
 def test_review_checklist_finding_flow(tmp_path: Path) -> None:

@@ -3,29 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
-
-PASS = "correct horse battery"
-
-
-def rs(*args: str, stdin: str = PASS + "\n") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reviewstation", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(*args: str) -> str:
-    result = rs(*args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+from support.cli import ok, rs
 
 
 def refused(*args: str) -> str:
