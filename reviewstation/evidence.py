@@ -1,5 +1,7 @@
 """References from checklist answers and findings to evidence: an artifact, or one sample of
-an evaluation log inside it (by sample id and the SHA-384 digest of that sample's record).
+an evaluation log inside it (by sample id and the SHA-384 digest of that sample's record), or
+a saved comparison of a capability area (``comparison:UID``, one version of the area in
+``reviewstation.determination``: its runs and options, so the figures reproduce).
 
 The reference is the artifact's uid, not its row id, so it still means the same thing inside
 an exported package and after import into another vault.
@@ -16,6 +18,14 @@ from reviewstation.vault.database import Connection
 
 DIGEST = re.compile(r"[0-9a-f]{96}")
 MAX_SAMPLE_ID = 200
+# A cited comparison travels in the artifact field as ``comparison:UID`` (no sample).
+COMPARISON = "comparison:"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def comparison_uid(text: str) -> str | None:
+    """The area version a ``comparison:UID`` reference cites; None for any other."""
+    return text[len(COMPARISON) :] if text.startswith(COMPARISON) else None
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,11 @@ class EvidenceRef:
     artifact_uid: str
     sample_id: str | None = None
     sample_digest: str | None = None
+
+    @property
+    def comparison(self) -> str | None:
+        """The cited area version's uid, when this cites a comparison."""
+        return comparison_uid(self.artifact_uid)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,7 +48,10 @@ class EvidenceRef:
 
 
 def parse_ref(text: str) -> EvidenceRef:
-    """``ARTIFACT`` or ``ARTIFACT#SAMPLE_ID`` (as typed on the command line)."""
+    """``ARTIFACT``, ``ARTIFACT#SAMPLE_ID`` or ``comparison:UID`` (as typed on the command
+    line)."""
+    if text.strip().startswith(COMPARISON):
+        return check_shape(EvidenceRef(text.strip()))
     artifact, _, sample = text.strip().partition("#")
     if not artifact:
         raise InputError(f"Evidence {text!r} names no artifact.")
@@ -59,6 +77,9 @@ def check_shape(ref: EvidenceRef) -> EvidenceRef:
             raise InputError(f"An evidence reference has an unusable {what}.")
     if ref.sample_id is None and ref.sample_digest is not None:
         raise InputError("An evidence reference has a sample digest but no sample.")
+    cited = comparison_uid(ref.artifact_uid)
+    if cited is not None and (not UUID.fullmatch(cited) or ref.sample_id is not None):
+        raise InputError("A cited comparison is comparison:UID, with no sample.")
     if ref.sample_id is not None and (
         not isinstance(ref.sample_digest, str) or not DIGEST.fullmatch(ref.sample_digest)
     ):
@@ -78,8 +99,20 @@ def from_json(obj: object) -> EvidenceRef:
 def check_evidence(conn: Connection, ref: EvidenceRef, *, review_id: int) -> EvidenceRef:
     """Resolve the artifact (id or uid) to its uid; it must belong to ``review_id`` (evidence
     of another review would leave a package as a dangling reference); a sample needs its
-    digest."""
+    digest. A cited comparison must be a saved area version of ``review_id``."""
     from reviewstation.artifacts.catalog import get_artifact
+
+    cited = comparison_uid(ref.artifact_uid)
+    if cited is not None:
+        check_shape(ref)
+        from reviewstation.determination import get_version
+
+        version = get_version(conn, cited)
+        if version.review_id != review_id or version.removed:
+            raise InputError(
+                f"Comparison {cited} is not a saved capability area of review {review_id}."
+            )
+        return ref
 
     artifact = get_artifact(conn, ref.artifact_uid)
     if artifact.review_id != review_id:
@@ -96,6 +129,8 @@ def check_evidence(conn: Connection, ref: EvidenceRef, *, review_id: int) -> Evi
 
 def resolve_evidence(session: Any, ref: EvidenceRef, *, review_id: int) -> EvidenceRef:
     """``check_evidence``, computing a sample's digest from the log when none was given."""
+    if ref.comparison is not None:
+        return check_evidence(session.conn, ref, review_id=review_id)
     check_evidence(session.conn, EvidenceRef(ref.artifact_uid), review_id=review_id)
     if ref.sample_id is not None and ref.sample_digest is None:
         from reviewstation.artifacts.samples import find_sample

@@ -36,7 +36,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("crypto", ("crypto",)),
     ("vault", ("vault",)),
-    ("features", ("reviews", "checklists", "findings", "artifacts", "evidence", "analysis")),
+    (
+        "features",
+        ("reviews", "checklists", "findings", "artifacts", "evidence", "analysis", "determination"),
+    ),
     ("contracts", ("package_content",)),
     ("writers", ("formats", "reports")),
     ("packages", ("packages",)),

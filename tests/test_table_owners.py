@@ -38,6 +38,7 @@ OWNERS: dict[str, str] = {
     "finding_links": "findings/service.py",
     "artifacts": "artifacts/catalog.py",
     "custody_events": "artifacts/custody.py",
+    "determination_areas": "determination.py",
     # packages/
     "package_imports": "packages/importer.py",
     "review_sources": "packages/importer.py",

@@ -36,6 +36,7 @@ AFFECTS: dict[str, frozenset[str]] = {
     "vault.policy": frozenset({PACKAGES}),
     "vault.publisher": frozenset({PACKAGES}),
     "review": frozenset({REVIEWS}),
+    "determination": frozenset({REVIEWS}),  # a review's capability areas
     "checklist": frozenset({CHECKLISTS}),
     "finding": frozenset({FINDINGS}),
     "artifact": frozenset({ARTIFACTS}),

@@ -585,6 +585,36 @@ def _v13_retired_keys(conn: Connection) -> None:
     )
 
 
+def _v14_determination_areas(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- Per capability area of a review: the Inspect runs that count and the baseline run
+        -- (the reference model), with the comparison's options. Append-only versions: a
+        -- change adds a row (the newest per area is current; ``removed`` ends an area), so a
+        -- citation of one version always reproduces the same comparison.
+        CREATE TABLE determination_areas (
+            id          INTEGER PRIMARY KEY,
+            uid         TEXT NOT NULL UNIQUE,
+            review_id   INTEGER NOT NULL REFERENCES reviews (id),
+            area        TEXT NOT NULL,
+            baseline    TEXT NOT NULL,
+            runs        TEXT NOT NULL,
+            options     TEXT NOT NULL,
+            note        TEXT NOT NULL,
+            removed     INTEGER NOT NULL DEFAULT 0,
+            created     TEXT NOT NULL,
+            created_by  TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX determination_areas_review ON determination_areas (review_id, area, id);
+        CREATE TRIGGER determination_areas_no_update BEFORE UPDATE ON determination_areas
+            BEGIN SELECT RAISE(ABORT, 'determination areas are append-only'); END;
+        CREATE TRIGGER determination_areas_no_delete BEFORE DELETE ON determination_areas
+            BEGIN SELECT RAISE(ABORT, 'determination areas are append-only'); END;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -599,6 +629,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("package exports: when each was written (advisory revisions)", _v11_exports_written),
     ("findings search: CWE, CVE id, vendor and product in the index", _v12_findings_search_fields),
     ("retired signing keys (a passphrase reset by a lead)", _v13_retired_keys),
+    ("determination areas: chosen runs and baseline per capability area", _v14_determination_areas),
 ]
 LATEST = len(MIGRATIONS)
 
