@@ -435,3 +435,23 @@ def settings_line(result: comparison.Comparison) -> str:
         f" {result.aligned} samples in every run, intervals at {100 * result.level:g}%,"
         f" seed {result.seed}, {result.resamples} resamples"
     )
+
+
+def area_lines(item: AreaResult) -> list[str]:
+    """An area and its figures for people, one line each (the command line prints these)."""
+    area = item.area
+    lines = [f"{area.title}  (version {area.uid}, cite as {area.citation})"]
+    name = item.names.get(area.baseline, area.baseline)
+    lines.append(f"  baseline A  {name}")
+    if area.note:
+        lines.append(f"  note: {area.note.splitlines()[0]}")
+    if item.result is None:
+        lines.append(f"  no figures: {item.error}")
+        return lines
+    for label, result in shown(item.result):
+        lines.append(f"  {label} figures: {settings_line(result)}")
+        for run in result.runs:
+            lines.append(f"    {run.label}  {run.name}  ({run.model or '?'})  {run_line(run)}")
+        for test in result.tests:
+            lines.append(f"    {test.other} vs {test.base}: {test_line(test, result)}")
+    return lines
