@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from reviewstation import markings
 from reviewstation.checklists.runs import Run
+from reviewstation.determination import AreaResult
 from reviewstation.errors import InputError
 from reviewstation.findings.service import Finding
 from reviewstation.reviews.service import Review
@@ -121,6 +122,9 @@ class PackageContent:
     # exports whose files were written, oldest first: this export is the next revision.
     publisher: Publisher | None = None
     earlier: tuple[tuple[str, str], ...] = ()  # (package id, created)
+    # The review's capability areas with their figures (app.determination.area_results, as
+    # the exporting front end computed them); none: no determination.json member.
+    determination: tuple[AreaResult, ...] = ()
 
     @property
     def tracking_id(self) -> str:

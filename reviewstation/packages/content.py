@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from reviewstation.determination import AreaResult
 from reviewstation.package_content import (
     CYCLONEDX_VERSIONS,
     Designation,
@@ -24,6 +25,7 @@ def gather(
     designation: Designation | None = None,
     earlier: Sequence[tuple[str, str]] = (),
     cyclonedx_version: str | None = None,
+    determination: Sequence[AreaResult] = (),
 ) -> PackageContent:
     """Read everything a package of this review carries (findings that are not withdrawn).
     ``earlier``: the review's earlier written exports (``export.review_exports``), which
@@ -76,4 +78,5 @@ def gather(
         publisher=read_publisher(conn),
         earlier=tuple(earlier),
         cyclonedx_version=cyclonedx_version or CYCLONEDX_VERSIONS[0],
+        determination=tuple(a for a in determination if a.area.review_id == review.id),
     )

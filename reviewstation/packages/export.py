@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.blobstore import iter_plaintext
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
+from reviewstation.determination import AreaResult
 from reviewstation.errors import InputError, PermissionDenied, VaultError
 from reviewstation.findings.service import require_assertable, revisions
 from reviewstation.markings import Level
@@ -93,13 +94,17 @@ def export_package(
     plaintext_ok: bool = True,
     designation: Designation | None = None,
     cyclonedx_version: str | None = None,
+    determination: Sequence[AreaResult] = (),
 ) -> ExportResult:
     """Seal ``review_id`` into ``out``. Both front ends pass ``plaintext_ok`` as the user's
     explicit choice: a package marked above UNCLASSIFIED then leaves unencrypted only when the
     user said so on purpose (it is readable by anyone who holds the file). ``designation`` is
     the classification authority block and CUI designation as entered; a classified package
     without its authority block is refused before anything is recorded. ``cyclonedx_version``
-    chooses the CycloneDX version of artifacts.cdx.json (default: the newest written)."""
+    chooses the CycloneDX version of artifacts.cdx.json (default: the newest written).
+    ``determination``: the review's capability areas with their figures, as the front end
+    computed them (``app.determination.area_results``); they travel as determination.json and
+    in the report."""
     session.require_writable("export a package")
     identity = session.identity
     if identity is None:
@@ -120,6 +125,7 @@ def export_package(
         designation=designation,
         earlier=review_exports(session.conn, review.id),
         cyclonedx_version=cyclonedx_version,
+        determination=determination,
     )
     content.designation.require_for(content.marking)
     require_assertable(content.findings)
@@ -317,6 +323,8 @@ class _Inner:
         builder.add(members.FINDINGS, members.findings_member(content, self.history))
         builder.add(members.CHECKLISTS, members.checklists_member(content))
         builder.add(members.ARTIFACTS, members.artifacts_member(content))
+        if content.determination:
+            builder.add(members.DETERMINATION, members.determination_member(content))
         check_cancel(self.cancel, "package export")
         for name, data in standard_members(content).items():
             builder.add(name, data)

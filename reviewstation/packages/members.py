@@ -9,6 +9,7 @@ from reviewstation import formats
 from reviewstation.canonical import canonical, loads_bounded
 from reviewstation.crypto.identity import PublicIdentity, b64, unb64
 from reviewstation.crypto.signing import HybridSignature
+from reviewstation.determination import results_json
 from reviewstation.errors import InputError
 from reviewstation.formats import openvex
 from reviewstation.package_content import PackageContent
@@ -21,6 +22,7 @@ MANIFEST = "manifest.json"
 FINDINGS = "findings.json"
 CHECKLISTS = "checklists.json"
 ARTIFACTS = "artifacts.json"
+DETERMINATION = "determination.json"  # only when the review has capability areas
 PAYLOAD = "payload.enc"
 RECIPIENTS = "recipients.json"
 # The largest JSON member whose marking verification reads (the importer's limit).
@@ -181,6 +183,18 @@ def artifacts_member(content: PackageContent) -> bytes:
     )
 
 
+def determination_member(content: PackageContent) -> bytes:
+    """The review's capability areas: chosen runs, baseline, options and figures."""
+    return pretty(
+        {
+            "format": "reviewstation-determination",
+            "version": 1,
+            "marking": content.marking,
+            **results_json(content.review.uid, content.determination),
+        }
+    )
+
+
 def _artifact_record(content: PackageContent, record: dict[str, Any]) -> dict[str, Any]:
     """An artifact's record. Only evidence keeps its inspector output: previews and
     transcripts are content, and content leaves the room only when chosen as evidence."""
@@ -253,6 +267,7 @@ MARKING_READERS: dict[str, Callable[[Any], list[str]]] = {
     FINDINGS: _top,
     CHECKLISTS: _top,
     ARTIFACTS: _top,
+    DETERMINATION: _top,
     formats.SARIF_MEMBER: _sarif,
     formats.CSAF_MEMBER: _csaf,
     formats.OPENVEX_MEMBER: _openvex,
@@ -288,6 +303,7 @@ MUST_STATE_MARKING = frozenset(
         FINDINGS,
         CHECKLISTS,
         ARTIFACTS,
+        DETERMINATION,
         formats.CVE_DIR,
         formats.SARIF_MEMBER,
         formats.CSAF_MEMBER,

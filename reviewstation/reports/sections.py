@@ -28,8 +28,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from reviewstation import markings
+from reviewstation import determination, markings
+from reviewstation.analysis.comparison import Comparison
 from reviewstation.checklists.runs import Answer, Run
+from reviewstation.determination import AreaResult
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import SEVERITIES, Finding
 from reviewstation.package_content import Designation, PackageContent
@@ -260,6 +262,7 @@ class ReportBuilder:
             NextPageTemplate("body"),
             PageBreak(),
             *self.summary(),
+            *self.capability_areas(),
             Spacer(1, 18),
             CondPageBreak(FRAME_HEIGHT / 3),
             *self.checklists(),
@@ -489,6 +492,82 @@ class ReportBuilder:
             out.append(self.p("No checklist was run for this review.", self.s.body))
         return out
 
+    # -- capability areas (the determination's runs against their baselines) ---------------
+
+    def capability_areas(self) -> list[Flowable]:
+        """Per area, the chosen runs against the baseline with the comparison's statistics
+        (only when the review has areas; determination.json carries the same figures)."""
+        items = self.content.determination
+        if not items:
+            return []
+        out: list[Flowable] = [
+            Spacer(1, 18),
+            CondPageBreak(FRAME_HEIGHT / 3),
+            self.outline("Capability areas", self.s.h1, "Capability areas", 0),
+            self.p(
+                escape(
+                    "Per capability area, the Inspect runs the reviewers chose against the"
+                    " baseline run A (the reference model): each run's accuracy with its Wilson"
+                    " interval; each run against A over the samples both scored, the difference"
+                    " in accuracy with the exact McNemar test and, for numeric scores, the"
+                    " paired bootstrap of the mean score difference (seed recorded)."
+                ),
+                self.s.body,
+            ),
+        ]
+        for item in items:
+            out.extend(self.capability_area(item))
+        return out
+
+    def capability_area(self, item: AreaResult) -> list[Flowable]:
+        area = item.area
+        name = self.fold(area.title)
+        out: list[Flowable] = [self.outline(self.t(area.title), self.s.h2, name, 1)]
+        rows: list[tuple[str, Any]] = [
+            ("Baseline (A)", self.t(item.names.get(area.baseline, area.baseline))),
+            ("Runs", "<br/>".join(self.t(item.names.get(uid, uid)) for uid in area.runs)),
+            ("Chosen", self.t(_join_by(area.created, area.created_by))),
+            ("Cited as", f'<font name="{MONO}">{self.t(area.citation)}</font>'),
+        ]
+        if area.note:
+            rows.append(("Note", self.paras(self.lines(area.note), self.s.cell)))
+        out.append(self.kv(rows))
+        if item.result is None:
+            out.append(self.p(f"<b>No figures:</b> {self.t(item.error)}", self.s.body))
+            return out
+        for label, result in determination.shown(item.result):
+            out.append(
+                self.p(
+                    f"<b>{self.t(label.capitalize())} figures</b>{DOT}"
+                    f"{self.t(determination.settings_line(result))}",
+                    self.s.muted,
+                )
+            )
+            out.append(self.area_table(result))
+        return out
+
+    def area_table(self, result: Comparison) -> Table:
+        widths = [22.0, 120.0, 52.0, 98.0, 0.0]
+        widths[-1] = FRAME_WIDTH - sum(widths)
+        rows: list[list[Any]] = [
+            self.header_cells("Run", "Model", "Solved", "Accuracy (Wilson)", "Against A")
+        ]
+        tests = {test.other: test for test in result.tests}
+        for run in result.runs:
+            accuracy = determination.run_line(run).split(" = ", 1)[1]
+            test = tests.get(run.label)
+            against = self.t(determination.test_line(test, result)) if test else "<i>baseline</i>"
+            rows.append(
+                [
+                    self.p(self.t(run.label), self.s.cell),
+                    self.p(self.t(run.model or run.name), self.s.cell),
+                    self.p(self.t(f"{run.solved}/{run.scored}"), self.s.cell),
+                    self.p(self.t(accuracy), self.s.cell),
+                    self.p(against, self.s.cell),
+                ]
+            )
+        return self.table(rows, widths, header=True)
+
     # -- checklists ---------------------------------------------------------------------------
 
     def checklists(self) -> list[Flowable]:
@@ -633,6 +712,12 @@ class ReportBuilder:
         return table
 
     def ref(self, ref: EvidenceRef) -> str:
+        if ref.comparison is not None:
+            cited = {i.area.uid: i.area for i in self.content.determination}.get(ref.comparison)
+            what = f"Comparison of {cited.title}" if cited else "Saved comparison"
+            mono = f'<font name="{MONO}">{self.t(ref.artifact_uid)}</font>'
+            current = " (as in Capability areas)" if cited else " (an earlier version)"
+            return f"{self.t(what)} {mono}{current}"
         artifact = self.artifacts.get(ref.artifact_uid)
         name = self.t(artifact["path"]) if artifact else self.t(ref.artifact_uid)
         if ref.artifact_uid in self.content.evidence_uids:

@@ -17,6 +17,7 @@ from reports.report_content import pdf_pages
 from support.packages import DESIGNATION, export
 from support.vaults import PASS, make_vault
 
+from reviewstation.app.determination import set_area
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.crypto.kdf import floor_params
@@ -91,6 +92,7 @@ TABLE: dict[str, Reader | str] = {
     "findings.json": _top,
     "checklists.json": _top,
     "artifacts.json": _top,
+    "determination.json": _top,
     "findings.sarif": _sarif,
     "vulnerabilities.csaf.json": _csaf,
     "vulnerabilities.openvex.json": _openvex,
@@ -135,6 +137,9 @@ def _vault(tmp: Path, marking: str) -> Path:
         run = start_run(session, 1, "intake-custody")
         set_answer(session, run.id, run.template.items[0].id, status="open", note="n")
         add_artifacts(session, 1, [notes])
+        logs = Path(__file__).resolve().parent.parent / "fixtures" / "compare-logs"
+        add_artifacts(session, 1, [logs / "model-a.eval", logs / "model-b.eval"])
+        set_area(session, 1, "exploitation", baseline=2, runs=[3])
         set_status(session, 1, "confirmed")
         accounts.add_user(session, "lena", "lead", LEAD2, kdf=floor_params())
     # A second lead approves the vulnerability (only an approved one gets a CVE record), then
@@ -158,6 +163,7 @@ def test_every_content_member_carries_the_package_marking(tmp_path: Path, markin
         assert "vulnerabilities.openvex.json" in names
         assert any(n.startswith("evidence/") for n in names)
         assert any(n.startswith("cve/") for n in names)
+        assert "determination.json" in names
         for name in names:
             row = _row(name)
             if isinstance(row, str):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewstation.app.determination import area_results
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.crypto.identity import PublicIdentity
@@ -81,7 +82,13 @@ def export(
 ) -> ExportResult:
     with open_vault(vault, PASS) as session:
         return export_package(
-            session, 1, out, recipients=recipients, evidence=evidence, designation=designation
+            session,
+            1,
+            out,
+            recipients=recipients,
+            evidence=evidence,
+            designation=designation,
+            determination=area_results(session, 1),
         )
 
 

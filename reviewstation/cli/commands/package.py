@@ -144,6 +144,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from reviewstation.app.determination import area_results
     from reviewstation.package_content import Designation
     from reviewstation.packages.export import export_package
 
@@ -158,6 +159,7 @@ def _export(args: argparse.Namespace) -> int:
             plaintext_ok=args.plaintext,
             designation=Designation(**{name: getattr(args, name) for name in DESIGNATION_OPTIONS}),
             cyclonedx_version=args.cyclonedx_version,
+            determination=area_results(session, args.review),
         )
     names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
     form = f"encrypted for {names}" if result.encrypted else "plaintext"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reviewstation.app.determination import area_results
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.errors import ReviewStationError
@@ -325,6 +326,7 @@ class ExportWizard(MarkedDialog):
                 cancel=progress.cancel,
                 plaintext_ok=plaintext_ok,
                 designation=designation,
+                determination=area_results(session, review_id, cancel=progress.cancel),
             )
 
         def done(result: ExportResult) -> None:
