@@ -1,5 +1,7 @@
 """The evidence picker: choose one of the review's artifacts, or one sample of an evaluation
-log inside it, as evidence for a finding or a checklist answer.
+log inside it, or a saved comparison of one of the review's capability areas (cited as
+``comparison:UID``, the area's current version), as evidence for a finding or a checklist
+answer.
 
 The picker only names the evidence; the sample's digest is computed by the core when the
 answer or finding is saved (``resolve_evidence``), on the vault thread. The import summary
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from reviewstation.artifacts import catalog
 from reviewstation.artifacts.inspection import Inspection, InspectLog
 from reviewstation.artifacts.samples import find_sample, sample_keys
+from reviewstation.determination import current_areas
 from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
 from reviewstation.gui.qt import (
     QComboBox,
@@ -33,7 +36,7 @@ from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.vault.session import Session
 
 WHOLE = "The whole artifact"
-HINT = "Choose the artifact; for an evaluation log, optionally a sample."
+HINT = "Choose the artifact (for an evaluation log, optionally a sample) or a comparison."
 
 
 @dataclass(frozen=True)
@@ -61,16 +64,28 @@ def sample_label(name: str) -> str:
     return f"{sample} · epoch {epoch}" if at and sample and epoch.isdigit() else name
 
 
+COMPARISON = "comparison"  # a candidate's kind for a saved area comparison
+
+
 def load_candidates(session: Session, review_id: int) -> list[Candidate]:
+    """The review's artifacts whose content exists, then its capability areas' comparisons."""
     return [
-        Candidate(a.uid, a.path, a.inspection.kind or a.kind, sample_names(a.inspection))
-        for a in catalog.list_artifacts(session.conn, review_id)
-        if a.blob is not None
+        *(
+            Candidate(a.uid, a.path, a.inspection.kind or a.kind, sample_names(a.inspection))
+            for a in catalog.list_artifacts(session.conn, review_id)
+            if a.blob is not None
+        ),
+        *(
+            Candidate(area.citation, f"Comparison: {area.title}", COMPARISON, ())
+            for area in current_areas(session.conn, review_id)
+        ),
     ]
 
 
 def describe(ref: EvidenceRef, paths: dict[str, str]) -> str:
     """How a reference reads in a list: the artifact's path, then the sample if any."""
+    if ref.comparison is not None:
+        return paths.get(ref.artifact_uid, f"Comparison {ref.comparison[:8]}")
     name = paths.get(ref.artifact_uid, f"artifact {ref.artifact_uid[:8]}")
     return f"{name} — sample {ref.sample_id}" if ref.sample_id else name
 
@@ -132,7 +147,7 @@ class EvidencePicker(MarkedDialog):
         self.candidates = candidates
         for c in candidates:
             item = QListWidgetItem(f"{c.path}  ({c.kind})", self.list)
-            item.setToolTip(plain_tip(c.uid))
+            item.setToolTip(plain_tip(c.uid))  # a comparison's: its citation
         if candidates:
             self.status.setText(HINT)
             self.list.setCurrentRow(0)

@@ -1,8 +1,10 @@
-"""The Overview tab: metadata, the 30-day clock, determination, checklists, findings."""
+"""The Overview tab: metadata, the 30-day clock, determination, capability areas (runs
+against their baseline), checklists, findings."""
 
 from __future__ import annotations
 
 from reviewstation.app.views import ReviewOverview, review_overview
+from reviewstation.gui.pages.reviews.capability_areas import AreasPanel
 from reviewstation.gui.pages.reviews.determination_dialog import DeterminationDialog
 from reviewstation.gui.pages.reviews.reviews_list import CLOCK_COLOURS, days_text
 from reviewstation.gui.qt import (
@@ -102,6 +104,9 @@ class OverviewPage(QScrollArea):
         dform.addRow(row)
         layout.addWidget(determination)
 
+        self.areas = AreasPanel(ctx, inner)
+        layout.addWidget(self.areas)
+
         checklists = QGroupBox("Checklists", inner)
         self.checklists = _value(checklists, "Checklist progress")
         QVBoxLayout(checklists).addWidget(self.checklists)
@@ -123,6 +128,7 @@ class OverviewPage(QScrollArea):
             return review_overview(session, review_id)
 
         self.ctx.vault.submit(job, self._show, self._failed, owner=self)
+        self.areas.load(review_id)
 
     def _failed(self, message: str) -> None:
         self.clock.setText(message)
