@@ -53,10 +53,14 @@ def _window(qtbot: QtBot, shell: Shell, vault: Path) -> MainWindow:
 
 def cells(window: MainWindow) -> list[list[str]]:
     table = window.workspace.overview.areas.table
-    return [
-        [(table.item(r, c).text() if table.item(r, c) else "") for c in range(len(COLUMNS))]
-        for r in range(table.rowCount())
-    ]
+    out = []
+    for r in range(table.rowCount()):
+        row = []
+        for c in range(len(COLUMNS)):
+            item = table.item(r, c)
+            row.append(item.text() if item is not None else "")
+        out.append(row)
+    return out
 
 
 def test_the_overview_shows_the_comparisons_figures(
