@@ -7,13 +7,20 @@ tested against it: exact McNemar on solved/unsolved pairs, and, when the scorer 
 other than 0 and 1, a paired bootstrap of the mean score difference. A sample that errored or
 has no number for the scorer is unscored in that run and left out of that run's accuracy and
 of the pairs that include it.
+
+Triage: ``invalidated`` maps an artifact uid (``Run.artifact``) to sample keys ``ID@EPOCH``
+whose solve a confirmed triage label invalidated (``reviewstation.findings.triage``). The
+comparison is then computed twice: the raw figures, and in ``triaged`` the same comparison
+(same scorer, seed and resamples, so the same bootstrap draws) with every invalidated sample
+that the run scored counted as unsolved with score number 0 in that run. A sample the run did
+not score (errored, no number) stays unscored: there is no solve to invalidate.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +127,10 @@ class Comparison:
     tests: list[PairTest]
     filter: str
     samples: list[SampleComparison]  # the aligned samples the filter keeps, in natural order
+    # Run label -> sample keys (ID@EPOCH, natural order) a confirmed triage label invalidated
+    invalidated: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    # The comparison again with those samples unsolved (number 0); None when none is invalidated
+    triaged: Comparison | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -171,8 +182,54 @@ def _interval(low: float, high: float) -> Interval:
     return Interval(low, high)
 
 
-def compare(runs: Sequence[Run], options: Options | None = None) -> Comparison:
-    """Align ``runs`` by (id, epoch) and compare them; see the module's text."""
+def _sample_key(key: str) -> tuple[str, int] | None:
+    """``ID@EPOCH`` as the alignment key ``(id as text, epoch)``; None when malformed."""
+    ident, at, epoch = str(key).rpartition("@")
+    if not at or not ident or not epoch.isdigit():
+        return None
+    return ident, int(epoch)
+
+
+def _invalidated(
+    runs: Sequence[Run], invalidated: Mapping[str, Collection[str]] | None
+) -> list[set[tuple[str, int]]]:
+    """For each run, the alignment keys of its samples that ``invalidated`` names."""
+    out: list[set[tuple[str, int]]] = []
+    for run in runs:
+        wanted = {_sample_key(k) for k in (invalidated or {}).get(run.artifact, ())}
+        present = {(str(r.id), r.epoch) for r in run.rows.rows}
+        out.append({k for k in wanted if k is not None and k in present})
+    return out
+
+
+def compare(
+    runs: Sequence[Run],
+    options: Options | None = None,
+    invalidated: Mapping[str, Collection[str]] | None = None,
+) -> Comparison:
+    """Align ``runs`` by (id, epoch) and compare them; see the module's text.
+
+    ``invalidated`` (artifact uid -> sample keys ``ID@EPOCH``) gives the result a ``triaged``
+    comparison in which those samples are unsolved in that run; keys naming no sample of
+    the run are ignored."""
+    raw = _compare(runs, options)
+    dropped = _invalidated(runs, invalidated)
+    if not any(dropped):
+        return raw
+    named = {
+        run.label: [r.key for r in run.rows.rows if (str(r.id), r.epoch) in keys]
+        for run, keys in zip(runs, dropped, strict=True)
+        if keys
+    }
+    triaged = dataclasses.replace(_compare(runs, options, dropped), invalidated=named)
+    return dataclasses.replace(raw, invalidated=named, triaged=triaged)
+
+
+def _compare(
+    runs: Sequence[Run],
+    options: Options | None = None,
+    dropped: Sequence[set[tuple[str, int]]] | None = None,
+) -> Comparison:
     options = options or Options()
     if not 2 <= len(runs) <= MAX_RUNS:
         raise InputError(f"Compare between 2 and {MAX_RUNS} runs (got {len(runs)}).")
@@ -193,6 +250,11 @@ def compare(runs: Sequence[Run], options: Options | None = None) -> Comparison:
         rows: list[SampleRow] = [index[key] for index in indexed]
         values = [row.scores.get(scorer) if row.error is None else None for row in rows]
         numbers = [outcomes.to_number(v) for v in values]
+        if dropped is not None:
+            numbers = [
+                0.0 if n is not None and key in gone else n
+                for n, gone in zip(numbers, dropped, strict=True)
+            ]
         for column, number in zip(columns, numbers, strict=True):
             column.append(number)
         base = numbers[0]
@@ -357,39 +419,80 @@ def _ci(interval: Interval | None, style: str) -> str:
     return f" [{interval.low:{style}}, {interval.high:{style}}]"
 
 
+def _run_line(run: RunSummary) -> str:
+    return (
+        f"solved {run.solved}/{run.scored} = {_pct(run.accuracy)}"
+        f"{_ci(run.accuracy_ci, '%')} (Wilson)"
+    )
+
+
+def _test_line(test: PairTest) -> str:
+    base, other, diff = test.base, test.other, test.accuracy_difference
+    return (
+        f"{test.pairs} pairs; both {test.both}, neither {test.neither},"
+        f" {base} only {test.base_only}, {other} only {test.other_only};"
+        f" difference {'-' if diff is None else f'{100 * diff:+.1f} points'};"
+        f" exact McNemar p = {test.mcnemar_p:.4g}"
+    )
+
+
+def _bootstrap_line(test: PairTest, result: Comparison) -> str | None:
+    if test.bootstrap_ci is None or test.mean_difference is None:
+        return None
+    return (
+        f"mean score difference {test.mean_difference:+.4f}"
+        f"{_ci(test.bootstrap_ci, '+.4f')}, paired bootstrap p = {test.bootstrap_p:.4g}"
+        f" (seed {result.seed}, {result.resamples} resamples)"
+    )
+
+
 def summary_lines(result: Comparison) -> list[str]:
-    """The comparison for people, one line each (the command line and the GUI show these)."""
+    """The comparison for people, one line each (the command line and the GUI show these).
+
+    When triage labels invalidated samples, every figure they change is followed by its
+    triaged value on a line starting ``triaged``."""
+    triaged = result.triaged
     lines = [
         f"Scorer {result.scorer} (shared: {', '.join(result.scorers)});"
         f" solved when >= {result.threshold:g}; {result.aligned} samples in every run;"
         f" intervals at {100 * result.level:g}%"
     ]
-    for run in result.runs:
+    for index, run in enumerate(result.runs):
         lines.append(
             f"{run.label}  {run.name}  ({run.model or '?'}, task {run.task or '?'})"
-            f"  solved {run.solved}/{run.scored} = {_pct(run.accuracy)}"
-            f"{_ci(run.accuracy_ci, '%')} (Wilson)"
+            f"  {_run_line(run)}"
             f"  errors {run.errors}, limits {run.limits}, not in every run {run.only_here}"
         )
         if run.mean_ci is not None and run.mean is not None:
             lines.append(f"   mean score {run.mean:.4f}{_ci(run.mean_ci, '.4f')} (bootstrap)")
-    for test in result.tests:
-        base, other, diff = test.base, test.other, test.accuracy_difference
-        lines.append(
-            f"{other} vs {base}: {test.pairs} pairs; both {test.both}, neither {test.neither},"
-            f" {base} only {test.base_only}, {other} only {test.other_only};"
-            f" difference {'-' if diff is None else f'{100 * diff:+.1f} points'};"
-            f" exact McNemar p = {test.mcnemar_p:.4g}"
-        )
-        if test.bootstrap_ci is not None and test.mean_difference is not None:
+        if triaged is not None:
+            fixed = triaged.runs[index]
+            gone = result.invalidated.get(run.label, [])
             lines.append(
-                f"   mean score difference {test.mean_difference:+.4f}"
-                f"{_ci(test.bootstrap_ci, '+.4f')}, paired bootstrap p = {test.bootstrap_p:.4g}"
-                f" (seed {result.seed}, {result.resamples} resamples)"
+                f"   triaged: {_run_line(fixed)}; {len(gone)} solve(s) invalidated"
+                + (f" ({', '.join(gone[:10])}{', ...' if len(gone) > 10 else ''})" if gone else "")
             )
+            if fixed.mean_ci is not None and fixed.mean is not None:
+                lines.append(
+                    f"   triaged: mean score {fixed.mean:.4f}{_ci(fixed.mean_ci, '.4f')}"
+                    " (bootstrap)"
+                )
+    for index, test in enumerate(result.tests):
+        lines.append(f"{test.other} vs {test.base}: {_test_line(test)}")
+        boot = _bootstrap_line(test, result)
+        if boot is not None:
+            lines.append(f"   {boot}")
+        if triaged is not None:
+            fixed_test = triaged.tests[index]
+            lines.append(f"   triaged: {_test_line(fixed_test)}")
+            boot = _bootstrap_line(fixed_test, triaged)
+            if boot is not None:
+                lines.append(f"   triaged: {boot}")
     labels = "".join(run.label for run in result.runs)
-    cells = ", ".join(f"{pattern} {count}" for pattern, count in result.matrix.items())
-    lines.append(f"Solved ({labels}; 1 solved, 0 not, - unscored): {cells}")
+    for name, shown in (("Solved", result), ("Triaged", triaged)):
+        if shown is not None:
+            cells = ", ".join(f"{pattern} {count}" for pattern, count in shown.matrix.items())
+            lines.append(f"{name} ({labels}; 1 solved, 0 not, - unscored): {cells}")
     return lines
 
 

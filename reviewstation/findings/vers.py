@@ -237,6 +237,25 @@ def _plain(version: str) -> bool:
     )
 
 
+# One part of a range typed into the older free-text versions field: a comparator, then a
+# version with at least one digit (so words like "all before the rewrite" are not versions).
+_LEGACY_PART = re.compile(r"(?:<=|>=|!=|<|>|=)?[^\s<>=!,;|]*\d[^\s<>=!,;|]*")
+
+
+def legacy_range(text: str) -> Vers | None:
+    """The older free-text versions field read as a ``vers:generic`` range where it plainly
+    is one (``>=1.0, <2.0``, ``< 5``, ``1.2, 1.3``), else None. Every writer reads that field
+    through this one function, so CSAF and CVE records never disagree about it."""
+    joined = re.sub(r"(<=|>=|!=|<|>|=)\s+", r"\1", text.strip())
+    parts = [part for part in re.split(r"[\s,;|]+", joined) if part]
+    if not parts or not all(_LEGACY_PART.fullmatch(part) for part in parts):
+        return None
+    try:
+        return parse("vers:generic/" + "|".join(parts))
+    except InputError:
+        return None
+
+
 def check(text: str | None, what: str) -> str:
     """The normalised vers text ("" for none), for storing."""
     if text is None or not text.strip():

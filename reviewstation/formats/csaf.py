@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reviewstation.errors import InputError
 from reviewstation.findings import vers
 from reviewstation.findings.service import Finding, asserted
 from reviewstation.formats.common import (
@@ -96,12 +95,9 @@ def _version_branch(product: Product) -> dict[str, Any]:
     category = "product_version_range" if is_version_range(product.version) else "product_version"
     name = product.version
     if category == "product_version_range":
+        legacy = vers.legacy_range(name)
         parts = [part.strip() for part in re.split(r"[,;|]", name) if part.strip()]
-        candidate = "vers:generic/" + "|".join(p.replace(" ", "") for p in parts)
-        try:
-            name = vers.parse(candidate).text
-        except InputError:
-            name = "|".join(parts) or product.version
+        name = legacy.text if legacy is not None else "|".join(parts) or product.version
     return {"category": category, "name": name, "product": _leaf(product)}
 
 

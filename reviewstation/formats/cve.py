@@ -91,9 +91,6 @@ VERS_TYPES = {
 }
 # Ranges written as ">=A, <B", "<B", "<=B", ">=A <=B" (what reviewers type); anything else
 # stays text (x_reviewstation.versions) with defaultStatus "unknown".
-_RANGE = re.compile(
-    r"^\s*(?:>=\s*(?P<low>[^\s,<>=]+)\s*,?\s*)?(?P<op><=|<)\s*(?P<high>[^\s,<>=]+)\s*$"
-)
 _SINGLE = re.compile(r"^[^\s,<>=|*]+$")
 _CWE_ID = re.compile(r"^CWE-[1-9][0-9]*$")
 
@@ -116,13 +113,13 @@ def _title(title: str) -> str:
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
 
 
-def _vers_entries(text: str, status: str) -> list[dict[str, Any]] | None:
+def _vers_entries(text: str, status: str, kind: str | None = None) -> list[dict[str, Any]] | None:
     """A recorded vers range as CVE version entries of ``status``: one version each for
     ``=``, ``version``/``lessThan(OrEqual)`` for each interval (``0`` for no lower bound,
     ``lessThan: "*"`` for no upper one). None when CVE cannot say it exactly (an exclusive
     lower bound ``>``, an excluded version ``!=``): left out, never widened."""
     parsed = vers.parse(text)
-    kind = VERS_TYPES.get(parsed.scheme, parsed.scheme)
+    kind = kind or VERS_TYPES.get(parsed.scheme, parsed.scheme)
     if any(c.comparator in (">", "!=") for c in parsed):
         return None
 
@@ -170,14 +167,10 @@ def _versions(finding: Finding, product: Product, purl: PackageURL | None) -> di
     text = product.version.strip()
     if text and _SINGLE.match(text):
         return {"defaultStatus": "unknown", "versions": [{"version": text, "status": status}]}
-    found = _RANGE.match(text) if text else None
-    if found is None:
-        return {"defaultStatus": "unknown"}
+    legacy = vers.legacy_range(text) if text else None
     kind = VERSION_TYPES.get(purl.type, "custom") if purl is not None else "custom"
-    limit = "lessThan" if found["op"] == "<" else "lessThanOrEqual"
-    entry = {"version": found["low"] or "0", "status": status, "versionType": kind}
-    entry[limit] = found["high"]
-    return {"defaultStatus": "unknown", "versions": [entry]}
+    entries = _vers_entries(legacy.text, status, kind) if legacy is not None else None
+    return {"defaultStatus": "unknown", **({"versions": entries} if entries else {})}
 
 
 def _purl(product: Product) -> PackageURL | None:

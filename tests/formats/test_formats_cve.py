@@ -11,8 +11,9 @@ import pytest
 from jsonschema.protocols import Validator
 
 from reviewstation import formats
+from reviewstation.findings import vers
 from reviewstation.findings.service import Finding
-from reviewstation.formats import cve
+from reviewstation.formats import csaf, cve
 from reviewstation.formats.common import FormatCheckError
 from reviewstation.package_content import PackageContent
 from reviewstation.packages import members
@@ -166,6 +167,10 @@ def test_the_affected_product_and_where_it_lies(built: Built) -> None:
     ]
 
 
+def _v1(version: str) -> dict[str, Any]:
+    return {"version": version, "status": "affected"}
+
+
 @pytest.mark.parametrize(
     ("versions", "product_id", "expected"),
     [
@@ -193,7 +198,8 @@ def test_the_affected_product_and_where_it_lies(built: Built) -> None:
             [{"version": "0", "status": "affected", "versionType": "custom", "lessThan": "5"}],
         ),
         ("all before the rewrite", "", None),
-        ("1.2, 1.3", "", None),
+        ("1.2, 1.3", "", [_v1("1.2"), _v1("1.3")]),
+        ("> 1.0", "", None),  # an exclusive lower bound: CVE cannot say it, so it says nothing
         ("", "", None),
     ],
 )
@@ -463,3 +469,38 @@ def test_the_repo_is_one_a_cna_can_reach(built: Built, repository: str, repo: st
     (product,) = cna["affected"]
     assert product.get("repo") == repo
     assert cna["x_reviewstation"]["repository"] == repository
+
+
+@pytest.mark.parametrize(
+    "versions", [">=2.0, <2.4", "<= 3.1", "1.2, 1.3", "<2.0; >=1.0", "all before the rewrite"]
+)
+def test_csaf_and_cve_read_the_old_versions_field_alike(built: Built, versions: str) -> None:
+    """One reading of the free-text versions field (``vers.legacy_range``) for both writers:
+    the CSAF range branch names exactly the versions the CVE record lists."""
+    uid = built.uids["affected"]
+    content, _ = _only(
+        built.full, uid, versions=versions, product_id="", affected_versions="", fixed_versions=""
+    )
+    (product,) = _cna(cve.build(content)[f"cve/{uid}.json"])["affected"]
+    names = [
+        branch["name"]
+        for branch in _walk(csaf.build(content)["product_tree"]["branches"])
+        if branch["category"] == "product_version_range"
+    ]
+    legacy = vers.legacy_range(versions)
+    if legacy is None:
+        assert "versions" not in product
+        return
+    assert legacy.text in names
+    listed = {e["version"] for e in product["versions"]} | {
+        e.get("lessThan") or e.get("lessThanOrEqual") for e in product["versions"]
+    }
+    assert {c.version for c in legacy} <= listed
+
+
+def _walk(branches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for branch in branches:
+        out.append(branch)
+        out.extend(_walk(branch.get("branches", [])))
+    return out
