@@ -369,16 +369,24 @@ class AreaResult:
     error: str | None = None
 
 
+FIGURES = ("raw", "triaged")
+
+
 def shown(result: comparison.Comparison) -> list[tuple[str, comparison.Comparison]]:
     """The figures every front end and writer shows for one comparison, labelled: the raw
-    figures. (Triaged figures, once transcript triage lands, are added here alone.)"""
-    return [("raw", result)]
+    figures, and the triaged ones (confirmed triage labels counted: invalidated solves
+    unsolved) when any sample of these runs is invalidated."""
+    out = [("raw", result)]
+    if result.triaged is not None:
+        out.append(("triaged", result.triaged))
+    return out
 
 
 def figures_json(result: comparison.Comparison) -> dict[str, Any]:
-    """One comparison's figures without the per-sample rows (those are ``compare``'s)."""
+    """One comparison's figures without the per-sample rows (those are ``compare``'s) and
+    without its nested ``triaged`` (given beside it)."""
     out = result.to_json()
-    for key in ("samples", "filter"):
+    for key in ("samples", "filter", "triaged"):
         out.pop(key, None)
     return out
 
@@ -386,7 +394,8 @@ def figures_json(result: comparison.Comparison) -> dict[str, Any]:
 def result_json(item: AreaResult) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     if item.result is not None:
-        figures = {label: figures_json(shown_result) for label, shown_result in shown(item.result)}
+        figures = dict.fromkeys(FIGURES)
+        figures.update({label: figures_json(result) for label, result in shown(item.result)})
     return {
         **item.area.to_json(),
         "citation": item.area.citation,
@@ -429,6 +438,13 @@ def test_line(test: comparison.PairTest, result: comparison.Comparison) -> str:
     return text
 
 
+def invalidated_line(result: comparison.Comparison, label: str) -> str:
+    """How many of a run's solves confirmed triage labels invalidated, and which."""
+    gone = result.invalidated.get(label, [])
+    listed = ", ".join(gone[:10]) + (", ..." if len(gone) > 10 else "")
+    return f"{len(gone)} solve(s) invalidated" + (f" ({listed})" if gone else "")
+
+
 def settings_line(result: comparison.Comparison) -> str:
     return (
         f"scorer {result.scorer}, solved when >= {result.threshold:g},"
@@ -452,6 +468,8 @@ def area_lines(item: AreaResult) -> list[str]:
         lines.append(f"  {label} figures: {settings_line(result)}")
         for run in result.runs:
             lines.append(f"    {run.label}  {run.name}  ({run.model or '?'})  {run_line(run)}")
+            if label == "triaged":
+                lines.append(f"       {invalidated_line(result, run.label)}")
         for test in result.tests:
             lines.append(f"    {test.other} vs {test.base}: {test_line(test, result)}")
     return lines

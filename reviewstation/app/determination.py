@@ -43,7 +43,10 @@ def compute(session: Session, area: Area, cancel: CancelFlag = None) -> AreaResu
         )
     except ReviewStationError as exc:
         return AreaResult(area, names, None, str(exc))
-    return AreaResult(area, names, dataclasses.replace(result, samples=[]))
+    triaged = result.triaged
+    if triaged is not None:
+        triaged = dataclasses.replace(triaged, samples=[])
+    return AreaResult(area, names, dataclasses.replace(result, samples=[], triaged=triaged))
 
 
 def area_results(

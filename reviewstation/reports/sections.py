@@ -510,7 +510,9 @@ class ReportBuilder:
                     " baseline run A (the reference model): each run's accuracy with its Wilson"
                     " interval; each run against A over the samples both scored, the difference"
                     " in accuracy with the exact McNemar test and, for numeric scores, the"
-                    " paired bootstrap of the mean score difference (seed recorded)."
+                    " paired bootstrap of the mean score difference (seed recorded). Where"
+                    " confirmed triage labels invalidated solves, the triaged figures (those"
+                    " solves counted unsolved) follow the raw ones."
                 ),
                 self.s.body,
             ),
@@ -543,10 +545,10 @@ class ReportBuilder:
                     self.s.muted,
                 )
             )
-            out.append(self.area_table(result))
+            out.append(self.area_table(result, label))
         return out
 
-    def area_table(self, result: Comparison) -> Table:
+    def area_table(self, result: Comparison, label: str) -> Table:
         widths = [22.0, 120.0, 52.0, 98.0, 0.0]
         widths[-1] = FRAME_WIDTH - sum(widths)
         rows: list[list[Any]] = [
@@ -555,6 +557,8 @@ class ReportBuilder:
         tests = {test.other: test for test in result.tests}
         for run in result.runs:
             accuracy = determination.run_line(run).split(" = ", 1)[1]
+            if label == "triaged":
+                accuracy += f"; {determination.invalidated_line(result, run.label)}"
             test = tests.get(run.label)
             against = self.t(determination.test_line(test, result)) if test else "<i>baseline</i>"
             rows.append(

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from support.inspect_logs import sample, write_eval
+from support.triaged import INVALIDATED, triaged_item
 from support.vaults import PASS, make_vault
 
 from reviewstation import determination
-from reviewstation.analysis import comparison, runs
+from reviewstation.analysis import comparison, runs, stats
 from reviewstation.app import determination as app_determination
 from reviewstation.app.compare import compare_artifacts
 from reviewstation.artifacts.erase import erase_artifact
@@ -228,8 +229,33 @@ def test_results_json_is_stable(vault: Path) -> None:
         "error",
         "figures",
     }
-    assert list(area["figures"]) == ["raw"]
-    assert "samples" not in area["figures"]["raw"]
+    assert area["figures"]["triaged"] is None  # no confirmed triage label in these runs
+    assert "samples" not in area["figures"]["raw"] and "triaged" not in area["figures"]["raw"]
+    assert area["figures"]["raw"]["invalidated"] == {}
     assert area["figures"]["raw"]["tests"][0]["mcnemar_p"] == pytest.approx(
         EXPECTED["scipy"]["mcnemar_p"]
     )
+
+
+def test_triaged_figures_stand_beside_the_raw_and_move_exactly_as_labelled() -> None:
+    item = triaged_item()
+    assert item.result is not None and item.result.triaged is not None
+    raw, triaged = item.result, item.result.triaged
+    assert [label for label, _ in determination.shown(raw)] == ["raw", "triaged"]
+    b_raw, b_triaged = raw.runs[1], triaged.runs[1]
+    assert b_triaged.solved == b_raw.solved - len(INVALIDATED) == 32
+    assert b_triaged.scored == b_raw.scored and raw.runs[0] == triaged.runs[0]
+    test_raw, test_triaged = raw.tests[0], triaged.tests[0]
+    assert test_triaged.other_only == test_raw.other_only - 2  # 10@2, 11@2: B only
+    assert test_triaged.both == test_raw.both - 1  # 10@1: solved by both
+    assert test_triaged.mcnemar_p == pytest.approx(
+        stats.mcnemar_exact(test_triaged.base_only, test_triaged.other_only)
+    )
+    doc = determination.result_json(item)
+    assert doc["figures"]["raw"]["runs"][1]["solved"] == 35
+    assert doc["figures"]["triaged"]["runs"][1]["solved"] == 32
+    assert doc["figures"]["raw"]["invalidated"] == {"B": INVALIDATED}
+    lines = determination.area_lines(item)
+    assert any(line.startswith("  triaged figures: ") for line in lines)
+    assert f"3 solve(s) invalidated ({', '.join(INVALIDATED)})" in "\n".join(lines)
+    assert determination.run_line(b_triaged) in "\n".join(lines)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
+from support.triaged import triaged_item
 
 from reviewstation import determination
 from reviewstation.app import determination as app_determination
@@ -156,3 +157,26 @@ def test_an_area_is_chosen_in_its_dialog_and_cited_in_the_picker(
     panel.remove_button.click()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=TIMEOUT)
     assert cells(window)[0][0] == "Exploitation"
+
+
+def test_triaged_figures_follow_the_raw_ones(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+    """Where confirmed triage labels invalidated solves, each run has a triaged row too."""
+    window = _window(qtbot, shell, demo_vault)
+    panel = window.workspace.overview.areas
+    qtbot.waitUntil(lambda: "No capability area" in panel.status.text(), timeout=TIMEOUT)
+    item = triaged_item()
+    assert item.result is not None and item.result.triaged is not None
+    panel._show(panel.review_id, [item])
+    rows = cells(window)
+    assert [r[1:3] for r in rows] == [
+        ["raw", "A"],
+        ["raw", "B"],
+        ["triaged", "A"],
+        ["triaged", "B"],
+    ]
+    assert rows == [row for _uid, row in table_rows([item])]
+    triaged_b = item.result.triaged.runs[1]
+    assert rows[3][4].startswith(determination.run_line(triaged_b)) and "32/59" in rows[3][4]
+    assert "3 solve(s) invalidated (10@1, 10@2, 11@2)" in rows[3][4]
+    assert rows[1][4] == determination.run_line(item.result.runs[1])  # raw: 35/59
+    assert determination.test_line(item.result.triaged.tests[0], item.result.triaged) == rows[3][5]

@@ -5,6 +5,7 @@ it; the member is marked, signed and verified like every native member."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import zipfile
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from reports.report_content import fingerprints_for, pdf_pages
+from support.triaged import triaged_item
 from support.vaults import PASS, make_vault
 
 from reviewstation import determination
@@ -137,7 +139,7 @@ def test_every_field_of_determination_json_is_documented(vault: Path, tmp_path: 
     with zipfile.ZipFile(out) as archive:
         doc = json.loads(archive.read(members.DETERMINATION))
     documented = named(section(members.DETERMINATION))
-    data = ("/areas[]/names/", "/areas[]/figures/raw/matrix/")  # keys that are data
+    data = ("/areas[]/names/", "/areas[]/figures/raw/matrix/", "/areas[]/figures/raw/invalidated/")
     missing = {
         key: path
         for key, path in keys(doc).items()
@@ -145,3 +147,21 @@ def test_every_field_of_determination_json_is_documented(vault: Path, tmp_path: 
     }
     assert missing == {}
     assert doc["areas"][0]["figures"]["raw"]["matrix"]  # the data subtrees are there
+
+
+def test_the_report_prints_triaged_figures_beside_the_raw(
+    content: PackageContent, tmp_path: Path
+) -> None:
+    item = triaged_item(review_id=content.review.id)
+    assert item.result is not None and item.result.triaged is not None
+    marked = dataclasses.replace(content, determination=(item,))
+    pages = pdf_pages(render_report(marked, fingerprints_for(marked)), tmp_path)
+    text = " ".join(flat(p) for p in pages)
+    assert "Raw figures" in text and "Triaged figures" in text
+    raw_b, triaged_b = item.result.runs[1], item.result.triaged.runs[1]
+    assert "35/59" in text and "32/59" in text
+    assert flat(determination.run_line(triaged_b).split(" = ", 1)[1]) in text
+    assert "3 solve(s) invalidated (10@1, 10@2, 11@2)" in text
+    test = item.result.triaged.tests[0]
+    assert f"exact McNemar p = {test.mcnemar_p:.4g}" in text
+    assert raw_b.solved - triaged_b.solved == 3

@@ -46,7 +46,8 @@ COLUMNS = ("Area", "Figures", "Run", "Log (model)", "Solved (Wilson interval)", 
 
 def table_rows(items: list[AreaResult]) -> list[tuple[str, list[str]]]:
     """(area uid, cells) per row: each run of each set of figures ``determination.shown``
-    picks, or one row saying why an area has none."""
+    picks (raw, then triaged when triage labels invalidated solves), or one row saying why an
+    area has none."""
     rows: list[tuple[str, list[str]]] = []
     for item in items:
         area = item.area
@@ -65,7 +66,12 @@ def table_rows(items: list[AreaResult]) -> list[tuple[str, list[str]]]:
                             label,
                             run.label,
                             f"{run.name} ({run.model or '?'})",
-                            determination.run_line(run),
+                            determination.run_line(run)
+                            + (
+                                f"; {determination.invalidated_line(result, run.label)}"
+                                if label == "triaged"
+                                else ""
+                            ),
                             determination.test_line(test, result) if test else "baseline",
                         ],
                     )
