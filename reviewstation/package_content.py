@@ -9,16 +9,18 @@ never import the package code that calls them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from reviewstation import markings
 from reviewstation.checklists.runs import Run
-from reviewstation.determination import AreaResult
 from reviewstation.errors import InputError
 from reviewstation.findings.service import Finding
 from reviewstation.reviews.service import Review
 from reviewstation.text import check_line
 from reviewstation.vault.publisher import Publisher, vault_urn
+
+if TYPE_CHECKING:  # the package command's help stays light
+    from reviewstation.determination import AreaResult
 
 
 @dataclass(frozen=True)

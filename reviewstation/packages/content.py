@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reviewstation.determination import AreaResult
 from reviewstation.package_content import (
     CYCLONEDX_VERSIONS,
     Designation,
@@ -13,6 +12,9 @@ from reviewstation.package_content import (
     Signer,
     package_marking,
 )
+
+if TYPE_CHECKING:
+    from reviewstation.determination import AreaResult
 
 
 def gather(

@@ -19,14 +19,13 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewstation import markings
 from reviewstation.artifacts import catalog, custody
 from reviewstation.artifacts.blobstore import iter_plaintext
 from reviewstation.crypto.hashing import sha384_hex
 from reviewstation.crypto.identity import PrivateIdentity, PublicIdentity, b64
-from reviewstation.determination import AreaResult
 from reviewstation.errors import InputError, PermissionDenied, VaultError
 from reviewstation.findings.service import require_assertable, revisions
 from reviewstation.markings import Level
@@ -42,6 +41,9 @@ from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.publisher import unset_note
 from reviewstation.vault.session import Session
+
+if TYPE_CHECKING:
+    from reviewstation.determination import AreaResult
 
 MAX_RECIPIENTS = 64
 

@@ -9,7 +9,6 @@ from reviewstation import formats
 from reviewstation.canonical import canonical, loads_bounded
 from reviewstation.crypto.identity import PublicIdentity, b64, unb64
 from reviewstation.crypto.signing import HybridSignature
-from reviewstation.determination import results_json
 from reviewstation.errors import InputError
 from reviewstation.formats import openvex
 from reviewstation.package_content import PackageContent
@@ -185,6 +184,8 @@ def artifacts_member(content: PackageContent) -> bytes:
 
 def determination_member(content: PackageContent) -> bytes:
     """The review's capability areas: chosen runs, baseline, options and figures."""
+    from reviewstation.determination import results_json  # not for the command's help
+
     return pretty(
         {
             "format": "reviewstation-determination",
