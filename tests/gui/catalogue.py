@@ -20,6 +20,7 @@ from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
 from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
 from reviewstation.gui.pages.packages.export_wizard import ExportWizard
+from reviewstation.gui.pages.reviews.capability_areas import AreaDialog
 from reviewstation.gui.pages.reviews.determination_dialog import DeterminationDialog
 from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
 from reviewstation.gui.runtime.progress import JobProgress, ProgressDialog
@@ -145,6 +146,7 @@ STATES: list[tuple[str, Opener]] = [
     ("Settings", simple(lambda w: SettingsDialog(w.ctx.marking, QSettings(), w))),
     ("Vault settings", simple(lambda w: VaultSettingsDialog(w.ctx, w))),
     ("Compare runs", simple(lambda w: CompareDialog(w.ctx, 1, w))),
+    ("Capability area", simple(lambda w: AreaDialog(w.ctx, w.workspace.review_id, None, w))),
     (
         "Message",
         simple(lambda w: MessageDialog(w.ctx.marking, "Result", "Done.", "details", w)),
@@ -191,6 +193,7 @@ COVERED = {
     SettingsDialog,
     VaultSettingsDialog,
     CompareDialog,
+    AreaDialog,
     MessageDialog,
     ConfirmDialog,
     ApprovalDialog,
