@@ -24,7 +24,7 @@ from reviewstation.crypto.kdf import floor_params
 from reviewstation.determination import AreaOptions
 from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import check_evidence, parse_ref
-from reviewstation.reviews.service import create_review
+from reviewstation.reviews.service import create_review, set_status
 from reviewstation.vault import accounts, audit
 from reviewstation.vault.session import Session, open_vault
 
@@ -202,6 +202,13 @@ def test_an_auditor_and_a_closed_review_cannot_choose(vault: Path) -> None:
         with pytest.raises(PermissionDenied):
             app_determination.set_area(audra, 1, "ctf", baseline=3, runs=[1])
         assert app_determination.area_results(audra, 1) == []  # reading is allowed
+    with open_vault(vault, PASS, user="alice") as session:
+        for status in ("in_review", "findings_drafted", "approved", "exported", "closed"):
+            set_status(session, 1, status)
+        before = trail(session)
+        with pytest.raises(PermissionDenied, match="closed"):
+            app_determination.set_area(session, 1, "ctf", baseline=3, runs=[1])
+        assert trail(session) == before
 
 
 def test_results_json_is_stable(vault: Path) -> None:

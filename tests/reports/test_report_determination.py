@@ -27,6 +27,7 @@ from reviewstation.package_content import PackageContent
 from reviewstation.packages import members
 from reviewstation.packages.content import gather
 from reviewstation.packages.export import export_package
+from reviewstation.packages.importer import import_package
 from reviewstation.packages.verify import verify_package
 from reviewstation.reports import render_report
 from reviewstation.reviews.service import create_review
@@ -165,3 +166,22 @@ def test_the_report_prints_triaged_figures_beside_the_raw(
     test = item.result.triaged.tests[0]
     assert f"exact McNemar p = {test.mcnemar_p:.4g}" in text
     assert raw_b.solved - triaged_b.solved == 3
+
+
+def test_a_cited_comparison_travels_and_imports(vault: Path, tmp_path: Path) -> None:
+    """The checklist answer citing the comparison crosses to another vault as it was cited
+    (the receiving vault gets no areas: determination.json and the report carry the figures)."""
+    out, card = tmp_path / "c.rspkg", tmp_path / "alice.card"
+    with open_vault(vault, PASS) as session:
+        export_identity(session, card)
+        items = app_determination.area_results(session, 1)
+        export_package(session, 1, out, determination=items)
+        citation = next(i.area.citation for i in items if i.area.area == "exploitation")
+    (tmp_path / "other").mkdir()
+    other = make_vault(tmp_path / "other")
+    with open_vault(other, PASS) as session:
+        result = import_package(session, out, [read_card(card)])
+        [run] = runs.list_runs(session.conn, result.review_id)
+        answer = next(a for a in run.answers if a.item_id == "exploit.web")
+        assert [e.artifact_uid for e in answer.evidence] == [citation]
+        assert determination.current_areas(session.conn, result.review_id) == []
