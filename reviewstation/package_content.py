@@ -127,6 +127,9 @@ class PackageContent:
     # The review's capability areas with their figures (app.determination.area_results, as
     # the exporting front end computed them); none: no determination.json member.
     determination: tuple[AreaResult, ...] = ()
+    # The uids of the review's current area versions (what an export approval binds; the
+    # figures in ``determination`` are computed for exactly these).
+    area_versions: tuple[str, ...] = ()
 
     @property
     def tracking_id(self) -> str:

@@ -16,6 +16,9 @@ What is recorded (``export_requests``, migration 6):
   other custody event is covered: an artifact exported to a file, a signature check or another
   package export after the approval voids it, as does anything else that would reach the
   package (a finding edited, a status changed, a checklist answered, an artifact added).
+  When the review has capability areas (``reviewstation.determination``), the listing also
+  has the line ``determination-areas``: the SHA-384 of the canonical JSON list of the current
+  area versions' uids, so choosing other runs, another baseline or other options voids it.
 
 Who may approve: a lead other than the requester who is a second person by the rules of
 ``vault.two_person``: neither still has a passphrase the other chose (the person who adds an
@@ -148,6 +151,8 @@ def content_digest(content: PackageContent, history: History) -> str:
     for record in content.artifacts:
         if record["uid"] in content.evidence_uids:
             digests[content.evidence_name(record)] = str(record["sha384"])
+    if content.area_versions:  # none: the digest of a review without areas, as before
+        digests["determination-areas"] = sha384_hex(canonical(list(content.area_versions)))
     return sha384_hex(build_sums(digests))
 
 

@@ -35,6 +35,7 @@ def gather(
     from reviewstation import __version__
     from reviewstation.artifacts import catalog, custody
     from reviewstation.checklists.runs import list_runs
+    from reviewstation.determination import current_areas
     from reviewstation.errors import InputError
     from reviewstation.findings.query import Filter, all_findings
     from reviewstation.findings.service import get_finding
@@ -61,6 +62,13 @@ def gather(
         if artifact.erased:
             raise InputError(f"{artifact.what} was erased; it cannot travel as evidence.")
         chosen.append(artifact.uid)
+    versions = tuple(sorted(a.uid for a in current_areas(conn, review.id)))
+    computed = tuple(sorted(a.area.uid for a in determination if a.area.review_id == review.id))
+    if computed and computed != versions:
+        raise InputError(
+            "The review's capability areas changed while the package was being made;"
+            " export again."
+        )
     identity = session.user.public_identity(session.vault_id)
     prints = identity.fingerprints()
     marking = package_marking(session.marking, review, findings)
@@ -81,4 +89,5 @@ def gather(
         earlier=tuple(earlier),
         cyclonedx_version=cyclonedx_version or CYCLONEDX_VERSIONS[0],
         determination=tuple(a for a in determination if a.area.review_id == review.id),
+        area_versions=versions,
     )
