@@ -10,6 +10,7 @@ from reviewstation.package_content import (
     Designation,
     PackageContent,
     Signer,
+    highest_marking,
     package_marking,
 )
 
@@ -66,12 +67,24 @@ def gather(
     computed = tuple(sorted(a.area.uid for a in determination if a.area.review_id == review.id))
     if computed and computed != versions:
         raise InputError(
-            "The review's capability areas changed while the package was being made;"
-            " export again."
+            "The review's capability areas changed while the package was being made; export again."
         )
     identity = session.user.public_identity(session.vault_id)
     prints = identity.fingerprints()
     marking = package_marking(session.marking, review, findings)
+    # A capability area may compare with logs of other reviews (a baseline reviewed before):
+    # their names and figures travel in determination.json and the report, so the package is
+    # never marked below those reviews.
+    others = {
+        catalog.get_artifact(conn, uid).review_id
+        for item in determination
+        if item.area.review_id == review.id
+        for uid in item.area.artifacts
+    } - {review.id}
+    if others:
+        marking = highest_marking(
+            [marking, *(get_review(conn, other).marking for other in sorted(others))]
+        )
     return PackageContent(
         package_id=package_id,
         created=created,

@@ -266,3 +266,29 @@ def test_triaged_figures_stand_beside_the_raw_and_move_exactly_as_labelled() -> 
     assert any(line.startswith("  triaged figures: ") for line in lines)
     assert f"3 solve(s) invalidated ({', '.join(INVALIDATED)})" in "\n".join(lines)
     assert determination.run_line(b_triaged) in "\n".join(lines)
+
+
+def test_a_baseline_reviews_caveats_join_the_package_marking(
+    tmp_path: Path,
+) -> None:
+    """The baseline's review is marked SECRET//NOFORN, this one SECRET: the baseline's names
+    and figures travel, so the package carries NOFORN too (never below what it carries)."""
+    from reviewstation.packages.content import gather
+
+    path = make_vault(tmp_path, marking="SECRET")
+    with open_vault(path, PASS) as session:
+        create_review(session, title="New", developer="Lab", model_name="M-2")
+        create_review(
+            session, title="Old", developer="Lab", model_name="M-1", marking="SECRET//NOFORN"
+        )
+        add_artifacts(session, 1, [LOGS / "model-b.eval"])
+        add_artifacts(session, 2, [LOGS / "model-a.eval"])
+        plain = gather(session, 1, package_id="p", created="2026-12-07T12:00:00Z")
+        assert plain.marking == "SECRET"
+        app_determination.set_area(session, 1, "ctf", baseline=2, runs=[1])
+        items = app_determination.area_results(session, 1)
+        content = gather(
+            session, 1, package_id="p", created="2026-12-07T12:00:00Z", determination=items
+        )
+    assert content.marking == "SECRET//NOFORN"
+    assert content.area_versions == (items[0].area.uid,)
