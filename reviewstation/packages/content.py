@@ -63,7 +63,8 @@ def gather(
         if artifact.erased:
             raise InputError(f"{artifact.what} was erased; it cannot travel as evidence.")
         chosen.append(artifact.uid)
-    versions = tuple(sorted(a.uid for a in current_areas(conn, review.id)))
+    areas = current_areas(conn, review.id)
+    versions = tuple(sorted(a.uid for a in areas))
     computed = tuple(sorted(a.area.uid for a in determination if a.area.review_id == review.id))
     if computed and computed != versions:
         raise InputError(
@@ -74,12 +75,10 @@ def gather(
     marking = package_marking(session.marking, review, findings)
     # A capability area may compare with logs of other reviews (a baseline reviewed before):
     # their names and figures travel in determination.json and the report, so the package is
-    # never marked below those reviews.
+    # never marked below those reviews (from the area versions, so an approval's digest,
+    # gathered without figures, states the same marking).
     others = {
-        catalog.get_artifact(conn, uid).review_id
-        for item in determination
-        if item.area.review_id == review.id
-        for uid in item.area.artifacts
+        catalog.get_artifact(conn, uid).review_id for area in areas for uid in area.artifacts
     } - {review.id}
     if others:
         marking = highest_marking(

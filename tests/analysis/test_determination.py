@@ -290,5 +290,7 @@ def test_a_baseline_reviews_caveats_join_the_package_marking(
         content = gather(
             session, 1, package_id="p", created="2026-12-07T12:00:00Z", determination=items
         )
-    assert content.marking == "SECRET//NOFORN"
+        # What an approval request gathers (no figures) states the same marking.
+        bare = gather(session, 1, package_id="p", created="2026-12-07T12:00:00Z")
+    assert content.marking == bare.marking == "SECRET//NOFORN"
     assert content.area_versions == (items[0].area.uid,)
