@@ -198,6 +198,14 @@ def _members(
             len(artifacts),
         ),
     ]
+    if content.area_versions:  # figures are computed at export: no size here
+        body.append(
+            Member(
+                members.DETERMINATION,
+                f"{_count(len(content.area_versions), 'capability area')}: chosen runs,"
+                " baseline and figures",
+            )
+        )
     rendered = formats.render(content)
     body.extend(
         Member(name, _standard(name, content), len(data)) for name, data in rendered.items()

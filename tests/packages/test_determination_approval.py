@@ -5,6 +5,7 @@ determination.json (the figures for exactly the approved area versions)."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from reviewstation.determination import AreaOptions
 from reviewstation.errors import PermissionDenied
 from reviewstation.packages import approval
 from reviewstation.packages.export import ExportResult, export_package
+from reviewstation.packages.plan import plan_export
 from reviewstation.vault import policy
 from reviewstation.vault.accounts import add_user
 from reviewstation.vault.session import open_vault
@@ -72,3 +74,15 @@ def test_an_area_changed_after_approval_voids_it(made: Sender, tmp_path: Path) -
     with pytest.raises(PermissionDenied, match=r"void.*changed after"):
         export(made, tmp_path / "p.rspkg")
     assert not (tmp_path / "p.rspkg").exists()
+
+
+def test_the_plan_names_determination_json_as_the_export_writes_it(
+    made: Sender, tmp_path: Path
+) -> None:
+    with open_vault(made.vault, PASS, user="erin") as session:
+        plan = plan_export(session, 1)
+    export(made, tmp_path / "p.rspkg")
+    with zipfile.ZipFile(tmp_path / "p.rspkg") as archive:
+        written = archive.namelist()
+    assert "determination.json" in written
+    assert sorted(m.name for m in plan.members) == sorted(written)
