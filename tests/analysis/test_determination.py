@@ -294,3 +294,40 @@ def test_a_baseline_reviews_caveats_join_the_package_marking(
         bare = gather(session, 1, package_id="p", created="2026-12-07T12:00:00Z")
     assert content.marking == bare.marking == "SECRET//NOFORN"
     assert content.area_versions == (items[0].area.uid,)
+
+
+UID = "283dff70-a22f-4230-ad51-b4852d4059ad"
+
+
+@pytest.mark.parametrize(
+    ("text", "comparison"),
+    [
+        (f"comparison:{UID}", UID),
+        (f"  comparison:{UID} ", UID),
+        ("3", None),
+        ("3#ctf-1@1", None),
+        ("comparisonx:1", None),  # an artifact uid that merely looks alike
+    ],
+)
+def test_the_evidence_grammar_reads_a_cited_comparison(text: str, comparison: str | None) -> None:
+    ref = parse_ref(text)
+    assert ref.comparison == comparison
+    if comparison is not None:
+        assert ref.sample_id is None and ref.to_json()["artifact"] == f"comparison:{UID}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["comparison:", "comparison:nope", f"comparison:{UID.upper()}", f"comparison:{UID}#1"],
+)
+def test_a_malformed_citation_is_refused(text: str) -> None:
+    with pytest.raises(InputError, match="comparison:UID"):
+        parse_ref(text)
+
+
+def test_a_carried_citation_with_a_sample_is_refused() -> None:
+    from reviewstation.evidence import EvidenceRef, check_shape, from_json
+
+    assert from_json({"artifact": f"comparison:{UID}"}).comparison == UID
+    with pytest.raises(InputError):
+        check_shape(EvidenceRef(f"comparison:{UID}", "1", "0" * 96))
