@@ -38,6 +38,8 @@ OWNERS: dict[str, str] = {
     "finding_links": "findings/service.py",
     "artifacts": "artifacts/catalog.py",
     "custody_events": "artifacts/custody.py",
+    "triage_labels": "findings/triage.py",
+    "triage_fts": "vault/migrations.py",  # kept by the schema's own triggers
     # packages/
     "package_imports": "packages/importer.py",
     "review_sources": "packages/importer.py",
