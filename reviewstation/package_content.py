@@ -15,6 +15,7 @@ from reviewstation import markings
 from reviewstation.checklists.runs import Run
 from reviewstation.errors import InputError
 from reviewstation.findings.service import Finding
+from reviewstation.findings.triage import TriageLabel
 from reviewstation.reviews.service import Review
 from reviewstation.text import check_line
 from reviewstation.vault.publisher import Publisher, vault_urn
@@ -121,6 +122,8 @@ class PackageContent:
     # exports whose files were written, oldest first: this export is the next revision.
     publisher: Publisher | None = None
     earlier: tuple[tuple[str, str], ...] = ()  # (package id, created)
+    # Triage labels on the review's Inspect logs (triage.json; none: the member is left out).
+    triage: list[TriageLabel] = field(default_factory=list)
 
     @property
     def tracking_id(self) -> str:

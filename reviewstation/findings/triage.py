@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -121,6 +121,31 @@ class LabelRecord:
     decided_by: str | None = None
     decided: str | None = None
     reason: str = ""
+
+
+def from_json(obj: Mapping[str, Any], review_id: int, name: Callable[[object], str]) -> LabelRecord:
+    """A record as ``TriageLabel.to_json`` wrote it (a package's ``triage.json``), for review
+    ``review_id``; ``name`` maps a person's name (the importer attributes them to the signer).
+    Checked by ``check_record``."""
+    decided_by = obj.get("decided_by")
+    return check_record(
+        LabelRecord(
+            uid=obj.get("uid"),  # type: ignore[arg-type]  # checked below
+            review_id=review_id,
+            artifact_uid=obj.get("artifact_uid"),  # type: ignore[arg-type]
+            sample=obj.get("sample"),  # type: ignore[arg-type]
+            sample_digest=obj.get("sample_digest"),  # type: ignore[arg-type]
+            part=obj.get("part"),
+            label=obj.get("label"),  # type: ignore[arg-type]
+            note=obj.get("note"),  # type: ignore[arg-type]
+            author=name(obj.get("author")),
+            created=obj.get("created"),  # type: ignore[arg-type]
+            status=obj.get("status"),  # type: ignore[arg-type]
+            decided_by=None if decided_by is None else name(decided_by),
+            decided=obj.get("decided"),
+            reason=obj.get("reason", ""),
+        )
+    )
 
 
 def check_sample(text: str) -> str:
@@ -276,6 +301,8 @@ def upsert_label(conn: Connection, record: LabelRecord) -> tuple[int, bool]:
     if found is None:
         return insert_label(conn, record), True
     have = _row(found)
+    if have.review_id != record.review_id:
+        raise InputError(f"Triage label {record.uid} belongs to another review here.")
     fixed = ("artifact_uid", "sample", "sample_digest", "part", "label", "note", "author")
     if any(getattr(have, name) != getattr(record, name) for name in fixed):
         raise InputError(f"Triage label {record.uid} differs from the one this vault holds.")

@@ -34,6 +34,7 @@ def gather(
     from reviewstation.errors import InputError
     from reviewstation.findings.query import Filter, all_findings
     from reviewstation.findings.service import get_finding
+    from reviewstation.findings.triage import review_labels
     from reviewstation.reviews.service import get_review
     from reviewstation.vault.publisher import read as read_publisher
 
@@ -76,4 +77,5 @@ def gather(
         publisher=read_publisher(conn),
         earlier=tuple(earlier),
         cyclonedx_version=cyclonedx_version or CYCLONEDX_VERSIONS[0],
+        triage=review_labels(conn, review.id),
     )

@@ -317,6 +317,8 @@ class _Inner:
         builder.add(members.FINDINGS, members.findings_member(content, self.history))
         builder.add(members.CHECKLISTS, members.checklists_member(content))
         builder.add(members.ARTIFACTS, members.artifacts_member(content))
+        for name, data in members.native_members(content).items():
+            builder.add(name, data)
         check_cancel(self.cancel, "package export")
         for name, data in standard_members(content).items():
             builder.add(name, data)

@@ -21,6 +21,7 @@ MANIFEST = "manifest.json"
 FINDINGS = "findings.json"
 CHECKLISTS = "checklists.json"
 ARTIFACTS = "artifacts.json"
+TRIAGE = "triage.json"  # only when the review has triage labels
 PAYLOAD = "payload.enc"
 RECIPIENTS = "recipients.json"
 # The largest JSON member whose marking verification reads (the importer's limit).
@@ -193,6 +194,23 @@ def _artifact_record(content: PackageContent, record: dict[str, Any]) -> dict[st
     return out
 
 
+def triage_member(content: PackageContent) -> bytes:
+    """The review's triage labels (``findings/triage.py``), each with its decision."""
+    return pretty(
+        {
+            "format": "reviewstation-triage",
+            "version": 1,
+            "marking": content.marking,
+            "labels": [label.to_json() for label in content.triage],
+        }
+    )
+
+
+def native_members(content: PackageContent) -> dict[str, bytes]:
+    """The optional native members this content carries (name -> bytes)."""
+    return {TRIAGE: triage_member(content)} if content.triage else {}
+
+
 # Where each JSON member carries the package's overall marking (docs/formats/package-members.md,
 # "Markings"). A reader returns every marking the document states, in every place it states
 # one; verification refuses a member any of whose markings differs from the manifest's. A new
@@ -253,6 +271,7 @@ MARKING_READERS: dict[str, Callable[[Any], list[str]]] = {
     FINDINGS: _top,
     CHECKLISTS: _top,
     ARTIFACTS: _top,
+    TRIAGE: _top,
     formats.SARIF_MEMBER: _sarif,
     formats.CSAF_MEMBER: _csaf,
     formats.OPENVEX_MEMBER: _openvex,
@@ -288,6 +307,7 @@ MUST_STATE_MARKING = frozenset(
         FINDINGS,
         CHECKLISTS,
         ARTIFACTS,
+        TRIAGE,
         formats.CVE_DIR,
         formats.SARIF_MEMBER,
         formats.CSAF_MEMBER,
