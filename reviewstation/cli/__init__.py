@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "audit": "the audit trail",
     "identity": "public identity cards",
     "compare": "compare Inspect runs sample by sample",
+    "triage": "triage labels on Inspect samples",
 }
 INTERNAL_ERROR = 3
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer

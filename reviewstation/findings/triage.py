@@ -31,14 +31,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from reviewstation.analysis import transcripts
-from reviewstation.artifacts import catalog
-from reviewstation.artifacts.blobstore import BlobReader
-from reviewstation.artifacts.inspection import InspectLog
-from reviewstation.artifacts.inspectors import inspect_records
 from reviewstation.dates import check_time
 from reviewstation.errors import InputError, NotFound, PermissionDenied
-from reviewstation.evidence import DIGEST
+from reviewstation.evidence import DIGEST, locate, split_sample
 from reviewstation.findings.query import fts_query
 from reviewstation.reviews.service import require_review
 from reviewstation.text import check_name, check_text
@@ -65,7 +60,7 @@ MAX_SAMPLE = 200
 MAX_ARTIFACT = 200
 MAX_PART = 120
 SAMPLE = re.compile(r"^(?P<id>[^@]+)@(?P<epoch>[1-9][0-9]{0,8})$")
-PART = re.compile(r"^(?P<kind>message|event):(?P<ref>[^\s:][^\s]{0,110})$")
+PART = re.compile(r"^(?P<kind>message|event):(?P<ref>[^\s/:][^\s/]{0,110})$")
 
 
 @dataclass(frozen=True)
@@ -146,6 +141,17 @@ def from_json(obj: Mapping[str, Any], review_id: int, name: Callable[[object], s
             reason=obj.get("reason", ""),
         )
     )
+
+
+def parse_target(text: str) -> tuple[str, str, str | None]:
+    """``ARTIFACT#ID@EPOCH[/PART]`` as typed (the evidence grammar): artifact, sample, part."""
+    artifact, _, sample = text.strip().partition("#")
+    if not artifact or not sample:
+        raise InputError(f"Name the target as ARTIFACT#ID@EPOCH[/PART] (got {text[:80]!r}).")
+    sample, part = split_sample(sample)
+    if part is not None and part.startswith("triage:"):
+        raise InputError("A triage label is put on a sample, a message or an event.")
+    return artifact, sample, part
 
 
 def check_sample(text: str) -> str:
@@ -405,25 +411,16 @@ def summary(labels: list[TriageLabel]) -> dict[str, dict[str, int]]:
 # Commands: permission checks, then one audited change each.
 
 
-def _locate(record: dict[str, Any], part: str) -> None:
-    """NotFound unless ``part`` names a message or event of the sample's ``record``."""
-    kind, _, ref = part.partition(":")
-    items = record.get("messages" if kind == "message" else "events")
-    items = items if isinstance(items, list) else []
-    if ref.isdigit():
-        if int(ref) >= len(items):
-            raise NotFound(
-                f"The sample has {len(items)} {kind}s; there is no {kind} {ref} (counted from 0)."
-            )
-        return
-    names = ("id",) if kind == "message" else ("uuid", "id")
-    if not any(isinstance(i, dict) and any(i.get(n) == ref for n in names) for i in items):
-        raise NotFound(f"The sample has no {kind} with the id {ref[:80]!r}.")
-
-
 def read_sample(session: Session, artifact_ref: int | str, sample: str) -> tuple[Any, str, str]:
     """(artifact, ``ID@EPOCH`` as the log has it, the record's digest) and the record: the
-    sample must exist in a readable Inspect log."""
+    sample must exist in a readable Inspect log. (The log readers are imported here: listing
+    labels loads none of them.)"""
+    from reviewstation.analysis import transcripts
+    from reviewstation.artifacts import catalog
+    from reviewstation.artifacts.blobstore import BlobReader
+    from reviewstation.artifacts.inspection import InspectLog
+    from reviewstation.artifacts.inspectors import inspect_records
+
     artifact = catalog.get_artifact(session.conn, artifact_ref)
     if not isinstance(artifact.inspection, InspectLog):
         raise InputError(f"{artifact.what} is not an Inspect evaluation log.")
@@ -454,7 +451,7 @@ def add_label(
     note = check_text("triage note", note.strip())
     (artifact, record), key, digest = read_sample(session, artifact_ref, sample)
     if part is not None:
-        _locate(record, part)
+        locate(record, part)
     require_review(session, artifact.review_id)
     item = LabelRecord(
         uid=str(uuid.uuid4()),
