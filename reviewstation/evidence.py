@@ -155,7 +155,7 @@ def _locate_in_log(session: Any, artifact_uid: str, sample: str, part: str) -> N
 
     artifact = get_artifact(session.conn, artifact_uid)
     with BlobReader(session.path, artifact.blob_ref(session.master, session.vault_id)) as stream:
-        locate(load_sample(stream, artifact.size, sample), part)
+        locate(load_sample(stream, artifact.size, sample), part)  # type: ignore[arg-type]
 
 
 def _triage_label(conn: Connection, artifact_uid: str, sample: str, label: str) -> str:

@@ -102,11 +102,13 @@ BAD = [
 def test_bad_input_is_refused_and_changes_nothing(
     vault: Path, change: dict[str, str], error: type[Exception], message: str
 ) -> None:
-    args = {"sample": "1@1", "label": "out-of-scope", "note": "", "part": None, **change}
+    args = {"sample": "1@1", "label": "out-of-scope", "note": "", **change}
     with _open(vault, "rita") as rita:
         before = len(list(audit.entries(rita.conn)))
         with pytest.raises(error, match=message):
-            triage.add_label(rita, 1, args["sample"], args["label"], args["note"], args["part"])
+            triage.add_label(
+                rita, 1, args["sample"], args["label"], args["note"], change.get("part")
+            )
         assert triage.list_labels(rita.conn) == []
         assert len(list(audit.entries(rita.conn))) == before
 

@@ -184,3 +184,36 @@ def test_triage_a_sample_in_the_dialog(
     assert cell(dialog, row, 4) == "B: solve invalidated by triage"
     qtbot.waitUntil(lambda: "[confirmed by demo]" in panel.list.item(0).text(), timeout=TIMEOUT)
     dialog.close()
+
+
+def test_an_auditor_sees_labels_but_cannot_label(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    from reviewstation.app.demo import DEMO_PASSPHRASE
+    from reviewstation.findings import triage
+    from reviewstation.vault.session import open_vault
+
+    from .conftest import AUDITOR, AUDITOR_PASSPHRASE
+
+    log_a, log_b = _logs(tmp_path)
+    add(demo_vault, log_a, log_b)
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        run_a = session.conn.execute(
+            "SELECT id FROM artifacts WHERE path = 'run-a.eval'"
+        ).fetchone()[0]
+        triage.add_label(session, run_a, "1@1", "needs-discussion", "unclear")
+    page = page_of(qtbot, shell, demo_vault, AUDITOR, AUDITOR_PASSPHRASE)
+    select(qtbot, page, "run-a.eval")
+    dialog = page.open_compare()
+    qtbot.waitUntil(lambda: dialog.logs.count() >= 2, timeout=TIMEOUT)
+    dialog.tick(_ids(dialog)["run-b.eval"])
+    dialog.compare_button.click()
+    qtbot.waitUntil(lambda: dialog.comparison is not None, timeout=TIMEOUT)
+    dialog.table.setCurrentCell(0, 0)
+    panel = dialog.triage
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=TIMEOUT)
+    assert "needs-discussion  [open]  (demo)" in panel.list.item(0).text()
+    panel.list.setCurrentRow(0)
+    assert not panel.add_button.isEnabled()
+    assert not panel.confirm_button.isEnabled() and not panel.dispute_button.isEnabled()
+    dialog.close()

@@ -158,10 +158,14 @@ class TriagePanel(QGroupBox):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.add_button.setEnabled(self.shown is not None)
+        """Disabled before the click when the session cannot do it (the core checks anyway):
+        labelling needs a writable session, deciding a lead's; the author rule is the core's."""
+        self.add_button.setEnabled(self.shown is not None and self.ctx.writable)
         chosen = self.selected()
         for button in (self.confirm_button, self.dispute_button):
-            button.setEnabled(chosen is not None)
+            button.setEnabled(chosen is not None and self.ctx.lead)
+        if not self.ctx.writable:
+            self.add_button.setToolTip(self.ctx.permissions.reason or "This session only reads.")
 
     def selected(self) -> TriageLabel | None:
         row = self.list.currentRow()
