@@ -144,9 +144,8 @@ class CompareDialog(MarkedDialog):
             edit.setAccessibleName(name)
             pair.addWidget(edit)
         side_layout.addLayout(pair, 1)
-        self.triage = TriagePanel(ctx, sides)
-        side_layout.addWidget(self.triage)
-        split.setSizes([150, 250, 400])
+        self.triage = TriagePanel(ctx, split)
+        split.setSizes([220, 170, 220, 140])
         self.body.addWidget(split, 1)
         self.resize(1100, 800)
 

@@ -76,6 +76,7 @@ class TriagePanel(QGroupBox):
         self.run.addItems(["A", "B"])
         self.part = QComboBox(self)
         self.part.setAccessibleName("Part of the sample")
+        self.part.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Triage label")
         for key, name in LABEL_NAMES.items():
