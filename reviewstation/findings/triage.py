@@ -59,7 +59,7 @@ MAX_NAME = 200
 MAX_SAMPLE = 200
 MAX_ARTIFACT = 200
 MAX_PART = 120
-SAMPLE = re.compile(r"^(?P<id>[^@]+)@(?P<epoch>[1-9][0-9]{0,8})$")
+SAMPLE = re.compile(r"^(?P<id>.+)@(?P<epoch>[1-9][0-9]{0,8})$")
 PART = re.compile(r"^(?P<kind>message|event):(?P<ref>[^\s/:][^\s/]{0,110})$")
 
 
