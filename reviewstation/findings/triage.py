@@ -387,12 +387,10 @@ def invalidated(conn: Connection, artifact_uids: Collection[str]) -> dict[str, l
         " ORDER BY artifact_uid, id",
         [*INVALIDATING, *uids],
     )
-    out: dict[str, list[str]] = {}
+    found: dict[str, dict[str, None]] = {}  # insertion-ordered sets
     for artifact, key in rows:
-        keys = out.setdefault(str(artifact), [])
-        if str(key) not in keys:
-            keys.append(str(key))
-    return out
+        found.setdefault(str(artifact), {})[str(key)] = None
+    return {artifact: list(keys) for artifact, keys in found.items()}
 
 
 def review_labels(conn: Connection, review_id: int) -> list[TriageLabel]:
