@@ -14,7 +14,7 @@ from reviewstation.analysis.transcripts import Side, TranscriptPair
 from reviewstation.app import compare
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.inspection import InspectLog
-from reviewstation.gui.pages.artifacts.triage_panel import Shown, TriagePanel
+from reviewstation.gui.pages.artifacts.triage_panel import Shown, TriagePanel, roles_of
 from reviewstation.gui.qt import (
     QComboBox,
     QFormLayout,
@@ -333,7 +333,7 @@ class CompareDialog(MarkedDialog):
         )
         self.divergence.setText(text)
         if self.triage.shown is not None and self.triage.shown.key == pair.key:
-            self.triage.show_sample(self.triage.shown, pair)
+            self.triage.show_sample(self.triage.shown, roles_of(pair))
         self.transcript_a.setPlainText(side_text(pair.a, where))
         self.transcript_b.setPlainText(side_text(pair.b, where))
         for edit in (self.transcript_a, self.transcript_b):

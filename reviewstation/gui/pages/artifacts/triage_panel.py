@@ -1,5 +1,6 @@
-"""Triage labels on the sample open in the Compare runs dialog: label the sample (or one of its
-messages) in run A or B, and confirm or dispute the labels already on it.
+"""Triage labels on the sample open in the Compare runs dialog (runs A and B) or in the Inspect
+log viewer (one log): label the sample (or one of its messages) and confirm or dispute the
+labels already on it.
 
 A thin view over ``reviewstation.findings.triage``: the two-person rule (a lead other than the
 author decides) and every check live there; a refusal is shown as the core words it. Writes run
@@ -44,10 +45,17 @@ WHOLE = "The whole sample"
 
 @dataclass(frozen=True)
 class Shown:
-    """The sample the panel is about: its key and the two runs' artifact numbers."""
+    """The sample the panel is about: its key and each run's artifact number (A, B, ... in the
+    comparison; one log in the viewer)."""
 
     key: str
-    artifacts: tuple[int, int]  # A, B
+    artifacts: tuple[int, ...]
+    names: tuple[str, ...] = ("A", "B")  # each run as the list names it
+
+
+def roles_of(pair: TranscriptPair) -> list[list[str]]:
+    """Each run's message roles, for the part choices (A, then B)."""
+    return [[m.role for m in side.messages] for side in (pair.a, pair.b)]
 
 
 def label_line(item: TriageLabel, run: str) -> str:
@@ -66,14 +74,13 @@ class TriagePanel(QGroupBox):
         super().__init__("Triage", parent)
         self.ctx = ctx
         self.shown: Shown | None = None
-        self.pair: TranscriptPair | None = None
+        self.roles: list[list[str]] | None = None  # each run's message roles, once read
         self.items: list[TriageLabel] = []
         self.done = ""  # what the last write did, kept in the status after the list reloads
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.run = QComboBox(self)
         self.run.setAccessibleName("Label in run")
-        self.run.addItems(["A", "B"])
         self.part = QComboBox(self)
         self.part.setAccessibleName("Part of the sample")
         self.part.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -86,7 +93,9 @@ class TriagePanel(QGroupBox):
         self.note.setPlaceholderText("What you saw (or why you confirm or dispute)")
         self.add_button = QPushButton("&Label", self)
         for text, widget in (("R&un:", self.run), ("Pa&rt:", self.part), ("La&bel:", self.kind)):
-            label = QLabel(text, self)
+            label = QLabel(self)
+            label.setTextFormat(Qt.TextFormat.PlainText)  # a mnemonic still works
+            label.setText(text)
             label.setBuddy(widget)
             row.addWidget(label)
             row.addWidget(widget)
@@ -113,19 +122,26 @@ class TriagePanel(QGroupBox):
         self.list.currentRowChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
 
-    def show_sample(self, shown: Shown, pair: TranscriptPair | None) -> None:
-        """The sample now open (its transcripts, when loaded, give the message choices)."""
-        self.shown, self.pair = shown, pair
+    def show_sample(self, shown: Shown, roles: list[list[str]] | None) -> None:
+        """The sample now open; ``roles``: each run's message roles, when its transcripts are
+        loaded (they give the message choices)."""
+        if self.shown is None or self.shown.names != shown.names:
+            self.run.blockSignals(True)
+            self.run.clear()
+            self.run.addItems(list(shown.names))
+            self.run.blockSignals(False)
+        self.run.setEnabled(len(shown.names) > 1)
+        self.shown, self.roles = shown, roles
         self._fill_parts()
         self.refresh()
 
     def _fill_parts(self, *_: object) -> None:
         self.part.clear()
         self.part.addItem(WHOLE, None)
-        if self.pair is not None:
-            side = self.pair.a if self.run.currentIndex() == 0 else self.pair.b
-            for index, message in enumerate(side.messages):
-                self.part.addItem(f"Message #{index} ({message.role})", f"message:{index}")
+        run = max(self.run.currentIndex(), 0)
+        if self.roles is not None and run < len(self.roles):
+            for index, role in enumerate(self.roles[run]):
+                self.part.addItem(f"Message #{index} ({role})", f"message:{index}")
 
     def refresh(self) -> None:
         shown = self.shown
@@ -134,7 +150,7 @@ class TriagePanel(QGroupBox):
 
         def job(session: Session) -> list[tuple[str, TriageLabel]]:
             found: list[tuple[str, TriageLabel]] = []
-            for run, artifact in zip("AB", shown.artifacts, strict=True):
+            for run, artifact in zip(shown.names, shown.artifacts, strict=True):
                 uid = catalog.get_artifact(session.conn, artifact).uid
                 labels = triage.list_labels(session.conn, artifact_uid=uid, sample=shown.key)
                 found += [(run, x) for x in labels]
@@ -176,7 +192,7 @@ class TriagePanel(QGroupBox):
         shown = self.shown
         if shown is None:
             return
-        artifact = shown.artifacts[self.run.currentIndex()]
+        artifact = shown.artifacts[max(self.run.currentIndex(), 0)]
         key, kind = shown.key, str(self.kind.currentData())
         part = self.part.currentData()
         note = self.note.text()
