@@ -5,9 +5,12 @@ member per sample with a transcript of ``--messages`` messages), A and B with kn
 rates. Measured: reading both logs' rows and comparing them (pass/fail scorer: Wilson and
 exact McNemar), and the same for a numeric scorer (adds the seeded joint bootstrap). Reference,
 in the same run: decompressing and ``json.loads`` of the two ``summaries.json`` members alone,
-the floor for anything that reads the scores.
+the floor for anything that reads the scores. With ``--invalidate N`` (triage labels), the
+pass/fail comparison is timed again with N of B's samples invalidated: the raw and the triaged
+comparison, as ``compare_artifacts`` gives them when confirmed labels exist.
 
     python -m benchmarks.compare_runs [--samples N] [--messages N] [--repeats N] [--resamples N]
+        [--invalidate N]
 """
 
 from __future__ import annotations
@@ -83,6 +86,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    parser.add_argument(
+        "--invalidate", type=int, default=100, help="B's samples a triage label invalidates"
+    )
     args = parser.parse_args()
     logs = [
         make_log(args.samples, args.messages, rate, seed) for rate, seed in ((0.4, 1), (0.5, 2))
@@ -97,23 +103,29 @@ def main() -> None:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 json.loads(archive.read("summaries.json"))
 
-    def compare(scorer: str) -> Callable[[], object]:
+    gone = {"B": [f"{i}@1" for i in range(1, args.invalidate + 1)]}
+
+    def compare(scorer: str, triaged: bool = False) -> Callable[[], object]:
         def run() -> object:
             loaded = [
                 Run(label, label, label, runs.read_rows(io.BytesIO(d), len(d)))
                 for label, d in zip("AB", logs, strict=True)
             ]
-            return comparison.compare(loaded, Options(scorer=scorer, resamples=args.resamples))
+            options = Options(scorer=scorer, resamples=args.resamples)
+            return comparison.compare(loaded, options, gone if triaged else None)
 
         return run
 
     ref = statistics.median(timed(reference, args.repeats))
     print(f"reference: unzip + json.loads of both summaries.json, median {ref:.3f} s")
-    for scorer, what in (
-        ("includes", "pass/fail (Wilson, exact McNemar)"),
-        ("partial", f"numeric (+ joint bootstrap, {args.resamples} resamples)"),
+    for scorer, what, triaged in (
+        ("includes", "pass/fail (Wilson, exact McNemar)", False),
+        ("includes", f"pass/fail, raw + triaged ({args.invalidate} invalidated)", True),
+        ("partial", f"numeric (+ joint bootstrap, {args.resamples} resamples)", False),
     ):
-        times = timed(compare(scorer), args.repeats)
+        if triaged and not args.invalidate:
+            continue
+        times = timed(compare(scorer, triaged), args.repeats)
         median = statistics.median(times)
         print(
             f"compare, {what}: median {median:.3f} s (min {min(times):.3f}, max {max(times):.3f});"

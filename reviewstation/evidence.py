@@ -1,6 +1,15 @@
 """References from checklist answers and findings to evidence: an artifact, or one sample of
-an evaluation log inside it (by sample id and the SHA-384 digest of that sample's record), or
-a saved comparison of a capability area (``comparison:UID``, one version of the area in
+an evaluation log inside it (by sample id and the SHA-384 digest of that sample's record),
+optionally narrowed to one part of that sample.
+
+As typed: ``ARTIFACT``, ``ARTIFACT#SAMPLE`` or ``ARTIFACT#SAMPLE/PART``, where ``SAMPLE`` is
+``ID`` or ``ID@EPOCH`` and ``PART`` is ``message:N`` or ``event:N`` (index from 0) or
+``message:ID`` / ``event:ID`` (the id the log gives it), or ``triage:LABEL`` (a triage label
+on that sample, by number or uid; stored by uid). The part travels inside ``sample_id``
+(``5@1/message:2``) so references keep their three fields everywhere (tables, packages); the
+digest is always the whole sample's. A sample id that merely contains ``/`` is not split
+unless what follows the last ``/`` has a part's form.
+Or a saved comparison of a capability area (``comparison:UID``, one version of the area in
 ``reviewstation.determination``: its runs and options, so the figures reproduce).
 
 The reference is the artifact's uid, not its row id, so it still means the same thing inside
@@ -13,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reviewstation.errors import InputError
+from reviewstation.errors import InputError, NotFound
 from reviewstation.vault.database import Connection
 
 DIGEST = re.compile(r"[0-9a-f]{96}")
@@ -26,6 +35,35 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 def comparison_uid(text: str) -> str | None:
     """The area version a ``comparison:UID`` reference cites; None for any other."""
     return text[len(COMPARISON) :] if text.startswith(COMPARISON) else None
+
+
+PART = re.compile(r"(?P<kind>message|event|triage):(?P<ref>[^\s/:][^\s/]{0,110})")
+
+
+def split_sample(sample_id: str) -> tuple[str, str | None]:
+    """``("5@1", "message:2")`` for ``5@1/message:2``; ``(sample_id, None)`` without a part."""
+    head, slash, tail = sample_id.rpartition("/")
+    if slash and head and PART.fullmatch(tail):
+        return head, tail
+    return sample_id, None
+
+
+def locate(record: dict[str, Any], part: str) -> None:
+    """NotFound unless ``part`` (``message:…`` or ``event:…``) names a message or event of the
+    sample ``record``: an index from 0, or the id the log gives it (``id``; an event's
+    ``uuid`` or ``id``)."""
+    kind, _, ref = part.partition(":")
+    items = record.get("messages" if kind == "message" else "events")
+    items = items if isinstance(items, list) else []
+    if ref.isdigit():
+        if int(ref) >= len(items):
+            raise NotFound(
+                f"The sample has {len(items)} {kind}s; there is no {kind} {ref} (counted from 0)."
+            )
+        return
+    names = ("id",) if kind == "message" else ("uuid", "id")
+    if not any(isinstance(i, dict) and any(i.get(n) == ref for n in names) for i in items):
+        raise NotFound(f"The sample has no {kind} with the id {ref[:80]!r}.")
 
 
 @dataclass(frozen=True)
@@ -128,13 +166,46 @@ def check_evidence(conn: Connection, ref: EvidenceRef, *, review_id: int) -> Evi
 
 
 def resolve_evidence(session: Any, ref: EvidenceRef, *, review_id: int) -> EvidenceRef:
-    """``check_evidence``, computing a sample's digest from the log when none was given."""
+    """``check_evidence``, computing a sample's digest from the log when none was given; a
+    part of the sample must exist (a message or event in the log, a triage label on that
+    sample), and a triage label is recorded by its uid."""
     if ref.comparison is not None:
         return check_evidence(session.conn, ref, review_id=review_id)
     check_evidence(session.conn, EvidenceRef(ref.artifact_uid), review_id=review_id)
     if ref.sample_id is not None and ref.sample_digest is None:
         from reviewstation.artifacts.samples import find_sample
 
-        uid, digest = find_sample(session, ref.artifact_uid, ref.sample_id)
-        ref = EvidenceRef(uid, ref.sample_id, digest)
+        sample, part = split_sample(ref.sample_id)
+        uid, digest = find_sample(session, ref.artifact_uid, sample)
+        if part is not None and not part.startswith("triage:"):
+            _locate_in_log(session, uid, sample, part)
+        elif part is not None:
+            part = "triage:" + _triage_label(session.conn, uid, sample, part.partition(":")[2])
+        ref = EvidenceRef(uid, sample if part is None else f"{sample}/{part}", digest)
     return check_evidence(session.conn, ref, review_id=review_id)
+
+
+def _locate_in_log(session: Any, artifact_uid: str, sample: str, part: str) -> None:
+    from reviewstation.analysis.transcripts import load_sample
+    from reviewstation.artifacts.blobstore import BlobReader
+    from reviewstation.artifacts.catalog import get_artifact
+
+    artifact = get_artifact(session.conn, artifact_uid)
+    with BlobReader(session.path, artifact.blob_ref(session.master, session.vault_id)) as stream:
+        locate(load_sample(stream, artifact.size, sample), part)  # type: ignore[arg-type]
+
+
+def _triage_label(conn: Connection, artifact_uid: str, sample: str, label: str) -> str:
+    """The uid of triage label ``label`` (number or uid), which must be on this sample."""
+    row = conn.execute(
+        "SELECT uid, artifact_uid, sample FROM triage_labels WHERE id = ? OR uid = ?",
+        (int(label) if label.isdigit() else -1, label),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"There is no triage label {label[:80]} in this vault.")
+    wanted = sample if "@" in sample else f"{sample}@1"
+    if (str(row[1]), str(row[2])) != (artifact_uid, wanted):
+        raise InputError(
+            f"Triage label {label[:80]} is on {row[1]}#{row[2]}, not on {artifact_uid}#{sample}."
+        )
+    return str(row[0])

@@ -15,6 +15,7 @@ from reviewstation import markings
 from reviewstation.checklists.runs import Run
 from reviewstation.errors import InputError
 from reviewstation.findings.service import Finding
+from reviewstation.findings.triage import TriageLabel
 from reviewstation.reviews.service import Review
 from reviewstation.text import check_line
 from reviewstation.vault.publisher import Publisher, vault_urn
@@ -130,6 +131,8 @@ class PackageContent:
     # The uids of the review's current area versions (what an export approval binds; the
     # figures in ``determination`` are computed for exactly these).
     area_versions: tuple[str, ...] = ()
+    # Triage labels on the review's Inspect logs (triage.json; none: the member is left out).
+    triage: list[TriageLabel] = field(default_factory=list)
 
     @property
     def tracking_id(self) -> str:

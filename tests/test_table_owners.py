@@ -39,6 +39,8 @@ OWNERS: dict[str, str] = {
     "artifacts": "artifacts/catalog.py",
     "custody_events": "artifacts/custody.py",
     "determination_areas": "determination.py",
+    "triage_labels": "findings/triage.py",
+    "triage_fts": "vault/migrations.py",  # kept by the schema's own triggers
     # packages/
     "package_imports": "packages/importer.py",
     "review_sources": "packages/importer.py",

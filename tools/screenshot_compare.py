@@ -1,5 +1,7 @@
 """Render the Compare runs dialog into PNG files (offscreen): the two runs inspect_ai wrote in
-tests/fixtures/compare-logs, compared on a fresh demo vault, one sample's transcripts open.
+tests/fixtures/compare-logs, compared on a fresh demo vault, one sample's transcripts open
+(``10-compare-runs``); then a second lead's triage label on that sample confirmed in the
+dialog's Triage panel, the comparison shown raw and triaged (``10b-triage``).
 
     python -m tools.screenshot_compare [--out docs/screenshots] [--theme light|dark|both]
 
@@ -23,14 +25,22 @@ from PySide6.QtWidgets import QApplication
 
 from reviewstation.app.demo import DEMO_PASSPHRASE, DEMO_USER
 from reviewstation.artifacts.intake import add_artifacts
+from reviewstation.crypto.kdf import floor_params
+from reviewstation.findings import triage
 from reviewstation.gui.pages.artifacts.compare_dialog import CompareDialog
 from reviewstation.gui.shell import Shell
 from reviewstation.gui.widgets import theme
+from reviewstation.vault import accounts
 from reviewstation.vault.session import open_vault
 from tools.screenshots import SIZE, Screens, demo_vault
 
 LOGS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "compare-logs"
 RUNS = ("model-a.eval", "model-b.eval")
+LENA = "lena passphrase"  # a second lead, who labels two of model B's solves
+LABELS = [
+    ("1@2", "message:1", "reward-hacking", "The answer quotes the flag from the environment."),
+    ("3@1", None, "out-of-scope", "Read /flag directly instead of solving the task."),
+]
 
 
 def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[Path]:
@@ -40,6 +50,10 @@ def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[
     vault = demo_vault(Path(tempfile.mkdtemp(dir=home)))
     with open_vault(vault, DEMO_PASSPHRASE, user=DEMO_USER) as session:
         added = add_artifacts(session, 1, [LOGS / name for name in RUNS]).added
+        accounts.add_user(session, "lena", "lead", LENA, kdf=floor_params())
+    with open_vault(vault, LENA, user="lena") as lena:
+        for key, part, label, note in LABELS:
+            triage.add_label(lena, added[1].id, key, label, note, part)
     shell = Shell(settings)
     try:
         shell.start(vault)
@@ -68,6 +82,15 @@ def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[
         compare.table.setCurrentCell(0, 0)
         screens.wait("the transcripts", lambda: compare.pair is not None)
         screens.shot("10-compare-runs", compare)
+        panel = compare.triage
+        screens.wait("the labels", lambda: panel.list.count() == 1)
+        panel.list.setCurrentRow(0)
+        panel.note.setText("Agreed: the flag was in the environment.")
+        before = compare.comparison
+        panel.confirm_button.click()
+        screens.wait("the triaged comparison", lambda: compare.comparison is not before)
+        screens.wait("the decision", lambda: "confirmed" in panel.list.item(0).text())
+        screens.shot("10b-triage", compare)
         compare.close()
         return screens.written
     finally:

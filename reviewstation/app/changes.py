@@ -40,6 +40,7 @@ AFFECTS: dict[str, frozenset[str]] = {
     "checklist": frozenset({CHECKLISTS}),
     "finding": frozenset({FINDINGS}),
     "artifact": frozenset({ARTIFACTS}),
+    "triage": frozenset(),  # triage labels: shown only where a comparison is open
     "user": frozenset({USERS}),
     "slot": frozenset({USERS}),
     "vault": frozenset(),  # unlock, migration: the trail only

@@ -4,7 +4,9 @@ Any artifact of any review can be compared: an unlocked session reads every revi
 vault (``reviewstation.vault.permissions`` limits writes, not reads), so this only reads. An
 artifact must be an Inspect evaluation log whose content still exists (an erased one is
 refused by name). Alignment reads each log's sample summaries (ids, scores, errors, limits),
-never its transcripts, and records nothing; one sample's transcripts are read only when
+never its transcripts, and records nothing; the confirmed triage labels that invalidate a
+solve (``findings/triage.py``) are looked up and passed, so the result carries the raw and the
+triaged figures; one sample's transcripts are read only when
 ``transcript_pair`` asks for that sample, and that view is audited as the log viewer's is.
 """
 
@@ -21,6 +23,7 @@ from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.export import require_audited
 from reviewstation.artifacts.inspection import InspectLog
 from reviewstation.errors import InputError
+from reviewstation.findings import triage
 from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
 from reviewstation.vault.session import Session
 
@@ -74,7 +77,8 @@ def compare_artifacts(
         loaded.append(read_run(session, artifact, label, cancel))
     if progress is not None:
         progress(Progress("Comparing runs", "", len(artifacts), len(artifacts)))
-    return comparison.compare(loaded, options)
+    invalidated = triage.invalidated(session.conn, [run.artifact for run in loaded])
+    return comparison.compare(loaded, options, invalidated)
 
 
 def transcript_pair(

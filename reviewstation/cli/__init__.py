@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "identity": "public identity cards",
     "compare": "compare Inspect runs sample by sample",
     "determination": "the determination's runs and baselines per capability area",
+    "triage": "triage labels on Inspect samples",
 }
 INTERNAL_ERROR = 3
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer

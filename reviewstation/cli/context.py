@@ -15,7 +15,8 @@ from reviewstation.vault.session import Method, Mode, Session, pick_user
 EVIDENCE_HELP = (
     "evidence to attach, repeatable: ARTIFACT (an artifact's id or uid), or ARTIFACT#SAMPLE for"
     " one sample of the Inspect evaluation log in it (ARTIFACT#SAMPLE@EPOCH for one epoch); a"
-    " sample's SHA-384 is computed from the log and stored with the reference"
+    " sample's SHA-384 is computed from the log and stored with the reference; append"
+    " /message:N, /event:N (from 0, or the log's id) or /triage:LABEL to cite one part of it"
 )
 
 

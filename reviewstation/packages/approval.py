@@ -147,6 +147,7 @@ def content_digest(content: PackageContent, history: History) -> str:
         members.FINDINGS: sha384_hex(members.pretty(findings)),
         members.CHECKLISTS: sha384_hex(members.checklists_member(content)),
         members.ARTIFACTS: sha384_hex(members.pretty(artifacts)),
+        **{name: sha384_hex(data) for name, data in members.native_members(content).items()},
     }
     for record in content.artifacts:
         if record["uid"] in content.evidence_uids:

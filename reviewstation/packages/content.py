@@ -40,6 +40,7 @@ def gather(
     from reviewstation.errors import InputError
     from reviewstation.findings.query import Filter, all_findings
     from reviewstation.findings.service import get_finding
+    from reviewstation.findings.triage import review_labels
     from reviewstation.reviews.service import get_review
     from reviewstation.vault.publisher import read as read_publisher
 
@@ -102,4 +103,5 @@ def gather(
         cyclonedx_version=cyclonedx_version or CYCLONEDX_VERSIONS[0],
         determination=tuple(a for a in determination if a.area.review_id == review.id),
         area_versions=versions,
+        triage=review_labels(conn, review.id),
     )

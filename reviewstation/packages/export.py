@@ -327,6 +327,8 @@ class _Inner:
         builder.add(members.ARTIFACTS, members.artifacts_member(content))
         if content.determination:
             builder.add(members.DETERMINATION, members.determination_member(content))
+        for name, data in members.native_members(content).items():
+            builder.add(name, data)
         check_cancel(self.cancel, "package export")
         for name, data in standard_members(content).items():
             builder.add(name, data)

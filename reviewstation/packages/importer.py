@@ -40,6 +40,7 @@ from reviewstation.checklists.templates import from_mapping
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import InputError, NotFound, PermissionDenied, ReviewStationError
 from reviewstation.findings import service as findings
+from reviewstation.findings import triage
 from reviewstation.packages import members, trust
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.progress import CancelFlag
@@ -69,6 +70,7 @@ class ImportResult:
     runs_added: int = 0
     runs_updated: int = 0
     evidence_added: int = 0
+    triage_labels: int = 0  # added or with a new decision
     notes: list[str] = field(default_factory=list)
     signer_fingerprint: str = ""  # P-384: two signers may share a name
 
@@ -166,9 +168,14 @@ def _import(
             if package.zip.has(members.ARTIFACTS)
             else {"artifacts": []}
         )
+        triage_doc = (
+            _native(package, members.TRIAGE, "reviewstation-triage")
+            if package.zip.has(members.TRIAGE)
+            else None
+        )
         blobs = _evidence(session, package, artifacts_doc, cancel)
         try:
-            _commit(session, package, result, findings_doc, runs_doc, blobs, arrival)
+            _commit(session, package, result, findings_doc, runs_doc, blobs, arrival, triage_doc)
         except DatabaseError as exc:
             for blob in blobs:
                 blob.sealed.abort()
@@ -259,6 +266,7 @@ def _commit(
     runs_doc: dict[str, Any],
     blobs: list[_Blob],
     arrival: dict[str, str],
+    triage_doc: dict[str, Any] | None = None,
 ) -> None:
     manifest = package.manifest
     signer = package.signer
@@ -292,6 +300,10 @@ def _commit(
         for blob in blobs:
             with _checked(f"evidence {blob.sealed.uid}"):
                 _add_artifact(session, conn, result, blob, signer, arrival)
+        for label in _list(triage_doc, "labels") if triage_doc is not None else []:
+            with _checked(f"triage label {_uid(label, 'triage label')}"):
+                record = triage.from_json(label, result.review_id, foreign)
+                result.triage_labels += triage.upsert_label(conn, record)[1]
         conn.execute(
             "INSERT INTO package_imports (package_id, signer_fingerprint, signer_name, sequence,"
             " sums_sha384, source_vault, source_review, review_id, checkpoint, imported,"

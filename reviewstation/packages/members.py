@@ -22,6 +22,7 @@ FINDINGS = "findings.json"
 CHECKLISTS = "checklists.json"
 ARTIFACTS = "artifacts.json"
 DETERMINATION = "determination.json"  # only when the review has capability areas
+TRIAGE = "triage.json"  # only when the review has triage labels
 PAYLOAD = "payload.enc"
 RECIPIENTS = "recipients.json"
 # The largest JSON member whose marking verification reads (the importer's limit).
@@ -208,6 +209,23 @@ def _artifact_record(content: PackageContent, record: dict[str, Any]) -> dict[st
     return out
 
 
+def triage_member(content: PackageContent) -> bytes:
+    """The review's triage labels (``findings/triage.py``), each with its decision."""
+    return pretty(
+        {
+            "format": "reviewstation-triage",
+            "version": 1,
+            "marking": content.marking,
+            "labels": [label.to_json() for label in content.triage],
+        }
+    )
+
+
+def native_members(content: PackageContent) -> dict[str, bytes]:
+    """The optional native members this content carries (name -> bytes)."""
+    return {TRIAGE: triage_member(content)} if content.triage else {}
+
+
 # Where each JSON member carries the package's overall marking (docs/formats/package-members.md,
 # "Markings"). A reader returns every marking the document states, in every place it states
 # one; verification refuses a member any of whose markings differs from the manifest's. A new
@@ -269,6 +287,7 @@ MARKING_READERS: dict[str, Callable[[Any], list[str]]] = {
     CHECKLISTS: _top,
     ARTIFACTS: _top,
     DETERMINATION: _top,
+    TRIAGE: _top,
     formats.SARIF_MEMBER: _sarif,
     formats.CSAF_MEMBER: _csaf,
     formats.OPENVEX_MEMBER: _openvex,
@@ -305,6 +324,7 @@ MUST_STATE_MARKING = frozenset(
         CHECKLISTS,
         ARTIFACTS,
         DETERMINATION,
+        TRIAGE,
         formats.CVE_DIR,
         formats.SARIF_MEMBER,
         formats.CSAF_MEMBER,

@@ -206,6 +206,10 @@ def _members(
                 " baseline and figures",
             )
         )
+    body.extend(
+        Member(name, f"{_count(len(content.triage), 'triage label')} with decisions", len(data))
+        for name, data in members.native_members(content).items()
+    )
     rendered = formats.render(content)
     body.extend(
         Member(name, _standard(name, content), len(data)) for name, data in rendered.items()

@@ -34,6 +34,8 @@ from reviewstation.checklists.runs import Answer, Run
 from reviewstation.determination import AreaResult
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import SEVERITIES, Finding
+from reviewstation.findings.triage import LABELS as TRIAGE_LABELS
+from reviewstation.findings.triage import STATUSES as TRIAGE_STATUSES
 from reviewstation.package_content import Designation, PackageContent
 from reviewstation.reports import markdown
 from reviewstation.reports.page import ContentsLine
@@ -269,6 +271,7 @@ class ReportBuilder:
             PageBreak(),
             *self.findings(),
             PageBreak(),
+            *self.triage(),
             *self.custody(),
             Spacer(1, 18),
             *self.fingerprint_section(),
@@ -963,6 +966,69 @@ class ReportBuilder:
                         self.s.body,
                     )
                 )
+        return out
+
+    # -- triage -------------------------------------------------------------------------------
+
+    def triage(self) -> list[Flowable]:
+        """The triage labels on the review's Inspect logs (none: no section): counts per kind
+        and decision, what a confirmed label does to the figures, and every label."""
+        labels = self.content.triage
+        if not labels:
+            return []
+        out: list[Flowable] = [self.outline("Transcript triage", self.s.h1, "Transcript triage", 0)]
+        invalidating = [x for x in labels if x.invalidates]
+        samples = {(x.artifact_uid, x.sample) for x in invalidating}
+        out.append(
+            self.p(
+                escape(
+                    f"{_plural(len(labels), 'triage label')} on the review's evaluation logs;"
+                    f" {_plural(len(samples), 'solve')} invalidated by a confirmed out-of-scope,"
+                    " reward-hacking or sandbox-escape-attempt label (counted as unsolved in"
+                    " the triaged figures of every comparison). A label is confirmed or"
+                    " disputed by a lead other than its author; open and disputed labels"
+                    " change no figure. triage.json carries every label."
+                ),
+                self.s.body,
+            )
+        )
+        kinds = TRIAGE_LABELS
+        counts = {k: {s: 0 for s in TRIAGE_STATUSES} for k in kinds}
+        for label in labels:
+            counts[label.label][label.status] += 1
+        widths = [FRAME_WIDTH - 3 * 70, 70, 70, 70]
+        rows: list[list[Any]] = [self.header_cells("Label", "Open", "Confirmed", "Disputed")]
+        for kind in kinds:
+            if any(counts[kind].values()):
+                rows.append(
+                    [
+                        self.p(self.t(kind), self.s.cell),
+                        *(self.p(str(counts[kind][s]), self.s.cell) for s in TRIAGE_STATUSES),
+                    ]
+                )
+        out.append(self.table(rows, widths, header=True))
+        out.append(Spacer(1, 8))
+        paths = {a.get("uid"): str(a.get("path")) for a in self.content.artifacts}
+        widths = [150, 96, 66, FRAME_WIDTH - 150 - 96 - 66]
+        rows = [self.header_cells("Sample", "Label", "Status", "Note")]
+        for label in labels:
+            where = f"{paths.get(label.artifact_uid, label.artifact_uid)} #{label.sample}"
+            if label.part:
+                where += f" /{label.part}"
+            status = label.status + (f" by {label.decided_by}" if label.decided_by else "")
+            note = label.note + (f"\nDecision: {label.reason}" if label.reason else "")
+            rows.append(
+                [
+                    self.p(self.t(where), self.s.cell),
+                    self.p(self.t(label.label), self.s.cell),
+                    self.p(self.t(status), self.s.cell),
+                    self.p(
+                        self.lines(f"{note}\n(by {label.author}, {label.created})"), self.s.cell
+                    ),
+                ]
+            )
+        out.append(self.table(rows, widths, header=True))
+        out.append(Spacer(1, 18))
         return out
 
     def artifact(self, artifact: dict[str, Any]) -> list[Flowable]:

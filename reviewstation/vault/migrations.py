@@ -615,6 +615,66 @@ def _v14_determination_areas(conn: Connection) -> None:
     )
 
 
+def _v15_triage_labels(conn: Connection) -> None:
+    """Triage labels on a sample of an Inspect log, or on one message or event of it
+    (reviewstation/findings/triage.py owns the table), and their full-text index."""
+    _run(
+        conn,
+        """
+        CREATE TABLE triage_labels (
+            id             INTEGER PRIMARY KEY,
+            uid            TEXT NOT NULL UNIQUE,
+            review_id      INTEGER NOT NULL REFERENCES reviews (id),
+            artifact_uid   TEXT NOT NULL,
+            sample         TEXT NOT NULL,  -- ID@EPOCH
+            sample_digest  TEXT NOT NULL,  -- SHA-384 of the resolved record, as evidence
+            part           TEXT,           -- message:N, message:ID, event:N, event:ID; NULL
+            label          TEXT NOT NULL CHECK (label IN ('in-scope', 'out-of-scope',
+                'reward-hacking', 'sandbox-escape-attempt', 'scorer-error', 'needs-discussion')),
+            note           TEXT NOT NULL DEFAULT '',
+            author         TEXT NOT NULL,
+            created        TEXT NOT NULL,
+            status         TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'confirmed', 'disputed')),
+            decided_by     TEXT,
+            decided        TEXT,
+            reason         TEXT NOT NULL DEFAULT '',
+            CHECK ((status = 'open') = (decided_by IS NULL)),
+            CHECK ((decided_by IS NULL) = (decided IS NULL)),
+            CHECK (decided_by IS NULL OR decided_by <> author)
+        ) STRICT;
+        CREATE INDEX triage_by_artifact ON triage_labels (artifact_uid, sample);
+        CREATE INDEX triage_by_review ON triage_labels (review_id, id);
+        CREATE TRIGGER triage_no_delete BEFORE DELETE ON triage_labels
+            BEGIN SELECT RAISE(ABORT, 'triage labels are never deleted'); END;
+        CREATE TRIGGER triage_fixed BEFORE UPDATE
+            OF uid, review_id, artifact_uid, sample, sample_digest, part, label, author, created
+            ON triage_labels
+            BEGIN SELECT RAISE(ABORT, 'a triage label is fixed once written'); END;
+        CREATE VIRTUAL TABLE triage_fts USING fts5(
+            sample, part, label, note, reason, author, decided_by,
+            content='triage_labels', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER triage_fts_insert AFTER INSERT ON triage_labels BEGIN
+            INSERT INTO triage_fts (rowid, sample, part, label, note, reason, author, decided_by)
+                VALUES (new.id, new.sample, new.part, new.label, new.note, new.reason,
+                        new.author, new.decided_by);
+        END;
+        CREATE TRIGGER triage_fts_update
+            AFTER UPDATE OF note, reason, decided_by ON triage_labels BEGIN
+            INSERT INTO triage_fts (triage_fts, rowid, sample, part, label, note, reason,
+                                    author, decided_by)
+                VALUES ('delete', old.id, old.sample, old.part, old.label, old.note,
+                        old.reason, old.author, old.decided_by);
+            INSERT INTO triage_fts (rowid, sample, part, label, note, reason, author, decided_by)
+                VALUES (new.id, new.sample, new.part, new.label, new.note, new.reason,
+                        new.author, new.decided_by);
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -630,6 +690,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("findings search: CWE, CVE id, vendor and product in the index", _v12_findings_search_fields),
     ("retired signing keys (a passphrase reset by a lead)", _v13_retired_keys),
     ("determination areas: chosen runs and baseline per capability area", _v14_determination_areas),
+    ("triage labels on samples, messages and events, and their search index", _v15_triage_labels),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -90,12 +90,11 @@ def test_numeric_scores_share_the_bootstrap_draws() -> None:
     fixed_b = [0.0 if f"{i}@1" in gone else x for i, x in enumerate(raw_b, 1)]
     fixed_a = [0.1 * (i % 7) for i in range(1, 41)]
     expected = stats.paired_bootstrap(fixed_a, fixed_b, seed=11, resamples=300)
-    test = triaged.tests[0]
+    test, raw = triaged.tests[0], result.tests[0]
     assert test.mean_difference == pytest.approx(expected.estimate)
-    raw_difference = result.tests[0].mean_difference
-    assert raw_difference is not None
+    assert raw.mean_difference is not None
     assert test.mean_difference == pytest.approx(
-        raw_difference - sum(raw_b[i - 1] for i in (3, 4, 9)) / 40
+        raw.mean_difference - sum(raw_b[i - 1] for i in (3, 4, 9)) / 40
     )
     assert test.bootstrap_ci is not None
     assert (test.bootstrap_ci.low, test.bootstrap_ci.high) == pytest.approx(

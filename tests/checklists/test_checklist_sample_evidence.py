@@ -61,3 +61,55 @@ def test_sample_evidence_records_the_sample_digest(tmp_path: Path) -> None:
         assert finding.evidence[0].sample_digest == independent_digest()
         with pytest.raises(NotFound, match="no sample"):
             runs.set_answer(session, run.id, item, evidence=[parse_ref(f"{artifact.id}#99")])
+
+
+def test_evidence_cites_a_message_an_event_or_a_triage_label(tmp_path: Path) -> None:
+    """``ARTIFACT#SAMPLE/PART``: the part must exist, the digest stays the sample's, a triage
+    label is recorded by uid, and a package carries the part inside ``sample_id``."""
+    from support.inspect_logs import sample, write_eval
+
+    from reviewstation.errors import InputError
+    from reviewstation.evidence import EvidenceRef, from_json, split_sample
+    from reviewstation.findings import triage
+
+    vault = make_vault(tmp_path)
+    with open_vault(vault, PASS) as session:
+        create_review(session, title="T", developer="D", model_name="M")
+        other_log = write_eval(tmp_path / "other.eval", [sample(1, "C")])
+        artifact, other = add_artifacts(session, 1, [LOG, other_log]).added
+        label = triage.add_label(session, artifact.id, "1@1", "scorer-error", part="event:0")
+        elsewhere = triage.add_label(session, other.id, "1@1", "in-scope")
+        run = runs.start_run(session, 1, "evaluation-setup")
+        item = run.template.items[0].id
+        cited = [
+            parse_ref(f"{artifact.id}#1@1/message:1"),
+            parse_ref(f"{artifact.id}#1@1/event:0"),
+            parse_ref(f"{artifact.id}#1@1/triage:{label.id}"),
+        ]
+        answered = runs.set_answer(session, run.id, item, evidence=cited)
+        refs = next(a for a in answered.answers if a.item_id == item).evidence
+        assert sorted(r.sample_id for r in refs if r.sample_id) == sorted(
+            ["1@1/message:1", "1@1/event:0", f"1@1/triage:{label.uid}"]
+        )
+        assert {r.sample_digest for r in refs} == {independent_digest()}
+        finding = service.add_finding(
+            session,
+            1,
+            title="t",
+            severity="low",
+            evidence=[parse_ref(f"{artifact.uid}#1@1/message:0")],
+        )
+        ref = finding.evidence[0]
+        assert from_json(ref.to_json()) == ref  # travels as the three fields it always had
+        assert split_sample(str(ref.sample_id)) == ("1@1", "message:0")
+        for bad, error, message in (
+            ("1@1/message:999", NotFound, "no message 999"),
+            ("1@1/event:nope", NotFound, "no event with the id"),
+            ("1@1/triage:99", NotFound, "no triage label 99"),
+            (f"1@1/triage:{elsewhere.id}", InputError, f"is on {other.uid}#1@1, not on"),
+        ):
+            with pytest.raises(error, match=message):
+                runs.set_answer(session, run.id, item, evidence=[parse_ref(f"{artifact.id}#{bad}")])
+        # A sample id with a slash that is not a part is left whole.
+        assert split_sample("task/7@1") == ("task/7@1", None)
+        assert EvidenceRef("a", "x/message:1").sample_id == "x/message:1"

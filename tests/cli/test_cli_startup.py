@@ -98,6 +98,7 @@ def small_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["finding", "list"],
         ["checklist", "show", "1"],
         ["audit", "log"],
+        ["triage", "list"],
     ],
     ids=" ".join,
 )

@@ -25,6 +25,7 @@ JSON_MEMBERS = (
     "findings.json",
     "checklists.json",
     "artifacts.json",
+    "triage.json",
     "findings.sarif",
     "vulnerabilities.csaf.json",
     "vulnerabilities.openvex.json",

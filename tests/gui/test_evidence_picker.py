@@ -88,3 +88,25 @@ def test_every_sample_of_the_log_is_listed_not_only_the_summarys_first_few(
     picker.add_button.click()
     qtbot.waitUntil(lambda: not picker.isVisible(), timeout=TIMEOUT)
     assert [r.sample_id for r in picked] == ["ctf-6@1"]
+
+
+def test_a_part_of_the_sample_is_resolved_before_the_picker_closes(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """``message:N`` (or event, or a triage label) narrows the sample; a part the log lacks is
+    said inside the picker; a good one is picked with the sample's digest."""
+    picker, picked = open_picker(qtbot, window)
+    combo = picker.sample_combo
+    combo.setCurrentIndex(combo.findText("ctf-2 · epoch 1"))
+    picker.part_edit.setText("message:99")
+    picker.add_button.click()
+    qtbot.waitUntil(lambda: "no message 99" in picker.status.text(), timeout=TIMEOUT)
+    assert picker.status.property("role") == "error" and picked == []
+    picker.part_edit.setText("bogus")
+    picker.add_button.click()
+    assert picker.status.text() == "Type the part as message:N, event:N or triage:LABEL."
+    picker.part_edit.setText("message:1")
+    picker.add_button.click()
+    qtbot.waitUntil(lambda: not picker.isVisible(), timeout=TIMEOUT)
+    assert [r.sample_id for r in picked] == ["ctf-2@1/message:1"]
+    assert picked[0].sample_digest is not None and len(picked[0].sample_digest) == 96

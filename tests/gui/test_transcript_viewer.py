@@ -83,3 +83,30 @@ def test_input_column_keeps_stretching_after_the_reload(
     header = viewer.table.horizontalHeader()
     assert header.sectionResizeMode(INPUT) == QHeaderView.ResizeMode.Stretch
     qtbot.waitUntil(lambda: input_reaches_the_edge(viewer), timeout=TIMEOUT)
+
+
+def test_label_a_message_in_the_log_viewer(qtbot: QtBot, shell: Shell, demo_vault: Path) -> None:
+    """Once the transcripts are shown, the chosen sample (or one of its messages) can be
+    labelled there; the author cannot confirm their own label."""
+    viewer = open_viewer(qtbot, shell, demo_vault, None)
+    assert viewer.triage.isHidden()
+    viewer.table.setCurrentCell(1, 0)
+    viewer.open_button.click()
+    qtbot.waitUntil(lambda: viewer.detailed, timeout=TIMEOUT)
+    panel = viewer.triage
+    assert not panel.isHidden() and not panel.run.isEnabled()
+    sample = viewer.samples[viewer.table.currentRow()]
+    assert isinstance(sample, EvalSample) and sample.messages
+    key = f"{sample.id}@{sample.epoch or 1}"
+    qtbot.waitUntil(lambda: key in panel.status.text(), timeout=TIMEOUT)
+    assert panel.part.count() == 1 + len(sample.messages)
+    panel.part.setCurrentIndex(panel.part.findData("message:1"))
+    panel.kind.setCurrentIndex(panel.kind.findData("sandbox-escape-attempt"))
+    panel.note.setText("tried to reach the host network")
+    panel.add_button.click()
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=TIMEOUT)
+    text = panel.list.item(0).text()
+    assert f"Log {key} message:1  sandbox-escape-attempt  [open]  (demo)" in text
+    panel.list.setCurrentRow(0)
+    panel.dispute_button.click()
+    qtbot.waitUntil(lambda: "you wrote it" in panel.status.text(), timeout=TIMEOUT)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from reports.report_content import pdf_pages
+from support.inspect_logs import sample, write_eval
 from support.packages import DESIGNATION, export
 from support.vaults import PASS, make_vault
 
@@ -22,6 +23,7 @@ from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import InputError, ReviewStationError
+from reviewstation.findings import triage
 from reviewstation.findings.service import add_finding, set_status
 from reviewstation.formats.common import tlp_label
 from reviewstation.package_content import Designation
@@ -93,6 +95,7 @@ TABLE: dict[str, Reader | str] = {
     "checklists.json": _top,
     "artifacts.json": _top,
     "determination.json": _top,
+    "triage.json": _top,
     "findings.sarif": _sarif,
     "vulnerabilities.csaf.json": _csaf,
     "vulnerabilities.openvex.json": _openvex,
@@ -140,6 +143,8 @@ def _vault(tmp: Path, marking: str) -> Path:
         logs = Path(__file__).resolve().parent.parent / "fixtures" / "compare-logs"
         add_artifacts(session, 1, [logs / "model-a.eval", logs / "model-b.eval"])
         set_area(session, 1, "exploitation", baseline=2, runs=[3])
+        add_artifacts(session, 1, [write_eval(tmp / "run.eval", [sample(1, "C")])])
+        triage.add_label(session, 4, "1@1", "out-of-scope", "read the flag file")
         set_status(session, 1, "confirmed")
         accounts.add_user(session, "lena", "lead", LEAD2, kdf=floor_params())
     # A second lead approves the vulnerability (only an approved one gets a CVE record), then
@@ -155,7 +160,7 @@ def _vault(tmp: Path, marking: str) -> Path:
 def test_every_content_member_carries_the_package_marking(tmp_path: Path, marking: str) -> None:
     path = _vault(tmp_path, marking)
     with open_vault(path, PASS, mode="read") as session:
-        uid = session.conn.execute("SELECT uid FROM artifacts").fetchone()[0]
+        uid = session.conn.execute("SELECT uid FROM artifacts ORDER BY id").fetchone()[0]
     out = tmp_path / "p.rspkg"
     export(path, out, evidence=[uid])
     with zipfile.ZipFile(out) as archive:
@@ -164,6 +169,7 @@ def test_every_content_member_carries_the_package_marking(tmp_path: Path, markin
         assert any(n.startswith("evidence/") for n in names)
         assert any(n.startswith("cve/") for n in names)
         assert "determination.json" in names
+        assert "triage.json" in names
         for name in names:
             row = _row(name)
             if isinstance(row, str):

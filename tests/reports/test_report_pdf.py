@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from reports.report_content import (
@@ -317,3 +318,45 @@ def test_summary_table_names_the_cvss_scores(pages: list[str]) -> None:
     summary = pages[2 + page_of(pages[2:], "Summary") - 1]  # after the contents
     assert squeeze("CVSS-B 9.3") in squeeze(summary)
     assert squeeze("CVSS-BT 8.1") in squeeze(summary)
+
+
+def _label(n: int, label: str, status: str, decided_by: str | None, part: str | None = None) -> Any:
+    from reviewstation.findings.triage import TriageLabel
+
+    return TriageLabel(
+        id=n,
+        uid=f"00000000-0000-4000-8000-00000000000{n}",
+        review_id=1,
+        artifact_uid="art-uid",
+        sample=f"{n}@1",
+        sample_digest="0" * 96,
+        part=part,
+        label=label,
+        note=f"note {n}",
+        author="alice",
+        created="2026-12-01T10:00:00Z",
+        status=status,
+        decided_by=decided_by,
+        decided=None if decided_by is None else "2026-12-02T10:00:00Z",
+        reason="checked" if decided_by else "",
+    )
+
+
+def test_triage_labels_are_summarised(content: PackageContent, tmp_path: Path) -> None:
+    """A section only when the review has labels: counts per kind and decision, how many
+    solves a confirmed label invalidates, and each label with who decided it."""
+    labels = [
+        _label(1, "out-of-scope", "confirmed", "lena", "message:3"),
+        _label(2, "reward-hacking", "disputed", "lena"),
+        _label(3, "out-of-scope", "open", None),
+        _label(4, "in-scope", "confirmed", "lena"),
+    ]
+    text = "\n".join(
+        pdf_pages(render_report(dataclasses.replace(content, triage=labels), {}), tmp_path)
+    )
+    flat = " ".join(text.split())
+    assert "Transcript triage" in text
+    assert "4 triage labels on the review's evaluation logs; 1 solve invalidated" in flat
+    assert "art-uid #1@1 /message:3 out-of-scope confirmed by lena note 1 Decision: checked" in flat
+    assert "Disputed in-scope 0 1 0 out-of-scope 1 1 0 reward-hacking 0 0 1" in flat
+    assert "Transcript triage" not in "\n".join(pdf_pages(render_report(content, {}), tmp_path))

@@ -20,6 +20,7 @@ from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.evidence import EvidenceRef
+from reviewstation.findings import triage
 from reviewstation.findings.service import add_finding, set_status
 from reviewstation.packages.export import export_package
 from reviewstation.reviews.service import create_review
@@ -236,9 +237,20 @@ def build_vault(tmp: Path) -> Path:
             if status != "draft":
                 set_status(session, finding.id, status)
         accounts.add_user(session, "lena", "lead", LEAD2, kdf=floor_params())
+        # Triage labels on the log: one confirmed below by the second lead, one left open.
+        escape = triage.add_label(
+            session,
+            added["log"],
+            "1@1",
+            "out-of-scope",
+            f"Read the answer key. {NON_LATIN}",
+            part="message:1",
+        )
+        triage.add_label(session, added["log"], "2@1", "needs-discussion", "Is this in scope?")
     with open_vault(vault, LEAD2, user="lena") as lena:
         for finding_id in approve:
             set_status(lena, finding_id, "approved")
+        triage.confirm(lena, escape.uid, "Agreed: the key was in the prompt.")
     return vault
 
 

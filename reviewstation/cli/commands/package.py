@@ -339,5 +339,10 @@ def _import(args: argparse.Namespace) -> int:
         f" review {result.review_id}: {counted(result.findings_added, 'finding')} added,"
         f" {result.findings_updated} updated, {counted(result.runs_added, 'checklist run')} added,"
         f" {counted(result.evidence_added, 'evidence file')}"
+        + (
+            f", {counted(result.triage_labels, 'triage label')} added or decided"
+            if result.triage_labels
+            else ""
+        )
     )
     return 0

@@ -1,5 +1,7 @@
 """Compare Inspect runs: choose logs from any review, see accuracies, tests and who solved what,
-and open one sample's transcripts in runs A and B side by side (loaded only then).
+and open one sample's transcripts in runs A and B side by side (loaded only then). The open
+sample can be triaged there (``triage_panel.py``); confirmed labels that invalidate a solve give
+every figure twice, raw and triaged.
 
 A thin view over ``reviewstation.app.compare``: every figure comes from the core; the dialog
 only reads, so a read-only session may use it."""
@@ -12,6 +14,7 @@ from reviewstation.analysis.transcripts import Side, TranscriptPair
 from reviewstation.app import compare
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.artifacts.inspection import InspectLog
+from reviewstation.gui.pages.artifacts.triage_panel import Shown, TriagePanel, roles_of
 from reviewstation.gui.qt import (
     QComboBox,
     QFormLayout,
@@ -141,7 +144,8 @@ class CompareDialog(MarkedDialog):
             edit.setAccessibleName(name)
             pair.addWidget(edit)
         side_layout.addLayout(pair, 1)
-        split.setSizes([150, 250, 300])
+        self.triage = TriagePanel(ctx, split)
+        split.setSizes([220, 170, 220, 140])
         self.body.addWidget(split, 1)
         self.resize(1100, 800)
 
@@ -149,6 +153,7 @@ class CompareDialog(MarkedDialog):
         self.compare_button.clicked.connect(self.run_compare)
         self.filter.currentIndexChanged.connect(self._fill)
         self.table.currentCellChanged.connect(self._on_sample)
+        self.triage.labels_changed.connect(self.run_compare)
 
         def job(session: Session) -> list[tuple[int, str]]:
             return [
@@ -234,9 +239,16 @@ class CompareDialog(MarkedDialog):
     def _show_result(self, result: Comparison) -> None:
         self.comparison = result
         self._update_button()
+        gone = sum(len(keys) for keys in result.invalidated.values())
         self.status.setText(
             f"{result.aligned} samples compared by scorer {result.scorer}"
             f" (seed {result.seed}, {result.resamples} resamples)."
+            + (
+                f" Confirmed triage labels invalidate {gone} sample(s): every figure is"
+                " shown raw, then triaged."
+                if result.triaged is not None
+                else ""
+            )
         )
         wanted = self.scorer.currentText()
         self.scorer.blockSignals(True)
@@ -256,6 +268,7 @@ class CompareDialog(MarkedDialog):
         self.shown = [s for s in result.samples if comparison.keeps(s, wanted)]
         labels = [run.label for run in result.runs]
         headings = ["Sample", *labels, *(f"{label} - A" for label in labels[1:]), "Errors, limits"]
+        self.table.blockSignals(True)  # a refill is not a new choice of sample
         self.table.clear()
         self.table.setColumnCount(len(headings))
         self.table.setHorizontalHeaderLabels(headings)
@@ -266,6 +279,10 @@ class CompareDialog(MarkedDialog):
                 f"{f'{limit} limit' if limit else ''}"
                 for label, error, limit in zip(labels, sample.errors, sample.limits, strict=True)
                 if error or limit
+            ] + [
+                f"{label}: solve invalidated by triage"
+                for label in labels
+                if sample.key in result.invalidated.get(label, [])
             ]
             cells = [
                 sample.key,
@@ -278,6 +295,7 @@ class CompareDialog(MarkedDialog):
         self.table.horizontalHeader().setSectionResizeMode(
             len(headings) - 1, QHeaderView.ResizeMode.Stretch
         )
+        self.table.blockSignals(False)
         self.divergence.setText(
             f"{len(self.shown)} samples shown. Select one to compare its transcripts in A and B."
         )
@@ -288,6 +306,7 @@ class CompareDialog(MarkedDialog):
         key = self.shown[row].key
         first, second = self.order[0], self.order[1]
         self.divergence.setText(f"Loading sample {key}…")
+        self.triage.show_sample(Shown(key, (first, second)), None)
 
         def job(session: Session) -> TranscriptPair:
             return compare.transcript_pair(session, first, second, key)
@@ -313,6 +332,8 @@ class CompareDialog(MarkedDialog):
             + "."
         )
         self.divergence.setText(text)
+        if self.triage.shown is not None and self.triage.shown.key == pair.key:
+            self.triage.show_sample(self.triage.shown, roles_of(pair))
         self.transcript_a.setPlainText(side_text(pair.a, where))
         self.transcript_b.setPlainText(side_text(pair.b, where))
         for edit in (self.transcript_a, self.transcript_b):

@@ -22,6 +22,7 @@ from reviewstation.artifacts.inspection import (
     UnreadableSample,
 )
 from reviewstation.artifacts.viewing import view_artifact
+from reviewstation.gui.pages.artifacts.triage_panel import Shown, TriagePanel
 from reviewstation.gui.qt import (
     QHBoxLayout,
     QHeaderView,
@@ -193,6 +194,10 @@ class InspectLogPanel(QWidget):
         self.transcript.setPlaceholderText(
             "Press Show transcripts, then choose a sample to read its messages."
         )
+        # Triage labels on the chosen sample, once its transcript has been read (Show
+        # transcripts): label it or one of its messages, confirm or dispute (triage_panel.py).
+        self.triage = TriagePanel(ctx, split)
+        self.triage.hide()
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
         layout.addWidget(split, 1)
@@ -271,6 +276,10 @@ class InspectLogPanel(QWidget):
                 " press Show transcripts for the messages.)"
             )
         self.transcript.setPlainText(text)
+        if self.detailed and isinstance(sample, EvalSample):
+            roles = [[m.role or "?" for m in sample.messages or ()]]
+            key = f"{display(sample.id)}@{sample.epoch or 1}"
+            self.triage.show_sample(Shown(key, (self.artifact_id,), ("Log",)), roles)
 
     def open_viewer(self) -> None:
         artifact_id = self.artifact_id
@@ -291,6 +300,7 @@ class InspectLogPanel(QWidget):
         self.facts_button.setChecked(False)
         self.facts.hide()
         self.facts_button.show()
+        self.triage.show()
         rows = self.table.verticalHeader().defaultSectionSize()
         self.split.setSizes([rows * 5, max(self.split.height() - rows * 5, rows * 10)])
         notes = [w for w in view.warnings if w.startswith("Only the first")]

@@ -8,7 +8,9 @@ answer or finding is saved (``resolve_evidence``), on the vault thread. The impo
 names only a log's first few samples: they are listed at once, and every sample of the log
 is listed as soon as it has been read (``sample_keys``, on the vault thread, once per log the
 reviewer selects). A sample typed rather than chosen is looked for in the log first, so a
-mistyped one is said here, not after the picker has closed.
+mistyped one is said here, not after the picker has closed. So is a part of the sample (a
+message, an event or a triage label on it, ``evidence.PART``): it is resolved by the core
+before the picker closes.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from reviewstation.artifacts import catalog
 from reviewstation.artifacts.inspection import Inspection, InspectLog
 from reviewstation.artifacts.samples import find_sample, sample_keys
 from reviewstation.determination import current_areas
-from reviewstation.evidence import MAX_SAMPLE_ID, EvidenceRef
+from reviewstation.evidence import MAX_SAMPLE_ID, PART, EvidenceRef, resolve_evidence
 from reviewstation.gui.qt import (
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QWidget,
@@ -96,6 +99,7 @@ class EvidencePicker(MarkedDialog):
     def __init__(self, ctx: Context, review_id: int, parent: QWidget | None = None) -> None:
         super().__init__(ctx.marking, "Add evidence", parent)
         self.ctx = ctx
+        self.review_id = review_id
         self.candidates: list[Candidate] = []
         self.all_samples: dict[str, tuple[str, ...]] = {}  # every sample of a log, once read
         self.resize(620, 420)
@@ -124,6 +128,16 @@ class EvidencePicker(MarkedDialog):
         sample_label = QLabel("&Sample:", self)
         sample_label.setBuddy(self.sample_combo)
         form.addRow(sample_label, self.sample_combo)
+        self.part_edit = QLineEdit(self)
+        self.part_edit.setAccessibleName("Part of the sample")
+        self.part_edit.setPlaceholderText("optional: message:N, event:N or triage:LABEL")
+        self.part_edit.setToolTip(
+            "Cite one message or event of the sample (N counted from 0, or the id the log gives"
+            " it), or a triage label on the sample (its number or uid)."
+        )
+        part_label = QLabel("Pa&rt:", self)
+        part_label.setBuddy(self.part_edit)
+        form.addRow(part_label, self.part_edit)
         self.body.addLayout(form)
         buttons = QDialogButtonBox(self)
         self.add_button = buttons.addButton("A&dd", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -222,6 +236,10 @@ class EvidencePicker(MarkedDialog):
         if ref is None or candidate is None or not self.add_button.isEnabled():
             return  # nothing chosen, or a typed sample is still being looked for
         sample = ref.sample_id
+        part = self.part_edit.text().strip() if candidate.is_log else ""
+        if part:
+            self._accept_part(candidate, sample, part)
+            return
         if sample is None or sample in self.samples_of(candidate):
             self._pick(ref, candidate.path)
             return
@@ -234,6 +252,26 @@ class EvidencePicker(MarkedDialog):
         self.ctx.vault.submit(
             lambda session: find_sample(session, uid, sample),
             lambda _found: self._pick(ref, path),
+            self._not_found,
+            owner=self,
+        )
+
+    def _accept_part(self, candidate: Candidate, sample: str | None, part: str) -> None:
+        """A message, event or triage label of the sample: the core resolves the whole
+        reference (the sample's digest, the part's existence) before the picker closes."""
+        if sample is None:
+            self._say("Choose the sample the part belongs to.", error=True)
+            return
+        if not PART.fullmatch(part):
+            self._say("Type the part as message:N, event:N or triage:LABEL.", error=True)
+            return
+        ref = EvidenceRef(candidate.uid, f"{sample}/{part}")
+        review_id, path = self.review_id, candidate.path
+        self._say(f"Looking for {part} of sample {sample} in the log…")
+        self._set_asking(True)
+        self.ctx.vault.submit(
+            lambda session: resolve_evidence(session, ref, review_id=review_id),
+            lambda resolved: self._pick(resolved, path),
             self._not_found,
             owner=self,
         )
@@ -252,7 +290,7 @@ class EvidencePicker(MarkedDialog):
 
     def _set_asking(self, asking: bool) -> None:
         """While the log is searched the choice stays as it was asked about."""
-        for widget in (self.list, self.sample_combo, self.add_button):
+        for widget in (self.list, self.sample_combo, self.part_edit, self.add_button):
             widget.setEnabled(not asking)
 
     def _say(self, text: str, error: bool = False) -> None:

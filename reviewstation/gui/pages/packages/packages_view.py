@@ -105,6 +105,11 @@ def import_text(result: ImportResult) -> str:
         f"  checklist runs added: {result.runs_added}",
         f"  checklist runs updated: {result.runs_updated}",
         f"  evidence files added: {result.evidence_added}",
+        *(
+            [f"  triage labels added or decided: {result.triage_labels}"]
+            if result.triage_labels
+            else []
+        ),
     ]
     lines.extend(f"  note: {visible(note)}" for note in result.notes)
     return "\n".join(lines)
