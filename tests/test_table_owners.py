@@ -38,6 +38,8 @@ OWNERS: dict[str, str] = {
     "finding_links": "findings/service.py",
     "artifacts": "artifacts/catalog.py",
     "custody_events": "artifacts/custody.py",
+    "disclosure_recipients": "packages/disclosure.py",
+    "disclosure_items": "packages/disclosure.py",
     # packages/
     "package_imports": "packages/importer.py",
     "review_sources": "packages/importer.py",

@@ -1,0 +1,505 @@
+"""Selective disclosure (issue 19 items 2 and 3): a package for one recipient that withholds
+chosen findings, fields, artifacts and runs, each kept as a salted digest; nothing withheld is
+anywhere in the package; a later proof opens one item; clearance and approval policies."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support.packages import DESIGNATION, Sender, members, sender
+from support.vaults import PASS, make_vault
+
+from reviewstation.artifacts.intake import add_artifacts
+from reviewstation.crypto.identity import PublicIdentity, export_card
+from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.evidence import EvidenceRef
+from reviewstation.findings.service import add_finding
+from reviewstation.packages import approval
+from reviewstation.packages import disclosure as disclosures
+from reviewstation.packages.content import gather
+from reviewstation.packages.export import ExportResult, export_package
+from reviewstation.packages.verify import verify_package
+from reviewstation.vault import policy
+from reviewstation.vault.accounts import add_user, change_passphrase
+from reviewstation.vault.session import Session, open_vault
+from reviewstation.ziparchive import PackageRefused
+
+SENTINEL = "ZebraQuokka7731Sentinel"
+WITHHELD_TEXT = {
+    "title": f"Globex auth bypass {SENTINEL}",
+    "body": f"Steps to reproduce the Globex bypass. {SENTINEL}-body",
+    "cve": "CVE-2026-48213",
+    "product": "GlobexWidgetServer",
+    "evidence": f"globex transcript {SENTINEL}-evidence",
+}
+BOB = "bob's own passphrase"
+# docs/formats/package.md, "Checking a proof with standard tools" (after unzip of the proof).
+RECIPE = "cat salt item.json | openssl dgst -sha384 -r"
+
+
+@dataclass
+class Team:
+    sender: Sender
+    hana: PublicIdentity  # the vendor's card
+    hana_card: bytes
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Team:
+    made = sender(tmp_path)  # finding 1 (libfoo, no vendor), artifact 1, a checklist run
+    globex = tmp_path / "globex.txt"
+    globex.write_text(WITHHELD_TEXT["evidence"] + "\n")
+    with open_vault(made.vault, PASS) as session:
+        add_artifacts(session, 1, [globex])
+        add_finding(
+            session,
+            1,
+            title="Acme parser overflow",
+            severity="high",
+            kind="vulnerability",
+            body="Acme's parser overflows on long names.",
+            vendor="Acme",
+            product="AcmeParser",
+            versions="2.0",
+            cwe="CWE-787",
+            vex_status="affected",
+            action_statement="Update AcmeParser to 2.1.",
+            evidence=[EvidenceRef("1")],
+        )
+        add_finding(
+            session,
+            1,
+            title=WITHHELD_TEXT["title"],
+            severity="critical",
+            kind="vulnerability",
+            body=WITHHELD_TEXT["body"],
+            vendor="Globex",
+            product=WITHHELD_TEXT["product"],
+            versions="9.9",
+            cve_id=WITHHELD_TEXT["cve"],
+            vex_status="affected",
+            action_statement=f"Patch it {SENTINEL}-action",
+            evidence=[EvidenceRef("2")],
+        )
+    (tmp_path / "hana").mkdir()
+    vendor = make_vault(tmp_path / "hana", user="hana")
+    with open_vault(vendor, PASS) as session:
+        assert session.identity is not None
+        card = session.user.public_identity(session.vault_id)
+        card_bytes = export_card(session.identity, card)
+    with open_vault(made.vault, PASS) as session:
+        disclosures.set_clearance(session, card_bytes, "CUI")
+    return Team(made, card, card_bytes)
+
+
+def plan_for(
+    session: Session, withhold: list[str] | None = None, **options: str
+) -> disclosures.Plan:
+    content = gather(session, 1, package_id="", created="")
+    return disclosures.plan(session, content, "hana", withhold, **options)
+
+
+def disclose(
+    team: Team,
+    out: Path,
+    withhold: list[str] | None = None,
+    *,
+    encrypted: bool = False,
+    evidence: list[str] | None = None,
+    **options: str,
+) -> ExportResult:
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        chosen = plan_for(session, withhold, **options)
+        return export_package(
+            session,
+            1,
+            out,
+            recipients=[team.hana] if encrypted else None,
+            evidence=evidence,
+            designation=DESIGNATION,
+            disclosure=chosen,
+        )
+
+
+def assert_absent(blobs: list[bytes], needles: list[str]) -> None:
+    for needle in needles:
+        for form in {needle, needle.lower(), needle.upper()}:
+            data = form.encode()
+            assert not any(data in blob for blob in blobs), f"{form!r} leaked"
+
+
+def disclosure_json(path: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads(members(path)["disclosure.json"])
+
+
+# -- the vendor's view ----------------------------------------------------------------------
+
+
+def test_only_vendor_view_keeps_its_findings_and_withholds_everything_else(
+    team: Team, tmp_path: Path
+) -> None:
+    out = tmp_path / "acme.rspkg"
+    disclose(team, out, only_vendor="Acme", evidence=["1", "2"])
+    content = members(out)
+    findings = json.loads(content["findings.json"])["findings"]
+    assert [f["title"] for f in findings] == ["Acme parser overflow"]
+    assert json.loads(content["checklists.json"])["runs"] == []
+    evidence = [n for n in content if n.startswith("evidence/")]
+    assert len(evidence) == 1 and evidence[0].endswith("eval-notes.txt")
+    listing = disclosure_json(out)
+    states = [(i["item"], i["state"]) for i in listing["items"]]
+    assert states == [
+        ("finding 1", "withheld"),
+        ("finding 2", "disclosed"),
+        ("finding 3", "withheld"),
+        ("artifact 1", "disclosed"),
+        ("artifact 2", "withheld"),
+        ("run 1", "withheld"),
+    ]
+    assert listing["tlp"] == "AMBER" and listing["recipient"]["name"] == "hana"
+    manifest = json.loads(content["manifest.json"])
+    assert manifest["disclosure"]["withheld"] == 4
+    assert manifest["counts"]["findings"] == 1
+    # Nothing withheld anywhere: raw bytes and every member (JSON, CSAF, OpenVEX, CVE, SARIF,
+    # CycloneDX, the PDF).
+    report = content["report.pdf"]
+    assert _pdf_text(report).count("[WITHHELD: ") == 2 * 2 + 1 + 1  # summary + findings
+    assert_absent(
+        [out.read_bytes(), *content.values(), _pdf_text(report).encode()],
+        [*WITHHELD_TEXT.values(), SENTINEL, "globex", "libfoo"],
+    )
+    # The CSAF member still names the kept vendor's product.
+    csaf = json.loads(content["vulnerabilities.csaf.json"])
+    assert "AcmeParser" in json.dumps(csaf)
+    assert csaf["document"]["distribution"]["tlp"]["label"] == "AMBER"
+
+
+def _pdf_text(data: bytes) -> str:
+    """The report's text as pdftotext reads it (the PDF's own bytes are searched too)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    result = subprocess.run(
+        [tool, "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True
+    )
+    return " ".join(result.stdout.decode("utf-8").split())
+
+
+def test_a_disclosed_item_carries_its_salt_and_a_withheld_one_never_does(
+    team: Team, tmp_path: Path
+) -> None:
+    out = tmp_path / "d.rspkg"
+    result = disclose(team, out, ["finding:3"])
+    listing = disclosure_json(out)
+    with open_vault(team.sender.vault, PASS, mode="read") as session:
+        stored = {i.label: i for i in disclosures.stored_items(session.conn, result.package_id)}
+    blob = [out.read_bytes(), *members(out).values()]
+    by_label = {i["item"]: i for i in listing["items"]}
+    withheld = by_label["finding 3"]
+    assert "salt" not in withheld and "uid" not in withheld
+    salt = stored["finding 3"].salt
+    assert not any(salt in b or salt.hex().encode() in b for b in blob)
+    # A disclosed finding: its salt and its bytes in findings.json give the listed digest.
+    shown = by_label["finding 2"]
+    record = next(
+        f for f in json.loads(members(out)["findings.json"])["findings"] if f["uid"] == shown["uid"]
+    )
+    canonical = json.dumps(
+        record, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    assert hashlib.sha384(bytes.fromhex(shown["salt"]) + canonical).hexdigest() == shown["digest"]
+    # Every item's salt is fresh.
+    assert len({i.salt for i in stored.values()}) == len(stored)
+
+
+def test_withheld_fields_are_redacted_in_every_member_and_revision(
+    team: Team, tmp_path: Path
+) -> None:
+    from reviewstation.findings.service import update_finding
+
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        update_finding(session, 3, body=f"Second draft {SENTINEL}-draft")
+    out = tmp_path / "fields.rspkg"
+    disclose(team, out, ["finding:3.body", "finding:3.cve_id", "finding:3.title"])
+    listing = disclosure_json(out)
+    labels = {i["item"]: i for i in listing["items"]}
+    assert labels["finding 3"]["state"] == "partial" and "salt" not in labels["finding 3"]
+    assert labels["finding 3 body"]["state"] == "withheld"
+    finding = json.loads(members(out)["findings.json"])["findings"][2]
+    assert (
+        finding["body"]
+        == f"[WITHHELD: finding 3 body \u2014 digest sha384:{labels['finding 3 body']['digest']}]"
+    )
+    assert finding["cve_id"] is None
+    content = members(out)
+    assert_absent(
+        [out.read_bytes(), *content.values(), _pdf_text(content["report.pdf"]).encode()],
+        [
+            WITHHELD_TEXT["body"],
+            WITHHELD_TEXT["cve"],
+            WITHHELD_TEXT["title"],
+            f"{SENTINEL}-draft",
+            f"{SENTINEL}-body",
+        ],
+    )
+    # The product was not withheld: it is there.
+    assert WITHHELD_TEXT["product"].encode() in content["vulnerabilities.csaf.json"]
+    assert "[WITHHELD: finding 3 body" in _pdf_text(content["report.pdf"]).replace("\n", " ")
+
+
+# -- verification with standard tools, and proofs --------------------------------------------
+
+
+def _tools() -> None:
+    for tool in ("unzip", "openssl", "sha384sum"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} not installed")
+
+
+def test_a_redacted_package_verifies_with_standard_tools_and_a_proof_opens_one_item(
+    team: Team, tmp_path: Path
+) -> None:
+    _tools()
+    out = tmp_path / "d.rspkg"
+    result = disclose(team, out, ["finding:3"], tlp="AMBER+STRICT")
+    work = tmp_path / "unzipped"
+    work.mkdir()
+    subprocess.run(["unzip", "-q", str(out)], cwd=work, check=True)
+    for command in (
+        [
+            "openssl",
+            "dgst",
+            "-sha384",
+            "-verify",
+            "signer-p384.pem",
+            "-signature",
+            "SHA384SUMS.p384.sig",
+            "SHA384SUMS",
+        ],
+        ["sha384sum", "-c", "--strict", "SHA384SUMS"],
+    ):
+        subprocess.run(command, cwd=work, check=True, capture_output=True)
+    listed = (work / "SHA384SUMS").read_text()
+    assert "  disclosure.json\n" in listed
+    assert sorted(
+        subprocess.run(
+            ["unzip", "-Z1", str(out)], capture_output=True, text=True, check=True
+        ).stdout.split()
+    ) == sorted(
+        [line.split("  ", 1)[1] for line in listed.splitlines()]
+        + ["SHA384SUMS", "SHA384SUMS.p384.sig", "SHA384SUMS.mldsa87.sig"]
+    )
+    # The lead later proves finding 3 to the vendor: the proof file, then the recipe of
+    # docs/formats/package.md with unzip, cat and openssl alone.
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        proof = disclosures.prove(session, result.package_id, "finding 3")
+    (tmp_path / "finding3.rsproof").write_bytes(proof)
+    check = tmp_path / "check"
+    check.mkdir()
+    subprocess.run(["unzip", "-q", str(tmp_path / "finding3.rsproof")], cwd=check, check=True)
+    line = subprocess.run(
+        ["sh", "-c", RECIPE],
+        cwd=check,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    digest = line.split()[0]
+    assert len(digest) == 96
+    assert f'"digest":"{digest}"'.encode() in (work / "disclosure.json").read_bytes()
+    item = json.loads((check / "item.json").read_bytes())
+    assert item["title"] == WITHHELD_TEXT["title"]
+    # And the tool's own check: the package verified, then the proof against it.
+    with verify_package(out, [team.sender.card]) as verified:
+        listing = verified.read_checked("disclosure.json")
+    proven = disclosures.check_proof(listing, result.package_id, proof)
+    assert proven.item == "finding 3" and proven.state == "withheld"
+    assert proven.item_json["cve_id"] == WITHHELD_TEXT["cve"]
+    # A modified item fails, with the tool and with the recipe.
+    altered = _rezip(
+        proof, "item.json", (check / "item.json").read_bytes().replace(b"critical", b"low")
+    )
+    with pytest.raises(PackageRefused, match="NOT PROVEN"):
+        disclosures.check_proof(listing, result.package_id, altered)
+    (check / "item.json").write_bytes(
+        (check / "item.json").read_bytes().replace(b"critical", b"low")
+    )
+    line = subprocess.run(
+        ["sh", "-c", RECIPE],
+        cwd=check,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert line.split()[0].encode() not in (work / "disclosure.json").read_bytes()
+    # The salt of another item does not open it either.
+    other = _rezip(proof, "salt", b"\x00" * 32)
+    with pytest.raises(PackageRefused, match="NOT PROVEN"):
+        disclosures.check_proof(listing, result.package_id, other)
+
+
+def _rezip(proof: bytes, name: str, data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(proof)) as archive:
+        content = {n: archive.read(n) for n in archive.namelist()}
+    content[name] = data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for key, value in content.items():
+            archive.writestr(key, value)
+    return out.getvalue()
+
+
+def test_an_encrypted_disclosure_holds_nothing_withheld_even_decrypted(
+    team: Team, tmp_path: Path
+) -> None:
+    out = tmp_path / "enc.rspkg"
+    disclose(team, out, ["finding:3", "artifact:2"], encrypted=True, evidence=["1", "2"])
+    blobs = [out.read_bytes(), *members(out).values()]
+    hana_vault = tmp_path / "hana" / "case.rsvault"
+    with open_vault(hana_vault, PASS, mode="read") as session:
+        assert session.identity is not None
+        with verify_package(out, [team.sender.card], recipient=session.identity.recipient) as inner:
+            assert inner.decrypted
+            blobs += [inner.zip.read(n) for n in inner.zip.names()]
+            listing = json.loads(inner.read_checked("disclosure.json"))
+            pdf = inner.read_checked("report.pdf")
+    assert [i["state"] for i in listing["items"] if i["item"] == "finding 3"] == ["withheld"]
+    assert_absent([*blobs, _pdf_text(pdf).encode()], [*WITHHELD_TEXT.values(), SENTINEL])
+
+
+def test_a_disclosure_with_another_card_as_recipient_is_refused(team: Team, tmp_path: Path) -> None:
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        chosen = plan_for(session, ["finding:3"])
+        with pytest.raises(InputError, match="encrypted for that recipient alone"):
+            export_package(
+                session,
+                1,
+                tmp_path / "x.rspkg",
+                recipients=[team.sender.card],
+                designation=DESIGNATION,
+                disclosure=chosen,
+            )
+    assert not (tmp_path / "x.rspkg").exists()
+
+
+# -- policies ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clearance", "vault", "portion", "refusal"),
+    [
+        # An item above the recipient's clearance is refused by name and marking.
+        (
+            "CUI",
+            "SECRET",
+            "S//NF",
+            "finding 4 .* is marked SECRET//NOFORN, above hana, who is"
+            " cleared for CUI; withhold it",
+        ),
+        ("SECRET", "TOP SECRET//SCI", "TS//SCI", "finding 4 .* is marked TOP SECRET//SCI"),
+        # Nothing above it, but the package carries the vault's own marking.
+        (
+            "UNCLASSIFIED",
+            "CUI",
+            "U",
+            "review 1 is marked CUI, above hana, who is cleared for UNCLASSIFIED",
+        ),
+    ],
+)
+def test_a_marking_above_the_recipients_clearance_is_refused_by_name(
+    tmp_path: Path, team: Team, clearance: str, vault: str, portion: str, refusal: str
+) -> None:
+    (tmp_path / "other").mkdir()
+    path = make_vault(tmp_path / "other", marking=vault)
+    with open_vault(path, PASS) as session:
+        from reviewstation.reviews.service import create_review
+
+        create_review(session, title="Model Y", developer="Lab B", model_name="Y-1")
+        for n in range(3):
+            add_finding(session, 1, title=f"ok {n}", severity="low", portion_marking="U")
+        add_finding(session, 1, title="secret one", severity="high", portion_marking=portion)
+        disclosures.set_clearance(session, team.hana_card, clearance)
+        chosen = plan_for(session)
+        with pytest.raises(InputError, match=refusal):
+            export_package(
+                session, 1, tmp_path / "y.rspkg", disclosure=chosen, designation=DESIGNATION
+            )
+        # Withholding the item (where the vault allows it) lets it go.
+        if portion != "U" and vault == "SECRET":
+            disclosures.set_clearance(session, team.hana_card, "SECRET")
+            withheld = plan_for(session, ["finding:4"])
+            done = export_package(
+                session, 1, tmp_path / "y.rspkg", disclosure=withheld, designation=DESIGNATION
+            )
+            assert done.sequence == 1
+    assert not (tmp_path / "z.rspkg").exists()
+
+
+def test_a_recipient_without_a_recorded_clearance_is_refused(team: Team) -> None:
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        content = gather(session, 1, package_id="", created="")
+        with pytest.raises(Exception, match="No recipient 'vera' is recorded"):
+            disclosures.plan(session, content, "vera", ["finding:3"])
+
+
+def test_only_a_lead_sets_a_clearance_and_it_is_audited(team: Team) -> None:
+    from reviewstation.vault import audit
+
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        add_user(session, "rita", "reviewer", PASS)
+        entries = [e for e in audit.entries(session.conn) if e.action == "disclosure.clearance"]
+    assert [e.target for e in entries] == [team.hana.fingerprint]
+    with (
+        open_vault(team.sender.vault, PASS, user="rita") as session,
+        pytest.raises(PermissionDenied),
+    ):
+        disclosures.set_clearance(session, team.hana_card, "SECRET")
+
+
+def test_the_approval_covers_the_exact_disclosure_plan(team: Team, tmp_path: Path) -> None:
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.vault.accounts import add_user
+
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        add_user(session, "bob", "lead", PASS, kdf=floor_params())
+    with open_vault(team.sender.vault, PASS, user="bob") as session:
+        change_passphrase(session, BOB, kdf=floor_params())
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        policy.set_export_approval(session, "required")
+        one = plan_for(session, ["finding:3"])
+        other = plan_for(session, ["finding:2"])
+        stricter = plan_for(session, ["finding:3"], tlp="RED")
+        request = approval.request_export(session, 1, plan=one.to_json())
+        whole = approval.request_export(session, 1)
+    with open_vault(team.sender.vault, BOB, user="bob") as session:
+        approval.approve_export(session, request.id)
+        approval.approve_export(session, whole.id)
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        # Another withheld set, another TLP: not approved, and the refusal says why.
+        for plan in (other, stricter):
+            with pytest.raises(PermissionDenied, match="another disclosure"):
+                export_package(
+                    session, 1, tmp_path / "o.rspkg", disclosure=plan, designation=DESIGNATION
+                )
+        done = export_package(
+            session, 1, tmp_path / "a.rspkg", disclosure=one, designation=DESIGNATION
+        )
+        assert done.approved_by == "bob"
+        # Used once; and the whole-package approval does not approve a disclosure.
+        with pytest.raises(PermissionDenied):
+            export_package(
+                session, 1, tmp_path / "b.rspkg", disclosure=one, designation=DESIGNATION
+            )
+        assert (
+            export_package(session, 1, tmp_path / "w.rspkg", designation=DESIGNATION).approved_by
+            == "bob"
+        )
+        assert approval.get_request(session.conn, request.id).disclosure == one.to_json()
