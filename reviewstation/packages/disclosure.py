@@ -277,6 +277,23 @@ def plan(
     )
 
 
+def plan_review(
+    session: Session,
+    review_id: int | str,
+    recipient: str,
+    withhold: list[str] | None = None,
+    *,
+    only_vendor: str = "",
+    tlp: str = DEFAULT_TLP,
+    evidence: list[str] | None = None,
+) -> Plan:
+    """``plan`` against what an export of the review would carry now (both front ends)."""
+    from reviewstation.packages.content import gather
+
+    content = gather(session, review_id, package_id="", created="", evidence=evidence)
+    return plan(session, content, recipient, withhold, only_vendor=only_vendor, tlp=tlp)
+
+
 def _pick(items: Any, ref: str, what: str, keys: Any) -> Any:
     text = ref.strip()
     for item in items:

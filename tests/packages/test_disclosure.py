@@ -503,3 +503,109 @@ def test_the_approval_covers_the_exact_disclosure_plan(team: Team, tmp_path: Pat
             == "bob"
         )
         assert approval.get_request(session.conn, request.id).disclosure == one.to_json()
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def test_the_command_line_discloses_proves_and_checks(team: Team, tmp_path: Path) -> None:
+    from support.cli import ok, rs
+
+    vault = str(team.sender.vault)
+    (tmp_path / "hana.card").write_bytes(team.hana_card)
+    assert "may receive disclosures up to SECRET" in ok(
+        "identity", "clearance", vault, str(tmp_path / "hana.card"), "--highest", "secret"
+    )
+    assert "hana" in ok("identity", "recipients", vault)
+    ok("identity", "export", vault, "--out", str(tmp_path / "alice.card"))
+    designation = [f"--{k.replace('_', '-')}={v}" for k, v in DESIGNATION.to_json().items()]
+    out = tmp_path / "acme.rspkg"
+    printed = ok(
+        "package",
+        "export",
+        vault,
+        "--review",
+        "1",
+        "--out",
+        str(out),
+        "--plaintext",
+        "--disclose-to",
+        "hana",
+        "--only-vendor",
+        "acme",
+        "--tlp",
+        "green",
+        *designation,
+    )
+    assert "selective disclosure for hana, TLP:GREEN: 4 items withheld" in printed
+    package_id = printed.split()[0]
+    assert_absent([out.read_bytes()], [WITHHELD_TEXT["title"], SENTINEL])
+    # Misuse: one clear line each, nothing written.
+    refused = rs(
+        "package",
+        "export",
+        vault,
+        "--review",
+        "1",
+        "--out",
+        str(tmp_path / "x"),
+        "--withhold",
+        "finding:3",
+    )
+    assert refused.returncode == 2 and "need --disclose-to" in refused.stderr
+    refused = rs(
+        "package",
+        "export",
+        vault,
+        "--review",
+        "1",
+        "--out",
+        str(tmp_path / "x"),
+        "--disclose-to",
+        "hana",
+        "--withhold",
+        "finding:3.severity",
+        "--plaintext",
+        *designation,
+    )
+    assert refused.returncode == 2 and "'severity' is not a field" in refused.stderr
+    assert not (tmp_path / "x").exists()
+    proof = tmp_path / "f3.rsproof"
+    ok(
+        "package",
+        "prove",
+        vault,
+        "--package",
+        package_id,
+        "--item",
+        "finding 3",
+        "--out",
+        str(proof),
+    )
+    checked = ok(
+        "package", "check-proof", str(out), str(proof), "--trust", str(tmp_path / "alice.card")
+    )
+    assert checked.startswith("PROVEN: finding 3 (finding, withheld in package")
+    report = json.loads(
+        ok(
+            "package",
+            "check-proof",
+            str(out),
+            str(proof),
+            "--trust",
+            str(tmp_path / "alice.card"),
+            "--json",
+        )
+    )
+    assert report["content"]["title"] == WITHHELD_TEXT["title"]
+    wrong = _rezip(proof.read_bytes(), "item.json", b'{"title":"something else"}')
+    (tmp_path / "wrong.rsproof").write_bytes(wrong)
+    failed = rs(
+        "package",
+        "check-proof",
+        str(out),
+        str(tmp_path / "wrong.rsproof"),
+        "--trust",
+        str(tmp_path / "alice.card"),
+    )
+    assert failed.returncode != 0 and "NOT PROVEN" in failed.stderr

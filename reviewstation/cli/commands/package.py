@@ -1,10 +1,10 @@
-"""package export | verify | import | request | approve | requests"""
+"""package export | verify | import | request | approve | requests | prove | check-proof"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reviewstation.app.identity import read_card
 from reviewstation.cli import output
@@ -32,6 +32,55 @@ DESIGNATION_OPTIONS = {
     "dissemination": "CUI designation: distribution statement or limited dissemination control",
     "poc": "CUI designation: point of contact",
 }
+
+
+def disclosure_options(parser: argparse.ArgumentParser) -> None:
+    """A selective disclosure (docs/formats/package.md, "Selective disclosure")."""
+    parser.add_argument(
+        "--disclose-to",
+        metavar="NAME",
+        help="export only this recorded recipient's view ('identity clearance' records one)",
+    )
+    parser.add_argument(
+        "--withhold",
+        action="append",
+        default=[],
+        metavar="ITEM",
+        help="with --disclose-to: leave out finding:N, finding:N.FIELD, artifact:N or run:N"
+        " (repeatable); each keeps a salted digest",
+    )
+    parser.add_argument(
+        "--only-vendor",
+        default="",
+        metavar="VENDOR",
+        help="with --disclose-to: keep only the findings of this vendor and their evidence",
+    )
+    parser.add_argument(
+        "--tlp",
+        default="AMBER",
+        metavar="LABEL",
+        help="with --disclose-to: TLP 2.0 label of the members (CLEAR, GREEN, AMBER,"
+        " AMBER+STRICT, RED; default AMBER)",
+    )
+
+
+def _plan(args: argparse.Namespace, session: Any) -> Any:
+    """The disclosure plan the options name, or None for a whole package."""
+    from reviewstation.packages import disclosure
+
+    if not args.disclose_to:
+        if args.withhold or args.only_vendor:
+            raise InputError("--withhold and --only-vendor need --disclose-to NAME.")
+        return None
+    return disclosure.plan_review(
+        session,
+        args.review,
+        args.disclose_to,
+        args.withhold,
+        only_vendor=args.only_vendor,
+        tlp=args.tlp,
+        evidence=args.evidence,
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,6 +119,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=CYCLONEDX_VERSIONS[0],
         help=f"CycloneDX version of artifacts.cdx.json (default {CYCLONEDX_VERSIONS[0]})",
     )
+    disclosure_options(export)
     export.set_defaults(run=_export)
 
     verify = cmds.add_parser(
@@ -125,6 +175,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--evidence", action="append", default=[], metavar="ARTIFACT", help="as for export"
     )
     request.add_argument("--json", action="store_true", help="print the created record as JSON")
+    disclosure_options(request)
     request.set_defaults(run=_request)
 
     approve = cmds.add_parser(
@@ -142,6 +193,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     requests.add_argument("--json", action="store_true")
     requests.set_defaults(run=_requests)
 
+    prove = cmds.add_parser(
+        "prove",
+        parents=[unlock],
+        help="write a proof of one item of a disclosure package (its salt and bytes)",
+    )
+    prove.add_argument("vault", metavar="VAULT")
+    prove.add_argument("--package", required=True, metavar="ID", help="the package's id")
+    prove.add_argument("--item", required=True, metavar="ITEM", help="e.g. 'finding 3'")
+    prove.add_argument("--out", required=True, type=Path, metavar="FILE")
+    prove.set_defaults(run=_prove)
+
+    check = cmds.add_parser(
+        "check-proof",
+        parents=[unlock],
+        help="check that a proof opens an item a verified disclosure package digested",
+    )
+    check.add_argument("file", type=Path, metavar="PACKAGE")
+    check.add_argument("proof", type=Path, metavar="PROOF")
+    check.add_argument("--trust", action="append", type=Path, metavar="CARD")
+    check.add_argument(
+        "--vault", metavar="VAULT", help="as for verify (needed for an encrypted package)"
+    )
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run=_check_proof)
+
 
 def _export(args: argparse.Namespace) -> int:
     from reviewstation.package_content import Designation
@@ -149,6 +225,7 @@ def _export(args: argparse.Namespace) -> int:
 
     recipients = cards(args.recipient)
     with open_session(args) as session:
+        plan = _plan(args, session)
         result = export_package(
             session,
             args.review,
@@ -158,6 +235,7 @@ def _export(args: argparse.Namespace) -> int:
             plaintext_ok=args.plaintext,
             designation=Designation(**{name: getattr(args, name) for name in DESIGNATION_OPTIONS}),
             cyclonedx_version=args.cyclonedx_version,
+            disclosure=plan,
         )
     names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
     form = f"encrypted for {names}" if result.encrypted else "plaintext"
@@ -165,6 +243,11 @@ def _export(args: argparse.Namespace) -> int:
         f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
     )
     output.line(f"SHA384SUMS sha384 {result.sums_sha384}")
+    if plan is not None:
+        output.line(
+            f"selective disclosure for {plan.recipient}, TLP:{plan.tlp}:"
+            f" {counted(plan.withheld, 'item')} withheld (plan sha384 {plan.digest})"
+        )
     output.line(f"advisories at version {result.advisory_version} for this review")
     if result.approved_by:
         output.line(f"approved by {result.approved_by}")
@@ -178,8 +261,13 @@ def _request(args: argparse.Namespace) -> int:
 
     recipients = cards(args.recipient)
     with open_session(args) as session:
+        plan = _plan(args, session)
         made = approval.request_export(
-            session, args.review, evidence=args.evidence, recipients=recipients
+            session,
+            args.review,
+            evidence=args.evidence,
+            recipients=recipients,
+            plan=plan.to_json() if plan else None,
         )
     if args.json:
         output.emit_json(made.to_json())
@@ -337,5 +425,61 @@ def _import(args: argparse.Namespace) -> int:
         f" review {result.review_id}: {counted(result.findings_added, 'finding')} added,"
         f" {result.findings_updated} updated, {counted(result.runs_added, 'checklist run')} added,"
         f" {counted(result.evidence_added, 'evidence file')}"
+    )
+    return 0
+
+
+def _prove(args: argparse.Namespace) -> int:
+    from reviewstation.packages import disclosure
+    from reviewstation.storage import atomic_write
+
+    if args.out.exists():  # before the passphrase is asked for
+        raise InputError(f"{args.out} already exists; choose another name.")
+    with open_session(args) as session:
+        data = disclosure.prove(session, args.package, args.item)
+    atomic_write(args.out, data, "proof")
+    output.line(f"proof of {args.item} of package {args.package} written to {args.out}")
+    return 0
+
+
+def _check_proof(args: argparse.Namespace) -> int:
+    from reviewstation.packages import disclosure, members
+    from reviewstation.packages.verify import verify_package
+    from reviewstation.storage import read_bounded
+
+    proof = read_bounded(args.proof, disclosure.MAX_PROOF, "proof")
+    if args.vault:
+        from reviewstation.packages import trust
+
+        with open_session(args, mode="read") as session:
+            assert session.identity is not None
+            trusted = trust.trusted(session.conn) + cards(args.trust)
+            opened = verify_package(args.file, trusted, recipient=session.identity.recipient)
+    else:
+        opened = verify_package(args.file, cards(args.trust))
+    with opened as verified:
+        if not verified.zip.has(members.DISCLOSURE):
+            raise InputError(f"{args.file} is not a selective disclosure (no disclosure.json).")
+        if verified.encrypted and not verified.decrypted:
+            raise InputError("The package is encrypted; check the proof with --vault.")
+        listing = verified.read_checked(members.DISCLOSURE)
+        package_id = verified.manifest.package_id
+    result = disclosure.check_proof(listing, package_id, proof)
+    if args.json:
+        output.emit_json(
+            {
+                "proven": True,
+                "package_id": package_id,
+                "item": result.item,
+                "kind": result.kind,
+                "state": result.state,
+                "digest": result.digest,
+                "content": result.item_json,
+            }
+        )
+        return 0
+    output.line(
+        f"PROVEN: {result.item} ({result.kind}, {result.state} in package {package_id}) is"
+        f" the item whose digest the package lists (sha384 {result.digest})"
     )
     return 0
