@@ -609,3 +609,56 @@ def test_the_command_line_discloses_proves_and_checks(team: Team, tmp_path: Path
         str(tmp_path / "alice.card"),
     )
     assert failed.returncode != 0 and "NOT PROVEN" in failed.stderr
+
+
+# -- the standard members still validate ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("withhold", "options", "csaf_tlp"),
+    [
+        ([], {"only_vendor": "Acme", "tlp": "CLEAR"}, "WHITE"),
+        (
+            ["finding:3.title", "finding:3.cve_id", "finding:3.product_id"],
+            {"tlp": "AMBER+STRICT"},
+            "AMBER",
+        ),
+    ],
+)
+def test_a_disclosures_standard_members_pass_the_independent_validators(
+    team: Team, tmp_path: Path, withhold: list[str], options: dict[str, str], csaf_tlp: str
+) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from jsonschema import Draft7Validator, FormatChecker
+    from support import external
+    from support.schemas import errors, load_schema, validators
+
+    out = tmp_path / "d.rspkg"
+    disclose(team, out, withhold, **options)
+    content = members(out)
+    csaf = json.loads(content["vulnerabilities.csaf.json"])
+    assert csaf["document"]["distribution"]["tlp"]["label"] == csaf_tlp
+    assert f"TLP:{options['tlp']}" in csaf["document"]["distribution"]["text"]
+    bom = json.loads(content["artifacts.cdx.json"])
+    assert bom["metadata"]["distributionConstraints"]["tlp"] == options["tlp"].replace("+", "_AND_")
+    assert json.loads(content["findings.sarif"])["runs"][0]["properties"]["tlp"] == options["tlp"]
+    assert (
+        JsonStrictValidator(SchemaVersion.from_version(bom["specVersion"])).validate_str(
+            content["artifacts.cdx.json"].decode()
+        )
+        is None
+    )
+    assert (
+        errors(validators()["openvex"], json.loads(content["vulnerabilities.openvex.json"])) == []
+    )
+    cve = Draft7Validator(
+        load_schema("cve-5.1.1/CVE_JSON_bundled_5.1.1.json"), format_checker=FormatChecker()
+    )
+    for name in (n for n in content if n.startswith("cve/")):
+        assert errors(cve, json.loads(content[name])) == [], name
+    (tmp_path / "csaf.json").write_bytes(content["vulnerabilities.csaf.json"])
+    report = external.csaf_validator(tmp_path / "csaf.json")[0]
+    mandatory = {k: v for k, v in report.items() if v["kind"] in ("schema", "mandatory")}
+    assert len(mandatory) >= 40
+    assert {k: v["errors"] for k, v in mandatory.items() if v["errors"] or not v["valid"]} == {}
