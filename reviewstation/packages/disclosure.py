@@ -277,6 +277,29 @@ def plan(
     )
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What a front end collected for a disclosure, before it is resolved into a ``Plan``."""
+
+    recipient: str
+    withhold: tuple[str, ...] = ()
+    only_vendor: str = ""
+    tlp: str = DEFAULT_TLP
+
+    def resolve(
+        self, session: Session, review_id: int | str, evidence: list[str] | None = None
+    ) -> Plan:
+        return plan_review(
+            session,
+            review_id,
+            self.recipient,
+            list(self.withhold),
+            only_vendor=self.only_vendor,
+            tlp=self.tlp,
+            evidence=evidence,
+        )
+
+
 def plan_review(
     session: Session,
     review_id: int | str,

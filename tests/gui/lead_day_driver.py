@@ -33,7 +33,7 @@ from reviewstation.gui.widgets.dialogs import MessageDialog
 from reviewstation.gui.windows.main_window import MainWindow
 
 TIMEOUT = 30.0
-STEPS = ("Evidence", "Recipients", "Marking check", "Manifest preview", "Approval")
+STEPS = ("Evidence", "Recipients", "Disclosure", "Marking check", "Manifest preview", "Approval")
 Step = Iterator[None]
 
 
