@@ -42,7 +42,10 @@ WITHHELD_TEXT = {
 }
 BOB = "bob's own passphrase"
 # docs/formats/package.md, "Checking a proof with standard tools" (after unzip of the proof).
-RECIPE = "cat salt item.json | openssl dgst -sha384 -r"
+RECIPE = (
+    'd=$(cat proof/salt proof/item.json | openssl dgst -sha384 -r | cut -d" " -f1);'
+    ' grep -c "{\\"digest\\":\\"$d\\",\\"item\\":\\"finding 3\\"" pkg/disclosure.json'
+)
 
 
 @dataclass
@@ -302,19 +305,14 @@ def test_a_redacted_package_verifies_with_standard_tools_and_a_proof_opens_one_i
     with open_vault(team.sender.vault, PASS, user="alice") as session:
         proof = disclosures.prove(session, result.package_id, "finding 3")
     (tmp_path / "finding3.rsproof").write_bytes(proof)
-    check = tmp_path / "check"
-    check.mkdir()
-    subprocess.run(["unzip", "-q", str(tmp_path / "finding3.rsproof")], cwd=check, check=True)
-    line = subprocess.run(
-        ["sh", "-c", RECIPE],
-        cwd=check,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    digest = line.split()[0]
-    assert len(digest) == 96
-    assert f'"digest":"{digest}"'.encode() in (work / "disclosure.json").read_bytes()
+    # Exactly the recipe of docs/formats/package.md, "Proofs".
+    (tmp_path / "pkg").symlink_to(work)
+    subprocess.run(["unzip", "-q", "finding3.rsproof", "-d", "proof"], cwd=tmp_path, check=True)
+    found = subprocess.run(
+        ["sh", "-c", RECIPE], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert (found.returncode, found.stdout) == (0, "1\n"), found.stderr
+    check = tmp_path / "proof"
     item = json.loads((check / "item.json").read_bytes())
     assert item["title"] == WITHHELD_TEXT["title"]
     # And the tool's own check: the package verified, then the proof against it.
@@ -332,14 +330,10 @@ def test_a_redacted_package_verifies_with_standard_tools_and_a_proof_opens_one_i
     (check / "item.json").write_bytes(
         (check / "item.json").read_bytes().replace(b"critical", b"low")
     )
-    line = subprocess.run(
-        ["sh", "-c", RECIPE],
-        cwd=check,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    assert line.split()[0].encode() not in (work / "disclosure.json").read_bytes()
+    found = subprocess.run(
+        ["sh", "-c", RECIPE], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert (found.returncode, found.stdout) == (1, "0\n")
     # The salt of another item does not open it either.
     other = _rezip(proof, "salt", b"\x00" * 32)
     with pytest.raises(PackageRefused, match="NOT PROVEN"):
@@ -608,7 +602,7 @@ def test_the_command_line_discloses_proves_and_checks(team: Team, tmp_path: Path
         "--trust",
         str(tmp_path / "alice.card"),
     )
-    assert failed.returncode != 0 and "NOT PROVEN" in failed.stderr
+    assert failed.returncode == 2 and "NOT PROVEN" in failed.stderr
 
 
 # -- the standard members still validate ---------------------------------------------------
