@@ -250,7 +250,7 @@ def request_export(
     content, digest = _current(session, review.id, evidence, plan)
     named = bound_recipients(cards)
     uid = str(uuid.uuid4())
-    details = {
+    details: dict[str, Any] = {
         "review": review.uid,
         "content_sha384": digest,
         "evidence": content.evidence_uids,

@@ -626,6 +626,51 @@ def proof_bytes(package_id: str, label: str, kind: str, salt: bytes, data: bytes
     return out.getvalue()
 
 
+def proof_from_package(read: Any, package_id: str, label: str) -> bytes:
+    """The proof of an item a (verified) disclosure package holds whole, made by anyone who
+    holds the package: its record from the native member and its salt from disclosure.json.
+    ``read(name)`` gives a verified member's bytes."""
+    listing = loads_bounded(read(members.DISCLOSURE), members.DISCLOSURE, members.MAX_MARKED)
+    wanted = " ".join(label.replace(":", " ").split())
+    entry = next(
+        (e for e in listing.get("items", []) if isinstance(e, dict) and e.get("item") == wanted),
+        None,
+    )
+    if entry is None:
+        raise PackageRefused(f"The package lists no item {visible(label)!r}.")
+    if entry.get("state") != "disclosed" or not isinstance(entry.get("salt"), str):
+        raise PackageRefused(
+            f"{wanted} is {entry.get('state')} in this package: only an item disclosed whole"
+            " carries its salt; its sender can make the proof ('package prove VAULT')."
+        )
+    where = {
+        "finding": (members.FINDINGS, "findings"),
+        "artifact": (members.ARTIFACTS, "artifacts"),
+        "run": (members.CHECKLISTS, "runs"),
+    }.get(str(entry.get("kind")))
+    if where is None:
+        raise PackageRefused(f"{wanted} is of an unknown kind.")
+    document = loads_bounded(read(where[0]), where[0], members.MAX_MARKED)
+    record = next(
+        (
+            r
+            for r in document.get(where[1], [])
+            if isinstance(r, dict) and r.get("uid") == entry.get("uid")
+        ),
+        None,
+    )
+    if record is None:
+        raise PackageRefused(f"{where[0]} does not hold {wanted}.")
+    try:
+        salt = bytes.fromhex(entry["salt"])
+    except ValueError as exc:
+        raise PackageRefused(f"The salt of {wanted} is not hex.") from exc
+    data = canonical(record)
+    if hashlib.sha384(salt + data).hexdigest() != entry.get("digest"):
+        raise PackageRefused(f"{wanted} in this package does not match its listed digest.")
+    return proof_bytes(package_id, wanted, str(entry["kind"]), salt, data)
+
+
 @dataclass(frozen=True)
 class ProofResult:
     item: str

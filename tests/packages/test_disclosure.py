@@ -12,6 +12,7 @@ import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.packages import DESIGNATION, Sender, members, sender
@@ -139,8 +140,10 @@ def assert_absent(blobs: list[bytes], needles: list[str]) -> None:
             assert not any(data in blob for blob in blobs), f"{form!r} leaked"
 
 
-def disclosure_json(path: Path) -> dict:  # type: ignore[type-arg]
-    return json.loads(members(path)["disclosure.json"])
+def disclosure_json(path: Path) -> dict[str, Any]:
+    data = json.loads(members(path)["disclosure.json"])
+    assert isinstance(data, dict)
+    return data
 
 
 # -- the vendor's view ----------------------------------------------------------------------
@@ -629,7 +632,7 @@ def test_a_disclosures_standard_members_pass_the_independent_validators(
     from support.schemas import errors, load_schema, validators
 
     out = tmp_path / "d.rspkg"
-    disclose(team, out, withhold, **options)
+    disclose(team, out, withhold, only_vendor=options.get("only_vendor", ""), tlp=options["tlp"])
     content = members(out)
     csaf = json.loads(content["vulnerabilities.csaf.json"])
     assert csaf["document"]["distribution"]["tlp"]["label"] == csaf_tlp
@@ -656,3 +659,54 @@ def test_a_disclosures_standard_members_pass_the_independent_validators(
     mandatory = {k: v for k, v in report.items() if v["kind"] in ("schema", "mandatory")}
     assert len(mandatory) >= 40
     assert {k: v["errors"] for k, v in mandatory.items() if v["errors"] or not v["valid"]} == {}
+
+
+def test_the_recipient_proves_a_disclosed_item_and_imports_the_view(
+    team: Team, tmp_path: Path
+) -> None:
+    """The vendor holds finding 2 whole (its salt is in disclosure.json): it can show anyone
+    who trusts the package that this is the item; it cannot for a withheld one. The package
+    imports into the vendor's vault like any other."""
+    from support.cli import ok, rs
+
+    from reviewstation.packages.importer import import_package
+
+    out = tmp_path / "v.rspkg"
+    disclose(team, out, only_vendor="Acme", evidence=["1"])
+    ok("identity", "export", str(team.sender.vault), "--out", str(tmp_path / "alice.card"))
+    alice = str(tmp_path / "alice.card")
+    proof = tmp_path / "f2.rsproof"
+    ok(
+        "package",
+        "prove",
+        "--from",
+        str(out),
+        "--trust",
+        alice,
+        "--item",
+        "finding 2",
+        "--out",
+        str(proof),
+    )
+    assert "PROVEN: finding 2 (finding, disclosed" in ok(
+        "package", "check-proof", str(out), str(proof), "--trust", alice
+    )
+    refused = rs(
+        "package",
+        "prove",
+        "--from",
+        str(out),
+        "--trust",
+        alice,
+        "--item",
+        "finding 3",
+        "--out",
+        str(tmp_path / "f3.rsproof"),
+    )
+    assert refused.returncode == 2 and "finding 3 is withheld in this package" in refused.stderr
+    assert not (tmp_path / "f3.rsproof").exists()
+    hana_vault = tmp_path / "hana" / "case.rsvault"
+    with open_vault(hana_vault, PASS) as session:
+        result = import_package(session, out, [team.sender.card])
+        titles = [r[0] for r in session.conn.execute("SELECT title FROM findings ORDER BY id")]
+    assert result.findings_added == 1 and titles == ["Acme parser overflow"]

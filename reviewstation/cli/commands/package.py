@@ -198,8 +198,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parents=[unlock],
         help="write a proof of one item of a disclosure package (its salt and bytes)",
     )
-    prove.add_argument("vault", metavar="VAULT")
-    prove.add_argument("--package", required=True, metavar="ID", help="the package's id")
+    prove.add_argument("vault", nargs="?", metavar="VAULT", help="the vault that exported it")
+    prove.add_argument("--package", metavar="ID", help="with VAULT: the package's id")
+    prove.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="PACKAGE",
+        help="instead of a vault: the package file, for an item it holds whole (its salt is"
+        " in disclosure.json); verified with --trust",
+    )
+    prove.add_argument("--trust", action="append", type=Path, metavar="CARD")
     prove.add_argument("--item", required=True, metavar="ITEM", help="e.g. 'finding 3'")
     prove.add_argument("--out", required=True, type=Path, metavar="FILE")
     prove.set_defaults(run=_prove)
@@ -435,20 +444,33 @@ def _prove(args: argparse.Namespace) -> int:
 
     if args.out.exists():  # before the passphrase is asked for
         raise InputError(f"{args.out} already exists; choose another name.")
-    with open_session(args) as session:
-        data = disclosure.prove(session, args.package, args.item)
+    if (args.vault is None) == (args.source is None):
+        raise InputError(
+            "Name the exporting VAULT with --package ID, or the package file (--from)."
+        )
+    if args.source is not None:
+        args.file = args.source
+        args.vault = None
+        with _opened(args) as verified:
+            package_id = verified.manifest.package_id
+            data = disclosure.proof_from_package(verified.read_checked, package_id, args.item)
+    else:
+        if not args.package:
+            raise InputError("--package ID names the package whose item to prove.")
+        package_id = args.package
+        with open_session(args) as session:
+            data = disclosure.prove(session, package_id, args.item)
     atomic_write(args.out, data, "proof")
-    output.line(f"proof of {args.item} of package {args.package} written to {args.out}")
+    output.line(f"proof of {args.item} of package {package_id} written to {args.out}")
     return 0
 
 
-def _check_proof(args: argparse.Namespace) -> int:
-    from reviewstation.packages import disclosure, members
+def _opened(args: argparse.Namespace) -> Any:
+    """The package ``args.file`` verified (decrypted with ``--vault``), with a disclosure."""
+    from reviewstation.packages import members
     from reviewstation.packages.verify import verify_package
-    from reviewstation.storage import read_bounded
 
-    proof = read_bounded(args.proof, disclosure.MAX_PROOF, "proof")
-    if args.vault:
+    if getattr(args, "vault", None):
         from reviewstation.packages import trust
 
         with open_session(args, mode="read") as session:
@@ -457,11 +479,21 @@ def _check_proof(args: argparse.Namespace) -> int:
             opened = verify_package(args.file, trusted, recipient=session.identity.recipient)
     else:
         opened = verify_package(args.file, cards(args.trust))
-    with opened as verified:
-        if not verified.zip.has(members.DISCLOSURE):
-            raise InputError(f"{args.file} is not a selective disclosure (no disclosure.json).")
-        if verified.encrypted and not verified.decrypted:
-            raise InputError("The package is encrypted; check the proof with --vault.")
+    if opened.encrypted and not opened.decrypted:
+        opened.close()
+        raise InputError("The package is encrypted; open it with --vault VAULT.")
+    if not opened.zip.has(members.DISCLOSURE):
+        opened.close()
+        raise InputError(f"{args.file} is not a selective disclosure (no disclosure.json).")
+    return opened
+
+
+def _check_proof(args: argparse.Namespace) -> int:
+    from reviewstation.packages import disclosure, members
+    from reviewstation.storage import read_bounded
+
+    proof = read_bounded(args.proof, disclosure.MAX_PROOF, "proof")
+    with _opened(args) as verified:
         listing = verified.read_checked(members.DISCLOSURE)
         package_id = verified.manifest.package_id
     result = disclosure.check_proof(listing, package_id, proof)
