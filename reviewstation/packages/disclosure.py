@@ -427,7 +427,20 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
     withheld_fields: dict[str, list[str]] = defaultdict(list)
     for uid, name in chosen.fields:
         withheld_fields[uid].append(name)
-    runs_kept = [r for r in content.runs if r.uid not in chosen.runs]
+    # A kept run's answers lose their evidence references to withheld artifacts.
+    runs_kept = [
+        replace(
+            r,
+            answers=[
+                replace(
+                    a, evidence=[e for e in a.evidence if e.artifact_uid not in chosen.artifacts]
+                )
+                for a in r.answers
+            ],
+        )
+        for r in content.runs
+        if r.uid not in chosen.runs
+    ]
     kept_run_ids = {r.id for r in runs_kept}
     items: list[Item] = []
     redactions: list[Redaction] = []

@@ -710,3 +710,26 @@ def test_the_recipient_proves_a_disclosed_item_and_imports_the_view(
         result = import_package(session, out, [team.sender.card])
         titles = [r[0] for r in session.conn.execute("SELECT title FROM findings ORDER BY id")]
     assert result.findings_added == 1 and titles == ["Acme parser overflow"]
+
+
+def test_a_withheld_artifact_leaves_no_reference_in_kept_findings_or_answers(
+    team: Team, tmp_path: Path
+) -> None:
+    from reviewstation.checklists.runs import list_runs, set_answer
+
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        run = list_runs(session.conn, 1)[0]
+        set_answer(
+            session, run.id, run.template.items[1].id, status="open", evidence=[EvidenceRef("2")]
+        )
+        uid = session.conn.execute("SELECT uid FROM artifacts WHERE id = 2").fetchone()[0]
+    out = tmp_path / "a.rspkg"
+    # Finding 3 cites artifact 2 too: it stays, in part.
+    disclose(team, out, ["artifact:2"], evidence=["1", "2"])
+    states = {i["item"]: i["state"] for i in disclosure_json(out)["items"]}
+    assert states["artifact 2"] == "withheld"
+    assert states["run 1"] == "partial" and states["finding 3"] == "partial"
+    assert states["finding 2"] == "disclosed"
+    assert_absent(
+        [out.read_bytes(), *members(out).values()], [uid, WITHHELD_TEXT["evidence"], "globex.txt"]
+    )
