@@ -199,7 +199,11 @@ def _disclosure_lines(shown: disclosures.Disclosure) -> list[str]:
     ]
     partial = [i.label for i in shown.items if i.state == "partial"]
     if partial:
-        lines.append("Disclosed in part (fields withheld): " + ", ".join(partial) + ".")
+        lines.append(
+            "Disclosed in part (withheld fields, or references to withheld items, left out): "
+            + ", ".join(partial)
+            + "."
+        )
     return lines
 
 
