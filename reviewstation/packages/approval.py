@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reviewstation.artifacts import catalog
@@ -364,6 +364,7 @@ class RequestView:
     review_title: str
     evidence: list[str]  # "artifact 3: logs/run.eval", in the request's order
     refusal: str = ""  # why this session cannot approve it ("" when it can)
+    disclosure: list[str] = field(default_factory=list)  # a selective disclosure's plan
 
     def lines(self) -> list[str]:
         """The request in plain lines, the same on the command line and in the app."""
@@ -394,6 +395,7 @@ class RequestView:
             out.append(f"    P-384      {prints['p384']}")
             out.append(f"    ML-DSA-87  {prints['mldsa87']}")
             out.append(f"    Recipient  {prints['recipient']}")
+        out.extend(self.disclosure)
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -430,7 +432,42 @@ def view(session: Session, request: ExportRequest, *, for_approval: bool = False
         content.review.title if content else "",
         [_evidence_line(session.conn, uid) for uid in request.evidence],
         refusal(session, request, state) if for_approval else "",
+        _plan_lines(session.conn, request.disclosure),
     )
+
+
+def _plan_lines(conn: Connection, plan: dict[str, Any] | None) -> list[str]:
+    """A disclosure plan as an approver reads it: for whom, and every item it withholds."""
+    if not plan:
+        return []
+    withheld = plan.get("withheld", {})
+
+    def named(table: str, uid: str, what: str, column: str) -> str:
+        row = conn.execute(
+            f"SELECT id, {column} FROM {table} WHERE uid = ?",  # noqa: S608
+            (uid,),
+        ).fetchone()
+        return f"{what} {row[0]}: {shown(str(row[1]))}" if row else f"{what} {uid}"
+
+    recipient = plan.get("recipient", {})
+    vendor = plan.get("only_vendor") or ""
+    out = [
+        f"Selective disclosure for {shown(str(recipient.get('name')))}, TLP:{plan.get('tlp')}"
+        + (f", only vendor {shown(vendor)}" if vendor else ""),
+        f"  P-384      {recipient.get('fingerprints', {}).get('p384', '')}",
+        "Withheld (each kept as a salted digest):",
+    ]
+    items = [
+        *(named("findings", u, "finding", "title") for u in withheld.get("findings", [])),
+        *(
+            named("findings", u, "finding", "title") + f" (field {shown(str(f))})"
+            for u, f in withheld.get("fields", [])
+        ),
+        *(named("artifacts", u, "artifact", "path") for u in withheld.get("artifacts", [])),
+        *(named("checklist_runs", u, "run", "template_key") for u in withheld.get("runs", [])),
+    ]
+    out.extend(f"  {line}" for line in items or ["nothing"])
+    return out
 
 
 def _evidence_line(conn: Connection, uid: str) -> str:

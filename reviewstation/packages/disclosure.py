@@ -50,7 +50,6 @@ FORMAT = "reviewstation-disclosure"
 PROOF_FORMAT = "reviewstation-proof"
 SALT_BYTES = 32
 DEFAULT_TLP = "AMBER"
-KINDS = ("finding", "field", "artifact", "run")
 # Fields of a finding that can be withheld, and what the disclosed copy holds instead: the
 # redaction mark (text), None or "" (a value the formats read as "not recorded").
 MARK, NONE, EMPTY = "mark", "none", "empty"
@@ -186,20 +185,6 @@ class Plan:
     @property
     def withheld(self) -> int:
         return len(self.findings) + len(self.fields) + len(self.artifacts) + len(self.runs)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Plan:
-        w = data["withheld"]
-        return cls(
-            str(data["recipient"]["name"]),
-            {str(k): str(v) for k, v in data["recipient"]["fingerprints"].items()},
-            tuple(w["findings"]),
-            tuple((str(a), str(b)) for a, b in w["fields"]),
-            tuple(w["artifacts"]),
-            tuple(w["runs"]),
-            str(data["only_vendor"]),
-            str(data["tlp"]),
-        )
 
 
 def plan(

@@ -477,6 +477,10 @@ def test_the_approval_covers_the_exact_disclosure_plan(team: Team, tmp_path: Pat
         request = approval.request_export(session, 1, plan=one.to_json())
         whole = approval.request_export(session, 1)
     with open_vault(team.sender.vault, BOB, user="bob") as session:
+        # What bob sees before approving: for whom, and every item withheld, by name.
+        shown = approval.view(session, request, for_approval=True).lines()
+        assert "Selective disclosure for hana, TLP:AMBER" in shown
+        assert f"  finding 3: {WITHHELD_TEXT['title']}" in shown
         approval.approve_export(session, request.id)
         approval.approve_export(session, whole.id)
     with open_vault(team.sender.vault, PASS, user="alice") as session:
