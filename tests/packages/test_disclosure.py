@@ -737,3 +737,39 @@ def test_a_withheld_artifact_leaves_no_reference_in_kept_findings_or_answers(
     assert_absent(
         [out.read_bytes(), *members(out).values()], [uid, WITHHELD_TEXT["evidence"], "globex.txt"]
     )
+
+
+def test_the_vendor_view_has_only_its_own_cve_record_and_vex_statement(
+    team: Team, tmp_path: Path
+) -> None:
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.findings.service import set_status
+    from reviewstation.vault import accounts
+
+    lead2 = "lena's passphrase 1"
+    with open_vault(team.sender.vault, PASS) as session:
+        for number in (2, 3):
+            set_status(session, number, "confirmed")
+        accounts.add_user(session, "lena", "lead", lead2, kdf=floor_params())
+        uids = {
+            n: session.conn.execute("SELECT uid FROM findings WHERE id = ?", (n,)).fetchone()[0]
+            for n in (2, 3)
+        }
+    with open_vault(team.sender.vault, lead2, user="lena") as lena:
+        for number in (2, 3):
+            set_status(lena, number, "approved")  # only an approved one gets a CVE record
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        accounts.remove_user(session, "lena")
+    whole = tmp_path / "whole.rspkg"
+    with open_vault(team.sender.vault, PASS) as session:
+        export_package(session, 1, whole, designation=DESIGNATION)
+    assert {f"cve/{uids[2]}.json", f"cve/{uids[3]}.json"} <= set(members(whole))
+    out = tmp_path / "acme.rspkg"
+    disclose(team, out, only_vendor="Acme")
+    content = members(out)
+    assert [n for n in content if n.startswith("cve/")] == [f"cve/{uids[2]}.json"]
+    vex = json.loads(content["vulnerabilities.openvex.json"])
+    assert len(vex["statements"]) == 1 and "AcmeParser" in json.dumps(vex)
+    csaf = json.loads(content["vulnerabilities.csaf.json"])
+    assert len(csaf["vulnerabilities"]) == 1
+    assert_absent([out.read_bytes(), *content.values()], [*WITHHELD_TEXT.values(), uids[3]])
