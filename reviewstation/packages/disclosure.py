@@ -690,6 +690,9 @@ def check_proof(disclosure_member: bytes, package_id: str, proof: bytes) -> Proo
                 raise PackageRefused(
                     "The proof file must hold exactly proof.json, salt and item.json."
                 )
+            # Sizes before reading: a small compressed member must not expand without bound.
+            if sum(info.file_size for info in archive.infolist()) > MAX_PROOF:
+                raise PackageRefused("The proof file's members are too large.")
             meta = loads_bounded(archive.read("proof.json"), "proof", 1024 * 1024)
             salt = archive.read("salt")
             data = archive.read("item.json")

@@ -773,3 +773,40 @@ def test_the_vendor_view_has_only_its_own_cve_record_and_vex_statement(
     csaf = json.loads(content["vulnerabilities.csaf.json"])
     assert len(csaf["vulnerabilities"]) == 1
     assert_absent([out.read_bytes(), *content.values()], [*WITHHELD_TEXT.values(), uids[3]])
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (lambda m: {**m, "extra.txt": b"x"}, "exactly proof.json, salt and item.json"),
+        (lambda m: {**m, "salt": b"short"}, "salt is not 32 bytes"),
+        (lambda m: {**m, "proof.json": b"[]"}, "not a ReviewStation proof"),
+        (
+            lambda m: {
+                **m,
+                "proof.json": m["proof.json"].replace(b'"item":"finding 3"', b'"item":"finding 2"'),
+            },
+            "NOT PROVEN",  # finding 3's salt and bytes do not open finding 2
+        ),
+        (lambda m: {**m, "item.json": b"\0" * (disclosures.MAX_PROOF + 1)}, "too large"),
+    ],
+)
+def test_a_malformed_or_misdirected_proof_is_refused(
+    team: Team, tmp_path: Path, change: Any, refusal: str
+) -> None:
+    out = tmp_path / "d.rspkg"
+    result = disclose(team, out, ["finding:3"])
+    with open_vault(team.sender.vault, PASS) as session:
+        proof = disclosures.prove(session, result.package_id, "finding:3")
+    with zipfile.ZipFile(io.BytesIO(proof)) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    spoilt = io.BytesIO()
+    with zipfile.ZipFile(spoilt, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in change(parts).items():
+            archive.writestr(name, data)
+    with pytest.raises(PackageRefused, match=refusal):
+        disclosures.check_proof(disclosure_json_bytes(out), result.package_id, spoilt.getvalue())
+
+
+def disclosure_json_bytes(path: Path) -> bytes:
+    return members(path)["disclosure.json"]
