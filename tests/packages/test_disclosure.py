@@ -810,3 +810,30 @@ def test_a_malformed_or_misdirected_proof_is_refused(
 
 def disclosure_json_bytes(path: Path) -> bytes:
     return members(path)["disclosure.json"]
+
+
+@pytest.mark.parametrize(
+    ("withhold", "options", "refusal"),
+    [
+        (["finding:9"], {}, "Finding '9' is not in this package"),
+        (["artifact:7"], {}, "Artifact '7' is not in this package"),
+        (["run:4"], {}, "Checklist run '4' is not in this package"),
+        (["finding:3.severity"], {}, "'severity' is not a field that can be withheld"),
+        (["review:1"], {}, "names nothing to withhold"),
+        (["finding:3", "finding:3.body"], {}, "is a field of a withheld finding"),
+        ([], {"tlp": "WHITE"}, "not a TLP 2.0 label"),
+        ([], {"only_vendor": "Initech"}, "names the vendor 'Initech'"),
+    ],
+)
+def test_a_plan_naming_what_is_not_there_is_refused_in_one_line(
+    team: Team, withhold: list[str], options: dict[str, str], refusal: str
+) -> None:
+    with open_vault(team.sender.vault, PASS) as session, pytest.raises(InputError, match=refusal):
+        plan_for(session, withhold, **options)
+
+
+def test_a_clearance_must_be_a_marking(team: Team) -> None:
+    with open_vault(team.sender.vault, PASS) as session, pytest.raises(InputError):
+        disclosures.set_clearance(session, team.hana_card, "banana")
+    with open_vault(team.sender.vault, PASS, mode="read") as session:
+        assert [r.clearance for r in disclosures.recipients(session.conn)] == ["CUI"]
