@@ -104,6 +104,21 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class Redaction:
+    """An item a selective disclosure withholds, as the report marks it: what it was (its kind
+    and position, e.g. "finding 3") and its salted digest (packages/disclosure.py)."""
+
+    item: str
+    kind: str  # finding, field, artifact, run, triage, determination
+    digest: str  # hex SHA-384 of salt || the item's canonical bytes
+    finding: str = ""  # for a field: the uid of the (disclosed) finding it belongs to
+
+    @property
+    def mark(self) -> str:
+        return f"[WITHHELD: {self.item} \u2014 digest sha384:{self.digest}]"
+
+
+@dataclass(frozen=True)
 class PackageContent:
     package_id: str  # UUID
     created: str  # ISO 8601 UTC, e.g. 2026-11-23T19:20:32Z
@@ -133,6 +148,10 @@ class PackageContent:
     area_versions: tuple[str, ...] = ()
     # Triage labels on the review's Inspect logs (triage.json; none: the member is left out).
     triage: list[TriageLabel] = field(default_factory=list)
+    # A selective disclosure (packages/disclosure.py): what it withholds, for the report's
+    # redaction marks, and the TLP 2.0 label of its members ("" for a whole package).
+    redactions: tuple[Redaction, ...] = ()
+    tlp: str = ""
 
     @property
     def tracking_id(self) -> str:

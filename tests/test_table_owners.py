@@ -41,6 +41,8 @@ OWNERS: dict[str, str] = {
     "determination_areas": "determination.py",
     "triage_labels": "findings/triage.py",
     "triage_fts": "vault/migrations.py",  # kept by the schema's own triggers
+    "disclosure_recipients": "packages/disclosure.py",
+    "disclosure_items": "packages/disclosure.py",
     # packages/
     "package_imports": "packages/importer.py",
     "review_sources": "packages/importer.py",

@@ -362,3 +362,24 @@ def tlp_label(marking: str) -> str:
     and UNCLASSIFIED material is need-to-know (AMBER); classified or unknown markings are RED.
     """
     return "AMBER" if marking_rank(marking) <= 1 else "RED"
+
+
+# TLP 2.0 labels (FIRST), as a selective disclosure chooses one for its members.
+TLP_LABELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+# CSAF 2.0's distribution.tlp.label allows only TLP 1.0's WHITE, GREEN, AMBER and RED: CLEAR
+# is written WHITE (its TLP 1.0 name), AMBER+STRICT as AMBER with the distribution text
+# saying TLP:AMBER+STRICT (the stricter reading, which a TLP 1.0 reader cannot express).
+CSAF_TLP = {
+    "CLEAR": "WHITE",
+    "GREEN": "GREEN",
+    "AMBER": "AMBER",
+    "AMBER+STRICT": "AMBER",
+    "RED": "RED",
+}
+# CycloneDX 1.7's metadata.distributionConstraints.tlp names AMBER+STRICT AMBER_AND_STRICT.
+CYCLONEDX_TLP = {label: label.replace("+", "_AND_") for label in TLP_LABELS}
+
+
+def content_tlp(content: PackageContent) -> str:
+    """The TLP 2.0 label of the package's members: the disclosure's, else the marking's."""
+    return content.tlp or tlp_label(content.marking)

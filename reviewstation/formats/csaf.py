@@ -21,10 +21,12 @@ from reviewstation.findings import vers
 from reviewstation.findings.service import Finding, asserted
 from reviewstation.formats.common import (
     CSAF_MEMBER,
+    CSAF_TLP,
     TOOL_NAME,
     FormatCheckError,
     Product,
     action_text,
+    content_tlp,
     cvss_text,
     cwe_name,
     disclosure_text,
@@ -34,7 +36,6 @@ from reviewstation.formats.common import (
     not_asserted_note,
     publisher_name,
     statement_products,
-    tlp_label,
     vulnerability_findings,
 )
 from reviewstation.package_content import PackageContent
@@ -321,9 +322,15 @@ def build(content: PackageContent) -> dict[str, Any]:
             ),
         },
         "distribution": {
-            "text": f"{content.marking}. Handle according to this marking; the TLP label is"
-            " ReviewStation's conservative mapping of it.",
-            "tlp": {"label": tlp_label(content.marking), "url": TLP_URL},
+            "text": (
+                f"{content.marking}. Handle according to this marking and TLP:{content.tlp},"
+                f" chosen for this disclosure (CSAF 2.0 label"
+                f" {CSAF_TLP[content.tlp]})."
+                if content.tlp
+                else f"{content.marking}. Handle according to this marking; the TLP label is"
+                " ReviewStation's conservative mapping of it."
+            ),
+            "tlp": {"label": CSAF_TLP[content_tlp(content)], "url": TLP_URL},
         },
         "notes": [
             {

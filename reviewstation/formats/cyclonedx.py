@@ -41,11 +41,12 @@ from reviewstation.artifacts.inspection import parse_inspection as _parse
 from reviewstation.findings.service import Finding
 from reviewstation.formats.common import (
     CYCLONEDX_MEMBER,
+    CYCLONEDX_TLP,
     TOOL_NAME,
     FormatCheckError,
+    content_tlp,
     live_findings,
     review_uuid,
-    tlp_label,
 )
 from reviewstation.package_content import CYCLONEDX_VERSIONS, PackageContent
 
@@ -190,11 +191,11 @@ def _bom(content: PackageContent) -> Bom:
             Property(name=f"{PREFIX}:marking", value=content.marking),
             # The same mapping as CSAF; 1.6 has no distribution constraints, so the property
             # says it in both versions.
-            Property(name=f"{PREFIX}:tlp", value=tlp_label(content.marking)),
+            Property(name=f"{PREFIX}:tlp", value=content_tlp(content)),
         ],
         # Written from CycloneDX 1.7 on (metadata.distributionConstraints); 1.6 leaves it out.
         distribution_constraints=DistributionConstraints(
-            tlp=TlpClassification(tlp_label(content.marking))
+            tlp=TlpClassification(CYCLONEDX_TLP[content_tlp(content)])
         ),
     )
     components = [_component(content, a) for a in content.artifacts]

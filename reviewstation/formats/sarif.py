@@ -503,6 +503,8 @@ def build(content: PackageContent) -> dict[str, Any]:
         "model": review.model_name,
         "modelVersion": review.model_version,
     }
+    if content.tlp:  # a selective disclosure's TLP 2.0 label
+        run["properties"]["tlp"] = content.tlp
     _escape_messages(run)
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reviewstation.artifacts import catalog
@@ -79,6 +79,9 @@ class ExportRequest:
     approved: str | None
     approved_by: str | None
     package_id: str | None  # the export that used the approval
+    # A selective disclosure's plan (packages/disclosure.py ``Plan.to_json``), or None for a
+    # whole package: part of the digest, so approving one view approves no other.
+    disclosure: dict[str, Any] | None = None
 
     @property
     def fingerprints(self) -> list[str]:
@@ -102,6 +105,7 @@ class ExportRequest:
             "approved": self.approved,
             "approved_by": self.approved_by,
             "package_id": self.package_id,
+            "disclosure": self.disclosure,
         }
         if status is not None:
             out["status"] = status
@@ -133,8 +137,11 @@ def bound_recipients(cards: list[PublicIdentity]) -> list[dict[str, Any]]:
     )
 
 
-def content_digest(content: PackageContent, history: History) -> str:
-    """The SHA-384 an approval is bound to (see the module docstring)."""
+def content_digest(
+    content: PackageContent, history: History, plan: dict[str, Any] | None = None
+) -> str:
+    """The SHA-384 an approval is bound to (see the module docstring). A disclosure adds its
+    plan (recipient, withheld set, TLP) as one more line, ``disclosure-plan``."""
     findings = json.loads(members.findings_member(content, history))
     for key in ("days_left", "clock"):
         findings["review"].pop(key, None)
@@ -154,6 +161,8 @@ def content_digest(content: PackageContent, history: History) -> str:
             digests[content.evidence_name(record)] = str(record["sha384"])
     if content.area_versions:  # none: the digest of a review without areas, as before
         digests["determination-areas"] = sha384_hex(canonical(list(content.area_versions)))
+    if plan is not None:
+        digests["disclosure-plan"] = sha384_hex(canonical(plan))
     return sha384_hex(build_sums(digests))
 
 
@@ -162,15 +171,18 @@ def history_of(session: Session, content: PackageContent) -> History:
 
 
 def _current(
-    session: Session, review_id: int | str, evidence: list[str] | None
+    session: Session,
+    review_id: int | str,
+    evidence: list[str] | None,
+    plan: dict[str, Any] | None = None,
 ) -> tuple[PackageContent, str]:
     content = gather(session, review_id, package_id="", created="", evidence=evidence)
-    return content, content_digest(content, history_of(session, content))
+    return content, content_digest(content, history_of(session, content), plan)
 
 
 _COLUMNS = (
     "id, uid, review_id, content_sha384, evidence, recipients, requested, requested_by,"
-    " approved, approved_by, package_id"
+    " approved, approved_by, package_id, disclosure"
 )
 
 
@@ -187,6 +199,7 @@ def _row(row: Any) -> ExportRequest:
         row[8],
         row[9],
         row[10],
+        json.loads(row[11]) if row[11] else None,
     )
 
 
@@ -230,28 +243,32 @@ def request_export(
     *,
     evidence: list[str] | None = None,
     recipients: list[PublicIdentity] | None = None,
+    plan: dict[str, Any] | None = None,
 ) -> ExportRequest:
-    """Record what this user wants to export, for another lead to approve."""
+    """Record what this user wants to export, for another lead to approve; ``plan``: a
+    selective disclosure's plan (``disclosure.Plan.to_json``), bound with the content."""
     session.require_writable("request an export")
     review = require_review(session, review_id)
     cards = list(recipients or [])
     for key in KEYS:
         if len({c.fingerprints()[key] for c in cards}) != len(cards):
             raise InputError("The same recipient is named twice.")
-    content, digest = _current(session, review.id, evidence)
+    content, digest = _current(session, review.id, evidence, plan)
     named = bound_recipients(cards)
     uid = str(uuid.uuid4())
-    details = {
+    details: dict[str, Any] = {
         "review": review.uid,
         "content_sha384": digest,
         "evidence": content.evidence_uids,
         "recipients": named,
         "marking": content.marking,
     }
+    if plan is not None:
+        details["disclosure"] = plan
     with session.change("package.request", uid, details) as conn:
         cursor = conn.execute(
             "INSERT INTO export_requests (uid, review_id, content_sha384, evidence, recipients,"
-            " requested, requested_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " requested, requested_by, disclosure) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 uid,
                 review.id,
@@ -260,6 +277,7 @@ def request_export(
                 canonical(named).decode(),
                 audit.now(),
                 session.user.name,
+                canonical(plan).decode() if plan is not None else None,
             ),
         )
         request_id = int(cursor.lastrowid or 0)
@@ -326,7 +344,7 @@ def _digest_now(session: Session, request: ExportRequest) -> str | None:
     """The digest the request's review and evidence have today; None if they cannot be
     gathered any more (an evidence artifact erased)."""
     try:
-        return _current(session, request.review_id, request.evidence)[1]
+        return _current(session, request.review_id, request.evidence, request.disclosure)[1]
     except (InputError, NotFound):
         return None
 
@@ -352,6 +370,7 @@ class RequestView:
     review_title: str
     evidence: list[str]  # "artifact 3: logs/run.eval", in the request's order
     refusal: str = ""  # why this session cannot approve it ("" when it can)
+    disclosure: list[str] = field(default_factory=list)  # a selective disclosure's plan
 
     def lines(self) -> list[str]:
         """The request in plain lines, the same on the command line and in the app."""
@@ -382,6 +401,7 @@ class RequestView:
             out.append(f"    P-384      {prints['p384']}")
             out.append(f"    ML-DSA-87  {prints['mldsa87']}")
             out.append(f"    Recipient  {prints['recipient']}")
+        out.extend(self.disclosure)
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -405,7 +425,7 @@ def view(session: Session, request: ExportRequest, *, for_approval: bool = False
     if request.package_id is not None:
         state = "used"
     elif content is None or request.content_sha384 != content_digest(
-        content, history_of(session, content)
+        content, history_of(session, content), request.disclosure
     ):
         state = "void"
     else:
@@ -418,7 +438,42 @@ def view(session: Session, request: ExportRequest, *, for_approval: bool = False
         content.review.title if content else "",
         [_evidence_line(session.conn, uid) for uid in request.evidence],
         refusal(session, request, state) if for_approval else "",
+        _plan_lines(session.conn, request.disclosure),
     )
+
+
+def _plan_lines(conn: Connection, plan: dict[str, Any] | None) -> list[str]:
+    """A disclosure plan as an approver reads it: for whom, and every item it withholds."""
+    if not plan:
+        return []
+    withheld = plan.get("withheld", {})
+
+    def named(table: str, uid: str, what: str, column: str) -> str:
+        row = conn.execute(
+            f"SELECT id, {column} FROM {table} WHERE uid = ?",  # noqa: S608
+            (uid,),
+        ).fetchone()
+        return f"{what} {row[0]}: {shown(str(row[1]))}" if row else f"{what} {uid}"
+
+    recipient = plan.get("recipient", {})
+    vendor = plan.get("only_vendor") or ""
+    out = [
+        f"Selective disclosure for {shown(str(recipient.get('name')))}, TLP:{plan.get('tlp')}"
+        + (f", only vendor {shown(vendor)}" if vendor else ""),
+        f"  P-384      {recipient.get('fingerprints', {}).get('p384', '')}",
+        "Withheld (each kept as a salted digest):",
+    ]
+    items = [
+        *(named("findings", u, "finding", "title") for u in withheld.get("findings", [])),
+        *(
+            named("findings", u, "finding", "title") + f" (field {shown(str(f))})"
+            for u, f in withheld.get("fields", [])
+        ),
+        *(named("artifacts", u, "artifact", "path") for u in withheld.get("artifacts", [])),
+        *(named("checklist_runs", u, "run", "template_key") for u in withheld.get("runs", [])),
+    ]
+    out.extend(f"  {line}" for line in items or ["nothing"])
+    return out
 
 
 def _evidence_line(conn: Connection, uid: str) -> str:
@@ -441,12 +496,14 @@ def readiness(
     content: PackageContent,
     history: History,
     recipients: list[PublicIdentity],
+    plan: dict[str, Any] | None = None,
 ) -> Readiness:
-    """Whether ``content`` (as the export gathered it) may go to ``recipients`` now."""
+    """Whether ``content`` (as the export gathered it) may go to ``recipients`` now, whole or
+    (``plan``) as that selective disclosure."""
     if policy.export_approval(session.conn) == "off":
         return Readiness(False, None, "")
     user = session.user.name
-    digest = content_digest(content, history)
+    digest = content_digest(content, history, plan)
     prints = bound_recipients(recipients)
     mine = [
         r
@@ -459,13 +516,16 @@ def readiness(
         if r.content_sha384 == digest
         and r.evidence == content.evidence_uids
         and r.recipients == prints
+        and r.disclosure == plan
     ]
     for request in reversed(matching):
         if request.approved_by:
             return Readiness(True, request, "")
     waiting = matching[-1] if matching else None
     # A request for exactly this export that waits is the reason, whatever older ones say.
-    reason = _why_not(content, [waiting] if waiting else mine, digest, prints, user)
+    # Explain by the requests of the same kind (a disclosure, or a whole package) first.
+    alike = [r for r in mine if (r.disclosure is None) == (plan is None)] or mine
+    reason = _why_not(content, [waiting] if waiting else alike, digest, prints, user, plan)
     return Readiness(True, None, reason, waiting)
 
 
@@ -475,6 +535,7 @@ def _why_not(
     digest: str,
     prints: list[dict[str, Any]],
     user: str,
+    plan: dict[str, Any] | None = None,
 ) -> str:
     """What is missing, in words for any front end (no command names, no final stop)."""
     if not mine:
@@ -492,6 +553,16 @@ def _why_not(
         return (
             f"request {n} names other recipients than this export (each card's name and"
             " all three of its fingerprints must be the same)"
+        )
+    if request.disclosure != plan:
+        return (
+            f"request {n} is for another disclosure (recipient, withheld items or TLP) than"
+            " this export"
+            if request.disclosure is not None and plan is not None
+            else f"request {n} is for "
+            + ("a selective disclosure" if request.disclosure else "the whole package")
+            + ", not "
+            + ("a selective disclosure" if plan else "the whole package")
         )
     if request.content_sha384 != digest:
         when = "approved" if request.approved_by else "made"
@@ -511,9 +582,10 @@ def require_approval(
     content: PackageContent,
     history: History,
     recipients: list[PublicIdentity],
+    plan: dict[str, Any] | None = None,
 ) -> ExportRequest | None:
     """For ``export_package``: the approval to use, or PermissionDenied saying what is missing."""
-    state = readiness(session, content, history, recipients)
+    state = readiness(session, content, history, recipients, plan)
     if not state.ready:
         others = who_else(session.conn, apart_from=[session.user.name])
         then = (

@@ -31,6 +31,7 @@ from reviewstation.findings.service import require_assertable, revisions
 from reviewstation.markings import Level
 from reviewstation.package_content import Designation, PackageContent
 from reviewstation.packages import approval as approvals
+from reviewstation.packages import disclosure as disclosures
 from reviewstation.packages import members, payload, seal
 from reviewstation.packages.content import gather
 from reviewstation.packages.standard import standard_members
@@ -97,6 +98,7 @@ def export_package(
     designation: Designation | None = None,
     cyclonedx_version: str | None = None,
     determination: Sequence[AreaResult] = (),
+    disclosure: disclosures.Plan | None = None,
 ) -> ExportResult:
     """Seal ``review_id`` into ``out``. Both front ends pass ``plaintext_ok`` as the user's
     explicit choice: a package marked above UNCLASSIFIED then leaves unencrypted only when the
@@ -106,7 +108,11 @@ def export_package(
     chooses the CycloneDX version of artifacts.cdx.json (default: the newest written).
     ``determination``: the review's capability areas with their figures, as the front end
     computed them (``app.determination.area_results``); they travel as determination.json and
-    in the report."""
+    in the report.
+
+    ``disclosure``: a selective disclosure's plan (packages/disclosure.py): the package then
+    carries the recipient's view, with ``disclosure.json``; it is encrypted, if at all, for
+    that recipient alone."""
     session.require_writable("export a package")
     identity = session.identity
     if identity is None:
@@ -129,16 +135,31 @@ def export_package(
         cyclonedx_version=cyclonedx_version,
         determination=determination,
     )
-    content.designation.require_for(content.marking)
     require_assertable(content.findings)
-    require_encryption_or_consent(content.marking, recipients, plaintext_ok)
     history = {f.id: revisions(session.conn, f.id) for f in content.findings}
-    # Refused here, before any file or record, when the policy wants an approval and none fits.
-    approved = approvals.require_approval(session, content, history, recipients)
+    shown = None
+    if disclosure is not None:
+        # The recipient's view; refused here when it discloses above their clearance.
+        shown = disclosures.apply(session, content, history, disclosure)
+        if recipients and [r.fingerprint for r in recipients] != [shown.recipient.card.fingerprint]:
+            raise InputError(
+                f"A disclosure for {shown.recipient.name} is encrypted for that recipient"
+                " alone; name only their card as recipient, or none."
+            )
+    view = shown.content if shown else content
+    view.designation.require_for(view.marking)
+    require_encryption_or_consent(view.marking, recipients, plaintext_ok)
+    # Refused here, before any file or record, when the policy wants an approval and none fits;
+    # a disclosure's approval covers its exact plan (recipient and withheld set).
+    approved = approvals.require_approval(
+        session, content, history, recipients, plan=disclosure.to_json() if disclosure else None
+    )
+    if shown is not None:
+        content, history = shown.content, shown.history
     writer = PackageWriter(out)  # refuses an existing file before anything is recorded
     try:
         sequence = _next_sequence(session)
-        point = _record(session, content, sequence, recipients, approved)
+        point = _record(session, content, sequence, recipients, approved, shown)
     except BaseException:
         writer.abort()
         raise
@@ -155,6 +176,7 @@ def export_package(
             progress,
             cancel,
             approval,
+            shown,
         )
         if recipients:
             sums = _write_encrypted(writer.builder, inner, recipients, identity)
@@ -208,6 +230,7 @@ def _record(
     sequence: int,
     recipients: list[PublicIdentity],
     approved: approvals.ExportRequest | None,
+    shown: disclosures.Disclosure | None = None,
 ) -> audit.Checkpoint:
     """Sequence, audit entry and a signed checkpoint: one commit."""
     assert session.identity is not None
@@ -224,7 +247,15 @@ def _record(
             "requested_by": approved.requested_by,
             "approved_by": approved.approved_by,
         }
+    if shown is not None:
+        details["disclosure"] = {
+            "recipient": shown.recipient.card.fingerprint,
+            "plan_sha384": shown.plan.digest,
+            "withheld": [i.label for i in shown.withheld],
+        }
     with session.change("package.export", content.package_id, details) as conn:
+        if shown is not None:
+            disclosures.store(conn, content.package_id, shown)
         count, _ = audit.head(conn, session.vault_id)
         conn.execute(
             "INSERT INTO package_exports (package_id, signer, sequence, review_id, created,"
@@ -309,6 +340,7 @@ class _Inner:
     progress: ProgressCallback | None
     cancel: CancelFlag
     approval: dict[str, Any] | None
+    disclosure: disclosures.Disclosure | None = None
 
     def write(self, builder: ZipBuilder, *, encrypted: bool) -> bytes:
         content = self.content
@@ -321,6 +353,8 @@ class _Inner:
             inner=True,
             approval=self.approval,
         )
+        if self.disclosure is not None:
+            manifest["disclosure"] = self.disclosure.manifest_json()
         builder.add(members.MANIFEST, members.pretty(manifest))
         builder.add(members.FINDINGS, members.findings_member(content, self.history))
         builder.add(members.CHECKLISTS, members.checklists_member(content))
@@ -329,6 +363,8 @@ class _Inner:
             builder.add(members.DETERMINATION, members.determination_member(content))
         for name, data in members.native_members(content).items():
             builder.add(name, data)
+        if self.disclosure is not None:
+            builder.add(members.DISCLOSURE, self.disclosure.member())
         check_cancel(self.cancel, "package export")
         for name, data in standard_members(content).items():
             builder.add(name, data)

@@ -25,6 +25,7 @@ DETERMINATION = "determination.json"  # only when the review has capability area
 TRIAGE = "triage.json"  # only when the review has triage labels
 PAYLOAD = "payload.enc"
 RECIPIENTS = "recipients.json"
+DISCLOSURE = "disclosure.json"  # a selective disclosure's salted digests (packages/disclosure.py)
 # The largest JSON member whose marking verification reads (the importer's limit).
 MAX_MARKED = 64 * 1024 * 1024
 
@@ -135,26 +136,34 @@ def manifest(
     return base
 
 
-def findings_member(content: PackageContent, revisions: dict[int, list[dict[str, Any]]]) -> bytes:
+def finding_record(
+    content: PackageContent, f: Any, revisions: dict[int, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """One finding as ``findings.json`` carries it (also what a disclosure digests)."""
     run_uids = {run.id: run.uid for run in content.runs}
+    data = {**f.to_json(), "revisions": revisions.get(f.id, [])}
+    # Run numbers are this vault's; the uid is what the receiving side can match.
+    data["links"] = [
+        {**link, "run_uid": run_uids.get(link["run"])} for link in data.get("links", [])
+    ]
+    return data
 
-    def finding(f: Any) -> dict[str, Any]:
-        data = {**f.to_json(), "revisions": revisions.get(f.id, [])}
-        # Run numbers are this vault's; the uid is what the receiving side can match.
-        data["links"] = [
-            {**link, "run_uid": run_uids.get(link["run"])} for link in data.get("links", [])
-        ]
-        return data
 
+def findings_member(content: PackageContent, revisions: dict[int, list[dict[str, Any]]]) -> bytes:
     return pretty(
         {
             "format": "reviewstation-findings",
             "version": 1,
             "marking": content.marking,
             "review": content.review.to_json(),
-            "findings": [finding(f) for f in content.findings],
+            "findings": [finding_record(content, f, revisions) for f in content.findings],
         }
     )
+
+
+def run_record(run: Any) -> dict[str, Any]:
+    """One checklist run as ``checklists.json`` carries it."""
+    return {**run.to_json(), "template_body": run.template.body()}
 
 
 def checklists_member(content: PackageContent) -> bytes:
@@ -163,9 +172,7 @@ def checklists_member(content: PackageContent) -> bytes:
             "format": "reviewstation-checklists",
             "version": 1,
             "marking": content.marking,
-            "runs": [
-                {**run.to_json(), "template_body": run.template.body()} for run in content.runs
-            ],
+            "runs": [run_record(run) for run in content.runs],
         }
     )
 
@@ -178,7 +185,7 @@ def artifacts_member(content: PackageContent) -> bytes:
             "format": "reviewstation-artifacts",
             "version": 1,
             "marking": content.marking,
-            "artifacts": [_artifact_record(content, record) for record in content.artifacts],
+            "artifacts": [artifact_record(content, record) for record in content.artifacts],
         }
     )
 
@@ -197,7 +204,7 @@ def determination_member(content: PackageContent) -> bytes:
     )
 
 
-def _artifact_record(content: PackageContent, record: dict[str, Any]) -> dict[str, Any]:
+def artifact_record(content: PackageContent, record: dict[str, Any]) -> dict[str, Any]:
     """An artifact's record. Only evidence keeps its inspector output: previews and
     transcripts are content, and content leaves the room only when chosen as evidence."""
     chosen = record["uid"] in content.evidence_uids
@@ -288,6 +295,7 @@ MARKING_READERS: dict[str, Callable[[Any], list[str]]] = {
     ARTIFACTS: _top,
     DETERMINATION: _top,
     TRIAGE: _top,
+    DISCLOSURE: _top,
     formats.SARIF_MEMBER: _sarif,
     formats.CSAF_MEMBER: _csaf,
     formats.OPENVEX_MEMBER: _openvex,
@@ -325,6 +333,7 @@ MUST_STATE_MARKING = frozenset(
         ARTIFACTS,
         DETERMINATION,
         TRIAGE,
+        DISCLOSURE,
         formats.CVE_DIR,
         formats.SARIF_MEMBER,
         formats.CSAF_MEMBER,

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 from reviewstation import formats
 from reviewstation.crypto.identity import PublicIdentity
-from reviewstation.errors import InputError
+from reviewstation.errors import InputError, NotFound
 from reviewstation.findings.service import require_assertable
 from reviewstation.formats.common import document_status
 from reviewstation.package_content import PackageContent, highest_marking
 from reviewstation.packages import approval as approvals
+from reviewstation.packages import disclosure as disclosures
 from reviewstation.packages import members, seal
 from reviewstation.packages.content import gather
 from reviewstation.packages.export import review_exports
@@ -84,6 +85,10 @@ class ExportPlan:
     # exporter should know first (no publisher namespace; a finding that cannot be asserted).
     advisory: str = ""
     notes: list[str] = field(default_factory=list)
+    # A selective disclosure: what it withholds from whom, in lines for any front end, and
+    # why it is refused ("" when the policy allows it).
+    disclosure: list[str] = field(default_factory=list)
+    policy: str = ""
 
     @property
     def encrypted(self) -> bool:
@@ -96,7 +101,11 @@ def plan_export(
     *,
     evidence: list[str] | None = None,
     recipients: list[PublicIdentity] | None = None,
+    disclose: disclosures.Choice | None = None,
 ) -> ExportPlan:
+    """``disclose``: the package as a selective disclosure to one recorded recipient; a plan
+    the policy refuses (a marking above the recipient's clearance, an unknown recipient or
+    item) is still worked out, with the refusal in ``policy``."""
     cards = list(recipients or [])
     # A stand-in id and time: the standard formats need both, and neither changes a size.
     review_ref = require_review(session, review_id)
@@ -109,6 +118,19 @@ def plan_export(
         earlier=review_exports(session.conn, review_ref.id),
     )
     history = approvals.history_of(session, content)
+    full = content
+    chosen: disclosures.Plan | None = None
+    lines: list[str] = []
+    refusal = ""
+    if disclose is not None:
+        try:
+            chosen = disclose.resolve(session, review_ref.id, evidence)
+            shown = disclosures.apply(session, content, history, chosen)
+        except (InputError, NotFound) as exc:
+            refusal = str(exc)
+        else:
+            content, history = shown.content, shown.history
+            lines = _disclosure_lines(shown)
     review = content.review
     withdrawn = session.conn.execute(
         "SELECT count(*) FROM findings WHERE review_id = ? AND status = 'withdrawn'",
@@ -146,14 +168,43 @@ def plan_export(
             if a["uid"] in content.evidence_uids
         ],
         recipients=[c.name for c in cards],
-        members=_members(content, history, cards),
-        approval=approvals.readiness(session, content, history, cards),
+        members=_members(content, history, cards, disclosed=chosen is not None and not refusal),
+        approval=approvals.readiness(
+            session,
+            full,
+            approvals.history_of(session, full),
+            cards,
+            chosen.to_json() if chosen else None,
+        ),
         open_requests=mine,
         recipient_fingerprints=[c.fingerprint for c in cards],
         advisory=f"{content.tracking_id} version {content.version},"
         f" status {document_status(content)}",
         notes=export_notes(content),
+        disclosure=lines,
+        policy=refusal,
     )
+
+
+def _disclosure_lines(shown: disclosures.Disclosure) -> list[str]:
+    person = shown.recipient
+    withheld = [i.label for i in shown.withheld]
+    lines = [
+        f"Selective disclosure for {person.name}, cleared for {person.clearance};"
+        f" TLP:{shown.plan.tlp}.",
+        f"Allowed: nothing disclosed is marked above {person.clearance}.",
+        "Withheld: "
+        + (", ".join(withheld) if withheld else "nothing")
+        + " (each keeps a salted digest in disclosure.json).",
+    ]
+    partial = [i.label for i in shown.items if i.state == "partial"]
+    if partial:
+        lines.append(
+            "Disclosed in part (withheld fields, or references to withheld items, left out): "
+            + ", ".join(partial)
+            + "."
+        )
+    return lines
 
 
 def export_notes(content: PackageContent) -> list[str]:
@@ -169,7 +220,11 @@ def export_notes(content: PackageContent) -> list[str]:
 
 
 def _members(
-    content: PackageContent, history: approvals.History, cards: list[PublicIdentity]
+    content: PackageContent,
+    history: approvals.History,
+    cards: list[PublicIdentity],
+    *,
+    disclosed: bool = False,
 ) -> list[Member]:
     encrypted = bool(cards)
     findings = members.findings_member(content, history)
@@ -210,6 +265,13 @@ def _members(
         Member(name, f"{_count(len(content.triage), 'triage label')} with decisions", len(data))
         for name, data in members.native_members(content).items()
     )
+    if disclosed:
+        body.append(
+            Member(
+                members.DISCLOSURE,
+                "every item's salted digest; the salts of the items disclosed whole",
+            )
+        )
     rendered = formats.render(content)
     body.extend(
         Member(name, _standard(name, content), len(data)) for name, data in rendered.items()

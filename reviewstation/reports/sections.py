@@ -388,13 +388,20 @@ class ReportBuilder:
 
     def contents_line(self) -> str:
         c = self.content
-        return DOT.join(
-            [
-                _plural(len(c.findings), "finding"),
-                _plural(len(c.runs), "checklist run"),
-                _plural(len(c.evidence_uids), "evidence artifact"),
-            ]
-        )
+        parts = [
+            _plural(len(c.findings), "finding"),
+            _plural(len(c.runs), "checklist run"),
+            _plural(len(c.evidence_uids), "evidence artifact"),
+        ]
+        if c.redactions:
+            parts.append(f"selective disclosure, TLP:{c.tlp}: {len(c.redactions)} withheld")
+        return DOT.join(parts)
+
+    def redaction_marks(self, kind: str, finding: str = "") -> list[Flowable]:
+        """The visible marks of what a selective disclosure withheld here: the item's kind
+        and position and its salted digest (docs/formats/package.md), one a paragraph."""
+        marks = [r for r in self.content.redactions if r.kind == kind and r.finding == finding]
+        return [self.p(f"<b>{self.t(r.mark)}</b>", self.s.body) for r in marks]
 
     def determination(self) -> list[Flowable]:
         review = self.content.review
@@ -472,6 +479,7 @@ class ReportBuilder:
             out.append(self.table(rows, widths, header=True))
         else:
             out.append(self.p("This package carries no findings.", self.s.body))
+        out.extend(self.redaction_marks("finding"))
         out.append(self.p("Checklists", self.s.h2))
         if self.content.runs:
             widths = [FRAME_WIDTH - 50 - 70 - 46 - 120, 50, 70, 46, 120]
@@ -581,6 +589,7 @@ class ReportBuilder:
         out: list[Flowable] = [self.outline("Checklist results", self.s.h1, "Checklist results", 0)]
         if not self.content.runs:
             out.append(self.p("No checklist was run for this review.", self.s.body))
+        out.extend(self.redaction_marks("run"))
         for number, run in enumerate(self.content.runs):
             if number:
                 out.append(Spacer(1, 10))
@@ -747,6 +756,7 @@ class ReportBuilder:
                 out.append(Spacer(1, 6))
                 out.append(HRFlowable(width="100%", thickness=0.8, color=RULE, spaceAfter=10))
             out.extend(self.finding(finding))
+        out.extend(self.redaction_marks("finding"))
         return out
 
     def finding(self, finding: Finding) -> list[Flowable]:
@@ -759,6 +769,7 @@ class ReportBuilder:
             self.p(self.t(kicker).upper(), self.s.kicker),
             self.outline(self.finding_heading(finding), self.s.finding_title, title, 1),
             self.finding_table(finding),
+            *self.redaction_marks("field", finding.uid),
             Spacer(1, 6),
             self.p("Description", self.s.h4),
         ]
@@ -929,6 +940,7 @@ class ReportBuilder:
         out: list[Flowable] = [
             self.outline("Custody of the evidence", self.s.h1, "Custody of the evidence", 0)
         ]
+        out.extend(self.redaction_marks("artifact"))
         chosen = [a for a in c.artifacts if a.get("uid") in c.evidence_uids]
         known = {a.get("uid") for a in chosen}
         others = len(c.artifacts) - len(chosen)

@@ -675,6 +675,41 @@ def _v15_triage_labels(conn: Connection) -> None:
     )
 
 
+def _v16_disclosures(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- Recipients of selective disclosures: each card with the highest marking a lead
+        -- cleared it for (packages/disclosure.py).
+        CREATE TABLE disclosure_recipients (
+            fingerprint  TEXT PRIMARY KEY,
+            name         TEXT NOT NULL UNIQUE,
+            card         TEXT NOT NULL,
+            clearance    TEXT NOT NULL,
+            set_by       TEXT NOT NULL,
+            set_at       TEXT NOT NULL
+        ) STRICT;
+        -- Every item of a disclosure package (withheld or disclosed): its salt and exact
+        -- bytes, so that a later proof is possible. The vault is encrypted; the salts of
+        -- withheld items never leave it except in a proof.
+        CREATE TABLE disclosure_items (
+            package_id  TEXT NOT NULL,
+            item        TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            state       TEXT NOT NULL,
+            digest      TEXT NOT NULL,
+            salt        BLOB NOT NULL,
+            bytes       BLOB NOT NULL,
+            PRIMARY KEY (package_id, item)
+        ) STRICT;
+        CREATE TRIGGER disclosure_items_no_update BEFORE UPDATE ON disclosure_items
+            BEGIN SELECT RAISE(ABORT, 'disclosure items are append-only'); END;
+        -- An export request for a disclosure binds the plan (recipient and withheld set).
+        ALTER TABLE export_requests ADD COLUMN disclosure TEXT;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -691,6 +726,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("retired signing keys (a passphrase reset by a lead)", _v13_retired_keys),
     ("determination areas: chosen runs and baseline per capability area", _v14_determination_areas),
     ("triage labels on samples, messages and events, and their search index", _v15_triage_labels),
+    ("selective disclosure: recipients' clearances, item salts, plans", _v16_disclosures),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -139,7 +139,7 @@ STATES: list[tuple[str, Opener]] = [
     ],
     *[(f"New finding, tab {t + 1}", finding_editor(0, t)) for t in range(2)],
     *[(f"Finding 1, tab {t + 1}", finding_editor(1, t)) for t in range(3)],
-    *[(f"Export wizard, step {n + 1}", export_wizard(n)) for n in range(5)],
+    *[(f"Export wizard, step {n + 1}", export_wizard(n)) for n in range(6)],
     ("New review", simple(lambda w: NewReviewDialog(w.ctx, w))),
     ("Determination", simple(_determination)),
     ("Evidence picker", simple(lambda w: EvidencePicker(w.ctx, w.workspace.review_id, w))),

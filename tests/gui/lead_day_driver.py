@@ -33,7 +33,7 @@ from reviewstation.gui.widgets.dialogs import MessageDialog
 from reviewstation.gui.windows.main_window import MainWindow
 
 TIMEOUT = 30.0
-STEPS = ("Evidence", "Recipients", "Marking check", "Manifest preview", "Approval")
+STEPS = ("Evidence", "Recipients", "Disclosure", "Marking check", "Manifest preview", "Approval")
 Step = Iterator[None]
 
 
@@ -281,6 +281,46 @@ class Driver:
             lambda: "SHA384SUMS sha384" in page.export_result.toPlainText(), "the export"
         )
         self.answer(f"OK {state}")
+
+    # A selective disclosure (test_real_window.py): the wizard up to its Disclosure step, where
+    # the test types; then the policy's answer; then the rest of the way to the file.
+    def do_disclosure(self, _: str) -> Step:
+        yield from self._wizard()
+        wizard = self.one(ExportWizard)
+        assert isinstance(wizard, ExportWizard)
+        yield from self.until(wizard.next_button.isEnabled, "the wizard's contents")
+        yield from self._walk(wizard, ["Evidence", "Recipients", "Disclosure"])
+        yield from self.until(lambda: wizard.disclosure.enable.isEnabled(), "the recipients")
+        yield from self.focus(wizard, wizard.disclosure.enable)
+        self.answer("OK disclosure")
+
+    def do_policy(self, _: str) -> Step:
+        wizard = self.one(ExportWizard)
+        assert isinstance(wizard, ExportWizard)
+        page = wizard.disclosure
+        deadline = time.monotonic() + TIMEOUT
+        while "Withheld:" not in page.policy.text():
+            if time.monotonic() > deadline:
+                raise Failed(
+                    f"timed out waiting for the policy (selective {page.enable.isChecked()},"
+                    f" vendor {page.vendor.text()!r}, policy {page.policy.text()!r})"
+                )
+            yield
+        yield from self.until(lambda: not wizard.busy, "the plan")
+        self.answer("OK " + page.policy.text().replace("\n", " | "))
+
+    def do_finish(self, out: str) -> Step:
+        wizard = self.one(ExportWizard)
+        assert isinstance(wizard, ExportWizard)
+        yield from self._walk(wizard, ["Marking check", "Manifest preview", "Write the package"])
+        wizard.output.edit.setText(out)
+        yield from self.until(wizard.export_button.isEnabled, "the Export button")
+        wizard.export_button.click()
+        page = self.window().workspace.packages
+        yield from self.until(
+            lambda: "SHA384SUMS sha384" in page.export_result.toPlainText(), "the export"
+        )
+        self.answer("OK exported")
 
 
 def main() -> int:

@@ -106,9 +106,10 @@ def test_walk_the_wizard_to_an_export(
         "1. Contents",
         "2. Evidence",
         "3. Recipients",
-        "4. Marking check",
-        "5. Manifest preview",
-        "6. Write the package",
+        "4. Disclosure",
+        "5. Marking check",
+        "6. Manifest preview",
+        "7. Write the package",
     ]
 
     next_page(qtbot, wizard, "Evidence")
@@ -119,6 +120,8 @@ def test_walk_the_wizard_to_an_export(
 
     next_page(qtbot, wizard, "Recipients")
     assert "PLAINTEXT" in wizard.recipients.form.text()
+
+    next_page(qtbot, wizard, "Disclosure")
 
     next_page(qtbot, wizard, "Marking check")
     assert (
@@ -165,6 +168,7 @@ def test_manifest_preview_of_an_encrypted_package(
     wizard.recipients.add([card])
     assert wizard.recipients.list.count() == 1
     assert "Encrypted for 1 recipient(s): demo" in wizard.recipients.form.text()
+    next_page(qtbot, wizard, "Disclosure")
     next_page(qtbot, wizard, "Marking check")
     wizard.marking_page.confirm.setChecked(True)
     next_page(qtbot, wizard, "Manifest preview")
@@ -176,9 +180,11 @@ def test_manifest_preview_of_an_encrypted_package(
     # Back to Recipients, remove the card: the preview follows the choice.
     press(wizard, Qt.Key.Key_B)
     press(wizard, Qt.Key.Key_B)
+    press(wizard, Qt.Key.Key_B)
     assert wizard.page is wizard.recipients
     wizard.recipients.list.setCurrentRow(0)
     wizard.recipients.remove()
+    next_page(qtbot, wizard, "Disclosure")
     next_page(qtbot, wizard, "Marking check")
     next_page(qtbot, wizard, "Manifest preview")
     assert "payload.enc" not in members_shown(wizard)
@@ -193,6 +199,7 @@ def walk_to_approval(qtbot: QtBot, page: PackagesPage, card: Path) -> ExportWiza
     wizard.evidence.list.item(0).setCheckState(Qt.CheckState.Checked)
     next_page(qtbot, wizard, "Recipients")
     wizard.recipients.add([card])
+    next_page(qtbot, wizard, "Disclosure")
     next_page(qtbot, wizard, "Marking check")
     wizard.marking_page.confirm.setChecked(True)
     next_page(qtbot, wizard, "Manifest preview")
@@ -226,7 +233,7 @@ def test_approval_required_blocks_the_export_until_a_second_lead_approves(
         timeout=TIMEOUT,
     )
     wizard = walk_to_approval(qtbot, page, card)
-    assert wizard.steps.item(5).text() == "6. Approval"
+    assert wizard.steps.item(6).text() == "7. Approval"
     assert wizard.approval.state.text().startswith("NOT APPROVED")
     assert not wizard.next_button.isEnabled() and not wizard.export_button.isVisible()
     press(wizard, Qt.Key.Key_R)
@@ -375,3 +382,67 @@ def test_the_marking_page_asks_for_the_designation_the_marking_needs(
         page.fields[name].setText(f"entered {name}")
     assert page.complete()
     assert page.designation().to_json() == {name: f"entered {name}" for name in shown}
+
+
+def test_a_selective_disclosure_from_the_wizard(
+    qtbot: QtBot, shell: Shell, demo_vault: Path, tmp_path: Path
+) -> None:
+    """Choose the recorded recipient and a finding to withhold, see the policy's answer (a
+    refusal first, for a vendor no finding names), then write the recipient's view."""
+    from reviewstation.crypto.identity import export_card
+    from reviewstation.packages import disclosure
+
+    card = demo_card(demo_vault, tmp_path / "demo.card")
+    (tmp_path / "vendor").mkdir()
+    vendor = make_vault(tmp_path / "vendor", user="hana", marking="UNCLASSIFIED")
+    with open_vault(vendor, PASS) as session:
+        assert session.identity is not None
+        hana = export_card(session.identity, session.user.public_identity(session.vault_id))
+    with open_vault(demo_vault, DEMO_PASSPHRASE, user="demo") as session:
+        disclosure.set_clearance(session, hana, "UNCLASSIFIED")
+        withheld_title = session.conn.execute("SELECT title FROM findings WHERE id = 2").fetchone()[
+            0
+        ]
+    page = page_of(qtbot, shell, demo_vault)
+    wizard = open_wizard(qtbot, page)
+    next_page(qtbot, wizard, "Evidence")
+    next_page(qtbot, wizard, "Recipients")
+    next_page(qtbot, wizard, "Disclosure")
+    shown = wizard.disclosure
+    qtbot.waitUntil(lambda: shown.findings.count() == 3, timeout=TIMEOUT)
+    assert shown.recipient.itemText(0) == "hana (cleared for UNCLASSIFIED)"
+    assert not shown.findings.isEnabled()
+    press(wizard, Qt.Key.Key_S)  # "&Selective disclosure to one recipient"
+    assert shown.enable.isChecked() and shown.findings.isEnabled()
+    # The policy's answer for a view that would disclose nothing: refused, by name.
+    QTest.keyClicks(shown.vendor, "Nobody Inc")
+    qtbot.waitUntil(lambda: "Refused:" in shown.policy.text(), timeout=TIMEOUT)
+    assert "names the vendor 'Nobody Inc'" in shown.policy.text()
+    shown.vendor.clear()
+    assert not wizard.next_button.isEnabled()
+    shown.findings.item(1).setCheckState(Qt.CheckState.Checked)  # finding 2
+    qtbot.waitUntil(lambda: "Withheld: finding 2" in shown.policy.text(), timeout=TIMEOUT)
+    assert "Selective disclosure for hana, cleared for UNCLASSIFIED; TLP:AMBER" in (
+        shown.policy.text()
+    )
+    qtbot.waitUntil(wizard.next_button.isEnabled, timeout=TIMEOUT)
+    next_page(qtbot, wizard, "Marking check")
+    wizard.marking_page.confirm.setChecked(True)
+    next_page(qtbot, wizard, "Manifest preview")
+    assert "disclosure.json" in members_shown(wizard)
+    next_page(qtbot, wizard, "Write the package")
+    out = tmp_path / "hana.rspkg"
+    QTest.keyClicks(wizard.output.edit, str(out))
+    press(wizard, Qt.Key.Key_X)
+    qtbot.waitUntil(out.is_file, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not visible(ExportWizard), timeout=TIMEOUT)
+    with verify_package(out, [parse_card(card.read_bytes())]) as package:
+        listing = json.loads(package.read_checked("disclosure.json"))
+        findings = json.loads(package.read_checked("findings.json"))["findings"]
+    assert [(i["item"], i["state"]) for i in listing["items"] if i["kind"] == "finding"] == [
+        ("finding 1", "disclosed"),
+        ("finding 2", "withheld"),
+        ("finding 3", "disclosed"),
+    ]
+    assert withheld_title not in json.dumps(findings)
+    assert withheld_title.encode() not in out.read_bytes()

@@ -155,6 +155,7 @@ def test_create_review_import_check_find_export_verify_lock(
     assert not export.next_button.isEnabled()
     press(export, Qt.Key.Key_U)  # "Send it &unencrypted…"
     assert export.recipients.plaintext_check.isChecked()
+    next_page(qtbot, export, "Disclosure")
     next_page(qtbot, export, "Marking check")
     press(export, Qt.Key.Key_C)  # the marking is confirmed
     for title in ("Manifest preview", "Write the package"):

@@ -298,3 +298,101 @@ def test_a_leads_day_in_a_real_window(display: str, tmp_path: Path) -> None:
         "demo",
         SECOND,
     )
+
+
+def test_a_selective_disclosure_in_a_real_window(display: str, tmp_path: Path) -> None:
+    """The export wizard's Disclosure step by keyboard in the real app: Space ticks the
+    selective disclosure to the recorded recipient, Tab to "Only vendor" and its name keep
+    only its finding; the policy's answer is read back, the view is written, and the other findings'
+    titles are nowhere in the file."""
+    from reviewstation.app.demo import DEMO_USER, populate
+    from reviewstation.crypto.identity import export_card
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.packages import disclosure
+    from reviewstation.vault.session import create_vault, open_vault
+
+    vault = tmp_path / "Disclose.rsvault"
+    create_vault(vault, DEMO_USER, DEMO_PASSPHRASE, role="lead", kdf=floor_params())
+    populate(vault)
+    vendor = tmp_path / "Vendor.rsvault"
+    create_vault(vendor, "vera", DEMO_PASSPHRASE, role="lead", kdf=floor_params())
+    with open_vault(vendor, DEMO_PASSPHRASE) as session:
+        assert session.identity is not None
+        card = export_card(session.identity, session.user.public_identity(session.vault_id))
+    with open_vault(vault, DEMO_PASSPHRASE, user=DEMO_USER) as session:
+        disclosure.set_clearance(session, card, "UNCLASSIFIED")
+        others = [
+            str(r[0])
+            for r in session.conn.execute(
+                "SELECT title FROM findings WHERE vendor != 'Demo Project'"
+            )
+        ]
+    assert len(others) == 2
+    package = tmp_path / "vera.rspkg"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("QT_QPA_PLATFORM", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
+    }
+    home = tmp_path / "home"
+    env.update(
+        DISPLAY=display,
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_RUNTIME_DIR=str(tmp_path / "run"),
+        PYTHONPATH=os.pathsep.join([str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]),
+    )
+    (tmp_path / "run").mkdir(mode=0o700)
+    errors = tmp_path / "stderr.log"
+    with errors.open("wb") as err:
+        app = subprocess.Popen(
+            [sys.executable, str(DRIVER), str(vault)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+        helper = Helper(app)
+        try:
+            helper("user demo")
+            focus_window(display, "Unlock")
+            x(display, "xdotool", "type", "--delay", "15", DEMO_PASSPHRASE)
+            x(display, "xdotool", "key", "Return")
+            helper("main demo")
+            helper("disclosure")
+            focus_window(display, "Export a package")
+            # Space ticks the box (it has the focus); Tab past the recipient and TLP choices.
+            x(display, "xdotool", "key", "--delay", "40", "space", "Tab", "Tab", "Tab")
+            x(display, "xdotool", "type", "--delay", "15", "Demo Project")
+            policy = helper("policy")
+            assert "Selective disclosure for vera, cleared for UNCLASSIFIED" in policy
+            # The vendor's view: its finding; the others, the checklist run and the artifacts
+            # its finding does not cite are withheld (finding 1 loses its link to the run).
+            assert (
+                "Withheld: finding 2, finding 3, artifact 1, artifact 2, artifact 3, run 1"
+                in policy
+            ), policy
+            assert "left out): finding 1." in policy
+            helper(f"finish {package}")
+            assert package.is_file()
+            x(display, "xdotool", "key", "ctrl+l")
+            focus_window(display, "Unlock")
+            x(display, "xdotool", "key", "Escape")
+            assert app.wait(30) == 0
+        finally:
+            if app.poll() is None:
+                app.terminate()
+                app.wait(10)
+            for pipe in (app.stdin, app.stdout):
+                if pipe is not None:
+                    pipe.close()
+    assert errors.read_text(errors="replace") == ""
+    data = package.read_bytes()
+    with zipfile.ZipFile(package) as archive:
+        listing = json.loads(archive.read("disclosure.json"))
+        data += b"".join(archive.read(n) for n in archive.namelist())
+    assert listing["recipient"]["name"] == "vera"
+    for title in others:
+        assert title.encode() not in data, title

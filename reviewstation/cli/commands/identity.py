@@ -1,4 +1,4 @@
-"""identity export | show"""
+"""identity export | show | trust | trusted | revoke | clearance | recipients"""
 
 from __future__ import annotations
 
@@ -42,6 +42,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     revoke.add_argument("vault", metavar="VAULT")
     revoke.add_argument("fingerprint", metavar="FINGERPRINT", help="at least 16 hex digits")
     revoke.set_defaults(run=_revoke)
+    clearance = cmds.add_parser(
+        "clearance",
+        parents=[unlock],
+        help="record a disclosure recipient's card and the highest marking it may receive (leads)",
+    )
+    clearance.add_argument("vault", metavar="VAULT")
+    clearance.add_argument("card", type=Path, metavar="CARD")
+    clearance.add_argument(
+        "--highest", required=True, metavar="MARKING", help="e.g. CUI or SECRET//NOFORN"
+    )
+    clearance.set_defaults(run=_clearance)
+    recipients = cmds.add_parser(
+        "recipients", parents=[unlock], help="disclosure recipients and their clearances"
+    )
+    recipients.add_argument("vault", metavar="VAULT")
+    recipients.add_argument("--json", action="store_true")
+    recipients.set_defaults(run=_recipients)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -113,4 +130,42 @@ def _revoke(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         trust.revoke(session, args.fingerprint)
     output.line(f"{args.fingerprint} revoked")
+    return 0
+
+
+def _clearance(args: argparse.Namespace) -> int:
+    from reviewstation.packages import disclosure
+
+    data = read_bounded(args.card, MAX_CARD_BYTES, "identity card")
+    with open_session(args) as session:
+        recorded = disclosure.set_clearance(session, data, args.highest)
+    output.line(
+        f"{recorded.card.fingerprint} {recorded.name} may receive disclosures up to"
+        f" {recorded.clearance}"
+    )
+    return 0
+
+
+def _recipients(args: argparse.Namespace) -> int:
+    from reviewstation.packages import disclosure
+
+    with open_session(args, mode="read") as session:
+        found = disclosure.recipients(session.conn)
+    rows = [
+        {
+            "name": r.name,
+            "fingerprint": r.card.fingerprint,
+            "clearance": r.clearance,
+            "set_by": r.set_by,
+            "set_at": r.set_at,
+        }
+        for r in found
+    ]
+    if args.json:
+        output.emit_json(rows)
+    else:
+        output.table(
+            [[r["name"], r["clearance"], r["fingerprint"][:32]] for r in rows],
+            ["NAME", "CLEARANCE", "FINGERPRINT"],
+        )
     return 0

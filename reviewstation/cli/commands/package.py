@@ -1,10 +1,10 @@
-"""package export | verify | import | request | approve | requests"""
+"""package export | verify | import | request | approve | requests | prove | check-proof"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reviewstation.app.identity import read_card
 from reviewstation.cli import output
@@ -32,6 +32,55 @@ DESIGNATION_OPTIONS = {
     "dissemination": "CUI designation: distribution statement or limited dissemination control",
     "poc": "CUI designation: point of contact",
 }
+
+
+def disclosure_options(parser: argparse.ArgumentParser) -> None:
+    """A selective disclosure (docs/formats/package.md, "Selective disclosure")."""
+    parser.add_argument(
+        "--disclose-to",
+        metavar="NAME",
+        help="export only this recorded recipient's view ('identity clearance' records one)",
+    )
+    parser.add_argument(
+        "--withhold",
+        action="append",
+        default=[],
+        metavar="ITEM",
+        help="with --disclose-to: leave out finding:N, finding:N.FIELD, artifact:N or run:N"
+        " (repeatable); each keeps a salted digest",
+    )
+    parser.add_argument(
+        "--only-vendor",
+        default="",
+        metavar="VENDOR",
+        help="with --disclose-to: keep only the findings of this vendor and their evidence",
+    )
+    parser.add_argument(
+        "--tlp",
+        default="AMBER",
+        metavar="LABEL",
+        help="with --disclose-to: TLP 2.0 label of the members (CLEAR, GREEN, AMBER,"
+        " AMBER+STRICT, RED; default AMBER)",
+    )
+
+
+def _plan(args: argparse.Namespace, session: Any) -> Any:
+    """The disclosure plan the options name, or None for a whole package."""
+    from reviewstation.packages import disclosure
+
+    if not args.disclose_to:
+        if args.withhold or args.only_vendor:
+            raise InputError("--withhold and --only-vendor need --disclose-to NAME.")
+        return None
+    return disclosure.plan_review(
+        session,
+        args.review,
+        args.disclose_to,
+        args.withhold,
+        only_vendor=args.only_vendor,
+        tlp=args.tlp,
+        evidence=args.evidence,
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,6 +119,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=CYCLONEDX_VERSIONS[0],
         help=f"CycloneDX version of artifacts.cdx.json (default {CYCLONEDX_VERSIONS[0]})",
     )
+    disclosure_options(export)
     export.set_defaults(run=_export)
 
     verify = cmds.add_parser(
@@ -125,6 +175,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--evidence", action="append", default=[], metavar="ARTIFACT", help="as for export"
     )
     request.add_argument("--json", action="store_true", help="print the created record as JSON")
+    disclosure_options(request)
     request.set_defaults(run=_request)
 
     approve = cmds.add_parser(
@@ -142,6 +193,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     requests.add_argument("--json", action="store_true")
     requests.set_defaults(run=_requests)
 
+    prove = cmds.add_parser(
+        "prove",
+        parents=[unlock],
+        help="write a proof of one item of a disclosure package (its salt and bytes)",
+    )
+    prove.add_argument("vault", nargs="?", metavar="VAULT", help="the vault that exported it")
+    prove.add_argument("--package", metavar="ID", help="with VAULT: the package's id")
+    prove.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="PACKAGE",
+        help="instead of a vault: the package file, for an item it holds whole (its salt is"
+        " in disclosure.json); verified with --trust",
+    )
+    prove.add_argument("--trust", action="append", type=Path, metavar="CARD")
+    prove.add_argument("--item", required=True, metavar="ITEM", help="e.g. 'finding 3'")
+    prove.add_argument("--out", required=True, type=Path, metavar="FILE")
+    prove.set_defaults(run=_prove)
+
+    check = cmds.add_parser(
+        "check-proof",
+        parents=[unlock],
+        help="check that a proof opens an item a verified disclosure package digested",
+    )
+    check.add_argument("file", type=Path, metavar="PACKAGE")
+    check.add_argument("proof", type=Path, metavar="PROOF")
+    check.add_argument("--trust", action="append", type=Path, metavar="CARD")
+    check.add_argument(
+        "--vault", metavar="VAULT", help="as for verify (needed for an encrypted package)"
+    )
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run=_check_proof)
+
 
 def _export(args: argparse.Namespace) -> int:
     from reviewstation.app.determination import area_results
@@ -150,6 +235,7 @@ def _export(args: argparse.Namespace) -> int:
 
     recipients = cards(args.recipient)
     with open_session(args) as session:
+        plan = _plan(args, session)
         result = export_package(
             session,
             args.review,
@@ -160,6 +246,7 @@ def _export(args: argparse.Namespace) -> int:
             designation=Designation(**{name: getattr(args, name) for name in DESIGNATION_OPTIONS}),
             cyclonedx_version=args.cyclonedx_version,
             determination=area_results(session, args.review),
+            disclosure=plan,
         )
     names = ", ".join(person(c.name, c.fingerprint) for c in recipients)
     form = f"encrypted for {names}" if result.encrypted else "plaintext"
@@ -167,6 +254,11 @@ def _export(args: argparse.Namespace) -> int:
         f"{result.package_id} package written to {result.path} ({form}, sequence {result.sequence})"
     )
     output.line(f"SHA384SUMS sha384 {result.sums_sha384}")
+    if plan is not None:
+        output.line(
+            f"selective disclosure for {plan.recipient}, TLP:{plan.tlp}:"
+            f" {counted(plan.withheld, 'item')} withheld (plan sha384 {plan.digest})"
+        )
     output.line(f"advisories at version {result.advisory_version} for this review")
     if result.approved_by:
         output.line(f"approved by {result.approved_by}")
@@ -180,8 +272,13 @@ def _request(args: argparse.Namespace) -> int:
 
     recipients = cards(args.recipient)
     with open_session(args) as session:
+        plan = _plan(args, session)
         made = approval.request_export(
-            session, args.review, evidence=args.evidence, recipients=recipients
+            session,
+            args.review,
+            evidence=args.evidence,
+            recipients=recipients,
+            plan=plan.to_json() if plan else None,
         )
     if args.json:
         output.emit_json(made.to_json())
@@ -344,5 +441,84 @@ def _import(args: argparse.Namespace) -> int:
             if result.triage_labels
             else ""
         )
+    )
+    return 0
+
+
+def _prove(args: argparse.Namespace) -> int:
+    from reviewstation.packages import disclosure
+    from reviewstation.storage import atomic_write
+
+    if args.out.exists():  # before the passphrase is asked for
+        raise InputError(f"{args.out} already exists; choose another name.")
+    if (args.vault is None) == (args.source is None):
+        raise InputError(
+            "Name the exporting VAULT with --package ID, or the package file (--from)."
+        )
+    if args.source is not None:
+        args.file = args.source
+        args.vault = None
+        with _opened(args) as verified:
+            package_id = verified.manifest.package_id
+            data = disclosure.proof_from_package(verified.read_checked, package_id, args.item)
+    else:
+        if not args.package:
+            raise InputError("--package ID names the package whose item to prove.")
+        package_id = args.package
+        with open_session(args) as session:
+            data = disclosure.prove(session, package_id, args.item)
+    atomic_write(args.out, data, "proof")
+    output.line(f"proof of {args.item} of package {package_id} written to {args.out}")
+    return 0
+
+
+def _opened(args: argparse.Namespace) -> Any:
+    """The package ``args.file`` verified (decrypted with ``--vault``), with a disclosure."""
+    from reviewstation.packages import members
+    from reviewstation.packages.verify import verify_package
+
+    if getattr(args, "vault", None):
+        from reviewstation.packages import trust
+
+        with open_session(args, mode="read") as session:
+            assert session.identity is not None
+            trusted = trust.trusted(session.conn) + cards(args.trust)
+            opened = verify_package(args.file, trusted, recipient=session.identity.recipient)
+    else:
+        opened = verify_package(args.file, cards(args.trust))
+    if opened.encrypted and not opened.decrypted:
+        opened.close()
+        raise InputError("The package is encrypted; open it with --vault VAULT.")
+    if not opened.zip.has(members.DISCLOSURE):
+        opened.close()
+        raise InputError(f"{args.file} is not a selective disclosure (no disclosure.json).")
+    return opened
+
+
+def _check_proof(args: argparse.Namespace) -> int:
+    from reviewstation.packages import disclosure, members
+    from reviewstation.storage import read_bounded
+
+    proof = read_bounded(args.proof, disclosure.MAX_PROOF, "proof")
+    with _opened(args) as verified:
+        listing = verified.read_checked(members.DISCLOSURE)
+        package_id = verified.manifest.package_id
+    result = disclosure.check_proof(listing, package_id, proof)
+    if args.json:
+        output.emit_json(
+            {
+                "proven": True,
+                "package_id": package_id,
+                "item": result.item,
+                "kind": result.kind,
+                "state": result.state,
+                "digest": result.digest,
+                "content": result.item_json,
+            }
+        )
+        return 0
+    output.line(
+        f"PROVEN: {result.item} ({result.kind}, {result.state} in package {package_id}) is"
+        f" the item whose digest the package lists (sha384 {result.digest})"
     )
     return 0

@@ -13,7 +13,9 @@ from reviewstation.errors import ReviewStationError
 from reviewstation.gui.pages.packages.export_wizard_pages import (
     ApprovalPage,
     ContentsPage,
+    DisclosurePage,
     EvidencePage,
+    Listed,
     ManifestPage,
     MarkingPage,
     OutputPage,
@@ -36,9 +38,13 @@ from reviewstation.gui.runtime.failures import Failure
 from reviewstation.gui.runtime.operation import run_operation
 from reviewstation.gui.runtime.progress import JobProgress
 from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
+from reviewstation.packages import disclosure as disclosures
 from reviewstation.packages.approval import request_export
+from reviewstation.packages.content import gather
+from reviewstation.packages.disclosure import Choice
 from reviewstation.packages.export import ExportResult, export_package
 from reviewstation.packages.plan import ExportPlan, plan_export
+from reviewstation.text import visible
 from reviewstation.vault.session import Session
 
 
@@ -53,7 +59,7 @@ class ExportWizard(MarkedDialog):
         self.ctx = ctx
         self.review_id = review_id
         self.plan: ExportPlan | None = None
-        self._planned_for: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self._planned_for: tuple[object, ...] | None = None
         self._generation = 0
         self.busy = False  # a plan or an export is being worked out
         self.exporting = False
@@ -61,6 +67,7 @@ class ExportWizard(MarkedDialog):
         self.contents = ContentsPage(self)
         self.evidence = EvidencePage(self)
         self.recipients = RecipientsPage(ctx.marking, self)
+        self.disclosure = DisclosurePage(self)
         self.marking_page = MarkingPage(self)
         self.manifest = ManifestPage(self)
         self.approval = ApprovalPage(ctx.writable, self)
@@ -69,6 +76,7 @@ class ExportWizard(MarkedDialog):
             self.contents,
             self.evidence,
             self.recipients,
+            self.disclosure,
             self.marking_page,
             self.manifest,
             self.approval,
@@ -110,6 +118,10 @@ class ExportWizard(MarkedDialog):
         self.next_button.clicked.connect(self.next)
         self.export_button.clicked.connect(self.export)
         self.cancel_button.clicked.connect(self.reject)
+        # The policy's answer follows each disclosure choice while the page is shown.
+        self.disclosure.changed.connect(
+            lambda: self.refresh_plan() if self.page is self.disclosure else None
+        )
         self.approval.request.connect(self.request_approval)
         self.approval.recheck.connect(lambda: self.refresh_plan(force=True))
         self.resize(940, 580)
@@ -155,7 +167,7 @@ class ExportWizard(MarkedDialog):
         page = self.pages[index]
         self.stack.setCurrentWidget(page)
         self._mark_step()
-        if page in (self.marking_page, self.manifest, self.approval, self.output):
+        if page in (self.disclosure, self.marking_page, self.manifest, self.approval, self.output):
             self.refresh_plan()
         self._update_buttons()
         self._focus(page)
@@ -194,6 +206,12 @@ class ExportWizard(MarkedDialog):
         """The checks from the marking on need a plan of exactly the current choices."""
         if self.page in (self.evidence, self.recipients):
             return True
+        if self.page is self.disclosure:
+            # Its policy line needs a plan of exactly these choices; without a disclosure
+            # there is nothing to check yet.
+            return self.disclosure.choice() is None or (
+                self.plan is not None and self._planned_for == self._choices()
+            )
         if self.page is self.contents:
             return self.plan is not None
         return self.plan is not None and self._planned_for == self._choices()
@@ -203,15 +221,17 @@ class ExportWizard(MarkedDialog):
             self.ctx.writable
             and self.plan is not None
             and self.plan.approval.ready
+            and not self.plan.policy
             and self.marking_page.complete()
         )
 
     # -- the plan ----------------------------------------------------------------------------
 
-    def _choices(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _choices(self) -> tuple[tuple[str, ...], tuple[str, ...], Choice | None]:
         return (
             tuple(self.evidence.chosen()),
             tuple(r.fingerprint for r in self.recipients.identities()),
+            self.disclosure.choice(),
         )
 
     def _load(self) -> None:
@@ -221,6 +241,26 @@ class ExportWizard(MarkedDialog):
             return catalog.list_artifacts(session.conn, review_id)
 
         self.ctx.vault.submit(job, self.evidence.show_artifacts, self._failed, owner=self)
+
+        def choices(session: Session) -> tuple[list[Listed], list[Listed]]:
+            people = [
+                Listed(r.name, f"{visible(r.name)} (cleared for {r.clearance})")
+                for r in disclosures.recipients(session.conn)
+            ]
+            content = gather(session, review_id, package_id="", created="")
+            findings = [
+                Listed(
+                    str(f.id),
+                    f"{f.id}  {f.portion_mark} {visible(f.title)}"
+                    + (f"  [{visible(f.vendor)}]" if f.vendor else ""),
+                )
+                for f in content.findings
+            ]
+            return people, findings
+
+        self.ctx.vault.submit(
+            choices, lambda found: self.disclosure.show_choices(*found), self._failed, owner=self
+        )
         self.refresh_plan()
 
     def refresh_plan(self, force: bool = False) -> None:
@@ -233,12 +273,15 @@ class ExportWizard(MarkedDialog):
         review_id = self.review_id
         evidence = list(choices[0])
         cards = self.recipients.identities()
+        disclose = choices[2]
         self.busy = True
         self.status.setText("Working out the package…")
         self._update_buttons()
 
         def job(session: Session) -> ExportPlan:
-            return plan_export(session, review_id, evidence=evidence, recipients=cards)
+            return plan_export(
+                session, review_id, evidence=evidence, recipients=cards, disclose=disclose
+            )
 
         def done(plan: ExportPlan) -> None:
             if generation != self._generation:
@@ -282,12 +325,19 @@ class ExportWizard(MarkedDialog):
         if not self.ctx.writable:
             return
         review_id = self.review_id
-        evidence, _ = self._choices()
+        evidence, _, disclose = self._choices()
         cards = self.recipients.identities()
         self.approval.request_button.setEnabled(False)
 
         def job(session: Session) -> int:
-            return request_export(session, review_id, evidence=list(evidence), recipients=cards).id
+            chosen = disclose.resolve(session, review_id, list(evidence)) if disclose else None
+            return request_export(
+                session,
+                review_id,
+                evidence=list(evidence),
+                recipients=cards,
+                plan=chosen.to_json() if chosen else None,
+            ).id
 
         def done(number: int) -> None:
             self.requested.emit()
@@ -303,7 +353,7 @@ class ExportWizard(MarkedDialog):
             return
         out = Path(self.output.edit.text().strip())
         review_id = self.review_id
-        evidence, _ = self._choices()
+        evidence, _, disclose = self._choices()
         cards = self.recipients.identities()
         plaintext_ok = self.recipients.plaintext_ok()
         try:
@@ -316,6 +366,7 @@ class ExportWizard(MarkedDialog):
         self.output.status.setText("Exporting…")
 
         def work(session: Session, progress: JobProgress) -> ExportResult:
+            chosen = disclose.resolve(session, review_id, list(evidence)) if disclose else None
             return export_package(
                 session,
                 review_id,
@@ -327,6 +378,7 @@ class ExportWizard(MarkedDialog):
                 plaintext_ok=plaintext_ok,
                 designation=designation,
                 determination=area_results(session, review_id, cancel=progress.cancel),
+                disclosure=chosen,
             )
 
         def done(result: ExportResult) -> None:

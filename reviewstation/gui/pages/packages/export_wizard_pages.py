@@ -11,8 +11,10 @@ from reviewstation.app.identity import read_card
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import ReviewStationError
+from reviewstation.formats.common import TLP_LABELS
 from reviewstation.gui.qt import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -34,6 +36,7 @@ from reviewstation.gui.widgets.banner import ClassificationBanner
 from reviewstation.gui.widgets.dialogs import plain_label, plain_tip, private_file_dialog
 from reviewstation.gui.widgets.wording import counted
 from reviewstation.package_content import Designation
+from reviewstation.packages.disclosure import DEFAULT_TLP, Choice
 from reviewstation.packages.plan import ExportPlan
 from reviewstation.text import people, person, visible
 
@@ -277,6 +280,110 @@ class RecipientsPage(Page):
             )
         self.remove_button.setEnabled(bool(self.cards))
         self.changed.emit()
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A finding or recipient as the Disclosure page lists it (read on the vault thread)."""
+
+    key: str  # finding number, or recipient name
+    text: str
+
+
+class DisclosurePage(Page):
+    title = "Disclosure"
+    hint = (
+        "Optionally, send one recorded recipient only their view: withhold findings, or keep"
+        " only one vendor's. Each withheld item keeps a salted digest, so it can be proven later."
+    )
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.enable = QCheckBox("&Selective disclosure to one recipient", self)
+        self.enable.setAccessibleName("Selective disclosure")
+        form = QFormLayout()
+        self.recipient = QComboBox(self)
+        self.recipient.setAccessibleName("Disclosure recipient")
+        self.tlp = QComboBox(self)
+        self.tlp.setAccessibleName("TLP label")
+        self.tlp.addItems(list(TLP_LABELS))
+        self.tlp.setCurrentText(DEFAULT_TLP)
+        self.vendor = QLineEdit(self)
+        self.vendor.setAccessibleName("Only this vendor")
+        self.vendor.setPlaceholderText("all vendors")
+        form.addRow("Reci&pient:", self.recipient)
+        form.addRow("&TLP 2.0 label:", self.tlp)
+        form.addRow("Only &vendor:", self.vendor)
+        label = QLabel("&Withhold these findings:", self)
+        self.findings = QListWidget(self)
+        self.findings.setAccessibleName("Findings to withhold")
+        label.setBuddy(self.findings)
+        self.policy = plain_label("", self)
+        self.policy.setAccessibleName("Disclosure policy")
+        self.layout_.addWidget(self.enable)
+        self.layout_.addLayout(form)
+        self.layout_.addWidget(label)
+        self.layout_.addWidget(self.findings, 1)
+        self.layout_.addWidget(self.policy)
+        self.enable.toggled.connect(self._toggled)
+        self.recipient.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.tlp.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.vendor.textChanged.connect(lambda _t: self.changed.emit())
+        self.findings.itemChanged.connect(lambda _i: self.changed.emit())
+        self._toggled(False)
+
+    def show_choices(self, recipients: list[Listed], findings: list[Listed]) -> None:
+        self.recipient.clear()
+        for r in recipients:
+            self.recipient.addItem(r.text, r.key)
+        self.findings.blockSignals(True)
+        self.findings.clear()
+        for f in findings:
+            item = QListWidgetItem(f.text, self.findings)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, f.key)
+        self.findings.blockSignals(False)
+        self.enable.setEnabled(bool(recipients))
+        if not recipients:
+            self.policy.setText(
+                "No recipient is recorded for disclosures; a lead records one with its card"
+                " and clearance (identity clearance)."
+            )
+        self.changed.emit()
+
+    def _toggled(self, on: bool) -> None:
+        for widget in (self.recipient, self.tlp, self.vendor, self.findings):
+            widget.setEnabled(on)
+        if not on:
+            self.policy.setText("The whole package goes to everyone it is encrypted for.")
+            theme.mark(self.policy, "")
+        self.changed.emit()
+
+    def choice(self) -> Choice | None:
+        if not self.enable.isChecked() or self.recipient.currentIndex() < 0:
+            return None
+        withheld = tuple(
+            f"finding:{self.findings.item(row).data(Qt.ItemDataRole.UserRole)}"
+            for row in range(self.findings.count())
+            if self.findings.item(row).checkState() == Qt.CheckState.Checked
+        )
+        return Choice(
+            str(self.recipient.currentData()),
+            withheld,
+            self.vendor.text().strip(),
+            self.tlp.currentText(),
+        )
+
+    def show_plan(self, plan: ExportPlan) -> None:
+        if self.choice() is None:
+            return
+        if plan.policy:
+            self.policy.setText(theme.alert(f"Refused: {plan.policy}"))
+            theme.mark_loud(self.policy)
+        else:
+            self.policy.setText("\n".join(plan.disclosure))
+            theme.mark(self.policy, "")
 
 
 class MarkingPage(Page):
