@@ -121,6 +121,9 @@ class PackageContent:
     # exports whose files were written, oldest first: this export is the next revision.
     publisher: Publisher | None = None
     earlier: tuple[tuple[str, str], ...] = ()  # (package id, created)
+    # Every package imported into the review (package id, signer fingerprint, sequence,
+    # source review): what the receiver of this package matches its own review and exports by.
+    based_on: tuple[dict[str, Any], ...] = ()
 
     @property
     def tracking_id(self) -> str:

@@ -12,6 +12,7 @@ from reviewstation.crypto.signing import HybridSignature
 from reviewstation.errors import InputError
 from reviewstation.formats import openvex
 from reviewstation.package_content import PackageContent
+from reviewstation.packages import lineage
 from reviewstation.vault.audit import Checkpoint
 from reviewstation.ziparchive import PackageRefused
 
@@ -137,7 +138,9 @@ def findings_member(content: PackageContent, revisions: dict[int, list[dict[str,
     run_uids = {run.id: run.uid for run in content.runs}
 
     def finding(f: Any) -> dict[str, Any]:
-        data = {**f.to_json(), "revisions": revisions.get(f.id, [])}
+        history = revisions.get(f.id, [])
+        data = {**f.to_json(), "revisions": history}
+        data["lineage"] = lineage.lineage(data, history)  # for a three-way merge (staging.py)
         # Run numbers are this vault's; the uid is what the receiving side can match.
         data["links"] = [
             {**link, "run_uid": run_uids.get(link["run"])} for link in data.get("links", [])
@@ -151,6 +154,7 @@ def findings_member(content: PackageContent, revisions: dict[int, list[dict[str,
             "marking": content.marking,
             "review": content.review.to_json(),
             "findings": [finding(f) for f in content.findings],
+            "based_on": [dict(entry) for entry in content.based_on],
         }
     )
 
