@@ -1,0 +1,319 @@
+"""Merging reviewers' packages into the lead's review with a staging diff (issue 19, item 1).
+
+The lead (alice) sends her review to three reviewers; each imports it into a vault of their
+own, works on it and sends a package back. bob and carol both change the severity of the same
+finding since the common ancestor: a genuine conflict, resolved both ways on copies of the
+lead's vault. dave changes nothing: every item is identical.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support.packages import members, rewrite
+from support.vaults import PASS, make_vault
+
+from reviewstation.app.history import finding_history
+from reviewstation.checklists.runs import set_answer, start_run
+from reviewstation.crypto.identity import PublicIdentity
+from reviewstation.crypto.kdf import floor_params
+from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
+from reviewstation.findings import service as findings
+from reviewstation.packages import lineage
+from reviewstation.packages.export import export_package
+from reviewstation.packages.importer import import_package
+from reviewstation.packages.staging import merge_package, opened, stage_package
+from reviewstation.reviews.service import create_review
+from reviewstation.vault import audit
+from reviewstation.vault.accounts import add_user
+from reviewstation.vault.session import Session, open_vault
+from reviewstation.ziparchive import PackageRefused
+
+VECTOR = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+
+
+@dataclass
+class Team:
+    lead: Path
+    cards: list[PublicIdentity]  # the three reviewers'
+    packages: dict[str, Path]  # reviewer -> the package they sent back
+    sent: Path  # the lead's package to the reviewers
+    overflow: str  # finding uids
+    jailbreak: str
+    item: str  # the checklist item everyone sees
+
+
+def card(vault: Path, user: str | None = None) -> PublicIdentity:
+    with open_vault(vault, PASS, user=user) as session:
+        return session.user.public_identity(session.vault_id)
+
+
+def stage(team: Team, who: str, into: int | None = None) -> object:
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        opened(session, team.packages[who], team.cards) as package,
+    ):
+        return stage_package(session, package, into)
+
+
+def merge(team: Team, who: str, **kwargs: object) -> object:
+    with open_vault(team.lead, PASS, user="alice") as session:
+        return merge_package(session, team.packages[who], None, extra_trust=team.cards, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
+    tmp = tmp_path_factory.mktemp("merge")
+    (tmp / "lead").mkdir()
+    lead = make_vault(tmp / "lead", user="alice")
+    with open_vault(lead, PASS) as session:
+        add_user(session, "erin", "lead", PASS, kdf=floor_params())
+        create_review(session, title="Model X", developer="Lab A", model_name="X-1")
+        overflow = findings.add_finding(
+            session,
+            1,
+            title="Heap overflow in libfoo",
+            severity="high",
+            kind="vulnerability",
+            cvss_vector=VECTOR,
+            cwe="CWE-787",
+            vex_status="affected",
+            action_statement="Update libfoo.",
+        )
+        jailbreak = findings.add_finding(
+            session, 1, title="Role-play jailbreak", severity="medium", body="First notes."
+        )
+        run = start_run(session, 1, "intake-custody")
+        item = run.template.items[0].id
+        set_answer(session, run.id, item, status="open", note="to check")
+    with open_vault(lead, PASS, user="erin") as session:
+        findings.set_status(session, jailbreak.id, "confirmed")
+        findings.set_status(session, jailbreak.id, "approved")  # erin approves alice's finding
+    sent = tmp / "to-reviewers.rspkg"
+    with open_vault(lead, PASS, user="alice") as session:
+        export_package(session, 1, sent)
+    lead_card = card(lead, "alice")
+    cards, packages = [], {}
+    for who in ("bob", "carol", "dave"):
+        (tmp / who).mkdir()
+        vault = make_vault(tmp / who, user=who)
+        with open_vault(vault, PASS) as session:
+            review = import_package(session, sent, [lead_card]).review_id
+            if who == "bob":
+                findings.update_finding(session, overflow.uid, severity="critical")
+                findings.add_finding(session, review, title="Prompt leak", severity="low")
+                local = session.conn.execute("SELECT id FROM checklist_runs").fetchone()[0]
+                set_answer(session, local, item, status="not_a_finding", note="checked: fine")
+                findings.update_finding(session, jailbreak.uid, body="Reproduced twice.")
+            if who == "carol":
+                findings.update_finding(session, overflow.uid, severity="medium", cwe="CWE-122")
+            export_package(session, review, tmp / f"{who}.rspkg")
+        cards.append(card(vault))
+        packages[who] = tmp / f"{who}.rspkg"
+    return Team(lead, cards, packages, sent, overflow.uid, jailbreak.uid, item)
+
+
+@pytest.fixture
+def lead_copy(team: Team, tmp_path: Path) -> Team:
+    """The team with a copy of the lead's vault, for tests that write to it."""
+    shutil.copytree(team.lead.parent, tmp_path / "lead")
+    return Team(**{**team.__dict__, "lead": tmp_path / "lead" / team.lead.name})
+
+
+def by_key(staging: object) -> dict[str, object]:
+    return {item.key: item for item in staging.items}  # type: ignore[attr-defined]
+
+
+def test_the_lineage_travels_and_meets_the_lead_s_history(team: Team) -> None:
+    """The reviewer's revision 1 is the lead's state that travelled: same content digest."""
+    with open_vault(team.lead, PASS, user="alice") as session:
+        finding = findings.get_finding(session.conn, team.overflow)
+        ours = lineage.lineage(finding.to_json(), findings.revisions(session.conn, finding.id))
+    with opened_package(team, "bob") as doc:
+        theirs = next(f for f in doc["findings"] if f["uid"] == team.overflow)["lineage"]
+    assert len(theirs) == 2  # imported, then bob's change
+    assert lineage.common_ancestor(ours, theirs) == {
+        "revision": 1,
+        "digest": ours[-1]["digest"],
+        "ours": ours[-1]["revision"],
+    }
+
+
+def opened_package(team: Team, who: str):  # type: ignore[no-untyped-def]
+    import contextlib
+    import json
+
+    @contextlib.contextmanager
+    def doc():  # type: ignore[no-untyped-def]
+        yield json.loads(members(team.packages[who])["findings.json"])
+
+    return doc()
+
+
+def test_stage_matches_the_lead_s_review_and_classifies_each_item(team: Team) -> None:
+    staging = stage(team, "bob")
+    assert staging.review_id == 1 and staging.matched_by.startswith("based on package")  # type: ignore[attr-defined]
+    items = by_key(staging)
+    overflow = items[f"finding/{team.overflow}"]
+    assert overflow.status == "changed"  # type: ignore[attr-defined]
+    (severity,) = overflow.fields  # type: ignore[attr-defined]
+    assert (severity.field, severity.ours, severity.theirs, severity.base) == (
+        "severity",
+        "high",
+        "critical",
+        "high",
+    )
+    assert severity.changed_by.startswith("bob@") and severity.side == "theirs"
+    assert "their revision 1" in overflow.ancestor  # type: ignore[attr-defined]
+    new = [i for i in staging.items if i.status == "new"]  # type: ignore[attr-defined]
+    assert [i.title for i in new if i.kind == "finding"] == ["Prompt leak"]
+    answers = [i for i in staging.items if i.kind == "answer" and i.status != "identical"]  # type: ignore[attr-defined]
+    assert [(a.key.rsplit("/", 1)[1], a.status) for a in answers] == [(team.item, "changed")]
+    assert {f.field: f.theirs for f in answers[0].fields} == {
+        "status": "not_a_finding",
+        "note": "checked: fine",
+    }
+    jailbreak = items[f"finding/{team.jailbreak}"]
+    assert jailbreak.status == "changed" and jailbreak.approved  # type: ignore[attr-defined]
+    # The ids are stable: the same at every staging of the same package.
+    assert [i.id for i in stage(team, "bob").items] == [i.id for i in staging.items]  # type: ignore[attr-defined]
+
+
+def test_identical_items_are_reported_identical(team: Team) -> None:
+    staging = stage(team, "dave")
+    assert {i.status for i in staging.items} == {"identical"}  # type: ignore[attr-defined]
+    kinds = {i.kind for i in staging.items}  # type: ignore[attr-defined]
+    assert {"finding", "answer"} <= kinds
+
+
+def test_a_genuine_conflict_is_found_by_lineage(lead_copy: Team) -> None:
+    team = lead_copy
+    merge(team, "bob", accept=[f"finding/{team.overflow}"])
+    staging = stage(team, "carol")
+    overflow = by_key(staging)[f"finding/{team.overflow}"]
+    assert overflow.status == "conflicting"  # type: ignore[attr-defined]
+    fields = {f.field: f for f in overflow.fields}  # type: ignore[attr-defined]
+    assert (fields["severity"].ours, fields["severity"].theirs, fields["severity"].base) == (
+        "critical",
+        "medium",
+        "high",
+    )
+    assert fields["severity"].conflict
+    assert fields["cwe"].side == "theirs" and not fields["cwe"].conflict  # only carol changed it
+
+
+@pytest.mark.parametrize("choice", ["accept theirs", "keep ours"])
+def test_the_conflict_is_resolved_both_ways(lead_copy: Team, choice: str) -> None:
+    team = lead_copy
+    merge(team, "bob", accept=[f"finding/{team.overflow}"])
+    key = f"finding/{team.overflow}"
+    if choice == "accept theirs":
+        result = merge(team, "carol", accept=[key])
+        expected = ("medium", "CWE-122")
+    else:
+        result = merge(team, "carol", reject=[key])
+        expected = ("critical", "CWE-787")
+    with open_vault(team.lead, PASS, user="alice") as session:
+        finding = findings.get_finding(session.conn, team.overflow)
+        assert (finding.severity, finding.cwe) == expected
+        entries = [e for e in audit.entries(session.conn) if e.action.startswith("package.merge.")]
+        action = "package.merge.accept" if choice == "accept theirs" else "package.merge.reject"
+        assert entries[-1].action == action and entries[-1].target == key
+        if choice == "accept theirs":
+            history = finding_history(session, finding.id)
+            merged = [row for row in history if row.field == "severity" and row.new == "medium"]
+            assert merged and "carol@" in merged[-1].source and "carol" in merged[-1].source
+    assert result.accepted if choice == "accept theirs" else result.rejected  # type: ignore[attr-defined]
+
+
+def written(session: Session) -> list[object]:
+    """Every audited write, and the rows a merge writes (opening a vault is audited too)."""
+    return [
+        [(e.seq, e.action) for e in audit.entries(session.conn) if e.action.startswith("package")],
+        session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone(),
+        session.conn.execute("SELECT count(*) FROM merge_provenance").fetchone(),
+        session.conn.execute("SELECT sum(revision) FROM findings").fetchone(),
+        session.conn.execute("SELECT max(updated) FROM checklist_answers").fetchone(),
+    ]
+
+
+def test_merging_the_same_package_twice_changes_nothing_the_second_time(lead_copy: Team) -> None:
+    team = lead_copy
+    choice = {"accept": [f"finding/{team.overflow}"], "reject": [f"finding/{team.jailbreak}"]}
+    first = merge(team, "bob", accept_new=True, **choice)
+    assert len(first.accepted) == 2  # type: ignore[attr-defined]  # the new finding, the change
+    with open_vault(team.lead, PASS, user="alice") as session:
+        before = written(session)
+    again = merge(team, "bob", accept_new=True, **choice)
+    assert again.accepted == [] and again.rejected == []  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert written(session) == before
+    staging = stage(team, "bob")
+    assert by_key(staging)[f"finding/{team.overflow}"].status == "identical"  # type: ignore[attr-defined]
+
+
+def test_an_approved_finding_is_never_overwritten_silently(lead_copy: Team) -> None:
+    team = lead_copy
+    key = f"finding/{team.jailbreak}"
+    merge(team, "bob", accept_new=True)  # new items only: the approved finding is left alone
+    with open_vault(team.lead, PASS, user="alice") as session:
+        finding = findings.get_finding(session.conn, team.jailbreak)
+        assert (finding.status, finding.body) == ("approved", "First notes.")
+    result = merge(team, "bob", accept=[key])  # named: taken, and the approval is reset
+    assert result.approval_reset == [team.jailbreak]  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        finding = findings.get_finding(session.conn, team.jailbreak)
+        assert (finding.status, finding.approved_by, finding.body) == (
+            "confirmed",
+            None,
+            "Reproduced twice.",
+        )
+        entry = [e for e in audit.entries(session.conn) if e.target == key][-1]
+        assert entry.details["approval_reset"] is True
+
+
+def test_a_tampered_package_cannot_be_staged(team: Team, tmp_path: Path) -> None:
+    def edit(m: dict[str, bytes]) -> dict[str, bytes]:
+        m["findings.json"] = m["findings.json"].replace(b"Prompt leak", b"Prompt LEAK")
+        return m
+
+    bad = rewrite(team.packages["bob"], tmp_path / "bad.rspkg", edit)
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        pytest.raises(PackageRefused, match="SHA-384"),
+        opened(session, bad, team.cards) as package,
+    ):
+        stage_package(session, package, None)
+
+
+def test_an_untrusted_signer_cannot_be_staged(team: Team) -> None:
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        pytest.raises(ReviewStationError, match="untrusted"),
+        opened(session, team.packages["bob"], []) as package,
+    ):
+        stage_package(session, package, None)
+
+
+def test_bad_choices_are_refused_and_change_nothing(lead_copy: Team) -> None:
+    team = lead_copy
+    new = next(i for i in stage(team, "bob").items if i.kind == "evidence" or i.status == "new")  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="both accepted and rejected"):
+        merge(team, "bob", accept=[new.id], reject=[new.id])
+    with pytest.raises(Exception, match="no item"):
+        merge(team, "bob", accept=["F-00000000"])
+    with open_vault(team.lead, PASS, user="erin") as session:
+        session.conn.execute("SELECT 1")
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0] == 0
+
+
+def test_a_reviewer_cannot_merge(lead_copy: Team) -> None:
+    team = lead_copy
+    with open_vault(team.lead, PASS, user="alice") as session:
+        add_user(session, "rita", "reviewer", PASS, kdf=floor_params())
+    with open_vault(team.lead, PASS, user="rita") as session, pytest.raises(PermissionDenied):
+        merge_package(session, team.packages["bob"], 1, accept_new=True, extra_trust=team.cards)
