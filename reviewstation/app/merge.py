@@ -46,6 +46,8 @@ def merge(
     cancel: CancelFlag = None,
 ) -> MergeResult:
     """Apply the accepted items (ids or keys from ``stage``), record the rejected ones."""
+    if into_review is not None:
+        get_review(session.conn, into_review)
     cards = [read_card(p) for p in extra_cards]
     return core.merge_package(
         session,

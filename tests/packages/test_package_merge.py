@@ -9,46 +9,23 @@ lead's vault. dave changes nothing: every item is identical.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.merging import Team, build_team
 from support.packages import members, rewrite
-from support.vaults import PASS, make_vault
+from support.vaults import PASS
 
 from reviewstation.app.history import finding_history
-from reviewstation.checklists.runs import set_answer, start_run
-from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
 from reviewstation.findings import service as findings
 from reviewstation.packages import lineage
-from reviewstation.packages.export import export_package
-from reviewstation.packages.importer import import_package
 from reviewstation.packages.staging import merge_package, opened, stage_package
-from reviewstation.reviews.service import create_review
 from reviewstation.vault import audit
 from reviewstation.vault.accounts import add_user
 from reviewstation.vault.session import Session, open_vault
 from reviewstation.ziparchive import PackageRefused
-
-VECTOR = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
-
-
-@dataclass
-class Team:
-    lead: Path
-    cards: list[PublicIdentity]  # the three reviewers'
-    packages: dict[str, Path]  # reviewer -> the package they sent back
-    sent: Path  # the lead's package to the reviewers
-    overflow: str  # finding uids
-    jailbreak: str
-    item: str  # the checklist item everyone sees
-
-
-def card(vault: Path, user: str | None = None) -> PublicIdentity:
-    with open_vault(vault, PASS, user=user) as session:
-        return session.user.public_identity(session.vault_id)
 
 
 def stage(team: Team, who: str, into: int | None = None) -> object:
@@ -66,54 +43,7 @@ def merge(team: Team, who: str, **kwargs: object) -> object:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
-    tmp = tmp_path_factory.mktemp("merge")
-    (tmp / "lead").mkdir()
-    lead = make_vault(tmp / "lead", user="alice")
-    with open_vault(lead, PASS) as session:
-        add_user(session, "erin", "lead", PASS, kdf=floor_params())
-        create_review(session, title="Model X", developer="Lab A", model_name="X-1")
-        overflow = findings.add_finding(
-            session,
-            1,
-            title="Heap overflow in libfoo",
-            severity="high",
-            kind="vulnerability",
-            cvss_vector=VECTOR,
-            cwe="CWE-787",
-            vex_status="affected",
-            action_statement="Update libfoo.",
-        )
-        jailbreak = findings.add_finding(
-            session, 1, title="Role-play jailbreak", severity="medium", body="First notes."
-        )
-        run = start_run(session, 1, "intake-custody")
-        item = run.template.items[0].id
-        set_answer(session, run.id, item, status="open", note="to check")
-    with open_vault(lead, PASS, user="erin") as session:
-        findings.set_status(session, jailbreak.id, "confirmed")
-        findings.set_status(session, jailbreak.id, "approved")  # erin approves alice's finding
-    sent = tmp / "to-reviewers.rspkg"
-    with open_vault(lead, PASS, user="alice") as session:
-        export_package(session, 1, sent)
-    lead_card = card(lead, "alice")
-    cards, packages = [], {}
-    for who in ("bob", "carol", "dave"):
-        (tmp / who).mkdir()
-        vault = make_vault(tmp / who, user=who)
-        with open_vault(vault, PASS) as session:
-            review = import_package(session, sent, [lead_card]).review_id
-            if who == "bob":
-                findings.update_finding(session, overflow.uid, severity="critical")
-                findings.add_finding(session, review, title="Prompt leak", severity="low")
-                local = session.conn.execute("SELECT id FROM checklist_runs").fetchone()[0]
-                set_answer(session, local, item, status="not_a_finding", note="checked: fine")
-                findings.update_finding(session, jailbreak.uid, body="Reproduced twice.")
-            if who == "carol":
-                findings.update_finding(session, overflow.uid, severity="medium", cwe="CWE-122")
-            export_package(session, review, tmp / f"{who}.rspkg")
-        cards.append(card(vault))
-        packages[who] = tmp / f"{who}.rspkg"
-    return Team(lead, cards, packages, sent, overflow.uid, jailbreak.uid, item)
+    return build_team(tmp_path_factory.mktemp("merge"))
 
 
 @pytest.fixture
