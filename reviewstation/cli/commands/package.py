@@ -401,7 +401,7 @@ def _stage(args: argparse.Namespace) -> int:
         if item.status == "identical" and not args.all:
             continue
         flags = [item.status.upper()]
-        if item.approved:
+        if item.approved and item.offered:
             flags.append("APPROVED HERE: accepting resets the approval")
         if item.decided:
             flags.append(f"{item.decided} before")
