@@ -351,6 +351,7 @@ class _Stager:
         with importer._checked(f"finding {uid}"):
             fields = {name: data.get(name) for name in findings.EDITABLE}
             theirs = lineage.content(findings.check_values(fields, self.session.marking))
+            refs = [evidence_refs.check_shape(ref) for ref in importer._refs(data)]
         title = _text(theirs.get("title"))
         row = self.conn.execute(
             "SELECT id, review_id FROM findings WHERE uid = ?", (uid,)
@@ -360,7 +361,6 @@ class _Stager:
                 f"finding {uid} ({title[:60]}) belongs to review {row[1]} here; left out"
             )
             return
-        refs = importer._refs(data) if isinstance(data.get("evidence"), list) else []
         if row is None:
             diffs = tuple(
                 FieldDiff(name, None, value, changed_by=self.foreign(data.get("author")))
@@ -444,7 +444,6 @@ class _Stager:
         approved: bool = False,
     ) -> None:
         for ref in refs:
-            evidence_refs.check_shape(ref)
             sample = f"/{ref.sample_id}" if ref.sample_id else ""
             key = f"evidence/{owner}/{ref.artifact_uid}{sample}"
             what = f"{title[:60]}: artifact {ref.artifact_uid[:8]}{sample}"

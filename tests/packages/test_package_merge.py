@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.merging import Team, build_team
-from support.packages import members, rewrite
+from support.packages import members, resign, rewrite, signing_key
 from support.vaults import PASS
 
 from reviewstation.app.history import finding_history
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
 from reviewstation.findings import service as findings
+from reviewstation.findings.query import Filter, all_findings
 from reviewstation.packages import lineage
 from reviewstation.packages.staging import merge_package, opened, stage_package
 from reviewstation.vault import audit
@@ -247,3 +249,45 @@ def test_a_reviewer_cannot_merge(lead_copy: Team) -> None:
         add_user(session, "rita", "reviewer", PASS, kdf=floor_params())
     with open_vault(team.lead, PASS, user="rita") as session, pytest.raises(PermissionDenied):
         merge_package(session, team.packages["bob"], 1, accept_new=True, extra_trust=team.cards)
+
+
+def _bob_key(team: Team):  # type: ignore[no-untyped-def]
+    return signing_key(team.packages["bob"].parent / "bob" / "case.rsvault")
+
+
+def test_a_trusted_reviewer_s_content_is_held_to_this_vault_s_rules(
+    team: Team, tmp_path: Path
+) -> None:
+    """A package re-signed by bob himself (a modified client): a finding marked above the
+    vault is refused as the import refuses it, nothing staged."""
+
+    def spill(doc: dict[str, Any]) -> None:
+        doc["findings"][0]["portion_marking"] = "TS"
+
+    bad = resign(team.packages["bob"], tmp_path / "spill.rspkg", _bob_key(team), spill)
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        pytest.raises(PackageRefused, match="breaks this vault's rules"),
+        opened(session, bad, team.cards) as package,
+    ):
+        stage_package(session, package, None)
+
+
+def test_an_approval_from_another_vault_is_not_one_here(lead_copy: Team, tmp_path: Path) -> None:
+    team = lead_copy
+
+    def approve(doc: dict[str, Any]) -> None:
+        new = next(f for f in doc["findings"] if f["title"] == "Prompt leak")
+        new.update(status="approved", approved_by="mallory")
+
+    forged = resign(team.packages["bob"], tmp_path / "approved.rspkg", _bob_key(team), approve)
+    with open_vault(team.lead, PASS, user="alice") as session:
+        merge_package(session, forged, 1, accept_new=True, extra_trust=team.cards)
+        (leak,) = [
+            f for f in all_findings(session.conn, Filter(review_id=1)) if f.title == "Prompt leak"
+        ]
+        assert (leak.status, leak.approved_by, leak.author.startswith("bob@")) == (
+            "confirmed",
+            None,
+            True,
+        )
