@@ -362,12 +362,12 @@ class _Stager:
             )
             return
         if row is None:
-            diffs = tuple(
+            added = tuple(
                 FieldDiff(name, None, value, changed_by=self.foreign(data.get("author")))
                 for name, value in theirs.items()
                 if value not in (None, "")
             )
-            self.items.append(Item(key, "finding", "new", title, diffs))
+            self.items.append(Item(key, "finding", "new", title, added))
             self._evidence(key, title, refs, [])
             return
         ours_finding = findings.get_finding(self.conn, int(row[0]))
@@ -381,7 +381,7 @@ class _Stager:
             lineage.lineage(ours_json, ours_revisions), their_lineage
         )
         base = lineage.state_at(ours_json, ours_revisions, ancestor["digest"]) if ancestor else None
-        diffs = []
+        diffs: list[FieldDiff] = []
         for name in lineage.CONTENT:
             mine, other = ours.get(name), theirs.get(name)
             if mine == other:
@@ -732,7 +732,7 @@ class _Merger:
                     self.result.accepted.append(item.id)
                 else:
                     self.result.rejected.append(item.id)
-                entry = {
+                entry: dict[str, Any] = {
                     "item": item.id,
                     "kind": item.kind,
                     "status": item.status,

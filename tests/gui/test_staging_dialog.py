@@ -57,7 +57,8 @@ def test_stage_and_merge_a_conflict_from_the_packages_tab(
     assert conflict.text(STATUS) == f"{ICON} conflicting"
     assert conflict.background(STATUS).color().name() == CAUTION_FILL[0]
     assert conflict.checkState(ACCEPT) == Qt.CheckState.Unchecked  # never pre-accepted
-    fields = {conflict.child(i).text(ITEM): conflict.child(i) for i in range(conflict.childCount())}
+    children = [conflict.child(i) for i in range(conflict.childCount())]
+    fields = {child.text(ITEM): child for child in children if child is not None}
     severity = fields["severity"]
     assert (severity.text(STATUS), severity.text(OURS), severity.text(THEIRS)) == (
         f"{ICON} conflict",

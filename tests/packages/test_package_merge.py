@@ -18,6 +18,8 @@ from support.packages import members, resign, rewrite, signing_key
 from support.vaults import PASS
 
 from reviewstation.app.history import finding_history
+from reviewstation.artifacts import catalog, custody
+from reviewstation.checklists.runs import list_runs
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
 from reviewstation.findings import service as findings
@@ -176,7 +178,8 @@ def test_merging_the_same_package_twice_changes_nothing_the_second_time(lead_cop
     team = lead_copy
     choice = {"accept": [f"finding/{team.overflow}"], "reject": [f"finding/{team.jailbreak}"]}
     first = merge(team, "bob", accept_new=True, **choice)
-    assert len(first.accepted) == 2  # type: ignore[attr-defined]  # the new finding, the change
+    # the overflow's change, the new finding, the new run, the new evidence link
+    assert len(first.accepted) == 4  # type: ignore[attr-defined]
     with open_vault(team.lead, PASS, user="alice") as session:
         before = written(session)
     again = merge(team, "bob", accept_new=True, **choice)
@@ -185,6 +188,31 @@ def test_merging_the_same_package_twice_changes_nothing_the_second_time(lead_cop
         assert written(session) == before
     staging = stage(team, "bob")
     assert by_key(staging)[f"finding/{team.overflow}"].status == "identical"  # type: ignore[attr-defined]
+
+
+def test_a_new_run_and_an_evidence_link_with_its_file(lead_copy: Team) -> None:
+    team = lead_copy
+    staging = stage(team, "bob")
+    run = next(i for i in staging.items if i.kind == "run")  # type: ignore[attr-defined]
+    link = by_key(staging)[f"evidence/finding/{team.overflow}/{team.notes}"]
+    assert (run.status, link.status) == ("new", "new")  # type: ignore[attr-defined]
+    result = merge(team, "bob", accept=[run.id, link.id])  # type: ignore[attr-defined]
+    assert result.evidence_added == 1  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        artifact = catalog.get_artifact(session.conn, team.notes)
+        assert artifact.review_id == 1
+        assert "imported_from_package" in [
+            e["event"] for e in custody.events(session.conn, artifact.id)
+        ]
+        finding = findings.get_finding(session.conn, team.overflow)
+        assert [e.artifact_uid for e in finding.evidence] == [team.notes]
+        assert finding.severity == "high"  # the finding's own change was not accepted
+        titles = [r.template.id for r in list_runs(session.conn, 1)]
+        assert sorted(titles) == ["cyber-capability", "intake-custody"]
+    again = stage(team, "bob")
+    assert by_key(again)[link.key].status == "identical"  # type: ignore[attr-defined]
+    answers = [i for i in again.items if i.key.startswith("answer/" + run.key[4:])]  # type: ignore[attr-defined]
+    assert answers and {i.status for i in answers} == {"identical"}
 
 
 def test_an_approved_finding_is_never_overwritten_silently(lead_copy: Team) -> None:

@@ -2,8 +2,9 @@
 
 The lead (alice, with a second lead erin who approved one finding) sends her review to bob,
 carol and dave; each imports it into a vault of their own, works on it and sends a package
-back. bob raises the overflow's severity, answers a checklist item, adds a finding and
-rewrites the approved finding's body; carol lowers the same severity and changes its CWE (a
+back. bob raises the overflow's severity, answers a checklist item, adds a finding, rewrites
+the approved finding's body, starts a second checklist run and links a file of his (sent as
+evidence) to the overflow; carol lowers the same severity and changes its CWE (a
 genuine conflict with bob's once bob's is merged); dave changes nothing.
 """
 
@@ -13,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewstation.app.identity import export_identity
+from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.checklists.runs import set_answer, start_run
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.crypto.kdf import floor_params
+from reviewstation.evidence import EvidenceRef
 from reviewstation.findings import service as findings
 from reviewstation.packages.export import export_package
 from reviewstation.packages.importer import import_package
@@ -38,6 +41,7 @@ class Team:
     jailbreak: str
     item: str  # the checklist item everyone sees
     card_files: list[Path]  # the reviewers' identity cards, as files
+    notes: str  # the artifact uid of bob's evidence file, linked to the overflow
 
 
 def card(vault: Path, user: str | None = None) -> PublicIdentity:
@@ -76,22 +80,29 @@ def build_team(tmp: Path) -> Team:
     with open_vault(lead, PASS, user="alice") as session:
         export_package(session, 1, sent)
     lead_card = card(lead, "alice")
-    cards, packages, files = [], {}, []
+    cards, packages, files, notes_uid = [], {}, [], ""
     for who in REVIEWERS:
         (tmp / who).mkdir()
         vault = make_vault(tmp / who, user=who)
         with open_vault(vault, PASS) as session:
             review = import_package(session, sent, [lead_card]).review_id
+            chosen: list[str] = []
             if who == "bob":
                 findings.update_finding(session, overflow.uid, severity="critical")
                 findings.add_finding(session, review, title="Prompt leak", severity="low")
                 local = session.conn.execute("SELECT id FROM checklist_runs").fetchone()[0]
                 set_answer(session, local, item, status="not_a_finding", note="checked: fine")
                 findings.update_finding(session, jailbreak.uid, body="Reproduced twice.")
+                start_run(session, review, "cyber-capability")  # a run the lead does not have
+                notes = tmp / "bob-notes.txt"
+                notes.write_text("bob's fuzzing notes\n")
+                (artifact,) = add_artifacts(session, review, [notes]).added
+                findings.update_finding(session, overflow.uid, evidence=[EvidenceRef(artifact.uid)])
+                notes_uid, chosen = artifact.uid, [artifact.uid]
             if who == "carol":
                 findings.update_finding(session, overflow.uid, severity="medium", cwe="CWE-122")
-            export_package(session, review, tmp / f"{who}.rspkg")
+            export_package(session, review, tmp / f"{who}.rspkg", evidence=chosen)
             files.append(tmp / f"{who}.card")
             cards.append(export_identity(session, files[-1]))
         packages[who] = tmp / f"{who}.rspkg"
-    return Team(lead, cards, packages, sent, overflow.uid, jailbreak.uid, item, files)
+    return Team(lead, cards, packages, sent, overflow.uid, jailbreak.uid, item, files, notes_uid)

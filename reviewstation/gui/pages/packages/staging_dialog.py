@@ -41,7 +41,7 @@ def preaccepted(item: Item) -> bool:
 
 def status_text(item: Item) -> str:
     warn = item.approved and item.offered
-    parts = [item.status]
+    parts: list[str] = [item.status]
     if warn:
         parts.append("approved here: accepting resets the approval")
     if item.decided:
