@@ -18,6 +18,7 @@ from support.packages import members, resign, rewrite, signing_key
 from support.vaults import PASS
 
 from reviewstation.app.history import finding_history
+from reviewstation.app.views import finding_view
 from reviewstation.artifacts import catalog, custody
 from reviewstation.checklists.runs import list_runs
 from reviewstation.crypto.kdf import floor_params
@@ -160,6 +161,8 @@ def test_the_conflict_is_resolved_both_ways(lead_copy: Team, choice: str) -> Non
             history = finding_history(session, finding.id)
             merged = [row for row in history if row.field == "severity" and row.new == "medium"]
             assert merged and "carol@" in merged[-1].source and "carol" in merged[-1].source
+            view = finding_view(session, finding.id)  # the editor's History tab
+            assert any(text.startswith("merged: carol@") for text in view.merged.values())
     assert result.accepted if choice == "accept theirs" else result.rejected  # type: ignore[attr-defined]
 
 
