@@ -71,16 +71,23 @@ def test_stage_and_merge_a_conflict_from_the_packages_tab(
     assert identical.text(STATUS) == "identical"
     assert not identical.flags() & Qt.ItemFlag.ItemIsUserCheckable
 
+    # carol's answer (bob's answer was not merged): a plain change, pre-accepted; reject it.
+    (answer,) = [i for i in dialog.staging.items if i.kind == "answer" and i.offered]
+    assert answer.status == "changed"
+    assert dialog.accepted_ids() == [answer.id]
+    dialog.set_choice(answer.id, False)
+
     # Accept and Reject exclude each other; accept theirs and merge.
     conflict.setCheckState(REJECT, Qt.CheckState.Checked)
     conflict.setCheckState(ACCEPT, Qt.CheckState.Checked)
     assert conflict.checkState(REJECT) == Qt.CheckState.Unchecked
     assert dialog.accepted_ids() == [conflict.data(ITEM, Qt.ItemDataRole.UserRole)]
+    assert dialog.rejected_ids() == [answer.id]
     dialog.merge_button.click()
     qtbot.waitUntil(
         lambda: "merged into review 1" in page.verify_result.toPlainText(), timeout=TIMEOUT
     )
-    assert "1 accepted, 0 rejected" in page.verify_result.toPlainText()
+    assert "1 accepted, 1 rejected" in page.verify_result.toPlainText()
     window.close()
     shell.quit()
     qtbot.waitUntil(lambda: shell.done, timeout=TIMEOUT)

@@ -126,7 +126,9 @@ def test_identical_items_are_reported_identical(team: Team) -> None:
 
 def test_a_genuine_conflict_is_found_by_lineage(lead_copy: Team) -> None:
     team = lead_copy
-    merge(team, "bob", accept=[f"finding/{team.overflow}"])
+    bob = stage(team, "bob")
+    (bobs_answer,) = [i for i in bob.items if i.kind == "answer" and i.status == "changed"]  # type: ignore[attr-defined]
+    merge(team, "bob", accept=[f"finding/{team.overflow}", bobs_answer.id])
     staging = stage(team, "carol")
     overflow = by_key(staging)[f"finding/{team.overflow}"]
     assert overflow.status == "conflicting"  # type: ignore[attr-defined]
@@ -138,6 +140,18 @@ def test_a_genuine_conflict_is_found_by_lineage(lead_copy: Team) -> None:
     )
     assert fields["severity"].conflict
     assert fields["cwe"].side == "theirs" and not fields["cwe"].conflict  # only carol changed it
+    (answer,) = [i for i in staging.items if i.kind == "answer" and i.status != "identical"]  # type: ignore[attr-defined]
+    assert answer.status == "conflicting"
+    assert {f.field: (f.ours, f.theirs) for f in answer.fields} == {
+        "status": ("not_a_finding", "open"),
+        "note": ("checked: fine", "needs a second look"),
+    }
+
+
+def test_before_bob_s_merge_carol_s_changes_are_plain_changes(team: Team) -> None:
+    staging = stage(team, "carol")
+    changed = {i.kind: i.status for i in staging.items if i.status != "identical"}  # type: ignore[attr-defined]
+    assert changed == {"finding": "changed", "answer": "changed"}
 
 
 @pytest.mark.parametrize("choice", ["accept theirs", "keep ours"])

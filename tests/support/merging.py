@@ -4,8 +4,9 @@ The lead (alice, with a second lead erin who approved one finding) sends her rev
 carol and dave; each imports it into a vault of their own, works on it and sends a package
 back. bob raises the overflow's severity, answers a checklist item, adds a finding, rewrites
 the approved finding's body, starts a second checklist run and links a file of his (sent as
-evidence) to the overflow; carol lowers the same severity and changes its CWE (a
-genuine conflict with bob's once bob's is merged); dave changes nothing.
+evidence) to the overflow; carol lowers the same severity and changes its CWE, and rewrites
+the note of the answer bob changed (genuine conflicts with bob's once bob's is merged); dave
+changes nothing.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def build_team(tmp: Path) -> Team:
                 notes_uid, chosen = artifact.uid, [artifact.uid]
             if who == "carol":
                 findings.update_finding(session, overflow.uid, severity="medium", cwe="CWE-122")
+                local = session.conn.execute("SELECT id FROM checklist_runs").fetchone()[0]
+                set_answer(session, local, item, note="needs a second look")
             export_package(session, review, tmp / f"{who}.rspkg", evidence=chosen)
             files.append(tmp / f"{who}.card")
             cards.append(export_identity(session, files[-1]))
