@@ -44,6 +44,7 @@ from typing import Any, Literal
 
 from reviewstation import evidence as evidence_refs
 from reviewstation.checklists import runs as checklists
+from reviewstation.checklists.templates import from_mapping
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import InputError, NotFound
 from reviewstation.findings import service as findings
@@ -470,6 +471,13 @@ class _Stager:
             "SELECT id, review_id FROM checklist_runs WHERE uid = ?", (uid,)
         ).fetchone()
         if row is None:
+            with importer._checked(f"checklist run {uid}"):
+                body = data.get("template_body")
+                if not isinstance(body, dict):
+                    raise InputError("It has no template.")
+                template_ = from_mapping(body, "package template")
+                for item in importer._list(data, "items"):
+                    checklists.check_answer(template_, _answer_record(item))
             answered = sum(
                 1
                 for i in importer._list(data, "items")
@@ -500,17 +508,7 @@ class _Stager:
             key = f"answer/{uid}/{item_id_}"
             label = f"{title} {item_id_}"
             with importer._checked(f"checklist run {uid}"):
-                record = checklists.check_answer(
-                    run.template,
-                    checklists.AnswerRecord(
-                        item_id=item_id_,
-                        status=item.get("status"),  # type: ignore[arg-type]  # checked
-                        note=importer._str(item, "note"),
-                        severity_override=item.get("severity_override"),
-                        override_justification=importer._str(item, "override_justification"),
-                        evidence=importer._refs(item),
-                    ),
-                )
+                record = checklists.check_answer(run.template, _answer_record(item))
             self._answer(key, label, ours, record, item)
             self._evidence(key, label, record.evidence, ours.evidence)
 
@@ -522,7 +520,7 @@ class _Stager:
         theirs: checklists.AnswerRecord,
         raw: dict[str, Any],
     ) -> None:
-        stamp = raw.get("updated") if isinstance(raw.get("updated"), str) else None
+        stamp = theirs.updated  # checked as a time by check_answer
         who = self.foreign(raw.get("updated_by"))
         differ = [name for name in ANSWER_FIELDS if getattr(ours, name) != getattr(theirs, name)]
         if not differ:
@@ -548,6 +546,19 @@ class _Stager:
             for name in differ
         )
         self.items.append(Item(key, "answer", _status(list(diffs)), label, diffs, note=note))
+
+
+def _answer_record(item: dict[str, Any]) -> checklists.AnswerRecord:
+    """A package's answer as a record for ``check_answer`` (which checks every field)."""
+    return checklists.AnswerRecord(
+        item_id=importer._str(item, "id"),
+        status=item.get("status"),  # type: ignore[arg-type]  # checked by check_answer
+        note=importer._str(item, "note"),
+        severity_override=item.get("severity_override"),
+        override_justification=importer._str(item, "override_justification"),
+        updated=item.get("updated"),
+        evidence=importer._refs(item),
+    )
 
 
 def _lineage(value: Any) -> list[dict[str, Any]]:
