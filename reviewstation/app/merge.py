@@ -44,8 +44,10 @@ def merge(
     accept_new: bool = False,
     extra_cards: Sequence[Path] = (),
     cancel: CancelFlag = None,
+    staged: Staging | None = None,
 ) -> MergeResult:
-    """Apply the accepted items (ids or keys from ``stage``), record the rejected ones."""
+    """Apply the accepted items (ids or keys from ``stage``), record the rejected ones.
+    ``staged``: what the lead was shown; an accepted item that differs now refuses."""
     if into_review is not None:
         get_review(session.conn, into_review)
     cards = [read_card(p) for p in extra_cards]
@@ -58,4 +60,5 @@ def merge(
         accept_new=accept_new,
         extra_trust=cards,
         cancel=cancel,
+        staged=staged,
     )

@@ -160,7 +160,7 @@ class Staging:
         """An item by its id (``F-1a2b3c4d``) or key; NotFound names the staging command."""
         wanted = name.strip()
         for item in self.items:
-            if wanted in (item.id, item.key) or wanted.upper() == item.id:
+            if wanted == item.key or wanted.lower() == item.id.lower():
                 return item
         raise NotFound(
             f"The package has no item {wanted!r} for review {self.review_id}; list them with"
@@ -607,15 +607,26 @@ def merge_package(
     accept_new: bool = False,
     extra_trust: list[PublicIdentity] | None = None,
     cancel: CancelFlag = None,
+    staged: Staging | None = None,
 ) -> MergeResult:
     """Apply the accepted items of the package to the review (named, or matched as ``stage``
-    matches it); record every decision. Items neither accepted nor rejected stay undecided."""
+    matches it); record every decision. Items neither accepted nor rejected stay undecided.
+    ``staged``: the staging the lead decided on (the app's dialog); an accepted item that
+    stages differently now (the review changed meanwhile) refuses the merge."""
     session.require_writable("merge a package")
     session.require_role("merge a package into a review", "lead")
     with opened(session, path, extra_trust) as package:
         staging = stage_package(session, package, into_review)
         reviews.require_review(session, staging.review_id)
         chosen = _choose(staging, accept, reject, accept_new)
+        if staged is not None:
+            before = {item.key: item.to_json() for item in staged.items}
+            for item, decision in chosen:
+                if decision == "accepted" and before.get(item.key) != item.to_json():
+                    raise InputError(
+                        f"Item {item.id} stages differently now than when it was shown (the"
+                        " review changed meanwhile); stage the package again."
+                    )
         result = MergeResult(staging.package_id, staging.review_id)
         todo: list[tuple[Item, str]] = []
         for item, decision in chosen:

@@ -336,3 +336,24 @@ def test_an_approval_from_another_vault_is_not_one_here(lead_copy: Team, tmp_pat
             None,
             True,
         )
+
+
+def test_a_merge_of_what_was_shown_refuses_if_the_review_changed_since(lead_copy: Team) -> None:
+    """The dialog passes the staging it showed: a change here in between refuses the merge
+    instead of taking the package's value over a change the lead never saw."""
+    team = lead_copy
+    shown = stage(team, "bob")
+    key = f"finding/{team.overflow}"
+    with open_vault(team.lead, PASS, user="alice") as session:
+        findings.update_finding(session, team.overflow, severity="low")
+        with pytest.raises(InputError, match="stages differently now"):
+            merge_package(
+                session,
+                team.packages["bob"],
+                1,
+                accept=[key],
+                extra_trust=team.cards,
+                staged=shown,  # type: ignore[arg-type]
+            )
+        assert findings.get_finding(session.conn, team.overflow).severity == "low"
+    assert by_key(stage(team, "bob"))[key].status == "conflicting"  # type: ignore[attr-defined]

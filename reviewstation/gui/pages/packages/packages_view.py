@@ -405,6 +405,7 @@ class PackagesPage(QWidget):
                 reject=reject,
                 extra_cards=extra,
                 cancel=progress.cancel,
+                staged=staging,  # what the dialog showed: a change since refuses
             )
 
         def done(result: MergeResult) -> None:
