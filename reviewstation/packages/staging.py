@@ -258,24 +258,34 @@ def _target(
     doc: dict[str, Any],
     into: int | str | None,
 ) -> tuple[reviews.Review, str]:
-    """The review to merge into: the one named, else the one the package's review is (same
-    uid), was based on (``based_on``: a package of this vault's review imported there), or
-    came from before (an earlier import of the same signer's review)."""
+    """The review to merge into: the one named; else the review of this vault's own export
+    that the package's review was based on (``based_on``: package id and signer as this vault
+    recorded the export); else the review with the package's review uid, or with a
+    ``based_on`` source review uid; else the review an earlier import of the same signer's
+    review created."""
     if into is not None:
         review = reviews.get_review(session.conn, into)
         return review, "chosen"
     theirs = doc.get("review")
     uid = theirs.get("uid") if isinstance(theirs, dict) else None
     conn = session.conn
+    based = doc.get("based_on")
+    entries = [e for e in (based if isinstance(based, list) else []) if isinstance(e, dict)]
+    for entry in reversed(entries):  # one of this vault's own exports, by id and signer
+        row = conn.execute(
+            "SELECT r.id, r.uid FROM package_exports p JOIN reviews r ON r.id = p.review_id"
+            " WHERE p.package_id = ? AND p.signer = ?",
+            (str(entry.get("package_id")), str(entry.get("signer"))),
+        ).fetchone()
+        if row is not None and row[1] == entry.get("source_review"):
+            why = f"based on this vault's package {str(entry.get('package_id'))[:8]}"
+            return reviews.get_review(conn, int(row[0])), why
     candidates: list[tuple[str, str]] = []
     if isinstance(uid, str):
         candidates.append((uid, "the same review"))
-    based = doc.get("based_on")
-    for entry in reversed(based if isinstance(based, list) else []):
-        if isinstance(entry, dict) and isinstance(entry.get("source_review"), str):
-            candidates.append(
-                (entry["source_review"], f"based on package {str(entry.get('package_id'))[:8]}")
-            )
+    for entry in reversed(entries):
+        if isinstance(entry.get("source_review"), str):
+            candidates.append((entry["source_review"], "based on this review (by uid)"))
     for candidate, why in candidates:
         row = conn.execute("SELECT id FROM reviews WHERE uid = ?", (candidate,)).fetchone()
         if row is not None:

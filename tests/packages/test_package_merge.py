@@ -90,7 +90,7 @@ def opened_package(team: Team, who: str):  # type: ignore[no-untyped-def]
 
 def test_stage_matches_the_lead_s_review_and_classifies_each_item(team: Team) -> None:
     staging = stage(team, "bob")
-    assert staging.review_id == 1 and staging.matched_by.startswith("based on package")  # type: ignore[attr-defined]
+    assert staging.review_id == 1 and staging.matched_by.startswith("based on this vault's package")  # type: ignore[attr-defined]
     items = by_key(staging)
     overflow = items[f"finding/{team.overflow}"]
     assert overflow.status == "changed"  # type: ignore[attr-defined]
