@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from reviewstation.app.identity import read_card
+from reviewstation.canonical import loads_bounded
+from reviewstation.errors import InputError
 from reviewstation.packages import staging as core
 from reviewstation.packages.staging import Item, MergeResult, Staging
 from reviewstation.progress import CancelFlag
@@ -16,6 +19,7 @@ from reviewstation.reviews.service import get_review
 from reviewstation.vault.session import Session
 
 __all__ = ["Item", "MergeResult", "Staging", "merge", "stage"]
+MAX_STAGED = 64 * 1024 * 1024
 
 
 def stage(
@@ -44,13 +48,17 @@ def merge(
     accept_new: bool = False,
     extra_cards: Sequence[Path] = (),
     cancel: CancelFlag = None,
-    staged: Staging | None = None,
+    staged: Staging | Path | None = None,
 ) -> MergeResult:
     """Apply the accepted items (ids or keys from ``stage``), record the rejected ones.
-    ``staged``: what the lead was shown; an accepted item that differs now refuses."""
+    ``staged``: what the lead was shown (the staging, or a file ``package stage --json``
+    wrote); an accepted item that stages differently now refuses."""
     if into_review is not None:
         get_review(session.conn, into_review)
     cards = [read_card(p) for p in extra_cards]
+    shown = staged.shown() if isinstance(staged, Staging) else None
+    if isinstance(staged, Path):
+        shown = _read_staged(staged)
     return core.merge_package(
         session,
         package,
@@ -60,5 +68,20 @@ def merge(
         accept_new=accept_new,
         extra_trust=cards,
         cancel=cancel,
-        staged=staged,
+        staged=shown,
     )
+
+
+def _read_staged(path: Path) -> dict[str, Any]:
+    """``package stage --json`` output, as a key -> item map; InputError if it is not one."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read {path.name}: {exc.strerror}.") from None
+    doc = loads_bounded(data, path.name, MAX_STAGED)
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("key"), str) for i in items
+    ):
+        raise InputError(f"{path.name} is not the output of package stage --json.")
+    return {i["key"]: i for i in items}

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -166,6 +167,10 @@ class Staging:
             f"The package has no item {wanted!r} for review {self.review_id}; list them with"
             " package stage."
         )
+
+    def shown(self) -> dict[str, Any]:
+        """Each item as shown (its JSON), by key: what ``merge_package(staged=)`` compares."""
+        return {item.key: json.loads(json.dumps(item.to_json())) for item in self.items}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -617,12 +622,13 @@ def merge_package(
     accept_new: bool = False,
     extra_trust: list[PublicIdentity] | None = None,
     cancel: CancelFlag = None,
-    staged: Staging | None = None,
+    staged: Mapping[str, Any] | None = None,
 ) -> MergeResult:
     """Apply the accepted items of the package to the review (named, or matched as ``stage``
     matches it); record every decision. Items neither accepted nor rejected stay undecided.
-    ``staged``: the staging the lead decided on (the app's dialog); an accepted item that
-    stages differently now (the review changed meanwhile) refuses the merge."""
+    ``staged``: the items the lead decided on (``Staging.shown()``, or a ``package stage
+    --json`` document read back); an accepted item that stages differently now (the review
+    changed meanwhile) refuses the merge."""
     session.require_writable("merge a package")
     session.require_role("merge a package into a review", "lead")
     with opened(session, path, extra_trust) as package:
@@ -630,9 +636,9 @@ def merge_package(
         reviews.require_review(session, staging.review_id)
         chosen = _choose(staging, accept, reject, accept_new)
         if staged is not None:
-            before = {item.key: item.to_json() for item in staged.items}
             for item, decision in chosen:
-                if decision == "accepted" and before.get(item.key) != item.to_json():
+                now = json.loads(json.dumps(item.to_json()))
+                if decision == "accepted" and staged.get(item.key) != now:
                     raise InputError(
                         f"Item {item.id} stages differently now than when it was shown (the"
                         " review changed meanwhile); stage the package again."

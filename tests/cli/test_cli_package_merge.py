@@ -83,3 +83,27 @@ def test_a_tampered_package_is_refused_in_one_line(team: Team, tmp_path: Path) -
     bad.write_bytes(bytes(data))
     result = rs("package", "stage", str(team.lead), str(bad), "--user", "alice", *trust(team))
     assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_merge_with_staged_refuses_what_changed_since_stage(team: Team, tmp_path: Path) -> None:
+    """``--staged`` takes what ``stage --json`` printed: an item that stages differently now
+    (the lead changed the finding in between) is refused in one line, nothing merged."""
+    vault, carol = str(team.lead), str(team.packages["carol"])
+    shown = tmp_path / "stage.json"
+    shown.write_text(
+        ok("package", "stage", vault, carol, "--user", "alice", "--json", *trust(team))
+    )
+    (item,) = [
+        i
+        for i in json.loads(shown.read_text())["items"]
+        if i["kind"] == "finding" and i["status"] != "identical"
+    ]
+    ok("finding", "update", vault, team.overflow, "--cwe", "CWE-121", "--user", "alice")
+    result = rs(
+        "package", "merge", vault, carol, "--into", "1", "--user", "alice",
+        "--accept", item["id"], "--staged", str(shown), *trust(team),
+    )  # fmt: skip
+    assert result.returncode == 2 and "stages differently now" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    history = ok("finding", "history", vault, team.overflow, "--user", "alice")
+    assert "CWE-122" not in history

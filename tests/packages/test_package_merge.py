@@ -353,7 +353,7 @@ def test_a_merge_of_what_was_shown_refuses_if_the_review_changed_since(lead_copy
                 1,
                 accept=[key],
                 extra_trust=team.cards,
-                staged=shown,  # type: ignore[arg-type]
+                staged=shown.shown(),  # type: ignore[attr-defined]
             )
         assert findings.get_finding(session.conn, team.overflow).severity == "low"
     assert by_key(stage(team, "bob"))[key].status == "conflicting"  # type: ignore[attr-defined]

@@ -152,6 +152,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="also accept every new item (never a change, never one on an approved finding)",
     )
     merge.add_argument("--trust", action="append", type=Path, metavar="CARD", help="as for import")
+    merge.add_argument(
+        "--staged",
+        type=Path,
+        metavar="FILE",
+        help="what package stage --json printed: refuse if an accepted item differs now",
+    )
     merge.add_argument("--json", action="store_true")
     merge.set_defaults(run=_merge)
 
@@ -435,6 +441,7 @@ def _merge(args: argparse.Namespace) -> int:
             reject=args.reject,
             accept_new=args.accept_all_new,
             extra_cards=args.trust or [],
+            staged=args.staged,
         )
     if args.json:
         output.emit_json(result.to_json())
