@@ -390,9 +390,11 @@ class _Stager:
         ours_json = ours_finding.to_json()
         ours_revisions = findings.revisions(self.conn, ours_finding.id)
         ours = lineage.content(ours_json)
-        history = data.get("revisions") if isinstance(data.get("revisions"), list) else []
-        assert isinstance(history, list)
-        their_lineage = _lineage(data.get("lineage")) or lineage.lineage(data, history)
+        raw_history = data.get("revisions")
+        history: list[Any] = raw_history if isinstance(raw_history, list) else []
+        their_lineage = _lineage(data.get("lineage")) or lineage.lineage(
+            {**data, **theirs}, history
+        )
         ancestor = lineage.common_ancestor(
             lineage.lineage(ours_json, ours_revisions), their_lineage
         )
@@ -411,7 +413,7 @@ class _Stager:
                 side = "theirs"
             else:
                 side = "both"
-            who, when = _changed_by(history, name)
+            who, when = _changed_by(history, name) if side != "ours" else ("", "")
             diffs.append(
                 FieldDiff(
                     name,

@@ -357,3 +357,31 @@ def test_a_merge_of_what_was_shown_refuses_if_the_review_changed_since(lead_copy
             )
         assert findings.get_finding(session.conn, team.overflow).severity == "low"
     assert by_key(stage(team, "bob"))[key].status == "conflicting"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("drop", "status"),
+    [
+        (("lineage",), "changed"),  # an older writer: the lineage comes from its revisions
+        (("lineage", "revisions"), "conflicting"),  # nothing to find an ancestor by
+    ],
+)
+def test_lineage_from_revisions_or_none(
+    team: Team, tmp_path: Path, drop: tuple[str, ...], status: str
+) -> None:
+    def strip(doc: dict[str, Any]) -> None:
+        for finding in doc["findings"]:
+            for name in drop:
+                finding.pop(name, None)
+
+    package = resign(team.packages["bob"], tmp_path / "old.rspkg", _bob_key(team), strip)
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        opened(session, package, team.cards) as verified,
+    ):
+        staging = stage_package(session, verified, None)
+    overflow = by_key(staging)[f"finding/{team.overflow}"]
+    assert overflow.status == status  # type: ignore[attr-defined]
+    if status == "conflicting":
+        assert "no common ancestor" in overflow.note  # type: ignore[attr-defined]
+        assert not overflow.fields[0].base_known  # type: ignore[attr-defined]
