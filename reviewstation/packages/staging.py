@@ -47,7 +47,7 @@ from reviewstation import evidence as evidence_refs
 from reviewstation.checklists import runs as checklists
 from reviewstation.checklists.templates import from_mapping
 from reviewstation.crypto.identity import PublicIdentity
-from reviewstation.errors import InputError, NotFound
+from reviewstation.errors import InputError, NotFound, ReviewStationError
 from reviewstation.findings import service as findings
 from reviewstation.packages import importer, lineage, members
 from reviewstation.packages.verify import Verified
@@ -633,6 +633,28 @@ def merge_package(
     changed meanwhile) refuses the merge."""
     session.require_writable("merge a package")
     session.require_role("merge a package into a review", "lead")
+    try:
+        return _merge(
+            session, path, into_review, accept, reject, accept_new, extra_trust, cancel, staged
+        )
+    except ReviewStationError as exc:
+        # A refused merge is itself an event the auditor should see (as a refused import).
+        with contextlib.suppress(Exception):
+            session.record("package.merge_refused", path.name, {"reason": str(exc)[:300]})
+        raise
+
+
+def _merge(
+    session: Session,
+    path: Path,
+    into_review: int | str | None,
+    accept: Sequence[str],
+    reject: Sequence[str],
+    accept_new: bool,
+    extra_trust: list[PublicIdentity] | None,
+    cancel: CancelFlag,
+    staged: Mapping[str, Any] | None,
+) -> MergeResult:
     with opened(session, path, extra_trust) as package:
         staging = stage_package(session, package, into_review)
         reviews.require_review(session, staging.review_id)

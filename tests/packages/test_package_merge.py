@@ -286,6 +286,8 @@ def test_bad_choices_are_refused_and_change_nothing(lead_copy: Team) -> None:
         session.conn.execute("SELECT 1")
     with open_vault(team.lead, PASS, user="alice") as session:
         assert session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0] == 0
+        refused = [e for e in audit.entries(session.conn) if e.action == "package.merge_refused"]
+        assert len(refused) == 2 and "both accepted and rejected" in refused[0].details["reason"]
 
 
 def test_a_reviewer_cannot_merge(lead_copy: Team) -> None:
