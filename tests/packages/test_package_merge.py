@@ -387,3 +387,30 @@ def test_lineage_from_revisions_or_none(
     if status == "conflicting":
         assert "no common ancestor" in overflow.note  # type: ignore[attr-defined]
         assert not overflow.fields[0].base_known  # type: ignore[attr-defined]
+
+
+def test_a_forged_lineage_hides_a_conflict_but_applies_nothing(
+    lead_copy: Team, tmp_path: Path
+) -> None:
+    """What the threat model says a hostile reviewer can do: claim the lead's current state as
+    the ancestor, so a conflicting change stages as a plain change. It is still shown with its
+    old and new values, and nothing happens without the lead's accept."""
+    team = lead_copy
+    with open_vault(team.lead, PASS, user="alice") as session:
+        mine = findings.update_finding(session, team.overflow, severity="low")
+        current = lineage.digest(mine.to_json())
+
+    def forge(doc: dict[str, Any]) -> None:
+        overflow = next(f for f in doc["findings"] if f["uid"] == team.overflow)
+        overflow["lineage"] = [*overflow["lineage"], {"revision": 9, "digest": current}]
+
+    forged = resign(team.packages["bob"], tmp_path / "forged.rspkg", _bob_key(team), forge)
+    honest = by_key(stage(team, "bob"))[f"finding/{team.overflow}"]
+    team.packages = {**team.packages, "forged": forged}
+    lied = by_key(stage(team, "forged"))[f"finding/{team.overflow}"]
+    assert (honest.status, lied.status) == ("conflicting", "changed")  # type: ignore[attr-defined]
+    (severity,) = lied.fields  # type: ignore[attr-defined]
+    assert (severity.ours, severity.theirs) == ("low", "critical")
+    merge(team, "forged", accept_new=True)  # new items only: the change is not taken
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert findings.get_finding(session.conn, team.overflow).severity == "low"
