@@ -964,25 +964,3 @@ def provenance(conn: Connection, finding_id: int) -> dict[tuple[int, str], str]:
         by = f"{who}, " if who else ""
         out[(int(revision), str(name))] = f"merged: {by}package {str(package_id)[:8]} ({signer})"
     return out
-
-
-def field_provenance(conn: Connection, review_id: int) -> list[dict[str, Any]]:
-    """Every merged field of the review, oldest first."""
-    keys = (
-        "item_key",
-        "field",
-        "package_id",
-        "signer_name",
-        "changed_by",
-        "changed_at",
-        "merged",
-        "merged_by",
-    )
-    return [
-        dict(zip(keys, row, strict=True))
-        for row in conn.execute(
-            f"SELECT {', '.join(keys)} FROM merge_provenance WHERE review_id = ?"  # noqa: S608
-            " ORDER BY rowid",
-            (review_id,),
-        )
-    ]
