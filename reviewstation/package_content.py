@@ -152,6 +152,9 @@ class PackageContent:
     # redaction marks, and the TLP 2.0 label of its members ("" for a whole package).
     redactions: tuple[Redaction, ...] = ()
     tlp: str = ""
+    # Every package imported into the review (package id, signer fingerprint, sequence,
+    # source review): what the receiver of this package matches its own review and exports by.
+    based_on: tuple[dict[str, Any], ...] = ()
 
     @property
     def tracking_id(self) -> str:

@@ -49,6 +49,8 @@ OWNERS: dict[str, str] = {
     "package_exports": "packages/export.py",
     "export_requests": "packages/approval.py",
     "trusted_signers": "packages/trust.py",
+    "merge_decisions": "packages/staging.py",
+    "merge_provenance": "packages/staging.py",
 }
 
 # A statement that writes a table, and the table's name. ``BEFORE UPDATE ON``, ``AFTER UPDATE

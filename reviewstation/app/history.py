@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reviewstation.findings import service
+from reviewstation.packages import staging
 from reviewstation.vault.session import Session
 
 # Notes of a revision that are not a field's old and new value: shown as "added" rows.
@@ -31,6 +32,7 @@ class FieldChange:
     field: str
     old: Any  # None when the field had no value (or for a note)
     new: Any
+    source: str = ""  # a merged field: who changed it in which package (packages/staging.py)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,13 +42,15 @@ class FieldChange:
             "field": self.field,
             "old": self.old,
             "new": self.new,
+            "source": self.source,
         }
 
     def line(self) -> str:
         """``field: old → new``, each value on one short line."""
         if self.field in NOTES.values():
             return f"{self.field}: {short(self.new)}"
-        return f"{self.field}: {short(self.old)} → {short(self.new)}"
+        source = f" ({self.source})" if self.source else ""
+        return f"{self.field}: {short(self.old)} → {short(self.new)}{source}"
 
 
 def short(value: Any) -> str:
@@ -60,12 +64,16 @@ def short(value: Any) -> str:
     return first
 
 
-def field_changes(revision: dict[str, Any]) -> list[FieldChange]:
-    """One revision (``service.revisions``) as rows: fields in name order, then the notes."""
+def field_changes(
+    revision: dict[str, Any], merged: dict[tuple[int, str], str] | None = None
+) -> list[FieldChange]:
+    """One revision (``service.revisions``) as rows: fields in name order, then the notes.
+    ``merged``: where merged fields came from (``staging.provenance``)."""
     number, at, user = int(revision["revision"]), str(revision["at"]), str(revision["user"])
     changes: dict[str, Any] = revision["changes"]
+    sources = merged or {}
     rows = [
-        FieldChange(number, at, user, name, value[0], value[1])
+        FieldChange(number, at, user, name, value[0], value[1], sources.get((number, name), ""))
         for name, value in sorted(changes.items())
         if name not in NOTES and isinstance(value, list) and len(value) == 2
     ]
@@ -80,7 +88,8 @@ def field_changes(revision: dict[str, Any]) -> list[FieldChange]:
 def finding_history(session: Session, finding_id: int | str) -> list[FieldChange]:
     """Every change of the finding, oldest first."""
     finding = service.get_finding(session.conn, finding_id)
+    merged = staging.provenance(session.conn, finding.id)
     rows: list[FieldChange] = []
     for revision in service.revisions(session.conn, finding.id):
-        rows.extend(field_changes(revision))
+        rows.extend(field_changes(revision, merged))
     return rows

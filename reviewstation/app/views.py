@@ -9,7 +9,7 @@ command that shows one view does not load the others' modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reviewstation.checklists import library
@@ -98,14 +98,18 @@ class FindingView:
     finding: Finding
     history: list[dict[str, Any]]  # revisions, newest first
     paths: dict[str, str]  # artifact uid -> path, to name the evidence
+    # (revision, field) -> where a merged field came from (``packages.staging.provenance``)
+    merged: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 def finding_view(session: Session, finding_id: int) -> FindingView:
     from reviewstation.artifacts import catalog
+    from reviewstation.packages import staging
 
     finding = service.get_finding(session.conn, finding_id)
     paths = {a.uid: a.path for a in catalog.list_artifacts(session.conn, finding.review_id)}
-    return FindingView(finding, service.revisions(session.conn, finding.id), paths)
+    merged = staging.provenance(session.conn, finding.id)
+    return FindingView(finding, service.revisions(session.conn, finding.id), paths, merged)
 
 
 # -- one artifact with its custody (the Artifacts tab, ``artifact show``) ---------------------

@@ -104,4 +104,17 @@ def gather(
         determination=tuple(a for a in determination if a.area.review_id == review.id),
         area_versions=versions,
         triage=review_labels(conn, review.id),
+        based_on=tuple(based_on(conn, review.id)),
     )
+
+
+def based_on(conn: Any, review_id: int) -> list[dict[str, Any]]:
+    """The packages imported into the review, oldest first (``package_imports``)."""
+    return [
+        {"package_id": r[0], "signer": r[1], "sequence": int(r[2]), "source_review": r[3]}
+        for r in conn.execute(
+            "SELECT package_id, signer_fingerprint, sequence, source_review FROM package_imports"
+            " WHERE review_id = ? ORDER BY imported, sequence",
+            (review_id,),
+        )
+    ]

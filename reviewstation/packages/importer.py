@@ -106,31 +106,10 @@ def _import(
     cancel: CancelFlag,
     arrival: dict[str, str],
 ) -> ImportResult:
-    if session.identity is None:
-        raise PermissionDenied("Importing needs your passphrase (your decryption key).")
     conn = session.conn
-    trusted = trust.trusted(conn) + list(extra_trust or [])
-    with verify_package(
-        path,
-        trusted,
-        revoked=trust.revoked_fingerprints(conn),
-        recipient=session.identity.recipient,
-    ) as package:
-        if package.encrypted and not package.decrypted:
-            raise PackageRefused("The encrypted package could not be opened.")
+    with open_verified(session, path, extra_trust) as package:
         manifest = package.manifest
         signer = package.signer.fingerprint
-        marked = manifest.marking
-        theirs, ours = markings.try_parse(marked), markings.try_parse(session.marking)
-        if theirs is None:
-            raise PackageRefused(
-                f"The package's marking {marked!r} is not a marking this tool knows."
-            )
-        if ours is None or markings.exceeds(theirs, ours):
-            raise PackageRefused(
-                f"The package is marked {theirs.text}, above this vault's marking"
-                f" ({session.marking}); import it into a vault cleared for it."
-            )
         result = ImportResult(manifest.package_id, package.signer.name, manifest.sequence, 0)
         result.signer_fingerprint = signer
         earlier = conn.execute(
@@ -188,6 +167,44 @@ def _import(
                 blob.sealed.abort()
             raise
     return result
+
+
+@contextlib.contextmanager
+def open_verified(
+    session: Session, path: Path, extra_trust: list[PublicIdentity] | None = None
+) -> Iterator[Verified]:
+    """The package, verified as an import verifies it (trust store minus revoked cards plus
+    ``extra_trust``, decrypted for this user, marked no higher than this vault); the one
+    door through which an import and a staged merge read a package."""
+    if session.identity is None:
+        raise PermissionDenied("Importing needs your passphrase (your decryption key).")
+    conn = session.conn
+    trusted = trust.trusted(conn) + list(extra_trust or [])
+    with verify_package(
+        path,
+        trusted,
+        revoked=trust.revoked_fingerprints(conn),
+        recipient=session.identity.recipient,
+    ) as package:
+        if package.encrypted and not package.decrypted:
+            raise PackageRefused("The encrypted package could not be opened.")
+        marked = package.manifest.marking
+        theirs, ours = markings.try_parse(marked), markings.try_parse(session.marking)
+        if theirs is None:
+            raise PackageRefused(
+                f"The package's marking {marked!r} is not a marking this tool knows."
+            )
+        if ours is None or markings.exceeds(theirs, ours):
+            raise PackageRefused(
+                f"The package is marked {theirs.text}, above this vault's marking"
+                f" ({session.marking}); import it into a vault cleared for it."
+            )
+        yield package
+
+
+def native(package: Verified, name: str, kind: str) -> dict[str, Any]:
+    """A native JSON member (findings, checklists, artifacts) of a verified package."""
+    return _native(package, name, kind)
 
 
 def _native(package: Verified, name: str, kind: str) -> dict[str, Any]:

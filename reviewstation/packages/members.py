@@ -12,6 +12,7 @@ from reviewstation.crypto.signing import HybridSignature
 from reviewstation.errors import InputError
 from reviewstation.formats import openvex
 from reviewstation.package_content import PackageContent
+from reviewstation.packages import lineage
 from reviewstation.vault.audit import Checkpoint
 from reviewstation.ziparchive import PackageRefused
 
@@ -141,7 +142,9 @@ def finding_record(
 ) -> dict[str, Any]:
     """One finding as ``findings.json`` carries it (also what a disclosure digests)."""
     run_uids = {run.id: run.uid for run in content.runs}
-    data = {**f.to_json(), "revisions": revisions.get(f.id, [])}
+    history = revisions.get(f.id, [])
+    data = {**f.to_json(), "revisions": history}
+    data["lineage"] = lineage.lineage(data, history)  # for a three-way merge (staging.py)
     # Run numbers are this vault's; the uid is what the receiving side can match.
     data["links"] = [
         {**link, "run_uid": run_uids.get(link["run"])} for link in data.get("links", [])
@@ -157,6 +160,7 @@ def findings_member(content: PackageContent, revisions: dict[int, list[dict[str,
             "marking": content.marking,
             "review": content.review.to_json(),
             "findings": [finding_record(content, f, revisions) for f in content.findings],
+            "based_on": [dict(entry) for entry in content.based_on],
         }
     )
 

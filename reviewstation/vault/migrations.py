@@ -710,6 +710,57 @@ def _v16_disclosures(conn: Connection) -> None:
     )
 
 
+def _v17_package_merges(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        -- Merging a package into an existing review (reviewstation/packages/staging.py): each
+        -- decision on a staged item, and where each merged field came from. Append-only: a
+        -- later decision on the same item is a new row.
+        CREATE TABLE merge_decisions (
+            package_id          TEXT NOT NULL,
+            sums_sha384         TEXT NOT NULL,
+            review_id           INTEGER NOT NULL REFERENCES reviews (id),
+            item_key            TEXT NOT NULL,
+            item_id             TEXT NOT NULL,
+            status              TEXT NOT NULL,
+            decision            TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+            approval_reset      INTEGER NOT NULL DEFAULT 0,
+            signer_fingerprint  TEXT NOT NULL,
+            signer_name         TEXT NOT NULL,
+            decided             TEXT NOT NULL,
+            decided_by          TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX merge_decisions_by_package ON merge_decisions (package_id, item_key);
+        CREATE TRIGGER merge_decisions_no_update BEFORE UPDATE ON merge_decisions
+            BEGIN SELECT RAISE(ABORT, 'merge decisions are append-only'); END;
+        CREATE TRIGGER merge_decisions_no_delete BEFORE DELETE ON merge_decisions
+            BEGIN SELECT RAISE(ABORT, 'merge decisions are append-only'); END;
+
+        CREATE TABLE merge_provenance (
+            review_id           INTEGER NOT NULL REFERENCES reviews (id),
+            item_key            TEXT NOT NULL,
+            field               TEXT NOT NULL,
+            finding_id          INTEGER REFERENCES findings (id),
+            revision            INTEGER,
+            package_id          TEXT NOT NULL,
+            signer_fingerprint  TEXT NOT NULL,
+            signer_name         TEXT NOT NULL,
+            changed_by          TEXT NOT NULL,
+            changed_at          TEXT NOT NULL,
+            merged              TEXT NOT NULL,
+            merged_by           TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX merge_provenance_by_finding ON merge_provenance (finding_id, revision);
+        CREATE INDEX merge_provenance_by_review ON merge_provenance (review_id);
+        CREATE TRIGGER merge_provenance_no_update BEFORE UPDATE ON merge_provenance
+            BEGIN SELECT RAISE(ABORT, 'merge provenance is append-only'); END;
+        CREATE TRIGGER merge_provenance_no_delete BEFORE DELETE ON merge_provenance
+            BEGIN SELECT RAISE(ABORT, 'merge provenance is append-only'); END;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("foundation: meta, users, key slots, audit trail, checkpoints", _v1_foundation),
     ("reviews and their assignees", _v2_reviews),
@@ -727,6 +778,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("determination areas: chosen runs and baseline per capability area", _v14_determination_areas),
     ("triage labels on samples, messages and events, and their search index", _v15_triage_labels),
     ("selective disclosure: recipients' clearances, item salts, plans", _v16_disclosures),
+    ("package merges: staged decisions and per-field provenance", _v17_package_merges),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -20,6 +20,7 @@ from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
 from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
 from reviewstation.gui.pages.packages.export_wizard import ExportWizard
+from reviewstation.gui.pages.packages.staging_dialog import StagingDialog
 from reviewstation.gui.pages.reviews.capability_areas import AreaDialog
 from reviewstation.gui.pages.reviews.determination_dialog import DeterminationDialog
 from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
@@ -36,6 +37,7 @@ from reviewstation.gui.windows.users_dialog import (
     UsersDialog,
 )
 from reviewstation.gui.windows.vault_settings_dialog import VaultSettingsDialog
+from reviewstation.packages.staging import FieldDiff, Item, Staging
 
 TIMEOUT = 10_000
 Opener = Callable[[QtBot, MainWindow], QWidget]
@@ -121,6 +123,24 @@ def simple(make: Callable[[MainWindow], QWidget]) -> Opener:
     return lambda qtbot, window: shown(qtbot, make(window))
 
 
+def _staging(window: MainWindow) -> QWidget:
+    """A staging with one item of each look: a conflict, a new finding, an identical answer."""
+    uid = "0e6c1b0a-2f0e-4c8e-9a57-4d3c2b1a0f9e"
+    items = [
+        Item(
+            f"finding/{uid}",
+            "finding",
+            "conflicting",
+            "Heap overflow",
+            (FieldDiff("severity", "critical", "medium", "high", True, "both", "carol@1f2e", ""),),
+        ),
+        Item("finding/new", "finding", "new", "Prompt leak", (FieldDiff("title", None, "x"),)),
+        Item("answer/run/item", "answer", "identical", "Intake item"),
+    ]
+    staging = Staging("pkg", "sums", "carol", "1f2e" * 24, 2, 1, "Review", "chosen", items)
+    return StagingDialog(window.ctx.marking, staging, window)
+
+
 def _determination(window: MainWindow) -> QWidget:
     review = window.workspace.overview.review
     assert review is not None
@@ -147,6 +167,7 @@ STATES: list[tuple[str, Opener]] = [
     ("Vault settings", simple(lambda w: VaultSettingsDialog(w.ctx, w))),
     ("Compare runs", simple(lambda w: CompareDialog(w.ctx, 1, w))),
     ("Capability area", simple(lambda w: AreaDialog(w.ctx, w.workspace.review_id, None, w))),
+    ("Merge staging", simple(_staging)),
     (
         "Message",
         simple(lambda w: MessageDialog(w.ctx.marking, "Result", "Done.", "details", w)),
@@ -194,6 +215,7 @@ COVERED = {
     VaultSettingsDialog,
     CompareDialog,
     AreaDialog,
+    StagingDialog,
     MessageDialog,
     ConfirmDialog,
     ApprovalDialog,

@@ -28,6 +28,7 @@ import reviewstation.gui.app as gui_app
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
 from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
 from reviewstation.gui.pages.packages.export_wizard import ExportWizard
+from reviewstation.gui.pages.packages.staging_dialog import STATUS, StagingDialog
 from reviewstation.gui.shell import Shell
 from reviewstation.gui.widgets.dialogs import MessageDialog
 from reviewstation.gui.windows.main_window import MainWindow
@@ -321,6 +322,23 @@ class Driver:
             lambda: "SHA384SUMS sha384" in page.export_result.toPlainText(), "the export"
         )
         self.answer("OK exported")
+
+    def do_merge(self, path: str) -> Step:
+        """Packages tab: stage ``path`` against the review, merge what the dialog pre-ticks."""
+        page = self.window().workspace.packages
+        self.window().workspace.setCurrentWidget(page)
+        page.package_edit.setText(path)
+        yield from self.until(page.merge_button.isEnabled, "the merge button")
+        page.merge_button.click()
+        yield from self.until(lambda: self.one(StagingDialog), "the staging dialog")
+        dialog = self.one(StagingDialog)
+        assert isinstance(dialog, StagingDialog)
+        offered = [dialog.rows[i.id].text(STATUS) for i in dialog.staging.items if i.offered]
+        dialog.merge_button.click()
+        yield from self.until(
+            lambda: "merged into review" in page.verify_result.toPlainText(), "the merge"
+        )
+        self.answer(f"OK {' '.join(offered)}: {page.verify_result.toPlainText()}")
 
 
 def main() -> int:

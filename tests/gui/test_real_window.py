@@ -142,12 +142,43 @@ def day_vault(folder: Path) -> Path:
     path = folder / "Day.rsvault"
     create_vault(path, DEMO_USER, DEMO_PASSPHRASE, role="lead", kdf=floor_params())
     populate(path)
+    reviewer_package(path, folder)
     with open_vault(path, DEMO_PASSPHRASE, user=DEMO_USER) as session:
         accounts.add_user(session, SECOND, "lead", "chosen by demo 1", kdf=floor_params())
         policy.set_export_approval(session, "required")
     with open_vault(path, "chosen by demo 1", user=SECOND) as session:
         accounts.change_passphrase(session, SECOND_PASSPHRASE, kdf=floor_params())
     return path
+
+
+def reviewer_package(vault: Path, folder: Path) -> Path:
+    """The review sent to a reviewer, rita, who raises one finding's severity in a vault of
+    her own and sends it back (``folder/from-rita.rspkg``); demo trusts her card."""
+    from reviewstation.crypto.identity import export_card
+    from reviewstation.crypto.kdf import floor_params
+    from reviewstation.findings.service import update_finding
+    from reviewstation.packages import trust
+    from reviewstation.packages.export import export_package
+    from reviewstation.packages.importer import import_package
+    from reviewstation.vault.session import create_vault, open_vault
+
+    with open_vault(vault, DEMO_PASSPHRASE, user="demo") as session:
+        export_package(session, 1, folder / "to-rita.rspkg")
+        demo = session.user.public_identity(session.vault_id)
+    rita = folder / "Rita.rsvault"
+    create_vault(rita, "rita", "rita's passphrase 1", marking="UNCLASSIFIED", kdf=floor_params())
+    with open_vault(rita, "rita's passphrase 1") as session:
+        review = import_package(session, folder / "to-rita.rspkg", [demo]).review_id
+        (uid,) = session.conn.execute(
+            "SELECT uid FROM findings WHERE title LIKE 'DEMO: multi-step%'"
+        ).fetchone()
+        update_finding(session, uid, severity="high")
+        export_package(session, review, folder / "from-rita.rspkg")
+        assert session.identity is not None
+        card = export_card(session.identity, session.user.public_identity(session.vault_id))
+    with open_vault(vault, DEMO_PASSPHRASE, user="demo") as session:
+        trust.add(session, card)
+    return folder / "from-rita.rspkg"
 
 
 class Helper:
@@ -169,7 +200,8 @@ class Helper:
 
 def test_a_leads_day_in_a_real_window(display: str, tmp_path: Path) -> None:
     """Unlock, the review, an import with its custody, checklist answers by keyboard, a new
-    finding, an export request, the second lead's approval, the export, lock and quit.
+    finding, an export request, the second lead's approval, the export, a reviewer's package
+    merged through the staging dialog, lock and quit.
 
     xdotool types what a person types (passphrases, custody details, the keys 1-4, a title,
     Ctrl+S, Ctrl+L, Escape) into the windows of the real app; the driver
@@ -278,6 +310,11 @@ def test_a_leads_day_in_a_real_window(display: str, tmp_path: Path) -> None:
             helper("main demo")
             assert "APPROVED by marc" in helper(f"export {package}")
             assert package.is_file()
+
+            # 7b. rita's package merged into the review through the staging dialog: her
+            # changed finding is offered pre-ticked, the rest identical.
+            merged = helper(f"merge {tmp_path / 'from-rita.rspkg'}")
+            assert "changed" in merged and "1 accepted, 0 rejected" in merged, merged
 
             # 8. Lock, and quit from the unlock window.
             keys("ctrl+l")

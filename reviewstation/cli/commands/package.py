@@ -1,4 +1,5 @@
-"""package export | verify | import | request | approve | requests | prove | check-proof"""
+"""package export | verify | import | stage | merge | request | approve | requests | prove |
+check-proof"""
 
 from __future__ import annotations
 
@@ -162,6 +163,54 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(run=_import)
+
+    stage = cmds.add_parser(
+        "stage",
+        parents=[unlock],
+        help="compare a package with an existing review, item by item (changes nothing)",
+        description="Verify the package as import does and show, per finding, checklist answer,"
+        " checklist run and evidence link, whether it is new, identical, changed, conflicting"
+        " (both sides changed it since the common ancestor) or older than this vault's, with"
+        " each changed field's old and new value and who changed it. The item ids are what"
+        " package merge takes.",
+    )
+    stage.add_argument("vault", metavar="VAULT")
+    stage.add_argument("file", type=Path, metavar="PACKAGE")
+    stage.add_argument(
+        "--into", metavar="REVIEW", help="the review to compare with (default: the one it matches)"
+    )
+    stage.add_argument("--trust", action="append", type=Path, metavar="CARD", help="as for import")
+    stage.add_argument("--all", action="store_true", help="list identical items too")
+    stage.add_argument("--json", action="store_true")
+    stage.set_defaults(run=_stage)
+
+    merge = cmds.add_parser(
+        "merge",
+        parents=[unlock],
+        help="merge the accepted items of a package into an existing review (leads)",
+        description="Apply the items named with --accept (ids or keys from package stage), record"
+        " those named with --reject; every other item stays undecided. A change to a finding"
+        " approved here is taken only when named with --accept, and resets its approval.",
+    )
+    merge.add_argument("vault", metavar="VAULT")
+    merge.add_argument("file", type=Path, metavar="PACKAGE")
+    merge.add_argument("--into", required=True, metavar="REVIEW")
+    merge.add_argument("--accept", nargs="+", action="extend", default=[], metavar="ID")
+    merge.add_argument("--reject", nargs="+", action="extend", default=[], metavar="ID")
+    merge.add_argument(
+        "--accept-all-new",
+        action="store_true",
+        help="also accept every new item (never a change, never one on an approved finding)",
+    )
+    merge.add_argument("--trust", action="append", type=Path, metavar="CARD", help="as for import")
+    merge.add_argument(
+        "--staged",
+        type=Path,
+        metavar="FILE",
+        help="what package stage --json printed: refuse if an accepted item differs now",
+    )
+    merge.add_argument("--json", action="store_true")
+    merge.set_defaults(run=_merge)
 
     request = cmds.add_parser(
         "request", parents=[unlock], help="ask another lead to approve an export"
@@ -520,5 +569,75 @@ def _check_proof(args: argparse.Namespace) -> int:
     output.line(
         f"PROVEN: {result.item} ({result.kind}, {result.state} in package {package_id}) is"
         f" the item whose digest the package lists (sha384 {result.digest})"
+    )
+    return 0
+
+
+def _stage(args: argparse.Namespace) -> int:
+    from reviewstation.app.history import short
+    from reviewstation.app.merge import stage
+
+    with open_session(args, mode="read") as session:
+        staging = stage(session, args.file, args.into, extra_cards=args.trust or [])
+    if args.json:
+        output.emit_json(staging.to_json())
+        return 0
+    counts = ", ".join(f"{n} {status}" for status, n in staging.counts().items() if n)
+    output.line(
+        f"{staging.package_id} from {person(staging.signer, staging.signer_fingerprint)}"
+        f" against review {staging.review_id} ({staging.matched_by}): {counts or 'no items'}"
+    )
+    for item in staging.items:
+        if item.status == "identical" and not args.all:
+            continue
+        flags = [item.status.upper()]
+        if item.approved and item.offered:
+            flags.append("APPROVED HERE: accepting resets the approval")
+        if item.decided:
+            flags.append(f"{item.decided} before")
+        output.line(f"{item.id}  {item.kind:<8} {' / '.join(flags)}  {item.title}")
+        if item.ancestor or item.note:
+            output.line(f"    {'; '.join(x for x in (item.ancestor, item.note) if x)}")
+        for diff in item.fields:
+            mark = "!" if diff.conflict else " "
+            who = f"  ({diff.changed_by} {diff.changed_at})".rstrip() if diff.changed_by else ""
+            base = f" [was {short(diff.base)}]" if diff.base_known else ""
+            output.line(
+                f"  {mark} {diff.field}: {short(diff.ours)} -> {short(diff.theirs)}{base}"
+                f"  {diff.side}{who}"
+            )
+    for note in staging.notes:
+        output.line(f"note: {note}")
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from reviewstation.app.merge import merge
+
+    if not args.accept and not args.reject and not args.accept_all_new:
+        raise InputError("Name items with --accept ID or --reject ID (or --accept-all-new).")
+    with open_session(args) as session:
+        result = merge(
+            session,
+            args.file,
+            args.into,
+            accept=args.accept,
+            reject=args.reject,
+            accept_new=args.accept_all_new,
+            extra_cards=args.trust or [],
+            staged=args.staged,
+        )
+    if args.json:
+        output.emit_json(result.to_json())
+        return 0
+    if not result.accepted and not result.rejected:
+        output.line(f"{result.package_id}: nothing to merge into review {result.review_id}")
+        return 0
+    reset = f"; approval reset on {counted(len(result.approval_reset), 'finding')}"
+    output.line(
+        f"{result.package_id} merged into review {result.review_id}:"
+        f" {len(result.accepted)} accepted, {len(result.rejected)} rejected,"
+        f" {len(result.unchanged)} unchanged, {counted(result.evidence_added, 'evidence file')}"
+        f"{reset if result.approval_reset else ''}"
     )
     return 0

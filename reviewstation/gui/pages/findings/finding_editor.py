@@ -450,7 +450,7 @@ class FindingEditor(MarkedDialog):
             )
             item.setToolTip(3, plain_tip(json.dumps(rev["changes"], indent=1, sort_keys=True)))
             # One row per field: old → new, the whole values in the row's tooltip.
-            for change in field_changes(rev):
+            for change in field_changes(rev, loaded.merged):
                 row = QTreeWidgetItem(["", "", "", visible(change.line())])
                 row.setToolTip(3, plain_tip(_old_and_new(change.old, change.new)))
                 item.addChild(row)

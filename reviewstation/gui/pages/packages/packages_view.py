@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reviewstation.app.custody import CustodyForm
 from reviewstation.app.identity import read_card
+from reviewstation.app.merge import MergeResult, Staging, merge, stage
 from reviewstation.app.packages import (
     ImportPreview,
     import_into_vault,
@@ -16,6 +17,7 @@ from reviewstation.app.packages import (
 from reviewstation.errors import ReviewStationError
 from reviewstation.gui.pages.packages.export_approvals import PendingApprovals
 from reviewstation.gui.pages.packages.export_wizard import ExportWizard
+from reviewstation.gui.pages.packages.staging_dialog import StagingDialog
 from reviewstation.gui.qt import (
     QFileDialog,
     QFont,
@@ -43,7 +45,7 @@ from reviewstation.gui.widgets.dialogs import plain_label, private_file_dialog
 from reviewstation.packages.export import ExportResult
 from reviewstation.packages.importer import ImportResult
 from reviewstation.packages.verify import VerifyReport
-from reviewstation.text import people, person, visible
+from reviewstation.text import counted, people, person, visible
 from reviewstation.vault.session import Session
 
 CHECK = "\u2713"
@@ -187,9 +189,15 @@ class PackagesPage(QWidget):
         action_row = QHBoxLayout()
         self.verify_button = QPushButton("&Verify", verify_group)
         self.import_button = QPushButton("I&mport", verify_group)
+        self.merge_button = QPushButton("Mer&ge into this review…", verify_group)
+        self.merge_button.setToolTip(
+            "Compare the package with the review chosen in the list, item by item, and merge"
+            " only what you accept"
+        )
         action_row.addStretch(1)
         action_row.addWidget(self.verify_button)
         action_row.addWidget(self.import_button)
+        action_row.addWidget(self.merge_button)
         verify_layout.addLayout(action_row)
         self.verify_result = _result_box("Verification result", verify_group)
         verify_layout.addWidget(self.verify_result, 1)
@@ -201,8 +209,10 @@ class PackagesPage(QWidget):
         self.remove_trust_button.clicked.connect(self.remove_trust)
         self.verify_button.clicked.connect(self.verify)
         self.import_button.clicked.connect(self.import_)
+        self.merge_button.clicked.connect(self.stage)
         for editable in (self.export_button, self.import_button):
             editable.setEnabled(ctx.writable)
+        self.merge_button.setEnabled(False)  # until a review is chosen
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -212,6 +222,7 @@ class PackagesPage(QWidget):
             self.export_result.setVisible(False)
         self.review_id = review_id
         self.export_button.setEnabled(self.ctx.writable and bool(review_id))
+        self.merge_button.setEnabled(self.ctx.writable and bool(review_id))
         self.approvals.show_review(review_id)  # none shown: the list empties
 
     # -- file choosers (Qt's own dialogs: native ones may record recent files) --------------
@@ -340,3 +351,88 @@ class PackagesPage(QWidget):
             self.verify_result.setPlainText(f"Not imported: {visible(failure.message)}")
 
         run_operation(self.ctx, self, "Importing the package…", work, done, failed)
+
+    # -- merge into the chosen review --------------------------------------------------------
+
+    def stage(self) -> None:
+        """Verify the package as an import would and show its staging diff against the
+        chosen review; nothing is written until the dialog's Merge."""
+        path = self._package()
+        if path is None or not self.review_id or not self.ctx.writable:
+            return
+        extra, review = list(self.extra_trust), self.review_id
+        self.merge_button.setEnabled(False)
+        self.verify_result.setPlainText("Verifying and comparing with the review…")
+
+        def job(session: Session) -> Staging:
+            return stage(session, path, review, extra_cards=extra)
+
+        def done(staging: Staging) -> None:
+            self.merge_button.setEnabled(self.ctx.writable)
+            counts = ", ".join(f"{n} {k}" for k, n in staging.counts().items() if n)
+            self.verify_result.setPlainText(f"Staged against review {review}: {counts}.")
+            self.open_staging(path, extra, staging)
+
+        def failed(message: str) -> None:
+            self.merge_button.setEnabled(self.ctx.writable)
+            reason = message.splitlines()[0] if message else "unknown reason"
+            self.verify_result.setPlainText(f"Not staged: {visible(reason)}")
+
+        self.ctx.vault.submit(job, done, failed, owner=self)
+
+    def open_staging(self, path: Path, extra: list[Path], staging: Staging) -> StagingDialog:
+        dialog = StagingDialog(self.ctx.marking, staging, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.decided.connect(
+            lambda accept, reject: self.merge_with(path, extra, staging, accept, reject)
+        )
+        dialog.rejected.connect(lambda: self.verify_result.setPlainText("Merge cancelled."))
+        dialog.open()
+        return dialog
+
+    def merge_with(
+        self,
+        path: Path,
+        extra: list[Path],
+        staging: Staging,
+        accept: list[str],
+        reject: list[str],
+    ) -> None:
+        self.merge_button.setEnabled(False)
+        self.verify_result.setPlainText("Merging…")
+
+        def work(session: Session, progress: JobProgress) -> MergeResult:
+            return merge(
+                session,
+                path,
+                staging.review_id,
+                accept=accept,
+                reject=reject,
+                extra_cards=extra,
+                cancel=progress.cancel,
+                staged=staging,  # what the dialog showed: a change since refuses
+            )
+
+        def done(result: MergeResult) -> None:
+            self.merge_button.setEnabled(self.ctx.writable)
+            self.verify_result.setPlainText(merge_text(result))
+            self.imported.emit(result.review_id)
+
+        def failed(failure: Failure) -> None:
+            self.merge_button.setEnabled(self.ctx.writable)
+            self.verify_result.setPlainText(f"Not merged: {visible(failure.message)}")
+
+        run_operation(self.ctx, self, "Merging the package…", work, done, failed)
+
+
+def merge_text(result: MergeResult) -> str:
+    if not result.accepted and not result.rejected:
+        return f"{result.package_id}: nothing to merge into review {result.review_id}."
+    lines = [
+        f"{result.package_id} merged into review {result.review_id}:"
+        f" {len(result.accepted)} accepted, {len(result.rejected)} rejected,"
+        f" {len(result.unchanged)} unchanged, {counted(result.evidence_added, 'evidence file')}."
+    ]
+    if result.approval_reset:
+        lines.append(f"Approval reset (approve again): {', '.join(result.approval_reset)}.")
+    return "\n".join(lines)

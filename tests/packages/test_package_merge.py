@@ -1,0 +1,416 @@
+"""Merging reviewers' packages into the lead's review with a staging diff (issue 19, item 1).
+
+The lead (alice) sends her review to three reviewers; each imports it into a vault of their
+own, works on it and sends a package back. bob and carol both change the severity of the same
+finding since the common ancestor: a genuine conflict, resolved both ways on copies of the
+lead's vault. dave changes nothing: every item is identical.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.merging import Team, build_team
+from support.packages import members, resign, rewrite, signing_key
+from support.vaults import PASS
+
+from reviewstation.app.history import finding_history
+from reviewstation.app.views import finding_view
+from reviewstation.artifacts import catalog, custody
+from reviewstation.checklists.runs import list_runs
+from reviewstation.crypto.kdf import floor_params
+from reviewstation.errors import InputError, PermissionDenied, ReviewStationError
+from reviewstation.findings import service as findings
+from reviewstation.findings.query import Filter, all_findings
+from reviewstation.packages import lineage
+from reviewstation.packages.staging import merge_package, opened, stage_package
+from reviewstation.vault import audit
+from reviewstation.vault.accounts import add_user
+from reviewstation.vault.session import Session, open_vault
+from reviewstation.ziparchive import PackageRefused
+
+
+def stage(team: Team, who: str, into: int | None = None) -> object:
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        opened(session, team.packages[who], team.cards) as package,
+    ):
+        return stage_package(session, package, into)
+
+
+def merge(team: Team, who: str, **kwargs: object) -> object:
+    with open_vault(team.lead, PASS, user="alice") as session:
+        return merge_package(session, team.packages[who], None, extra_trust=team.cards, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
+    return build_team(tmp_path_factory.mktemp("merge"))
+
+
+@pytest.fixture
+def lead_copy(team: Team, tmp_path: Path) -> Team:
+    """The team with a copy of the lead's vault, for tests that write to it."""
+    shutil.copytree(team.lead.parent, tmp_path / "lead")
+    return Team(**{**team.__dict__, "lead": tmp_path / "lead" / team.lead.name})
+
+
+def by_key(staging: object) -> dict[str, object]:
+    return {item.key: item for item in staging.items}  # type: ignore[attr-defined]
+
+
+def test_the_lineage_travels_and_meets_the_lead_s_history(team: Team) -> None:
+    """The reviewer's revision 1 is the lead's state that travelled: same content digest."""
+    with open_vault(team.lead, PASS, user="alice") as session:
+        finding = findings.get_finding(session.conn, team.overflow)
+        ours = lineage.lineage(finding.to_json(), findings.revisions(session.conn, finding.id))
+    with opened_package(team, "bob") as doc:
+        theirs = next(f for f in doc["findings"] if f["uid"] == team.overflow)["lineage"]
+    assert len(theirs) == 2  # imported, then bob's change
+    assert lineage.common_ancestor(ours, theirs) == {
+        "revision": 1,
+        "digest": ours[-1]["digest"],
+        "ours": ours[-1]["revision"],
+    }
+
+
+def opened_package(team: Team, who: str):  # type: ignore[no-untyped-def]
+    import contextlib
+    import json
+
+    @contextlib.contextmanager
+    def doc():  # type: ignore[no-untyped-def]
+        yield json.loads(members(team.packages[who])["findings.json"])
+
+    return doc()
+
+
+def test_stage_matches_the_lead_s_review_and_classifies_each_item(team: Team) -> None:
+    staging = stage(team, "bob")
+    assert staging.review_id == 1 and staging.matched_by.startswith("based on this vault's package")  # type: ignore[attr-defined]
+    items = by_key(staging)
+    overflow = items[f"finding/{team.overflow}"]
+    assert overflow.status == "changed"  # type: ignore[attr-defined]
+    (severity,) = overflow.fields  # type: ignore[attr-defined]
+    assert (severity.field, severity.ours, severity.theirs, severity.base) == (
+        "severity",
+        "high",
+        "critical",
+        "high",
+    )
+    assert severity.changed_by.startswith("bob@") and severity.side == "theirs"
+    assert "their revision 1" in overflow.ancestor  # type: ignore[attr-defined]
+    new = [i for i in staging.items if i.status == "new"]  # type: ignore[attr-defined]
+    assert [i.title for i in new if i.kind == "finding"] == ["Prompt leak"]
+    answers = [i for i in staging.items if i.kind == "answer" and i.status != "identical"]  # type: ignore[attr-defined]
+    assert [(a.key.rsplit("/", 1)[1], a.status) for a in answers] == [(team.item, "changed")]
+    assert {f.field: f.theirs for f in answers[0].fields} == {
+        "status": "not_a_finding",
+        "note": "checked: fine",
+    }
+    jailbreak = items[f"finding/{team.jailbreak}"]
+    assert jailbreak.status == "changed" and jailbreak.approved  # type: ignore[attr-defined]
+    # The ids are stable: the same at every staging of the same package.
+    assert [i.id for i in stage(team, "bob").items] == [i.id for i in staging.items]  # type: ignore[attr-defined]
+
+
+def test_identical_items_are_reported_identical(team: Team) -> None:
+    staging = stage(team, "dave")
+    assert {i.status for i in staging.items} == {"identical"}  # type: ignore[attr-defined]
+    kinds = {i.kind for i in staging.items}  # type: ignore[attr-defined]
+    assert {"finding", "answer"} <= kinds
+
+
+def test_a_genuine_conflict_is_found_by_lineage(lead_copy: Team) -> None:
+    team = lead_copy
+    bob = stage(team, "bob")
+    (bobs_answer,) = [i for i in bob.items if i.kind == "answer" and i.status == "changed"]  # type: ignore[attr-defined]
+    merge(team, "bob", accept=[f"finding/{team.overflow}", bobs_answer.id])
+    staging = stage(team, "carol")
+    overflow = by_key(staging)[f"finding/{team.overflow}"]
+    assert overflow.status == "conflicting"  # type: ignore[attr-defined]
+    fields = {f.field: f for f in overflow.fields}  # type: ignore[attr-defined]
+    assert (fields["severity"].ours, fields["severity"].theirs, fields["severity"].base) == (
+        "critical",
+        "medium",
+        "high",
+    )
+    assert fields["severity"].conflict
+    assert fields["cwe"].side == "theirs" and not fields["cwe"].conflict  # only carol changed it
+    (answer,) = [i for i in staging.items if i.kind == "answer" and i.status != "identical"]  # type: ignore[attr-defined]
+    assert answer.status == "conflicting"
+    assert {f.field: (f.ours, f.theirs) for f in answer.fields} == {
+        "status": ("not_a_finding", "open"),
+        "note": ("checked: fine", "needs a second look"),
+    }
+
+
+def test_before_bob_s_merge_carol_s_changes_are_plain_changes(team: Team) -> None:
+    staging = stage(team, "carol")
+    changed = {i.kind: i.status for i in staging.items if i.status != "identical"}  # type: ignore[attr-defined]
+    assert changed == {"finding": "changed", "answer": "changed"}
+
+
+@pytest.mark.parametrize("choice", ["accept theirs", "keep ours"])
+def test_the_conflict_is_resolved_both_ways(lead_copy: Team, choice: str) -> None:
+    team = lead_copy
+    merge(team, "bob", accept=[f"finding/{team.overflow}"])
+    key = f"finding/{team.overflow}"
+    if choice == "accept theirs":
+        result = merge(team, "carol", accept=[key])
+        expected = ("medium", "CWE-122")
+    else:
+        result = merge(team, "carol", reject=[key])
+        expected = ("critical", "CWE-787")
+    with open_vault(team.lead, PASS, user="alice") as session:
+        finding = findings.get_finding(session.conn, team.overflow)
+        assert (finding.severity, finding.cwe) == expected
+        entries = [e for e in audit.entries(session.conn) if e.action.startswith("package.merge.")]
+        action = "package.merge.accept" if choice == "accept theirs" else "package.merge.reject"
+        assert entries[-1].action == action and entries[-1].target == key
+        if choice == "accept theirs":
+            history = finding_history(session, finding.id)
+            merged = [row for row in history if row.field == "severity" and row.new == "medium"]
+            assert merged and "carol@" in merged[-1].source and "carol" in merged[-1].source
+            view = finding_view(session, finding.id)  # the editor's History tab
+            assert any(text.startswith("merged: carol@") for text in view.merged.values())
+    assert result.accepted if choice == "accept theirs" else result.rejected  # type: ignore[attr-defined]
+
+
+def written(session: Session) -> list[object]:
+    """Every audited write, and the rows a merge writes (opening a vault is audited too)."""
+    return [
+        [(e.seq, e.action) for e in audit.entries(session.conn) if e.action.startswith("package")],
+        session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone(),
+        session.conn.execute("SELECT count(*) FROM merge_provenance").fetchone(),
+        session.conn.execute("SELECT sum(revision) FROM findings").fetchone(),
+        session.conn.execute("SELECT max(updated) FROM checklist_answers").fetchone(),
+    ]
+
+
+def test_merging_the_same_package_twice_changes_nothing_the_second_time(lead_copy: Team) -> None:
+    team = lead_copy
+    choice = {"accept": [f"finding/{team.overflow}"], "reject": [f"finding/{team.jailbreak}"]}
+    first = merge(team, "bob", accept_new=True, **choice)
+    # the overflow's change, the new finding, the new run, the new evidence link
+    assert len(first.accepted) == 4  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        before = written(session)
+    again = merge(team, "bob", accept_new=True, **choice)
+    assert again.accepted == [] and again.rejected == []  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert written(session) == before
+    staging = stage(team, "bob")
+    assert by_key(staging)[f"finding/{team.overflow}"].status == "identical"  # type: ignore[attr-defined]
+
+
+def test_a_new_run_and_an_evidence_link_with_its_file(lead_copy: Team) -> None:
+    team = lead_copy
+    staging = stage(team, "bob")
+    run = next(i for i in staging.items if i.kind == "run")  # type: ignore[attr-defined]
+    link = by_key(staging)[f"evidence/finding/{team.overflow}/{team.notes}"]
+    assert (run.status, link.status) == ("new", "new")  # type: ignore[attr-defined]
+    result = merge(team, "bob", accept=[run.id, link.id])  # type: ignore[attr-defined]
+    assert result.evidence_added == 1  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        artifact = catalog.get_artifact(session.conn, team.notes)
+        assert artifact.review_id == 1
+        assert "imported_from_package" in [
+            e["event"] for e in custody.events(session.conn, artifact.id)
+        ]
+        finding = findings.get_finding(session.conn, team.overflow)
+        assert [e.artifact_uid for e in finding.evidence] == [team.notes]
+        assert finding.severity == "high"  # the finding's own change was not accepted
+        titles = [r.template.id for r in list_runs(session.conn, 1)]
+        assert sorted(titles) == ["cyber-capability", "intake-custody"]
+    again = stage(team, "bob")
+    assert by_key(again)[link.key].status == "identical"  # type: ignore[attr-defined]
+    answers = [i for i in again.items if i.key.startswith("answer/" + run.key[4:])]  # type: ignore[attr-defined]
+    assert answers and {i.status for i in answers} == {"identical"}
+
+
+def test_an_approved_finding_is_never_overwritten_silently(lead_copy: Team) -> None:
+    team = lead_copy
+    key = f"finding/{team.jailbreak}"
+    merge(team, "bob", accept_new=True)  # new items only: the approved finding is left alone
+    with open_vault(team.lead, PASS, user="alice") as session:
+        finding = findings.get_finding(session.conn, team.jailbreak)
+        assert (finding.status, finding.body) == ("approved", "First notes.")
+    result = merge(team, "bob", accept=[key])  # named: taken, and the approval is reset
+    assert result.approval_reset == [team.jailbreak]  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        finding = findings.get_finding(session.conn, team.jailbreak)
+        assert (finding.status, finding.approved_by, finding.body) == (
+            "confirmed",
+            None,
+            "Reproduced twice.",
+        )
+        entry = [e for e in audit.entries(session.conn) if e.target == key][-1]
+        assert entry.details["approval_reset"] is True
+
+
+def test_a_tampered_package_cannot_be_staged(team: Team, tmp_path: Path) -> None:
+    def edit(m: dict[str, bytes]) -> dict[str, bytes]:
+        m["findings.json"] = m["findings.json"].replace(b"Prompt leak", b"Prompt LEAK")
+        return m
+
+    bad = rewrite(team.packages["bob"], tmp_path / "bad.rspkg", edit)
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        pytest.raises(PackageRefused, match="SHA-384"),
+        opened(session, bad, team.cards) as package,
+    ):
+        stage_package(session, package, None)
+
+
+def test_an_untrusted_signer_cannot_be_staged(team: Team) -> None:
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        pytest.raises(ReviewStationError, match="untrusted"),
+        opened(session, team.packages["bob"], []) as package,
+    ):
+        stage_package(session, package, None)
+
+
+def test_bad_choices_are_refused_and_change_nothing(lead_copy: Team) -> None:
+    team = lead_copy
+    new = next(i for i in stage(team, "bob").items if i.kind == "evidence" or i.status == "new")  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="both accepted and rejected"):
+        merge(team, "bob", accept=[new.id], reject=[new.id])
+    with pytest.raises(Exception, match="no item"):
+        merge(team, "bob", accept=["F-00000000"])
+    with open_vault(team.lead, PASS, user="erin") as session:
+        session.conn.execute("SELECT 1")
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0] == 0
+        refused = [e for e in audit.entries(session.conn) if e.action == "package.merge_refused"]
+        assert len(refused) == 2 and "both accepted and rejected" in refused[0].details["reason"]
+
+
+def test_a_reviewer_cannot_merge(lead_copy: Team) -> None:
+    team = lead_copy
+    with open_vault(team.lead, PASS, user="alice") as session:
+        add_user(session, "rita", "reviewer", PASS, kdf=floor_params())
+    with open_vault(team.lead, PASS, user="rita") as session, pytest.raises(PermissionDenied):
+        merge_package(session, team.packages["bob"], 1, accept_new=True, extra_trust=team.cards)
+
+
+def _bob_key(team: Team):  # type: ignore[no-untyped-def]
+    return signing_key(team.packages["bob"].parent / "bob" / "case.rsvault")
+
+
+def test_a_trusted_reviewer_s_content_is_held_to_this_vault_s_rules(
+    team: Team, tmp_path: Path
+) -> None:
+    """A package re-signed by bob himself (a modified client): a finding marked above the
+    vault is refused as the import refuses it, nothing staged."""
+
+    def spill(doc: dict[str, Any]) -> None:
+        doc["findings"][0]["portion_marking"] = "TS"
+
+    bad = resign(team.packages["bob"], tmp_path / "spill.rspkg", _bob_key(team), spill)
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        pytest.raises(PackageRefused, match="breaks this vault's rules"),
+        opened(session, bad, team.cards) as package,
+    ):
+        stage_package(session, package, None)
+
+
+def test_an_approval_from_another_vault_is_not_one_here(lead_copy: Team, tmp_path: Path) -> None:
+    team = lead_copy
+
+    def approve(doc: dict[str, Any]) -> None:
+        new = next(f for f in doc["findings"] if f["title"] == "Prompt leak")
+        new.update(status="approved", approved_by="mallory")
+
+    forged = resign(team.packages["bob"], tmp_path / "approved.rspkg", _bob_key(team), approve)
+    with open_vault(team.lead, PASS, user="alice") as session:
+        merge_package(session, forged, 1, accept_new=True, extra_trust=team.cards)
+        (leak,) = [
+            f for f in all_findings(session.conn, Filter(review_id=1)) if f.title == "Prompt leak"
+        ]
+        assert (leak.status, leak.approved_by, leak.author.startswith("bob@")) == (
+            "confirmed",
+            None,
+            True,
+        )
+
+
+def test_a_merge_of_what_was_shown_refuses_if_the_review_changed_since(lead_copy: Team) -> None:
+    """The dialog passes the staging it showed: a change here in between refuses the merge
+    instead of taking the package's value over a change the lead never saw."""
+    team = lead_copy
+    shown = stage(team, "bob")
+    key = f"finding/{team.overflow}"
+    with open_vault(team.lead, PASS, user="alice") as session:
+        findings.update_finding(session, team.overflow, severity="low")
+        with pytest.raises(InputError, match="stages differently now"):
+            merge_package(
+                session,
+                team.packages["bob"],
+                1,
+                accept=[key],
+                extra_trust=team.cards,
+                staged=shown.shown(),  # type: ignore[attr-defined]
+            )
+        assert findings.get_finding(session.conn, team.overflow).severity == "low"
+    assert by_key(stage(team, "bob"))[key].status == "conflicting"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("drop", "status"),
+    [
+        (("lineage",), "changed"),  # an older writer: the lineage comes from its revisions
+        (("lineage", "revisions"), "conflicting"),  # nothing to find an ancestor by
+    ],
+)
+def test_lineage_from_revisions_or_none(
+    team: Team, tmp_path: Path, drop: tuple[str, ...], status: str
+) -> None:
+    def strip(doc: dict[str, Any]) -> None:
+        for finding in doc["findings"]:
+            for name in drop:
+                finding.pop(name, None)
+
+    package = resign(team.packages["bob"], tmp_path / "old.rspkg", _bob_key(team), strip)
+    with (
+        open_vault(team.lead, PASS, user="alice") as session,
+        opened(session, package, team.cards) as verified,
+    ):
+        staging = stage_package(session, verified, None)
+    overflow = by_key(staging)[f"finding/{team.overflow}"]
+    assert overflow.status == status  # type: ignore[attr-defined]
+    if status == "conflicting":
+        assert "no common ancestor" in overflow.note  # type: ignore[attr-defined]
+        assert not overflow.fields[0].base_known  # type: ignore[attr-defined]
+
+
+def test_a_forged_lineage_hides_a_conflict_but_applies_nothing(
+    lead_copy: Team, tmp_path: Path
+) -> None:
+    """What the threat model says a hostile reviewer can do: claim the lead's current state as
+    the ancestor, so a conflicting change stages as a plain change. It is still shown with its
+    old and new values, and nothing happens without the lead's accept."""
+    team = lead_copy
+    with open_vault(team.lead, PASS, user="alice") as session:
+        mine = findings.update_finding(session, team.overflow, severity="low")
+        current = lineage.digest(mine.to_json())
+
+    def forge(doc: dict[str, Any]) -> None:
+        overflow = next(f for f in doc["findings"] if f["uid"] == team.overflow)
+        overflow["lineage"] = [*overflow["lineage"], {"revision": 9, "digest": current}]
+
+    forged = resign(team.packages["bob"], tmp_path / "forged.rspkg", _bob_key(team), forge)
+    honest = by_key(stage(team, "bob"))[f"finding/{team.overflow}"]
+    team.packages = {**team.packages, "forged": forged}
+    lied = by_key(stage(team, "forged"))[f"finding/{team.overflow}"]
+    assert (honest.status, lied.status) == ("conflicting", "changed")  # type: ignore[attr-defined]
+    (severity,) = lied.fields  # type: ignore[attr-defined]
+    assert (severity.ours, severity.theirs) == ("low", "critical")
+    merge(team, "forged", accept_new=True)  # new items only: the change is not taken
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert findings.get_finding(session.conn, team.overflow).severity == "low"
