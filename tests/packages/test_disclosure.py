@@ -837,3 +837,49 @@ def test_a_clearance_must_be_a_marking(team: Team) -> None:
         disclosures.set_clearance(session, team.hana_card, "banana")
     with open_vault(team.sender.vault, PASS, mode="read") as session:
         assert [r.clearance for r in disclosures.recipients(session.conn)] == ["CUI"]
+
+
+# -- triage labels and capability areas -----------------------------------------------------
+
+LOGS = Path(__file__).resolve().parent.parent / "fixtures" / "compare-logs"
+
+
+@pytest.mark.parametrize(
+    ("withhold", "options"), [([], {"only_vendor": "Acme"}), (["finding:3"], {})]
+)
+def test_triage_travels_only_beside_its_log_and_areas_never(
+    team: Team, tmp_path: Path, withhold: list[str], options: dict[str, str]
+) -> None:
+    """A triage label's note is about its log: it goes only where the log goes. Capability
+    areas compare logs that may be withheld: a disclosure never carries them, each kept as a
+    withheld item with its salted digest."""
+    from reviewstation.app.determination import area_results, set_area
+    from reviewstation.findings import triage
+
+    note = f"read the flag file {SENTINEL}-triage"
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        add_artifacts(session, 1, [LOGS / "model-a.eval", LOGS / "model-b.eval"])
+        triage.add_label(session, 4, "1@1", "out-of-scope", note)
+        set_area(session, 1, "exploitation", baseline=3, runs=[4])
+        chosen = plan_for(session, withhold, **options)
+        out = tmp_path / "d.rspkg"
+        export_package(
+            session,
+            1,
+            out,
+            designation=DESIGNATION,
+            disclosure=chosen,
+            determination=area_results(session, 1),
+        )
+    content = members(out)
+    assert "determination.json" not in content
+    states = {i["item"]: i["state"] for i in disclosure_json(out)["items"]}
+    assert states["capability areas"] == "withheld"
+    if options:  # the vendor view withholds the uncited logs, so their label too
+        assert states["triage label 1"] == "withheld"
+        assert "triage.json" not in content
+        assert_absent([out.read_bytes(), *content.values()], [f"{SENTINEL}-triage"])
+    else:  # the logs are disclosed: their label goes with them, whole
+        assert states["triage label 1"] == "disclosed"
+        labels = json.loads(content["triage.json"])["labels"]
+        assert [label["note"] for label in labels] == [note]
