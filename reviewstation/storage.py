@@ -145,7 +145,7 @@ class StreamFile:
     def _fail(self, exc: OSError) -> VaultError:
         return VaultError(f"Could not write the {self.what} ({exc.strerror or exc}).")
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._fd is None:
             raise VaultError(f"The {self.what} is already closed.")
         try:

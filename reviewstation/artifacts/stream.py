@@ -159,6 +159,29 @@ class StreamCipher:
         except InvalidTag:
             return None
 
+    def open_chunk_into(
+        self, index: int, sealed: bytes, final: bool, count: int, what: str, out: bytearray
+    ) -> memoryview:
+        """:meth:`open_chunk` into ``out`` (at least as long as the plaintext); a view of it.
+
+        On failure ``out`` may hold unauthenticated plaintext: it is wiped before the
+        BlobCorrupt is raised, so a caller that reuses the buffer never sees it.
+        """
+        view = memoryview(out)[: max(0, len(sealed) - TAG_BYTES)]
+        if 0 <= index < MAX_CHUNKS and len(sealed) >= TAG_BYTES:
+            flag = FLAG_FINAL if final else FLAG_MORE
+            try:
+                self._aead.decrypt_into(
+                    self._nonce(index, flag), sealed, self._aad(index, final), view
+                )
+            except InvalidTag:
+                pass
+            else:
+                return view
+        view[:] = bytes(len(view))
+        view.release()
+        raise self.diagnose(index, sealed, final, count, what)
+
     def open_chunk(self, index: int, sealed: bytes, final: bool, count: int, what: str) -> bytes:
         """Decrypt chunk ``index`` of ``count``, or raise BlobCorrupt saying what is wrong."""
         plaintext = self.try_open(index, sealed, final)
