@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import queue
 import threading
@@ -204,20 +205,24 @@ class HashBehind:
         self.close()
 
 
+PoolBuffer = bytearray | mmap.mmap
+
+
 class BufferPool:
     """``count`` reusable buffers of ``size`` bytes: bounds memory and avoids a fresh allocation
-    (and, on a VM, fresh pages) per chunk. ``take`` waits until a buffer is free."""
+    (and, on a VM, fresh pages) per chunk. ``take`` waits until a buffer is free. The buffers
+    are anonymous ``mmap`` regions, so page-aligned, as O_DIRECT writes need."""
 
     def __init__(self, size: int, count: int) -> None:
         self.size = size
-        self._free: queue.Queue[bytearray] = queue.Queue()
+        self._free: queue.Queue[PoolBuffer] = queue.Queue()
         for _ in range(count):
-            self._free.put(bytearray(size))
+            self._free.put(mmap.mmap(-1, size))
 
-    def take(self) -> bytearray:
+    def take(self) -> PoolBuffer:
         return self._free.get()
 
-    def give(self, buffer: bytearray) -> None:
+    def give(self, buffer: PoolBuffer) -> None:
         self._free.put(buffer)
 
 
@@ -255,7 +260,7 @@ class WriteBehind:
     def _give_back(self, view: memoryview) -> None:
         buffer = view.obj
         view.release()
-        assert isinstance(buffer, bytearray)
+        assert isinstance(buffer, bytearray | mmap.mmap)
         self._pool.give(buffer)
 
     def put(self, view: memoryview) -> None:

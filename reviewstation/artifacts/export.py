@@ -103,7 +103,7 @@ def export_artifact(
     blob = artifact.blob_ref(session.master, session.vault_id)
     report = progress or (lambda _p: None)
     temp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.partial")
-    target = StreamFile(temp, "exported file")
+    target = StreamFile(temp, "exported file", direct=True)
     try:
         sync = SyncBehind(target.sync_behind)
         try:

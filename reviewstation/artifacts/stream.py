@@ -11,6 +11,7 @@ The byte layout is specified in docs/formats/blobs.md.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ DEFAULT_CHUNK = 1024 * 1024  # 1 MiB: stays in cache across both hashes and the 
 HEADER_COUNTER = 0xFFFFFFFF  # reserved: the header tag's nonce; chunks stop one short
 MAX_CHUNKS = HEADER_COUNTER
 FLAG_MORE, FLAG_FINAL, FLAG_HEADER = 0, 1, 2
+WritableBytes = bytearray | mmap.mmap | memoryview
 _CHUNK_LABEL = b"reviewstation/blob/chunk/v1\x00"
 _HEADER_LABEL = b"reviewstation/blob/header/v1\x00"
 
@@ -160,7 +162,7 @@ class StreamCipher:
             return None
 
     def open_chunk_into(
-        self, index: int, sealed: bytes, final: bool, count: int, what: str, out: bytearray
+        self, index: int, sealed: bytes, final: bool, count: int, what: str, out: WritableBytes
     ) -> memoryview:
         """:meth:`open_chunk` into ``out`` (at least as long as the plaintext); a view of it.
 

@@ -6,6 +6,7 @@ expected reason, having returned only authenticated chunks before it (no wrong d
 
 from __future__ import annotations
 
+import mmap
 import os
 import shutil
 import uuid
@@ -70,7 +71,7 @@ def pooled_chunks(folder: Path, ref: BlobRef, got: list[bytes]) -> None:
         got.append(bytes(view))
         buffer = view.obj
         view.release()
-        assert isinstance(buffer, bytearray)
+        assert isinstance(buffer, mmap.mmap)
         pool.give(buffer)
 
 
