@@ -36,6 +36,10 @@ def write_all(path: Path, pieces: list[bytes], *, as_mmap: bool) -> StreamFile:
     return target
 
 
+def on_direct(target: StreamFile) -> bool:
+    return target.direct
+
+
 def o_direct_works(folder: Path) -> bool:
     target = StreamFile(folder / "probe", "probe", direct=True)
     target.abort()
@@ -67,9 +71,9 @@ def test_direct_is_used_where_the_file_system_allows_it(tmp_path: Path) -> None:
     target = StreamFile(tmp_path / "out.bin", "exported file", direct=True)
     for piece in pieces:
         target.write(memoryview(aligned(piece)))
-    assert target.direct  # page-aligned 1 MiB pieces stayed on O_DIRECT
+    assert on_direct(target)  # page-aligned 1 MiB pieces stayed on O_DIRECT
     target.write(b"tail")
-    assert not target.direct
+    assert not on_direct(target)
     target.finish()
     assert (tmp_path / "out.bin").read_bytes() == b"".join(pieces) + b"tail"
 
@@ -80,7 +84,7 @@ def test_a_refusal_midway_resumes_exactly_where_the_device_stopped(
 ) -> None:
     """O_DIRECT refused (EINVAL) after part of a piece went out: the rest follows, once."""
     real = storage.write_fd_all
-    refused = []
+    refused: list[bool] = []
 
     def partly_then_einval(fd: int, data: bytes | bytearray | memoryview) -> None:
         if not refused:
