@@ -12,16 +12,22 @@ Targets (issue 15), each measured side by side in the same run on the same file:
 - peak RSS of the process doing the import under 200 MB, whatever the file size.
 
 Each import and export runs in a child process (unlocked beforehand, so the Argon2id unlock is
-not timed) whose peak RSS comes from ``wait4``. By default the source file is in the page cache
-for every measurement alike (it was just written, and RAM is larger); ``--cold`` drops the page
-cache before each measurement instead (root only), as from removable media.
+not timed) whose peak RSS comes from ``wait4``. Every timed step starts from the same state
+(:func:`settle`): write-back finished, then ``--settle`` seconds of quiet. Per run, the
+references are sampled interleaved, then the import, then dd and the export alternate
+(``--samples`` each, each first in turn), printed pair by pair so the noise is visible; the
+ratios are ratios of the medians of all samples. By default the source file and the blob are
+in the page cache for every measurement alike (just written, and RAM is larger); ``--cold``
+drops the page cache before each measurement instead (root only), as from removable media.
 
-    python -m benchmarks.intake [--size-mib 2048] [--runs 3] [--samples 3] [--dir DIR] [--cold]
+    python -m benchmarks.intake [--size-mib 2048] [--runs 3] [--samples 3] [--settle 4]
+                                [--dir DIR] [--cold]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -136,13 +142,48 @@ def make_source(path: Path, size: int) -> str:
 
 
 COLD = False
+SETTLE_S = 0.0  # set by main(); other benchmarks importing dd() keep the old behaviour
+
+
+def _meminfo_kib(*names: str) -> int:
+    total = 0
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in names:
+                total += int(value.split()[0])
+    return total
+
+
+def settle() -> float:
+    """Bring the machine to the same state before every timed step; the seconds it took.
+
+    ``sync``, then wait (at most 60 s) until the kernel has no dirty or write-back pages left,
+    so that no step pays for the previous one's write-back; with ``--cold`` drop the page
+    cache; then wait ``--settle`` seconds more. That last wait matters on a VM whose balloon
+    driver reports free pages to the host (``virtio_balloon`` free page reporting, about 2 s
+    after they are freed): a process that writes 1 GiB right after another freed 1 GiB reuses
+    pages the host still backs and copies at memory speed, while one that starts later takes a
+    host fault on every fresh page-cache page (``dd conv=fsync`` of 1 GiB: 0.5 s against
+    3 s here). After the wait every step starts from the second state.
+    """
+    start = time.perf_counter()
+    if not COLD and not SETTLE_S:
+        return 0.0
+    os.sync()
+    while time.perf_counter() - start < 60:
+        if _meminfo_kib("Dirty", "Writeback") < 4096:
+            break
+        time.sleep(0.1)
+    if COLD:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    time.sleep(SETTLE_S)
+    return time.perf_counter() - start
 
 
 def drop_caches() -> None:
-    """With --cold: sync and drop the page cache, so the next read comes from the disk."""
-    if COLD:
-        os.sync()
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    """Before each timed step: settle (see above); with --cold, the page cache is dropped."""
+    settle()
 
 
 def dd(source: Path, target: Path) -> float:
@@ -240,9 +281,9 @@ class Run:
     import_s: float
     import_cpu: float
     import_rss: float
-    export_s: float
+    export_samples: list[float]
     export_rss: float
-    export_cpu: float = 0.0
+    export_cpu: float
 
     @property
     def dd(self) -> float:
@@ -255,6 +296,10 @@ class Run:
     @property
     def pipeline(self) -> float:
         return statistics.median(self.pipeline_samples)
+
+    @property
+    def export_s(self) -> float:
+        return statistics.median(self.export_samples)
 
     @property
     def import_ratio(self) -> float:
@@ -282,7 +327,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--chunk-kib", type=int, default=1024, help="STREAM chunk size")
     parser.add_argument("--dir", type=Path, default=Path(".bench-intake"))
-    parser.add_argument("--samples", type=int, default=3, help="runs of each reference")
+    parser.add_argument("--samples", type=int, default=3, help="samples of each step per run")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=4.0,
+        help="seconds to wait, after write-back has finished, before every timed step",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument(
         "--cold",
@@ -290,8 +341,9 @@ def main(argv: list[str] | None = None) -> int:
         help="drop the page cache before every measurement (needs root)",
     )
     args = parser.parse_args(argv)
-    global COLD
+    global COLD, SETTLE_S
     COLD = args.cold
+    SETTLE_S = args.settle
 
     from reviewstation.artifacts.erase import erase_artifact
     from reviewstation.crypto.kdf import floor_params
@@ -319,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     what, encrypt = encryption(work)
     print(f"user's pipeline: tee | openssl dgst -sha256, -sha384 | {what}; sync")
+    print(
+        f"before every timed step: sync, wait for write-back, {'drop the page cache, ' * COLD}"
+        f"then {SETTLE_S:g} s"
+    )
     source = work / "source.bin"
     print(f"writing a {args.size_mib} MiB random source file ...", flush=True)
     expected = make_source(source, size)
@@ -332,20 +388,38 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Run] = []
     try:
         for number in range(1, args.runs + 1):
-            dd_s = [dd(source, work / "dd.out") for _ in range(args.samples)]
-            sha_s = [openssl_sha384(source) for _ in range(args.samples)]
+            dd_s: list[float] = []
+            sha_s: list[float] = []
+            pipe_s: list[float] = []
             PIPELINE_CPU.clear()
-            pipe_s = [pipeline(source, work, encrypt, expected) for _ in range(args.samples)]
+            for _ in range(args.samples):  # the references interleaved, not one after another
+                dd_s.append(dd(source, work / "dd.out"))
+                sha_s.append(openssl_sha384(source))
+                pipe_s.append(pipeline(source, work, encrypt, expected))
             pipe_cpu = statistics.median(PIPELINE_CPU)
             imported, rss_in = child("import", str(vault), str(source), chunk, PASS)
             assert imported["sha256"] == expected, "import hash differs from the source's"
             out = work / "export.out"
-            exported, rss_out = child(
-                "export", str(vault), str(out), chunk, PASS, str(imported["id"])
-            )
-            with out.open("rb") as handle:
-                assert hashlib.file_digest(handle, "sha256").hexdigest() == expected
-            out.unlink()
+            export_s: list[float] = []
+            export_cpu: list[float] = []
+            rss_out = 0.0
+            pairs: list[str] = []
+            for turn in range(args.samples):  # dd and export alternate, each first in turn
+                for step in ("dd", "export") if turn % 2 == 0 else ("export", "dd"):
+                    if step == "dd":
+                        dd_s.append(dd(source, work / "dd.out"))
+                        continue
+                    exported, rss = child(
+                        "export", str(vault), str(out), chunk, PASS, str(imported["id"])
+                    )
+                    with out.open("rb") as handle:
+                        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+                    assert digest == expected, "the export differs from the source"
+                    out.unlink()
+                    export_s.append(float(str(exported["seconds"])))
+                    export_cpu.append(float(str(exported["cpu"])))
+                    rss_out = max(rss_out, rss)
+                pairs.append(f"export {export_s[-1]:.2f} / dd {dd_s[-1]:.2f}")
             with open_vault(vault, PASS) as session:
                 erase_artifact(session, int(str(imported["id"])), "benchmark run done")
             run = Run(
@@ -356,9 +430,9 @@ def main(argv: list[str] | None = None) -> int:
                 float(str(imported["seconds"])),
                 float(str(imported["cpu"])),
                 rss_in,
-                float(str(exported["seconds"])),
+                export_s,
                 rss_out,
-                float(str(exported["cpu"])),
+                statistics.median(export_cpu),
             )
             rows.append(run)
             print(
@@ -367,9 +441,9 @@ def main(argv: list[str] | None = None) -> int:
                 f" ({_times(pipe_s)})\n"
                 f"  import {run.import_s:.2f} s ({size / run.import_s / 2**20:.0f} MiB/s, CPU"
                 f" {run.import_cpu:.1f} s, peak RSS {rss_in:.0f} MB) = {run.import_ratio:.2f}x"
-                f" of max(dd, sha384); the pipeline takes {run.speedup:.2f}x the import | export"
-                f" {run.export_s:.2f} s = {run.export_ratio:.2f}x of dd (peak RSS"
-                f" {rss_out:.0f} MB)\n"
+                f" of max(dd, sha384); the pipeline takes {run.speedup:.2f}x the import\n"
+                f"  export {run.export_s:.2f} s ({_times(export_s)}; peak RSS {rss_out:.0f} MB)"
+                f" = {run.export_ratio:.2f}x of dd; alternating: {'; '.join(pairs)}\n"
                 f"  CPU seconds (load-independent): import {run.import_cpu:.1f} (its child, with"
                 f" start-up and unlock), pipeline {run.pipeline_cpu:.1f}, export"
                 f" {run.export_cpu:.1f} (its child)",
@@ -379,25 +453,37 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    def median(values: list[float]) -> float:
+    def pooled(field: str) -> float:
+        """The median of every sample of every run: ratios below are ratios of these."""
+        values: list[float] = []
+        for row in rows:
+            value = getattr(row, field)
+            values.extend(value if isinstance(value, list) else [value])
         return statistics.median(values)
 
+    dd_all = pooled("dd_samples")
+    sha_all = pooled("sha384_samples")
+    import_all = pooled("import_s")
     summary = {
         "size_mib": args.size_mib,
         "chunk_kib": args.chunk_kib,
         "cold_cache": args.cold,
+        "settle_s": SETTLE_S,
         "runs": len(rows),
         "encryption": what,
-        "median_dd_s": median([r.dd for r in rows]),
-        "median_openssl_sha384_s": median([r.sha384 for r in rows]),
-        "median_pipeline_s": median([r.pipeline for r in rows]),
-        "median_import_s": median([r.import_s for r in rows]),
-        "median_import_cpu_s": median([r.import_cpu for r in rows]),
-        "median_pipeline_cpu_s": median([r.pipeline_cpu for r in rows]),
-        "median_export_s": median([r.export_s for r in rows]),
-        "import_over_max_dd_sha384": median([r.import_ratio for r in rows]),
-        "export_over_dd": median([r.export_ratio for r in rows]),
-        "pipeline_over_import": median([r.speedup for r in rows]),
+        "median_dd_s": dd_all,
+        "median_openssl_sha384_s": sha_all,
+        "median_pipeline_s": pooled("pipeline_samples"),
+        "median_import_s": import_all,
+        "median_import_cpu_s": pooled("import_cpu"),
+        "median_pipeline_cpu_s": pooled("pipeline_cpu"),
+        "median_export_s": pooled("export_samples"),
+        "median_export_cpu_s": pooled("export_cpu"),
+        "import_over_max_dd_sha384": import_all / max(dd_all, sha_all),
+        "export_over_dd": pooled("export_samples") / dd_all,
+        "pipeline_over_import": pooled("pipeline_samples") / import_all,
+        "per_run_export_over_dd": [round(r.export_ratio, 2) for r in rows],
+        "per_run_import_over_max": [round(r.import_ratio, 2) for r in rows],
         "max_import_rss_mb": max(r.import_rss for r in rows),
         "max_export_rss_mb": max(r.export_rss for r in rows),
         "unlock_only_rss_mb": rss_base,
@@ -426,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
             summary["pipeline_over_import"] >= 1.5,
         ),
     ]
+    print("ratios of the medians of all samples of all runs:")
     for label, value, target, met in checks:
         print(f"{label}: {value:.2f}x (target {target}): {'met' if met else 'NOT met'}")
     print(f"peak RSS: {peak:.0f} MB (target < 200): {'met' if peak < 200 else 'NOT met'}")

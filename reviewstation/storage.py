@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import io
 import os
 from pathlib import Path
@@ -123,15 +124,26 @@ def make_private_dir(path: Path) -> None:
     fsync_dir(path.parent)
 
 
+DIRECT_ALIGN = 4096  # O_DIRECT: lengths (and buffer addresses) multiples of this
+
+
 class StreamFile:
     """A new file written piece by piece: created exclusively (mode 0600), fsynced on finish.
 
     For large content (artifact blobs, exports): ``sync_behind`` starts writing back what is
     already written while more arrives, so the final fsync has little left to do. ``abort``
     removes the file; nothing half-written is left under the name.
+
+    ``direct=True`` writes with O_DIRECT where the file system allows it, for callers whose
+    buffers are page-aligned (``mmap``): the data goes from the buffer to the device without
+    being copied into fresh page-cache pages, which on a VM whose free memory is handed back
+    to the host costs a host fault per page (3-6x a plain write of 1 GiB here), and no copy of
+    the content stays in the page cache. A length that is not a multiple of 4 KiB (the last
+    piece), or a file system or buffer that refuses O_DIRECT (EINVAL), switches the file to
+    ordinary writes for the rest, resuming exactly where the device stopped.
     """
 
-    def __init__(self, path: Path, what: str) -> None:
+    def __init__(self, path: Path, what: str, *, direct: bool = False) -> None:
         self.path = path
         self.what = what
         self.written = 0
@@ -141,18 +153,45 @@ class StreamFile:
             raise VaultError(f"Could not create the {what}: {path} already exists.") from exc
         except OSError as exc:
             raise VaultError(f"Could not create the {what} ({exc.strerror or exc}).") from exc
+        self.direct = direct and self._set_direct(True)
+
+    def _set_direct(self, on: bool) -> bool:
+        """Turn O_DIRECT on or off; whether it is now on (False where it is not supported)."""
+        flag = getattr(os, "O_DIRECT", 0)
+        if not flag or self._fd is None:
+            return False
+        try:
+            flags = fcntl.fcntl(self._fd, fcntl.F_GETFL)
+            fcntl.fcntl(self._fd, fcntl.F_SETFL, (flags | flag) if on else (flags & ~flag))
+        except OSError:
+            return False
+        return on
 
     def _fail(self, exc: OSError) -> VaultError:
         return VaultError(f"Could not write the {self.what} ({exc.strerror or exc}).")
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._fd is None:
             raise VaultError(f"The {self.what} is already closed.")
+        view = memoryview(data).cast("B")
         try:
-            write_fd_all(self._fd, data)
+            if self.direct and len(view) % DIRECT_ALIGN:
+                self.direct = self._set_direct(False)
+            if self.direct:
+                try:
+                    write_fd_all(self._fd, view)
+                except OSError as exc:
+                    if exc.errno != errno.EINVAL:
+                        raise
+                    # Refused (alignment, or the file system): resume buffered where it stopped.
+                    done = os.lseek(self._fd, 0, os.SEEK_CUR) - self.written
+                    self.direct = self._set_direct(False)
+                    write_fd_all(self._fd, view[done:])
+            else:
+                write_fd_all(self._fd, view)
         except OSError as exc:
             raise self._fail(exc) from exc
-        self.written += len(data)
+        self.written += len(view)
 
     def sync_behind(self) -> None:
         """fdatasync what has been written so far; safe to call from another thread."""

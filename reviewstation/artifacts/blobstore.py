@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewstation.artifacts.background import ReadAhead, SyncBehind
+from reviewstation.artifacts.background import BufferPool, ReadAhead, SyncBehind
 from reviewstation.artifacts.stream import (
     DEFAULT_CHUNK,
     HEADER_BYTES,
@@ -245,6 +245,31 @@ def _expected_plain(ref: BlobRef, index: int) -> int:
     return ref.size - (ref.chunks - 1) * ref.chunk_size
 
 
+def _check_length(ref: BlobRef, index: int, length: int) -> None:
+    if length != _expected_plain(ref, index):
+        raise BlobCorrupt(f"{ref.what}: chunk {index} has the wrong length.", "chunk", index)
+
+
+def _sealed_chunks(fd: int, ref: BlobRef, cancel: CancelFlag) -> Iterator[tuple[int, bytes]]:
+    """``(index, sealed chunk)`` in order, read ahead on a thread; checks the chunk count."""
+    count = ref.chunks
+    unit = ref.chunk_size + TAG_BYTES
+    os.lseek(fd, HEADER_BYTES, os.SEEK_SET)
+    reader = ReadAhead(fd, unit, limit=ref.sealed_size - HEADER_BYTES)
+    try:
+        index = 0
+        for sealed, _last in reader:
+            check_cancel(cancel, "read")
+            if index >= count:  # pragma: no cover - the size check rules this out
+                raise BlobCorrupt(f"{ref.what}: data after the final chunk.", "extended")
+            yield index, sealed
+            index += 1
+        if index != count:  # pragma: no cover - the size check rules this out
+            raise BlobCorrupt(f"{ref.what}: chunks are missing.", "truncated", index)
+    finally:
+        reader.close()
+
+
 def iter_plaintext(vault: Path, ref: BlobRef, cancel: CancelFlag = None) -> Iterator[bytes]:
     """Decrypt the whole blob in order, checking every chunk; raise BlobCorrupt on any fault.
 
@@ -252,28 +277,38 @@ def iter_plaintext(vault: Path, ref: BlobRef, cancel: CancelFlag = None) -> Iter
     not act on partial content (export) writes to a temporary name until the end.
     """
     fd, cipher = _open(vault, ref)
-    count = ref.chunks
-    unit = ref.chunk_size + TAG_BYTES
     try:
-        os.lseek(fd, HEADER_BYTES, os.SEEK_SET)
-        reader = ReadAhead(fd, unit, limit=ref.sealed_size - HEADER_BYTES)
-        try:
-            index = 0
-            for sealed, _last in reader:
-                check_cancel(cancel, "read")
-                if index >= count:  # pragma: no cover - the size check rules this out
-                    raise BlobCorrupt(f"{ref.what}: data after the final chunk.", "extended")
-                plain = cipher.open_chunk(index, sealed, index == count - 1, count, ref.what)
-                if len(plain) != _expected_plain(ref, index):
-                    raise BlobCorrupt(
-                        f"{ref.what}: chunk {index} has the wrong length.", "chunk", index
-                    )
-                index += 1
-                yield plain
-            if index != count:  # pragma: no cover - the size check rules this out
-                raise BlobCorrupt(f"{ref.what}: chunks are missing.", "truncated", index)
-        finally:
-            reader.close()
+        last = ref.chunks - 1
+        for index, sealed in _sealed_chunks(fd, ref, cancel):
+            plain = cipher.open_chunk(index, sealed, index == last, ref.chunks, ref.what)
+            _check_length(ref, index, len(plain))
+            yield plain
+    finally:
+        os.close(fd)
+
+
+def iter_plaintext_into(
+    vault: Path, ref: BlobRef, pool: BufferPool, cancel: CancelFlag = None
+) -> Iterator[memoryview]:
+    """:func:`iter_plaintext` decrypting into buffers taken from ``pool`` (no allocation per
+    chunk). Each view yielded is authenticated; its buffer then belongs to the consumer, who
+    gives it back to the pool when done with it (``WriteBehind`` does)."""
+    if pool.size < ref.chunk_size:
+        raise ValueError("the pool's buffers are smaller than the blob's chunks")
+    fd, cipher = _open(vault, ref)
+    try:
+        last = ref.chunks - 1
+        for index, sealed in _sealed_chunks(fd, ref, cancel):
+            buffer = pool.take()
+            try:
+                plain = cipher.open_chunk_into(
+                    index, sealed, index == last, ref.chunks, ref.what, buffer
+                )
+                _check_length(ref, index, len(plain))
+            except BaseException:
+                pool.give(buffer)
+                raise
+            yield plain
     finally:
         os.close(fd)
 
@@ -330,10 +365,7 @@ class BlobReader(io.RawIOBase):
         sealed = os.pread(self._fd, unit, HEADER_BYTES + index * unit)
         count = self._ref.chunks
         plain = self._cipher.open_chunk(index, sealed, index == count - 1, count, self._ref.what)
-        if len(plain) != _expected_plain(self._ref, index):
-            raise BlobCorrupt(
-                f"{self._ref.what}: chunk {index} has the wrong length.", "chunk", index
-            )
+        _check_length(self._ref, index, len(plain))
         self._cache[index] = plain
         if len(self._cache) > self.CACHE_CHUNKS:
             self._cache.popitem(last=False)

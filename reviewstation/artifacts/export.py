@@ -18,8 +18,8 @@ import secrets
 from pathlib import Path
 
 from reviewstation.artifacts import catalog, custody
-from reviewstation.artifacts.background import SyncBehind
-from reviewstation.artifacts.blobstore import iter_plaintext
+from reviewstation.artifacts.background import BufferPool, SyncBehind, WriteBehind
+from reviewstation.artifacts.blobstore import BlobRef, iter_plaintext_into
 from reviewstation.artifacts.catalog import Artifact
 from reviewstation.errors import InputError, PermissionDenied
 from reviewstation.progress import CancelFlag, Progress, ProgressCallback, check_cancel
@@ -34,6 +34,48 @@ def require_audited(session: Session, what: str) -> None:
             f"Cannot {what}: the vault is open read-only, so the access could not be audited;"
             " open it for writing."
         )
+
+
+def _buffers(chunk_size: int) -> int:
+    """Chunks in flight between decryption and the writer: about 8 MiB, at least 3."""
+    return max(3, min(WRITE_AHEAD_BYTES // chunk_size, 16))
+
+
+WRITE_AHEAD_BYTES = 8 * 1024 * 1024
+
+
+def _write_plaintext(
+    vault: Path,
+    blob: BlobRef,
+    target: StreamFile,
+    sync: SyncBehind,
+    name: str,
+    report: ProgressCallback,
+    cancel: CancelFlag,
+) -> None:
+    """Decrypt on this thread into pooled buffers while a writer thread writes the previous
+    chunks; only authenticated chunks are queued. Progress counts authenticated bytes handed
+    to the writer (at most the pool's few MiB ahead of the disk); the file is whole only once
+    ``close`` has returned."""
+
+    def write(view: memoryview) -> None:
+        target.write(view)
+        sync.wrote(len(view))
+
+    count = _buffers(blob.chunk_size)
+    pool = BufferPool(blob.chunk_size, count)
+    writer = WriteBehind(write, pool, depth=count - 2)
+    try:
+        done = 0
+        report(Progress("export", name, 0, blob.size))
+        for plain in iter_plaintext_into(vault, blob, pool, cancel):
+            length = len(plain)
+            writer.put(plain)  # the view is the writer's from here on
+            done += length
+            report(Progress("export", name, done, blob.size))
+        writer.close()
+    finally:
+        writer.abort()
 
 
 def export_artifact(
@@ -61,17 +103,11 @@ def export_artifact(
     blob = artifact.blob_ref(session.master, session.vault_id)
     report = progress or (lambda _p: None)
     temp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.partial")
-    target = StreamFile(temp, "exported file")
+    target = StreamFile(temp, "exported file", direct=True)
     try:
         sync = SyncBehind(target.sync_behind)
         try:
-            done = 0
-            report(Progress("export", artifact.path, 0, artifact.size))
-            for plain in iter_plaintext(session.path, blob, cancel):
-                target.write(plain)
-                sync.wrote(len(plain))
-                done += len(plain)
-                report(Progress("export", artifact.path, done, artifact.size))
+            _write_plaintext(session.path, blob, target, sync, artifact.path, report, cancel)
         finally:
             sync.close()
         target.finish()

@@ -11,6 +11,7 @@ The byte layout is specified in docs/formats/blobs.md.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ DEFAULT_CHUNK = 1024 * 1024  # 1 MiB: stays in cache across both hashes and the 
 HEADER_COUNTER = 0xFFFFFFFF  # reserved: the header tag's nonce; chunks stop one short
 MAX_CHUNKS = HEADER_COUNTER
 FLAG_MORE, FLAG_FINAL, FLAG_HEADER = 0, 1, 2
+WritableBytes = bytearray | mmap.mmap | memoryview
 _CHUNK_LABEL = b"reviewstation/blob/chunk/v1\x00"
 _HEADER_LABEL = b"reviewstation/blob/header/v1\x00"
 
@@ -158,6 +160,29 @@ class StreamCipher:
             return self._aead.decrypt(self._nonce(index, flag), sealed, self._aad(index, final))
         except InvalidTag:
             return None
+
+    def open_chunk_into(
+        self, index: int, sealed: bytes, final: bool, count: int, what: str, out: WritableBytes
+    ) -> memoryview:
+        """:meth:`open_chunk` into ``out`` (at least as long as the plaintext); a view of it.
+
+        On failure ``out`` may hold unauthenticated plaintext: it is wiped before the
+        BlobCorrupt is raised, so a caller that reuses the buffer never sees it.
+        """
+        view = memoryview(out)[: max(0, len(sealed) - TAG_BYTES)]
+        if 0 <= index < MAX_CHUNKS and len(sealed) >= TAG_BYTES:
+            flag = FLAG_FINAL if final else FLAG_MORE
+            try:
+                self._aead.decrypt_into(
+                    self._nonce(index, flag), sealed, self._aad(index, final), view
+                )
+            except InvalidTag:
+                pass
+            else:
+                return view
+        view[:] = bytes(len(view))
+        view.release()
+        raise self.diagnose(index, sealed, final, count, what)
 
     def open_chunk(self, index: int, sealed: bytes, final: bool, count: int, what: str) -> bytes:
         """Decrypt chunk ``index`` of ``count``, or raise BlobCorrupt saying what is wrong."""

@@ -6,6 +6,7 @@ expected reason, having returned only authenticated chunks before it (no wrong d
 
 from __future__ import annotations
 
+import mmap
 import os
 import shutil
 import uuid
@@ -14,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from reviewstation.artifacts.background import BufferPool
 from reviewstation.artifacts.blobstore import (
     BlobReader,
     BlobRef,
     BlobWriter,
     iter_plaintext,
+    iter_plaintext_into,
     new_key,
     unwrap_key,
     wrap_key,
@@ -60,6 +63,18 @@ def read_all(folder: Path, ref: BlobRef) -> bytes:
     return b"".join(iter_plaintext(folder, ref))
 
 
+def pooled_chunks(folder: Path, ref: BlobRef, got: list[bytes]) -> None:
+    """Every chunk through ``iter_plaintext_into`` (as export reads), copied into ``got``,
+    each buffer given back before the next is taken: two buffers are plenty."""
+    pool = BufferPool(ref.chunk_size, 2)
+    for view in iter_plaintext_into(folder, ref, pool):
+        got.append(bytes(view))
+        buffer = view.obj
+        view.release()
+        assert isinstance(buffer, mmap.mmap)
+        pool.give(buffer)
+
+
 @pytest.mark.parametrize(
     "size",
     [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17, 10 * CHUNK],
@@ -68,6 +83,9 @@ def read_all(folder: Path, ref: BlobRef) -> bytes:
 def test_round_trip_is_byte_exact(tmp_path: Path, size: int) -> None:
     data = os.urandom(size)
     ref = seal(tmp_path, data)
+    pooled: list[bytes] = []
+    pooled_chunks(tmp_path, ref, pooled)
+    assert b"".join(pooled) == data
     path = tmp_path / "blobs" / ref.name
     assert path.stat().st_size == sealed_size(size, CHUNK)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
@@ -200,6 +218,12 @@ def check_tamper(folder: Path, ref: BlobRef, reason: str, chunk: int | None) -> 
     with pytest.raises(BlobCorrupt) as again, BlobReader(folder, ref) as reader:
         reader.read()
     assert again.value.reason == reason
+    # The pooled reader export uses: the same verdict after the same authentic prefix.
+    pooled: list[bytes] = []
+    with pytest.raises(BlobCorrupt) as into:
+        pooled_chunks(folder, ref, pooled)
+    assert (into.value.reason, into.value.chunk) == (reason, caught.value.chunk)
+    assert pooled == got
 
 
 @pytest.mark.parametrize("case", list(TAMPER), ids=list(TAMPER))

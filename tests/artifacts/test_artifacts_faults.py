@@ -65,7 +65,8 @@ def test_transient_failure_is_reported_not_retried_silently(
     assert len(add_artifacts(session, review, [src / "a.bin"], chunk_size=SMALL).added) == 1
 
 
-@pytest.mark.parametrize("at", [1, 3])
+# 5 writes in all, one per chunk, made by export's writer thread: the first, a middle, the last.
+@pytest.mark.parametrize("at", [1, 3, 5])
 def test_disk_full_during_export_leaves_no_partial_file(
     session: Session, review: int, src: Path, faults: Faults, at: int
 ) -> None:

@@ -281,35 +281,60 @@ def test_export_refuses_to_overwrite_or_write_into_the_vault(
         export_artifact(session, artifact.id, src / "nowhere" / "x.bin")
 
 
-def test_export_of_a_tampered_blob_writes_nothing(session: Session, review: int, src: Path) -> None:
+@pytest.mark.parametrize("chunk", [0, 2, 5], ids=["first chunk", "middle chunk", "final chunk"])
+def test_export_of_a_tampered_blob_writes_nothing(
+    session: Session, review: int, src: Path, chunk: int
+) -> None:
     data = os.urandom(6 * SMALL)
     (src / "a.bin").write_bytes(data)
     artifact = add_artifacts(session, review, [src / "a.bin"], chunk_size=SMALL).added[0]
     [blob] = blob_files(session.path)
     raw = bytearray(blob.read_bytes())
-    raw[-5] ^= 1  # in the final chunk: every earlier chunk decrypts fine first
+    header, unit = len(raw) - 6 * (SMALL + 16), SMALL + 16
+    raw[header + chunk * unit + 100] ^= 1  # earlier chunks decrypt, and are written, first
     blob.write_bytes(bytes(raw))
     out = src / "out.bin"
     before = actions(session)
-    with pytest.raises(BlobCorrupt, match="chunk 5 failed authentication"):
+    with pytest.raises(BlobCorrupt, match=f"chunk {chunk} failed authentication"):
         export_artifact(session, artifact.id, out)
     assert not out.exists()
     assert sorted(p.name for p in src.iterdir()) == ["a.bin"]
     assert actions(session) == before
+    assert not [t for t in threading.enumerate() if t.name in ("write-behind", "sync-behind")]
 
 
-def test_export_can_be_cancelled(session: Session, review: int, src: Path) -> None:
+@pytest.mark.parametrize("stop_after", [0, 2, 7])
+def test_export_can_be_cancelled(session: Session, review: int, src: Path, stop_after: int) -> None:
     (src / "a.bin").write_bytes(os.urandom(8 * SMALL))
     artifact = add_artifacts(session, review, [src / "a.bin"], chunk_size=SMALL).added[0]
     flag = threading.Event()
 
     def progress(p: Progress) -> None:
-        if p.done >= 2 * SMALL:
+        if p.done >= stop_after * SMALL:
             flag.set()
 
+    before = actions(session)
     with pytest.raises(Cancelled):
         export_artifact(session, artifact.id, src / "out.bin", progress=progress, cancel=flag)
-    assert sorted(p.name for p in src.iterdir()) == ["a.bin"]
+    assert sorted(p.name for p in src.iterdir()) == ["a.bin"]  # no file, no .partial
+    assert actions(session) == before
+    assert custody.events(session.conn, artifact.id) == []
+    assert not [t for t in threading.enumerate() if t.name in ("write-behind", "sync-behind")]
+
+
+@pytest.mark.parametrize("size", [0, 1, 3 * SMALL, 5 * SMALL + 7])
+def test_export_reports_progress_in_order_up_to_the_size(
+    session: Session, review: int, src: Path, size: int
+) -> None:
+    data = os.urandom(size)
+    (src / "a.bin").write_bytes(data)
+    artifact = add_artifacts(session, review, [src / "a.bin"], chunk_size=SMALL).added[0]
+    seen: list[Progress] = []
+    export_artifact(session, artifact.id, src / "out.bin", progress=seen.append)
+    assert (src / "out.bin").read_bytes() == data
+    done = [p.done for p in seen]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == size
+    assert {(p.total, p.item) for p in seen} == {(size, "a.bin")}
 
 
 def test_read_only_sessions_cannot_export_unaudited(
