@@ -72,6 +72,9 @@ def source_date_epoch() -> int:
 
 
 def git_commit() -> str:
+    # Set by installer/bullseye.sh, which builds from a copy of the checkout without .git.
+    if os.environ.get("REVIEWSTATION_GIT_COMMIT"):
+        return os.environ["REVIEWSTATION_GIT_COMMIT"]
     try:
         return subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=REPO, check=True, capture_output=True, text=True

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# make dist-bullseye: the frozen bundle built in a Debian 11 (bullseye, glibc 2.31) root, so that it
+# runs on glibc 2.31 and newer (RHEL 9, Ubuntu 22.04, Debian 11+; installer/README.md).
+#
+#   installer/bullseye.sh            # -> dist/bullseye/reviewstation, then the glibc floor check
+#
+# Needs root (debootstrap, chroot, mount), debootstrap, curl, and the Debian mirror and PyPI.
+# Steps, each timed:
+#  1. debootstrap bullseye (minbase + compilers + the X11/xcb libraries Qt's xcb plugin links, so
+#     PyInstaller bundles them) into $BULLSEYE_CACHE/build-<key>; <key> is a hash of the root recipe below,
+#     so a changed recipe (packages, Python, its build) builds a new root; an unchanged one is reused.
+#  2. CPython $PY_VERSION from Debian's source package (the orig tarball, SHA-256 pinned below),
+#     ./configure --enable-shared, into /opt/python3.11 of that root (kept with the root).
+#  3. A fresh venv in the root: installer/requirements-bullseye.lock with --require-hashes and
+#     --only-binary=:all: (pip of a glibc 2.31 system picks the manylinux wheels that run there;
+#     the chosen wheel files are printed), then PyInstaller (pyproject's dev pins) and
+#     ReviewStation itself (no deps), from a copy of this checkout's files.
+#  4. installer/build.py in the root (the spec, the notices, the SBOM), copied out to
+#     dist/bullseye/reviewstation.
+#  5. installer/glibc_floor.py: fails if any ELF file in the bundle needs a GLIBC_ version above 2.31.
+#
+# Environment: BULLSEYE_CACHE (default ~/.cache/reviewstation/bullseye), DEBIAN_MIRROR,
+# BULLSEYE_OUT (default dist/bullseye), PYTHON (the host Python for the floor check).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+CACHE=${BULLSEYE_CACHE:-${HOME:-/root}/.cache/reviewstation/bullseye}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+OUT=${BULLSEYE_OUT:-$REPO/dist/bullseye}
+PYTHON=${PYTHON:-python3}
+GLIBC_FLOOR=2.31
+# --- root recipe: the build root's key is a hash of this section (to the end marker) ---
+PY_VERSION=3.11.2
+PY_ORIG=python3.11_${PY_VERSION}.orig.tar.gz
+PY_ORIG_SHA256=2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849
+PY_ORIG_URL=$MIRROR/pool/main/p/python3.11/$PY_ORIG
+PYINSTALLER_PINS=$(grep -o '"pyinstaller[a-z-]*==[^"]*"' pyproject.toml | tr -d '"' | tr '\n' ' ')
+
+# CPython's build dependencies (no Tk, readline, curses, gdbm: the bundle excludes them), git-free.
+BUILD_PACKAGES=build-essential,pkg-config,ca-certificates,binutils,xz-utils,zlib1g-dev,libbz2-dev
+BUILD_PACKAGES+=,liblzma-dev,libffi-dev,libssl-dev,libsqlite3-dev,uuid-dev
+# What Qt's xcb platform plugin and QtGui link from the system; PyInstaller copies these into the
+# bundle from this root (except libxcb.so.1 and the libglvnd libraries, left to the host).
+BUILD_PACKAGES+=,libxcb1,libx11-6,libx11-xcb1,libxcb-cursor0,libxcb-icccm4,libxcb-image0
+BUILD_PACKAGES+=,libxcb-keysyms1,libxcb-randr0,libxcb-render-util0,libxcb-render0,libxcb-shape0
+BUILD_PACKAGES+=,libxcb-shm0,libxcb-sync1,libxcb-xfixes0,libxcb-xinerama0,libxcb-xkb1
+BUILD_PACKAGES+=,libxcb-util1,libxkbcommon0,libxkbcommon-x11-0,libfontconfig1,libfreetype6
+BUILD_PACKAGES+=,libdbus-1-3,libglib2.0-0,libgl1,libegl1,libopengl0
+
+MOUNTED=()
+
+log() { printf 'bullseye: %s\n' "$*" >&2; }
+cleanup() {
+    local m
+    for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do
+        m=${MOUNTED[i]}
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+mount_into() { # mount_into ROOT: /proc, /dev, /dev/pts, /sys and the host's resolv.conf
+    local root=$1
+    for fs in proc sys dev dev/pts; do
+        mkdir -p "$root/$fs"
+        if [ "$fs" = proc ]; then mount -t proc proc "$root/proc"; else mount --bind "/$fs" "$root/$fs"; fi
+        MOUNTED+=("$root/$fs")
+    done
+    cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+}
+in_root() { # in_root ROOT COMMAND: a clean environment, nothing of the host's
+    local root=$1
+    shift
+    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+        PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin ${ROOT_ENV:-} /bin/bash -euo pipefail -c "$1"
+}
+timed() { # timed NAME COMMAND...: runs it, records the wall time
+    local name=$1 start=$SECONDS
+    shift
+    "$@"
+    TIMES+=("$name $((SECONDS - start)) s")
+}
+TIMES=()
+
+[ "$(id -u)" = 0 ] || { echo "bullseye: needs root (debootstrap, chroot)" >&2; exit 2; }
+command -v debootstrap >/dev/null || {
+    echo "bullseye: needs debootstrap (apt-get install debootstrap)" >&2
+    exit 2
+}
+mkdir -p "$CACHE"
+
+debootstrap_root() {
+    local root=$1 packages=$2
+    rm -rf "$root.tmp"
+    nice -n 10 debootstrap --variant=minbase --include="$packages" bullseye "$root.tmp" "$MIRROR" \
+        >"$root.debootstrap.log" 2>&1 || {
+        tail -20 "$root.debootstrap.log" >&2
+        echo "bullseye: debootstrap failed (log: $root.debootstrap.log)" >&2
+        exit 1
+    }
+    rm -rf "$root.tmp/var/cache/apt/archives/"*.deb
+    mv "$root.tmp" "$root"
+}
+
+build_python() {
+    local orig=$CACHE/$PY_ORIG
+    if ! echo "$PY_ORIG_SHA256  $orig" | sha256sum -c --status 2>/dev/null; then
+        curl -fsSL -o "$orig.part" "$PY_ORIG_URL"
+        mv "$orig.part" "$orig"
+    fi
+    echo "$PY_ORIG_SHA256  $orig" | sha256sum -c --quiet || {
+        echo "bullseye: $PY_ORIG does not match its pinned SHA-256" >&2
+        exit 1
+    }
+    rm -rf "$ROOT/usr/src/python"
+    mkdir -p "$ROOT/usr/src/python"
+    tar -xzf "$orig" -C "$ROOT/usr/src/python" --strip-components=1
+    # --enable-shared: PyInstaller bundles libpython3.11.so; the rpath lets the venv find it.
+    # The bundled expat and libmpdec (CPython's own), not the system's.
+    in_root "$ROOT" "cd /usr/src/python && nice -n 10 ./configure --prefix=/opt/python3.11 \
+        --enable-shared LDFLAGS=-Wl,-rpath,/opt/python3.11/lib --with-ensurepip=install \
+        >/usr/src/python-configure.log 2>&1 \
+        && nice -n 10 make -j$(nproc) >/usr/src/python-make.log 2>&1 \
+        && make install >/usr/src/python-install.log 2>&1 \
+        && /opt/python3.11/bin/python3.11 -c 'import ctypes, lzma, bz2, zlib, sqlite3, _hashlib, ssl, uuid'" || {
+        tail -30 "$ROOT"/usr/src/python-*.log >&2
+        echo "bullseye: the CPython build failed (logs in $ROOT/usr/src/)" >&2
+        exit 1
+    }
+    rm -rf "$ROOT/usr/src/python"
+    touch "$ROOT/.python-built"
+}
+# --- end of the root recipe ---
+KEY=$(sed -n '/^# --- root recipe/,/^# --- end of the root recipe/p' installer/bullseye.sh \
+    | sha256sum | cut -c1-16)
+ROOT=$CACHE/build-$KEY
+
+install_venv() {
+    rm -rf "$ROOT/src" "$ROOT/build-venv"
+    mkdir -p "$ROOT/src"
+    # This checkout's files (tracked and new, not ignored), not its build/ or dist/.
+    git ls-files -z --cached --others --exclude-standard \
+        | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$ROOT/src"
+    in_root "$ROOT" "/opt/python3.11/bin/python3.11 -m venv /build-venv
+        export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
+        nice -n 10 /build-venv/bin/python -m pip install --quiet --require-hashes \
+            --only-binary=:all: --report /build-venv/lock-report.json \
+            -r /src/installer/requirements-bullseye.lock
+        nice -n 10 /build-venv/bin/python -m pip install --quiet $PYINSTALLER_PINS 'setuptools>=69'
+        nice -n 10 /build-venv/bin/python -m pip install --quiet --no-deps --no-build-isolation /src
+        /build-venv/bin/python - <<'EOF'
+import json
+report = json.load(open('/build-venv/lock-report.json'))
+for item in report['install']:
+    url = item['download_info']['url']
+    if 'linux' in url:
+        print('bullseye: wheel', url.rsplit('/', 1)[-1])
+EOF"
+}
+
+freeze() {
+    local epoch commit
+    epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+    commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+    ROOT_ENV="SOURCE_DATE_EPOCH=$epoch REVIEWSTATION_GIT_COMMIT=$commit" in_root "$ROOT" \
+        "cd /src && nice -n 10 /build-venv/bin/python installer/build.py \
+            --distpath /src/dist --workpath /src/build/pyinstaller"
+    rm -rf "$OUT/reviewstation"
+    mkdir -p "$OUT"
+    cp -a "$ROOT/src/dist/reviewstation" "$OUT/reviewstation"
+}
+
+if [ ! -d "$ROOT" ]; then
+    log "debootstrap bullseye into $ROOT (first run for this script's hash)"
+    timed debootstrap debootstrap_root "$ROOT" "$BUILD_PACKAGES"
+else
+    log "reusing $ROOT"
+fi
+mount_into "$ROOT"
+if [ ! -e "$ROOT/.python-built" ]; then
+    log "building CPython $PY_VERSION (--enable-shared) in the root"
+    timed cpython build_python
+fi
+log "venv from installer/requirements-bullseye.lock"
+timed venv install_venv
+log "PyInstaller in the root"
+timed pyinstaller freeze
+cleanup
+MOUNTED=()
+log "glibc floor of $OUT/reviewstation"
+timed glibc-floor "$PYTHON" installer/glibc_floor.py --max "$GLIBC_FLOOR" "$OUT/reviewstation"
+log "times: ${TIMES[*]}"
+log "bundle: $OUT/reviewstation ($(du -sh "$OUT/reviewstation" | cut -f1))"
