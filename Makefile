@@ -56,7 +56,7 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # The frozen app and the air-gapped install kit (installer/README.md).
-.PHONY: dist test-frozen repro lock kit test-kit packages
+.PHONY: dist test-frozen repro lock kit test-kit packages dist-bullseye test-bullseye
 
 # One-folder PyInstaller bundle: dist/reviewstation/reviewstation (+ SBOM, licence notices).
 dist: $(STAMP)
@@ -74,6 +74,20 @@ test-frozen: dist
 # signs with the organisation's key; without it an ephemeral key signs (installer/README.md).
 packages: dist
 	$(BIN)/python installer/os_packages.py $(if $(RELEASE_KEY),--key $(RELEASE_KEY))
+
+# The glibc 2.31 bundle: built in a Debian 11 (bullseye) root with its own CPython and
+# installer/requirements-bullseye.lock, into dist/bullseye/reviewstation; fails if any file needs
+# a glibc newer than 2.31 (installer/bullseye.sh; needs root, debootstrap, the Debian mirror and
+# PyPI; the root is cached in BULLSEYE_CACHE, default ~/.cache/reviewstation/bullseye).
+dist-bullseye:
+	PYTHON=$(PYTHON) installer/bullseye.sh
+
+# The frozen smoke tests (CLI, demo, verify, GUI on Xvfb) inside a second, minimal bullseye root
+# with no Python (installer/bullseye-test.sh); on success records the inputs' hash that .ci/run
+# compares (installer/bullseye.verified).
+test-bullseye: dist-bullseye $(STAMP)
+	PYTEST="$(BIN)/python -m pytest" installer/bullseye-test.sh
+	installer/bullseye-inputs.sh > installer/bullseye.verified
 
 # Builds HEAD twice from two clones and compares every file (report in build/repro/).
 repro: $(STAMP)

@@ -135,17 +135,26 @@ KEY=$(sed -n '/^# --- root recipe/,/^# --- end of the root recipe/p' installer/b
 ROOT=$CACHE/build-$KEY
 
 install_venv() {
+    local tools
+    # The SBOM's schema validation (build.py) needs pyproject's jsonschema and packaging pins.
+    tools=$(grep -o '"\(jsonschema\|packaging\)[^"]*"' pyproject.toml | tr -d '"' \
+        | while read -r r; do printf '%q ' "$r"; done)
     rm -rf "$ROOT/src" "$ROOT/build-venv"
     mkdir -p "$ROOT/src"
     # This checkout's files (tracked and new, not ignored), not its build/ or dist/.
     git ls-files -z --cached --others --exclude-standard \
         | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$ROOT/src"
+    # The host's CA bundle: PyPI may be reached through a site's TLS-inspecting proxy whose CA
+    # the host trusts and bullseye's ca-certificates does not.
+    cp -L "${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}" \
+        "$ROOT/etc/ssl/host-ca-certificates.crt"
     in_root "$ROOT" "/opt/python3.11/bin/python3.11 -m venv /build-venv
         export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
+        export PIP_CERT=/etc/ssl/host-ca-certificates.crt
         nice -n 10 /build-venv/bin/python -m pip install --quiet --require-hashes \
             --only-binary=:all: --report /build-venv/lock-report.json \
             -r /src/installer/requirements-bullseye.lock
-        nice -n 10 /build-venv/bin/python -m pip install --quiet $PYINSTALLER_PINS 'setuptools>=69'
+        nice -n 10 /build-venv/bin/python -m pip install --quiet $PYINSTALLER_PINS $tools 'setuptools>=69'
         nice -n 10 /build-venv/bin/python -m pip install --quiet --no-deps --no-build-isolation /src
         /build-venv/bin/python - <<'EOF'
 import json
