@@ -9,7 +9,8 @@
 #  1. debootstrap bullseye (minbase + compilers + the X11/xcb libraries Qt's xcb plugin links, so
 #     PyInstaller bundles them) into $BULLSEYE_CACHE/build-<key>; <key> is a hash of the root recipe below,
 #     so a changed recipe (packages, Python, its build) builds a new root; an unchanged one is reused.
-#  2. CPython $PY_VERSION from Debian's source package (the orig tarball, SHA-256 pinned below),
+#  2. CPython $PY_VERSION from Debian's source package (the orig tarball and Debian's packaging,
+#     SHA-256 pinned below) with Debian bookworm's security fixes and installer/patches/ applied,
 #     ./configure --enable-shared, into /opt/python3.11 of that root (kept with the root).
 #  3. A fresh venv in the root: installer/requirements-bullseye.lock with --require-hashes and
 #     --only-binary=:all: (pip of a glibc 2.31 system picks the manylinux wheels that run there;
@@ -34,6 +35,11 @@ PY_VERSION=3.11.2
 PY_ORIG=python3.11_${PY_VERSION}.orig.tar.gz
 PY_ORIG_SHA256=2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849
 PY_ORIG_URL=$MIRROR/pool/main/p/python3.11/$PY_ORIG
+# Debian bookworm's packaging of it: its security and crash fixes are applied (the series from
+# shutdown-deadlock.diff on; the patches before it adapt the layout to Debian's and are not).
+PY_DEBIAN=python3.11_3.11.2-6+deb12u8.debian.tar.xz
+PY_DEBIAN_SHA256=ece2d63c70ac0b7a401fbe6b51b0103be997c294a01a3865549be1862794ba97
+PY_DEBIAN_FIRST_FIX=shutdown-deadlock.diff
 PYINSTALLER_PINS=$(grep -o '"pyinstaller[a-z-]*==[^"]*"' pyproject.toml | tr -d '"' | tr '\n' ' ')
 
 # CPython's build dependencies (no Tk, readline, curses, gdbm: the bundle excludes them), git-free.
@@ -101,19 +107,34 @@ debootstrap_root() {
     mv "$root.tmp" "$root"
 }
 
-build_python() {
-    local orig=$CACHE/$PY_ORIG
-    if ! echo "$PY_ORIG_SHA256  $orig" | sha256sum -c --status 2>/dev/null; then
-        curl -fsSL -o "$orig.part" "$PY_ORIG_URL"
-        mv "$orig.part" "$orig"
+fetch_pinned() { # fetch_pinned URL SHA256: into the cache once, checked every time
+    local file=$CACHE/${1##*/}
+    if ! echo "$2  $file" | sha256sum -c --status 2>/dev/null; then
+        curl -fsSL -o "$file.part" "$1"
+        mv "$file.part" "$file"
     fi
-    echo "$PY_ORIG_SHA256  $orig" | sha256sum -c --quiet || {
-        echo "bullseye: $PY_ORIG does not match its pinned SHA-256" >&2
+    echo "$2  $file" | sha256sum -c --quiet || {
+        echo "bullseye: ${1##*/} does not match its pinned SHA-256" >&2
         exit 1
     }
-    rm -rf "$ROOT/usr/src/python"
-    mkdir -p "$ROOT/usr/src/python"
-    tar -xzf "$orig" -C "$ROOT/usr/src/python" --strip-components=1
+}
+
+build_python() {
+    local src=$ROOT/usr/src/python patch
+    fetch_pinned "$PY_ORIG_URL" "$PY_ORIG_SHA256"
+    fetch_pinned "$MIRROR/pool/main/p/python3.11/$PY_DEBIAN" "$PY_DEBIAN_SHA256"
+    rm -rf "$src" "$ROOT/usr/src/python-debian"
+    mkdir -p "$src" "$ROOT/usr/src/python-debian"
+    tar -xzf "$CACHE/$PY_ORIG" -C "$src" --strip-components=1
+    tar -xJf "$CACHE/$PY_DEBIAN" -C "$ROOT/usr/src/python-debian"
+    # Debian's fixes in its series order, then ours (installer/patches/cpython-3.11-*.patch).
+    for patch in $(sed -n "/^$PY_DEBIAN_FIRST_FIX\$/,\$p" \
+        "$ROOT/usr/src/python-debian/debian/patches/series"); do
+        patch -d "$src" -p1 -s -N <"$ROOT/usr/src/python-debian/debian/patches/$patch"
+    done
+    for patch in installer/patches/cpython-3.11-*.patch; do
+        patch -d "$src" -p1 -s -N <"$patch"
+    done
     # --enable-shared: PyInstaller bundles libpython3.11.so; the rpath lets the venv find it.
     # The bundled expat and libmpdec (CPython's own), not the system's.
     in_root "$ROOT" "cd /usr/src/python && nice -n 10 ./configure --prefix=/opt/python3.11 \
@@ -126,12 +147,14 @@ build_python() {
         echo "bullseye: the CPython build failed (logs in $ROOT/usr/src/)" >&2
         exit 1
     }
-    rm -rf "$ROOT/usr/src/python"
+    rm -rf "$ROOT/usr/src/python" "$ROOT/usr/src/python-debian"
     touch "$ROOT/.python-built"
 }
 # --- end of the root recipe ---
-KEY=$(sed -n '/^# --- root recipe/,/^# --- end of the root recipe/p' installer/bullseye.sh \
-    | sha256sum | cut -c1-16)
+KEY=$({
+    sed -n '/^# --- root recipe/,/^# --- end of the root recipe/p' installer/bullseye.sh
+    cat installer/patches/cpython-3.11-*.patch
+} | sha256sum | cut -c1-16)
 ROOT=$CACHE/build-$KEY
 
 install_venv() {
