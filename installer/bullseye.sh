@@ -7,11 +7,12 @@
 # Needs root (debootstrap, chroot, mount), debootstrap, curl, and the Debian mirror and PyPI.
 # Steps, each timed:
 #  1. debootstrap bullseye (minbase + compilers + the X11/xcb libraries Qt's xcb plugin links, so
-#     PyInstaller bundles them) into $BULLSEYE_CACHE/build-<key>; <key> is a hash of the root recipe below,
-#     so a changed recipe (packages, Python, its build) builds a new root; an unchanged one is reused.
+#     PyInstaller bundles them) into $BULLSEYE_CACHE/build-<key>; <key> is a hash of the package
+#     list and the mirror, so an unchanged list reuses the root.
 #  2. CPython $PY_VERSION from Debian's source package (the orig tarball and Debian's packaging,
 #     SHA-256 pinned below) with Debian bookworm's security fixes and installer/patches/ applied,
-#     ./configure --enable-shared, into /opt/python3.11 of that root (kept with the root).
+#     ./configure --enable-shared, into /opt/python3.11 of that root; rebuilt when build_python,
+#     the pinned sources or installer/patches/ change (a stamp file keyed by their hash).
 #  3. A fresh venv in the root: installer/requirements-bullseye.lock with --require-hashes and
 #     --only-binary=:all: (pip of a glibc 2.31 system picks the manylinux wheels that run there;
 #     the chosen wheel files are printed), then PyInstaller (pyproject's dev pins) and
@@ -30,7 +31,6 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 OUT=${BULLSEYE_OUT:-$REPO/dist/bullseye}
 PYTHON=${PYTHON:-python3}
 GLIBC_FLOOR=2.31
-# --- root recipe: the build root's key is a hash of this section (to the end marker) ---
 PY_VERSION=3.11.2
 PY_ORIG=python3.11_${PY_VERSION}.orig.tar.gz
 PY_ORIG_SHA256=2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849
@@ -143,19 +143,22 @@ build_python() {
         && nice -n 10 make -j$(nproc) >/usr/src/python-make.log 2>&1 \
         && make install >/usr/src/python-install.log 2>&1 \
         && /opt/python3.11/bin/python3.11 -c 'import ctypes, lzma, bz2, zlib, sqlite3, _hashlib, ssl, uuid'" || {
-        tail -30 "$ROOT"/usr/src/python-*.log >&2
+        tail -n 30 "$ROOT"/usr/src/python-*.log >&2
         echo "bullseye: the CPython build failed (logs in $ROOT/usr/src/)" >&2
         exit 1
     }
     rm -rf "$ROOT/usr/src/python" "$ROOT/usr/src/python-debian"
-    touch "$ROOT/.python-built"
+    touch "$ROOT/.python-$PY_KEY"
 }
-# --- end of the root recipe ---
-KEY=$({
-    sed -n '/^# --- root recipe/,/^# --- end of the root recipe/p' installer/bullseye.sh
+# The root is keyed by what debootstrap installs; its Python by how it is built (the function
+# above, the pinned sources and installer/patches/). A changed key rebuilds only that part.
+ROOT_KEY=$(printf '%s\n' "$BUILD_PACKAGES" "$MIRROR" | sha256sum | cut -c1-16)
+ROOT=$CACHE/build-$ROOT_KEY
+PY_KEY=$({
+    sed -n '/^build_python() {/,/^}/p' installer/bullseye.sh
+    printf '%s\n' "$PY_ORIG_SHA256" "$PY_DEBIAN_SHA256" "$PY_DEBIAN_FIRST_FIX"
     cat installer/patches/cpython-3.11-*.patch
 } | sha256sum | cut -c1-16)
-ROOT=$CACHE/build-$KEY
 
 install_venv() {
     local tools
@@ -208,8 +211,9 @@ else
     log "reusing $ROOT"
 fi
 mount_into "$ROOT"
-if [ ! -e "$ROOT/.python-built" ]; then
+if [ ! -e "$ROOT/.python-$PY_KEY" ]; then
     log "building CPython $PY_VERSION (--enable-shared) in the root"
+    rm -rf "$ROOT"/.python-* "$ROOT/opt/python3.11"
     timed cpython build_python
 fi
 log "venv from installer/requirements-bullseye.lock"
