@@ -4,7 +4,8 @@
 #
 #   installer/bullseye.sh            # -> dist/bullseye/reviewstation, then the glibc floor check
 #
-# Needs root (debootstrap, chroot, mount), debootstrap, curl, and the Debian mirror and PyPI.
+# Needs root (debootstrap, chroot, mount), debootstrap, curl, patch and git on the host, and the
+# Debian mirror and PyPI.
 # Steps, each timed:
 #  1. debootstrap bullseye (minbase + compilers + the X11/xcb libraries Qt's xcb plugin links, so
 #     PyInstaller bundles them) into $BULLSEYE_CACHE/build-<key>; <key> is a hash of the package
@@ -42,7 +43,8 @@ PY_DEBIAN_SHA256=ece2d63c70ac0b7a401fbe6b51b0103be997c294a01a3865549be1862794ba9
 PY_DEBIAN_FIRST_FIX=shutdown-deadlock.diff
 PYINSTALLER_PINS=$(grep -o '"pyinstaller[a-z-]*==[^"]*"' pyproject.toml | tr -d '"' | tr '\n' ' ')
 
-# CPython's build dependencies (no Tk, readline, curses, gdbm: the bundle excludes them), git-free.
+# CPython's build dependencies (no Tk, readline, curses, gdbm: the bundle excludes them). No git:
+# the checkout is copied in, and its commit and date are passed from the host.
 BUILD_PACKAGES=build-essential,pkg-config,ca-certificates,binutils,xz-utils,zlib1g-dev,libbz2-dev
 BUILD_PACKAGES+=,liblzma-dev,libffi-dev,libssl-dev,libsqlite3-dev,uuid-dev
 # What Qt's xcb platform plugin and QtGui link from the system; PyInstaller copies these into the
