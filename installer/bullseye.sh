@@ -195,10 +195,14 @@ EOF"
 }
 
 freeze() {
-    local epoch commit
+    local epoch commit patches patch
     epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
     commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-    ROOT_ENV="SOURCE_DATE_EPOCH=$epoch REVIEWSTATION_GIT_COMMIT=$commit" in_root "$ROOT" \
+    # The CPython patches, named in the SBOM's python component (no spaces: ROOT_ENV is split).
+    patches="debian:${PY_DEBIAN%.debian.tar.xz}:series-from-$PY_DEBIAN_FIRST_FIX"
+    for patch in installer/patches/cpython-3.11-*.patch; do patches+=",${patch##*/}"; done
+    ROOT_ENV="SOURCE_DATE_EPOCH=$epoch REVIEWSTATION_GIT_COMMIT=$commit \
+        REVIEWSTATION_PYTHON_PATCHES=$patches" in_root "$ROOT" \
         "cd /src && nice -n 10 /build-venv/bin/python installer/build.py \
             --distpath /src/dist --workpath /src/build/pyinstaller"
     rm -rf "$OUT/reviewstation"
