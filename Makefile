@@ -56,7 +56,8 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # The frozen app and the air-gapped install kit (installer/README.md).
-.PHONY: dist test-frozen repro lock kit test-kit packages
+.PHONY: dist test-frozen repro lock kit test-kit packages dist-bullseye test-bullseye \
+	packages-bullseye lock-bullseye
 
 # One-folder PyInstaller bundle: dist/reviewstation/reviewstation (+ SBOM, licence notices).
 dist: $(STAMP)
@@ -67,13 +68,30 @@ test-frozen: dist
 	$(BIN)/python -m pytest -q -m frozen tests/installer
 	$(BIN)/ruff check installer tests/installer
 	$(BIN)/mypy --strict installer/build.py installer/repro.py installer/launcher.py \
-		installer/os_packages.py
+		installer/os_packages.py installer/glibc_floor.py
 
 # .deb and .rpm of the bundle (/opt/reviewstation), their SBOMs and a signed SHA384SUMS, in
 # dist/packages/ (needs dpkg-deb and rpmbuild: apt-get install rpm). RELEASE_KEY=<EC P-384 PEM>
 # signs with the organisation's key; without it an ephemeral key signs (installer/README.md).
 packages: dist
 	$(BIN)/python installer/os_packages.py $(if $(RELEASE_KEY),--key $(RELEASE_KEY))
+
+# The glibc 2.31 bundle: built in a Debian 11 (bullseye) root with its own CPython and
+# installer/requirements-bullseye.lock, into dist/bullseye/reviewstation; fails if any file needs
+# a glibc newer than 2.31 (installer/bullseye.sh; needs root, debootstrap, the Debian mirror and
+# PyPI; the root is cached in BULLSEYE_CACHE, default ~/.cache/reviewstation/bullseye).
+dist-bullseye:
+	PYTHON=$(PYTHON) installer/bullseye.sh
+
+# The frozen smoke tests (CLI, demo, verify, GUI on Xvfb) inside a second, minimal bullseye root
+# with no Python (installer/bullseye-test.sh). .ci/run runs it on every build.
+test-bullseye: dist-bullseye $(STAMP)
+	PYTEST="$(BIN)/python -m pytest" installer/bullseye-test.sh
+
+# The .deb and .rpm of the glibc 2.31 bundle (what a release ships), in dist/bullseye/packages/.
+packages-bullseye: dist-bullseye $(STAMP)
+	$(BIN)/python installer/os_packages.py --bundle dist/bullseye/reviewstation \
+		--out dist/bullseye/packages $(if $(RELEASE_KEY),--key $(RELEASE_KEY))
 
 # Builds HEAD twice from two clones and compares every file (report in build/repro/).
 repro: $(STAMP)
@@ -82,6 +100,10 @@ repro: $(STAMP)
 # Re-pins installer/requirements.lock with hashes (needs PyPI).
 lock:
 	installer/lock.sh
+
+# Re-pins installer/requirements-bullseye.lock: the same, with installer/bullseye-pins.txt.
+lock-bullseye:
+	installer/lock.sh bullseye
 
 # Gathers wheelhouse/ for the lock (needs PyPI), then installs from it offline into a fresh venv.
 kit: $(STAMP)

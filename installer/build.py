@@ -72,6 +72,9 @@ def source_date_epoch() -> int:
 
 
 def git_commit() -> str:
+    # Set by installer/bullseye.sh, which builds from a copy of the checkout without .git.
+    if os.environ.get("REVIEWSTATION_GIT_COMMIT"):
+        return os.environ["REVIEWSTATION_GIT_COMMIT"]
     try:
         return subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=REPO, check=True, capture_output=True, text=True
@@ -296,9 +299,18 @@ def write_sbom(path: Path, closure: list[metadata.Distribution], epoch: int, exe
             "the executable",
         ),
     ]
+    # installer/bullseye.sh builds its own CPython with patches (Debian's security fixes and
+    # ours) and names them here, so the SBOM does not claim an unmodified upstream release.
+    python_patches = os.environ.get("REVIEWSTATION_PYTHON_PATCHES", "")
     extra: list[Component] = []
     for name, version, spdx, purl_type, where in embedded:
         ref = f"embedded:{name}@{version}:{where.split()[-1]}"
+        properties = [Property(name="reviewstation:embedded", value=where)]
+        if name == "python" and python_patches:
+            properties += [
+                Property(name="reviewstation:patch", value=patch)
+                for patch in python_patches.split(",")
+            ]
         extra.append(
             Component(
                 type=ComponentType.LIBRARY,
@@ -307,7 +319,7 @@ def write_sbom(path: Path, closure: list[metadata.Distribution], epoch: int, exe
                 bom_ref=ref,
                 purl=PackageURL(type=purl_type, name=name, version=version),
                 licenses=[licenses.make_from_string(spdx)],
-                properties=[Property(name="reviewstation:embedded", value=where)],
+                properties=properties,
             )
         )
     bom = Bom(

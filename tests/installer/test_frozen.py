@@ -1,17 +1,25 @@
 """Smoke test of the frozen app, run with no venv in sight (``env -i``, PATH=/usr/bin:/bin).
 
 Covers the CLI contract (--version, demo, vault verify, package verify), the resources and
-licence notices it carries, the SBOM beside it, and that the GUI starts on the offscreen platform.
+licence notices it carries, the SBOM beside it, and that the GUI starts on the offscreen platform
+and opens its window on an X server (Xvfb).
+
+With REVIEWSTATION_FROZEN_ROOT set (installer/bullseye-test.sh, `make test-bullseye`) every run of
+the app happens inside that root (`chroot ROOT env -i ...`): the bundle and every temporary file
+must then be inside it (pytest --basetemp under the root), and paths are given to the app as seen
+from inside. The root must hold no Python.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +33,32 @@ pytestmark = [
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_PASSPHRASE = "demo-passphrase"
+ROOT = (
+    Path(os.environ["REVIEWSTATION_FROZEN_ROOT"])
+    if os.environ.get("REVIEWSTATION_FROZEN_ROOT")
+    else None
+)
+
+
+def inside(arg: str | Path) -> str:
+    """A path (or any argument) as the app sees it: relative to ROOT when running in the root."""
+    text = str(arg)
+    if ROOT is not None:
+        prefix = str(ROOT.resolve())
+        if text == prefix:
+            return "/"
+        if text.startswith(prefix + "/"):
+            return text[len(prefix) :]
+    return text
+
+
+def command(app: Path, home: Path, *args: str, **env: str) -> list[str]:
+    """`env -i` with only PATH, HOME and env, run in ROOT (chroot) when one is given."""
+    assignments = [
+        f"{k}={inside(v)}" for k, v in {"PATH": "/usr/bin:/bin", "HOME": str(home), **env}.items()
+    ]
+    argv = ["/usr/bin/env", "-i", *assignments, inside(app), *(inside(a) for a in args)]
+    return ["chroot", str(ROOT), *argv] if ROOT is not None else argv
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +70,8 @@ def app() -> Path:
     )
     if not exe.is_file():
         pytest.fail(f"no frozen app at {exe}; build it with `make dist`")
+    if ROOT is not None and not inside(exe.resolve()).startswith("/opt/"):
+        pytest.fail(f"REVIEWSTATION_FROZEN_APP must be inside {ROOT}")
     return exe.resolve()
 
 
@@ -48,11 +84,8 @@ def run(
     app: Path, home: Path, *args: str, stdin: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """The app under `env -i`: nothing from this (venv) process's environment reaches it."""
-    assignments = [
-        f"{k}={v}" for k, v in {"PATH": "/usr/bin:/bin", "HOME": str(home), **env}.items()
-    ]
     return subprocess.run(
-        ["/usr/bin/env", "-i", *assignments, str(app), *args],
+        command(app, home, *args, **env),
         input=stdin,
         capture_output=True,
         text=True,
@@ -71,6 +104,16 @@ def demo(app: Path, home: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 def test_environment_has_no_venv(app: Path, home: Path) -> None:
+    if ROOT is not None:
+        # The root holds no Python at all: no interpreter on PATH, no standard library.
+        probe = subprocess.run(
+            ["chroot", str(ROOT), "/bin/sh", "-c", "ls -d /usr/bin/python* /usr/lib/python3*"],
+            capture_output=True,
+            text=True,
+        )
+        assert probe.stdout.strip() == "", probe.stdout
+        assert sys.prefix not in str(app.resolve())
+        return
     probe = subprocess.run(
         ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", f"HOME={home}", "/bin/sh", "-c", "env"],
         capture_output=True,
@@ -142,31 +185,89 @@ def test_checklist_templates_are_bundled(app: Path, home: Path, demo: Path) -> N
         assert template in result.stdout
 
 
-def test_gui_starts_offscreen(app: Path, home: Path) -> None:
-    assignments = [
-        "PATH=/usr/bin:/bin",
-        f"HOME={home}",
-        "QT_QPA_PLATFORM=offscreen",
-        "QT_DEBUG_PLUGINS=0",
-    ]
-    with subprocess.Popen(
-        ["/usr/bin/env", "-i", *assignments, str(app)],
+def start_gui(app: Path, home: Path, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        command(app, home, QT_DEBUG_PLUGINS="0", **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=home,
-    ) as proc:
+    )
+
+
+def stop_gui(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, stderr = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+    return stderr
+
+
+def test_gui_starts_offscreen(app: Path, home: Path) -> None:
+    with start_gui(app, home, QT_QPA_PLATFORM="offscreen") as proc:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.2)
         alive = proc.poll() is None
-        proc.send_signal(signal.SIGTERM)
-        try:
-            _, stderr = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, stderr = proc.communicate()
+        stderr = stop_gui(proc)
     assert alive, f"the GUI exited early ({proc.returncode}): {stderr}"
+    assert "Traceback" not in stderr
+    assert "could not load the Qt platform plugin" not in stderr.lower()
+
+
+@pytest.fixture(scope="module")
+def x_display() -> Iterator[str]:
+    """An Xvfb display started here (on the host: a chroot reaches it through X's socket)."""
+    required = os.environ.get("REVIEWSTATION_REQUIRE_X11") == "1"
+    missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
+    if missing:
+        if required:
+            pytest.fail(f"{', '.join(missing)} not installed (REVIEWSTATION_REQUIRE_X11=1)")
+        pytest.skip(f"{', '.join(missing)} not installed")
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    try:
+        if not number:
+            pytest.fail("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def has_window(display: str, name: str) -> bool:
+    found = subprocess.run(
+        ["xdotool", "search", "--name", name],
+        capture_output=True,
+        text=True,
+        env={"DISPLAY": display, "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+    )
+    return found.returncode == 0 and found.stdout.strip() != ""
+
+
+def test_gui_opens_its_window_on_x11(app: Path, home: Path, x_display: str) -> None:
+    """The xcb platform plugin loads (with the host's libxcb, GL and fontconfig) and the unlock
+    dialog is mapped on the X server."""
+    with start_gui(app, home, QT_QPA_PLATFORM="xcb", DISPLAY=x_display) as proc:
+        deadline = time.monotonic() + 30
+        shown = False
+        while time.monotonic() < deadline and proc.poll() is None and not shown:
+            time.sleep(0.5)
+            shown = has_window(x_display, "Unlock vault")
+        alive = proc.poll() is None
+        stderr = stop_gui(proc)
+    assert alive, f"the GUI exited early ({proc.returncode}): {stderr}"
+    assert shown, f"no ReviewStation window on {x_display}: {stderr}"
     assert "Traceback" not in stderr
     assert "could not load the Qt platform plugin" not in stderr.lower()
 
