@@ -65,7 +65,7 @@ def test_stage_then_merge_by_id(team: Team) -> None:
         "package", "merge", vault, bob, "--into", "1", "--user", "alice",
         "--accept", overflow["id"], "--accept-all-new", *trust(team),
     )  # fmt: skip
-    assert "merged into review 1: 4 accepted, 0 rejected" in merged
+    assert "merged into review 1: 5 accepted, 0 rejected" in merged  # bob's label too
     again = ok(
         "package", "merge", vault, bob, "--into", "1", "--user", "alice",
         "--accept", overflow["id"], "--accept-all-new", *trust(team),
