@@ -991,7 +991,12 @@ def _stage_labels(stager: _Stager, package: Verified) -> None:
     ours = {
         str(r[0])[:16] for r in stager.conn.execute("SELECT DISTINCT signer FROM package_exports")
     }
+    seen: set[str] = set()
     for raw in importer._list(doc, "labels"):
+        uid = importer._uid(raw, "triage label")
+        if uid in seen:  # one shown, another merged: refused
+            raise PackageRefused(f"The package's triage.json lists label {uid} twice.")
+        seen.add(uid)
         _stage_label(stager, raw, carried, ours)
 
 
@@ -1134,6 +1139,8 @@ def _stage_label(stager: _Stager, raw: dict[str, Any], carried: set[str], ours: 
         for name in differ
     )
     held = f"{have.status} by {have.decided_by}" if have.status != "open" and side != "ours" else ""
+    if side != "ours" and theirs.status == "confirmed" and theirs.label in triage.INVALIDATING:
+        note = "; ".join(x for x in (note, "confirmed: invalidates the sample's solve") if x)
     stager.items.append(
         Item(
             key,

@@ -77,6 +77,7 @@ def test_labels_are_staged_new_identical_and_changed(team: Team) -> None:
     assert fields["reason"].theirs == "the agent rewrote the test"
     assert all(f.side == "theirs" and f.changed_by.startswith("bob@") for f in fields.values())
     assert hacking.decided_here == ""  # open here: nothing decided to replace
+    assert hacking.note == "confirmed: invalidates the sample's solve"
     new = label_item(bob, team.bobs_label)
     assert new.status == "new" and new.note == ""  # its log is here already
     assert {f.field: f.theirs for f in new.fields} == {"label": "out-of-scope", "status": "open"}
@@ -171,11 +172,18 @@ def _rewritten(doc: dict[str, Any]) -> None:
             label["note"] = "something else"
 
 
+def _twice(doc: dict[str, Any]) -> None:
+    """The same label again with another decision: one would be shown, the other merged."""
+    copy = next(dict(label) for label in doc["labels"] if label["status"] == "confirmed")
+    doc["labels"].append({**copy, "status": "disputed"})
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
         (_self_decided, "other than its author"),
         (_rewritten, "differs from the one this vault holds"),
+        (_twice, "twice"),
     ],
 )
 def test_a_label_that_breaks_the_rules_refuses_the_staging(
