@@ -22,6 +22,7 @@ from support.vaults import PASS
 from reviewstation.app import compare
 from reviewstation.findings import triage
 from reviewstation.packages.staging import Item, Staging, merge_package, opened, stage_package
+from reviewstation.reviews.service import create_review
 from reviewstation.vault import audit
 from reviewstation.vault.session import open_vault
 from reviewstation.ziparchive import PackageRefused
@@ -38,12 +39,12 @@ def lead_copy(team: Team, tmp_path: Path) -> Team:
     return Team(**{**team.__dict__, "lead": tmp_path / "lead" / team.lead.name})
 
 
-def stage(team: Team, who: str, package: Path | None = None) -> Staging:
+def stage(team: Team, who: str, package: Path | None = None, into: int | None = None) -> Staging:
     with (
         open_vault(team.lead, PASS, user="alice") as session,
         opened(session, package or team.packages[who], team.cards) as verified,
     ):
-        return stage_package(session, verified, None)
+        return stage_package(session, verified, into)
 
 
 def label_item(staging: Staging, uid: str) -> Item:
@@ -237,3 +238,15 @@ def test_a_new_label_brings_its_log_when_the_package_carries_it(
             "SELECT review_id FROM artifacts WHERE uid = ?", (team.notes,)
         ).fetchone()
     assert (label.artifact_uid, label.author[:4], tuple(held)) == (team.notes, "bob@", (1,))
+
+
+def test_labels_of_another_review_here_are_left_out(lead_copy: Team) -> None:
+    """Staged against another review (``--into``): the labels belong to review 1 here."""
+    team = lead_copy
+    with open_vault(team.lead, PASS, user="alice") as session:
+        other = create_review(session, title="Model Y", developer="Lab B", model_name="Y-1")
+    staging = stage(team, "bob", into=other.id)
+    assert not [i for i in staging.items if i.kind == "label"]
+    for uid in (team.hacking, team.in_scope):
+        assert f"triage label {uid} belongs to review 1 here; left out" in staging.notes
+    assert any(team.bobs_label in n and "of review 1 here; left out" in n for n in staging.notes)
