@@ -20,19 +20,11 @@ from reviewstation.gui.pages.packages.staging_dialog import (
     STATUS,
     THEIRS,
     StagingDialog,
-    preaccepted,
-    status_text,
 )
 from reviewstation.gui.qt import Qt
 from reviewstation.gui.shell import Shell
 from reviewstation.gui.widgets.theme import CAUTION_FILL, ICON
-from reviewstation.packages.staging import (
-    Item,
-    item_id,
-    merge_package,
-    opened,
-    stage_package,
-)
+from reviewstation.packages.staging import item_id, merge_package, opened, stage_package
 from reviewstation.vault.session import open_vault
 
 from .conftest import open_main_window
@@ -118,17 +110,3 @@ def test_an_approved_finding_is_not_pre_accepted(qtbot: QtBot, tmp_path: Path) -
     assert approved.checkState(ACCEPT) == Qt.CheckState.Unchecked
     new = [i for i in staging.items if i.kind == "finding" and i.status == "new"]
     assert [dialog.rows[i.id].checkState(ACCEPT) for i in new] == [Qt.CheckState.Checked]
-
-
-def test_a_label_decided_here_is_not_pre_accepted() -> None:
-    """A package's decision on a label that a lead decided here replaces that decision only
-    when ticked; a decision on a label open here starts accepted, like any change."""
-    held = "disputed by erin"
-    for status in ("changed", "conflicting"):
-        item = Item("label/u", "label", status, "triage reward-hacking", decided_here=held)
-        assert not preaccepted(item)
-        assert status_text(item) == (
-            f"{ICON} {status}; disputed by erin here: accepting replaces that decision"
-        )
-    assert preaccepted(Item("label/u", "label", "changed", "triage reward-hacking"))
-    assert status_text(Item("label/u", "label", "changed", "t")) == "changed"
