@@ -16,9 +16,12 @@ this vault, item by item, without writing anything:
 - a **checklist run** the review does not have: *new* (it comes with its answers);
 - an **evidence link** (a finding's or an answer's reference to an artifact or one sample of
   it): *new* or *identical*; an accepted link whose file the package carries and this vault
-  lacks brings the file in, sealed as an import seals it.
+  lacks brings the file in, sealed as an import seals it;
+- a **triage label** (matched by uid; ``triage.json``): its decision (status, decider, time,
+  note) against this vault's, the same statuses; the ancestor is the base export as for
+  answers. A label's content never changes: one that differs refuses the package.
 
-Each item has a stable id (``F-``, ``A-``, ``R-``, ``E-`` and 8 hex of its key), the same at
+Each item has a stable id (``F-``, ``A-``, ``R-``, ``E-``, ``L-`` and 8 hex of its key), the same at
 every staging of the same package. ``merge`` applies the accepted items only, in one
 transaction with one ``package.merge`` audit entry and one ``package.merge.accept`` or
 ``package.merge.reject`` entry per decision. An accepted change to a finding that is approved
@@ -49,6 +52,7 @@ from reviewstation.checklists.templates import from_mapping
 from reviewstation.crypto.identity import PublicIdentity
 from reviewstation.errors import InputError, NotFound, ReviewStationError
 from reviewstation.findings import service as findings
+from reviewstation.findings import triage
 from reviewstation.packages import importer, lineage, members
 from reviewstation.packages.verify import Verified
 from reviewstation.progress import CancelFlag
@@ -59,7 +63,7 @@ from reviewstation.vault.session import Session
 from reviewstation.ziparchive import PackageRefused
 
 Status = Literal["new", "identical", "changed", "conflicting", "older"]
-Kind = Literal["finding", "answer", "run", "evidence"]
+Kind = Literal["finding", "answer", "run", "evidence", "label"]
 OFFERED = ("new", "changed", "conflicting")
 ANSWER_FIELDS = ("status", "note", "severity_override", "override_justification")
 _MISSING = object()
@@ -110,6 +114,7 @@ class Item:
     note: str = ""
     decided: str = ""  # "accepted" or "rejected" at an earlier merge of this package
     owner: str = ""  # an evidence link's finding or answer key
+    decided_here: str = ""  # a label's decision here that accepting replaces ("confirmed by x")
 
     @property
     def id(self) -> str:
@@ -130,6 +135,7 @@ class Item:
             "ancestor": self.ancestor,
             "note": self.note,
             "decided": self.decided or None,
+            "decided_here": self.decided_here or None,
             "fields": [f.to_json() for f in self.fields],
         }
 
@@ -233,6 +239,7 @@ def stage_package(session: Session, package: Verified, into_review: int | str | 
         stager.finding(finding)
     for run in importer._list(runs_doc, "runs"):
         stager.run(run)
+    _stage_labels(stager, package)
     decided = _decisions(session.conn, staging.package_id)
     staging.items = [
         _with(item, decided=decided[item.key]) if item.key in decided else item
@@ -734,6 +741,7 @@ class _Merger:
         runs_doc = importer.native(package, members.CHECKLISTS, "reviewstation-checklists")
         self.findings = {f.get("uid"): f for f in importer._list(findings_doc, "findings")}
         self.runs = {r.get("uid"): r for r in importer._list(runs_doc, "runs")}
+        self.labels = _label_docs(package)
         self.imported = importer.ImportResult(
             staging.package_id, staging.signer, staging.sequence, staging.review_id
         )
@@ -755,7 +763,7 @@ class _Merger:
     def blobs(self, accepted: list[Item], cancel: CancelFlag) -> dict[str, importer._Blob]:
         """The files of accepted evidence links that travel in the package and are not here,
         sealed as the import seals them (before the transaction; removed if it fails)."""
-        wanted = set()
+        wanted = set(_label_logs(self.package, accepted))
         for item in accepted:
             if item.kind == "evidence" and item.status == "new" and item.fields:
                 ref = item.fields[0].theirs
@@ -783,7 +791,7 @@ class _Merger:
             "accepted": [i.id for i, d in todo if d == "accepted"],
             "rejected": [i.id for i, d in todo if d == "rejected"],
         }
-        order = {"run": 0, "finding": 1, "answer": 2, "evidence": 3}
+        order = {"run": 0, "finding": 1, "answer": 2, "evidence": 3, "label": 4}
         todo = sorted(todo, key=lambda pair: order[pair[0].kind])
         with session.change("package.merge", staging.package_id, details) as conn:
             for item, decision in todo:
@@ -871,6 +879,9 @@ class _Merger:
             take = {f.field: f.theirs for f in item.fields}
             checklists.write_answer(conn, run, answer, take, by=self.session.user.name)
             self.provenance(conn, item, item.fields, (0, 0))
+            return False
+        if item.kind == "label":
+            _merge_label(self, conn, item, blobs)
             return False
         return self.evidence(conn, item, blobs)
 
@@ -964,3 +975,221 @@ def provenance(conn: Connection, finding_id: int) -> dict[tuple[int, str], str]:
         by = f"{who}, " if who else ""
         out[(int(revision), str(name))] = f"merged: {by}package {str(package_id)[:8]} ({signer})"
     return out
+
+
+# --- Triage labels (``triage.json``): staged and merged as one more kind of item.
+
+LABEL_STATE = ("status", "decided", "reason")  # with decided_by: a label's decision
+
+
+def _stage_labels(stager: _Stager, package: Verified) -> None:
+    """One ``label`` item per label of the package's ``triage.json`` (none when absent)."""
+    if not package.zip.has(members.TRIAGE):
+        return
+    doc = importer.native(package, members.TRIAGE, "reviewstation-triage")
+    carried = _carried_logs(package)
+    ours = {
+        str(r[0])[:16] for r in stager.conn.execute("SELECT DISTINCT signer FROM package_exports")
+    }
+    seen: set[str] = set()
+    for raw in importer._list(doc, "labels"):
+        uid = importer._uid(raw, "triage label")
+        if uid in seen:  # one shown, another merged: refused
+            raise PackageRefused(f"The package's triage.json lists label {uid} twice.")
+        seen.add(uid)
+        _stage_label(stager, raw, carried, ours)
+
+
+def _carried_logs(package: Verified) -> set[str]:
+    """The artifacts whose files travel in the package."""
+    if not package.zip.has(members.ARTIFACTS):
+        return set()
+    doc = importer.native(package, members.ARTIFACTS, "reviewstation-artifacts")
+    found = doc.get("artifacts")
+    records: list[Any] = found if isinstance(found, list) else []
+    return {
+        r["uid"]
+        for r in records
+        if isinstance(r, dict) and isinstance(r.get("uid"), str) and r.get("evidence_member")
+    }
+
+
+def _same_person(local: str | None, raw: object, signer: str, ours: set[str]) -> bool:
+    """Whether a name as the package gives it is this vault's ``local`` name: the same person
+    of the signer's vault (attributed as the import attributes them), or a person of this
+    vault that travelled there and back (``name@<16 hex of one of this vault's signers>``)."""
+    if local is None or not isinstance(raw, str) or not raw:
+        return False
+    try:
+        if users.foreign_name(raw, signer) == local:
+            return True
+    except InputError:
+        return False
+    return any(raw == f"{local}@{fp}" for fp in ours)
+
+
+def _stage_label(stager: _Stager, raw: dict[str, Any], carried: set[str], ours: set[str]) -> None:
+    conn, staging, signer = stager.conn, stager.staging, stager.signer
+    uid = importer._uid(raw, "triage label")
+    key = f"label/{uid}"
+    with importer._checked(f"triage label {uid}"):
+        theirs = triage.from_json(
+            raw, staging.review_id, lambda name: users.foreign_name(name, signer)
+        )
+    part = f"/{theirs.part}" if theirs.part else ""
+    title = f"triage {theirs.label} on {theirs.artifact_uid[:8]}#{theirs.sample}{part}"
+    row = conn.execute("SELECT id, review_id FROM triage_labels WHERE uid = ?", (uid,)).fetchone()
+    if row is not None and int(row[1]) != staging.review_id:
+        staging.notes.append(f"triage label {uid} belongs to review {row[1]} here; left out")
+        return
+    decision = (
+        (FieldDiff("status", None, theirs.status, changed_by=theirs.decided_by or ""),)
+        if theirs.status == "open"
+        else tuple(
+            FieldDiff(name, None, value, changed_by=theirs.decided_by or "", changed_at=when)
+            for name, value, when in (
+                ("status", theirs.status, theirs.decided or ""),
+                ("decided_by", theirs.decided_by, theirs.decided or ""),
+                ("decided", theirs.decided, theirs.decided or ""),
+                ("reason", theirs.reason, theirs.decided or ""),
+            )
+            if value not in (None, "")
+        )
+    )
+    if row is None:
+        log = conn.execute(
+            "SELECT review_id FROM artifacts WHERE uid = ?", (theirs.artifact_uid,)
+        ).fetchone()
+        if log is not None and int(log[0]) != staging.review_id:
+            staging.notes.append(
+                f"triage label {uid} labels artifact {theirs.artifact_uid[:8]} of review"
+                f" {log[0]} here; left out"
+            )
+            return
+        if log is None and theirs.artifact_uid not in carried:
+            staging.notes.append(
+                f"triage label {uid} labels artifact {theirs.artifact_uid[:8]}, which neither"
+                " this review nor the package holds; left out"
+            )
+            return
+        content = tuple(
+            FieldDiff(name, None, value, changed_by=theirs.author, changed_at=theirs.created)
+            for name, value in (("label", theirs.label), ("note", theirs.note))
+            if value
+        )
+        notes = []
+        if log is None:
+            notes.append("its log travels in the package and comes with it")
+        if theirs.status == "confirmed" and theirs.label in triage.INVALIDATING:
+            notes.append("confirmed: invalidates the sample's solve")
+        stager.items.append(
+            Item(
+                key,
+                "label",
+                "new",
+                title,
+                content + decision,
+                note="; ".join(notes),
+                owner=theirs.artifact_uid,
+            )
+        )
+        return
+    have = triage.get_label(conn, int(row[0]))
+    fixed = ("artifact_uid", "sample", "sample_digest", "part", "label", "note", "created")
+    with importer._checked(f"triage label {uid}"):
+        if any(getattr(have, n) != getattr(theirs, n) for n in fixed) or not _same_person(
+            have.author, raw.get("author"), signer, ours
+        ):
+            raise InputError(f"Triage label {uid} differs from the one this vault holds.")
+        if theirs.status != "open" and _same_person(
+            have.author, raw.get("decided_by"), signer, ours
+        ):
+            raise InputError(
+                "A triage label is confirmed or disputed by someone other than its author."
+            )
+    same_decider = (have.decided_by is None and theirs.decided_by is None) or _same_person(
+        have.decided_by, raw.get("decided_by"), signer, ours
+    )
+    differ = [n for n in LABEL_STATE if getattr(have, n) != getattr(theirs, n)]
+    if not differ and same_decider:
+        stager.items.append(Item(key, "label", "identical", title, owner=theirs.artifact_uid))
+        return
+    if have.decided_by != theirs.decided_by:
+        differ.insert(1, "decided_by")
+    base = stager.base_time
+    note = ""
+    if theirs.status == "open":
+        side = "ours"  # it travelled open and was decided here: nothing to take
+    elif have.status == "open":
+        side = "theirs"  # the package confirms or disputes a label open here
+    elif base is None:
+        side, note = "both", "no export of this review is its ancestor: a conflict"
+    else:  # decided on both sides: since it travelled? (a stamp in the base's second counts)
+        mine, other = str(have.decided) >= base, str(theirs.decided) >= base
+        side = {(False, True): "theirs", (True, False): "ours"}.get((mine, other), "both")
+    diffs = tuple(
+        FieldDiff(
+            name,
+            getattr(have, name),
+            getattr(theirs, name),
+            side=side,  # type: ignore[arg-type]
+            changed_by=(theirs.decided_by or "") if side != "ours" else "",
+            changed_at=(theirs.decided or "") if side != "ours" else "",
+        )
+        for name in differ
+    )
+    held = f"{have.status} by {have.decided_by}" if have.status != "open" and side != "ours" else ""
+    if side != "ours" and theirs.status == "confirmed" and theirs.label in triage.INVALIDATING:
+        note = "; ".join(x for x in (note, "confirmed: invalidates the sample's solve") if x)
+    stager.items.append(
+        Item(
+            key,
+            "label",
+            _status(diffs),
+            title,
+            diffs,
+            note=note,
+            owner=theirs.artifact_uid,
+            decided_here=held,
+        )
+    )
+
+
+def _label_docs(package: Verified) -> dict[str, dict[str, Any]]:
+    """The package's labels by uid (none without ``triage.json``)."""
+    if not package.zip.has(members.TRIAGE):
+        return {}
+    doc = importer.native(package, members.TRIAGE, "reviewstation-triage")
+    return {str(raw.get("uid")): raw for raw in importer._list(doc, "labels")}
+
+
+def _label_logs(package: Verified, accepted: Sequence[Item]) -> list[str]:
+    """The logs of accepted new labels (brought in when the package carries them and this
+    vault does not hold them; ``importer._evidence`` skips those it holds)."""
+    return [item.owner for item in accepted if item.kind == "label" and item.status == "new"]
+
+
+def _merge_label(
+    merger: _Merger, conn: Connection, item: Item, blobs: dict[str, importer._Blob]
+) -> None:
+    """Write one accepted label: a new one as the package has it, or the package's decision
+    on one this vault holds (the two-person rule checked again against its author here)."""
+    uid = item.key.split("/", 1)[1]
+    record = triage.from_json(merger.labels[uid], merger.staging.review_id, merger.foreign)
+    blob = blobs.pop(record.artifact_uid, None)
+    if blob is not None:
+        importer._add_artifact(merger.session, conn, merger.imported, blob, merger.signer, {})
+        merger.result.evidence_added += 1
+    log = conn.execute(
+        "SELECT review_id FROM artifacts WHERE uid = ?", (record.artifact_uid,)
+    ).fetchone()
+    if log is None or int(log[0]) != merger.staging.review_id:
+        raise InputError(f"Triage label {uid} labels a log this review does not hold.")
+    if item.status == "new":
+        triage.insert_label(conn, record)
+    else:
+        label = triage.get_label(conn, uid)
+        triage.decide_label(
+            conn, label, record.status, str(record.decided_by), str(record.decided), record.reason
+        )
+    merger.provenance(conn, item, [f for f in item.fields if f.side != "ours"], (0, 0))

@@ -29,6 +29,10 @@ def test_stage_then_merge_by_id(team: Team) -> None:
     items = {item["key"]: item for item in staged["items"]}
     overflow = items[f"finding/{team.overflow}"]
     assert overflow["status"] == "changed"
+    label = items[f"label/{team.hacking}"]  # bob confirms a triage label open here
+    assert (label["id"][:2], label["kind"], label["status"]) == ("L-", "label", "changed")
+    assert [f["field"] for f in label["fields"]] == ["status", "decided_by", "decided", "reason"]
+    assert items[f"label/{team.bobs_label}"]["status"] == "new"
     assert overflow["fields"][0] | {"changed_at": ""} == {
         "field": "severity",
         "ours": "high",
@@ -44,6 +48,8 @@ def test_stage_then_merge_by_id(team: Team) -> None:
     assert f"{overflow['id']}  finding  CHANGED" in text
     assert "severity: high -> critical [was high]  theirs  (bob@" in text
     assert "APPROVED HERE" in text  # the approved finding bob changed
+    assert f"{label['id']}  label    CHANGED  triage reward-hacking on " in text
+    assert "  status: open -> confirmed  theirs  (bob@" in text
 
     # One-line errors, nothing changed.
     for args, message in [
@@ -65,7 +71,7 @@ def test_stage_then_merge_by_id(team: Team) -> None:
         "package", "merge", vault, bob, "--into", "1", "--user", "alice",
         "--accept", overflow["id"], "--accept-all-new", *trust(team),
     )  # fmt: skip
-    assert "merged into review 1: 4 accepted, 0 rejected" in merged
+    assert "merged into review 1: 5 accepted, 0 rejected" in merged  # bob's label too
     again = ok(
         "package", "merge", vault, bob, "--into", "1", "--user", "alice",
         "--accept", overflow["id"], "--accept-all-new", *trust(team),

@@ -195,8 +195,8 @@ def test_merging_the_same_package_twice_changes_nothing_the_second_time(lead_cop
     team = lead_copy
     choice = {"accept": [f"finding/{team.overflow}"], "reject": [f"finding/{team.jailbreak}"]}
     first = merge(team, "bob", accept_new=True, **choice)
-    # the overflow's change, the new finding, the new run, the new evidence link
-    assert len(first.accepted) == 4  # type: ignore[attr-defined]
+    # the overflow's change, the new finding, the new run, the new evidence link, bob's label
+    assert len(first.accepted) == 5  # type: ignore[attr-defined]
     with open_vault(team.lead, PASS, user="alice") as session:
         before = written(session)
     again = merge(team, "bob", accept_new=True, **choice)

@@ -593,6 +593,8 @@ def _stage(args: argparse.Namespace) -> int:
         flags = [item.status.upper()]
         if item.approved and item.offered:
             flags.append("APPROVED HERE: accepting resets the approval")
+        if item.decided_here and item.offered:
+            flags.append(f"DECIDED HERE ({item.decided_here}): accepting replaces it")
         if item.decided:
             flags.append(f"{item.decided} before")
         output.line(f"{item.id}  {item.kind:<8} {' / '.join(flags)}  {item.title}")

@@ -1,10 +1,11 @@
 """The staging diff of a package against this review: one row per item (finding, checklist
-answer, checklist run, evidence link) with its status, and under it one row per field that
-differs (this vault's value, the package's, the common ancestor's, who changed it there).
+answer, checklist run, evidence link, triage label) with its status, and under it one row per
+field that differs (this vault's value, the package's, the common ancestor's, who changed it there).
 
 Each offered item has an Accept and a Reject box. New and changed items start accepted;
 a conflict (both sides changed a field since the common ancestor), a change to a finding
-approved here and an item decided at an earlier merge start with neither, so nothing of that
+approved here, a decision on a triage label decided here and an item decided at an earlier
+merge start with neither, so nothing of that
 kind is taken without the lead ticking it. Conflicts are tinted and led by the warning icon.
 Every value comes from a package and is shown made visible (``text.visible``), never as markup.
 """
@@ -36,14 +37,22 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 def preaccepted(item: Item) -> bool:
     """New and changed items start accepted; conflicts, approved findings and items decided
     before do not."""
-    return item.offered and item.status != "conflicting" and not item.approved and not item.decided
+    return (
+        item.offered
+        and item.status != "conflicting"
+        and not item.approved
+        and not item.decided
+        and not item.decided_here
+    )
 
 
 def status_text(item: Item) -> str:
-    warn = item.approved and item.offered
+    warn = (item.approved or bool(item.decided_here)) and item.offered
     parts: list[str] = [item.status]
-    if warn:
+    if item.approved and item.offered:
         parts.append("approved here: accepting resets the approval")
+    if item.decided_here and item.offered:
+        parts.append(f"{item.decided_here} here: accepting replaces that decision")
     if item.decided:
         parts.append(f"{item.decided} before")
     text = "; ".join(parts)
