@@ -22,6 +22,7 @@ from reviewstation.packages import disclosure, members, trust
 from reviewstation.packages.disclosure import ProofResult, Recipient
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.storage import atomic_write, read_bounded
+from reviewstation.text import counted
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
 
@@ -77,7 +78,7 @@ class DisclosureExport:
         who = f" for {self.recipient}" if self.recipient else ""
         return (
             f"{self.package_id}{who}, review {self.review_id}, {self.created[:16]}"
-            f" ({len(self.items)} items, {withheld} withheld)"
+            f" ({counted(len(self.items), 'item')}, {withheld} withheld)"
         )
 
 
