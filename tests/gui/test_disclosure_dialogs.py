@@ -90,8 +90,9 @@ def test_a_lead_records_a_recipients_clearance_in_the_app(
     press(dialog, Qt.Key.Key_C)  # "Identity &card file:"
     QTest.keyClicks(dialog.card_edit, str(card))
     press(dialog, Qt.Key.Key_L)  # "C&leared for:"
-    assert dialog.clearance_combo.lineEdit().hasFocus()
-    QTest.keyClicks(dialog.clearance_combo.lineEdit(), "PUBLIC")
+    line = dialog.clearance_combo.lineEdit()
+    assert line is not None and line.hasFocus()
+    QTest.keyClicks(line, "PUBLIC")
     press(dialog, Qt.Key.Key_O)  # "Rec&ord clearance"
     qtbot.waitUntil(lambda: "not a classification level" in dialog.message.text(), timeout=TIMEOUT)
     assert dialog.message.property("role") == "error"

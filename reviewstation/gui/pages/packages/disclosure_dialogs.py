@@ -15,7 +15,6 @@ from pathlib import Path
 from reviewstation.app.disclosures import (
     DisclosureExport,
     Proven,
-    Recipient,
     check_proof_in_vault,
     clearance_choices,
     disclosure_exports,
@@ -47,6 +46,7 @@ from reviewstation.gui.qt import (
 from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label, private_file_dialog
 from reviewstation.gui.widgets.theme import mark_error
+from reviewstation.packages.disclosure import Recipient
 from reviewstation.text import visible, visible_lines
 from reviewstation.vault.session import Session
 
@@ -115,6 +115,7 @@ class RecipientsDialog(MarkedDialog):
         self.clearance_combo.setCurrentIndex(-1)
         self.clearance_combo.setAccessibleName("Clearance")
         line = self.clearance_combo.lineEdit()
+        assert line is not None  # an editable combo box has one
         line.setAccessibleName("Clearance")
         line.setPlaceholderText("the highest marking it may receive")
         form.addRow(_buddy("C&leared for:", self.clearance_combo, self), self.clearance_combo)
