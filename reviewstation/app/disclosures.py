@@ -17,12 +17,12 @@ from reviewstation import markings
 from reviewstation.app.identity import read_card
 from reviewstation.crypto.identity import MAX_CARD_BYTES, PublicIdentity
 from reviewstation.crypto.recipients import RecipientPrivateKey
-from reviewstation.errors import InputError
+from reviewstation.errors import InputError, NotFound
 from reviewstation.packages import disclosure, members, trust
 from reviewstation.packages.disclosure import ProofResult, Recipient
 from reviewstation.packages.verify import Verified, verify_package
 from reviewstation.storage import atomic_write, read_bounded
-from reviewstation.text import counted
+from reviewstation.text import counted, visible
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
 
@@ -38,6 +38,17 @@ def record_clearance(session: Session, card: Path, clearance: str) -> Recipient:
     marking it may receive (a lead; audited)."""
     data = read_bounded(card, MAX_CARD_BYTES, "identity card")
     return disclosure.set_clearance(session, data, clearance)
+
+
+def change_clearance(session: Session, name: str, clearance: str) -> Recipient:
+    """Change a recorded recipient's clearance, with the card recorded for it (a lead;
+    audited as a new record)."""
+    row = session.conn.execute(
+        "SELECT card FROM disclosure_recipients WHERE name = ?", (name,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No recipient {visible(name)!r} is recorded for disclosures.")
+    return disclosure.set_clearance(session, str(row[0]).encode("utf-8"), clearance)
 
 
 def clearance_choices(vault_marking: str) -> list[str]:

@@ -103,6 +103,15 @@ def test_a_lead_records_a_recipients_clearance_in_the_app(
     assert "hana may receive disclosures up to UNCLASSIFIED" in dialog.message.text()
     assert dialog.message.property("role") != "error"
     assert dialog.card_edit.text() == ""
+    # No card file: the chosen recipient's clearance changes, with the card recorded for it.
+    dialog.table.setCurrentCell(0, 0)
+    assert dialog.clearance_combo.currentText() == "UNCLASSIFIED"
+    dialog.clearance_combo.setCurrentText("cui")
+    press(dialog, Qt.Key.Key_O)
+    qtbot.waitUntil(lambda: rows(dialog) == [("hana", "CUI")], timeout=TIMEOUT)
+    dialog.clearance_combo.setCurrentText("UNCLASSIFIED")
+    press(dialog, Qt.Key.Key_O)
+    qtbot.waitUntil(lambda: rows(dialog) == [("hana", "UNCLASSIFIED")], timeout=TIMEOUT)
     dialog.reject()
     # The recipient is the wizard's to offer now: the same list the export reads.
     page = window.workspace.packages

@@ -22,7 +22,7 @@ from reviewstation import markings
 from reviewstation.app import disclosures as app_disclosures
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.crypto.identity import PublicIdentity, export_card
-from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import add_finding
 from reviewstation.packages import approval
@@ -961,3 +961,10 @@ def test_the_app_records_a_clearance_from_a_card_file(team: Team, tmp_path: Path
         ]
         with pytest.raises(InputError, match="is not a classification level"):
             app_disclosures.record_clearance(session, card, "PUBLIC")
+        changed = app_disclosures.change_clearance(session, "hana", "secret//nf")
+        assert (changed.card.fingerprint, changed.clearance) == (
+            recorded.card.fingerprint,
+            "SECRET//NOFORN",
+        )
+        with pytest.raises(NotFound, match="No recipient 'vera' is recorded"):
+            app_disclosures.change_clearance(session, "vera", "CUI")

@@ -15,6 +15,7 @@ from pathlib import Path
 from reviewstation.app.disclosures import (
     DisclosureExport,
     Proven,
+    change_clearance,
     check_proof_in_vault,
     clearance_choices,
     disclosure_exports,
@@ -123,7 +124,8 @@ class RecipientsDialog(MarkedDialog):
         record_row = QHBoxLayout()
         self.record_button = QPushButton("Rec&ord clearance", self)
         self.record_button.setToolTip(
-            "Add the card's owner as a recipient, or change its clearance (same card)"
+            "Add the card's owner as a recipient, or change its clearance; with no card file,"
+            " change the clearance of the recipient chosen in the list"
         )
         record_row.addWidget(self.record_button)
         record_row.addStretch(1)
@@ -172,10 +174,10 @@ class RecipientsDialog(MarkedDialog):
             _say(self.message, "No recipient is recorded yet.")
 
     def _chosen(self) -> None:
-        """A chosen row's clearance in the box, ready to be changed (with its card)."""
-        row = self.table.currentRow()
-        if 0 <= row < len(self.found) and self.clearance_combo.isEnabled():
-            self.clearance_combo.setCurrentText(self.found[row].clearance)
+        """A chosen row's clearance in the box, ready to be changed."""
+        chosen = self.chosen()
+        if chosen is not None and self.clearance_combo.isEnabled():
+            self.clearance_combo.setCurrentText(chosen.clearance)
 
     def choose_card(self) -> QFileDialog:
         dialog = private_file_dialog(
@@ -185,17 +187,30 @@ class RecipientsDialog(MarkedDialog):
         dialog.open()
         return dialog
 
+    def chosen(self) -> Recipient | None:
+        row = self.table.currentRow()
+        return self.found[row] if 0 <= row < len(self.found) else None
+
     def record(self) -> None:
+        """From the card file; with none, the chosen recipient's clearance changes."""
         card = self.card_edit.text().strip()
         clearance = self.clearance_combo.currentText()
-        if not card:
-            _say(self.message, "Choose the recipient's identity card file first.", True)
+        chosen = self.chosen()
+        if not card and chosen is None:
+            _say(
+                self.message,
+                "Choose the recipient's identity card file, or a recorded recipient.",
+                True,
+            )
             return
+        name = chosen.name if chosen is not None else ""
         self.record_button.setEnabled(False)
         _say(self.message, "Recording…")
 
         def job(session: Session) -> Recipient:
-            return record_clearance(session, Path(card), clearance)
+            if card:
+                return record_clearance(session, Path(card), clearance)
+            return change_clearance(session, name, clearance)
 
         def done(recorded: Recipient) -> None:
             self.record_button.setEnabled(True)
