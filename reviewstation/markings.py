@@ -64,6 +64,16 @@ _DISSEM_ABBREVIATIONS = {"NF": "NOFORN", "OC": "ORCON", "IMC": "IMCON", "PR": "P
 _DISSEM_PORTION = {full: short for short, full in _DISSEM_ABBREVIATIONS.items()}
 _CAVEAT = re.compile(r"[A-Z0-9][A-Z0-9 ,/-]*")
 _REL_TO = "REL TO "
+# The markings a front end offers to choose from (the create-vault wizard, a recipient's
+# clearance); any other marking may be typed and is parsed like these.
+STANDARD = (
+    "UNCLASSIFIED",
+    "CUI",
+    "CONFIDENTIAL",
+    "SECRET",
+    "TOP SECRET",
+    "TOP SECRET//SCI",
+)
 EXAMPLES = "e.g. UNCLASSIFIED, CUI, SECRET//NOFORN or TS//SCI"
 
 

@@ -33,6 +33,7 @@ AFFECTS: dict[str, frozenset[str]] = {
     "artifact.view": frozenset(),  # a recorded look: the trail only
     "artifact.export": frozenset(),
     "trust": frozenset({PACKAGES}),
+    "disclosure": frozenset({PACKAGES}),  # a recipient's clearance, a proof written
     "vault.policy": frozenset({PACKAGES}),
     "vault.publisher": frozenset({PACKAGES}),
     "review": frozenset({REVIEWS}),

@@ -18,6 +18,11 @@ from reviewstation.app.custody import CustodyForm
 from reviewstation.gui.pages.artifacts.compare_dialog import CompareDialog
 from reviewstation.gui.pages.checklists.evidence_picker import EvidencePicker
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.packages.disclosure_dialogs import (
+    CheckProofDialog,
+    ProveDialog,
+    RecipientsDialog,
+)
 from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
 from reviewstation.gui.pages.packages.export_wizard import ExportWizard
 from reviewstation.gui.pages.packages.staging_dialog import StagingDialog
@@ -168,6 +173,9 @@ STATES: list[tuple[str, Opener]] = [
     ("Compare runs", simple(lambda w: CompareDialog(w.ctx, 1, w))),
     ("Capability area", simple(lambda w: AreaDialog(w.ctx, w.workspace.review_id, None, w))),
     ("Merge staging", simple(_staging)),
+    ("Disclosure recipients", simple(lambda w: RecipientsDialog(w.ctx, w))),
+    ("Prove a disclosed item", simple(lambda w: ProveDialog(w.ctx, w))),
+    ("Check a proof", simple(lambda w: CheckProofDialog(w.ctx, [], w))),
     (
         "Message",
         simple(lambda w: MessageDialog(w.ctx.marking, "Result", "Done.", "details", w)),
@@ -216,6 +224,9 @@ COVERED = {
     CompareDialog,
     AreaDialog,
     StagingDialog,
+    RecipientsDialog,
+    ProveDialog,
+    CheckProofDialog,
     MessageDialog,
     ConfirmDialog,
     ApprovalDialog,

@@ -26,6 +26,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 import reviewstation.gui.app as gui_app
 from reviewstation.gui.pages.findings.finding_editor import FindingEditor
+from reviewstation.gui.pages.packages.disclosure_dialogs import (
+    CheckProofDialog,
+    ProveDialog,
+    RecipientsDialog,
+)
 from reviewstation.gui.pages.packages.export_approvals import ApprovalDialog
 from reviewstation.gui.pages.packages.export_wizard import ExportWizard
 from reviewstation.gui.pages.packages.staging_dialog import STATUS, StagingDialog
@@ -282,6 +287,80 @@ class Driver:
             lambda: "SHA384SUMS sha384" in page.export_result.toPlainText(), "the export"
         )
         self.answer(f"OK {state}")
+
+    # The recipient's clearance, recorded in the app (File ▸ Disclosure recipients…, which the
+    # test opens with Alt+F D and fills by keyboard); then what the dialog says, and close it.
+    def do_recipients(self, _: str) -> Step:
+        yield from self.until(lambda: self.one(RecipientsDialog), "the recipients dialog")
+        dialog = self.one(RecipientsDialog)
+        assert isinstance(dialog, RecipientsDialog)
+        yield from self.focus(dialog, dialog.table)
+        yield from self.until(lambda: dialog.message.text(), "the list to be read")
+        self.answer(f"OK {dialog.message.text()}")
+
+    def do_recorded(self, name: str) -> Step:
+        dialog = self.one(RecipientsDialog)
+        if not isinstance(dialog, RecipientsDialog):
+            raise Failed("no recipients dialog")
+        yield from self.until(lambda: any(r.name == name for r in dialog.found), name)
+        text = dialog.message.text()
+        dialog.reject()
+        self.answer(f"OK {text}")
+
+    # Proofs (Packages tab): the newest disclosure's ``item`` chosen, the file name typed by
+    # the test, Alt+W; then the check of that proof against the package file.
+    def do_prove(self, item: str) -> Step:
+        work = self.window().workspace
+        work.setCurrentWidget(work.packages)
+        yield from self.until(work.packages.prove_button.isEnabled, "the prove button")
+        work.packages.prove_button.click()
+        yield from self.until(lambda: self.one(ProveDialog), "the prove dialog")
+        dialog = self.one(ProveDialog)
+        assert isinstance(dialog, ProveDialog)
+        yield from self.until(lambda: dialog.items.count(), "the disclosure's items")
+        labels = [dialog.items.item(i).text() for i in range(dialog.items.count())]
+        wanted = next((i for i, text in enumerate(labels) if text.startswith(f"{item} (")), -1)
+        if wanted < 0:
+            raise Failed(f"{item} is not offered: {labels}")
+        dialog.items.setCurrentRow(wanted)
+        yield from self.focus(dialog, dialog.out_edit)
+        self.answer(f"OK {dialog.package_combo.currentText()}: {labels[wanted]}")
+
+    def do_proved(self, _: str) -> Step:
+        dialog = self.one(ProveDialog)
+        if not isinstance(dialog, ProveDialog):
+            raise Failed("no prove dialog")
+        yield from self.until(lambda: "written to" in dialog.message.text(), "the proof")
+        text = dialog.message.text()
+        dialog.reject()
+        self.answer(f"OK {text}")
+
+    def do_trust(self, card: str) -> Step:
+        """Packages tab: also trust ``card`` (the file chooser is the mouse's)."""
+        page = self.window().workspace.packages
+        page.add_trust([Path(card)])
+        yield
+        self.answer(f"OK {page.trust_list.item(page.trust_list.count() - 1).text()}")
+
+    def do_check(self, package: str) -> Step:
+        work = self.window().workspace
+        work.setCurrentWidget(work.packages)
+        work.packages.package_edit.setText(package)
+        work.packages.check_proof_button.click()
+        yield from self.until(lambda: self.one(CheckProofDialog), "the check dialog")
+        dialog = self.one(CheckProofDialog)
+        assert isinstance(dialog, CheckProofDialog)
+        yield from self.focus(dialog, dialog.proof_edit)
+        self.answer("OK check")
+
+    def do_verdict(self, _: str) -> Step:
+        dialog = self.one(CheckProofDialog)
+        if not isinstance(dialog, CheckProofDialog):
+            raise Failed("no check dialog")
+        yield from self.until(dialog.verdict.text, "the verdict")
+        text = f"{dialog.verdict.text()} | {dialog.sentence.text()}"
+        dialog.reject()
+        self.answer(f"OK {text}")
 
     # A selective disclosure (test_real_window.py): the wizard up to its Disclosure step, where
     # the test types; then the policy's answer; then the rest of the way to the file.

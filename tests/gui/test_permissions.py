@@ -122,6 +122,7 @@ READING = {
     "QAction:actionRefresh",
     "QAction:actionSettings",
     "QAction:actionUsers",  # the list of people; each change is enabled by its own rule
+    "QAction:actionDisclosureRecipients",  # the list; recording one is for leads who write
     "QAction:&Vault settings…",  # the publisher, shown read-only to whoever may not change it
     "QCheckBox:&Decrypt every artifact",  # an option of Verify vault
     "QComboBox:Checklist run",
@@ -133,6 +134,7 @@ READING = {
     "QLineEdit:Search findings",
     "QPushButton:&Browse…",
     "QPushButton:&Verify",
+    "QPushButton:Verif&y a proof…",  # checks a proof against a package, writes nothing
     "QPushButton:&Verify vault…",
     "QPushButton:Add card&s…",  # cards trusted for this verification only
     "QPushButton:R&emove",

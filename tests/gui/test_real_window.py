@@ -338,10 +338,13 @@ def test_a_leads_day_in_a_real_window(display: str, tmp_path: Path) -> None:
 
 
 def test_a_selective_disclosure_in_a_real_window(display: str, tmp_path: Path) -> None:
-    """The export wizard's Disclosure step by keyboard in the real app: Space ticks the
-    selective disclosure to the recorded recipient, Tab to "Only vendor" and its name keep
-    only its finding; the policy's answer is read back, the view is written, and the other findings'
-    titles are nowhere in the file."""
+    """The whole disclosure flow by keyboard in the real app: the lead records the vendor's
+    clearance (File ▸ Disclosure recipients…: its card file, UNCLASSIFIED, Alt+O); in the
+    export wizard's Disclosure step Space ticks the selective disclosure to that recipient,
+    Tab to "Only vendor" and its name keep only its finding; the policy's answer is read back,
+    the view is written, and the other findings' titles are nowhere in the file. Then the lead
+    proves a withheld finding (Prove an item of a disclosure…) and the proof is checked
+    against the package (Verify a proof…): PROVEN."""
     from reviewstation.app.demo import DEMO_USER, populate
     from reviewstation.crypto.identity import export_card
     from reviewstation.crypto.kdf import floor_params
@@ -353,11 +356,16 @@ def test_a_selective_disclosure_in_a_real_window(display: str, tmp_path: Path) -
     populate(vault)
     vendor = tmp_path / "Vendor.rsvault"
     create_vault(vendor, "vera", DEMO_PASSPHRASE, role="lead", kdf=floor_params())
+    card = tmp_path / "vera.card"
     with open_vault(vendor, DEMO_PASSPHRASE) as session:
         assert session.identity is not None
-        card = export_card(session.identity, session.user.public_identity(session.vault_id))
+        card.write_bytes(
+            export_card(session.identity, session.user.public_identity(session.vault_id))
+        )
     with open_vault(vault, DEMO_PASSPHRASE, user=DEMO_USER) as session:
-        disclosure.set_clearance(session, card, "UNCLASSIFIED")
+        assert disclosure.recipients(session.conn) == []  # the app records it below
+        assert session.identity is not None
+        signer = export_card(session.identity, session.user.public_identity(session.vault_id))
         others = [
             str(r[0])
             for r in session.conn.execute(
@@ -366,6 +374,7 @@ def test_a_selective_disclosure_in_a_real_window(display: str, tmp_path: Path) -
         ]
     assert len(others) == 2
     package = tmp_path / "vera.rspkg"
+    proof = tmp_path / "finding2.proof"
     env = {
         key: value
         for key, value in os.environ.items()
@@ -398,6 +407,14 @@ def test_a_selective_disclosure_in_a_real_window(display: str, tmp_path: Path) -
             x(display, "xdotool", "type", "--delay", "15", DEMO_PASSPHRASE)
             x(display, "xdotool", "key", "Return")
             helper("main demo")
+            x(display, "xdotool", "key", "--delay", "80", "alt+f", "d")
+            assert "No recipient is recorded yet" in helper("recipients")
+            x(display, "xdotool", "key", "alt+c")
+            x(display, "xdotool", "type", "--delay", "15", str(card))
+            x(display, "xdotool", "key", "alt+l")
+            x(display, "xdotool", "type", "--delay", "15", "UNCLASSIFIED")
+            x(display, "xdotool", "key", "alt+o")
+            assert "vera may receive disclosures up to UNCLASSIFIED" in helper("recorded vera")
             helper("disclosure")
             focus_window(display, "Export a package")
             # Space ticks the box (it has the focus); Tab past the recipient and TLP choices.
@@ -414,6 +431,19 @@ def test_a_selective_disclosure_in_a_real_window(display: str, tmp_path: Path) -
             assert "left out): finding 1." in policy
             helper(f"finish {package}")
             assert package.is_file()
+            # Finding 2 is withheld from vera; its proof opens the digest the package lists.
+            assert "finding 2 (withheld)" in helper("prove finding 2")
+            x(display, "xdotool", "type", "--delay", "15", str(proof))
+            x(display, "xdotool", "key", "alt+w")
+            assert f"written to {proof}" in helper("proved")
+            signer_card = tmp_path / "demo.card"
+            signer_card.write_bytes(signer)
+            helper(f"trust {signer_card}")
+            helper(f"check {package}")
+            x(display, "xdotool", "type", "--delay", "15", str(proof))
+            x(display, "xdotool", "key", "alt+h")
+            verdict = helper("verdict")
+            assert "PROVEN | PROVEN: finding 2 (finding, withheld in package" in verdict, verdict
             x(display, "xdotool", "key", "ctrl+l")
             focus_window(display, "Unlock")
             x(display, "xdotool", "key", "Escape")

@@ -18,9 +18,11 @@ import pytest
 from support.packages import DESIGNATION, Sender, members, sender
 from support.vaults import PASS, make_vault
 
+from reviewstation import markings
+from reviewstation.app import disclosures as app_disclosures
 from reviewstation.artifacts.intake import add_artifacts
 from reviewstation.crypto.identity import PublicIdentity, export_card
-from reviewstation.errors import InputError, PermissionDenied
+from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.evidence import EvidenceRef
 from reviewstation.findings.service import add_finding
 from reviewstation.packages import approval
@@ -883,3 +885,86 @@ def test_triage_travels_only_beside_its_log_and_areas_never(
         assert states["triage label 1"] == "disclosed"
         labels = json.loads(content["triage.json"])["labels"]
         assert [label["note"] for label in labels] == [note]
+
+
+# -- the application layer both front ends share (app/disclosures.py) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("vault_marking", "offered"),
+    [
+        ("UNCLASSIFIED", ["UNCLASSIFIED"]),
+        ("CUI", ["UNCLASSIFIED", "CUI"]),
+        ("S//NF", ["UNCLASSIFIED", "CUI", "CONFIDENTIAL", "SECRET", "SECRET//NOFORN"]),
+        ("TOP SECRET", ["UNCLASSIFIED", "CUI", "CONFIDENTIAL", "SECRET", "TOP SECRET"]),
+        ("TS//SCI", list(markings.STANDARD)),
+    ],
+)
+def test_the_clearances_offered_stop_at_the_vaults_marking(
+    vault_marking: str, offered: list[str]
+) -> None:
+    assert app_disclosures.clearance_choices(vault_marking) == offered
+
+
+def test_the_app_layer_lists_exports_writes_a_proof_and_checks_it(
+    team: Team, tmp_path: Path
+) -> None:
+    """What the GUI's dialogs call: the disclosure packages this vault wrote with their items
+    and recipient, a proof written to a new file only, and its check against the package."""
+    out = tmp_path / "d.rspkg"
+    result = disclose(team, out, ["finding:3"])
+    disclose(team, tmp_path / "whole.rspkg")  # a second disclosure, newer
+    proof = tmp_path / "finding3.proof"
+    with open_vault(team.sender.vault, PASS) as session:
+        found = app_disclosures.disclosure_exports(session.conn)
+        assert len(found) == 2 and found[1].package_id == result.package_id
+        chosen = found[1]
+        assert chosen.recipient == "hana" and chosen.review_id == 1
+        states = {i.label: i.state for i in chosen.items}
+        assert states["finding 3"] == "withheld" and states["finding 1"] == "disclosed"
+        assert "1 withheld" in chosen.describe() and "for hana" in chosen.describe()
+        app_disclosures.write_proof(session, result.package_id, "finding 3", proof)
+        with pytest.raises(InputError, match="already exists"):
+            app_disclosures.write_proof(session, result.package_id, "finding 1", proof)
+        last = session.conn.execute("SELECT action, target FROM audit ORDER BY seq DESC").fetchone()
+        assert tuple(last) == ("disclosure.prove", result.package_id)
+    data = app_disclosures.read_proof(proof)
+    with app_disclosures.open_disclosure(out, [team.sender.card]) as opened:
+        proven = app_disclosures.check_proof_file(opened, data)
+    assert proven.result.item == "finding 3" and proven.result.state == "withheld"
+    assert proven.sentence().startswith("PROVEN: finding 3 (finding, withheld in package")
+    with (
+        app_disclosures.open_disclosure(tmp_path / "whole.rspkg", [team.sender.card]) as other,
+        pytest.raises(PackageRefused, match="The proof is for package") as refused,
+    ):
+        app_disclosures.check_proof_file(other, data)
+    assert app_disclosures.not_proven(str(refused.value)).startswith("NOT PROVEN: The proof is")
+
+
+def test_a_package_without_a_disclosure_has_no_proofs(team: Team, tmp_path: Path) -> None:
+    out = tmp_path / "plain.rspkg"
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        export_package(session, 1, out, designation=DESIGNATION)
+        assert app_disclosures.disclosure_exports(session.conn) == []
+    with pytest.raises(InputError, match="is not a selective disclosure"):
+        app_disclosures.open_disclosure(out, [team.sender.card])
+
+
+def test_the_app_records_a_clearance_from_a_card_file(team: Team, tmp_path: Path) -> None:
+    card = tmp_path / "hana.card"
+    card.write_bytes(team.hana_card)
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        recorded = app_disclosures.record_clearance(session, card, "u")
+        assert (recorded.name, recorded.clearance) == ("hana", "UNCLASSIFIED")
+        assert [(r.name, r.clearance) for r in app_disclosures.recipients(session)] == [
+            ("hana", "UNCLASSIFIED")
+        ]
+        with pytest.raises(InputError, match="is not a classification level"):
+            app_disclosures.record_clearance(session, card, "PUBLIC")
+        changed = app_disclosures.change_clearance(session, "hana", "secret//nf")
+        assert (changed.card.fingerprint, changed.clearance) == (
+            recorded.card.fingerprint,
+            "SECRET//NOFORN",
+        )
+        with pytest.raises(NotFound, match="No recipient 'vera' is recorded"):
+            app_disclosures.change_clearance(session, "vera", "CUI")

@@ -134,11 +134,11 @@ def _revoke(args: argparse.Namespace) -> int:
 
 
 def _clearance(args: argparse.Namespace) -> int:
-    from reviewstation.packages import disclosure
+    from reviewstation.app.disclosures import record_clearance
 
-    data = read_bounded(args.card, MAX_CARD_BYTES, "identity card")
+    read_bounded(args.card, MAX_CARD_BYTES, "identity card")  # before the passphrase is asked
     with open_session(args) as session:
-        recorded = disclosure.set_clearance(session, data, args.highest)
+        recorded = record_clearance(session, args.card, args.highest)
     output.line(
         f"{recorded.card.fingerprint} {recorded.name} may receive disclosures up to"
         f" {recorded.clearance}"
@@ -147,10 +147,10 @@ def _clearance(args: argparse.Namespace) -> int:
 
 
 def _recipients(args: argparse.Namespace) -> int:
-    from reviewstation.packages import disclosure
+    from reviewstation.app.disclosures import recipients
 
     with open_session(args, mode="read") as session:
-        found = disclosure.recipients(session.conn)
+        found = recipients(session)
     rows = [
         {
             "name": r.name,

@@ -495,6 +495,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _prove(args: argparse.Namespace) -> int:
+    from reviewstation.app.disclosures import write_proof
     from reviewstation.packages import disclosure
     from reviewstation.storage import atomic_write
 
@@ -510,21 +511,20 @@ def _prove(args: argparse.Namespace) -> int:
         with _opened(args) as verified:
             package_id = verified.manifest.package_id
             data = disclosure.proof_from_package(verified.read_checked, package_id, args.item)
+        atomic_write(args.out, data, "proof")
     else:
         if not args.package:
             raise InputError("--package ID names the package whose item to prove.")
         package_id = args.package
         with open_session(args) as session:
-            data = disclosure.prove(session, package_id, args.item)
-    atomic_write(args.out, data, "proof")
+            write_proof(session, package_id, args.item, args.out)
     output.line(f"proof of {args.item} of package {package_id} written to {args.out}")
     return 0
 
 
 def _opened(args: argparse.Namespace) -> Any:
     """The package ``args.file`` verified (decrypted with ``--vault``), with a disclosure."""
-    from reviewstation.packages import members
-    from reviewstation.packages.verify import verify_package
+    from reviewstation.app.disclosures import open_disclosure
 
     if getattr(args, "vault", None):
         from reviewstation.packages import trust
@@ -532,27 +532,20 @@ def _opened(args: argparse.Namespace) -> Any:
         with open_session(args, mode="read") as session:
             assert session.identity is not None
             trusted = trust.trusted(session.conn) + cards(args.trust)
-            opened = verify_package(args.file, trusted, recipient=session.identity.recipient)
-    else:
-        opened = verify_package(args.file, cards(args.trust))
-    if opened.encrypted and not opened.decrypted:
-        opened.close()
-        raise InputError("The package is encrypted; open it with --vault VAULT.")
-    if not opened.zip.has(members.DISCLOSURE):
-        opened.close()
-        raise InputError(f"{args.file} is not a selective disclosure (no disclosure.json).")
-    return opened
+            revoked = trust.revoked_fingerprints(session.conn)
+            return open_disclosure(
+                args.file, trusted, revoked=revoked, recipient=session.identity.recipient
+            )
+    return open_disclosure(args.file, cards(args.trust))
 
 
 def _check_proof(args: argparse.Namespace) -> int:
-    from reviewstation.packages import disclosure, members
-    from reviewstation.storage import read_bounded
+    from reviewstation.app.disclosures import check_proof_file, read_proof
 
-    proof = read_bounded(args.proof, disclosure.MAX_PROOF, "proof")
+    proof = read_proof(args.proof)  # before the passphrase is asked for
     with _opened(args) as verified:
-        listing = verified.read_checked(members.DISCLOSURE)
-        package_id = verified.manifest.package_id
-    result = disclosure.check_proof(listing, package_id, proof)
+        proven = check_proof_file(verified, proof)
+    result, package_id = proven.result, proven.package_id
     if args.json:
         output.emit_json(
             {
@@ -566,10 +559,7 @@ def _check_proof(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    output.line(
-        f"PROVEN: {result.item} ({result.kind}, {result.state} in package {package_id}) is"
-        f" the item whose digest the package lists (sha384 {result.digest})"
-    )
+    output.line(proven.sentence())
     return 0
 
 

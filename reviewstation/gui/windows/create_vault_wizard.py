@@ -41,14 +41,7 @@ from reviewstation.vault.users import check_name
 SUFFIX = ".rsvault"
 # The levels offered; the user may also type an abbreviation (S) or caveats (SECRET//NOFORN).
 # The core parses what was typed: an unknown or contradictory marking is refused.
-STANDARD_MARKINGS = (
-    "UNCLASSIFIED",
-    "CUI",
-    "CONFIDENTIAL",
-    "SECRET",
-    "TOP SECRET",
-    "TOP SECRET//SCI",
-)
+STANDARD_MARKINGS = markings.STANDARD
 NOT_CHOSEN = "MARKING NOT CHOSEN"
 FIRST_ROLE = "lead"
 STEPS = ("Location and marking", "First user and passphrase", "Recovery key")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from reviewstation.app import changes
 from reviewstation.gui.forms.ui_main_window import Ui_MainWindow
+from reviewstation.gui.pages.packages.disclosure_dialogs import RecipientsDialog
 from reviewstation.gui.pages.reviews.review_dialog import NewReviewDialog
 from reviewstation.gui.pages.reviews.reviews_list import ReviewsList
 from reviewstation.gui.qt import (
@@ -161,6 +162,14 @@ class MainWindow(QMainWindow):
         )
         self.action_users.triggered.connect(self.open_users)
         self.ui.menuFile.insertAction(self.ui.actionExportCard, self.action_users)
+        self.action_recipients = QAction("&Disclosure recipients…", self)
+        self.action_recipients.setObjectName("actionDisclosureRecipients")
+        self.action_recipients.setToolTip(
+            "Who may receive a selective disclosure, and the highest marking each is cleared"
+            " for (leads record them)"
+        )
+        self.action_recipients.triggered.connect(self.open_recipients)
+        self.ui.menuFile.insertAction(self.ui.actionExportCard, self.action_recipients)
         self.ui.actionNewReview.triggered.connect(self.new_review)
         self.ui.actionRefresh.triggered.connect(self.refresh)
         self.new_button.clicked.connect(self.new_review)
@@ -246,6 +255,12 @@ class MainWindow(QMainWindow):
 
     def open_users(self) -> UsersDialog:
         dialog = UsersDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_recipients(self) -> RecipientsDialog:
+        dialog = RecipientsDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

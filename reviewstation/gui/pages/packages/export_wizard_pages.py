@@ -348,7 +348,7 @@ class DisclosurePage(Page):
         if not recipients:
             self.policy.setText(
                 "No recipient is recorded for disclosures; a lead records one with its card"
-                " and clearance (identity clearance)."
+                " and clearance (File ▸ Disclosure recipients…, or 'identity clearance')."
             )
         self.changed.emit()
 

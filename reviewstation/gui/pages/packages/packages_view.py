@@ -1,5 +1,6 @@
 """The Packages tab: open the export wizard, approve other people's export requests (leads),
-verify a package file and import it into this vault."""
+verify a package file and import it into this vault, prove an item of a selective disclosure
+and check such a proof."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from reviewstation.app.packages import (
     verify_in_vault,
 )
 from reviewstation.errors import ReviewStationError
+from reviewstation.gui.pages.packages.disclosure_dialogs import CheckProofDialog, ProveDialog
 from reviewstation.gui.pages.packages.export_approvals import PendingApprovals
 from reviewstation.gui.pages.packages.export_wizard import ExportWizard
 from reviewstation.gui.pages.packages.staging_dialog import StagingDialog
@@ -203,6 +205,31 @@ class PackagesPage(QWidget):
         verify_layout.addWidget(self.verify_result, 1)
         layout.addWidget(verify_group, 1)
 
+        # -- selective disclosure: proofs ----------------------------------------------------
+        proof_group = QGroupBox("Proofs of a selective disclosure", self)
+        proof_row = QHBoxLayout(proof_group)
+        proof_row.addWidget(
+            plain_label(
+                "A proof opens one item of a disclosure package: its salt and bytes match the"
+                " digest the package lists. Recipients and their clearances: File ▸ Disclosure"
+                " recipients….",
+                proof_group,
+            ),
+            1,
+        )
+        self.prove_button = QPushButton("Prove an item of a &disclosure…", proof_group)
+        self.prove_button.setToolTip(
+            "Write the proof of one item of a disclosure package this vault exported"
+        )
+        self.check_proof_button = QPushButton("Verif&y a proof…", proof_group)
+        self.check_proof_button.setToolTip(
+            "Check a proof against a received disclosure package (verified with the trust"
+            " store and the extra cards above)"
+        )
+        proof_row.addWidget(self.prove_button)
+        proof_row.addWidget(self.check_proof_button)
+        layout.addWidget(proof_group)
+
         self.export_button.clicked.connect(self.open_wizard)
         self.browse_package_button.clicked.connect(self.choose_package)
         self.add_trust_button.clicked.connect(self.choose_trust)
@@ -210,7 +237,9 @@ class PackagesPage(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.import_button.clicked.connect(self.import_)
         self.merge_button.clicked.connect(self.stage)
-        for editable in (self.export_button, self.import_button):
+        self.prove_button.clicked.connect(self.open_prove)
+        self.check_proof_button.clicked.connect(self.open_check_proof)
+        for editable in (self.export_button, self.import_button, self.prove_button):
             editable.setEnabled(ctx.writable)
         self.merge_button.setEnabled(False)  # until a review is chosen
 
@@ -268,6 +297,23 @@ class PackagesPage(QWidget):
         self.export_result.setPlainText(export_text(result))
         self.export_result.setVisible(True)
         self.approvals.refresh()  # an approval it used is no longer open
+
+    # -- proofs of a selective disclosure -------------------------------------------------
+
+    def open_prove(self) -> ProveDialog:
+        dialog = ProveDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_check_proof(self) -> CheckProofDialog:
+        dialog = CheckProofDialog(self.ctx, list(self.extra_trust), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        text = self.package_edit.text().strip()
+        if text:
+            dialog.package_edit.setText(text)  # the package chosen above, if any
+        dialog.open()
+        return dialog
 
     # -- verify and import -----------------------------------------------------------------
 
