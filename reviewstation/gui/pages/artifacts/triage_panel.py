@@ -130,9 +130,9 @@ class TriagePanel(QGroupBox):
             self.run.clear()
             self.run.addItems(list(shown.names))
             self.run.blockSignals(False)
-        self.run.setEnabled(len(shown.names) > 1)
         self.shown, self.roles = shown, roles
         self._fill_parts()
+        self._update_buttons()
         self.refresh()
 
     def _fill_parts(self, *_: object) -> None:
@@ -178,6 +178,11 @@ class TriagePanel(QGroupBox):
         """Disabled before the click when the session cannot do it (the core checks anyway):
         labelling needs a writable session, deciding a lead's; the author rule is the core's."""
         self.add_button.setEnabled(self.shown is not None and self.ctx.writable)
+        # What a new label is made of: nothing to fill in a session that cannot add one.
+        for field in (self.part, self.kind, self.note):
+            field.setEnabled(self.ctx.writable)
+        several = self.shown is not None and len(self.shown.names) > 1
+        self.run.setEnabled(self.ctx.writable and several)
         chosen = self.selected()
         for button in (self.confirm_button, self.dispute_button):
             button.setEnabled(chosen is not None and self.ctx.lead)
