@@ -228,7 +228,7 @@ def stage_package(session: Session, package: Verified, into_review: int | str | 
         review.title,
         matched_by,
     )
-    stager = _Stager(session, staging, package.signer.fingerprint, findings_doc)
+    stager = _Stager(session, staging, package.signer.fingerprint, findings_doc, _carried(package))
     for finding in importer._list(findings_doc, "findings"):
         stager.finding(finding)
     for run in importer._list(runs_doc, "runs"):
@@ -239,6 +239,18 @@ def stage_package(session: Session, package: Verified, into_review: int | str | 
         for item in stager.items
     ]
     return staging
+
+
+def _carried(package: Verified) -> set[str]:
+    """The uids of the artifacts whose files the package carries as evidence."""
+    if not package.zip.has(members.ARTIFACTS):
+        return set()
+    doc = importer.native(package, members.ARTIFACTS, "reviewstation-artifacts")
+    return {
+        str(r.get("uid"))
+        for r in importer._list(doc, "artifacts")
+        if r.get("evidence_member") and isinstance(r.get("uid"), str)
+    }
 
 
 def _with(item: Item, **changes: Any) -> Item:
@@ -342,9 +354,15 @@ def _text(value: Any) -> str:
 
 class _Stager:
     def __init__(
-        self, session: Session, staging: Staging, signer: str, doc: dict[str, Any]
+        self,
+        session: Session,
+        staging: Staging,
+        signer: str,
+        doc: dict[str, Any],
+        carried: set[str],
     ) -> None:
         self.session = session
+        self.carried = carried
         self.conn = session.conn
         self.staging = staging
         self.signer = signer
@@ -466,6 +484,13 @@ class _Stager:
             key = f"evidence/{owner}/{ref.artifact_uid}{sample}"
             what = f"{title[:60]}: artifact {ref.artifact_uid[:8]}{sample}"
             status: Status = "identical" if ref in have else "new"
+            why = "" if status == "identical" else self._unheld(ref)
+            if why:
+                self.staging.notes.append(
+                    f"evidence {ref.artifact_uid[:60]}{sample[:60]} of {title[:60]}: {why};"
+                    " left out"
+                )
+                continue
             self.items.append(
                 Item(
                     key,
@@ -477,6 +502,28 @@ class _Stager:
                     owner=owner,
                 )
             )
+
+    def _unheld(self, ref: evidence_refs.EvidenceRef) -> str:
+        """Why this review cannot hold the link ('' when it can): a link names an artifact of
+        this review or one the package carries, or a saved capability area of this review,
+        as a link typed here must (``evidence.check_evidence``)."""
+        review = self.staging.review_id
+        cited = evidence_refs.comparison_uid(ref.artifact_uid)
+        if cited is not None:
+            row = self.conn.execute(
+                "SELECT review_id, removed FROM determination_areas WHERE uid = ?", (cited,)
+            ).fetchone()
+            if row is None or int(row[0]) != review or row[1]:
+                return f"not a capability area of review {review} here"
+            return ""
+        row = self.conn.execute(
+            "SELECT review_id FROM artifacts WHERE uid = ?", (ref.artifact_uid,)
+        ).fetchone()
+        if row is not None and int(row[0]) != review:
+            return "its artifact belongs to another review here"
+        if row is None and ref.artifact_uid not in self.carried:
+            return "its artifact is neither in this vault nor in the package"
+        return ""
 
     # checklist runs and answers
 

@@ -414,3 +414,51 @@ def test_a_forged_lineage_hides_a_conflict_but_applies_nothing(
     merge(team, "forged", accept_new=True)  # new items only: the change is not taken
     with open_vault(team.lead, PASS, user="alice") as session:
         assert findings.get_finding(session.conn, team.overflow).severity == "low"
+
+
+# Attacks by a trusted but hostile reviewer (bob re-signs his package).
+
+
+def _other_review_artifact(team: Team, tmp_path: Path) -> str:
+    """A log of the lead's second review, whose uid bob learnt somehow."""
+    from reviewstation.artifacts.intake import add_artifacts
+    from reviewstation.reviews.service import create_review
+
+    other = tmp_path / "secret.txt"
+    other.write_text("another review's file\n")
+    with open_vault(team.lead, PASS, user="alice") as session:
+        create_review(session, title="Model Y", developer="Lab B", model_name="Y-1")
+        return add_artifacts(session, 2, [other]).added[0].uid
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("other-review", "belongs to another review here"),
+        ("absent", "neither in this vault nor in the package"),
+        ("comparison:00000000-0000-4000-8000-000000000000", "not a capability area of"),
+    ],
+)
+def test_an_evidence_link_the_review_cannot_hold_is_left_out(
+    lead_copy: Team, tmp_path: Path, target: str, why: str
+) -> None:
+    team = lead_copy
+    uid = {
+        "other-review": lambda: _other_review_artifact(team, tmp_path),
+        "absent": lambda: "11111111-2222-4333-8444-555555555555",
+    }.get(target, lambda: target)()
+
+    def link(doc: dict[str, Any]) -> None:
+        overflow = next(f for f in doc["findings"] if f["uid"] == team.overflow)
+        overflow["evidence"] = [*overflow.get("evidence", []), {"artifact": uid}]
+
+    forged = resign(team.packages["bob"], tmp_path / "link.rspkg", _bob_key(team), link)
+    team.packages = {**team.packages, "forged": forged}
+    staging = stage(team, "forged")
+    assert not [i for i in staging.items if i.kind == "evidence" and uid in i.key]  # type: ignore[attr-defined]
+    assert any(why in note and uid[:8] in note for note in staging.notes)  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="no item"):
+        merge(team, "forged", accept=[f"evidence/finding/{team.overflow}/{uid}"])
+    with open_vault(team.lead, PASS, user="alice") as session:
+        refs = findings.get_finding(session.conn, team.overflow).evidence
+        assert uid not in [r.artifact_uid for r in refs]
