@@ -158,11 +158,21 @@ class Staging:
         return out
 
     def find(self, name: str) -> Item:
-        """An item by its id (``F-1a2b3c4d``) or key; NotFound names the staging command."""
+        """An item by its key or id (``F-1a2b3c4d``); NotFound names the staging command. An
+        id is 32 bits of the key's hash, which a package can make two items share: an id that
+        names two items is refused (name the key), never resolved to either."""
         wanted = name.strip()
         for item in self.items:
-            if wanted == item.key or wanted.lower() == item.id.lower():
+            if wanted == item.key:
                 return item
+        matches = {item.key: item for item in self.items if wanted.lower() == item.id.lower()}
+        if len(matches) > 1:
+            raise InputError(
+                f"Item id {wanted[:20]!r} names {len(matches)} items of this package; name the"
+                f" one you mean by its key ({', '.join(sorted(matches)[:3])})."
+            )
+        if matches:
+            return next(iter(matches.values()))
         raise NotFound(
             f"The package has no item {wanted!r} for review {self.review_id}; list them with"
             " package stage."
@@ -739,17 +749,18 @@ def _choose(
 ) -> list[tuple[Item, str]]:
     accepted = [staging.find(name) for name in accept]
     rejected = [staging.find(name) for name in reject]
-    both = {i.id for i in accepted} & {i.id for i in rejected}
+    both = {i.key for i in accepted} & {i.key for i in rejected}  # keys: ids may collide
     if both:
-        raise InputError(f"Item {sorted(both)[0]} is both accepted and rejected; choose one.")
-    named = {i.id for i in accepted} | {i.id for i in rejected}
+        first = staging.find(sorted(both)[0])
+        raise InputError(f"Item {first.id} is both accepted and rejected; choose one.")
+    named = {i.key for i in accepted} | {i.key for i in rejected}
     if accept_new:
         # Only new items, never one that touches an approved finding and never one decided
         # before: those are taken only when named.
         accepted += [
             i
             for i in staging.items
-            if i.status == "new" and not i.approved and not i.decided and i.id not in named
+            if i.status == "new" and not i.approved and not i.decided and i.key not in named
         ]
     keys = {i.key for i in accepted}
     new = {i.key for i in staging.items if i.kind == "finding" and i.status == "new"}
@@ -762,8 +773,8 @@ def _choose(
     seen: set[str] = set()
     out = []
     for item, decision in [(i, "accepted") for i in accepted] + [(i, "rejected") for i in rejected]:
-        if item.id not in seen:
-            seen.add(item.id)
+        if item.key not in seen:
+            seen.add(item.key)
             out.append((item, decision))
     return out
 

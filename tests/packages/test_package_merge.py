@@ -462,3 +462,25 @@ def test_an_evidence_link_the_review_cannot_hold_is_left_out(
     with open_vault(team.lead, PASS, user="alice") as session:
         refs = findings.get_finding(session.conn, team.overflow).evidence
         assert uid not in [r.artifact_uid for r in refs]
+
+
+def test_an_item_id_two_items_share_is_refused_not_resolved(
+    lead_copy: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids are 32 bits of the key's hash, so a package can give two items one id (here made
+    easy: one hex digit per kind). Naming that id is refused in one line and changes
+    nothing; the key still names the item."""
+    from reviewstation.packages import staging as staging_module
+
+    team = lead_copy
+    monkeypatch.setattr(staging_module, "item_id", lambda kind, key: f"{kind[0].upper()}-0")
+    key = f"finding/{team.overflow}"
+    with pytest.raises(InputError, match=r"names \d+ items of this package; name the one"):
+        merge(team, "bob", accept=["F-0"])
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0] == 0
+    result = merge(team, "bob", accept=[key])
+    assert result.accepted == ["F-0"]  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert findings.get_finding(session.conn, team.overflow).severity == "critical"
+        assert session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0] == 1
