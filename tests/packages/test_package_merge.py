@@ -290,12 +290,15 @@ def test_bad_choices_are_refused_and_change_nothing(lead_copy: Team) -> None:
         assert len(refused) == 2 and "both accepted and rejected" in refused[0].details["reason"]
 
 
-def test_a_reviewer_cannot_merge(lead_copy: Team) -> None:
+@pytest.mark.parametrize("role", ["reviewer", "auditor"])
+def test_a_reviewer_cannot_merge(lead_copy: Team, role: str) -> None:
     team = lead_copy
     with open_vault(team.lead, PASS, user="alice") as session:
-        add_user(session, "rita", "reviewer", PASS, kdf=floor_params())
+        add_user(session, "rita", role, PASS, kdf=floor_params())
+    before = _state(team)
     with open_vault(team.lead, PASS, user="rita") as session, pytest.raises(PermissionDenied):
         merge_package(session, team.packages["bob"], 1, accept_new=True, extra_trust=team.cards)
+    assert _state(team) == before
 
 
 def _bob_key(team: Team):  # type: ignore[no-untyped-def]
@@ -484,3 +487,40 @@ def test_an_item_id_two_items_share_is_refused_not_resolved(
     with open_vault(team.lead, PASS, user="alice") as session:
         assert findings.get_finding(session.conn, team.overflow).severity == "critical"
         assert session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0] == 1
+
+
+def _state(team: Team) -> tuple[object, ...]:
+    with open_vault(team.lead, PASS, user="alice") as session:
+        conn = session.conn
+        return (
+            findings.get_finding(conn, team.overflow).to_json(),
+            conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0],
+            conn.execute("SELECT count(*) FROM merge_provenance").fetchone()[0],
+            conn.execute("SELECT count(*) FROM artifacts").fetchone()[0],
+            conn.execute("SELECT count(*) FROM checklist_runs").fetchone()[0],
+        )
+
+
+@pytest.mark.parametrize("at", [1, 2, 3])
+def test_a_merge_failing_at_a_write_leaves_nothing_half_done(
+    lead_copy: Team, monkeypatch: pytest.MonkeyPatch, at: int
+) -> None:
+    """The disk fails at the Nth write while the merge seals the evidence file: the merge is
+    refused in one line, nothing of it is in the vault, and the same merge then succeeds."""
+    from support.faults import install_faults
+
+    team = lead_copy
+    staging = stage(team, "bob")
+    run = next(i for i in staging.items if i.kind == "run")  # type: ignore[attr-defined]
+    link = by_key(staging)[f"evidence/finding/{team.overflow}/{team.notes}"]
+    chosen = [run.id, link.id, f"finding/{team.overflow}"]  # type: ignore[attr-defined]
+    before = _state(team)
+    faults = install_faults(monkeypatch)
+    faults.arm(at)
+    with pytest.raises(ReviewStationError) as refused:
+        merge(team, "bob", accept=chosen)
+    assert faults.injected and "\n" not in str(refused.value)
+    faults.disarm()
+    assert _state(team) == before
+    result = merge(team, "bob", accept=chosen)
+    assert result.evidence_added == 1  # type: ignore[attr-defined]
