@@ -424,7 +424,8 @@ class _Stager:
             {**data, **theirs}, history
         )
         ancestor = lineage.common_ancestor(
-            lineage.lineage(ours_json, ours_revisions), their_lineage
+            self._seen(ours_finding.id, lineage.lineage(ours_json, ours_revisions), ours_revisions),
+            their_lineage,
         )
         base = lineage.state_at(ours_json, ours_revisions, ancestor["digest"]) if ancestor else None
         diffs: list[FieldDiff] = []
@@ -479,6 +480,39 @@ class _Stager:
         )
         approved = ours_finding.status == "approved"
         self._evidence(key, title, refs, ours_finding.evidence, approved=approved)
+
+    def _seen(
+        self, finding_id: int, ours: list[dict[str, Any]], revisions: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The states of our lineage the sender can have had: those this vault held when it
+        exported the package the sender's review is based on (or when it last imported one of
+        the sender's packages into this review), and those merged from the sender's packages.
+        A lineage is the sender's claim: a state the lead reached only later (a change of her
+        own after the export) is never taken as the ancestor, so claiming it cannot make a
+        conflicting change look like a plain one."""
+        until = self.base_time
+        row = self.conn.execute(
+            "SELECT max(imported) FROM package_imports WHERE review_id = ?"
+            " AND signer_fingerprint = ?",
+            (self.staging.review_id, self.signer),
+        ).fetchone()
+        if row is not None and row[0] is not None and (until is None or str(row[0]) > until):
+            until = str(row[0])
+        at = {int(r["revision"]): str(r.get("at")) for r in revisions}
+        merged = {
+            int(r[0])
+            for r in self.conn.execute(
+                "SELECT DISTINCT revision FROM merge_provenance WHERE finding_id = ?"
+                " AND signer_fingerprint = ? AND revision IS NOT NULL",
+                (finding_id, self.signer),
+            )
+        }
+        return [
+            entry
+            for entry in ours
+            if entry.get("revision") in merged
+            or (until is not None and at.get(int(entry.get("revision") or 0), "~") <= until)
+        ]
 
     def _evidence(
         self,

@@ -392,28 +392,45 @@ def test_lineage_from_revisions_or_none(
         assert not overflow.fields[0].base_known  # type: ignore[attr-defined]
 
 
-def test_a_forged_lineage_hides_a_conflict_but_applies_nothing(
-    lead_copy: Team, tmp_path: Path
+def _appended(overflow: dict[str, Any], current: str) -> None:
+    overflow["lineage"] = [*overflow["lineage"], {"revision": 9, "digest": current}]
+
+
+def _alone(overflow: dict[str, Any], current: str) -> None:
+    overflow["lineage"] = [{"revision": 1, "digest": current}]
+
+
+def _history(overflow: dict[str, Any], current: str) -> None:
+    """No lineage; revisions claiming bob changed the severity from the lead's current low."""
+    del overflow["lineage"]
+    overflow["revisions"].append(
+        {"revision": 9, "at": "2026-12-07T10:00:00Z", "user": "bob", "changes": {}}
+    )
+    overflow["revisions"][-1]["changes"] = {"severity": ["low", "critical"]}
+
+
+@pytest.mark.parametrize("forge", [_appended, _alone, _history])
+def test_a_forged_lineage_cannot_hide_a_conflict(
+    lead_copy: Team, tmp_path: Path, forge: Any
 ) -> None:
-    """What the threat model says a hostile reviewer can do: claim the lead's current state as
-    the ancestor, so a conflicting change stages as a plain change. It is still shown with its
-    old and new values, and nothing happens without the lead's accept."""
+    """A hostile reviewer claims the lead's current state (reached after her export) as the
+    ancestor, to stage a conflicting change as a plain, pre-ticked one. A state the sender
+    cannot have had is never an ancestor: it stays a conflict, and nothing is applied unless
+    named."""
     team = lead_copy
     with open_vault(team.lead, PASS, user="alice") as session:
         mine = findings.update_finding(session, team.overflow, severity="low")
         current = lineage.digest(mine.to_json())
 
-    def forge(doc: dict[str, Any]) -> None:
-        overflow = next(f for f in doc["findings"] if f["uid"] == team.overflow)
-        overflow["lineage"] = [*overflow["lineage"], {"revision": 9, "digest": current}]
+    def edit(doc: dict[str, Any]) -> None:
+        forge(next(f for f in doc["findings"] if f["uid"] == team.overflow), current)
 
-    forged = resign(team.packages["bob"], tmp_path / "forged.rspkg", _bob_key(team), forge)
-    honest = by_key(stage(team, "bob"))[f"finding/{team.overflow}"]
+    forged = resign(team.packages["bob"], tmp_path / "forged.rspkg", _bob_key(team), edit)
     team.packages = {**team.packages, "forged": forged}
     lied = by_key(stage(team, "forged"))[f"finding/{team.overflow}"]
-    assert (honest.status, lied.status) == ("conflicting", "changed")  # type: ignore[attr-defined]
+    assert lied.status == "conflicting"  # type: ignore[attr-defined]
     (severity,) = lied.fields  # type: ignore[attr-defined]
-    assert (severity.ours, severity.theirs) == ("low", "critical")
+    assert (severity.ours, severity.theirs, severity.conflict) == ("low", "critical", True)
     merge(team, "forged", accept_new=True)  # new items only: the change is not taken
     with open_vault(team.lead, PASS, user="alice") as session:
         assert findings.get_finding(session.conn, team.overflow).severity == "low"
@@ -524,3 +541,23 @@ def test_a_merge_failing_at_a_write_leaves_nothing_half_done(
     assert _state(team) == before
     result = merge(team, "bob", accept=chosen)
     assert result.evidence_added == 1  # type: ignore[attr-defined]
+
+
+def test_a_second_package_of_the_same_reviewer_builds_on_the_first_merge(
+    lead_copy: Team, tmp_path: Path
+) -> None:
+    """The state a merge of bob's package produced is one bob had: his next package's change
+    on top of it stages as a plain change, not a conflict."""
+    from reviewstation.packages.export import export_package
+
+    team = lead_copy
+    merge(team, "bob", accept=[f"finding/{team.overflow}"])
+    shutil.copytree(team.packages["bob"].parent / "bob", tmp_path / "bob")
+    with open_vault(tmp_path / "bob" / "case.rsvault", PASS) as session:
+        findings.update_finding(session, team.overflow, cwe="CWE-120")
+        review = findings.get_finding(session.conn, team.overflow).review_id
+        export_package(session, review, tmp_path / "bob2.rspkg")
+    team.packages = {**team.packages, "bob2": tmp_path / "bob2.rspkg"}
+    item = by_key(stage(team, "bob2"))[f"finding/{team.overflow}"]
+    assert item.status == "changed"  # type: ignore[attr-defined]
+    assert [(f.field, f.side) for f in item.fields] == [("cwe", "theirs")]  # type: ignore[attr-defined]
