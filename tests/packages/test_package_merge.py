@@ -561,3 +561,26 @@ def test_a_second_package_of_the_same_reviewer_builds_on_the_first_merge(
     item = by_key(stage(team, "bob2"))[f"finding/{team.overflow}"]
     assert item.status == "changed"  # type: ignore[attr-defined]
     assert [(f.field, f.side) for f in item.fields] == [("cwe", "theirs")]  # type: ignore[attr-defined]
+
+
+def test_an_older_package_after_a_newer_one_is_never_a_plain_change(
+    lead_copy: Team, tmp_path: Path
+) -> None:
+    """Rollback: bob's later package (severity low) is merged, then his earlier one (critical)
+    is offered again: it stages as a conflict, never pre-ticked, and applies nothing unnamed."""
+    from reviewstation.packages.export import export_package
+
+    team = lead_copy
+    shutil.copytree(team.packages["bob"].parent / "bob", tmp_path / "bob")
+    with open_vault(tmp_path / "bob" / "case.rsvault", PASS) as session:
+        findings.update_finding(session, team.overflow, severity="low")
+        review = findings.get_finding(session.conn, team.overflow).review_id
+        export_package(session, review, tmp_path / "bob2.rspkg")
+    team.packages = {**team.packages, "bob2": tmp_path / "bob2.rspkg"}
+    key = f"finding/{team.overflow}"
+    merge(team, "bob2", accept=[key])
+    old = by_key(stage(team, "bob"))[key]
+    assert old.status == "conflicting"  # type: ignore[attr-defined]  # never pre-ticked
+    merge(team, "bob", accept_new=True)
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert findings.get_finding(session.conn, team.overflow).severity == "low"
