@@ -287,9 +287,10 @@ def _target(
 ) -> tuple[reviews.Review, str]:
     """The review to merge into: the one named; else the review of this vault's own export
     that the package's review was based on (``based_on``: package id and signer as this vault
-    recorded the export); else the review with the package's review uid, or with a
-    ``based_on`` source review uid; else the review an earlier import of the same signer's
-    review created."""
+    recorded the export); else the review an earlier import of the same signer's review
+    created. A review uid alone is never enough: a package can name any uid its sender
+    learnt, so it is matched only through a record of this vault (its export, or an import
+    from the same signer)."""
     if into is not None:
         review = reviews.get_review(session.conn, into)
         return review, "chosen"
@@ -307,16 +308,6 @@ def _target(
         if row is not None and row[1] == entry.get("source_review"):
             why = f"based on this vault's package {str(entry.get('package_id'))[:8]}"
             return reviews.get_review(conn, int(row[0])), why
-    candidates: list[tuple[str, str]] = []
-    if isinstance(uid, str):
-        candidates.append((uid, "the same review"))
-    for entry in reversed(entries):
-        if isinstance(entry.get("source_review"), str):
-            candidates.append((entry["source_review"], "based on this review (by uid)"))
-    for candidate, why in candidates:
-        row = conn.execute("SELECT id FROM reviews WHERE uid = ?", (candidate,)).fetchone()
-        if row is not None:
-            return reviews.get_review(conn, int(row[0])), why
     if isinstance(uid, str):
         row = conn.execute(
             "SELECT review_id FROM review_sources WHERE signer_fingerprint = ?"
@@ -326,8 +317,8 @@ def _target(
         if row is not None:
             return reviews.get_review(conn, int(row[0])), "imported from the same signer before"
     raise NotFound(
-        "No review here matches the package's review (not the same review, not based on one"
-        " of this vault's exports); choose one with --into REVIEW."
+        "No review here matches the package's review (not based on one of this vault's"
+        " exports, not imported from the same signer); choose one with --into REVIEW."
     )
 
 

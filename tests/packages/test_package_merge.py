@@ -584,3 +584,39 @@ def test_an_older_package_after_a_newer_one_is_never_a_plain_change(
     merge(team, "bob", accept_new=True)
     with open_vault(team.lead, PASS, user="alice") as session:
         assert findings.get_finding(session.conn, team.overflow).severity == "low"
+
+
+def _claims_uid(doc: dict[str, Any], uid: str) -> None:
+    doc["based_on"] = []
+    doc["review"]["uid"] = uid
+
+
+def _claims_source(doc: dict[str, Any], uid: str) -> None:
+    for entry in doc["based_on"]:
+        entry.update(source_review=uid, package_id="00000000-0000-4000-8000-000000000000")
+
+
+@pytest.mark.parametrize("claim", [_claims_uid, _claims_source])
+def test_a_claimed_review_uid_alone_matches_no_review(
+    team: Team, tmp_path: Path, claim: Any
+) -> None:
+    """bob names the uid of another review of the lead's vault (one he learnt): without a
+    record of this vault behind it (its own export, an import from bob), no review matches;
+    the lead names one."""
+    copy = tmp_path / "lead"
+    shutil.copytree(team.lead.parent, copy)
+    lead = Team(**{**team.__dict__, "lead": copy / team.lead.name})
+    from reviewstation.reviews.service import create_review
+
+    with open_vault(lead.lead, PASS, user="alice") as session:
+        other = create_review(session, title="Model Y", developer="Lab B", model_name="Y-1")
+    forged = resign(
+        team.packages["bob"],
+        tmp_path / "aimed.rspkg",
+        _bob_key(team),
+        lambda d: claim(d, other.uid),
+    )
+    lead.packages = {**team.packages, "aimed": forged}
+    with pytest.raises(ReviewStationError, match="choose one with --into"):
+        stage(lead, "aimed")
+    assert stage(lead, "aimed", 1).review_id == 1  # type: ignore[attr-defined]
