@@ -463,10 +463,12 @@ def test_an_evidence_link_the_review_cannot_hold_is_left_out(
     lead_copy: Team, tmp_path: Path, target: str, why: str
 ) -> None:
     team = lead_copy
-    uid = {
-        "other-review": lambda: _other_review_artifact(team, tmp_path),
-        "absent": lambda: "11111111-2222-4333-8444-555555555555",
-    }.get(target, lambda: target)()
+    if target == "other-review":
+        uid = _other_review_artifact(team, tmp_path)
+    elif target == "absent":
+        uid = "11111111-2222-4333-8444-555555555555"
+    else:
+        uid = target
 
     def link(doc: dict[str, Any]) -> None:
         overflow = next(f for f in doc["findings"] if f["uid"] == team.overflow)
