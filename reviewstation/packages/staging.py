@@ -598,6 +598,16 @@ class _Stager:
             )
             return
         run = checklists.get_run(self.conn, int(row[0]))
+        final = (
+            f"signed off by {run.signed_off_by}"
+            if run.signed_off_by
+            else f"moved to run {run.superseded_by}"
+            if run.superseded_by
+            else ""
+        )
+        if final:  # final here, as for typed answers (``checklists.runs._open_run``)
+            self.staging.notes.append(f"checklist run {uid} was {final}: final, left out")
+            return
         answers = {a.item_id: a for a in run.answers}
         for item in importer._list(data, "items"):
             item_id_ = _text(item.get("id"))

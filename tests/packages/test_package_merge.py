@@ -622,3 +622,24 @@ def test_a_claimed_review_uid_alone_matches_no_review(
     with pytest.raises(ReviewStationError, match="choose one with --into"):
         stage(lead, "aimed")
     assert stage(lead, "aimed", 1).review_id == 1  # type: ignore[attr-defined]
+
+
+def test_a_signed_off_run_is_final_for_a_merge_too(lead_copy: Team) -> None:
+    """The lead signed her checklist run off: bob's answers to it are left out with a note,
+    never offered, as a typed answer to it is refused."""
+    from reviewstation.checklists.runs import get_run, set_answer, sign_off
+
+    team = lead_copy
+    with open_vault(team.lead, PASS, user="alice") as session:
+        run = list_runs(session.conn, 1)[0]
+        for answer in run.answers:
+            set_answer(session, run.id, answer.item_id, status="not_a_finding", note="done")
+        sign_off(session, run.id)
+        before = get_run(session.conn, run.id).answers
+    staging = stage(team, "bob")
+    assert not [i for i in staging.items if i.key.startswith(f"answer/{run.uid}/")]  # type: ignore[attr-defined]
+    assert any("signed off by alice: final" in n for n in staging.notes)  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="no item"):
+        merge(team, "bob", accept=[f"answer/{run.uid}/{team.item}"])
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert get_run(session.conn, run.id).answers == before
