@@ -51,12 +51,10 @@ class TranscriptPair:
 
 
 def _split(key: str) -> tuple[str, int | None]:
-    ident, _, epoch = key.partition("@")
+    ident, epoch = inspect_records.split_key(key)
     if not ident:
         raise InputError("Name a sample as ID or ID@EPOCH.")
-    if epoch and not epoch.isdigit():
-        raise InputError(f"The epoch in {key[:80]!r} is not a number.")
-    return ident, int(epoch) if epoch else None
+    return ident, epoch
 
 
 def _matches(record: Any, ident: str, epoch: int | None) -> bool:

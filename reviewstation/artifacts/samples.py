@@ -101,8 +101,7 @@ def sample_keys(session: Session, artifact_ref: int | str) -> list[str]:
 def find_sample(session: Session, artifact_ref: int | str, sample_ref: str) -> tuple[str, str]:
     """(artifact uid, digest) of the named sample; NotFound or InputError otherwise."""
     artifact = catalog.get_artifact(session.conn, artifact_ref)
-    wanted, _, epoch_text = sample_ref.partition("@")
-    epoch = int(epoch_text) if epoch_text.isdigit() else None
+    wanted, epoch = inspect_records.split_key(sample_ref)
     with BlobReader(session.path, artifact.blob_ref(session.master, session.vault_id)) as stream:
         head = stream.read(4)
         stream.seek(0)

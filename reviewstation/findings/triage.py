@@ -37,7 +37,7 @@ from reviewstation.evidence import DIGEST, locate, split_sample
 from reviewstation.findings.query import fts_query
 from reviewstation.reviews.service import require_review
 from reviewstation.text import check_name, check_text
-from reviewstation.vault import audit
+from reviewstation.vault import audit, users
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
 from reviewstation.vault.two_person import who_else
@@ -297,7 +297,8 @@ def decide_label(
 def upsert_label(conn: Connection, record: LabelRecord) -> tuple[int, bool]:
     """An imported label: inserted when new; when this vault has its uid, its decision is
     taken over if the content is the same (a label's content never changes) and refused
-    otherwise. Returns (row id, whether anything changed)."""
+    otherwise, except that a package never overrides a decision taken here (by a local
+    account) and never reopens a decided label. Returns (row id, whether anything changed)."""
     check_record(record)
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM triage_labels WHERE uid = ?",  # noqa: S608
@@ -315,6 +316,9 @@ def upsert_label(conn: Connection, record: LabelRecord) -> tuple[int, bool]:
     state = (record.status, record.decided_by, record.decided, record.reason)
     if state == (have.status, have.decided_by, have.decided, have.reason):
         return have.id, False
+    decided_here = have.decided_by is not None and not users.FOREIGN.fullmatch(have.decided_by)
+    if decided_here or (record.status == "open" and have.status != "open"):
+        return have.id, False  # this vault's own decision, or a decision a package cannot undo
     conn.execute(
         "UPDATE triage_labels SET status = ?, decided_by = ?, decided = ?, reason = ? WHERE id = ?",
         (*state, have.id),
@@ -375,16 +379,19 @@ def list_labels(
 
 def invalidated(conn: Connection, artifact_uids: Collection[str]) -> dict[str, list[str]]:
     """Artifact uid -> sample keys whose solve a confirmed label of an ``INVALIDATING`` kind
-    invalidates (on the sample or any message or event of it); artifacts with none left out."""
+    invalidates (on the sample or any message or event of it); artifacts with none left out.
+    Only a label of the artifact's own review counts: an imported label naming a log of
+    another review of this vault (a package cannot move a log) changes none of its figures."""
     uids = sorted(set(artifact_uids))
     if not uids:
         return {}
     marks = ", ".join("?" * len(uids))
     kinds = ", ".join("?" * len(INVALIDATING))
     rows = conn.execute(
-        f"SELECT DISTINCT artifact_uid, sample FROM triage_labels"  # noqa: S608
-        f" WHERE status = 'confirmed' AND label IN ({kinds}) AND artifact_uid IN ({marks})"
-        " ORDER BY artifact_uid, id",
+        f"SELECT DISTINCT t.artifact_uid, t.sample FROM triage_labels t"  # noqa: S608
+        " JOIN artifacts a ON a.uid = t.artifact_uid AND a.review_id = t.review_id"
+        f" WHERE t.status = 'confirmed' AND t.label IN ({kinds}) AND t.artifact_uid IN ({marks})"
+        " ORDER BY t.artifact_uid, t.id",
         [*INVALIDATING, *uids],
     )
     found: dict[str, dict[str, None]] = {}  # insertion-ordered sets

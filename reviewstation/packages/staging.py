@@ -164,11 +164,21 @@ class Staging:
         return out
 
     def find(self, name: str) -> Item:
-        """An item by its id (``F-1a2b3c4d``) or key; NotFound names the staging command."""
+        """An item by its key or id (``F-1a2b3c4d``); NotFound names the staging command. An
+        id is 32 bits of the key's hash, which a package can make two items share: an id that
+        names two items is refused (name the key), never resolved to either."""
         wanted = name.strip()
         for item in self.items:
-            if wanted == item.key or wanted.lower() == item.id.lower():
+            if wanted == item.key:
                 return item
+        matches = {item.key: item for item in self.items if wanted.lower() == item.id.lower()}
+        if len(matches) > 1:
+            raise InputError(
+                f"Item id {wanted[:20]!r} names {len(matches)} items of this package; name the"
+                f" one you mean by its key ({', '.join(sorted(matches)[:3])})."
+            )
+        if matches:
+            return next(iter(matches.values()))
         raise NotFound(
             f"The package has no item {wanted!r} for review {self.review_id}; list them with"
             " package stage."
@@ -234,7 +244,7 @@ def stage_package(session: Session, package: Verified, into_review: int | str | 
         review.title,
         matched_by,
     )
-    stager = _Stager(session, staging, package.signer.fingerprint, findings_doc)
+    stager = _Stager(session, staging, package.signer.fingerprint, findings_doc, _carried(package))
     for finding in importer._list(findings_doc, "findings"):
         stager.finding(finding)
     for run in importer._list(runs_doc, "runs"):
@@ -246,6 +256,18 @@ def stage_package(session: Session, package: Verified, into_review: int | str | 
         for item in stager.items
     ]
     return staging
+
+
+def _carried(package: Verified) -> set[str]:
+    """The uids of the artifacts whose files the package carries as evidence."""
+    if not package.zip.has(members.ARTIFACTS):
+        return set()
+    doc = importer.native(package, members.ARTIFACTS, "reviewstation-artifacts")
+    return {
+        str(r.get("uid"))
+        for r in importer._list(doc, "artifacts")
+        if r.get("evidence_member") and isinstance(r.get("uid"), str)
+    }
 
 
 def _with(item: Item, **changes: Any) -> Item:
@@ -272,9 +294,10 @@ def _target(
 ) -> tuple[reviews.Review, str]:
     """The review to merge into: the one named; else the review of this vault's own export
     that the package's review was based on (``based_on``: package id and signer as this vault
-    recorded the export); else the review with the package's review uid, or with a
-    ``based_on`` source review uid; else the review an earlier import of the same signer's
-    review created."""
+    recorded the export); else the review an earlier import of the same signer's review
+    created. A review uid alone is never enough: a package can name any uid its sender
+    learnt, so it is matched only through a record of this vault (its export, or an import
+    from the same signer)."""
     if into is not None:
         review = reviews.get_review(session.conn, into)
         return review, "chosen"
@@ -292,16 +315,6 @@ def _target(
         if row is not None and row[1] == entry.get("source_review"):
             why = f"based on this vault's package {str(entry.get('package_id'))[:8]}"
             return reviews.get_review(conn, int(row[0])), why
-    candidates: list[tuple[str, str]] = []
-    if isinstance(uid, str):
-        candidates.append((uid, "the same review"))
-    for entry in reversed(entries):
-        if isinstance(entry.get("source_review"), str):
-            candidates.append((entry["source_review"], "based on this review (by uid)"))
-    for candidate, why in candidates:
-        row = conn.execute("SELECT id FROM reviews WHERE uid = ?", (candidate,)).fetchone()
-        if row is not None:
-            return reviews.get_review(conn, int(row[0])), why
     if isinstance(uid, str):
         row = conn.execute(
             "SELECT review_id FROM review_sources WHERE signer_fingerprint = ?"
@@ -311,8 +324,8 @@ def _target(
         if row is not None:
             return reviews.get_review(conn, int(row[0])), "imported from the same signer before"
     raise NotFound(
-        "No review here matches the package's review (not the same review, not based on one"
-        " of this vault's exports); choose one with --into REVIEW."
+        "No review here matches the package's review (not based on one of this vault's"
+        " exports, not imported from the same signer); choose one with --into REVIEW."
     )
 
 
@@ -349,9 +362,15 @@ def _text(value: Any) -> str:
 
 class _Stager:
     def __init__(
-        self, session: Session, staging: Staging, signer: str, doc: dict[str, Any]
+        self,
+        session: Session,
+        staging: Staging,
+        signer: str,
+        doc: dict[str, Any],
+        carried: set[str],
     ) -> None:
         self.session = session
+        self.carried = carried
         self.conn = session.conn
         self.staging = staging
         self.signer = signer
@@ -403,7 +422,8 @@ class _Stager:
             {**data, **theirs}, history
         )
         ancestor = lineage.common_ancestor(
-            lineage.lineage(ours_json, ours_revisions), their_lineage
+            self._seen(ours_finding.id, lineage.lineage(ours_json, ours_revisions), ours_revisions),
+            their_lineage,
         )
         base = lineage.state_at(ours_json, ours_revisions, ancestor["digest"]) if ancestor else None
         diffs: list[FieldDiff] = []
@@ -459,6 +479,39 @@ class _Stager:
         approved = ours_finding.status == "approved"
         self._evidence(key, title, refs, ours_finding.evidence, approved=approved)
 
+    def _seen(
+        self, finding_id: int, ours: list[dict[str, Any]], revisions: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The states of our lineage the sender can have had: those this vault held when it
+        exported the package the sender's review is based on (or when it last imported one of
+        the sender's packages into this review), and those merged from the sender's packages.
+        A lineage is the sender's claim: a state the lead reached only later (a change of her
+        own after the export) is never taken as the ancestor, so claiming it cannot make a
+        conflicting change look like a plain one."""
+        until = self.base_time
+        row = self.conn.execute(
+            "SELECT max(imported) FROM package_imports WHERE review_id = ?"
+            " AND signer_fingerprint = ?",
+            (self.staging.review_id, self.signer),
+        ).fetchone()
+        if row is not None and row[0] is not None and (until is None or str(row[0]) > until):
+            until = str(row[0])
+        at = {int(r["revision"]): str(r.get("at")) for r in revisions}
+        merged = {
+            int(r[0])
+            for r in self.conn.execute(
+                "SELECT DISTINCT revision FROM merge_provenance WHERE finding_id = ?"
+                " AND signer_fingerprint = ? AND revision IS NOT NULL",
+                (finding_id, self.signer),
+            )
+        }
+        return [
+            entry
+            for entry in ours
+            if entry.get("revision") in merged
+            or (until is not None and at.get(int(entry.get("revision") or 0), "~") <= until)
+        ]
+
     def _evidence(
         self,
         owner: str,
@@ -473,6 +526,13 @@ class _Stager:
             key = f"evidence/{owner}/{ref.artifact_uid}{sample}"
             what = f"{title[:60]}: artifact {ref.artifact_uid[:8]}{sample}"
             status: Status = "identical" if ref in have else "new"
+            why = "" if status == "identical" else self._unheld(ref)
+            if why:
+                self.staging.notes.append(
+                    f"evidence {ref.artifact_uid[:60]}{sample[:60]} of {title[:60]}: {why};"
+                    " left out"
+                )
+                continue
             self.items.append(
                 Item(
                     key,
@@ -484,6 +544,28 @@ class _Stager:
                     owner=owner,
                 )
             )
+
+    def _unheld(self, ref: evidence_refs.EvidenceRef) -> str:
+        """Why this review cannot hold the link ('' when it can): a link names an artifact of
+        this review or one the package carries, or a saved capability area of this review,
+        as a link typed here must (``evidence.check_evidence``)."""
+        review = self.staging.review_id
+        cited = evidence_refs.comparison_uid(ref.artifact_uid)
+        if cited is not None:
+            row = self.conn.execute(
+                "SELECT review_id, removed FROM determination_areas WHERE uid = ?", (cited,)
+            ).fetchone()
+            if row is None or int(row[0]) != review or row[1]:
+                return f"not a capability area of review {review} here"
+            return ""
+        row = self.conn.execute(
+            "SELECT review_id FROM artifacts WHERE uid = ?", (ref.artifact_uid,)
+        ).fetchone()
+        if row is not None and int(row[0]) != review:
+            return "its artifact belongs to another review here"
+        if row is None and ref.artifact_uid not in self.carried:
+            return "its artifact is neither in this vault nor in the package"
+        return ""
 
     # checklist runs and answers
 
@@ -523,6 +605,16 @@ class _Stager:
             )
             return
         run = checklists.get_run(self.conn, int(row[0]))
+        final = (
+            f"signed off by {run.signed_off_by}"
+            if run.signed_off_by
+            else f"moved to run {run.superseded_by}"
+            if run.superseded_by
+            else ""
+        )
+        if final:  # final here, as for typed answers (``checklists.runs._open_run``)
+            self.staging.notes.append(f"checklist run {uid} was {final}: final, left out")
+            return
         answers = {a.item_id: a for a in run.answers}
         for item in importer._list(data, "items"):
             item_id_ = _text(item.get("id"))
@@ -699,17 +791,18 @@ def _choose(
 ) -> list[tuple[Item, str]]:
     accepted = [staging.find(name) for name in accept]
     rejected = [staging.find(name) for name in reject]
-    both = {i.id for i in accepted} & {i.id for i in rejected}
+    both = {i.key for i in accepted} & {i.key for i in rejected}  # keys: ids may collide
     if both:
-        raise InputError(f"Item {sorted(both)[0]} is both accepted and rejected; choose one.")
-    named = {i.id for i in accepted} | {i.id for i in rejected}
+        first = staging.find(sorted(both)[0])
+        raise InputError(f"Item {first.id} is both accepted and rejected; choose one.")
+    named = {i.key for i in accepted} | {i.key for i in rejected}
     if accept_new:
         # Only new items, never one that touches an approved finding and never one decided
         # before: those are taken only when named.
         accepted += [
             i
             for i in staging.items
-            if i.status == "new" and not i.approved and not i.decided and i.id not in named
+            if i.status == "new" and not i.approved and not i.decided and i.key not in named
         ]
     keys = {i.key for i in accepted}
     new = {i.key for i in staging.items if i.kind == "finding" and i.status == "new"}
@@ -722,8 +815,8 @@ def _choose(
     seen: set[str] = set()
     out = []
     for item, decision in [(i, "accepted") for i in accepted] + [(i, "rejected") for i in rejected]:
-        if item.id not in seen:
-            seen.add(item.id)
+        if item.key not in seen:
+            seen.add(item.key)
             out.append((item, decision))
     return out
 

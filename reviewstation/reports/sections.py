@@ -732,7 +732,9 @@ class ReportBuilder:
             cited = {i.area.uid: i.area for i in self.content.determination}.get(ref.comparison)
             what = f"Comparison of {cited.title}" if cited else "Saved comparison"
             mono = f'<font name="{MONO}">{self.t(ref.artifact_uid)}</font>'
-            current = " (as in Capability areas)" if cited else " (an earlier version)"
+            # Not among the current areas: an earlier version, or one the report cannot vouch
+            # for (another review's, or an imported citation): say only what is known.
+            current = " (as in Capability areas)" if cited else " (not a current capability area)"
             return f"{self.t(what)} {mono}{current}"
         artifact = self.artifacts.get(ref.artifact_uid)
         name = self.t(artifact["path"]) if artifact else self.t(ref.artifact_uid)

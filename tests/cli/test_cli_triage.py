@@ -103,10 +103,26 @@ def test_list_filters_and_search(vault: Path) -> None:
         (["add", "2#1@1/message:9", "--label", "in-scope"], "no message 9"),
         (["add", "2#1@1/triage:1", "--label", "in-scope"], "put on a sample"),
         (["confirm", "99"], "no triage label 99"),
+        (["add", "2#1@1/message:../../x", "--label", "in-scope"], "no sample"),
+        (["add", "2#1@1@1", "--label", "in-scope"], "no sample '1@1@1'"),
+        (["add", "2#1@1", "--label", "in-scope", "--note", "a\x1b[2Jb"], "control"),
+        (["add", "2#1@1", "--label", "in-scope", "--note", "x" * 20_001], "20000"),
+        (["add", "9#1@1", "--label", "in-scope"], "no artifact 9"),
+        (["list", "--search", '"* ( ) :'], "at least one word"),  # FTS syntax, no word
     ],
 )
 def test_refusals_are_one_line(vault: Path, argv: list[str], message: str) -> None:
+    with open_vault(vault, PASS, user="alice") as session:
+        before = _written(session)
     target = [argv[0], str(vault), *argv[1:]]
     result = rs("triage", *target, *_as("alice"))
-    assert result.returncode != 0 and message in result.stderr
+    assert result.returncode != 0 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    with open_vault(vault, PASS, user="alice") as session:
+        assert _written(session) == before  # nothing written, not even an audit entry
+
+
+def _written(session: object) -> list[str]:
+    """The audit trail's entries of triage (opening the vault records its own)."""
+    entries = audit.entries(session.conn)  # type: ignore[attr-defined]
+    return [e.action for e in entries if e.action.startswith("triage.")]

@@ -89,7 +89,7 @@ def test_a_label_and_its_two_person_decision(vault: Path) -> None:
 BAD = [
     ({"label": "cheating"}, InputError, "Unknown triage label"),
     ({"sample": "99@1"}, NotFound, "no sample"),
-    ({"sample": "1@x"}, InputError, "epoch"),
+    ({"sample": "1@x"}, NotFound, "no sample"),  # an id may hold @: no such sample
     ({"part": "message:7"}, NotFound, "2 messages; there is no message 7"),
     ({"part": "message:nope"}, NotFound, "no message with the id 'nope'"),
     ({"part": "event:999"}, NotFound, "no event 999"),
@@ -204,3 +204,31 @@ def test_store_checks_records_from_anywhere(vault: Path) -> None:
             with pytest.raises(InputError, match="differs"):
                 triage.upsert_label(conn, dataclasses.replace(decided, note="other"))
         assert triage.get_label(alice.conn, item.id).invalidates
+
+
+@pytest.mark.parametrize(
+    ("typed", "key", "invalidated"),
+    [
+        ("q@2@1", "q@2@1", ("q@2", 1)),  # an id holding '@': the epoch is after the last '@'
+        ("q@2", "q@2", ("q", 2)),  # id q, epoch 2
+    ],
+)
+def test_a_sample_id_holding_at_names_the_right_sample(
+    tmp_path: Path, typed: str, key: str, invalidated: tuple[str, int]
+) -> None:
+    from reviewstation.analysis.comparison import _sample_key
+
+    log = write_eval(
+        tmp_path / "odd.eval",
+        [sample("q@2", "C"), sample("q", "C", epoch=2), sample("q", "C")],
+    )
+    path = make_vault(tmp_path)
+    with open_vault(path, PASS) as alice:
+        create_review(alice, title="Model X", developer="Lab", model_name="X-1")
+        accounts.add_user(alice, "lena", "lead", LEAD2, kdf=floor_params())
+        add_artifacts(alice, 1, [log])
+        label = triage.add_label(alice, 1, typed, "out-of-scope")
+    with open_vault(path, LEAD2, user="lena") as lena:
+        triage.confirm(lena, label.uid)
+        (keys,) = triage.invalidated(lena.conn, [label.artifact_uid]).values()
+    assert label.sample == key and [_sample_key(k) for k in keys] == [invalidated]

@@ -24,7 +24,7 @@ from reviewstation.gui.pages.packages.staging_dialog import (
 from reviewstation.gui.qt import Qt
 from reviewstation.gui.shell import Shell
 from reviewstation.gui.widgets.theme import CAUTION_FILL, ICON
-from reviewstation.packages.staging import item_id, merge_package, opened, stage_package
+from reviewstation.packages.staging import merge_package, opened, stage_package
 from reviewstation.vault.session import open_vault
 
 from .conftest import open_main_window
@@ -53,7 +53,7 @@ def test_stage_and_merge_a_conflict_from_the_packages_tab(
     assert isinstance(dialog, StagingDialog)
     assert dialog.top_banner.text() == "CUI"
 
-    conflict = dialog.rows[item_id("finding", overflow)]
+    conflict = dialog.rows[overflow]
     assert conflict.text(STATUS) == f"{ICON} conflicting"
     assert conflict.background(STATUS).color().name() == CAUTION_FILL[0]
     assert conflict.checkState(ACCEPT) == Qt.CheckState.Unchecked  # never pre-accepted
@@ -67,22 +67,22 @@ def test_stage_and_merge_a_conflict_from_the_packages_tab(
     )
     assert severity.text(BASE) == "high"
     assert fields["cwe"].text(STATUS) == "theirs"
-    identical = dialog.rows[item_id("finding", f"finding/{team.jailbreak}")]
+    identical = dialog.rows[f"finding/{team.jailbreak}"]
     assert identical.text(STATUS) == "identical"
     assert not identical.flags() & Qt.ItemFlag.ItemIsUserCheckable
 
     # carol's answer (bob's answer was not merged): a plain change, pre-accepted; reject it.
     (answer,) = [i for i in dialog.staging.items if i.kind == "answer" and i.offered]
     assert answer.status == "changed"
-    assert dialog.accepted_ids() == [answer.id]
-    dialog.set_choice(answer.id, False)
+    assert dialog.accepted_ids() == [answer.key]
+    dialog.set_choice(answer.key, False)
 
     # Accept and Reject exclude each other; accept theirs and merge.
     conflict.setCheckState(REJECT, Qt.CheckState.Checked)
     conflict.setCheckState(ACCEPT, Qt.CheckState.Checked)
     assert conflict.checkState(REJECT) == Qt.CheckState.Unchecked
     assert dialog.accepted_ids() == [conflict.data(ITEM, Qt.ItemDataRole.UserRole)]
-    assert dialog.rejected_ids() == [answer.id]
+    assert dialog.rejected_ids() == [answer.key]
     dialog.merge_button.click()
     qtbot.waitUntil(
         lambda: "merged into review 1" in page.verify_result.toPlainText(), timeout=TIMEOUT
@@ -105,8 +105,8 @@ def test_an_approved_finding_is_not_pre_accepted(qtbot: QtBot, tmp_path: Path) -
         staging = stage_package(session, package, 1)
     dialog = StagingDialog("CUI", staging)
     qtbot.addWidget(dialog)
-    approved = dialog.rows[item_id("finding", f"finding/{team.jailbreak}")]
+    approved = dialog.rows[f"finding/{team.jailbreak}"]
     assert "approved here" in approved.text(STATUS) and approved.text(STATUS).startswith(ICON)
     assert approved.checkState(ACCEPT) == Qt.CheckState.Unchecked
     new = [i for i in staging.items if i.kind == "finding" and i.status == "new"]
-    assert [dialog.rows[i.id].checkState(ACCEPT) for i in new] == [Qt.CheckState.Checked]
+    assert [dialog.rows[i.key].checkState(ACCEPT) for i in new] == [Qt.CheckState.Checked]

@@ -290,12 +290,15 @@ def test_bad_choices_are_refused_and_change_nothing(lead_copy: Team) -> None:
         assert len(refused) == 2 and "both accepted and rejected" in refused[0].details["reason"]
 
 
-def test_a_reviewer_cannot_merge(lead_copy: Team) -> None:
+@pytest.mark.parametrize("role", ["reviewer", "auditor"])
+def test_a_reviewer_cannot_merge(lead_copy: Team, role: str) -> None:
     team = lead_copy
     with open_vault(team.lead, PASS, user="alice") as session:
-        add_user(session, "rita", "reviewer", PASS, kdf=floor_params())
+        add_user(session, "rita", role, PASS, kdf=floor_params())
+    before = _state(team)
     with open_vault(team.lead, PASS, user="rita") as session, pytest.raises(PermissionDenied):
         merge_package(session, team.packages["bob"], 1, accept_new=True, extra_trust=team.cards)
+    assert _state(team) == before
 
 
 def _bob_key(team: Team):  # type: ignore[no-untyped-def]
@@ -389,28 +392,254 @@ def test_lineage_from_revisions_or_none(
         assert not overflow.fields[0].base_known  # type: ignore[attr-defined]
 
 
-def test_a_forged_lineage_hides_a_conflict_but_applies_nothing(
-    lead_copy: Team, tmp_path: Path
+def _appended(overflow: dict[str, Any], current: str) -> None:
+    overflow["lineage"] = [*overflow["lineage"], {"revision": 9, "digest": current}]
+
+
+def _alone(overflow: dict[str, Any], current: str) -> None:
+    overflow["lineage"] = [{"revision": 1, "digest": current}]
+
+
+def _history(overflow: dict[str, Any], current: str) -> None:
+    """No lineage; revisions claiming bob changed the severity from the lead's current low."""
+    del overflow["lineage"]
+    overflow["revisions"].append(
+        {"revision": 9, "at": "2026-12-07T10:00:00Z", "user": "bob", "changes": {}}
+    )
+    overflow["revisions"][-1]["changes"] = {"severity": ["low", "critical"]}
+
+
+@pytest.mark.parametrize("forge", [_appended, _alone, _history])
+def test_a_forged_lineage_cannot_hide_a_conflict(
+    lead_copy: Team, tmp_path: Path, forge: Any
 ) -> None:
-    """What the threat model says a hostile reviewer can do: claim the lead's current state as
-    the ancestor, so a conflicting change stages as a plain change. It is still shown with its
-    old and new values, and nothing happens without the lead's accept."""
+    """A hostile reviewer claims the lead's current state (reached after her export) as the
+    ancestor, to stage a conflicting change as a plain, pre-ticked one. A state the sender
+    cannot have had is never an ancestor: it stays a conflict, and nothing is applied unless
+    named."""
     team = lead_copy
     with open_vault(team.lead, PASS, user="alice") as session:
         mine = findings.update_finding(session, team.overflow, severity="low")
         current = lineage.digest(mine.to_json())
 
-    def forge(doc: dict[str, Any]) -> None:
-        overflow = next(f for f in doc["findings"] if f["uid"] == team.overflow)
-        overflow["lineage"] = [*overflow["lineage"], {"revision": 9, "digest": current}]
+    def edit(doc: dict[str, Any]) -> None:
+        forge(next(f for f in doc["findings"] if f["uid"] == team.overflow), current)
 
-    forged = resign(team.packages["bob"], tmp_path / "forged.rspkg", _bob_key(team), forge)
-    honest = by_key(stage(team, "bob"))[f"finding/{team.overflow}"]
+    forged = resign(team.packages["bob"], tmp_path / "forged.rspkg", _bob_key(team), edit)
     team.packages = {**team.packages, "forged": forged}
     lied = by_key(stage(team, "forged"))[f"finding/{team.overflow}"]
-    assert (honest.status, lied.status) == ("conflicting", "changed")  # type: ignore[attr-defined]
+    assert lied.status == "conflicting"  # type: ignore[attr-defined]
     (severity,) = lied.fields  # type: ignore[attr-defined]
-    assert (severity.ours, severity.theirs) == ("low", "critical")
+    assert (severity.ours, severity.theirs, severity.conflict) == ("low", "critical", True)
     merge(team, "forged", accept_new=True)  # new items only: the change is not taken
     with open_vault(team.lead, PASS, user="alice") as session:
         assert findings.get_finding(session.conn, team.overflow).severity == "low"
+
+
+# Attacks by a trusted but hostile reviewer (bob re-signs his package).
+
+
+def _other_review_artifact(team: Team, tmp_path: Path) -> str:
+    """A log of the lead's second review, whose uid bob learnt somehow."""
+    from reviewstation.artifacts.intake import add_artifacts
+    from reviewstation.reviews.service import create_review
+
+    other = tmp_path / "secret.txt"
+    other.write_text("another review's file\n")
+    with open_vault(team.lead, PASS, user="alice") as session:
+        create_review(session, title="Model Y", developer="Lab B", model_name="Y-1")
+        return add_artifacts(session, 2, [other]).added[0].uid
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("other-review", "belongs to another review here"),
+        ("absent", "neither in this vault nor in the package"),
+        ("comparison:00000000-0000-4000-8000-000000000000", "not a capability area of"),
+    ],
+)
+def test_an_evidence_link_the_review_cannot_hold_is_left_out(
+    lead_copy: Team, tmp_path: Path, target: str, why: str
+) -> None:
+    team = lead_copy
+    if target == "other-review":
+        uid = _other_review_artifact(team, tmp_path)
+    elif target == "absent":
+        uid = "11111111-2222-4333-8444-555555555555"
+    else:
+        uid = target
+
+    def link(doc: dict[str, Any]) -> None:
+        overflow = next(f for f in doc["findings"] if f["uid"] == team.overflow)
+        overflow["evidence"] = [*overflow.get("evidence", []), {"artifact": uid}]
+
+    forged = resign(team.packages["bob"], tmp_path / "link.rspkg", _bob_key(team), link)
+    team.packages = {**team.packages, "forged": forged}
+    staging = stage(team, "forged")
+    assert not [i for i in staging.items if i.kind == "evidence" and uid in i.key]  # type: ignore[attr-defined]
+    assert any(why in note and uid[:8] in note for note in staging.notes)  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="no item"):
+        merge(team, "forged", accept=[f"evidence/finding/{team.overflow}/{uid}"])
+    with open_vault(team.lead, PASS, user="alice") as session:
+        refs = findings.get_finding(session.conn, team.overflow).evidence
+        assert uid not in [r.artifact_uid for r in refs]
+
+
+def test_an_item_id_two_items_share_is_refused_not_resolved(
+    lead_copy: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids are 32 bits of the key's hash, so a package can give two items one id (here made
+    easy: one hex digit per kind). Naming that id is refused in one line and changes
+    nothing; the key still names the item."""
+    from reviewstation.packages import staging as staging_module
+
+    team = lead_copy
+    monkeypatch.setattr(staging_module, "item_id", lambda kind, key: f"{kind[0].upper()}-0")
+    key = f"finding/{team.overflow}"
+    with pytest.raises(InputError, match=r"names \d+ items of this package; name the one"):
+        merge(team, "bob", accept=["F-0"])
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0] == 0
+    result = merge(team, "bob", accept=[key])
+    assert result.accepted == ["F-0"]  # type: ignore[attr-defined]
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert findings.get_finding(session.conn, team.overflow).severity == "critical"
+        assert session.conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0] == 1
+
+
+def _state(team: Team) -> tuple[object, ...]:
+    with open_vault(team.lead, PASS, user="alice") as session:
+        conn = session.conn
+        return (
+            findings.get_finding(conn, team.overflow).to_json(),
+            conn.execute("SELECT count(*) FROM merge_decisions").fetchone()[0],
+            conn.execute("SELECT count(*) FROM merge_provenance").fetchone()[0],
+            conn.execute("SELECT count(*) FROM artifacts").fetchone()[0],
+            conn.execute("SELECT count(*) FROM checklist_runs").fetchone()[0],
+        )
+
+
+@pytest.mark.parametrize("at", [1, 2, 3])
+def test_a_merge_failing_at_a_write_leaves_nothing_half_done(
+    lead_copy: Team, monkeypatch: pytest.MonkeyPatch, at: int
+) -> None:
+    """The disk fails at the Nth write while the merge seals the evidence file: the merge is
+    refused in one line, nothing of it is in the vault, and the same merge then succeeds."""
+    from support.faults import install_faults
+
+    team = lead_copy
+    staging = stage(team, "bob")
+    run = next(i for i in staging.items if i.kind == "run")  # type: ignore[attr-defined]
+    link = by_key(staging)[f"evidence/finding/{team.overflow}/{team.notes}"]
+    chosen = [run.id, link.id, f"finding/{team.overflow}"]  # type: ignore[attr-defined]
+    before = _state(team)
+    faults = install_faults(monkeypatch)
+    faults.arm(at)
+    with pytest.raises(ReviewStationError) as refused:
+        merge(team, "bob", accept=chosen)
+    assert faults.injected and "\n" not in str(refused.value)
+    faults.disarm()
+    assert _state(team) == before
+    result = merge(team, "bob", accept=chosen)
+    assert result.evidence_added == 1  # type: ignore[attr-defined]
+
+
+def test_a_second_package_of_the_same_reviewer_builds_on_the_first_merge(
+    lead_copy: Team, tmp_path: Path
+) -> None:
+    """The state a merge of bob's package produced is one bob had: his next package's change
+    on top of it stages as a plain change, not a conflict."""
+    from reviewstation.packages.export import export_package
+
+    team = lead_copy
+    merge(team, "bob", accept=[f"finding/{team.overflow}"])
+    shutil.copytree(team.packages["bob"].parent / "bob", tmp_path / "bob")
+    with open_vault(tmp_path / "bob" / "case.rsvault", PASS) as session:
+        findings.update_finding(session, team.overflow, cwe="CWE-120")
+        review = findings.get_finding(session.conn, team.overflow).review_id
+        export_package(session, review, tmp_path / "bob2.rspkg")
+    team.packages = {**team.packages, "bob2": tmp_path / "bob2.rspkg"}
+    item = by_key(stage(team, "bob2"))[f"finding/{team.overflow}"]
+    assert item.status == "changed"  # type: ignore[attr-defined]
+    assert [(f.field, f.side) for f in item.fields] == [("cwe", "theirs")]  # type: ignore[attr-defined]
+
+
+def test_an_older_package_after_a_newer_one_is_never_a_plain_change(
+    lead_copy: Team, tmp_path: Path
+) -> None:
+    """Rollback: bob's later package (severity low) is merged, then his earlier one (critical)
+    is offered again: it stages as a conflict, never pre-ticked, and applies nothing unnamed."""
+    from reviewstation.packages.export import export_package
+
+    team = lead_copy
+    shutil.copytree(team.packages["bob"].parent / "bob", tmp_path / "bob")
+    with open_vault(tmp_path / "bob" / "case.rsvault", PASS) as session:
+        findings.update_finding(session, team.overflow, severity="low")
+        review = findings.get_finding(session.conn, team.overflow).review_id
+        export_package(session, review, tmp_path / "bob2.rspkg")
+    team.packages = {**team.packages, "bob2": tmp_path / "bob2.rspkg"}
+    key = f"finding/{team.overflow}"
+    merge(team, "bob2", accept=[key])
+    old = by_key(stage(team, "bob"))[key]
+    assert old.status == "conflicting"  # type: ignore[attr-defined]  # never pre-ticked
+    merge(team, "bob", accept_new=True)
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert findings.get_finding(session.conn, team.overflow).severity == "low"
+
+
+def _claims_uid(doc: dict[str, Any], uid: str) -> None:
+    doc["based_on"] = []
+    doc["review"]["uid"] = uid
+
+
+def _claims_source(doc: dict[str, Any], uid: str) -> None:
+    for entry in doc["based_on"]:
+        entry.update(source_review=uid, package_id="00000000-0000-4000-8000-000000000000")
+
+
+@pytest.mark.parametrize("claim", [_claims_uid, _claims_source])
+def test_a_claimed_review_uid_alone_matches_no_review(
+    team: Team, tmp_path: Path, claim: Any
+) -> None:
+    """bob names the uid of another review of the lead's vault (one he learnt): without a
+    record of this vault behind it (its own export, an import from bob), no review matches;
+    the lead names one."""
+    copy = tmp_path / "lead"
+    shutil.copytree(team.lead.parent, copy)
+    lead = Team(**{**team.__dict__, "lead": copy / team.lead.name})
+    from reviewstation.reviews.service import create_review
+
+    with open_vault(lead.lead, PASS, user="alice") as session:
+        other = create_review(session, title="Model Y", developer="Lab B", model_name="Y-1")
+    forged = resign(
+        team.packages["bob"],
+        tmp_path / "aimed.rspkg",
+        _bob_key(team),
+        lambda d: claim(d, other.uid),
+    )
+    lead.packages = {**team.packages, "aimed": forged}
+    with pytest.raises(ReviewStationError, match="choose one with --into"):
+        stage(lead, "aimed")
+    assert stage(lead, "aimed", 1).review_id == 1  # type: ignore[attr-defined]
+
+
+def test_a_signed_off_run_is_final_for_a_merge_too(lead_copy: Team) -> None:
+    """The lead signed her checklist run off: bob's answers to it are left out with a note,
+    never offered, as a typed answer to it is refused."""
+    from reviewstation.checklists.runs import get_run, set_answer, sign_off
+
+    team = lead_copy
+    with open_vault(team.lead, PASS, user="alice") as session:
+        run = list_runs(session.conn, 1)[0]
+        for answer in run.answers:
+            set_answer(session, run.id, answer.item_id, status="not_a_finding", note="done")
+        sign_off(session, run.id)
+        before = get_run(session.conn, run.id).answers
+    staging = stage(team, "bob")
+    assert not [i for i in staging.items if i.key.startswith(f"answer/{run.uid}/")]  # type: ignore[attr-defined]
+    assert any("signed off by alice: final" in n for n in staging.notes)  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="no item"):
+        merge(team, "bob", accept=[f"answer/{run.uid}/{team.item}"])
+    with open_vault(team.lead, PASS, user="alice") as session:
+        assert get_run(session.conn, run.id).answers == before

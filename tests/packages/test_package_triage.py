@@ -145,3 +145,74 @@ def signing_key_of(vault: Path) -> Any:
     with open_vault(vault, PASS, user="alice") as session:
         assert session.identity is not None
         return session.identity.signing
+
+
+# Attacks: an imported label acts only on its own review's logs, and never overrides a
+# decision taken here.
+
+
+def _hq_with_runs(tmp_path: Path) -> tuple[Path, list[str]]:
+    """hq's own review 1 with two runs of its own: the artifacts a forged label aims at."""
+    hq = tmp_path / "hq.rsvault"
+    create_vault(hq, "hana", HQ, marking="CUI", kdf=floor_params())
+    run_a = write_eval(
+        tmp_path / "ha.eval", [sample(i, "C" if i < 3 else "I") for i in range(1, 6)]
+    )
+    run_b = write_eval(tmp_path / "hb.eval", [sample(i, "C") for i in range(1, 6)])
+    with open_vault(hq, HQ) as session:
+        create_review(session, title="HQ's own", developer="Lab", model_name="X-1")
+        added = add_artifacts(session, 1, [run_a, run_b]).added
+        return hq, [a.uid for a in added]
+
+
+def test_an_imported_label_cannot_invalidate_a_log_of_another_review(
+    sender: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """A trusted sender re-signs triage.json so its confirmed label names a log of the
+    receiver's own review (whose uid travelled to them earlier): it lands in the imported
+    review and changes no figure of the receiver's comparison."""
+    vault, card = sender
+    hq, (_, theirs_b) = _hq_with_runs(tmp_path)
+
+    def aim(doc: dict[str, Any]) -> None:
+        doc["labels"][0]["artifact_uid"] = theirs_b
+
+    package = _export(vault, tmp_path / "p.rspkg")
+    bad = resign(package, tmp_path / "aimed.rspkg", signing_key_of(vault), aim, "triage.json")
+    with open_vault(hq, HQ) as session:
+        result = import_package(session, bad, [card])
+        assert result.review_id != 1
+        assert triage.invalidated(session.conn, [theirs_b]) == {}
+        compared = compare.compare_artifacts(session, [1, 2])
+    assert compared.invalidated == {} and compared.triaged is None
+
+
+def _reopened(doc: dict[str, Any]) -> None:
+    doc["labels"][0].update(status="open", decided_by=None, decided=None, reason="")
+
+
+def _confirmed_again(doc: dict[str, Any]) -> None:
+    pass  # the sender's own (older) decision, confirmed by lena, as it was
+
+
+@pytest.mark.parametrize("edit", [_reopened, _confirmed_again])
+def test_a_package_never_overrides_a_decision_taken_here(
+    sender: tuple[Path, Any], tmp_path: Path, edit: Any
+) -> None:
+    """hq's lead disputes an imported confirmed label; a later package of the sender carrying
+    the label confirmed (or reopened) leaves hq's own decision as it is."""
+    vault, card = sender
+    hq = tmp_path / "hq.rsvault"
+    create_vault(hq, "hana", HQ, marking="CUI", kdf=floor_params())
+    with open_vault(hq, HQ) as session:
+        import_package(session, _export(vault, tmp_path / "p1.rspkg"), [card])
+        first = triage.list_labels(session.conn)[0]
+        triage.dispute(session, first.uid, "not what the task forbids")
+    with open_vault(vault, PASS, user="alice") as alice:  # a later sequence number
+        triage.add_label(alice, 1, "1@1", "in-scope")
+    later = _export(vault, tmp_path / "p2.rspkg")
+    later = resign(later, tmp_path / "p2e.rspkg", signing_key_of(vault), edit, "triage.json")
+    with open_vault(hq, HQ) as session:
+        import_package(session, later, [card])
+        kept = triage.get_label(session.conn, first.uid)
+    assert (kept.status, kept.decided_by) == ("disputed", "hana")

@@ -185,3 +185,26 @@ def test_a_cited_comparison_travels_and_imports(vault: Path, tmp_path: Path) -> 
         answer = next(a for a in run.answers if a.item_id == "exploit.web")
         assert [e.artifact_uid for e in answer.evidence] == [citation]
         assert determination.current_areas(session.conn, result.review_id) == []
+
+
+@pytest.mark.parametrize(
+    ("cited", "shown"),
+    [
+        ("current", "Comparison of Exploitation"),
+        ("forged", "(not a current capability area)"),  # never "an earlier version" of ours
+    ],
+)
+def test_a_cited_comparison_is_named_only_as_far_as_known(
+    content: PackageContent, cited: str, shown: str
+) -> None:
+    import uuid
+
+    from reviewstation.evidence import EvidenceRef
+    from reviewstation.reports.sections import ReportBuilder
+    from reviewstation.reports.styles import make_styles
+
+    area = content.determination[0].area
+    uid = area.uid if cited == "current" else str(uuid.uuid4())
+    builder = ReportBuilder(content, {}, make_styles())
+    text = builder.ref(EvidenceRef(f"comparison:{uid}"))
+    assert shown in text and "earlier version" not in text

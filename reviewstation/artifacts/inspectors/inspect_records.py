@@ -58,6 +58,16 @@ _OLD_ATTACHMENT = "tc://"  # what inspect_ai wrote before "attachment://"
 _NUMBER = re.compile(r"([0-9]+)")  # ASCII digits only: "²" is text
 
 
+def split_key(key: str) -> tuple[str, int | None]:
+    """``ID@EPOCH`` or ``ID`` as a sample is named: the id and the epoch (None when none is
+    named). The epoch is the digits after the **last** ``@``, so an id may itself hold ``@``
+    (``user@host@2``); every reader of a sample name parses it here, as the keys are made."""
+    ident, at, epoch = str(key).rpartition("@")
+    if at and ident and epoch.isdigit():
+        return ident, int(epoch)
+    return str(key), None
+
+
 def natural_key(text: str) -> tuple[tuple[int, int, str, str], ...]:
     """Order ids as people count: ``1, 2, …, 10`` and ``t2`` before ``t10``. Numbers compare
     by their digits (length, then text), so a run of any length costs no conversion."""

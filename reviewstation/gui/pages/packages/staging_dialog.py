@@ -106,7 +106,7 @@ class StagingDialog(MarkedDialog):
 
     def _row(self, item: Item) -> QTreeWidgetItem:
         row = QTreeWidgetItem()
-        row.setData(ITEM, ID_ROLE, item.id)
+        row.setData(ITEM, ID_ROLE, item.key)  # keys are unique; ids could collide
         row.setText(STATUS, status_text(item))
         row.setText(ITEM, f"{item.kind}: {visible(item.title)}")
         row.setToolTip(ITEM, plain_tip(f"{item.id}  {item.key}\n{item.ancestor}\n{item.note}"))
@@ -138,7 +138,7 @@ class StagingDialog(MarkedDialog):
                 _tint(child)
             row.addChild(child)
         row.setExpanded(item.offered)
-        self.rows[item.id] = row
+        self.rows[item.key] = row
         return row
 
     def _changed(self, row: QTreeWidgetItem, column: int) -> None:
@@ -165,9 +165,9 @@ class StagingDialog(MarkedDialog):
     def rejected_ids(self) -> list[str]:
         return self.chosen(REJECT)
 
-    def set_choice(self, item_id: str, accept: bool | None) -> None:
-        """Tick Accept (True), Reject (False) or neither (None) for one item."""
-        row = self.rows[item_id]
+    def set_choice(self, key: str, accept: bool | None) -> None:
+        """Tick Accept (True), Reject (False) or neither (None) for one item (by its key)."""
+        row = self.rows[key]
         row.setCheckState(ACCEPT, _state(accept is True))
         row.setCheckState(REJECT, _state(accept is False))
 
