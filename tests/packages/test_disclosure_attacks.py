@@ -1,0 +1,65 @@
+"""Attacks on selective disclosure (issue 19 items 2-3): what a recipient could learn of a
+withheld item from its package, proofs that should not prove, plans an approval should not
+cover. Each variant is one row of a table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support.packages import DESIGNATION, members
+from support.vaults import PASS
+from test_disclosure import BOB, Team, plan_for, team  # noqa: F401 (fixture)
+
+from reviewstation.crypto.kdf import floor_params
+from reviewstation.packages import approval
+from reviewstation.packages.content import gather
+from reviewstation.packages.export import export_package
+from reviewstation.vault import policy
+from reviewstation.vault.accounts import add_user, change_passphrase
+from reviewstation.vault.session import open_vault
+
+
+def _second_lead(team: Team) -> None:
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        add_user(session, "bob", "lead", PASS, kdf=floor_params())
+    with open_vault(team.sender.vault, PASS, user="bob") as session:
+        change_passphrase(session, BOB, kdf=floor_params())
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        policy.set_export_approval(session, "required")
+
+
+# -- unsalted digests of the full package -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "withhold",
+    [
+        ["finding:3.cve_id"],  # one low-entropy field: guessable from a digest of the whole
+        ["finding:1.cwe"],
+        ["finding:3"],
+    ],
+)
+def test_an_approved_disclosure_carries_no_digest_of_the_whole_content(
+    team: Team, tmp_path: Path, withhold: list[str]
+) -> None:
+    _second_lead(team)
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        chosen = plan_for(session, withhold)
+        request = approval.request_export(session, 1, plan=chosen.to_json())
+        full = gather(session, 1, package_id="", created="")
+        whole = approval.content_digest(full, approval.history_of(session, full))
+    with open_vault(team.sender.vault, BOB, user="bob") as session:
+        approval.approve_export(session, request.id)
+    out = tmp_path / "d.rspkg"
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        export_package(session, 1, out, disclosure=chosen, designation=DESIGNATION)
+    blobs = [out.read_bytes(), *members(out).values()]
+    # The approval's digest covers the withheld content, unsalted: a recipient who knows
+    # every other byte could try each value of a withheld field against it.
+    for digest in (request.content_sha384, whole):
+        assert not any(digest.encode() in blob for blob in blobs)
+    manifest = json.loads(members(out)["manifest.json"])
+    assert manifest["approval"]["approved_by"] == "bob"
+    assert manifest["approval"]["plan_sha384"] == chosen.digest
