@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+import test_disclosure as base
 from support.packages import DESIGNATION, members
 from support.vaults import PASS
-from test_disclosure import BOB, Team, plan_for, team  # noqa: F401 (fixture)
+from test_disclosure import BOB, Team, plan_for
 
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.packages import approval
@@ -19,6 +20,8 @@ from reviewstation.packages.export import export_package
 from reviewstation.vault import policy
 from reviewstation.vault.accounts import add_user, change_passphrase
 from reviewstation.vault.session import open_vault
+
+team = base.team  # the fixture: a sender's vault with three findings and a recipient, hana
 
 
 def _second_lead(team: Team) -> None:
