@@ -558,19 +558,19 @@ def _check_clearance(person: Recipient, view: PackageContent, positions: dict[st
     who = f"{visible(person.name)}, who is cleared for {ceiling.text}"
     for finding in view.findings:
         marked = markings.parse(finding.portion_marking, f"portion marking of finding {finding.id}")
-        if markings.exceeds(marked, ceiling):
+        if markings.beyond_clearance(marked, ceiling):
             raise InputError(
                 f"Disclosure refused: finding {finding.id} (finding {positions[finding.uid]} of"
                 f" the package) is marked {marked.text}, above {who}; withhold it"
                 f" (--withhold finding:{finding.id})."
             )
     review = markings.parse(view.review.marking, f"marking of review {view.review.id}")
-    if markings.exceeds(review, ceiling):
+    if markings.beyond_clearance(review, ceiling):
         raise InputError(
             f"Disclosure refused: review {view.review.id} is marked {review.text}, above {who}."
         )
     overall = markings.parse(view.marking, "package marking")
-    if markings.exceeds(overall, ceiling):
+    if markings.beyond_clearance(overall, ceiling):
         raise InputError(
             f"Disclosure refused: the package would be marked {overall.text} (the vault's"
             f" marking), above {who}."

@@ -10,13 +10,17 @@ from pathlib import Path
 import pytest
 import test_disclosure as base
 from support.packages import DESIGNATION, members
-from support.vaults import PASS
+from support.vaults import PASS, make_vault
 from test_disclosure import BOB, Team, plan_for
 
 from reviewstation.crypto.kdf import floor_params
+from reviewstation.errors import InputError
+from reviewstation.findings.service import add_finding
 from reviewstation.packages import approval
+from reviewstation.packages import disclosure as disclosures
 from reviewstation.packages.content import gather
 from reviewstation.packages.export import export_package
+from reviewstation.reviews.service import create_review
 from reviewstation.vault import policy
 from reviewstation.vault.accounts import add_user, change_passphrase
 from reviewstation.vault.session import open_vault
@@ -66,3 +70,43 @@ def test_an_approved_disclosure_carries_no_digest_of_the_whole_content(
     manifest = json.loads(members(out)["manifest.json"])
     assert manifest["approval"]["approved_by"] == "bob"
     assert manifest["approval"]["plan_sha384"] == chosen.digest
+
+
+# -- clearances ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("vault", "clearance", "portion", "refusal"),
+    [
+        # SCI is compared control by control, not as "some SCI or none".
+        ("TOP SECRET//SI/TK", "TOP SECRET//SI", "TS//TK", "finding 2 .* is marked TOP SECRET//TK"),
+        ("TOP SECRET//SI/TK", "TOP SECRET//SCI", "TS//SI", "finding 2 .* is marked TOP SECRET//SI"),
+        ("TOP SECRET//SI/TK", "TOP SECRET//TK", "TS", "review 1 is marked TOP SECRET//SI/TK"),
+        ("TOP SECRET//HCS/SI", "TOP SECRET//SI", "TS//SI", "review 1 is marked TOP SECRET//HCS/SI"),
+        ("TOP SECRET//SI/TK", "TOP SECRET//SI/TK", "TS//TK", None),  # cleared for both
+        # Restrictive dissemination controls must be named in the clearance too.
+        ("SECRET//NOFORN", "SECRET", "S", "review 1 is marked SECRET//NOFORN"),
+        ("SECRET", "SECRET", "S//OC", "finding 2 .* is marked SECRET//ORCON"),
+        ("SECRET", "SECRET//NOFORN", "S//NF/PR", "finding 2 .* is marked SECRET//NOFORN/PROPIN"),
+        ("SECRET//NOFORN", "SECRET//NOFORN", "S//NF", None),
+        ("SECRET", "TOP SECRET//SI//NOFORN", "S//NF", None),
+    ],
+)
+def test_a_clearance_covers_only_the_sci_controls_it_names(
+    tmp_path: Path, team: Team, vault: str, clearance: str, portion: str, refusal: str | None
+) -> None:
+    (tmp_path / "sci").mkdir()
+    path = make_vault(tmp_path / "sci", marking=vault)
+    with open_vault(path, PASS) as session:
+        create_review(session, title="Model Z", developer="Lab C", model_name="Z-1")
+        add_finding(session, 1, title="plain", severity="low", portion_marking="U")
+        add_finding(session, 1, title="controlled", severity="high", portion_marking=portion)
+        disclosures.set_clearance(session, team.hana_card, clearance)
+        content = gather(session, 1, package_id="", created="")
+        chosen = disclosures.plan(session, content, "hana")
+        history = approval.history_of(session, content)
+        if refusal is None:
+            assert disclosures.apply(session, content, history, chosen).withheld == []
+        else:
+            with pytest.raises(InputError, match=refusal):
+                disclosures.apply(session, content, history, chosen)
