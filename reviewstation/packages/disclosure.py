@@ -43,7 +43,7 @@ from reviewstation.text import visible
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
-from reviewstation.ziparchive import PackageRefused
+from reviewstation.ziparchive import HostileZip, PackageRefused, Policy
 
 History = dict[int, list[dict[str, Any]]]
 FORMAT = "reviewstation-disclosure"
@@ -73,6 +73,15 @@ FIELDS: dict[str, str] = {
     "repository": NONE,
 }
 MAX_PROOF = 64 * 1024 * 1024
+# A proof may be re-zipped by hand (deflated); anything else zipfile could trip over is not.
+PROOF_POLICY = Policy(
+    "proof",
+    frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}),
+    max_members=16,
+    max_member_bytes=MAX_PROOF,
+    large_prefix="",
+    max_total_bytes=MAX_PROOF,
+)
 
 
 # -- recipients and their clearance ---------------------------------------------------------
@@ -714,20 +723,22 @@ def check_proof(disclosure_member: bytes, package_id: str, proof: bytes) -> Proo
     that item. PackageRefused (one sentence) when it does not."""
     if len(proof) > MAX_PROOF:
         raise PackageRefused("The proof file is too large.")
+    # The hardened reader, as for packages: encryption, another compression method, a damaged
+    # stream, links, unsafe or duplicate names are each refused in one line, never a traceback.
     try:
-        with zipfile.ZipFile(io.BytesIO(proof)) as archive:
-            if sorted(archive.namelist()) != ["item.json", "proof.json", "salt"]:
+        with HostileZip(io.BytesIO(proof), PROOF_POLICY, label="the proof file") as archive:
+            if sorted(archive.names()) != ["item.json", "proof.json", "salt"]:
                 raise PackageRefused(
                     "The proof file must hold exactly proof.json, salt and item.json."
                 )
-            # Sizes before reading: a small compressed member must not expand without bound.
-            if sum(info.file_size for info in archive.infolist()) > MAX_PROOF:
+            # Sizes before reading: no member may expand beyond what it declares.
+            if sum(m.size for m in archive.members) > MAX_PROOF:
                 raise PackageRefused("The proof file's members are too large.")
             meta = loads_bounded(archive.read("proof.json"), "proof", 1024 * 1024)
             salt = archive.read("salt")
             data = archive.read("item.json")
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        raise PackageRefused("The proof file is not a ReviewStation proof.") from exc
+    except PackageRefused as exc:
+        raise PackageRefused(f"The proof file is not a ReviewStation proof: {exc}") from exc
     if not isinstance(meta, dict) or meta.get("format") != PROOF_FORMAT:
         raise PackageRefused("The proof file is not a ReviewStation proof.")
     if len(salt) != SALT_BYTES:

@@ -4,7 +4,12 @@ cover. Each variant is one row of a table."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import struct
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +29,7 @@ from reviewstation.reviews.service import create_review
 from reviewstation.vault import policy
 from reviewstation.vault.accounts import add_user, change_passphrase
 from reviewstation.vault.session import open_vault
+from reviewstation.ziparchive import PackageRefused
 
 team = base.team  # the fixture: a sender's vault with three findings and a recipient, hana
 
@@ -110,3 +116,67 @@ def test_a_clearance_covers_only_the_sci_controls_it_names(
         else:
             with pytest.raises(InputError, match=refusal):
                 disclosures.apply(session, content, history, chosen)
+
+
+# -- proof files zipfile would trip over --------------------------------------------------
+
+SALT = b"s" * 32
+ITEM = b'{"title":"x"}'
+LISTING = json.dumps(
+    {
+        "items": [
+            {
+                "item": "finding 1",
+                "kind": "finding",
+                "state": "withheld",
+                "digest": hashlib.sha384(SALT + ITEM).hexdigest(),
+            }
+        ]
+    }
+).encode()
+
+
+def _headers(proof: bytes, central: int, local: int, value: Callable[[int], int]) -> bytes:
+    """Every entry's 2-byte field at ``central`` / ``local`` offset set to value(old)."""
+    data = bytearray(proof)
+    for magic, at in ((b"PK\x01\x02", central), (b"PK\x03\x04", local)):
+        i = data.find(magic)
+        while i >= 0:
+            old = struct.unpack_from("<H", data, i + at)[0]
+            struct.pack_into("<H", data, i + at, value(old))
+            i = data.find(magic, i + 4)
+    return bytes(data)
+
+
+def _deflated_and_damaged(proof: bytes) -> bytes:
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(proof)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for name in source.namelist():
+            archive.writestr(name, source.read(name) * (50 if name == "item.json" else 1))
+    data = bytearray(out.getvalue())
+    start = data.find(b"item.json") + len("item.json") + 4
+    data[start : start + 8] = bytes(b ^ 0xFF for b in data[start : start + 8])
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "refusal"),
+    [
+        (lambda p: _headers(p, 8, 6, lambda f: f | 1), "encrypted"),  # ZIP encryption flag
+        (lambda p: _headers(p, 10, 8, lambda m: 99), "compression method"),  # AES
+        (lambda p: _headers(p, 10, 8, lambda m: 14), "compression method"),  # LZMA
+        (lambda p: _headers(p, 10, 8, lambda m: 8), "damaged"),  # stored bytes read as deflate
+        (_deflated_and_damaged, "damaged"),
+        (lambda p: p[: len(p) // 2], "not a ReviewStation proof"),
+    ],
+)
+def test_a_proof_file_zipfile_cannot_read_is_refused_in_one_line(
+    spoil: Callable[[bytes], bytes], refusal: str
+) -> None:
+    good = disclosures.proof_bytes("P", "finding 1", "finding", SALT, ITEM)
+    assert disclosures.check_proof(LISTING, "P", good).item == "finding 1"
+    with pytest.raises(PackageRefused, match=refusal):
+        disclosures.check_proof(LISTING, "P", spoil(good))
