@@ -544,7 +544,7 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
         else i
         for i in items
     )
-    _check_clearance(person, view, positions)
+    _check_clearance(person, view, positions, new_history)
     return Disclosure(chosen, person, view, new_history, final)
 
 
@@ -561,18 +561,34 @@ def _without(revision: dict[str, Any], names: list[str]) -> dict[str, Any]:
     return {**revision, "changes": kept}
 
 
-def _check_clearance(person: Recipient, view: PackageContent, positions: dict[str, int]) -> None:
-    """Refuse, naming the item, anything disclosed above the recipient's clearance."""
+def _check_clearance(
+    person: Recipient, view: PackageContent, positions: dict[str, int], history: History
+) -> None:
+    """Refuse, naming the item, anything disclosed above the recipient's clearance: a
+    finding's portion mark now and every one its disclosed revisions held (their old values
+    travel with it)."""
     ceiling = markings.parse(person.clearance, f"clearance of {person.name}")
     who = f"{visible(person.name)}, who is cleared for {ceiling.text}"
     for finding in view.findings:
-        marked = markings.parse(finding.portion_marking, f"portion marking of finding {finding.id}")
-        if markings.beyond_clearance(marked, ceiling):
-            raise InputError(
-                f"Disclosure refused: finding {finding.id} (finding {positions[finding.uid]} of"
-                f" the package) is marked {marked.text}, above {who}; withhold it"
-                f" (--withhold finding:{finding.id})."
-            )
+        what = f"portion marking of finding {finding.id}"
+        held = [("is marked {}", markings.parse(finding.portion_marking, what))]
+        for revision in history.get(finding.id, []):
+            changes = revision.get("changes")
+            change = changes.get("portion_marking") if isinstance(changes, dict) else None
+            if isinstance(change, list) and len(change) == 2:
+                n = revision.get("revision")
+                held += [
+                    (f"was marked {{}} {when} revision {n}", markings.parse(value, what))
+                    for when, value in zip(("before", "in"), change, strict=True)
+                    if isinstance(value, str)
+                ]
+        for said, marked in held:
+            if markings.beyond_clearance(marked, ceiling):
+                raise InputError(
+                    f"Disclosure refused: finding {finding.id} (finding {positions[finding.uid]}"
+                    f" of the package) {said.format(marked.text)}, above {who}; withhold it"
+                    f" (--withhold finding:{finding.id})."
+                )
     review = markings.parse(view.review.marking, f"marking of review {view.review.id}")
     if markings.beyond_clearance(review, ceiling):
         raise InputError(

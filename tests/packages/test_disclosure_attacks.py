@@ -180,3 +180,43 @@ def test_a_proof_file_zipfile_cannot_read_is_refused_in_one_line(
     assert disclosures.check_proof(LISTING, "P", good).item == "finding 1"
     with pytest.raises(PackageRefused, match=refusal):
         disclosures.check_proof(LISTING, "P", spoil(good))
+
+
+@pytest.mark.parametrize(
+    ("earlier", "now", "refusal"),
+    [
+        # An earlier revision's text carried a control the recipient is not cleared for.
+        ("S//NF", "S", "finding 2 .* was marked SECRET//NOFORN in revision 1"),
+        ("S//OC", "S", "finding 2 .* was marked SECRET//ORCON in revision 1"),
+        ("S", "S//NF", "finding 2 .* is marked SECRET//NOFORN"),
+        ("S", "S", None),
+    ],
+)
+def test_a_findings_earlier_marking_counts_against_the_clearance(
+    tmp_path: Path, team: Team, earlier: str, now: str, refusal: str | None
+) -> None:
+    from reviewstation.findings.service import update_finding
+
+    (tmp_path / "history").mkdir()
+    path = make_vault(tmp_path / "history", marking="SECRET")
+    with open_vault(path, PASS) as session:
+        create_review(session, title="Model H", developer="Lab H", model_name="H-1")
+        add_finding(session, 1, title="plain", severity="low", portion_marking="U")
+        add_finding(
+            session,
+            1,
+            title="was caveated",
+            severity="high",
+            body="F2Text",
+            portion_marking=earlier,
+        )
+        update_finding(session, 2, body="sanitized", portion_marking=now)
+        disclosures.set_clearance(session, team.hana_card, "SECRET")
+        content = gather(session, 1, package_id="", created="")
+        history = approval.history_of(session, content)
+        chosen = disclosures.plan(session, content, "hana")
+        if refusal is None:
+            disclosures.apply(session, content, history, chosen)
+        else:
+            with pytest.raises(InputError, match=refusal):
+                disclosures.apply(session, content, history, chosen)
