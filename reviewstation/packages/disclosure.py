@@ -218,8 +218,10 @@ def plan(
     for ref in withhold or []:
         kind, _, rest = ref.strip().partition(":")
         if kind == "finding":
-            number, _, name = rest.partition(".")
+            number, dot, name = rest.partition(".")
             finding = _pick(content.findings, number, "finding", lambda f: (f.id, f.uid))
+            if dot and not name.strip():
+                raise InputError(f"{ref!r} names no field after the dot; write finding:N.FIELD.")
             if name:
                 if name not in FIELDS:
                     raise InputError(
@@ -527,7 +529,7 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
         determination=(),
         area_versions=(),
         evidence_uids=[u for u in content.evidence_uids if u not in chosen.artifacts],
-        marking=package_marking(session.marking, content.review, kept),
+        marking=package_marking(session.marking, content.review, kept, new_history),
         redactions=tuple(redactions),
         tlp=chosen.tlp,
     )

@@ -28,7 +28,7 @@ from reviewstation.packages.export import export_package
 from reviewstation.reviews.service import create_review
 from reviewstation.vault import policy
 from reviewstation.vault.accounts import add_user, change_passphrase
-from reviewstation.vault.session import open_vault
+from reviewstation.vault.session import Session, open_vault
 from reviewstation.ziparchive import PackageRefused
 
 team = base.team  # the fixture: a sender's vault with three findings and a recipient, hana
@@ -220,3 +220,53 @@ def test_a_findings_earlier_marking_counts_against_the_clearance(
         else:
             with pytest.raises(InputError, match=refusal):
                 disclosures.apply(session, content, history, chosen)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "now", "marking"),
+    [
+        ("S//NF", "S", "SECRET//NOFORN"),  # the old text is in the revisions
+        ("S//OC", "U", "SECRET//ORCON"),
+        ("S", "U", "SECRET"),
+    ],
+)
+def test_a_package_is_marked_for_every_portion_mark_its_revisions_hold(
+    tmp_path: Path, earlier: str, now: str, marking: str
+) -> None:
+    from reviewstation.findings.service import update_finding
+
+    (tmp_path / "history").mkdir()
+    path = make_vault(tmp_path / "history", marking="SECRET")
+    with open_vault(path, PASS) as session:
+        create_review(session, title="Model H", developer="Lab H", model_name="H-1")
+        add_finding(session, 1, title="once caveated", severity="high", portion_marking=earlier)
+        update_finding(session, 1, body="sanitized", portion_marking=now)
+        assert gather(session, 1, package_id="", created="").marking == marking
+
+
+def _counts(session: Session) -> tuple[int, int]:
+    """Rows of the audit trail and of disclosure_items: a refusal adds none."""
+    audit = session.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    items = session.conn.execute("SELECT count(*) FROM disclosure_items").fetchone()[0]
+    return int(audit), int(items)
+
+
+@pytest.mark.parametrize(
+    ("withhold", "refusal"),
+    [
+        (["finding:3."], "names no field after the dot"),  # was: the whole finding, silently
+        (["finding:3. "], "names no field after the dot"),
+        (["finding:3.body.title"], "is not a field that can be withheld"),
+        (["finding:"], "Finding '' is not in this package"),
+        ([":3"], "names nothing to withhold"),
+    ],
+)
+def test_a_withhold_written_wrong_is_refused_and_nothing_is_recorded(
+    team: Team, withhold: list[str], refusal: str
+) -> None:
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        before = _counts(session)
+        with pytest.raises(InputError, match=refusal):
+            plan_for(session, withhold)
+        after = _counts(session)
+        assert after == before
