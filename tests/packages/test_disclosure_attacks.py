@@ -4,6 +4,7 @@ cover. Each variant is one row of a table."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -11,6 +12,7 @@ import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import test_disclosure as base
@@ -19,7 +21,7 @@ from support.vaults import PASS, make_vault
 from test_disclosure import BOB, Team, plan_for
 
 from reviewstation.crypto.kdf import floor_params
-from reviewstation.errors import InputError
+from reviewstation.errors import InputError, NotFound, PermissionDenied
 from reviewstation.findings.service import add_finding
 from reviewstation.packages import approval
 from reviewstation.packages import disclosure as disclosures
@@ -270,3 +272,51 @@ def test_a_withhold_written_wrong_is_refused_and_nothing_is_recorded(
             plan_for(session, withhold)
         after = _counts(session)
         assert after == before
+
+
+def _lower_clearance(session: Session, team: Team, chosen: disclosures.Plan) -> dict[str, Any]:
+    disclosures.set_clearance(session, team.hana_card, "UNCLASSIFIED")
+    return {"disclosure": chosen}
+
+
+def _other_keys(session: Session, team: Team, chosen: disclosures.Plan) -> dict[str, Any]:
+    prints = {**chosen.fingerprints, "p384": "0" * 96}
+    return {"disclosure": dataclasses.replace(chosen, fingerprints=prints)}
+
+
+def _unrecorded(session: Session, team: Team, chosen: disclosures.Plan) -> dict[str, Any]:
+    return {"disclosure": dataclasses.replace(chosen, recipient="vera")}
+
+
+def _sealed_for_another(session: Session, team: Team, chosen: disclosures.Plan) -> dict[str, Any]:
+    return {"disclosure": chosen, "recipients": [team.sender.card]}
+
+
+def _approval_wanted(session: Session, team: Team, chosen: disclosures.Plan) -> dict[str, Any]:
+    policy.set_export_approval(session, "required")
+    return {"disclosure": chosen}
+
+
+@pytest.mark.parametrize(
+    ("setup", "error", "refusal"),
+    [
+        (_lower_clearance, InputError, "is marked CUI, above hana, who is cleared for UNCLASS"),
+        (_other_keys, InputError, "other keys than the plan names"),
+        (_unrecorded, NotFound, "No recipient 'vera' is recorded"),
+        (_sealed_for_another, InputError, "encrypted for that recipient alone"),
+        (_approval_wanted, PermissionDenied, "requires a second person's approval"),
+    ],
+)
+def test_a_refused_disclosure_writes_and_records_nothing(
+    team: Team, tmp_path: Path, setup: Any, error: type[Exception], refusal: str
+) -> None:
+    out = tmp_path / "refused.rspkg"
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        chosen = plan_for(session, ["finding:3"])
+        options = setup(session, team, chosen)
+        before = _counts(session)
+        with pytest.raises(error, match=refusal):
+            export_package(session, 1, out, designation=DESIGNATION, **options)
+        assert _counts(session) == before
+        assert session.conn.execute("SELECT count(*) FROM package_exports").fetchone()[0] == 0
+    assert not out.exists()
