@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import packages.test_disclosure as base
 import pytest
-import test_disclosure as base
+from packages.test_disclosure import BOB, Team, plan_for
 from support.packages import DESIGNATION, members
 from support.vaults import PASS, make_vault
-from test_disclosure import BOB, Team, plan_for
 
 from reviewstation.crypto.kdf import floor_params
 from reviewstation.errors import InputError, NotFound, PermissionDenied
