@@ -483,6 +483,10 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
             item = Item(label, "artifact", "withheld", _salt(), data)
             redactions.append(Redaction(label, "artifact", item.digest))
         else:
+            # "Same content as" a withheld artifact would name it (withheld items carry no
+            # uid) and tell its content: the kept record loses that reference.
+            if record.get("duplicate_of") in chosen.artifacts:
+                record = {**record, "duplicate_of": None}
             artifacts_kept.append(record)
             item = Item(label, "artifact", "pending", _salt(), data, str(record["uid"]))
         items.append(item)

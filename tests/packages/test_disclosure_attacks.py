@@ -320,3 +320,27 @@ def test_a_refused_disclosure_writes_and_records_nothing(
         assert _counts(session) == before
         assert session.conn.execute("SELECT count(*) FROM package_exports").fetchone()[0] == 0
     assert not out.exists()
+
+
+# -- references from kept items to withheld ones ------------------------------------------
+
+
+@pytest.mark.parametrize("withhold", [["artifact:2"], ["artifact:2", "finding:3"]])
+def test_no_kept_record_names_a_withheld_item(
+    team: Team, tmp_path: Path, withhold: list[str]
+) -> None:
+    from reviewstation.artifacts.intake import add_artifacts
+
+    copy = tmp_path / "copy" / "same.txt"
+    copy.parent.mkdir()
+    copy.write_bytes((tmp_path / "globex.txt").read_bytes())
+    with open_vault(team.sender.vault, PASS, user="alice") as session:
+        add_artifacts(session, 1, [copy], allow_duplicates=True)  # artifact 3, duplicate of 2
+        withheld = session.conn.execute("SELECT uid FROM artifacts WHERE id = 2").fetchone()[0]
+        chosen = plan_for(session, withhold)
+        out = tmp_path / "d.rspkg"
+        export_package(session, 1, out, designation=DESIGNATION, disclosure=chosen)
+    blobs = [out.read_bytes(), *members(out).values()]
+    assert not any(withheld.encode() in blob for blob in blobs)
+    listing = json.loads(members(out)["disclosure.json"])
+    assert {i["item"]: i["state"] for i in listing["items"]}["artifact 3"] == "partial"
