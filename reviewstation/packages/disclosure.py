@@ -476,6 +476,7 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
         new_history[finding.id] = [_without(rev, names) for rev in history.get(finding.id, [])]
         items.append(Item(label, "finding", "pending", _salt(), canonical(full), finding.uid))
     artifacts_kept = []
+    hidden = {*chosen.findings, *chosen.artifacts, *chosen.runs}
     for position, record in enumerate(content.artifacts, start=1):
         data = canonical(members.artifact_record(content, record))
         label = f"artifact {position}"
@@ -483,11 +484,9 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
             item = Item(label, "artifact", "withheld", _salt(), data)
             redactions.append(Redaction(label, "artifact", item.digest))
         else:
-            # "Same content as" a withheld artifact would name it (withheld items carry no
-            # uid) and tell its content: the kept record loses that reference.
-            if record.get("duplicate_of") in chosen.artifacts:
-                record = {**record, "duplicate_of": None}
-            artifacts_kept.append(record)
+            # A kept record may name a withheld item ("same content as", a signature check
+            # in its custody): withheld items carry no uid, so each such reference is null.
+            artifacts_kept.append(_scrub(record, hidden))
             item = Item(label, "artifact", "pending", _salt(), data, str(record["uid"]))
         items.append(item)
     for position, run in enumerate(content.runs, start=1):
@@ -552,6 +551,17 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
     )
     _check_clearance(person, view, positions, new_history)
     return Disclosure(chosen, person, view, new_history, final)
+
+
+def _scrub(value: Any, uids: set[str]) -> Any:
+    """``value`` (JSON) with every string that is one of ``uids`` replaced by None."""
+    if isinstance(value, str):
+        return None if value in uids else value
+    if isinstance(value, dict):
+        return {k: _scrub(v, uids) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v, uids) for v in value]
+    return value
 
 
 def _without(revision: dict[str, Any], names: list[str]) -> dict[str, Any]:

@@ -325,18 +325,35 @@ def test_a_refused_disclosure_writes_and_records_nothing(
 # -- references from kept items to withheld ones ------------------------------------------
 
 
-@pytest.mark.parametrize("withhold", [["artifact:2"], ["artifact:2", "finding:3"]])
-def test_no_kept_record_names_a_withheld_item(
-    team: Team, tmp_path: Path, withhold: list[str]
-) -> None:
+def _duplicate(session: Session, tmp_path: Path, withheld: str) -> None:
     from reviewstation.artifacts.intake import add_artifacts
 
     copy = tmp_path / "copy" / "same.txt"
     copy.parent.mkdir()
     copy.write_bytes((tmp_path / "globex.txt").read_bytes())
+    add_artifacts(session, 1, [copy], allow_duplicates=True)  # artifact 3, duplicate of 2
+
+
+def _custody_event(session: Session, tmp_path: Path, withheld: str) -> None:
+    """As a signature check writes on each file it covers (artifacts/attest.py)."""
+    from reviewstation.artifacts import custody
+    from reviewstation.artifacts.intake import add_artifacts
+
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "weights.bin").write_bytes(b"\0" * 64)
+    add_artifacts(session, 1, [tmp_path / "model" / "weights.bin"])  # artifact 3
+    with session.change("artifact.signature_check", withheld, {}) as conn:
+        custody.add_event(conn, 3, "alice", "signature_checked", {"signature": withheld})
+
+
+@pytest.mark.parametrize("refer", [_duplicate, _custody_event])
+@pytest.mark.parametrize("withhold", [["artifact:2"], ["artifact:2", "finding:3"]])
+def test_no_kept_record_names_a_withheld_item(
+    team: Team, tmp_path: Path, withhold: list[str], refer: Any
+) -> None:
     with open_vault(team.sender.vault, PASS, user="alice") as session:
-        add_artifacts(session, 1, [copy], allow_duplicates=True)  # artifact 3, duplicate of 2
         withheld = session.conn.execute("SELECT uid FROM artifacts WHERE id = 2").fetchone()[0]
+        refer(session, tmp_path, withheld)
         chosen = plan_for(session, withhold)
         out = tmp_path / "d.rspkg"
         export_package(session, 1, out, designation=DESIGNATION, disclosure=chosen)
