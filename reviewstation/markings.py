@@ -248,6 +248,30 @@ def exceeds(content: Marking, ceiling: Marking) -> bool:
     return content.level > ceiling.level or (content.sci and not ceiling.sci)
 
 
+def sci_controls(marking: Marking) -> frozenset[str]:
+    """The SCI control systems (and compartments) a marking names, e.g. {"SI", "TK"}."""
+    return frozenset(v for block in marking.caveats for v in block.split("/") if _is_sci(v))
+
+
+def restrictions(marking: Marking) -> frozenset[str]:
+    """The dissemination controls of a marking that restrict who may receive it (NOFORN,
+    ORCON, IMCON, PROPIN)."""
+    named = set(_DISSEM_ABBREVIATIONS.values())
+    return frozenset(v for block in marking.caveats for v in block.split("/") if v in named)
+
+
+def beyond_clearance(content: Marking, clearance: Marking) -> bool:
+    """Whether ``content`` may not go to a recipient cleared for ``clearance``: a higher
+    level, any SCI control system the clearance does not name (``TS//TK`` is beyond a
+    ``TS//SI`` clearance; the generic ``SCI`` covers only content marked ``SCI``), or a
+    restrictive dissemination control (NOFORN, ORCON, IMCON, PROPIN) it does not name."""
+    return (
+        content.level > clearance.level
+        or not sci_controls(content) <= sci_controls(clearance)
+        or not restrictions(content) <= restrictions(clearance)
+    )
+
+
 def within(value: str, ceiling: str, what: str = "marking") -> Marking:
     """Parse ``value`` and refuse it above ``ceiling`` (the vault's marking): a spill must
     never be recorded silently."""

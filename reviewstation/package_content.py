@@ -200,15 +200,40 @@ def highest_marking(values: list[str]) -> str:
     return markings.combine(markings.parse(v) for v in values).text
 
 
-def package_marking(vault: str, review: Review, findings: list[Finding]) -> str:
-    """The vault's marking, the review's and every portion mark, combined: never lower than
-    any of them, never an abbreviation. An unparseable one stops the export, naming it."""
+def earlier_markings(history: dict[int, list[dict[str, Any]]]) -> list[tuple[int, str]]:
+    """(finding id, portion marking) for every portion mark the revisions in ``history`` held:
+    their old text travels in ``findings.json``, so it is marked for as well."""
+    out: list[tuple[int, str]] = []
+    for finding_id, revisions in history.items():
+        for revision in revisions:
+            changes = revision.get("changes")
+            change = changes.get("portion_marking") if isinstance(changes, dict) else None
+            if isinstance(change, list):
+                out += [(finding_id, v) for v in change if isinstance(v, str)]
+    return out
+
+
+def package_marking(
+    vault: str,
+    review: Review,
+    findings: list[Finding],
+    history: dict[int, list[dict[str, Any]]] | None = None,
+) -> str:
+    """The vault's marking, the review's, every portion mark and every one the findings'
+    revisions (``history``) held, combined: never lower than any of them, never an
+    abbreviation. An unparseable one stops the export, naming it."""
+    ids = {f.id for f in findings}
     parts = [
         markings.parse(vault, "vault's marking"),
         markings.parse(review.marking, f"marking of review {review.id}"),
         *(
             markings.parse(f.portion_marking, f"portion marking of finding {f.id}")
             for f in findings
+        ),
+        *(
+            markings.parse(value, f"portion marking of finding {n}")
+            for n, value in earlier_markings(history or {})
+            if n in ids
         ),
     ]
     return markings.combine(parts).text

@@ -626,11 +626,17 @@ def mark_used(conn: Connection, request: ExportRequest, package_id: str) -> None
 
 
 def manifest_json(request: ExportRequest) -> dict[str, Any]:
-    """The manifest's ``approval`` object (docs/formats/package.md)."""
-    return {
+    """The manifest's ``approval`` object (docs/formats/package.md). A disclosure's names its
+    plan's SHA-384, never ``content_sha384``: that digests the whole content unsalted, so a
+    recipient knowing every other byte could test guesses of a withheld field against it."""
+    out: dict[str, Any] = {
         "request": request.uid,
         "requested_by": request.requested_by,
         "approved_by": request.approved_by,
         "approved": request.approved,
-        "content_sha384": request.content_sha384,
     }
+    if request.disclosure is None:
+        out["content_sha384"] = request.content_sha384
+    else:
+        out["plan_sha384"] = sha384_hex(canonical(request.disclosure))
+    return out

@@ -39,7 +39,7 @@ def gather(
     from reviewstation.determination import current_areas
     from reviewstation.errors import InputError
     from reviewstation.findings.query import Filter, all_findings
-    from reviewstation.findings.service import get_finding
+    from reviewstation.findings.service import get_finding, revisions
     from reviewstation.findings.triage import review_labels
     from reviewstation.reviews.service import get_review
     from reviewstation.vault.publisher import read as read_publisher
@@ -73,7 +73,8 @@ def gather(
         )
     identity = session.user.public_identity(session.vault_id)
     prints = identity.fingerprints()
-    marking = package_marking(session.marking, review, findings)
+    history = {f.id: revisions(conn, f.id) for f in findings}
+    marking = package_marking(session.marking, review, findings, history)
     # A capability area may compare with logs of other reviews (a baseline reviewed before):
     # their names and figures travel in determination.json and the report, so the package is
     # never marked below those reviews (from the area versions, so an approval's digest,

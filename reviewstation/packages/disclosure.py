@@ -43,7 +43,7 @@ from reviewstation.text import visible
 from reviewstation.vault import audit
 from reviewstation.vault.database import Connection
 from reviewstation.vault.session import Session
-from reviewstation.ziparchive import PackageRefused
+from reviewstation.ziparchive import HostileZip, PackageRefused, Policy
 
 History = dict[int, list[dict[str, Any]]]
 FORMAT = "reviewstation-disclosure"
@@ -73,6 +73,15 @@ FIELDS: dict[str, str] = {
     "repository": NONE,
 }
 MAX_PROOF = 64 * 1024 * 1024
+# A proof may be re-zipped by hand (deflated); anything else zipfile could trip over is not.
+PROOF_POLICY = Policy(
+    "proof",
+    frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}),
+    max_members=16,
+    max_member_bytes=MAX_PROOF,
+    large_prefix="",
+    max_total_bytes=MAX_PROOF,
+)
 
 
 # -- recipients and their clearance ---------------------------------------------------------
@@ -209,8 +218,10 @@ def plan(
     for ref in withhold or []:
         kind, _, rest = ref.strip().partition(":")
         if kind == "finding":
-            number, _, name = rest.partition(".")
+            number, dot, name = rest.partition(".")
             finding = _pick(content.findings, number, "finding", lambda f: (f.id, f.uid))
+            if dot and not name.strip():
+                raise InputError(f"{ref!r} names no field after the dot; write finding:N.FIELD.")
             if name:
                 if name not in FIELDS:
                     raise InputError(
@@ -465,6 +476,7 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
         new_history[finding.id] = [_without(rev, names) for rev in history.get(finding.id, [])]
         items.append(Item(label, "finding", "pending", _salt(), canonical(full), finding.uid))
     artifacts_kept = []
+    hidden = {*chosen.findings, *chosen.artifacts, *chosen.runs}
     for position, record in enumerate(content.artifacts, start=1):
         data = canonical(members.artifact_record(content, record))
         label = f"artifact {position}"
@@ -472,7 +484,9 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
             item = Item(label, "artifact", "withheld", _salt(), data)
             redactions.append(Redaction(label, "artifact", item.digest))
         else:
-            artifacts_kept.append(record)
+            # A kept record may name a withheld item ("same content as", a signature check
+            # in its custody): withheld items carry no uid, so each such reference is null.
+            artifacts_kept.append(_scrub(record, hidden))
             item = Item(label, "artifact", "pending", _salt(), data, str(record["uid"]))
         items.append(item)
     for position, run in enumerate(content.runs, start=1):
@@ -518,7 +532,7 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
         determination=(),
         area_versions=(),
         evidence_uids=[u for u in content.evidence_uids if u not in chosen.artifacts],
-        marking=package_marking(session.marking, content.review, kept),
+        marking=package_marking(session.marking, content.review, kept, new_history),
         redactions=tuple(redactions),
         tlp=chosen.tlp,
     )
@@ -535,8 +549,19 @@ def apply(session: Session, content: PackageContent, history: History, chosen: P
         else i
         for i in items
     )
-    _check_clearance(person, view, positions)
+    _check_clearance(person, view, positions, new_history)
     return Disclosure(chosen, person, view, new_history, final)
+
+
+def _scrub(value: Any, uids: set[str]) -> Any:
+    """``value`` (JSON) with every string that is one of ``uids`` replaced by None."""
+    if isinstance(value, str):
+        return None if value in uids else value
+    if isinstance(value, dict):
+        return {k: _scrub(v, uids) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v, uids) for v in value]
+    return value
 
 
 def _without(revision: dict[str, Any], names: list[str]) -> dict[str, Any]:
@@ -552,25 +577,41 @@ def _without(revision: dict[str, Any], names: list[str]) -> dict[str, Any]:
     return {**revision, "changes": kept}
 
 
-def _check_clearance(person: Recipient, view: PackageContent, positions: dict[str, int]) -> None:
-    """Refuse, naming the item, anything disclosed above the recipient's clearance."""
+def _check_clearance(
+    person: Recipient, view: PackageContent, positions: dict[str, int], history: History
+) -> None:
+    """Refuse, naming the item, anything disclosed above the recipient's clearance: a
+    finding's portion mark now and every one its disclosed revisions held (their old values
+    travel with it)."""
     ceiling = markings.parse(person.clearance, f"clearance of {person.name}")
     who = f"{visible(person.name)}, who is cleared for {ceiling.text}"
     for finding in view.findings:
-        marked = markings.parse(finding.portion_marking, f"portion marking of finding {finding.id}")
-        if markings.exceeds(marked, ceiling):
-            raise InputError(
-                f"Disclosure refused: finding {finding.id} (finding {positions[finding.uid]} of"
-                f" the package) is marked {marked.text}, above {who}; withhold it"
-                f" (--withhold finding:{finding.id})."
-            )
+        what = f"portion marking of finding {finding.id}"
+        held = [("is marked {}", markings.parse(finding.portion_marking, what))]
+        for revision in history.get(finding.id, []):
+            changes = revision.get("changes")
+            change = changes.get("portion_marking") if isinstance(changes, dict) else None
+            if isinstance(change, list) and len(change) == 2:
+                n = revision.get("revision")
+                held += [
+                    (f"was marked {{}} {when} revision {n}", markings.parse(value, what))
+                    for when, value in zip(("before", "in"), change, strict=True)
+                    if isinstance(value, str)
+                ]
+        for said, marked in held:
+            if markings.beyond_clearance(marked, ceiling):
+                raise InputError(
+                    f"Disclosure refused: finding {finding.id} (finding {positions[finding.uid]}"
+                    f" of the package) {said.format(marked.text)}, above {who}; withhold it"
+                    f" (--withhold finding:{finding.id})."
+                )
     review = markings.parse(view.review.marking, f"marking of review {view.review.id}")
-    if markings.exceeds(review, ceiling):
+    if markings.beyond_clearance(review, ceiling):
         raise InputError(
             f"Disclosure refused: review {view.review.id} is marked {review.text}, above {who}."
         )
     overall = markings.parse(view.marking, "package marking")
-    if markings.exceeds(overall, ceiling):
+    if markings.beyond_clearance(overall, ceiling):
         raise InputError(
             f"Disclosure refused: the package would be marked {overall.text} (the vault's"
             f" marking), above {who}."
@@ -714,20 +755,22 @@ def check_proof(disclosure_member: bytes, package_id: str, proof: bytes) -> Proo
     that item. PackageRefused (one sentence) when it does not."""
     if len(proof) > MAX_PROOF:
         raise PackageRefused("The proof file is too large.")
+    # The hardened reader, as for packages: encryption, another compression method, a damaged
+    # stream, links, unsafe or duplicate names are each refused in one line, never a traceback.
     try:
-        with zipfile.ZipFile(io.BytesIO(proof)) as archive:
-            if sorted(archive.namelist()) != ["item.json", "proof.json", "salt"]:
+        with HostileZip(io.BytesIO(proof), PROOF_POLICY, label="the proof file") as archive:
+            if sorted(archive.names()) != ["item.json", "proof.json", "salt"]:
                 raise PackageRefused(
                     "The proof file must hold exactly proof.json, salt and item.json."
                 )
-            # Sizes before reading: a small compressed member must not expand without bound.
-            if sum(info.file_size for info in archive.infolist()) > MAX_PROOF:
+            # Sizes before reading: no member may expand beyond what it declares.
+            if sum(m.size for m in archive.members) > MAX_PROOF:
                 raise PackageRefused("The proof file's members are too large.")
             meta = loads_bounded(archive.read("proof.json"), "proof", 1024 * 1024)
             salt = archive.read("salt")
             data = archive.read("item.json")
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        raise PackageRefused("The proof file is not a ReviewStation proof.") from exc
+    except PackageRefused as exc:
+        raise PackageRefused(f"The proof file is not a ReviewStation proof: {exc}") from exc
     if not isinstance(meta, dict) or meta.get("format") != PROOF_FORMAT:
         raise PackageRefused("The proof file is not a ReviewStation proof.")
     if len(salt) != SALT_BYTES:
