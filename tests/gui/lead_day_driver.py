@@ -412,7 +412,7 @@ class Driver:
         yield from self.until(lambda: self.one(StagingDialog), "the staging dialog")
         dialog = self.one(StagingDialog)
         assert isinstance(dialog, StagingDialog)
-        offered = [dialog.rows[i.id].text(STATUS) for i in dialog.staging.items if i.offered]
+        offered = [dialog.rows[i.key].text(STATUS) for i in dialog.staging.items if i.offered]
         dialog.merge_button.click()
         yield from self.until(
             lambda: "merged into review" in page.verify_result.toPlainText(), "the merge"
