@@ -11,9 +11,7 @@ vault's own content; everything happens under a temporary folder, as there.
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from reviewstation.gui.shell import Shell
 from reviewstation.gui.widgets import theme
 from reviewstation.vault import accounts
 from reviewstation.vault.session import open_vault
-from tools.screenshots import SIZE, Screens, demo_vault
+from tools.screenshots import SIZE, Screens, demo_vault, main_for
 
 LOGS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "compare-logs"
 RUNS = ("model-a.eval", "model-b.eval")
@@ -99,24 +97,7 @@ def render(app: QApplication, out: Path, theme_choice: str, home: Path) -> list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
-    parser.add_argument("--theme", choices=("light", "dark", "both"), default="both")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="rs-screens-") as tmp:
-        home = Path(tmp)
-        for name in ("config", "data"):
-            (home / name).mkdir()
-        os.environ["XDG_CONFIG_HOME"] = str(home / "config")
-        os.environ["XDG_DATA_HOME"] = str(home / "data")
-        app = QApplication(sys.argv[:1])
-        app.setApplicationName("ReviewStation")
-        themes = ("light", "dark") if args.theme == "both" else (args.theme,)
-        written = [p for t in themes for p in render(app, args.out, t, home)]
-    for path in written:
-        print(path)
-    return 0
+    return main_for(__doc__, render, argv)
 
 
 if __name__ == "__main__":

@@ -169,17 +169,13 @@ def take(screens: Screens, shell: Shell, vault: Path) -> list[Path]:
     return screens.written
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
-    parser.add_argument("--theme", choices=("light", "dark", "both"), default="both")
-    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="window size, WxH")
-    args = parser.parse_args(argv)
-    try:
-        width, height = (int(n) for n in args.size.lower().split("x"))
-    except ValueError:
-        parser.error(f"--size must be WIDTHxHEIGHT, e.g. 1024x700, not {args.size!r}")
-    args.out.mkdir(parents=True, exist_ok=True)
+Render = Callable[[QApplication, Path, str, Path], list[Path]]
+
+
+def render_themes(out: Path, theme_choice: str, render_one: Render) -> list[Path]:
+    """``render_one(app, out, theme, home)`` for each chosen theme, with the settings and data
+    folders in a scratch home (no trace in the user's own), printing each file written."""
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rs-screens-") as tmp:
         home = Path(tmp)
         for name in ("config", "data"):
@@ -188,10 +184,40 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["XDG_DATA_HOME"] = str(home / "data")
         app = QApplication(sys.argv[:1])
         app.setApplicationName("ReviewStation")
-        themes = ("light", "dark") if args.theme == "both" else (args.theme,)
-        written = [p for t in themes for p in render(app, args.out, t, home, (width, height))]
+        themes = ("light", "dark") if theme_choice == "both" else (theme_choice,)
+        written = [p for t in themes for p in render_one(app, out, t, home)]
     for path in written:
         print(path)
+    return written
+
+
+def parser_for(doc: str | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--theme", choices=("light", "dark", "both"), default="both")
+    return parser
+
+
+def main_for(doc: str | None, render_one: Render, argv: list[str] | None = None) -> int:
+    """The command line of a screenshot tool that takes only --out and --theme."""
+    args = parser_for(doc).parse_args(argv)
+    render_themes(args.out, args.theme, render_one)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = parser_for(__doc__)
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="window size, WxH")
+    args = parser.parse_args(argv)
+    try:
+        width, height = (int(n) for n in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size must be WIDTHxHEIGHT, e.g. 1024x700, not {args.size!r}")
+    render_themes(
+        args.out,
+        args.theme,
+        lambda app, out, t, home: render(app, out, t, home, (width, height)),
+    )
     return 0
 
 
