@@ -12,14 +12,13 @@ from reviewstation.gui.qt import (
     QDialogButtonBox,
     QFont,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     Qt,
     QWidget,
     Signal,
 )
-from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.widgets.dialogs import MarkedDialog, buddy_label, plain_label
 from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.text import counted, person, visible
 
@@ -52,8 +51,7 @@ class CustodyFields(QWidget):
             ("Received &at:", self.at_edit),
             ("&Declared hashes:", self.declared_edit),
         ):
-            label = QLabel(text, self)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget, self)
             layout.addRow(label, widget)
 
     def form(self) -> CustodyForm:

@@ -55,6 +55,13 @@ def plain_label(text: str, parent: QWidget | None = None) -> QLabel:
     return label
 
 
+def buddy_label(text: str, widget: QWidget, parent: QWidget) -> QLabel:
+    """A form label whose mnemonic (``&``) moves the focus to ``widget``."""
+    label = QLabel(text, parent)
+    label.setBuddy(widget)
+    return label
+
+
 TIP_CHARS = 4000  # a tooltip longer than this is cut: it is a glance, not a viewer
 
 

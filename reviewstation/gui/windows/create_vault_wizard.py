@@ -32,7 +32,12 @@ from reviewstation.gui.qt import (
 )
 from reviewstation.gui.runtime.background import run_in_background
 from reviewstation.gui.runtime.clipboard import SecretClipboard
-from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label, private_file_dialog
+from reviewstation.gui.widgets.dialogs import (
+    MarkedDialog,
+    buddy_label,
+    plain_label,
+    private_file_dialog,
+)
 from reviewstation.gui.widgets.theme import mark, mark_error
 from reviewstation.vault.passphrase_strength import Strength, estimate
 from reviewstation.vault.session import create_vault
@@ -148,14 +153,14 @@ class CreateVaultWizard(MarkedDialog):
         row = QHBoxLayout()
         row.addWidget(self.folder_edit, 1)
         row.addWidget(self.browse_button)
-        form.addRow(self._buddy("&Location:", self.folder_edit, page), row)
+        form.addRow(buddy_label("&Location:", self.folder_edit, page), row)
         self.name_edit = QLineEdit(page)
         self.name_edit.setAccessibleName("Vault name")
         self.name_edit.setPlaceholderText("e.g. Case-2026-017")
         self.path_preview = plain_label("", page)
         self.path_preview.setAccessibleName("The vault will be created as")
         form.addRow(
-            self._buddy("Vault na&me:", self.name_edit, page),
+            buddy_label("Vault na&me:", self.name_edit, page),
             _with_note(self.name_edit, self.path_preview),
         )
         self.marking_combo = QComboBox(page)
@@ -170,7 +175,7 @@ class CreateVaultWizard(MarkedDialog):
         self.marking_note = plain_label("", page)
         self.marking_note.setAccessibleName("About the marking")
         form.addRow(
-            self._buddy("Mar&king:", self.marking_combo, page),
+            buddy_label("Mar&king:", self.marking_combo, page),
             _with_note(self.marking_combo, self.marking_note),
         )
         layout.addLayout(form)
@@ -194,7 +199,7 @@ class CreateVaultWizard(MarkedDialog):
             page,
         )
         form.addRow(
-            self._buddy("Your na&me:", self.user_edit, page), _with_note(self.user_edit, role_note)
+            buddy_label("Your na&me:", self.user_edit, page), _with_note(self.user_edit, role_note)
         )
         self.pass_edit = QLineEdit(page)
         self.pass_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -208,14 +213,14 @@ class CreateVaultWizard(MarkedDialog):
         self.strength_label.setAccessibleName("Passphrase strength")
         meter_box = _with_note(self.pass_edit, self.meter)
         meter_box.addWidget(self.strength_label)
-        form.addRow(self._buddy("&Passphrase:", self.pass_edit, page), meter_box)
+        form.addRow(buddy_label("&Passphrase:", self.pass_edit, page), meter_box)
         self.confirm_edit = QLineEdit(page)
         self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm_edit.setAccessibleName("Confirm passphrase")
         self.match_label = plain_label("", page)
         self.match_label.setAccessibleName("Whether the passphrases match")
         form.addRow(
-            self._buddy("Co&nfirm:", self.confirm_edit, page),
+            buddy_label("Co&nfirm:", self.confirm_edit, page),
             _with_note(self.confirm_edit, self.match_label),
         )
         layout.addLayout(form)
@@ -315,12 +320,6 @@ class CreateVaultWizard(MarkedDialog):
         for button in (self.back_button, self.next_button, self.create_button, self.finish_button):
             row.addWidget(button)
         return row
-
-    @staticmethod
-    def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:
-        label = QLabel(text, parent)
-        label.setBuddy(widget)
-        return label
 
     # -- what the unlock dialog calls ------------------------------------------------------
 

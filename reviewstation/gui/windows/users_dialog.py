@@ -29,7 +29,6 @@ from reviewstation.gui.qt import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     Qt,
@@ -42,7 +41,7 @@ from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.runtime.failures import Failure
 from reviewstation.gui.runtime.operation import run_operation
 from reviewstation.gui.runtime.progress import JobProgress
-from reviewstation.gui.widgets.dialogs import ConfirmDialog, MarkedDialog, plain_label
+from reviewstation.gui.widgets.dialogs import ConfirmDialog, MarkedDialog, buddy_label, plain_label
 from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.text import visible
 from reviewstation.vault.passphrase_strength import estimate
@@ -59,12 +58,6 @@ def _password_edit(name: str, parent: QWidget) -> QLineEdit:
     return edit
 
 
-def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setBuddy(widget)
-    return label
-
-
 class NewPassphrase(QWidget):
     """A new passphrase typed twice, with the wizard's strength rule."""
 
@@ -74,8 +67,8 @@ class NewPassphrase(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         self.edit = _password_edit("New passphrase", self)
         self.confirm = _password_edit("Confirm new passphrase", self)
-        form.addRow(_buddy("New &passphrase:", self.edit, self), self.edit)
-        form.addRow(_buddy("Con&firm:", self.confirm, self), self.confirm)
+        form.addRow(buddy_label("New &passphrase:", self.edit, self), self.edit)
+        form.addRow(buddy_label("Con&firm:", self.confirm, self), self.confirm)
         self.context: list[str] = []
 
     def text(self) -> str:
@@ -145,8 +138,8 @@ class AddPersonDialog(_FormDialog):
         self.role_combo.setAccessibleName("Role")
         self.role_combo.addItems(list(ROLES))
         self.passphrase = NewPassphrase(self)
-        self.form.addRow(_buddy("&Name:", self.name_edit, self), self.name_edit)
-        self.form.addRow(_buddy("&Role:", self.role_combo, self), self.role_combo)
+        self.form.addRow(buddy_label("&Name:", self.name_edit, self), self.name_edit)
+        self.form.addRow(buddy_label("&Role:", self.role_combo, self), self.role_combo)
         self.form.addRow(self.passphrase)
         self.body.addWidget(
             plain_label(
@@ -185,7 +178,7 @@ class PassphraseChangeDialog(_FormDialog):
         self.current: QLineEdit | None = None
         if mine:
             self.current = _password_edit("Current passphrase", self)
-            self.form.addRow(_buddy("C&urrent passphrase:", self.current, self), self.current)
+            self.form.addRow(buddy_label("C&urrent passphrase:", self.current, self), self.current)
         else:
             self.body.insertWidget(
                 0,
@@ -238,7 +231,7 @@ class UsersDialog(MarkedDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        heading = _buddy("&People:", self.table, self)
+        heading = buddy_label("&People:", self.table, self)
         self.body.addWidget(heading)
         self.body.addWidget(self.table, 1)
 

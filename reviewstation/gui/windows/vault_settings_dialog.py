@@ -10,13 +10,12 @@ from reviewstation.gui.qt import (
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
     Signal,
 )
 from reviewstation.gui.runtime.context import Context
-from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.widgets.dialogs import MarkedDialog, buddy_label, plain_label
 from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.vault import publisher
 from reviewstation.vault.publisher import Publisher
@@ -56,8 +55,7 @@ class VaultSettingsDialog(MarkedDialog):
         ):
             widget.setAccessibleName(name)
             widget.setEnabled(self.editable)
-            label = QLabel(text, self)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget, self)
             form.addRow(label, widget)
         self.body.addLayout(form)
         if not self.editable:

@@ -20,7 +20,6 @@ from reviewstation.gui.qt import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -38,7 +37,7 @@ from reviewstation.gui.runtime.context import Context
 from reviewstation.gui.runtime.failures import Failure
 from reviewstation.gui.runtime.operation import run_operation
 from reviewstation.gui.runtime.progress import JobProgress
-from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.widgets.dialogs import MarkedDialog, buddy_label, plain_label
 from reviewstation.vault.session import Session
 
 FIRST_SHARED = "(first shared scorer)"
@@ -105,8 +104,7 @@ class CompareDialog(MarkedDialog):
             ("Bootstrap s&eed:", self.seed),
             ("Sho&w:", self.filter),
         ):
-            label = QLabel(text, self)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget, self)
             form.addRow(label, widget)
         self.compare_button = QPushButton("&Compare", self)
         self.compare_button.setEnabled(False)

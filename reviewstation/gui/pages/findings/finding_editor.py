@@ -36,7 +36,13 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.gui.runtime.context import Context
-from reviewstation.gui.widgets.dialogs import ConfirmDialog, MarkedDialog, plain_label, plain_tip
+from reviewstation.gui.widgets.dialogs import (
+    ConfirmDialog,
+    MarkedDialog,
+    buddy_label,
+    plain_label,
+    plain_tip,
+)
 from reviewstation.gui.widgets.elided_label import ElidedLabel
 from reviewstation.gui.widgets.markdown_preview import MarkdownPreview
 from reviewstation.gui.widgets.text_fields import keep_caret
@@ -170,8 +176,7 @@ class FindingEditor(MarkedDialog):
             ("A&ction statement:", self.action_edit, None),
         )
         for text, widget, layout in rows:
-            label = QLabel(text, page)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget, page)
             form.addRow(label, layout if layout is not None else widget)
         names = {
             self.title_edit: "Title",

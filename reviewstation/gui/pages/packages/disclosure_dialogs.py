@@ -45,7 +45,12 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.gui.runtime.context import Context
-from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label, private_file_dialog
+from reviewstation.gui.widgets.dialogs import (
+    MarkedDialog,
+    buddy_label,
+    plain_label,
+    private_file_dialog,
+)
 from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.packages.disclosure import Recipient
 from reviewstation.text import visible, visible_lines
@@ -53,12 +58,6 @@ from reviewstation.vault.session import Session
 
 COLUMNS = ("Name", "Cleared for", "Signing key (P-384)", "Set by", "Set at")
 LEAD_ONLY = "Only a lead records a recipient's clearance."
-
-
-def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setBuddy(widget)
-    return label
 
 
 def _file_row(edit: QLineEdit, button: QPushButton) -> QHBoxLayout:
@@ -98,7 +97,7 @@ class RecipientsDialog(MarkedDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.body.addWidget(_buddy("&Recipients:", self.table, self))
+        self.body.addWidget(buddy_label("&Recipients:", self.table, self))
         self.body.addWidget(self.table, 1)
 
         form = QFormLayout()
@@ -107,7 +106,7 @@ class RecipientsDialog(MarkedDialog):
         self.browse_button = QPushButton("&Browse…", self)
         self.browse_button.setAccessibleName("Browse for the identity card")
         form.addRow(
-            _buddy("Identity &card file:", self.card_edit, self),
+            buddy_label("Identity &card file:", self.card_edit, self),
             _file_row(self.card_edit, self.browse_button),
         )
         self.clearance_combo = QComboBox(self)
@@ -119,7 +118,7 @@ class RecipientsDialog(MarkedDialog):
         assert line is not None  # an editable combo box has one
         line.setAccessibleName("Clearance")
         line.setPlaceholderText("the highest marking it may receive")
-        form.addRow(_buddy("C&leared for:", self.clearance_combo, self), self.clearance_combo)
+        form.addRow(buddy_label("C&leared for:", self.clearance_combo, self), self.clearance_combo)
         self.body.addLayout(form)
         record_row = QHBoxLayout()
         self.record_button = QPushButton("Rec&ord clearance", self)
@@ -251,16 +250,16 @@ class ProveDialog(MarkedDialog):
         form = QFormLayout()
         self.package_combo = QComboBox(self)
         self.package_combo.setAccessibleName("Disclosure package")
-        form.addRow(_buddy("&Package:", self.package_combo, self), self.package_combo)
+        form.addRow(buddy_label("&Package:", self.package_combo, self), self.package_combo)
         self.items = QListWidget(self)
         self.items.setAccessibleName("Items of the package")
-        form.addRow(_buddy("&Item:", self.items, self), self.items)
+        form.addRow(buddy_label("&Item:", self.items, self), self.items)
         self.out_edit = QLineEdit(self)
         self.out_edit.setAccessibleName("Proof file")
         self.browse_button = QPushButton("&Browse…", self)
         self.browse_button.setAccessibleName("Browse for the proof file")
         form.addRow(
-            _buddy("&Save the proof as:", self.out_edit, self),
+            buddy_label("&Save the proof as:", self.out_edit, self),
             _file_row(self.out_edit, self.browse_button),
         )
         self.body.addLayout(form, 1)
@@ -376,7 +375,7 @@ class CheckProofDialog(MarkedDialog):
         self.package_button = QPushButton("&Browse…", self)
         self.package_button.setAccessibleName("Browse for the package")
         form.addRow(
-            _buddy("&Package file:", self.package_edit, self),
+            buddy_label("&Package file:", self.package_edit, self),
             _file_row(self.package_edit, self.package_button),
         )
         self.proof_edit = QLineEdit(self)
@@ -384,7 +383,7 @@ class CheckProofDialog(MarkedDialog):
         self.proof_button = QPushButton("Bro&wse…", self)
         self.proof_button.setAccessibleName("Browse for the proof")
         form.addRow(
-            _buddy("P&roof file:", self.proof_edit, self),
+            buddy_label("P&roof file:", self.proof_edit, self),
             _file_row(self.proof_edit, self.proof_button),
         )
         self.body.addLayout(form)

@@ -23,7 +23,6 @@ from reviewstation.gui.qt import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -36,7 +35,7 @@ from reviewstation.gui.qt import (
     Signal,
 )
 from reviewstation.gui.runtime.context import Context
-from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.widgets.dialogs import MarkedDialog, buddy_label, plain_label
 from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.text import visible
 from reviewstation.vault.session import Session
@@ -263,8 +262,7 @@ class AreaDialog(MarkedDialog):
             ("S&eed:", self.seed),
             ("&Note:", self.note),
         ):
-            label = QLabel(text, self)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget, self)
             form.addRow(label, widget)
         self.body.addLayout(form, 1)
         self.error = plain_label("", self)

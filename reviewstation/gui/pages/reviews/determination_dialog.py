@@ -6,14 +6,13 @@ from reviewstation.gui.qt import (
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QWidget,
     Signal,
 )
 from reviewstation.gui.runtime.context import Context
-from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.widgets.dialogs import MarkedDialog, buddy_label, plain_label
 from reviewstation.gui.widgets.theme import mark_error
 from reviewstation.reviews.service import DETERMINATIONS, Review, set_determination
 from reviewstation.text import visible
@@ -52,8 +51,7 @@ class DeterminationDialog(MarkedDialog):
             ("&Reference:", self.reference),
             ("R&ationale:", self.rationale),
         ):
-            label = QLabel(text, self)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget, self)
             form.addRow(label, widget)
         self.body.addLayout(form, 1)
         self.error = plain_label("", self)

@@ -10,13 +10,12 @@ from reviewstation.gui.qt import (
     QDateEdit,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
     Signal,
 )
 from reviewstation.gui.runtime.context import Context
-from reviewstation.gui.widgets.dialogs import MarkedDialog, plain_label
+from reviewstation.gui.widgets.dialogs import MarkedDialog, buddy_label, plain_label
 from reviewstation.reviews.service import ACCESS_MODES, REVIEW_DAYS, Review, create_review
 from reviewstation.vault.session import Session
 
@@ -64,8 +63,7 @@ class NewReviewDialog(MarkedDialog):
         )
         for text, widget, name in rows:
             widget.setAccessibleName(name)
-            label = QLabel(text, self)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget, self)
             form.addRow(label, widget)
         self.body.addLayout(form)
         self.error_label = plain_label("", self)
