@@ -268,6 +268,12 @@ def installed_size_kib(root: Path) -> int:
     return total
 
 
+def stage_with_sbom(bundle: Path, root: Path, epoch: int, sbom: dict[str, Any]) -> None:
+    """The bundle staged under ``root`` (``stage``) with the package's own SBOM beside its docs."""
+    stage(bundle, root, epoch)
+    write_json(root / "usr/share/doc" / NAME / "package.cdx.json", sbom)
+
+
 def build_deb(
     bundle: Path,
     work: Path,
@@ -280,11 +286,7 @@ def build_deb(
     xz_level: int,
 ) -> Path:
     root = work / "deb"
-    stage(bundle, root, epoch)
-    write_json(
-        root / "usr/share/doc" / NAME / "package.cdx.json",
-        package_sbom(sbom, "deb", version, host, glibc),
-    )
+    stage_with_sbom(bundle, root, epoch, package_sbom(sbom, "deb", version, host, glibc))
     depends = [f"libc6 (>= {glibc})"]
     depends += sorted({HOST_LIBRARIES[s][0] for s in host} | {d for d, _ in HOST_DATA})
     control = root / "DEBIAN"
@@ -366,11 +368,7 @@ def build_rpm(
     xz_level: int,
 ) -> Path:
     root = work / "rpm-root"
-    stage(bundle, root, epoch)
-    write_json(
-        root / "usr/share/doc" / NAME / "package.cdx.json",
-        package_sbom(sbom, "rpm", version, host, glibc),
-    )
+    stage_with_sbom(bundle, root, epoch, package_sbom(sbom, "rpm", version, host, glibc))
     normalise(root, epoch)
     requires = [f"Requires: libc.so.6(GLIBC_{glibc})(64bit)"]
     requires += [f"Requires: {s}()(64bit)" for s in host]
